@@ -1,0 +1,71 @@
+# Hậu Giang telecom infrastructure GIS — every target is one unit of work (see `make help`).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PGPORT ?= 5433
+PY := .venv/bin/python
+# Without DATABASE_URL we run (and own) a project-local cluster in .pg/.
+LOCAL_DB := $(if $(DATABASE_URL),,1)
+export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:$(PGPORT)/hgtelecom
+export PGPORT
+
+.PHONY: help setup db stop db-reset migrate seed sample run test test-fast bench lint browser-deps
+
+help: ## list every target
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.venv/.stamp: pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+frontend/node_modules/.stamp: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: .venv/.stamp frontend/node_modules/.stamp ## virtualenv, Python and npm packages (idempotent)
+
+db: ## start the project-local PostGIS cluster (.pg/), unless DATABASE_URL points elsewhere
+ifeq ($(LOCAL_DB),1)
+	@scripts/pg.sh start
+else
+	@echo "db: using DATABASE_URL from the environment"
+endif
+
+stop: ## stop the project-local cluster
+	@scripts/pg.sh stop
+
+db-reset: ## wipe the project-local cluster and start an empty one
+	@scripts/pg.sh reset
+
+migrate: setup db ## create the database and extension if needed, apply migrations
+	$(PY) -m app.cli migrate
+
+seed: migrate ## (re)load the sample province from data/hamlets/
+	$(PY) -m app.cli seed --force
+
+sample: setup ## regenerate data/hamlets/ from the deterministic generator (seed 2023)
+	$(PY) -m gis.synthetic --seed 2023 --out data/hamlets
+
+run: migrate ## set everything up and serve the map on http://$(HOST):$(PORT)
+	$(PY) -m app.cli seed
+	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+browser-deps: ## Debian's Chromium for the browser tests
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup db browser-deps ## run the whole suite against a real PostGIS (and headless Chromium)
+	$(PY) -m pytest -q
+
+test-fast: setup ## database-free tests only (gis/)
+	$(PY) -m pytest -q tests/gis
+
+bench: migrate ## tile and items latency table over the sample data (not part of test)
+	$(PY) -m app.cli seed
+	$(PY) -m bench.run
+
+lint: setup ## ruff
+	$(PY) -m ruff check app gis tests bench migrations

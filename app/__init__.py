@@ -1,0 +1,1 @@
+"""Hậu Giang telecom infrastructure GIS — web service."""

@@ -1,0 +1,48 @@
+"""Command line: `python -m app.cli migrate|seed [--force]|load-admin FILE --level district`."""
+
+import argparse
+import sys
+import time
+
+from app import dbadmin
+from app.settings import get_settings
+
+
+def _migrate(_: argparse.Namespace) -> None:
+    url = get_settings().database_url
+    if dbadmin.ensure_database(url):
+        print("migrate: created the database")
+    dbadmin.upgrade(url)
+    print("migrate: schema at head")
+
+
+def _seed(args: argparse.Namespace) -> None:
+    from app.db import get_engine
+    from app.services import loader
+
+    engine = get_engine()
+    if not args.force and not loader.is_empty(engine):
+        print("seed: data present, nothing to do (make seed reloads)")
+        return
+    started = time.perf_counter()
+    counts = loader.load_sample(engine, get_settings().sample_data_dir)
+    took = time.perf_counter() - started
+    print("seed: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" ({took:.1f} s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="app.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create the database if needed and apply migrations").set_defaults(
+        func=_migrate
+    )
+    seed = sub.add_parser("seed", help="load the sample province when the database is empty")
+    seed.add_argument("--force", action="store_true", help="replace whatever is loaded")
+    seed.set_defaults(func=_seed)
+    args = parser.parse_args(argv)
+    args.func(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,338 @@
+"""The layers we publish (OGC API collections and vector-tile layers), declared once.
+
+Each collection is a SQL source selecting `fid` (the public feature id), its properties and
+`geom` (EPSG:4326). Filters are named query parameters mapped to SQL on the source's columns,
+always with bound values. `located` sources get the commune and district they lie in, computed
+from the admin units in force (so they follow boundary changes without any rewrite).
+"""
+
+from dataclasses import dataclass, field
+
+from app.errors import NotFound
+
+# Admin units in force today; older versions stay in the table for past reports.
+IN_FORCE = "{a}.valid_from <= CURRENT_DATE AND ({a}.valid_to IS NULL OR {a}.valid_to > CURRENT_DATE)"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A query parameter: `sql` uses the bound name :v; `kind` parses the raw text."""
+
+    sql: str
+    kind: str = "string"  # string | integer | boolean
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title_vi: str
+    title_en: str
+    geometry_type: str
+    source: str
+    properties: dict[str, str]  # name -> JSON type (string, integer, number, boolean, date, date-time)
+    filters: dict[str, Filter] = field(default_factory=dict)
+    located: bool = False
+    tile_minzoom: int = 0
+
+    @property
+    def all_properties(self) -> dict[str, str]:
+        extra = {"commune_code": "string", "district_code": "string"} if self.located else {}
+        return {**self.properties, **extra}
+
+
+def _eq(column: str, kind: str = "string", description: str = "") -> Filter:
+    return Filter(f"{column} = :v", kind, description)
+
+
+def _in_list(column: str, description: str = "") -> Filter:
+    return Filter(f":v = ANY(string_to_array({column}, ','))", "string", description)
+
+
+_LOCATION_FILTERS = {
+    "district": _eq("district_code", description="district code (930–937)"),
+    "commune": _eq("commune_code", description="commune code"),
+}
+
+_ADMIN_COLUMNS = (
+    "a.code AS fid, a.code, a.name, a.kind, a.population, a.households, "
+    "round(a.area_km2::numeric, 3) AS area_km2"
+)
+
+_TENANTS = """LEFT JOIN LATERAL (
+    SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) AS operators, count(*) AS n
+    FROM {table} x JOIN operators op ON op.id = x.operator_id WHERE x.{key} = {owner}.id) t ON true"""
+
+COLLECTIONS: dict[str, Collection] = {
+    c.id: c
+    for c in [
+        Collection(
+            "districts",
+            "Huyện, thị xã, thành phố",
+            "Districts",
+            "MultiPolygon",
+            f"SELECT {_ADMIN_COLUMNS}, a.geom FROM admin_units a "
+            f"WHERE a.level = 'district' AND {IN_FORCE.format(a='a')}",
+            {
+                "code": "string",
+                "name": "string",
+                "kind": "string",
+                "population": "integer",
+                "households": "integer",
+                "area_km2": "number",
+            },
+        ),
+        Collection(
+            "communes",
+            "Xã, phường, thị trấn",
+            "Communes",
+            "MultiPolygon",
+            f"SELECT {_ADMIN_COLUMNS}, d.code AS district_code, d.name AS district_name, a.geom "
+            "FROM admin_units a JOIN admin_units d ON d.id = a.parent_id "
+            f"WHERE a.level = 'commune' AND {IN_FORCE.format(a='a')}",
+            {
+                "code": "string",
+                "name": "string",
+                "kind": "string",
+                "district_code": "string",
+                "district_name": "string",
+                "population": "integer",
+                "households": "integer",
+                "area_km2": "number",
+            },
+            {"district": _eq("district_code", description="district code (930–937)")},
+        ),
+        Collection(
+            "hamlets",
+            "Ấp, khu vực",
+            "Hamlets",
+            "MultiPolygon",
+            f"SELECT {_ADMIN_COLUMNS}, c.code AS commune_code, c.name AS commune_name, "
+            "d.code AS district_code, a.geom FROM admin_units a "
+            "JOIN admin_units c ON c.id = a.parent_id JOIN admin_units d ON d.id = c.parent_id "
+            f"WHERE a.level = 'hamlet' AND {IN_FORCE.format(a='a')}",
+            {
+                "code": "string",
+                "name": "string",
+                "kind": "string",
+                "commune_code": "string",
+                "commune_name": "string",
+                "district_code": "string",
+                "population": "integer",
+                "households": "integer",
+                "area_km2": "number",
+            },
+            dict(_LOCATION_FILTERS),
+        ),
+        Collection(
+            "sites",
+            "Trạm BTS",
+            "BTS sites",
+            "Point",
+            "SELECT s.code AS fid, s.code, s.structure_type, s.height_m, o.short_name AS owner, "
+            "s.status, s.permit_no, s.commissioned_on, s.accepts_tenants, s.rent_vnd_month, "
+            "t.operators, coalesce(t.n, 0) AS tenant_count, coalesce(t.n, 0) >= 2 AS shared, "
+            "tech.technologies, s.geom FROM sites s JOIN operators o ON o.id = s.owner_id "
+            + _TENANTS.format(table="site_tenancies", key="site_id", owner="s")
+            + " LEFT JOIN LATERAL (SELECT string_agg(DISTINCT technology, ',' ORDER BY technology)"
+            " AS technologies FROM cells WHERE cells.site_id = s.id) tech ON true",
+            {
+                "code": "string",
+                "structure_type": "string",
+                "height_m": "number",
+                "owner": "string",
+                "status": "string",
+                "permit_no": "string",
+                "commissioned_on": "date",
+                "accepts_tenants": "boolean",
+                "rent_vnd_month": "integer",
+                "operators": "string",
+                "tenant_count": "integer",
+                "shared": "boolean",
+                "technologies": "string",
+            },
+            {
+                "operator": Filter(
+                    ":v = ANY(string_to_array(operators, ',')) OR owner = :v",
+                    description="owner or tenant operator (short name)",
+                ),
+                "owner": _eq("owner"),
+                "technology": _in_list("technologies", "has a cell of this technology (2G/3G/4G/5G)"),
+                "status": _eq("status"),
+                "structure_type": _eq("structure_type"),
+                "shared": _eq("shared", "boolean", "two or more tenant operators"),
+                **_LOCATION_FILTERS,
+            },
+            located=True,
+        ),
+        Collection(
+            "cells",
+            "Ô phủ sóng (cell)",
+            "Cells",
+            "Point",
+            "SELECT c.code AS fid, c.code, s.code AS site_code, o.short_name AS operator, "
+            "c.technology, c.band_mhz, c.azimuth_deg, c.beamwidth_deg, c.tilt_mech_deg, "
+            "c.tilt_elec_deg, c.antenna_height_m, c.eirp_dbm, s.status, s.geom "
+            "FROM cells c JOIN sites s ON s.id = c.site_id JOIN operators o ON o.id = c.operator_id",
+            {
+                "code": "string",
+                "site_code": "string",
+                "operator": "string",
+                "technology": "string",
+                "band_mhz": "integer",
+                "azimuth_deg": "number",
+                "beamwidth_deg": "number",
+                "tilt_mech_deg": "number",
+                "tilt_elec_deg": "number",
+                "antenna_height_m": "number",
+                "eirp_dbm": "number",
+                "status": "string",
+            },
+            {
+                "operator": _eq("operator"),
+                "technology": _eq("technology"),
+                "band_mhz": _eq("band_mhz", "integer"),
+                "status": _eq("status", description="status of the cell's site"),
+                "site": _eq("site_code"),
+                **_LOCATION_FILTERS,
+            },
+            located=True,
+        ),
+        Collection(
+            "poles",
+            "Cột treo cáp",
+            "Cable poles",
+            "Point",
+            "SELECT p.code AS fid, p.code, o.short_name AS owner, p.material, p.height_m, "
+            "t.operators, coalesce(t.n, 0) AS attachment_count, coalesce(t.n, 0) >= 2 AS shared, "
+            "p.geom FROM poles p JOIN operators o ON o.id = p.owner_id "
+            + _TENANTS.format(table="pole_attachments", key="pole_id", owner="p"),
+            {
+                "code": "string",
+                "owner": "string",
+                "material": "string",
+                "height_m": "number",
+                "operators": "string",
+                "attachment_count": "integer",
+                "shared": "boolean",
+            },
+            {
+                "operator": _in_list("operators", "an operator with cables attached"),
+                "owner": _eq("owner"),
+                "material": _eq("material"),
+                "shared": _eq("shared", "boolean"),
+                **_LOCATION_FILTERS,
+            },
+            located=True,
+        ),
+        Collection(
+            "ducts",
+            "Tuyến cống bể cáp",
+            "Duct routes",
+            "LineString",
+            "SELECT r.code AS fid, r.code, o.short_name AS owner, r.duct_count, r.subduct_count, "
+            "round(r.length_m::numeric, 1) AS length_m, t.operators, coalesce(t.n, 0) AS occupant_count, "
+            "coalesce(t.n, 0) >= 2 AS shared, r.geom FROM duct_routes r "
+            "JOIN operators o ON o.id = r.owner_id "
+            + _TENANTS.format(table="duct_occupancy", key="duct_route_id", owner="r"),
+            {
+                "code": "string",
+                "owner": "string",
+                "duct_count": "integer",
+                "subduct_count": "integer",
+                "length_m": "number",
+                "operators": "string",
+                "occupant_count": "integer",
+                "shared": "boolean",
+            },
+            {
+                "operator": _in_list("operators", "an operator occupying the route"),
+                "owner": _eq("owner"),
+                "shared": _eq("shared", "boolean"),
+                **_LOCATION_FILTERS,
+            },
+            located=True,
+        ),
+        Collection(
+            "manholes",
+            "Hố ga, bể cáp",
+            "Manholes",
+            "Point",
+            "SELECT m.code AS fid, m.code, o.short_name AS owner, r.code AS duct_code, m.geom "
+            "FROM manholes m JOIN operators o ON o.id = m.owner_id "
+            "LEFT JOIN duct_routes r ON r.id = m.duct_route_id",
+            {"code": "string", "owner": "string", "duct_code": "string"},
+            {"owner": _eq("owner"), "duct": _eq("duct_code"), **_LOCATION_FILTERS},
+            located=True,
+        ),
+        Collection(
+            "fibre_access_points",
+            "Điểm truy nhập cáp quang (FTTH)",
+            "Fibre access points",
+            "Point",
+            "SELECT f.code AS fid, f.code, o.short_name AS operator, f.kind, f.ports_total, "
+            "f.ports_used, f.service_radius_m, f.status, f.geom "
+            "FROM fibre_access_points f JOIN operators o ON o.id = f.operator_id",
+            {
+                "code": "string",
+                "operator": "string",
+                "kind": "string",
+                "ports_total": "integer",
+                "ports_used": "integer",
+                "service_radius_m": "number",
+                "status": "string",
+            },
+            {"operator": _eq("operator"), "status": _eq("status"), "kind": _eq("kind"), **_LOCATION_FILTERS},
+            located=True,
+        ),
+        Collection(
+            "commune_offices",
+            "UBND cấp xã",
+            "Commune offices",
+            "Point",
+            "SELECT u.code AS fid, u.code, u.name, c.code AS commune_code, c.name AS commune_name, "
+            "d.code AS district_code, u.gov_network_connected, u.bandwidth_mbps, u.connected_on, u.geom "
+            "FROM commune_offices u JOIN admin_units c ON c.id = u.commune_id "
+            "JOIN admin_units d ON d.id = c.parent_id",
+            {
+                "code": "string",
+                "name": "string",
+                "commune_code": "string",
+                "commune_name": "string",
+                "district_code": "string",
+                "gov_network_connected": "boolean",
+                "bandwidth_mbps": "number",
+                "connected_on": "date",
+            },
+            {"connected": _eq("gov_network_connected", "boolean"), **_LOCATION_FILTERS},
+        ),
+        Collection(
+            "speed_tests",
+            "Đo tốc độ",
+            "Speed tests",
+            "Point",
+            "SELECT t.code AS fid, t.code, t.measured_at, o.short_name AS operator, t.technology, "
+            "t.download_mbps, t.upload_mbps, t.latency_ms, t.geom FROM speed_tests t "
+            "LEFT JOIN operators o ON o.id = t.operator_id",
+            {
+                "code": "string",
+                "measured_at": "date-time",
+                "operator": "string",
+                "technology": "string",
+                "download_mbps": "number",
+                "upload_mbps": "number",
+                "latency_ms": "number",
+            },
+            {"operator": _eq("operator"), "technology": _eq("technology"), **_LOCATION_FILTERS},
+            located=True,
+        ),
+    ]
+}
+
+
+def get_collection(collection_id: str) -> Collection:
+    try:
+        return COLLECTIONS[collection_id]
+    except KeyError:
+        known = ", ".join(COLLECTIONS)
+        raise NotFound(f"unknown collection '{collection_id}'; known: {known}") from None

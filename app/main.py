@@ -1,0 +1,46 @@
+"""Application wiring only: settings, middleware, error mapping, routers, static frontend."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.errors import install_handlers
+from app.openapi import install_openapi_30
+from app.routers import health, ogc, search, tiles
+from app.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _mount_frontend(app: FastAPI) -> None:
+    frontend = (ROOT / get_settings().frontend_dir).resolve()
+    # Every script and stylesheet comes from us, never from a CDN.
+    for url, folder in (("/src", "src"), ("/styles", "styles"), ("/vendor", "node_modules")):
+        path = frontend / folder
+        if path.is_dir():
+            app.mount(url, StaticFiles(directory=path), name=folder)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(frontend / "index.html", media_type="text/html")
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Hạ tầng viễn thông Hậu Giang",
+        version="0.1.0",
+        description="Telecom infrastructure GIS of Hậu Giang: OGC API – Features and Tiles, search.",
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    install_handlers(app)
+    install_openapi_30(app)
+    for module in (health, ogc, tiles, search):
+        app.include_router(module.router)
+    _mount_frontend(app)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,328 @@
+"""Database schema (SQLAlchemy 2 + GeoAlchemy2). Geometries are stored in EPSG:4326.
+
+Codes are unique; every geometry has a type+SRID typmod, a GiST index and a validity check.
+Enumerations are VARCHAR + CHECK (non-native) so migrations stay simple to move up and down.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SRID = 4326
+
+ADMIN_LEVELS = ("province", "district", "commune", "hamlet")
+OPERATOR_KINDS = ("mobile", "fixed", "infrastructure", "power_utility")
+STRUCTURE_TYPES = ("tower", "guyed_mast", "rooftop", "camouflaged", "small_cell")
+SITE_STATUSES = ("proposed", "approved", "rejected", "active", "decommissioned")
+TECHNOLOGIES = ("2G", "3G", "4G", "5G")
+POLE_MATERIALS = ("concrete", "steel", "wood", "composite")
+FAP_KINDS = ("splitter", "odp")
+FAP_STATUSES = ("active", "planned")
+SPEED_TECHNOLOGIES = ("4G", "5G", "fixed")
+INDICATOR_METHODS = ("computed", "reported")
+
+
+def _enum(name: str, values: tuple[str, ...]) -> Enum:
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=24)
+
+
+def _geom(kind: str) -> Geometry:
+    return Geometry(kind, srid=SRID, spatial_index=True)
+
+
+def _valid(table: str) -> CheckConstraint:
+    return CheckConstraint("ST_IsValid(geom)", name=f"{table}_geom_valid")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AdminUnit(Base):
+    """Province, district, commune or hamlet (ấp / khu vực), valid over [valid_from, valid_to)."""
+
+    __tablename__ = "admin_units"
+    __table_args__ = (
+        UniqueConstraint("level", "code", "valid_from", name="admin_units_level_code_from_key"),
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="admin_units_period"),
+        CheckConstraint("population IS NULL OR population >= 0", name="admin_units_population"),
+        CheckConstraint("households IS NULL OR households >= 0", name="admin_units_households"),
+        CheckConstraint("(level = 'province') = (parent_id IS NULL)", name="admin_units_parent_by_level"),
+        _valid("admin_units"),
+        Index("admin_units_name_folded_idx", "name_folded"),
+        Index("admin_units_parent_idx", "parent_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(_enum("admin_level", ADMIN_LEVELS))
+    code: Mapped[str] = mapped_column(String(16))
+    official_code: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    name: Mapped[str] = mapped_column(Text)
+    name_folded: Mapped[str] = mapped_column(Text)  # lower-case, no diacritics: for search
+    kind: Mapped[str | None] = mapped_column(String(32))  # Huyện, Xã, Phường, Ấp, Khu vực …
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id", ondelete="RESTRICT"))
+    population: Mapped[int | None] = mapped_column(Integer)
+    households: Mapped[int | None] = mapped_column(Integer)
+    urban: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    valid_from: Mapped[date] = mapped_column(Date, server_default=text("'2020-01-01'"))
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    geom = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
+    # Geodesic area, kept by PostgreSQL itself so no writer can get it wrong.
+    area_km2: Mapped[float] = mapped_column(Float, Computed("ST_Area(geom::geography) / 1e6", persisted=True))
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+    __table_args__ = (
+        CheckConstraint("mnc IS NULL OR mnc ~ '^[0-9]{2}$'", name="operators_mnc_format"),
+        UniqueConstraint("mcc", "mnc", name="operators_plmn_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    short_name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(_enum("operator_kind", OPERATOR_KINDS))
+    mcc: Mapped[str | None] = mapped_column(String(3))
+    mnc: Mapped[str | None] = mapped_column(String(2))
+
+
+class Site(Base):
+    """A BTS structure (tower, mast, rooftop …) that carries cells of one or more operators."""
+
+    __tablename__ = "sites"
+    __table_args__ = (
+        CheckConstraint("height_m IS NULL OR (height_m > 0 AND height_m <= 200)", name="sites_height"),
+        CheckConstraint("rent_vnd_month IS NULL OR rent_vnd_month >= 0", name="sites_rent"),
+        _valid("sites"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    structure_type: Mapped[str] = mapped_column(_enum("structure_type", STRUCTURE_TYPES))
+    height_m: Mapped[float | None] = mapped_column(Float)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    status: Mapped[str] = mapped_column(_enum("site_status", SITE_STATUSES), index=True)
+    permit_no: Mapped[str | None] = mapped_column(String(64))
+    proposed_on: Mapped[date | None] = mapped_column(Date)
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    commissioned_on: Mapped[date | None] = mapped_column(Date)
+    decommissioned_on: Mapped[date | None] = mapped_column(Date)
+    accepts_tenants: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    rent_vnd_month: Mapped[int | None] = mapped_column(Integer)
+    geom = mapped_column(_geom("POINT"), nullable=False)
+
+
+class SiteTenancy(Base):
+    """An operator using a site; a site is shared when it has two or more tenancies."""
+
+    __tablename__ = "site_tenancies"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), primary_key=True, index=True)
+    since: Mapped[date | None] = mapped_column(Date)
+
+
+class Cell(Base):
+    """A sector / transmitter on a site."""
+
+    __tablename__ = "cells"
+    __table_args__ = (
+        CheckConstraint("band_mhz BETWEEN 400 AND 6000", name="cells_band"),
+        CheckConstraint(
+            "azimuth_deg IS NULL OR (azimuth_deg >= 0 AND azimuth_deg < 360)", name="cells_azimuth"
+        ),
+        CheckConstraint("beamwidth_deg > 0 AND beamwidth_deg <= 360", name="cells_beamwidth"),
+        CheckConstraint("antenna_height_m > 0 AND antenna_height_m <= 200", name="cells_height"),
+        CheckConstraint("tilt_mech_deg BETWEEN -20 AND 30", name="cells_tilt_mech"),
+        CheckConstraint("tilt_elec_deg BETWEEN -20 AND 30", name="cells_tilt_elec"),
+        CheckConstraint(
+            "eirp_dbm IS NOT NULL OR (tx_power_dbm IS NOT NULL AND antenna_gain_dbi IS NOT NULL)",
+            name="cells_power_given",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    technology: Mapped[str] = mapped_column(_enum("technology", TECHNOLOGIES))
+    band_mhz: Mapped[int] = mapped_column(Integer)
+    azimuth_deg: Mapped[float | None] = mapped_column(Float)  # NULL = omnidirectional
+    beamwidth_deg: Mapped[float] = mapped_column(Float, server_default=text("65"))
+    tilt_mech_deg: Mapped[float] = mapped_column(Float, server_default=text("0"))
+    tilt_elec_deg: Mapped[float] = mapped_column(Float, server_default=text("0"))
+    antenna_height_m: Mapped[float] = mapped_column(Float)
+    tx_power_dbm: Mapped[float | None] = mapped_column(Float)
+    antenna_gain_dbi: Mapped[float | None] = mapped_column(Float)
+    eirp_dbm: Mapped[float | None] = mapped_column(Float)
+
+
+class Pole(Base):
+    __tablename__ = "poles"
+    __table_args__ = (
+        CheckConstraint("height_m IS NULL OR (height_m > 0 AND height_m <= 40)", name="poles_height"),
+        _valid("poles"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    material: Mapped[str | None] = mapped_column(_enum("pole_material", POLE_MATERIALS))
+    height_m: Mapped[float | None] = mapped_column(Float)
+    geom = mapped_column(_geom("POINT"), nullable=False)
+
+
+class PoleAttachment(Base):
+    __tablename__ = "pole_attachments"
+
+    pole_id: Mapped[int] = mapped_column(ForeignKey("poles.id", ondelete="CASCADE"), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), primary_key=True, index=True)
+
+
+class DuctRoute(Base):
+    __tablename__ = "duct_routes"
+    __table_args__ = (
+        CheckConstraint("duct_count >= 1", name="duct_routes_duct_count"),
+        CheckConstraint("subduct_count >= 0", name="duct_routes_subduct_count"),
+        _valid("duct_routes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    duct_count: Mapped[int] = mapped_column(Integer)
+    subduct_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    geom = mapped_column(_geom("LINESTRING"), nullable=False)
+    length_m: Mapped[float] = mapped_column(Float, Computed("ST_Length(geom::geography)", persisted=True))
+
+
+class DuctOccupancy(Base):
+    __tablename__ = "duct_occupancy"
+
+    duct_route_id: Mapped[int] = mapped_column(
+        ForeignKey("duct_routes.id", ondelete="CASCADE"), primary_key=True
+    )
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), primary_key=True, index=True)
+
+
+class Manhole(Base):
+    __tablename__ = "manholes"
+    __table_args__ = (_valid("manholes"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    duct_route_id: Mapped[int | None] = mapped_column(
+        ForeignKey("duct_routes.id", ondelete="SET NULL"), index=True
+    )
+    geom = mapped_column(_geom("POINT"), nullable=False)
+
+
+class FibreAccessPoint(Base):
+    """An FTTH splitter / ODP box; serves homes within service_radius_m."""
+
+    __tablename__ = "fibre_access_points"
+    __table_args__ = (
+        CheckConstraint("ports_total > 0", name="fap_ports_total"),
+        CheckConstraint("ports_used >= 0 AND ports_used <= ports_total", name="fap_ports_used"),
+        CheckConstraint("service_radius_m > 0 AND service_radius_m <= 5000", name="fap_radius"),
+        _valid("fibre_access_points"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    kind: Mapped[str] = mapped_column(_enum("fap_kind", FAP_KINDS))
+    ports_total: Mapped[int] = mapped_column(Integer)
+    ports_used: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    service_radius_m: Mapped[float] = mapped_column(Float, server_default=text("500"))
+    status: Mapped[str] = mapped_column(_enum("fap_status", FAP_STATUSES), index=True)
+    geom = mapped_column(_geom("POINT"), nullable=False)
+
+
+class CommuneOffice(Base):
+    """A commune People's Committee office (UBND cấp xã)."""
+
+    __tablename__ = "commune_offices"
+    __table_args__ = (
+        CheckConstraint("bandwidth_mbps IS NULL OR bandwidth_mbps > 0", name="commune_offices_bandwidth"),
+        _valid("commune_offices"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    gov_network_connected: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    bandwidth_mbps: Mapped[float | None] = mapped_column(Float)
+    connected_on: Mapped[date | None] = mapped_column(Date)
+    geom = mapped_column(_geom("POINT"), nullable=False)
+
+
+class SpeedTest(Base):
+    __tablename__ = "speed_tests"
+    __table_args__ = (
+        CheckConstraint("download_mbps >= 0 AND upload_mbps >= 0", name="speed_tests_speeds"),
+        CheckConstraint("latency_ms IS NULL OR latency_ms >= 0", name="speed_tests_latency"),
+        _valid("speed_tests"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    measured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)
+    technology: Mapped[str] = mapped_column(_enum("speed_technology", SPEED_TECHNOLOGIES))
+    download_mbps: Mapped[float] = mapped_column(Float)
+    upload_mbps: Mapped[float] = mapped_column(Float)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    geom = mapped_column(_geom("POINT"), nullable=False)
+
+
+class Indicator(Base):
+    """An indicator of the plan (ids as in shared/plan/targets.md) and its 2025 target."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(16))  # "%", "per_100", "Mb/s"
+    method: Mapped[str] = mapped_column(_enum("indicator_method", INDICATOR_METHODS))
+    target_value: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    target_year: Mapped[int] = mapped_column(Integer, server_default=text("2025"))
+
+
+class Statistic(Base):
+    """A reported figure for an admin unit and a quarter (e.g. subscriptions in 2025-Q2)."""
+
+    __tablename__ = "statistics"
+    __table_args__ = (
+        UniqueConstraint("admin_unit_id", "period", "metric", name="statistics_unit_period_metric_key"),
+        CheckConstraint("period ~ '^[0-9]{4}-Q[1-4]$'", name="statistics_period_format"),
+        CheckConstraint("value >= 0", name="statistics_value_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    metric: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 3))

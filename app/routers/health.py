@@ -1,0 +1,20 @@
+"""Liveness with the database checked: 200 when PostGIS answers, 503 otherwise."""
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import get_engine
+
+router = APIRouter(tags=["Health"])
+
+
+@router.get("/health", summary="Service and database health")
+def health() -> JSONResponse:
+    try:
+        with get_engine().connect() as conn:
+            postgis = conn.scalar(text("SELECT postgis_lib_version()"))
+    except SQLAlchemyError:
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "postgis": postgis})

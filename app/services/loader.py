@@ -1,0 +1,157 @@
+"""Load a province (admin units and infrastructure) from GeoJSON/CSV files, all in one transaction.
+
+`load_sample` reads data/hamlets/ (see docs/sample-data-contract.md). `load_admin_units` is the
+one code path for admin polygons, also used for real boundary files.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from geoalchemy2.shape import from_shape
+from shapely import MultiPolygon, Polygon
+from shapely.validation import explain_validity
+from sqlalchemy import Connection, Engine, insert, select, text
+
+from app import models as m
+from app.services import loader_infra
+from app.services.loader_infra import LoadError, read_csv, read_features
+from gis.text import fold_vi
+
+SRID = m.SRID
+DATA_TABLES = (
+    "statistics",
+    "speed_tests",
+    "commune_offices",
+    "fibre_access_points",
+    "manholes",
+    "duct_occupancy",
+    "duct_routes",
+    "pole_attachments",
+    "poles",
+    "cells",
+    "site_tenancies",
+    "sites",
+    "operators",
+    "admin_units",
+)
+_PARENT_LEVEL = {"district": "province", "commune": "district", "hamlet": "commune"}
+
+
+@dataclass
+class AdminRecord:
+    code: str
+    name: str
+    kind: str | None
+    parent_code: str | None
+    geometry: MultiPolygon
+    population: int | None = None
+    households: int | None = None
+    urban: bool = False
+    official_code: bool = False
+
+
+def as_multipolygon(geom: object, where: str) -> MultiPolygon:
+    if isinstance(geom, Polygon):
+        geom = MultiPolygon([geom])
+    if not isinstance(geom, MultiPolygon):
+        raise LoadError(f"{where}: expected a Polygon or MultiPolygon, got {geom.geom_type}")
+    if geom.is_empty:
+        raise LoadError(f"{where}: empty geometry")
+    if not geom.is_valid:
+        raise LoadError(f"{where}: invalid polygon ({explain_validity(geom)})")
+    return geom
+
+
+def _current_ids(conn: Connection, level: str) -> dict[str, int]:
+    t = m.AdminUnit.__table__
+    rows = conn.execute(select(t.c.code, t.c.id).where(t.c.level == level, t.c.valid_to.is_(None)))
+    return dict(rows.all())
+
+
+def load_admin_units(
+    conn: Connection, level: str, records: Iterable[AdminRecord], valid_from: date | None = None
+) -> int:
+    """Insert admin units of one level; parents (one level up) must already be loaded."""
+    parents = _current_ids(conn, _PARENT_LEVEL[level]) if level in _PARENT_LEVEL else {}
+    rows = []
+    for rec in records:
+        parent_id = None
+        if level != "province":
+            parent_id = parents.get(rec.parent_code or "")
+            if parent_id is None:
+                raise LoadError(f"{level} {rec.code} ({rec.name}): unknown parent code '{rec.parent_code}'")
+        row = dict(
+            level=level,
+            code=rec.code,
+            name=rec.name,
+            name_folded=fold_vi(rec.name),
+            kind=rec.kind,
+            parent_id=parent_id,
+            population=rec.population,
+            households=rec.households,
+            urban=rec.urban,
+            official_code=rec.official_code,
+            geom=from_shape(rec.geometry, srid=SRID),
+        )
+        if valid_from is not None:
+            row["valid_from"] = valid_from
+        rows.append(row)
+    if rows:
+        conn.execute(insert(m.AdminUnit.__table__), rows)
+    return len(rows)
+
+
+def _admin_records(path: Path, official: bool) -> Iterator[AdminRecord]:
+    for f in read_features(path):
+        p = f.properties
+        where = f"{path.name} feature {f.number}"
+        if not p.get("code") or not p.get("name"):
+            raise LoadError(f"{where}: 'code' and 'name' are required")
+        yield AdminRecord(
+            code=str(p["code"]),
+            name=p["name"],
+            kind=p.get("kind"),
+            parent_code=p.get("parent_code"),
+            geometry=as_multipolygon(f.geometry, where),
+            population=p.get("population"),
+            households=p.get("households"),
+            urban=bool(p.get("urban", False)),
+            official_code=official,
+        )
+
+
+def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
+    """Replace everything with the files in data_dir, in one transaction."""
+    d = Path(data_dir)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+        counts: dict[str, int] = {}
+        for level, name, official in (
+            ("province", "province.geojson", True),
+            ("district", "districts.geojson", True),
+            ("commune", "communes.geojson", False),
+            ("hamlet", "hamlets.geojson", False),
+        ):
+            counts[level] = load_admin_units(conn, level, _admin_records(d / name, official))
+        counts.update(_load_infrastructure(conn, d))
+    return counts
+
+
+def _load_infrastructure(conn: Connection, d: Path) -> dict[str, int]:
+    conn.execute(
+        insert(m.Operator.__table__),
+        [
+            dict(
+                short_name=r["short_name"],
+                name=r["name"],
+                kind=r["kind"],
+                mcc=r.get("mcc") or None,
+                mnc=r.get("mnc") or None,
+            )
+            for r in read_csv(d / "operators.csv")
+        ],
+    )
+    ops = loader_infra.ids_by(conn, m.Operator.__table__, "short_name")
+    return loader_infra.load_all(conn, d, ops)

@@ -1,0 +1,21 @@
+"""Settings read from the environment (and .env), lazily, once per process."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5433/hgtelecom"
+    sample_data_dir: str = "data/hamlets"
+    frontend_dir: str = "frontend"
+    tile_max_zoom: int = 22
+    tile_cache_seconds: int = 60
+    db_pool_size: int = 10
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,103 @@
+"""`make bench`: tile and items latency over the sample data, at concurrency 1 and 8.
+
+Starts the app under uvicorn exactly as `make run` does (one process), on a free loopback port,
+and prints one table. Timings are wall-clock per request, measured from this client.
+"""
+
+import math
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVINCE_BBOX = (105.30, 9.60, 105.90, 10.10)
+TILE_LAYERS = "districts,communes,sites,poles"
+REQUESTS = {1: 60, 8: 240}
+
+
+def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def tile_urls(z: int, count: int, rng: random.Random) -> list[str]:
+    minx, miny, maxx, maxy = PROVINCE_BBOX
+    urls = []
+    for _ in range(count):
+        x, y = _tile(rng.uniform(minx, maxx), rng.uniform(miny, maxy), z)
+        urls.append(f"/tiles/{TILE_LAYERS}/{z}/{x}/{y}.mvt")
+    return urls
+
+
+def items_urls(limit: int, count: int, rng: random.Random) -> list[str]:
+    urls = []
+    for _ in range(count):
+        collection = rng.choice(["sites", "poles", "hamlets", "speed_tests"])
+        urls.append(f"/ogc/collections/{collection}/items?limit={limit}")
+    return urls
+
+
+def measure(client: httpx.Client, urls: list[str], concurrency: int) -> tuple[float, float, float]:
+    def one(url: str) -> float:
+        t0 = time.perf_counter()
+        r = client.get(url, headers={"Accept-Encoding": "gzip"})
+        r.raise_for_status()
+        return time.perf_counter() - t0
+
+    one(urls[0])  # warm the pool and the database cache
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        times = sorted(pool.map(one, urls))
+    wall = time.perf_counter() - t0
+    p50 = statistics.median(times) * 1000
+    p95 = times[min(len(times) - 1, int(0.95 * len(times)))] * 1000
+    return p50, p95, len(urls) / wall
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> int:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        cwd=ROOT, env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=60, limits=httpx.Limits(max_connections=16)) as client:
+            for _ in range(100):
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            rng = random.Random(2023)
+            cases = [(f"tile z{z} ({TILE_LAYERS})", lambda n, z=z: tile_urls(z, n, rng)) for z in (8, 11, 14)]
+            cases += [(f"items limit={lim}", lambda n, lim=lim: items_urls(lim, n, rng)) for lim in (100, 1000)]
+            print(f"{'case':<44} {'conc':>4} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8}")
+            for name, make in cases:
+                for conc, n in REQUESTS.items():
+                    p50, p95, rate = measure(client, make(n), conc)
+                    print(f"{name:<44} {conc:>4} {n:>5} {p50:>8.1f} {p95:>8.1f} {rate:>8.1f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"machine: {os.cpu_count()} cores; server: one uvicorn process, as `make run`")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Shared fixtures: a real PostGIS test database (migrated and loaded once), a TestClient and a
+live uvicorn server for the browser tests. DATABASE_URL names the server; tests use their own
+databases on it (`<name>_test`, and throw-away `<name>_scratch_*`)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from app import dbadmin
+from app.db import reset_engine
+from app.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+BASE_URL = make_url(os.environ.get("DATABASE_URL") or get_settings().database_url)
+
+
+def _url_for(name: str) -> str:
+    return BASE_URL.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """A fresh, migrated test database with the sample province loaded."""
+    url = _url_for(f"{BASE_URL.database}_test")
+    dbadmin.drop_database(url)
+    dbadmin.ensure_database(url)
+    dbadmin.upgrade(url)
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    reset_engine()
+    from app.services import loader
+
+    engine = create_engine(url)
+    loader.load_sample(engine, ROOT / "data" / "hamlets")
+    engine.dispose()
+    yield url
+    reset_engine()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    eng = create_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def client(database_url):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
+
+
+@pytest.fixture
+def scratch_url():
+    """An empty, migrated database of its own, dropped afterwards."""
+    url = _url_for(f"{BASE_URL.database}_scratch_{uuid.uuid4().hex[:8]}")
+    dbadmin.ensure_database(url)
+    dbadmin.upgrade(url)
+    yield url
+    dbadmin.drop_database(url)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server_url(database_url):
+    """The real app under uvicorn, on a free loopback port, against the test database."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode())
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the live server did not start in 20 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
