@@ -25,7 +25,14 @@ install() {
 start() {
   install
   mkdir -p "$PGDIR" "$RUN"
-  if [ "${#AS_PG[@]}" -gt 0 ]; then chown postgres:postgres "$PGDIR" "$RUN"; fi
+  if [ "${#AS_PG[@]}" -gt 0 ]; then
+    chown postgres:postgres "$PGDIR" "$RUN"
+    if ! runuser -u postgres -- test -w "$PGDIR"; then
+      echo "pg: the postgres user cannot reach $PGDIR (a parent folder is not searchable by others)." >&2
+      echo "pg: allow it with 'chmod o+x' on the parent folders, or set DATABASE_URL to your own server." >&2
+      exit 1
+    fi
+  fi
   if [ ! -f "$DATA/PG_VERSION" ]; then
     echo "pg: initialising cluster in $DATA"
     "${AS_PG[@]}" "$PG_BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null

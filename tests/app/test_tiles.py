@@ -54,7 +54,7 @@ def test_several_layers_in_one_tile(client, engine):
     x, y = _tile_of(engine, 10, _first_site(engine))
     tile = mapbox_vector_tile.decode(client.get(f"/tiles/districts,sites,poles/10/{x}/{y}.mvt").content)
     assert {"districts", "sites", "poles"} <= set(tile)
-    assert all(f["type"] in ("Polygon", "MultiPolygon") for f in tile["districts"]["features"])
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in tile["districts"]["features"])
 
 
 def test_ogc_tile_path_is_matrix_row_col(client, engine):

@@ -1,0 +1,135 @@
+// Basemap: OpenStreetMap tiles when they load; otherwise (or by choice) the project's own
+// district outlines filled light, with `basemap-offline` on <body> and the map, and a notice.
+import { DomEvent, geoJSON, tileLayer } from 'leaflet';
+import { t, translateDom } from './i18n.js';
+import { outlineStyle } from './styles.js';
+
+const OSM_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+const OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>';
+const FIRST_TILE_TIMEOUT_MS = 5000; // no tile by then: treat the tile server as unreachable
+const ERROR_GRACE_MS = 1200; // after a tile error, how long another tile may still prove it works
+export const CHOICES = ['osm', 'none'];
+const OFFLINE_CLASS = 'basemap-offline';
+
+export class Basemap {
+  /**
+   * @param {L.Map} map
+   * @param {object} options — `outline`: () => Promise<FeatureCollection> of the districts;
+   *   `onChange`: called with `this` when the choice or the offline state changes.
+   */
+  constructor(map, { outline, onChange = () => {} }) {
+    this.map = map;
+    this.choice = null;
+    this.offline = false;
+    this.reason = null; // 'user' | 'tileerror' | 'timeout'
+    this._outlineSource = outline;
+    this._onChange = onChange;
+    this._osm = tileLayer(OSM_URL, { maxZoom: 19, attribution: OSM_ATTRIBUTION });
+    this._osm.on('tileload', () => { this._tilesLoaded += 1; });
+    this._osm.on('tileerror', () => this._onTileError());
+    this._notice = this._createNotice();
+  }
+
+  select(choice) {
+    if (!CHOICES.includes(choice) || choice === this.choice) return;
+    this.choice = choice;
+    this._radios?.forEach((radio) => { radio.checked = radio.value === choice; });
+    if (choice === 'osm') this._tryOsm();
+    else this._goOffline('user');
+  }
+
+  /** Render the radio group into `container`. */
+  mount(container) {
+    const fieldset = document.createElement('fieldset');
+    fieldset.className = 'hg-fieldset';
+    const legend = document.createElement('legend');
+    legend.dataset.i18n = 'basemap.title';
+    fieldset.append(legend);
+    this._radios = CHOICES.map((choice) => {
+      const label = document.createElement('label');
+      label.className = 'hg-radio';
+      const radio = document.createElement('input');
+      Object.assign(radio, { type: 'radio', name: 'basemap', value: choice, checked: choice === this.choice });
+      radio.addEventListener('change', () => radio.checked && this.select(choice));
+      const text = document.createElement('span');
+      text.dataset.i18n = `basemap.${choice}`;
+      label.append(radio, text);
+      fieldset.append(label);
+      return radio;
+    });
+    translateDom(fieldset);
+    container.append(fieldset);
+  }
+
+  _tryOsm() {
+    this._setOffline(false, null);
+    this._tilesLoaded = 0;
+    clearTimeout(this._timer);
+    this._timer = setTimeout(() => this._checkTiles('timeout'), FIRST_TILE_TIMEOUT_MS);
+    this._osm.addTo(this.map);
+  }
+
+  _onTileError() {
+    if (this._tilesLoaded > 0 || this.offline) return;
+    clearTimeout(this._timer);
+    this._timer = setTimeout(() => this._checkTiles('tileerror'), ERROR_GRACE_MS);
+  }
+
+  _checkTiles(reason) {
+    if (this.choice === 'osm' && this._tilesLoaded === 0) this._goOffline(reason);
+  }
+
+  _goOffline(reason) {
+    clearTimeout(this._timer);
+    this.map.removeLayer(this._osm);
+    this._setOffline(true, reason);
+  }
+
+  _setOffline(offline, reason) {
+    this.offline = offline;
+    this.reason = reason;
+    for (const el of [document.body, this.map.getContainer()]) el.classList.toggle(OFFLINE_CLASS, offline);
+    if (offline) this._showOutline();
+    else if (this._outline) this.map.removeLayer(this._outline);
+    this._updateNotice();
+    this._onChange(this);
+  }
+
+  async _showOutline() {
+    if (!this._outline) {
+      try {
+        const districts = await this._outlineSource();
+        this._outline = geoJSON(districts, { pane: 'hgOutline', className: 'hg-outline', style: outlineStyle });
+      } catch {
+        return; // the districts layer reports the same failure
+      }
+    }
+    if (this.offline) this._outline.addTo(this.map);
+  }
+
+  _createNotice() {
+    const notice = document.createElement('div');
+    notice.className = 'hg-basemap-notice';
+    notice.setAttribute('role', 'status');
+    notice.hidden = true;
+    const text = document.createElement('span');
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'hg-notice-close';
+    close.textContent = '×';
+    close.dataset.i18nLabel = 'notice.close';
+    close.addEventListener('click', () => { notice.hidden = true; });
+    notice.append(text, close);
+    DomEvent.disableClickPropagation(notice);
+    this.map.getContainer().append(notice);
+    return notice;
+  }
+
+  _updateNotice() {
+    const text = this._notice.firstChild;
+    text.dataset.i18n = this.reason === 'user' ? 'basemap.notice.none' : 'basemap.notice.offline';
+    text.textContent = t(text.dataset.i18n);
+    translateDom(this._notice);
+    this._notice.hidden = !this.offline;
+  }
+}

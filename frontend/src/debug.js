@@ -1,0 +1,42 @@
+// window.__hgmap: a read-only view of the map's state for tests and for people debugging.
+// Counts are the features actually drawn; nothing here changes what the app does.
+
+/**
+ * @param {object} app — { map, layers: Map<id, CollectionLayer>, basemap, highlight, getLang }
+ */
+export function installDebugHook({ map, layers, basemap, highlight, getLang }) {
+  const layerState = (layer) => ({
+    visible: layer.isVisible(),
+    loading: layer.state.loading,
+    count: layer.isVisible() ? layer.state.count : 0,
+    matched: layer.state.matched,
+    belowMinZoom: layer.state.belowMinZoom,
+    error: layer.state.error ? layer.state.error.message : null,
+  });
+  const hook = {
+    version: 1,
+    map,
+    get lang() {
+      return getLang();
+    },
+    get basemap() {
+      return { choice: basemap.choice, offline: basemap.offline, reason: basemap.reason };
+    },
+    get layers() {
+      return Object.fromEntries([...layers].map(([id, layer]) => [id, layerState(layer)]));
+    },
+    /** True when no visible layer is loading. */
+    get idle() {
+      return [...layers.values()].every((layer) => !layer.isVisible() || !layer.state.loading);
+    },
+    get highlight() {
+      return highlight.current ? { ...highlight.current } : null;
+    },
+    get view() {
+      const center = map.getCenter();
+      return { zoom: map.getZoom(), lat: center.lat, lon: center.lng };
+    },
+  };
+  Object.defineProperty(window, '__hgmap', { value: Object.freeze(hook), configurable: true });
+  return hook;
+}

@@ -1,0 +1,46 @@
+// "Zoom to district": a select listing the province and its districts; choosing one fits the map.
+import { geoJSON } from 'leaflet';
+import { onLangChange, t, translateDom } from './i18n.js';
+import { PROVINCE_BOUNDS } from './map.js';
+
+const PROVINCE = '93';
+
+/**
+ * Render the select into `container`. `districts()` resolves to the districts FeatureCollection.
+ */
+export function mountDistrictZoom(container, { map, districts }) {
+  container.innerHTML = `
+    <h2 data-i18n="district.title"></h2>
+    <label class="visually-hidden" for="hg-district-select" data-i18n="district.label"></label>
+    <select id="hg-district-select" name="district"></select>`;
+  translateDom(container);
+  const select = container.querySelector('select');
+  const bounds = new Map([[PROVINCE, PROVINCE_BOUNDS]]);
+  let features = [];
+
+  function render() {
+    const value = select.value;
+    select.replaceChildren(
+      new Option(t('district.placeholder'), ''),
+      new Option(t('district.province'), PROVINCE),
+      ...features.map((f) => new Option(f.properties.name, f.properties.code)),
+    );
+    select.value = value;
+  }
+
+  select.addEventListener('change', () => {
+    const target = bounds.get(select.value);
+    if (target) map.fitBounds(target, { padding: [16, 16] });
+  });
+
+  districts().then((collection) => {
+    features = [...collection.features].sort((a, b) =>
+      String(a.properties.code).localeCompare(String(b.properties.code)));
+    for (const feature of features) bounds.set(String(feature.properties.code), geoJSON(feature).getBounds());
+    render();
+  }).catch(() => {
+    // The districts layer shows the error; the province entry still works.
+  });
+  render();
+  onLangChange(render);
+}

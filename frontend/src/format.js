@@ -1,0 +1,59 @@
+// Formatting attribute values for people: numbers in the UI locale, dates dd/mm/yyyy, Có/Không.
+import { getLocale, t, tEnum } from './i18n.js';
+
+const TIME_ZONE = 'Asia/Ho_Chi_Minh';
+
+export function formatNumber(value, maximumFractionDigits = 2) {
+  return new Intl.NumberFormat(getLocale(), { maximumFractionDigits }).format(value);
+}
+
+/** ISO date `YYYY-MM-DD` (or a timestamp's date part) as dd/mm/yyyy, without time-zone shifts. */
+export function formatDate(value) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(value));
+  return match ? `${match[3]}/${match[2]}/${match[1]}` : String(value);
+}
+
+/** ISO timestamp as dd/mm/yyyy HH:MM in Vietnam's time. */
+export function formatDateTime(value) {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    }).formatToParts(date).map((part) => [part.type, part.value]),
+  );
+  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
+}
+
+const withUnit = (unit, digits) => (value) => `${formatNumber(value, digits)} ${unit}`;
+
+// A field's `format` names one of these; each receives a non-null value.
+const FORMATTERS = {
+  text: (value) => String(value),
+  int: (value) => formatNumber(value, 0),
+  number: (value) => formatNumber(value),
+  bool: (value) => t(value ? 'value.true' : 'value.false'),
+  date: formatDate,
+  datetime: formatDateTime,
+  list: (value) => (Array.isArray(value) ? value : String(value).split(',')).map((s) => s.trim()).join(', '),
+  m: withUnit('m', 1),
+  km2: withUnit('km²', 2),
+  deg: withUnit('°', 1),
+  mhz: withUnit('MHz', 0),
+  dbm: withUnit('dBm', 1),
+  mbps: withUnit('Mbps', 1),
+  ms: withUnit('ms', 0),
+  vndMonth: (value) => `${formatNumber(value, 0)} ${t('unit.perMonth')}`,
+};
+
+/**
+ * Format one attribute value for display.
+ * `format` is a FORMATTERS name or `enum:<namespace>` (translated coded values).
+ */
+export function formatValue(value, format = 'text') {
+  if (value === null || value === undefined || value === '') return t('value.none');
+  if (format.startsWith('enum:')) return tEnum(format.slice(5), value);
+  const formatter = FORMATTERS[format] ?? FORMATTERS.text;
+  return formatter(value);
+}

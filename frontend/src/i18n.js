@@ -1,0 +1,74 @@
+// Translations: t(key, params), the current language, and DOM attributes that re-translate.
+import vi from './locales/vi.js';
+import en from './locales/en.js';
+
+const DICTIONARIES = { vi, en };
+export const LANGUAGES = Object.keys(DICTIONARIES);
+const STORAGE_KEY = 'hgmap.lang';
+const LOCALES = { vi: 'vi-VN', en: 'en-GB' };
+
+let current = 'vi';
+const listeners = new Set();
+
+/** Translate `key`, filling `{name}` placeholders; falls back to Vietnamese, then to the key. */
+export function t(key, params) {
+  const text = DICTIONARIES[current][key] ?? vi[key] ?? key;
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** Translate a coded value (`enum.<namespace>.<value>`), or return the value itself. */
+export function tEnum(namespace, value) {
+  const key = `enum.${namespace}.${value}`;
+  return DICTIONARIES[current][key] ?? vi[key] ?? String(value);
+}
+
+export const getLang = () => current;
+export const getLocale = () => LOCALES[current];
+export const isLanguage = (lang) => LANGUAGES.includes(lang);
+
+/** The language to start with: the URL's, else the remembered one, else Vietnamese. */
+export function initialLang(fromUrl) {
+  if (isLanguage(fromUrl)) return fromUrl;
+  try {
+    const stored = window.localStorage.getItem(STORAGE_KEY);
+    if (isLanguage(stored)) return stored;
+  } catch {
+    // Storage can be disabled (privacy mode); the URL still carries the choice.
+  }
+  return 'vi';
+}
+
+export function setLang(lang) {
+  if (!isLanguage(lang)) return;
+  current = lang;
+  try {
+    window.localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // See initialLang.
+  }
+  document.documentElement.lang = lang;
+  document.title = t('app.title');
+  translateDom(document.body);
+  listeners.forEach((listener) => listener(lang));
+}
+
+export function onLangChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+const ATTRIBUTES = [
+  ['data-i18n', (el, text) => { el.textContent = text; }],
+  ['data-i18n-label', (el, text) => el.setAttribute('aria-label', text)],
+  ['data-i18n-title', (el, text) => el.setAttribute('title', text)],
+  ['data-i18n-placeholder', (el, text) => el.setAttribute('placeholder', text)],
+];
+
+/** Re-translate every element under `root` that names its key in a data-i18n* attribute. */
+export function translateDom(root) {
+  for (const [attribute, apply] of ATTRIBUTES) {
+    if (root.hasAttribute?.(attribute)) apply(root, t(root.getAttribute(attribute)));
+    root.querySelectorAll(`[${attribute}]`).forEach((el) => apply(el, t(el.getAttribute(attribute))));
+  }
+}

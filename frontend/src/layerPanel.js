@@ -1,0 +1,76 @@
+// The layer switcher: one checkbox per collection, grouped, with its load state beside it.
+import { formatNumber } from './format.js';
+import { onLangChange, t, translateDom } from './i18n.js';
+import { legendEntries, swatch } from './legend.js';
+import { GROUPS, LAYERS } from './layers/registry.js';
+
+function stateText(layer) {
+  const { state, def } = layer;
+  if (!layer.isVisible()) return { text: '', title: '' };
+  if (state.loading) return { text: t('layer.state.loading'), title: '' };
+  if (state.error) return { text: t('layer.state.error'), title: state.error.message };
+  if (state.belowMinZoom) return { text: t('layer.state.zoom', { zoom: def.minZoom }), title: '' };
+  const count = formatNumber(state.count, 0);
+  if (state.matched !== null && state.matched > state.count) {
+    const matched = formatNumber(state.matched, 0);
+    return { text: `${count}/${matched}`, title: t('layer.state.partial', { count, matched }) };
+  }
+  return { text: count, title: '' };
+}
+
+/**
+ * Render the switcher into `container`.
+ * @param {Map<string, CollectionLayer>} layers — by collection id
+ * @param {(id: string, visible: boolean) => void} onToggle
+ */
+export function mountLayerPanel(container, { layers, onToggle }) {
+  const heading = document.createElement('h2');
+  heading.dataset.i18n = 'layers.title';
+  container.append(heading);
+  const rows = new Map();
+
+  for (const group of GROUPS) {
+    const fieldset = document.createElement('fieldset');
+    fieldset.className = 'hg-fieldset';
+    const legend = document.createElement('legend');
+    legend.dataset.i18n = `group.${group}`;
+    fieldset.append(legend);
+    for (const def of LAYERS.filter((d) => d.group === group)) {
+      const layer = layers.get(def.id);
+      const row = document.createElement('div');
+      row.className = 'hg-layer-row';
+      row.dataset.layer = def.id;
+      const label = document.createElement('label');
+      const checkbox = document.createElement('input');
+      checkbox.type = 'checkbox';
+      checkbox.name = 'layer';
+      checkbox.value = def.id;
+      checkbox.addEventListener('change', () => onToggle(def.id, checkbox.checked));
+      const name = document.createElement('span');
+      name.className = 'hg-layer-name';
+      name.dataset.i18n = `layer.${def.id}`;
+      const status = document.createElement('span');
+      status.className = 'hg-layer-state';
+      status.id = `hg-layer-state-${def.id}`;
+      checkbox.setAttribute('aria-describedby', status.id);
+      const [first] = legendEntries(def.id);
+      label.append(checkbox, first ? swatch(first) : '', name);
+      row.append(label, status);
+      fieldset.append(row);
+
+      const update = () => {
+        checkbox.checked = layer.isVisible();
+        const { text, title } = stateText(layer);
+        status.textContent = text;
+        status.title = title;
+        row.classList.toggle('has-error', Boolean(layer.isVisible() && layer.state.error));
+      };
+      layer.on('add remove hg:state', update);
+      rows.set(def.id, update);
+      update();
+    }
+    container.append(fieldset);
+  }
+  translateDom(container);
+  onLangChange(() => rows.forEach((update) => update()));
+}

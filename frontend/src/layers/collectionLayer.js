@@ -1,0 +1,159 @@
+// One OGC API collection as a Leaflet layer: loads itself when added, by bbox when heavy,
+// aborts stale requests, and reports its state (loading, count, error) through 'hg:state'.
+import { GeoJSON, circleMarker } from 'leaflet';
+import { fetchFeatures, isAbort, loadCollection } from '../api.js';
+import { renderPopup } from '../popup.js';
+
+const PAGE_LIMIT = 10000; // the server's maximum
+const BBOX_PAD = 0.3; // load a margin around the view so small pans need no request
+
+function bboxParam(bounds) {
+  const clamp = (value, limit) => Math.max(-limit, Math.min(limit, value)).toFixed(6);
+  return [clamp(bounds.getWest(), 180), clamp(bounds.getSouth(), 90),
+    clamp(bounds.getEast(), 180), clamp(bounds.getNorth(), 90)].join(',');
+}
+
+export const CollectionLayer = GeoJSON.extend({
+  /**
+   * @param {object} def — a registry entry (layers/registry.js)
+   * @param {object} options — `renderer` (the shared canvas, for canvas layers), `filters`
+   */
+  initialize(def, { renderer, filters = {} } = {}) {
+    this.def = def;
+    this._filters = filters;
+    this._zoom = null;
+    this.state = { loading: false, count: 0, matched: null, error: null, belowMinZoom: false };
+    const pathOptions = { renderer, pane: def.pane ?? 'overlayPane', className: def.className };
+    GeoJSON.prototype.initialize.call(this, null, {
+      ...pathOptions,
+      style: (feature) => def.style(feature.properties ?? {}, this._zoom ?? 10),
+      pointToLayer: (feature, latlng) => (def.pointToLayer
+        ? def.pointToLayer(feature, latlng, pathOptions)
+        : circleMarker(latlng, pathOptions)),
+      onEachFeature: (feature, layer) => layer.bindPopup(() => renderPopup(def, feature), { maxWidth: 340 }),
+    });
+    // Tell the map's polygon picking (map.js) that a feature took this click.
+    this.on('click', (event) => {
+      if (event.originalEvent) event.originalEvent.hgFeatureHit = true;
+    });
+  },
+
+  getEvents() {
+    return { moveend: this._onMoveEnd, zoomend: this._onZoomEnd };
+  },
+
+  onAdd(map) {
+    this._zoom = map.getZoom();
+    GeoJSON.prototype.onAdd.call(this, map);
+    this.resetStyle();
+    this.refresh();
+  },
+
+  onRemove(map) {
+    this._abort();
+    GeoJSON.prototype.onRemove.call(this, map);
+    this._setState({ loading: false });
+  },
+
+  /** Query parameters from the filter panel; only those this collection accepts are kept. */
+  setFilters(filters) {
+    this._filters = { ...filters };
+    if (this._map) this.refresh();
+  },
+
+  isVisible() {
+    // During the 'remove' event `_map` is still set, but the map no longer lists us.
+    return Boolean(this._map?.hasLayer(this));
+  },
+
+  _onMoveEnd() {
+    if (this.def.load === 'bbox') this.refresh();
+  },
+
+  _onZoomEnd() {
+    const zoom = this._map.getZoom();
+    if (zoom === this._zoom) return;
+    this._zoom = zoom;
+    if (this.def.renderer === 'canvas') this.resetStyle(); // point radii follow the zoom
+  },
+
+  _filterParams() {
+    const params = {};
+    for (const name of this.def.filters ?? []) {
+      if (this._filters[name]) params[name] = this._filters[name];
+    }
+    return params;
+  },
+
+  /** Load what the current view and filters need, unless it is already drawn. */
+  async refresh() {
+    const map = this._map;
+    if (!map) return;
+    const def = this.def;
+    const params = this._filterParams();
+    const key = JSON.stringify(params);
+    let bounds = null;
+
+    if (def.load === 'bbox') {
+      if (map.getZoom() < def.minZoom) {
+        this._abort();
+        this.clearLayers();
+        this._loaded = null;
+        this._setState({ loading: false, count: 0, matched: null, error: null, belowMinZoom: true });
+        return;
+      }
+      const view = map.getBounds();
+      const loaded = this._loaded;
+      if (loaded && loaded.key === key && loaded.complete && loaded.bounds.contains(view)) return;
+      bounds = view.pad(BBOX_PAD);
+      params.bbox = bboxParam(bounds);
+    } else if (this._loaded?.key === key) {
+      return;
+    }
+    if (this._pending?.key === key && this._pending.bbox === params.bbox) return;
+
+    this._abort();
+    const controller = new AbortController();
+    this._controller = controller;
+    this._pending = { key, bbox: params.bbox };
+    this._setState({ loading: true, error: null, belowMinZoom: false });
+    try {
+      // An unfiltered whole collection is shared (it cannot be aborted; a stale answer is dropped).
+      const collection = def.load === 'all' && key === '{}'
+        ? await loadCollection(def.id)
+        : await fetchFeatures(def.id, { ...params, limit: PAGE_LIMIT }, {
+          signal: controller.signal, followNext: def.load === 'all',
+        });
+      if (controller !== this._controller) return;
+      this.clearLayers();
+      this.addData(collection);
+      const count = this.getLayers().length;
+      const matched = collection.numberMatched;
+      this._loaded = { key, bounds, complete: matched === null || matched <= collection.features.length };
+      this._setState({ loading: false, count, matched });
+      this.fire('hg:loaded');
+    } catch (error) {
+      if (isAbort(error) || controller !== this._controller) return;
+      this._setState({ loading: false, error });
+      this.fire('hg:error', { error });
+    } finally {
+      if (controller === this._controller) {
+        this._controller = null;
+        this._pending = null;
+      }
+    }
+  },
+
+  _abort() {
+    if (this._controller) this._controller.abort();
+    this._controller = null;
+    this._pending = null;
+  },
+
+  _setState(change) {
+    this.state = { ...this.state, ...change };
+    this.fire('hg:state', { state: this.state });
+  },
+});
+
+export const collectionLayer = (def, options) => new CollectionLayer(def, options);

@@ -1,0 +1,93 @@
+// Every collection the map can show, with how it loads, draws and describes itself.
+//
+// load: 'all'  — fetched once (following `next` pages) per filter set;
+//       'bbox' — fetched for the padded view on every move, from `minZoom` on.
+// renderer: 'svg' — one DOM path per feature, in its own pane (boundaries);
+//           'canvas' — the shared canvas (points and lines).
+// filters: which of the filter panel's query parameters the collection accepts.
+// fields: popup rows as [property, format] (formats in format.js); `title` heads the popup.
+import * as styles from '../styles.js';
+import { cellToLayer } from './sector.js';
+
+const ADMIN_KIND = 'enum:admin_kind';
+
+export const GROUPS = ['admin', 'mobile', 'passive', 'service'];
+
+export const LAYERS = [
+  {
+    id: 'districts', group: 'admin', defaultOn: true, load: 'all', renderer: 'svg', pane: 'hgDistricts',
+    className: 'hg-district', style: styles.districtStyle, title: 'name',
+    fields: [['code', 'text'], ['kind', ADMIN_KIND], ['population', 'int'], ['households', 'int'], ['area_km2', 'km2']],
+  },
+  {
+    id: 'communes', group: 'admin', defaultOn: true, load: 'all', renderer: 'svg', pane: 'hgCommunes',
+    className: 'hg-commune', style: styles.communeStyle, title: 'name',
+    fields: [['code', 'text'], ['kind', ADMIN_KIND], ['district_name', 'text'], ['population', 'int'],
+      ['households', 'int'], ['area_km2', 'km2']],
+  },
+  {
+    id: 'hamlets', group: 'admin', defaultOn: false, load: 'all', renderer: 'svg', pane: 'hgHamlets',
+    className: 'hg-hamlet', style: styles.hamletStyle, title: 'name',
+    fields: [['code', 'text'], ['kind', ADMIN_KIND], ['commune_name', 'text'], ['population', 'int'],
+      ['households', 'int'], ['area_km2', 'km2']],
+  },
+  {
+    id: 'commune_offices', group: 'admin', defaultOn: false, load: 'all', renderer: 'canvas',
+    style: styles.communeOfficeStyle, title: 'name',
+    fields: [['code', 'text'], ['commune_code', 'text'], ['gov_network_connected', 'bool'],
+      ['bandwidth_mbps', 'mbps'], ['connected_on', 'date']],
+  },
+  {
+    id: 'sites', group: 'mobile', defaultOn: true, load: 'all', renderer: 'canvas',
+    style: styles.siteStyle, title: 'code', filters: ['operator', 'technology', 'status'],
+    fields: [['structure_type', 'enum:structure_type'], ['height_m', 'm'], ['owner', 'text'],
+      ['status', 'enum:status'], ['permit_no', 'text'], ['commissioned_on', 'date'],
+      ['accepts_tenants', 'bool'], ['rent_vnd_month', 'vndMonth'], ['operators', 'list'],
+      ['tenant_count', 'int'], ['shared', 'bool'], ['technologies', 'list']],
+  },
+  {
+    id: 'cells', group: 'mobile', defaultOn: false, load: 'bbox', minZoom: 13, renderer: 'canvas',
+    pointToLayer: cellToLayer, style: styles.cellStyle, title: 'code',
+    filters: ['operator', 'technology', 'status'],
+    fields: [['site_code', 'text'], ['operator', 'text'], ['technology', 'enum:technology'], ['band_mhz', 'mhz'],
+      ['azimuth_deg', 'deg', 'value.omni'], ['beamwidth_deg', 'deg'], ['tilt_mech_deg', 'deg'],
+      ['tilt_elec_deg', 'deg'], ['antenna_height_m', 'm'], ['eirp_dbm', 'dbm'], ['status', 'enum:status']],
+  },
+  {
+    id: 'poles', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 12, renderer: 'canvas',
+    style: styles.poleStyle, title: 'code', filters: ['operator'],
+    fields: [['owner', 'text'], ['material', 'enum:material'], ['height_m', 'm'], ['operators', 'list'],
+      ['attachment_count', 'int'], ['shared', 'bool']],
+  },
+  {
+    id: 'ducts', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 11, renderer: 'canvas',
+    style: styles.ductStyle, title: 'code', filters: ['operator'],
+    fields: [['owner', 'text'], ['duct_count', 'int'], ['subduct_count', 'int'], ['length_m', 'm'],
+      ['operators', 'list'], ['occupant_count', 'int'], ['shared', 'bool']],
+  },
+  {
+    id: 'manholes', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 12, renderer: 'canvas',
+    style: styles.manholeStyle, title: 'code',
+    fields: [['owner', 'text'], ['duct_code', 'text']],
+  },
+  {
+    id: 'fibre_access_points', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 12, renderer: 'canvas',
+    style: styles.fibreAccessPointStyle, title: 'code', filters: ['operator', 'status'],
+    fields: [['operator', 'text'], ['kind', 'enum:fap_kind'], ['ports_total', 'int'], ['ports_used', 'int'],
+      ['service_radius_m', 'm'], ['status', 'enum:status']],
+  },
+  {
+    id: 'speed_tests', group: 'service', defaultOn: false, load: 'bbox', minZoom: 12, renderer: 'canvas',
+    style: styles.speedTestStyle, title: 'code', filters: ['operator', 'technology'],
+    fields: [['measured_at', 'datetime'], ['operator', 'text'], ['technology', 'enum:technology'],
+      ['download_mbps', 'mbps'], ['upload_mbps', 'mbps'], ['latency_ms', 'ms']],
+  },
+];
+
+// Canvas draw order, bottom first: lines and wedges under points, sites on top (they are
+// what people click most, and the canvas hands a click to the topmost feature).
+export const CANVAS_ORDER = ['ducts', 'cells', 'speed_tests', 'poles', 'manholes',
+  'fibre_access_points', 'commune_offices', 'sites'];
+
+export const layerDef = (id) => LAYERS.find((def) => def.id === id);
+export const DEFAULT_VISIBLE = LAYERS.filter((def) => def.defaultOn).map((def) => def.id);

@@ -1,0 +1,129 @@
+// Wiring only: build the map, the layers and the controls, and connect them to the URL.
+import { loadCollection } from './api.js';
+import { Basemap } from './basemap.js';
+import { installDebugHook } from './debug.js';
+import { mountDistrictZoom } from './districtZoom.js';
+import { mountFilters } from './filters.js';
+import { Highlight } from './highlight.js';
+import { getLang, initialLang, onLangChange, setLang, t } from './i18n.js';
+import { mountLayerPanel } from './layerPanel.js';
+import { collectionLayer } from './layers/collectionLayer.js';
+import { CANVAS_ORDER, DEFAULT_VISIBLE, LAYERS } from './layers/registry.js';
+import { LegendControl } from './legend.js';
+import { createMap, enablePolygonPicking } from './map.js';
+import { describeError, notify } from './notify.js';
+import { mountSearch } from './search.js';
+import { parseHash, UrlState } from './urlState.js';
+
+const initial = parseHash(window.location.hash);
+setLang(initialLang(initial.lang));
+
+const { map, canvasRenderer } = createMap(document.getElementById('map'), initial.view);
+let filters = { ...initial.filters };
+
+const layers = new Map(LAYERS.map((def) => [def.id, collectionLayer(def, {
+  renderer: def.renderer === 'canvas' ? canvasRenderer : undefined,
+  filters,
+})]));
+const visibleIds = () => LAYERS.map((def) => def.id).filter((id) => layers.get(id).isVisible());
+
+const urlState = new UrlState({
+  collect: () => {
+    const center = map.getCenter();
+    return {
+      view: { zoom: map.getZoom(), lat: center.lat, lon: center.lng },
+      layers: visibleIds(),
+      lang: getLang(),
+      basemap: basemap.choice,
+      filters,
+    };
+  },
+  apply: applyState,
+});
+
+const basemap = new Basemap(map, {
+  outline: () => loadCollection('districts'),
+  onChange: () => urlState.schedule(),
+});
+const highlight = new Highlight(map);
+
+function setVisible(id, visible) {
+  const layer = layers.get(id);
+  if (!layer || visible === layer.isVisible()) return;
+  if (visible) map.addLayer(layer);
+  else map.removeLayer(layer);
+}
+
+function setFilters(next) {
+  filters = { ...next };
+  layers.forEach((layer) => layer.setFilters(filters));
+  urlState.schedule();
+}
+
+// The canvas draws in insertion order and gives a click to the topmost feature, so after
+// every load put the layers back in CANVAS_ORDER (bringToBack from the top layer down).
+function restackCanvas() {
+  for (const id of [...CANVAS_ORDER].reverse()) {
+    const layer = layers.get(id);
+    if (layer.isVisible()) layer.bringToBack();
+  }
+}
+
+for (const [id, layer] of layers) {
+  layer.on('add remove', () => urlState.schedule());
+  layer.on('hg:error', ({ error }) => notify(t('error.load', { layer: t(`layer.${id}`), message: describeError(error) })));
+  if (layer.def.renderer === 'canvas') layer.on('hg:loaded', restackCanvas);
+}
+
+/** Bring the app to a state parsed from the URL (someone edited it, or went back). */
+function applyState(state) {
+  if (state.lang && state.lang !== getLang()) setLang(state.lang);
+  if (state.view) map.setView([state.view.lat, state.view.lon], state.view.zoom);
+  const wanted = new Set(state.layers ?? DEFAULT_VISIBLE);
+  LAYERS.forEach((def) => setVisible(def.id, wanted.has(def.id)));
+  filterForm.set(state.filters);
+  if (JSON.stringify(state.filters) !== JSON.stringify(filters)) setFilters(state.filters);
+  basemap.select(state.basemap === 'none' ? 'none' : 'osm');
+}
+
+// Controls.
+basemap.mount(document.getElementById('hg-basemap'));
+mountLayerPanel(document.getElementById('hg-layers'), { layers, onToggle: setVisible });
+const filterForm = mountFilters(document.getElementById('hg-filter-panel'), {
+  initial: filters, onChange: setFilters,
+});
+mountDistrictZoom(document.getElementById('hg-district-zoom'), {
+  map, districts: () => loadCollection('districts'),
+});
+mountSearch(document.getElementById('hg-search'), { onSelect: (result) => highlight.show(result) });
+new LegendControl({ layers }).addTo(map);
+enablePolygonPicking(map, () => ['hamlets', 'communes', 'districts']
+  .map((id) => layers.get(id)).filter((layer) => layer.isVisible()));
+
+// Header buttons.
+document.getElementById('hg-lang-toggle').addEventListener('click', () => {
+  setLang(getLang() === 'vi' ? 'en' : 'vi');
+});
+const panelToggle = document.getElementById('hg-panel-toggle');
+function setPanelOpen(open) {
+  document.body.dataset.panel = open ? 'open' : 'closed';
+  panelToggle.setAttribute('aria-expanded', String(open));
+  map.invalidateSize();
+}
+panelToggle.addEventListener('click', () => setPanelOpen(document.body.dataset.panel !== 'open'));
+setPanelOpen(!window.matchMedia('(max-width: 800px)').matches);
+
+// First state, then keep the URL in step.
+const wanted = new Set((initial.layers ?? DEFAULT_VISIBLE).filter((id) => layers.has(id)));
+LAYERS.forEach((def) => setVisible(def.id, wanted.has(def.id)));
+basemap.select(initial.basemap === 'none' ? 'none' : 'osm');
+map.on('moveend', () => urlState.schedule());
+onLangChange(() => urlState.schedule());
+// Popup content is built when opened; rebuild an open one in the new language.
+let openPopup = null;
+map.on('popupopen', (event) => { openPopup = event.popup; });
+map.on('popupclose', () => { openPopup = null; });
+onLangChange(() => openPopup?.update());
+urlState.writeNow();
+
+installDebugHook({ map, layers, basemap, highlight, getLang });

@@ -1,0 +1,25 @@
+// Short messages (load errors) in a polite live region, so screen readers hear them too.
+import { t } from './i18n.js';
+
+const SHOW_MS = 9000;
+let timer = null;
+
+/** A person-readable reason for an ApiError (or any error). */
+export function describeError(error) {
+  if (error?.status === 0) return t('error.network');
+  return error?.description || (error?.status ? t('error.http', { status: error.status }) : String(error?.message ?? error));
+}
+
+export function notify(text) {
+  const region = document.getElementById('hg-status');
+  if (!region) return;
+  const line = document.createElement('p');
+  line.textContent = text;
+  region.append(line);
+  region.hidden = false;
+  clearTimeout(timer);
+  timer = setTimeout(() => {
+    region.replaceChildren();
+    region.hidden = true;
+  }, SHOW_MS);
+}

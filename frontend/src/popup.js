@@ -1,0 +1,36 @@
+// Popup content for one feature: a title and a table of translated labels and formatted values.
+import { formatValue } from './format.js';
+import { t } from './i18n.js';
+
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/**
+ * Build the popup for `feature` of the collection `def` (see layers/registry.js).
+ * Built at open time, so it is always in the current language.
+ */
+export function renderPopup(def, feature) {
+  const properties = feature.properties ?? {};
+  const root = element('div', 'hg-popup');
+  root.append(element('div', 'hg-popup-layer', t(`layer.${def.id}`)));
+  root.append(element('h2', 'hg-popup-title', formatValue(properties[def.title] ?? feature.id)));
+
+  const table = element('table', 'hg-popup-table');
+  const body = element('tbody');
+  for (const [name, format, nullKey] of def.fields) {
+    const value = properties[name];
+    const row = element('tr');
+    row.dataset.field = name;
+    row.append(element('th', null, t(`field.${name}`)));
+    const shown = (value === null || value === undefined) && nullKey ? t(nullKey) : formatValue(value, format);
+    row.append(element('td', null, shown));
+    body.append(row);
+  }
+  table.append(body);
+  root.append(table);
+  return root;
+}

@@ -1,0 +1,1 @@
+"""Pure geospatial computation for the Hậu Giang telecom GIS (no web, no database)."""

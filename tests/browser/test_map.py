@@ -1,0 +1,338 @@
+"""The web map in headless Chromium against the live app (`live_server_url`, from tests/conftest.py).
+
+Every request that does not go to the live server is aborted, so the OpenStreetMap tiles fail
+and the offline basemap fallback is what these tests see. `window.__hgmap` (frontend/src/debug.js)
+reports what the map has drawn; counts are checked against the API itself.
+"""
+
+import os
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from shapely.geometry import shape
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("HGMAP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TITLE_VI = "Bản đồ hạ tầng viễn thông tỉnh Hậu Giang"
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class MapPage:
+    """A fresh browser context on the map, with console errors collected."""
+
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        self.host = urlsplit(self.base_url).netloc
+        self.context = browser.new_context(viewport={"width": 1280, "height": 800})
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.errors: list[str] = []
+        self.page = self.new_page()
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        # Only the live server answers: no tile server, no CDN, nothing else.
+        page.route("**/*", self._route)
+        return page
+
+    def _route(self, route):
+        if urlsplit(route.request.url).netloc == self.host:
+            route.continue_()
+        else:
+            route.abort()
+
+    def _on_console(self, message):
+        if message.type != "error":
+            return
+        source = message.location.get("url", "")
+        # The browser logs each request we aborted above; those are ours, not the app's.
+        if source and urlsplit(source).netloc not in ("", self.host):
+            return
+        self.errors.append(f"{message.text} ({source})")
+
+    def open(self, fragment: str = "", page=None):
+        page = page or self.page
+        page.goto(f"{self.base_url}/{fragment}")
+        wait_idle(page)
+        return page
+
+    def api(self, path: str) -> dict:
+        response = self.context.request.get(f"{self.base_url}{path}")
+        assert response.ok, f"{path}: {response.status} {response.text()}"
+        return response.json()
+
+
+def wait_idle(page):
+    """Wait until the map is wired and no visible layer is loading."""
+    page.wait_for_function("window.__hgmap !== undefined && window.__hgmap.idle")
+
+
+def layer_state(page, layer_id: str) -> dict:
+    return page.evaluate("(id) => window.__hgmap.layers[id]", layer_id)
+
+
+def view(page) -> dict:
+    return page.evaluate("window.__hgmap.view")
+
+
+@pytest.fixture
+def map_page(chromium, live_server_url):
+    probe = MapPage(chromium, live_server_url)
+    yield probe
+    probe.context.close()
+
+
+def test_page_loads_in_vietnamese_without_console_errors(map_page):
+    page = map_page.open()
+    expect(page).to_have_title(TITLE_VI)
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.locator("h1")).to_have_text(TITLE_VI)
+    expect(page.locator("#hg-lang-toggle")).to_have_text("EN")
+    for label in ("Huyện/thị/thành phố", "Xã/phường/thị trấn", "Trạm BTS", "Cột treo cáp", "Tuyến cống bể"):
+        expect(page.locator(".hg-layer-name", has_text=label)).to_be_visible()
+    expect(page.locator(".hg-legend")).to_contain_text("Chú giải")
+    expect(page.locator(".leaflet-control-scale-line")).to_be_visible()
+    # Let the basemap fallback and any late request settle before judging the console.
+    expect(page.locator("body.basemap-offline")).to_be_attached()
+    wait_idle(page)
+    assert map_page.errors == []
+
+
+def test_districts_and_sites_are_drawn_as_the_api_reports(map_page):
+    page = map_page.open()
+    districts = map_page.api("/ogc/collections/districts/items?limit=1")
+    sites = map_page.api("/ogc/collections/sites/items?limit=1")
+    assert districts["numberMatched"] == 8
+
+    expect(page.locator("path.hg-district")).to_have_count(8)
+    assert layer_state(page, "districts")["count"] == 8
+    state = layer_state(page, "sites")
+    assert state["visible"] and state["error"] is None
+    assert state["count"] == sites["numberMatched"] > 0
+
+    painted = page.evaluate(
+        """() => {
+            const canvas = document.querySelector('.leaflet-hgCanvas-pane canvas');
+            const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let painted = 0;
+            for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
+            return painted;
+        }"""
+    )
+    assert painted > 100, "the sites' canvas is empty"
+
+
+def test_basemap_falls_back_to_own_outlines_when_tiles_fail(map_page):
+    page = map_page.open()
+    expect(page.locator("body.basemap-offline")).to_be_attached()
+    expect(page.locator("#map.basemap-offline")).to_be_attached()
+    expect(page.locator(".hg-basemap-notice")).to_be_visible()
+    expect(page.locator(".hg-basemap-notice")).to_contain_text("OpenStreetMap")
+    expect(page.locator("path.hg-outline")).to_have_count(8)
+    assert page.evaluate("window.__hgmap.basemap.offline") is True
+
+    # Choosing "Không nền" is the same picture, by choice, and goes into the permalink.
+    page.get_by_label("Không nền").check()
+    expect(page.locator(".hg-basemap-notice")).to_contain_text("Không dùng nền bản đồ")
+    expect(page).to_have_url(re.compile(r"basemap=none"))
+
+
+def test_search_ignores_diacritics_and_moves_the_map(map_page):
+    page = map_page.open()
+    before = view(page)
+    search = page.get_by_role("combobox", name="Tìm ấp, xã, huyện")
+    search.fill("ap tan loi")
+    option = page.get_by_role("option").filter(has_text="Ấp Tân Lợi").first
+    expect(option).to_be_visible()
+    expect(search).to_have_attribute("aria-expanded", "true")
+
+    # Keyboard: move to the first "Ấp Tân Lợi" and choose it.
+    options = page.get_by_role("option")
+    index = next(i for i in range(options.count()) if "Ấp Tân Lợi" in options.nth(i).inner_text())
+    for _ in range(index + 1):
+        search.press("ArrowDown")
+    expect(options.nth(index)).to_have_attribute("aria-selected", "true")
+    search.press("Enter")
+
+    expect(page.get_by_role("listbox")).to_be_hidden()
+    page.wait_for_function("window.__hgmap.highlight && window.__hgmap.highlight.found")
+    expect(page.locator("path.hg-highlight")).to_have_count(1)
+    after = view(page)
+    assert after["zoom"] > before["zoom"]
+    assert (after["lat"], after["lon"]) != (before["lat"], before["lon"])
+    assert page.evaluate("window.__hgmap.highlight.level") == "hamlet"
+
+
+def test_english_toggle_switches_labels_and_is_remembered(map_page):
+    page = map_page.open()
+    page.get_by_role("button", name="Chuyển sang tiếng Anh (English)").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_title("Telecom infrastructure map of Hậu Giang province")
+    expect(page.locator("#hg-lang-toggle")).to_have_text("VI")
+    expect(page.locator(".hg-layer-name", has_text="BTS sites")).to_be_visible()
+    expect(page.locator(".hg-layer-name", has_text="Districts")).to_be_visible()
+    expect(page.get_by_label("Operator")).to_be_visible()
+    expect(page.locator(".hg-legend")).to_contain_text("Legend")
+    expect(page.get_by_role("combobox", name="Search hamlets, communes, districts")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"lang=en"))
+
+    page.reload()
+    wait_idle(page)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(".hg-layer-name", has_text="BTS sites")).to_be_visible()
+    assert map_page.errors == []
+
+
+def test_popup_labels_are_vietnamese_and_values_formatted(map_page):
+    page = map_page.open()
+    site = map_page.api("/ogc/collections/sites/items?limit=1")["features"][0]
+    lon, lat = site["geometry"]["coordinates"]
+    page.evaluate(
+        "([lat, lon]) => { window.__hgmap.map.setView([lat, lon], 16, {animate: false}); }", [lat, lon]
+    )
+    wait_idle(page)
+    point = page.evaluate("([lat, lon]) => window.__hgmap.map.latLngToContainerPoint([lat, lon])", [lat, lon])
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    popup = page.locator(".leaflet-popup .hg-popup")
+    expect(popup).to_be_visible()
+    expect(popup.locator(".hg-popup-layer")).to_have_text("Trạm BTS")
+    expect(popup.locator(".hg-popup-title")).to_have_text(site["properties"]["code"])
+    expect(popup.locator("th", has_text="Chủ sở hữu")).to_be_visible()
+    expect(popup.locator("tr[data-field='shared'] td")).to_have_text(
+        "Có" if site["properties"]["shared"] else "Không"
+    )
+
+
+def test_district_popup_opens_through_the_canvas(map_page):
+    page = map_page.open()
+    page.get_by_label("Trạm BTS").uncheck()
+    page.get_by_label("Xã/phường/thị trấn").uncheck()
+    district = map_page.api("/ogc/collections/districts/items?limit=10")["features"][0]
+    inside = shape(district["geometry"]).representative_point()
+    point = page.evaluate(
+        "([lat, lon]) => window.__hgmap.map.latLngToContainerPoint([lat, lon])", [inside.y, inside.x]
+    )
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    popup = page.locator(".leaflet-popup .hg-popup")
+    expect(popup.locator(".hg-popup-title")).to_have_text(district["properties"]["name"])
+    expect(popup.locator("th", has_text="Dân số")).to_be_visible()
+
+
+def test_filters_go_to_the_api_and_the_map_redraws(map_page):
+    page = map_page.open()
+    expected = map_page.api("/ogc/collections/sites/items?limit=1&operator=Viettel")["numberMatched"]
+    with page.expect_request(
+        lambda request: "/ogc/collections/sites/items" in request.url and "operator=Viettel" in request.url
+    ):
+        page.get_by_label("Nhà mạng").select_option("Viettel")
+    wait_idle(page)
+    assert layer_state(page, "sites")["count"] == expected
+    expect(page).to_have_url(re.compile(r"operator=Viettel"))
+
+
+def test_heavy_layers_load_by_bbox_from_their_minimum_zoom(map_page):
+    page = map_page.open()
+    page.get_by_label("Cột treo cáp").check()
+    wait_idle(page)
+    assert layer_state(page, "poles")["belowMinZoom"] is True
+
+    with page.expect_request(lambda request: "/ogc/collections/poles/items" in request.url) as request:
+        page.evaluate("() => { window.__hgmap.map.setView([9.784, 105.470], 14, {animate: false}); }")
+    query = parse_qs(urlsplit(request.value.url).query)
+    west, south, east, north = map(float, query["bbox"][0].split(","))
+    assert west < 105.470 < east and south < 9.784 < north
+    wait_idle(page)
+    state = layer_state(page, "poles")
+    assert state["error"] is None and not state["belowMinZoom"]
+    in_bbox = map_page.api(f"/ogc/collections/poles/items?limit=1&bbox={query['bbox'][0]}")
+    assert state["count"] == in_bbox["numberMatched"]
+
+
+def test_permalink_follows_the_map_and_restores_it(map_page):
+    page = map_page.open()
+    start = view(page)
+    page.locator(".leaflet-control-zoom-in").click()
+    expect(page).to_have_url(re.compile(rf"#{start['zoom'] + 1}/"))
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + 500, box["y"] + 400)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 380, box["y"] + 330, steps=8)
+    page.mouse.up()
+    page.get_by_label("UBND cấp xã").check()
+    page.get_by_label("Công nghệ").select_option("4G")
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"commune_offices"))
+    expect(page).to_have_url(re.compile(r"technology=4G"))
+    # The hash is written shortly after each change (and after any drag inertia): wait for it.
+    page.wait_for_function(
+        """() => {
+            const v = window.__hgmap.view;
+            return location.hash.startsWith(`#${v.zoom}/${v.lat.toFixed(5)}/${v.lon.toFixed(5)}?`);
+        }"""
+    )
+    moved = view(page)
+    assert (round(moved["lat"], 4), round(moved["lon"], 4)) != (
+        round(start["lat"], 4),
+        round(start["lon"], 4),
+    )
+    permalink = page.url
+
+    fresh = map_page.new_page()
+    fresh.goto(permalink)
+    wait_idle(fresh)
+    restored = view(fresh)
+    assert restored["zoom"] == moved["zoom"]
+    assert abs(restored["lat"] - moved["lat"]) < 1e-4
+    assert abs(restored["lon"] - moved["lon"]) < 1e-4
+    expect(fresh.get_by_label("UBND cấp xã")).to_be_checked()
+    expect(fresh.get_by_label("Trạm BTS")).to_be_checked()
+    expect(fresh.get_by_label("Công nghệ")).to_have_value("4G")
+    assert layer_state(fresh, "commune_offices")["count"] > 0
+    assert map_page.errors == []
+
+
+def test_zoom_to_district_fits_the_district(map_page):
+    page = map_page.open()
+    start = view(page)
+    features = map_page.api("/ogc/collections/districts/items?limit=10")["features"]
+    district = next(f for f in features if f["properties"]["code"] == "934")
+    west, south, east, north = shape(district["geometry"]).bounds
+    page.get_by_label("Chọn huyện/thị/thành phố").select_option("934")
+    # The map now frames the district: all of it in view, its middle near the map's centre.
+    page.wait_for_function(
+        """([west, south, east, north]) => {
+            const map = window.__hgmap.map;
+            const centre = map.getCenter();
+            return map.getBounds().contains([[south, west], [north, east]])
+                && Math.abs(centre.lat - (south + north) / 2) < (north - south) / 4
+                && Math.abs(centre.lng - (west + east) / 2) < (east - west) / 4;
+        }""",
+        arg=[west, south, east, north],
+    )
+    assert view(page) != start
+
+
+def test_editing_the_hash_updates_the_map(map_page):
+    page = map_page.open()
+    page.evaluate("() => { location.hash = '#13/9.78400/105.47000?layers=districts,sites&lang=en'; }")
+    page.wait_for_function("window.__hgmap.view.zoom === 13")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_label("Communes and wards")).not_to_be_checked()
+    expect(page.get_by_label("BTS sites")).to_be_checked()
+    here = view(page)
+    assert abs(here["lat"] - 9.784) < 1e-4 and abs(here["lon"] - 105.47) < 1e-4
