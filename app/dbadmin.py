@@ -6,6 +6,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,6 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def ensure_database(database_url: str) -> bool:
     """Create the database named in the URL when missing. Returns True when it was created."""
     url = make_url(database_url)
+    probe = create_engine(url)
+    try:
+        with probe.connect():
+            return False  # already there: no need for the maintenance database
+    except OperationalError:
+        pass
+    finally:
+        probe.dispose()
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

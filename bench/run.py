@@ -71,9 +71,20 @@ def _free_port() -> int:
 def main() -> int:
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        cwd=ROOT, env=os.environ.copy(),
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -86,7 +97,9 @@ def main() -> int:
                     time.sleep(0.2)
             rng = random.Random(2023)
             cases = [(f"tile z{z} ({TILE_LAYERS})", lambda n, z=z: tile_urls(z, n, rng)) for z in (8, 11, 14)]
-            cases += [(f"items limit={lim}", lambda n, lim=lim: items_urls(lim, n, rng)) for lim in (100, 1000)]
+            cases += [
+                (f"items limit={lim}", lambda n, lim=lim: items_urls(lim, n, rng)) for lim in (100, 1000)
+            ]
             print(f"{'case':<44} {'conc':>4} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8}")
             for name, make in cases:
                 for conc, n in REQUESTS.items():

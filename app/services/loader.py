@@ -122,6 +122,12 @@ def _admin_records(path: Path, official: bool) -> Iterator[AdminRecord]:
         )
 
 
+def is_empty(engine: Engine) -> bool:
+    """True when no admin unit is loaded (the sample is then loaded by `make run`)."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM admin_units)")).scalar_one()
+
+
 def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
     """Replace everything with the files in data_dir, in one transaction."""
     d = Path(data_dir)

@@ -48,7 +48,9 @@ def test_hamlets_nest_in_communes_and_districts_in_db(engine):
 
 def test_area_is_geodesic(engine):
     area = _scalar(engine, "SELECT sum(area_km2) FROM admin_units WHERE level = 'district'")
-    assert area == pytest.approx(_scalar(engine, "SELECT area_km2 FROM admin_units WHERE level = 'province'"), rel=1e-6)
+    assert area == pytest.approx(
+        _scalar(engine, "SELECT area_km2 FROM admin_units WHERE level = 'province'"), rel=1e-6
+    )
 
 
 def test_a_bad_row_writes_nothing(scratch_url, tmp_path):
@@ -77,19 +79,34 @@ REAL = SHARED / "data" / "real" / "haugiang_districts.geojson"
 @pytest.mark.skipif(not REAL.exists(), reason="../shared/data/real is not present on this machine")
 def test_real_district_polygons_load_through_the_same_path(scratch_url):
     # Published areas in SOURCES.md (km², WGS 84 / UTM 48N); geodesic areas agree to well under 1 %.
-    expected = {"930": 119.6, "931": 77.6, "932": 161.8, "933": 140.2,
-                "934": 484.6, "935": 227.9, "936": 260.7, "937": 148.7}
+    expected = {
+        "930": 119.6,
+        "931": 77.6,
+        "932": 161.8,
+        "933": 140.2,
+        "934": 484.6,
+        "935": 227.9,
+        "936": 260.7,
+        "937": 148.7,
+    }
     doc = json.loads(REAL.read_text(encoding="utf-8"))
     records = [
         AdminRecord(
-            code=f["properties"]["district_code"], name=f["properties"]["district_name"],
-            kind=f["properties"]["district_type"], parent_code="93",
-            geometry=as_multipolygon(shape(f["geometry"]), f"district {i}"), official_code=True,
+            code=f["properties"]["district_code"],
+            name=f["properties"]["district_name"],
+            kind=f["properties"]["district_type"],
+            parent_code="93",
+            geometry=as_multipolygon(shape(f["geometry"]), f"district {i}"),
+            official_code=True,
         )
         for i, f in enumerate(doc["features"], start=1)
     ]
     province = AdminRecord(
-        code="93", name="Tỉnh Hậu Giang", kind="Tỉnh", parent_code=None, official_code=True,
+        code="93",
+        name="Tỉnh Hậu Giang",
+        kind="Tỉnh",
+        parent_code=None,
+        official_code=True,
         geometry=as_multipolygon(unary_union([r.geometry for r in records]), "province"),
     )
     engine = create_engine(scratch_url)
@@ -97,10 +114,35 @@ def test_real_district_polygons_load_through_the_same_path(scratch_url):
         assert loader.load_admin_units(conn, "province", [province]) == 1
         assert loader.load_admin_units(conn, "district", records) == 8
     with engine.connect() as conn:
-        areas = dict(conn.execute(text("SELECT code, area_km2 FROM admin_units WHERE level = 'district'")).all())
+        areas = dict(
+            conn.execute(text("SELECT code, area_km2 FROM admin_units WHERE level = 'district'")).all()
+        )
         total = conn.execute(text("SELECT area_km2 FROM admin_units WHERE level = 'province'")).scalar_one()
     engine.dispose()
     assert set(areas) == set(expected)
     for code, km2 in expected.items():
         assert areas[code] == pytest.approx(km2, rel=0.01), code
     assert total == pytest.approx(1621.0, rel=0.01)
+
+
+def test_cli_seed_loads_an_empty_database_once(scratch_url, monkeypatch, capsys):
+    from app import cli
+    from app.db import reset_engine
+    from app.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", scratch_url)
+    get_settings.cache_clear()
+    reset_engine()
+    try:
+        cli.main(["seed"])
+        hamlets = len(_features("hamlets.geojson"))
+        assert f"hamlet {hamlets}," in capsys.readouterr().out
+        cli.main(["seed"])
+        assert "nothing to do" in capsys.readouterr().out
+        engine = create_engine(scratch_url)
+        assert _scalar(engine, "SELECT count(*) FROM admin_units WHERE level = 'district'") == 8
+        engine.dispose()
+    finally:
+        reset_engine()
+        monkeypatch.undo()
+        get_settings.cache_clear()

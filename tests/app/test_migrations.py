@@ -8,14 +8,30 @@ from app import dbadmin
 from tests.conftest import SHARED
 
 TABLES = {
-    "admin_units", "operators", "sites", "site_tenancies", "cells", "poles", "pole_attachments",
-    "duct_routes", "duct_occupancy", "manholes", "fibre_access_points", "commune_offices",
-    "speed_tests", "statistics", "indicators",
+    "admin_units",
+    "operators",
+    "sites",
+    "site_tenancies",
+    "cells",
+    "poles",
+    "pole_attachments",
+    "duct_routes",
+    "duct_occupancy",
+    "manholes",
+    "fibre_access_points",
+    "commune_offices",
+    "speed_tests",
+    "statistics",
+    "indicators",
 }
 GEOMETRY_TABLES = {
-    "admin_units": ("MultiPolygon", 4326), "sites": ("Point", 4326), "poles": ("Point", 4326),
-    "duct_routes": ("LineString", 4326), "manholes": ("Point", 4326),
-    "fibre_access_points": ("Point", 4326), "commune_offices": ("Point", 4326),
+    "admin_units": ("MultiPolygon", 4326),
+    "sites": ("Point", 4326),
+    "poles": ("Point", 4326),
+    "duct_routes": ("LineString", 4326),
+    "manholes": ("Point", 4326),
+    "fibre_access_points": ("Point", 4326),
+    "commune_offices": ("Point", 4326),
     "speed_tests": ("Point", 4326),
 }
 
@@ -32,7 +48,10 @@ def test_upgrade_creates_schema_with_typed_indexed_geometries(scratch_url):
             for table, (gtype, srid) in GEOMETRY_TABLES.items():
                 assert cols[table] == (gtype.upper(), srid)
                 gist = conn.execute(
-                    text("SELECT count(*) FROM pg_indexes WHERE tablename = :t AND indexdef ILIKE '%USING gist%'"),
+                    text(
+                        "SELECT count(*) FROM pg_indexes "
+                        "WHERE tablename = :t AND indexdef ILIKE '%USING gist%'"
+                    ),
                     {"t": table},
                 ).scalar_one()
                 assert gist == 1, table
@@ -40,8 +59,10 @@ def test_upgrade_creates_schema_with_typed_indexed_geometries(scratch_url):
             bad = "SRID=4326;MULTIPOLYGON(((105 9,105.1 9.1,105.1 9,105 9.1,105 9)))"
             try:
                 conn.execute(
-                    text("INSERT INTO admin_units (level, code, name, name_folded, geom) "
-                         "VALUES ('province', '93', 'x', 'x', ST_GeomFromEWKT(:g))"),
+                    text(
+                        "INSERT INTO admin_units (level, code, name, name_folded, geom) "
+                        "VALUES ('province', '93', 'x', 'x', ST_GeomFromEWKT(:g))"
+                    ),
                     {"g": bad},
                 )
                 raise AssertionError("invalid polygon accepted")

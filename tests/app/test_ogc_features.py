@@ -89,10 +89,16 @@ def test_paging_by_next_links_returns_every_feature_once(client, engine):
 
 def test_bbox_returns_exactly_the_features_inside(client, engine):
     bbox = (105.40, 9.70, 105.55, 9.85)
-    body = client.get("/ogc/collections/sites/items", params={"bbox": ",".join(map(str, bbox)), "limit": 10000}).json()
+    body = client.get(
+        "/ogc/collections/sites/items", params={"bbox": ",".join(map(str, bbox)), "limit": 10000}
+    ).json()
     expected = _count(
-        engine, "SELECT count(*) FROM sites WHERE ST_Intersects(geom, ST_MakeEnvelope(:a, :b, :c, :d, 4326))",
-        a=bbox[0], b=bbox[1], c=bbox[2], d=bbox[3],
+        engine,
+        "SELECT count(*) FROM sites WHERE ST_Intersects(geom, ST_MakeEnvelope(:a, :b, :c, :d, 4326))",
+        a=bbox[0],
+        b=bbox[1],
+        c=bbox[2],
+        d=bbox[3],
     )
     assert 0 < body["numberMatched"] == expected == len(body["features"])
     window = box(*bbox)
@@ -121,7 +127,8 @@ def test_district_filter_uses_the_polygons(client, engine):
     body = client.get("/ogc/collections/sites/items", params={"district": "934", "limit": 10000}).json()
     expected = _count(
         engine,
-        "SELECT count(*) FROM sites s JOIN admin_units c ON c.level = 'commune' AND ST_Intersects(c.geom, s.geom) "
+        "SELECT count(*) FROM sites s "
+        "JOIN admin_units c ON c.level = 'commune' AND ST_Intersects(c.geom, s.geom) "
         "JOIN admin_units d ON d.id = c.parent_id WHERE d.code = '934'",
     )
     assert 0 < body["numberMatched"] == expected
@@ -131,7 +138,8 @@ def test_district_filter_uses_the_polygons(client, engine):
 def test_boolean_filter(client, engine):
     body = client.get("/ogc/collections/poles/items", params={"shared": "true", "limit": 1}).json()
     expected = _count(
-        engine, "SELECT count(*) FROM (SELECT pole_id FROM pole_attachments GROUP BY pole_id HAVING count(*) >= 2) x"
+        engine,
+        "SELECT count(*) FROM (SELECT pole_id FROM pole_attachments GROUP BY pole_id HAVING count(*) >= 2) x",
     )
     assert body["numberMatched"] == expected > 0
 

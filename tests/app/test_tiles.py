@@ -14,7 +14,9 @@ def _tile_of(engine, z: int, code: str) -> tuple[int, int]:
     import math
 
     with engine.connect() as conn:
-        lon, lat = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM sites WHERE code = :c"), {"c": code}).one()
+        lon, lat = conn.execute(
+            text("SELECT ST_X(geom), ST_Y(geom) FROM sites WHERE code = :c"), {"c": code}
+        ).one()
     n = 1 << z
     x = int((lon + 180) / 360 * n)
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
@@ -29,7 +31,10 @@ def _first_site(engine) -> str:
 def _count_in_tile(engine, table: str, z: int, x: int, y: int) -> int:
     with engine.connect() as conn:
         return conn.execute(
-            text(f"SELECT count(*) FROM {table} WHERE ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope(:z, :x, :y))"),
+            text(
+                f"SELECT count(*) FROM {table} "
+                "WHERE ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope(:z, :x, :y))"
+            ),
             {"z": z, "x": x, "y": y},
         ).scalar_one()
 
@@ -67,9 +72,13 @@ def test_ogc_tile_path_is_matrix_row_col(client, engine):
 
 def test_tile_filters(client, engine):
     x, y = _tile_of(engine, 9, _first_site(engine))
-    tile = mapbox_vector_tile.decode(client.get(f"/tiles/sites/9/{x}/{y}.mvt?status=active&owner=Viettel").content)
+    tile = mapbox_vector_tile.decode(
+        client.get(f"/tiles/sites/9/{x}/{y}.mvt?status=active&owner=Viettel").content
+    )
     feats = tile.get("sites", {}).get("features", [])
-    assert feats and all(f["properties"]["status"] == "active" and f["properties"]["owner"] == "Viettel" for f in feats)
+    assert feats and all(
+        f["properties"]["status"] == "active" and f["properties"]["owner"] == "Viettel" for f in feats
+    )
 
 
 def test_empty_tile_is_empty_not_an_error(client):

@@ -26,32 +26,76 @@ REL = 1e-9
 FIELDS = {
     "province.geojson": ["code", "name", "kind", "population", "households"],
     "districts.geojson": ["code", "name", "kind", "parent_code", "population", "households"],
-    "communes.geojson": ["code", "name", "kind", "parent_code", "population", "households",
-                         "urban"],
-    "hamlets.geojson": ["code", "name", "kind", "parent_code", "population", "households",
-                        "urban"],
-    "sites.geojson": ["code", "structure_type", "height_m", "owner", "status", "permit_no",
-                      "commissioned_on", "accepts_tenants", "rent_vnd_month", "tenants"],
+    "communes.geojson": ["code", "name", "kind", "parent_code", "population", "households", "urban"],
+    "hamlets.geojson": ["code", "name", "kind", "parent_code", "population", "households", "urban"],
+    "sites.geojson": [
+        "code",
+        "structure_type",
+        "height_m",
+        "owner",
+        "status",
+        "permit_no",
+        "commissioned_on",
+        "accepts_tenants",
+        "rent_vnd_month",
+        "tenants",
+    ],
     "poles.geojson": ["code", "owner", "material", "height_m", "attachments"],
     "ducts.geojson": ["code", "owner", "duct_count", "subduct_count", "occupants"],
     "manholes.geojson": ["code", "owner", "duct_code"],
-    "fibre_access_points.geojson": ["code", "operator", "kind", "ports_total", "ports_used",
-                                    "service_radius_m", "status"],
-    "commune_offices.geojson": ["code", "name", "commune_code", "gov_network_connected",
-                                "bandwidth_mbps", "connected_on"],
-    "speed_tests.geojson": ["code", "measured_at", "operator", "technology", "download_mbps",
-                            "upload_mbps", "latency_ms"],
+    "fibre_access_points.geojson": [
+        "code",
+        "operator",
+        "kind",
+        "ports_total",
+        "ports_used",
+        "service_radius_m",
+        "status",
+    ],
+    "commune_offices.geojson": [
+        "code",
+        "name",
+        "commune_code",
+        "gov_network_connected",
+        "bandwidth_mbps",
+        "connected_on",
+    ],
+    "speed_tests.geojson": [
+        "code",
+        "measured_at",
+        "operator",
+        "technology",
+        "download_mbps",
+        "upload_mbps",
+        "latency_ms",
+    ],
 }
 CSV_FIELDS = {
     "operators.csv": ["short_name", "name", "kind", "mcc", "mnc"],
-    "cells.csv": ["code", "site_code", "operator", "technology", "band_mhz", "azimuth_deg",
-                  "beamwidth_deg", "tilt_mech_deg", "tilt_elec_deg", "antenna_height_m",
-                  "tx_power_dbm", "antenna_gain_dbi", "eirp_dbm"],
+    "cells.csv": [
+        "code",
+        "site_code",
+        "operator",
+        "technology",
+        "band_mhz",
+        "azimuth_deg",
+        "beamwidth_deg",
+        "tilt_mech_deg",
+        "tilt_elec_deg",
+        "antenna_height_m",
+        "tx_power_dbm",
+        "antenna_gain_dbi",
+        "eirp_dbm",
+    ],
     "statistics.csv": ["admin_code", "period", "metric", "value"],
 }
-GEOMETRY = {"province.geojson": "MultiPolygon", "districts.geojson": "MultiPolygon",
-            "communes.geojson": "MultiPolygon", "hamlets.geojson": "MultiPolygon",
-            "ducts.geojson": "LineString"}
+GEOMETRY = {
+    "province.geojson": "MultiPolygon",
+    "districts.geojson": "MultiPolygon",
+    "communes.geojson": "MultiPolygon",
+    "hamlets.geojson": "MultiPolygon",
+    "ducts.geojson": "LineString",
+}
 
 
 @cache
@@ -68,8 +112,9 @@ def rows(name: str) -> list[dict]:
 @cache
 def units(name: str) -> dict[str, tuple[dict, object]]:
     """code → (properties, metric geometry) for an admin layer."""
-    return {f["properties"]["code"]: (f["properties"], to_metric(shape(f["geometry"])))
-            for f in features(name)}
+    return {
+        f["properties"]["code"]: (f["properties"], to_metric(shape(f["geometry"]))) for f in features(name)
+    }
 
 
 @cache
@@ -145,10 +190,12 @@ def test_counts_and_codes():
     assert sorted(districts) == [str(c) for c in range(930, 938)]
     assert 70 <= len(communes) <= 80
     assert 480 <= len(hamlets) <= 580
-    assert all(re.fullmatch(r"93[0-7]\d\d", c) and c[:3] == p["parent_code"]
-               for c, (p, _) in communes.items())
-    assert all(re.fullmatch(r"93[0-7]\d{4}", c) and c[:5] == p["parent_code"]
-               for c, (p, _) in hamlets.items())
+    assert all(
+        re.fullmatch(r"93[0-7]\d\d", c) and c[:3] == p["parent_code"] for c, (p, _) in communes.items()
+    )
+    assert all(
+        re.fullmatch(r"93[0-7]\d{4}", c) and c[:5] == p["parent_code"] for c, (p, _) in hamlets.items()
+    )
     per_commune = Counter(p["parent_code"] for p, _ in hamlets.values())
     assert set(per_commune) == set(communes) and min(per_commune.values()) >= 4
 
@@ -175,8 +222,7 @@ def test_population_and_households_add_up():
         props = [p for p, _ in units(layer).values()]
         assert sum(p["population"] for p in props) == prov["population"]
         assert sum(p["households"] for p in props) == prov["households"]
-    for parent, child in (("districts.geojson", "communes.geojson"),
-                          ("communes.geojson", "hamlets.geojson")):
+    for parent, child in (("districts.geojson", "communes.geojson"), ("communes.geojson", "hamlets.geojson")):
         totals = Counter()
         for p, _ in units(child).values():
             totals[p["parent_code"]] += p["population"]
@@ -186,17 +232,18 @@ def test_population_and_households_add_up():
 
 
 def test_every_polygon_is_a_valid_multipolygon():
-    for layer in ("province.geojson", "districts.geojson", "communes.geojson",
-                  "hamlets.geojson"):
+    for layer in ("province.geojson", "districts.geojson", "communes.geojson", "hamlets.geojson"):
         geoms = [shape(f["geometry"]) for f in features(layer)]
-        assert all(g.geom_type == "MultiPolygon" and g.is_valid and not g.is_empty
-                   for g in geoms), layer
+        assert all(g.geom_type == "MultiPolygon" and g.is_valid and not g.is_empty for g in geoms), layer
 
 
-@pytest.mark.parametrize(("parent", "child"), [
-    ("communes.geojson", "hamlets.geojson"),
-    ("districts.geojson", "communes.geojson"),
-])
+@pytest.mark.parametrize(
+    ("parent", "child"),
+    [
+        ("communes.geojson", "hamlets.geojson"),
+        ("districts.geojson", "communes.geojson"),
+    ],
+)
 def test_children_nest_without_gaps_or_overlaps(parent, child):
     for parent_geom, kids in children(parent, child):
         area = parent_geom.area
@@ -239,8 +286,7 @@ def test_every_point_is_inside_the_province(name):
 def test_ducts_inside_and_offices_inside_their_commune():
     prov = province()
     assert all(prov.contains(shape(f["geometry"])) for f in features("ducts.geojson"))
-    communes = {f["properties"]["code"]: shape(f["geometry"])
-                for f in features("communes.geojson")}
+    communes = {f["properties"]["code"]: shape(f["geometry"]) for f in features("communes.geojson")}
     offices = features("commune_offices.geojson")
     assert sorted(f["properties"]["commune_code"] for f in offices) == sorted(communes)
     for f in offices:
@@ -249,8 +295,7 @@ def test_ducts_inside_and_offices_inside_their_commune():
 
 def test_operators():
     ops = {r["short_name"]: r for r in rows("operators.csv")}
-    assert {"Viettel", "VinaPhone", "MobiFone", "Vietnamobile", "Gmobile", "VNPT",
-            "FPT Telecom"} <= set(ops)
+    assert {"Viettel", "VinaPhone", "MobiFone", "Vietnamobile", "Gmobile", "VNPT", "FPT Telecom"} <= set(ops)
     assert ops["Viettel"]["mnc"] == "04" and ops["VinaPhone"]["mnc"] == "02"
     assert ops["Viettel"]["name"] == "Tập đoàn Công nghiệp - Viễn thông Quân đội"
     kinds = Counter(r["kind"] for r in ops.values())
@@ -267,15 +312,13 @@ def _share(flags) -> float:
 
 
 def test_sharing_ratios_are_strictly_between_0_and_100():
-    active = [f["properties"] for f in features("sites.geojson")
-              if f["properties"]["status"] == "active"]
+    active = [f["properties"] for f in features("sites.geojson") if f["properties"]["status"] == "active"]
     assert 10 <= _share(len(p["tenants"]) >= 2 for p in active) <= 25
     poles = [f["properties"]["attachments"] for f in features("poles.geojson")]
     assert 40 <= _share(len(a) >= 2 for a in poles) <= 60
     ducts = [f["properties"]["occupants"] for f in features("ducts.geojson")]
     assert 0 < _share(len(o) >= 2 for o in ducts) < 100
-    offices = [f["properties"]["gov_network_connected"]
-               for f in features("commune_offices.geojson")]
+    offices = [f["properties"]["gov_network_connected"] for f in features("commune_offices.geojson")]
     assert 80 <= _share(offices) < 100
 
 
@@ -302,8 +345,7 @@ def test_sites_and_cells_are_consistent():
 
 
 def test_gaps_have_no_broadband_and_high_bands_around_them():
-    site_xy = {f["properties"]["code"]: f["geometry"]["coordinates"]
-               for f in features("sites.geojson")}
+    site_xy = {f["properties"]["code"]: f["geometry"]["coordinates"] for f in features("sites.geojson")}
     centres = latlon_points_utm([(g.lat, g.lon) for g in GAPS])
     radius = np.array([g.radius_km * 1000 for g in GAPS])
     assert (radius >= 7000).all()
@@ -317,8 +359,11 @@ def test_gaps_have_no_broadband_and_high_bands_around_them():
 
 
 def test_fibre_reaches_most_but_not_all_hamlets():
-    points = [f["geometry"]["coordinates"] for f in features("fibre_access_points.geojson")
-              if f["properties"]["status"] == "active"]
+    points = [
+        f["geometry"]["coordinates"]
+        for f in features("fibre_access_points.geojson")
+        if f["properties"]["status"] == "active"
+    ]
     assert 2_500 <= len(features("fibre_access_points.geojson")) <= 4_000
     reach = shapely.union_all(shapely.buffer(to_metric(shapely.points(points)), 500.0))
     hamlets = np.array([g for _, g in units("hamlets.geojson").values()], dtype=object)
