@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import Collection
 from app.errors import NotFound
-from app.services.sql import filter_clauses, located_source
+from app.services.sql import filter_clauses, located_source, needs_location, with_location
 
 BBox = tuple[float, float, float, float]
 
@@ -48,15 +48,21 @@ def get_items(
     limit: int,
     after: str | None,
 ) -> ItemsPage:
+    # The location lookup costs a point-in-polygon per row: do it before filtering only when a
+    # location filter needs it, otherwise only for the rows of the page.
+    early = needs_location(collection, filters)
     where, params = _where(collection, bbox, filters)
-    source = f"SELECT * FROM ({located_source(collection)}) AS f WHERE {where}"
-    matched = session.execute(text(f"SELECT count(*) FROM ({source}) AS f"), params).scalar_one()
+    source = located_source(collection) if early else collection.source
+    matching = f"SELECT * FROM ({source}) AS f WHERE {where}"
+    matched = session.execute(text(f"SELECT count(*) FROM ({matching}) AS f"), params).scalar_one()
     page_where = 'f.fid COLLATE "C" > :after' if after is not None else "true"
+    page = (
+        f'SELECT * FROM ({matching}) AS f WHERE {page_where} ORDER BY f.fid COLLATE "C" LIMIT :limit_plus_one'
+    )
+    if collection.located and not early:
+        page = with_location(page)
     rows = session.execute(
-        text(
-            f"SELECT f.fid, {_FEATURE_SQL} FROM ({source}) AS f WHERE {page_where} "
-            'ORDER BY f.fid COLLATE "C" LIMIT :limit_plus_one'
-        ),
+        text(f'SELECT f.fid, {_FEATURE_SQL} FROM ({page}) AS f ORDER BY f.fid COLLATE "C"'),
         {**params, "after": after, "limit_plus_one": limit + 1},
     ).all()
     more = len(rows) > limit

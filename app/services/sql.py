@@ -7,17 +7,20 @@ _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
 
-def located_source(collection: Collection) -> str:
-    """The collection's source plus the commune and district (in force) each feature lies in."""
-    if not collection.located:
-        return collection.source
+def with_location(source: str) -> str:
+    """Add the commune and district (in force) each feature of `source` lies in."""
     return (
-        f"SELECT src.*, loc.commune_code, loc.district_code FROM ({collection.source}) AS src "
+        f"SELECT src.*, loc.commune_code, loc.district_code FROM ({source}) AS src "
         "LEFT JOIN LATERAL (SELECT cm.code AS commune_code, d.code AS district_code "
         "FROM admin_units cm JOIN admin_units d ON d.id = cm.parent_id "
         f"WHERE cm.level = 'commune' AND {IN_FORCE.format(a='cm')} "
         "AND ST_Intersects(cm.geom, ST_PointOnSurface(src.geom)) LIMIT 1) AS loc ON true"
     )
+
+
+def located_source(collection: Collection) -> str:
+    """The collection's source, with its location columns when it has them."""
+    return with_location(collection.source) if collection.located else collection.source
 
 
 def parse_filter_value(name: str, flt: Filter, raw: str) -> object:
