@@ -11,7 +11,7 @@ LOCAL_DB := $(if $(DATABASE_URL),,1)
 export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:$(PGPORT)/hgtelecom
 export PGPORT
 
-.PHONY: help setup db stop db-reset migrate seed sample run test test-fast bench lint browser-deps
+.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast bench lint browser-deps
 
 help: ## list every target
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,8 +50,12 @@ seed: migrate ## (re)load the sample province from data/hamlets/
 sample: setup ## regenerate data/hamlets/ from the deterministic generator (seed 2023)
 	$(PY) -m gis.synthetic --seed 2023 --out data/hamlets
 
+compute: migrate ## recompute coverage, dead zones and FTTH reach over the whole province
+	$(PY) -m app.cli compute
+
 run: migrate ## set everything up and serve the map on http://$(HOST):$(PORT)
 	$(PY) -m app.cli seed
+	$(PY) -m app.cli compute --if-missing
 	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
 
 browser-deps: ## Debian's Chromium for the browser tests
@@ -63,8 +67,9 @@ test: setup db browser-deps ## run the whole suite against a real PostGIS (and h
 test-fast: setup ## database-free tests only (gis/)
 	$(PY) -m pytest -q tests/gis
 
-bench: migrate ## tile and items latency table over the sample data (not part of test)
+bench: migrate ## latency and recompute tables over the sample data (not part of test)
 	$(PY) -m app.cli seed
+	$(PY) -m bench.coverage_full
 	$(PY) -m bench.run
 
 lint: setup ## ruff

@@ -1,4 +1,4 @@
-"""Command line: `python -m app.cli migrate|seed [--force]|load-admin FILE --level district`."""
+"""Command line: `python -m app.cli migrate | seed [--force] | compute [--if-missing]`."""
 
 import argparse
 import sys
@@ -30,6 +30,23 @@ def _seed(args: argparse.Namespace) -> None:
     print("seed: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" ({took:.1f} s)")
 
 
+def _compute(args: argparse.Namespace) -> None:
+    from app.db import get_engine
+    from app.services import coverage
+
+    engine = get_engine()
+    if args.if_missing and coverage.has_run(engine):
+        print("compute: coverage already computed (make compute recomputes)")
+        return
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % max(1, total // 10) == 0:
+            print(f"compute: {done}/{total} blocks", flush=True)
+
+    summary = coverage.run_full(engine, processes=args.processes, progress=progress)
+    print(f"compute: run {summary.run_id}, {summary.blocks} blocks in {summary.seconds:.1f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="app.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     seed = sub.add_parser("seed", help="load the sample province when the database is empty")
     seed.add_argument("--force", action="store_true", help="replace whatever is loaded")
     seed.set_defaults(func=_seed)
+    compute = sub.add_parser("compute", help="recompute coverage, dead zones and FTTH reach")
+    compute.add_argument("--if-missing", action="store_true", help="only when no run exists yet")
+    compute.add_argument("--processes", type=int, default=2, help="worker processes (default 2)")
+    compute.set_defaults(func=_compute)
     args = parser.parse_args(argv)
     args.func(args)
     return 0

@@ -6,53 +6,11 @@ always with bound values. `located` sources get the commune and district they li
 from the admin units in force (so they follow boundary changes without any rewrite).
 """
 
-from dataclasses import dataclass, field
-
+from app.collections_results import HAMLET_COVERAGE_COLUMNS, HAMLET_COVERAGE_PROPERTIES, RESULT_COLLECTIONS
 from app.errors import NotFound
+from app.layer_types import IN_FORCE, LOCATION_FILTERS, Collection, Filter, eq, in_list
 
-# Admin units in force today; older versions stay in the table for past reports.
-IN_FORCE = "{a}.valid_from <= CURRENT_DATE AND ({a}.valid_to IS NULL OR {a}.valid_to > CURRENT_DATE)"
-
-
-@dataclass(frozen=True)
-class Filter:
-    """A query parameter: `sql` uses the bound name :v; `kind` parses the raw text."""
-
-    sql: str
-    kind: str = "string"  # string | integer | boolean
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Collection:
-    id: str
-    title_vi: str
-    title_en: str
-    geometry_type: str
-    source: str
-    properties: dict[str, str]  # name -> JSON type (string, integer, number, boolean, date, date-time)
-    filters: dict[str, Filter] = field(default_factory=dict)
-    located: bool = False
-    tile_minzoom: int = 0
-
-    @property
-    def all_properties(self) -> dict[str, str]:
-        extra = {"commune_code": "string", "district_code": "string"} if self.located else {}
-        return {**self.properties, **extra}
-
-
-def _eq(column: str, kind: str = "string", description: str = "") -> Filter:
-    return Filter(f"{column} = :v", kind, description)
-
-
-def _in_list(column: str, description: str = "") -> Filter:
-    return Filter(f":v = ANY(string_to_array({column}, ','))", "string", description)
-
-
-_LOCATION_FILTERS = {
-    "district": _eq("district_code", description="district code (930–937)"),
-    "commune": _eq("commune_code", description="commune code"),
-}
+__all__ = ["COLLECTIONS", "IN_FORCE", "Collection", "Filter", "get_collection"]
 
 _ADMIN_COLUMNS = (
     "a.code AS fid, a.code, a.name, a.kind, a.population, a.households, "
@@ -100,7 +58,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "households": "integer",
                 "area_km2": "number",
             },
-            {"district": _eq("district_code", description="district code (930–937)")},
+            {"district": eq("district_code", description="district code (930–937)")},
         ),
         Collection(
             "hamlets",
@@ -108,8 +66,9 @@ COLLECTIONS: dict[str, Collection] = {
             "Hamlets",
             "MultiPolygon",
             f"SELECT {_ADMIN_COLUMNS}, c.code AS commune_code, c.name AS commune_name, "
-            "d.code AS district_code, a.geom FROM admin_units a "
+            "d.code AS district_code, " + HAMLET_COVERAGE_COLUMNS + ", a.geom FROM admin_units a "
             "JOIN admin_units c ON c.id = a.parent_id JOIN admin_units d ON d.id = c.parent_id "
+            "LEFT JOIN hamlet_coverage hc ON hc.hamlet_id = a.id "
             f"WHERE a.level = 'hamlet' AND {IN_FORCE.format(a='a')}",
             {
                 "code": "string",
@@ -121,8 +80,13 @@ COLLECTIONS: dict[str, Collection] = {
                 "population": "integer",
                 "households": "integer",
                 "area_km2": "number",
+                **HAMLET_COVERAGE_PROPERTIES,
             },
-            dict(_LOCATION_FILTERS),
+            {
+                **LOCATION_FILTERS,
+                "mbb_covered": eq("mbb_covered", "boolean"),
+                "ftth_covered": eq("ftth_covered", "boolean"),
+            },
         ),
         Collection(
             "sites",
@@ -156,12 +120,12 @@ COLLECTIONS: dict[str, Collection] = {
                     ":v = ANY(string_to_array(operators, ',')) OR owner = :v",
                     description="owner or tenant operator (short name)",
                 ),
-                "owner": _eq("owner"),
-                "technology": _in_list("technologies", "has a cell of this technology (2G/3G/4G/5G)"),
-                "status": _eq("status"),
-                "structure_type": _eq("structure_type"),
-                "shared": _eq("shared", "boolean", "two or more tenant operators"),
-                **_LOCATION_FILTERS,
+                "owner": eq("owner"),
+                "technology": in_list("technologies", "has a cell of this technology (2G/3G/4G/5G)"),
+                "status": eq("status"),
+                "structure_type": eq("structure_type"),
+                "shared": eq("shared", "boolean", "two or more tenant operators"),
+                **LOCATION_FILTERS,
             },
             located=True,
         ),
@@ -189,12 +153,12 @@ COLLECTIONS: dict[str, Collection] = {
                 "status": "string",
             },
             {
-                "operator": _eq("operator"),
-                "technology": _eq("technology"),
-                "band_mhz": _eq("band_mhz", "integer"),
-                "status": _eq("status", description="status of the cell's site"),
-                "site": _eq("site_code"),
-                **_LOCATION_FILTERS,
+                "operator": eq("operator"),
+                "technology": eq("technology"),
+                "band_mhz": eq("band_mhz", "integer"),
+                "status": eq("status", description="status of the cell's site"),
+                "site": eq("site_code"),
+                **LOCATION_FILTERS,
             },
             located=True,
         ),
@@ -217,11 +181,11 @@ COLLECTIONS: dict[str, Collection] = {
                 "shared": "boolean",
             },
             {
-                "operator": _in_list("operators", "an operator with cables attached"),
-                "owner": _eq("owner"),
-                "material": _eq("material"),
-                "shared": _eq("shared", "boolean"),
-                **_LOCATION_FILTERS,
+                "operator": in_list("operators", "an operator with cables attached"),
+                "owner": eq("owner"),
+                "material": eq("material"),
+                "shared": eq("shared", "boolean"),
+                **LOCATION_FILTERS,
             },
             located=True,
         ),
@@ -246,10 +210,10 @@ COLLECTIONS: dict[str, Collection] = {
                 "shared": "boolean",
             },
             {
-                "operator": _in_list("operators", "an operator occupying the route"),
-                "owner": _eq("owner"),
-                "shared": _eq("shared", "boolean"),
-                **_LOCATION_FILTERS,
+                "operator": in_list("operators", "an operator occupying the route"),
+                "owner": eq("owner"),
+                "shared": eq("shared", "boolean"),
+                **LOCATION_FILTERS,
             },
             located=True,
         ),
@@ -262,7 +226,7 @@ COLLECTIONS: dict[str, Collection] = {
             "FROM manholes m JOIN operators o ON o.id = m.owner_id "
             "LEFT JOIN duct_routes r ON r.id = m.duct_route_id",
             {"code": "string", "owner": "string", "duct_code": "string"},
-            {"owner": _eq("owner"), "duct": _eq("duct_code"), **_LOCATION_FILTERS},
+            {"owner": eq("owner"), "duct": eq("duct_code"), **LOCATION_FILTERS},
             located=True,
         ),
         Collection(
@@ -282,7 +246,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "service_radius_m": "number",
                 "status": "string",
             },
-            {"operator": _eq("operator"), "status": _eq("status"), "kind": _eq("kind"), **_LOCATION_FILTERS},
+            {"operator": eq("operator"), "status": eq("status"), "kind": eq("kind"), **LOCATION_FILTERS},
             located=True,
         ),
         Collection(
@@ -304,7 +268,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "bandwidth_mbps": "number",
                 "connected_on": "date",
             },
-            {"connected": _eq("gov_network_connected", "boolean"), **_LOCATION_FILTERS},
+            {"connected": eq("gov_network_connected", "boolean"), **LOCATION_FILTERS},
         ),
         Collection(
             "speed_tests",
@@ -323,9 +287,10 @@ COLLECTIONS: dict[str, Collection] = {
                 "upload_mbps": "number",
                 "latency_ms": "number",
             },
-            {"operator": _eq("operator"), "technology": _eq("technology"), **_LOCATION_FILTERS},
+            {"operator": eq("operator"), "technology": eq("technology"), **LOCATION_FILTERS},
             located=True,
         ),
+        *RESULT_COLLECTIONS,
     ]
 }
 

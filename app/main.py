@@ -1,5 +1,6 @@
 """Application wiring only: settings, middleware, error mapping, routers, static frontend."""
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -9,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.errors import install_handlers
 from app.openapi import install_openapi_30
-from app.routers import health, ogc, search, tiles
+from app.routers import coverage, health, indicators, ogc, search, tiles
 from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +29,23 @@ def _mount_frontend(app: FastAPI) -> None:
         return FileResponse(frontend / "index.html", media_type="text/html")
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    settings = get_settings()
+    worker = None
+    if settings.coverage_worker:
+        from app.services.coverage_worker import CoverageWorker
+
+        worker = CoverageWorker(settings.coverage_poll_seconds)
+        worker.start()
+    yield
+    if worker:
+        worker.stop()
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="Hạ tầng viễn thông Hậu Giang",
         version="0.1.0",
         description="Telecom infrastructure GIS of Hậu Giang: OGC API – Features and Tiles, search.",
@@ -37,7 +53,7 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     install_handlers(app)
     install_openapi_30(app)
-    for module in (health, ogc, tiles, search):
+    for module in (health, ogc, tiles, search, indicators, coverage):
         app.include_router(module.router)
     _mount_frontend(app)
     return app

@@ -67,6 +67,9 @@ class AdminUnit(Base):
         CheckConstraint("population IS NULL OR population >= 0", name="admin_units_population"),
         CheckConstraint("households IS NULL OR households >= 0", name="admin_units_households"),
         CheckConstraint("(level = 'province') = (parent_id IS NULL)", name="admin_units_parent_by_level"),
+        CheckConstraint(
+            "clutter IS NULL OR clutter IN ('urban', 'suburban', 'rural')", name="admin_units_clutter"
+        ),
         _valid("admin_units"),
         Index("admin_units_name_folded_idx", "name_folded"),
         Index("admin_units_parent_idx", "parent_id"),
@@ -83,6 +86,7 @@ class AdminUnit(Base):
     population: Mapped[int | None] = mapped_column(Integer)
     households: Mapped[int | None] = mapped_column(Integer)
     urban: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    clutter: Mapped[str | None] = mapped_column(String(10))  # radio clutter override (hamlets)
     valid_from: Mapped[date] = mapped_column(Date, server_default=text("'2020-01-01'"))
     valid_to: Mapped[date | None] = mapped_column(Date)
     geom = mapped_column(_geom("MULTIPOLYGON"), nullable=False)

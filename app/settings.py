@@ -14,6 +14,11 @@ class Settings(BaseSettings):
     tile_max_zoom: int = 22
     tile_cache_seconds: int = 60
     db_pool_size: int = 10
+    coverage_cell_m: float = 50.0
+    coverage_crs: str = "EPSG:32648"  # or EPSG:5897, VN-2000 / TM-3 105°
+    ftth_covered_share: float = 0.80
+    coverage_worker: bool = True  # recompute what edits touched, in the background
+    coverage_poll_seconds: float = 2.0
 
 
 @lru_cache

@@ -22,6 +22,8 @@ from app.settings import get_settings
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 BASE_URL = make_url(os.environ.get("DATABASE_URL") or get_settings().database_url)
+# In-process apps must not recompute behind a test's back; the live server below runs the worker.
+os.environ["COVERAGE_WORKER"] = "false"
 
 
 def _url_for(name: str) -> str:
@@ -48,6 +50,15 @@ def database_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def coverage_run(database_url):
+    """One full coverage run over the sample province in the test database."""
+    from app.db import get_engine
+    from app.services import coverage
+
+    return coverage.run_full(get_engine(), processes=2)
+
+
+@pytest.fixture(scope="session")
 def engine(database_url):
     eng = create_engine(database_url)
     yield eng
@@ -55,7 +66,7 @@ def engine(database_url):
 
 
 @pytest.fixture(scope="session")
-def client(database_url):
+def client(database_url, coverage_run):
     from fastapi.testclient import TestClient
 
     from app.main import create_app
@@ -81,10 +92,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server_url(database_url):
+def live_server_url(database_url, coverage_run):
     """The real app under uvicorn, on a free loopback port, against the test database."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "COVERAGE_WORKER": "true",
+        "COVERAGE_POLL_SECONDS": "1",
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,

@@ -20,6 +20,18 @@ from app.services.loader_infra import LoadError, read_csv, read_features
 from gis.text import fold_vi
 
 SRID = m.SRID
+# Computed results go with the data they were computed from.
+RESULT_TABLES = (
+    "coverage_dirty",
+    "hamlet_ftth",
+    "hamlet_operator_cells",
+    "hamlet_cover_cells",
+    "dead_zones",
+    "dead_zone_parts",
+    "coverage_parts",
+    "coverage_rasters",
+    "coverage_runs",
+)
 DATA_TABLES = (
     "statistics",
     "speed_tests",
@@ -132,7 +144,8 @@ def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
     """Replace everything with the files in data_dir, in one transaction."""
     d = Path(data_dir)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+        tables = ", ".join(RESULT_TABLES + DATA_TABLES)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         counts: dict[str, int] = {}
         for level, name, official in (
             ("province", "province.geojson", True),
@@ -142,6 +155,8 @@ def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
         ):
             counts[level] = load_admin_units(conn, level, _admin_records(d / name, official))
         counts.update(_load_infrastructure(conn, d))
+        # A fresh province needs a full coverage run, not thousands of incremental ones.
+        conn.execute(text("DELETE FROM coverage_dirty"))
     return counts
 
 

@@ -112,3 +112,14 @@ export async function searchPlaces(q, { limit = 10, signal } = {}) {
   const body = await getJSON(withQuery('/api/search', { q, limit }), { signal });
   return body.results ?? [];
 }
+
+/** `GET /api/coverage/model-card`: the latest coverage run and every parameter of its model. */
+export const fetchModelCard = ({ signal } = {}) => getJSON('/api/coverage/model-card', { signal });
+
+/** `GET /api/hamlets/{code}/coverage`: per-operator coverage, dead zones and nearest sites. */
+export const fetchHamletCoverage = (code, { signal } = {}) =>
+  getJSON(`/api/hamlets/${encodeURIComponent(code)}/coverage`, { signal });
+
+/** `GET /api/indicators`: the plan's indicators per unit of `level` for `period`. */
+export const fetchIndicators = ({ level, period }, { signal } = {}) =>
+  getJSON(withQuery('/api/indicators', { level, period }), { signal });

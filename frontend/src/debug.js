@@ -2,10 +2,12 @@
 // Counts are the features actually drawn; nothing here changes what the app does.
 
 /**
- * @param {object} app — { map, layers: Map<id, CollectionLayer>, basemap, highlight, getLang }
+ * @param {object} app — { map, layers: Map<id, CollectionLayer>, basemap, highlight, getLang,
+ *   indicators: IndicatorPanel, modelCard: ModelCard }
  */
-export function installDebugHook({ map, layers, basemap, highlight, getLang }) {
+export function installDebugHook({ map, layers, basemap, highlight, getLang, indicators, modelCard }) {
   const layerState = (layer) => ({
+    choice: layer.def.choices ? { ...layer.choice } : undefined,
     visible: layer.isVisible(),
     loading: layer.state.loading,
     count: layer.isVisible() ? layer.state.count : 0,
@@ -14,7 +16,7 @@ export function installDebugHook({ map, layers, basemap, highlight, getLang }) {
     error: layer.state.error ? layer.state.error.message : null,
   });
   const hook = {
-    version: 1,
+    version: 2,
     map,
     get lang() {
       return getLang();
@@ -25,9 +27,17 @@ export function installDebugHook({ map, layers, basemap, highlight, getLang }) {
     get layers() {
       return Object.fromEntries([...layers].map(([id, layer]) => [id, layerState(layer)]));
     },
-    /** True when no visible layer is loading. */
+    /** The district choropleth: indicator, period, districts drawn, classes and statuses. */
+    get choropleth() {
+      return indicators.debugState();
+    },
+    get modelCard() {
+      return modelCard.debugState();
+    },
+    /** True when no visible layer (nor the choropleth) is loading. */
     get idle() {
-      return [...layers.values()].every((layer) => !layer.isVisible() || !layer.state.loading);
+      return [...layers.values()].every((layer) => !layer.isVisible() || !layer.state.loading)
+        && !indicators.loading;
     },
     get highlight() {
       return highlight.current ? { ...highlight.current } : null;

@@ -26,6 +26,36 @@ export function formatDateTime(value) {
   return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
 }
 
+/** A share 0–1 as a percentage in the UI locale ("93,4%"). */
+export function formatShare(value, maximumFractionDigits = 1) {
+  return new Intl.NumberFormat(getLocale(), { style: 'percent', maximumFractionDigits }).format(value);
+}
+
+/** A distance in metres: "850 m" below a kilometre, "2,3 km" above. */
+export function formatDistance(metres) {
+  return metres < 1000 ? `${formatNumber(metres, 0)} m` : `${formatNumber(metres / 1000, 1)} km`;
+}
+
+/** A duration in seconds: "42 s", "1 min 42 s" (units from the locale files). */
+export function formatDuration(seconds) {
+  if (seconds < 60) return `${formatNumber(seconds, 1)} ${t('unit.s')}`;
+  const minutes = Math.floor(seconds / 60);
+  return `${formatNumber(minutes, 0)} ${t('unit.min')} ${formatNumber(Math.round(seconds % 60), 0)} ${t('unit.s')}`;
+}
+
+// An indicator's unit as the API names it: "%" (0–100), "per_100" (per 100 people), "Mb/s".
+const INDICATOR_UNITS = {
+  '%': (value) => formatShare(value / 100),
+  per_100: (value) => `${formatNumber(value, 1)} ${t('unit.per100')}`,
+  'Mb/s': (value) => `${formatNumber(value, 1)} Mb/s`,
+};
+
+/** An indicator value (or target, or gap) with its unit; null reads as "no data". */
+export function formatIndicator(value, unit) {
+  if (value === null || value === undefined) return t('value.noData');
+  return (INDICATOR_UNITS[unit] ?? ((v) => `${formatNumber(v, 2)} ${unit}`))(value);
+}
+
 const withUnit = (unit, digits) => (value) => `${formatNumber(value, digits)} ${unit}`;
 
 // A field's `format` names one of these; each receives a non-null value.
@@ -44,6 +74,8 @@ const FORMATTERS = {
   dbm: withUnit('dBm', 1),
   mbps: withUnit('Mbps', 1),
   ms: withUnit('ms', 0),
+  share: (value) => formatShare(value),
+  distance: formatDistance,
   vndMonth: (value) => `${formatNumber(value, 0)} ${t('unit.perMonth')}`,
 };
 

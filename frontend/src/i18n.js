@@ -23,6 +23,10 @@ export function tEnum(namespace, value) {
   return DICTIONARIES[current][key] ?? vi[key] ?? String(value);
 }
 
+/** A record's name in the current language: `name_vi` / `name_en` (or another `base`). */
+export const localName = (record, base = 'name') =>
+  record?.[`${base}_${current}`] ?? record?.[`${base}_vi`] ?? record?.[base] ?? '';
+
 export const getLang = () => current;
 export const getLocale = () => LOCALES[current];
 export const isLanguage = (lang) => LANGUAGES.includes(lang);

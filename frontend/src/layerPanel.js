@@ -20,10 +20,12 @@ function stateText(layer) {
 
 /**
  * Render the switcher into `container`.
- * @param {Map<string, CollectionLayer>} layers — by collection id
+ * @param {Map<string, CollectionLayer>} layers — by layer id
  * @param {(id: string, visible: boolean) => void} onToggle
+ * @param {Map<string, HTMLElement>} extras — shown under a layer's row (key: its id) or at the
+ *   end of a group (key: `group:<name>`)
  */
-export function mountLayerPanel(container, { layers, onToggle }) {
+export function mountLayerPanel(container, { layers, onToggle, extras = new Map() }) {
   const heading = document.createElement('h2');
   heading.dataset.i18n = 'layers.title';
   container.append(heading);
@@ -53,10 +55,11 @@ export function mountLayerPanel(container, { layers, onToggle }) {
       status.className = 'hg-layer-state';
       status.id = `hg-layer-state-${def.id}`;
       checkbox.setAttribute('aria-describedby', status.id);
-      const [first] = legendEntries(def.id);
+      const [first] = legendEntries(def.id, layer);
       label.append(checkbox, first ? swatch(first) : '', name);
       row.append(label, status);
       fieldset.append(row);
+      if (extras.has(def.id)) fieldset.append(extras.get(def.id));
 
       const update = () => {
         checkbox.checked = layer.isVisible();
@@ -69,6 +72,7 @@ export function mountLayerPanel(container, { layers, onToggle }) {
       rows.set(def.id, update);
       update();
     }
+    if (extras.has(`group:${group}`)) fieldset.append(extras.get(`group:${group}`));
     container.append(fieldset);
   }
   translateDom(container);

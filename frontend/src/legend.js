@@ -1,6 +1,7 @@
 // Legend: the symbols of the layers that are on the map, drawn with the map's own styles.
 import { Control, DomEvent } from 'leaflet';
-import { t, onLangChange } from './i18n.js';
+import { t, tEnum, onLangChange } from './i18n.js';
+import { choiceLabel } from './layerControls.js';
 import { LAYERS } from './layers/registry.js';
 import * as styles from './styles.js';
 
@@ -14,8 +15,29 @@ const operatorItems = () => [
   item('circle', styles.siteStyle({ owner: '', status: 'active' }, ZOOM), () => t('legend.other')),
 ];
 
-// Legend rows per layer; labels are functions so they follow the language.
+/** Rows for the share classes (SHARE_CLASSES, lower bounds) and the grey "not computed". */
+const shareItems = () => {
+  const area = (fillColor) => ({ ...styles.hamletShareStyle({}), fillColor });
+  const percent = (share) => Math.round(share * 100);
+  return [
+    ...styles.SHARE_CLASSES.map((shareClass, i, all) => item('area', area(shareClass.color), () => (i === 0
+      ? `≥ ${percent(shareClass.min)}%` : `${percent(shareClass.min)}–${percent(all[i - 1].min)}%`))),
+    item('area', area(styles.NOT_COMPUTED_COLOR), () => t('coverage.notComputed')),
+  ];
+};
+
+// Legend rows per layer (given the layer, for its choices); labels are functions so they
+// follow the language.
 const ENTRIES = {
+  dead_zones: (layer) => styles.DEAD_ZONE_KINDS
+    .filter((kind) => !layer?.choice.kind || layer.choice.kind === kind)
+    .map((kind) => item('area', styles.deadZoneStyle({ kind }), () => tEnum('dead_zone_kind', kind))),
+  // Drawn opaque in a see-through pane (map.js): the swatch shows the result.
+  coverage: () => styles.BANDS.map((band) => item('area', {
+    ...styles.coverageStyle({ band }), fillOpacity: styles.COVERAGE_OPACITY, opacity: styles.COVERAGE_OPACITY,
+  }, () => t(`coverage.band.${band}`))),
+  ftth_gaps: () => [item('area', styles.ftthGapStyle(), () => t('legend.ftthGap'))],
+  hamlet_coverage: () => shareItems(),
   districts: () => [item('area', styles.districtStyle(), () => t('legend.boundary'))],
   communes: () => [item('area', styles.communeStyle(), () => t('legend.boundary'))],
   hamlets: () => [item('area', styles.hamletStyle(), () => t('legend.boundary'))],
@@ -49,7 +71,19 @@ const ENTRIES = {
   )),
 };
 
-export const legendEntries = (layerId) => ENTRIES[layerId]?.() ?? [];
+export const legendEntries = (layerId, layer) => ENTRIES[layerId]?.(layer) ?? [];
+
+// Section titles that say what the layer's choices show; notes under some titles.
+const TITLES = {
+  coverage: ({ choice }) => `${t('layer.coverage')}: ${choiceLabel('coverage', 'operator', choice.operator)}, `
+    + choiceLabel('coverage', 'tech_class', choice.tech_class),
+  hamlet_coverage: ({ choice }) => t(choice.metric === 'ftth' ? 'hamletCoverage.titleFtth' : 'layer.hamlet_coverage'),
+};
+const NOTES = {
+  coverage: () => t('legend.modelled'),
+  dead_zones: () => t('legend.modelled'),
+};
+const legendTitle = (def, layer) => TITLES[def.id]?.(layer) ?? t(`layer.${def.id}`);
 
 function svg(tag, attributes) {
   const el = document.createElementNS(SVG_NS, tag);
@@ -76,7 +110,9 @@ export function swatch({ shape, style }) {
 
 /** The legend control; it redraws when layers come and go or the language changes. */
 export const LegendControl = Control.extend({
-  options: { position: 'bottomright', layers: new Map() },
+  // `extras`: other sources of legend sections, each with `legendSection()` → null or
+  // { id, title, notes: [text], entries: [item] } (the indicator choropleth).
+  options: { position: 'bottomright', layers: new Map(), extras: [] },
 
   onAdd(map) {
     const container = document.createElement('section');
@@ -103,6 +139,7 @@ export const LegendControl = Control.extend({
     DomEvent.disableClickPropagation(container);
     DomEvent.disableScrollPropagation(container);
     map.on('layeradd layerremove', this._scheduleUpdate, this);
+    this.options.layers.forEach((layer) => layer.on('hg:choice', this._scheduleUpdate, this));
     this._offLang = onLangChange(() => this.update());
     this.update();
     return container;
@@ -111,6 +148,11 @@ export const LegendControl = Control.extend({
   onRemove(map) {
     map.off('layeradd layerremove', this._scheduleUpdate, this);
     this._offLang();
+  },
+
+  /** Redraw soon (an extra section changed). */
+  refresh() {
+    this._scheduleUpdate();
   },
 
   // layeradd fires once per feature while data arrive: redraw once per frame.
@@ -127,27 +169,44 @@ export const LegendControl = Control.extend({
     this._toggle.setAttribute('title', t('legend.toggle'));
     this._body.replaceChildren();
     const visible = LAYERS.filter((def) => this.options.layers.get(def.id)?.isVisible());
-    if (!visible.length) {
+    const sections = [
+      ...this.options.extras.map((extra) => extra.legendSection()).filter(Boolean),
+      ...visible.map((def) => {
+        const layer = this.options.layers.get(def.id);
+        return {
+          id: def.id, title: legendTitle(def, layer), notes: NOTES[def.id] ? [NOTES[def.id]()] : [],
+          entries: legendEntries(def.id, layer),
+        };
+      }),
+    ];
+    if (!sections.length) {
       const empty = document.createElement('p');
       empty.className = 'hg-legend-empty';
       empty.textContent = t('legend.empty');
       this._body.append(empty);
     }
-    for (const def of visible) {
+    for (const { id, title, notes = [], entries } of sections) {
       const section = document.createElement('div');
       section.className = 'hg-legend-section';
-      section.dataset.layer = def.id;
-      const title = document.createElement('h3');
-      title.textContent = t(`layer.${def.id}`);
+      section.dataset.layer = id;
+      const heading = document.createElement('h3');
+      heading.textContent = title;
+      section.append(heading);
+      for (const text of notes) {
+        const note = document.createElement('p');
+        note.className = 'hg-legend-note';
+        note.textContent = text;
+        section.append(note);
+      }
       const list = document.createElement('ul');
-      for (const entry of legendEntries(def.id)) {
+      for (const entry of entries) {
         const row = document.createElement('li');
         const label = document.createElement('span');
         label.textContent = entry.label();
         row.append(swatch(entry), label);
         list.append(row);
       }
-      section.append(title, list);
+      section.append(list);
       this._body.append(section);
     }
   },

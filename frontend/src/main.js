@@ -6,11 +6,14 @@ import { mountDistrictZoom } from './districtZoom.js';
 import { mountFilters } from './filters.js';
 import { Highlight } from './highlight.js';
 import { getLang, initialLang, onLangChange, setLang, t } from './i18n.js';
+import { IndicatorPanel } from './indicators.js';
+import { applyChoices, changedChoices, mountLayerControls } from './layerControls.js';
 import { mountLayerPanel } from './layerPanel.js';
 import { collectionLayer } from './layers/collectionLayer.js';
 import { CANVAS_ORDER, DEFAULT_VISIBLE, LAYERS } from './layers/registry.js';
 import { LegendControl } from './legend.js';
-import { createMap, enablePolygonPicking } from './map.js';
+import { canvasFor, createMap, enablePolygonPicking } from './map.js';
+import { ModelCard } from './modelCard.js';
 import { describeError, notify } from './notify.js';
 import { mountSearch } from './search.js';
 import { parseHash, UrlState } from './urlState.js';
@@ -22,10 +25,12 @@ const { map, canvasRenderer } = createMap(document.getElementById('map'), initia
 let filters = { ...initial.filters };
 
 const layers = new Map(LAYERS.map((def) => [def.id, collectionLayer(def, {
-  renderer: def.renderer === 'canvas' ? canvasRenderer : undefined,
+  renderer: def.renderer === 'canvas' ? canvasFor(def, canvasRenderer) : undefined,
   filters,
 })]));
 const visibleIds = () => LAYERS.map((def) => def.id).filter((id) => layers.get(id).isVisible());
+
+applyChoices(layers, initial.choices);
 
 const urlState = new UrlState({
   collect: () => {
@@ -36,6 +41,9 @@ const urlState = new UrlState({
       lang: getLang(),
       basemap: basemap.choice,
       filters,
+      choices: changedChoices(layers),
+      indicator: indicators.indicator,
+      period: indicators.period,
     };
   },
   apply: applyState,
@@ -46,6 +54,16 @@ const basemap = new Basemap(map, {
   onChange: () => urlState.schedule(),
 });
 const highlight = new Highlight(map);
+const indicators = new IndicatorPanel({
+  map,
+  districts: () => loadCollection('districts'),
+  initial: { indicator: initial.indicator, period: initial.period },
+  onChange: () => {
+    urlState.schedule();
+    legend.refresh();
+  },
+});
+const modelCard = new ModelCard();
 
 function setVisible(id, visible) {
   const layer = layers.get(id);
@@ -72,7 +90,7 @@ function restackCanvas() {
 for (const [id, layer] of layers) {
   layer.on('add remove', () => urlState.schedule());
   layer.on('hg:error', ({ error }) => notify(t('error.load', { layer: t(`layer.${id}`), message: describeError(error) })));
-  if (layer.def.renderer === 'canvas') layer.on('hg:loaded', restackCanvas);
+  if (layer.def.renderer === 'canvas' && !layer.def.pane) layer.on('hg:loaded', restackCanvas);
 }
 
 /** Bring the app to a state parsed from the URL (someone edited it, or went back). */
@@ -83,12 +101,21 @@ function applyState(state) {
   LAYERS.forEach((def) => setVisible(def.id, wanted.has(def.id)));
   filterForm.set(state.filters);
   if (JSON.stringify(state.filters) !== JSON.stringify(filters)) setFilters(state.filters);
+  applyChoices(layers, state.choices);
+  const indicator = state.indicator ?? '';
+  if (indicator !== indicators.indicator || (state.period && state.period !== indicators.period)) {
+    indicators.set({ indicator, period: state.period ?? indicators.period });
+  }
   basemap.select(state.basemap === 'none' ? 'none' : 'osm');
 }
 
 // Controls.
 basemap.mount(document.getElementById('hg-basemap'));
-mountLayerPanel(document.getElementById('hg-layers'), { layers, onToggle: setVisible });
+const legend = new LegendControl({ layers, extras: [indicators] }).addTo(map);
+const layerExtras = mountLayerControls(layers, { onChange: () => urlState.schedule() });
+layerExtras.set('group:coverage', modelCard.mountButton());
+mountLayerPanel(document.getElementById('hg-layers'), { layers, onToggle: setVisible, extras: layerExtras });
+indicators.mount(document.getElementById('hg-indicators'));
 const filterForm = mountFilters(document.getElementById('hg-filter-panel'), {
   initial: filters, onChange: setFilters,
 });
@@ -96,9 +123,9 @@ mountDistrictZoom(document.getElementById('hg-district-zoom'), {
   map, districts: () => loadCollection('districts'),
 });
 mountSearch(document.getElementById('hg-search'), { onSelect: (result) => highlight.show(result) });
-new LegendControl({ layers }).addTo(map);
-enablePolygonPicking(map, () => ['hamlets', 'communes', 'districts']
-  .map((id) => layers.get(id)).filter((layer) => layer.isVisible()));
+// Click priority among the SVG polygons: hamlets, then the indicator choropleth, then outlines.
+enablePolygonPicking(map, () => [layers.get('hamlet_coverage'), layers.get('hamlets'), indicators.layer,
+  layers.get('communes'), layers.get('districts')].filter((layer) => map.hasLayer(layer)));
 
 // Header buttons.
 document.getElementById('hg-lang-toggle').addEventListener('click', () => {
@@ -126,4 +153,4 @@ map.on('popupclose', () => { openPopup = null; });
 onLangChange(() => openPopup?.update());
 urlState.writeNow();
 
-installDebugHook({ map, layers, basemap, highlight, getLang });
+installDebugHook({ map, layers, basemap, highlight, getLang, indicators, modelCard });

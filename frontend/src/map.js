@@ -1,5 +1,6 @@
 // The Leaflet map: panes in drawing order, the shared canvas, scale bar, and polygon picking.
 import { canvas, control, latLngBounds, map as createLeafletMap } from 'leaflet';
+import { COVERAGE_OPACITY } from './styles.js';
 
 // Hậu Giang's extent (from the district boundaries), used for the first view.
 export const PROVINCE_BOUNDS = latLngBounds([9.5824, 105.3283], [9.9943, 105.8972]);
@@ -8,6 +9,9 @@ export const PROVINCE_BOUNDS = latLngBounds([9.5824, 105.3283], [9.9943, 105.897
 // every point and line; the highlight sits on top and never takes clicks.
 const PANES = {
   hgOutline: 250, // the "no basemap" background, above tiles (200)
+  hgDistrictFill: 395, // choropleths and coverage, under every outline
+  hgHamletFill: 396,
+  hgCoverage: 397, // a canvas of its own, see-through as a whole (see createMap)
   hgDistricts: 401,
   hgCommunes: 402,
   hgHamlets: 403,
@@ -17,7 +21,7 @@ const PANES = {
 
 /**
  * Create the map in `element`, showing `view` ({zoom, lat, lon}) or the whole province.
- * Returns `{ map, canvasRenderer }`.
+ * Returns `{ map, canvasRenderer }` (the shared canvas, for points and lines).
  */
 export function createMap(element, view) {
   const map = createLeafletMap(element, {
@@ -36,30 +40,36 @@ export function createMap(element, view) {
 
   const canvasRenderer = canvas({ pane: 'hgCanvas', padding: 0.3, tolerance: 4 });
   canvasRenderer.addTo(map);
+  // Coverage parts tile the ground block by block: drawn opaque and made see-through as one
+  // pane, adjacent parts show no seams and overlaps do not darken.
+  map.getPane('hgCoverage').style.opacity = String(COVERAGE_OPACITY);
 
   if (view) map.setView([view.lat, view.lon], view.zoom);
   else map.fitBounds(PROVINCE_BOUNDS, { padding: [8, 8] });
   return { map, canvasRenderer };
 }
 
+/** The renderer of a canvas layer: its own canvas when it names a pane, else the shared one. */
+export const canvasFor = (def, shared) => (def.pane ? canvas({ pane: def.pane, padding: 0.3 }) : shared);
+
 /**
  * Polygons are SVG paths under the canvas, which swallows their clicks. When a click hits no
- * canvas feature, open the popup of the topmost boundary path under the pointer instead.
- * `layers()` returns the boundary layers currently on the map, top first.
+ * canvas feature, open the popup of a boundary path under the pointer instead: of the first
+ * layer in `layers()` (those on the map, by priority) that has one there — so a hamlet
+ * choropleth wins over the commune outlines drawn above it.
  */
 export function enablePolygonPicking(map, layers) {
   map.on('click', (event) => {
     const original = event.originalEvent;
     if (!original || original.hgFeatureHit) return;
-    const elements = document.elementsFromPoint(original.clientX, original.clientY);
-    for (const element of elements) {
-      if (element.tagName !== 'path') continue;
-      for (const layer of layers()) {
-        const hit = layer.getLayers().find((path) => path.getElement?.() === element);
-        if (hit) {
-          hit.openPopup(event.latlng);
-          return;
-        }
+    const under = new Set(document.elementsFromPoint(original.clientX, original.clientY)
+      .filter((element) => element.tagName === 'path'));
+    if (!under.size) return;
+    for (const layer of layers()) {
+      const hit = layer.getLayers().find((path) => under.has(path.getElement?.()));
+      if (hit) {
+        hit.openPopup(event.latlng);
+        return;
       }
     }
   });

@@ -2,7 +2,8 @@
 import { formatValue } from './format.js';
 import { t } from './i18n.js';
 
-function element(tag, className, text) {
+/** A DOM element with an optional class and text: the popups' one building block. */
+export function element(tag, className, text) {
   const el = document.createElement(tag);
   if (className) el.className = className;
   if (text !== undefined) el.textContent = text;

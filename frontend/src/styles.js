@@ -111,3 +111,86 @@ export function outlineStyle() {
 export function highlightStyle() {
   return { color: '#ffab00', weight: 4, opacity: 1, fillColor: '#ffd740', fillOpacity: 0.18, interactive: false };
 }
+
+// Coverage bands (best signal, RSRP): blues, so they never read as the red–green of a score.
+export const BANDS = ['good', 'fair', 'weak'];
+export const BAND_COLORS = { good: '#08519c', fair: '#4292c6', weak: '#9ecae1' };
+
+export const COVERAGE_OPACITY = 0.5; // of the coverage pane as a whole (map.js)
+
+/** Coverage parts: opaque, outlined in their own colour so the 6.4 km block seams close up. */
+export function coverageStyle(properties) {
+  const color = BAND_COLORS[properties.band] ?? BAND_COLORS.weak;
+  return { color, weight: 1, opacity: 1, fillColor: color, fillOpacity: 1 };
+}
+
+// Dead zones from the most to the least severe: red, orange, amber.
+export const DEAD_ZONE_KINDS = ['no_signal', 'no_mbb', 'single_operator'];
+export const DEAD_ZONE_COLORS = { no_signal: '#c62828', no_mbb: '#ef6c00', single_operator: '#f9a825' };
+
+export function deadZoneStyle(properties) {
+  const color = DEAD_ZONE_COLORS[properties.kind] ?? '#c62828';
+  return { color, weight: 1.2, opacity: 0.95, fillColor: color, fillOpacity: 0.5 };
+}
+
+export function ftthGapStyle() {
+  return { color: '#ad1457', weight: 1.2, opacity: 0.9, dashArray: '4 3', fillColor: '#ad1457', fillOpacity: 0.22 };
+}
+
+// A share 0–1 (coverage of a hamlet): lower bounds, inclusive; null = not computed.
+export const SHARE_CLASSES = [
+  { min: 0.95, color: '#1a9850' },
+  { min: 0.8, color: '#91cf60' },
+  { min: 0.5, color: '#fee08b' },
+  { min: 0.2, color: '#fc8d59' },
+  { min: 0, color: '#d73027' },
+];
+export const NOT_COMPUTED_COLOR = '#bdbdbd';
+export const shareColor = (share) => (share === null || share === undefined
+  ? NOT_COMPUTED_COLOR : SHARE_CLASSES.find((c) => share >= c.min).color);
+
+/** Hamlet choropleth: fill by the chosen share (`metric` 'mbb' or 'ftth'). */
+export function hamletShareStyle(properties, zoom, { metric = 'mbb' } = {}) {
+  return {
+    color: '#ffffff', weight: 0.6, opacity: 0.9,
+    fillColor: shareColor(properties[`${metric}_share`]), fillOpacity: 0.72,
+  };
+}
+
+// An indicator against its target. Met: greens; behind: orange → red by the shortfall
+// relative to the target ((target − value) / target, upper bounds exclusive); no data: hatched.
+export const MET_CLASSES = [
+  { id: 'exceeded', minOver: 0.1, color: '#1a9850' },
+  { id: 'met', minOver: 0, color: '#66bd63' },
+];
+export const BEHIND_CLASSES = [
+  { id: 'behind10', below: 0.1, color: '#fdae61' },
+  { id: 'behind25', below: 0.25, color: '#f46d43' },
+  { id: 'behind50', below: 0.5, color: '#d73027' },
+  { id: 'behindMore', below: Infinity, color: '#a50026' },
+];
+export const HATCH_FILL = 'url(#hg-hatch)'; // the pattern is defined once in index.html
+
+/** Which class an indicator record falls in: {id, color}, from its status, value and target. */
+export function targetClass(record) {
+  if (!record || record.status === 'no_data' || record.value === null || record.value === undefined) {
+    return { id: 'noData', color: HATCH_FILL };
+  }
+  const { value, target } = record;
+  if (record.status === 'met') {
+    const over = target > 0 ? (value - target) / target : 0;
+    return MET_CLASSES.find((c) => over >= c.minOver) ?? MET_CLASSES[1];
+  }
+  const short = target > 0 ? Math.max(0, (target - value) / target) : 1;
+  return BEHIND_CLASSES.find((c) => short < c.below);
+}
+
+/** The fill of one target class ({id, color}). */
+export function targetClassStyle({ id, color }) {
+  return {
+    color: '#37474f', weight: 1.5, opacity: 0.9, fillColor: color,
+    fillOpacity: id === 'noData' ? 0.9 : 0.75,
+  };
+}
+
+export const indicatorStyle = (record) => targetClassStyle(targetClass(record));

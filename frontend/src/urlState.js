@@ -1,5 +1,8 @@
-// Permalink: `#zoom/lat/lon?layers=a,b&lang=vi&operator=…&technology=…&status=…&basemap=none`.
+// Permalink: `#zoom/lat/lon?layers=a,b&lang=vi&operator=…&technology=…&status=…&basemap=none`,
+// plus layers' own choices as `<layer>.<choice>=…` (coverage.operator=Viettel) and the district
+// choropleth as `indicator=…&period=…`.
 export const FILTER_KEYS = ['operator', 'technology', 'status'];
+const CHOICE_KEY = /^([a-z_]+)\.([a-z_]+)$/;
 const WRITE_DELAY_MS = 150;
 
 /** Parse a location hash; anything missing or malformed comes back as null. */
@@ -14,17 +17,25 @@ export function parseHash(hash) {
   for (const key of FILTER_KEYS) {
     if (query.get(key)) filters[key] = query.get(key);
   }
+  const choices = {};
+  for (const [key, value] of query) {
+    const match = CHOICE_KEY.exec(key);
+    if (match) (choices[match[1]] ??= {})[match[2]] = value;
+  }
   return {
     view: valid ? { zoom, lat, lon } : null,
     layers: query.has('layers') ? query.get('layers').split(',').filter(Boolean) : null,
     lang: query.get('lang'),
     basemap: query.get('basemap'),
     filters,
+    choices,
+    indicator: query.get('indicator'),
+    period: query.get('period'),
   };
 }
 
 /** The inverse of parseHash. Coordinates keep 5 decimals (about a metre). */
-export function formatHash({ view, layers, lang, basemap, filters = {} }) {
+export function formatHash({ view, layers, lang, basemap, filters = {}, choices = {}, indicator, period }) {
   const query = new URLSearchParams();
   query.set('layers', layers.join(','));
   if (lang) query.set('lang', lang);
@@ -32,6 +43,13 @@ export function formatHash({ view, layers, lang, basemap, filters = {} }) {
     if (filters[key]) query.set(key, filters[key]);
   }
   if (basemap && basemap !== 'osm') query.set('basemap', basemap);
+  for (const [layer, values] of Object.entries(choices)) {
+    for (const [key, value] of Object.entries(values)) query.set(`${layer}.${key}`, value);
+  }
+  if (indicator) {
+    query.set('indicator', indicator);
+    if (period) query.set('period', period);
+  }
   const zoom = Math.round(view.zoom * 100) / 100;
   // URLSearchParams writes commas as %2C; they are safe in a fragment and easier to read.
   const queryText = query.toString().replace(/%2C/gi, ',');

@@ -1,8 +1,8 @@
-"""CRS and coordinate helpers for the generator.
+"""Coordinate helpers for the generator, on top of gis.crs.
 
-Work is done in WGS 84 / UTM zone 48N (metres); output is EPSG:4326 rounded to 7 decimals.
-Rounding is exact and per coordinate, so a vertex shared by two polygons rounds identically on
-both sides and a coverage stays a coverage.
+Work is done in WGS 84 / UTM zone 48N (metres, gis.crs.METRIC_CRS); output is EPSG:4326 rounded
+to 7 decimals. Rounding is exact and per coordinate, so a vertex shared by two polygons rounds
+identically on both sides and a coverage stays a coverage.
 """
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-from pyproj import Transformer
+
+from gis.crs import METRIC_CRS, geometry_to_metric
+from gis.crs import to_lonlat as _to_lonlat
+from gis.crs import to_metric as _to_metric
 
 __all__ = [
     "METRIC_EPSG",
@@ -23,23 +26,19 @@ __all__ = [
     "to_metric",
 ]
 
-METRIC_EPSG = 32648  # WGS 84 / UTM zone 48N
-_FORWARD = Transformer.from_crs(4326, METRIC_EPSG, always_xy=True)
-_INVERSE = Transformer.from_crs(METRIC_EPSG, 4326, always_xy=True)
+METRIC_EPSG = 32648  # WGS 84 / UTM zone 48N (= gis.crs.METRIC_CRS)
 
 
 def lonlat_to_utm(coords: np.ndarray) -> np.ndarray:
     """(n, 2) lon/lat → (n, 2) UTM 48N metres."""
     coords = np.asarray(coords, dtype=float).reshape(-1, 2)
-    x, y = _FORWARD.transform(coords[:, 0], coords[:, 1])
-    return np.column_stack([x, y])
+    return np.column_stack(_to_metric(coords[:, 0], coords[:, 1], METRIC_CRS))
 
 
 def utm_to_lonlat(coords: np.ndarray) -> np.ndarray:
     """(n, 2) UTM 48N metres → (n, 2) lon/lat."""
     coords = np.asarray(coords, dtype=float).reshape(-1, 2)
-    lon, lat = _INVERSE.transform(coords[:, 0], coords[:, 1])
-    return np.column_stack([lon, lat])
+    return np.column_stack(_to_lonlat(coords[:, 0], coords[:, 1], METRIC_CRS))
 
 
 def latlon_points_utm(points: Sequence[tuple[float, float]]) -> np.ndarray:
@@ -62,4 +61,4 @@ def to_output(geoms):
 
 def to_metric(geoms):
     """EPSG:4326 geometries → UTM 48N metres (for measuring output geometries)."""
-    return shapely.transform(geoms, lonlat_to_utm)
+    return geometry_to_metric(geoms, METRIC_CRS)

@@ -2,97 +2,22 @@
 
 Every request that does not go to the live server is aborted, so the OpenStreetMap tiles fail
 and the offline basemap fallback is what these tests see. `window.__hgmap` (frontend/src/debug.js)
-reports what the map has drawn; counts are checked against the API itself.
+reports what the map has drawn; counts are checked against the API itself. The browser and page
+fixtures are in conftest.py, the helpers in support.py.
 """
 
-import os
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from shapely.geometry import shape
+
+from tests.browser.support import layer_state, view, wait_idle
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("HGMAP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TITLE_VI = "Bản đồ hạ tầng viễn thông tỉnh Hậu Giang"
-TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-class MapPage:
-    """A fresh browser context on the map, with console errors collected."""
-
-    def __init__(self, browser, base_url: str):
-        self.base_url = base_url.rstrip("/")
-        self.host = urlsplit(self.base_url).netloc
-        self.context = browser.new_context(viewport={"width": 1280, "height": 800})
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.errors: list[str] = []
-        self.page = self.new_page()
-
-    def new_page(self):
-        page = self.context.new_page()
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
-        # Only the live server answers: no tile server, no CDN, nothing else.
-        page.route("**/*", self._route)
-        return page
-
-    def _route(self, route):
-        if urlsplit(route.request.url).netloc == self.host:
-            route.continue_()
-        else:
-            route.abort()
-
-    def _on_console(self, message):
-        if message.type != "error":
-            return
-        source = message.location.get("url", "")
-        # The browser logs each request we aborted above; those are ours, not the app's.
-        if source and urlsplit(source).netloc not in ("", self.host):
-            return
-        self.errors.append(f"{message.text} ({source})")
-
-    def open(self, fragment: str = "", page=None):
-        page = page or self.page
-        page.goto(f"{self.base_url}/{fragment}")
-        wait_idle(page)
-        return page
-
-    def api(self, path: str) -> dict:
-        response = self.context.request.get(f"{self.base_url}{path}")
-        assert response.ok, f"{path}: {response.status} {response.text()}"
-        return response.json()
-
-
-def wait_idle(page):
-    """Wait until the map is wired and no visible layer is loading."""
-    page.wait_for_function("window.__hgmap !== undefined && window.__hgmap.idle")
-
-
-def layer_state(page, layer_id: str) -> dict:
-    return page.evaluate("(id) => window.__hgmap.layers[id]", layer_id)
-
-
-def view(page) -> dict:
-    return page.evaluate("window.__hgmap.view")
-
-
-@pytest.fixture
-def map_page(chromium, live_server_url):
-    probe = MapPage(chromium, live_server_url)
-    yield probe
-    probe.context.close()
 
 
 def test_page_loads_in_vietnamese_without_console_errors(map_page):

@@ -20,17 +20,23 @@ export const CollectionLayer = GeoJSON.extend({
    */
   initialize(def, { renderer, filters = {} } = {}) {
     this.def = def;
+    this.collection = def.collection ?? def.id;
+    this.choice = { ...def.choices }; // this layer's own options (registry `choices`)
     this._filters = filters;
     this._zoom = null;
     this.state = { loading: false, count: 0, matched: null, error: null, belowMinZoom: false };
-    const pathOptions = { renderer, pane: def.pane ?? 'overlayPane', className: def.className };
+    const interactive = def.interactive ?? true;
+    const pathOptions = { renderer, pane: def.pane ?? 'overlayPane', className: def.className, interactive };
+    const popup = def.popup ?? renderPopup;
     GeoJSON.prototype.initialize.call(this, null, {
       ...pathOptions,
-      style: (feature) => def.style(feature.properties ?? {}, this._zoom ?? 10),
+      style: (feature) => def.style(feature.properties ?? {}, this._zoom ?? 10, this.choice),
       pointToLayer: (feature, latlng) => (def.pointToLayer
         ? def.pointToLayer(feature, latlng, pathOptions)
         : circleMarker(latlng, pathOptions)),
-      onEachFeature: (feature, layer) => layer.bindPopup(() => renderPopup(def, feature), { maxWidth: 340 }),
+      onEachFeature: (feature, layer) => {
+        if (interactive) layer.bindPopup(() => popup(def, feature, layer), { maxWidth: def.popupWidth ?? 340 });
+      },
     });
     // Tell the map's polygon picking (map.js) that a feature took this click.
     this.on('click', (event) => {
@@ -61,6 +67,20 @@ export const CollectionLayer = GeoJSON.extend({
     if (this._map) this.refresh();
   },
 
+  /**
+   * Change this layer's own options (`choices` in the registry): reload when the query they
+   * make changes, else only restyle. Fires 'hg:choice'.
+   */
+  setChoice(change) {
+    const before = JSON.stringify(this._filterParams());
+    this.choice = { ...this.choice, ...change };
+    if (this._map) {
+      if (JSON.stringify(this._filterParams()) !== before) this.refresh();
+      else this.resetStyle();
+    }
+    this.fire('hg:choice', { choice: this.choice });
+  },
+
   isVisible() {
     // During the 'remove' event `_map` is still set, but the map no longer lists us.
     return Boolean(this._map?.hasLayer(this));
@@ -81,6 +101,9 @@ export const CollectionLayer = GeoJSON.extend({
     const params = {};
     for (const name of this.def.filters ?? []) {
       if (this._filters[name]) params[name] = this._filters[name];
+    }
+    for (const [name, value] of Object.entries(this.def.query?.(this.choice) ?? {})) {
+      if (value) params[name] = value;
     }
     return params;
   },
@@ -120,8 +143,8 @@ export const CollectionLayer = GeoJSON.extend({
     try {
       // An unfiltered whole collection is shared (it cannot be aborted; a stale answer is dropped).
       const collection = def.load === 'all' && key === '{}'
-        ? await loadCollection(def.id)
-        : await fetchFeatures(def.id, { ...params, limit: PAGE_LIMIT }, {
+        ? await loadCollection(this.collection)
+        : await fetchFeatures(this.collection, { ...params, limit: PAGE_LIMIT }, {
           signal: controller.signal, followNext: def.load === 'all',
         });
       if (controller !== this._controller) return;

@@ -3,15 +3,21 @@
 // load: 'all'  — fetched once (following `next` pages) per filter set;
 //       'bbox' — fetched for the padded view on every move, from `minZoom` on.
 // renderer: 'svg' — one DOM path per feature, in its own pane (boundaries);
-//           'canvas' — the shared canvas (points and lines).
+//           'canvas' — the shared canvas (points and lines), or a canvas of its own when the
+//           entry names a `pane` (coverage).
 // filters: which of the filter panel's query parameters the collection accepts.
 // fields: popup rows as [property, format] (formats in format.js); `title` heads the popup.
+// collection: the OGC collection when it is not the id (two layers may draw one collection).
+// choices: the layer's own options and their defaults (layerControls.js shows them);
+//   query(choices) → the query parameters they add; the style receives them too.
+// popup: a renderer instead of popup.js's table; interactive: false → no clicks, no popup.
+import { hamletPopup } from '../hamletPopup.js';
 import * as styles from '../styles.js';
 import { cellToLayer } from './sector.js';
 
 const ADMIN_KIND = 'enum:admin_kind';
 
-export const GROUPS = ['admin', 'mobile', 'passive', 'service'];
+export const GROUPS = ['admin', 'coverage', 'mobile', 'passive', 'service'];
 
 export const LAYERS = [
   {
@@ -27,7 +33,7 @@ export const LAYERS = [
   },
   {
     id: 'hamlets', group: 'admin', defaultOn: false, load: 'all', renderer: 'svg', pane: 'hgHamlets',
-    className: 'hg-hamlet', style: styles.hamletStyle, title: 'name',
+    className: 'hg-hamlet', style: styles.hamletStyle, title: 'name', popup: hamletPopup('code'), popupWidth: 380,
     fields: [['code', 'text'], ['kind', ADMIN_KIND], ['commune_name', 'text'], ['population', 'int'],
       ['households', 'int'], ['area_km2', 'km2']],
   },
@@ -36,6 +42,33 @@ export const LAYERS = [
     style: styles.communeOfficeStyle, title: 'name',
     fields: [['code', 'text'], ['commune_code', 'text'], ['gov_network_connected', 'bool'],
       ['bandwidth_mbps', 'mbps'], ['connected_on', 'date']],
+  },
+  // Results of the coverage model (computed by the backend; see the model card).
+  {
+    id: 'dead_zones', group: 'coverage', defaultOn: false, load: 'all', renderer: 'canvas',
+    style: styles.deadZoneStyle, title: 'hamlet_name', choices: { kind: '' }, query: ({ kind }) => ({ kind }),
+    popup: hamletPopup('hamlet_code'), popupWidth: 380,
+    fields: [['kind', 'enum:dead_zone_kind'], ['hamlet_code', 'text'], ['commune_code', 'text'],
+      ['district_code', 'text'], ['area_km2', 'km2'], ['population', 'int']],
+  },
+  {
+    id: 'coverage', group: 'coverage', defaultOn: false, load: 'bbox', minZoom: 9, renderer: 'canvas',
+    pane: 'hgCoverage', interactive: false, style: styles.coverageStyle, title: 'band',
+    choices: { operator: 'all', tech_class: 'mbb' },
+    query: ({ operator, tech_class: techClass }) => ({ operator, tech_class: techClass }),
+    fields: [],
+  },
+  {
+    id: 'ftth_gaps', group: 'coverage', defaultOn: false, load: 'all', renderer: 'canvas',
+    style: styles.ftthGapStyle, title: 'hamlet_name', popup: hamletPopup('hamlet_code'), popupWidth: 380,
+    fields: [['hamlet_code', 'text'], ['district_code', 'text'], ['ftth_share', 'share'],
+      ['area_km2', 'km2'], ['population', 'int']],
+  },
+  {
+    id: 'hamlet_coverage', collection: 'hamlets', group: 'coverage', defaultOn: false, load: 'all',
+    renderer: 'svg', pane: 'hgHamletFill', className: 'hg-hamlet-fill', style: styles.hamletShareStyle,
+    title: 'name', choices: { metric: 'mbb' }, popup: hamletPopup('code'), popupWidth: 380,
+    fields: [['code', 'text'], ['commune_name', 'text'], ['population', 'int'], ['area_km2', 'km2']],
   },
   {
     id: 'sites', group: 'mobile', defaultOn: true, load: 'all', renderer: 'canvas',
@@ -84,10 +117,11 @@ export const LAYERS = [
   },
 ];
 
-// Canvas draw order, bottom first: lines and wedges under points, sites on top (they are
-// what people click most, and the canvas hands a click to the topmost feature).
-export const CANVAS_ORDER = ['ducts', 'cells', 'speed_tests', 'poles', 'manholes',
-  'fibre_access_points', 'commune_offices', 'sites'];
+// Shared-canvas draw order, bottom first: gap areas, then lines and wedges under
+// points, sites on top (they are what people click most, and the canvas hands a click to
+// the topmost feature).
+export const CANVAS_ORDER = ['ftth_gaps', 'dead_zones', 'ducts', 'cells', 'speed_tests', 'poles',
+  'manholes', 'fibre_access_points', 'commune_offices', 'sites'];
 
 export const layerDef = (id) => LAYERS.find((def) => def.id === id);
 export const DEFAULT_VISIBLE = LAYERS.filter((def) => def.defaultOn).map((def) => def.id);

@@ -1,0 +1,95 @@
+"""Published layers of computed results: coverage, dead zones, FTTH gaps, hamlet coverage columns."""
+
+from app.layer_types import Collection, eq
+
+# Columns the hamlets layer gains from the hamlet_coverage view (NULL until a run has computed them).
+HAMLET_COVERAGE_COLUMNS = (
+    "round(hc.mbb_share::numeric, 4) AS mbb_share, hc.mbb_covered, "
+    "round(hc.ftth_share::numeric, 4) AS ftth_share, hc.ftth_covered, hc.dead_zone_population, "
+    "round(hc.no_signal_share::numeric, 4) AS no_signal_share, "
+    "round(hc.legacy_only_share::numeric, 4) AS legacy_only_share, "
+    "round(hc.single_operator_share::numeric, 4) AS single_operator_share"
+)
+HAMLET_COVERAGE_PROPERTIES = {
+    "mbb_share": "number",
+    "mbb_covered": "boolean",
+    "ftth_share": "number",
+    "ftth_covered": "boolean",
+    "dead_zone_population": "integer",
+    "no_signal_share": "number",
+    "legacy_only_share": "number",
+    "single_operator_share": "number",
+}
+
+RESULT_COLLECTIONS = [
+    Collection(
+        "coverage",
+        "Vùng phủ sóng di động",
+        "Mobile coverage (per operator, technology class and signal band)",
+        "MultiPolygon",
+        "SELECT p.block_key || '-' || coalesce(o.short_name, 'all') || '-' || p.tech_class || '-' || p.band "
+        "AS fid, p.block_key || '-' || coalesce(o.short_name, 'all') || '-' || p.tech_class || '-' || p.band "
+        "AS code, coalesce(o.short_name, 'all') AS operator, p.tech_class, p.band, p.block_key, p.geom "
+        "FROM coverage_parts p LEFT JOIN operators o ON o.id = p.operator_id",
+        {
+            "code": "string",
+            "operator": "string",
+            "tech_class": "string",
+            "band": "string",
+            "block_key": "string",
+        },
+        {
+            "operator": eq("operator", description="operator short name, or 'all' for any operator"),
+            "tech_class": eq("tech_class", description="mbb (4G/5G) or legacy (2G/3G)"),
+            "band": eq("band", description="good, fair or weak"),
+        },
+    ),
+    Collection(
+        "dead_zones",
+        "Vùng lõm sóng",
+        "Dead zones: no signal, no mobile broadband (2G/3G only), or a single operator",
+        "MultiPolygon",
+        "SELECT h.code || '-' || z.kind AS fid, h.code || '-' || z.kind AS code, h.code AS hamlet_code, "
+        "h.name AS hamlet_name, c.code AS commune_code, d.code AS district_code, z.kind, "
+        "round(z.area_km2::numeric, 4) AS area_km2, z.population, z.geom FROM dead_zones z "
+        "JOIN admin_units h ON h.id = z.hamlet_id JOIN admin_units c ON c.id = h.parent_id "
+        "JOIN admin_units d ON d.id = c.parent_id",
+        {
+            "code": "string",
+            "hamlet_code": "string",
+            "hamlet_name": "string",
+            "commune_code": "string",
+            "district_code": "string",
+            "kind": "string",
+            "area_km2": "number",
+            "population": "integer",
+        },
+        {
+            "kind": eq("kind", description="no_signal, no_mbb or single_operator"),
+            "district": eq("district_code"),
+            "commune": eq("commune_code"),
+        },
+    ),
+    Collection(
+        "ftth_gaps",
+        "Vùng chưa có cáp quang (FTTH)",
+        "Hamlet area out of reach of every active fibre access point",
+        "MultiPolygon",
+        "SELECT h.code AS fid, h.code, h.code AS hamlet_code, h.name AS hamlet_name, d.code AS district_code, "
+        "round(f.share::numeric, 4) AS ftth_share, round((ST_Area(f.geom::geography) / 1e6)::numeric, 4) "
+        "AS area_km2, round(coalesce(h.population, 0) * least(ST_Area(f.geom::geography) / 1e6 "
+        "/ nullif(h.area_km2, 0), 1))::int AS population, f.geom FROM hamlet_ftth f "
+        "JOIN admin_units h ON h.id = f.hamlet_id JOIN admin_units c ON c.id = h.parent_id "
+        "JOIN admin_units d ON d.id = c.parent_id WHERE f.geom IS NOT NULL",
+        {
+            "code": "string",
+            "hamlet_code": "string",
+            "hamlet_name": "string",
+            "district_code": "string",
+            "ftth_share": "number",
+            "area_km2": "number",
+            "population": "integer",
+        },
+        {"district": eq("district_code")},
+    ),
+]

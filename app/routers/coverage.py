@@ -1,0 +1,26 @@
+"""Coverage results: the model card, one hamlet's coverage, and the what-if for an unsaved site."""
+
+from fastapi import APIRouter
+
+from app.deps import SessionDep
+from app.schemas import WhatIfRequest
+from app.services import coverage_read, whatif
+
+router = APIRouter(prefix="/api", tags=["Coverage"])
+
+
+@router.get("/coverage/model-card", summary="Model, parameters and timing of the latest coverage run")
+def model_card(session: SessionDep) -> dict:
+    return coverage_read.model_card(session)
+
+
+@router.get(
+    "/hamlets/{code}/coverage", summary="A hamlet's coverage per operator, dead zones and nearest sites"
+)
+def hamlet_coverage(code: str, session: SessionDep) -> dict:
+    return coverage_read.hamlet_coverage(session, code)
+
+
+@router.post("/coverage/what-if", summary="Effect of an unsaved site on coverage and ratios (writes nothing)")
+def what_if(body: WhatIfRequest, session: SessionDep) -> dict:
+    return whatif.what_if(session, body)

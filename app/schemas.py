@@ -1,0 +1,33 @@
+"""Request bodies, validated with the ranges a real transmitter can have."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class WhatIfCell(BaseModel):
+    operator: str = Field(min_length=1, max_length=64, description="mobile operator short name")
+    technology: Literal["2G", "3G", "4G", "5G"]
+    band_mhz: int = Field(ge=400, le=6000)
+    azimuth_deg: float | None = Field(default=None, ge=0, lt=360, description="None = omnidirectional")
+    beamwidth_deg: float = Field(default=65, gt=0, le=360)
+    antenna_height_m: float = Field(gt=0, le=200)
+    eirp_dbm: float = Field(ge=0, le=90)
+
+
+class WhatIfSite(BaseModel):
+    lon: float = Field(ge=-180, le=180)
+    lat: float
+    height_m: float | None = Field(default=None, gt=0, le=200)
+
+    @model_validator(mode="after")
+    def _latitude(self) -> "WhatIfSite":
+        if not -90 <= self.lat <= 90:
+            hint = "; latitude and longitude swapped?" if -90 <= self.lon <= 90 else ""
+            raise ValueError(f"lat {self.lat} is not a latitude (−90..90){hint}")
+        return self
+
+
+class WhatIfRequest(BaseModel):
+    site: WhatIfSite
+    cells: list[WhatIfCell] = Field(min_length=1, max_length=24)

@@ -1,0 +1,352 @@
+"""Coverage runs: full and incremental recomputation, stored in PostGIS with a model card.
+
+A run reads the active transmitters and the hamlets, evaluates the grid block by block
+(gis.block_analysis), and replaces the results of those blocks in one transaction, so readers
+always see a complete, consistent state. One run at a time (an advisory lock).
+"""
+
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing import get_context
+
+import shapely
+from geoalchemy2.shape import from_shape
+from pyproj import CRS
+from shapely import MultiPolygon
+from sqlalchemy import Connection, Engine, insert, text
+
+from app import models_coverage as mc
+from app.services.coverage_inputs import HamletIndex, Inputs, load_inputs
+from app.services.ftth import hamlets_near, refresh_ftth
+from app.settings import get_settings
+from gis.block_analysis import BlockResult, analyse_block, encode_raster
+from gis.coverage import Block, CellArrays, CoverageParams, Grid
+from gis.crs import geometry_to_lonlat, to_metric
+
+LOCK_ID = 930_2025  # pg_advisory_xact_lock key: one coverage run at a time
+RESULT_TABLES = (
+    "coverage_rasters",
+    "coverage_parts",
+    "dead_zone_parts",
+    "hamlet_cover_cells",
+    "hamlet_operator_cells",
+)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    kind: str
+    blocks: int
+    seconds: float
+
+
+def coverage_params() -> CoverageParams:
+    s = get_settings()
+    return CoverageParams(cell_m=s.coverage_cell_m, crs=s.coverage_crs)
+
+
+def _srid(params: CoverageParams) -> int:
+    return CRS.from_user_input(params.crs).to_epsg()
+
+
+# Work shared with forked worker processes (set just before the pool starts).
+_WORK: tuple[Inputs, CoverageParams] | None = None
+
+
+def _analyse(block: Block) -> BlockResult:
+    inputs, params = _WORK
+    return analyse_block(
+        block, inputs.cells, inputs.hamlets.hamlets_for(block), params, len(inputs.operators)
+    )
+
+
+def compute_blocks(
+    inputs: Inputs,
+    blocks: list[Block],
+    params: CoverageParams,
+    processes: int = 1,
+    progress: Progress | None = None,
+) -> list[BlockResult]:
+    global _WORK
+    _WORK = (inputs, params)
+    results: list[BlockResult] = []
+    if processes > 1 and len(blocks) > 1:
+        with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
+            iterator = pool.map(_analyse, blocks, chunksize=2)
+            for r in iterator:
+                results.append(r)
+                if progress:
+                    progress(len(results), len(blocks))
+    else:
+        for b in blocks:
+            results.append(_analyse(b))
+            if progress:
+                progress(len(results), len(blocks))
+    return results
+
+
+def province_blocks(hamlets: HamletIndex, params: CoverageParams, bounds_m=None) -> list[Block]:
+    """Blocks of the fixed grid that hold some hamlet (within bounds_m when given)."""
+    grid = Grid.for_params(params)
+    return [b for b in grid.blocks_intersecting(bounds_m or hamlets.bounds_m()) if hamlets.holds(b)]
+
+
+def _lonlat(geom, params: CoverageParams) -> MultiPolygon:
+    """To WGS 84 on the 1e-7° grid GeoJSON is written with, so published polygons stay valid."""
+    out = shapely.set_precision(geometry_to_lonlat(geom, params.crs), 1e-7)
+    if not isinstance(out, MultiPolygon):
+        out = MultiPolygon([p for p in getattr(out, "geoms", [out]) if p.geom_type == "Polygon"])
+    return out
+
+
+def store_results(
+    conn: Connection, run_id: int, inputs: Inputs, results: list[BlockResult], params: CoverageParams
+) -> None:
+    keys = [r.key for r in results]
+    for table in RESULT_TABLES:
+        conn.execute(text(f"DELETE FROM {table} WHERE block_key = ANY(:keys)"), {"keys": keys})
+    op_ids = inputs.operator_ids
+    rasters, counts, op_counts, parts, dead = [], [], [], [], []
+    for r in results:
+        rasters.append(
+            dict(
+                block_key=r.key,
+                run_id=run_id,
+                operators=inputs.operators,
+                ny=r.raster.shape[2],
+                nx=r.raster.shape[3],
+                data=encode_raster(r.raster),
+            )
+        )
+        counts += [
+            dict(
+                block_key=r.key,
+                hamlet_id=h,
+                cells_total=c[0],
+                cells_mbb_any=c[1],
+                cells_legacy_only=c[2],
+                cells_no_signal=c[3],
+                cells_single_operator=c[4],
+            )
+            for h, c in r.counts.items()
+        ]
+        op_counts += [
+            dict(block_key=r.key, hamlet_id=h, operator_id=op_ids[o], cells_mbb=n)
+            for (h, o), n in r.operator_counts.items()
+        ]
+        parts += [
+            dict(
+                block_key=r.key,
+                operator_id=None if o is None else op_ids[o],
+                tech_class=c,
+                band=b,
+                geom=from_shape(g, srid=4326),
+            )
+            for o, c, b, g in ((o, c, b, _lonlat(g, params)) for o, c, b, g in r.coverage)
+            if not g.is_empty
+        ]
+        dead += [
+            dict(
+                block_key=r.key,
+                hamlet_id=h,
+                kind=k,
+                geom=from_shape(g, srid=4326),
+            )
+            for h, k, g in ((h, k, _lonlat(g, params)) for h, k, g in r.dead)
+            if not g.is_empty
+        ]
+    for model, rows in (
+        (mc.CoverageRaster, rasters),
+        (mc.HamletCoverCells, counts),
+        (mc.HamletOperatorCells, op_counts),
+        (mc.CoveragePart, parts),
+        (mc.DeadZonePart, dead),
+    ):
+        if rows:
+            conn.execute(insert(model.__table__), rows)
+
+
+def refresh_dead_zones(conn: Connection, hamlet_ids: list[int] | None = None) -> None:
+    """Dissolve the per-block parts into one polygon per hamlet and kind; population by area share."""
+    params = {"all_hamlets": hamlet_ids is None, "ids": hamlet_ids or []}
+    conn.execute(text("DELETE FROM dead_zones WHERE :all_hamlets OR hamlet_id = ANY(:ids)"), params)
+    conn.execute(
+        text(
+            "INSERT INTO dead_zones (hamlet_id, kind, area_km2, population, geom) "
+            "SELECT p.hamlet_id, p.kind, ST_Area(p.g::geography) / 1e6, "
+            "round(coalesce(h.population, 0) * least(ST_Area(p.g::geography) / 1e6 / nullif(h.area_km2, 0), 1)), p.g "
+            "FROM (SELECT hamlet_id, kind, ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_Union(geom), 1e-7), 3)) AS g "
+            "      FROM dead_zone_parts WHERE :all_hamlets OR hamlet_id = ANY(:ids) GROUP BY hamlet_id, kind) p "
+            "JOIN admin_units h ON h.id = p.hamlet_id WHERE NOT ST_IsEmpty(p.g)"
+        ),
+        params,
+    )
+
+
+def _start_run(conn: Connection, kind: str, params: CoverageParams) -> tuple[int, datetime]:
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_ID})
+    snapshot = conn.execute(text("SELECT now()")).scalar_one()
+    run_id = conn.execute(
+        text(
+            "INSERT INTO coverage_runs (kind, status, started_at, data_snapshot_at, card) "
+            "VALUES (:kind, 'running', clock_timestamp(), :snap, CAST(:card AS jsonb)) RETURNING id"
+        ),
+        {"kind": kind, "snap": snapshot, "card": _card_json(params)},
+    ).scalar_one()
+    return run_id, snapshot
+
+
+def _card_json(params: CoverageParams, extra: dict | None = None) -> str:
+    card = params.to_card()
+    card.update(
+        {
+            "mbb_covered_share": params.mbb_covered_share,
+            "ftth_covered_share": get_settings().ftth_covered_share,
+            "ftth_default_radius_m": 500,
+            "dead_zone_population": "hamlet population × share of its area",
+        }
+    )
+    card.update(extra or {})
+    return json.dumps(card, default=str, ensure_ascii=False)
+
+
+def _finish_run(conn: Connection, run_id: int, blocks: int, seconds: float, params: CoverageParams) -> None:
+    conn.execute(
+        text(
+            "UPDATE coverage_runs SET status = 'done', finished_at = clock_timestamp(), blocks = :b, "
+            "card = CAST(:card AS jsonb) WHERE id = :id"
+        ),
+        {"b": blocks, "id": run_id, "card": _card_json(params, {"run_seconds": round(seconds, 2)})},
+    )
+
+
+def run_full(
+    engine: Engine, params: CoverageParams | None = None, processes: int = 2, progress: Progress | None = None
+) -> RunSummary:
+    params = params or coverage_params()
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        run_id, _ = _start_run(conn, "full", params)
+        last_dirty = conn.execute(text("SELECT coalesce(max(id), 0) FROM coverage_dirty")).scalar_one()
+        inputs = load_inputs(conn, params)
+        blocks = province_blocks(inputs.hamlets, params)
+        results = compute_blocks(inputs, blocks, params, processes, progress)
+        for table in RESULT_TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+        store_results(conn, run_id, inputs, results, params)
+        refresh_dead_zones(conn)
+        refresh_ftth(conn, _srid(params))
+        conn.execute(text("DELETE FROM coverage_dirty WHERE id <= :m"), {"m": last_dirty})
+        seconds = time.perf_counter() - t0
+        _finish_run(conn, run_id, len(blocks), seconds, params)
+    return RunSummary(run_id, "full", len(blocks), seconds)
+
+
+def _reach_m(conn: Connection, d, inputs: Inputs, params: CoverageParams) -> float | None:
+    """How far a queued change can alter the signal: the reach of the transmitters involved."""
+    if d.source == "fibre_access_points":
+        return None
+    if d.source == "admin_units":
+        return 0.0  # a hamlet's new outline changes only the grid it covers
+    if d.source == "cells":
+        rows = [d.detail]
+    else:  # sites: the cells it carries now (moved, or switched on or off)
+        rows = [
+            dict(r._mapping)
+            for r in conn.execute(
+                text(
+                    "SELECT technology, band_mhz, antenna_height_m, eirp_dbm, tx_power_dbm, antenna_gain_dbi, "
+                    "azimuth_deg, beamwidth_deg FROM cells WHERE site_id = :id"
+                ),
+                {"id": d.source_id},
+            )
+        ]
+        gone = not conn.execute(
+            text("SELECT EXISTS (SELECT 1 FROM sites WHERE id = :id)"), {"id": d.source_id}
+        ).scalar_one()
+        if gone:  # deleted with its cells: their parameters are lost, assume the farthest reach
+            return float(inputs.cells.max_range_m(params).max()) if len(inputs.cells) else 0.0
+        if not rows:
+            return 0.0
+    records = [
+        dict(
+            lon=d.x0,
+            lat=d.y0,
+            operator=inputs.operators[0],
+            technology=r["technology"],
+            band_mhz=r["band_mhz"],
+            antenna_height_m=r["antenna_height_m"],
+            eirp_dbm=r["eirp_dbm"]
+            if r.get("eirp_dbm") is not None
+            else r["tx_power_dbm"] + r["antenna_gain_dbi"],
+            azimuth_deg=r.get("azimuth_deg"),
+            beamwidth_deg=r.get("beamwidth_deg") or 360,
+        )
+        for r in rows
+    ]
+    cells = CellArrays.from_records(records, inputs.operators, crs=params.crs)
+    return float(cells.max_range_m(params).max())
+
+
+def has_run(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT EXISTS (SELECT 1 FROM coverage_runs WHERE status = 'done')")
+        ).scalar_one()
+
+
+def run_incremental(engine: Engine, params: CoverageParams | None = None) -> RunSummary | None:
+    """Recompute only the blocks within reach of what changed since the last run (or nothing)."""
+    params = params or coverage_params()
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM coverage_dirty)")).scalar_one():
+            return None
+        if not conn.execute(
+            text("SELECT EXISTS (SELECT 1 FROM coverage_runs WHERE status = 'done')")
+        ).scalar_one():
+            return None  # nothing to update yet: a full run comes first
+        run_id, _ = _start_run(conn, "incremental", params)
+        dirty = conn.execute(
+            text(
+                "SELECT id, source, source_id, detail, ST_XMin(geom) AS x0, ST_YMin(geom) AS y0, "
+                "ST_XMax(geom) AS x1, ST_YMax(geom) AS y1 FROM coverage_dirty ORDER BY id LIMIT 20000"
+            )
+        ).all()
+        inputs = load_inputs(conn, params)
+        keys: dict[str, Block] = {}
+        reached: set[str] = set()  # every block within reach, holding hamlets or not (any more)
+        grid = Grid.for_params(params)
+        for d in dirty:
+            reach_m = _reach_m(conn, d, inputs, params)
+            if reach_m is None:
+                continue  # fibre access points: FTTH only
+            x0, y0, x1, y1 = d.x0, d.y0, d.x1, d.y1
+            xs, ys = to_metric([x0, x1, x0, x1], [y0, y0, y1, y1], params.crs)
+            bounds = (min(xs) - reach_m, min(ys) - reach_m, max(xs) + reach_m, max(ys) + reach_m)
+            reached |= {b.key for b in grid.blocks_intersecting(bounds)}
+            for b in province_blocks(inputs.hamlets, params, bounds):
+                keys[b.key] = b
+        blocks = sorted(keys.values(), key=lambda b: b.key)
+        results = compute_blocks(inputs, blocks, params, processes=1)
+        for table in RESULT_TABLES:
+            conn.execute(text(f"DELETE FROM {table} WHERE block_key = ANY(:k)"), {"k": sorted(reached)})
+        store_results(conn, run_id, inputs, results, params)
+        touched = sorted({h for r in results for h in r.counts} | {h for r in results for h, _, _ in r.dead})
+        conn.execute(text("DELETE FROM dead_zones WHERE hamlet_id <> ALL(:ids)"), {"ids": inputs.hamlets.ids})
+        refresh_dead_zones(conn, touched)
+        dirty_ids = [d[0] for d in dirty]
+        ftth_hamlets = hamlets_near(conn, dirty_ids)
+        if ftth_hamlets:
+            refresh_ftth(conn, _srid(params), ftth_hamlets)
+        conn.execute(text("DELETE FROM coverage_dirty WHERE id = ANY(:ids)"), {"ids": dirty_ids})
+        seconds = time.perf_counter() - t0
+        _finish_run(conn, run_id, len(blocks), seconds, params)
+    return RunSummary(run_id, "incremental", len(blocks), seconds)

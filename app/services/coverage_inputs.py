@@ -1,0 +1,88 @@
+"""Read what the coverage engine needs from the database: transmitters and hamlets."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from sqlalchemy import Connection, text
+
+from app.collections import IN_FORCE
+from gis.block_analysis import BlockHamlets
+from gis.coverage import Block, CellArrays, CoverageParams
+from gis.crs import geometry_to_metric
+from gis.propagation import RURAL, SUBURBAN, URBAN
+
+_CLUTTER = {"urban": URBAN, "suburban": SUBURBAN, "rural": RURAL}
+
+# Only active sites radiate; cells of non-mobile owners cannot exist (operator is mobile).
+CELLS_SQL = """
+SELECT ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, o.short_name AS operator, c.technology,
+       c.band_mhz, c.antenna_height_m, coalesce(c.eirp_dbm, c.tx_power_dbm + c.antenna_gain_dbi) AS eirp_dbm,
+       c.azimuth_deg, c.beamwidth_deg
+FROM cells c JOIN sites s ON s.id = c.site_id JOIN operators o ON o.id = c.operator_id
+WHERE s.status = 'active' ORDER BY c.id
+"""
+
+
+@dataclass
+class HamletIndex:
+    """Hamlets in force, in the metric CRS, with a spatial index."""
+
+    ids: list[int]
+    geoms: list  # metric polygons
+    clutter: np.ndarray
+    population: dict[int, int]
+    tree: shapely.STRtree
+
+    def hamlets_for(self, block: Block) -> BlockHamlets:
+        idx = sorted(self.tree.query(shapely.box(*block.bounds_m)))
+        return BlockHamlets(
+            ids=[self.ids[i] for i in idx],
+            geoms=[self.geoms[i] for i in idx],
+            clutter=self.clutter[idx] if idx else np.zeros(0, np.uint8),
+        )
+
+    def holds(self, block: Block) -> bool:
+        return len(self.tree.query(shapely.box(*block.bounds_m))) > 0
+
+    def bounds_m(self) -> tuple[float, float, float, float]:
+        return tuple(shapely.total_bounds(self.geoms))
+
+
+@dataclass
+class Inputs:
+    operators: list[str]  # mobile operators, index order of the rasters
+    operator_ids: list[int]
+    cells: CellArrays
+    hamlets: HamletIndex
+
+
+def load_operators(conn: Connection) -> tuple[list[str], list[int]]:
+    rows = conn.execute(text("SELECT id, short_name FROM operators WHERE kind = 'mobile' ORDER BY id")).all()
+    return [r.short_name for r in rows], [r.id for r in rows]
+
+
+def load_hamlets(conn: Connection, params: CoverageParams) -> HamletIndex:
+    rows = conn.execute(
+        text(
+            "SELECT h.id, h.population, ST_AsBinary(h.geom) AS wkb, coalesce(h.clutter, CASE c.kind "
+            "WHEN 'Phường' THEN 'urban' WHEN 'Thị trấn' THEN 'suburban' ELSE 'rural' END) AS clutter "
+            "FROM admin_units h JOIN admin_units c ON c.id = h.parent_id "
+            f"WHERE h.level = 'hamlet' AND {IN_FORCE.format(a='h')} ORDER BY h.id"
+        )
+    ).all()
+    geoms = [geometry_to_metric(shapely.from_wkb(bytes(r.wkb)), params.crs) for r in rows]
+    return HamletIndex(
+        ids=[r.id for r in rows],
+        geoms=geoms,
+        clutter=np.array([_CLUTTER[r.clutter] for r in rows], dtype=np.uint8),
+        population={r.id: r.population or 0 for r in rows},
+        tree=shapely.STRtree(geoms),
+    )
+
+
+def load_inputs(conn: Connection, params: CoverageParams) -> Inputs:
+    names, ids = load_operators(conn)
+    records = [dict(r._mapping) for r in conn.execute(text(CELLS_SQL))]
+    cells = CellArrays.from_records(records, names, crs=params.crs)
+    return Inputs(names, ids, cells, load_hamlets(conn, params))

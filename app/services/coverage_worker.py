@@ -1,0 +1,45 @@
+"""A background thread that applies incremental coverage recomputes shortly after edits.
+
+Triggers queue every changed area in coverage_dirty; this loop picks them up every few
+seconds. Several app processes may run it: the run itself takes an advisory lock.
+"""
+
+import logging
+import threading
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import get_engine
+from app.services import coverage
+
+log = logging.getLogger(__name__)
+
+
+class CoverageWorker:
+    def __init__(self, poll_seconds: float):
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="coverage-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                summary = coverage.run_incremental(get_engine())
+                if summary:
+                    log.info(
+                        "coverage: incremental run %s, %s blocks, %.2f s",
+                        summary.run_id,
+                        summary.blocks,
+                        summary.seconds,
+                    )
+            except SQLAlchemyError:
+                log.exception("coverage: incremental run failed; will retry")
+            except Exception:  # noqa: BLE001 - keep the loop alive, the queue is kept for a retry
+                log.exception("coverage: incremental run failed unexpectedly")

@@ -1,0 +1,244 @@
+"""The plan's indicators (ids as in shared/plan/targets.md) per admin unit, against their targets.
+
+Computed indicators describe the infrastructure as it is now (and speed tests of the period);
+reported ones divide the period's statistics by the unit's population or households. The
+queries live in `indicators_sql`, the arithmetic in `gis.indicators`; this module joins them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidParameter, NotFound
+from app.services import indicators_sql as sql
+from app.services.indicators_sql import Scope
+from gis.indicators import Quarter, mean_median, round_value, share_pct, status_and_gap
+
+# Reported: id -> (numerator metric, denominator). The denominator is a column of admin_units
+# (population, households), another metric of the period, or None for a ready-made percentage.
+REPORTED: dict[str, tuple[str, str | None]] = {
+    "mobile_bb_subs_per_100": ("mobile_bb_subscriptions", "population"),
+    "smartphone_share_of_subs": ("smartphone_subscriptions", "mobile_subscriptions"),
+    "internet_users": ("internet_users", "population"),
+    "fixed_bb_subs_per_100": ("fixed_bb_subscriptions", "population"),
+    "households_fibre": ("households_fibre", "households"),
+    "adults_smartphone": ("adults_smartphone", "adults"),
+    "households_internet": ("households_internet", "households"),
+    "iot_ready_infrastructure": ("iot_ready_infrastructure_pct", None),
+    "iot_industrial_zones": ("iot_industrial_zones_pct", None),
+    "cloud_provincial_systems": ("cloud_provincial_systems_pct", None),
+    "cloud_enterprises_domestic": ("cloud_enterprises_domestic_pct", None),
+    "digital_platforms_state": ("digital_platforms_state_pct", None),
+    "digital_platforms_enterprises": ("digital_platforms_enterprises_pct", None),
+}
+_UNIT_COLUMNS = ("population", "households")
+
+# Speed indicators: id -> speed_tests.technology.
+SPEEDS = {"mobile_4g_speed": "4G", "fixed_bb_speed": "fixed"}
+
+# The order of targets.md, for a stable response; ids unknown here follow, alphabetically.
+PLAN_ORDER = (
+    "mobile_bb_hamlet_coverage",
+    "ftth_hamlet_coverage",
+    "bts_site_sharing",
+    "pole_sharing",
+    "duct_sharing",
+    "commune_gov_network",
+    "mobile_bb_subs_per_100",
+    "smartphone_share_of_subs",
+    "internet_users",
+    "fixed_bb_subs_per_100",
+    "households_fibre",
+    "adults_smartphone",
+    "households_internet",
+    "mobile_4g_speed",
+    "fixed_bb_speed",
+    "iot_ready_infrastructure",
+    "iot_industrial_zones",
+    "cloud_provincial_systems",
+    "cloud_enterprises_domestic",
+    "digital_platforms_state",
+    "digital_platforms_enterprises",
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One indicator's value for one unit, before it meets its target."""
+
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    detail: dict | None = None
+
+
+NO_DATA = Measure(None)
+
+
+def parse_period(raw: str) -> Quarter:
+    try:
+        return Quarter.parse(raw)
+    except ValueError as exc:
+        raise InvalidParameter(str(exc)) from None
+
+
+def _number(value: Decimal | float | int | None) -> float | int | None:
+    """A count as an int when it is whole (statistics are NUMERIC), else a float."""
+    if value is None:
+        return None
+    return int(value) if value == int(value) else float(value)
+
+
+def _check_level(session: Session, level: str) -> None:
+    known = sql.levels_in_force(session)
+    if level not in known:
+        raise InvalidParameter(
+            f"level must be one of the levels in force: {', '.join(known) or 'none (no admin units)'}; "
+            f"got '{level}'"
+        )
+
+
+def _default_period(session: Session) -> Quarter:
+    latest = sql.latest_period(session)
+    return Quarter.parse(latest) if latest else Quarter.of(date.today())
+
+
+def _shares(counts: sql.Shared | None) -> Measure:
+    shared, total = (counts.shared, counts.total) if counts else (0, 0)
+    return Measure(share_pct(shared, total), shared, total)
+
+
+def _ducts(d: sql.DuctShares | None) -> Measure:
+    if d is None:
+        return Measure(None, 0, 0)
+    detail = {
+        "by_length": share_pct(d.shared_m, d.total_m),
+        "shared_length_m": round_value(d.shared_m),
+        "length_m": round_value(d.total_m),
+    }
+    return Measure(share_pct(d.shared, d.total), d.shared, d.total, detail)
+
+
+def _hamlets(h: sql.HamletCounts | None, kind: str) -> Measure:
+    if h is None:
+        return Measure(None, 0, 0, {"hamlets": 0})
+    covered, known = (h.mbb_covered, h.mbb_known) if kind == "mbb" else (h.ftth_covered, h.ftth_known)
+    return Measure(share_pct(covered, known), covered, known, {"hamlets": h.hamlets})
+
+
+def _speed(samples: list[float] | None) -> Measure:
+    mean, median = mean_median(samples or [])
+    return Measure(mean, detail={"median": median, "samples": len(samples or [])})
+
+
+def _reported(unit: Row, stats: dict[str, Decimal] | None, indicator_id: str) -> Measure:
+    metric, base = REPORTED[indicator_id]
+    if not stats or metric not in stats:
+        return NO_DATA
+    value = stats[metric]
+    if base is None:
+        return Measure(round_value(value), detail={"metric": metric})
+    denominator = getattr(unit, base) if base in _UNIT_COLUMNS else stats.get(base)
+    return Measure(
+        share_pct(value, denominator),
+        _number(value),
+        _number(denominator),
+        {"metric": metric, "per": base},
+    )
+
+
+def _measures(session: Session, scope: Scope, quarter: Quarter) -> dict[str, Callable[[Row], Measure]]:
+    """indicator id -> (unit -> Measure), one query per family."""
+    sites = sql.site_sharing(session, scope)
+    poles = sql.pole_sharing(session, scope)
+    ducts = sql.duct_sharing(session, scope)
+    offices = sql.office_connections(session, scope)
+    hamlets = sql.hamlet_coverage(session, scope)
+    speeds = sql.speed_samples(session, scope, quarter, tuple(SPEEDS.values()))
+    stats = sql.statistics(session, scope, str(quarter))
+    measures: dict[str, Callable[[Row], Measure]] = {
+        "mobile_bb_hamlet_coverage": lambda u: _hamlets(hamlets.get(u.id), "mbb"),
+        "ftth_hamlet_coverage": lambda u: _hamlets(hamlets.get(u.id), "ftth"),
+        "bts_site_sharing": lambda u: _shares(sites.get(u.id)),
+        "pole_sharing": lambda u: _shares(poles.get(u.id)),
+        "duct_sharing": lambda u: _ducts(ducts.get(u.id)),
+        "commune_gov_network": lambda u: _shares(offices.get(u.id)),
+    }
+    for key, tech in SPEEDS.items():
+        measures[key] = lambda u, tech=tech: _speed(speeds.get((u.id, tech)))
+    for key in REPORTED:
+        measures[key] = lambda u, key=key: _reported(u, stats.get(u.id), key)
+    return measures
+
+
+def _sorted_targets(session: Session) -> list[Row]:
+    rank = {key: i for i, key in enumerate(PLAN_ORDER)}
+    return sorted(sql.targets(session), key=lambda t: (rank.get(t.id, len(rank)), t.id))
+
+
+def _indicator(target: Row, measure: Measure) -> dict:
+    status, gap = status_and_gap(measure.value, target.target_value)
+    return {
+        "id": target.id,
+        "name_vi": target.name_vi,
+        "name_en": target.name_en,
+        "unit": target.unit,
+        "method": target.method,
+        "value": measure.value,
+        "target": float(target.target_value),
+        "gap": gap,
+        "status": status,
+        "numerator": measure.numerator,
+        "denominator": measure.denominator,
+        "detail": measure.detail,
+    }
+
+
+def indicators_report(
+    session: Session, level: str, period: str | None = None, code: str | None = None
+) -> dict:
+    """Every indicator of the plan for every unit of `level` in force (or the one `code`)."""
+    quarter = parse_period(period) if period is not None else _default_period(session)
+    _check_level(session, level)
+    scope = Scope(level, code)
+    units = sql.units(session, scope)
+    if code is not None and not units:
+        raise NotFound(f"no {level} in force with code '{code}'")
+    measures = _measures(session, scope, quarter) if units else {}
+    targets = _sorted_targets(session)
+    run = sql.latest_coverage_run(session)
+    return {
+        "level": level,
+        "period": str(quarter),
+        "coverage_run": None if run is None else {"id": run[0], "finished_at": run[1]},
+        "units": [
+            {
+                "code": u.code,
+                "name": u.name,
+                "level": u.level,
+                "indicators": [
+                    _indicator(t, measures[t.id](u) if t.id in measures else NO_DATA) for t in targets
+                ],
+            }
+            for u in units
+        ],
+    }
+
+
+def list_targets(session: Session) -> list[dict]:
+    return [
+        {
+            "id": t.id,
+            "name_vi": t.name_vi,
+            "name_en": t.name_en,
+            "unit": t.unit,
+            "method": t.method,
+            "target_value": float(t.target_value),
+            "target_year": t.target_year,
+        }
+        for t in _sorted_targets(session)
+    ]

@@ -1,0 +1,228 @@
+"""The queries behind the plan's indicators: one per family, grouped by admin unit.
+
+Every query starts from the units of one level in force (optionally one code) and lets PostGIS
+assign features to them with ST_Intersects on the GiST indexes; Python only divides.
+A point lying exactly on a shared border counts in both units (measure-zero in practice).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from app.collections import IN_FORCE
+from app.models import ADMIN_LEVELS
+from gis.indicators import Quarter
+
+# Quarters are calendar quarters of the province's clock.
+TIMEZONE = "Asia/Ho_Chi_Minh"
+
+_UNITS = f"u.level = :level AND {IN_FORCE.format(a='u')} AND (CAST(:code AS text) IS NULL OR u.code = :code)"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units a report covers: every unit of `level` in force, or the one with `code`."""
+
+    level: str
+    code: str | None = None
+
+    @property
+    def params(self) -> dict[str, object]:
+        return {"level": self.level, "code": self.code}
+
+
+@dataclass(frozen=True)
+class Shared:
+    shared: int
+    total: int
+
+
+@dataclass(frozen=True)
+class DuctShares:
+    shared: int
+    total: int
+    shared_m: float
+    total_m: float
+
+
+@dataclass(frozen=True)
+class HamletCounts:
+    hamlets: int
+    mbb_known: int
+    mbb_covered: int
+    ftth_known: int
+    ftth_covered: int
+
+
+def levels_in_force(session: Session) -> list[str]:
+    rows = session.execute(text(f"SELECT DISTINCT u.level FROM admin_units u WHERE {IN_FORCE.format(a='u')}"))
+    found = {r[0] for r in rows}
+    return [level for level in ADMIN_LEVELS if level in found]
+
+
+def units(session: Session, scope: Scope) -> list[Row]:
+    return session.execute(
+        text(
+            "SELECT u.id, u.code, u.name, u.level, u.population, u.households "
+            f"FROM admin_units u WHERE {_UNITS} ORDER BY u.code"
+        ),
+        scope.params,
+    ).all()
+
+
+def latest_period(session: Session) -> str | None:
+    # 'YYYY-Qn' sorts as text in time order.
+    return session.execute(text("SELECT max(period) FROM statistics")).scalar_one()
+
+
+def latest_coverage_run(session: Session) -> tuple[int, datetime | None] | None:
+    # The same run the hamlet_coverage view reads its thresholds from.
+    row = session.execute(
+        text("SELECT id, finished_at FROM coverage_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1")
+    ).first()
+    return (row.id, row.finished_at) if row else None
+
+
+def targets(session: Session) -> list[Row]:
+    return session.execute(
+        text(
+            "SELECT id, name_vi, name_en, unit, method, target_value, target_year FROM indicators ORDER BY id"
+        )
+    ).all()
+
+
+_SHARED_POINTS = """
+SELECT u.id AS unit_id, count(*) FILTER (WHERE coalesce(t.n, 0) >= 2) AS shared, count(*) AS total
+FROM admin_units u
+JOIN {table} f ON ST_Intersects(u.geom, f.geom)
+LEFT JOIN (SELECT {key}, count(*) AS n FROM {tenants} GROUP BY {key}) t ON t.{key} = f.id
+WHERE {units} AND {where}
+GROUP BY u.id
+"""
+
+
+def _shared_points(session: Session, scope: Scope, table: str, tenants: str, key: str, where: str):
+    sql = _SHARED_POINTS.format(table=table, tenants=tenants, key=key, units=_UNITS, where=where)
+    return {r.unit_id: Shared(r.shared, r.total) for r in session.execute(text(sql), scope.params)}
+
+
+def site_sharing(session: Session, scope: Scope) -> dict[int, Shared]:
+    """Active sites and those with two or more tenant operators, per unit."""
+    return _shared_points(session, scope, "sites", "site_tenancies", "site_id", "f.status = 'active'")
+
+
+def pole_sharing(session: Session, scope: Scope) -> dict[int, Shared]:
+    """Poles and those carrying two or more operators' cables, per unit."""
+    return _shared_points(session, scope, "poles", "pole_attachments", "pole_id", "true")
+
+
+# A route counts (by number) in every unit holding a stretch of it, and by length with that
+# stretch only; a route merely touching the border (zero length inside) does not count.
+# Routes wholly inside keep their stored geodesic length_m; cut ones are measured on the cut
+# (ST_Contains with the unit first: PostGIS prepares the polygon once for all its routes).
+_DUCTS = f"""
+WITH parts AS MATERIALIZED (  -- each stretch measured once, not again by every aggregate
+  SELECT u.id AS unit_id, r.id AS route_id,
+         CASE WHEN ST_Contains(u.geom, r.geom) THEN r.length_m
+              ELSE ST_Length(ST_Intersection(r.geom, u.geom)::geography) END AS part_m
+  FROM admin_units u JOIN duct_routes r ON ST_Intersects(u.geom, r.geom)
+  WHERE {_UNITS}
+)
+SELECT p.unit_id,
+       count(*) FILTER (WHERE coalesce(o.n, 0) >= 2) AS shared, count(*) AS total,
+       coalesce(sum(p.part_m) FILTER (WHERE coalesce(o.n, 0) >= 2), 0) AS shared_m,
+       sum(p.part_m) AS total_m
+FROM parts p
+LEFT JOIN (SELECT duct_route_id, count(*) AS n FROM duct_occupancy GROUP BY duct_route_id) o
+  ON o.duct_route_id = p.route_id
+WHERE p.part_m > 0
+GROUP BY p.unit_id
+"""
+
+
+def duct_sharing(session: Session, scope: Scope) -> dict[int, DuctShares]:
+    return {
+        r.unit_id: DuctShares(r.shared, r.total, float(r.shared_m), float(r.total_m))
+        for r in session.execute(text(_DUCTS), scope.params)
+    }
+
+
+# Offices belong to a unit by their location, not by commune_id: after a boundary reform the
+# commune row an office names may be a version no longer in force, while its point still falls
+# in exactly the unit in force that serves it, at any level.
+_OFFICES = f"""
+SELECT u.id AS unit_id, count(*) FILTER (WHERE o.gov_network_connected) AS shared, count(*) AS total
+FROM admin_units u JOIN commune_offices o ON ST_Intersects(u.geom, o.geom)
+WHERE {_UNITS}
+GROUP BY u.id
+"""
+
+
+def office_connections(session: Session, scope: Scope) -> dict[int, Shared]:
+    """Commune offices and those connected to the government data network, per unit."""
+    return {r.unit_id: Shared(r.shared, r.total) for r in session.execute(text(_OFFICES), scope.params)}
+
+
+# Hamlets belong to a unit through parent_id ancestry among units in force, whatever the levels
+# in between (hamlet → commune → district → province today, hamlet → commune → province after
+# the reform). NULL in hamlet_coverage = not computed yet, so it is counted apart.
+_HAMLETS = f"""
+WITH RECURSIVE tree AS (
+  SELECT u.id AS unit_id, u.id, u.level FROM admin_units u WHERE {_UNITS}
+  UNION ALL
+  SELECT t.unit_id, c.id, c.level FROM tree t
+  JOIN admin_units c ON c.parent_id = t.id AND {IN_FORCE.format(a="c")}
+  WHERE t.level <> 'hamlet'
+)
+SELECT t.unit_id, count(*) AS hamlets,
+       count(hc.mbb_covered) AS mbb_known, count(*) FILTER (WHERE hc.mbb_covered) AS mbb_covered,
+       count(hc.ftth_covered) AS ftth_known, count(*) FILTER (WHERE hc.ftth_covered) AS ftth_covered
+FROM tree t JOIN hamlet_coverage hc ON hc.hamlet_id = t.id
+WHERE t.level = 'hamlet'
+GROUP BY t.unit_id
+"""
+
+
+def hamlet_coverage(session: Session, scope: Scope) -> dict[int, HamletCounts]:
+    return {
+        r.unit_id: HamletCounts(r.hamlets, r.mbb_known, r.mbb_covered, r.ftth_known, r.ftth_covered)
+        for r in session.execute(text(_HAMLETS), scope.params)
+    }
+
+
+_SPEEDS = f"""
+SELECT u.id AS unit_id, t.technology, array_agg(t.download_mbps ORDER BY t.id) AS samples
+FROM admin_units u JOIN speed_tests t ON ST_Intersects(u.geom, t.geom)
+WHERE {_UNITS} AND t.technology = ANY(:technologies)
+  AND t.measured_at >= (CAST(:start AS timestamp) AT TIME ZONE '{TIMEZONE}')
+  AND t.measured_at < (CAST(:end AS timestamp) AT TIME ZONE '{TIMEZONE}')
+GROUP BY u.id, t.technology
+"""
+
+
+def speed_samples(
+    session: Session, scope: Scope, quarter: Quarter, technologies: tuple[str, ...]
+) -> dict[tuple[int, str], list[float]]:
+    """Download speeds measured in the quarter (local time), per unit and technology."""
+    params = {**scope.params, "technologies": list(technologies), "start": quarter.start, "end": quarter.end}
+    return {(r.unit_id, r.technology): r.samples for r in session.execute(text(_SPEEDS), params)}
+
+
+def statistics(session: Session, scope: Scope, period: str) -> dict[int, dict[str, Decimal]]:
+    """Reported figures of the period: unit id → metric → value."""
+    rows = session.execute(
+        text(
+            "SELECT s.admin_unit_id, s.metric, s.value FROM statistics s "
+            f"JOIN admin_units u ON u.id = s.admin_unit_id WHERE {_UNITS} AND s.period = :period"
+        ),
+        {**scope.params, "period": period},
+    )
+    found: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for unit_id, metric, value in rows:
+        found[unit_id][metric] = value
+    return dict(found)

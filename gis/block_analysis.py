@@ -1,0 +1,145 @@
+"""What one grid block says about coverage: hamlet cell counts, coverage and dead-zone polygons.
+
+Pure computation on top of ``gis.coverage``: the caller supplies the block, the transmitters,
+the hamlets that touch the block (metric polygons) and gets plain numbers and geometries back.
+"""
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gis.coverage import (
+    NO_SIGNAL,
+    Block,
+    CellArrays,
+    CoverageParams,
+    band_index,
+    best_signal,
+    polygonize,
+    rasterize_zones,
+    zone_counts,
+)
+from gis.propagation import RURAL
+
+__all__ = ["BlockHamlets", "BlockResult", "analyse_block", "hamlet_counts", "encode_raster", "decode_raster"]
+
+BANDS = {1: "weak", 2: "fair", 3: "good"}
+CLASS_NAMES = ("mbb", "legacy")
+DEAD_KINDS = ("no_signal", "no_mbb", "single_operator")
+
+
+@dataclass
+class BlockHamlets:
+    """The hamlets touching a block: ids, metric polygons and clutter codes (same order)."""
+
+    ids: list[int]
+    geoms: list
+    clutter: np.ndarray  # uint8 per hamlet
+
+    def rasters(self, block: Block) -> tuple[np.ndarray, np.ndarray]:
+        """Zone index (−1 outside every hamlet) and clutter code of every grid cell."""
+        zones = rasterize_zones(self.geoms, block) if self.ids else np.full((block.ny, block.nx), -1, np.int32)
+        clutter = np.full(zones.shape, RURAL, np.uint8)
+        inside = zones >= 0
+        clutter[inside] = self.clutter[zones[inside]]
+        return zones, clutter
+
+
+@dataclass
+class BlockResult:
+    key: str
+    # hamlet id -> (total, mbb_any, legacy_only, no_signal, single_operator)
+    counts: dict[int, tuple[int, int, int, int, int]] = field(default_factory=dict)
+    # (hamlet id, operator index) -> cells with mobile broadband from that operator
+    operator_counts: dict[tuple[int, int], int] = field(default_factory=dict)
+    # (operator index or None for any, class name, band name, metric MultiPolygon)
+    coverage: list[tuple[int | None, str, str, object]] = field(default_factory=list)
+    # (hamlet id, kind, metric MultiPolygon)
+    dead: list[tuple[int, str, object]] = field(default_factory=list)
+    raster: np.ndarray | None = None  # best signal (n_ops, 2, ny, nx) float32
+
+
+def hamlet_counts(
+    rsrp: np.ndarray, zones: np.ndarray, n_zones: int, threshold_dbm: float
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Per-zone counts: (totals, per-operator MBB counts (n_ops, n_zones), masks by dead-zone kind)."""
+    inside = zones >= 0
+    mbb_ok = rsrp[:, 0] >= threshold_dbm
+    legacy_ok = rsrp[:, 1] >= threshold_dbm
+    any_mbb = mbb_ok.any(axis=0)
+    n_mbb = mbb_ok.sum(axis=0)
+    masks = {
+        "mbb_any": inside & any_mbb,
+        "no_signal": inside & ~any_mbb & ~legacy_ok.any(axis=0),
+        "no_mbb": inside & ~any_mbb & legacy_ok.any(axis=0),
+        "single_operator": inside & (n_mbb == 1),
+    }
+    totals = zone_counts(zones, inside, n_zones)
+    per_op = np.stack([zone_counts(zones, inside & mbb_ok[o], n_zones) for o in range(rsrp.shape[0])])
+    return totals, per_op, masks
+
+
+def analyse_block(
+    block: Block,
+    cells: CellArrays,
+    hamlets: BlockHamlets,
+    params: CoverageParams,
+    n_operators: int,
+    polygons: bool = True,
+) -> BlockResult:
+    zones, clutter = hamlets.rasters(block)
+    rsrp = best_signal(block, cells, params, n_operators, clutter=clutter)
+    result = BlockResult(block.key, raster=rsrp)
+    n = len(hamlets.ids)
+    totals, per_op, masks = hamlet_counts(rsrp, zones, n, params.outdoor_threshold_dbm)
+    mbb_any = zone_counts(zones, masks["mbb_any"], n)
+    legacy_only = zone_counts(zones, masks["no_mbb"], n)
+    no_signal = zone_counts(zones, masks["no_signal"], n)
+    single = zone_counts(zones, masks["single_operator"], n)
+    for i, hamlet_id in enumerate(hamlets.ids):
+        if totals[i] == 0:
+            continue
+        result.counts[hamlet_id] = (
+            int(totals[i]), int(mbb_any[i]), int(legacy_only[i]), int(no_signal[i]), int(single[i])
+        )
+        for o in range(n_operators):
+            if per_op[o, i]:
+                result.operator_counts[(hamlet_id, o)] = int(per_op[o, i])
+    if polygons:
+        _add_polygons(result, block, rsrp, zones, masks, hamlets.ids, params)
+    return result
+
+
+def _add_polygons(result, block, rsrp, zones, masks, hamlet_ids, params) -> None:
+    inside = zones >= 0  # coverage is shown within the province (its hamlets) only
+    if not inside.any():
+        return
+    best_any = rsrp.max(axis=0)  # (2, ny, nx): any operator
+    layers = [(o, rsrp[o]) for o in range(rsrp.shape[0])] + [(None, best_any)]
+    for op_index, by_class in layers:
+        for c, class_name in enumerate(CLASS_NAMES):
+            labels = np.where(inside, band_index(by_class[c], params), 0).astype(np.uint8)
+            if not labels.any():
+                continue
+            for value, geom in polygonize(labels, block).items():
+                if value in BANDS:
+                    result.coverage.append((op_index, class_name, BANDS[value], geom))
+    for kind in DEAD_KINDS:
+        mask = masks[kind]
+        if not mask.any():
+            continue
+        labels = np.where(mask, zones + 1, 0).astype(np.int32)
+        for value, geom in polygonize(labels, block).items():
+            if value > 0:
+                result.dead.append((hamlet_ids[value - 1], kind, geom))
+
+
+def encode_raster(rsrp: np.ndarray) -> bytes:
+    """Best-signal raster as zlib-compressed int16 (dBm × 10): compact, exact to 0.1 dB."""
+    clipped = np.clip(np.round(rsrp * 10), NO_SIGNAL * 10, 0).astype("<i2")
+    return zlib.compress(clipped.tobytes(), 3)
+
+
+def decode_raster(data: bytes, shape: tuple[int, ...]) -> np.ndarray:
+    return np.frombuffer(zlib.decompress(data), dtype="<i2").reshape(shape).astype(np.float32) / 10

@@ -1,0 +1,97 @@
+"""What the browser tests share: a page on the map that sees only the live server, and small
+readers of `window.__hgmap` (frontend/src/debug.js). Fixtures are in conftest.py."""
+
+import os
+from urllib.parse import urlsplit
+
+CHROMIUM = os.environ.get("HGMAP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TIMEOUT_MS = 20_000
+
+
+class MapPage:
+    """A fresh browser context on the map, with console errors collected."""
+
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        self.host = urlsplit(self.base_url).netloc
+        self.context = browser.new_context(viewport={"width": 1280, "height": 800})
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.errors: list[str] = []
+        self.page = self.new_page()
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        # Only the live server answers: no tile server, no CDN, nothing else.
+        page.route("**/*", self._route)
+        return page
+
+    def _route(self, route):
+        if urlsplit(route.request.url).netloc == self.host:
+            route.continue_()
+        else:
+            route.abort()
+
+    def _on_console(self, message):
+        if message.type != "error":
+            return
+        source = message.location.get("url", "")
+        # The browser logs each request we aborted above; those are ours, not the app's.
+        if source and urlsplit(source).netloc not in ("", self.host):
+            return
+        self.errors.append(f"{message.text} ({source})")
+
+    def open(self, fragment: str = "", page=None):
+        page = page or self.page
+        page.goto(f"{self.base_url}/{fragment}")
+        wait_idle(page)
+        return page
+
+    def api(self, path: str) -> dict:
+        response = self.context.request.get(f"{self.base_url}{path}")
+        assert response.ok, f"{path}: {response.status} {response.text()}"
+        return response.json()
+
+
+def wait_idle(page):
+    """Wait until the map is wired and no visible layer is loading."""
+    page.wait_for_function("window.__hgmap !== undefined && window.__hgmap.idle")
+
+
+def layer_state(page, layer_id: str) -> dict:
+    return page.evaluate("(id) => window.__hgmap.layers[id]", layer_id)
+
+
+def view(page) -> dict:
+    return page.evaluate("window.__hgmap.view")
+
+
+def click_at(page, lat: float, lon: float):
+    """Click the map at a place (as a person would: through whatever is drawn on top)."""
+    point = page.evaluate("([lat, lon]) => window.__hgmap.map.latLngToContainerPoint([lat, lon])", [lat, lon])
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+
+
+def set_view(page, lat: float, lon: float, zoom: int):
+    page.evaluate(
+        "([lat, lon, zoom]) => { window.__hgmap.map.setView([lat, lon], zoom, {animate: false}); }",
+        [lat, lon, zoom],
+    )
+    wait_idle(page)
+
+
+def vi_number(text: str) -> float:
+    """A number as the map writes it in Vietnamese ("1.234,5", "93,4%", "−85 dBm") back to a float."""
+    digits = text.replace("−", "-").replace(".", "").replace(",", ".")
+    return float("".join(c for c in digits if c.isdigit() or c in "-."))
+
+
+def format_vi(value: float, digits: int = 2) -> str:
+    """`value` with Vietnamese separators and at most `digits` decimals (as Intl's vi-VN does)."""
+    text = f"{value:,.{digits}f}"
+    if digits:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
