@@ -145,7 +145,7 @@ def _family(f, h_b_m, h_m_m, d_km, clutter, hata: bool):
 def okumura_hata_db(f_mhz, h_b_m, h_m_m, d_km, clutter="urban"):
     """Okumura–Hata median path loss in dB, 150–1500 MHz (formula as written, no clamping).
 
-    Example: f = 900 MHz, h_b = 30 m, h_m = 1.5 m, urban, d = 1 km → 126.42 dB.
+    Example: f = 900 MHz, h_b = 30 m, h_m = 1.5 m, urban, d = 1 km → 126.40 dB.
     """
     f = _check_band(f_mhz, 150.0, HATA_MAX_MHZ, "Okumura-Hata")
     return _family(f, h_b_m, h_m_m, d_km, clutter, hata=True)
