@@ -11,7 +11,7 @@ LOCAL_DB := $(if $(DATABASE_URL),,1)
 export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:$(PGPORT)/hgtelecom
 export PGPORT
 
-.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast bench lint browser-deps
+.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast bench bench-country lint browser-deps
 
 help: ## list every target
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -70,7 +70,11 @@ test-fast: setup ## database-free tests only (gis/)
 bench: migrate ## latency and recompute tables over the sample data (not part of test)
 	$(PY) -m app.cli seed
 	$(PY) -m bench.coverage_full
+	$(PY) -m bench.coverage_scale --fractions 0.01 0.03 0.1
 	$(PY) -m bench.run
+
+bench-country: setup ## the country-sized coverage run (330,000 km², 110,000 sites, 100 m): minutes
+	$(PY) -m bench.coverage_scale --fractions 1.0 --polygons
 
 lint: setup ## ruff
 	$(PY) -m ruff check app gis tests bench migrations

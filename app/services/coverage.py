@@ -20,7 +20,7 @@ from shapely import MultiPolygon
 from sqlalchemy import Connection, Engine, insert, text
 
 from app import models_coverage as mc
-from app.services.coverage_inputs import HamletIndex, Inputs, load_inputs
+from app.services.coverage_inputs import CLUTTER_RULE, HamletIndex, Inputs, load_inputs
 from app.services.ftth import hamlets_near, refresh_ftth
 from app.settings import get_settings
 from gis.block_analysis import BlockResult, analyse_block, encode_raster
@@ -211,6 +211,7 @@ def _card_json(params: CoverageParams, extra: dict | None = None) -> str:
             "ftth_covered_share": get_settings().ftth_covered_share,
             "ftth_default_radius_m": 500,
             "dead_zone_population": "hamlet population × share of its area",
+            "clutter": CLUTTER_RULE,
         }
     )
     card.update(extra or {})

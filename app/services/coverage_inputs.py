@@ -13,6 +13,11 @@ from gis.crs import geometry_to_metric
 from gis.propagation import RURAL, SUBURBAN, URBAN
 
 _CLUTTER = {"urban": URBAN, "suburban": SUBURBAN, "rural": RURAL}
+# Hậu Giang's wards and towns are low-rise: Hata's "urban" (big-city) correction would paint them
+# as dead zones. Urban clutter applies only where a hamlet's `clutter` column says so.
+CLUTTER_RULE = (
+    "a hamlet's own clutter when set; else suburban in wards (Phường) and towns (Thị trấn), rural elsewhere"
+)
 
 # Only active sites radiate; cells of non-mobile owners cannot exist (operator is mobile).
 CELLS_SQL = """
@@ -66,7 +71,7 @@ def load_hamlets(conn: Connection, params: CoverageParams) -> HamletIndex:
     rows = conn.execute(
         text(
             "SELECT h.id, h.population, ST_AsBinary(h.geom) AS wkb, coalesce(h.clutter, CASE c.kind "
-            "WHEN 'Phường' THEN 'urban' WHEN 'Thị trấn' THEN 'suburban' ELSE 'rural' END) AS clutter "
+            "WHEN 'Phường' THEN 'suburban' WHEN 'Thị trấn' THEN 'suburban' ELSE 'rural' END) AS clutter "  # see CLUTTER_RULE
             "FROM admin_units h JOIN admin_units c ON c.id = h.parent_id "
             f"WHERE h.level = 'hamlet' AND {IN_FORCE.format(a='h')} ORDER BY h.id"
         )

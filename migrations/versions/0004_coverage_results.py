@@ -24,7 +24,7 @@ def _geom(kind: str, nullable: bool = False) -> sa.Column:
 
 
 def upgrade() -> None:
-    # Radio clutter of a hamlet; NULL = derived from its commune (Phường urban, Thị trấn suburban, else rural).
+    # Radio clutter of a hamlet; NULL = derived from its commune (app/services/coverage_inputs.py).
     op.add_column("admin_units", sa.Column("clutter", sa.String(10)))
     op.create_check_constraint(
         "admin_units_clutter", "admin_units", "clutter IS NULL OR clutter IN ('urban', 'suburban', 'rural')"
