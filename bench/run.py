@@ -127,6 +127,7 @@ def main() -> int:
             cases += [
                 (f"items limit={lim}", lambda n, lim=lim: items_urls(lim, n, rng)) for lim in (100, 1000)
             ]
+            cases += [("what-if, one 3-sector 4G site", lambda n: what_if_bodies(n, rng))]
             print(f"{'case':<44} {'conc':>4} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8}")
             for name, make in cases:
                 for conc, n in REQUESTS.items():
