@@ -14,7 +14,7 @@ __all__ = ["COLLECTIONS", "IN_FORCE", "Collection", "Filter", "get_collection"]
 
 _ADMIN_COLUMNS = (
     "a.code AS fid, a.code, a.name, a.kind, a.population, a.households, "
-    "round(a.area_km2::numeric, 3) AS area_km2"
+    "round(a.area_km2::numeric, 3)::float8 AS area_km2"
 )
 
 _TENANTS = """LEFT JOIN LATERAL (
@@ -195,7 +195,7 @@ COLLECTIONS: dict[str, Collection] = {
             "Duct routes",
             "LineString",
             "SELECT r.code AS fid, r.code, o.short_name AS owner, r.duct_count, r.subduct_count, "
-            "round(r.length_m::numeric, 1) AS length_m, t.operators, coalesce(t.n, 0) AS occupant_count, "
+            "round(r.length_m::numeric, 1)::float8 AS length_m, t.operators, coalesce(t.n, 0) AS occupant_count, "
             "coalesce(t.n, 0) >= 2 AS shared, r.geom FROM duct_routes r "
             "JOIN operators o ON o.id = r.owner_id "
             + _TENANTS.format(table="duct_occupancy", key="duct_route_id", owner="r"),

@@ -4,11 +4,16 @@ from app.layer_types import Collection, eq
 
 # Columns the hamlets layer gains from the hamlet_coverage view (NULL until a run has computed them).
 HAMLET_COVERAGE_COLUMNS = (
-    "round(hc.mbb_share::numeric, 4) AS mbb_share, hc.mbb_covered, "
-    "round(hc.ftth_share::numeric, 4) AS ftth_share, hc.ftth_covered, hc.dead_zone_population, "
-    "round(hc.no_signal_share::numeric, 4) AS no_signal_share, "
-    "round(hc.legacy_only_share::numeric, 4) AS legacy_only_share, "
-    "round(hc.single_operator_share::numeric, 4) AS single_operator_share"
+    "round(hc.mbb_share::numeric, 4)::float8 AS mbb_share, hc.mbb_covered, "
+    "round(hc.ftth_share::numeric, 4)::float8 AS ftth_share, hc.ftth_covered, hc.dead_zone_population, "
+    "round(hc.no_signal_share::numeric, 4)::float8 AS no_signal_share, "
+    "round(hc.legacy_only_share::numeric, 4)::float8 AS legacy_only_share, "
+    "round(hc.single_operator_share::numeric, 4)::float8 AS single_operator_share, "
+    # {"Viettel": 0.93, …}: share of the hamlet with 4G/5G from each operator (tiles flatten it)
+    "(SELECT jsonb_object_agg(o.short_name, round(x.cells::numeric / nullif(hc.cells_total, 0), 4)::float8) "
+    " FROM (SELECT operator_id, sum(cells_mbb) AS cells FROM hamlet_operator_cells "
+    "       WHERE hamlet_id = a.id GROUP BY operator_id) x JOIN operators o ON o.id = x.operator_id) "
+    "AS mbb_share_by_operator"
 )
 HAMLET_COVERAGE_PROPERTIES = {
     "mbb_share": "number",
@@ -19,6 +24,7 @@ HAMLET_COVERAGE_PROPERTIES = {
     "no_signal_share": "number",
     "legacy_only_share": "number",
     "single_operator_share": "number",
+    "mbb_share_by_operator": "object",
 }
 
 RESULT_COLLECTIONS = [
@@ -51,7 +57,7 @@ RESULT_COLLECTIONS = [
         "MultiPolygon",
         "SELECT h.code || '-' || z.kind AS fid, h.code || '-' || z.kind AS code, h.code AS hamlet_code, "
         "h.name AS hamlet_name, c.code AS commune_code, d.code AS district_code, z.kind, "
-        "round(z.area_km2::numeric, 4) AS area_km2, z.population, z.geom FROM dead_zones z "
+        "round(z.area_km2::numeric, 4)::float8 AS area_km2, z.population, z.geom FROM dead_zones z "
         "JOIN admin_units h ON h.id = z.hamlet_id JOIN admin_units c ON c.id = h.parent_id "
         "JOIN admin_units d ON d.id = c.parent_id",
         {
@@ -76,7 +82,7 @@ RESULT_COLLECTIONS = [
         "Hamlet area out of reach of every active fibre access point",
         "MultiPolygon",
         "SELECT h.code AS fid, h.code, h.code AS hamlet_code, h.name AS hamlet_name, d.code AS district_code, "
-        "round(f.share::numeric, 4) AS ftth_share, round((ST_Area(f.geom::geography) / 1e6)::numeric, 4) "
+        "round(f.share::numeric, 4)::float8 AS ftth_share, round((ST_Area(f.geom::geography) / 1e6)::numeric, 4)::float8 "
         "AS area_km2, round(coalesce(h.population, 0) * least(ST_Area(f.geom::geography) / 1e6 "
         "/ nullif(h.area_km2, 0), 1))::int AS population, f.geom FROM hamlet_ftth f "
         "JOIN admin_units h ON h.id = f.hamlet_id JOIN admin_units c ON c.id = h.parent_id "

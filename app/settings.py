@@ -16,6 +16,12 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     coverage_cell_m: float = 50.0
     coverage_crs: str = "EPSG:32648"  # or EPSG:5897, VN-2000 / TM-3 105°
+    # Model thresholds (defaults and their sources: gis/coverage.py CoverageParams and the model card).
+    coverage_reliability: float = 0.90
+    coverage_shadow_sigma_db: float = 8.0
+    coverage_outdoor_threshold_dbm: float = -105.0
+    coverage_indoor_threshold_dbm: float = -95.0
+    mbb_covered_share: float = 0.95
     ftth_covered_share: float = 0.80
     coverage_worker: bool = True  # recompute what edits touched, in the background
     coverage_poll_seconds: float = 2.0

@@ -39,7 +39,9 @@ class BlockHamlets:
 
     def rasters(self, block: Block) -> tuple[np.ndarray, np.ndarray]:
         """Zone index (−1 outside every hamlet) and clutter code of every grid cell."""
-        zones = rasterize_zones(self.geoms, block) if self.ids else np.full((block.ny, block.nx), -1, np.int32)
+        zones = (
+            rasterize_zones(self.geoms, block) if self.ids else np.full((block.ny, block.nx), -1, np.int32)
+        )
         clutter = np.full(zones.shape, RURAL, np.uint8)
         inside = zones >= 0
         clutter[inside] = self.clutter[zones[inside]]
@@ -101,7 +103,11 @@ def analyse_block(
         if totals[i] == 0:
             continue
         result.counts[hamlet_id] = (
-            int(totals[i]), int(mbb_any[i]), int(legacy_only[i]), int(no_signal[i]), int(single[i])
+            int(totals[i]),
+            int(mbb_any[i]),
+            int(legacy_only[i]),
+            int(no_signal[i]),
+            int(single[i]),
         )
         for o in range(n_operators):
             if per_op[o, i]:

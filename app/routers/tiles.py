@@ -20,6 +20,7 @@ _JSON_TYPES = {
     "integer": "Number",
     "number": "Number",
     "boolean": "Boolean",
+    "object": "String",
 }
 
 

@@ -49,7 +49,15 @@ class RunSummary:
 
 def coverage_params() -> CoverageParams:
     s = get_settings()
-    return CoverageParams(cell_m=s.coverage_cell_m, crs=s.coverage_crs)
+    return CoverageParams(
+        cell_m=s.coverage_cell_m,
+        crs=s.coverage_crs,
+        reliability=s.coverage_reliability,
+        shadow_sigma_db=s.coverage_shadow_sigma_db,
+        outdoor_threshold_dbm=s.coverage_outdoor_threshold_dbm,
+        indoor_threshold_dbm=s.coverage_indoor_threshold_dbm,
+        mbb_covered_share=s.mbb_covered_share,
+    )
 
 
 def _srid(params: CoverageParams) -> int:

@@ -186,8 +186,7 @@ def _label_communes(centre, area, pairs, lengths, dist_lab, towns, rng):
             if len(ids) == 1:
                 lab[take] = ids[0]
             else:
-                _, sub = fit_power_weights(wpts[take], ar[take], seeds[ids], target[ids],
-                                           tolerance=0.05)
+                _, sub = fit_power_weights(wpts[take], ar[take], seeds[ids], target[ids], tolerance=0.05)
                 lab[take] = np.asarray(ids)[sub]
             for ci in ids:
                 anchor[ci] = members[np.argmin(((pts - seeds[ci]) ** 2).sum(axis=1))]
@@ -195,23 +194,22 @@ def _label_communes(centre, area, pairs, lengths, dist_lab, towns, rng):
         rural = [ci for ci in range(len(d.communes)) if ci not in in_town]
         rest = np.flatnonzero(lab < 0)
         seeds[rural] = _kmeans_seeds(pts[rest], ar[rest], len(rural), rng)
-        _, sub = fit_power_weights(wpts[rest], ar[rest], seeds[rural], target[rural],
-                                   tolerance=0.03)
+        _, sub = fit_power_weights(wpts[rest], ar[rest], seeds[rural], target[rural], tolerance=0.03)
         lab[rest] = np.asarray(rural)[sub]
         labels[members] = lab + offset
         anchors.extend(anchor.tolist())
         seeds_out.extend(seeds)
         offset += len(d.communes)
-    labels = absorb_fragments(labels, area, pairs, lengths, groups=dist_lab,
-                              anchors=np.array(anchors))
+    labels = absorb_fragments(labels, area, pairs, lengths, groups=dist_lab, anchors=np.array(anchors))
     return labels, np.array(seeds_out)
 
 
 def _lobed_distance(offsets: np.ndarray, rng) -> np.ndarray:
     """Distance scaled by a random low-order angular wave, so towns are not discs."""
     theta = np.arctan2(offsets[:, 1], offsets[:, 0])
-    wave = 1.0 + sum(rng.uniform(0.08, 0.2) * np.sin(k * theta + rng.uniform(0, 2 * np.pi))
-                     for k in (2, 3, 5))
+    wave = 1.0 + sum(
+        rng.uniform(0.08, 0.2) * np.sin(k * theta + rng.uniform(0, 2 * np.pi)) for k in (2, 3, 5)
+    )
     return np.hypot(offsets[:, 0], offsets[:, 1]) / wave
 
 
@@ -277,13 +275,11 @@ def _assemble(ham_geoms, ham_parent, comm_seed, rng) -> Admin:
     ci = 0
     for d in DISTRICTS:
         weight = [
-            ham_area[ham_parent == ci + k].sum() * _URBAN_DENSITY.get(c.kind, 1.0)
-            * rng.lognormal(0.0, 0.15)
+            ham_area[ham_parent == ci + k].sum() * _URBAN_DENSITY.get(c.kind, 1.0) * rng.lognormal(0.0, 0.15)
             for k, c in enumerate(d.communes)
         ]
         kids = []
-        for k, (c, pop) in enumerate(zip(d.communes, _split(d.population, np.array(weight)),
-                                         strict=True)):
+        for k, (c, pop) in enumerate(zip(d.communes, _split(d.population, np.array(weight)), strict=True)):
             code = f"{d.code}{k + 1:02d}"
             mine = np.flatnonzero(ham_parent == ci)
             # north to south, then west to east, so "Khu vực 1" is the northernmost
@@ -296,9 +292,20 @@ def _assemble(ham_geoms, ham_parent, comm_seed, rng) -> Admin:
             for j, (h, hp, name) in enumerate(zip(mine, pops, names, strict=True)):
                 per_household = rng.uniform(3.6, 3.85) if c.urban else rng.uniform(3.7, 4.0)
                 kind = "Khu vực" if name.startswith("Khu vực") else "Ấp"
-                units.append(Unit(f"{code}{j + 1:02d}", name, kind, code, int(hp),
-                                  int(round(hp / per_household)), c.urban, _multi(ham_geoms[h]),
-                                  ham_metric[h], ham_centre[h]))
+                units.append(
+                    Unit(
+                        f"{code}{j + 1:02d}",
+                        name,
+                        kind,
+                        code,
+                        int(hp),
+                        int(round(hp / per_household)),
+                        c.urban,
+                        _multi(ham_geoms[h]),
+                        ham_metric[h],
+                        ham_centre[h],
+                    )
+                )
             hamlets.extend(units)
             kids.append(_parent(code, c.name, c.kind, d.code, units, c.urban, comm_seed[ci]))
             ci += 1
@@ -317,9 +324,16 @@ def _parent(code, name, kind, parent_code, kids, urban, centre) -> Unit:
     if not metric.contains(point):
         centre = np.array(shapely.point_on_surface(metric).coords[0])
     return Unit(
-        code, name, kind, parent_code,
-        sum(k.population for k in kids), sum(k.households for k in kids), urban,
-        geom, metric, np.asarray(centre, dtype=float),
+        code,
+        name,
+        kind,
+        parent_code,
+        sum(k.population for k in kids),
+        sum(k.households for k in kids),
+        urban,
+        geom,
+        metric,
+        np.asarray(centre, dtype=float),
     )
 
 

@@ -110,18 +110,23 @@ def build_poles(world: World, rng: np.random.Generator) -> list[Pole]:
         urban |= shapely.contains_xy(t.metric, xy[:, 0], xy[:, 1])
     poles = []
     for i, (p, u) in enumerate(zip(xy, urban, strict=True)):
-        owner = pick(rng, ((POWER, 0.82), ("VNPT", 0.09), ("Viettel", 0.06),
-                            ("FPT Telecom", 0.03)))
-        material = pick(rng, (("concrete", 0.86), ("steel", 0.06), ("wood", 0.03),
-                               ("composite", 0.05)))
-        height = pick(rng, {
-            "concrete": ((8.5, 0.3), (10.0, 0.3), (12.0, 0.3), (14.0, 0.1)),
-            "steel": ((9.0, 0.4), (10.0, 0.3), (12.0, 0.3)),
-            "wood": ((6.5, 0.5), (7.5, 0.5)),
-            "composite": ((8.5, 0.5), (10.0, 0.5)),
-        }[material])
-        n = pick(rng, ((0, 0.05), (1, 0.3), (2, 0.35), (3, 0.2), (4, 0.1)) if u else
-                  ((0, 0.15), (1, 0.42), (2, 0.28), (3, 0.11), (4, 0.04)))
+        owner = pick(rng, ((POWER, 0.82), ("VNPT", 0.09), ("Viettel", 0.06), ("FPT Telecom", 0.03)))
+        material = pick(rng, (("concrete", 0.86), ("steel", 0.06), ("wood", 0.03), ("composite", 0.05)))
+        height = pick(
+            rng,
+            {
+                "concrete": ((8.5, 0.3), (10.0, 0.3), (12.0, 0.3), (14.0, 0.1)),
+                "steel": ((9.0, 0.4), (10.0, 0.3), (12.0, 0.3)),
+                "wood": ((6.5, 0.5), (7.5, 0.5)),
+                "composite": ((8.5, 0.5), (10.0, 0.5)),
+            }[material],
+        )
+        n = pick(
+            rng,
+            ((0, 0.05), (1, 0.3), (2, 0.35), (3, 0.2), (4, 0.1))
+            if u
+            else ((0, 0.15), (1, 0.42), (2, 0.28), (3, 0.11), (4, 0.04)),
+        )
         chosen = rng.choice(CABLE_OPERATORS, size=n, replace=False).tolist()
         if owner != POWER and n and owner not in chosen:  # an operator's pole carries its cable
             chosen[int(rng.integers(0, n))] = owner
@@ -154,8 +159,9 @@ def build_ducts(world: World, rng: np.random.Generator) -> tuple[list[Duct], lis
     ducts, manholes = [], []
     for i, line in enumerate(routes):
         code = f"HG-D{i + 1:04d}"
-        owner = pick(rng, (("VNPT", 0.45), ("Viettel", 0.3), ("FPT Telecom", 0.1),
-                            (TOWERCO, 0.1), ("MobiFone", 0.05)))
+        owner = pick(
+            rng, (("VNPT", 0.45), ("Viettel", 0.3), ("FPT Telecom", 0.1), (TOWERCO, 0.1), ("MobiFone", 0.05))
+        )
         if owner == TOWERCO:
             n = pick(rng, ((1, 0.6), (2, 0.3), (3, 0.1)))
             occupants = rng.choice(CABLE_OPERATORS, size=n, replace=False).tolist()
@@ -165,8 +171,7 @@ def build_ducts(world: World, rng: np.random.Generator) -> tuple[list[Duct], lis
             occupants = [owner] + rng.choice(others, size=extra, replace=False).tolist()
         count = pick(rng, ((1, 0.15), (2, 0.3), (3, 0.25), (4, 0.18), (6, 0.12)))
         sub = int(rng.integers(0, min(12, 3 * count) + 1))
-        ducts.append(Duct(code, line, owner, count, sub,
-                          [o for o in CABLE_OPERATORS if o in occupants]))
+        ducts.append(Duct(code, line, owner, count, sub, [o for o in CABLE_OPERATORS if o in occupants]))
         for p in _manhole_points(line, rng):
             manholes.append(Manhole(f"HG-M{len(manholes) + 1:04d}", p, owner, code))
     return ducts, manholes
@@ -245,8 +250,7 @@ def build_access_points(world: World, rng: np.random.Generator) -> list[AccessPo
         status = "active" if rng.random() < 0.95 else "planned"
         used = int(rng.binomial(total, rng.uniform(0.3, 0.9))) if status == "active" else 0
         radius = pick(rng, ((500, 0.8), (300, 0.1), (800, 0.1)))
-        aps.append(AccessPoint(f"HG-F{i + 1:05d}", p, op, kind, total, used, radius, status,
-                               hamlet))
+        aps.append(AccessPoint(f"HG-F{i + 1:05d}", p, op, kind, total, used, radius, status, hamlet))
     return aps
 
 
@@ -285,10 +289,17 @@ def build_offices(world: World, rng: np.random.Generator) -> list[Office]:
         if not inner.contains(shapely.Point(xy)):
             xy = np.asarray(point.coords[0])
         connected = bool(rng.random() < 0.9)
-        offices.append(Office(
-            f"UBND-{c.code}", xy, f"UBND {c.name}", c.code, connected,
-            int(pick(rng, ((20, 0.2), (30, 0.2), (40, 0.2), (50, 0.25), (100, 0.15))))
-            if connected else None,
-            random_date(rng, date(2019, 1, 1), date(2025, 6, 30)) if connected else None,
-        ))
+        offices.append(
+            Office(
+                f"UBND-{c.code}",
+                xy,
+                f"UBND {c.name}",
+                c.code,
+                connected,
+                int(pick(rng, ((20, 0.2), (30, 0.2), (40, 0.2), (50, 0.25), (100, 0.15))))
+                if connected
+                else None,
+                random_date(rng, date(2019, 1, 1), date(2025, 6, 30)) if connected else None,
+            )
+        )
     return offices

@@ -23,11 +23,21 @@ __all__ = ["SpeedTest", "build_speed_tests", "build_statistics", "PERIODS", "MET
 
 PERIODS = ("2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3")
 METRICS = (
-    "mobile_subscriptions", "mobile_bb_subscriptions", "smartphone_subscriptions",
-    "internet_users", "fixed_bb_subscriptions", "households_fibre", "households_internet",
-    "adults", "adults_smartphone", "iot_ready_infrastructure_pct", "iot_industrial_zones_pct",
-    "cloud_provincial_systems_pct", "cloud_enterprises_domestic_pct",
-    "digital_platforms_state_pct", "digital_platforms_enterprises_pct",
+    "mobile_subscriptions",
+    "mobile_bb_subscriptions",
+    "smartphone_subscriptions",
+    "internet_users",
+    "fixed_bb_subscriptions",
+    "households_fibre",
+    "households_internet",
+    "adults",
+    "adults_smartphone",
+    "iot_ready_infrastructure_pct",
+    "iot_industrial_zones_pct",
+    "cloud_provincial_systems_pct",
+    "cloud_enterprises_domestic_pct",
+    "digital_platforms_state_pct",
+    "digital_platforms_enterprises_pct",
 )
 _ICT = timezone(timedelta(hours=7))
 _START = datetime(2024, 10, 1, tzinfo=_ICT)
@@ -57,15 +67,22 @@ class SpeedTest:
 
 
 def build_speed_tests(
-    world: World, sites: list[Site], aps: list[AccessPoint], rng: np.random.Generator,
+    world: World,
+    sites: list[Site],
+    aps: list[AccessPoint],
+    rng: np.random.Generator,
     count: int = 6_000,
 ) -> list[SpeedTest]:
     """About ``count`` tests from 2024-10 to 2025-09, codes in time order."""
     tests = []
     servers = {
-        tech: [(s, op) for s in sites if s.status == "active"
-               for op in s.tenants if any(c.operator == op and c.technology == tech
-                                          for c in s.cells)]
+        tech: [
+            (s, op)
+            for s in sites
+            if s.status == "active"
+            for op in s.tenants
+            if any(c.operator == op and c.technology == tech for c in s.cells)
+        ]
         for tech in ("4G", "5G")
     }
     fibre = [a for a in aps if a.status == "active"]
@@ -73,8 +90,9 @@ def build_speed_tests(
     while len(tests) < count and attempts < 3 * count:
         attempts += 1
         tech = pick(rng, (("4G", 0.58), ("5G", 0.07), ("fixed", 0.35)))
-        when = _START + timedelta(days=int(rng.integers(0, _DAYS)),
-                                  seconds=int(_hour(rng) * 3600 + rng.integers(0, 3600)))
+        when = _START + timedelta(
+            days=int(rng.integers(0, _DAYS)), seconds=int(_hour(rng) * 3600 + rng.integers(0, 3600))
+        )
         quarter = (when.year - 2024) * 4 + (when.month - 1) // 3 - 3  # 0 for 2024-Q4
         if tech == "fixed":
             ap = fibre[int(rng.integers(0, len(fibre)))]
@@ -104,16 +122,25 @@ def build_speed_tests(
         tests.append((when, xy, operator, tech, down, up, latency))
     tests.sort(key=lambda t: (t[0], t[1][0], t[1][1]))
     return [
-        SpeedTest(f"HG-T{i + 1:06d}", xy, when.isoformat(), op, tech, round(float(d), 2),
-                  round(float(u), 2), round(float(lat), 1))
+        SpeedTest(
+            f"HG-T{i + 1:06d}",
+            xy,
+            when.isoformat(),
+            op,
+            tech,
+            round(float(d), 2),
+            round(float(u), 2),
+            round(float(lat), 1),
+        )
         for i, (when, xy, op, tech, d, u, lat) in enumerate(tests)
     ]
 
 
 def _hour(rng: np.random.Generator) -> int:
     """Hour of day, weighted towards evenings like app-based tests."""
-    weights = np.array([1, 1, 1, 1, 1, 2, 4, 6, 6, 6, 6, 7, 8, 6, 5, 5, 6, 7, 9, 11, 11, 9, 6, 3],
-                       dtype=float)
+    weights = np.array(
+        [1, 1, 1, 1, 1, 2, 4, 6, 6, 6, 6, 7, 8, 6, 5, 5, 6, 7, 9, 11, 11, 9, 6, 3], dtype=float
+    )
     return int(rng.choice(24, p=weights / weights.sum()))
 
 
@@ -151,8 +178,11 @@ def build_statistics(admin: Admin, rng: np.random.Generator) -> list[tuple[str, 
     for period in PERIODS:
         for m in METRICS:
             if m.endswith("_pct"):
-                value = round(sum(per_district[d.code][(period, m)] * d.population
-                                  for d in admin.districts) / total_pop, 1)
+                value = round(
+                    sum(per_district[d.code][(period, m)] * d.population for d in admin.districts)
+                    / total_pop,
+                    1,
+                )
             else:
                 value = sum(per_district[d.code][(period, m)] for d in admin.districts)
             rows.append((admin.province.code, period, m, value))

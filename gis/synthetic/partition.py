@@ -38,8 +38,7 @@ def build_atoms(outline, seeds: np.ndarray) -> np.ndarray:
     [1.0, 1.0]
     """
     seeds = np.asarray(seeds, dtype=float)
-    edges = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=outline,
-                                     only_edges=True)
+    edges = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=outline, only_edges=True)
     inside = shapely.intersection(edges, outline)
     noded = shapely.union_all([inside, outline.boundary])
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
@@ -187,9 +186,7 @@ def absorb_fragments(
             a_in, b_in = members[pairs[:, 0]], members[pairs[:, 1]]
             edge = a_in ^ b_in
             other = np.where(a_in[edge], pairs[edge, 1], pairs[edge, 0])
-            ok = (groups[other] == groups[members.argmax()]) & (
-                labels[other] != labels[members.argmax()]
-            )
+            ok = (groups[other] == groups[members.argmax()]) & (labels[other] != labels[members.argmax()])
             if not ok.any():
                 continue
             share = np.bincount(labels[other[ok]], weights=lengths[edge][ok])
@@ -204,6 +201,4 @@ def dissolve(atoms: np.ndarray, labels: np.ndarray, count: int) -> list:
     """Union of the atoms of each label ``0..count-1`` (exact coverage union)."""
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(count + 1))
-    return [
-        shapely.coverage_union_all(atoms[order[bounds[k]:bounds[k + 1]]]) for k in range(count)
-    ]
+    return [shapely.coverage_union_all(atoms[order[bounds[k] : bounds[k + 1]]]) for k in range(count)]

@@ -30,14 +30,35 @@ from gis.synthetic.writer import point_geometry, shape_geometry, write_csv, writ
 __all__ = ["Sample", "build_sample", "write_sample", "generate", "FILES"]
 
 FILES = (
-    "province.geojson", "districts.geojson", "communes.geojson", "hamlets.geojson",
-    "operators.csv", "sites.geojson", "cells.csv", "poles.geojson", "ducts.geojson",
-    "manholes.geojson", "fibre_access_points.geojson", "commune_offices.geojson",
-    "speed_tests.geojson", "statistics.csv", "README.md",
+    "province.geojson",
+    "districts.geojson",
+    "communes.geojson",
+    "hamlets.geojson",
+    "operators.csv",
+    "sites.geojson",
+    "cells.csv",
+    "poles.geojson",
+    "ducts.geojson",
+    "manholes.geojson",
+    "fibre_access_points.geojson",
+    "commune_offices.geojson",
+    "speed_tests.geojson",
+    "statistics.csv",
+    "README.md",
 )
 _CELL_FIELDS = (
-    "code", "site_code", "operator", "technology", "band_mhz", "azimuth_deg", "beamwidth_deg",
-    "tilt_mech_deg", "tilt_elec_deg", "antenna_height_m", "tx_power_dbm", "antenna_gain_dbi",
+    "code",
+    "site_code",
+    "operator",
+    "technology",
+    "band_mhz",
+    "azimuth_deg",
+    "beamwidth_deg",
+    "tilt_mech_deg",
+    "tilt_elec_deg",
+    "antenna_height_m",
+    "tx_power_dbm",
+    "antenna_gain_dbi",
     "eirp_dbm",
 )
 
@@ -85,48 +106,110 @@ def write_sample(sample: Sample, out: Path) -> dict:
     write_geojson(out / "districts.geojson", [_unit(u, urban=False) for u in a.districts])
     write_geojson(out / "communes.geojson", [_unit(u) for u in a.communes])
     write_geojson(out / "hamlets.geojson", [_unit(u) for u in a.hamlets])
-    write_csv(out / "operators.csv", ("short_name", "name", "kind", "mcc", "mnc"),
-              [(o.short_name, o.name, o.kind, o.mcc, o.mnc) for o in OPERATORS])
+    write_csv(
+        out / "operators.csv",
+        ("short_name", "name", "kind", "mcc", "mnc"),
+        [(o.short_name, o.name, o.kind, o.mcc, o.mnc) for o in OPERATORS],
+    )
     write_geojson(out / "sites.geojson", [_site(s) for s in sample.sites])
-    write_csv(out / "cells.csv", _CELL_FIELDS,
-              [[getattr(c, f) for f in _CELL_FIELDS] for s in sample.sites for c in s.cells])
-    write_geojson(out / "poles.geojson", [
-        ({"code": p.code, "owner": p.owner, "material": p.material, "height_m": p.height_m,
-          "attachments": p.attachments}, point_geometry(lonlat_point(p.xy)))
-        for p in sample.poles
-    ])
-    write_geojson(out / "ducts.geojson", [
-        ({"code": d.code, "owner": d.owner, "duct_count": d.duct_count,
-          "subduct_count": d.subduct_count, "occupants": d.occupants},
-         shape_geometry(to_output(d.line)))
-        for d in sample.ducts
-    ])
-    write_geojson(out / "manholes.geojson", [
-        ({"code": m.code, "owner": m.owner, "duct_code": m.duct_code},
-         point_geometry(lonlat_point(m.xy)))
-        for m in sample.manholes
-    ])
-    write_geojson(out / "fibre_access_points.geojson", [
-        ({"code": f.code, "operator": f.operator, "kind": f.kind, "ports_total": f.ports_total,
-          "ports_used": f.ports_used, "service_radius_m": f.service_radius_m,
-          "status": f.status}, point_geometry(lonlat_point(f.xy)))
-        for f in sample.access_points
-    ])
-    write_geojson(out / "commune_offices.geojson", [
-        ({"code": o.code, "name": o.name, "commune_code": o.commune_code,
-          "gov_network_connected": o.gov_network_connected, "bandwidth_mbps": o.bandwidth_mbps,
-          "connected_on": o.connected_on}, point_geometry(lonlat_point(o.xy)))
-        for o in sample.offices
-    ])
-    write_geojson(out / "speed_tests.geojson", [
-        ({"code": t.code, "measured_at": t.measured_at, "operator": t.operator,
-          "technology": t.technology, "download_mbps": t.download_mbps,
-          "upload_mbps": t.upload_mbps, "latency_ms": t.latency_ms},
-         point_geometry(lonlat_point(t.xy)))
-        for t in sample.speed_tests
-    ])
-    write_csv(out / "statistics.csv", ("admin_code", "period", "metric", "value"),
-              sample.statistics)
+    write_csv(
+        out / "cells.csv",
+        _CELL_FIELDS,
+        [[getattr(c, f) for f in _CELL_FIELDS] for s in sample.sites for c in s.cells],
+    )
+    write_geojson(
+        out / "poles.geojson",
+        [
+            (
+                {
+                    "code": p.code,
+                    "owner": p.owner,
+                    "material": p.material,
+                    "height_m": p.height_m,
+                    "attachments": p.attachments,
+                },
+                point_geometry(lonlat_point(p.xy)),
+            )
+            for p in sample.poles
+        ],
+    )
+    write_geojson(
+        out / "ducts.geojson",
+        [
+            (
+                {
+                    "code": d.code,
+                    "owner": d.owner,
+                    "duct_count": d.duct_count,
+                    "subduct_count": d.subduct_count,
+                    "occupants": d.occupants,
+                },
+                shape_geometry(to_output(d.line)),
+            )
+            for d in sample.ducts
+        ],
+    )
+    write_geojson(
+        out / "manholes.geojson",
+        [
+            ({"code": m.code, "owner": m.owner, "duct_code": m.duct_code}, point_geometry(lonlat_point(m.xy)))
+            for m in sample.manholes
+        ],
+    )
+    write_geojson(
+        out / "fibre_access_points.geojson",
+        [
+            (
+                {
+                    "code": f.code,
+                    "operator": f.operator,
+                    "kind": f.kind,
+                    "ports_total": f.ports_total,
+                    "ports_used": f.ports_used,
+                    "service_radius_m": f.service_radius_m,
+                    "status": f.status,
+                },
+                point_geometry(lonlat_point(f.xy)),
+            )
+            for f in sample.access_points
+        ],
+    )
+    write_geojson(
+        out / "commune_offices.geojson",
+        [
+            (
+                {
+                    "code": o.code,
+                    "name": o.name,
+                    "commune_code": o.commune_code,
+                    "gov_network_connected": o.gov_network_connected,
+                    "bandwidth_mbps": o.bandwidth_mbps,
+                    "connected_on": o.connected_on,
+                },
+                point_geometry(lonlat_point(o.xy)),
+            )
+            for o in sample.offices
+        ],
+    )
+    write_geojson(
+        out / "speed_tests.geojson",
+        [
+            (
+                {
+                    "code": t.code,
+                    "measured_at": t.measured_at,
+                    "operator": t.operator,
+                    "technology": t.technology,
+                    "download_mbps": t.download_mbps,
+                    "upload_mbps": t.upload_mbps,
+                    "latency_ms": t.latency_ms,
+                },
+                point_geometry(lonlat_point(t.xy)),
+            )
+            for t in sample.speed_tests
+        ],
+    )
+    write_csv(out / "statistics.csv", ("admin_code", "period", "metric", "value"), sample.statistics)
     summary = summarise(sample)
     (out / "README.md").write_text(readme_text(summary), encoding="utf-8")
     return summary
@@ -146,9 +229,17 @@ def _unit(u: Unit, *, parent: bool = True, urban: bool = True) -> tuple[dict, di
 
 def _site(s: Site) -> tuple[dict, dict]:
     return (
-        {"code": s.code, "structure_type": s.structure_type, "height_m": s.height_m,
-         "owner": s.owner, "status": s.status, "permit_no": s.permit_no,
-         "commissioned_on": s.commissioned_on, "accepts_tenants": s.accepts_tenants,
-         "rent_vnd_month": s.rent_vnd_month, "tenants": s.tenants},
+        {
+            "code": s.code,
+            "structure_type": s.structure_type,
+            "height_m": s.height_m,
+            "owner": s.owner,
+            "status": s.status,
+            "permit_no": s.permit_no,
+            "commissioned_on": s.commissioned_on,
+            "accepts_tenants": s.accepts_tenants,
+            "rent_vnd_month": s.rent_vnd_month,
+            "tenants": s.tenants,
+        },
         point_geometry(lonlat_point(s.xy)),
     )

@@ -27,8 +27,13 @@ _MOBILE_SHARE = np.array([0.42, 0.24, 0.22, 0.12])
 _LETTER = {o.short_name: o.letter for o in OPERATORS}
 TOWERCO = next(o.short_name for o in OPERATORS if o.kind == "infrastructure")
 FEEDER_LOSS_DB = 2.0
-_STATUS = (("active", 0.90), ("proposed", 0.03), ("approved", 0.03), ("rejected", 0.015),
-           ("decommissioned", 0.025))
+_STATUS = (
+    ("active", 0.90),
+    ("proposed", 0.03),
+    ("approved", 0.03),
+    ("rejected", 0.015),
+    ("decommissioned", 0.025),
+)
 _BANDS_4G = ((1800, 0.45), (2100, 0.15), (900, 0.15), (700, 0.12), (2600, 0.13))
 _BANDS_4G_NEAR_GAP = ((1800, 0.6), (2100, 0.25), (2600, 0.15))
 
@@ -110,8 +115,16 @@ def _positions(world: World, rng: np.random.Generator):
 
 def _site(code: str, xy, setting: str, rng) -> Site:
     if setting == "town":
-        structure = pick(rng, (("rooftop", 0.55), ("tower", 0.2), ("camouflaged", 0.1),
-                                ("small_cell", 0.1), ("guyed_mast", 0.05)))
+        structure = pick(
+            rng,
+            (
+                ("rooftop", 0.55),
+                ("tower", 0.2),
+                ("camouflaged", 0.1),
+                ("small_cell", 0.1),
+                ("guyed_mast", 0.05),
+            ),
+        )
     else:
         structure = pick(rng, (("tower", 0.6), ("guyed_mast", 0.35), ("rooftop", 0.05)))
     height = {
@@ -123,23 +136,37 @@ def _site(code: str, xy, setting: str, rng) -> Site:
     }[structure]
     status = pick(rng, _STATUS) if setting != "gap" else "active"
     owner = TOWERCO if rng.random() < 0.12 else MOBILE[rng.choice(4, p=_MOBILE_SHARE)]
-    accepts = owner == TOWERCO or (structure in ("tower", "guyed_mast") and rng.random() < 0.4) \
+    accepts = (
+        owner == TOWERCO
+        or (structure in ("tower", "guyed_mast") and rng.random() < 0.4)
         or (structure == "rooftop" and rng.random() < 0.15)
+    )
     rent = None
     if accepts:
         low, high = (6, 15) if structure in ("tower", "guyed_mast") else (3, 8)
         rent = int(round(rng.uniform(low, high), 1) * 1_000_000)
     year = int(rng.integers(2008, 2025))
-    permit = None if status in ("proposed", "rejected") else (
-        f"{int(rng.integers(1, 400)):03d}/{year}/GPXD-SXD"
+    permit = (
+        None if status in ("proposed", "rejected") else (f"{int(rng.integers(1, 400)):03d}/{year}/GPXD-SXD")
     )
     commissioned = None
     if status == "active":
         commissioned = random_date(rng, date(year, 1, 1), date(min(year + 1, 2025), 8, 31))
     elif status == "decommissioned":
         commissioned = random_date(rng, date(2005, 1, 1), date(2015, 12, 31))
-    return Site(code, np.asarray(xy), setting, structure, round(float(height), 1), owner, status,
-                permit, commissioned, bool(accepts), rent)
+    return Site(
+        code,
+        np.asarray(xy),
+        setting,
+        structure,
+        round(float(height), 1),
+        owner,
+        status,
+        permit,
+        commissioned,
+        bool(accepts),
+        rent,
+    )
 
 
 def _equip(site: Site, world: World, rng) -> None:
@@ -168,8 +195,14 @@ def _operator_cells(site: Site, op: str, near_gap: bool, rng) -> None:
         if rng.random() < 0.4:
             add("2G", band, [None], 43.0, 11.0, FEEDER_LOSS_DB)
         else:
-            add("2G", band, _sectors(base, 3, rng), pick(rng, ((43.0, 0.6), (44.8, 0.4))), 15.5,
-                FEEDER_LOSS_DB)
+            add(
+                "2G",
+                band,
+                _sectors(base, 3, rng),
+                pick(rng, ((43.0, 0.6), (44.8, 0.4))),
+                15.5,
+                FEEDER_LOSS_DB,
+            )
         return
     if small:
         band = pick(rng, ((1800, 0.6), (2600, 0.4)))
@@ -185,9 +218,14 @@ def _operator_cells(site: Site, op: str, near_gap: bool, rng) -> None:
     if site.setting == "town" and rng.random() < 0.25:  # a second capacity layer
         layers.append(pick(rng, tuple((b, p) for b, p in bands if b != layers[0])))
     for band in layers:
-        add("4G", band, azimuths, float(pick(rng, ((43.0, 0.35), (44.8, 0.4), (46.0, 0.25)))),
+        add(
+            "4G",
+            band,
+            azimuths,
+            float(pick(rng, ((43.0, 0.35), (44.8, 0.4), (46.0, 0.25)))),
             float(pick(rng, ((15.5, 0.2), (16.5, 0.3), (17.0, 0.2), (17.5, 0.2), (18.0, 0.1)))),
-            FEEDER_LOSS_DB)
+            FEEDER_LOSS_DB,
+        )
     if site.setting != "town" and rng.random() < 0.25:  # legacy 2G layer
         if rng.random() < 0.5:
             add("2G", 900, [None], 43.0, 11.0, FEEDER_LOSS_DB)
@@ -197,8 +235,7 @@ def _operator_cells(site: Site, op: str, near_gap: bool, rng) -> None:
         add("3G", 2100, azimuths, 43.0, 17.0, FEEDER_LOSS_DB)
     if site.setting == "town" and op != "Vietnamobile" and rng.random() < 0.12:
         band = 2600 if op == "Viettel" and rng.random() < 0.4 else 3500
-        add("5G", band, _sectors(base, 3, rng), float(pick(rng, ((47.0, 0.5), (49.0, 0.5)))),
-            24.0, 0.0)
+        add("5G", band, _sectors(base, 3, rng), float(pick(rng, ((47.0, 0.5), (49.0, 0.5)))), 24.0, 0.0)
 
 
 def _cell_adder(site: Site, op: str, rng):
@@ -211,12 +248,23 @@ def _cell_adder(site: Site, op: str, rng):
             count[tech] = count.get(tech, 0) + 1
             drop = rng.uniform(0.5, 1.5) if small or tech == "5G" else rng.uniform(0.5, 4.0)
             tilt = float(pick(rng, ((0.0, 0.4), (1.0, 0.2), (2.0, 0.25), (3.0, 0.1), (4.0, 0.05))))
-            site.cells.append(Cell(
-                f"{site.code}-{_LETTER[op]}-{tech}-{count[tech]}", site.code, op, tech, int(band),
-                None if az is None else int(round(az)) % 360, 360 if az is None else 65,
-                tilt, float(rng.integers(2, 9)), round(max(5.0, site.height_m - drop), 1),
-                tx, gain, round(tx + gain - loss, 1),
-            ))
+            site.cells.append(
+                Cell(
+                    f"{site.code}-{_LETTER[op]}-{tech}-{count[tech]}",
+                    site.code,
+                    op,
+                    tech,
+                    int(band),
+                    None if az is None else int(round(az)) % 360,
+                    360 if az is None else 65,
+                    tilt,
+                    float(rng.integers(2, 9)),
+                    round(max(5.0, site.height_m - drop), 1),
+                    tx,
+                    gain,
+                    round(tx + gain - loss, 1),
+                )
+            )
 
     return add
 

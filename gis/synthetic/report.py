@@ -21,8 +21,7 @@ def summarise(sample) -> dict:
     a = sample.admin
     active = [s for s in sample.sites if s.status == "active"]
     cells = [c for s in sample.sites for c in s.cells]
-    broadband = np.array([s.xy for s in active
-                          if any(c.technology in ("4G", "5G") for c in s.cells)])
+    broadband = np.array([s.xy for s in active if any(c.technology in ("4G", "5G") for c in s.cells)])
     ham_xy = np.array([h.centre for h in a.hamlets])
     nearest = np.min(np.hypot(*(ham_xy[:, None] - broadband[None]).transpose(2, 0, 1)), axis=1)
     fibre = np.array([f.xy for f in sample.access_points if f.status == "active"])
@@ -37,10 +36,16 @@ def summarise(sample) -> dict:
     return {
         "seed": sample.seed,
         "districts": [
-            {"code": d.code, "name": d.name, "area_km2": round(d.metric.area / 1e6, 1),
-             "target_km2": f.area_km2, "population": d.population, "households": d.households,
-             "communes": sum(c.parent_code == d.code for c in a.communes),
-             "hamlets": sum(h.parent_code[:3] == d.code for h in a.hamlets)}
+            {
+                "code": d.code,
+                "name": d.name,
+                "area_km2": round(d.metric.area / 1e6, 1),
+                "target_km2": f.area_km2,
+                "population": d.population,
+                "households": d.households,
+                "communes": sum(c.parent_code == d.code for c in a.communes),
+                "hamlets": sum(h.parent_code[:3] == d.code for h in a.hamlets),
+            }
             for d, f in zip(a.districts, DISTRICTS, strict=True)
         ],
         "area_km2": round(a.province.metric.area / 1e6, 1),
@@ -58,23 +63,21 @@ def summarise(sample) -> dict:
         "cells_by_technology": dict(sorted(Counter(c.technology for c in cells).items())),
         "hamlets_far_from_4g": int((nearest > MOBILE_PROXY_KM * 1000).sum()),
         "poles": len(sample.poles),
-        "poles_shared_pct": _pct(sum(len(p.attachments) >= 2 for p in sample.poles),
-                                 len(sample.poles)),
+        "poles_shared_pct": _pct(sum(len(p.attachments) >= 2 for p in sample.poles), len(sample.poles)),
         "ducts": len(sample.ducts),
         "duct_km": round(float(duct_len.sum()) / 1000, 1),
         "ducts_shared_pct": _pct(int(duct_shared.sum()), len(sample.ducts)),
-        "ducts_shared_length_pct": round(100 * float(duct_len[duct_shared].sum() / duct_len.sum()),
-                                         1),
+        "ducts_shared_length_pct": round(100 * float(duct_len[duct_shared].sum() / duct_len.sum()), 1),
         "manholes": len(sample.manholes),
         "access_points": len(sample.access_points),
         "access_points_active": len(fibre),
         "ftth_hamlets_pct": _pct(int((share >= 0.8).sum()), len(a.hamlets)),
         "offices": len(sample.offices),
-        "offices_connected_pct": _pct(sum(o.gov_network_connected for o in sample.offices),
-                                      len(sample.offices)),
+        "offices_connected_pct": _pct(
+            sum(o.gov_network_connected for o in sample.offices), len(sample.offices)
+        ),
         "speed_tests": len(sample.speed_tests),
-        "speed_by_technology": {k: (len(v), round(float(np.mean(v)), 1))
-                                for k, v in sorted(by_tech.items())},
+        "speed_by_technology": {k: (len(v), round(float(np.mean(v)), 1)) for k, v in sorted(by_tech.items())},
         "statistics_rows": len(sample.statistics),
     }
 
@@ -90,21 +93,27 @@ def readme_text(s: dict) -> str:
         f"{d['population']:,} | {d['households']:,} | {d['communes']} | {d['hamlets']} |"
         for d in s["districts"]
     )
-    gaps = "\n".join(
-        f"| {g.name} | {g.lat:.3f} | {g.lon:.3f} | {g.radius_km:g} |" for g in GAPS
-    )
+    gaps = "\n".join(f"| {g.name} | {g.lat:.3f} | {g.lon:.3f} | {g.radius_km:g} |" for g in GAPS)
     kinds = ", ".join(f"{n} {k}" for k, n in s["communes"].items())
     ham_kinds = ", ".join(f"{n} {k}" for k, n in s["hamlets"].items())
     status = ", ".join(f"{n} {k}" for k, n in s["site_status"].items())
     techs = ", ".join(f"{n} {k}" for k, n in s["cells_by_technology"].items())
-    speeds = ", ".join(f"{k}: {n} tests, mean {m} Mb/s"
-                       for k, (n, m) in s["speed_by_technology"].items())
+    speeds = ", ".join(f"{k}: {n} tests, mean {m} Mb/s" for k, (n, m) in s["speed_by_technology"].items())
     return _TEMPLATE.format(
-        **s, districts_table=districts, gaps_table=gaps, kinds=kinds, ham_kinds=ham_kinds,
-        status=status, techs=techs, speeds=speeds, loss=FEEDER_LOSS_DB,
-        high_band_km=f"{GAP_HIGH_BAND_KM:g}", proxy_km=f"{MOBILE_PROXY_KM:g}",
+        **s,
+        districts_table=districts,
+        gaps_table=gaps,
+        kinds=kinds,
+        ham_kinds=ham_kinds,
+        status=status,
+        techs=techs,
+        speeds=speeds,
+        loss=FEEDER_LOSS_DB,
+        high_band_km=f"{GAP_HIGH_BAND_KM:g}",
+        proxy_km=f"{MOBILE_PROXY_KM:g}",
         roads=", ".join(r.name for r in ROADS),
-        population_fmt=f"{s['population']:,}", households_fmt=f"{s['households']:,}",
+        population_fmt=f"{s['population']:,}",
+        households_fmt=f"{s['households']:,}",
     )
 
 

@@ -59,10 +59,12 @@ class World:
         which = rng.choice(len(lines), size=n, p=lengths / lengths.sum())
         dist = rng.uniform(0, lengths[which])
         base = np.array([lines[w].interpolate(s).coords[0] for w, s in zip(which, dist, strict=True)])
-        ahead = np.array([
-            lines[w].interpolate(min(s + 5.0, lengths[w])).coords[0]
-            for w, s in zip(which, dist, strict=True)
-        ])
+        ahead = np.array(
+            [
+                lines[w].interpolate(min(s + 5.0, lengths[w])).coords[0]
+                for w, s in zip(which, dist, strict=True)
+            ]
+        )
         tangent = ahead - base
         tangent /= np.maximum(np.hypot(*tangent.T), 1e-9)[:, None]
         normal = np.column_stack([-tangent[:, 1], tangent[:, 0]])
@@ -71,14 +73,12 @@ class World:
 
     def around(self, unit: Unit, n: int, rng: np.random.Generator, sigma_m: float):
         """n points scattered normally around ``unit.centre`` and inside the unit."""
-        return _sample_inside(unit.metric, n, lambda m: unit.centre + rng.normal(
-            0.0, sigma_m, size=(m, 2)))
+        return _sample_inside(unit.metric, n, lambda m: unit.centre + rng.normal(0.0, sigma_m, size=(m, 2)))
 
     def within(self, unit: Unit, n: int, rng: np.random.Generator) -> np.ndarray:
         """n uniform points inside the unit (kept off its boundary)."""
         xmin, ymin, xmax, ymax = unit.metric.bounds
-        return _sample_inside(unit.metric, n, lambda m: rng.uniform(
-            (xmin, ymin), (xmax, ymax), size=(m, 2)))
+        return _sample_inside(unit.metric, n, lambda m: rng.uniform((xmin, ymin), (xmax, ymax), size=(m, 2)))
 
 
 def _sample_inside(polygon, n: int, draw, rounds: int = 200) -> np.ndarray:

@@ -33,8 +33,7 @@ def shape_geometry(geom) -> dict:
 def geojson_text(features: Iterable[tuple[dict, dict]]) -> str:
     """A FeatureCollection with one ``{"type":"Feature",...}`` per line."""
     lines = [
-        _dumps({"type": "Feature", "properties": props, "geometry": geometry})
-        for props, geometry in features
+        _dumps({"type": "Feature", "properties": props, "geometry": geometry}) for props, geometry in features
     ]
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
 

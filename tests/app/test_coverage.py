@@ -81,6 +81,12 @@ def test_hamlets_layer_and_result_collections(client):
     shares = [f["properties"]["mbb_share"] for f in body["features"]]
     assert all(s is not None and 0 <= s <= 1 for s in shares)
     assert {f["properties"]["mbb_covered"] for f in body["features"]} == {True, False}
+    for f in body["features"]:
+        p = f["properties"]
+        by_op = p["mbb_share_by_operator"] or {}
+        # no operator covers more of a hamlet than all operators together, and some operator covers it
+        assert all(0 <= v <= p["mbb_share"] + 1e-9 for v in by_op.values()), p["code"]
+        assert p["mbb_share"] == 0 or max(by_op.values()) > 0, p["code"]
     for cid in ("coverage", "dead_zones", "ftth_gaps"):
         r = client.get(f"/ogc/collections/{cid}/items", params={"limit": 5})
         assert r.status_code == 200 and r.json()["numberMatched"] > 0, cid
