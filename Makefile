@@ -11,7 +11,7 @@ LOCAL_DB := $(if $(DATABASE_URL),,1)
 export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:$(PGPORT)/hgtelecom
 export PGPORT
 
-.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast bench bench-country lint browser-deps
+.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast bench bench-country lint test-deps
 
 help: ## list every target
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,10 +58,10 @@ run: migrate ## set everything up and serve the map on http://$(HOST):$(PORT)
 	$(PY) -m app.cli compute --if-missing
 	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
 
-browser-deps: ## Debian's Chromium for the browser tests
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+test-deps: ## Debian's Chromium (browser tests) and GDAL's ogrinfo/ogr2ogr (client tests)
+	@command -v chromium >/dev/null && command -v ogrinfo >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gdal-bin >/dev/null; }
 
-test: setup db browser-deps ## run the whole suite against a real PostGIS (and headless Chromium)
+test: setup db test-deps ## run the whole suite against a real PostGIS (headless Chromium, GDAL)
 	$(PY) -m pytest -q
 
 test-fast: setup ## database-free tests only (gis/)

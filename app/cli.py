@@ -1,4 +1,4 @@
-"""Command line: `python -m app.cli migrate | seed [--force] | compute [--if-missing]`."""
+"""Command line: `python -m app.cli migrate | seed [--force] | compute [--if-missing] | import FILE --target T`."""
 
 import argparse
 import sys
@@ -47,6 +47,26 @@ def _compute(args: argparse.Namespace) -> None:
     print(f"compute: run {summary.run_id}, {summary.blocks} blocks in {summary.seconds:.1f} s")
 
 
+def _import(args: argparse.Namespace) -> int:
+    from app.db import get_engine
+    from app.services import importer
+
+    try:
+        report = importer.import_file(get_engine(), args.file, args.target, crs=args.crs, dry_run=args.dry_run,
+                                      layer=args.layer)  # fmt: skip
+    except importer.ImportFailed as exc:
+        print(f"import: {args.file} refused, nothing written:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    verb = "would write" if report.dry_run else "wrote"
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
+    print(f"import: {report.file} ({report.format}, {report.crs}) {verb} {counts} ({report.seconds:.1f} s)")
+    for warning in report.warnings:
+        print(f"  ! {warning}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="app.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,9 +80,16 @@ def main(argv: list[str] | None = None) -> int:
     compute.add_argument("--if-missing", action="store_true", help="only when no run exists yet")
     compute.add_argument("--processes", type=int, default=2, help="worker processes (default 2)")
     compute.set_defaults(func=_compute)
+    imp = sub.add_parser("import", help="import a GeoJSON/GPKG/Shapefile zip/KML/CSV/XLSX file into a layer")
+    imp.add_argument("file", help="the file to import")
+    imp.add_argument("--target", required=True, help="admin_units, sites, poles, ducts, fibre_access_points, "
+                     "commune_offices or speed_tests")  # fmt: skip
+    imp.add_argument("--crs", help="the file's CRS when it does not say, e.g. EPSG:5897 (VN-2000 TM-3 105°)")
+    imp.add_argument("--layer", help="layer (GeoPackage/KML) or shapefile name inside a zip")
+    imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    imp.set_defaults(func=_import)
     args = parser.parse_args(argv)
-    args.func(args)
-    return 0
+    return args.func(args) or 0
 
 
 if __name__ == "__main__":

@@ -8,18 +8,32 @@ from sqlalchemy.orm import Session
 from app.collections import Collection, get_collection
 from app.db import get_session
 from app.errors import InvalidBBox, InvalidParameter
-from app.services.features import BBox
+from app.services.crs_output import OutputCrs, parse_crs
+from app.services.features import BBox, BBoxFilter, SortKey
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
-# Query parameters with a meaning of their own; every other one is a property filter.
-RESERVED_PARAMS = frozenset({"bbox", "limit", "after", "f"})
+# Query parameters with a meaning of their own; every other one is a property filter (CQL2's
+# `filter`, `filter-lang` and `filter-crs` ride along with them: see app.services.sql).
+RESERVED_PARAMS = frozenset(
+    {"bbox", "bbox-crs", "crs", "limit", "after", "offset", "sortby", "properties", "f"}
+)
 
 
-def parse_bbox(raw: str | None) -> BBox | None:
-    """`minLon,minLat,maxLon,maxLat` in CRS84 (a 6-number 3D box keeps its 2D part)."""
+def collection_param(collection_id: str) -> Collection:
+    return get_collection(collection_id)
+
+
+def parse_bbox(raw: str | None, crs: OutputCrs | None = None) -> BBox | None:
+    """`minLon,minLat,maxLon,maxLat` in CRS84 (a 6-number 3D box keeps its 2D part), or the
+    corners in `crs` in its own axis order (EPSG:4326: minLat,minLon,maxLat,maxLon), returned x/y."""
     if raw is None:
         return None
+    if crs is not None and not crs.geographic:
+        return _projected_bbox(raw)
+    if crs is not None and crs.lat_lon:
+        lat_lon = _numbers(raw)
+        raw = ",".join(str(v) for v in (lat_lon[1], lat_lon[0], lat_lon[3], lat_lon[2]))
     parts = raw.split(",")
     if len(parts) not in (4, 6):
         raise InvalidBBox(f"bbox needs 4 numbers minLon,minLat,maxLon,maxLat; got {len(parts)}: '{raw}'")
@@ -41,17 +55,102 @@ def parse_bbox(raw: str | None) -> BBox | None:
     return (minx, miny, maxx, maxy)
 
 
+def _numbers(raw: str) -> list[float]:
+    parts = raw.split(",")
+    if len(parts) not in (4, 6):
+        raise InvalidBBox(f"bbox needs 4 numbers; got {len(parts)}: '{raw}'")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise InvalidBBox(f"bbox must be numbers, got '{raw}'") from None
+    if any(v != v or v in (float("inf"), float("-inf")) for v in values):
+        raise InvalidBBox(f"bbox must be finite numbers, got '{raw}'")
+    return values if len(values) == 4 else [values[0], values[1], values[3], values[4]]
+
+
+def _projected_bbox(raw: str) -> BBox:
+    minx, miny, maxx, maxy = _numbers(raw)
+    if minx > maxx or miny > maxy:
+        raise InvalidBBox("bbox minimum is greater than its maximum (expected minX,minY,maxX,maxY)")
+    return (minx, miny, maxx, maxy)
+
+
 def bbox_param(
     bbox: Annotated[
         str | None,
-        Query(description="minLon,minLat,maxLon,maxLat in CRS84", examples=["105.4,9.7,105.6,9.9"]),
+        Query(
+            description="minLon,minLat,maxLon,maxLat in CRS84, or the corners in `bbox-crs`",
+            examples=["105.4,9.7,105.6,9.9"],
+        ),
     ] = None,
-) -> BBox | None:
-    return parse_bbox(bbox)
+    bbox_crs: Annotated[
+        str | None,
+        Query(
+            alias="bbox-crs", description="CRS of `bbox` (an OGC CRS URI listed in the collection's `crs`)"
+        ),
+    ] = None,
+) -> BBoxFilter | None:
+    crs = parse_crs(bbox_crs, "bbox-crs")
+    values = parse_bbox(bbox, crs)
+    return None if values is None else BBoxFilter(values, crs)
 
 
-def collection_param(collection_id: str) -> Collection:
-    return get_collection(collection_id)
+def crs_param(
+    crs: Annotated[
+        str | None,
+        Query(
+            description="output CRS, an OGC CRS URI listed in the collection's `crs` (default CRS84)",
+            examples=["http://www.opengis.net/def/crs/EPSG/0/5897"],
+        ),
+    ] = None,
+) -> OutputCrs:
+    return parse_crs(crs)
+
+
+def _names(raw: str, what: str, collection: Collection) -> list[str]:
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    known = collection.all_properties
+    for name in names:
+        bare = name.lstrip("+-") if what == "sortby" else name
+        if bare not in known:
+            raise InvalidParameter(
+                f"{what}: unknown property '{bare}' for collection '{collection.id}'; "
+                f"known: {', '.join(known)}"
+            )
+    return names
+
+
+def sortby_param(
+    c: Annotated[Collection, Depends(collection_param)],
+    sortby: Annotated[
+        str | None,
+        Query(
+            description="comma-separated properties, `-` for descending, e.g. `-height_m,code`; "
+            "pages by `offset` then",
+            examples=["-height_m,code"],
+        ),
+    ] = None,
+) -> list[SortKey]:
+    if sortby is None:
+        return []
+    keys = [SortKey(n.lstrip("+-"), n.startswith("-")) for n in _names(sortby, "sortby", c)]
+    if not keys:
+        raise InvalidParameter("sortby is empty")
+    if any(c.all_properties[k.name] == "object" for k in keys):
+        raise InvalidParameter("sortby cannot use a JSON object property")
+    return keys
+
+
+def properties_param(
+    c: Annotated[Collection, Depends(collection_param)],
+    properties: Annotated[
+        str | None,
+        Query(
+            description="comma-separated properties to return (others are left out)", examples=["code,owner"]
+        ),
+    ] = None,
+) -> list[str] | None:
+    return None if properties is None else list(dict.fromkeys(_names(properties, "properties", c)))
 
 
 def property_filters(request: Request) -> dict[str, str]:
@@ -71,7 +170,10 @@ def output_format(f: Annotated[str | None, Query(description="json or geojson")]
         raise InvalidParameter(f"unsupported format f='{f}'; this endpoint serves json/geojson")
 
 
-BBoxDep = Annotated[BBox | None, Depends(bbox_param)]
+BBoxDep = Annotated[BBoxFilter | None, Depends(bbox_param)]
+CrsDep = Annotated[OutputCrs, Depends(crs_param)]
+SortDep = Annotated[list[SortKey], Depends(sortby_param)]
+PropertiesDep = Annotated[list[str] | None, Depends(properties_param)]
 CollectionDep = Annotated[Collection, Depends(collection_param)]
 FiltersDep = Annotated[dict[str, str], Depends(property_filters)]
 FormatDep = Annotated[None, Depends(output_format)]

@@ -3,11 +3,23 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from app.collections import COLLECTIONS, Collection
-from app.deps import BBoxDep, CollectionDep, FiltersDep, FormatDep, SessionDep
+from app.deps import (
+    BBoxDep,
+    CollectionDep,
+    CrsDep,
+    FiltersDep,
+    FormatDep,
+    PropertiesDep,
+    SessionDep,
+    SortDep,
+)
 from app.services import features
+from app.services.cql2 import LANGS, queryable_types
+from app.services.crs_output import CRS84, SUPPORTED
 
 router = APIRouter(prefix="/ogc", tags=["OGC API"])
 
@@ -21,10 +33,28 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_JSON = "application/schema+json"
+_JSON_SCHEMA_TYPES = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "date-time": {"type": "string", "format": "date-time"},
+}
 
 
 def _link(href: str, rel: str, type_: str, title: str | None = None) -> dict:
@@ -68,12 +98,13 @@ def _collection_doc(request: Request, collection: Collection, extent: list[float
         "title": collection.title_vi,
         "description": collection.title_en,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(SUPPORTED),
         "storageCrs": CRS84,
         "geometryType": collection.geometry_type,
         "links": [
             _link(url, "self", "application/json"),
             _link(f"{url}/items", "items", GEOJSON, "features"),
+            _link(f"{url}/queryables", QUERYABLES_REL, SCHEMA_JSON, "properties a filter may use"),
             _link(
                 f"{url}/tiles",
                 "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
@@ -104,6 +135,35 @@ def collection(request: Request, c: CollectionDep, session: SessionDep, _: Forma
 
 
 @router.get(
+    "/collections/{collection_id}/queryables",
+    summary="Properties a CQL2 filter may name (JSON Schema)",
+    response_class=Response,
+    responses={200: {"content": {SCHEMA_JSON: {}}}},
+)
+def queryables(request: Request, c: CollectionDep, _: FormatDep) -> Response:
+    url = f"{_base(request)}/ogc/collections/{c.id}/queryables"
+    props: dict[str, dict] = {
+        "geometry": {
+            "title": "geometry",
+            "format": f"geometry-{c.geometry_type.lower()}",
+            "x-ogc-role": "primary-geometry",
+        }
+    }
+    for name, kind in queryable_types(c).items():
+        props[name] = {"title": name, **_JSON_SCHEMA_TYPES[kind]}
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": url,
+        "type": "object",
+        "title": c.title_vi,
+        "description": c.title_en,
+        "properties": props,
+        "additionalProperties": False,
+    }
+    return Response(orjson.dumps(doc), media_type=SCHEMA_JSON)
+
+
+@router.get(
     "/collections/{collection_id}/items",
     summary="Features of a collection",
     response_class=Response,
@@ -115,13 +175,48 @@ def items(
     session: SessionDep,
     bbox: BBoxDep,
     filters: FiltersDep,
+    crs: CrsDep,
+    sortby: SortDep,
+    properties: PropertiesDep,
     _: FormatDep,
     limit: Annotated[
         int, Query(ge=1, le=ITEMS_MAX_LIMIT, description="page size (default 100, maximum 10000)")
     ] = ITEMS_DEFAULT_LIMIT,
     after: Annotated[str | None, Query(description="paging cursor from a `next` link")] = None,
+    offset: Annotated[int, Query(ge=0, description="paging offset from a `next` link (with sortby)")] = 0,
+    # Declared for the API definition; their values travel with the property filters.
+    filter_: Annotated[
+        str | None,
+        Query(
+            alias="filter",
+            description="CQL2 filter on the queryables",
+            examples=["height_m > 40 AND owner = 'Viettel'"],
+        ),
+    ] = None,
+    filter_lang: Annotated[
+        str | None,
+        Query(
+            alias="filter-lang",
+            description="cql2-text (default) or cql2-json",
+            json_schema_extra={"enum": list(LANGS)},
+        ),
+    ] = None,
+    filter_crs: Annotated[
+        str | None,
+        Query(alias="filter-crs", description="CRS of the filter's geometry literals (default CRS84)"),
+    ] = None,
 ) -> Response:
-    page = features.get_items(session, c, bbox=bbox, filters=filters, limit=limit, after=after)
+    query = features.ItemsQuery(
+        bbox=bbox,
+        filters=filters,
+        sortby=sortby,
+        properties=properties,
+        crs=crs,
+        limit=limit,
+        after=after,
+        offset=offset,
+    )
+    page = features.get_items(session, c, query)
     self_url = str(request.url)
     links = [
         _link(self_url, "self", GEOJSON),
@@ -129,8 +224,14 @@ def items(
     ]
     if page.next_after is not None:
         links.append(_link(str(request.url.include_query_params(after=page.next_after)), "next", GEOJSON))
+    if page.next_offset is not None:
+        links.append(_link(str(request.url.include_query_params(offset=page.next_offset)), "next", GEOJSON))
     stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return Response(features.feature_collection_bytes(page, links, stamp), media_type=GEOJSON)
+    return Response(
+        features.feature_collection_bytes(page, links, stamp),
+        media_type=GEOJSON,
+        headers={"Content-Crs": crs.header},
+    )
 
 
 @router.options("/collections/{collection_id}/items", include_in_schema=False)
@@ -144,5 +245,13 @@ def items_options(c: CollectionDep) -> Response:
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
 )
-def item(c: CollectionDep, feature_id: str, session: SessionDep, _: FormatDep) -> Response:
-    return Response(features.get_item(session, c, feature_id), media_type=GEOJSON)
+def item(
+    c: CollectionDep,
+    feature_id: str,
+    session: SessionDep,
+    crs: CrsDep,
+    properties: PropertiesDep,
+    _: FormatDep,
+) -> Response:
+    body = features.get_item(session, c, feature_id, crs=crs, properties=properties)
+    return Response(body, media_type=GEOJSON, headers={"Content-Crs": crs.header})

@@ -1,6 +1,11 @@
-"""OGC API – Features items: GeoJSON assembled in PostGIS, keyset paging, bbox + filters."""
+"""OGC API – Features items: GeoJSON assembled in PostGIS, in the requested CRS.
 
-from dataclasses import dataclass
+Paging is keyset on the feature id by default, and by offset when a `sortby` is given (the sort
+keys are not unique; fid breaks ties so offsets stay stable). Filters: bbox (in any served CRS),
+property filters and CQL2 (app.services.sql).
+"""
+
+from dataclasses import dataclass, field
 
 import orjson
 from sqlalchemy import text
@@ -8,75 +13,137 @@ from sqlalchemy.orm import Session
 
 from app.collections import Collection
 from app.errors import NotFound
+from app.services.crs_output import DEFAULT as CRS84
+from app.services.crs_output import OutputCrs
 from app.services.sql import filter_clauses, located_source, needs_location, with_location
 
 BBox = tuple[float, float, float, float]
 
-_FEATURE_SQL = (
-    "json_build_object('type', 'Feature', 'id', f.fid, "
-    "'geometry', ST_AsGeoJSON(f.geom, 7)::json, "
-    "'properties', to_jsonb(f) - 'geom' - 'fid')::text"
-)
+
+@dataclass(frozen=True)
+class BBoxFilter:
+    values: BBox  # x/y order of `crs` (lon/lat for both CRS84 and EPSG:4326 once parsed)
+    crs: OutputCrs = CRS84
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    descending: bool = False
+
+
+@dataclass
+class ItemsQuery:
+    bbox: BBoxFilter | None = None
+    filters: dict[str, str] = field(default_factory=dict)
+    sortby: list[SortKey] = field(default_factory=list)
+    properties: list[str] | None = None  # None: all of them
+    crs: OutputCrs = CRS84
+    limit: int = 100
+    after: str | None = None
+    offset: int = 0
 
 
 @dataclass
 class ItemsPage:
     features_json: list[str]  # each a serialized GeoJSON Feature
     number_matched: int
-    next_after: str | None
+    next_after: str | None = None
+    next_offset: int | None = None
 
 
-def _where(
-    collection: Collection, bbox: BBox | None, filters: dict[str, str]
-) -> tuple[str, dict[str, object]]:
-    clauses, params = filter_clauses(collection, filters)
-    if bbox is not None:
-        clauses.append(
+def _feature_sql(crs: OutputCrs, properties: list[str] | None) -> str:
+    if properties is None:
+        props = "to_jsonb(f) - 'geom' - 'fid'"
+    elif properties:
+        props = "jsonb_build_object(" + ", ".join(f"'{p}', f.\"{p}\"" for p in properties) + ")"
+    else:
+        props = "'{}'::jsonb"
+    # options 0: no "crs" member (the Content-Crs header says it)
+    return (
+        "json_build_object('type', 'Feature', 'id', f.fid, "
+        f"'geometry', ST_AsGeoJSON({crs.geometry_sql('f.geom')}, {crs.decimals}, 0)::json, "
+        f"'properties', {props})::text"
+    )
+
+
+def _bbox_clause(bbox: BBoxFilter) -> str:
+    if bbox.crs.geographic:
+        return (
             "f.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326) "
             "AND ST_Intersects(f.geom, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))"
         )
-        params.update(dict(zip(("minx", "miny", "maxx", "maxy"), bbox, strict=True)))
+    # Exact test in the bbox's own CRS; the index-friendly prefilter uses its (densified) outline.
+    env = f"ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, {bbox.crs.srid})"
+    return (
+        f"f.geom && ST_Expand(ST_Transform(ST_Segmentize({env}, greatest(:maxx - :minx, :maxy - :miny) / 32), "
+        f"4326), 1e-4) AND ST_Intersects(ST_Transform(f.geom, {bbox.crs.srid}), {env})"
+    )
+
+
+def _where(collection: Collection, query: ItemsQuery) -> tuple[str, dict[str, object]]:
+    clauses, params = filter_clauses(collection, query.filters)
+    if query.bbox is not None:
+        clauses.append(_bbox_clause(query.bbox))
+        params.update(dict(zip(("minx", "miny", "maxx", "maxy"), query.bbox.values, strict=True)))
     return " AND ".join(clauses) or "true", params
 
 
-def get_items(
-    session: Session,
-    collection: Collection,
-    *,
-    bbox: BBox | None,
-    filters: dict[str, str],
-    limit: int,
-    after: str | None,
-) -> ItemsPage:
+def _order(sortby: list[SortKey]) -> str:
+    keys = [f'f."{k.name}"' + (" DESC" if k.descending else "") for k in sortby]
+    return ", ".join([*keys, 'f.fid COLLATE "C"'])
+
+
+def get_items(session: Session, collection: Collection, query: ItemsQuery) -> ItemsPage:
     # The location lookup costs a point-in-polygon per row: do it before filtering only when a
-    # location filter needs it, otherwise only for the rows of the page.
-    early = needs_location(collection, filters)
-    where, params = _where(collection, bbox, filters)
+    # filter or the sort needs it, otherwise only for the rows of the page.
+    early = needs_location(collection, query.filters, {k.name for k in query.sortby})
+    where, params = _where(collection, query)
     source = located_source(collection) if early else collection.source
     matching = f"SELECT * FROM ({source}) AS f WHERE {where}"
     matched = session.execute(text(f"SELECT count(*) FROM ({matching}) AS f"), params).scalar_one()
-    page_where = 'f.fid COLLATE "C" > :after' if after is not None else "true"
+    order = _order(query.sortby)
+    keyset = not query.sortby
+    page_where = 'f.fid COLLATE "C" > :after' if keyset and query.after is not None else "true"
     page = (
-        f'SELECT * FROM ({matching}) AS f WHERE {page_where} ORDER BY f.fid COLLATE "C" LIMIT :limit_plus_one'
+        f"SELECT * FROM ({matching}) AS f WHERE {page_where} ORDER BY {order} "
+        f"LIMIT :limit_plus_one OFFSET :offset"
     )
     if collection.located and not early:
         page = with_location(page)
     rows = session.execute(
-        text(f'SELECT f.fid, {_FEATURE_SQL} FROM ({page}) AS f ORDER BY f.fid COLLATE "C"'),
-        {**params, "after": after, "limit_plus_one": limit + 1},
+        text(
+            f"SELECT f.fid, {_feature_sql(query.crs, query.properties)} FROM ({page}) AS f ORDER BY {order}"
+        ),
+        {
+            **params,
+            "after": query.after,
+            "limit_plus_one": query.limit + 1,
+            "offset": 0 if keyset else query.offset,
+        },
     ).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ItemsPage(
-        features_json=[r[1] for r in rows],
-        number_matched=matched,
-        next_after=rows[-1][0] if more and rows else None,
-    )
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    page_out = ItemsPage(features_json=[r[1] for r in rows], number_matched=matched)
+    if more and rows:
+        if keyset:
+            page_out.next_after = rows[-1][0]
+        else:
+            page_out.next_offset = query.offset + len(rows)
+    return page_out
 
 
-def get_item(session: Session, collection: Collection, feature_id: str) -> str:
+def get_item(
+    session: Session,
+    collection: Collection,
+    feature_id: str,
+    crs: OutputCrs = CRS84,
+    properties: list[str] | None = None,
+) -> str:
     row = session.execute(
-        text(f"SELECT {_FEATURE_SQL} FROM ({located_source(collection)}) AS f WHERE f.fid = :fid"),
+        text(
+            f"SELECT {_feature_sql(crs, properties)} FROM ({located_source(collection)}) AS f WHERE f.fid = :fid"
+        ),
         {"fid": feature_id},
     ).first()
     if row is None:

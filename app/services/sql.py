@@ -2,6 +2,11 @@
 
 from app.collections import IN_FORCE, Collection, Filter
 from app.errors import InvalidParameter, UnknownFilter
+from app.services.cql2 import compile_filter
+
+# CQL2 travels with the property filters (so every service that takes filters understands it).
+CQL_PARAMS = ("filter", "filter-lang", "filter-crs")
+LOCATION_COLUMNS = frozenset({"commune_code", "district_code"})
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -47,7 +52,12 @@ def filter_clauses(
     """SQL conditions (on the source's columns) and their bound values for `name=value` filters."""
     clauses: list[str] = []
     params: dict[str, object] = {}
-    for i, (name, raw) in enumerate(sorted(filters.items())):
+    cql = cql_filter(collection, filters, prefix=f"{prefix}q")
+    if cql is not None:
+        clauses.append(cql.sql)
+        params.update(cql.params)
+    plain = {k: v for k, v in filters.items() if k not in CQL_PARAMS}
+    for i, (name, raw) in enumerate(sorted(plain.items())):
         flt = collection.filters.get(name)
         if flt is None:
             known = ", ".join(sorted(collection.filters)) or "none"
@@ -60,5 +70,25 @@ def filter_clauses(
     return clauses, params
 
 
-def needs_location(collection: Collection, filters: dict[str, str]) -> bool:
-    return collection.located and bool({"district", "commune"} & set(filters))
+def cql_filter(collection: Collection, filters: dict[str, str], prefix: str = "q"):
+    """The CQL2 `filter` among `filters` compiled for `collection`, or None."""
+    if "filter" not in filters:
+        for name in ("filter-lang", "filter-crs"):
+            if name in filters:
+                raise InvalidParameter(f"'{name}' is given without a 'filter'")
+        return None
+    return compile_filter(
+        collection, filters["filter"], filters.get("filter-lang"), filters.get("filter-crs"), prefix=prefix
+    )
+
+
+def needs_location(
+    collection: Collection, filters: dict[str, str], columns: set[str] | frozenset = frozenset()
+) -> bool:
+    """Whether the location columns are needed before filtering/sorting (by filters or `columns`)."""
+    if not collection.located:
+        return False
+    if {"district", "commune"} & set(filters) or LOCATION_COLUMNS & set(columns):
+        return True
+    cql = cql_filter(collection, filters)
+    return cql is not None and bool(LOCATION_COLUMNS & cql.properties)

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import Collection
 from app.errors import TileOutOfRange, UnknownFilter
-from app.services.sql import filter_clauses, located_source, needs_location
+from app.services.sql import CQL_PARAMS, filter_clauses, located_source, needs_location
 
 EXTENT = 4096
 BUFFER = 64
@@ -45,15 +45,16 @@ def _layer_sql(collection: Collection, index: int, filters: dict[str, str]) -> t
 def render_tile(
     session: Session, collections: list[Collection], z: int, x: int, y: int, filters: dict[str, str]
 ) -> bytes:
-    """Filters apply to every layer that knows them; a filter no layer knows is an error."""
+    """Filters apply to every layer that knows them; a filter no layer knows is an error.
+    A CQL2 `filter` applies to every layer (so it must name properties each of them has)."""
     parts: list[str] = []
     params: dict[str, object] = {"z": z, "x": x, "y": y, "pixel_m": _pixel_m(z)}
     for i, collection in enumerate(collections):
-        own = {k: v for k, v in filters.items() if k in collection.filters}
+        own = {k: v for k, v in filters.items() if k in collection.filters or k in CQL_PARAMS}
         sql, layer_params = _layer_sql(collection, i, own)
         parts.append(sql)
         params.update(layer_params)
-    known = {k for c in collections for k in c.filters}
+    known = {k for c in collections for k in c.filters} | set(CQL_PARAMS)
     unknown = sorted(set(filters) - known)
     if unknown:
         raise UnknownFilter(

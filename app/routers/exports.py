@@ -1,0 +1,84 @@
+"""Open exports: layers as GeoJSON / GeoPackage / Shapefile / KML / CSV / XLSX, indicators as
+CSV / XLSX, and the passive fibre network as Open Fibre Data Standard JSON."""
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from app.deps import BBoxDep, CollectionDep, SessionDep, property_filters
+from app.services import exporter
+from app.services.exporter import EXPORT_CRSS, FORMATS, TABLE_FORMATS, ExportFile
+
+router = APIRouter(prefix="/api/export", tags=["Exports"])
+
+# Query parameters of the export itself; the others filter the layer as on the map.
+_EXPORT_PARAMS = frozenset({"format", "crs"})
+
+
+def _streamed(write: Callable[[Path], ExportFile]) -> FileResponse:
+    """Write the file in a temporary directory, stream it, remove the directory afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="hg-export-"))
+    try:
+        out = write(folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(
+        out.path,
+        media_type=out.media_type,
+        filename=out.filename,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
+
+
+@router.get("/ofds", summary="The passive fibre network as Open Fibre Data Standard (0.3) JSON")
+def export_ofds(session: SessionDep) -> FileResponse:
+    return _streamed(lambda folder: exporter.export_ofds(session, folder))
+
+
+@router.get("/indicators", summary="The plan's indicators per admin unit as CSV or XLSX")
+def export_indicators(
+    session: SessionDep,
+    level: Annotated[str, Query(description="an admin level in force: province, district, commune …")],
+    period: Annotated[str | None, Query(description="quarter YYYY-Qn; default: the latest")] = None,
+    code: Annotated[str | None, Query(max_length=16, description="one unit's code")] = None,
+    format: Annotated[str | None, Query(description="csv or xlsx")] = None,
+) -> FileResponse:
+    fmt = exporter.parse_format(format, TABLE_FORMATS)
+    return _streamed(
+        lambda folder: exporter.export_indicators(
+            session, level=level, period=period, code=code, fmt=fmt, directory=folder
+        )
+    )
+
+
+@router.get(
+    "/{collection_id}",
+    summary="A layer, filtered like the map, as a file",
+    description=(
+        f"Formats: {', '.join(FORMATS)}; CRS: {', '.join(EXPORT_CRSS)} (KML is always WGS 84). "
+        "Takes `bbox` and the collection's filters, as its OGC items do."
+    ),
+)
+def export_collection(
+    request: Request,
+    session: SessionDep,
+    collection: CollectionDep,
+    bbox: BBoxDep,
+    format: Annotated[str | None, Query(description=" | ".join(FORMATS))] = None,
+    crs: Annotated[str | None, Query(description=" | ".join(EXPORT_CRSS))] = None,
+) -> FileResponse:
+    fmt = exporter.parse_format(format)
+    target = exporter.parse_crs(crs)
+    filters = {k: v for k, v in property_filters(request).items() if k not in _EXPORT_PARAMS}
+    return _streamed(
+        lambda folder: exporter.export_collection(
+            session, collection, bbox=bbox, filters=filters, fmt=fmt, crs=target, directory=folder
+        )
+    )

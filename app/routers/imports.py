@@ -1,0 +1,64 @@
+"""POST /api/import: upload a file into one layer (the same service as `python -m app.cli import`)."""
+
+import tempfile
+from pathlib import Path, PurePath
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from app.db import get_engine
+from app.services import importer
+from gis.importers.safety import MAX_FILE_BYTES
+
+router = APIRouter(tags=["import"])
+
+
+@router.post(
+    "/api/import", summary="Import a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV or XLSX file"
+)
+async def import_upload(
+    file: Annotated[UploadFile, File(description="the file; its extension tells the format")],
+    target: Annotated[str, Query(description=", ".join(importer.TARGETS))],
+    dry_run: Annotated[bool, Query(description="check everything, write nothing")] = False,
+    crs: Annotated[
+        str | None, Query(description="the file's CRS when it does not say, e.g. EPSG:5897")
+    ] = None,
+    layer: Annotated[str | None, Query(description="layer or shapefile name inside the file")] = None,
+):
+    # Only the base name's extension is kept: the client's path never reaches the disk.
+    suffix = "".join(PurePath(file.filename or "upload").suffixes[-1:]).lower()[:8]
+    with tempfile.TemporaryDirectory(prefix="hg-upload-") as tmp:
+        path = Path(tmp) / f"{Path(file.filename or 'upload').stem[:60] or 'upload'}{suffix}"
+        with path.open("wb") as out:
+            copied = await run_in_threadpool(_copy_limited, file, out)
+        if copied > MAX_FILE_BYTES:
+            return _refused([f"{file.filename}: more than the {MAX_FILE_BYTES / 1e6:.0f} MB limit"], 413)
+        try:
+            report = await run_in_threadpool(
+                importer.import_file, get_engine(), path, target, crs=crs, dry_run=dry_run, layer=layer
+            )
+        except importer.ImportFailed as exc:
+            return _refused(exc.problems, 422)
+    return report.as_dict()
+
+
+def _copy_limited(upload: UploadFile, out) -> int:
+    copied = 0
+    while chunk := upload.file.read(1 << 20):
+        copied += len(chunk)
+        if copied > MAX_FILE_BYTES:
+            return copied
+        out.write(chunk)
+    return copied
+
+
+def _refused(problems: list[str], status: int) -> JSONResponse:
+    return JSONResponse(
+        {"code": "ImportFailed", "description": "; ".join(problems[:5]), "problems": problems},
+        status_code=status,
+    )
+
+
+__all__ = ["router"]

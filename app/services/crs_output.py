@@ -1,0 +1,72 @@
+"""Coordinate reference systems the OGC API serves (Features Part 2): parsing and SQL pieces.
+
+Geometries are stored in EPSG:4326 with lon/lat order (i.e. CRS84); every other CRS is reached with
+ST_Transform in PostGIS. EPSG:4326 as an OGC URI means lat/lon order, hence ST_FlipCoordinates.
+PostGIS's EPSG:5897 and EPSG:3405 definitions carry the VN-2000 `+towgs84` 7-parameter shift.
+"""
+
+from dataclasses import dataclass
+
+from app.errors import InvalidParameter
+
+__all__ = ["CRS84", "DEFAULT", "SUPPORTED", "OutputCrs", "parse_crs"]
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+_EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
+
+
+@dataclass(frozen=True)
+class OutputCrs:
+    uri: str
+    srid: int
+    lat_lon: bool = False  # axis order of the URI (EPSG:4326 is latitude first)
+
+    @property
+    def geographic(self) -> bool:
+        return self.srid == 4326
+
+    def geometry_sql(self, column: str = "f.geom") -> str:
+        """`column` (EPSG:4326, lon/lat) expressed in this CRS."""
+        if self.srid != 4326:
+            return f"ST_Transform({column}, {self.srid})"
+        return f"ST_FlipCoordinates({column})" if self.lat_lon else column
+
+    @property
+    def decimals(self) -> int:
+        return 7 if self.geographic else 3  # about 1 cm in degrees; millimetres in metres
+
+    @property
+    def header(self) -> str:
+        return f"<{self.uri}>"
+
+
+SUPPORTED: dict[str, OutputCrs] = {
+    c.uri: c
+    for c in [
+        OutputCrs(CRS84, 4326),
+        OutputCrs(_EPSG + "4326", 4326, lat_lon=True),
+        OutputCrs(_EPSG + "3857", 3857),
+        OutputCrs(_EPSG + "5897", 5897),  # VN-2000 / TM-3 105° (the province's cadastral grid)
+        OutputCrs(_EPSG + "3405", 3405),  # VN-2000 / UTM zone 48N
+    ]
+}
+
+
+def parse_crs(raw: str | None, name: str = "crs") -> OutputCrs:
+    """An OGC CRS URI (also in the `[EPSG:5897]` safe-CURIE form) among SUPPORTED; default CRS84."""
+    if raw is None:
+        return SUPPORTED[CRS84]
+    uri = raw.strip()
+    if uri.startswith("[") and uri.endswith("]"):
+        auth, _, code = uri[1:-1].partition(":")
+        uri = CRS84 if (auth, code) == ("OGC", "CRS84") else f"{_EPSG}{code}" if auth == "EPSG" else uri
+    if uri.startswith("https://"):
+        uri = "http://" + uri[len("https://") :]
+    try:
+        return SUPPORTED[uri]
+    except KeyError:
+        known = ", ".join(SUPPORTED)
+        raise InvalidParameter(f"unsupported {name} '{raw}'; supported: {known}") from None
+
+
+DEFAULT = SUPPORTED[CRS84]

@@ -1,0 +1,356 @@
+"""Per-target row builders for `importer.import_file`: imported features → table rows.
+
+Each builder takes the table, a context (id lookups) and a problems list; it appends one message
+per bad row (file + row/feature number) and returns what to insert. Nothing is written here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from geoalchemy2.shape import from_shape
+from shapely import MultiPolygon, Polygon
+from sqlalchemy import Connection, select
+
+from app import models as m
+from app.services.loader_infra import ids_by
+from gis.importers import ImportedTable
+from gis.text import fold_vi
+
+_TRUE = {"1", "true", "yes", "y", "x", "co", "có", "dung", "đúng", "t"}
+_FALSE = {"0", "false", "no", "n", "khong", "không", "f", ""}
+# OpenCelliD has no radio parameters: typical values for a macro cell, reported as assumptions.
+OCID_DEFAULTS = {"2G": 900, "3G": 2100, "4G": 1800, "5G": 3500}
+
+
+class RowProblem(ValueError):
+    pass
+
+
+@dataclass
+class Context:
+    conn: Connection
+    operators: dict[str, int] = field(default_factory=dict)  # folded short name → id
+    plmn: dict[tuple[str, str], int] = field(default_factory=dict)  # (mcc, mnc) → id
+    defaults_used: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, conn: Connection) -> Context:
+        t = m.Operator.__table__
+        ops, plmn = {}, {}
+        for op_id, short, mcc, mnc in conn.execute(select(t.c.id, t.c.short_name, t.c.mcc, t.c.mnc)):
+            ops[fold_vi(short)] = op_id
+            if mcc and mnc:
+                plmn[(mcc, mnc)] = op_id
+        return cls(conn, ops, plmn)
+
+    def operator(self, name, column: str) -> int:
+        if name in (None, ""):
+            raise RowProblem(f"'{column}' is required")
+        op_id = self.operators.get(fold_vi(str(name)))
+        if op_id is None:
+            raise RowProblem(f"unknown operator '{name}' in '{column}'")
+        return op_id
+
+
+def num(p: dict, key: str, *, required=False, default=None) -> float | None:
+    v = p.get(key)
+    if v in (None, ""):
+        if required:
+            raise RowProblem(f"'{key}' is required")
+        return default
+    try:
+        return float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)
+    except ValueError as exc:
+        raise RowProblem(f"'{key}' is not a number ('{v}')") from exc
+
+
+def integer(p: dict, key: str, *, required=False, default=None) -> int | None:
+    v = num(p, key, required=required, default=default)
+    if v is None:
+        return None
+    if v != int(v):
+        raise RowProblem(f"'{key}' is not a whole number ('{p.get(key)}')")
+    return int(v)
+
+
+def boolean(p: dict, key: str) -> bool:
+    v = p.get(key)
+    if isinstance(v, bool):
+        return v
+    text = fold_vi(str(v if v is not None else ""))
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise RowProblem(f"'{key}' is not yes/no ('{v}')")
+
+
+def text_(p: dict, key: str, *, required=False, default=None) -> str | None:
+    v = p.get(key)
+    if v in (None, ""):
+        if required:
+            raise RowProblem(f"'{key}' is required")
+        return default
+    return str(v).strip()
+
+
+def names(p: dict, key: str) -> list[str]:
+    v = p.get(key)
+    if v in (None, ""):
+        return []
+    if isinstance(v, list):
+        return [str(x) for x in v]
+    return [s.strip() for s in str(v).replace(";", ",").split(",") if s.strip()]
+
+
+def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx: Context) -> str:
+    v = text_(p, key)
+    if v is None:
+        if default is None:
+            raise RowProblem(f"'{key}' is required ({', '.join(allowed)})")
+        ctx.defaults_used.add(f"{key}={default}")
+        return default
+    folded = {fold_vi(a): a for a in allowed}
+    if fold_vi(v) not in folded:
+        raise RowProblem(f"'{key}' must be one of {', '.join(allowed)} (got '{v}')")
+    return folded[fold_vi(v)]
+
+
+def point(f) -> object:
+    if f.geometry.geom_type != "Point":
+        raise RowProblem(f"expected a Point, got {f.geometry.geom_type}")
+    return from_shape(f.geometry, srid=m.SRID)
+
+
+def _rows(table: ImportedTable, build, problems: list[str]) -> list[tuple[int, dict]]:
+    out = []
+    for f in table.features:
+        try:
+            out.append((f.number, build(f, f.properties)))
+        except RowProblem as exc:
+            problems.append(f"{table.where(f.number)}: {exc}")
+    return out
+
+
+def _no_existing(ctx: Context, table_obj, table: ImportedTable, rows, problems: list[str]) -> None:
+    existing = ids_by(ctx.conn, table_obj)
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        code = row["code"]
+        if code in existing:
+            problems.append(
+                f"{table.where(number)}: code '{code}' already exists (imports add, never overwrite)"
+            )
+        elif code in seen:
+            problems.append(f"{table.where(number)}: code '{code}' repeats row/feature {seen[code]}")
+        seen.setdefault(code, number)
+
+
+# ---------------------------------------------------------------- sites (+ cells)
+def sites(table: ImportedTable, ctx: Context, problems: list[str]):
+    """Rows are sites, or cells with a site_code column (site attributes repeated), or OpenCelliD."""
+    per_cell = table.opencellid or any("site_code" in f.properties for f in table.features)
+    groups: dict[str, list] = defaultdict(list)
+    if per_cell:
+        for f in table.features:
+            code = text_(f.properties, "site_code")
+            if code is None:
+                problems.append(f"{table.where(f.number)}: 'site_code' is required")
+                continue
+            groups[code].append(f)
+    else:
+        for f in table.features:
+            groups[text_(f.properties, "code") or f"#{f.number}"].append(f)
+    site_rows, cell_rows, tenants = [], [], []
+    for code, feats in groups.items():
+        first = feats[0]
+        p = first.properties
+        try:
+            if table.opencellid:
+                owner = _plmn_operator(ctx, p)
+                geom = from_shape(p["site_position"], srid=m.SRID)
+            else:
+                owner = ctx.operator(p.get("owner") or p.get("operator"), "owner")
+                geom = point(first)
+            if code.startswith("#"):
+                raise RowProblem("'code' is required")
+            site_rows.append((first.number, dict(
+                code=code,
+                structure_type=choice(p, "structure_type", m.STRUCTURE_TYPES, "tower", ctx),
+                height_m=num(p, "height_m"),
+                owner_id=owner,
+                status=choice(p, "status", m.SITE_STATUSES, "active", ctx),
+                permit_no=text_(p, "permit_no"),
+                commissioned_on=text_(p, "commissioned_on"),
+                accepts_tenants=boolean(p, "accepts_tenants") if p.get("accepts_tenants") not in (None, "") else False,
+                rent_vnd_month=integer(p, "rent_vnd_month"),
+                geom=geom,
+            )))  # fmt: skip
+            ops = {owner}
+            for t in names(p, "tenants"):
+                ops.add(ctx.operator(t, "tenants"))
+        except RowProblem as exc:
+            problems.append(f"{table.where(first.number)}: {exc}")
+            continue
+        if per_cell:
+            for k, f in enumerate(feats, start=1):
+                try:
+                    cell = _cell(f, code, k, ctx, table.opencellid)
+                except RowProblem as exc:
+                    problems.append(f"{table.where(f.number)}: {exc}")
+                    continue
+                ops.add(cell["operator_id"])
+                cell_rows.append((f.number, cell))
+        tenants.extend((code, op) for op in ops)
+    _no_existing(ctx, m.Site.__table__, table, site_rows, problems)
+    _no_existing(ctx, m.Cell.__table__, table, cell_rows, problems)
+    return site_rows, cell_rows, tenants
+
+
+def _plmn_operator(ctx: Context, p: dict) -> int:
+    op = ctx.plmn.get((p["mcc"], p["mnc"]))
+    if op is None:
+        raise RowProblem(f"no operator with MCC {p['mcc']} MNC {p['mnc']}")
+    return op
+
+
+def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool) -> dict:
+    p = f.properties
+    if ocid:
+        op = _plmn_operator(ctx, p)
+        ctx.defaults_used.add("OpenCelliD cells: band, height 30 m, EIRP 58 dBm assumed")
+        tech = p["technology"]
+        band, height, eirp = OCID_DEFAULTS[tech], 30.0, 58.0
+    else:
+        op = ctx.operator(p.get("operator") or p.get("owner"), "operator")
+        tech = choice(p, "technology", m.TECHNOLOGIES, None, ctx)
+        band = integer(p, "band_mhz", required=True)
+        height = num(p, "antenna_height_m") or num(p, "height_m", required=True)
+        eirp = num(p, "eirp_dbm")
+    tx, gain = num(p, "tx_power_dbm"), num(p, "antenna_gain_dbi")
+    if eirp is None and (tx is None or gain is None):
+        raise RowProblem("give 'eirp_dbm', or both 'tx_power_dbm' and 'antenna_gain_dbi'")
+    azimuth = num(p, "azimuth_deg")
+    return dict(
+        code=text_(p, "code") or f"{site_code}-{k}",
+        site_code=site_code,
+        operator_id=op,
+        technology=tech,
+        band_mhz=band,
+        azimuth_deg=azimuth,
+        beamwidth_deg=num(p, "beamwidth_deg", default=360.0 if azimuth is None else 65.0),
+        tilt_mech_deg=num(p, "tilt_mech_deg", default=0.0),
+        tilt_elec_deg=num(p, "tilt_elec_deg", default=0.0),
+        antenna_height_m=height,
+        tx_power_dbm=tx,
+        antenna_gain_dbi=gain,
+        eirp_dbm=eirp,
+    )
+
+
+# ---------------------------------------------------------------- point and line layers
+def poles(table, ctx, problems):
+    rows = _rows(table, lambda f, p: dict(
+        code=text_(p, "code", required=True), owner_id=ctx.operator(p.get("owner"), "owner"),
+        material=choice(p, "material", m.POLE_MATERIALS, "concrete", ctx) if p.get("material") else None,
+        height_m=num(p, "height_m"), geom=point(f),
+        _links=[ctx.operator(n, "attachments") for n in names(p, "attachments")]), problems)  # fmt: skip
+    _no_existing(ctx, m.Pole.__table__, table, rows, problems)
+    return rows
+
+
+def ducts(table, ctx, problems):
+    def build(f, p):
+        if f.geometry.geom_type != "LineString":
+            raise RowProblem(f"expected a LineString, got {f.geometry.geom_type}")
+        return dict(code=text_(p, "code", required=True), owner_id=ctx.operator(p.get("owner"), "owner"),
+                    duct_count=integer(p, "duct_count", default=1), subduct_count=integer(p, "subduct_count", default=0),
+                    geom=from_shape(f.geometry, srid=m.SRID),
+                    _links=[ctx.operator(n, "occupants") for n in names(p, "occupants")])  # fmt: skip
+
+    rows = _rows(table, build, problems)
+    _no_existing(ctx, m.DuctRoute.__table__, table, rows, problems)
+    return rows
+
+
+def fibre_access_points(table, ctx, problems):
+    rows = _rows(table, lambda f, p: dict(
+        code=text_(p, "code", required=True), operator_id=ctx.operator(p.get("operator") or p.get("owner"), "operator"),
+        kind=choice(p, "kind", m.FAP_KINDS, "splitter", ctx), ports_total=integer(p, "ports_total", required=True),
+        ports_used=integer(p, "ports_used", default=0), service_radius_m=num(p, "service_radius_m", default=500.0),
+        status=choice(p, "status", m.FAP_STATUSES, "active", ctx), geom=point(f)), problems)  # fmt: skip
+    _no_existing(ctx, m.FibreAccessPoint.__table__, table, rows, problems)
+    return rows
+
+
+def commune_offices(table, ctx, problems):
+    t = m.AdminUnit.__table__
+    communes = dict(ctx.conn.execute(
+        select(t.c.code, t.c.id).where(t.c.level == "commune", t.c.valid_to.is_(None))).all())  # fmt: skip
+
+    def commune(p):
+        code = text_(p, "commune_code", required=True)
+        if code not in communes:
+            raise RowProblem(f"unknown commune '{code}'")
+        return communes[code]
+
+    rows = _rows(table, lambda f, p: dict(
+        code=text_(p, "code", required=True), name=text_(p, "name", required=True), commune_id=commune(p),
+        gov_network_connected=boolean(p, "gov_network_connected") if p.get("gov_network_connected") not in (None, "") else False,
+        bandwidth_mbps=num(p, "bandwidth_mbps"), connected_on=text_(p, "connected_on"), geom=point(f)), problems)  # fmt: skip
+    _no_existing(ctx, m.CommuneOffice.__table__, table, rows, problems)
+    return rows
+
+
+def speed_tests(table, ctx, problems):
+    rows = _rows(table, lambda f, p: dict(
+        code=text_(p, "code", required=True), measured_at=text_(p, "measured_at", required=True),
+        operator_id=ctx.operator(p["operator"], "operator") if p.get("operator") else None,
+        technology=choice(p, "technology", m.SPEED_TECHNOLOGIES, None, ctx),
+        download_mbps=num(p, "download_mbps", required=True), upload_mbps=num(p, "upload_mbps", required=True),
+        latency_ms=num(p, "latency_ms"), geom=point(f)), problems)  # fmt: skip
+    _no_existing(ctx, m.SpeedTest.__table__, table, rows, problems)
+    return rows
+
+
+# ---------------------------------------------------------------- admin units
+_LEVEL_WORDS = {"district": ("huyen", "thi xa", "thanh pho", "quan", "district"),
+                "commune": ("xa", "phuong", "thi tran", "commune", "ward"),
+                "hamlet": ("ap", "khu vuc", "to", "hamlet")}  # fmt: skip
+_CODE_LEVEL = {3: "district", 5: "commune", 7: "hamlet"}
+
+
+def admin_level(p: dict) -> str:
+    for key in ("level", "kind"):
+        v = fold_vi(str(p.get(key) or ""))
+        for level, words in _LEVEL_WORDS.items():
+            if v in words or v == level:
+                return level
+    code = str(p.get("code") or p.get("district_code") or "")
+    if len(code) in _CODE_LEVEL:
+        return _CODE_LEVEL[len(code)]
+    raise RowProblem("cannot tell district / commune / hamlet: give a 'level' or 'kind' column")
+
+
+def admin_record(f) -> tuple[str, dict]:
+    """(level, fields) of one admin feature; the code may come from ma_huyen / ma_xa columns."""
+    p = dict(f.properties)
+    level = admin_level(p)
+    own = {"district": "district_code", "commune": "commune_code"}.get(level)
+    parent_key = {"district": "province_code", "commune": "district_code", "hamlet": "commune_code"}[level]
+    code = text_(p, "code") or (text_(p, own) if own else None)
+    if code is None:
+        raise RowProblem("'code' is required")
+    geom = f.geometry
+    if isinstance(geom, Polygon):
+        geom = MultiPolygon([geom])
+    if not isinstance(geom, MultiPolygon):
+        raise RowProblem(f"expected a Polygon or MultiPolygon, got {geom.geom_type}")
+    return level, dict(
+        code=code, name=text_(p, "name", required=True), kind=text_(p, "kind"),
+        parent_code=text_(p, "parent_code") or text_(p, parent_key),
+        population=integer(p, "population"), households=integer(p, "households"),
+        urban=boolean(p, "urban") if p.get("urban") not in (None, "") else False, geometry=geom,
+    )  # fmt: skip

@@ -1,0 +1,142 @@
+"""Source CRS → EPSG:4326 for imported files, VN-2000 done with the official 7 parameters.
+
+VN-2000 (EPSG:4756 and its projections, e.g. EPSG:5897 TM-3 105° for Hậu Giang, EPSG:3405 UTM 48N)
+is converted with the Helmert shift of Decision 05/2007/QĐ-BTNMT, which the EPSG dataset records
+as "VN-2000 to WGS 84 (2)" (EPSG:6960, coordinate-frame convention). We build that pipeline
+ourselves instead of letting PROJ choose between it and the older EPSG:5194 (≈1 m apart).
+Axis swaps (Vietnamese files often put the northing in X) are detected by where the points land.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
+from gis.importers.errors import ImportRefused
+
+__all__ = [
+    "VN2000_HELMERT",
+    "VIETNAM_LONLAT_BOUNDS",
+    "parse_crs",
+    "to_wgs84_transformer",
+    "reproject",
+    "looks_like_lonlat",
+]
+
+# Decision 05/2007/QĐ-BTNMT: translations (m), rotations (arc-seconds, coordinate frame), scale (ppm).
+VN2000_HELMERT = dict(
+    x=-191.90441429, y=-39.30318279, z=-111.45032835,
+    rx=-0.00928836, ry=0.01975479, rz=-0.00427372, s=0.252906278,
+)  # fmt: skip
+VIETNAM_LONLAT_BOUNDS = (102.0, 8.0, 110.0, 24.0)  # mainland + coastal waters, generous
+_VN2000_DATUMS = {"vietnam 2000", "d_vietnam_2000", "vn-2000", "vn_2000", "vn2000"}
+_WGS84_DATUMS = {"world geodetic system 1984", "wgs_1984", "d_wgs_1984", "wgs 84", "wgs84"}
+
+
+def parse_crs(value: object, where: str) -> CRS:
+    """Any user or file CRS spelling (EPSG code, WKT, PROJ, URN) → pyproj CRS, or a clear refusal."""
+    if isinstance(value, CRS):
+        return value
+    text = str(value).strip()
+    if text.isdigit():
+        text = f"EPSG:{text}"
+    try:
+        return CRS.from_user_input(text)
+    except CRSError as exc:
+        raise ImportRefused(f"{where}: unknown coordinate reference system '{text[:80]}'") from exc
+
+
+def _datum_name(crs: CRS) -> str:
+    geodetic = crs.geodetic_crs
+    return (geodetic.datum.name if geodetic and geodetic.datum else "").strip().lower()
+
+
+def is_vn2000(crs: CRS) -> bool:
+    return _datum_name(crs) in _VN2000_DATUMS or "vietnam_2000" in _datum_name(crs)
+
+
+def _vn2000_pipeline(crs: CRS) -> Transformer:
+    h = VN2000_HELMERT
+    if crs.is_projected:
+        with warnings.catch_warnings():  # a TM projection on the WGS 84 ellipsoid survives PROJ.4 form
+            warnings.simplefilter("ignore", UserWarning)
+            proj4 = crs.to_proj4()
+        proj = " ".join(p for p in proj4.split() if not p.startswith(("+no_defs", "+type=", "+towgs84")))
+        first = f"+step +inv {proj}"
+    else:
+        first = "+step +proj=unitconvert +xy_in=deg +xy_out=rad"
+    pipeline = (
+        f"+proj=pipeline {first} +step +proj=push +v_3 +step +proj=cart +ellps=WGS84 "
+        f"+step +proj=helmert +x={h['x']} +y={h['y']} +z={h['z']} +rx={h['rx']} +ry={h['ry']} "
+        f"+rz={h['rz']} +s={h['s']} +convention=coordinate_frame "
+        "+step +inv +proj=cart +ellps=WGS84 +step +proj=pop +v_3 "
+        "+step +proj=unitconvert +xy_in=rad +xy_out=deg"
+    )
+    return Transformer.from_pipeline(pipeline)
+
+
+@cache
+def _transformer(wkt: str) -> Transformer:
+    crs = CRS.from_wkt(wkt)
+    if is_vn2000(crs) and not crs.is_bound:
+        return _vn2000_pipeline(crs)
+    t = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    if "ballpark" in (t.description or "").lower() and _datum_name(crs) not in _WGS84_DATUMS:
+        raise ImportRefused(
+            f"no datum transformation known from '{crs.name}' to WGS 84; give the EPSG code "
+            "(e.g. EPSG:5897 for VN-2000 / TM-3 105°)"
+        )
+    return t
+
+
+def to_wgs84_transformer(crs: CRS) -> Transformer:
+    """(x, y) = (easting, northing) or (lon, lat) in ``crs`` → (lon, lat) WGS 84."""
+    return _transformer(crs.to_wkt())
+
+
+def looks_like_lonlat(xs: np.ndarray, ys: np.ndarray) -> bool:
+    w, s, e, n = VIETNAM_LONLAT_BOUNDS
+    return bool(len(xs)) and bool(np.all((xs >= w) & (xs <= e) & (ys >= s) & (ys <= n)))
+
+
+@dataclass
+class Reprojected:
+    geometries: list
+    swapped: bool
+
+
+def _apply(tr: Transformer, geoms: np.ndarray, swap: bool) -> np.ndarray:
+    def fn(coords: np.ndarray) -> np.ndarray:
+        a, b = (coords[:, 1], coords[:, 0]) if swap else (coords[:, 0], coords[:, 1])
+        lon, lat = tr.transform(a, b)
+        return np.column_stack([lon, lat])
+
+    return shapely.transform(geoms, fn)
+
+
+def reproject(geoms: list, crs: CRS, where: str) -> Reprojected:
+    """Geometries in ``crs`` → EPSG:4326, swapping X/Y when only the swapped order lands in Vietnam."""
+    arr = np.asarray(geoms, dtype=object)
+    coords = shapely.get_coordinates(arr)
+    if not len(coords):
+        return Reprojected(list(arr), False)
+    tr = to_wgs84_transformer(crs)
+    # Every coordinate must land in Vietnam; try the declared order first, then the swapped one.
+    for swap in (False, True):
+        a, b = (coords[:, 1], coords[:, 0]) if swap else (coords[:, 0], coords[:, 1])
+        with np.errstate(all="ignore"):
+            lon, lat = tr.transform(a, b)
+        lon, lat = np.asarray(lon), np.asarray(lat)
+        if np.all(np.isfinite(lon)) and looks_like_lonlat(lon, lat):
+            return Reprojected(list(_apply(tr, arr, swap)), swap)
+    x0, y0 = coords[0]
+    raise ImportRefused(
+        f"{where}: coordinates do not fall in Vietnam when read as {crs.name} "
+        f"(first point X={x0:.3f}, Y={y0:.3f}, either axis order); check the CRS"
+    )

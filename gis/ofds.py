@@ -1,0 +1,176 @@
+"""Open Fibre Data Standard (OFDS 0.3) networks from plain records: pure, no database.
+
+OFDS separates who owns the passive infrastructure (``physicalInfrastructureProvider``) from who
+runs a network over it (``networkProviders``) — the very distinction our sharing indicators make.
+Nodes are poles, manholes and fibre access points; spans are duct routes, each running from the
+manhole at its start to the one at its end (a node is synthesized where a route end has none).
+
+Example
+-------
+>>> net = build_network(
+...     [NodeRecord("M1", "M1", "manhole", 105.0, 9.0, "VNPT", ("VNPT",), span_id="D1")],
+...     [SpanRecord("D1", "D1", ((105.0, 9.0), (105.001, 9.0)), "VNPT", ("VNPT", "Viettel"))],
+... )["networks"][0]
+>>> [n["id"] for n in net["nodes"]], (net["spans"][0]["start"], net["spans"][0]["end"])
+(['M1', 'D1/end'], ('M1', 'D1/end'))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from gis.crs import to_metric
+
+__all__ = ["OFDS_SCHEMA", "NodeRecord", "SpanRecord", "build_network"]
+
+OFDS_VERSION = "0.3"
+OFDS_SCHEMA = "https://raw.githubusercontent.com/Open-Telecoms-Data/open-fibre-data-standard/0__3__0/schema/network-schema.json"
+CRS84 = {"name": "urn:ogc:def:crs:OGC:1.3:CRS84", "uri": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
+
+# nodeStatus codelist (closed); our own statuses map onto it.
+_STATUS = {
+    None: "operational",
+    "active": "operational",
+    "planned": "planned",
+    "proposed": "proposed",
+    "approved": "planned",
+    "decommissioned": "decommissioned",
+}
+
+
+@dataclass(frozen=True)
+class NodeRecord:
+    """A point of the passive network; ``span_id`` ties a manhole to its duct route."""
+
+    id: str
+    name: str
+    kind: str  # pole | manhole | fibre_access_point (nodeType is an open codelist)
+    lon: float
+    lat: float
+    owner: str
+    providers: tuple[str, ...] = ()
+    status: str | None = None
+    span_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SpanRecord:
+    """A duct route: its lon/lat vertices, owner and the operators whose cables occupy it."""
+
+    id: str
+    name: str
+    coords: tuple[tuple[float, float], ...]
+    owner: str
+    providers: tuple[str, ...] = ()
+
+
+_NODE_TYPE = {"pole": "pole", "manhole": "manhole", "fibre_access_point": "aggregationPoint"}
+
+
+def _org(short_name: str) -> dict:
+    return {"id": short_name, "name": short_name}
+
+
+def _point(lon: float, lat: float) -> dict:
+    return {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
+
+
+def _node(n: NodeRecord) -> dict:
+    return {
+        "id": n.id,
+        "name": n.name,
+        "status": _STATUS.get(n.status, "operational"),
+        "location": _point(n.lon, n.lat),
+        "type": [_NODE_TYPE.get(n.kind, n.kind)],
+        "physicalInfrastructureProvider": _org(n.owner),
+        "networkProviders": [_org(p) for p in sorted(set(n.providers))],
+    }
+
+
+def _end_node(span: SpanRecord, candidates: list[NodeRecord], end: str, tolerance_m: float) -> NodeRecord:
+    """The span's own node within ``tolerance_m`` of its ``end`` (start/end), or a new one there."""
+    lon, lat = span.coords[0] if end == "start" else span.coords[-1]
+    x0, y0 = to_metric(lon, lat)
+    best, best_d = None, tolerance_m
+    for c in candidates:
+        x, y = to_metric(c.lon, c.lat)
+        d = ((x - x0) ** 2 + (y - y0) ** 2) ** 0.5
+        if d <= best_d:
+            best, best_d = c, d
+    if best is not None:
+        return best
+    return NodeRecord(
+        f"{span.id}/{end}", f"{span.name} ({end})", "joint", lon, lat, span.owner, span.providers
+    )
+
+
+def build_network(
+    nodes: list[NodeRecord],
+    spans: list[SpanRecord],
+    *,
+    organisations: dict[str, str] | None = None,
+    network_id: str = "network",
+    name: str = "",
+    publisher: str = "",
+    publication_date: date | None = None,
+    tolerance_m: float = 1.0,
+) -> dict:
+    """An OFDS package ``{"networks": [network]}`` from node and span records.
+
+    Parameters
+    ----------
+    nodes, spans : the records; node ids must be unique.
+    organisations : short name -> full name, for the network's organisation list.
+    tolerance_m : how far a span's end may be from its manhole to start or end there.
+
+    Returns
+    -------
+    A JSON-ready dict; every span's ``start`` and ``end`` is the id of one of its nodes.
+    """
+    by_span: dict[str, list[NodeRecord]] = {}
+    for n in nodes:
+        if n.span_id is not None:
+            by_span.setdefault(n.span_id, []).append(n)
+    out_nodes = [_node(n) for n in nodes]
+    out_spans = []
+    for s in spans:
+        ends = {}
+        for end in ("start", "end"):
+            node = _end_node(s, by_span.get(s.id, []), end, tolerance_m)
+            if node.id == f"{s.id}/{end}":
+                out_nodes.append(_node(node))
+            ends[end] = node.id
+        out_spans.append(
+            {
+                "id": s.id,
+                "name": s.name,
+                "status": "operational",
+                "start": ends["start"],
+                "end": ends["end"],
+                "directed": False,
+                "route": {
+                    "type": "LineString",
+                    "coordinates": [[round(x, 7), round(y, 7)] for x, y in s.coords],
+                },
+                "physicalInfrastructureProvider": _org(s.owner),
+                "networkProviders": [_org(p) for p in sorted(set(s.providers))],
+                "deployment": "belowGround",
+                "deploymentDetails": {"description": "duct route (cống bể cáp)"},
+            }
+        )
+    referenced = {n.owner for n in nodes} | {s.owner for s in spans}
+    referenced |= {p for n in nodes for p in n.providers} | {p for s in spans for p in s.providers}
+    names = organisations or {}
+    network = {
+        "id": network_id,
+        "name": name,
+        "publisher": {"name": publisher},
+        "publicationDate": (publication_date or date.today()).isoformat(),
+        "crs": CRS84,
+        "links": [{"rel": "describedby", "href": OFDS_SCHEMA}],
+        "organisations": [{"id": o, "name": names.get(o, o)} for o in sorted(referenced)],
+        "nodes": out_nodes,
+        "spans": out_spans,
+    }
+    return {"networks": [network]}

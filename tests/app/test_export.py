@@ -1,0 +1,346 @@
+"""Open exports read back with a real reader (pyogrio/GDAL) and compared with the database."""
+
+import csv
+import io
+import json
+import math
+import zipfile
+from datetime import date, datetime
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from pyproj import Transformer
+from sqlalchemy import text
+
+from app.collections import COLLECTIONS
+from app.services.sql import filter_clauses, located_source
+
+FORMATS = ("geojson", "gpkg", "shp", "kml", "csv", "xlsx")
+EXTENSIONS = {
+    "geojson": "geojson",
+    "gpkg": "gpkg",
+    "shp": "shp.zip",
+    "kml": "kml",
+    "csv": "csv",
+    "xlsx": "xlsx",
+}
+MEDIA = {
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+    "shp": "application/zip",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+LAYERS = ("sites", "hamlets", "ducts")  # points, polygons, lines
+CASES = [
+    (layer, fmt, crs)
+    for layer in LAYERS
+    for fmt in FORMATS
+    for crs in ("EPSG:4326", "EPSG:5897")
+    if not (fmt == "kml" and crs != "EPSG:4326")
+]
+TOLERANCE_M = 0.01
+# Columns a format adds of its own (KML's placemark fields, coordinates as columns).
+EXTRA = {
+    "lon",
+    "lat",
+    "x",
+    "y",
+    "wkt",
+    "WKT",
+    "id",
+    "description",
+    "timestamp",
+    "begin",
+    "end",
+    "altitudeMode",
+    "tessellate",
+    "extrude",
+    "visibility",
+    "drawOrder",
+    "icon",
+}
+
+
+@cache
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def _to(geoms, source: str, target: str = "EPSG:5897"):
+    """2D geometries from `source` to `target` (by default VN-2000 / TM-3 metres), all at once."""
+    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    if source == target:
+        return geoms
+    tr = _transformer(source, target)
+    return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+
+def _norm(v):
+    """One comparable value whatever the format made of it (types differ, values must not)."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False, sort_keys=True)
+    if isinstance(v, bool | np.bool_):
+        return float(v)
+    if isinstance(v, datetime | pd.Timestamp):
+        return v.date().isoformat() if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, int | float | np.number):
+        return round(float(v), 6)
+    s = str(v)
+    if s == "":
+        return None
+    if s in ("True", "False", "true", "false"):
+        return float(s.lower() == "true")
+    try:
+        return round(float(s), 6)
+    except ValueError:
+        return s
+
+
+def _database(engine, layer: str, filters: dict[str, str] | None = None):
+    """{code: (properties, geometry)} straight from the collection's SQL source."""
+    collection = COLLECTIONS[layer]
+    clauses, params = filter_clauses(collection, filters or {})
+    sql = (
+        f"SELECT (to_jsonb(f) - 'geom' - 'fid')::text, ST_AsBinary(f.geom) FROM ({located_source(collection)}) AS f "
+        f"WHERE {' AND '.join(clauses) or 'true'}"
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql), params).all()
+    out = {}
+    for props, wkb in rows:
+        props = json.loads(props)
+        out[props["code"]] = (props, shapely.from_wkb(bytes(wkb)))
+    return out
+
+
+def _read(content: bytes, fmt: str, tmp_path):
+    """The exported file read back with pyogrio: (frame of properties, geometries)."""
+    path = tmp_path / f"export.{EXTENSIONS[fmt]}"
+    path.write_bytes(content)
+    if fmt == "xlsx":
+        frame = pyogrio.read_dataframe(path, layer=0, read_geometry=False)
+        return frame, shapely.from_wkt(frame["wkt"].to_numpy())
+    frame = pyogrio.read_dataframe(path)
+    if fmt == "shp":
+        with zipfile.ZipFile(path) as zf:
+            assert {n.rsplit(".", 1)[-1] for n in zf.namelist()} >= {"shp", "shx", "dbf", "prj", "cpg"}
+            fields = next(n for n in zf.namelist() if n.endswith("_fields.csv"))
+            cpg = next(n for n in zf.namelist() if n.endswith(".cpg"))
+            assert zf.read(cpg).decode().strip().upper() in ("UTF-8", "UTF8")
+            names = {
+                r["field"]: r["name"]
+                for r in csv.DictReader(io.StringIO(zf.read(fields).decode("utf-8-sig")))
+            }
+        frame = frame.rename(columns=names)
+    if fmt == "kml":
+        frame = frame.rename(columns={"Name": "name"})
+    return frame, frame.geometry.to_numpy()
+
+
+@pytest.fixture(scope="module")
+def reference(engine, client):
+    return {layer: _database(engine, layer) for layer in LAYERS}
+
+
+@pytest.mark.parametrize(("layer", "fmt", "crs"), CASES)
+def test_export_reads_back_like_the_database(client, reference, tmp_path, layer, fmt, crs):
+    r = client.get(f"/api/export/{layer}", params={"format": fmt, "crs": crs})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == MEDIA[fmt]
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith("attachment;") and f"{layer}_" in disposition
+    assert disposition.rstrip('"').endswith(f".{EXTENSIONS[fmt]}")
+
+    frame, geoms = _read(r.content, fmt, tmp_path)
+    expected = reference[layer]
+    assert len(frame) == len(expected)
+    assert sorted(frame["code"]) == sorted(expected)
+
+    props = COLLECTIONS[layer].all_properties
+    missing = set(props) - set(frame.columns)
+    assert not missing, missing
+    for record in frame.to_dict("records"):
+        want = expected[record["code"]][0]
+        got = {k: _norm(record[k]) for k in props}
+        assert got == {k: _norm(want.get(k)) for k in props}, record["code"]
+    # geometry: within 1 cm of the database's, measured in metres (VN-2000 / TM-3)
+    codes = list(frame["code"])
+    gaps = shapely.hausdorff_distance(_to(geoms, crs), _to([expected[c][1] for c in codes], "EPSG:4326"))
+    assert gaps.max() < TOLERANCE_M, codes[int(np.argmax(gaps))]
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_vn2000_coordinates_are_tm3_and_transform_back_within_1cm(client, reference, tmp_path, layer):
+    r = client.get(f"/api/export/{layer}", params={"format": "gpkg", "crs": "EPSG:5897"})
+    assert r.status_code == 200
+    path = tmp_path / "vn2000.gpkg"
+    path.write_bytes(r.content)
+    assert pyogrio.read_info(path)["crs"] == "EPSG:5897"
+    frame = pyogrio.read_dataframe(path)
+    xy = shapely.get_coordinates(frame.geometry.to_numpy())
+    assert (500_000 < xy[:, 0]).all() and (xy[:, 0] < 620_000).all()  # X ≈ 5xx,xxx m
+    assert (1_050_000 < xy[:, 1]).all() and (xy[:, 1] < 1_120_000).all()  # Y ≈ 1,07x,xxx m
+    codes = list(frame["code"])
+    lonlat = _to(frame.geometry.to_numpy(), "EPSG:5897", "EPSG:4326")
+    want = [reference[layer][c][1] for c in codes]
+    gaps = shapely.hausdorff_distance(
+        _to(lonlat, "EPSG:4326", "EPSG:32648"), _to(want, "EPSG:4326", "EPSG:32648")
+    )
+    assert gaps.max() < TOLERANCE_M, codes[int(np.argmax(gaps))]
+
+
+def test_vn2000_utm_zone_48n_is_offered(client, reference, tmp_path):
+    r = client.get("/api/export/sites", params={"format": "gpkg", "crs": "EPSG:3405"})
+    assert r.status_code == 200
+    path = tmp_path / "utm.gpkg"
+    path.write_bytes(r.content)
+    frame = pyogrio.read_dataframe(path)
+    got = _to(frame.geometry.to_numpy(), "EPSG:3405")
+    want = _to([reference["sites"][c][1] for c in frame["code"]], "EPSG:4326")
+    assert (shapely.distance(got, want) < TOLERANCE_M).all()
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "csv"])
+def test_filters_and_bbox_are_respected(client, engine, tmp_path, fmt):
+    r = client.get("/api/export/sites", params={"format": fmt, "operator": "Viettel"})
+    assert r.status_code == 200
+    frame, _ = _read(r.content, fmt, tmp_path)
+    expected = _database(engine, "sites", {"operator": "Viettel"})
+    assert 0 < len(frame) < len(_database(engine, "sites"))
+    assert sorted(frame["code"]) == sorted(expected)
+
+    bbox = (105.4, 9.7, 105.6, 9.9)
+    r = client.get(
+        "/api/export/sites",
+        params={"format": fmt, "operator": "Viettel", "bbox": ",".join(map(str, bbox))},
+    )
+    frame, geoms = _read(r.content, fmt, tmp_path)
+    inside = {c for c, (_, g) in expected.items() if shapely.intersects(g, shapely.box(*bbox))}
+    assert 0 < len(frame) and set(frame["code"]) == inside
+
+
+def test_district_filter_on_a_located_layer(client, engine, tmp_path):
+    r = client.get("/api/export/ducts", params={"format": "geojson", "district": "930"})
+    frame, _ = _read(r.content, "geojson", tmp_path)
+    assert sorted(frame["code"]) == sorted(_database(engine, "ducts", {"district": "930"}))
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"format": "dxf"}, "geojson, gpkg, shp, kml, csv, xlsx"),
+        ({"crs": "EPSG:3857"}, "EPSG:4326, EPSG:5897, EPSG:3405"),
+        ({"format": "kml", "crs": "EPSG:5897"}, "WGS 84"),
+        ({"colour": "red"}, "known filters"),
+    ],
+)
+def test_bad_parameters_are_400_with_the_valid_values(client, params, expected):
+    r = client.get("/api/export/sites", params=params)
+    assert r.status_code == 400
+    assert r.json()["code"] == "InvalidParameter" or r.json()["code"] == "UnknownFilter"
+    assert expected in r.json()["description"]
+
+
+def test_unknown_collection_is_404(client):
+    assert client.get("/api/export/nothing").status_code == 404
+
+
+@pytest.mark.parametrize("layer", [c for c in COLLECTIONS if c not in LAYERS])
+def test_every_other_collection_exports_as_geopackage(client, engine, tmp_path, layer):
+    r = client.get(f"/api/export/{layer}", params={"format": "gpkg"})
+    assert r.status_code == 200, r.text
+    path = tmp_path / "x.gpkg"
+    path.write_bytes(r.content)
+    frame = pyogrio.read_dataframe(path, read_geometry=False)
+    with engine.connect() as conn:
+        n = conn.execute(text(f"SELECT count(*) FROM ({COLLECTIONS[layer].source}) AS f")).scalar_one()
+    assert len(frame) == n > 0
+    assert set(COLLECTIONS[layer].all_properties) <= set(frame.columns)
+
+
+# --- indicators --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_indicators_export_has_one_row_per_unit_and_indicator(client, tmp_path, fmt):
+    report = client.get("/api/indicators", params={"level": "district", "period": "2025-Q3"}).json()
+    r = client.get("/api/export/indicators", params={"level": "district", "period": "2025-Q3", "format": fmt})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == MEDIA[fmt]
+    assert "indicators_district_2025-Q3_" in r.headers["content-disposition"]
+    path = tmp_path / f"ind.{fmt}"
+    path.write_bytes(r.content)
+    frame = pyogrio.read_dataframe(path, layer=0, read_geometry=False)
+    expected = [
+        (u["code"], i["id"], i["value"], i["status"]) for u in report["units"] for i in u["indicators"]
+    ]
+    assert len(frame) == len(expected)
+    got = [
+        (str(c), i, _norm(v), s)
+        for c, i, v, s in zip(
+            frame["unit_code"], frame["indicator"], frame["value"], frame["status"], strict=True
+        )
+    ]
+    assert got == [(c, i, _norm(v), s) for c, i, v, s in expected]
+
+
+def test_indicators_export_rejects_a_map_format(client):
+    r = client.get("/api/export/indicators", params={"level": "district", "format": "gpkg"})
+    assert r.status_code == 400 and "csv, xlsx" in r.json()["description"]
+
+
+# --- OFDS ----------------------------------------------------------------------------------------
+
+
+def test_ofds_network_matches_the_database(client, engine):
+    r = client.get("/api/export/ofds")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert "ofds_" in r.headers["content-disposition"]
+    (network,) = r.json()["networks"]
+    with engine.connect() as conn:
+        count = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("poles", "manholes", "fibre_access_points", "duct_routes")
+        }
+        # route ends with no manhole of the route within 1 m get a node of their own
+        bare_ends = conn.execute(
+            text(
+                "SELECT count(*) FROM duct_routes r, LATERAL (VALUES (ST_StartPoint(r.geom)), (ST_EndPoint(r.geom))) e(p) "
+                "WHERE NOT EXISTS (SELECT 1 FROM manholes m WHERE m.duct_route_id = r.id "
+                "AND ST_DWithin(m.geom::geography, e.p::geography, 1.0))"
+            )
+        ).scalar_one()
+    nodes, spans = network["nodes"], network["spans"]
+    assert len(spans) == count["duct_routes"]
+    assert len(nodes) == count["poles"] + count["manholes"] + count["fibre_access_points"] + bare_ends
+    ids = {n["id"] for n in nodes}
+    assert len(ids) == len(nodes)
+    for s in spans:
+        assert s["start"] in ids and s["end"] in ids and s["deployment"] == "belowGround"
+        assert s["route"]["type"] == "LineString"
+        assert s["physicalInfrastructureProvider"]["id"]
+    orgs = {o["id"] for o in network["organisations"]}
+    for item in nodes + spans:
+        assert item["physicalInfrastructureProvider"]["id"] in orgs
+        assert {p["id"] for p in item["networkProviders"]} <= orgs
+
+
+def test_ofds_shared_ducts_have_two_network_providers(client, engine):
+    (network,) = client.get("/api/export/ofds").json()["networks"]
+    with engine.connect() as conn:
+        shared = conn.execute(
+            text(
+                "SELECT count(*) FROM (SELECT duct_route_id FROM duct_occupancy GROUP BY 1 HAVING count(*) >= 2) x"
+            )
+        ).scalar_one()
+    assert sum(len(s["networkProviders"]) >= 2 for s in network["spans"]) == shared

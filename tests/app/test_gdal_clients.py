@@ -1,0 +1,88 @@
+"""Real clients read us: GDAL's OGC API – Features (OAPIF) and MVT drivers against the live server.
+
+Skipped when GDAL's command-line tools are absent (`make test-deps` installs Debian's gdal-bin).
+"""
+
+import json
+import re
+import shutil
+import subprocess
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from app.collections import COLLECTIONS
+from tests.app.test_ogc_features import TABLE_COUNTS
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("ogrinfo") is None or shutil.which("ogr2ogr") is None,
+    reason="GDAL command-line tools (ogrinfo, ogr2ogr) are not installed: apt-get install gdal-bin",
+)
+
+# Fields GDAL adds of its own: the feature id (OAPIF) and the MVT feature id.
+GDAL_FIELDS = {"id", "mvt_id"}
+
+
+def _run(*args: str) -> str:
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _count(engine, sql: str, **params) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar_one()
+
+
+def test_ogrinfo_lists_every_collection(live_server_url):
+    out = _run("ogrinfo", "-ro", "-so", "-al", f"OAPIF:{live_server_url}/ogc")
+    assert re.findall(r"^Layer name: (\S+)$", out, re.M) == list(COLLECTIONS)
+
+
+@pytest.mark.parametrize("collection_id", list(COLLECTIONS))
+def test_ogr2ogr_reads_every_feature_with_its_attributes(live_server_url, engine, tmp_path, collection_id):
+    out = tmp_path / f"{collection_id}.geojson"
+    _run(
+        "ogr2ogr",
+        "-f",
+        "GeoJSON",
+        str(out),
+        f"OAPIF:{live_server_url}/ogc",
+        collection_id,
+        "-oo",
+        "PAGE_SIZE=1000",
+    )
+    features = json.loads(out.read_text())["features"]
+    assert len(features) == _count(engine, TABLE_COUNTS[collection_id]) > 0
+    expected = set(COLLECTIONS[collection_id].all_properties)
+    names = set().union(*(f["properties"] for f in features)) - GDAL_FIELDS
+    assert names == expected
+    assert {f["properties"]["id"] for f in features} == {f["properties"]["code"] for f in features}
+
+
+def test_gdal_default_paging_follows_next_links(live_server_url, engine, tmp_path):
+    out = tmp_path / "poles.geojson"
+    _run("ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{live_server_url}/ogc", "poles")
+    assert len(json.loads(out.read_text())["features"]) == _count(engine, TABLE_COUNTS["poles"])
+
+
+def test_gdal_mvt_driver_reads_our_tile(live_server_url, engine, tmp_path):
+    z, x, y = 10, 812, 483
+    tile = tmp_path / "tile.mvt"
+    r = httpx.get(f"{live_server_url}/tiles/sites,districts/{z}/{x}/{y}.mvt", timeout=60)
+    assert r.status_code == 200
+    tile.write_bytes(r.content)
+    out = _run("ogrinfo", "-ro", "-so", "-al", str(tile), "-oo", f"X={x}", "-oo", f"Y={y}", "-oo", f"Z={z}")
+    counts = dict(re.findall(r"^Layer name: (\S+)\n(?:.*\n)*?Feature Count: (\d+)$", out, re.M))
+    in_tile = (
+        "SELECT count(*) FROM {t} WHERE ST_Intersects(ST_Transform(geom, 3857), "
+        "ST_TileEnvelope(:z, :x, :y, margin => 64.0 / 4096))"
+    )
+    assert int(counts["sites"]) == _count(engine, in_tile.format(t="sites"), z=z, x=x, y=y) > 0
+    districts_sql = in_tile.format(t="admin_units") + " AND level = 'district'"
+    assert int(counts["districts"]) == _count(engine, districts_sql, z=z, x=x, y=y) > 0
+    fields = set(re.findall(r"^(\w+): \w+", out.split("Layer name: districts")[1], re.M))
+    assert fields - GDAL_FIELDS - {"Geometry", "Feature", "Extent"} >= set(
+        COLLECTIONS["districts"].properties
+    )

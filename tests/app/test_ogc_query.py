@@ -1,0 +1,304 @@
+"""OGC API – Features query parameters: crs / bbox-crs, sortby, properties, CQL2 filters, queryables."""
+
+import orjson
+import pytest
+from pyproj import Transformer
+from sqlalchemy import text
+
+from app.collections import COLLECTIONS
+
+EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+SITES = "/ogc/collections/sites/items"
+NO_SHIFT = {
+    3405: "+proj=utm +zone=48 +ellps=WGS84 +units=m",
+    5897: "+proj=tmerc +lon_0=105 +k=0.9999 +x_0=500000 +ellps=WGS84 +units=m",
+}
+
+
+def _scalar(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar_one()
+
+
+def _site(engine, code: str) -> tuple[float, float]:
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM sites WHERE code = :c"), {"c": code}).one()
+        )
+
+
+def _all(client, url: str, params: dict) -> list[dict]:
+    feats, params = [], dict(params)
+    while url:
+        body = client.get(url, params=params).json()
+        feats += body["features"]
+        nxt = [link["href"] for link in body["links"] if link["rel"] == "next"]
+        url, params = (nxt[0], None) if nxt else (None, None)
+    return feats
+
+
+# -- crs --------------------------------------------------------------------------------------
+
+
+def test_collections_list_the_served_crs(client):
+    doc = client.get("/ogc/collections/sites").json()
+    assert doc["crs"][0] == CRS84 and doc["storageCrs"] == CRS84
+    assert {EPSG + "4326", EPSG + "3857", EPSG + "5897", EPSG + "3405"} <= set(doc["crs"])
+    classes = client.get("/ogc/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in classes
+
+
+def test_postgis_vn2000_definitions_carry_the_datum_shift(engine):
+    for srid in (5897, 3405):
+        assert "+towgs84=-191.90441429,-39.30318279,-111.45032835" in _scalar(
+            engine, "SELECT proj4text FROM spatial_ref_sys WHERE srid = :s", s=srid
+        )
+
+
+@pytest.mark.parametrize("srid", [5897, 3405, 3857])
+def test_projected_crs_matches_pyproj(client, engine, srid):
+    lon, lat = _site(engine, "HG-S0001")
+    r = client.get(f"{SITES}/HG-S0001", params={"crs": f"{EPSG}{srid}"})
+    assert r.status_code == 200 and r.headers["content-crs"] == f"<{EPSG}{srid}>"
+    x, y = r.json()["geometry"]["coordinates"]
+    ex, ey = Transformer.from_crs(4326, srid, always_xy=True).transform(lon, lat)
+    assert abs(x - ex) < 0.01 and abs(y - ey) < 0.01
+    if srid in NO_SHIFT:  # the same grid without the VN-2000 datum shift lies ~100+ m away
+        nx, ny = Transformer.from_crs("EPSG:4326", NO_SHIFT[srid], always_xy=True).transform(lon, lat)
+        assert abs(x - nx) + abs(y - ny) > 50
+
+
+def test_epsg_4326_is_lat_lon_and_crs84_lon_lat(client, engine):
+    lon, lat = _site(engine, "HG-S0001")
+    default = client.get(f"{SITES}/HG-S0001")
+    assert default.headers["content-crs"] == f"<{CRS84}>"
+    assert default.json()["geometry"]["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
+    r = client.get(SITES, params={"crs": EPSG + "4326", "limit": 1})
+    assert r.headers["content-crs"] == f"<{EPSG}4326>"
+    first = r.json()["features"][0]
+    flon, flat = _site(engine, first["id"])
+    assert first["geometry"]["coordinates"] == pytest.approx([flat, flon], abs=1e-6)
+
+
+def test_bbox_crs_selects_the_same_features_in_every_crs(client, engine):
+    lon0, lat0, lon1, lat1 = 105.40, 9.70, 105.55, 9.85
+    base = {f["id"] for f in _all(client, SITES, {"bbox": f"{lon0},{lat0},{lon1},{lat1}", "limit": 10000})}
+    assert base
+    latlon = {"bbox": f"{lat0},{lon0},{lat1},{lon1}", "bbox-crs": EPSG + "4326", "limit": 10000}
+    assert {f["id"] for f in _all(client, SITES, latlon)} == base
+    # A box drawn in VN-2000 / TM-3: compare with PostGIS doing the same test directly.
+    t = Transformer.from_crs(4326, 5897, always_xy=True)
+    (x0, y0), (x1, y1) = t.transform(lon0, lat0), t.transform(lon1, lat1)
+    got = {
+        f["id"]
+        for f in _all(
+            client, SITES, {"bbox": f"{x0},{y0},{x1},{y1}", "bbox-crs": EPSG + "5897", "limit": 10000}
+        )
+    }
+    expected = _scalar(
+        engine,
+        "SELECT count(*) FROM sites WHERE ST_Intersects(ST_Transform(geom, 5897), ST_MakeEnvelope(:a, :b, :c, :d, 5897))",
+        a=x0,
+        b=y0,
+        c=x1,
+        d=y1,
+    )
+    assert len(got) == expected > 0 and len(got ^ base) < len(base) / 10
+
+
+# -- sortby and properties ----------------------------------------------------------------------
+
+
+def test_sortby_pages_through_everything_in_order(client, engine):
+    feats = _all(client, SITES, {"sortby": "-height_m,code", "limit": 300, "properties": "code,height_m"})
+    assert len(feats) == len({f["id"] for f in feats}) == _scalar(engine, "SELECT count(*) FROM sites")
+    keys = [(-f["properties"]["height_m"], f["properties"]["code"]) for f in feats]
+    assert keys == sorted(keys)
+    assert all(set(f["properties"]) == {"code", "height_m"} for f in feats)
+
+
+def test_sortby_on_a_location_column(client):
+    body = client.get("/ogc/collections/poles/items", params={"sortby": "-district_code", "limit": 50}).json()
+    districts = [f["properties"]["district_code"] or "" for f in body["features"]]
+    assert districts == sorted(districts, reverse=True)
+
+
+def test_properties_on_single_item_and_empty(client):
+    body = client.get(f"{SITES}/HG-S0001", params={"properties": "owner,commune_code"}).json()
+    assert set(body["properties"]) == {"owner", "commune_code"}
+    body = client.get(SITES, params={"properties": "", "limit": 2}).json()
+    assert all(f["properties"] == {} for f in body["features"])
+
+
+def test_openapi_declares_the_query_parameters(client):
+    spec = client.get("/openapi.json").json()
+    names = {p["name"] for p in spec["paths"]["/ogc/collections/{collection_id}/items"]["get"]["parameters"]}
+    assert {
+        "crs",
+        "bbox-crs",
+        "sortby",
+        "properties",
+        "filter",
+        "filter-lang",
+        "filter-crs",
+        "offset",
+    } <= names
+    one = {
+        p["name"]
+        for p in spec["paths"]["/ogc/collections/{collection_id}/items/{feature_id}"]["get"]["parameters"]
+    }
+    assert {"crs", "properties"} <= one
+
+
+# -- CQL2 ---------------------------------------------------------------------------------------
+
+
+CQL_CASES = [
+    (
+        "height_m > 40 AND owner = 'Viettel'",
+        "SELECT count(*) FROM sites s JOIN operators o ON o.id = s.owner_id WHERE s.height_m > 40 AND o.short_name = 'Viettel'",
+    ),
+    (
+        "status IN ('active', 'proposed') AND NOT (structure_type = 'monopole')",
+        "SELECT count(*) FROM sites WHERE status IN ('active', 'proposed') AND NOT structure_type = 'monopole'",
+    ),
+    ("height_m BETWEEN 20 AND 30", "SELECT count(*) FROM sites WHERE height_m BETWEEN 20 AND 30"),
+    (
+        "permit_no IS NULL OR commissioned_on < DATE('2020-01-01')",
+        "SELECT count(*) FROM sites WHERE permit_no IS NULL OR commissioned_on < '2020-01-01'",
+    ),
+    ("code LIKE 'HG-S00%'", "SELECT count(*) FROM sites WHERE code LIKE 'HG-S00%'"),
+    (
+        "S_INTERSECTS(geometry, BBOX(105.40, 9.70, 105.55, 9.85))",
+        "SELECT count(*) FROM sites WHERE ST_Intersects(geom, ST_MakeEnvelope(105.40, 9.70, 105.55, 9.85, 4326))",
+    ),
+    (
+        "district_code = '934' AND accepts_tenants = true",
+        "SELECT count(*) FROM sites s JOIN admin_units c ON c.level = 'commune' AND ST_Intersects(c.geom, s.geom) "
+        "JOIN admin_units d ON d.id = c.parent_id WHERE d.code = '934' AND s.accepts_tenants",
+    ),
+]
+
+
+@pytest.mark.parametrize(("cql", "sql"), CQL_CASES)
+def test_cql2_text_matches_sql(client, engine, cql, sql):
+    r = client.get(SITES, params={"filter": cql, "limit": 1})
+    assert r.status_code == 200, r.text
+    assert r.json()["numberMatched"] == _scalar(engine, sql) > 0
+
+
+def test_cql2_json_and_its_bbox(client, engine):
+    flt = {
+        "op": "and",
+        "args": [
+            {"op": ">=", "args": [{"property": "height_m"}, 30]},
+            {
+                "op": "s_intersects",
+                "args": [{"property": "geometry"}, {"bbox": [105.40, 9.70, 105.55, 9.85]}],
+            },
+        ],
+    }
+    r = client.get(
+        SITES, params={"filter": orjson.dumps(flt).decode(), "filter-lang": "cql2-json", "limit": 1}
+    )
+    assert r.status_code == 200, r.text
+    assert (
+        r.json()["numberMatched"]
+        == _scalar(
+            engine,
+            "SELECT count(*) FROM sites WHERE height_m >= 30 "
+            "AND ST_Intersects(geom, ST_MakeEnvelope(105.40, 9.70, 105.55, 9.85, 4326))",
+        )
+        > 0
+    )
+
+
+def test_cql2_point_literal_and_filter_crs(client, engine):
+    lon, lat = _site(engine, "HG-S0001")
+    r = client.get(SITES, params={"filter": f"S_INTERSECTS(geometry, POINT({lon} {lat}))"}).json()
+    assert "HG-S0001" in [f["id"] for f in r["features"]]
+    x, y = Transformer.from_crs(4326, 5897, always_xy=True).transform(lon, lat)
+    r = client.get(
+        SITES,
+        params={
+            "filter": f"S_INTERSECTS(geometry, BBOX({x - 5}, {y - 5}, {x + 5}, {y + 5}))",
+            "filter-crs": EPSG + "5897",
+        },
+    ).json()
+    assert "HG-S0001" in [f["id"] for f in r["features"]]
+
+
+def test_cql2_with_sortby_and_paging(client, engine):
+    feats = _all(client, SITES, {"filter": "height_m >= 30", "sortby": "height_m", "limit": 50})
+    assert (
+        len(feats)
+        == len({f["id"] for f in feats})
+        == _scalar(engine, "SELECT count(*) FROM sites WHERE height_m >= 30")
+    )
+
+
+def test_cql2_values_are_bound_not_spliced(client, engine):
+    r = client.get(SITES, params={"filter": "owner = 'x; DROP TABLE sites; --'"})
+    assert r.status_code == 200 and r.json()["numberMatched"] == 0
+    assert _scalar(engine, "SELECT count(*) FROM sites") > 0
+
+
+def test_filter_applies_to_tiles(client):
+    import mapbox_vector_tile
+
+    url = "/tiles/sites/10/812/483.mvt"
+    every = mapbox_vector_tile.decode(client.get(url).content)["sites"]["features"]
+    tall = mapbox_vector_tile.decode(client.get(url, params={"filter": "height_m > 40"}).content)
+    kept = tall.get("sites", {"features": []})["features"]
+    assert 0 < len(kept) < len(every)
+    assert all(f["properties"]["height_m"] > 40 for f in kept)
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"crs": "EPSG:1"}, "unsupported crs"),
+        ({"crs": EPSG + "32648"}, "unsupported crs"),
+        ({"bbox": "1,2,3,4", "bbox-crs": "foo"}, "unsupported bbox-crs"),
+        ({"bbox": "600000,1100000,500000,1200000", "bbox-crs": EPSG + "5897"}, "minimum is greater"),
+        ({"sortby": "-colour"}, "sortby: unknown property 'colour'"),
+        ({"properties": "code,colour"}, "properties: unknown property 'colour'"),
+        ({"offset": "-1"}, "offset"),
+        ({"filter": "colour = 'red'"}, "unknown property 'colour'"),
+        ({"filter": "height_m > 'tall'"}, "cannot be compared with a string"),
+        ({"filter": "height_m >"}, "not valid cql2-text"),
+        ({"filter": "{not json", "filter-lang": "cql2-json"}, "not valid JSON"),
+        ({"filter": '{"op": "zzz", "args": []}', "filter-lang": "cql2-json"}, "not valid cql2-json"),
+        ({"filter": "height_m > 1", "filter-lang": "sql"}, "unsupported filter-lang"),
+        ({"filter-lang": "cql2-text"}, "without a 'filter'"),
+        ({"filter": "height_m + 1 > 3"}, "not supported"),
+        ({"filter": "S_INTERSECTS(owner, POINT(1 2))"}, "not a geometry"),
+    ],
+)
+def test_bad_query_parameters_get_400(client, params, words):
+    r = client.get(SITES, params=params)
+    assert r.status_code == 400, r.text
+    assert words in r.json()["description"]
+
+
+# -- queryables ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("collection_id", list(COLLECTIONS))
+def test_queryables_describe_the_properties(client, collection_id):
+    c = COLLECTIONS[collection_id]
+    r = client.get(f"/ogc/collections/{collection_id}/queryables")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/schema+json"
+    doc = r.json()
+    assert doc["type"] == "object" and doc["$schema"].startswith("https://json-schema.org/")
+    props = doc["properties"]
+    assert props.pop("geometry")["format"] == f"geometry-{c.geometry_type.lower()}"
+    assert set(props) == {k for k, v in c.all_properties.items() if v != "object"}
+    for name, kind in c.all_properties.items():
+        if kind in ("integer", "number", "boolean", "string"):
+            assert props[name]["type"] == kind
+        elif kind in ("date", "date-time"):
+            assert props[name] == {"title": name, "type": "string", "format": kind}
+    links = client.get(f"/ogc/collections/{collection_id}").json()["links"]
+    assert any(link["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/queryables" for link in links)
