@@ -64,6 +64,20 @@ def layer_state(page, layer_id: str) -> dict:
     return page.evaluate("(id) => window.__hgmap.layers[id]", layer_id)
 
 
+def painted_pixels(page, pane: str) -> int:
+    """Non-transparent pixels of a Leaflet canvas pane: proof that something was drawn."""
+    return page.evaluate(
+        """(pane) => {
+            const canvas = document.querySelector(`.leaflet-${pane}-pane canvas`);
+            const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let painted = 0;
+            for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
+            return painted;
+        }""",
+        pane,
+    )
+
+
 def view(page) -> dict:
     return page.evaluate("window.__hgmap.view")
 

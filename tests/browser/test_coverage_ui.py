@@ -12,7 +12,15 @@ import pytest
 from playwright.sync_api import expect
 from shapely.geometry import shape
 
-from tests.browser.support import click_at, format_vi, layer_state, set_view, vi_number, wait_idle
+from tests.browser.support import (
+    click_at,
+    format_vi,
+    layer_state,
+    painted_pixels,
+    set_view,
+    vi_number,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -136,15 +144,7 @@ def test_coverage_follows_the_operator_and_network_generation(map_page):
     expected = map_page.api(f"/ogc/collections/coverage/items?limit=1&{params}")["numberMatched"]
     assert expected > 0
     assert layer_state(page, "coverage")["count"] == expected
-    painted = page.evaluate(
-        """() => {
-            const canvas = document.querySelector('.leaflet-hgCoverage-pane canvas');
-            const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-            let painted = 0;
-            for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
-            return painted;
-        }"""
-    )
+    painted = painted_pixels(page, "hgCoverage")
     assert painted > 1000, "the coverage canvas is empty"
 
     viettel_legacy = requesting("/ogc/collections/coverage/items", "operator=Viettel", "tech_class=legacy")

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from shapely.geometry import shape
 
-from tests.browser.support import layer_state, view, wait_idle
+from tests.browser.support import layer_state, painted_pixels, view, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -48,15 +48,7 @@ def test_districts_and_sites_are_drawn_as_the_api_reports(map_page):
     assert state["visible"] and state["error"] is None
     assert state["count"] == sites["numberMatched"] > 0
 
-    painted = page.evaluate(
-        """() => {
-            const canvas = document.querySelector('.leaflet-hgCanvas-pane canvas');
-            const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-            let painted = 0;
-            for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
-            return painted;
-        }"""
-    )
+    painted = painted_pixels(page, "hgCanvas")
     assert painted > 100, "the sites' canvas is empty"
 
 
