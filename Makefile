@@ -55,6 +55,7 @@ compute: migrate ## recompute coverage, dead zones and FTTH reach over the whole
 
 run: migrate ## set everything up and serve the map on http://$(HOST):$(PORT)
 	$(PY) -m app.cli seed
+	$(PY) -m app.cli ensure-admin
 	$(PY) -m app.cli compute --if-missing
 	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
 

@@ -1,6 +1,9 @@
-"""Command line: `python -m app.cli migrate | seed [--force] | compute [--if-missing] | import FILE --target T`."""
+"""Command line: `python -m app.cli migrate | seed [--force] | compute [--if-missing] | import FILE --target T
+| ensure-admin | user create|disable|enable|list`."""
 
 import argparse
+import getpass
+import secrets
 import sys
 import time
 
@@ -53,7 +56,7 @@ def _import(args: argparse.Namespace) -> int:
 
     try:
         report = importer.import_file(get_engine(), args.file, args.target, crs=args.crs, dry_run=args.dry_run,
-                                      layer=args.layer)  # fmt: skip
+                                      layer=args.layer, actor=_cli_actor())  # fmt: skip
     except importer.ImportFailed as exc:
         print(f"import: {args.file} refused, nothing written:", file=sys.stderr)
         for problem in exc.problems:
@@ -64,6 +67,71 @@ def _import(args: argparse.Namespace) -> int:
     print(f"import: {report.file} ({report.format}, {report.crs}) {verb} {counts} ({report.seconds:.1f} s)")
     for warning in report.warnings:
         print(f"  ! {warning}")
+    return 0
+
+
+def _cli_actor():
+    from app.services.audit import Actor
+
+    # Changes made here are audited under the shell user who ran the command.
+    return Actor(None, f"cli:{getpass.getuser()}", "admin")
+
+
+def _session():
+    from sqlalchemy.orm import Session
+
+    from app.db import get_engine
+    from app.services.audit import bind_actor
+
+    session = Session(get_engine(), expire_on_commit=False)
+    bind_actor(session, _cli_actor())
+    return session
+
+
+def _ensure_admin(_: argparse.Namespace) -> None:
+    from app.services import accounts
+
+    settings = get_settings()
+    with _session() as session:
+        generated = accounts.ensure_admin(session, settings.admin_username, settings.admin_password)
+        session.commit()
+    if generated:
+        bar = "=" * 64
+        print(f"{bar}\nadmin: created '{settings.admin_username}' with the one-time password\n\n"
+              f"    {generated}\n\nwrite it down now: it is shown only this once, and must be changed at "
+              f"the first login.\n{bar}", flush=True)  # fmt: skip
+    else:
+        print("admin: an admin account exists (or was created from ADMIN_PASSWORD)")
+
+
+def _user(args: argparse.Namespace) -> int:
+    from app.errors import DomainError
+    from app.services import accounts
+
+    with _session() as session:
+        try:
+            if args.action == "list":
+                for u in accounts.list_users(session):
+                    extra = u["operator"] or u["district_code"] or ""
+                    print(f"{u['username']:<20} {u['role']:<9} {'active' if u['active'] else 'disabled':<9} {extra}")
+                return 0
+            if args.action == "create":
+                password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+                generated = None
+                if not password:
+                    generated = password = secrets.token_urlsafe(12)
+                accounts.create_user(session, args.username, password, args.role, operator=args.operator,
+                                     district_code=args.district, full_name=args.full_name or "",
+                                     must_change_password=generated is not None)  # fmt: skip
+                note = f" with the one-time password {generated}" if generated else ""
+                print(f"user: created {args.username.lower()} ({args.role}){note}")
+            else:
+                accounts.set_active(session, args.username, args.action == "enable")
+                print(f"user: {args.username} {args.action}d")
+            session.commit()
+        except DomainError as exc:
+            print(f"user: {exc.description}", file=sys.stderr)
+            return 1
     return 0
 
 
@@ -88,7 +156,23 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--layer", help="layer (GeoPackage/KML) or shapefile name inside a zip")
     imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     imp.set_defaults(func=_import)
+    sub.add_parser("ensure-admin", help="create the first admin (ADMIN_USERNAME / ADMIN_PASSWORD, or a "
+                   "printed one-time password)").set_defaults(func=_ensure_admin)  # fmt: skip
+    user = sub.add_parser("user", help="create, disable, enable or list accounts")
+    user.add_argument("action", choices=("create", "disable", "enable", "list"))
+    user.add_argument("username", nargs="?")
+    user.add_argument("--role", choices=("admin", "planner", "official", "operator"))
+    user.add_argument("--operator", help="the operator company (short name), for role operator")
+    user.add_argument("--district", help="limit an official to one district (code)")
+    user.add_argument("--full-name")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from stdin "
+                      "(otherwise a one-time password is printed)")  # fmt: skip
+    user.set_defaults(func=_user)
     args = parser.parse_args(argv)
+    if getattr(args, "func", None) is _user and args.action != "list" and not args.username:
+        parser.error("user: give a username")
+    if getattr(args, "func", None) is _user and args.action == "create" and not args.role:
+        parser.error("user create: give --role")
     return args.func(args) or 0
 
 

@@ -10,7 +10,11 @@ from app.collections_results import HAMLET_COVERAGE_COLUMNS, HAMLET_COVERAGE_PRO
 from app.errors import NotFound
 from app.layer_types import IN_FORCE, LOCATION_FILTERS, Collection, Filter, eq, in_list
 
-__all__ = ["COLLECTIONS", "IN_FORCE", "Collection", "Filter", "get_collection"]
+__all__ = ["COLLECTIONS", "IN_FORCE", "PUBLIC", "Collection", "Filter", "get_collection", "is_public"]
+
+# What anonymous visitors may see: boundaries and computed coverage, never infrastructure
+# details (site positions, owners, offices' network links or individual measurements).
+PUBLIC = frozenset({"districts", "communes", "hamlets", "coverage", "dead_zones", "ftth_gaps"})
 
 _ADMIN_COLUMNS = (
     "a.code AS fid, a.code, a.name, a.kind, a.population, a.households, "
@@ -301,3 +305,7 @@ def get_collection(collection_id: str) -> Collection:
     except KeyError:
         known = ", ".join(COLLECTIONS)
         raise NotFound(f"unknown collection '{collection_id}'; known: {known}") from None
+
+
+def is_public(collection: Collection) -> bool:
+    return collection.id in PUBLIC

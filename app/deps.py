@@ -2,12 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 
-from app.collections import Collection, get_collection
+from app.collections import Collection, get_collection, is_public
 from app.db import get_session
-from app.errors import InvalidBBox, InvalidParameter
+from app.errors import Forbidden, InvalidBBox, InvalidParameter, PreconditionRequired, Unauthorized
+from app.security import OptionalPrincipal
+from app.services.accounts import Principal
 from app.services.crs_output import OutputCrs, parse_crs
 from app.services.features import BBox, BBoxFilter, SortKey
 
@@ -20,8 +22,29 @@ RESERVED_PARAMS = frozenset(
 )
 
 
-def collection_param(collection_id: str) -> Collection:
-    return get_collection(collection_id)
+def visible_collection(collection_id: str, principal: Principal | None) -> Collection:
+    """The collection, if this principal may see it: anonymous visitors see the public layers only."""
+    collection = get_collection(collection_id)
+    if principal is None and not is_public(collection):
+        raise Unauthorized(f"the layer '{collection_id}' is shown to logged-in users only; log in first")
+    return collection
+
+
+def collection_param(collection_id: str, principal: OptionalPrincipal) -> Collection:
+    return visible_collection(collection_id, principal)
+
+
+def scope_filters(filters: dict[str, str], principal: Principal | None, collections: list[Collection]) -> dict:
+    """An official limited to a district sees that district only, on every layer that has districts."""
+    code = principal.district_code if principal else None
+    if not code:
+        return filters
+    given = filters.get("district")
+    if given is not None and given != code:
+        raise Forbidden(f"this account sees district {code} only, not {given}")
+    if any("district" in c.filters for c in collections):
+        return {**filters, "district": code}
+    return filters
 
 
 def parse_bbox(raw: str | None, crs: OutputCrs | None = None) -> BBox | None:
@@ -165,6 +188,10 @@ def property_filters(request: Request) -> dict[str, str]:
     return filters
 
 
+def scoped_filters(request: Request, c: Annotated[Collection, Depends(collection_param)], principal: OptionalPrincipal) -> dict[str, str]:
+    return scope_filters(property_filters(request), principal, [c])
+
+
 def output_format(f: Annotated[str | None, Query(description="json or geojson")] = None) -> None:
     if f is not None and f.lower() not in ("json", "geojson"):
         raise InvalidParameter(f"unsupported format f='{f}'; this endpoint serves json/geojson")
@@ -175,5 +202,27 @@ CrsDep = Annotated[OutputCrs, Depends(crs_param)]
 SortDep = Annotated[list[SortKey], Depends(sortby_param)]
 PropertiesDep = Annotated[list[str] | None, Depends(properties_param)]
 CollectionDep = Annotated[Collection, Depends(collection_param)]
-FiltersDep = Annotated[dict[str, str], Depends(property_filters)]
+FiltersDep = Annotated[dict[str, str], Depends(scoped_filters)]
 FormatDep = Annotated[None, Depends(output_format)]
+
+
+def if_match_version(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description='the record\'s ETag, e.g. "3" (its version), from GET'),
+    ] = None,
+) -> int:
+    """The version a write is based on (optimistic locking): required, from If-Match."""
+    if if_match is None:
+        raise PreconditionRequired('send If-Match with the record\'s ETag (e.g. If-Match: "3") from GET')
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise InvalidParameter(f'If-Match must be an ETag like "3", got {if_match}')
+    return int(raw)
+
+
+def etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+IfMatchDep = Annotated[int, Depends(if_match_version)]

@@ -13,9 +13,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, description: str):
+    def __init__(self, description: str, *, extra: dict | None = None, headers: dict | None = None):
         super().__init__(description)
         self.description = description
+        self.extra = extra or {}  # more of the answer: the current record, a suggested fix …
+        self.headers = headers or {}
 
 
 class InvalidParameter(DomainError):
@@ -38,22 +40,52 @@ class TileOutOfRange(NotFound):
     pass
 
 
+class Unauthorized(DomainError):
+    """Not logged in (or the token is unknown, expired or revoked)."""
+
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    """Logged in, but this role or company may not do this."""
+
+    status_code = 403
+
+
 class Conflict(DomainError):
     status_code = 409
+
+
+class PreconditionRequired(DomainError):
+    """A write of a versioned record without If-Match."""
+
+    status_code = 428
+
+
+class Unprocessable(DomainError):
+    """Well-formed but refused by a rule (a field out of range, a missing reason …)."""
+
+    status_code = 422
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
 
 
 class DatabaseUnavailable(DomainError):
     status_code = 503
 
 
-def _body(code: str, description: str, status: int) -> JSONResponse:
-    return JSONResponse({"code": code, "description": description}, status_code=status)
+def _body(code: str, description: str, status: int, extra: dict | None = None, headers=None) -> JSONResponse:
+    return JSONResponse(
+        {"code": code, "description": description, **(extra or {})}, status_code=status, headers=headers
+    )
 
 
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return _body(type(exc).__name__, exc.description, exc.status_code)
+        return _body(type(exc).__name__, exc.description, exc.status_code, exc.extra, exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SRID = 4326
@@ -133,6 +134,14 @@ class Site(Base):
     accepts_tenants: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     rent_vnd_month: Mapped[int | None] = mapped_column(Integer)
     geom = mapped_column(_geom("POINT"), nullable=False)
+    # Registration workflow (migration 0005): the planner's reason for a decision, the operator's
+    # reason for a new structure beside a shareable one, an edit of an active site awaiting approval.
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    new_structure_reason: Mapped[str | None] = mapped_column(Text)
+    pending_change: Mapped[dict | None] = mapped_column(JSONB)
+    pending_by: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # bumped by a trigger
 
 
 class SiteTenancy(Base):
@@ -193,6 +202,8 @@ class Pole(Base):
     material: Mapped[str | None] = mapped_column(_enum("pole_material", POLE_MATERIALS))
     height_m: Mapped[float | None] = mapped_column(Float)
     geom = mapped_column(_geom("POINT"), nullable=False)
+    accepts_tenants: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
 
 class PoleAttachment(Base):
@@ -216,6 +227,8 @@ class DuctRoute(Base):
     duct_count: Mapped[int] = mapped_column(Integer)
     subduct_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     geom = mapped_column(_geom("LINESTRING"), nullable=False)
+    accepts_tenants: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     length_m: Mapped[float] = mapped_column(Float, Computed("ST_Length(geom::geography)", persisted=True))
 
 

@@ -23,6 +23,21 @@ class Settings(BaseSettings):
     coverage_indoor_threshold_dbm: float = -95.0
     mbb_covered_share: float = 0.95
     ftth_covered_share: float = 0.80
+    # The role the service acts as (migration 0005): it cannot alter the audit log. Empty: the login role.
+    db_role: str = "hg_app"
+    # Accounts (app/services/accounts.py).
+    session_hours: float = 12.0
+    api_token_days: int = 90
+    cookie_secure: bool | None = None  # None: Secure when the request came over https
+    login_max_failures_per_user: int = 5
+    login_max_failures_per_ip: int = 20
+    login_window_minutes: int = 15
+    admin_username: str = "admin"
+    admin_password: str | None = None  # `make run` creates the first admin with it (or prints one)
+    # Registration (app/services/registration.py): distances in metres.
+    min_site_spacing_m: float = 30.0
+    share_radius_rural_m: float = 500.0
+    share_radius_urban_m: float = 200.0
     coverage_worker: bool = True  # recompute what edits touched, in the background
     coverage_poll_seconds: float = 2.0
 

@@ -65,14 +65,76 @@ def engine(database_url):
     eng.dispose()
 
 
-@pytest.fixture(scope="session")
-def client(database_url, coverage_run):
-    from fastapi.testclient import TestClient
+# Test accounts (username -> role, operator company, district); all share TEST_PASSWORD.
+TEST_PASSWORD = "Thử-nghiệm-2025!"
+TEST_USERS = {
+    "admin1": ("admin", None, None),
+    "planner1": ("planner", None, None),
+    "official1": ("official", None, None),
+    "official934": ("official", None, "934"),
+    "viettel1": ("operator", "Viettel", None),
+    "vina1": ("operator", "VinaPhone", None),
+}
 
+
+@pytest.fixture(scope="session")
+def tokens(database_url) -> dict[str, str]:
+    """An API bearer token for each test account (created once in the test database)."""
+    from sqlalchemy.orm import Session
+
+    from app.services import accounts
+
+    engine = create_engine(database_url)
+    out = {}
+    with Session(engine) as session:
+        for name, (role, operator, district) in TEST_USERS.items():
+            user = accounts.create_user(session, name, TEST_PASSWORD, role, operator=operator, district_code=district)
+            out[name] = accounts.issue_token(session, user, "api", "127.0.0.1", name="tests").token
+        session.commit()
+    engine.dispose()
+    return out
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+def app_instance(database_url, coverage_run):
     from app.main import create_app
 
-    with TestClient(create_app()) as c:
+    return create_app()
+
+
+@pytest.fixture(scope="session")
+def client(app_instance, tokens):
+    """A TestClient logged in as a planner (who sees and edits everything)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app_instance, headers=bearer(tokens["planner1"])) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def anon_client(app_instance):
+    from fastapi.testclient import TestClient
+
+    return TestClient(app_instance)
+
+
+@pytest.fixture(scope="session")
+def client_as(app_instance, tokens):
+    """client_as("viettel1") -> a TestClient with that account's bearer token."""
+    from fastapi.testclient import TestClient
+
+    made = {}
+
+    def get(username: str):
+        if username not in made:
+            made[username] = TestClient(app_instance, headers=bearer(tokens[username]))
+        return made[username]
+
+    return get
 
 
 @pytest.fixture

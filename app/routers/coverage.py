@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.deps import SessionDep
 from app.schemas import WhatIfRequest
+from app.security import LoggedIn, OptionalPrincipal
 from app.services import coverage_read, whatif
 
 router = APIRouter(prefix="/api", tags=["Coverage"])
@@ -17,10 +18,14 @@ def model_card(session: SessionDep) -> dict:
 @router.get(
     "/hamlets/{code}/coverage", summary="A hamlet's coverage per operator, dead zones and nearest sites"
 )
-def hamlet_coverage(code: str, session: SessionDep) -> dict:
-    return coverage_read.hamlet_coverage(session, code)
+def hamlet_coverage(code: str, session: SessionDep, principal: OptionalPrincipal) -> dict:
+    out = coverage_read.hamlet_coverage(session, code)
+    if principal is None:  # anonymous visitors learn operators and distances, not which site
+        for site in out["nearest_sites"]:
+            site.pop("site_code", None)
+    return out
 
 
 @router.post("/coverage/what-if", summary="Effect of an unsaved site on coverage and ratios (writes nothing)")
-def what_if(body: WhatIfRequest, session: SessionDep) -> dict:
+def what_if(body: WhatIfRequest, session: SessionDep, _: LoggedIn) -> dict:
     return whatif.what_if(session, body)

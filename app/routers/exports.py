@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from app.deps import BBoxDep, CollectionDep, SessionDep, property_filters
+from app.deps import BBoxDep, CollectionDep, FiltersDep, SessionDep
 from app.services import exporter
 from app.services.exporter import EXPORT_CRSS, FORMATS, TABLE_FORMATS, ExportFile
 
@@ -67,16 +67,16 @@ def export_indicators(
     ),
 )
 def export_collection(
-    request: Request,
     session: SessionDep,
     collection: CollectionDep,
     bbox: BBoxDep,
+    scoped: FiltersDep,
     format: Annotated[str | None, Query(description=" | ".join(FORMATS))] = None,
     crs: Annotated[str | None, Query(description=" | ".join(EXPORT_CRSS))] = None,
 ) -> FileResponse:
     fmt = exporter.parse_format(format)
     target = exporter.parse_crs(crs)
-    filters = {k: v for k, v in property_filters(request).items() if k not in _EXPORT_PARAMS}
+    filters = {k: v for k, v in scoped.items() if k not in _EXPORT_PARAMS}
     return _streamed(
         lambda folder: exporter.export_collection(
             session, collection, bbox=bbox, filters=filters, fmt=fmt, crs=target, directory=folder

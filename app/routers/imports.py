@@ -9,7 +9,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from app.db import get_engine
+from app.errors import Forbidden
+from app.security import Writer
 from app.services import importer
+from app.services.bulk_rules import OPERATOR_TARGETS
 from gis.importers.safety import MAX_FILE_BYTES
 
 router = APIRouter(tags=["import"])
@@ -19,6 +22,7 @@ router = APIRouter(tags=["import"])
     "/api/import", summary="Import a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV or XLSX file"
 )
 async def import_upload(
+    principal: Writer,
     file: Annotated[UploadFile, File(description="the file; its extension tells the format")],
     target: Annotated[str, Query(description=", ".join(importer.TARGETS))],
     dry_run: Annotated[bool, Query(description="check everything, write nothing")] = False,
@@ -27,6 +31,8 @@ async def import_upload(
     ] = None,
     layer: Annotated[str | None, Query(description="layer or shapefile name inside the file")] = None,
 ):
+    if principal.role == "operator" and target not in OPERATOR_TARGETS:
+        raise Forbidden(f"operators import {', '.join(OPERATOR_TARGETS)}; '{target}' is the Department's")
     # Only the base name's extension is kept: the client's path never reaches the disk.
     suffix = "".join(PurePath(file.filename or "upload").suffixes[-1:]).lower()[:8]
     with tempfile.TemporaryDirectory(prefix="hg-upload-") as tmp:
@@ -37,7 +43,8 @@ async def import_upload(
             return _refused([f"{file.filename}: more than the {MAX_FILE_BYTES / 1e6:.0f} MB limit"], 413)
         try:
             report = await run_in_threadpool(
-                importer.import_file, get_engine(), path, target, crs=crs, dry_run=dry_run, layer=layer
+                importer.import_file, get_engine(), path, target, crs=crs, dry_run=dry_run, layer=layer,
+                actor=principal.actor(), principal=principal,
             )
         except importer.ImportFailed as exc:
             return _refused(exc.problems, 422)

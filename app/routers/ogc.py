@@ -6,7 +6,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from app.collections import COLLECTIONS, Collection
+from app.collections import COLLECTIONS, Collection, is_public
 from app.deps import (
     BBoxDep,
     CollectionDep,
@@ -17,6 +17,7 @@ from app.deps import (
     SessionDep,
     SortDep,
 )
+from app.security import OptionalPrincipal
 from app.services import features
 from app.services.cql2 import LANGS, queryable_types
 from app.services.crs_output import CRS84, SUPPORTED
@@ -118,14 +119,13 @@ def _collection_doc(request: Request, collection: Collection, extent: list[float
     return doc
 
 
-@router.get("/collections", summary="Collections")
-def collections(request: Request, session: SessionDep, _: FormatDep) -> dict:
+@router.get("/collections", summary="Collections (anonymous visitors: the public ones)")
+def collections(request: Request, session: SessionDep, principal: OptionalPrincipal, _: FormatDep) -> dict:
     base = _base(request)
+    shown = [c for c in COLLECTIONS.values() if principal is not None or is_public(c)]
     return {
         "links": [_link(f"{base}/ogc/collections", "self", "application/json")],
-        "collections": [
-            _collection_doc(request, c, features.get_extent(session, c)) for c in COLLECTIONS.values()
-        ],
+        "collections": [_collection_doc(request, c, features.get_extent(session, c)) for c in shown],
     }
 
 

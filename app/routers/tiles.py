@@ -4,9 +4,17 @@ import hashlib
 
 from fastapi import APIRouter, Request, Response
 
-from app.collections import Collection, get_collection
-from app.deps import CollectionDep, FiltersDep, SessionDep
+from app.collections import Collection, is_public
+from app.deps import (
+    CollectionDep,
+    FiltersDep,
+    SessionDep,
+    property_filters,
+    scope_filters,
+    visible_collection,
+)
 from app.errors import InvalidParameter
+from app.security import OptionalPrincipal
 from app.services import features, tiles
 from app.settings import get_settings
 
@@ -24,13 +32,13 @@ _JSON_TYPES = {
 }
 
 
-def _collections(ids: str) -> list[Collection]:
+def _collections(ids: str, principal) -> list[Collection]:
     names = [n for n in ids.split(",") if n]
     if not names:
         raise InvalidParameter("name at least one collection, e.g. /tiles/sites/{z}/{x}/{y}.mvt")
     if len(set(names)) != len(names):
         raise InvalidParameter(f"a layer is named twice in '{ids}'")
-    return [get_collection(n) for n in names]
+    return [visible_collection(n, principal) for n in names]
 
 
 def _tile_response(
@@ -40,7 +48,9 @@ def _tile_response(
     tiles.check_tile(z, x, y, settings.tile_max_zoom)
     data = tiles.render_tile(session, layers, z, x, y, filters)
     etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.tile_cache_seconds}"}
+    # Shared caches may keep public layers only; the rest is per user.
+    scope = "public" if all(is_public(c) for c in layers) else "private"
+    headers = {"ETag": etag, "Cache-Control": f"{scope}, max-age={settings.tile_cache_seconds}", "Vary": "Cookie, Authorization"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(data, media_type=MVT, headers=headers)
@@ -53,14 +63,16 @@ def _tile_response(
     responses={200: {"content": {MVT: {}}}},
 )
 def xyz_tile(
-    request: Request, collection_ids: str, z: int, x: int, y: int, session: SessionDep, filters: FiltersDep
+    request: Request, collection_ids: str, z: int, x: int, y: int, session: SessionDep, principal: OptionalPrincipal
 ) -> Response:
-    return _tile_response(request, session, _collections(collection_ids), z, x, y, filters)
+    layers = _collections(collection_ids, principal)
+    filters = scope_filters(property_filters(request), principal, layers)
+    return _tile_response(request, session, layers, z, x, y, filters)
 
 
 @router.get("/tiles/{collection_ids}/tilejson.json", summary="TileJSON 3.0 for the XYZ tiles")
-def tilejson(request: Request, collection_ids: str, session: SessionDep) -> dict:
-    layers = _collections(collection_ids)
+def tilejson(request: Request, collection_ids: str, session: SessionDep, principal: OptionalPrincipal) -> dict:
+    layers = _collections(collection_ids, principal)
     base = str(request.base_url).rstrip("/")
     query = f"?{request.url.query}" if request.url.query else ""
     extents = [e for e in (features.get_extent(session, c) for c in layers) if e]

@@ -186,6 +186,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
                 commissioned_on=text_(p, "commissioned_on"),
                 accepts_tenants=boolean(p, "accepts_tenants") if p.get("accepts_tenants") not in (None, "") else False,
                 rent_vnd_month=integer(p, "rent_vnd_month"),
+                new_structure_reason=text_(p, "new_structure_reason"),
                 geom=geom,
             )))  # fmt: skip
             ops = {owner}

@@ -19,7 +19,10 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import models as m
+from app.services import bulk_rules
 from app.services import import_targets as targets
+from app.services.accounts import Principal
+from app.services.audit import Actor
 from app.services.loader import AdminRecord, load_admin_units
 from app.services.loader_infra import LoadError, ids_by
 from gis.importers import ImportRefused, outside_problems, read_table
@@ -56,8 +59,11 @@ class ImportReport:
 
 
 def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | None = None,
-                dry_run: bool = False, layer: str | None = None) -> ImportReport:  # fmt: skip
-    """Read ``path``, check it against the database and write it into ``target`` (or not, if dry)."""
+                dry_run: bool = False, layer: str | None = None, actor: Actor | None = None,
+                principal: Principal | None = None) -> ImportReport:  # fmt: skip
+    """Read ``path``, check it against the database and write it into ``target`` (or not, if dry).
+    ``actor`` is who the audit trail names; ``principal`` (when an operator) limits the file to that
+    company's records and makes its sites registrations (app/services/bulk_rules.py)."""
     started = time.perf_counter()
     if target not in TARGETS:
         raise ImportFailed([f"unknown target '{target}' (one of {', '.join(TARGETS)})"])
@@ -70,10 +76,14 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     report = ImportReport(target, table.name, table.format, table.crs, dry_run, warnings=list(table.warnings))
     with engine.connect() as conn:
         trans = conn.begin()
+        if actor is not None:
+            actor.apply(conn)
         try:
             problems = _province_check(conn, table, report)
             if not problems:
                 report.counts = _WRITERS[target](conn, table, problems, report)
+            if not problems:
+                bulk_rules.check(conn, target, table, principal, problems, report)
             if problems:
                 raise ImportFailed(problems)
         except BaseException:

@@ -15,14 +15,7 @@ from app.services.coverage_inputs import HamletIndex, load_hamlets, load_operato
 from gis.block_analysis import decode_raster, hamlet_counts
 from gis.coverage import CellArrays, CoverageParams, best_signal
 from gis.crs import to_metric
-
-# Bands each technology may use in Vietnam's licences (a plausibility check, not a licence register).
-VALID_BANDS = {
-    "2G": {900, 1800},
-    "3G": {900, 2100},
-    "4G": {700, 850, 900, 1800, 2100, 2300, 2600},
-    "5G": {700, 2600, 3500, 3700},
-}
+from gis.site_rules import VALID_BANDS
 
 
 @lru_cache(maxsize=2)

@@ -2,13 +2,14 @@
 
 /** A failed API call, carrying the server's `{code, description}` when it sent one. */
 export class ApiError extends Error {
-  constructor({ status, code, description, url }) {
+  constructor({ status, code, description, url, body = null }) {
     super(description || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status; // 0 when the server could not be reached
     this.code = code;
     this.description = description;
     this.url = url;
+    this.body = body; // the whole answer: `problems`, `suggestion`, `current` …
   }
 }
 
@@ -23,14 +24,40 @@ function describe(body, fallback) {
   return fallback;
 }
 
+/** The session's CSRF token (cookie `hg_csrf`, set at login), echoed on every write. */
+export function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)hg_csrf=([^;]*)/);
+  return match ? decodeURIComponent(match[1]) : '';
+}
+
 /** GET `url` and parse JSON; throws ApiError (or the AbortError when `signal` aborts). */
 export async function getJSON(url, { signal } = {}) {
+  const { body } = await request(url, { signal, headers: { Accept: 'application/geo+json, application/json' } });
+  return body;
+}
+
+/**
+ * Send `payload` as JSON with `method` (POST, PATCH, PUT, DELETE) and the CSRF token; resolves
+ * to { status, body, headers }, throws ApiError (with the server's whole answer in `body`).
+ */
+export function sendJSON(method, url, payload, { headers = {}, signal } = {}) {
+  return request(url, {
+    method,
+    signal,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrfToken(), ...headers },
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
+}
+
+/** POST a multipart form (a file upload) with the CSRF token. */
+export function sendForm(url, form, { signal } = {}) {
+  return request(url, { method: 'POST', signal, headers: { 'X-CSRF-Token': csrfToken() }, body: form });
+}
+
+async function request(url, init) {
   let response;
   try {
-    response = await fetch(url, {
-      signal,
-      headers: { Accept: 'application/geo+json, application/json' },
-    });
+    response = await fetch(url, { credentials: 'same-origin', ...init });
   } catch (error) {
     if (isAbort(error)) throw error;
     throw new ApiError({ status: 0, code: 'network', description: error.message, url });
@@ -47,12 +74,14 @@ export async function getJSON(url, { signal } = {}) {
       code: body?.code ?? `http_${response.status}`,
       description: describe(body, response.statusText),
       url,
+      body,
     });
   }
-  return response.json();
+  const body = response.status === 204 ? null : await response.json();
+  return { status: response.status, body, headers: response.headers };
 }
 
-function withQuery(path, params = {}) {
+export function withQuery(path, params = {}) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== '') query.set(key, String(value));

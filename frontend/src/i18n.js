@@ -1,7 +1,11 @@
 // Translations: t(key, params), the current language, and DOM attributes that re-translate.
-import vi from './locales/vi.js';
-import en from './locales/en.js';
+import viMain from './locales/vi.js';
+import enMain from './locales/en.js';
+import viAccounts from './locales/accounts.vi.js';
+import enAccounts from './locales/accounts.en.js';
 
+const vi = { ...viMain, ...viAccounts };
+const en = { ...enMain, ...enAccounts };
 const DICTIONARIES = { vi, en };
 export const LANGUAGES = Object.keys(DICTIONARIES);
 const STORAGE_KEY = 'hgmap.lang';

@@ -32,12 +32,15 @@ export function mountLayerPanel(container, { layers, onToggle, extras = new Map(
   const rows = new Map();
 
   for (const group of GROUPS) {
+    // Only the layers this user may see (anonymous visitors: the public ones).
+    const defs = LAYERS.filter((d) => d.group === group && layers.has(d.id));
+    if (!defs.length) continue;
     const fieldset = document.createElement('fieldset');
     fieldset.className = 'hg-fieldset';
     const legend = document.createElement('legend');
     legend.dataset.i18n = `group.${group}`;
     fieldset.append(legend);
-    for (const def of LAYERS.filter((d) => d.group === group)) {
+    for (const def of defs) {
       const layer = layers.get(def.id);
       const row = document.createElement('div');
       row.className = 'hg-layer-row';

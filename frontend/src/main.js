@@ -1,4 +1,6 @@
 // Wiring only: build the map, the layers and the controls, and connect them to the URL.
+import { mountAccountMenu } from './account/menu.js';
+import { canSee, loadSession } from './account/session.js';
 import { loadCollection } from './api.js';
 import { Basemap } from './basemap.js';
 import { installDebugHook } from './debug.js';
@@ -10,7 +12,7 @@ import { IndicatorPanel } from './indicators.js';
 import { applyChoices, changedChoices, mountLayerControls } from './layerControls.js';
 import { mountLayerPanel } from './layerPanel.js';
 import { collectionLayer } from './layers/collectionLayer.js';
-import { CANVAS_ORDER, DEFAULT_VISIBLE, LAYERS } from './layers/registry.js';
+import { CANVAS_ORDER, DEFAULT_VISIBLE, LAYERS as ALL_LAYERS } from './layers/registry.js';
 import { LegendControl } from './legend.js';
 import { canvasFor, createMap, enablePolygonPicking } from './map.js';
 import { ModelCard } from './modelCard.js';
@@ -20,6 +22,10 @@ import { parseHash, UrlState } from './urlState.js';
 
 const initial = parseHash(window.location.hash);
 setLang(initialLang(initial.lang));
+// Anonymous visitors get the public layers only (the server says which).
+await loadSession();
+const LAYERS = ALL_LAYERS.filter((def) => canSee(def.collection ?? def.id));
+mountAccountMenu(document.getElementById('hg-account'));
 
 const { map, canvasRenderer } = createMap(document.getElementById('map'), initial.view);
 let filters = { ...initial.filters };
@@ -83,7 +89,7 @@ function setFilters(next) {
 function restackCanvas() {
   for (const id of [...CANVAS_ORDER].reverse()) {
     const layer = layers.get(id);
-    if (layer.isVisible()) layer.bringToBack();
+    if (layer?.isVisible()) layer.bringToBack();
   }
 }
 
@@ -97,7 +103,7 @@ for (const [id, layer] of layers) {
 function applyState(state) {
   if (state.lang && state.lang !== getLang()) setLang(state.lang);
   if (state.view) map.setView([state.view.lat, state.view.lon], state.view.zoom);
-  const wanted = new Set(state.layers ?? DEFAULT_VISIBLE);
+  const wanted = new Set((state.layers ?? DEFAULT_VISIBLE).filter((id) => layers.has(id)));
   LAYERS.forEach((def) => setVisible(def.id, wanted.has(def.id)));
   filterForm.set(state.filters);
   if (JSON.stringify(state.filters) !== JSON.stringify(filters)) setFilters(state.filters);

@@ -45,6 +45,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "commissioned_on": ("commissioned_on", "ngay_phat_song", "ngay_dua_vao_su_dung"),
     "accepts_tenants": ("accepts_tenants", "cho_thue", "cho_dung_chung"),
     "rent_vnd_month": ("rent_vnd_month", "gia_thue", "gia_thue_thang"),
+    "new_structure_reason": ("new_structure_reason", "ly_do_xay_moi", "ly_do_xay_dung_moi", "ly_do_khong_dung_chung"),
     "tenants": ("tenants", "dung_chung", "cac_nha_mang"),
     "material": ("material", "vat_lieu", "chat_lieu"),
     "attachments": ("attachments", "treo_cap", "cac_don_vi_treo_cap"),

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.services import coverage, loader
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TEST_PASSWORD, bearer
 
 CELL_KM2 = 0.05 * 0.05  # default 50 m grid
 GAP = (105.690, 9.705)  # a gap centre of the sample (data/hamlets/README.md)
@@ -167,6 +167,18 @@ def _add_site(engine) -> None:
             )
 
 
+def _planner_token(eng) -> str:
+    from sqlalchemy.orm import Session
+
+    from app.services import accounts
+
+    with Session(eng) as session:
+        user = accounts.create_user(session, "whatif-planner", TEST_PASSWORD, "planner")
+        token = accounts.issue_token(session, user, "api", None).token
+        session.commit()
+    return token
+
+
 def test_what_if_then_edit_then_incremental_equals_full(computed_scratch, monkeypatch):
     from fastapi.testclient import TestClient
 
@@ -179,10 +191,11 @@ def test_what_if_then_edit_then_incremental_equals_full(computed_scratch, monkey
     monkeypatch.setenv("COVERAGE_WORKER", "false")
     get_settings.cache_clear()
     reset_engine()
+    token = _planner_token(eng)
     before = _snapshot(eng)
     dead_before = sum(r[2] - r[3] for r in before)
     try:
-        with TestClient(create_app()) as c:
+        with TestClient(create_app(), headers=bearer(token)) as c:
             r = c.post("/api/coverage/what-if", json=NEW_SITE)
             assert r.status_code == 200, r.text
             wi = r.json()

@@ -4,6 +4,7 @@ Skipped when GDAL's command-line tools are absent (`make test-deps` installs Deb
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -12,8 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.collections import COLLECTIONS
+from app.collections import COLLECTIONS, PUBLIC
 from tests.app.test_ogc_features import TABLE_COUNTS
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ogrinfo") is None or shutil.which("ogr2ogr") is None,
@@ -24,8 +26,14 @@ pytestmark = pytest.mark.skipif(
 GDAL_FIELDS = {"id", "mvt_id"}
 
 
-def _run(*args: str) -> str:
-    done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+@pytest.fixture(scope="module")
+def gdal_env(tokens) -> dict[str, str]:
+    """GDAL logged in as a planner, the way an API client is: a bearer token in every request."""
+    return {**os.environ, "GDAL_HTTP_HEADERS": f"Authorization: {bearer(tokens['planner1'])['Authorization']}"}
+
+
+def _run(*args: str, env: dict | None = None) -> str:
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -35,13 +43,18 @@ def _count(engine, sql: str, **params) -> int:
         return conn.execute(text(sql), params).scalar_one()
 
 
-def test_ogrinfo_lists_every_collection(live_server_url):
-    out = _run("ogrinfo", "-ro", "-so", "-al", f"OAPIF:{live_server_url}/ogc")
+def test_ogrinfo_lists_every_collection(live_server_url, gdal_env):
+    out = _run("ogrinfo", "-ro", "-so", "-al", f"OAPIF:{live_server_url}/ogc", env=gdal_env)
     assert re.findall(r"^Layer name: (\S+)$", out, re.M) == list(COLLECTIONS)
 
 
+def test_anonymous_gdal_sees_only_the_public_layers(live_server_url):
+    out = _run("ogrinfo", "-ro", "-so", "-al", f"OAPIF:{live_server_url}/ogc")
+    assert re.findall(r"^Layer name: (\S+)$", out, re.M) == [c for c in COLLECTIONS if c in PUBLIC]
+
+
 @pytest.mark.parametrize("collection_id", list(COLLECTIONS))
-def test_ogr2ogr_reads_every_feature_with_its_attributes(live_server_url, engine, tmp_path, collection_id):
+def test_ogr2ogr_reads_every_feature_with_its_attributes(live_server_url, engine, tmp_path, collection_id, gdal_env):
     out = tmp_path / f"{collection_id}.geojson"
     _run(
         "ogr2ogr",
@@ -52,6 +65,7 @@ def test_ogr2ogr_reads_every_feature_with_its_attributes(live_server_url, engine
         collection_id,
         "-oo",
         "PAGE_SIZE=1000",
+        env=gdal_env,
     )
     features = json.loads(out.read_text())["features"]
     assert len(features) == _count(engine, TABLE_COUNTS[collection_id]) > 0
@@ -61,16 +75,17 @@ def test_ogr2ogr_reads_every_feature_with_its_attributes(live_server_url, engine
     assert {f["properties"]["id"] for f in features} == {f["properties"]["code"] for f in features}
 
 
-def test_gdal_default_paging_follows_next_links(live_server_url, engine, tmp_path):
+def test_gdal_default_paging_follows_next_links(live_server_url, engine, tmp_path, gdal_env):
     out = tmp_path / "poles.geojson"
-    _run("ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{live_server_url}/ogc", "poles")
+    _run("ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{live_server_url}/ogc", "poles", env=gdal_env)
     assert len(json.loads(out.read_text())["features"]) == _count(engine, TABLE_COUNTS["poles"])
 
 
-def test_gdal_mvt_driver_reads_our_tile(live_server_url, engine, tmp_path):
+def test_gdal_mvt_driver_reads_our_tile(live_server_url, engine, tmp_path, tokens):
     z, x, y = 10, 812, 483
     tile = tmp_path / "tile.mvt"
-    r = httpx.get(f"{live_server_url}/tiles/sites,districts/{z}/{x}/{y}.mvt", timeout=60)
+    r = httpx.get(f"{live_server_url}/tiles/sites,districts/{z}/{x}/{y}.mvt", timeout=60,
+                  headers=bearer(tokens["planner1"]))  # fmt: skip
     assert r.status_code == 200
     tile.write_bytes(r.content)
     out = _run("ogrinfo", "-ro", "-so", "-al", str(tile), "-oo", f"X={x}", "-oo", f"Y={y}", "-oo", f"Z={z}")

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 
 from app.services import importer, loader
 from app.services.importer import ImportFailed, import_file
+from tests.conftest import bearer
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "hamlets"
@@ -251,12 +252,12 @@ def _huge(p: Path) -> Path:
     return path
 
 
-def test_api_upload_dry_run_and_refusal(db, tmp_path, monkeypatch):
+def test_api_upload_dry_run_and_refusal(db, tmp_path, monkeypatch, tokens):
     from app.main import create_app
     from app.routers import imports
 
     monkeypatch.setattr(imports, "get_engine", lambda: db)
-    client = TestClient(create_app())
+    client = TestClient(create_app(), headers=bearer(tokens["planner1"]))
     body = io.BytesIO()
     body.write(_csv(tmp_path / "api.csv", HEADER, _cell_rows(2, prefix="API")).read_bytes())
     r = client.post(

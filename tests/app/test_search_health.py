@@ -48,7 +48,7 @@ def test_health_503_when_database_is_down(monkeypatch, database_url):
         with TestClient(create_app()) as c:
             r = c.get("/health")
             assert r.status_code == 503 and r.json()["database"] == "unreachable"
-            r = c.get("/ogc/collections/sites/items")
+            r = c.get("/ogc/collections/districts/items")
             assert r.status_code == 503 and "database" in r.json()["description"]
     finally:
         monkeypatch.setenv("DATABASE_URL", database_url)

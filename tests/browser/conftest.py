@@ -15,7 +15,16 @@ def chromium():
 
 
 @pytest.fixture
-def map_page(chromium, live_server_url):
+def map_page(chromium, live_server_url, tokens):
+    """The map as a planner sees it (every layer)."""
+    probe = MapPage(chromium, live_server_url, user="planner1")
+    yield probe
+    probe.context.close()
+
+
+@pytest.fixture
+def anon_page(chromium, live_server_url):
+    """The map as an anonymous visitor sees it."""
     probe = MapPage(chromium, live_server_url)
     yield probe
     probe.context.close()

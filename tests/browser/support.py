@@ -4,6 +4,8 @@ readers of `window.__hgmap` (frontend/src/debug.js). Fixtures are in conftest.py
 import os
 from urllib.parse import urlsplit
 
+from tests.conftest import TEST_PASSWORD
+
 CHROMIUM = os.environ.get("HGMAP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TIMEOUT_MS = 20_000
@@ -12,13 +14,20 @@ TIMEOUT_MS = 20_000
 class MapPage:
     """A fresh browser context on the map, with console errors collected."""
 
-    def __init__(self, browser, base_url: str):
+    def __init__(self, browser, base_url: str, user: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.host = urlsplit(self.base_url).netloc
         self.context = browser.new_context(viewport={"width": 1280, "height": 800})
         self.context.set_default_timeout(TIMEOUT_MS)
         self.errors: list[str] = []
+        if user:
+            self.login(user)
         self.page = self.new_page()
+
+    def login(self, username: str, password: str = TEST_PASSWORD) -> None:
+        """Log this browser context in (the session cookie then rides on every page's requests)."""
+        r = self.context.request.post(f"{self.base_url}/api/auth/login", data={"username": username, "password": password})
+        assert r.ok, f"login {username}: {r.status} {r.text()}"
 
     def new_page(self):
         page = self.context.new_page()

@@ -1,0 +1,92 @@
+"""BTS site registration: register, read, edit (If-Match), lifecycle, approval, sharing-first
+candidates, history. Operators manage their own company's sites; the Department decides."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+
+from app.deps import IfMatchDep, SessionDep, etag
+from app.schemas_registry import DecisionIn, SiteIn, SitePatch, TransitionIn
+from app.security import LoggedIn, Staff, Writer
+from app.services import audit, registration, site_checks
+from app.services.registration import owner_of
+
+router = APIRouter(prefix="/api", tags=["Registration"])
+
+
+def _site_response(site: dict, status: int = 200) -> JSONResponse:
+    return JSONResponse(site, status_code=status, headers=etag(site["version"]))
+
+
+@router.get("/registrations", summary="Sites awaiting a decision or with a change awaiting approval")
+def registrations(session: SessionDep, principal: Writer) -> dict:
+    return registration.list_registrations(session, principal)
+
+
+@router.get(
+    "/sites/sharing-candidates",
+    summary="Other operators' shareable sites near a point (shown before registering a new structure)",
+)
+def sharing_candidates(
+    session: SessionDep,
+    principal: LoggedIn,
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
+    owner: Annotated[str | None, Query(max_length=64, description="the company registering (Department only)")] = None,
+    radius_m: Annotated[float | None, Query(gt=0, le=5000, description="default: 500 m rural, 200 m in town wards")] = None,
+) -> dict:
+    conn = session.connection()
+    place = site_checks.place_of(conn, lon, lat)
+    owner_id = owner_of(session, principal, owner)[0] if (owner or principal.role == "operator") else None
+    radius = radius_m or site_checks.share_radius_m(place)
+    return {"place": place, "radius_m": radius,
+            "candidates": site_checks.sharing_candidates(conn, lon, lat, owner_id, radius)}  # fmt: skip
+
+
+@router.post("/sites", summary="Register a BTS site with its cells (state: proposed)", status_code=201)
+def register(body: SiteIn, session: SessionDep, principal: Writer) -> JSONResponse:
+    return _site_response(registration.register_site(session, principal, body), 201)
+
+
+@router.get("/sites/{code}", summary="A site with its cells, tenants, state and version (ETag)")
+def site(code: str, session: SessionDep, _: LoggedIn) -> JSONResponse:
+    return _site_response(registration.get_site(session, code))
+
+
+@router.patch(
+    "/sites/{code}",
+    summary="Edit a site (If-Match); 202 when the edit of an approved/active site awaits approval",
+)
+def edit(code: str, body: SitePatch, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+    site, pending = registration.edit_site(session, principal, code, version, body)
+    return _site_response(site, 202 if pending else 200)
+
+
+@router.post("/sites/{code}/transitions", summary="Move a site through its lifecycle (If-Match)")
+def transition(code: str, body: TransitionIn, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+    return _site_response(registration.transition_site(session, principal, code, version, body.to, body.reason))
+
+
+@router.post("/sites/{code}/pending-change", summary="Approve or refuse an edit awaiting approval (Department)")
+def pending(code: str, body: DecisionIn, version: IfMatchDep, session: SessionDep, principal: Staff) -> JSONResponse:
+    return _site_response(registration.decide_pending(session, principal, code, version, body.approve, body.reason))
+
+
+@router.get("/history/{kind}/{code}", summary="Audit trail of a site, pole or duct (and what hangs on it)")
+def history(kind: str, code: str, session: SessionDep, _: LoggedIn) -> dict:
+    return audit.record_history(session, kind, code)
+
+
+@router.get("/audit/export", summary="Every audit entry of a period as CSV (Department)", response_class=Response)
+def audit_export(
+    session: SessionDep,
+    _: Staff,
+    from_: Annotated[str, Query(alias="from", description="first day, YYYY-MM-DD (Asia/Ho_Chi_Minh)")],
+    to: Annotated[str, Query(description="last day, YYYY-MM-DD (inclusive)")],
+    entity: Annotated[str | None, Query(max_length=64, description="one table, e.g. sites")] = None,
+) -> Response:
+    since, until = audit.parse_day(from_, "from"), audit.parse_day(to, "to")
+    body = audit.export_csv(session, since, until, entity)
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="audit_{since}_{until}.csv"'})  # fmt: skip

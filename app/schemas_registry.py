@@ -1,0 +1,146 @@
+"""Request bodies of the registration workflow: sites with cells, poles, ducts, sharing requests.
+
+Types and hard limits live here (a wrong type is a 400 naming the field); plausibility rules that
+the bulk import shares live in gis/site_rules.py (a 422 naming the field).
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value.strip()
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", description="letters, digits, . _ -")]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Position(Strict):
+    """One of: WGS 84 `lon`+`lat` (decimal degrees); `dms` text; VN-2000 `easting`+`northing`."""
+
+    lon: Finite | None = None
+    lat: Finite | None = None
+    dms: Text | None = Field(default=None, max_length=80, examples=["9°47'30\"N 105°38'24\"E"])
+    easting: Finite | None = Field(default=None, description="VN-2000 TM-3 easting, metres")
+    northing: Finite | None = Field(default=None, description="VN-2000 TM-3 northing, metres")
+    crs: Literal["EPSG:5897", "EPSG:3405"] = Field(default="EPSG:5897", description="for easting/northing")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Position":
+        forms = [
+            self.lon is not None or self.lat is not None,
+            self.dms is not None,
+            self.easting is not None or self.northing is not None,
+        ]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of lon+lat, dms, or easting+northing")
+        if forms[0] and (self.lon is None or self.lat is None):
+            raise ValueError("give both lon and lat")
+        if forms[2] and (self.easting is None or self.northing is None):
+            raise ValueError("give both easting and northing")
+        return self
+
+
+class CellIn(Strict):
+    code: Code | None = None
+    operator: Text | None = Field(default=None, max_length=64, description="default: the site's owner")
+    technology: Literal["2G", "3G", "4G", "5G"]
+    band_mhz: int = Field(ge=1, le=100_000)
+    azimuth_deg: Finite | None = None
+    beamwidth_deg: Finite = 65.0
+    tilt_mech_deg: Finite = 0.0
+    tilt_elec_deg: Finite = 0.0
+    antenna_height_m: Finite
+    tx_power_dbm: Finite | None = None
+    antenna_gain_dbi: Finite | None = None
+    eirp_dbm: Finite | None = None
+
+
+class SiteFields(Strict):
+    position: Position | None = None
+    structure_type: Literal["tower", "guyed_mast", "rooftop", "camouflaged", "small_cell"] | None = None
+    height_m: Finite | None = None
+    accepts_tenants: bool | None = None
+    rent_vnd_month: int | None = Field(default=None, ge=0, le=10**12)
+    permit_no: Text | None = Field(default=None, max_length=64)
+    cells: list[CellIn] | None = Field(default=None, max_length=48)
+    new_structure_reason: Text | None = Field(default=None, max_length=2000)
+
+
+class SiteIn(SiteFields):
+    code: Code
+    owner: Text | None = Field(default=None, max_length=64, description="operator company; operators: their own")
+    position: Position
+    structure_type: Literal["tower", "guyed_mast", "rooftop", "camouflaged", "small_cell"]
+    cells: list[CellIn] = Field(min_length=1, max_length=48)
+
+
+class SitePatch(SiteFields):
+    """Only the fields given change; `cells`, when given, replaces the site's cells."""
+
+
+class TransitionIn(Strict):
+    to: Literal["proposed", "approved", "rejected", "active", "decommissioned"]
+    reason: Text | None = Field(default=None, max_length=2000)
+
+
+class DecisionIn(Strict):
+    approve: bool
+    reason: Text | None = Field(default=None, max_length=2000)
+
+
+class SharingRequestIn(Strict):
+    asset: Literal["site", "pole", "duct"]
+    code: Code
+    note: Text | None = Field(default=None, max_length=2000)
+
+
+class SharingDecisionIn(Strict):
+    accept: bool
+    note: Text | None = Field(default=None, max_length=2000)
+
+
+class PoleIn(Strict):
+    code: Code
+    owner: Text | None = Field(default=None, max_length=64)
+    position: Position
+    material: Literal["concrete", "steel", "wood", "composite"] | None = None
+    height_m: Finite | None = None
+    accepts_tenants: bool = True
+
+
+class PolePatch(Strict):
+    position: Position | None = None
+    material: Literal["concrete", "steel", "wood", "composite"] | None = None
+    height_m: Finite | None = None
+    accepts_tenants: bool | None = None
+
+
+class LineGeometry(Strict):
+    type: Literal["LineString"]
+    coordinates: list[Annotated[list[Finite], Field(min_length=2, max_length=3)]] = Field(min_length=2, max_length=5000)
+
+
+class DuctIn(Strict):
+    code: Code
+    owner: Text | None = Field(default=None, max_length=64)
+    geometry: LineGeometry
+    duct_count: int = Field(default=1, ge=1, le=100)
+    subduct_count: int = Field(default=0, ge=0, le=1000)
+    accepts_tenants: bool = True
+
+
+class DuctPatch(Strict):
+    geometry: LineGeometry | None = None
+    duct_count: int | None = Field(default=None, ge=1, le=100)
+    subduct_count: int | None = Field(default=None, ge=0, le=1000)
+    accepts_tenants: bool | None = None

@@ -1,0 +1,269 @@
+"""Accounts: users and roles, Argon2 password hashes, sessions and API tokens, login throttling.
+
+Roles: `admin`; `planner` (the Department: sees and edits everything, decides registrations);
+`official` (read-only, optionally limited to one district); `operator` (bound to one operator
+company: manages only that company's records). Tokens are random; only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, Forbidden, InvalidParameter, NotFound, TooManyRequests, Unauthorized
+from app.models import AdminUnit, Operator
+from app.models_accounts import ROLES, AuthToken, LoginFailure, User
+from app.services.audit import Actor
+from app.settings import get_settings
+from gis.text import fold_vi
+
+# argon2id with the library's defaults (RFC 9106's second recommended profile, 64 MiB).
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+_USERNAME = re.compile(r"^[a-z0-9._-]{2,64}$")
+MIN_PASSWORD_LENGTH = 10
+WRITER_ROLES = ("admin", "planner", "operator")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes a request, as the services need it."""
+
+    user_id: int
+    username: str
+    role: str
+    operator: str | None = None  # short name, role operator only
+    operator_id: int | None = None
+    district_code: str | None = None  # an official limited to one district
+    must_change_password: bool = False
+    via: str = "session"  # session (cookie, CSRF-checked) or bearer
+    client_ip: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        """Admin and planner see and edit everything."""
+        return self.role in ("admin", "planner")
+
+    def actor(self) -> Actor:
+        return Actor(self.user_id, self.username, self.role, self.client_ip)
+
+    def may_manage(self, owner_id: int | None) -> bool:
+        return self.is_staff or (self.role == "operator" and owner_id == self.operator_id)
+
+    def as_dict(self) -> dict:
+        return {
+            "username": self.username,
+            "role": self.role,
+            "operator": self.operator,
+            "district_code": self.district_code,
+            "must_change_password": self.must_change_password,
+        }
+
+
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_username(raw: str) -> str:
+    name = (raw or "").strip().lower()
+    if not _USERNAME.match(name):
+        raise InvalidParameter("username: 2–64 characters among a–z, 0–9, '.', '_' and '-'")
+    return name
+
+
+def check_password_policy(password: str, username: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidParameter(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if username in password.lower():
+        raise InvalidParameter("password: must not contain the username")
+
+
+def _operator_row(session: Session, name: str) -> Operator:
+    for op in session.scalars(select(Operator)):
+        if fold_vi(op.short_name) == fold_vi(name):
+            return op
+    known = ", ".join(session.scalars(select(Operator.short_name).order_by(Operator.short_name)))
+    raise InvalidParameter(f"operator: unknown company '{name}' (known: {known})")
+
+
+def create_user(session: Session, username: str, password: str, role: str, *, operator: str | None = None,
+                district_code: str | None = None, full_name: str = "",
+                must_change_password: bool = False) -> User:  # fmt: skip
+    name = normalise_username(username)
+    if role not in ROLES:
+        raise InvalidParameter(f"role: one of {', '.join(ROLES)}, got '{role}'")
+    if (role == "operator") != bool(operator):
+        raise InvalidParameter("operator: required for role operator, and only for it")
+    if district_code and role != "official":
+        raise InvalidParameter("district_code: only an official is limited to a district")
+    if district_code:
+        found = session.scalar(
+            select(func.count()).select_from(AdminUnit).where(
+                AdminUnit.level == "district", AdminUnit.code == district_code, AdminUnit.valid_to.is_(None))
+        )  # fmt: skip
+        if not found:
+            raise InvalidParameter(f"district_code: no district '{district_code}'")
+    check_password_policy(password, name)
+    if session.scalar(select(User.id).where(User.username == name)) is not None:
+        raise Conflict(f"a user '{name}' exists already")
+    user = User(username=name, password_hash=_HASHER.hash(password), role=role, full_name=full_name,
+                operator=_operator_row(session, operator).short_name if operator else None,
+                district_code=district_code or None, must_change_password=must_change_password)  # fmt: skip
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None:
+        raise NotFound(f"no user '{username}'")
+    return user
+
+
+def set_active(session: Session, username: str, active: bool) -> User:
+    user = get_user(session, username)
+    if not active and user.role == "admin" and user.active:
+        admins = session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active))
+        if admins <= 1:
+            raise Conflict(f"'{user.username}' is the last active admin: create another admin first")
+    user.active = active
+    if not active:  # a disabled account loses its sessions and tokens at once
+        session.execute(
+            update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
+            .values(revoked_at=func.now())
+        )  # fmt: skip
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, new_password: str) -> None:
+    check_password_policy(new_password, user.username)
+    user.password_hash = _HASHER.hash(new_password)
+    user.must_change_password = False
+    session.flush()
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _HASHER.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def list_users(session: Session) -> list[dict]:
+    users = session.scalars(select(User).order_by(User.username))
+    return [
+        {"username": u.username, "full_name": u.full_name, "role": u.role, "operator": u.operator,
+         "district_code": u.district_code, "active": u.active, "created_at": u.created_at.isoformat()}
+        for u in users
+    ]  # fmt: skip
+
+
+def authenticate(session: Session, username: str, password: str, client_ip: str) -> User:
+    """The user, or Unauthorized (one message for every kind of failure) / TooManyRequests."""
+    s = get_settings()
+    name = (username or "").strip().lower()[:64]
+    since = datetime.now(UTC) - timedelta(minutes=s.login_window_minutes)
+    by_user, by_ip = session.execute(
+        select(
+            func.count().filter(LoginFailure.username == name),
+            func.count().filter(LoginFailure.client_ip == client_ip),
+        ).where(LoginFailure.at >= since, (LoginFailure.username == name) | (LoginFailure.client_ip == client_ip))
+    ).one()
+    if by_user >= s.login_max_failures_per_user or by_ip >= s.login_max_failures_per_ip:
+        wait_s = s.login_window_minutes * 60
+        raise TooManyRequests(
+            f"too many failed logins; try again in {s.login_window_minutes} minutes",
+            headers={"Retry-After": str(wait_s)},
+        )
+    user = session.scalar(select(User).where(User.username == name))
+    if user is None:
+        # Spend the time of a real check, so timing does not tell which usernames exist.
+        verify_password(User(password_hash=_DUMMY_HASH), password or "")
+        ok = False
+    else:
+        ok = verify_password(user, password or "")
+    if not ok or not user.active:
+        session.add(LoginFailure(username=name, client_ip=client_ip))
+        session.commit()  # the failure counts even though the request fails
+        raise Unauthorized("wrong username or password, or the account is disabled")
+    session.execute(LoginFailure.__table__.delete().where(LoginFailure.username == name))
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(password)
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    csrf_token: str | None
+    expires_at: datetime
+
+
+def issue_token(session: Session, user: User, kind: str, client_ip: str | None, name: str | None = None,
+                days: int | None = None) -> IssuedToken:  # fmt: skip
+    s = get_settings()
+    if kind == "session":
+        lifetime = timedelta(hours=s.session_hours)
+    else:
+        lifetime = timedelta(days=days or s.api_token_days)
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24) if kind == "session" else None
+    expires = datetime.now(UTC) + lifetime
+    session.add(AuthToken(user_id=user.id, kind=kind, token_sha256=_sha256(token), csrf_token=csrf, name=name,
+                          client_ip=client_ip, expires_at=expires))  # fmt: skip
+    session.flush()
+    return IssuedToken(token, csrf, expires)
+
+
+def resolve(session: Session, token: str, kind: str, client_ip: str | None) -> tuple[Principal, str | None]:
+    """The principal behind a live token of ``kind`` and the session's CSRF token; else Unauthorized."""
+    row = session.execute(
+        text(
+            "SELECT t.id AS token_id, t.csrf_token, t.last_used_at, u.id, u.username, u.role, u.operator, "
+            "u.district_code, u.must_change_password, o.id AS operator_id "
+            "FROM auth_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN operators o ON o.short_name = u.operator "
+            "WHERE t.token_sha256 = :h AND t.kind = :kind AND t.revoked_at IS NULL AND t.expires_at > now() "
+            "AND u.active"
+        ),
+        {"h": _sha256(token), "kind": kind},
+    ).first()
+    if row is None:
+        raise Unauthorized("not logged in, or the session has expired: log in again")
+    if row.role == "operator" and row.operator_id is None:
+        raise Forbidden(f"the operator company '{row.operator}' of this account is not in the database")
+    # Note use now and then, not on every tile request.
+    if row.last_used_at is None or row.last_used_at < datetime.now(UTC) - timedelta(minutes=5):
+        session.execute(text("UPDATE auth_tokens SET last_used_at = now() WHERE id = :id"), {"id": row.token_id})
+        session.commit()
+    principal = Principal(row.id, row.username, row.role, row.operator, row.operator_id, row.district_code,
+                          row.must_change_password, "session" if kind == "session" else "bearer", client_ip)  # fmt: skip
+    return principal, row.csrf_token
+
+
+def revoke(session: Session, token: str) -> None:
+    session.execute(
+        update(AuthToken).where(AuthToken.token_sha256 == _sha256(token), AuthToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )  # fmt: skip
+
+
+def ensure_admin(session: Session, username: str, password: str | None) -> str | None:
+    """Create the first admin when there is none. Returns the generated password, if one was made."""
+    if session.scalar(select(func.count()).select_from(User).where(User.role == "admin")):
+        return None
+    generated = None
+    if not password:
+        generated = password = secrets.token_urlsafe(12)
+    create_user(session, username, password, "admin", full_name="Quản trị hệ thống",
+                must_change_password=generated is not None)  # fmt: skip
+    return generated

@@ -1,0 +1,135 @@
+"""The audit trail: who acts (told to the database triggers of migration 0005), and reading it back.
+
+The triggers write every create, update and delete of the audited tables with the row before and
+after; the app only says who acts, per transaction. Nothing here (or anywhere) updates or deletes
+an audit row: the app's database role cannot, and a trigger refuses it for everyone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import orjson
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidParameter, NotFound
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+EXPORT_COLUMNS = ("id", "at", "actor", "actor_role", "client_ip", "action", "entity", "record_id",
+                  "record_code", "before", "after")  # fmt: skip
+MAX_EXPORT_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str
+    role: str | None = None
+    client_ip: str | None = None
+
+    def apply(self, conn: Connection) -> None:
+        """Name the actor for the rest of this transaction (set_config(..., is_local => true))."""
+        conn.execute(
+            text(
+                "SELECT set_config('hg.actor_id', :id, true), set_config('hg.actor', :name, true), "
+                "set_config('hg.actor_role', :role, true), set_config('hg.client_ip', :ip, true)"
+            ),
+            {"id": "" if self.user_id is None else str(self.user_id), "name": self.username,
+             "role": self.role or "", "ip": self.client_ip or ""},  # fmt: skip
+        )
+
+
+def bind_actor(session: Session, actor: Actor) -> None:
+    """Every transaction of this session is done by ``actor`` (app/db.py applies it on begin)."""
+    session.info["actor"] = actor
+    if session.in_transaction():
+        actor.apply(session.connection())
+
+
+# A record and what belongs to it: a site's history includes its cells, tenancies and requests.
+_CHILDREN = {
+    "sites": ("cells", "site_tenancies", "sharing_requests"),
+    "poles": ("pole_attachments", "sharing_requests"),
+    "duct_routes": ("duct_occupancy", "sharing_requests"),
+}
+_PARENT_KEY = {"sites": "site_id", "poles": "pole_id", "duct_routes": "duct_route_id"}
+_TABLE_OF = {"site": "sites", "pole": "poles", "duct": "duct_routes"}
+
+
+def record_history(session: Session, kind: str, code: str) -> dict:
+    """Every audit entry of one site / pole / duct (by code) and of what hangs on it, oldest first."""
+    table = _TABLE_OF.get(kind)
+    if table is None:
+        raise InvalidParameter(f"unknown record kind '{kind}' (site, pole or duct)")
+    # Ids restart when the sample is reloaded (a truncate): only look after the last one.
+    since = session.execute(
+        text("SELECT coalesce(max(id), 0) FROM audit_log WHERE entity = :t AND action = 'truncate'"), {"t": table}
+    ).scalar_one()
+    rid = session.execute(
+        text(
+            "SELECT record_id FROM audit_log WHERE entity = :t AND record_code = :c AND id > :since "
+            "ORDER BY id DESC LIMIT 1"
+        ),
+        {"t": table, "c": code, "since": since},
+    ).scalar()
+    if rid is None:
+        raise NotFound(f"no {kind} '{code}' in the audit trail")
+    key = _PARENT_KEY[table]
+    rows = session.execute(
+        text(
+            "SELECT id, at, actor, actor_role, client_ip, action, entity, record_id, record_code, before, after "
+            "FROM audit_log WHERE id > :since AND ((entity = :t AND record_id = :id) OR (entity = ANY(:children) "
+            "AND coalesce(after->>:key, before->>:key) = :id)) ORDER BY id"
+        ),
+        {"t": table, "id": rid, "children": list(_CHILDREN[table]), "key": key, "since": since},
+    ).mappings()
+    return {"kind": kind, "code": code, "entries": [_entry(r) for r in rows]}
+
+
+def _entry(row) -> dict:
+    entry = dict(row)
+    entry["at"] = row["at"].isoformat()
+    before, after = row["before"] or {}, row["after"] or {}
+    entry["changed"] = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    return entry
+
+
+def parse_day(raw: str | None, name: str) -> date | None:
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a date YYYY-MM-DD, got '{raw}'") from None
+
+
+def export_csv(session: Session, since: date, until: date, entity: str | None = None) -> bytes:
+    """The audit entries of [since, until] (local days, inclusive) as CSV, values as JSON text."""
+    if until < since:
+        raise InvalidParameter(f"'to' ({until}) is before 'from' ({since})")
+    if (until - since).days > MAX_EXPORT_DAYS:
+        raise InvalidParameter(f"export at most {MAX_EXPORT_DAYS} days at a time")
+    start = datetime.combine(since, time(), LOCAL_TZ)
+    end = datetime.combine(until + timedelta(days=1), time(), LOCAL_TZ)
+    rows = session.execute(
+        text(
+            f"SELECT {', '.join(EXPORT_COLUMNS)} FROM audit_log WHERE at >= :s AND at < :e "
+            "AND (CAST(:entity AS text) IS NULL OR entity = :entity) ORDER BY id"
+        ),
+        {"s": start, "e": end, "entity": entity},
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for r in rows:
+        values = list(r)
+        values[1] = r.at.astimezone(LOCAL_TZ).isoformat()
+        values[-2:] = [None if v is None else orjson.dumps(v, option=orjson.OPT_SORT_KEYS).decode() for v in values[-2:]]
+        writer.writerow(values)
+    # A BOM so Excel reads the Vietnamese text as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,107 @@
+"""The registration rules applied to a bulk import, after its rows are inserted (same transaction,
+so PostGIS sees them beside everything else) and before it commits: any problem rolls it all back.
+
+- every import: cells must pass gis/site_rules (band valid for the technology, ranges);
+- an operator's import: only that company's records; its sites are registrations (`proposed`);
+- registrations (an operator's sites, or any `proposed` site): no other standing site within the
+  spacing, and a new structure beside another operator's shareable site needs a stated reason.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from app.services import site_checks
+from app.services.accounts import Principal
+from app.settings import get_settings
+from gis import site_rules
+
+_OWNER_COLUMN = {"sites": "owner_id", "poles": "owner_id", "duct_routes": "owner_id",
+                 "fibre_access_points": "operator_id"}  # fmt: skip
+_TABLE_OF_TARGET = {"sites": "sites", "poles": "poles", "ducts": "duct_routes", "fibre_access_points": "fibre_access_points"}
+OPERATOR_TARGETS = tuple(_TABLE_OF_TARGET)
+
+
+def _rows_by_code(table) -> dict[str, int]:
+    """code → the first row/feature number that names it (site_code for per-cell files)."""
+    out: dict[str, int] = {}
+    for f in table.features:
+        code = f.properties.get("site_code") or f.properties.get("code")
+        if code not in (None, ""):
+            out.setdefault(str(code).strip(), f.number)
+    return out
+
+
+def check(conn: Connection, target: str, table, principal: Principal | None, problems: list[str], report) -> None:
+    rows = _rows_by_code(table)
+
+    def where(code: str) -> str:
+        return table.where(rows[code]) if code in rows else f"{table.name} {code}"
+
+    name = _TABLE_OF_TARGET.get(target)
+    if name is None:
+        return
+    codes = sorted(rows)
+    operator = principal if principal is not None and principal.role == "operator" else None
+    if operator is not None:
+        column = _OWNER_COLUMN[name]
+        for code, owner in conn.execute(
+            text(f"SELECT x.code, o.short_name FROM {name} x JOIN operators o ON o.id = x.{column} "
+                 f"WHERE x.code = ANY(:codes) AND x.{column} <> :me"), {"codes": codes, "me": operator.operator_id}  # fmt: skip
+        ):
+            problems.append(f"{where(code)}: belongs to {owner}; an operator imports its own company's records only")
+    if target != "sites":
+        return
+    _check_cells(conn, codes, operator, where, problems)
+    if operator is not None:
+        _operator_sites_are_proposals(conn, codes, table, where, problems, report)
+    _check_places(conn, codes, where, problems)
+
+
+def _check_cells(conn, codes, operator, where, problems) -> None:
+    cells = conn.execute(
+        text(
+            "SELECT s.code AS site, s.height_m, c.code, c.operator_id, c.technology, c.band_mhz, c.azimuth_deg, "
+            "c.beamwidth_deg, c.tilt_mech_deg, c.tilt_elec_deg, c.antenna_height_m, c.tx_power_dbm, "
+            "c.antenna_gain_dbi, c.eirp_dbm FROM cells c JOIN sites s ON s.id = c.site_id WHERE s.code = ANY(:codes) "
+            "ORDER BY c.code"
+        ),
+        {"codes": codes},
+    ).mappings()
+    for c in cells:
+        for field, message in site_rules.cell_problems(c, c["height_m"]):
+            problems.append(f"{where(c['site'])}: cell {c['code']} {field}: {message}")
+        if operator is not None and c["operator_id"] != operator.operator_id:
+            problems.append(f"{where(c['site'])}: cell {c['code']} is another operator's; it joins by a tenancy request")
+
+
+def _operator_sites_are_proposals(conn, codes, table, where, problems, report) -> None:
+    """An operator's sites are registrations: `proposed` (assumed when the file gives no status)."""
+    given = {str(f.properties.get("site_code") or f.properties.get("code")).strip(): f.properties.get("status")
+             for f in table.features}  # fmt: skip
+    for code, status in conn.execute(text("SELECT code, status FROM sites WHERE code = ANY(:c)"), {"c": codes}):
+        if given.get(code) not in (None, "") and status != "proposed":
+            problems.append(f"{where(code)}: status '{status}': operators register sites as proposed; the Department approves them")
+    conn.execute(
+        text("UPDATE sites SET status = 'proposed', proposed_on = coalesce(proposed_on, CURRENT_DATE), "
+             "commissioned_on = NULL WHERE code = ANY(:c)"), {"c": codes}  # fmt: skip
+    )
+    report.warnings.append("sites registered as proposed: the Department approves them")
+
+
+def _check_places(conn, codes, where, problems) -> None:
+    spacing = get_settings().min_site_spacing_m
+    new = conn.execute(
+        text("SELECT s.id, s.code, s.owner_id, s.new_structure_reason, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat "
+             "FROM sites s WHERE s.code = ANY(:c) AND s.status = 'proposed' ORDER BY s.code"), {"c": codes}  # fmt: skip
+    ).all()
+    for s in new:
+        near = site_checks.sites_within(conn, s.lon, s.lat, spacing, s.id)
+        if near:
+            problems.append(f"{where(s.code)}: {site_checks.spacing_message(near[0], spacing)}")
+            continue
+        place = site_checks.place_of(conn, s.lon, s.lat)
+        radius = site_checks.share_radius_m(place)
+        candidates = site_checks.sharing_candidates(conn, s.lon, s.lat, s.owner_id, radius, s.id)
+        if candidates and not (s.new_structure_reason or "").strip():
+            problems.append(f"{where(s.code)}: {site_checks.sharing_message(candidates, radius)}")

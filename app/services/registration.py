@@ -1,0 +1,340 @@
+"""BTS site registration: register with cells, edit, approve, move through the lifecycle.
+
+Every write checks its rules first (gis/site_rules.py for fields, site_checks for places), then
+changes the site row under optimistic locking: `UPDATE … WHERE version = :v` — the first of two
+concurrent writers wins, the other gets 409 with the current record. An operator's edit of an
+approved or active site is kept as a pending change until the Department approves it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.schemas_registry import CellIn, SiteFields, SiteIn
+from app.services import site_checks
+from app.services.accounts import Principal
+from app.settings import get_settings
+from gis import site_rules
+from gis.text import fold_vi
+
+SITE_COLUMNS = ("structure_type", "height_m", "accepts_tenants", "rent_vnd_month", "permit_no", "new_structure_reason")
+_EDITABLE_IN_PLACE = ("proposed", "rejected")
+
+
+def unprocessable(problems: list[tuple[str, str]], extra: dict | None = None) -> Unprocessable:
+    summary = "; ".join(f"{f}: {m}" for f, m in problems[:5]) + (f" … ({len(problems)} problems)" if len(problems) > 5 else "")
+    return Unprocessable(summary, extra={"problems": [{"field": f, "message": m} for f, m in problems], **(extra or {})})
+
+
+def operators(session: Session) -> dict[str, tuple[int, str, str]]:
+    """folded short name → (id, short name, kind)."""
+    rows = session.execute(text("SELECT id, short_name, kind FROM operators"))
+    return {fold_vi(r.short_name): (r.id, r.short_name, r.kind) for r in rows}
+
+
+def owner_of(session: Session, principal: Principal, name: str | None) -> tuple[int, str]:
+    """The owning company of a new record: an operator's own; for the Department, the one named."""
+    ops = operators(session)
+    if principal.role == "operator":
+        if name and fold_vi(name) != fold_vi(principal.operator):
+            raise Forbidden(f"operators register records of their own company ({principal.operator}), not '{name}'")
+        return principal.operator_id, principal.operator
+    if not name:
+        raise unprocessable([("owner", "is required: the operator company that owns the structure")])
+    found = ops.get(fold_vi(name))
+    if found is None:
+        raise unprocessable([("owner", f"unknown operator '{name}' (known: {', '.join(sorted(v[1] for v in ops.values()))})")])
+    return found[0], found[1]
+
+
+def _site_row(session: Session, code: str, lock: bool = False):
+    row = session.execute(
+        text(
+            "SELECT s.*, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, o.short_name AS owner FROM sites s "
+            "JOIN operators o ON o.id = s.owner_id WHERE s.code = :c" + (" FOR UPDATE OF s" if lock else "")
+        ),
+        {"c": code},
+    ).first()
+    if row is None:
+        raise NotFound(f"no site '{code}'")
+    return row
+
+
+def get_site(session: Session, code: str) -> dict:
+    s = _site_row(session, code)
+    cells = session.execute(
+        text(
+            "SELECT c.code, o.short_name AS operator, c.technology, c.band_mhz, c.azimuth_deg, c.beamwidth_deg, "
+            "c.tilt_mech_deg, c.tilt_elec_deg, c.antenna_height_m, c.tx_power_dbm, c.antenna_gain_dbi, c.eirp_dbm "
+            "FROM cells c JOIN operators o ON o.id = c.operator_id WHERE c.site_id = :id ORDER BY c.code"
+        ),
+        {"id": s.id},
+    )
+    tenants = session.execute(
+        text("SELECT o.short_name FROM site_tenancies t JOIN operators o ON o.id = t.operator_id "
+             "WHERE t.site_id = :id ORDER BY o.short_name"), {"id": s.id}  # fmt: skip
+    ).scalars()
+    out = {k: getattr(s, k) for k in ("code", "owner", "status", *SITE_COLUMNS, "status_reason", "pending_change",
+                                      "pending_by", "created_by", "version", "lon", "lat")}  # fmt: skip
+    for k in ("proposed_on", "approved_on", "commissioned_on", "decommissioned_on"):
+        out[k] = getattr(s, k).isoformat() if getattr(s, k) else None
+    out["cells"] = [dict(c._mapping) for c in cells]
+    out["tenants"] = list(tenants)
+    out["shared"] = len(out["tenants"]) >= 2
+    out["place"] = site_checks.place_of(session.connection(), s.lon, s.lat)
+    return out
+
+
+def _cells(session: Session, principal: Principal, owner: tuple[int, str], site_code: str,
+           cells: list[CellIn], height_m: float | None) -> tuple[list[dict], list[tuple[str, str]]]:  # fmt: skip
+    ops = operators(session)
+    rows, problems = [], []
+    codes: set[str] = set()
+    for i, cell in enumerate(cells):
+        where = f"cells[{i}]."
+        values = cell.model_dump()
+        problems += site_rules.cell_problems(values, height_m, where)
+        op = ops.get(fold_vi(cell.operator)) if cell.operator else (owner[0], owner[1], "mobile")
+        if op is None:
+            problems.append((f"{where}operator", f"unknown operator '{cell.operator}'"))
+            continue
+        if op[2] != "mobile":
+            problems.append((f"{where}operator", f"{op[1]} is not a mobile operator"))
+        if principal.role == "operator" and op[0] != principal.operator_id:
+            problems.append((f"{where}operator", f"operators register their own cells; {op[1]} joins by a tenancy request"))
+        code = cell.code or f"{site_code}-{cell.technology}-{i + 1}"
+        if code in codes:
+            problems.append((f"{where}code", f"'{code}' is given twice"))
+        codes.add(code)
+        values.update(code=code, operator_id=op[0])
+        values.pop("operator")
+        rows.append(values)
+    taken = session.execute(
+        text("SELECT c.code, s.code AS site FROM cells c JOIN sites s ON s.id = c.site_id "
+             "WHERE c.code = ANY(:codes) AND s.code <> :site"), {"codes": sorted(codes), "site": site_code}  # fmt: skip
+    ).all()
+    problems += [("cells", f"cell code '{c}' belongs to site {site}") for c, site in taken]
+    return rows, problems
+
+
+def _place_checks(session: Session, principal: Principal, owner_id: int, lon: float, lat: float, place: dict,
+                  reason: str | None, exclude_id: int | None) -> None:  # fmt: skip
+    """No other standing site within the spacing (409); a new structure beside a shareable one needs a reason."""
+    conn = session.connection()
+    spacing = get_settings().min_site_spacing_m
+    near = site_checks.sites_within(conn, lon, lat, spacing, exclude_id)
+    if near:
+        raise Conflict(site_checks.spacing_message(near[0], spacing), extra={"site": near[0]})
+    radius = site_checks.share_radius_m(place)
+    candidates = site_checks.sharing_candidates(conn, lon, lat, owner_id, radius, exclude_id)
+    if candidates and not (reason or "").strip():
+        raise unprocessable([("new_structure_reason", site_checks.sharing_message(candidates, radius))],
+                            {"sharing_candidates": candidates, "share_radius_m": radius})  # fmt: skip
+
+
+def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
+    owner = owner_of(session, principal, body.owner)
+    conn = session.connection()
+    lon, lat, place = site_checks.resolve_position(conn, body.position)
+    values = body.model_dump(include=set(SITE_COLUMNS))
+    values["accepts_tenants"] = bool(values["accepts_tenants"])
+    problems = site_rules.site_problems(values)
+    cell_rows, cell_problems = _cells(session, principal, owner, body.code, body.cells, body.height_m)
+    if problems or cell_problems:
+        raise unprocessable(problems + cell_problems)
+    if session.execute(text("SELECT 1 FROM sites WHERE code = :c"), {"c": body.code}).first():
+        raise Conflict(f"a site with code '{body.code}' exists already")
+    _place_checks(session, principal, owner[0], lon, lat, place, body.new_structure_reason, None)
+    site_id = session.execute(
+        text(
+            "INSERT INTO sites (code, owner_id, status, proposed_on, created_by, geom, structure_type, height_m, "
+            "accepts_tenants, rent_vnd_month, permit_no, new_structure_reason) VALUES (:code, :owner, 'proposed', "
+            ":today, :by, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :structure_type, :height_m, :accepts_tenants, "
+            ":rent_vnd_month, :permit_no, :new_structure_reason) RETURNING id"
+        ),
+        {**values, "code": body.code, "owner": owner[0], "today": date.today(), "by": principal.username,
+         "lon": lon, "lat": lat},  # fmt: skip
+    ).scalar_one()
+    _write_cells(session, site_id, owner[0], cell_rows)
+    session.commit()
+    return get_site(session, body.code)
+
+
+def _write_cells(session: Session, site_id: int, owner_id: int, rows: list[dict]) -> None:
+    session.execute(text("DELETE FROM cells WHERE site_id = :id"), {"id": site_id})
+    if rows:
+        session.execute(
+            text(
+                "INSERT INTO cells (code, site_id, operator_id, technology, band_mhz, azimuth_deg, beamwidth_deg, "
+                "tilt_mech_deg, tilt_elec_deg, antenna_height_m, tx_power_dbm, antenna_gain_dbi, eirp_dbm) VALUES "
+                "(:code, :site_id, :operator_id, :technology, :band_mhz, :azimuth_deg, :beamwidth_deg, "
+                ":tilt_mech_deg, :tilt_elec_deg, :antenna_height_m, :tx_power_dbm, :antenna_gain_dbi, :eirp_dbm)"
+            ),
+            [{**r, "site_id": site_id} for r in rows],
+        )
+    # Whoever has a cell on the structure is a tenant of it (tenancies are never removed by an edit).
+    session.execute(
+        text(
+            "INSERT INTO site_tenancies (site_id, operator_id, since) SELECT :id, op, CURRENT_DATE FROM "
+            "(SELECT :owner AS op UNION SELECT operator_id FROM cells WHERE site_id = :id) x "
+            "ON CONFLICT DO NOTHING"
+        ),
+        {"id": site_id, "owner": owner_id},
+    )
+
+
+def _conflict(session: Session, code: str, version: int) -> Conflict:
+    session.rollback()
+    current = get_site(session, code)
+    return Conflict(
+        f"site '{code}' changed meanwhile (you edited version {version}, it is now at {current['version']}): "
+        "review the current state and edit again",
+        extra={"current": current},
+    )
+
+
+def _check_manage(principal: Principal, s) -> None:
+    if not principal.may_manage(s.owner_id):
+        raise Forbidden(f"site '{s.code}' belongs to {s.owner}: only its owner or the Department may change it")
+
+
+def _validated_change(session: Session, principal: Principal, s, patch: SiteFields) -> tuple[dict, list | None, tuple]:
+    """The site's columns after ``patch`` (checked), the new cell rows (None: unchanged) and the position."""
+    given = patch.model_dump(exclude_unset=True)
+    merged = {k: getattr(s, k) for k in SITE_COLUMNS} | {k: v for k, v in given.items() if k in SITE_COLUMNS}
+    lon, lat = s.lon, s.lat
+    if patch.position is not None:
+        lon, lat, place = site_checks.resolve_position(session.connection(), patch.position)
+        if (lon, lat) != (s.lon, s.lat):
+            _place_checks(session, principal, s.owner_id, lon, lat, place, merged["new_structure_reason"], s.id)
+    problems = site_rules.site_problems(merged)
+    cell_rows = None
+    if patch.cells is not None:
+        cell_rows, cell_problems = _cells(session, principal, (s.owner_id, s.owner), s.code, patch.cells, merged["height_m"])
+        problems += cell_problems
+    if problems:
+        raise unprocessable(problems)
+    return merged, cell_rows, (lon, lat)
+
+
+def _apply(session: Session, s, version: int, merged: dict, cell_rows, lonlat, extra_sql: str = "", extra=None) -> bool:
+    done = session.execute(
+        text(
+            "UPDATE sites SET structure_type = :structure_type, height_m = :height_m, accepts_tenants = "
+            ":accepts_tenants, rent_vnd_month = :rent_vnd_month, permit_no = :permit_no, new_structure_reason = "
+            ":new_structure_reason, geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)" + extra_sql +
+            " WHERE id = :id AND version = :v RETURNING id"
+        ),
+        {**merged, "lon": lonlat[0], "lat": lonlat[1], "id": s.id, "v": version, **(extra or {})},
+    ).first()
+    if done is None:
+        return False
+    if cell_rows is not None:
+        _write_cells(session, s.id, s.owner_id, cell_rows)
+    return True
+
+
+def edit_site(session: Session, principal: Principal, code: str, version: int, patch: SiteFields) -> tuple[dict, bool]:
+    """Apply an edit; returns (site, pending) — pending when it waits for the Department's approval."""
+    s = _site_row(session, code)
+    _check_manage(principal, s)
+    if s.status == "decommissioned":
+        raise Conflict(f"site '{code}' is decommissioned: it cannot be edited")
+    if s.version != version:
+        raise _conflict(session, code, version)
+    merged, cell_rows, lonlat = _validated_change(session, principal, s, patch)
+    if principal.is_staff or s.status in _EDITABLE_IN_PLACE:
+        ok = _apply(session, s, version, merged, cell_rows, lonlat)
+        pending = False
+    else:
+        change = patch.model_dump(exclude_unset=True, mode="json")
+        ok = session.execute(
+            text("UPDATE sites SET pending_change = CAST(:p AS jsonb), pending_by = :by "
+                 "WHERE id = :id AND version = :v RETURNING id"),  # fmt: skip
+            {"p": orjson.dumps(change).decode(), "by": principal.username, "id": s.id, "v": version},
+        ).first() is not None
+        pending = True
+    if not ok:
+        raise _conflict(session, code, version)
+    session.commit()
+    return get_site(session, code), pending
+
+
+def decide_pending(session: Session, principal: Principal, code: str, version: int, approve: bool,
+                   reason: str | None) -> dict:  # fmt: skip
+    s = _site_row(session, code)
+    if s.pending_change is None:
+        raise Conflict(f"site '{code}' has no change awaiting approval")
+    if s.version != version:
+        raise _conflict(session, code, version)
+    if approve:
+        patch = SiteFields.model_validate(s.pending_change)
+        merged, cell_rows, lonlat = _validated_change(session, principal, s, patch)
+        ok = _apply(session, s, version, merged, cell_rows, lonlat,
+                    ", pending_change = NULL, pending_by = NULL, status_reason = :reason", {"reason": reason})  # fmt: skip
+    else:
+        if not (reason or "").strip():
+            raise unprocessable([("reason", "a reason is required to refuse a change")])
+        ok = session.execute(
+            text("UPDATE sites SET pending_change = NULL, pending_by = NULL, status_reason = :r "
+                 "WHERE id = :id AND version = :v RETURNING id"), {"r": reason, "id": s.id, "v": version}  # fmt: skip
+        ).first() is not None
+    if not ok:
+        raise _conflict(session, code, version)
+    session.commit()
+    return get_site(session, code)
+
+
+_DATE_OF = {"approved": "approved_on", "active": "commissioned_on", "decommissioned": "decommissioned_on",
+            "proposed": "proposed_on"}  # fmt: skip
+
+
+def transition_site(session: Session, principal: Principal, code: str, version: int, target: str,
+                    reason: str | None) -> dict:  # fmt: skip
+    s = _site_row(session, code)
+    is_owner = principal.role == "operator" and principal.operator_id == s.owner_id
+    if not (principal.is_staff or is_owner):
+        raise Forbidden(f"site '{code}' belongs to {s.owner}: only its owner or the Department may change its state")
+    problem = site_rules.transition_problem(s.status, target, principal.role, is_owner, reason)
+    if problem:
+        kind, message = problem
+        raise {"state": Conflict(message), "role": Forbidden(message), "reason": unprocessable([("reason", message)])}[kind]
+    if s.version != version:
+        raise _conflict(session, code, version)
+    column = _DATE_OF[target]
+    done = session.execute(
+        text(f"UPDATE sites SET status = :to, status_reason = :reason, {column} = CURRENT_DATE "
+             "WHERE id = :id AND version = :v RETURNING id"),  # fmt: skip
+        {"to": target, "reason": reason, "id": s.id, "v": version},
+    ).first()
+    if done is None:
+        raise _conflict(session, code, version)
+    session.commit()
+    return get_site(session, code)
+
+
+def list_registrations(session: Session, principal: Principal) -> dict:
+    """Sites awaiting a decision (proposed) or with a change awaiting approval; operators: their own."""
+    own = "" if principal.role != "operator" else "AND s.owner_id = :op"
+    rows = session.execute(
+        text(
+            "SELECT s.code, o.short_name AS owner, s.status, s.structure_type, s.height_m, s.created_by, "
+            "s.proposed_on, s.pending_change IS NOT NULL AS has_pending_change, s.pending_by, s.new_structure_reason, "
+            "s.status_reason, s.version, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat "
+            "FROM sites s JOIN operators o ON o.id = s.owner_id "
+            f"WHERE (s.status IN ('proposed', 'rejected', 'approved') OR s.pending_change IS NOT NULL) {own} "
+            "ORDER BY s.proposed_on DESC NULLS LAST, s.code"
+        ),
+        {"op": principal.operator_id},
+    )
+    out = []
+    for r in rows:
+        d = dict(r._mapping)
+        d["proposed_on"] = d["proposed_on"].isoformat() if d["proposed_on"] else None
+        out.append(d)
+    return {"registrations": out}

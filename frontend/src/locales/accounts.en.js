@@ -1,0 +1,22 @@
+// English strings of accounts and registration (merged into en.js by i18n.js).
+export default {
+  'account.login': 'Log in',
+  'account.logout': 'Log out',
+  'account.username': 'Username',
+  'account.password': 'Password',
+  'account.submit': 'Log in',
+  'account.cancel': 'Cancel',
+  'account.title': 'Log in',
+  'account.failed': 'Login failed: {message}',
+  'account.signedIn': '{name} ({role})',
+  'account.anonymous': 'Guest: boundaries, coverage and aggregated indicators only',
+  'account.changePassword': 'Change password',
+  'account.mustChange': 'This is a one-time password: set a new one.',
+  'account.currentPassword': 'Current password',
+  'account.newPassword': 'New password (at least 10 characters)',
+  'account.changed': 'Password changed.',
+  'role.admin': 'admin',
+  'role.planner': 'Department',
+  'role.official': 'official',
+  'role.operator': 'operator',
+};

@@ -1,0 +1,22 @@
+// Vietnamese strings of accounts and registration (merged into vi.js by i18n.js).
+export default {
+  'account.login': 'Đăng nhập',
+  'account.logout': 'Đăng xuất',
+  'account.username': 'Tên đăng nhập',
+  'account.password': 'Mật khẩu',
+  'account.submit': 'Đăng nhập',
+  'account.cancel': 'Huỷ',
+  'account.title': 'Đăng nhập hệ thống',
+  'account.failed': 'Đăng nhập không thành công: {message}',
+  'account.signedIn': '{name} ({role})',
+  'account.anonymous': 'Khách: chỉ xem ranh giới, vùng phủ sóng và chỉ tiêu tổng hợp',
+  'account.changePassword': 'Đổi mật khẩu',
+  'account.mustChange': 'Đây là mật khẩu dùng một lần: hãy đặt mật khẩu mới.',
+  'account.currentPassword': 'Mật khẩu hiện tại',
+  'account.newPassword': 'Mật khẩu mới (ít nhất 10 ký tự)',
+  'account.changed': 'Đã đổi mật khẩu.',
+  'role.admin': 'quản trị',
+  'role.planner': 'Sở TT&TT',
+  'role.official': 'lãnh đạo',
+  'role.operator': 'doanh nghiệp',
+};

@@ -1,0 +1,81 @@
+"""Positions as people type them: WGS 84 decimal degrees, degrees-minutes-seconds, or VN-2000
+TM-3 105° easting/northing (EPSG:5897) — all to (lon, lat) WGS 84. Pure: no database.
+
+>>> parse_dms("9°47'30\\"N 105°38'24\\"E")
+(105.64, 9.791666666666666)
+"""
+
+from __future__ import annotations
+
+import re
+
+from gis.crs import VN2000_CRS, to_lonlat
+
+__all__ = ["PositionError", "parse_dms", "from_vn2000", "swapped_hint"]
+
+_DMS_PART = re.compile(
+    r"""(?P<deg>-?\d+(?:[.,]\d+)?)\s*(?:°|º|d|\s)\s*
+        (?:(?P<min>\d+(?:[.,]\d+)?)\s*(?:'|′|’|m|\s)\s*)?
+        (?:(?P<sec>\d+(?:[.,]\d+)?)\s*(?:"|″|”|''|s)?\s*)?
+        (?P<hemi>[NSEWnsew]|[BbĐđTt](?![a-z]))?""",
+    re.VERBOSE,
+)
+# Vietnamese hemispheres: Bắc (N), Nam (S), Đông (E), Tây (W).
+_HEMI = {"n": "N", "s": "S", "e": "E", "w": "W", "b": "N", "đ": "E", "t": "W"}
+
+
+class PositionError(ValueError):
+    """A position that cannot be read; the message says what was expected."""
+
+
+def _number(text: str | None) -> float:
+    return float(text.replace(",", ".")) if text else 0.0
+
+
+def parse_dms(text: str) -> tuple[float, float]:
+    """'9°47'30"N 105°38'24"E' (either order, N/S/E/W or B/Đ) → (lon, lat) decimal degrees."""
+    found = [m for m in _DMS_PART.finditer(text.strip()) if m.group("deg")]
+    if len(found) != 2:
+        raise PositionError(f"'{text}': expected two angles like 9°47'30\"N 105°38'24\"E")
+    values = []
+    for m in found:
+        minutes, seconds = _number(m.group("min")), _number(m.group("sec"))
+        if minutes >= 60 or seconds >= 60:
+            raise PositionError(f"'{m.group(0).strip()}': minutes and seconds must be below 60")
+        deg = _number(m.group("deg"))
+        value = abs(deg) + minutes / 60 + seconds / 3600
+        hemi = _HEMI.get((m.group("hemi") or "").lower())
+        if deg < 0 or hemi in ("S", "W"):
+            value = -value
+        values.append((value, hemi))
+    (a, ha), (b, hb) = values
+    if ha in ("E", "W") or hb in ("N", "S"):
+        (a, ha), (b, hb) = (b, hb), (a, ha)
+    elif ha is None and hb is None and abs(a) > 90 >= abs(b):
+        a, b = b, a  # no hemispheres: the angle above 90° can only be the longitude
+    lat, lon = a, b
+    if not -90 <= lat <= 90 or not -180 <= lon <= 180:
+        raise PositionError(f"'{text}': latitude {lat:.6f} or longitude {lon:.6f} out of range")
+    return lon, lat
+
+
+def from_vn2000(easting_m: float, northing_m: float, crs: str = VN2000_CRS) -> tuple[float, float]:
+    """VN-2000 TM-3 (default zone 105°, EPSG:5897) easting/northing → (lon, lat) WGS 84, with the
+    official 7-parameter datum shift (pyproj / PROJ's EPSG definition)."""
+    # Hậu Giang lies around easting 500–600 km and northing 1,050–1,120 km in TM-3 105°: a northing
+    # typed as easting (the common X/Y mix-up of Vietnamese surveys) is told apart by its size.
+    if easting_m > 900_000 > northing_m > 100_000:
+        raise PositionError(
+            f"easting {easting_m:.0f} m looks like a northing and northing {northing_m:.0f} m like an "
+            "easting (Vietnamese X is the northing): swap them"
+        )
+    lon, lat = to_lonlat(easting_m, northing_m, crs)
+    return float(lon), float(lat)
+
+
+def swapped_hint(lon: float, lat: float, bounds: tuple[float, float, float, float]) -> tuple[float, float] | None:
+    """(lon, lat) swapped back when the given pair lies outside ``bounds`` and its swap inside."""
+    minx, miny, maxx, maxy = bounds
+    inside = minx <= lon <= maxx and miny <= lat <= maxy
+    swapped_inside = minx <= lat <= maxx and miny <= lon <= maxy
+    return (lat, lon) if not inside and swapped_inside else None
