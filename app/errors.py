@@ -6,7 +6,7 @@ Every error body is JSON: {"code": "<ErrorClass>", "description": "<what is wron
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -98,6 +98,17 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _body("NotFound" if exc.status_code == 404 else "HTTPError", str(exc.detail), exc.status_code)
+
+    # Last line of defence: a rule the services did not check first is still a 4xx, never a 500.
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        detail = str(exc.orig).splitlines()[0] if exc.orig else "constraint violated"
+        return _body("Conflict", f"refused by the database: {detail}", 409)
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        detail = str(exc.orig).splitlines()[0] if exc.orig else "invalid value"
+        return _body("InvalidParameter", f"a value the database cannot store: {detail}", 422)
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:

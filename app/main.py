@@ -10,7 +10,19 @@ from fastapi.staticfiles import StaticFiles
 
 from app.errors import install_handlers
 from app.openapi import install_openapi_30
-from app.routers import auth, coverage, exports, health, imports, indicators, ogc, registry, search, tiles
+from app.routers import (
+    auth,
+    coverage,
+    exports,
+    health,
+    imports,
+    indicators,
+    infrastructure,
+    ogc,
+    registry,
+    search,
+    tiles,
+)
 from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +65,7 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     install_handlers(app)
     install_openapi_30(app)
-    for module in (health, auth, ogc, tiles, search, indicators, coverage, exports, imports, registry):
+    for module in (health, auth, ogc, tiles, search, indicators, coverage, exports, imports, registry, infrastructure):
         app.include_router(module.router)
     _mount_frontend(app)
     return app

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from app.deps import BBoxDep, CollectionDep, FiltersDep, SessionDep
+from app.security import LoggedIn
 from app.services import exporter
 from app.services.exporter import EXPORT_CRSS, FORMATS, TABLE_FORMATS, ExportFile
 
@@ -38,7 +39,7 @@ def _streamed(write: Callable[[Path], ExportFile]) -> FileResponse:
 
 
 @router.get("/ofds", summary="The passive fibre network as Open Fibre Data Standard (0.3) JSON")
-def export_ofds(session: SessionDep) -> FileResponse:
+def export_ofds(session: SessionDep, _: LoggedIn) -> FileResponse:
     return _streamed(lambda folder: exporter.export_ofds(session, folder))
 
 

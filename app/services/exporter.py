@@ -321,6 +321,14 @@ _WRITERS = {
 }
 
 
+def write_frame(frame: gpd.GeoDataFrame, fmt: str, directory: Path, stem: str) -> ExportFile:
+    """Any frame (in its own CRS) as a file of ``fmt``: the writers of the layer exports."""
+    spec = FORMATS[fmt]
+    filename = f"{stem}.{spec.extension}"
+    _WRITERS[fmt](frame, directory / filename, stem)
+    return ExportFile(directory / filename, filename, spec.media_type)
+
+
 # --- indicators ------------------------------------------------------------------------------
 
 INDICATOR_COLUMNS = (

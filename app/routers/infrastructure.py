@@ -1,0 +1,96 @@
+"""Poles and ducts (create, read, edit with If-Match, delete), sharing requests for sites, poles
+and ducts, and the bulk-registration templates."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Response
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
+
+from app.deps import IfMatchDep, SessionDep, etag
+from app.schemas_registry import DuctIn, DuctPatch, PoleIn, PolePatch, SharingDecisionIn, SharingRequestIn
+from app.security import LoggedIn, Writer
+from app.services import assets, sharing, templates
+
+router = APIRouter(prefix="/api", tags=["Infrastructure"])
+
+
+def _asset_response(asset: dict, status: int = 200) -> JSONResponse:
+    body = {k: v for k, v in asset.items() if k not in ("id", "owner_id")}
+    return JSONResponse(body, status_code=status, headers=etag(asset["version"]))
+
+
+@router.post("/poles", summary="Register a cable pole", status_code=201)
+def create_pole(body: PoleIn, session: SessionDep, principal: Writer) -> JSONResponse:
+    return _asset_response(assets.create(session, principal, "pole", body), 201)
+
+
+@router.post("/ducts", summary="Register a duct route (GeoJSON LineString)", status_code=201)
+def create_duct(body: DuctIn, session: SessionDep, principal: Writer) -> JSONResponse:
+    return _asset_response(assets.create(session, principal, "duct", body), 201)
+
+
+@router.get("/poles/{code}", summary="A pole with its attached operators and version (ETag)")
+def get_pole(code: str, session: SessionDep, _: LoggedIn) -> JSONResponse:
+    return _asset_response(assets.get_asset(session, "pole", code))
+
+
+@router.get("/ducts/{code}", summary="A duct route with its occupants and version (ETag)")
+def get_duct(code: str, session: SessionDep, _: LoggedIn) -> JSONResponse:
+    return _asset_response(assets.get_asset(session, "duct", code))
+
+
+@router.patch("/poles/{code}", summary="Edit a pole (If-Match)")
+def edit_pole(code: str, body: PolePatch, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+    return _asset_response(assets.edit(session, principal, "pole", code, version, body))
+
+
+@router.patch("/ducts/{code}", summary="Edit a duct route (If-Match)")
+def edit_duct(code: str, body: DuctPatch, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+    return _asset_response(assets.edit(session, principal, "duct", code, version, body))
+
+
+@router.delete("/poles/{code}", summary="Delete a pole no other operator uses (If-Match)", status_code=204)
+def delete_pole(code: str, version: IfMatchDep, session: SessionDep, principal: Writer) -> Response:
+    assets.delete(session, principal, "pole", code, version)
+    return Response(status_code=204)
+
+
+@router.delete("/ducts/{code}", summary="Delete a duct route no other operator uses (If-Match)", status_code=204)
+def delete_duct(code: str, version: IfMatchDep, session: SessionDep, principal: Writer) -> Response:
+    assets.delete(session, principal, "duct", code, version)
+    return Response(status_code=204)
+
+
+@router.get("/sharing-requests", summary="Sharing requests: all (Department) or mine and for my structures")
+def list_requests(session: SessionDep, principal: Writer) -> dict:
+    return sharing.list_requests(session, principal)
+
+
+@router.post("/sharing-requests", summary="Ask to share another operator's site, pole or duct", status_code=201)
+def request_sharing(body: SharingRequestIn, session: SessionDep, principal: Writer) -> dict:
+    return sharing.request_sharing(session, principal, body.asset, body.code, body.note)
+
+
+@router.post("/sharing-requests/{request_id}/decision", summary="Accept or decline (the owner or the Department)")
+def decide(request_id: int, body: SharingDecisionIn, session: SessionDep, principal: Writer) -> dict:
+    return sharing.decide(session, principal, request_id, body.accept, body.note)
+
+
+@router.post("/sharing-requests/{request_id}/withdrawal", summary="Withdraw my pending request")
+def withdraw(request_id: int, session: SessionDep, principal: Writer) -> dict:
+    return sharing.withdraw(session, principal, request_id)
+
+
+@router.get("/templates/{target}.{fmt}", summary="A bulk-registration template with an example row")
+def template(target: str, fmt: str, principal: LoggedIn) -> FileResponse:
+    folder = Path(tempfile.mkdtemp(prefix="hg-template-"))
+    try:
+        out = templates.template_file(target, fmt, principal.operator or "Viettel", folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(out.path, media_type=out.media_type, filename=out.filename,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))  # fmt: skip

@@ -1,0 +1,144 @@
+"""Poles and duct routes registered by their owners: create, edit (optimistic locking), delete.
+The same ownership rules as sites: an operator manages its own company's; the Department all."""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, Forbidden, NotFound
+from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePatch
+from app.services import site_checks
+from app.services.accounts import Principal
+from app.services.registration import owner_of, unprocessable
+
+POLE_HEIGHT_M = (1.0, 40.0)
+# kind -> (table, link table, link key, editable columns)
+KINDS = {
+    "pole": ("poles", "pole_attachments", "pole_id", ("material", "height_m", "accepts_tenants")),
+    "duct": ("duct_routes", "duct_occupancy", "duct_route_id", ("duct_count", "subduct_count", "accepts_tenants")),
+}
+
+
+def get_asset(session: Session, kind: str, code: str) -> dict:
+    table, link, key, columns = KINDS[kind]
+    row = session.execute(
+        text(
+            f"SELECT x.id, x.code, o.short_name AS owner, x.owner_id, x.version, {', '.join('x.' + c for c in columns)}, "
+            "ST_AsGeoJSON(x.geom, 7)::json AS geometry, "
+            f"(SELECT array_agg(op.short_name ORDER BY op.short_name) FROM {link} l JOIN operators op "
+            f" ON op.id = l.operator_id WHERE l.{key} = x.id) AS users "
+            f"FROM {table} x JOIN operators o ON o.id = x.owner_id WHERE x.code = :c"
+        ),
+        {"c": code},
+    ).first()
+    if row is None:
+        raise NotFound(f"no {kind} '{code}'")
+    out = dict(row._mapping)
+    out["users"] = list(out["users"] or [])
+    out["shared"] = len(out["users"]) >= 2
+    return out
+
+
+def _pole_problems(values: dict) -> list[tuple[str, str]]:
+    h = values.get("height_m")
+    low, high = POLE_HEIGHT_M
+    if h is not None and not low <= h <= high:
+        return [("height_m", f"{h:g} m is out of range ({low:g}–{high:g} m) for a cable pole")]
+    return []
+
+
+def _line_in_province(session: Session, geometry: LineGeometry) -> str:
+    geojson = orjson.dumps({"type": "LineString", "coordinates": [c[:2] for c in geometry.coordinates]}).decode()
+    ok, valid, length = session.execute(
+        text(
+            "WITH g AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326) AS g) SELECT "
+            "coalesce((SELECT ST_CoveredBy(g.g, p.geom) FROM admin_units p WHERE p.level = 'province' "
+            "AND p.valid_to IS NULL LIMIT 1), true), ST_IsValid(g.g), ST_Length(g.g::geography) FROM g"
+        ),
+        {"g": geojson},
+    ).one()
+    if not valid or length == 0:
+        raise unprocessable([("geometry", "the route is not a valid line (repeated or collapsed points)")])
+    if not ok:
+        raise unprocessable([("geometry", "the route leaves the province")])
+    return geojson
+
+
+def create(session: Session, principal: Principal, kind: str, body: PoleIn | DuctIn) -> dict:
+    table, _, _, columns = KINDS[kind]
+    owner_id, _ = owner_of(session, principal, body.owner)
+    values = {c: getattr(body, c) for c in columns}
+    if kind == "pole":
+        problems = _pole_problems(values)
+        if problems:
+            raise unprocessable(problems)
+        lon, lat, _ = site_checks.resolve_position(session.connection(), body.position)
+        geom_sql, geom = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)", {"lon": lon, "lat": lat}
+    else:
+        geom_sql, geom = "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)", {"g": _line_in_province(session, body.geometry)}
+    if session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": body.code}).first():
+        raise Conflict(f"a {kind} with code '{body.code}' exists already")
+    session.execute(
+        text(f"INSERT INTO {table} (code, owner_id, geom, {', '.join(columns)}) "
+             f"VALUES (:code, :owner, {geom_sql}, {', '.join(':' + c for c in columns)})"),  # fmt: skip
+        {"code": body.code, "owner": owner_id, **geom, **values},
+    )
+    session.commit()
+    return get_asset(session, kind, body.code)
+
+
+def _conflict(session: Session, kind: str, code: str, version: int) -> Conflict:
+    session.rollback()
+    current = get_asset(session, kind, code)
+    return Conflict(f"{kind} '{code}' changed meanwhile (you edited version {version}, it is now at "
+                    f"{current['version']}): review it and edit again", extra={"current": current})  # fmt: skip
+
+
+def _owned(session: Session, principal: Principal, kind: str, code: str) -> dict:
+    current = get_asset(session, kind, code)
+    if not principal.may_manage(current["owner_id"]):
+        raise Forbidden(f"{kind} '{code}' belongs to {current['owner']}: only its owner or the Department may change it")
+    return current
+
+
+def edit(session: Session, principal: Principal, kind: str, code: str, version: int, patch: PolePatch | DuctPatch) -> dict:
+    table, _, _, columns = KINDS[kind]
+    current = _owned(session, principal, kind, code)
+    given = patch.model_dump(exclude_unset=True, exclude={"position", "geometry"})
+    merged = {c: current[c] for c in columns} | given
+    sets, params = [f"{c} = :{c}" for c in columns], dict(merged)
+    if kind == "pole":
+        problems = _pole_problems(merged)
+        if problems:
+            raise unprocessable(problems)
+        if patch.position is not None:
+            lon, lat, _ = site_checks.resolve_position(session.connection(), patch.position)
+            sets.append("geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)")
+            params |= {"lon": lon, "lat": lat}
+    elif patch.geometry is not None:
+        sets.append("geom = ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)")
+        params["g"] = _line_in_province(session, patch.geometry)
+    done = session.execute(
+        text(f"UPDATE {table} SET {', '.join(sets)} WHERE id = :id AND version = :v RETURNING id"),
+        {**params, "id": current["id"], "v": version},
+    ).first()
+    if done is None:
+        raise _conflict(session, kind, code, version)
+    session.commit()
+    return get_asset(session, kind, code)
+
+
+def delete(session: Session, principal: Principal, kind: str, code: str, version: int) -> None:
+    table, link, key, _ = KINDS[kind]
+    current = _owned(session, principal, kind, code)
+    others = [u for u in current["users"] if u != current["owner"]]
+    if others:
+        raise Conflict(f"{kind} '{code}' is used by {', '.join(others)}: it cannot be deleted while shared")
+    done = session.execute(
+        text(f"DELETE FROM {table} WHERE id = :id AND version = :v RETURNING id"), {"id": current["id"], "v": version}
+    ).first()
+    if done is None:
+        raise _conflict(session, kind, code, version)
+    session.commit()

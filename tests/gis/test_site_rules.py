@@ -1,0 +1,114 @@
+"""Registration rules and typed positions, on tiny exact inputs (no database)."""
+
+import pytest
+
+from gis import site_rules
+from gis.coordinates import PositionError, from_vn2000, parse_dms, swapped_hint
+from gis.crs import to_metric
+
+GOOD_CELL = {"technology": "4G", "band_mhz": 1800, "azimuth_deg": 120.0, "beamwidth_deg": 65.0,
+             "antenna_height_m": 30.0, "eirp_dbm": 60.0}  # fmt: skip
+
+
+def fields(problems):
+    return [f for f, _ in problems]
+
+
+def test_a_plausible_cell_has_no_problem():
+    assert site_rules.cell_problems(GOOD_CELL, 35.0) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"technology": "2G", "band_mhz": 2600}, "band_mhz", "not a 2G band"),
+        ({"band_mhz": 3500}, "band_mhz", "valid: 700, 850, 900, 1800, 2100, 2300, 2600"),
+        ({"eirp_dbm": 90.0}, "eirp_dbm", "out of range (0–75 dBm)"),
+        ({"azimuth_deg": 360.0}, "azimuth_deg", "out of range"),
+        ({"beamwidth_deg": 5.0}, "beamwidth_deg", "out of range (10–360 °)"),
+        ({"antenna_height_m": 60.0}, "antenna_height_m", "above its 35 m structure"),
+        ({"eirp_dbm": None, "tx_power_dbm": 43.0}, "eirp_dbm", "both tx_power_dbm and antenna_gain_dbi"),
+        ({"azimuth_deg": None}, "azimuth_deg", "needs an azimuth"),
+        ({"technology": "6G"}, "technology", "not one of 2G, 3G, 4G, 5G"),
+    ],
+)
+def test_each_bad_cell_value_is_named(change, field, words):
+    problems = site_rules.cell_problems({**GOOD_CELL, **change}, 35.0, "cells[0].")
+    assert f"cells[0].{field}" in fields(problems)
+    assert any(words in message for f, message in problems if f == f"cells[0].{field}")
+
+
+def test_an_omni_cell_needs_no_azimuth():
+    omni = {**GOOD_CELL, "azimuth_deg": None, "beamwidth_deg": 360.0}
+    assert site_rules.cell_problems(omni, None) == []
+
+
+def test_site_fields():
+    assert site_rules.site_problems({"structure_type": "tower", "height_m": 45.0}) == []
+    assert fields(site_rules.site_problems({"structure_type": "pyramid", "height_m": 250.0})) == [
+        "structure_type", "height_m"]  # fmt: skip
+    assert fields(site_rules.site_problems({"structure_type": "tower", "rent_vnd_month": 5, "accepts_tenants": False})) == [
+        "rent_vnd_month"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "role", "owner", "reason", "kind"),
+    [
+        ("proposed", "approved", "planner", False, None, None),
+        ("proposed", "approved", "operator", True, None, "role"),  # operators do not approve themselves
+        ("proposed", "rejected", "planner", False, None, "reason"),
+        ("proposed", "rejected", "planner", False, "too close to the school", None),
+        ("approved", "active", "operator", True, None, None),
+        ("approved", "active", "operator", False, None, "role"),  # another company's site
+        ("active", "proposed", "planner", False, None, "state"),
+        ("decommissioned", "active", "admin", False, None, "state"),
+        ("rejected", "proposed", "operator", True, None, None),
+        ("active", "decommissioned", "operator", True, None, "reason"),
+    ],
+)
+def test_lifecycle(current, target, role, owner, reason, kind):
+    problem = site_rules.transition_problem(current, target, role, owner, reason)
+    assert (problem[0] if problem else None) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["9°47'30\"N 105°38'24\"E", "105°38'24\"E 9°47'30\"N", "9 47 30 N, 105 38 24 E", "9°47′30″ B 105°38′24″ Đ",
+     "9d47m30s N 105d38m24s E"],  # fmt: skip
+)
+def test_dms_in_the_ways_people_write_it(text):
+    lon, lat = parse_dms(text)
+    assert lon == pytest.approx(105 + 38 / 60 + 24 / 3600, abs=1e-12)
+    assert lat == pytest.approx(9 + 47 / 60 + 30 / 3600, abs=1e-12)
+
+
+def test_dms_southern_and_western_hemispheres_are_negative():
+    assert parse_dms("33°52'S 151°12'E") == pytest.approx((151.2, -(33 + 52 / 60)))
+    assert parse_dms("40°26'46\"N 79°58'56\"W")[0] == pytest.approx(-(79 + 58 / 60 + 56 / 3600))
+
+
+@pytest.mark.parametrize("text", ["9°61'N 105°E", "9.8", "north-east of the market", "95°N 105°E"])
+def test_unreadable_dms_is_refused_with_a_reason(text):
+    with pytest.raises(PositionError):
+        parse_dms(text)
+
+
+def test_vn2000_easting_northing_to_wgs84_and_back():
+    lon, lat = 105.6412, 9.7851
+    x, y = to_metric(lon, lat, "EPSG:5897")
+    assert 500_000 < x < 600_000 and 1_000_000 < y < 1_200_000  # TM-3 105°: east of the meridian
+    back = from_vn2000(x, y)
+    assert back == pytest.approx((lon, lat), abs=1e-8)
+
+
+def test_vn2000_northing_typed_as_easting_is_detected():
+    x, y = to_metric(105.6412, 9.7851, "EPSG:5897")
+    with pytest.raises(PositionError, match="swap them"):
+        from_vn2000(y, x)
+
+
+def test_swapped_latitude_and_longitude_are_offered_back():
+    bounds = (105.2, 9.5, 106.0, 10.1)
+    assert swapped_hint(9.8, 105.6, bounds) == (105.6, 9.8)
+    assert swapped_hint(105.6, 9.8, bounds) is None  # already right
+    assert swapped_hint(2.35, 48.85, bounds) is None  # Paris: wrong, but not swapped
