@@ -1,0 +1,127 @@
+"""Every write endpoint, tried by every role and by an anonymous client.
+
+Each request is built so that, when the role may make it, a later rule refuses it (a version
+mismatch, a duplicate code, an empty file …): the matrix checks who passes the door, and nothing is
+written. "allow" means neither 401 nor 403; a denied role gets 401 (anonymous) or 403.
+A write endpoint missing from the matrix fails the test, so a new one cannot slip through.
+"""
+
+import io
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+
+from tests.conftest import TEST_PASSWORD
+
+ROLES = ["anonymous", "admin1", "planner1", "official1", "official934", "viettel1", "vina1"]
+WRITERS = {"admin1", "planner1", "viettel1", "vina1"}
+LOGGED_IN = set(ROLES) - {"anonymous"}
+STAFF = {"admin1", "planner1"}
+PUBLIC_WRITES = {("POST", "/api/auth/login"), ("POST", "/api/auth/logout")}
+STALE = {"If-Match": '"999999"'}
+CELL = {"technology": "4G", "band_mhz": 1800, "azimuth_deg": 0, "antenna_height_m": 30, "eirp_dbm": 58}
+
+
+@pytest.fixture(scope="module")
+def world(client_as, engine):
+    """A proposed Viettel site, a Viettel pole and duct, and a declined request by VinaPhone."""
+    vt = client_as("viettel1")
+    r = vt.post("/api/sites", json={"code": "MX-VT", "position": {"lon": 105.4300, "lat": 9.6950},
+                                    "structure_type": "tower", "height_m": 35, "cells": [CELL]})  # fmt: skip
+    assert r.status_code == 201, r.text
+    r = vt.post("/api/poles", json={"code": "MX-P", "position": {"lon": 105.4310, "lat": 9.6950}})
+    assert r.status_code == 201, r.text
+    with engine.connect() as conn:
+        duct = conn.execute(text("SELECT d.code FROM duct_routes d JOIN operators o ON o.id = d.owner_id "
+                                 "WHERE o.short_name = 'Viettel' ORDER BY d.code LIMIT 1")).scalar_one()  # fmt: skip
+        shareable = conn.execute(text(
+            "SELECT s.code FROM sites s JOIN operators o ON o.id = s.owner_id WHERE o.short_name = 'Viettel' "
+            "AND s.status = 'active' AND s.accepts_tenants AND NOT EXISTS (SELECT 1 FROM site_tenancies t "
+            "JOIN operators x ON x.id = t.operator_id WHERE t.site_id = s.id AND x.short_name = 'VinaPhone') "
+            "ORDER BY s.code LIMIT 1")).scalar_one()  # fmt: skip
+    req = client_as("vina1").post("/api/sharing-requests", json={"asset": "site", "code": shareable})
+    assert req.status_code == 201, req.text
+    rid = req.json()["id"]
+    assert vt.post(f"/api/sharing-requests/{rid}/decision", json={"accept": False, "note": "hết chỗ"}).status_code == 200
+    return {"duct": duct, "request": rid}
+
+
+def _requests(world):
+    """(method, route, path, kwargs, roles allowed)."""
+    duct, rid = world["duct"], world["request"]
+    site = {"code": "MX-VT", "position": {"lon": 105.4300, "lat": 9.6950}, "structure_type": "tower",
+            "height_m": 35, "cells": [CELL], "owner": "Viettel"}  # fmt: skip
+    empty_csv = {"files": {"file": ("empty.csv", b"", "text/csv")}}
+    line_out = {"type": "LineString", "coordinates": [[105.43, 9.69], [106.7, 10.78]]}
+    return [
+        ("POST", "/api/auth/password", "/api/auth/password",
+         {"json": {"current_password": TEST_PASSWORD, "new_password": "short"}}, LOGGED_IN),
+        ("POST", "/api/auth/tokens", "/api/auth/tokens", {"json": {"name": "matrix"}}, LOGGED_IN),
+        ("POST", "/api/users", "/api/users",
+         {"json": {"username": "planner1", "password": TEST_PASSWORD, "role": "planner"}}, {"admin1"}),
+        ("PUT", "/api/users/{username}/state", "/api/users/official1/state", {"json": {"active": True}}, {"admin1"}),
+        ("POST", "/api/coverage/what-if", "/api/coverage/what-if", {"json": {}}, LOGGED_IN),
+        ("POST", "/api/import", "/api/import?target=sites", empty_csv, WRITERS),
+        ("POST", "/api/import", "/api/import?target=admin_units", empty_csv, STAFF),
+        ("POST", "/api/import", "/api/import?target=statistics_of_nothing", empty_csv, STAFF),
+        # Owner Viettel: VinaPhone may not register records for another company.
+        ("POST", "/api/sites", "/api/sites", {"json": site}, STAFF | {"viettel1"}),
+        ("PATCH", "/api/sites/{code}", "/api/sites/MX-VT", {"json": {"height_m": 36}, "headers": STALE},
+         STAFF | {"viettel1"}),
+        ("POST", "/api/sites/{code}/transitions", "/api/sites/MX-VT/transitions",
+         {"json": {"to": "decommissioned", "reason": "x"}, "headers": STALE}, STAFF | {"viettel1"}),
+        ("POST", "/api/sites/{code}/pending-change", "/api/sites/MX-VT/pending-change",
+         {"json": {"approve": True}, "headers": STALE}, STAFF),
+        ("POST", "/api/poles", "/api/poles",
+         {"json": {"code": "MX-P", "owner": "Viettel", "position": {"lon": 105.4310, "lat": 9.6950}}}, STAFF | {"viettel1"}),
+        ("PATCH", "/api/poles/{code}", "/api/poles/MX-P", {"json": {"height_m": 9}, "headers": STALE}, STAFF | {"viettel1"}),
+        ("DELETE", "/api/poles/{code}", "/api/poles/MX-P", {"headers": STALE}, STAFF | {"viettel1"}),
+        ("POST", "/api/ducts", "/api/ducts", {"json": {"code": "MX-D", "owner": "Viettel", "geometry": line_out}},
+         STAFF | {"viettel1"}),
+        ("PATCH", "/api/ducts/{code}", f"/api/ducts/{duct}", {"json": {"duct_count": 2}, "headers": STALE},
+         STAFF | {"viettel1"}),
+        ("DELETE", "/api/ducts/{code}", f"/api/ducts/{duct}", {"headers": STALE}, STAFF | {"viettel1"}),
+        ("POST", "/api/sharing-requests", "/api/sharing-requests", {"json": {"asset": "site", "code": "NO-SUCH"}},
+         {"viettel1", "vina1"}),
+        ("POST", "/api/sharing-requests/{request_id}/decision", f"/api/sharing-requests/{rid}/decision",
+         {"json": {"accept": True}}, STAFF | {"viettel1"}),
+        ("POST", "/api/sharing-requests/{request_id}/withdrawal", f"/api/sharing-requests/{rid}/withdrawal", {}, {"vina1"}),
+    ]  # fmt: skip
+
+
+def _write_routes(app) -> set[tuple[str, str]]:
+    def walk(routes):
+        for r in routes:
+            if isinstance(r, APIRoute):
+                yield r
+            elif hasattr(r, "original_router"):
+                yield from walk(r.original_router.routes)
+
+    return {(m, r.path) for r in walk(app.routes) for m in r.methods - {"GET", "HEAD", "OPTIONS"}}
+
+
+def test_the_matrix_covers_every_write_endpoint(app_instance, world):
+    covered = {(method, route) for method, route, *_ in _requests(world)}
+    assert _write_routes(app_instance) - PUBLIC_WRITES == covered
+
+
+def test_every_write_endpoint_by_every_role(app_instance, client_as, anon_client, world, engine):
+    with engine.connect() as conn:
+        audit_before = conn.execute(text("SELECT max(id) FROM audit_log")).scalar_one()
+    failures = []
+    for method, _, path, kwargs, allowed in _requests(world):
+        for role in ROLES:
+            c = anon_client if role == "anonymous" else client_as(role)
+            kw = dict(kwargs)
+            if "files" in kw:  # a fresh upload body for every request
+                kw["files"] = {k: (n, io.BytesIO(b), t) for k, (n, b, t) in kw["files"].items()}
+            r = c.request(method, path, **kw)
+            denied = r.status_code in (401, 403)
+            expected_status = None if role in allowed else (401 if role == "anonymous" else 403)
+            if (role in allowed and denied) or (expected_status and r.status_code != expected_status) or r.status_code >= 500:
+                failures.append(f"{method} {path} as {role}: {r.status_code} {r.text[:160]}")
+    assert not failures, "\n".join(failures)
+    with engine.connect() as conn:  # nothing but the API tokens the matrix asked for was written
+        written = conn.execute(text("SELECT DISTINCT entity FROM audit_log WHERE id > :m"), {"m": audit_before}).scalars().all()
+    assert set(written) <= {"auth_tokens"}
