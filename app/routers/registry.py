@@ -5,9 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import text
 
 from app.deps import IfMatchDep, SessionDep, etag
-from app.schemas_registry import DecisionIn, SiteIn, SitePatch, TransitionIn
+from app.schemas_registry import DecisionIn, Position, SiteIn, SitePatch, TransitionIn
 from app.security import LoggedIn, Staff, Writer
 from app.services import audit, registration, site_checks
 from app.services.registration import owner_of
@@ -17,6 +18,12 @@ router = APIRouter(prefix="/api", tags=["Registration"])
 
 def _site_response(site: dict, status: int = 200) -> JSONResponse:
     return JSONResponse(site, status_code=status, headers=etag(site["version"]))
+
+
+@router.get("/operators", summary="The operator companies (for forms)")
+def operators(session: SessionDep, _: LoggedIn) -> dict:
+    rows = session.execute(text("SELECT short_name, name, kind FROM operators ORDER BY kind, short_name"))
+    return {"operators": [dict(r._mapping) for r in rows]}
 
 
 @router.get("/registrations", summary="Sites awaiting a decision or with a change awaiting approval")
@@ -42,6 +49,12 @@ def sharing_candidates(
     radius = radius_m or site_checks.share_radius_m(place)
     return {"place": place, "radius_m": radius,
             "candidates": site_checks.sharing_candidates(conn, lon, lat, owner_id, radius)}  # fmt: skip
+
+
+@router.post("/positions/resolve", summary="A typed position (lon/lat, DMS or VN-2000) as WGS 84, with its place")
+def resolve_position(body: Position, session: SessionDep, _: LoggedIn) -> dict:
+    lon, lat, place = site_checks.resolve_position(session.connection(), body)
+    return {"lon": lon, "lat": lat, "place": place, "share_radius_m": site_checks.share_radius_m(place)}
 
 
 @router.post("/sites", summary="Register a BTS site with its cells (state: proposed)", status_code=201)

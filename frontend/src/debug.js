@@ -42,6 +42,11 @@ export function installDebugHook({ map, layers, basemap, highlight, getLang, ind
     get highlight() {
       return highlight.current ? { ...highlight.current } : null;
     },
+    /** The codes of the features a layer has drawn (tests look for one record). */
+    codes(id) {
+      const layer = layers.get(id);
+      return layer ? layer.getLayers().map((feature) => feature.feature?.properties?.code) : [];
+    },
     get view() {
       const center = map.getCenter();
       return { zoom: map.getZoom(), lat: center.lat, lon: center.lng };

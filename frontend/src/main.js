@@ -1,6 +1,6 @@
 // Wiring only: build the map, the layers and the controls, and connect them to the URL.
 import { mountAccountMenu } from './account/menu.js';
-import { canSee, loadSession } from './account/session.js';
+import { canSee, loadSession, mayRegister } from './account/session.js';
 import { loadCollection } from './api.js';
 import { Basemap } from './basemap.js';
 import { installDebugHook } from './debug.js';
@@ -16,6 +16,8 @@ import { CANVAS_ORDER, DEFAULT_VISIBLE, LAYERS as ALL_LAYERS } from './layers/re
 import { LegendControl } from './legend.js';
 import { canvasFor, createMap, enablePolygonPicking } from './map.js';
 import { ModelCard } from './modelCard.js';
+import { RegistrationForm } from './registration/form.js';
+import { ReviewPanel } from './registration/review.js';
 import { describeError, notify } from './notify.js';
 import { mountSearch } from './search.js';
 import { parseHash, UrlState } from './urlState.js';
@@ -132,6 +134,18 @@ mountSearch(document.getElementById('hg-search'), { onSelect: (result) => highli
 // Click priority among the SVG polygons: hamlets, then the indicator choropleth, then outlines.
 enablePolygonPicking(map, () => [layers.get('hamlet_coverage'), layers.get('hamlets'), indicators.layer,
   layers.get('communes'), layers.get('districts')].filter((layer) => map.hasLayer(layer)));
+
+// Operators and the Department: register sites, decide registrations and sharing requests.
+if (mayRegister()) {
+  const refreshSites = () => layers.get('sites')?.refresh();
+  const review = new ReviewPanel({ onChange: refreshSites });
+  const form = new RegistrationForm({ map, onRegistered: () => { refreshSites(); review.refresh(); } });
+  for (const [id, panel] of [['hg-register', form], ['hg-review', review]]) {
+    const section = document.getElementById(id);
+    section.hidden = false;
+    panel.mount(section);
+  }
+}
 
 // Header buttons.
 document.getElementById('hg-lang-toggle').addEventListener('click', () => {

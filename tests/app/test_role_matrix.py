@@ -62,6 +62,7 @@ def _requests(world):
          {"json": {"username": "planner1", "password": TEST_PASSWORD, "role": "planner"}}, {"admin1"}),
         ("PUT", "/api/users/{username}/state", "/api/users/official1/state", {"json": {"active": True}}, {"admin1"}),
         ("POST", "/api/coverage/what-if", "/api/coverage/what-if", {"json": {}}, LOGGED_IN),
+        ("POST", "/api/positions/resolve", "/api/positions/resolve", {"json": {"lon": 106.7, "lat": 10.78}}, LOGGED_IN),
         ("POST", "/api/import", "/api/import?target=sites", empty_csv, WRITERS),
         ("POST", "/api/import", "/api/import?target=admin_units", empty_csv, STAFF),
         ("POST", "/api/import", "/api/import?target=statistics_of_nothing", empty_csv, STAFF),

@@ -1,0 +1,272 @@
+// Register a BTS site: place it (map click, WGS 84, DMS or VN-2000), describe its structure and
+// cells, check it (the shareable sites nearby and the what-if of the coverage engine), submit.
+import { circleMarker } from 'leaflet';
+import { getJSON, sendJSON, withQuery } from '../api.js';
+import { currentUser, isStaff } from '../account/session.js';
+import { formatDistance, formatNumber } from '../format.js';
+import { t, tEnum } from '../i18n.js';
+import { el, labelled, options, problemList, translated } from './dom.js';
+
+const STRUCTURES = ['tower', 'guyed_mast', 'rooftop', 'camouflaged', 'small_cell'];
+const TECHNOLOGIES = ['4G', '5G', '3G', '2G'];
+const DEFAULT_CELL = { technology: '4G', band_mhz: 1800, azimuth_deg: 0, antenna_height_m: 30, eirp_dbm: 58 };
+const num = (input) => (input.value.trim() === '' ? null : Number(input.value.replace(',', '.')));
+
+export class RegistrationForm {
+  constructor({ map, onRegistered }) {
+    this.map = map;
+    this.onRegistered = onRegistered;
+    this.marker = null;
+    this.placing = false;
+    this.checked = null; // the last check: { lon, lat, candidates, whatIf }
+  }
+
+  mount(container) {
+    const f = (this.fields = {
+      code: el('input', { type: 'text', required: true, maxLength: 32, autocomplete: 'off' }),
+      owner: el('select'),
+      mode: options(el('select'), ['wgs84', 'dms', 'vn2000'], (m) => t(`reg.mode.${m}`)),
+      lat: el('input', { type: 'text', inputMode: 'decimal' }),
+      lon: el('input', { type: 'text', inputMode: 'decimal' }),
+      dms: el('input', { type: 'text', placeholder: "9°47'30\"N 105°38'24\"E" }),
+      easting: el('input', { type: 'text', inputMode: 'decimal' }),
+      northing: el('input', { type: 'text', inputMode: 'decimal' }),
+      structure: options(el('select'), STRUCTURES, (s) => tEnum('structure_type', s)),
+      height: el('input', { type: 'number', min: 1, max: 200, step: 0.1, value: 40 }),
+      tenants: el('input', { type: 'checkbox', checked: true }),
+      rent: el('input', { type: 'number', min: 0, step: 100000 }),
+      reason: el('textarea', { rows: 2, maxLength: 2000 }),
+    });
+    this.cellRows = el('tbody');
+    this.results = el('div', { id: 'hg-reg-results', 'aria-live': 'polite' });
+    this.message = el('div', { id: 'hg-reg-message', 'aria-live': 'polite' });
+    const place = el('button', { type: 'button', id: 'hg-reg-place', className: 'hg-button secondary', 'data-i18n': 'reg.place' });
+    place.addEventListener('click', () => this.startPlacing());
+    const addCell = el('button', { type: 'button', id: 'hg-reg-add-cell', className: 'hg-button secondary', 'data-i18n': 'reg.addCell' });
+    addCell.addEventListener('click', () => this.addCell());
+    const check = el('button', { type: 'button', id: 'hg-reg-check', className: 'hg-button secondary', 'data-i18n': 'reg.check' });
+    check.addEventListener('click', () => this.check());
+    const submit = el('button', { type: 'submit', id: 'hg-reg-submit', className: 'hg-button', 'data-i18n': 'reg.submit' });
+    this.positionBoxes = {
+      wgs84: el('div', { className: 'hg-grid-2' }, [...labelled('hg-reg-lat', 'reg.lat', f.lat), ...labelled('hg-reg-lon', 'reg.lon', f.lon)]),
+      dms: el('div', {}, labelled('hg-reg-dms', 'reg.dms', f.dms)),
+      vn2000: el('div', { className: 'hg-grid-2' }, [...labelled('hg-reg-easting', 'reg.easting', f.easting),
+        ...labelled('hg-reg-northing', 'reg.northing', f.northing)]),
+    };
+    f.mode.addEventListener('change', () => this.showMode());
+    const ownerRow = isStaff() ? labelled('hg-reg-owner', 'reg.owner', f.owner) : [];
+    this.reasonRow = el('div', { id: 'hg-reg-reason-row', hidden: true }, labelled('hg-reg-reason', 'reg.reason', f.reason));
+    const form = el('form', { className: 'hg-form', id: 'hg-reg-form', noValidate: true }, [
+      ...labelled('hg-reg-code', 'reg.code', f.code),
+      ...ownerRow,
+      ...labelled('hg-reg-mode', 'reg.position', f.mode),
+      this.positionBoxes.wgs84, this.positionBoxes.dms, this.positionBoxes.vn2000, place,
+      el('div', { className: 'hg-grid-2' }, [...labelled('hg-reg-structure', 'reg.structure', f.structure),
+        ...labelled('hg-reg-height', 'reg.height', f.height)]),
+      el('label', {}, [f.tenants, el('span', { 'data-i18n': 'reg.acceptsTenants' })]),
+      ...labelled('hg-reg-rent', 'reg.rent', f.rent),
+      el('table', { className: 'hg-cells-table' }, [
+        el('thead', {}, [el('tr', {}, ['reg.cell.technology', 'reg.cell.band', 'reg.cell.azimuth', 'reg.cell.height',
+          'reg.cell.eirp', 'reg.cell.remove'].map((key) => el('th', { 'data-i18n': key })))]),
+        this.cellRows]),
+      addCell, check, this.results, this.reasonRow,
+      el('div', { className: 'hg-form-actions' }, [submit]),
+      this.message,
+    ]);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    container.replaceChildren(el('h2', { className: 'hg-section-title', 'data-i18n': 'reg.title' }), form);
+    for (let k = 0; k < 3; k += 1) this.addCell({ ...DEFAULT_CELL, azimuth_deg: k * 120 });
+    this.showMode();
+    if (isStaff()) this.loadOwners();
+    this.map.on('click', (event) => this.placeAt(event.latlng));
+    translated(container);
+  }
+
+  async loadOwners() {
+    const { operators } = await getJSON('/api/operators');
+    options(this.fields.owner, operators.filter((o) => o.kind === 'mobile' || o.kind === 'infrastructure')
+      .map((o) => o.short_name), (name) => name);
+  }
+
+  owner() {
+    return isStaff() ? this.fields.owner.value : currentUser().operator;
+  }
+
+  showMode() {
+    for (const [mode, box] of Object.entries(this.positionBoxes)) box.hidden = mode !== this.fields.mode.value;
+  }
+
+  startPlacing() {
+    this.placing = true;
+    this.map.getContainer().style.cursor = 'crosshair';
+    this.say('reg.placeHint');
+  }
+
+  placeAt(latlng) {
+    if (!this.placing) return;
+    this.placing = false;
+    this.map.getContainer().style.cursor = '';
+    this.fields.mode.value = 'wgs84';
+    this.showMode();
+    this.fields.lat.value = latlng.lat.toFixed(6);
+    this.fields.lon.value = latlng.lng.toFixed(6);
+    this.showMarker(latlng.lat, latlng.lng);
+    this.say('reg.placed');
+  }
+
+  showMarker(lat, lon) {
+    if (!this.marker) this.marker = circleMarker([lat, lon], { radius: 8, color: '#d81b60', weight: 3, fillOpacity: 0.3 }).addTo(this.map);
+    else this.marker.setLatLng([lat, lon]);
+  }
+
+  addCell(cell = DEFAULT_CELL) {
+    const input = (value, attrs) => el('input', { type: 'number', value, ...attrs });
+    const tech = options(el('select', { name: 'technology' }), TECHNOLOGIES, (x) => x);
+    tech.value = cell.technology;
+    const remove = el('button', { type: 'button', className: 'hg-button secondary', textContent: '×' });
+    const row = el('tr', {}, [
+      el('td', {}, [tech]),
+      el('td', {}, [input(cell.band_mhz, { name: 'band_mhz', step: 1 })]),
+      el('td', {}, [input(cell.azimuth_deg, { name: 'azimuth_deg', min: 0, max: 359, step: 1 })]),
+      el('td', {}, [input(cell.antenna_height_m, { name: 'antenna_height_m', step: 0.1 })]),
+      el('td', {}, [input(cell.eirp_dbm, { name: 'eirp_dbm', step: 0.1 })]),
+      el('td', {}, [remove]),
+    ]);
+    remove.addEventListener('click', () => row.remove());
+    this.cellRows.append(row);
+  }
+
+  cells() {
+    return [...this.cellRows.rows].map((row) => {
+      const value = (name) => row.querySelector(`[name="${name}"]`);
+      return {
+        technology: value('technology').value,
+        band_mhz: Number(value('band_mhz').value),
+        azimuth_deg: num(value('azimuth_deg')),
+        antenna_height_m: num(value('antenna_height_m')),
+        eirp_dbm: num(value('eirp_dbm')),
+      };
+    });
+  }
+
+  position() {
+    const f = this.fields;
+    if (f.mode.value === 'dms') return { dms: f.dms.value };
+    if (f.mode.value === 'vn2000') return { easting: num(f.easting), northing: num(f.northing) };
+    return { lon: num(f.lon), lat: num(f.lat) };
+  }
+
+  body() {
+    const f = this.fields;
+    const body = {
+      code: f.code.value.trim(), position: this.position(), structure_type: f.structure.value,
+      height_m: num(f.height), accepts_tenants: f.tenants.checked, rent_vnd_month: f.tenants.checked ? num(f.rent) : null,
+      cells: this.cells(),
+    };
+    if (isStaff()) body.owner = this.owner();
+    if (f.reason.value.trim()) body.new_structure_reason = f.reason.value.trim();
+    return body;
+  }
+
+  say(key, params, error) {
+    const text = el('p', { className: error ? 'hg-form-error' : 'hg-form-note', textContent: t(key, params) });
+    this.message.replaceChildren(text);
+  }
+
+  sayError(error) {
+    this.message.replaceChildren(problemList(error));
+    const suggestion = error?.body?.suggestion;
+    if (suggestion) {
+      const swap = el('button', { type: 'button', id: 'hg-reg-swap', className: 'hg-button secondary', textContent: t('reg.swap') });
+      swap.addEventListener('click', () => {
+        this.fields.mode.value = 'wgs84';
+        this.showMode();
+        this.fields.lat.value = String(suggestion.lat);
+        this.fields.lon.value = String(suggestion.lon);
+        this.message.replaceChildren();
+      });
+      this.message.append(swap);
+    }
+  }
+
+  /** Where it lands, who could share, what it would bring: shown before anything is sent. */
+  async check() {
+    this.results.replaceChildren(el('p', { className: 'hg-form-note', textContent: t('reg.checking') }));
+    try {
+      const { body: place } = await sendJSON('POST', '/api/positions/resolve', this.position());
+      this.showMarker(place.lat, place.lon);
+      const query = { lon: place.lon, lat: place.lat, owner: isStaff() ? this.owner() : undefined };
+      const nearby = await getJSON(withQuery('/api/sites/sharing-candidates', query));
+      const height = num(this.fields.height);
+      const whatIf = await sendJSON('POST', '/api/coverage/what-if', {
+        site: { lon: place.lon, lat: place.lat, height_m: height },
+        cells: this.cells().map((c) => ({ ...c, operator: this.owner(), beamwidth_deg: 65 })),
+      }).then((r) => r.body).catch((error) => ({ error }));
+      this.checked = { ...place, candidates: nearby.candidates, whatIf };
+      this.renderCheck(place, nearby, whatIf);
+    } catch (error) {
+      this.results.replaceChildren();
+      this.sayError(error);
+    }
+  }
+
+  renderCheck(place, nearby, whatIf) {
+    const where = place.place;
+    const parts = [el('p', { className: 'hg-form-note', id: 'hg-reg-place-name',
+      textContent: t('reg.placeName', { hamlet: where.hamlet_name ?? '—', commune: where.commune_name, district: where.district_name }) })];
+    const list = el('ul', { className: 'hg-list', id: 'hg-reg-candidates' });
+    for (const c of nearby.candidates) {
+      const ask = el('button', { type: 'button', className: 'hg-button secondary', textContent: t('reg.askTenancy') });
+      ask.addEventListener('click', () => this.askTenancy(c.code, ask));
+      list.append(el('li', { 'data-code': c.code }, [
+        el('strong', { textContent: `${c.code} · ${c.owner}` }),
+        ` — ${tEnum('structure_type', c.structure_type)}${c.height_m ? ` ${formatNumber(c.height_m, 1)} m` : ''}, `,
+        `${formatDistance(c.distance_m)}`,
+        c.rent_vnd_month != null ? `, ${formatNumber(c.rent_vnd_month, 0)} ${t('unit.perMonth')}` : '',
+        ' ', ask]));
+    }
+    parts.push(el('h3', { className: 'hg-form-note', textContent: nearby.candidates.length
+      ? t('reg.candidates', { count: nearby.candidates.length, radius: formatNumber(nearby.radius_m, 0) })
+      : t('reg.noCandidates', { radius: formatNumber(nearby.radius_m, 0) }) }), list);
+    this.reasonRow.hidden = nearby.candidates.length === 0;
+    if (whatIf.error) {
+      parts.push(el('p', { className: 'hg-form-error', textContent: t('reg.whatIfFailed', { message: whatIf.error.description ?? '' }) }));
+    } else {
+      const newly = whatIf.hamlets_changing_status ?? [];
+      parts.push(el('div', { id: 'hg-reg-whatif', className: 'hg-form-note' }, [
+        el('p', { textContent: t('reg.whatIf', { population: formatNumber(whatIf.population_newly_covered, 0),
+          area: formatNumber(whatIf.newly_covered_area_km2, 2), count: newly.length }) }),
+        el('ul', { className: 'hg-list' }, newly.map((h) => el('li', { 'data-code': h.code,
+          textContent: `${h.name} (${h.code}): ${formatNumber(h.mbb_share_before * 100, 0)}% → ${formatNumber(h.mbb_share_after * 100, 0)}%` }))),
+      ]));
+    }
+    this.results.replaceChildren(...parts);
+  }
+
+  async askTenancy(code, button) {
+    try {
+      await sendJSON('POST', '/api/sharing-requests', { asset: 'site', code, note: this.fields.code.value || null });
+      button.disabled = true;
+      button.textContent = t('reg.asked');
+      this.onRegistered?.();
+    } catch (error) {
+      this.sayError(error);
+    }
+  }
+
+  async submit() {
+    try {
+      const { body } = await sendJSON('POST', '/api/sites', this.body());
+      this.say('reg.done', { code: body.code });
+      this.marker?.remove();
+      this.marker = null;
+      this.onRegistered?.(body);
+    } catch (error) {
+      this.sayError(error);
+      if (error?.body?.sharing_candidates) this.reasonRow.hidden = false;
+    }
+  }
+}

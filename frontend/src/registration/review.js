@@ -1,0 +1,139 @@
+// Registrations awaiting a decision and sharing requests, with the actions the user's role allows
+// (the Department approves or rejects; an owner commissions its approved sites and decides
+// requests for its structures); and any record's audit trail in a dialog.
+import { getJSON, sendJSON } from '../api.js';
+import { currentUser, isStaff } from '../account/session.js';
+import { formatDateTime } from '../format.js';
+import { t, tEnum } from '../i18n.js';
+import { describeError, notify } from '../notify.js';
+import { el, translated } from './dom.js';
+
+export class ReviewPanel {
+  constructor({ onChange }) {
+    this.onChange = onChange;
+    this.dialog = null;
+  }
+
+  mount(container) {
+    this.list = el('ul', { className: 'hg-list', id: 'hg-review-list' });
+    this.requests = el('ul', { className: 'hg-list', id: 'hg-requests-list' });
+    container.replaceChildren(
+      el('h2', { className: 'hg-section-title', 'data-i18n': isStaff() ? 'review.titleStaff' : 'review.titleOperator' }),
+      this.list,
+      el('h2', { className: 'hg-section-title', 'data-i18n': 'review.requests' }),
+      this.requests,
+    );
+    translated(container);
+    return this.refresh();
+  }
+
+  async refresh() {
+    const [{ registrations }, { requests }] = await Promise.all([
+      getJSON('/api/registrations'), getJSON('/api/sharing-requests'),
+    ]);
+    this.list.replaceChildren(...(registrations.length ? registrations.map((r) => this.registrationRow(r))
+      : [el('li', { textContent: t('review.none') })]));
+    this.requests.replaceChildren(...(requests.length ? requests.map((r) => this.requestRow(r))
+      : [el('li', { textContent: t('review.noRequests') })]));
+  }
+
+  button(key, id, action) {
+    const b = el('button', { type: 'button', className: 'hg-button secondary', id, textContent: t(key) });
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        await action();
+        await this.refresh();
+        this.onChange?.();
+      } catch (error) {
+        notify(describeError(error));
+        b.disabled = false;
+      }
+    });
+    return b;
+  }
+
+  registrationRow(r) {
+    const user = currentUser();
+    const own = user.role === 'operator' && user.operator === r.owner;
+    const ifMatch = { headers: { 'If-Match': `"${r.version}"` } };
+    const move = (to, reason) => sendJSON('POST', `/api/sites/${encodeURIComponent(r.code)}/transitions`, { to, reason }, ifMatch);
+    const reason = el('input', { type: 'text', placeholder: t('review.reason'), id: `hg-reason-${r.code}` });
+    const actions = [];
+    if (isStaff() && r.status === 'proposed') {
+      actions.push(this.button('review.approve', `hg-approve-${r.code}`, () => move('approved')));
+      actions.push(reason, this.button('review.reject', `hg-reject-${r.code}`, () => move('rejected', reason.value)));
+    }
+    if (r.status === 'approved' && (isStaff() || own)) {
+      actions.push(this.button('review.activate', `hg-activate-${r.code}`, () => move('active')));
+    }
+    if (r.has_pending_change && isStaff()) {
+      const decide = (approve) => sendJSON('POST', `/api/sites/${encodeURIComponent(r.code)}/pending-change`,
+        { approve, reason: reason.value || null }, ifMatch);
+      if (!actions.includes(reason)) actions.push(reason);
+      actions.push(this.button('review.approveChange', `hg-approve-change-${r.code}`, () => decide(true)));
+      actions.push(this.button('review.refuseChange', `hg-refuse-change-${r.code}`, () => decide(false)));
+    }
+    actions.push(this.button('review.history', `hg-history-${r.code}`, () => this.showHistory(r.code)));
+    const notes = [r.new_structure_reason && t('review.newStructure', { reason: r.new_structure_reason }),
+      r.status_reason && t('review.statusReason', { reason: r.status_reason }),
+      r.has_pending_change && t('review.pendingChange', { by: r.pending_by })].filter(Boolean);
+    return el('li', { 'data-code': r.code, 'data-status': r.status }, [
+      el('strong', { textContent: `${r.code} · ${r.owner}` }), ' ',
+      el('span', { className: 'hg-badge', textContent: tEnum('status', r.status) }),
+      ...notes.map((n) => el('div', { className: 'hg-form-note', textContent: n })),
+      el('div', { className: 'hg-form-actions' }, actions),
+    ]);
+  }
+
+  requestRow(r) {
+    const user = currentUser();
+    const mineToDecide = isStaff() || (user.role === 'operator' && user.operator === r.owner);
+    const mineAsked = user.role === 'operator' && user.operator === r.requester;
+    const actions = [];
+    if (r.status === 'pending' && mineToDecide) {
+      const decide = (accept) => sendJSON('POST', `/api/sharing-requests/${r.id}/decision`, { accept });
+      actions.push(this.button('review.accept', `hg-accept-${r.id}`, () => decide(true)));
+      actions.push(this.button('review.decline', `hg-decline-${r.id}`, () => decide(false)));
+    }
+    if (r.status === 'pending' && mineAsked) {
+      actions.push(this.button('review.withdraw', `hg-withdraw-${r.id}`,
+        () => sendJSON('POST', `/api/sharing-requests/${r.id}/withdrawal`)));
+    }
+    return el('li', { 'data-request': String(r.id), 'data-status': r.status }, [
+      el('strong', { textContent: t('review.requestLine', { requester: r.requester, asset: t(`review.asset.${r.asset}`),
+        code: r.code, owner: r.owner }) }), ' ',
+      el('span', { className: 'hg-badge', textContent: t(`review.request.${r.status}`) }),
+      el('div', { className: 'hg-form-actions' }, actions),
+    ]);
+  }
+
+  async showHistory(code) {
+    const { entries } = await getJSON(`/api/history/site/${encodeURIComponent(code)}`);
+    if (!this.dialog) {
+      const close = el('button', { type: 'button', className: 'hg-button secondary', 'data-i18n': 'review.close' });
+      this.body = el('div', { id: 'hg-history-body' });
+      this.dialog = el('dialog', { className: 'hg-dialog', id: 'hg-history-dialog' }, [this.body, close]);
+      close.addEventListener('click', () => this.dialog.close());
+      document.body.append(translated(this.dialog));
+    }
+    const rows = entries.map((e) => el('tr', {}, [
+      el('td', { textContent: formatDateTime(e.at) }),
+      el('td', { textContent: `${e.actor}${e.actor_role ? ` (${t(`role.${e.actor_role}`)})` : ''}` }),
+      el('td', { textContent: e.client_ip ?? '' }),
+      el('td', { textContent: `${t(`review.action.${e.action}`)} ${e.entity} ${e.record_code ?? ''}` }),
+      el('td', { textContent: e.changed.filter((k) => k !== 'version').map((k) => `${k}: ${show(e.before?.[k])} → ${show(e.after?.[k])}`).join('; ') }),
+    ]));
+    this.body.replaceChildren(
+      el('h2', { textContent: t('review.historyTitle', { code }) }),
+      el('table', { className: 'hg-cells-table' }, [el('tbody', {}, rows)]),
+    );
+    this.dialog.showModal();
+  }
+}
+
+function show(value) {
+  if (value === undefined || value === null) return '—';
+  if (typeof value === 'object') return value.type ?? JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,104 @@
+"""The registration workflow in the browser: an operator logs in, places a site on the map, sees
+the sharing suggestion and the what-if, submits; a planner approves; the site goes active."""
+
+import pytest
+from sqlalchemy import text
+
+from tests.browser.support import MapPage, click_at, set_view, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _shareable_site(engine):
+    """An active site of another operator that accepts tenants, alone within 600 m (rural)."""
+    with engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT s.code, ST_X(s.geom), ST_Y(s.geom) FROM sites s JOIN operators o ON o.id = s.owner_id "
+            "JOIN admin_units c ON c.level = 'commune' AND NOT c.urban AND ST_Intersects(c.geom, s.geom) "
+            "AND ST_Intersects(c.geom, ST_Translate(s.geom, 0.0025, 0)) "
+            "WHERE s.status = 'active' AND s.accepts_tenants AND o.short_name <> 'Viettel' "
+            "AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.id <> s.id AND x.status IN ('proposed', 'approved', 'active') "
+            "AND ST_DWithin(x.geom::geography, s.geom::geography, 600)) ORDER BY s.code DESC LIMIT 1")).one()  # fmt: skip
+
+
+def test_operator_registers_planner_approves_site_goes_active(chromium, live_server_url, tokens, engine):
+    code, lon, lat = _shareable_site(engine)
+    new_lon = lon + 0.0025  # ≈ 275 m east: inside the 500 m sharing radius, far from the 30 m rule
+    operator = MapPage(chromium, live_server_url, user="viettel1")
+    try:
+        page = operator.open()
+        assert "viettel1" in page.locator("#hg-account-name").inner_text()
+        assert page.locator("#hg-register").is_visible()
+        page.fill("#hg-reg-code", "UI-VT-001")
+        set_view(page, lat, new_lon, 15)
+        page.click("#hg-reg-place")
+        click_at(page, lat, new_lon)
+        assert float(page.input_value("#hg-reg-lon")) == pytest.approx(new_lon, abs=2e-5)
+        assert float(page.input_value("#hg-reg-lat")) == pytest.approx(lat, abs=2e-5)
+        page.click("#hg-reg-check")
+        page.wait_for_selector(f"#hg-reg-candidates li[data-code='{code}']")
+        page.wait_for_selector("#hg-reg-whatif")
+        assert "trạm của doanh nghiệp khác cho thuê dùng chung" in page.locator("#hg-reg-results").inner_text()
+        assert "Nếu xây" in page.locator("#hg-reg-whatif").inner_text()
+        assert page.locator("#hg-reg-reason-row").is_visible()
+        page.click("#hg-reg-submit")  # without a reason: refused, naming the field
+        page.wait_for_selector("#hg-reg-message .hg-problems")
+        assert "new_structure_reason" in page.locator("#hg-reg-message").inner_text()
+        page.fill("#hg-reg-reason", "Cột hiện có không đủ chiều cao cho anten 5G")
+        page.click("#hg-reg-submit")
+        page.wait_for_function("document.querySelector('#hg-reg-message').innerText.includes('UI-VT-001')")
+        assert "chờ Sở TT&TT phê duyệt" in page.locator("#hg-reg-message").inner_text()
+        page.wait_for_selector("#hg-review-list li[data-code='UI-VT-001'][data-status='proposed']")
+        assert page.locator("#hg-approve-UI-VT-001").count() == 0  # operators do not approve
+        # The browser logs the one refusal it was shown (the missing reason), and nothing else.
+        assert [e for e in operator.errors if "status of 422" not in e or "/api/sites" not in e] == [], operator.errors
+    finally:
+        operator.context.close()
+
+    planner = MapPage(chromium, live_server_url, user="planner1")
+    try:
+        page = planner.open()
+        row = page.locator("#hg-review-list li[data-code='UI-VT-001']")
+        assert "Cột hiện có không đủ chiều cao" in row.inner_text()
+        page.click("#hg-approve-UI-VT-001")
+        page.wait_for_selector("#hg-review-list li[data-code='UI-VT-001'][data-status='approved']")
+        page.click("#hg-activate-UI-VT-001")
+        page.wait_for_function("!document.querySelector(\"#hg-review-list li[data-code='UI-VT-001']\")")
+        wait_idle(page)
+        page.wait_for_function("window.__hgmap.codes('sites').includes('UI-VT-001')")
+        site = planner.api("/api/sites/UI-VT-001")
+        assert site["status"] == "active" and site["approved_on"] and site["commissioned_on"]
+        assert not planner.errors, planner.errors
+    finally:
+        planner.context.close()
+    history = [e for e in _history(engine) if e[0] == "sites"]
+    assert [h[1:] for h in history] == [("viettel1", "proposed"), ("planner1", "approved"), ("planner1", "active")]
+
+
+def _history(engine):
+    with engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT entity, actor, after->>'status' FROM audit_log WHERE record_code = 'UI-VT-001' ORDER BY id")).all()  # fmt: skip
+
+
+def test_anonymous_map_shows_public_layers_and_logs_in(anon_page):
+    page = anon_page.open()
+    layers = page.evaluate("Object.keys(window.__hgmap.layers)")
+    assert "sites" not in layers and "districts" in layers and "dead_zones" in layers
+    assert page.locator("#hg-register").is_hidden()
+    page.click("#hg-login-button")
+    page.fill("#hg-username", "official1")
+    page.fill("#hg-password", "wrong password")
+    page.click("#hg-login-submit")
+    page.wait_for_selector("#hg-login-dialog .hg-form-error:not([hidden])")
+    anon_page.errors.clear()  # the browser logs the refused login (401), as expected
+    from tests.conftest import TEST_PASSWORD
+
+    page.fill("#hg-password", TEST_PASSWORD)
+    with page.expect_navigation():
+        page.click("#hg-login-submit")
+    wait_idle(page)
+    assert "official1" in page.locator("#hg-account-name").inner_text()
+    assert "sites" in page.evaluate("Object.keys(window.__hgmap.layers)")
+    assert page.locator("#hg-register").is_hidden()  # officials read only
+    assert not anon_page.errors, anon_page.errors
