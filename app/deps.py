@@ -177,3 +177,14 @@ PropertiesDep = Annotated[list[str] | None, Depends(properties_param)]
 CollectionDep = Annotated[Collection, Depends(collection_param)]
 FiltersDep = Annotated[dict[str, str], Depends(property_filters)]
 FormatDep = Annotated[None, Depends(output_format)]
+
+
+def official_district() -> str | None:
+    """The district a limited official may see, None for the whole province.
+
+    Accounts and roles are not built yet: everyone sees the province. This is the one seam where
+    the signed-in user's district goes; every dashboard service enforces it."""
+    return None
+
+
+DistrictScopeDep = Annotated[str | None, Depends(official_district)]

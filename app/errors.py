@@ -30,6 +30,12 @@ class UnknownFilter(InvalidParameter):
     pass
 
 
+class Forbidden(DomainError):
+    """Outside the caller's scope (an official limited to one district asking for another)."""
+
+    status_code = 403
+
+
 class NotFound(DomainError):
     status_code = 404
 
@@ -53,7 +59,14 @@ def _body(code: str, description: str, status: int) -> JSONResponse:
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return _body(type(exc).__name__, exc.description, exc.status_code)
+        response = _body(type(exc).__name__, exc.description, exc.status_code)
+        problems = getattr(exc, "problems", None)
+        if problems:  # every problem of a refused file or form, each with its row or field
+            response = JSONResponse(
+                {"code": type(exc).__name__, "description": exc.description, "problems": problems},
+                status_code=exc.status_code,
+            )
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.errors import install_handlers
 from app.openapi import install_openapi_30
-from app.routers import coverage, exports, health, imports, indicators, ogc, search, tiles
+from app.routers import coverage, dashboard, exports, health, imports, indicators, ogc, search, tiles
 from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,10 @@ def _mount_frontend(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(frontend / "index.html", media_type="text/html")
+
+    @app.get("/dashboard", include_in_schema=False)
+    def dashboard_page() -> FileResponse:
+        return FileResponse(frontend / "dashboard.html", media_type="text/html")
 
 
 @asynccontextmanager
@@ -53,7 +57,7 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     install_handlers(app)
     install_openapi_30(app)
-    for module in (health, ogc, tiles, search, indicators, coverage, exports, imports):
+    for module in (health, ogc, tiles, search, indicators, dashboard, coverage, exports, imports):
         app.include_router(module.router)
     _mount_frontend(app)
     return app

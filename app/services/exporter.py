@@ -40,6 +40,7 @@ __all__ = [
     "export_collection",
     "export_indicators",
     "export_ofds",
+    "write_workbook",
     "parse_crs",
     "parse_format",
 ]
@@ -266,7 +267,7 @@ def _excel_value(value):
     return value
 
 
-def _write_workbook(
+def write_workbook(
     path: Path, sheet: str, columns: list[str], rows, field_types: dict[str, str], labels=FIELD_LABELS
 ) -> None:
     """One header row of field names (Vietnamese label as a note) and a sheet of the headers."""
@@ -308,7 +309,7 @@ def _write_xlsx(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     values = frame[columns].astype("object").to_numpy()
     rows = ([_excel_value(v) for v in row] + [w] for row, w in zip(values, wkt, strict=True))
     types = {c: str(frame[c].dtype) for c in columns}
-    _write_workbook(path, layer, columns + ["wkt"], rows, types)
+    write_workbook(path, layer, columns + ["wkt"], rows, types)
 
 
 _WRITERS = {
@@ -402,7 +403,7 @@ def export_indicators(
             writer.writerows(rows)
         return ExportFile(path, filename, FORMATS["csv"].media_type)
     labels = {k: (v, k) for k, v in _INDICATOR_LABELS.items()}
-    _write_workbook(path, "chi_tieu", list(INDICATOR_COLUMNS), rows, {}, labels)
+    write_workbook(path, "chi_tieu", list(INDICATOR_COLUMNS), rows, {}, labels)
     return ExportFile(path, filename, XLSX_MEDIA)
 
 
