@@ -51,7 +51,7 @@ def trend_chart(
     height: int = 200,
 ) -> str:
     """A line chart of ``points`` (one per quarter, in order) and a dashed line at ``target``."""
-    left, right, top, bottom = 48, 12, 26, 34
+    left, right, top, bottom = 48, 30, 26, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [p.value for p in points if p.value is not None]
     top_value = _nice_max(max(values + [target or 0]) * 1.05)
@@ -67,7 +67,7 @@ def trend_chart(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" class="hg-trend" {_FONT} font-size="10">',
         f"<title>{escape(title)}</title>",
-        f'<text x="{left}" y="14" font-size="11" font-weight="bold">{escape(title)}</text>',
+        f'<text x="8" y="14" font-size="11" font-weight="bold">{escape(_fit(title, (width - 16) // 6))}</text>',
     ]
     for k in range(5):  # grid and y labels
         v = top_value * k / 4
@@ -109,6 +109,11 @@ def trend_chart(
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def _fit(text: str, chars: int) -> str:
+    """``text`` cut to ``chars`` characters with an ellipsis (the full text stays in <title>)."""
+    return text if len(text) <= chars else text[: max(chars - 1, 1)].rstrip() + "…"
 
 
 @dataclass

@@ -31,6 +31,7 @@ class IndicatorValue(BaseModel):
     name_en: str
     unit: str
     method: Literal["computed", "reported"]
+    group: str | None = None  # coverage, sharing, usage, speed, cloud_platforms
     value: float | None
     target: float
     target_year: int | None = None
@@ -70,6 +71,7 @@ class Target(BaseModel):
     name_en: str
     unit: str
     method: Literal["computed", "reported"]
+    group: str
     target_value: float
     target_year: int
 

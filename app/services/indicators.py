@@ -69,6 +69,19 @@ PLAN_ORDER = (
 )
 
 
+# The dashboard's groups of indicators.
+GROUPS = {
+    "coverage": ("mobile_bb_hamlet_coverage", "ftth_hamlet_coverage", "commune_gov_network"),
+    "sharing": ("bts_site_sharing", "pole_sharing", "duct_sharing"),
+    "usage": ("mobile_bb_subs_per_100", "smartphone_share_of_subs", "internet_users", "fixed_bb_subs_per_100",
+              "households_fibre", "adults_smartphone", "households_internet"),
+    "speed": ("mobile_4g_speed", "fixed_bb_speed"),
+    "cloud_platforms": ("iot_ready_infrastructure", "iot_industrial_zones", "cloud_provincial_systems",
+                        "cloud_enterprises_domestic", "digital_platforms_state", "digital_platforms_enterprises"),
+}  # fmt: skip
+GROUP_OF = {key: group for group, keys in GROUPS.items() for key in keys}
+
+
 @dataclass(frozen=True)
 class Measure:
     """One indicator's value for one unit, before it meets its target."""
@@ -193,6 +206,7 @@ def _indicator(target: Row, measure: Measure, quarter: Quarter, baseline) -> dic
         "name_en": target.name_en,
         "unit": target.unit,
         "method": target.method,
+        "group": GROUP_OF.get(target.id, "other"),
         "value": measure.value,
         "target": float(target.target_value),
         "target_year": target.target_year,

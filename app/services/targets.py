@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter, NotFound
-from app.services.indicators import sorted_targets
+from app.services.indicators import GROUP_OF, sorted_targets
 
 _MAX_BY_UNIT = {"%": Decimal(100)}
 
@@ -22,6 +22,7 @@ def _target(t) -> dict:
         "name_en": t.name_en,
         "unit": t.unit,
         "method": t.method,
+        "group": GROUP_OF.get(t.id, "other"),
         "target_value": float(t.target_value),
         "target_year": t.target_year,
     }

@@ -85,4 +85,4 @@ def trend_svg(
     entry = next((e for e in trends["indicators"] if e["id"] == indicator), None)
     if entry is None:
         raise NotFound(f"no indicator '{indicator}'")
-    return chart_svg(entry, lang, f"{labels.local_name(entry, lang)} — {trends['unit']['name']}")
+    return chart_svg(entry, lang)

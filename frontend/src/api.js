@@ -23,14 +23,11 @@ function describe(body, fallback) {
   return fallback;
 }
 
-/** GET `url` and parse JSON; throws ApiError (or the AbortError when `signal` aborts). */
-export async function getJSON(url, { signal } = {}) {
+/** A fetch that turns a refused connection and any non-2xx answer into ApiError. */
+async function checkedFetch(url, init = {}) {
   let response;
   try {
-    response = await fetch(url, {
-      signal,
-      headers: { Accept: 'application/geo+json, application/json' },
-    });
+    response = await fetch(url, init);
   } catch (error) {
     if (isAbort(error)) throw error;
     throw new ApiError({ status: 0, code: 'network', description: error.message, url });
@@ -42,17 +39,44 @@ export async function getJSON(url, { signal } = {}) {
     } catch {
       // Not JSON (a proxy's HTML page, say): fall back to the status text.
     }
-    throw new ApiError({
+    const error = new ApiError({
       status: response.status,
       code: body?.code ?? `http_${response.status}`,
       description: describe(body, response.statusText),
       url,
     });
+    error.problems = Array.isArray(body?.problems) ? body.problems : [];
+    throw error;
   }
+  return response;
+}
+
+/** GET `url` and parse JSON; throws ApiError (or the AbortError when `signal` aborts). */
+export async function getJSON(url, { signal } = {}) {
+  const response = await checkedFetch(url, { signal, headers: { Accept: 'application/geo+json, application/json' } });
   return response.json();
 }
 
-function withQuery(path, params = {}) {
+/** GET `url` as text (an SVG chart, say). */
+export async function getText(url, { signal } = {}) {
+  return (await checkedFetch(url, { signal })).text();
+}
+
+/** Send `body` as JSON with `method` (PUT, POST); the answer's JSON. ApiError carries `problems`. */
+export async function sendJSON(url, { method = 'POST', body } = {}) {
+  const response = await checkedFetch(url, {
+    method, headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return response.json();
+}
+
+/** POST a multipart form (a file upload); the answer's JSON. */
+export async function sendForm(url, form) {
+  return (await checkedFetch(url, { method: 'POST', body: form })).json();
+}
+
+export function withQuery(path, params = {}) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
@@ -121,5 +145,5 @@ export const fetchHamletCoverage = (code, { signal } = {}) =>
   getJSON(`/api/hamlets/${encodeURIComponent(code)}/coverage`, { signal });
 
 /** `GET /api/indicators`: the plan's indicators per unit of `level` for `period`. */
-export const fetchIndicators = ({ level, period }, { signal } = {}) =>
-  getJSON(withQuery('/api/indicators', { level, period }), { signal });
+export const fetchIndicators = ({ level, period, parent, code }, { signal } = {}) =>
+  getJSON(withQuery('/api/indicators', { level, period, parent, code }), { signal });

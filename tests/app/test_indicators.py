@@ -441,6 +441,7 @@ def test_targets(client):
         "name_en": "Share of BTS sites used by two or more operators",
         "unit": "%",
         "method": "computed",
+        "group": "sharing",
         "target_value": 10.0,
         "target_year": 2025,
     }
