@@ -1,6 +1,5 @@
 """The hamlet drill-down as a file: CSV (one list) or XLSX (hamlets and offices, one sheet each)."""
 
-import csv
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -8,7 +7,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from app.services.drilldown import hamlet_gaps
-from app.services.exporter import FORMATS, XLSX_MEDIA, ExportFile, export_filename
+from app.services.exporter import FORMATS, XLSX_MEDIA, ExportFile, export_filename, write_csv
 
 HAMLET_COLUMNS = {
     "code": "Mã ấp", "name": "Ấp, khu vực", "commune_code": "Mã xã", "commune_name": "Xã",
@@ -45,10 +44,7 @@ def export_hamlet_gaps(
     path = directory / filename
     if fmt == "csv":
         columns = HAMLET_COLUMNS if which == "hamlets" else OFFICE_COLUMNS
-        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(columns.values())
-            writer.writerows(_rows(gaps[which], columns))
+        write_csv(path, columns.values(), _rows(gaps[which], columns))
         return ExportFile(path, filename, FORMATS["csv"].media_type)
     wb = Workbook()
     wb.remove(wb.active)

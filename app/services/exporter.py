@@ -40,6 +40,7 @@ __all__ = [
     "export_collection",
     "export_indicators",
     "export_ofds",
+    "write_csv",
     "write_workbook",
     "parse_crs",
     "parse_format",
@@ -360,6 +361,14 @@ _INDICATOR_LABELS = {
 }
 
 
+def write_csv(path: Path, header, rows) -> None:
+    """A CSV table with a BOM, so that Excel reads the Vietnamese text as UTF-8."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 def indicator_rows(report: dict) -> list[list]:
     """One row per (unit, indicator) of an indicators report."""
     rows = []
@@ -397,10 +406,7 @@ def export_indicators(
     filename = export_filename(f"indicators_{level}_{report['period']}", fmt)
     path = directory / filename
     if fmt == "csv":
-        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(INDICATOR_COLUMNS)
-            writer.writerows(rows)
+        write_csv(path, INDICATOR_COLUMNS, rows)
         return ExportFile(path, filename, FORMATS["csv"].media_type)
     labels = {k: (v, k) for k, v in _INDICATOR_LABELS.items()}
     write_workbook(path, "chi_tieu", list(INDICATOR_COLUMNS), rows, {}, labels)

@@ -96,25 +96,9 @@ def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
             rows,
         )
     hamlets = drilldown.all_hamlets(session)
-    if hamlets:
-        session.execute(
-            text(
-                "INSERT INTO hamlet_snapshots (period, hamlet_code, district_code, commune_code, record) "
-                "VALUES (:p, :code, :district, :commune, CAST(:record AS jsonb))"
-            ),
-            [{"p": period, "code": h["code"], "district": h["district_code"], "commune": h["commune_code"],
-              "record": _json(h)} for h in hamlets],
-        )  # fmt: skip
+    _insert_records(session, "hamlet_snapshots", "hamlet_code", period, hamlets)
     offices = drilldown.all_offices(session)
-    if offices:
-        session.execute(
-            text(
-                "INSERT INTO office_snapshots (period, office_code, district_code, commune_code, record) "
-                "VALUES (:p, :code, :district, :commune, CAST(:record AS jsonb))"
-            ),
-            [{"p": period, "code": o["code"], "district": o["district_code"], "commune": o["commune_code"],
-              "record": _json(o)} for o in offices],
-        )  # fmt: skip
+    _insert_records(session, "office_snapshots", "office_code", period, offices)
     province = indicators_sql.units(session, Scope("province"))
     scopes = [("province", province[0].name if province else "Toàn tỉnh")] + [
         (u.code, u.name) for u in indicators_sql.units(session, Scope("district"))
@@ -126,3 +110,16 @@ def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
             {"p": period, "s": scope, "svg": svg},
         )
     return {"indicator_records": len(rows), "hamlets": len(hamlets), "offices": len(offices), "maps": len(scopes)}
+
+
+def _insert_records(session: Session, table: str, key: str, period: str, records: list[dict]) -> None:
+    """Keep ``records`` (hamlets or offices, our own table names) in the snapshot of ``period``."""
+    if records:
+        session.execute(
+            text(
+                f"INSERT INTO {table} (period, {key}, district_code, commune_code, record) "
+                "VALUES (:p, :code, :district, :commune, CAST(:record AS jsonb))"
+            ),
+            [{"p": period, "code": r["code"], "district": r["district_code"], "commune": r["commune_code"],
+              "record": _json(r)} for r in records],
+        )  # fmt: skip

@@ -7,7 +7,6 @@ within wholes, subscriptions consistent with the population) — see ``gis.repor
 quarters are frozen and refuse writes; quarters that have not started yet cannot be reported.
 """
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.collections import IN_FORCE
 from app.errors import InvalidParameter, NotFound
 from app.services import snapshots
-from app.services.exporter import FORMATS, XLSX_MEDIA, ExportFile, export_filename, write_workbook
+from app.services.exporter import FORMATS, XLSX_MEDIA, ExportFile, export_filename, write_csv, write_workbook
 from app.services.importer import ImportFailed
 from app.services.indicators import parse_period
 from app.services.periods import today
@@ -218,10 +217,7 @@ def write_template(session: Session, period: str, fmt: str, directory: Path, *, 
     filename = export_filename(f"mau_so_lieu_{quarter}", fmt)
     path = directory / filename
     if fmt == "csv":
-        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(columns)
-            writer.writerows(rows)
+        write_csv(path, columns, rows)
         return ExportFile(path, filename, FORMATS["csv"].media_type)
     labels = {"ma_don_vi": ("Mã đơn vị", "Unit code"), "ten_don_vi": ("Tên đơn vị", "Unit name"),
               "ky": ("Kỳ báo cáo (YYYY-Qn)", "Period (YYYY-Qn)")} | {

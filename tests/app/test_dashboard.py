@@ -7,7 +7,7 @@ from datetime import date
 
 import openpyxl
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, InvalidParameter, NotFound
@@ -18,18 +18,9 @@ from app.services.indicators import indicators_report
 from app.services.report_html import render_report_html
 from app.services.report_xlsx import write_report_xlsx
 from app.services.reports import TITLE, build_report
-from tests.app.test_indicators import _build
 
 ISSUED = date(2026, 1, 15)
 
-
-@pytest.fixture
-def tiny(scratch_url):
-    engine = create_engine(scratch_url)
-    with engine.begin() as conn:
-        _build(conn)
-    yield engine
-    engine.dispose()
 
 
 def _units(engine, level: str, period: str, **kw) -> dict[str, dict[str, dict]]:

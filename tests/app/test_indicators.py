@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter, NotFound
@@ -172,14 +172,6 @@ def _build(conn) -> None:
             dict(code=code, period=period, metric=metric, value=value),
         )
 
-
-@pytest.fixture
-def tiny(scratch_url):
-    engine = create_engine(scratch_url)
-    with engine.begin() as conn:
-        _build(conn)
-    yield engine
-    engine.dispose()
 
 
 def _report(engine, level: str, period: str | None = None, code: str | None = None) -> dict:
