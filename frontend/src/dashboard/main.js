@@ -131,6 +131,6 @@ Object.defineProperty(window, '__hgdash', {
 });
 
 loadPeriods().then(loadTable).then(() => {
-  stats.mount();
+  stats.mount([...state.province, ...state.districts].map((u) => ({ code: u.code, name: u.name })));
   targets.mount();
 }).catch((error) => notify(describeError(error)));

@@ -18,11 +18,9 @@ export class StatisticsForm {
     this.message = null; // {kind: 'ok' | 'error', text, problems}
   }
 
-  async mount() {
-    const [province, districts] = await Promise.all([
-      getJSON('/api/indicators?level=province'), getJSON('/api/indicators?level=district'),
-    ]);
-    this.units = [...province.units, ...districts.units].map((u) => ({ code: u.code, name: u.name }));
+  /** `units`: the province and the districts ({code, name}), those a figure is reported for. */
+  async mount(units) {
+    this.units = units;
     this.code = this.units[0]?.code ?? null;
     onLangChange(() => this._render());
     await this._load();
