@@ -226,3 +226,12 @@ def etag(version: int) -> dict[str, str]:
 
 
 IfMatchDep = Annotated[int, Depends(if_match_version)]
+
+
+def official_district(principal: OptionalPrincipal) -> str | None:
+    """The district a limited official may see; None for the whole province (everyone else).
+    Every dashboard service enforces it."""
+    return principal.district_code if principal is not None else None
+
+
+DistrictScopeDep = Annotated[str | None, Depends(official_district)]

@@ -47,7 +47,7 @@ class Unauthorized(DomainError):
 
 
 class Forbidden(DomainError):
-    """Logged in, but this role or company may not do this."""
+    """Logged in, but this role, company or district scope may not do this."""
 
     status_code = 403
 
@@ -85,7 +85,11 @@ def _body(code: str, description: str, status: int, extra: dict | None = None, h
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return _body(type(exc).__name__, exc.description, exc.status_code, exc.extra, exc.headers or None)
+        extra = dict(exc.extra)
+        problems = getattr(exc, "problems", None)
+        if problems and "problems" not in extra:  # every problem of a refused file, each with its row
+            extra["problems"] = problems
+        return _body(type(exc).__name__, exc.description, exc.status_code, extra, exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

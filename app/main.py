@@ -13,6 +13,7 @@ from app.openapi import install_openapi_30
 from app.routers import (
     auth,
     coverage,
+    dashboard,
     exports,
     health,
     imports,
@@ -40,6 +41,10 @@ def _mount_frontend(app: FastAPI) -> None:
     def index() -> FileResponse:
         return FileResponse(frontend / "index.html", media_type="text/html")
 
+    @app.get("/dashboard", include_in_schema=False)
+    def dashboard_page() -> FileResponse:
+        return FileResponse(frontend / "dashboard.html", media_type="text/html")
+
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
@@ -65,7 +70,8 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     install_handlers(app)
     install_openapi_30(app)
-    for module in (health, auth, ogc, tiles, search, indicators, coverage, exports, imports, registry, infrastructure):
+    for module in (health, auth, ogc, tiles, search, indicators, dashboard, coverage, exports, imports, registry,
+                   infrastructure):
         app.include_router(module.router)
     _mount_frontend(app)
     return app

@@ -1,4 +1,9 @@
-"""`make bench`: tile and items latency over the sample data, at concurrency 1 and 8.
+"""`make bench`: tile, items, what-if, dashboard and report latency over the sample data, at
+concurrency 1 and 8.
+
+The dashboard's indicator table is measured for an open period (computed live) and a closed one
+(served from its snapshot); reports need a closed period, so the oldest sample quarter is closed
+for the run (its closing time is printed) and reopened afterwards when it was open before.
 
 Starts the app under uvicorn exactly as `make run` does (one process), on a free loopback port,
 and prints one table. Timings are wall-clock per request, measured from this client.
@@ -89,6 +94,40 @@ def measure(client: httpx.Client, urls: list, concurrency: int) -> tuple[float, 
     return p50, p95, len(urls) / wall
 
 
+DASHBOARD_OPEN = "2025-Q3"
+DASHBOARD_CLOSED = "2024-Q4"
+
+
+def dashboard_urls(period: str, count: int) -> list[str]:
+    """The two requests behind the dashboard's table (province row, district rows), alternately."""
+    return [f"/api/indicators?level={('province', 'district')[i % 2]}&period={period}" for i in range(count)]
+
+
+def report_urls(kind: str, count: int, rng: random.Random) -> list[str]:
+    scopes = ["province", "930", "934", "936"]
+    return [f"/api/reports/{DASHBOARD_CLOSED}.{kind}?scope={rng.choice(scopes)}" for _ in range(count)]
+
+
+def _close_for_reports(client: httpx.Client) -> bool:
+    """Close DASHBOARD_CLOSED when it is open; True when this run closed it."""
+    if any(p["period"] == DASHBOARD_CLOSED and p["closed"] for p in client.get("/api/periods").json()["periods"]):
+        return False
+    t0 = time.perf_counter()
+    client.post(f"/api/periods/{DASHBOARD_CLOSED}/close").raise_for_status()
+    print(f"closing {DASHBOARD_CLOSED} (snapshot of every unit, hamlet, office, 9 maps): {time.perf_counter() - t0:.2f} s")
+    return True
+
+
+def _reopen() -> None:
+    # Only the bench reopens a period: the API has no such thing (closed periods never change).
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(os.environ["DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM closed_periods WHERE period = :p"), {"p": DASHBOARD_CLOSED})
+    engine.dispose()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -128,11 +167,22 @@ def main() -> int:
                 (f"items limit={lim}", lambda n, lim=lim: items_urls(lim, n, rng)) for lim in (100, 1000)
             ]
             cases += [("what-if, one 3-sector 4G site", lambda n: what_if_bodies(n, rng))]
+            closed_here = _close_for_reports(client)
+            cases += [
+                (f"dashboard table, open {DASHBOARD_OPEN} (live)", lambda n: dashboard_urls(DASHBOARD_OPEN, n)),
+                (f"dashboard table, closed {DASHBOARD_CLOSED}", lambda n: dashboard_urls(DASHBOARD_CLOSED, n)),
+                ("report XLSX (province or a district)", lambda n: report_urls("xlsx", n, rng)),
+                ("report A4 HTML (province or a district)", lambda n: report_urls("html", n, rng)),
+            ]
             print(f"{'case':<44} {'conc':>4} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8}")
-            for name, make in cases:
-                for conc, n in REQUESTS.items():
-                    p50, p95, rate = measure(client, make(n), conc)
-                    print(f"{name:<44} {conc:>4} {n:>5} {p50:>8.1f} {p95:>8.1f} {rate:>8.1f}")
+            try:
+                for name, make in cases:
+                    for conc, n in REQUESTS.items():
+                        p50, p95, rate = measure(client, make(n), conc)
+                        print(f"{name:<44} {conc:>4} {n:>5} {p50:>8.1f} {p95:>8.1f} {rate:>8.1f}")
+            finally:
+                if closed_here:
+                    _reopen()
     finally:
         server.terminate()
         server.wait(timeout=10)

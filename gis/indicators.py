@@ -3,6 +3,12 @@
 Every value is rounded to one decimal (0.1 % or 0.1 Mb/s), half away from zero on its decimal
 text (21.45 → 21.5), so what a report prints is what the status is judged on: a share that
 rounds to the target meets it. A missing value stays ``None`` — never 0.
+
+"On track" (``judge``) is a linear trajectory: from the unit's value in a baseline quarter (the
+earliest closed period before the one judged) to the target at the end of the target year, the
+value expected in the judged quarter is interpolated by quarters elapsed; a value below target
+but at or above that expectation is on track. Without a baseline there is no trajectory, so a
+value below target is "behind" — on track is never claimed without evidence.
 """
 
 from __future__ import annotations
@@ -15,7 +21,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
+    "Judgement",
     "Quarter",
+    "expected_on_trajectory",
+    "judge",
     "mean_median",
     "per_100",
     "round_value",
@@ -123,5 +132,70 @@ class Quarter:
         """First day of the next quarter (exclusive end)."""
         return date(self.year + 1, 1, 1) if self.quarter == 4 else date(self.year, 3 * self.quarter + 1, 1)
 
+    @property
+    def index(self) -> int:
+        """Quarters since year 0: differences count quarters."""
+        return self.year * 4 + self.quarter - 1
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.quarter == 4 else Quarter(self.year, self.quarter + 1)
+
     def __str__(self) -> str:
         return f"{self.year}-Q{self.quarter}"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """An indicator value against its target: status, gap (target − value) and the expectation."""
+
+    status: str  # "met", "on_track", "behind" or "no_data"
+    gap: float | None
+    expected: float | None = None  # where the linear trajectory stands in the judged quarter
+
+
+def expected_on_trajectory(
+    baseline: float, baseline_quarter: Quarter, target: float, target_year: int, quarter: Quarter
+) -> float | None:
+    """The value a straight line from (baseline quarter, baseline) to (Q4 of the target year, target)
+    reaches in ``quarter``; None when ``quarter`` is not after the baseline.
+
+    Example
+    -------
+    >>> expected_on_trajectory(40, Quarter(2024, 4), 80, 2025, Quarter(2025, 2))  # 2 of 4 quarters
+    60.0
+    """
+    elapsed = quarter.index - baseline_quarter.index
+    total = Quarter(target_year, 4).index - baseline_quarter.index
+    if elapsed <= 0:
+        return None
+    if total <= 0 or elapsed >= total:
+        return round_value(target)
+    b = Decimal(str(baseline))
+    return round_value(b + (Decimal(str(target)) - b) * elapsed / total)
+
+
+def judge(
+    value: float | None,
+    target: float | Decimal,
+    *,
+    quarter: Quarter | None = None,
+    target_year: int | None = None,
+    baseline: tuple[Quarter, float] | None = None,
+) -> Judgement:
+    """Status of ``value`` against ``target`` in ``quarter``, given the unit's ``baseline``.
+
+    Example
+    -------
+    >>> judge(65, 80, quarter=Quarter(2025, 2), target_year=2025, baseline=(Quarter(2024, 4), 40))
+    Judgement(status='on_track', gap=15.0, expected=60.0)
+    >>> judge(55, 80, quarter=Quarter(2025, 2), target_year=2025, baseline=(Quarter(2024, 4), 40)).status
+    'behind'
+    """
+    status, gap = status_and_gap(value, target)
+    if status != "behind" or baseline is None or quarter is None or target_year is None:
+        return Judgement(status, gap)
+    expected = expected_on_trajectory(baseline[1], baseline[0], float(target), target_year, quarter)
+    if expected is None:
+        return Judgement(status, gap)
+    on_track = Decimal(str(value)) >= Decimal(str(expected))
+    return Judgement("on_track" if on_track else "behind", gap, expected)

@@ -153,14 +153,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server_url(database_url, coverage_run):
-    """The real app under uvicorn, on a free loopback port, against the test database."""
+def _serve(database_url: str, worker: bool):
+    """The real app under uvicorn on a free loopback port; yields its URL, stops it afterwards."""
     port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "COVERAGE_WORKER": "true",
+        "COVERAGE_WORKER": "true" if worker else "false",
         "COVERAGE_POLL_SECONDS": "1",
     }
     proc = subprocess.Popen(
@@ -187,3 +186,15 @@ def live_server_url(database_url, coverage_run):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server_url(database_url, coverage_run):
+    """The real app, coverage worker included, against the test database."""
+    yield from _serve(database_url, worker=True)
+
+
+@pytest.fixture(scope="module")
+def api_server_url(database_url, coverage_run):
+    """The real app without the coverage worker (tests that must not start recomputes)."""
+    yield from _serve(database_url, worker=False)

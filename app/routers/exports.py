@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/export", tags=["Exports"])
 _EXPORT_PARAMS = frozenset({"format", "crs"})
 
 
-def _streamed(write: Callable[[Path], ExportFile]) -> FileResponse:
+def streamed_file(write: Callable[[Path], ExportFile]) -> FileResponse:
     """Write the file in a temporary directory, stream it, remove the directory afterwards."""
     folder = Path(tempfile.mkdtemp(prefix="hg-export-"))
     try:
@@ -40,7 +40,7 @@ def _streamed(write: Callable[[Path], ExportFile]) -> FileResponse:
 
 @router.get("/ofds", summary="The passive fibre network as Open Fibre Data Standard (0.3) JSON")
 def export_ofds(session: SessionDep, _: LoggedIn) -> FileResponse:
-    return _streamed(lambda folder: exporter.export_ofds(session, folder))
+    return streamed_file(lambda folder: exporter.export_ofds(session, folder))
 
 
 @router.get("/indicators", summary="The plan's indicators per admin unit as CSV or XLSX")
@@ -52,7 +52,7 @@ def export_indicators(
     format: Annotated[str | None, Query(description="csv or xlsx")] = None,
 ) -> FileResponse:
     fmt = exporter.parse_format(format, TABLE_FORMATS)
-    return _streamed(
+    return streamed_file(
         lambda folder: exporter.export_indicators(
             session, level=level, period=period, code=code, fmt=fmt, directory=folder
         )
@@ -78,7 +78,7 @@ def export_collection(
     fmt = exporter.parse_format(format)
     target = exporter.parse_crs(crs)
     filters = {k: v for k, v in scoped.items() if k not in _EXPORT_PARAMS}
-    return _streamed(
+    return streamed_file(
         lambda folder: exporter.export_collection(
             session, collection, bbox=bbox, filters=filters, fmt=fmt, crs=target, directory=folder
         )

@@ -1,15 +1,29 @@
-"""The plan's indicators per province / district / commune, and the plan's targets."""
+"""The plan's indicators per province / district / commune and period, their trends, and the
+plan's targets (listed, edited with history)."""
 
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
-from app.deps import SessionDep
-from app.services.indicators import indicators_report, list_targets
+from app.deps import DistrictScopeDep, SessionDep
+from app.security import Admin
+from app.services import targets as target_service
+from app.services import trends
+from app.services.indicators import indicators_report
 
 router = APIRouter(prefix="/api", tags=["Indicators"])
+
+STATUS_RULE = (
+    "Values are rounded to 0.1 and judged on that: `met` when value ≥ target; `on_track` when below "
+    "target but at or above the linear trajectory from the unit's baseline — its value in the earliest "
+    "closed period before this one — to the target in Q4 of the target year (`expected` gives that "
+    "trajectory value); `behind` otherwise, including when there is no baseline yet (on track is never "
+    "claimed without one); `no_data` when there is nothing to measure (value and gap null, never 0 — a "
+    "speed without samples has `detail.samples` 0). gap = target − value."
+)
 
 
 class IndicatorValue(BaseModel):
@@ -18,10 +32,13 @@ class IndicatorValue(BaseModel):
     name_en: str
     unit: str
     method: Literal["computed", "reported"]
+    group: str | None = None  # coverage, sharing, usage, speed, cloud_platforms
     value: float | None
     target: float
+    target_year: int | None = None
     gap: float | None
-    status: Literal["met", "behind", "no_data"]
+    status: Literal["met", "on_track", "behind", "no_data"]
+    expected: float | None = None
     numerator: int | float | None
     denominator: int | float | None
     detail: dict | None
@@ -31,6 +48,7 @@ class UnitIndicators(BaseModel):
     code: str
     name: str
     level: str
+    parent_code: str | None = None
     indicators: list[IndicatorValue]
 
 
@@ -42,6 +60,8 @@ class CoverageRun(BaseModel):
 class IndicatorReport(BaseModel):
     level: str
     period: str
+    closed: bool = False
+    closed_at: datetime | None = None
     coverage_run: CoverageRun | None
     units: list[UnitIndicators]
 
@@ -52,6 +72,7 @@ class Target(BaseModel):
     name_en: str
     unit: str
     method: Literal["computed", "reported"]
+    group: str
     target_value: float
     target_year: int
 
@@ -60,31 +81,91 @@ class Targets(BaseModel):
     targets: list[Target]
 
 
+class TargetEdit(BaseModel):
+    target_value: float = Field(ge=0, description="the new target, in the indicator's unit")
+    target_year: int | None = Field(default=None, ge=2023, le=2100)
+    changed_by: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=2000, description="why (e.g. the decision number)")
+
+
 @router.get(
     "/indicators",
     summary="The plan's indicators for every admin unit of a level, against the 2025 targets",
     description=(
         "Every indicator of the plan (ids as in targets.md) for each unit of the level in force. "
-        "Values are rounded to 0.1 and judged on that: status `met` when value ≥ target, `behind` "
-        "otherwise (gap = target − value), `no_data` when there is nothing to measure (value and gap "
-        "null, never 0). Computed indicators use the infrastructure as it is now, speed tests of the "
-        "period's quarter (Asia/Ho_Chi_Minh) and the latest coverage run; reported ones the period's "
-        "statistics."
+        + STATUS_RULE
+        + " A closed period is served from the snapshot taken when it was closed (`closed` true): the "
+        "infrastructure, coverage run, statistics, targets and unit names as they stood then. An open "
+        "period is computed live: infrastructure as it is now, speed tests of the period's quarter "
+        "(Asia/Ho_Chi_Minh), the latest coverage run, the period's statistics."
     ),
     response_model=IndicatorReport,
 )
 def indicators(
     session: SessionDep,
+    district_scope: DistrictScopeDep,
     level: Annotated[str, Query(description="an admin level in force: province, district, commune …")],
     period: Annotated[
         str | None,
         Query(description="quarter YYYY-Qn; default: the latest with statistics", examples=["2025-Q3"]),
     ] = None,
     code: Annotated[str | None, Query(max_length=16, description="one unit's code, e.g. 934")] = None,
+    parent: Annotated[
+        str | None, Query(max_length=16, description="only units at or under this district, e.g. 934")
+    ] = None,
 ) -> dict:
-    return indicators_report(session, level, period, code)
+    return indicators_report(session, level, period, code, parent=parent, district_code=district_scope)
 
 
-@router.get("/targets", summary="The plan's indicators and their 2025 targets", response_model=Targets)
+@router.get(
+    "/indicators/trends",
+    summary="One unit's indicators over every known quarter (closed ones from their snapshots)",
+)
+def indicator_trends(
+    session: SessionDep,
+    district_scope: DistrictScopeDep,
+    level: Annotated[str, Query(description="province, district or commune")],
+    code: Annotated[str, Query(max_length=16)],
+) -> dict:
+    return trends.unit_trends(session, level, code, district_code=district_scope)
+
+
+@router.get(
+    "/indicators/trend.svg",
+    summary="The trend chart of one indicator of one unit, with its target line (SVG)",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def indicator_trend_svg(
+    session: SessionDep,
+    district_scope: DistrictScopeDep,
+    level: Annotated[str, Query()],
+    code: Annotated[str, Query(max_length=16)],
+    indicator: Annotated[str, Query(max_length=64)],
+    lang: Annotated[Literal["vi", "en"], Query()] = "vi",
+) -> Response:
+    svg = trends.trend_svg(session, level, code, indicator, lang=lang, district_code=district_scope)
+    return Response(svg, media_type="image/svg+xml")
+
+
+@router.get("/targets", summary="The plan's indicators and their targets", response_model=Targets)
 def targets(session: SessionDep) -> dict:
-    return {"targets": list_targets(session)}
+    return {"targets": target_service.list_targets(session)}
+
+
+@router.put(
+    "/targets/{indicator_id}",
+    summary="Change an indicator's target (admin); the change is kept in its history",
+    description="Open periods are judged against the new target; closed periods keep theirs.",
+    response_model=Target,
+)
+def edit_target(indicator_id: str, body: TargetEdit, session: SessionDep, principal: Admin) -> dict:
+    values = body.model_dump()
+    # Who changed it is the account; a name typed in the form rides along.
+    values["changed_by"] = f"{body.changed_by} ({principal.username})" if body.changed_by else principal.username
+    return target_service.update_target(session, indicator_id, **values)
+
+
+@router.get("/targets/{indicator_id}/history", summary="Every change of an indicator's target, newest first")
+def target_history(indicator_id: str, session: SessionDep) -> dict:
+    return {"id": indicator_id, "changes": target_service.target_history(session, indicator_id)}

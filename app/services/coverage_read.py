@@ -68,19 +68,44 @@ def hamlet_coverage(session: Session, code: str) -> dict:
     return out
 
 
+# Per hamlet and mobile operator, the operator's nearest active site (as a tenant): found by the
+# GiST index from a point inside the hamlet, measured to the hamlet's polygon.
+_NEAREST = """
+WITH h AS MATERIALIZED (  -- the point once per hamlet, not once per candidate site
+  SELECT id, geom, ST_PointOnSurface(geom) AS pt FROM admin_units WHERE id = ANY(:ids)
+), mobile AS MATERIALIZED (
+  SELECT DISTINCT t.site_id, t.operator_id, s.code, s.geom FROM site_tenancies t
+  JOIN sites s ON s.id = t.site_id AND s.status = 'active'
+  JOIN operators o ON o.id = t.operator_id AND o.kind = 'mobile'
+)
+SELECT h.id AS hamlet_id, o.short_name AS operator, n.code AS site_code,
+       round(ST_Distance(n.geom::geography, h.geom::geography))::int AS distance_m,
+       (SELECT string_agg(DISTINCT technology, ',' ORDER BY technology) FROM cells
+        WHERE cells.site_id = n.site_id AND cells.operator_id = o.id) AS technologies
+FROM h CROSS JOIN operators o
+CROSS JOIN LATERAL (
+  SELECT m.site_id, m.code, m.geom FROM mobile m WHERE m.operator_id = o.id
+  ORDER BY m.geom <-> h.pt, m.code LIMIT 1
+) n
+WHERE o.kind = 'mobile'
+"""
+
+
+def nearest_sites_by_hamlet(session: Session, hamlet_ids: list[int]) -> dict[int, list[dict]]:
+    """hamlet id → the nearest active site of each mobile operator, nearest first."""
+    found: dict[int, list[dict]] = {i: [] for i in hamlet_ids}
+    if not hamlet_ids:
+        return found
+    for r in session.execute(text(_NEAREST), {"ids": list(hamlet_ids)}):
+        found[r.hamlet_id].append(
+            {"operator": r.operator, "site_code": r.site_code, "distance_m": r.distance_m,
+             "technologies": r.technologies}
+        )  # fmt: skip
+    for sites in found.values():
+        sites.sort(key=lambda s: (s["distance_m"], s["operator"]))
+    return found
+
+
 def nearest_sites(session: Session, hamlet_id: int) -> list[dict]:
     """The nearest active site of each mobile operator (as a tenant), distance to the hamlet."""
-    rows = session.execute(
-        text(
-            "SELECT DISTINCT ON (o.short_name) o.short_name AS operator, s.code AS site_code, "
-            "round(ST_Distance(s.geom::geography, h.geom::geography))::int AS distance_m, "
-            "(SELECT string_agg(DISTINCT technology, ',' ORDER BY technology) FROM cells "
-            " WHERE cells.site_id = s.id AND cells.operator_id = o.id) AS technologies "
-            "FROM admin_units h JOIN sites s ON s.status = 'active' "
-            "JOIN site_tenancies t ON t.site_id = s.id JOIN operators o ON o.id = t.operator_id "
-            "WHERE h.id = :id AND o.kind = 'mobile' "
-            "ORDER BY o.short_name, s.geom <-> ST_PointOnSurface(h.geom), s.code"
-        ),
-        {"id": hamlet_id},
-    )
-    return sorted((dict(r._mapping) for r in rows), key=lambda r: r["distance_m"])
+    return nearest_sites_by_hamlet(session, [hamlet_id])[hamlet_id]

@@ -40,6 +40,8 @@ __all__ = [
     "export_collection",
     "export_indicators",
     "export_ofds",
+    "write_csv",
+    "write_workbook",
     "parse_crs",
     "parse_format",
 ]
@@ -266,7 +268,7 @@ def _excel_value(value):
     return value
 
 
-def _write_workbook(
+def write_workbook(
     path: Path, sheet: str, columns: list[str], rows, field_types: dict[str, str], labels=FIELD_LABELS
 ) -> None:
     """One header row of field names (Vietnamese label as a note) and a sheet of the headers."""
@@ -308,7 +310,7 @@ def _write_xlsx(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     values = frame[columns].astype("object").to_numpy()
     rows = ([_excel_value(v) for v in row] + [w] for row, w in zip(values, wkt, strict=True))
     types = {c: str(frame[c].dtype) for c in columns}
-    _write_workbook(path, layer, columns + ["wkt"], rows, types)
+    write_workbook(path, layer, columns + ["wkt"], rows, types)
 
 
 _WRITERS = {
@@ -367,6 +369,14 @@ _INDICATOR_LABELS = {
 }
 
 
+def write_csv(path: Path, header, rows) -> None:
+    """A CSV table with a BOM, so that Excel reads the Vietnamese text as UTF-8."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 def indicator_rows(report: dict) -> list[list]:
     """One row per (unit, indicator) of an indicators report."""
     rows = []
@@ -404,13 +414,10 @@ def export_indicators(
     filename = export_filename(f"indicators_{level}_{report['period']}", fmt)
     path = directory / filename
     if fmt == "csv":
-        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(INDICATOR_COLUMNS)
-            writer.writerows(rows)
+        write_csv(path, INDICATOR_COLUMNS, rows)
         return ExportFile(path, filename, FORMATS["csv"].media_type)
     labels = {k: (v, k) for k, v in _INDICATOR_LABELS.items()}
-    _write_workbook(path, "chi_tieu", list(INDICATOR_COLUMNS), rows, {}, labels)
+    write_workbook(path, "chi_tieu", list(INDICATOR_COLUMNS), rows, {}, labels)
     return ExportFile(path, filename, XLSX_MEDIA)
 
 

@@ -1,7 +1,8 @@
 """The plan's indicators (ids as in shared/plan/targets.md) per admin unit, against their targets.
 
-Computed indicators describe the infrastructure as it is now (and speed tests of the period);
-reported ones divide the period's statistics by the unit's population or households. The
+Open periods are computed live: computed indicators describe the infrastructure as it is now
+(and speed tests of the period); reported ones divide the period's statistics by the unit's
+population or households. Closed periods are served from their snapshot (``snapshots``). The
 queries live in `indicators_sql`, the arithmetic in `gis.indicators`; this module joins them.
 """
 
@@ -13,10 +14,12 @@ from decimal import Decimal
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from app.errors import InvalidParameter, NotFound
+from app.errors import Forbidden, InvalidParameter, NotFound
 from app.services import indicators_sql as sql
+from app.services import snapshots
 from app.services.indicators_sql import Scope
-from gis.indicators import Quarter, mean_median, round_value, share_pct, status_and_gap
+from app.services.scope import restrict_listing
+from gis.indicators import Quarter, judge, mean_median, round_value, share_pct
 
 # Reported: id -> (numerator metric, denominator). The denominator is a column of admin_units
 # (population, households), another metric of the period, or None for a ready-made percentage.
@@ -64,6 +67,19 @@ PLAN_ORDER = (
     "digital_platforms_state",
     "digital_platforms_enterprises",
 )
+
+
+# The dashboard's groups of indicators.
+GROUPS = {
+    "coverage": ("mobile_bb_hamlet_coverage", "ftth_hamlet_coverage", "commune_gov_network"),
+    "sharing": ("bts_site_sharing", "pole_sharing", "duct_sharing"),
+    "usage": ("mobile_bb_subs_per_100", "smartphone_share_of_subs", "internet_users", "fixed_bb_subs_per_100",
+              "households_fibre", "adults_smartphone", "households_internet"),
+    "speed": ("mobile_4g_speed", "fixed_bb_speed"),
+    "cloud_platforms": ("iot_ready_infrastructure", "iot_industrial_zones", "cloud_provincial_systems",
+                        "cloud_enterprises_domestic", "digital_platforms_state", "digital_platforms_enterprises"),
+}  # fmt: skip
+GROUP_OF = {key: group for group, keys in GROUPS.items() for key in keys}
 
 
 @dataclass(frozen=True)
@@ -175,70 +191,113 @@ def _measures(session: Session, scope: Scope, quarter: Quarter) -> dict[str, Cal
     return measures
 
 
-def _sorted_targets(session: Session) -> list[Row]:
+def sorted_targets(session: Session) -> list[Row]:
     rank = {key: i for i, key in enumerate(PLAN_ORDER)}
     return sorted(sql.targets(session), key=lambda t: (rank.get(t.id, len(rank)), t.id))
 
 
-def _indicator(target: Row, measure: Measure) -> dict:
-    status, gap = status_and_gap(measure.value, target.target_value)
+def _indicator(target: Row, measure: Measure, quarter: Quarter, baseline) -> dict:
+    verdict = judge(
+        measure.value, target.target_value, quarter=quarter, target_year=target.target_year, baseline=baseline
+    )
     return {
         "id": target.id,
         "name_vi": target.name_vi,
         "name_en": target.name_en,
         "unit": target.unit,
         "method": target.method,
+        "group": GROUP_OF.get(target.id, "other"),
         "value": measure.value,
         "target": float(target.target_value),
-        "gap": gap,
-        "status": status,
+        "target_year": target.target_year,
+        "gap": verdict.gap,
+        "status": verdict.status,
+        "expected": verdict.expected,
         "numerator": measure.numerator,
         "denominator": measure.denominator,
         "detail": measure.detail,
     }
 
 
-def indicators_report(
-    session: Session, level: str, period: str | None = None, code: str | None = None
-) -> dict:
-    """Every indicator of the plan for every unit of `level` in force (or the one `code`)."""
-    quarter = parse_period(period) if period is not None else _default_period(session)
-    _check_level(session, level)
-    scope = Scope(level, code)
+def _units_or_refuse(session: Session, scope: Scope, district_code: str | None) -> list[Row]:
     units = sql.units(session, scope)
-    if code is not None and not units:
-        raise NotFound(f"no {level} in force with code '{code}'")
+    if scope.code is not None and not units:
+        if district_code is not None and sql.unit_exists(session, scope.level, scope.code):
+            raise Forbidden(f"this account sees district {district_code} only; {scope.code} is outside it")
+        raise NotFound(f"no {scope.level} in force with code '{scope.code}'")
+    return units
+
+
+def live_units(session: Session, scope: Scope, quarter: Quarter, district_code: str | None = None) -> list[dict]:
+    """Every indicator of every unit in ``scope``, computed now, judged against the trajectory from
+    each unit's baseline (its earliest closed period before ``quarter``)."""
+    units = _units_or_refuse(session, scope, district_code)
     measures = _measures(session, scope, quarter) if units else {}
-    targets = _sorted_targets(session)
-    run = sql.latest_coverage_run(session)
+    targets = sorted_targets(session)
+    starts = snapshots.baselines(session, quarter) if units else {}
+    return [
+        {
+            "code": u.code,
+            "name": u.name,
+            "level": u.level,
+            "parent_code": u.parent_code,
+            "indicators": [
+                _indicator(
+                    t, measures[t.id](u) if t.id in measures else NO_DATA, quarter, starts.get((u.level, u.code, t.id))
+                )
+                for t in targets
+            ],
+        }
+        for u in units
+    ]
+
+
+def _frozen_units(session: Session, period: str, scope: Scope, district_code: str | None) -> list[dict]:
+    if scope.level not in snapshots.SNAPSHOT_LEVELS:
+        raise InvalidParameter(
+            f"{period} is closed: its snapshot holds {', '.join(snapshots.SNAPSHOT_LEVELS)}; got '{scope.level}'"
+        )
+    units = snapshots.snapshot_units(session, period, scope.level, scope.code, scope.within)
+    if scope.code is not None and not units:
+        if district_code is not None and snapshots.snapshot_units(session, period, scope.level, scope.code):
+            raise Forbidden(f"this account sees district {district_code} only; {scope.code} is outside it")
+        raise NotFound(f"no {scope.level} with code '{scope.code}' in the snapshot of {period}")
+    rank = {key: i for i, key in enumerate(PLAN_ORDER)}
+    for unit in units:
+        unit["indicators"].sort(key=lambda r: (rank.get(r["id"], len(rank)), r["id"]))
+    return units
+
+
+def indicators_report(
+    session: Session,
+    level: str,
+    period: str | None = None,
+    code: str | None = None,
+    *,
+    parent: str | None = None,
+    district_code: str | None = None,
+) -> dict:
+    """Every indicator of the plan for every unit of ``level`` (or the one ``code``; those at or
+    under district ``parent``), limited to district ``district_code`` when the caller is.
+
+    A closed period is served from its snapshot, an open one computed live."""
+    quarter = parse_period(period) if period is not None else _default_period(session)
+    code, within = restrict_listing(level, code, parent, district_code)
+    scope = Scope(level, code, within)
+    closed = snapshots.closed_period(session, str(quarter))
+    if closed is not None:
+        units = _frozen_units(session, str(quarter), scope, district_code)
+        run = closed.as_dict()["coverage_run"]
+    else:
+        _check_level(session, level)
+        units = live_units(session, scope, quarter, district_code)
+        latest = sql.latest_coverage_run(session)
+        run = None if latest is None else {"id": latest[0], "finished_at": latest[1]}
     return {
         "level": level,
         "period": str(quarter),
-        "coverage_run": None if run is None else {"id": run[0], "finished_at": run[1]},
-        "units": [
-            {
-                "code": u.code,
-                "name": u.name,
-                "level": u.level,
-                "indicators": [
-                    _indicator(t, measures[t.id](u) if t.id in measures else NO_DATA) for t in targets
-                ],
-            }
-            for u in units
-        ],
+        "closed": closed is not None,
+        "closed_at": closed.closed_at if closed else None,
+        "coverage_run": run,
+        "units": units,
     }
-
-
-def list_targets(session: Session) -> list[dict]:
-    return [
-        {
-            "id": t.id,
-            "name_vi": t.name_vi,
-            "name_en": t.name_en,
-            "unit": t.unit,
-            "method": t.method,
-            "target_value": float(t.target_value),
-            "target_year": t.target_year,
-        }
-        for t in _sorted_targets(session)
-    ]

@@ -21,19 +21,29 @@ from gis.indicators import Quarter
 # Quarters are calendar quarters of the province's clock.
 TIMEZONE = "Asia/Ho_Chi_Minh"
 
-_UNITS = f"u.level = :level AND {IN_FORCE.format(a='u')} AND (CAST(:code AS text) IS NULL OR u.code = :code)"
+# `within` keeps the units at or under one district (its communes, their hamlets).
+_WITHIN = f"""(CAST(:within AS text) IS NULL OR u.code = :within
+  OR u.parent_id IN (SELECT w.id FROM admin_units w WHERE w.code = :within AND {IN_FORCE.format(a="w")})
+  OR u.parent_id IN (SELECT c.id FROM admin_units c JOIN admin_units w ON c.parent_id = w.id
+                     WHERE w.code = :within AND {IN_FORCE.format(a="w")}))"""
+_UNITS = (
+    f"u.level = :level AND {IN_FORCE.format(a='u')} AND (CAST(:code AS text) IS NULL OR u.code = :code) "
+    f"AND {_WITHIN}"
+)
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The units a report covers: every unit of `level` in force, or the one with `code`."""
+    """The units a report covers: every unit of `level` in force, or the one with `code`, at or
+    under the unit `within` (a district) when given."""
 
     level: str
     code: str | None = None
+    within: str | None = None
 
     @property
     def params(self) -> dict[str, object]:
-        return {"level": self.level, "code": self.code}
+        return {"level": self.level, "code": self.code, "within": self.within}
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,8 @@ def levels_in_force(session: Session) -> list[str]:
 def units(session: Session, scope: Scope) -> list[Row]:
     return session.execute(
         text(
-            "SELECT u.id, u.code, u.name, u.level, u.population, u.households "
-            f"FROM admin_units u WHERE {_UNITS} ORDER BY u.code"
+            "SELECT u.id, u.code, u.name, u.level, u.population, u.households, p.code AS parent_code "
+            f"FROM admin_units u LEFT JOIN admin_units p ON p.id = u.parent_id WHERE {_UNITS} ORDER BY u.code"
         ),
         scope.params,
     ).all()
@@ -77,7 +87,18 @@ def units(session: Session, scope: Scope) -> list[Row]:
 
 def latest_period(session: Session) -> str | None:
     # 'YYYY-Qn' sorts as text in time order.
-    return session.execute(text("SELECT max(period) FROM statistics")).scalar_one()
+    return session.execute(
+        text("SELECT max(p) FROM (SELECT max(period) p FROM statistics UNION ALL SELECT max(period) FROM closed_periods) x")
+    ).scalar_one()
+
+
+def unit_exists(session: Session, level: str, code: str) -> bool:
+    return bool(
+        session.execute(
+            text(f"SELECT 1 FROM admin_units u WHERE u.level = :level AND u.code = :code AND {IN_FORCE.format(a='u')}"),
+            {"level": level, "code": code},
+        ).first()
+    )
 
 
 def latest_coverage_run(session: Session) -> tuple[int, datetime | None] | None:

@@ -30,31 +30,8 @@ export function csrfToken() {
   return match ? decodeURIComponent(match[1]) : '';
 }
 
-/** GET `url` and parse JSON; throws ApiError (or the AbortError when `signal` aborts). */
-export async function getJSON(url, { signal } = {}) {
-  const { body } = await request(url, { signal, headers: { Accept: 'application/geo+json, application/json' } });
-  return body;
-}
-
-/**
- * Send `payload` as JSON with `method` (POST, PATCH, PUT, DELETE) and the CSRF token; resolves
- * to { status, body, headers }, throws ApiError (with the server's whole answer in `body`).
- */
-export function sendJSON(method, url, payload, { headers = {}, signal } = {}) {
-  return request(url, {
-    method,
-    signal,
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrfToken(), ...headers },
-    body: payload === undefined ? undefined : JSON.stringify(payload),
-  });
-}
-
-/** POST a multipart form (a file upload) with the CSRF token. */
-export function sendForm(url, form, { signal } = {}) {
-  return request(url, { method: 'POST', signal, headers: { 'X-CSRF-Token': csrfToken() }, body: form });
-}
-
-async function request(url, init) {
+/** A fetch that turns a refused connection and any non-2xx answer into ApiError. */
+async function checkedFetch(url, init = {}) {
   let response;
   try {
     response = await fetch(url, { credentials: 'same-origin', ...init });
@@ -69,16 +46,46 @@ async function request(url, init) {
     } catch {
       // Not JSON (a proxy's HTML page, say): fall back to the status text.
     }
-    throw new ApiError({
+    const error = new ApiError({
       status: response.status,
       code: body?.code ?? `http_${response.status}`,
       description: describe(body, response.statusText),
       url,
       body,
     });
+    error.problems = Array.isArray(body?.problems) ? body.problems : [];
+    throw error;
   }
-  const body = response.status === 204 ? null : await response.json();
-  return { status: response.status, body, headers: response.headers };
+  return response;
+}
+
+/** GET `url` and parse JSON; throws ApiError (or the AbortError when `signal` aborts). */
+export async function getJSON(url, { signal } = {}) {
+  const response = await checkedFetch(url, { signal, headers: { Accept: 'application/geo+json, application/json' } });
+  return response.json();
+}
+
+/** GET `url` as text (an SVG chart, say). */
+export async function getText(url, { signal } = {}) {
+  return (await checkedFetch(url, { signal })).text();
+}
+
+/**
+ * Send `body` as JSON with `method` (POST, PUT, PATCH, DELETE), the CSRF token and any `headers`
+ * (If-Match); the answer's JSON (null for 204). ApiError carries `problems` and the whole `body`.
+ */
+export async function sendJSON(url, { method = 'POST', body, headers = {} } = {}) {
+  const response = await checkedFetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrfToken(), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return response.status === 204 ? null : response.json();
+}
+
+/** POST a multipart form (a file upload) with the CSRF token; the answer's JSON. */
+export async function sendForm(url, form) {
+  return (await checkedFetch(url, { method: 'POST', headers: { 'X-CSRF-Token': csrfToken() }, body: form })).json();
 }
 
 export function withQuery(path, params = {}) {
@@ -150,5 +157,5 @@ export const fetchHamletCoverage = (code, { signal } = {}) =>
   getJSON(`/api/hamlets/${encodeURIComponent(code)}/coverage`, { signal });
 
 /** `GET /api/indicators`: the plan's indicators per unit of `level` for `period`. */
-export const fetchIndicators = ({ level, period }, { signal } = {}) =>
-  getJSON(withQuery('/api/indicators', { level, period }), { signal });
+export const fetchIndicators = ({ level, period, parent, code }, { signal } = {}) =>
+  getJSON(withQuery('/api/indicators', { level, period, parent, code }), { signal });

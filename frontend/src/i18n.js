@@ -56,7 +56,7 @@ export function setLang(lang) {
     // See initialLang.
   }
   document.documentElement.lang = lang;
-  document.title = t('app.title');
+  document.title = t(document.body?.dataset.titleKey ?? 'app.title');
   translateDom(document.body);
   listeners.forEach((listener) => listener(lang));
 }

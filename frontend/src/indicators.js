@@ -1,11 +1,12 @@
 // "Indicators by district": pick a period and one of the plan's indicators; the districts are
 // filled against its target (layers/indicatorLayer.js) and the legend states the target and rule.
 import { fetchIndicators, isAbort } from './api.js';
-import { formatDateTime, formatIndicator } from './format.js';
+import { formatDateTime } from './format.js';
 import { localName, onLangChange, t, translateDom } from './i18n.js';
 import { IndicatorLayer } from './layers/indicatorLayer.js';
+import { targetLegendSection } from './legend.js';
 import { describeError } from './notify.js';
-import { BEHIND_CLASSES, MET_CLASSES, targetClass, targetClassStyle } from './styles.js';
+import { targetClass } from './styles.js';
 
 // The periods with reported statistics (the plan's last year, by quarter); the latest is the default.
 export const PERIODS = ['2024-Q4', '2025-Q1', '2025-Q2', '2025-Q3'];
@@ -189,23 +190,10 @@ export class IndicatorPanel {
   legendSection() {
     const chosen = this._chosen();
     if (!this.indicator || !chosen || !this.map.hasLayer(this.layer)) return null;
-    const { classes } = this.summary();
-    const { unit, target } = chosen;
-    const count = (id) => (classes[id] ? ` (${classes[id]})` : '');
-    // "Exceeded by 10 %" cannot happen for a 100 % target.
-    const canExceed = !(unit === '%' && target * 1.1 > 100);
-    const shown = [...MET_CLASSES.filter((c) => c.id !== 'exceeded' || canExceed), ...BEHIND_CLASSES,
-      targetClass(null)];
-    const entries = shown.map((c) => ({
-      shape: 'area', style: targetClassStyle(c),
-      label: () => `${t(`indicator.class.${c.id}`)}${count(c.id)}`,
-    }));
-    return {
-      id: 'indicator',
+    return targetLegendSection({
       title: `${localName(chosen)} (${periodLabel(this.period)})`,
-      notes: [t('indicator.targetLine', { target: formatIndicator(target, unit) }), t('indicator.rule')],
-      entries,
-    };
+      target: chosen.target, unit: chosen.unit, counts: this.summary().classes,
+    });
   }
 
   /** For window.__hgmap. */

@@ -1,5 +1,6 @@
 // Legend: the symbols of the layers that are on the map, drawn with the map's own styles.
 import { Control, DomEvent } from 'leaflet';
+import { formatIndicator } from './format.js';
 import { t, tEnum, onLangChange } from './i18n.js';
 import { choiceLabel } from './layerControls.js';
 import { LAYERS } from './layers/registry.js';
@@ -72,6 +73,25 @@ const ENTRIES = {
 };
 
 export const legendEntries = (layerId, layer) => ENTRIES[layerId]?.(layer) ?? [];
+
+/**
+ * The legend section of an indicator choropleth (map and dashboard): the target, the rule and
+ * one row per class, with `counts` (class id → units) after each label.
+ */
+export function targetLegendSection({ id = 'indicator', title, target, unit, counts = {} }) {
+  const count = (classId) => (counts[classId] ? ` (${counts[classId]})` : '');
+  // "Exceeded by 10 %" cannot happen for a 100 % target.
+  const canExceed = !(unit === '%' && target * 1.1 > 100);
+  const shown = [...styles.MET_CLASSES.filter((c) => c.id !== 'exceeded' || canExceed), styles.ON_TRACK_CLASS,
+    ...styles.BEHIND_CLASSES, styles.targetClass(null)];
+  return {
+    id,
+    title,
+    notes: [t('indicator.targetLine', { target: formatIndicator(target, unit) }), t('indicator.rule')],
+    entries: shown.map((c) => item('area', styles.targetClassStyle(c),
+      () => `${t(`indicator.class.${c.id}`)}${count(c.id)}`)),
+  };
+}
 
 // Section titles that say what the layer's choices show; notes under some titles.
 const TITLES = {

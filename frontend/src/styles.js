@@ -169,6 +169,8 @@ export const BEHIND_CLASSES = [
   { id: 'behind50', below: 0.5, color: '#d73027' },
   { id: 'behindMore', below: Infinity, color: '#a50026' },
 ];
+// Below target but on the trajectory to it (see the API's status rule): yellow.
+export const ON_TRACK_CLASS = { id: 'onTrack', color: '#fee08b' };
 export const HATCH_FILL = 'url(#hg-hatch)'; // the pattern is defined once in index.html
 
 /** Which class an indicator record falls in: {id, color}, from its status, value and target. */
@@ -177,6 +179,7 @@ export function targetClass(record) {
     return { id: 'noData', color: HATCH_FILL };
   }
   const { value, target } = record;
+  if (record.status === 'on_track') return ON_TRACK_CLASS;
   if (record.status === 'met') {
     const over = target > 0 ? (value - target) / target : 0;
     return MET_CLASSES.find((c) => over >= c.minOver) ?? MET_CLASSES[1];

@@ -13,8 +13,9 @@ from gis.text import fold_vi
 __all__ = ["column_key", "canonical", "LAT_KEYS", "LON_KEYS", "X_KEYS", "Y_KEYS", "WKT_KEYS"]
 
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "code": ("code", "ma", "ma_so", "id_code", "ma_tram", "site_id", "ma_ap", "ma_cot", "ma_diem",
-             "ma_cell", "cell_id", "ma_o"),
+    "code": ("code", "ma", "ma_so", "id_code", "ma_tram", "site_id", "ma_ap", "ma_cot", "ma_diem", "ma_don_vi",
+             "unit_code", "admin_code", "ma_cell", "cell_id", "ma_o"),
+    "period": ("period", "ky", "ky_bao_cao", "quy"),
     "name": ("name", "ten", "ten_ap", "ten_xa", "ten_huyen", "ten_tram", "ten_don_vi", "district_name",
              "commune_name", "hamlet_name"),
     "kind": ("kind", "loai", "loai_don_vi", "district_type", "commune_type", "hamlet_type", "cap"),

@@ -23,7 +23,7 @@ from gis.importers import safety
 from gis.importers.columns import LAT_KEYS, LON_KEYS, WKT_KEYS, X_KEYS, Y_KEYS, column_key
 from gis.importers.errors import ImportRefused
 
-__all__ = ["RawRow", "RawTable", "read_raw"]
+__all__ = ["RawRow", "RawTable", "read_raw", "read_rows"]
 
 MAX_PROBLEMS = 50
 OPENCELLID_COLUMNS = ("radio", "mcc", "net", "area", "cell", "unit", "lon", "lat", "range", "samples",
@@ -429,3 +429,22 @@ def read_raw(path: Path, *, layer=None) -> tuple[RawTable, bool]:
     header, records = read_csv(path, path.read_bytes()) if fmt == "csv" else read_xlsx(path)
     kind = "CSV" if fmt == "csv" else "XLSX"
     return rows_to_table(path.name, kind, header, records), is_opencellid(header)
+
+
+def read_rows(path: Path) -> tuple[str, list[str], list[tuple[int, dict]]]:
+    """A CSV or XLSX table without geometry: (format, header, numbered rows as header → value)."""
+    safety.check_file(path)
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    fmt = sniff_format(path, head)
+    if fmt not in ("csv", "xlsx"):
+        raise ImportRefused(f"{path.name}: expected a CSV or XLSX table, got {fmt}")
+    if fmt == "xlsx" and not head.startswith(b"PK"):
+        raise ImportRefused(f"{path.name}: not a zip archive (the file does not start like one)")
+    header, records = read_csv(path, path.read_bytes()) if fmt == "csv" else read_xlsx(path)
+    header = [str(h).strip() if h is not None else "" for h in header]
+    safety.check_feature_count(path.name, len(records))
+    rows = [(number, {h: _cell(v) for h, v in zip(header, values, strict=False) if h}) for number, values in records]
+    if not rows:
+        raise ImportRefused(f"{path.name}: a header but no data rows")
+    return ("CSV" if fmt == "csv" else "XLSX"), header, rows

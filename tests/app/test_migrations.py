@@ -23,6 +23,13 @@ TABLES = {
     "speed_tests",
     "statistics",
     "indicators",
+    # 0006: the dashboard
+    "indicator_target_history",
+    "closed_periods",
+    "indicator_snapshots",
+    "hamlet_snapshots",
+    "office_snapshots",
+    "period_maps",
 }
 GEOMETRY_TABLES = {
     "admin_units": ("MultiPolygon", 4326),

@@ -149,7 +149,7 @@ def test_coverage_follows_the_operator_and_network_generation(map_page):
 
     viettel_legacy = requesting("/ogc/collections/coverage/items", "operator=Viettel", "tech_class=legacy")
     with page.expect_request(viettel_legacy) as second:
-        page.get_by_label("Doanh nghiệp").select_option("Viettel")
+        page.get_by_label("Doanh nghiệp", exact=True).select_option("Viettel")
         page.get_by_label("Thế hệ mạng").select_option("legacy")
     wait_idle(page)
     bbox = parse_qs(urlsplit(second.value.url).query)["bbox"][0]
@@ -308,7 +308,7 @@ def test_english_toggle_translates_the_coverage_controls(map_page, district_repo
 def test_permalink_restores_the_coverage_choices_and_the_indicator(map_page, district_report):
     indicator = indicator_with_values(district_report)
     page = map_page.open("#?layers=districts,coverage,hamlet_coverage")
-    page.get_by_label("Doanh nghiệp").select_option("Viettel")
+    page.get_by_label("Doanh nghiệp", exact=True).select_option("Viettel")
     page.get_by_label("Thế hệ mạng").select_option("legacy")
     page.get_by_label("Tô màu theo").select_option("ftth")
     choose_indicator(page, indicator)
@@ -328,7 +328,7 @@ def test_permalink_restores_the_coverage_choices_and_the_indicator(map_page, dis
     fresh.goto(permalink)
     wait_idle(fresh)
     fresh.wait_for_function("window.__hgmap.choropleth.count === 8")
-    expect(fresh.get_by_label("Doanh nghiệp")).to_have_value("Viettel")
+    expect(fresh.get_by_label("Doanh nghiệp", exact=True)).to_have_value("Viettel")
     expect(fresh.get_by_label("Thế hệ mạng")).to_have_value("legacy")
     expect(fresh.get_by_label("Tô màu theo")).to_have_value("ftth")
     expect(fresh.get_by_label("Chỉ tiêu", exact=True)).to_have_value(indicator)

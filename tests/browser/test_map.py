@@ -101,7 +101,7 @@ def test_english_toggle_switches_labels_and_is_remembered(map_page):
     expect(page.locator("#hg-lang-toggle")).to_have_text("VI")
     expect(page.locator(".hg-layer-name", has_text="BTS sites")).to_be_visible()
     expect(page.locator(".hg-layer-name", has_text="Districts")).to_be_visible()
-    expect(page.get_by_label("Operator")).to_be_visible()
+    expect(page.get_by_label("Operator", exact=True)).to_be_visible()
     expect(page.locator(".hg-legend")).to_contain_text("Legend")
     expect(page.get_by_role("combobox", name="Search hamlets, communes, districts")).to_be_visible()
     expect(page).to_have_url(re.compile(r"lang=en"))

@@ -5,7 +5,17 @@ from decimal import Decimal
 
 import pytest
 
-from gis.indicators import Quarter, mean_median, per_100, round_value, share_pct, status_and_gap
+from gis.indicators import (
+    Judgement,
+    Quarter,
+    expected_on_trajectory,
+    judge,
+    mean_median,
+    per_100,
+    round_value,
+    share_pct,
+    status_and_gap,
+)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +91,40 @@ def test_quarter_parse_bounds_and_order():
 def test_quarter_rejects_other_spellings(raw):
     with pytest.raises(ValueError, match="2025-Q3"):
         Quarter.parse(raw)
+
+
+# --------------------------------------------------------------------- on track: the trajectory rule
+
+BASE = (Quarter(2024, 4), 40.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "quarter", "expected"),
+    [
+        (65.0, Quarter(2025, 2), Judgement("on_track", 15.0, 60.0)),  # 2 of 4 quarters: 40 + 40 × 2/4
+        (60.0, Quarter(2025, 2), Judgement("on_track", 20.0, 60.0)),  # exactly on the line
+        (59.9, Quarter(2025, 2), Judgement("behind", 20.1, 60.0)),
+        (79.0, Quarter(2025, 4), Judgement("behind", 1.0, 80.0)),  # the end of the plan: the target itself
+        (79.0, Quarter(2026, 2), Judgement("behind", 1.0, 80.0)),  # after it too
+        (80.0, Quarter(2025, 2), Judgement("met", 0.0)),
+        (None, Quarter(2025, 2), Judgement("no_data", None)),
+    ],
+)
+def test_judge_against_the_linear_trajectory(value, quarter, expected):
+    assert judge(value, 80, quarter=quarter, target_year=2025, baseline=BASE) == expected
+
+
+def test_no_baseline_no_on_track():
+    # Without a closed baseline period there is no trajectory: below target is behind.
+    assert judge(79.0, 80, quarter=Quarter(2025, 2), target_year=2025, baseline=None) == Judgement("behind", 1.0)
+    # The baseline quarter itself (or a later one used as its own baseline) judges nothing.
+    same = judge(41.0, 80, quarter=Quarter(2024, 4), target_year=2025, baseline=BASE)
+    assert same == Judgement("behind", 39.0)
+
+
+def test_expected_on_trajectory_and_quarter_arithmetic():
+    assert expected_on_trajectory(40, Quarter(2024, 4), 80, 2025, Quarter(2025, 1)) == 50.0
+    assert expected_on_trajectory(0, Quarter(2023, 1), 100, 2025, Quarter(2024, 1)) == 36.4  # 4 of 11
+    assert expected_on_trajectory(40, Quarter(2024, 4), 80, 2025, Quarter(2024, 3)) is None
+    assert Quarter(2025, 1).index - Quarter(2024, 4).index == 1
+    assert Quarter(2024, 4).next() == Quarter(2025, 1) and Quarter(2025, 2).next() == Quarter(2025, 3)

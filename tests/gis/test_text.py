@@ -35,3 +35,11 @@ def test_idempotent_and_keeps_non_letters():
     once = fold_vi("Khu vực 1 – Phường VII")
     assert once == "khu vuc 1 – phuong vii"
     assert fold_vi(once) == once
+
+
+def test_format_number_vi_and_en():
+    from gis.text import format_number
+
+    assert format_number(1234567.5, 0) == "1.234.568" and format_number(1234567.75, 1) == "1.234.567,8"
+    assert format_number(1234.5, lang="en") == "1,234.5"
+    assert format_number(85.0) == "85" and format_number(0.04) == "0" and format_number(-3.5) == "−3,5"

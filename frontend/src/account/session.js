@@ -22,16 +22,16 @@ export const mayRegister = () => isStaff() || isOperator();
 export const canSee = (collection) => state.collections === null || state.collections.includes(collection);
 
 export async function login(username, password) {
-  const { body } = await sendJSON('POST', '/api/auth/login', { username, password });
+  const body = await sendJSON('/api/auth/login', { body: { username, password } });
   state = { ...state, user: body.user };
   return body.user;
 }
 
 export async function logout() {
-  await sendJSON('POST', '/api/auth/logout');
+  await sendJSON('/api/auth/logout');
   state = { user: null, collections: null };
 }
 
 export async function changePassword(currentPassword, newPassword) {
-  await sendJSON('POST', '/api/auth/password', { current_password: currentPassword, new_password: newPassword });
+  await sendJSON('/api/auth/password', { body: { current_password: currentPassword, new_password: newPassword } });
 }

@@ -36,7 +36,7 @@ export default {
   'reg.placed': 'Placed. Press “Check” to see shareable sites nearby and the coverage it brings.',
   'reg.structure': 'Structure',
   'reg.height': 'Structure height (m)',
-  'reg.acceptsTenants': ' Other operators may rent space on it',
+  'reg.acceptsTenants': ' Open to tenants: other companies may rent space on it',
   'reg.rent': 'Rent (VND/month)',
   'reg.cell.technology': 'Technology',
   'reg.cell.band': 'Band (MHz)',

@@ -196,15 +196,15 @@ export class RegistrationForm {
   async check() {
     this.results.replaceChildren(el('p', { className: 'hg-form-note', textContent: t('reg.checking') }));
     try {
-      const { body: place } = await sendJSON('POST', '/api/positions/resolve', this.position());
+      const place = await sendJSON('/api/positions/resolve', { body: this.position() });
       this.showMarker(place.lat, place.lon);
       const query = { lon: place.lon, lat: place.lat, owner: isStaff() ? this.owner() : undefined };
       const nearby = await getJSON(withQuery('/api/sites/sharing-candidates', query));
       const height = num(this.fields.height);
-      const whatIf = await sendJSON('POST', '/api/coverage/what-if', {
+      const whatIf = await sendJSON('/api/coverage/what-if', { body: {
         site: { lon: place.lon, lat: place.lat, height_m: height },
         cells: this.cells().map((c) => ({ ...c, operator: this.owner(), beamwidth_deg: 65 })),
-      }).then((r) => r.body).catch((error) => ({ error }));
+      } }).catch((error) => ({ error }));
       this.checked = { ...place, candidates: nearby.candidates, whatIf };
       this.renderCheck(place, nearby, whatIf);
     } catch (error) {
@@ -248,7 +248,7 @@ export class RegistrationForm {
 
   async askTenancy(code, button) {
     try {
-      await sendJSON('POST', '/api/sharing-requests', { asset: 'site', code, note: this.fields.code.value || null });
+      await sendJSON('/api/sharing-requests', { body: { asset: 'site', code, note: this.fields.code.value || null } });
       button.disabled = true;
       button.textContent = t('reg.asked');
       this.onRegistered?.();
@@ -259,7 +259,7 @@ export class RegistrationForm {
 
   async submit() {
     try {
-      const { body } = await sendJSON('POST', '/api/sites', this.body());
+      const body = await sendJSON('/api/sites', { body: this.body() });
       this.say('reg.done', { code: body.code });
       this.marker?.remove();
       this.marker = null;

@@ -56,8 +56,8 @@ export class ReviewPanel {
   registrationRow(r) {
     const user = currentUser();
     const own = user.role === 'operator' && user.operator === r.owner;
-    const ifMatch = { headers: { 'If-Match': `"${r.version}"` } };
-    const move = (to, reason) => sendJSON('POST', `/api/sites/${encodeURIComponent(r.code)}/transitions`, { to, reason }, ifMatch);
+    const headers = { 'If-Match': `"${r.version}"` };
+    const move = (to, reason) => sendJSON(`/api/sites/${encodeURIComponent(r.code)}/transitions`, { body: { to, reason }, headers });
     const reason = el('input', { type: 'text', placeholder: t('review.reason'), id: `hg-reason-${r.code}` });
     const actions = [];
     if (isStaff() && r.status === 'proposed') {
@@ -68,8 +68,8 @@ export class ReviewPanel {
       actions.push(this.button('review.activate', `hg-activate-${r.code}`, () => move('active')));
     }
     if (r.has_pending_change && isStaff()) {
-      const decide = (approve) => sendJSON('POST', `/api/sites/${encodeURIComponent(r.code)}/pending-change`,
-        { approve, reason: reason.value || null }, ifMatch);
+      const decide = (approve) => sendJSON(`/api/sites/${encodeURIComponent(r.code)}/pending-change`,
+        { body: { approve, reason: reason.value || null }, headers });
       if (!actions.includes(reason)) actions.push(reason);
       actions.push(this.button('review.approveChange', `hg-approve-change-${r.code}`, () => decide(true)));
       actions.push(this.button('review.refuseChange', `hg-refuse-change-${r.code}`, () => decide(false)));
@@ -92,13 +92,13 @@ export class ReviewPanel {
     const mineAsked = user.role === 'operator' && user.operator === r.requester;
     const actions = [];
     if (r.status === 'pending' && mineToDecide) {
-      const decide = (accept) => sendJSON('POST', `/api/sharing-requests/${r.id}/decision`, { accept });
+      const decide = (accept) => sendJSON(`/api/sharing-requests/${r.id}/decision`, { body: { accept } });
       actions.push(this.button('review.accept', `hg-accept-${r.id}`, () => decide(true)));
       actions.push(this.button('review.decline', `hg-decline-${r.id}`, () => decide(false)));
     }
     if (r.status === 'pending' && mineAsked) {
       actions.push(this.button('review.withdraw', `hg-withdraw-${r.id}`,
-        () => sendJSON('POST', `/api/sharing-requests/${r.id}/withdrawal`)));
+        () => sendJSON(`/api/sharing-requests/${r.id}/withdrawal`)));
     }
     return el('li', { 'data-request': String(r.id), 'data-status': r.status }, [
       el('strong', { textContent: t('review.requestLine', { requester: r.requester, asset: t(`review.asset.${r.asset}`),

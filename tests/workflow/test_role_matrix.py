@@ -87,6 +87,11 @@ def _requests(world):
          {"viettel1", "vina1"}),
         ("POST", "/api/sharing-requests/{request_id}/decision", f"/api/sharing-requests/{rid}/decision",
          {"json": {"accept": True}}, STAFF | {"viettel1"}),
+        ("PUT", "/api/targets/{indicator_id}", "/api/targets/pole_sharing", {"json": {"target_value": 120}}, {"admin1"}),
+        ("POST", "/api/periods/{period}/close", "/api/periods/2099-Q1/close", {}, STAFF),
+        ("PUT", "/api/statistics", "/api/statistics",
+         {"json": {"code": "934", "period": "2099-Q1", "figures": {"internet_users": -1}}}, STAFF),
+        ("POST", "/api/statistics/import", "/api/statistics/import", empty_csv, STAFF),
         ("POST", "/api/sharing-requests/{request_id}/withdrawal", f"/api/sharing-requests/{rid}/withdrawal", {}, {"vina1"}),
     ]  # fmt: skip
 

@@ -13,9 +13,9 @@ ROUNDS = 4
 CELL = {"technology": "4G", "band_mhz": 900, "azimuth_deg": 10, "antenna_height_m": 30, "eirp_dbm": 58}
 
 
-def test_many_parallel_edits_one_winner_per_version(live_server_url, tokens, engine):
-    owner = httpx.Client(base_url=live_server_url, headers=bearer(tokens["viettel1"]), timeout=60)
-    planner = httpx.Client(base_url=live_server_url, headers=bearer(tokens["planner1"]), timeout=60)
+def test_many_parallel_edits_one_winner_per_version(api_server_url, tokens, engine):
+    owner = httpx.Client(base_url=api_server_url, headers=bearer(tokens["viettel1"]), timeout=60)
+    planner = httpx.Client(base_url=api_server_url, headers=bearer(tokens["planner1"]), timeout=60)
     r = owner.post("/api/sites", json={"code": "CC-1", "position": {"lon": 105.4520, "lat": 9.8720},
                                        "structure_type": "tower", "height_m": 40, "cells": [CELL]})  # fmt: skip
     assert r.status_code == 201, r.text

@@ -1,0 +1,177 @@
+"""The officials' dashboard: periods (closing one), reported statistics (form, import, template),
+the hamlet drill-down and the periodic reports."""
+
+import shutil
+import tempfile
+from pathlib import Path, PurePath
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import BaseModel, Field
+
+from app.deps import DistrictScopeDep, SessionDep
+from app.routers.exports import streamed_file
+from app.security import LoggedIn, Staff
+from app.services import drilldown, drilldown_export, periods, reports, statistics
+from app.services.exporter import XLSX_MEDIA, ExportFile, export_filename, parse_format
+from app.services.importer import ImportFailed
+from app.services.report_html import render_report_html
+from app.services.report_xlsx import write_report_xlsx
+from gis.importers.safety import MAX_FILE_BYTES
+
+router = APIRouter(prefix="/api", tags=["Dashboard"])
+
+Period = Annotated[str, Query(description="quarter YYYY-Qn", examples=["2025-Q3"])]
+
+
+class CloseRequest(BaseModel):
+    closed_by: str | None = Field(default=None, max_length=200)
+
+
+class Figures(BaseModel):
+    code: str = Field(max_length=16, description="province, district or commune code")
+    period: str = Field(description="quarter YYYY-Qn")
+    figures: dict[str, float | int | str | None] = Field(
+        description="metric → value; null removes a stored figure (see GET /api/statistics for the metrics)"
+    )
+
+
+@router.get("/periods", summary="Quarters the dashboard knows, and which are closed")
+def list_periods(session: SessionDep) -> dict:
+    return {"periods": periods.list_periods(session)}
+
+
+@router.post(
+    "/periods/{period}/close",
+    summary="Close a quarter: freeze every indicator, hamlet, office and report map as they stand",
+    description="Irreversible; 409 when closed already. Reports can only be made of closed quarters.",
+)
+def close_period(period: str, session: SessionDep, principal: Staff, body: CloseRequest | None = None) -> dict:
+    # The report names who closed the quarter: the account, and the name they gave, if any.
+    closed_by = f"{body.closed_by} ({principal.username})" if body and body.closed_by else principal.username
+    return periods.close_period(session, period, closed_by=closed_by)
+
+
+@router.get("/statistics", summary="One unit's reported figures for a quarter, and the metrics")
+def get_statistics(
+    session: SessionDep,
+    _: LoggedIn,
+    district_scope: DistrictScopeDep,
+    code: Annotated[str, Query(max_length=16)],
+    period: Period,
+) -> dict:
+    return statistics.get_figures(session, code, period, district_code=district_scope)
+
+
+@router.put(
+    "/statistics",
+    summary="Save one unit's reported figures for a quarter (the dashboard's form); all or nothing",
+)
+def put_statistics(body: Figures, session: SessionDep, _: Staff, district_scope: DistrictScopeDep) -> dict:
+    return statistics.save_figures(session, body.code, body.period, body.figures, district_code=district_scope)
+
+
+@router.get("/statistics/template", summary="The statistics import template (CSV or XLSX) for a quarter")
+def statistics_template(
+    session: SessionDep,
+    _: LoggedIn,
+    district_scope: DistrictScopeDep,
+    period: Period,
+    format: Annotated[str | None, Query(description="xlsx or csv")] = None,
+) -> FileResponse:
+    fmt = parse_format(format, ("xlsx", "csv"))
+    return streamed_file(
+        lambda folder: statistics.write_template(session, period, fmt, folder, district_code=district_scope)
+    )
+
+
+@router.post(
+    "/statistics/import",
+    summary="Import reported statistics from CSV/XLSX (one row per unit and quarter); all or nothing",
+    description="422 with every problem and its row number; `dry_run` checks everything and writes nothing.",
+)
+async def import_statistics(
+    session: SessionDep,
+    _: Staff,
+    district_scope: DistrictScopeDep,
+    file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
+    dry_run: Annotated[bool, Query()] = False,
+) -> dict:
+    suffix = "".join(PurePath(file.filename or "upload").suffixes[-1:]).lower()[:8]
+    folder = Path(tempfile.mkdtemp(prefix="hg-stats-"))
+    try:
+        path = folder / f"{Path(file.filename or 'upload').stem[:60] or 'upload'}{suffix}"
+        size = 0
+        with path.open("wb") as out:
+            while chunk := await file.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_FILE_BYTES:
+                    raise ImportFailed([f"{file.filename}: more than the {MAX_FILE_BYTES / 1e6:.0f} MB limit"])
+                out.write(chunk)
+        return await run_in_threadpool(
+            statistics.import_statistics, session, path, dry_run=dry_run, district_code=district_scope
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@router.get(
+    "/drilldown/{code}",
+    summary="Hamlets of a district or commune not covered by mobile broadband or FTTH; offices not connected",
+)
+def hamlet_gaps(
+    code: str, session: SessionDep, _: LoggedIn, district_scope: DistrictScopeDep, period: Period | None = None
+) -> dict:
+    return drilldown.hamlet_gaps(session, code, period, district_code=district_scope)
+
+
+@router.get("/drilldown/{code}/export", summary="The drill-down as CSV (hamlets or offices) or XLSX (both)")
+def hamlet_gaps_export(
+    code: str,
+    session: SessionDep,
+    _: LoggedIn,
+    district_scope: DistrictScopeDep,
+    period: Period | None = None,
+    format: Annotated[str | None, Query(description="csv or xlsx")] = None,
+    which: Annotated[Literal["hamlets", "offices"], Query(description="the list a CSV holds")] = "hamlets",
+) -> FileResponse:
+    fmt = parse_format(format, ("csv", "xlsx"))
+    return streamed_file(
+        lambda folder: drilldown_export.export_hamlet_gaps(
+            session, code, period, fmt, folder, which=which, district_code=district_scope
+        )
+    )
+
+
+Scope = Annotated[str, Query(max_length=16, description="province, or a district code")]
+
+
+@router.get(
+    "/reports/{period}.xlsx",
+    summary="The periodic report of a closed quarter as an XLSX workbook",
+    response_class=FileResponse,
+)
+def report_xlsx(
+    period: str, session: SessionDep, _: LoggedIn, district_scope: DistrictScopeDep, scope: Scope = "province"
+):
+    report = reports.build_report(session, period, scope, district_code=district_scope)
+
+    def write(folder: Path) -> ExportFile:
+        filename = export_filename(f"bao_cao_ha_tang_so_{scope}_{report.period}", "xlsx", report.issued_on)
+        write_report_xlsx(report, folder / filename)
+        return ExportFile(folder / filename, filename, XLSX_MEDIA)
+
+    return streamed_file(write)
+
+
+@router.get(
+    "/reports/{period}.html",
+    summary="The periodic report of a closed quarter as print-ready A4 HTML (print to PDF from the browser)",
+    response_class=HTMLResponse,
+)
+def report_html(
+    period: str, session: SessionDep, _: LoggedIn, district_scope: DistrictScopeDep, scope: Scope = "province"
+):
+    return HTMLResponse(render_report_html(reports.build_report(session, period, scope, district_code=district_scope)))

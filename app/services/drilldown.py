@@ -1,0 +1,126 @@
+"""Hamlet drill-down of a district or commune: hamlets not covered by mobile broadband or without
+FTTH (population, dead-zone area, nearest sites by operator), and commune offices not on the
+government data network. Open periods read the coverage results now; closed ones their snapshot.
+"""
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.collections import IN_FORCE
+from app.errors import Forbidden, NotFound
+from app.services import snapshots
+from app.services.coverage_read import nearest_sites_by_hamlet
+from app.services.indicators import parse_period
+from app.services.scope import check_unit
+
+# Hamlets hang from communes, communes from districts (or the province after the reform);
+# :code NULL = every hamlet (what a snapshot keeps). Dead-zone area counts the ground without
+# mobile broadband (no signal at all, or 2G/3G only); NULL when coverage was never computed.
+_HAMLETS = f"""
+SELECT h.id, h.code, h.name, c.code AS commune_code, c.name AS commune_name,
+       d.code AS district_code, d.name AS district_name, h.population, h.households,
+       hc.mbb_share, hc.mbb_covered, hc.ftth_share, hc.ftth_covered, hc.dead_zone_population,
+       CASE WHEN hc.cells_total IS NULL THEN NULL ELSE round(coalesce(dz.area_km2, 0)::numeric, 4)::float END
+         AS dead_zone_area_km2,
+       ST_XMin(h.geom) AS xmin, ST_YMin(h.geom) AS ymin, ST_XMax(h.geom) AS xmax, ST_YMax(h.geom) AS ymax
+FROM admin_units h
+JOIN admin_units c ON c.id = h.parent_id
+JOIN admin_units d ON d.id = c.parent_id
+LEFT JOIN hamlet_coverage hc ON hc.hamlet_id = h.id
+LEFT JOIN (SELECT hamlet_id, sum(area_km2) AS area_km2 FROM dead_zones
+           WHERE kind IN ('no_signal', 'no_mbb') GROUP BY hamlet_id) dz ON dz.hamlet_id = h.id
+WHERE h.level = 'hamlet' AND {IN_FORCE.format(a="h")}
+  AND (CAST(:code AS text) IS NULL OR :code IN (c.code, d.code))
+ORDER BY h.code
+"""
+
+# Offices belong to the commune in force their point falls in (as for the indicator).
+_OFFICES = f"""
+SELECT DISTINCT ON (o.code) o.code, o.name, c.code AS commune_code, c.name AS commune_name,
+       d.code AS district_code, d.name AS district_name, o.gov_network_connected,
+       o.bandwidth_mbps, ST_X(o.geom) AS lon, ST_Y(o.geom) AS lat
+FROM commune_offices o
+JOIN admin_units c ON c.level = 'commune' AND {IN_FORCE.format(a="c")} AND ST_Intersects(c.geom, o.geom)
+JOIN admin_units d ON d.id = c.parent_id
+WHERE CAST(:code AS text) IS NULL OR :code IN (c.code, d.code)
+ORDER BY o.code, c.code
+"""
+
+
+def all_hamlets(session: Session, code: str | None = None) -> list[dict]:
+    """Every hamlet in force (at or under unit ``code``) with its coverage and nearest sites."""
+    rows = session.execute(text(_HAMLETS), {"code": code}).all()
+    nearest = nearest_sites_by_hamlet(session, [r.id for r in rows])
+    out = []
+    for r in rows:
+        record = {k: v for k, v in r._mapping.items() if k not in ("id", "xmin", "ymin", "xmax", "ymax")}
+        record["bbox"] = [r.xmin, r.ymin, r.xmax, r.ymax]
+        record["nearest_sites"] = [{k: s[k] for k in ("operator", "site_code", "distance_m")} for s in nearest[r.id]]
+        out.append(record)
+    return out
+
+
+def all_offices(session: Session, code: str | None = None) -> list[dict]:
+    return [dict(r._mapping) for r in session.execute(text(_OFFICES), {"code": code})]
+
+
+def _frozen_unit(session: Session, period: str, code: str, district_code: str | None) -> dict:
+    units = [
+        u for level in ("district", "commune") for u in snapshots.snapshot_units(session, period, level, code)
+    ]
+    if not units:
+        raise NotFound(f"no district or commune with code '{code}' in the snapshot of {period}")
+    unit = units[0]
+    if district_code is not None and district_code not in (unit["code"], unit["parent_code"]):
+        raise Forbidden(f"this account sees district {district_code} only; unit {code} is outside it")
+    return {k: unit[k] for k in ("code", "name", "level")}
+
+
+def _live_unit(session: Session, code: str, district_code: str | None) -> dict:
+    lineage = check_unit(session, code, district_code)
+    level = lineage[0][1]
+    if level not in ("district", "commune"):
+        raise NotFound(f"'{code}' is a {level}; the drill-down takes a district or a commune")
+    row = session.execute(
+        text(f"SELECT code, name, level FROM admin_units u WHERE code = :c AND {IN_FORCE.format(a='u')}"),
+        {"c": code},
+    ).first()
+    return dict(row._mapping)
+
+
+def _not_covered(hamlet: dict) -> bool:
+    return hamlet["mbb_covered"] is not True or hamlet["ftth_covered"] is not True
+
+
+def hamlet_gaps(session: Session, code: str, period: str | None = None, *, district_code: str | None = None) -> dict:
+    """The drill-down of district or commune ``code``: hamlets short of mobile broadband or FTTH
+    (``mbb_covered`` / ``ftth_covered`` false, or null when never computed) and offices not connected."""
+    quarter = None if period is None else str(parse_period(period))
+    closed = snapshots.closed_period(session, quarter) if quarter else None
+    if closed is not None:
+        unit = _frozen_unit(session, quarter, code, district_code)
+        hamlets = snapshot_rows(session, "hamlet_snapshots", quarter, code)
+        offices = snapshot_rows(session, "office_snapshots", quarter, code)
+    else:
+        unit = _live_unit(session, code, district_code)
+        hamlets, offices = all_hamlets(session, code), all_offices(session, code)
+    return {
+        "unit": unit,
+        "period": quarter,
+        "closed": closed is not None,
+        "hamlets": [h for h in hamlets if _not_covered(h)],
+        "offices": [o for o in offices if not o["gov_network_connected"]],
+    }
+
+
+def snapshot_rows(session: Session, table: str, period: str, code: str | None) -> list[dict]:
+    key = "hamlet_code" if table == "hamlet_snapshots" else "office_code"
+    rows = session.execute(
+        text(
+            f"SELECT record FROM {table} WHERE period = :p "
+            "AND (CAST(:code AS text) IS NULL OR :code IN (district_code, commune_code)) "
+            f"ORDER BY {key}"
+        ),
+        {"p": period, "code": code},
+    )
+    return [r.record for r in rows]

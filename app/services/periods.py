@@ -1,0 +1,125 @@
+"""Quarters: which ones the dashboard knows, and closing one — freezing every indicator of the
+province, its districts and communes, every hamlet's coverage, every commune office and the
+report maps, in one transaction, so that its reports never change afterwards."""
+
+import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, InvalidParameter
+from app.services import drilldown, indicators_sql, report_map, snapshots
+from app.services.indicators import live_units, parse_period
+from app.services.indicators_sql import Scope
+from gis.indicators import Quarter
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def today() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def known_periods(session: Session) -> list[str]:
+    """Quarters with statistics or a snapshot, and the current one, in order."""
+    found = {r[0] for r in session.execute(text("SELECT DISTINCT period FROM statistics"))}
+    found |= {p.period for p in snapshots.closed_periods(session)}
+    found.add(str(Quarter.of(today())))
+    return sorted(found, key=lambda p: Quarter.parse(p))
+
+
+def list_periods(session: Session) -> list[dict]:
+    closed = {p.period: p for p in snapshots.closed_periods(session)}
+    with_stats = {r[0] for r in session.execute(text("SELECT DISTINCT period FROM statistics"))}
+    current = str(Quarter.of(today()))
+    return [
+        {
+            "period": p,
+            "closed": p in closed,
+            "closed_at": closed[p].closed_at if p in closed else None,
+            "has_statistics": p in with_stats,
+            "current": p == current,
+        }
+        for p in known_periods(session)
+    ]
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def close_period(session: Session, period: str, *, closed_by: str | None = None) -> dict:
+    """Freeze ``period`` (a quarter that has ended): Conflict when it is closed already."""
+    quarter = parse_period(period)
+    if quarter.end > today():
+        raise InvalidParameter(f"{quarter} has not ended yet (it ends on {quarter.end.isoformat()}); close it afterwards")
+    run = indicators_sql.latest_coverage_run(session)
+    inserted = session.execute(
+        text(
+            "INSERT INTO closed_periods (period, closed_by, coverage_run_id, coverage_finished_at) "
+            "VALUES (:p, :by, :run, :finished) ON CONFLICT (period) DO NOTHING RETURNING period"
+        ),
+        {"p": str(quarter), "by": closed_by, "run": run[0] if run else None, "finished": run[1] if run else None},
+    ).first()
+    if inserted is None:
+        session.rollback()
+        raise Conflict(f"{quarter} is closed already; its figures are frozen")
+    try:
+        counts = _freeze(session, quarter)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    closed = snapshots.closed_period(session, str(quarter))
+    return {**closed.as_dict(), "counts": counts}
+
+
+def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
+    period = str(quarter)
+    rows = []
+    levels = indicators_sql.levels_in_force(session)
+    for level in (lv for lv in snapshots.SNAPSHOT_LEVELS if lv in levels):
+        for unit in live_units(session, Scope(level), quarter):
+            rows += [
+                {"p": period, "level": level, "code": unit["code"], "name": unit["name"],
+                 "parent": unit["parent_code"], "id": r["id"], "record": _json(r)}
+                for r in unit["indicators"]
+            ]  # fmt: skip
+    if rows:
+        session.execute(
+            text(
+                "INSERT INTO indicator_snapshots (period, unit_level, unit_code, unit_name, parent_code, "
+                "indicator_id, record) VALUES (:p, :level, :code, :name, :parent, :id, CAST(:record AS jsonb))"
+            ),
+            rows,
+        )
+    hamlets = drilldown.all_hamlets(session)
+    _insert_records(session, "hamlet_snapshots", "hamlet_code", period, hamlets)
+    offices = drilldown.all_offices(session)
+    _insert_records(session, "office_snapshots", "office_code", period, offices)
+    province = indicators_sql.units(session, Scope("province"))
+    scopes = [("province", province[0].name if province else "Toàn tỉnh")] + [
+        (u.code, u.name) for u in indicators_sql.units(session, Scope("district"))
+    ]
+    for scope, name in scopes:
+        svg = report_map.scope_map(session, scope, f"Vùng phủ sóng và vùng lõm — {name}")
+        session.execute(
+            text("INSERT INTO period_maps (period, scope_code, svg) VALUES (:p, :s, :svg)"),
+            {"p": period, "s": scope, "svg": svg},
+        )
+    return {"indicator_records": len(rows), "hamlets": len(hamlets), "offices": len(offices), "maps": len(scopes)}
+
+
+def _insert_records(session: Session, table: str, key: str, period: str, records: list[dict]) -> None:
+    """Keep ``records`` (hamlets or offices, our own table names) in the snapshot of ``period``."""
+    if records:
+        session.execute(
+            text(
+                f"INSERT INTO {table} (period, {key}, district_code, commune_code, record) "
+                "VALUES (:p, :code, :district, :commune, CAST(:record AS jsonb))"
+            ),
+            [{"p": period, "code": r["code"], "district": r["district_code"], "commune": r["commune_code"],
+              "record": _json(r)} for r in records],
+        )  # fmt: skip

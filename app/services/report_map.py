@@ -1,0 +1,90 @@
+"""The coverage and dead-zone map of a report's scope (the province or one district), as SVG.
+
+Hamlets are filled by their mobile-broadband share (the classes of the web map's hamlet layer,
+frontend/src/styles.js SHARE_CLASSES), dead zones without mobile broadband drawn over them,
+commune and district boundaries on top. Drawn when a period is closed and kept with it.
+"""
+
+import numpy as np
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.collections import IN_FORCE
+from gis.crs import geometry_to_metric
+from gis.svg import MapLayer, map_svg
+
+# Lower bounds of the share classes and their colours, as on the web map; grey = not computed.
+SHARE_CLASSES = ((0.95, "#1a9850"), (0.8, "#91cf60"), (0.5, "#fee08b"), (0.2, "#fc8d59"), (0.0, "#d73027"))
+NOT_COMPUTED = "#bdbdbd"
+DEAD_ZONE_COLORS = {"no_signal": "#c62828", "no_mbb": "#ef6c00"}
+_SIMPLIFY_DEG = 0.0001  # ≈ 11 m, before the geometries leave the database
+
+# Units under the scope: the province is every unit; a district its communes and their hamlets.
+_UNDER = f"""
+SELECT u.id, u.level, u.code, u.name, ST_AsBinary(ST_SimplifyPreserveTopology(u.geom, {_SIMPLIFY_DEG})) AS wkb
+FROM admin_units u
+LEFT JOIN admin_units p ON p.id = u.parent_id
+LEFT JOIN admin_units g ON g.id = p.parent_id
+WHERE {IN_FORCE.format(a="u")} AND u.level IN ('district', 'commune', 'hamlet')
+  AND (:scope = 'province' OR :scope IN (u.code, p.code, g.code))
+ORDER BY u.level, u.code
+"""
+
+_DEAD = f"""
+SELECT z.kind, h.name, z.area_km2, ST_AsBinary(ST_SimplifyPreserveTopology(z.geom, {_SIMPLIFY_DEG})) AS wkb
+FROM dead_zones z JOIN admin_units h ON h.id = z.hamlet_id
+JOIN admin_units c ON c.id = h.parent_id JOIN admin_units d ON d.id = c.parent_id
+WHERE z.kind IN ('no_signal', 'no_mbb') AND {IN_FORCE.format(a="h")}
+  AND (:scope = 'province' OR :scope IN (c.code, d.code))
+ORDER BY z.kind, h.code
+"""
+
+
+def _share_color(share: float | None) -> str:
+    if share is None:
+        return NOT_COMPUTED
+    return next(color for low, color in SHARE_CLASSES if share >= low)
+
+
+def _metric(rows) -> list:
+    if not rows:
+        return []
+    geoms = shapely.from_wkb(np.asarray([bytes(r.wkb) for r in rows], dtype=object))
+    return list(geometry_to_metric(geoms))
+
+
+def scope_map(session: Session, scope: str, title: str) -> str:
+    """The SVG map of ``scope`` ("province" or a district code) as the data stand now."""
+    units = session.execute(text(_UNDER), {"scope": scope}).all()
+    shares = dict(session.execute(text("SELECT hamlet_id, mbb_share FROM hamlet_coverage")).all())
+    dead = session.execute(text(_DEAD), {"scope": scope}).all()
+    by_level = {level: [u for u in units if u.level == level] for level in ("district", "commune", "hamlet")}
+    hamlets = by_level["hamlet"]
+    layers = [
+        MapLayer(
+            _metric(hamlets),
+            fill=[_share_color(shares.get(h.id)) for h in hamlets],
+            stroke="#ffffff",
+            stroke_width=0.4,
+            titles=[h.name for h in hamlets],
+            css_class="hamlets",
+        ),
+    ]
+    for kind, color in DEAD_ZONE_COLORS.items():
+        rows = [z for z in dead if z.kind == kind]
+        layers.append(
+            MapLayer(_metric(rows), fill=color, stroke=color, stroke_width=0.3, opacity=0.85,
+                     titles=[z.name for z in rows], css_class=f"dead-zones {kind}")
+        )  # fmt: skip
+    layers.append(MapLayer(_metric(by_level["commune"]), stroke="#6d4c41", stroke_width=0.6, css_class="communes"))
+    districts = by_level["district"]
+    layers.append(MapLayer(_metric(districts), stroke="#263238", stroke_width=1.6, css_class="districts"))
+    bounds = ["≥ 95 %", "80–95 %", "50–80 %", "20–50 %", "< 20 %"]
+    legend = [(color, f"Ấp phủ băng rộng di động {b} diện tích") for (_, color), b in zip(SHARE_CLASSES, bounds, strict=True)]
+    legend += [
+        (NOT_COMPUTED, "Chưa tính vùng phủ"),
+        (DEAD_ZONE_COLORS["no_signal"], "Vùng lõm: không có sóng"),
+        (DEAD_ZONE_COLORS["no_mbb"], "Vùng lõm: chỉ có 2G/3G"),
+    ]
+    return map_svg(layers, title=title, legend=legend)

@@ -1,0 +1,129 @@
+"""The periodic report to the Ministry and the Provincial People's Committee (plan section VI.1.e):
+everything it says, gathered from the snapshots of closed periods only — so the same closed
+period and scope always give the same numbers. ``report_xlsx`` and ``report_html`` lay it out.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, NotFound
+from app.services import snapshots
+from app.services.drilldown import snapshot_rows
+from app.services.indicators import PLAN_ORDER, parse_period
+from app.services.labels import period_label
+from app.services.periods import today
+from app.services.scope import check_report_scope
+from app.settings import get_settings
+
+TITLE = "Báo cáo kết quả thực hiện Kế hoạch phát triển hạ tầng số trên địa bàn tỉnh Hậu Giang giai đoạn 2023 – 2025"
+SHARING = ("bts_site_sharing", "pole_sharing", "duct_sharing")
+
+
+@dataclass
+class Report:
+    period: str
+    scope: str  # "province" or a district code
+    issuer: str
+    recipients: str
+    closed: snapshots.ClosedPeriod
+    issued_on: date
+    unit: dict  # the scope's own snapshot unit, with its indicator records
+    children: list[dict]  # districts of the province, or communes of the district
+    history: dict[str, list[dict]]  # closed period ≤ this one → [scope unit, *children]
+    hamlets: list[dict]  # hamlets short of mobile broadband or FTTH
+    offices: list[dict]  # commune offices not on the government network
+    map_svg: str | None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def level(self) -> str:
+        return self.unit["level"]
+
+    @property
+    def title(self) -> str:
+        return TITLE
+
+    def subtitle(self) -> str:
+        where = "" if self.scope == "province" else f" — {self.unit['name']}"
+        return f"{period_label(self.period)}{where}"
+
+
+def _ordered(records: list[dict]) -> list[dict]:
+    rank = {key: i for i, key in enumerate(PLAN_ORDER)}
+    return sorted(records, key=lambda r: (rank.get(r["id"], len(rank)), r["id"]))
+
+
+def _scope_units(session: Session, period: str, scope: str) -> list[dict]:
+    """[scope unit, *its children] in the snapshot of ``period`` ([] when the scope is not in it)."""
+    if scope == "province":
+        head = snapshots.snapshot_units(session, period, "province")
+        children = snapshots.snapshot_units(session, period, "district")
+    else:
+        head = snapshots.snapshot_units(session, period, "district", scope)
+        children = [u for u in snapshots.snapshot_units(session, period, "commune", within=scope) if u["parent_code"] == scope]
+    if not head:
+        return []
+    for unit in head + children:
+        unit["indicators"] = _ordered(unit["indicators"])
+    return head[:1] + children
+
+
+def build_report(
+    session: Session, period: str, scope: str = "province", *, district_code: str | None = None,
+    issued_on: date | None = None,
+) -> Report:  # fmt: skip
+    """The report of closed ``period`` for ``scope`` ("province" or a district code)."""
+    quarter = str(parse_period(period))
+    check_report_scope(scope, district_code)
+    closed = snapshots.closed_period(session, quarter)
+    if closed is None:
+        raise Conflict(f"{quarter} is not closed: close the period first, so that its report never changes")
+    units = _scope_units(session, quarter, scope)
+    if not units:
+        raise NotFound(f"no district with code '{scope}' in the snapshot of {quarter} (scope: province or a district)")
+    history = {}
+    for earlier in snapshots.closed_periods(session):
+        if earlier.period <= quarter:
+            found = _scope_units(session, earlier.period, scope)
+            if found:
+                history[earlier.period] = found
+    code = None if scope == "province" else scope
+    hamlets = [
+        h for h in snapshot_rows(session, "hamlet_snapshots", quarter, code)
+        if h["mbb_covered"] is not True or h["ftth_covered"] is not True
+    ]  # fmt: skip
+    offices = [o for o in snapshot_rows(session, "office_snapshots", quarter, code) if not o["gov_network_connected"]]
+    svg = session.execute(
+        text("SELECT svg FROM period_maps WHERE period = :p AND scope_code = :s"), {"p": quarter, "s": scope}
+    ).scalar()
+    settings = get_settings()
+    return Report(
+        period=quarter,
+        scope=scope,
+        issuer=settings.report_issuer,
+        recipients=settings.report_recipients,
+        closed=closed,
+        issued_on=issued_on or today(),
+        unit=units[0],
+        children=units[1:],
+        history=history,
+        hamlets=hamlets,
+        offices=offices,
+        map_svg=svg,
+    )
+
+
+def trend_entries(report: Report) -> list[dict]:
+    """Per indicator of the scope unit, its points over the closed periods (for the charts)."""
+    entries: dict[str, dict] = {}
+    for period, units in sorted(report.history.items()):
+        for record in units[0]["indicators"]:
+            entry = entries.setdefault(record["id"], {**record, "points": []})
+            entry["points"].append({"period": period, "closed": True} | {k: record.get(k) for k in ("value", "status")})
+    current = {r["id"]: r for r in report.unit["indicators"]}
+    for key, entry in entries.items():  # the target line is the one this period was judged on
+        entry["target"], entry["target_year"] = current[key]["target"], current[key].get("target_year")
+    return [entries[r["id"]] for r in report.unit["indicators"] if r["id"] in entries]

@@ -1,0 +1,227 @@
+"""Reported statistics: read and save one unit's figures for a quarter (the dashboard's form),
+import a CSV/XLSX of many (one row per unit and quarter), and the downloadable template.
+
+Every write is all or nothing in one transaction: each figure is checked on its own (no negative
+counts, shares ≤ 100 %) and with the others of its unit and quarter, stored ones included (parts
+within wholes, subscriptions consistent with the population) — see ``gis.reported``. Closed
+quarters are frozen and refuse writes; quarters that have not started yet cannot be reported.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.collections import IN_FORCE
+from app.errors import InvalidParameter, NotFound
+from app.services import snapshots
+from app.services.exporter import FORMATS, XLSX_MEDIA, ExportFile, export_filename, write_csv, write_workbook
+from app.services.importer import ImportFailed
+from app.services.indicators import parse_period
+from app.services.periods import today
+from app.services.scope import check_unit
+from gis.importers import ImportRefused
+from gis.importers.readers import read_rows
+from gis.indicators import Quarter
+from gis.reported import METRICS, ReportedRow, check_figures, parse_figure, parse_rows
+
+REPORTING_LEVELS = ("province", "district", "commune")
+
+
+def metric_catalogue() -> list[dict]:
+    return [{"key": m.key, "kind": m.kind, "label_vi": m.label_vi, "label_en": m.label_en} for m in METRICS.values()]
+
+
+def _units(session: Session) -> dict[str, dict]:
+    rows = session.execute(
+        text(
+            "SELECT u.id, u.code, u.name, u.level, u.population, u.households FROM admin_units u "
+            f"WHERE u.level = ANY(:levels) AND {IN_FORCE.format(a='u')}"
+        ),
+        {"levels": list(REPORTING_LEVELS)},
+    )
+    return {r.code: dict(r._mapping) for r in rows}
+
+
+def _stored(session: Session, unit_ids: list[int], periods: list[str]) -> dict[tuple[int, str], dict[str, Decimal]]:
+    found: dict[tuple[int, str], dict[str, Decimal]] = {}
+    rows = session.execute(
+        text(
+            "SELECT admin_unit_id, period, metric, value FROM statistics "
+            "WHERE admin_unit_id = ANY(:ids) AND period = ANY(:periods)"
+        ),
+        {"ids": unit_ids, "periods": periods},
+    )
+    for unit_id, period, metric, value in rows:
+        found.setdefault((unit_id, period), {})[metric] = value
+    return found
+
+
+def _period_problem(session: Session, period: str) -> str | None:
+    if snapshots.closed_period(session, period) is not None:
+        return f"{period} is closed: its figures are frozen"
+    if Quarter.parse(period).start > today():
+        return f"{period} has not started yet"
+    return None
+
+
+def get_figures(session: Session, code: str, period: str, *, district_code: str | None = None) -> dict:
+    """One unit's reported figures for a quarter (None = not reported), with the catalogue."""
+    quarter = str(parse_period(period))
+    check_unit(session, code, district_code)
+    unit = _units(session).get(code)
+    if unit is None:
+        raise NotFound(f"'{code}' is not a province, district or commune in force")
+    stored = _stored(session, [unit["id"]], [quarter]).get((unit["id"], quarter), {})
+    return {
+        "unit": {k: unit[k] for k in ("code", "name", "level", "population", "households")},
+        "period": quarter,
+        "closed": snapshots.closed_period(session, quarter) is not None,
+        "figures": {key: _plain(stored.get(key)) for key in METRICS},
+        "metrics": metric_catalogue(),
+    }
+
+
+def _plain(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def save_figures(
+    session: Session, code: str, period: str, figures: dict[str, object], *, district_code: str | None = None
+) -> dict:
+    """Set one unit's figures for a quarter from the form; a null figure removes a stored one."""
+    quarter = str(parse_period(period))
+    check_unit(session, code, district_code)
+    problems, values, removed = [], {}, []
+    for key, raw in figures.items():
+        metric = METRICS.get(key)
+        if metric is None:
+            problems.append(f"{key}: unknown metric (known: {', '.join(METRICS)})")
+            continue
+        value, problem = parse_figure(raw, metric)
+        if problem:
+            problems.append(f"{key}: {problem}")
+        elif value is None:
+            removed.append(key)
+        else:
+            values[key] = value
+    if problems:
+        raise ImportFailed(problems)
+    _write(session, [ReportedRow(0, code, quarter, values)], removed={(code, quarter): removed}, where=lambda _: "form")
+    session.commit()
+    return get_figures(session, code, quarter, district_code=district_code)
+
+
+def _write(session: Session, rows: list[ReportedRow], *, removed=None, where) -> int:
+    """Check ``rows`` against the units, the quarters and the stored figures, then upsert them."""
+    removed = removed or {}
+    units = _units(session)
+    problems = []
+    for row in rows:
+        if row.code not in units:
+            problems.append(f"{where(row)}: unit code '{row.code}' is not a province, district or commune in force")
+        elif problem := _period_problem(session, row.period):
+            problems.append(f"{where(row)}: {problem}")
+    if problems:
+        raise ImportFailed(problems)
+    stored = _stored(session, [units[r.code]["id"] for r in rows], sorted({r.period for r in rows}))
+    writes, deletes = [], []
+    for row in rows:
+        unit = units[row.code]
+        merged = dict(stored.get((unit["id"], row.period), {}))
+        for key in removed.get((row.code, row.period), []):
+            merged.pop(key, None)
+            deletes.append({"unit": unit["id"], "period": row.period, "metric": key})
+        merged.update(row.figures)
+        for problem in check_figures(merged, unit["population"], unit["households"]):
+            problems.append(f"{where(row)} (unit {row.code}, {row.period}): {problem}")
+        writes += [{"unit": unit["id"], "period": row.period, "metric": k, "value": v} for k, v in row.figures.items()]
+    if problems:
+        raise ImportFailed(problems)
+    if deletes:
+        session.execute(
+            text("DELETE FROM statistics WHERE admin_unit_id = :unit AND period = :period AND metric = :metric"),
+            deletes,
+        )
+    if writes:
+        session.execute(
+            text(
+                "INSERT INTO statistics (admin_unit_id, period, metric, value) VALUES (:unit, :period, :metric, :value) "
+                "ON CONFLICT ON CONSTRAINT statistics_unit_period_metric_key DO UPDATE SET value = EXCLUDED.value"
+            ),
+            writes,
+        )
+    return len(writes)
+
+
+def import_statistics(
+    session: Session, path: Path, *, dry_run: bool = False, district_code: str | None = None
+) -> dict:
+    """Import a statistics table (CSV/XLSX, wide or long): every row or none; a dry run checks
+    everything, database constraints included, and writes nothing."""
+    try:
+        fmt, header, raw_rows = read_rows(Path(path))
+    except ImportRefused as exc:
+        raise ImportFailed(exc.problems) from exc
+    rows, problems, warnings = parse_rows(Path(path).name, header, raw_rows)
+    if problems:
+        raise ImportFailed(problems)
+    if district_code is not None:
+        for row in rows:
+            check_unit(session, row.code, district_code)
+
+    def where(row: ReportedRow) -> str:
+        return f"{Path(path).name} row {row.number}"
+
+    try:
+        written = _write(session, rows, where=where)
+    except BaseException:
+        session.rollback()
+        raise
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return {
+        "file": Path(path).name,
+        "format": fmt,
+        "dry_run": dry_run,
+        "counts": {"rows": len(rows), "figures": written},
+        "periods": sorted({r.period for r in rows}),
+        "warnings": warnings,
+    }
+
+
+TEMPLATE_COLUMNS = ("ma_don_vi", "ten_don_vi", "ky")
+
+
+def write_template(session: Session, period: str, fmt: str, directory: Path, *, district_code: str | None = None) -> ExportFile:
+    """The import template: one row per province/district (those in scope) for ``period``, with
+    the figures stored so far, so the same file is filled in and imported back."""
+    quarter = str(parse_period(period))
+    if fmt not in ("csv", "xlsx"):
+        raise InvalidParameter(f"unsupported format '{fmt}'; valid formats: csv, xlsx")
+    units = [u for u in _units(session).values() if u["level"] in ("province", "district")]
+    if district_code is not None:
+        units = [u for u in units if u["code"] == district_code]
+    units.sort(key=lambda u: (REPORTING_LEVELS.index(u["level"]), u["code"]))
+    stored = _stored(session, [u["id"] for u in units], [quarter])
+    columns = [*TEMPLATE_COLUMNS, *METRICS]
+    rows = [
+        [u["code"], u["name"], quarter, *(_plain(stored.get((u["id"], quarter), {}).get(k)) for k in METRICS)]
+        for u in units
+    ]
+    filename = export_filename(f"mau_so_lieu_{quarter}", fmt)
+    path = directory / filename
+    if fmt == "csv":
+        write_csv(path, columns, rows)
+        return ExportFile(path, filename, FORMATS["csv"].media_type)
+    labels = {"ma_don_vi": ("Mã đơn vị", "Unit code"), "ten_don_vi": ("Tên đơn vị", "Unit name"),
+              "ky": ("Kỳ báo cáo (YYYY-Qn)", "Period (YYYY-Qn)")} | {
+        m.key: (f"{m.label_vi} — {'%, 0–100' if m.kind == 'pct' else 'số nguyên ≥ 0'}", m.label_en) for m in METRICS.values()
+    }  # fmt: skip
+    write_workbook(path, "so_lieu", columns, rows, {k: METRICS[k].kind for k in METRICS}, labels)
+    return ExportFile(path, filename, XLSX_MEDIA)

@@ -1,0 +1,146 @@
+// The officials' dashboard, wiring only: one state (period, group, selected unit and indicator,
+// drilled district) that the toolbar, the table, the trend, the map and the drill-down follow.
+import { mountAccountMenu } from '../account/menu.js';
+import { currentUser, isStaff, loadSession } from '../account/session.js';
+import { fetchIndicators, getJSON } from '../api.js';
+import { getLang, initialLang, onLangChange, setLang } from '../i18n.js';
+import { describeError, notify } from '../notify.js';
+import { DashboardMap } from './mapView.js';
+import { HamletPanel } from './hamlets.js';
+import { StatisticsForm } from './statsForm.js';
+import { IndicatorTable } from './table.js';
+import { TargetsPanel } from './targets.js';
+import { Toolbar } from './toolbar.js';
+import { TrendPanel } from './trend.js';
+
+const params = new URLSearchParams(window.location.search);
+setLang(initialLang(params.get('lang')));
+// Anyone sees the indicators; the drill-down and reports need a login, the forms the Department
+// (targets: an admin). The server enforces all of it; the page only hides what would be refused.
+await loadSession();
+mountAccountMenu(document.getElementById('hg-account'));
+const user = currentUser();
+document.getElementById('dash-stats').hidden = !isStaff();
+document.getElementById('dash-targets').hidden = user?.role !== 'admin';
+document.getElementById('dash-hamlets').hidden = !user;
+
+const state = {
+  period: params.get('period') || null,
+  group: params.get('group') || '',
+  unit: null, // {level, code, name}: the row chosen for the trend and the drill-down
+  indicator: params.get('indicator') || 'mobile_bb_hamlet_coverage',
+  drilled: null, // district code whose communes are shown
+  loading: false,
+  error: null,
+  province: [], districts: [], communes: new Map(), periods: [],
+};
+
+const toolbar = new Toolbar(document.getElementById('dash-toolbar'), {
+  onPeriod: (period) => { state.period = period; state.communes.clear(); loadTable(); },
+  onGroup: (group) => { state.group = group; render(); },
+  onClosed: () => loadPeriods().then(loadTable),
+});
+const table = new IndicatorTable(document.getElementById('dash-table'), {
+  onSelect: ({ unit, indicator }) => select(unit, indicator),
+  onDrill: (code) => drill(code),
+});
+const trend = new TrendPanel(document.getElementById('dash-trend'));
+const map = new DashboardMap(document.getElementById('dash-map'), {
+  onSelect: (unit) => select(unit, state.indicator),
+});
+const hamlets = new HamletPanel(document.getElementById('dash-hamlets'), {
+  onZoom: (hamlet) => map.zoomToHamlet(hamlet),
+});
+const stats = new StatisticsForm(document.getElementById('dash-stats'), { onSaved: () => loadTable() });
+const targets = new TargetsPanel(document.getElementById('dash-targets'), { onSaved: () => loadTable() });
+
+function select(unit, indicator) {
+  state.unit = unit;
+  state.indicator = indicator ?? state.indicator;
+  render();
+  if (unit.level !== 'province' && user) hamlets.show(unit, state.period);
+}
+
+async function drill(code) {
+  state.drilled = state.drilled === code ? null : code;
+  if (state.drilled && !state.communes.has(code)) {
+    try {
+      const body = await fetchIndicators({ level: 'commune', parent: code, period: state.period });
+      state.communes.set(code, body.units);
+    } catch (error) {
+      notify(describeError(error));
+      state.drilled = null;
+    }
+  }
+  render();
+}
+
+async function loadPeriods() {
+  const body = await getJSON('/api/periods');
+  state.periods = body.periods;
+  if (!state.period) {
+    // The latest period with statistics or a snapshot: where the figures are.
+    const filled = body.periods.filter((p) => p.has_statistics || p.closed);
+    state.period = (filled.at(-1) ?? body.periods.at(-1)).period;
+  }
+}
+
+async function loadTable() {
+  state.loading = true;
+  state.error = null;
+  render();
+  try {
+    const [province, districts] = await Promise.all([
+      fetchIndicators({ level: 'province', period: state.period }),
+      fetchIndicators({ level: 'district', period: state.period }),
+    ]);
+    state.province = province.units;
+    state.districts = districts.units;
+    state.closedAt = districts.closed_at;
+    state.communes.clear();
+    if (state.drilled) {
+      const body = await fetchIndicators({ level: 'commune', parent: state.drilled, period: state.period });
+      state.communes.set(state.drilled, body.units);
+    }
+    state.unit ??= province.units[0] ? { level: 'province', code: province.units[0].code, name: province.units[0].name } : null;
+  } catch (error) {
+    state.error = error;
+  }
+  state.loading = false;
+  render();
+  stats.setPeriod(state.period, state.periods);
+}
+
+function render() {
+  const period = state.periods.find((p) => p.period === state.period) ?? null;
+  const drilledUnit = state.districts.find((u) => u.code === state.drilled) ?? null;
+  toolbar.render({ periods: state.periods, period, group: state.group, scope: drilledUnit });
+  table.render(state);
+  trend.show(state.unit, state.indicator);
+  map.show({ indicator: state.indicator, districts: state.districts, drilled: drilledUnit,
+    communes: state.communes.get(state.drilled) ?? [], period: state.period });
+}
+
+document.getElementById('hg-lang-toggle').addEventListener('click', () => setLang(getLang() === 'vi' ? 'en' : 'vi'));
+onLangChange(() => render());
+
+// For the browser tests and for people debugging: what the dashboard shows.
+Object.defineProperty(window, '__hgdash', {
+  configurable: true,
+  value: Object.freeze({
+    get idle() { return !state.loading && !trend.loading && !map.loading && !hamlets.loading; },
+    get state() {
+      return {
+        period: state.period, group: state.group, indicator: state.indicator, drilled: state.drilled,
+        unit: state.unit, error: state.error ? state.error.message : null,
+        rows: table.rowCodes(), map: map.debugState(), hamlets: hamlets.debugState(), lang: getLang(),
+      };
+    },
+    map: map.map,
+  }),
+});
+
+loadPeriods().then(loadTable).then(() => {
+  stats.mount([...state.province, ...state.districts].map((u) => ({ code: u.code, name: u.name })));
+  targets.mount();
+}).catch((error) => notify(describeError(error)));

@@ -1,0 +1,143 @@
+// Reported figures: a form for one unit and period (every metric, validated by the server, all or
+// nothing), and the CSV/XLSX import with its dry run and downloadable template.
+import { getJSON, sendForm, sendJSON, withQuery } from '../api.js';
+import { getLang, onLangChange, t } from '../i18n.js';
+import { periodLabel } from '../indicators.js';
+import { describeError } from '../notify.js';
+import { element } from '../popup.js';
+import { labelled as field } from './toolbar.js';
+
+export class StatisticsForm {
+  constructor(container, { onSaved }) {
+    this.container = container;
+    this._onSaved = onSaved;
+    this.period = null;
+    this.code = null;
+    this.units = [];
+    this.data = null;
+    this.message = null; // {kind: 'ok' | 'error', text, problems}
+  }
+
+  /** `units`: the province and the districts ({code, name}), those a figure is reported for. */
+  async mount(units) {
+    this.units = units;
+    this.code = this.units[0]?.code ?? null;
+    onLangChange(() => this._render());
+    await this._load();
+  }
+
+  setPeriod(period) {
+    if (period === this.period) return;
+    this.period = period;
+    if (this.units.length) this._load();
+  }
+
+  async _load() {
+    if (!this.code || !this.period) return;
+    try {
+      this.data = await getJSON(withQuery('/api/statistics', { code: this.code, period: this.period }));
+    } catch (error) {
+      this.data = null;
+      this.message = { kind: 'error', text: describeError(error), problems: [] };
+    }
+    this._render();
+  }
+
+  _render() {
+    const root = element('div');
+    root.append(element('h2', null, t('dash.stats.title')));
+    const form = element('form', 'hg-dash-form');
+    form.id = 'dash-stats-form';
+    const unit = element('select');
+    unit.id = 'dash-stats-unit';
+    unit.append(...this.units.map((u) => new Option(u.name, u.code)));
+    unit.value = this.code ?? '';
+    unit.addEventListener('change', () => { this.code = unit.value; this.message = null; this._load(); });
+    form.append(field('dash-stats-unit', `${t('dash.stats.unit')} (${periodLabel(this.period)})`, unit));
+    const closed = Boolean(this.data?.closed);
+    if (closed) form.append(element('p', 'hg-note', t('dash.stats.closed')));
+    for (const metric of this.data?.metrics ?? []) {
+      const input = element('input');
+      Object.assign(input, { type: 'number', min: '0', step: 'any', name: metric.key, id: `dash-stat-${metric.key}` });
+      if (metric.kind === 'pct') input.max = '100';
+      const value = this.data.figures[metric.key];
+      input.value = value === null || value === undefined ? '' : String(value);
+      input.disabled = closed;
+      form.append(field(input.id, getLang() === 'vi' ? metric.label_vi : metric.label_en, input));
+    }
+    const save = element('button', 'hg-button', t('dash.stats.save'));
+    save.type = 'submit';
+    save.disabled = closed || !this.data;
+    form.append(save);
+    form.addEventListener('submit', (event) => { event.preventDefault(); this._save(form); });
+    root.append(form, this._messageBox(), this._importForm());
+    this.container.replaceChildren(root);
+  }
+
+  async _save(form) {
+    const figures = {};
+    for (const metric of this.data.metrics) {
+      const raw = form.elements[metric.key].value.trim();
+      figures[metric.key] = raw === '' ? null : raw;
+    }
+    try {
+      this.data = await sendJSON('/api/statistics', { method: 'PUT', body: { code: this.code, period: this.period, figures } });
+      this.message = { kind: 'ok', text: t('dash.stats.saved', { name: this.data.unit.name, period: periodLabel(this.period) }), problems: [] };
+      this._onSaved();
+    } catch (error) {
+      this.message = { kind: 'error', text: t('dash.stats.refused'), problems: error.problems?.length ? error.problems : [describeError(error)] };
+    }
+    this._render();
+  }
+
+  _importForm() {
+    const form = element('form', 'hg-dash-form');
+    form.id = 'dash-import-form';
+    form.append(element('h3', null, t('dash.stats.import')));
+    const file = element('input');
+    Object.assign(file, { type: 'file', name: 'file', accept: '.csv,.xlsx', id: 'dash-import-file', required: true });
+    const dry = element('input');
+    Object.assign(dry, { type: 'checkbox', name: 'dry_run', id: 'dash-import-dry', checked: true });
+    const dryLabel = element('label', 'hg-radio');
+    dryLabel.append(dry, element('span', null, t('dash.stats.dryRun')));
+    const submit = element('button', 'hg-button', t('dash.stats.upload'));
+    submit.type = 'submit';
+    const templates = element('p', 'hg-dash-exports', `${t('dash.stats.template')} `);
+    for (const format of ['xlsx', 'csv']) {
+      const link = element('a', null, format.toUpperCase());
+      link.href = withQuery('/api/statistics/template', { period: this.period, format });
+      templates.append(link, ' ');
+    }
+    form.append(field('dash-import-file', t('dash.stats.file'), file), dryLabel, submit, templates);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = new FormData();
+      body.append('file', file.files[0]);
+      try {
+        const report = await sendForm(withQuery('/api/statistics/import', { dry_run: dry.checked }), body);
+        const key = report.dry_run ? 'dash.stats.checked' : 'dash.stats.imported';
+        this.message = { kind: 'ok', text: t(key, report.counts), problems: report.warnings };
+        if (!report.dry_run) { this._onSaved(); await this._load(); return; }
+      } catch (error) {
+        this.message = { kind: 'error', text: t('dash.stats.refused'), problems: error.problems?.length ? error.problems : [describeError(error)] };
+      }
+      this._render();
+    });
+    return form;
+  }
+
+  _messageBox() {
+    const box = element('div', 'hg-dash-message');
+    box.id = 'dash-stats-message';
+    box.setAttribute('role', 'status');
+    if (!this.message) return box;
+    box.dataset.kind = this.message.kind;
+    box.append(element('p', null, this.message.text));
+    if (this.message.problems.length) {
+      const list = element('ul');
+      this.message.problems.forEach((p) => list.append(element('li', null, p)));
+      box.append(list);
+    }
+    return box;
+  }
+}

@@ -1,0 +1,97 @@
+"""Reported statistics: one figure at a time, figures together, and rows of a file."""
+
+from decimal import Decimal
+
+import pytest
+
+from gis.reported import METRICS, check_figures, parse_figure, parse_rows
+
+
+@pytest.mark.parametrize(
+    ("raw", "metric", "value", "problem"),
+    [
+        (1234, "internet_users", Decimal(1234), None),
+        ("1.234.567", "mobile_subscriptions", Decimal(1234567), None),
+        ("42,5", "cloud_enterprises_domestic_pct", Decimal("42.5"), None),
+        ("100%", "digital_platforms_state_pct", Decimal(100), None),
+        ("", "internet_users", None, None),
+        (None, "internet_users", None, None),
+        (-1, "internet_users", None, "must not be negative"),
+        ("-0,5", "iot_ready_infrastructure_pct", None, "must not be negative"),
+        (100.5, "digital_platforms_state_pct", None, "at most 100"),
+        (12.5, "households_fibre", None, "whole number"),
+        ("abc", "adults", None, "not a number"),
+        (float("nan"), "adults", None, "finite"),
+        (True, "adults", None, "must be a number"),
+    ],
+)
+def test_parse_figure(raw, metric, value, problem):
+    got, said = parse_figure(raw, METRICS[metric])
+    assert got == value
+    assert (said is None) if problem is None else (problem in said)
+
+
+def test_parts_never_exceed_wholes_and_population_bounds_subscriptions():
+    ok = {
+        "mobile_subscriptions": Decimal(1300),
+        "mobile_bb_subscriptions": Decimal(900),
+        "smartphone_subscriptions": Decimal(1000),
+        "households_internet": Decimal(200),
+        "households_fibre": Decimal(150),
+        "internet_users": Decimal(700),
+    }
+    assert check_figures(ok, 1000, 250) == []
+    bad = {**ok, "households_fibre": Decimal(210), "internet_users": Decimal(1001)}
+    problems = check_figures(bad, 1000, 250)
+    assert problems == [
+        "households_fibre (210) exceeds households with Internet access (200)",
+        "internet_users (1001) exceeds the unit's population (1000)",
+    ]
+    many = check_figures({"mobile_subscriptions": Decimal(3001)}, 1000, 250)
+    assert len(many) == 1 and "more than 3 per person" in many[0]
+    # Without a population the per-person rule cannot be judged, and is not.
+    assert check_figures({"mobile_subscriptions": Decimal(3001)}, None, None) == []
+
+
+def test_wide_rows_vietnamese_headers_and_every_problem_with_its_row():
+    header = ["Mã đơn vị", "Tên đơn vị", "Kỳ", "internet_users", "Doanh nghiệp dùng nền tảng số (%)", "ghi chú"]
+    rows = [
+        (2, {"Mã đơn vị": "930", "Kỳ": "2025-Q3", "internet_users": "750",
+             "Doanh nghiệp dùng nền tảng số (%)": "45,5"}),
+        (3, {"Mã đơn vị": 931.0, "Kỳ": "2025-Q3", "internet_users": "-3"}),
+        (4, {"Mã đơn vị": "932", "Kỳ": "2025Q3", "internet_users": "1"}),
+        (5, {"Mã đơn vị": "930", "Kỳ": "2025-Q3", "internet_users": "1"}),
+        (6, {"Mã đơn vị": None, "Kỳ": "2025-Q3"}),
+    ]  # fmt: skip
+    found, problems, warnings = parse_rows("so_lieu.csv", header, rows)
+    assert found[0].code == "930" and found[0].figures == {
+        "internet_users": Decimal(750),
+        "digital_platforms_enterprises_pct": Decimal("45.5"),
+    }
+    assert problems == [
+        "so_lieu.csv row 3 column internet_users: must not be negative, got -3",
+        "so_lieu.csv row 4: period must look like 2025-Q3 (year, '-Q', quarter 1–4), got '2025Q3'",
+        "so_lieu.csv row 5: unit 930 and 2025-Q3 already given in row 2",
+        "so_lieu.csv row 6: no unit code",
+    ]
+    assert warnings == ["so_lieu.csv: unrecognised columns ignored: ghi chú"]
+
+
+def test_long_rows_like_the_sample_statistics_csv():
+    header = ["admin_code", "period", "metric", "value"]
+    rows = [
+        (2, {"admin_code": "93", "period": "2025-Q3", "metric": "adults", "value": "540925"}),
+        (3, {"admin_code": "93", "period": "2025-Q3", "metric": "adults_smartphone", "value": "465737"}),
+        (4, {"admin_code": "93", "period": "2025-Q3", "metric": "adults", "value": "1"}),
+        (5, {"admin_code": "93", "period": "2025-Q3", "metric": "tv_sets", "value": "1"}),
+    ]
+    found, problems, _ = parse_rows("statistics.csv", header, rows)
+    assert [(r.code, r.period, r.figures) for r in found] == [
+        ("93", "2025-Q3", {"adults": Decimal(540925), "adults_smartphone": Decimal(465737)})
+    ]
+    assert len(problems) == 2 and "given twice" in problems[0] and "unknown metric 'tv_sets'" in problems[1]
+
+
+def test_a_file_without_the_needed_columns_says_which():
+    _, problems, _ = parse_rows("x.csv", ["name", "value2"], [(2, {"name": "a"})])
+    assert problems and "unit code" in problems[0] and "period" in problems[0] and "metric columns" in problems[0]
