@@ -1,7 +1,7 @@
 """Column names in Vietnamese or English → the project's attribute names, through fold_vi.
 
-"Tên ấp", "ten_ap", "TEN AP" and "name" all become ``name``; coordinates columns (lat/lon/x/y/wkt)
-are recognised separately; anything else is reported as unrecognised and ignored.
+"Tên", "ten", "TEN" and "name" all become ``name`` ("Tên ấp" becomes ``hamlet_name``); coordinate
+columns (lat/lon/x/y/wkt) are recognised separately; anything else is reported as unrecognised.
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ __all__ = ["column_key", "canonical", "LAT_KEYS", "LON_KEYS", "X_KEYS", "Y_KEYS"
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("code", "ma", "ma_so", "id_code", "ma_tram", "site_id", "ma_ap", "ma_cot", "ma_diem"),
-    "name": ("name", "ten", "ten_ap", "ten_xa", "ten_huyen", "ten_tram", "ten_don_vi", "district_name",
-             "commune_name", "hamlet_name"),
+    "name": ("name", "ten", "ten_tram", "ten_don_vi"),
+    # A unit's own name in a file of its level, its parent's name (for reading only) in a file of
+    # its children: which one names the row is decided by the admin-unit importer.
+    "district_name": ("district_name", "ten_huyen"),
+    "commune_name": ("commune_name", "ten_xa"),
+    "hamlet_name": ("hamlet_name", "ten_ap"),
     "kind": ("kind", "loai", "loai_don_vi", "district_type", "commune_type", "hamlet_type", "cap"),
     "level": ("level", "cap_hanh_chinh"),
     "parent_code": ("parent_code", "ma_cha", "ma_don_vi_cha"),
