@@ -471,7 +471,7 @@ def ofds_network(session: Session) -> dict:
         nodes,
         spans,
         organisations=organisations,
-        network_id="hau-giang-passive-infrastructure",
+        network_id=ofds.network_uuid("hau-giang-passive-infrastructure"),
         name="Hạ tầng viễn thông thụ động tỉnh Hậu Giang",
         publisher="Sở Khoa học và Công nghệ tỉnh Hậu Giang",
         publication_date=datetime.now(LOCAL_TZ).date(),
