@@ -28,6 +28,10 @@ def _mount_frontend(app: FastAPI) -> None:
     def index() -> FileResponse:
         return FileResponse(frontend / "index.html", media_type="text/html")
 
+    @app.get("/upload", include_in_schema=False)
+    def upload() -> FileResponse:
+        return FileResponse(frontend / "upload.html", media_type="text/html")
+
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI):

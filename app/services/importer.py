@@ -11,6 +11,7 @@ and so every reference from commune offices, statistics and computed results, st
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from gis.text import fold_vi
 
 TARGETS = ("admin_units", "sites", "poles", "ducts", "fibre_access_points", "commune_offices", "speed_tests")
 MODES = ("insert", "upsert")
+_ROW = re.compile(r" (?:row|feature) (\d+)")
 # Row columns filled from other file attributes than their own name (see _update_columns).
 _SOURCES = {"owner_id": ("owner", "operator"), "operator_id": ("operator", "owner"),
             "commune_id": ("commune_code",), "antenna_height_m": ("antenna_height_m", "height_m")}  # fmt: skip
@@ -88,11 +90,11 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     with engine.connect() as conn:
         trans = conn.begin()
         try:
+            # Writers check every row and write nothing once a problem is known: all are reported.
             problems = _province_check(conn, table, report)
-            if not problems:
-                report.counts = _WRITERS[target](conn, table, problems, report)
+            report.counts = _WRITERS[target](conn, table, problems, report)
             if problems:
-                raise ImportFailed(problems)
+                raise ImportFailed(sorted(problems, key=_row_number))
         except BaseException:
             trans.rollback()
             raise
@@ -102,6 +104,11 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
             trans.commit()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _row_number(problem: str) -> int:
+    found = _ROW.search(problem)
+    return int(found.group(1)) if found else 0
 
 
 def _province_check(conn: Connection, table, report: ImportReport) -> list[str]:

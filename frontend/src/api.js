@@ -1,14 +1,15 @@
 // The one way the map talks to the server: fetch JSON, turn non-2xx answers into ApiError.
 
-/** A failed API call, carrying the server's `{code, description}` when it sent one. */
+/** A failed API call, carrying the server's `{code, description}` (and `problems`) when it sent one. */
 export class ApiError extends Error {
-  constructor({ status, code, description, url }) {
+  constructor({ status, code, description, url, problems = [] }) {
     super(description || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status; // 0 when the server could not be reached
     this.code = code;
     this.description = description;
     this.url = url;
+    this.problems = problems; // an import's every reason, each with its row/feature number
   }
 }
 
@@ -23,14 +24,11 @@ function describe(body, fallback) {
   return fallback;
 }
 
-/** GET `url` and parse JSON; throws ApiError (or the AbortError when `signal` aborts). */
-export async function getJSON(url, { signal } = {}) {
+/** fetch `url` and parse its JSON; throws ApiError (or the AbortError when `init.signal` aborts). */
+async function requestJSON(url, init) {
   let response;
   try {
-    response = await fetch(url, {
-      signal,
-      headers: { Accept: 'application/geo+json, application/json' },
-    });
+    response = await fetch(url, init);
   } catch (error) {
     if (isAbort(error)) throw error;
     throw new ApiError({ status: 0, code: 'network', description: error.message, url });
@@ -47,18 +45,35 @@ export async function getJSON(url, { signal } = {}) {
       code: body?.code ?? `http_${response.status}`,
       description: describe(body, response.statusText),
       url,
+      problems: Array.isArray(body?.problems) ? body.problems : [],
     });
   }
   return response.json();
 }
 
-function withQuery(path, params = {}) {
+/** GET `url` and parse JSON. */
+export const getJSON = (url, { signal } = {}) =>
+  requestJSON(url, { signal, headers: { Accept: 'application/geo+json, application/json' } });
+
+export function withQuery(path, params = {}) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
   }
   const text = query.toString();
   return text ? `${path}?${text}` : path;
+}
+
+/** POST a multipart form (a file and its fields) to `path?params`; the JSON answer or ApiError. */
+export const postForm = (path, params, form, { signal } = {}) =>
+  requestJSON(withQuery(path, params), { method: 'POST', body: form, signal, headers: { Accept: 'application/json' } });
+
+/** `POST /api/import`: check (dry_run) or import one file into a target layer. */
+export function importFile({ file, target, dryRun, crs, layer, encoding, mode }, { signal } = {}) {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const params = { target, dry_run: dryRun ? 'true' : 'false', crs, layer, encoding, mode };
+  return postForm('/api/import', params, form, { signal });
 }
 
 export const itemsUrl = (collection, params) =>

@@ -52,7 +52,8 @@ export function setLang(lang) {
     // See initialLang.
   }
   document.documentElement.lang = lang;
-  document.title = t('app.title');
+  // A page names its title's key on <html data-title-key> (the map's is app.title).
+  document.title = t(document.documentElement.dataset.titleKey ?? 'app.title');
   translateDom(document.body);
   listeners.forEach((listener) => listener(lang));
 }

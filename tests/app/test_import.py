@@ -110,11 +110,18 @@ def test_opencellid_sites(db, tmp_path):
     assert _count(db, "sites", "code = 'OCID-45204-E9001'") == 1
 
 
-def test_outside_the_province_is_refused(db, tmp_path):
-    rows = _cell_rows(1, prefix="OUT")
-    rows[0][2], rows[0][3] = 21.03, 105.85  # Hà Nội
-    with pytest.raises(ImportFailed, match="row 2: outside the province"):
+def test_outside_the_province_is_refused_with_the_other_problems(db, tmp_path):
+    rows = _cell_rows(1, cells_per_site=1, prefix="OUT") + _cell_rows(
+        1, cells_per_site=1, prefix="OUT", start=1
+    )
+    rows[1][2], rows[1][3] = 21.03, 105.85  # row 3: Hà Nội
+    rows[0][5] = "NoSuchTelecom"  # row 2
+    with pytest.raises(ImportFailed) as err:
         import_file(db, _csv(tmp_path / "out.csv", HEADER, rows), "sites")
+    assert err.value.problems == [
+        "out.csv row 2: unknown operator 'NoSuchTelecom' in 'operator'",
+        "out.csv row 3: outside the province (at 105.85000, 21.03000)",
+    ]
 
 
 def _vn2000_csv(tmp_path, swap=False):
