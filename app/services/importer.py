@@ -172,14 +172,15 @@ def _store(conn, table_obj, rows, table, ctx, problems, counts: dict) -> None:
 
 
 def _links(conn, link_table, key: str, pairs: list[tuple[int, int]], replace: list[int]) -> int:
-    """Insert (parent id, operator id) links; first drop the stored links of ``replace``."""
+    """Insert (parent id, operator id) links, first dropping the stored links of ``replace``;
+    returns how many were added."""
     if replace:
         conn.execute(delete(link_table).where(link_table.c[key].in_(replace)))
     if not pairs:
         return 0
-    stmt = pg_insert(link_table).on_conflict_do_nothing()
-    conn.execute(stmt, [{key: parent, "operator_id": op} for parent, op in pairs])
-    return len(pairs)
+    # Counted as written: a link that already exists (an upsert of a shared site) is no new link.
+    stmt = pg_insert(link_table).on_conflict_do_nothing().returning(link_table.c[key])
+    return len(conn.execute(stmt, [{key: parent, "operator_id": op} for parent, op in pairs]).all())
 
 
 def _write_sites(conn, table, problems, report):

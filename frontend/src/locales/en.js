@@ -313,6 +313,17 @@ export default {
   'enum.run_kind.full': 'Full',
   'enum.run_kind.incremental': 'Incremental (changed areas)',
 
+  // export.format.* are the formats' own names: the Vietnamese file has them.
+  'export.title': 'Download what is shown',
+  'export.format': 'Format',
+  'export.crs': 'Coordinate reference system',
+  'export.crs.EPSG:4326': 'WGS 84 (longitude, latitude)',
+  'export.crs.EPSG:5897': 'VN-2000 / TM-3 105° (EPSG:5897)',
+  'export.crs.EPSG:3405': 'VN-2000 / UTM 48N (EPSG:3405)',
+  'export.linkTitle': 'Download “{layer}” ({format}) in the current view, as filtered',
+  'export.note': 'Each link downloads one layer that is on: its features in the current view, with the chosen filters.',
+  'export.noteKml': 'KML is always WGS 84. Each link downloads one layer that is on: its features in the current view, with the chosen filters.',
+  'export.none': 'Turn a layer on to download it.',
   // No importMsg.* keys: they put the server's English import messages into Vietnamese.
   'upload.title': 'Import telecom infrastructure data — Hậu Giang province',
   'upload.heading': 'Import telecom infrastructure data',
