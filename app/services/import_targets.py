@@ -194,7 +194,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
                 geom=geom,
             )))  # fmt: skip
             ops = {owner}
-            for t in names(p, "tenants"):
+            for t in names(p, "tenants") or names(p, "operators"):
                 ops.add(ctx.operator(t, "tenants"))
         except RowProblem as exc:
             problems.append(f"{table.where(first.number)}: {exc}")
@@ -261,7 +261,7 @@ def poles(table, ctx, problems):
         code=text_(p, "code", required=True), owner_id=ctx.operator(p.get("owner"), "owner"),
         material=choice(p, "material", m.POLE_MATERIALS, "concrete", ctx) if p.get("material") else None,
         height_m=num(p, "height_m"), geom=point(f),
-        _links=[ctx.operator(n, "attachments") for n in names(p, "attachments")]), problems)  # fmt: skip
+        _links=[ctx.operator(n, "attachments") for n in names(p, "attachments") or names(p, "operators")]), problems)  # fmt: skip
     _check_codes(ctx, m.Pole.__table__, table, rows, problems)
     return rows
 
@@ -273,7 +273,7 @@ def ducts(table, ctx, problems):
         return dict(code=text_(p, "code", required=True), owner_id=ctx.operator(p.get("owner"), "owner"),
                     duct_count=integer(p, "duct_count", default=1), subduct_count=integer(p, "subduct_count", default=0),
                     geom=from_shape(f.geometry, srid=m.SRID),
-                    _links=[ctx.operator(n, "occupants") for n in names(p, "occupants")])  # fmt: skip
+                    _links=[ctx.operator(n, "occupants") for n in names(p, "occupants") or names(p, "operators")])  # fmt: skip
 
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.DuctRoute.__table__, table, rows, problems)

@@ -157,7 +157,7 @@ def _store(conn, table_obj, rows, table, ctx, problems, counts: dict) -> None:
     """Insert ``rows`` (or, in an upsert, insert new codes and update stored ones) and count them."""
     stmt = insert(table_obj)
     name = table_obj.name
-    if ctx.upsert:
+    if ctx.upsert and rows:
         stmt = pg_insert(table_obj)
         columns = _update_columns(rows, table)
         stmt = stmt.on_conflict_do_update(
@@ -216,16 +216,13 @@ def _layer_writer(build, table_obj, link=None):
         counts: dict[str, int] = {}
         _store(conn, table_obj, rows, table, ctx, problems, counts)
         if link and not problems:
-            link_table, key, column = link
+            link_table, key, columns = link
             ids = ids_by(conn, table_obj)
             pairs = [(ids[code], op) for code, ops in linked for op in dict.fromkeys(ops)]
-            # An updated row keeps its stored links, unless the file has the column: then it says all.
+            # An updated row keeps its stored links, unless the file lists them: then it says all.
             stored = ctx.existing.get(table_obj.name, set())
-            replace = (
-                [ids[code] for code, _ in linked if code in stored]
-                if column in table.columns.values()
-                else []
-            )
+            listed = any(c in table.columns.values() for c in columns)
+            replace = [ids[code] for code, _ in linked if code in stored] if listed else []
             counts[link_table.name] = _links(conn, link_table, key, pairs, replace)
         return counts
 
@@ -333,10 +330,12 @@ _WRITERS = {
     "admin_units": _write_admin_units,
     "sites": _write_sites,
     "poles": _layer_writer(
-        targets.poles, m.Pole.__table__, (m.PoleAttachment.__table__, "pole_id", "attachments")
+        targets.poles, m.Pole.__table__, (m.PoleAttachment.__table__, "pole_id", ("attachments", "operators"))
     ),
     "ducts": _layer_writer(
-        targets.ducts, m.DuctRoute.__table__, (m.DuctOccupancy.__table__, "duct_route_id", "occupants")
+        targets.ducts,
+        m.DuctRoute.__table__,
+        (m.DuctOccupancy.__table__, "duct_route_id", ("occupants", "operators")),
     ),
     "fibre_access_points": _layer_writer(targets.fibre_access_points, m.FibreAccessPoint.__table__),
     "commune_offices": _layer_writer(targets.commune_offices, m.CommuneOffice.__table__),

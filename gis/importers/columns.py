@@ -50,6 +50,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "accepts_tenants": ("accepts_tenants", "cho_thue", "cho_dung_chung"),
     "rent_vnd_month": ("rent_vnd_month", "gia_thue", "gia_thue_thang"),
     "tenants": ("tenants", "dung_chung", "cac_nha_mang"),
+    # Our exports' list of operators on a structure: tenants of a site, cables of a pole, a duct's occupants.
+    "operators": ("operators",),
     "material": ("material", "vat_lieu", "chat_lieu"),
     "attachments": ("attachments", "treo_cap", "cac_don_vi_treo_cap"),
     "duct_count": ("duct_count", "so_ong", "so_ong_cong"),

@@ -223,6 +223,7 @@ def read_zip(path: Path, layer=None, encoding: str | None = None) -> RawTable:
             table.crs_note = "no .prj"
         elif table.crs is None:
             table.crs = prj.read_text(errors="replace")
+        _full_field_names(table, files, shp.stem)
         if cpg is None and encoding is None:
             table.warnings.append(f"{shown}: no .cpg; the attribute text was read as UTF-8")
         elif chosen != "utf-8":
@@ -231,6 +232,21 @@ def read_zip(path: Path, layer=None, encoding: str | None = None) -> RawTable:
                 f"{shown}: attribute text converted from {encoding_label(chosen)} ({source})"
             )
         return table
+
+
+def _full_field_names(table: RawTable, files: list[Path], stem: str) -> None:
+    """Undo the dBase 10-character cut with the `<stem>_fields.csv` our exports put beside the .shp."""
+    sidecar = next((f for f in files if f.name == f"{stem}_fields.csv"), None)
+    if sidecar is None:
+        return
+    try:
+        rows = list(csv.DictReader(io.StringIO(sidecar.read_text(encoding="utf-8-sig"))))
+        names = {r["field"]: r["name"] for r in rows if r.get("field") and r.get("name")}
+    except (UnicodeDecodeError, csv.Error, KeyError):
+        table.warnings.append(f"{table.name}: {sidecar.name} is not a field list (field,name); ignored")
+        return
+    for r in table.rows:
+        r.properties = {names.get(k, k): v for k, v in r.properties.items()}
 
 
 # ---------------------------------------------------------------- KML / KMZ
