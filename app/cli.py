@@ -56,7 +56,8 @@ def _import(args: argparse.Namespace) -> int:
 
     try:
         report = importer.import_file(get_engine(), args.file, args.target, crs=args.crs, dry_run=args.dry_run,
-                                      layer=args.layer, actor=_cli_actor())  # fmt: skip
+                                      layer=args.layer, encoding=args.encoding,
+                                      mode="upsert" if args.upsert else "insert", actor=_cli_actor())  # fmt: skip
     except importer.ImportFailed as exc:
         print(f"import: {args.file} refused, nothing written:", file=sys.stderr)
         for problem in exc.problems:
@@ -154,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
                      "commune_offices or speed_tests")  # fmt: skip
     imp.add_argument("--crs", help="the file's CRS when it does not say, e.g. EPSG:5897 (VN-2000 TM-3 105°)")
     imp.add_argument("--layer", help="layer (GeoPackage/KML) or shapefile name inside a zip")
+    imp.add_argument(
+        "--encoding", help="text encoding of a CSV or .dbf that is not UTF-8, e.g. 1258 (Windows-1258)"
+    )
+    imp.add_argument(
+        "--upsert", action="store_true", help="update the rows whose codes exist instead of refusing"
+    )
     imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     imp.set_defaults(func=_import)
     sub.add_parser("ensure-admin", help="create the first admin (ADMIN_USERNAME / ADMIN_PASSWORD, or a "

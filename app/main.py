@@ -45,6 +45,10 @@ def _mount_frontend(app: FastAPI) -> None:
     def dashboard_page() -> FileResponse:
         return FileResponse(frontend / "dashboard.html", media_type="text/html")
 
+    @app.get("/upload", include_in_schema=False)
+    def upload() -> FileResponse:
+        return FileResponse(frontend / "upload.html", media_type="text/html")
+
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI):

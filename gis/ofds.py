@@ -17,16 +17,18 @@ Example
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
 from gis.crs import to_metric
 
-__all__ = ["OFDS_SCHEMA", "NodeRecord", "SpanRecord", "build_network"]
+__all__ = ["OFDS_SCHEMA", "NodeRecord", "SpanRecord", "build_network", "network_uuid"]
 
 OFDS_VERSION = "0.3"
 OFDS_SCHEMA = "https://raw.githubusercontent.com/Open-Telecoms-Data/open-fibre-data-standard/0__3__0/schema/network-schema.json"
-CRS84 = {"name": "urn:ogc:def:crs:OGC:1.3:CRS84", "uri": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
+# The schema fixes both strings (crs.name and crs.uri are `const`).
+CRS84 = {"name": "urn:ogc:def:crs:OGC::CRS84", "uri": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
 
 # nodeStatus codelist (closed); our own statuses map onto it.
 _STATUS = {
@@ -65,6 +67,11 @@ class SpanRecord:
     providers: tuple[str, ...] = ()
 
 
+def network_uuid(name: str) -> str:
+    """The RFC 4122 id OFDS requires, derived from a stable name so every export keeps it."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:hgtelecom:ofds:network:{name}"))
+
+
 _NODE_TYPE = {"pole": "pole", "manhole": "manhole", "fibre_access_point": "aggregationPoint"}
 
 
@@ -76,6 +83,11 @@ def _point(lon: float, lat: float) -> dict:
     return {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
 
 
+def _providers(names) -> dict:
+    # OFDS wants at least one provider when the field is there: none known → no field.
+    return {"networkProviders": [_org(p) for p in sorted(set(names))]} if names else {}
+
+
 def _node(n: NodeRecord) -> dict:
     return {
         "id": n.id,
@@ -84,7 +96,7 @@ def _node(n: NodeRecord) -> dict:
         "location": _point(n.lon, n.lat),
         "type": [_NODE_TYPE.get(n.kind, n.kind)],
         "physicalInfrastructureProvider": _org(n.owner),
-        "networkProviders": [_org(p) for p in sorted(set(n.providers))],
+        **_providers(n.providers),
     }
 
 
@@ -110,7 +122,7 @@ def build_network(
     spans: list[SpanRecord],
     *,
     organisations: dict[str, str] | None = None,
-    network_id: str = "network",
+    network_id: str | None = None,
     name: str = "",
     publisher: str = "",
     publication_date: date | None = None,
@@ -121,6 +133,7 @@ def build_network(
     Parameters
     ----------
     nodes, spans : the records; node ids must be unique.
+    network_id : a UUID (OFDS requires one); by default ``network_uuid(name)``.
     organisations : short name -> full name, for the network's organisation list.
     tolerance_m : how far a span's end may be from its manhole to start or end there.
 
@@ -154,8 +167,8 @@ def build_network(
                     "coordinates": [[round(x, 7), round(y, 7)] for x, y in s.coords],
                 },
                 "physicalInfrastructureProvider": _org(s.owner),
-                "networkProviders": [_org(p) for p in sorted(set(s.providers))],
-                "deployment": "belowGround",
+                **_providers(s.providers),
+                "deployment": ["belowGround"],
                 "deploymentDetails": {"description": "duct route (cống bể cáp)"},
             }
         )
@@ -163,11 +176,12 @@ def build_network(
     referenced |= {p for n in nodes for p in n.providers} | {p for s in spans for p in s.providers}
     names = organisations or {}
     network = {
-        "id": network_id,
+        "id": network_id or network_uuid(name),
         "name": name,
         "publisher": {"name": publisher},
         "publicationDate": (publication_date or date.today()).isoformat(),
         "crs": CRS84,
+        "language": "vi",
         "links": [{"rel": "describedby", "href": OFDS_SCHEMA}],
         "organisations": [{"id": o, "name": names.get(o, o)} for o in sorted(referenced)],
         "nodes": out_nodes,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -28,6 +29,23 @@ os.environ["COVERAGE_WORKER"] = "false"
 
 def _url_for(name: str) -> str:
     return BASE_URL.set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def sample_database(tag: str):
+    """A throw-away migrated database with the sample province loaded: its engine, then dropped."""
+    from app.services import loader
+
+    url = _url_for(f"{BASE_URL.database}_scratch_{tag}_{uuid.uuid4().hex[:6]}")
+    dbadmin.ensure_database(url)
+    dbadmin.upgrade(url)
+    engine = create_engine(url)
+    try:
+        loader.load_sample(engine, ROOT / "data" / "hamlets")
+        yield engine
+    finally:
+        engine.dispose()
+        dbadmin.drop_database(url)
 
 
 @pytest.fixture(scope="session")

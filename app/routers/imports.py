@@ -30,9 +30,18 @@ async def import_upload(
         str | None, Query(description="the file's CRS when it does not say, e.g. EPSG:5897")
     ] = None,
     layer: Annotated[str | None, Query(description="layer or shapefile name inside the file")] = None,
+    encoding: Annotated[
+        str | None, Query(description="text encoding of a CSV or .dbf that is not UTF-8, e.g. 1258")
+    ] = None,
+    mode: Annotated[
+        str, Query(description="insert: existing codes are refused; upsert: they are updated")
+    ] = "insert",
 ):
     if principal.role == "operator" and target not in OPERATOR_TARGETS:
         raise Forbidden(f"operators import {', '.join(OPERATOR_TARGETS)}; '{target}' is the Department's")
+    if principal.role == "operator" and target == "sites" and mode == "upsert":
+        # An operator's change of a registered site may need the Department's approval: one at a time.
+        raise Forbidden("operators change registered sites through PATCH /api/sites/{code}, not by upsert")
     # Only the base name's extension is kept: the client's path never reaches the disk.
     suffix = "".join(PurePath(file.filename or "upload").suffixes[-1:]).lower()[:8]
     with tempfile.TemporaryDirectory(prefix="hg-upload-") as tmp:
@@ -43,9 +52,10 @@ async def import_upload(
             return _refused([f"{file.filename}: more than the {MAX_FILE_BYTES / 1e6:.0f} MB limit"], 413)
         try:
             report = await run_in_threadpool(
-                importer.import_file, get_engine(), path, target, crs=crs, dry_run=dry_run, layer=layer,
+                importer.import_file, get_engine(), path, target,
+                crs=crs, dry_run=dry_run, layer=layer, encoding=encoding, mode=mode,
                 actor=principal.actor(), principal=principal,
-            )
+            )  # fmt: skip
         except importer.ImportFailed as exc:
             return _refused(exc.problems, 422)
     return report.as_dict()

@@ -31,6 +31,7 @@ from app.errors import InvalidParameter
 from app.services.export_labels import FIELD_LABELS, label_en, label_vi
 from app.services.sql import filter_clauses, located_source
 from gis import ofds
+from gis.importers.crs import transform as crs_transform
 
 __all__ = [
     "EXPORT_CRSS",
@@ -179,7 +180,10 @@ def export_collection(
         raise InvalidParameter("KML is always in WGS 84; use crs=EPSG:4326 (or another format)")
     frame = query_frame(session, collection, bbox, filters)
     if crs != "EPSG:4326":
-        frame = frame.to_crs(crs)
+        # Not GeoDataFrame.to_crs: PROJ's preferred VN-2000 operation is not the official one (0.8 m
+        # apart); the importers' transformation is, and a file we export must import back in place.
+        moved = crs_transform(frame.geometry.to_numpy(), "EPSG:4326", crs)
+        frame = frame.set_geometry(gpd.GeoSeries(moved, index=frame.index, crs=crs), crs=crs)
     filename = export_filename(collection.id, spec.extension)
     path = directory / filename
     _WRITERS[fmt](frame, path, collection.id)
@@ -486,7 +490,7 @@ def ofds_network(session: Session) -> dict:
         nodes,
         spans,
         organisations=organisations,
-        network_id="hau-giang-passive-infrastructure",
+        network_id=ofds.network_uuid("hau-giang-passive-infrastructure"),
         name="Hạ tầng viễn thông thụ động tỉnh Hậu Giang",
         publisher="Sở Khoa học và Công nghệ tỉnh Hậu Giang",
         publication_date=datetime.now(LOCAL_TZ).date(),

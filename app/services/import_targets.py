@@ -34,16 +34,18 @@ class Context:
     operators: dict[str, int] = field(default_factory=dict)  # folded short name → id
     plmn: dict[tuple[str, str], int] = field(default_factory=dict)  # (mcc, mnc) → id
     defaults_used: set[str] = field(default_factory=set)
+    upsert: bool = False  # existing codes are updated instead of refused
+    existing: dict[str, set[str]] = field(default_factory=dict)  # table → codes already stored
 
     @classmethod
-    def load(cls, conn: Connection) -> Context:
+    def load(cls, conn: Connection, *, upsert: bool = False) -> Context:
         t = m.Operator.__table__
         ops, plmn = {}, {}
         for op_id, short, mcc, mnc in conn.execute(select(t.c.id, t.c.short_name, t.c.mcc, t.c.mnc)):
             ops[fold_vi(short)] = op_id
             if mcc and mnc:
                 plmn[(mcc, mnc)] = op_id
-        return cls(conn, ops, plmn)
+        return cls(conn, ops, plmn, upsert=upsert)
 
     def operator(self, name, column: str) -> int:
         if name in (None, ""):
@@ -134,14 +136,17 @@ def _rows(table: ImportedTable, build, problems: list[str]) -> list[tuple[int, d
     return out
 
 
-def _no_existing(ctx: Context, table_obj, table: ImportedTable, rows, problems: list[str]) -> None:
+def _check_codes(ctx: Context, table_obj, table: ImportedTable, rows, problems: list[str]) -> None:
+    """Codes repeated in the file are refused; stored ones too, unless the import is an upsert."""
     existing = ids_by(ctx.conn, table_obj)
+    ctx.existing[table_obj.name] = {row["code"] for _, row in rows if row["code"] in existing}
     seen: dict[str, int] = {}
     for number, row in rows:
         code = row["code"]
-        if code in existing:
+        if code in existing and not ctx.upsert:
             problems.append(
-                f"{table.where(number)}: code '{code}' already exists (imports add, never overwrite)"
+                f"{table.where(number)}: code '{code}' already exists (imports add, never overwrite; "
+                "use mode=upsert to update)"
             )
         elif code in seen:
             problems.append(f"{table.where(number)}: code '{code}' repeats row/feature {seen[code]}")
@@ -190,7 +195,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
                 geom=geom,
             )))  # fmt: skip
             ops = {owner}
-            for t in names(p, "tenants"):
+            for t in names(p, "tenants") or names(p, "operators"):
                 ops.add(ctx.operator(t, "tenants"))
         except RowProblem as exc:
             problems.append(f"{table.where(first.number)}: {exc}")
@@ -205,8 +210,8 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
                 ops.add(cell["operator_id"])
                 cell_rows.append((f.number, cell))
         tenants.extend((code, op) for op in ops)
-    _no_existing(ctx, m.Site.__table__, table, site_rows, problems)
-    _no_existing(ctx, m.Cell.__table__, table, cell_rows, problems)
+    _check_codes(ctx, m.Site.__table__, table, site_rows, problems)
+    _check_codes(ctx, m.Cell.__table__, table, cell_rows, problems)
     return site_rows, cell_rows, tenants
 
 
@@ -257,8 +262,8 @@ def poles(table, ctx, problems):
         code=text_(p, "code", required=True), owner_id=ctx.operator(p.get("owner"), "owner"),
         material=choice(p, "material", m.POLE_MATERIALS, "concrete", ctx) if p.get("material") else None,
         height_m=num(p, "height_m"), geom=point(f),
-        _links=[ctx.operator(n, "attachments") for n in names(p, "attachments")]), problems)  # fmt: skip
-    _no_existing(ctx, m.Pole.__table__, table, rows, problems)
+        _links=[ctx.operator(n, "attachments") for n in names(p, "attachments") or names(p, "operators")]), problems)  # fmt: skip
+    _check_codes(ctx, m.Pole.__table__, table, rows, problems)
     return rows
 
 
@@ -269,10 +274,10 @@ def ducts(table, ctx, problems):
         return dict(code=text_(p, "code", required=True), owner_id=ctx.operator(p.get("owner"), "owner"),
                     duct_count=integer(p, "duct_count", default=1), subduct_count=integer(p, "subduct_count", default=0),
                     geom=from_shape(f.geometry, srid=m.SRID),
-                    _links=[ctx.operator(n, "occupants") for n in names(p, "occupants")])  # fmt: skip
+                    _links=[ctx.operator(n, "occupants") for n in names(p, "occupants") or names(p, "operators")])  # fmt: skip
 
     rows = _rows(table, build, problems)
-    _no_existing(ctx, m.DuctRoute.__table__, table, rows, problems)
+    _check_codes(ctx, m.DuctRoute.__table__, table, rows, problems)
     return rows
 
 
@@ -282,7 +287,7 @@ def fibre_access_points(table, ctx, problems):
         kind=choice(p, "kind", m.FAP_KINDS, "splitter", ctx), ports_total=integer(p, "ports_total", required=True),
         ports_used=integer(p, "ports_used", default=0), service_radius_m=num(p, "service_radius_m", default=500.0),
         status=choice(p, "status", m.FAP_STATUSES, "active", ctx), geom=point(f)), problems)  # fmt: skip
-    _no_existing(ctx, m.FibreAccessPoint.__table__, table, rows, problems)
+    _check_codes(ctx, m.FibreAccessPoint.__table__, table, rows, problems)
     return rows
 
 
@@ -301,7 +306,7 @@ def commune_offices(table, ctx, problems):
         code=text_(p, "code", required=True), name=text_(p, "name", required=True), commune_id=commune(p),
         gov_network_connected=boolean(p, "gov_network_connected") if p.get("gov_network_connected") not in (None, "") else False,
         bandwidth_mbps=num(p, "bandwidth_mbps"), connected_on=text_(p, "connected_on"), geom=point(f)), problems)  # fmt: skip
-    _no_existing(ctx, m.CommuneOffice.__table__, table, rows, problems)
+    _check_codes(ctx, m.CommuneOffice.__table__, table, rows, problems)
     return rows
 
 
@@ -312,7 +317,7 @@ def speed_tests(table, ctx, problems):
         technology=choice(p, "technology", m.SPEED_TECHNOLOGIES, None, ctx),
         download_mbps=num(p, "download_mbps", required=True), upload_mbps=num(p, "upload_mbps", required=True),
         latency_ms=num(p, "latency_ms"), geom=point(f)), problems)  # fmt: skip
-    _no_existing(ctx, m.SpeedTest.__table__, table, rows, problems)
+    _check_codes(ctx, m.SpeedTest.__table__, table, rows, problems)
     return rows
 
 
@@ -344,13 +349,17 @@ def admin_record(f) -> tuple[str, dict]:
     code = text_(p, "code") or (text_(p, own) if own else None)
     if code is None:
         raise RowProblem("'code' is required")
+    # "Tên ấp" names a hamlet in a hamlet file; in a commune file "Tên huyện" is only its parent's.
+    name = text_(p, "name") or text_(p, f"{level}_name")
+    if name is None:
+        raise RowProblem("'name' is required")
     geom = f.geometry
     if isinstance(geom, Polygon):
         geom = MultiPolygon([geom])
     if not isinstance(geom, MultiPolygon):
         raise RowProblem(f"expected a Polygon or MultiPolygon, got {geom.geom_type}")
     return level, dict(
-        code=code, name=text_(p, "name", required=True), kind=text_(p, "kind"),
+        code=code, name=name, kind=text_(p, "kind"),
         parent_code=text_(p, "parent_code") or text_(p, parent_key),
         population=integer(p, "population"), households=integer(p, "households"),
         urban=boolean(p, "urban") if p.get("urban") not in (None, "") else False, geometry=geom,

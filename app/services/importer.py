@@ -3,19 +3,22 @@ one target layer — the one code path behind `python -m app.cli import` and `PO
 
 All or nothing: every row is checked and inserted in one transaction; any problem rolls it all
 back and is reported with its file and row/feature number. A dry run does the same work, database
-constraints included, and always rolls back. Imports add rows; an existing code is refused —
-except admin units, whose matching codes are updated in place (ids, and so every reference from
-commune offices, statistics and computed results, stay valid) and whose new codes are inserted.
+constraints included, and always rolls back. By default imports add rows and an existing code is
+refused; ``mode="upsert"`` updates the rows whose codes exist (only the columns the file has) and
+inserts the others. Admin units are always upserted: matching codes are updated in place (ids,
+and so every reference from commune offices, statistics and computed results, stay valid).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from geoalchemy2.shape import from_shape, to_shape
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import models as m
@@ -29,6 +32,12 @@ from gis.importers import ImportRefused, outside_problems, read_table
 from gis.text import fold_vi
 
 TARGETS = ("admin_units", "sites", "poles", "ducts", "fibre_access_points", "commune_offices", "speed_tests")
+MODES = ("insert", "upsert")
+_ROW = re.compile(r" (?:row|feature) (\d+)")
+# Row columns filled from other file attributes than their own name (see _update_columns).
+_SOURCES = {"owner_id": ("owner", "operator"), "operator_id": ("operator", "owner"),
+            "commune_id": ("commune_code",), "antenna_height_m": ("antenna_height_m", "height_m")}  # fmt: skip
+_ALWAYS = ("geom", "site_id")
 
 
 class ImportFailed(LoadError):
@@ -50,6 +59,7 @@ class ImportReport:
     format: str
     crs: str
     dry_run: bool
+    mode: str = "insert"
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -59,33 +69,42 @@ class ImportReport:
 
 
 def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | None = None,
-                dry_run: bool = False, layer: str | None = None, actor: Actor | None = None,
+                dry_run: bool = False, layer: str | None = None, encoding: str | None = None,
+                mode: str = "insert", actor: Actor | None = None,
                 principal: Principal | None = None) -> ImportReport:  # fmt: skip
     """Read ``path``, check it against the database and write it into ``target`` (or not, if dry).
+
+    ``encoding`` is the text encoding of a CSV or .dbf that is not UTF-8 (e.g. "1258");
+    ``mode`` is "insert" (existing codes refused) or "upsert" (existing codes updated);
     ``actor`` is who the audit trail names; ``principal`` (when an operator) limits the file to that
-    company's records and makes its sites registrations (app/services/bulk_rules.py)."""
+    company's records and makes its sites registrations (app/services/bulk_rules.py).
+    """
     started = time.perf_counter()
     if target not in TARGETS:
         raise ImportFailed([f"unknown target '{target}' (one of {', '.join(TARGETS)})"])
+    if mode not in MODES:
+        raise ImportFailed([f"unknown mode '{mode}' (insert or upsert)"])
     try:
-        table = read_table(Path(path), crs=crs, layer=layer)
+        table = read_table(Path(path), crs=crs, layer=layer, encoding=encoding)
     except ImportRefused as exc:
         raise ImportFailed(exc.problems) from exc
     if table.opencellid and target != "sites":
         raise ImportFailed([f"{table.name}: an OpenCelliD file can only be imported into 'sites'"])
-    report = ImportReport(target, table.name, table.format, table.crs, dry_run, warnings=list(table.warnings))
+    report = ImportReport(
+        target, table.name, table.format, table.crs, dry_run, mode, warnings=list(table.warnings)
+    )
     with engine.connect() as conn:
         trans = conn.begin()
         if actor is not None:
             actor.apply(conn)
         try:
+            # Writers check every row and write nothing once a problem is known: all are reported.
             problems = _province_check(conn, table, report)
-            if not problems:
-                report.counts = _WRITERS[target](conn, table, problems, report)
+            report.counts = _WRITERS[target](conn, table, problems, report)
             if not problems:
                 bulk_rules.check(conn, target, table, principal, problems, report)
             if problems:
-                raise ImportFailed(problems)
+                raise ImportFailed(sorted(problems, key=_row_number))
         except BaseException:
             trans.rollback()
             raise
@@ -97,6 +116,11 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     return report
 
 
+def _row_number(problem: str) -> int:
+    found = _ROW.search(problem)
+    return int(found.group(1)) if found else 0
+
+
 def _province_check(conn: Connection, table, report: ImportReport) -> list[str]:
     t = m.AdminUnit.__table__
     geom = conn.execute(select(t.c.geom).where(t.c.level == "province", t.c.valid_to.is_(None))).scalar()
@@ -106,20 +130,21 @@ def _province_check(conn: Connection, table, report: ImportReport) -> list[str]:
     return outside_problems(table, to_shape(geom))
 
 
-def _insert(conn: Connection, table_obj, rows: list[tuple[int, dict]], where, problems: list[str]) -> None:
-    """Bulk insert; when the database refuses, retry row by row (savepoints) to name the rows."""
+def _write(conn: Connection, stmt, rows: list[tuple[int, dict]], where, problems: list[str]) -> None:
+    """Execute ``stmt`` for every row; when the database refuses, retry row by row (savepoints)
+    to name the rows."""
     if not rows:
         return
     try:
         with conn.begin_nested():
-            conn.execute(insert(table_obj), [r for _, r in rows])
+            conn.execute(stmt, [r for _, r in rows])
         return
     except (IntegrityError, DBAPIError):
         pass
     for number, row in rows:
         try:
             with conn.begin_nested():
-                conn.execute(insert(table_obj), [row])
+                conn.execute(stmt, [row])
         except (IntegrityError, DBAPIError) as exc:
             detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
             problems.append(f"{where(number)}: refused by the database ({detail})")
@@ -127,42 +152,88 @@ def _insert(conn: Connection, table_obj, rows: list[tuple[int, dict]], where, pr
             break
 
 
+def _update_columns(rows: list[tuple[int, dict]], table) -> list[str]:
+    """The columns an upsert overwrites: those the file has (the others keep their values)."""
+    if not rows:
+        return []
+    if table.opencellid:  # every column is derived from the OpenCelliD record
+        return [k for k in rows[0][1] if k != "code"]
+    present = set(table.columns.values())
+    return [k for k in rows[0][1] if k != "code"
+            and (k in _ALWAYS or any(a in present for a in _SOURCES.get(k, (k,))))]  # fmt: skip
+
+
+def _store(conn, table_obj, rows, table, ctx, problems, counts: dict) -> None:
+    """Insert ``rows`` (or, in an upsert, insert new codes and update stored ones) and count them."""
+    stmt = insert(table_obj)
+    name = table_obj.name
+    if ctx.upsert and rows:
+        stmt = pg_insert(table_obj)
+        columns = _update_columns(rows, table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["code"], set_={c: stmt.excluded[c] for c in columns}
+        )
+    _write(conn, stmt, rows, table.where, problems)
+    if ctx.upsert:
+        updated = len(ctx.existing.get(name, ()))
+        counts[f"{name}_inserted"], counts[f"{name}_updated"] = len(rows) - updated, updated
+    else:
+        counts[name] = len(rows)
+
+
+def _links(conn, link_table, key: str, pairs: list[tuple[int, int]], replace: list[int]) -> int:
+    """Insert (parent id, operator id) links, first dropping the stored links of ``replace``;
+    returns how many were added."""
+    if replace:
+        conn.execute(delete(link_table).where(link_table.c[key].in_(replace)))
+    if not pairs:
+        return 0
+    # Counted as written: a link that already exists (an upsert of a shared site) is no new link.
+    stmt = pg_insert(link_table).on_conflict_do_nothing().returning(link_table.c[key])
+    return len(conn.execute(stmt, [{key: parent, "operator_id": op} for parent, op in pairs]).all())
+
+
 def _write_sites(conn, table, problems, report):
-    ctx = targets.Context.load(conn)
+    ctx = targets.Context.load(conn, upsert=report.mode == "upsert")
     site_rows, cell_rows, tenants = targets.sites(table, ctx, problems)
     _note_defaults(ctx, report)
     if problems:
         return {}
-    _insert(conn, m.Site.__table__, site_rows, table.where, problems)
+    counts: dict[str, int] = {}
+    _store(conn, m.Site.__table__, site_rows, table, ctx, problems, counts)
     if problems:
         return {}
     site_ids = ids_by(conn, m.Site.__table__)
     for _, cell in cell_rows:
         cell["site_id"] = site_ids[cell.pop("site_code")]
-    _insert(conn, m.Cell.__table__, cell_rows, table.where, problems)
-    links = [{"site_id": site_ids[code], "operator_id": op} for code, op in tenants]
-    if links and not problems:
-        conn.execute(insert(m.SiteTenancy.__table__), links)
-    return {"sites": len(site_rows), "cells": len(cell_rows), "site_tenancies": len(links)}
+    _store(conn, m.Cell.__table__, cell_rows, table, ctx, problems, counts)
+    if problems:
+        return {}
+    # Tenancies are only added: an upsert never removes an operator from a site.
+    pairs = list(dict.fromkeys((site_ids[code], op) for code, op in tenants))
+    counts["site_tenancies"] = _links(conn, m.SiteTenancy.__table__, "site_id", pairs, [])
+    return counts
 
 
 def _layer_writer(build, table_obj, link=None):
     def write(conn, table, problems, report):
-        ctx = targets.Context.load(conn)
+        ctx = targets.Context.load(conn, upsert=report.mode == "upsert")
         rows = build(table, ctx, problems)
         _note_defaults(ctx, report)
         if problems:
             return {}
         linked = [(row["code"], row.pop("_links", [])) for _, row in rows]
-        _insert(conn, table_obj, rows, table.where, problems)
-        counts = {table_obj.name: len(rows)}
+        counts: dict[str, int] = {}
+        _store(conn, table_obj, rows, table, ctx, problems, counts)
         if link and not problems:
-            link_table, key = link
+            link_table, key, columns = link
             ids = ids_by(conn, table_obj)
-            links = [{key: ids[code], "operator_id": op} for code, ops in linked for op in dict.fromkeys(ops)]
-            if links:
-                conn.execute(insert(link_table), links)
-            counts[link_table.name] = len(links)
+            pairs = [(ids[code], op) for code, ops in linked for op in dict.fromkeys(ops)]
+            # An updated row keeps its stored links, unless the file lists them: then it says all.
+            stored = ctx.existing.get(table_obj.name, set())
+            listed = any(c in table.columns.values() for c in columns)
+            replace = [ids[code] for code, _ in linked if code in stored] if listed else []
+            counts[link_table.name] = _links(conn, link_table, key, pairs, replace)
         return counts
 
     return write
@@ -225,28 +296,60 @@ def _write_admin_units(conn, table, problems, report):
             problems.append(f"{table.name}: {exc.description}")
             return {}
         counts[f"{level}_updated"], counts[f"{level}_inserted"] = updated, inserted
-    report.warnings.extend(_nesting(conn))
+    if by_level["district"]:
+        counts["province_updated"] = _redraw_province(conn)
+    numbers = {(level, rec["code"]): number for level, recs in by_level.items() for number, rec in recs}
+    report.warnings.extend(_nesting(conn, table, numbers))
     return counts
 
 
-def _nesting(conn: Connection) -> list[str]:
+def _redraw_province(conn: Connection) -> int:
+    """The province is the union of its districts: redraw it once they are replaced (real
+    boundaries over the sample ones), so later imports are checked against the new outline."""
+    return conn.execute(text("""
+        UPDATE admin_units p SET geom = u.geom
+        FROM (SELECT parent_id, ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) AS geom FROM admin_units
+              WHERE level = 'district' AND valid_to IS NULL GROUP BY parent_id) u
+        WHERE p.id = u.parent_id AND p.level = 'province' AND p.valid_to IS NULL
+          AND NOT ST_Equals(p.geom, u.geom)""")).rowcount  # fmt: skip
+
+
+def _nesting(conn: Connection, table, numbers: dict[tuple[str, str], int]) -> list[str]:
+    """Units of this file not inside their parent, and stored units an updated parent no longer holds."""
     rows = conn.execute(text("""
-        SELECT c.level, c.code, p.code FROM admin_units c JOIN admin_units p ON p.id = c.parent_id
+        SELECT c.level::text, c.code, p.level::text, p.code,
+               ST_Area(ST_Difference(c.geom, p.geom)) / NULLIF(ST_Area(c.geom), 0) AS outside
+        FROM admin_units c JOIN admin_units p ON p.id = c.parent_id
         WHERE c.level IN ('district', 'commune', 'hamlet') AND c.valid_to IS NULL
-          AND ST_Area(ST_Difference(c.geom, p.geom)) > 0.01 * ST_Area(c.geom)""")).all()  # fmt: skip
-    return [f"{level} {code} is not inside its parent {parent}" for level, code, parent in rows]
+          AND ST_Area(ST_Difference(c.geom, p.geom)) > 0.01 * ST_Area(c.geom)
+        ORDER BY c.level, c.code""")).all()  # fmt: skip
+    out = []
+    for level, code, parent_level, parent, outside in rows:
+        pct = 100 * (outside or 0)
+        share = f"{pct:.0f} % outside" if pct >= 10 else f"{pct:.1f} % outside"
+        if (level, code) in numbers:
+            out.append(f"{table.where(numbers[level, code])}: {level} {code} is not inside its "
+                       f"{parent_level} {parent} ({share})")  # fmt: skip
+        elif (parent_level, parent) in numbers:
+            out.append(f"{table.where(numbers[parent_level, parent])}: {parent_level} {parent} no longer "
+                       f"contains its {level} {code} ({share})")  # fmt: skip
+    return out
 
 
 _WRITERS = {
     "admin_units": _write_admin_units,
     "sites": _write_sites,
-    "poles": _layer_writer(targets.poles, m.Pole.__table__, (m.PoleAttachment.__table__, "pole_id")),
+    "poles": _layer_writer(
+        targets.poles, m.Pole.__table__, (m.PoleAttachment.__table__, "pole_id", ("attachments", "operators"))
+    ),
     "ducts": _layer_writer(
-        targets.ducts, m.DuctRoute.__table__, (m.DuctOccupancy.__table__, "duct_route_id")
+        targets.ducts,
+        m.DuctRoute.__table__,
+        (m.DuctOccupancy.__table__, "duct_route_id", ("occupants", "operators")),
     ),
     "fibre_access_points": _layer_writer(targets.fibre_access_points, m.FibreAccessPoint.__table__),
     "commune_offices": _layer_writer(targets.commune_offices, m.CommuneOffice.__table__),
     "speed_tests": _layer_writer(targets.speed_tests, m.SpeedTest.__table__),
 }
 
-__all__ = ["TARGETS", "ImportFailed", "ImportReport", "import_file"]
+__all__ = ["MODES", "TARGETS", "ImportFailed", "ImportReport", "import_file"]

@@ -1,6 +1,6 @@
 // The one way the map talks to the server: fetch JSON, turn non-2xx answers into ApiError.
 
-/** A failed API call, carrying the server's `{code, description}` when it sent one. */
+/** A failed API call, carrying the server's `{code, description}` (and `problems`) when it sent one. */
 export class ApiError extends Error {
   constructor({ status, code, description, url, body = null }) {
     super(description || `HTTP ${status}`);
@@ -84,8 +84,9 @@ export async function sendJSON(url, { method = 'POST', body, headers = {} } = {}
 }
 
 /** POST a multipart form (a file upload) with the CSRF token; the answer's JSON. */
-export async function sendForm(url, form) {
-  return (await checkedFetch(url, { method: 'POST', headers: { 'X-CSRF-Token': csrfToken() }, body: form })).json();
+export async function sendForm(url, form, { signal } = {}) {
+  const headers = { 'X-CSRF-Token': csrfToken(), Accept: 'application/json' };
+  return (await checkedFetch(url, { method: 'POST', headers, body: form, signal })).json();
 }
 
 export function withQuery(path, params = {}) {
@@ -95,6 +96,14 @@ export function withQuery(path, params = {}) {
   }
   const text = query.toString();
   return text ? `${path}?${text}` : path;
+}
+
+/** POST a multipart form (a file and its fields) to `path?params`; the JSON answer or ApiError. */
+export function importFile({ file, target, dryRun, crs, layer, encoding, mode }, { signal } = {}) {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const params = { target, dry_run: dryRun ? 'true' : 'false', crs, layer, encoding, mode };
+  return sendForm(withQuery('/api/import', params), form, { signal });
 }
 
 export const itemsUrl = (collection, params) =>

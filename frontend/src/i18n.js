@@ -56,7 +56,8 @@ export function setLang(lang) {
     // See initialLang.
   }
   document.documentElement.lang = lang;
-  document.title = t(document.body?.dataset.titleKey ?? 'app.title');
+  // A page names its title's key on <html> or <body data-title-key> (the map's is app.title).
+  document.title = t(document.documentElement.dataset.titleKey ?? document.body?.dataset.titleKey ?? 'app.title');
   translateDom(document.body);
   listeners.forEach((listener) => listener(lang));
 }

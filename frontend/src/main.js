@@ -5,6 +5,7 @@ import { loadCollection } from './api.js';
 import { Basemap } from './basemap.js';
 import { installDebugHook } from './debug.js';
 import { mountDistrictZoom } from './districtZoom.js';
+import { mountExportPanel } from './exportPanel.js';
 import { mountFilters } from './filters.js';
 import { Highlight } from './highlight.js';
 import { getLang, initialLang, onLangChange, setLang, t } from './i18n.js';
@@ -83,6 +84,7 @@ function setVisible(id, visible) {
 function setFilters(next) {
   filters = { ...next };
   layers.forEach((layer) => layer.setFilters(filters));
+  exportPanel?.refresh();
   urlState.schedule();
 }
 
@@ -127,6 +129,7 @@ indicators.mount(document.getElementById('hg-indicators'));
 const filterForm = mountFilters(document.getElementById('hg-filter-panel'), {
   initial: filters, onChange: setFilters,
 });
+const exportPanel = mountExportPanel(document.getElementById('hg-export'), { map, layers });
 mountDistrictZoom(document.getElementById('hg-district-zoom'), {
   map, districts: () => loadCollection('districts'),
 });

@@ -1,7 +1,7 @@
 """Column names in Vietnamese or English → the project's attribute names, through fold_vi.
 
-"Tên ấp", "ten_ap", "TEN AP" and "name" all become ``name``; coordinates columns (lat/lon/x/y/wkt)
-are recognised separately; anything else is reported as unrecognised and ignored.
+"Tên", "ten", "TEN" and "name" all become ``name`` ("Tên ấp" becomes ``hamlet_name``); coordinate
+columns (lat/lon/x/y/wkt) are recognised separately; anything else is reported as unrecognised.
 """
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("code", "ma", "ma_so", "id_code", "ma_tram", "site_id", "ma_ap", "ma_cot", "ma_diem", "ma_don_vi",
              "unit_code", "admin_code", "ma_cell", "cell_id", "ma_o"),
     "period": ("period", "ky", "ky_bao_cao", "quy"),
-    "name": ("name", "ten", "ten_ap", "ten_xa", "ten_huyen", "ten_tram", "ten_don_vi", "district_name",
-             "commune_name", "hamlet_name"),
+    "name": ("name", "ten", "ten_tram", "ten_don_vi"),
+    # A unit's own name in a file of its level, its parent's name (for reading only) in a file of
+    # its children: which one names the row is decided by the admin-unit importer.
+    "district_name": ("district_name", "ten_huyen"),
+    "commune_name": ("commune_name", "ten_xa"),
+    "hamlet_name": ("hamlet_name", "ten_ap"),
     "kind": ("kind", "loai", "loai_don_vi", "district_type", "commune_type", "hamlet_type", "cap"),
     "level": ("level", "cap_hanh_chinh"),
     "parent_code": ("parent_code", "ma_cha", "ma_don_vi_cha"),
@@ -49,6 +53,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "rent_vnd_month": ("rent_vnd_month", "gia_thue", "gia_thue_thang"),
     "new_structure_reason": ("new_structure_reason", "ly_do_xay_moi", "ly_do_xay_dung_moi", "ly_do_khong_dung_chung"),
     "tenants": ("tenants", "dung_chung", "cac_nha_mang"),
+    # Our exports' list of operators on a structure: tenants of a site, cables of a pole, a duct's occupants.
+    "operators": ("operators",),
     "material": ("material", "vat_lieu", "chat_lieu"),
     "attachments": ("attachments", "treo_cap", "cac_don_vi_treo_cap"),
     "duct_count": ("duct_count", "so_ong", "so_ong_cong"),

@@ -27,6 +27,7 @@ __all__ = [
     "to_wgs84_transformer",
     "reproject",
     "looks_like_lonlat",
+    "transform",
 ]
 
 # Decision 05/2007/QĐ-BTNMT: translations (m), rotations (arc-seconds, coordinate frame), scale (ppm).
@@ -140,3 +141,35 @@ def reproject(geoms: list, crs: CRS, where: str) -> Reprojected:
         f"{where}: coordinates do not fall in Vietnam when read as {crs.name} "
         f"(first point X={x0:.3f}, Y={y0:.3f}, either axis order); check the CRS"
     )
+
+
+def _is_wgs84(crs: CRS) -> bool:
+    return crs.to_epsg() == 4326
+
+
+def transform(geoms, source, target="EPSG:4326") -> np.ndarray:
+    """Geometries (x = easting or longitude) from ``source`` to ``target`` through WGS 84, with the
+    transformations imports use — for VN-2000 the official 7 parameters — so that what we export
+    in VN-2000 is read back where it came from.
+
+    Example
+    -------
+    >>> p = transform([shapely.Point(105.47, 9.784)], "EPSG:4326", "EPSG:5897")[0]
+    >>> round(p.x, 2), round(p.y, 2)
+    (551363.74, 1082003.15)
+    """
+    arr = np.asarray(geoms, dtype=object)
+    source_crs, target_crs = parse_crs(source, "transform"), parse_crs(target, "transform")
+    if source_crs.equals(target_crs):
+        return arr
+    if not _is_wgs84(source_crs):
+        arr = _apply(to_wgs84_transformer(source_crs), arr, False)
+    if not _is_wgs84(target_crs):
+        inverse = to_wgs84_transformer(target_crs)
+
+        def fn(coords: np.ndarray) -> np.ndarray:
+            x, y = inverse.transform(coords[:, 0], coords[:, 1], direction="INVERSE")
+            return np.column_stack([x, y])
+
+        arr = shapely.transform(arr, fn)
+    return arr

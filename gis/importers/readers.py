@@ -21,6 +21,7 @@ from shapely.geometry import Point, shape
 
 from gis.importers import safety
 from gis.importers.columns import LAT_KEYS, LON_KEYS, WKT_KEYS, X_KEYS, Y_KEYS, column_key
+from gis.importers.encoding import decode_text, encoding_label, parse_encoding, recode
 from gis.importers.errors import ImportRefused
 
 __all__ = ["RawRow", "RawTable", "read_raw", "read_rows"]
@@ -28,9 +29,8 @@ __all__ = ["RawRow", "RawTable", "read_raw", "read_rows"]
 MAX_PROBLEMS = 50
 OPENCELLID_COLUMNS = ("radio", "mcc", "net", "area", "cell", "unit", "lon", "lat", "range", "samples",
                       "changeable", "created", "updated", "averagesignal")  # fmt: skip
-_CPG = {"utf8": "utf-8", "utf-8": "utf-8", "65001": "utf-8", "1258": "cp1258", "cp1258": "cp1258",
-        "windows-1258": "cp1258", "ansi 1258": "cp1258", "1252": "cp1252", "ansi 1252": "cp1252",
-        "iso-8859-1": "latin-1", "88591": "latin-1"}  # fmt: skip
+# Formats whose text encoding is fixed by their specification (XLSX is XML inside a zip).
+_UTF8_ONLY = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "kml": "KML/KMZ", "xlsx": "XLSX"}
 
 
 @dataclass
@@ -130,8 +130,8 @@ def _read_ogr(path: Path, shown: str, fmt: str, *, layer=None, encoding=None, al
             meta, _fids, wkbs, values = pyogrio.raw.read(path, layer=lyr, encoding=encoding)
         except UnicodeDecodeError as exc:
             raise ImportRefused(
-                f"{shown}: text is not {encoding or 'UTF-8'} (byte 0x{exc.object[exc.start]:02x}); "
-                "add a .cpg file naming the encoding (e.g. '1258' for Windows-1258) or save as UTF-8"
+                f"{shown}: text is not {encoding_label(encoding or 'utf-8')} (byte 0x{exc.object[exc.start]:02x}); "
+                "give its encoding (e.g. encoding=1258 for Windows-1258), add a .cpg file naming it, or save as UTF-8"
             ) from exc
         except (DataSourceError, DataLayerError, OSError, RuntimeError) as exc:
             raise ImportRefused(f"{shown}: cannot read layer '{lyr}' ({exc})") from exc
@@ -169,20 +169,20 @@ def read_gpkg(path: Path, layer=None) -> RawTable:
 
 
 def _cpg_encoding(cpg: Path, shown: str) -> str:
-    raw = cpg.read_text(encoding="ascii", errors="replace").strip().lower()
-    enc = _CPG.get(raw) or _CPG.get(raw.replace("windows", "").strip("- "))
-    if enc is None:
-        raise ImportRefused(f"{shown}: unsupported .cpg encoding '{raw}' (use UTF-8 or 1258)")
-    return enc
+    return parse_encoding(cpg.read_text(encoding="ascii", errors="replace"), f"{shown} (.cpg)")
 
 
-def read_zip(path: Path, layer=None) -> RawTable:
-    """A zipped Shapefile (or a KMZ) — extracted safely into a temporary folder first."""
+def read_zip(path: Path, layer=None, encoding: str | None = None) -> RawTable:
+    """A zipped Shapefile (or a KMZ) — extracted safely into a temporary folder first.
+
+    ``encoding`` (a Python codec name) overrides the .cpg; without either the text must be UTF-8.
+    """
     with tempfile.TemporaryDirectory(prefix="hg-import-") as tmp:
         files = safety.safe_extract(path, Path(tmp))
         shps = [f for f in files if f.suffix.lower() == ".shp"]
         kmls = [f for f in files if f.suffix.lower() == ".kml"]
         if kmls and not shps:
+            _utf8_only("kml", encoding, path.name)
             return _read_kml_file(kmls[0], f"{path.name}/{kmls[0].name}", layer)
         if not shps:
             raise ImportRefused(f"{path.name}: no .shp (or .kml) inside the zip")
@@ -191,47 +191,81 @@ def read_zip(path: Path, layer=None) -> RawTable:
                 f"{path.name}: {len(shps)} shapefiles in the zip ({', '.join(s.name for s in shps)}); "
                 "choose one with layer="
             )
-        shp = next((s for s in shps if s.stem == layer), shps[0]) if layer else shps[0]
+        shp = next((s for s in shps if s.stem == layer), None) if layer else shps[0]
+        if shp is None:
+            raise ImportRefused(
+                f"{path.name}: no shapefile '{layer}' in the zip ({', '.join(s.stem for s in shps)})"
+            )
         shown = f"{path.name}/{shp.name}"
         for ext in (".dbf", ".shx"):
             if not any(f.suffix.lower() == ext and f.stem == shp.stem for f in files):
                 raise ImportRefused(f"{shown}: the shapefile's {ext} is missing from the zip")
         cpg = next((f for f in files if f.suffix.lower() == ".cpg" and f.stem == shp.stem), None)
         prj = next((f for f in files if f.suffix.lower() == ".prj" and f.stem == shp.stem), None)
-        encoding = _cpg_encoding(cpg, shown) if cpg else "utf-8"
-        # iconv's CP1258 is stateful and drops the last letter of every field, so read the bytes
-        # as Latin-1 (lossless) and decode them in Python; without a .cpg insist on UTF-8.
-        if encoding == "cp1258":
-            cpg.unlink()  # GDAL then reads the dbf as Latin-1 (byte for byte)
-        table = _read_ogr(shp, shown, "Shapefile", encoding=None if encoding == "cp1258" else encoding)
-        if encoding == "cp1258":
-            _recode(table, "cp1258")
+        declared = _cpg_encoding(cpg, shown) if cpg else None
+        chosen = encoding or declared or "utf-8"
+        warnings = []
+        if encoding and declared and encoding != declared:
+            warnings.append(
+                f"{shown}: the .cpg says {encoding_label(declared)}; using the given {encoding_label(encoding)}"
+            )
+        # Without a .cpg GDAL reads the dbf byte for byte as Latin-1; the bytes are then decoded
+        # in Python (iconv's CP1258 is stateful and drops the last letter of every field).
+        # UTF-8 is left to GDAL, which refuses bytes that are not UTF-8.
+        if cpg is not None and chosen != "utf-8":
+            cpg.unlink()
+        table = _read_ogr(shp, shown, "Shapefile", encoding="utf-8" if chosen == "utf-8" else None)
+        if chosen not in ("utf-8", "latin-1"):
+            recode(table, chosen, shown)
+        table.warnings[:0] = warnings
         if prj is None:
             table.crs = None
             table.crs_note = "no .prj"
         elif table.crs is None:
             table.crs = prj.read_text(errors="replace")
-        if cpg is None:
+        _full_field_names(table, files, shp.stem)
+        if cpg is None and encoding is None:
             table.warnings.append(f"{shown}: no .cpg; the attribute text was read as UTF-8")
-        elif encoding != "utf-8":
-            table.warnings.append(f"{shown}: attribute text converted from {encoding} (.cpg)")
+        elif chosen != "utf-8":
+            source = "given" if encoding else ".cpg"
+            table.warnings.append(
+                f"{shown}: attribute text converted from {encoding_label(chosen)} ({source})"
+            )
         return table
 
 
-def _recode(table: RawTable, encoding: str) -> None:
-    def fix(v):
-        if not isinstance(v, str):
-            return v
-        return unicodedata.normalize("NFC", v.encode("latin-1").decode(encoding, errors="replace"))
-
+def _full_field_names(table: RawTable, files: list[Path], stem: str) -> None:
+    """Undo the dBase 10-character cut with the `<stem>_fields.csv` our exports put beside the .shp."""
+    sidecar = next((f for f in files if f.name == f"{stem}_fields.csv"), None)
+    if sidecar is None:
+        return
+    try:
+        rows = list(csv.DictReader(io.StringIO(sidecar.read_text(encoding="utf-8-sig"))))
+        names = {r["field"]: r["name"] for r in rows if r.get("field") and r.get("name")}
+    except (UnicodeDecodeError, csv.Error, KeyError):
+        table.warnings.append(f"{table.name}: {sidecar.name} is not a field list (field,name); ignored")
+        return
     for r in table.rows:
-        r.properties = {fix(k): fix(v) for k, v in r.properties.items()}
+        r.properties = {names.get(k, k): v for k, v in r.properties.items()}
 
 
 # ---------------------------------------------------------------- KML / KMZ
+# Fields the KML drivers add to every placemark; dropped when no placemark fills them.
+_KML_OWN_FIELDS = ("id", "description", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
+                   "visibility", "drawOrder", "icon")  # fmt: skip
+
+
 def _read_kml_file(kml: Path, shown: str, layer=None) -> RawTable:
+    import pyogrio
+
     safety.check_xml(kml.read_bytes(), shown)
+    # LIBKML otherwise turns <Data name="Mã cột"> into "M___c___t" (read-side only, so global).
+    pyogrio.set_gdal_config_options({"LIBKML_LAUNDER_FIELD_NAMES": "NO"})
     table = _read_ogr(kml, shown, "KML", layer=layer, all_layers=True)
+    empty = [k for k in _KML_OWN_FIELDS if all(r.properties.get(k) in (None, "", -1, 0) for r in table.rows)]
+    for r in table.rows:
+        for k in empty:
+            r.properties.pop(k, None)
     table.crs, table.crs_note, table.default_lonlat = "EPSG:4326", "KML is always WGS 84", True
     return table
 
@@ -242,15 +276,12 @@ def read_kml(path: Path, data: bytes, layer=None) -> RawTable:
 
 
 # ---------------------------------------------------------------- CSV / XLSX
-def decode_text(data: bytes, name: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+def _utf8_only(fmt: str, encoding: str | None, name: str) -> None:
+    if encoding not in (None, "utf-8"):
         raise ImportRefused(
-            f"{name}: line {line} is not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as "
-            "UTF-8 (Excel: 'CSV UTF-8'); Windows-1258 or TCVN3 text is not guessed"
-        ) from exc
+            f"{name}: {_UTF8_ONLY[fmt]} text is always UTF-8; the encoding option ({encoding_label(encoding)}) "
+            "applies to CSV files and Shapefiles (.dbf) only"
+        )
 
 
 def _number(value, where: str, problems: list[str]) -> float | None:
@@ -334,8 +365,10 @@ def _cell(v):
     return v
 
 
-def read_csv(path: Path, data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
-    text = decode_text(data, path.name)
+def read_csv(
+    path: Path, data: bytes, encoding: str | None = None
+) -> tuple[list[str], list[tuple[int, list]]]:
+    text = decode_text(data, path.name, encoding)
     if not text.strip():
         raise ImportRefused(f"{path.name}: the file is empty")
     try:
@@ -410,12 +443,18 @@ def sniff_format(path: Path, head: bytes) -> str:
     )
 
 
-def read_raw(path: Path, *, layer=None) -> tuple[RawTable, bool]:
-    """Read any supported file; returns the raw table and whether it is an OpenCelliD export."""
+def read_raw(path: Path, *, layer=None, encoding: str | None = None) -> tuple[RawTable, bool]:
+    """Read any supported file; returns the raw table and whether it is an OpenCelliD export.
+
+    ``encoding`` (any spelling parse_encoding knows) applies to CSV and Shapefile text.
+    """
     safety.check_file(path)
+    encoding = parse_encoding(encoding, path.name)
     with path.open("rb") as fh:
         head = fh.read(16)
     fmt = sniff_format(path, head)
+    if fmt in _UTF8_ONLY:
+        _utf8_only(fmt, encoding, path.name)
     if fmt in ("zip", "xlsx") and not head.startswith(b"PK"):
         raise ImportRefused(f"{path.name}: not a zip archive (the file does not start like one)")
     if fmt == "geojson":
@@ -425,8 +464,8 @@ def read_raw(path: Path, *, layer=None) -> tuple[RawTable, bool]:
     if fmt == "kml":
         return read_kml(path, path.read_bytes(), layer), False
     if fmt == "zip":
-        return read_zip(path, layer), False
-    header, records = read_csv(path, path.read_bytes()) if fmt == "csv" else read_xlsx(path)
+        return read_zip(path, layer, encoding), False
+    header, records = read_csv(path, path.read_bytes(), encoding) if fmt == "csv" else read_xlsx(path)
     kind = "CSV" if fmt == "csv" else "XLSX"
     return rows_to_table(path.name, kind, header, records), is_opencellid(header)
 

@@ -106,7 +106,8 @@ def _check_geometry(geom: BaseGeometry, where: str, warnings: list[str], problem
 
 
 def _map_columns(raw: RawTable) -> tuple[dict[str, str], list[str]]:
-    headers = dict.fromkeys(k for r in raw.rows[:1] for k in r.properties)
+    # Every row's columns: GeoJSON features and KML folders need not all have the same ones.
+    headers = dict.fromkeys(k for r in raw.rows for k in r.properties)
     mapping, unknown = {}, []
     for h in headers:
         if h in raw.coordinate_columns:
@@ -114,6 +115,9 @@ def _map_columns(raw: RawTable) -> tuple[dict[str, str], list[str]]:
         name = canonical(h)
         if name and name not in mapping.values():
             mapping[h] = name
+        elif name:
+            first = next(k for k, v in mapping.items() if v == name)
+            unknown.append(f"{h} (same meaning as {first})")
         else:
             unknown.append(h)
     return mapping, unknown
@@ -134,7 +138,9 @@ def _tcvn3(raw: RawTable) -> list[str]:
     return problems
 
 
-def read_table(path: str | Path, *, crs=None, layer: str | None = None) -> ImportedTable:
+def read_table(
+    path: str | Path, *, crs=None, layer: str | None = None, encoding: str | None = None
+) -> ImportedTable:
     """Read a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV, XLSX or OpenCelliD file.
 
     Parameters
@@ -143,13 +149,15 @@ def read_table(path: str | Path, *, crs=None, layer: str | None = None) -> Impor
     crs : overrides the file's CRS (EPSG code, "EPSG:5897", WKT…); required for projected
         coordinates the file does not describe.
     layer : layer (GeoPackage, KML) or shapefile name inside a zip.
+    encoding : the text encoding of a CSV or a Shapefile's .dbf ("1258", "windows-1258",
+        "utf-8" …) when it is not UTF-8; overrides a .cpg. Other formats are always UTF-8.
 
     Returns
     -------
     ImportedTable with EPSG:4326 geometries; raises ImportRefused listing every problem.
     """
     path = Path(path)
-    raw, opencellid = read_raw(path, layer=layer)
+    raw, opencellid = read_raw(path, layer=layer, encoding=encoding)
     if opencellid:
         from gis.importers.opencellid import keep_vietnam
 

@@ -1,9 +1,11 @@
-"""Fixtures of the database tests: the tiny hand-made province (tests/app/test_indicators.py)."""
+"""Fixtures of the database tests: the tiny hand-made province (tests/app/test_indicators.py) and a
+scratch database of their own per import test module."""
 
 import pytest
 from sqlalchemy import create_engine
 
 from tests.app.test_indicators import _build
+from tests.conftest import sample_database
 
 
 @pytest.fixture
@@ -14,3 +16,10 @@ def tiny(scratch_url):
         _build(conn)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def db():
+    """A scratch database with the sample province loaded (operators, province, communes)."""
+    with sample_database("imp") as engine:
+        yield engine

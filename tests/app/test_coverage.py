@@ -3,10 +3,10 @@
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from app.services import coverage, loader
-from tests.conftest import ROOT, TEST_PASSWORD, bearer
+from app.services import coverage
+from tests.conftest import TEST_PASSWORD, bearer, sample_database
 
 CELL_KM2 = 0.05 * 0.05  # default 50 m grid
 GAP = (105.690, 9.705)  # a gap centre of the sample (data/hamlets/README.md)
@@ -119,20 +119,9 @@ def test_model_card_and_hamlet_detail(client):
 
 @pytest.fixture(scope="module")
 def computed_scratch():
-    import uuid
-
-    from app import dbadmin
-    from tests.conftest import BASE_URL, _url_for
-
-    url = _url_for(f"{BASE_URL.database}_scratch_cov_{uuid.uuid4().hex[:6]}")
-    dbadmin.ensure_database(url)
-    dbadmin.upgrade(url)
-    eng = create_engine(url)
-    loader.load_sample(eng, ROOT / "data" / "hamlets")
-    coverage.run_full(eng, processes=2)
-    yield eng
-    eng.dispose()
-    dbadmin.drop_database(url)
+    with sample_database("cov") as eng:
+        coverage.run_full(eng, processes=2)
+        yield eng
 
 
 def _snapshot(engine) -> list:

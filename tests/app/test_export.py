@@ -6,18 +6,18 @@ import json
 import math
 import zipfile
 from datetime import date, datetime
-from functools import cache
 
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from pyproj import Transformer
+from pyproj.transformer import TransformerGroup
 from sqlalchemy import text
 
 from app.collections import COLLECTIONS
 from app.services.sql import filter_clauses, located_source
+from gis.importers.crs import transform as crs_transform
 
 FORMATS = ("geojson", "gpkg", "shp", "kml", "csv", "xlsx")
 EXTENSIONS = {
@@ -67,18 +67,10 @@ EXTRA = {
 }
 
 
-@cache
-def _transformer(source: str, target: str) -> Transformer:
-    return Transformer.from_crs(source, target, always_xy=True)
-
-
 def _to(geoms, source: str, target: str = "EPSG:5897"):
-    """2D geometries from `source` to `target` (by default VN-2000 / TM-3 metres), all at once."""
-    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
-    if source == target:
-        return geoms
-    tr = _transformer(source, target)
-    return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+    """2D geometries from `source` to `target` (by default VN-2000 / TM-3 metres), all at once, with
+    the official VN-2000 transformation (the importers'; checked against PROJ's below)."""
+    return crs_transform(shapely.force_2d(np.asarray(geoms, dtype=object)), source, target)
 
 
 def _norm(v):
@@ -197,6 +189,24 @@ def test_vn2000_coordinates_are_tm3_and_transform_back_within_1cm(client, refere
         _to(lonlat, "EPSG:4326", "EPSG:32648"), _to(want, "EPSG:4326", "EPSG:32648")
     )
     assert gaps.max() < TOLERANCE_M, codes[int(np.argmax(gaps))]
+
+
+def test_vn2000_exports_use_the_official_transformation(client, reference, tmp_path):
+    # Decision 05/2007/QĐ-BTNMT's 7 parameters are EPSG's "VN-2000 to WGS 84 (2)"; PROJ prefers
+    # "(1)" when asked by code alone, 0.8 m away in Hậu Giang. The export must be "(2)".
+    r = client.get("/api/export/sites", params={"format": "gpkg", "crs": "EPSG:5897"})
+    path = tmp_path / "vn2000.gpkg"
+    path.write_bytes(r.content)
+    frame = pyogrio.read_dataframe(path)
+    code, got = frame["code"][0], frame.geometry[0]
+    lon, lat = reference["sites"][code][1].coords[0]
+    operations = {
+        t.description: t for t in TransformerGroup("EPSG:4326", "EPSG:5897", always_xy=True).transformers
+    }
+    official = next(t for d, t in operations.items() if "VN-2000 to WGS 84 (2)" in d)
+    other = next(t for d, t in operations.items() if "VN-2000 to WGS 84 (1)" in d)
+    assert got.distance(shapely.Point(official.transform(lon, lat))) < TOLERANCE_M
+    assert 0.5 < got.distance(shapely.Point(other.transform(lon, lat))) < 1.5
 
 
 def test_vn2000_utm_zone_48n_is_offered(client, reference, tmp_path):
@@ -326,13 +336,21 @@ def test_ofds_network_matches_the_database(client, engine):
     ids = {n["id"] for n in nodes}
     assert len(ids) == len(nodes)
     for s in spans:
-        assert s["start"] in ids and s["end"] in ids and s["deployment"] == "belowGround"
+        assert s["start"] in ids and s["end"] in ids and s["deployment"] == ["belowGround"]
         assert s["route"]["type"] == "LineString"
         assert s["physicalInfrastructureProvider"]["id"]
     orgs = {o["id"] for o in network["organisations"]}
     for item in nodes + spans:
         assert item["physicalInfrastructureProvider"]["id"] in orgs
-        assert {p["id"] for p in item["networkProviders"]} <= orgs
+        assert {p["id"] for p in item.get("networkProviders", [])} <= orgs
+
+
+def test_ofds_export_is_valid_against_the_official_schema(client):
+    from tests.ofds_schema import ofds_errors
+
+    package = client.get("/api/export/ofds").json()
+    assert package["networks"][0]["nodes"] and package["networks"][0]["spans"]
+    assert ofds_errors(package) == []
 
 
 def test_ofds_shared_ducts_have_two_network_providers(client, engine):
@@ -343,4 +361,4 @@ def test_ofds_shared_ducts_have_two_network_providers(client, engine):
                 "SELECT count(*) FROM (SELECT duct_route_id FROM duct_occupancy GROUP BY 1 HAVING count(*) >= 2) x"
             )
         ).scalar_one()
-    assert sum(len(s["networkProviders"]) >= 2 for s in network["spans"]) == shared
+    assert sum(len(s.get("networkProviders", [])) >= 2 for s in network["spans"]) == shared

@@ -149,7 +149,7 @@ def test_csv_wkt_column(tmp_path):
 
 @pytest.mark.parametrize(
     "header,expected",
-    [("Tên ấp", "name"), ("ten_ap", "name"), ("name", "name"), ("Mã xã", "commune_code"),
+    [("Tên ấp", "hamlet_name"), ("ten_ap", "hamlet_name"), ("Tên", "name"), ("name", "name"), ("Mã xã", "commune_code"),
      ("ma_xa", "commune_code"), ("Nhà mạng", "operator"), ("operator", "operator"), ("Độ cao", "height_m"),
      ("height_m", "height_m"), ("Công nghệ", "technology"), ("Băng tần", "band_mhz"), ("Hướng", "azimuth_deg"),
      ("azimuth_deg", "azimuth_deg"), ("Ghi chú", None)],
@@ -191,7 +191,7 @@ def test_geopackage_srs_is_used(tmp_path):
     path = tmp_path / "hamlets.gpkg"
     _gdf("EPSG:5897").to_file(path, driver="GPKG")
     f = read_table(path).features[0]
-    assert f.properties["name"] == "Ấp Tân Lợi"
+    assert f.properties["hamlet_name"] == "Ấp Tân Lợi"
     assert _metres(f.geometry.bounds[0], f.geometry.bounds[1], LON, LAT) < 1.0
 
 
@@ -213,7 +213,7 @@ def _zip_shapefile(tmp_path, gdf, encoding="UTF-8", cpg: str | None = "UTF-8", p
 def test_zipped_shapefile_utf8_with_prj(tmp_path):
     table = read_table(_zip_shapefile(tmp_path, _gdf("EPSG:3405")))
     f = table.features[0]
-    assert f.properties["name"] == "Ấp Tân Lợi"
+    assert f.properties["hamlet_name"] == "Ấp Tân Lợi"
     assert _metres(f.geometry.bounds[0], f.geometry.bounds[1], LON, LAT) < 1.0
 
 
@@ -231,8 +231,8 @@ def test_zipped_shapefile_windows_1258(tmp_path):
         for n, data in members.items():
             zf.writestr(n, data)
     table = read_table(path)
-    assert table.features[0].properties["name"] == name
-    assert any("cp1258" in w for w in table.warnings)
+    assert table.features[0].properties["hamlet_name"] == name
+    assert any("converted from Windows-1258 (.cpg)" in w for w in table.warnings)
 
 
 def test_shapefile_without_prj_in_metres_is_refused(tmp_path):

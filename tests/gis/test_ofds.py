@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from gis.ofds import NodeRecord, SpanRecord, build_network
+from gis.ofds import OFDS_SCHEMA, NodeRecord, SpanRecord, build_network, network_uuid
+from tests.ofds_schema import ofds_errors, package_schema
 
 # D1 runs 0.001° east (~110 m) between its two manholes; D2 has a manhole only at its start.
 NODES = [
@@ -11,6 +12,7 @@ NODES = [
     NodeRecord("M3", "M3", "manhole", 105.001, 9.0000001, "FPT Telecom", ("FPT Telecom",), span_id="D2"),
     NodeRecord("P1", "P1", "pole", 105.002, 9.0, "EVN", ("VNPT", "Viettel", "VNPT")),
     NodeRecord("F1", "F1", "fibre_access_point", 105.003, 9.0, "Viettel", ("Viettel",), status="planned"),
+    NodeRecord("P2", "P2", "pole", 105.004, 9.0, "EVN"),  # no cable on it yet
 ]
 SPANS = [
     SpanRecord("D1", "D1", ((105.0, 9.0), (105.0005, 9.0), (105.001, 9.0)), "VNPT", ("Viettel", "VNPT")),
@@ -18,16 +20,20 @@ SPANS = [
 ]
 
 
-def _network():
+def _package():
     return build_network(
         NODES,
         SPANS,
         organisations={"VNPT": "Tập đoàn Bưu chính Viễn thông Việt Nam"},
-        network_id="n1",
+        network_id="7d8c3e7a-2f4b-5a54-9a3e-2b6f0f1c9d10",
         name="test",
         publisher="us",
         publication_date=date(2026, 1, 2),
-    )["networks"][0]
+    )
+
+
+def _network():
+    return _package()["networks"][0]
 
 
 def test_spans_start_and_end_at_their_own_manholes_or_at_synthesized_nodes():
@@ -37,7 +43,7 @@ def test_spans_start_and_end_at_their_own_manholes_or_at_synthesized_nodes():
     # M2 lies at D2's start too, but belongs to D1: D2 starts at its own manhole M3 (1 cm away)
     assert (spans["D2"]["start"], spans["D2"]["end"]) == ("M3", "D2/end")
     ids = [n["id"] for n in net["nodes"]]
-    assert ids == ["M1", "M2", "M3", "P1", "F1", "D2/end"]
+    assert ids == ["M1", "M2", "M3", "P1", "F1", "P2", "D2/end"]
     end = net["nodes"][-1]
     assert end["location"] == {"type": "Point", "coordinates": [105.001, 9.001]}
     assert end["physicalInfrastructureProvider"] == {"id": "FPT Telecom", "name": "FPT Telecom"}
@@ -51,12 +57,14 @@ def test_owner_and_network_providers_are_kept_apart():
     assert pole["type"] == ["pole"] and pole["status"] == "operational"
     fap = next(n for n in net["nodes"] if n["id"] == "F1")
     assert fap["status"] == "planned" and fap["type"] == ["aggregationPoint"]
+    bare = next(n for n in net["nodes"] if n["id"] == "P2")
+    assert "networkProviders" not in bare  # OFDS: the list, when given, is never empty
 
 
 def test_spans_are_below_ground_routes_and_organisations_are_listed_once():
     net = _network()
     d1 = net["spans"][0]
-    assert d1["deployment"] == "belowGround"
+    assert d1["deployment"] == ["belowGround"]
     assert d1["route"] == {
         "type": "LineString",
         "coordinates": [[105.0, 9.0], [105.0005, 9.0], [105.001, 9.0]],
@@ -65,9 +73,35 @@ def test_spans_are_below_ground_routes_and_organisations_are_listed_once():
     assert [o["id"] for o in net["organisations"]] == ["EVN", "FPT Telecom", "VNPT", "Viettel"]
     assert net["organisations"][2]["name"] == "Tập đoàn Bưu chính Viễn thông Việt Nam"
     assert net["publicationDate"] == "2026-01-02"
-    assert net["crs"]["name"] == "urn:ogc:def:crs:OGC:1.3:CRS84"
+    assert net["crs"]["name"] == "urn:ogc:def:crs:OGC::CRS84"
 
 
 def test_empty_network():
     net = build_network([], [])["networks"][0]
     assert net["nodes"] == [] and net["spans"] == [] and net["organisations"] == []
+
+
+def test_the_package_is_valid_against_the_official_schema():
+    assert package_schema()["$id"].endswith("/0__3__0/schema/network-package-schema.json")
+    assert ofds_errors(_package()) == []
+    # the schema's first link must name it; ours does
+    assert _network()["links"][0] == {"rel": "describedby", "href": OFDS_SCHEMA}
+
+
+def test_the_validator_catches_what_the_standard_forbids():
+    package = _package()
+    net = package["networks"][0]
+    net["id"] = "hau-giang"  # not a UUID
+    net["spans"][0]["deployment"] = "belowGround"  # a codelist array, not a string
+    net["nodes"][0]["status"] = "active"  # not in the closed nodeStatus codelist
+    assert ofds_errors(package) == [
+        "networks/0/id: 'hau-giang' is not a 'uuid'",
+        "networks/0/nodes/0/status: 'active' is not one of ['proposed', 'planned', 'underConstruction', "
+        "'operational', 'decommissioned', 'inactive']",
+        "networks/0/spans/0/deployment: 'belowGround' is not of type 'array'",
+    ]
+
+
+def test_the_network_id_is_a_stable_uuid():
+    assert network_uuid("a") == network_uuid("a") != network_uuid("b")
+    assert build_network([], [], name="x")["networks"][0]["id"] == network_uuid("x")

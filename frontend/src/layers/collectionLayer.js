@@ -7,7 +7,8 @@ import { renderPopup } from '../popup.js';
 const PAGE_LIMIT = 10000; // the server's maximum
 const BBOX_PAD = 0.3; // load a margin around the view so small pans need no request
 
-function bboxParam(bounds) {
+/** Leaflet bounds as the API's `bbox` (minLon,minLat,maxLon,maxLat, 6 decimals). */
+export function bboxParam(bounds) {
   const clamp = (value, limit) => Math.max(-limit, Math.min(limit, value)).toFixed(6);
   return [clamp(bounds.getWest(), 180), clamp(bounds.getSouth(), 90),
     clamp(bounds.getEast(), 180), clamp(bounds.getNorth(), 90)].join(',');
@@ -72,10 +73,10 @@ export const CollectionLayer = GeoJSON.extend({
    * make changes, else only restyle. Fires 'hg:choice'.
    */
   setChoice(change) {
-    const before = JSON.stringify(this._filterParams());
+    const before = JSON.stringify(this.queryParams());
     this.choice = { ...this.choice, ...change };
     if (this._map) {
-      if (JSON.stringify(this._filterParams()) !== before) this.refresh();
+      if (JSON.stringify(this.queryParams()) !== before) this.refresh();
       else this.resetStyle();
     }
     this.fire('hg:choice', { choice: this.choice });
@@ -97,7 +98,8 @@ export const CollectionLayer = GeoJSON.extend({
     if (this.def.renderer === 'canvas') this.resetStyle(); // point radii follow the zoom
   },
 
-  _filterParams() {
+  /** The query parameters of what this layer shows: its filters and its own choices. */
+  queryParams() {
     const params = {};
     for (const name of this.def.filters ?? []) {
       if (this._filters[name]) params[name] = this._filters[name];
@@ -113,7 +115,7 @@ export const CollectionLayer = GeoJSON.extend({
     const map = this._map;
     if (!map) return;
     const def = this.def;
-    const params = this._filterParams();
+    const params = this.queryParams();
     const key = JSON.stringify(params);
     let bounds = null;
 

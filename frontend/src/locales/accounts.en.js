@@ -90,4 +90,5 @@ export default {
   'review.action.update': 'Changed',
   'review.action.delete': 'Deleted',
   'review.action.truncate': 'Reloaded',
+  'upload.needLogin': 'Log in with an operator or Department account to import data.',
 };

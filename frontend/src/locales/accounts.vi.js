@@ -90,4 +90,5 @@ export default {
   'review.action.update': 'Sửa',
   'review.action.delete': 'Xoá',
   'review.action.truncate': 'Nạp lại',
+  'upload.needLogin': 'Đăng nhập bằng tài khoản doanh nghiệp hoặc của Sở TT&TT để nhập dữ liệu.',
 };

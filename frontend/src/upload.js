@@ -1,0 +1,100 @@
+// The planners' upload page: choose a layer and a file, check it (dry run) or import it through
+// POST /api/import (the same code as `python -m app.cli import`), and read the report.
+import { mountAccountMenu } from './account/menu.js';
+import { isOperator, loadSession, mayRegister } from './account/session.js';
+import { ApiError, importFile } from './api.js';
+import { getLang, initialLang, onLangChange, setLang, t } from './i18n.js';
+import { renderReport } from './importReport.js';
+import { describeError } from './notify.js';
+
+const ALL_TARGETS = ['sites', 'poles', 'ducts', 'fibre_access_points', 'commune_offices', 'speed_tests', 'admin_units'];
+// Operators register their own infrastructure; the rest is the Department's (the server checks it).
+const OPERATOR_TARGETS = ['sites', 'poles', 'ducts', 'fibre_access_points'];
+await loadSession();
+mountAccountMenu(document.getElementById('hg-account'));
+const TARGETS = isOperator() ? OPERATOR_TARGETS : ALL_TARGETS;
+const CRSS = ['', 'EPSG:5897', 'EPSG:3405', 'EPSG:4756', 'EPSG:4326'];
+const ENCODINGS = ['', '1258'];
+
+const form = document.getElementById('hg-upload-form');
+const fields = {
+  target: document.getElementById('hg-upload-target'),
+  file: document.getElementById('hg-upload-file'),
+  crs: document.getElementById('hg-upload-crs'),
+  encoding: document.getElementById('hg-upload-encoding'),
+  layer: document.getElementById('hg-upload-layer'),
+  upsert: document.getElementById('hg-upload-upsert'),
+};
+const buttons = form.querySelectorAll('button[type="submit"]');
+const hint = document.getElementById('hg-upload-hint');
+const reportBox = document.getElementById('hg-upload-report');
+let outcome = null; // the last report or refusal, redrawn when the language changes
+let hintKey = '';
+
+function fillSelect(select, values, label) {
+  const chosen = select.value;
+  select.replaceChildren(...values.map((value) => new Option(label(value), value)));
+  if (values.includes(chosen)) select.value = chosen;
+}
+
+function renderOptions() {
+  fillSelect(fields.target, TARGETS, (id) => t(`upload.target.${id}`));
+  fillSelect(fields.crs, CRSS, (code) => t(`upload.crs.${code || 'file'}`));
+  fillSelect(fields.encoding, ENCODINGS, (code) => t(`upload.encoding.${code || 'utf8'}`));
+}
+
+function setHint(key) {
+  hintKey = key;
+  hint.textContent = key ? t(key) : '';
+}
+
+async function submit(dryRun) {
+  const file = fields.file.files[0];
+  if (!file) {
+    setHint('upload.noFile');
+    fields.file.focus();
+    return;
+  }
+  buttons.forEach((button) => { button.disabled = true; });
+  setHint(dryRun ? 'upload.checking' : 'upload.importing');
+  try {
+    const report = await importFile({
+      file,
+      target: fields.target.value,
+      dryRun,
+      crs: fields.crs.value,
+      layer: fields.layer.value.trim(),
+      encoding: fields.encoding.value,
+      mode: fields.upsert.checked ? 'upsert' : 'insert',
+    });
+    outcome = { report };
+  } catch (error) {
+    const refused = error instanceof ApiError && error.status >= 400 && error.status < 500;
+    outcome = refused
+      ? { problems: error.problems.length ? error.problems : [error.description] }
+      : { error: describeError(error) };
+  } finally {
+    buttons.forEach((button) => { button.disabled = false; });
+    setHint('');
+  }
+  renderReport(reportBox, outcome);
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  submit(event.submitter?.value !== 'import');
+});
+document.getElementById('hg-lang-toggle').addEventListener('click', () => setLang(getLang() === 'vi' ? 'en' : 'vi'));
+onLangChange(() => {
+  renderOptions();
+  setHint(hintKey);
+  renderReport(reportBox, outcome);
+});
+
+renderOptions();
+if (!mayRegister()) {
+  // Imports write: only operators and the Department may send files (the server checks it too).
+  buttons.forEach((button) => { button.disabled = true; });
+  hintKey = 'upload.needLogin';
+}
+setLang(initialLang(new URLSearchParams(window.location.search).get('lang')));
