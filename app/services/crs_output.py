@@ -2,7 +2,9 @@
 
 Geometries are stored in EPSG:4326 with lon/lat order (i.e. CRS84); every other CRS is reached with
 ST_Transform in PostGIS. EPSG:4326 as an OGC URI means lat/lon order, hence ST_FlipCoordinates.
-PostGIS's EPSG:5897 and EPSG:3405 definitions carry the VN-2000 `+towgs84` 7-parameter shift.
+VN-2000 goes through our own SRIDs 925897 / 923405 (migration 0007): the EPSG projections with the
+official 7-parameter shift of Decision 05/2007, which PostGIS's EPSG rows would not apply (PROJ
+picks another published transformation there, 0.8 m away).
 """
 
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ _EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 @dataclass(frozen=True)
 class OutputCrs:
     uri: str
-    srid: int
+    srid: int  # what PostGIS transforms to (for VN-2000: the rows of migration 0007)
     lat_lon: bool = False  # axis order of the URI (EPSG:4326 is latitude first)
 
     @property
@@ -46,8 +48,8 @@ SUPPORTED: dict[str, OutputCrs] = {
         OutputCrs(CRS84, 4326),
         OutputCrs(_EPSG + "4326", 4326, lat_lon=True),
         OutputCrs(_EPSG + "3857", 3857),
-        OutputCrs(_EPSG + "5897", 5897),  # VN-2000 / TM-3 105° (the province's cadastral grid)
-        OutputCrs(_EPSG + "3405", 3405),  # VN-2000 / UTM zone 48N
+        OutputCrs(_EPSG + "5897", 925897),  # VN-2000 / TM-3 105° (the province's cadastral grid)
+        OutputCrs(_EPSG + "3405", 923405),  # VN-2000 / UTM zone 48N
     ]
 }
 

@@ -1,6 +1,7 @@
 // Popup content for one feature: a title and a table of translated labels and formatted values.
 import { formatValue } from './format.js';
 import { t } from './i18n.js';
+import { showHistory } from './registration/history.js';
 
 /** A DOM element with an optional class and text: the popups' one building block. */
 export function element(tag, className, text) {
@@ -33,5 +34,12 @@ export function renderPopup(def, feature) {
   }
   table.append(body);
   root.append(table);
+  if (def.history && properties.code) {
+    // Every change of the record, from the audit trail (layers with history are for logged-in users).
+    const button = element('button', 'hg-button secondary hg-popup-history', t('review.history'));
+    button.type = 'button';
+    button.addEventListener('click', () => showHistory(def.history, properties.code));
+    root.append(button);
+  }
   return root;
 }

@@ -43,6 +43,27 @@ function renderOptions() {
   fillSelect(fields.encoding, ENCODINGS, (code) => t(`upload.encoding.${code || 'utf8'}`));
 }
 
+// Bulk-registration templates (an example row that imports as is), for the layers that have one.
+const TEMPLATE_TARGETS = ['sites', 'poles', 'ducts', 'fibre_access_points'];
+const templates = document.getElementById('hg-upload-templates');
+
+function renderTemplates() {
+  const target = fields.target.value;
+  if (!TEMPLATE_TARGETS.includes(target) || !mayRegister()) {
+    templates.replaceChildren();
+    return;
+  }
+  const links = ['csv', 'xlsx', 'geojson', 'kml'].map((fmt) => {
+    const a = document.createElement('a');
+    a.href = `/api/templates/${target}.${fmt}`;
+    a.id = `hg-template-${fmt}`;
+    a.textContent = fmt.toUpperCase();
+    return a;
+  });
+  templates.replaceChildren(`${t('upload.templates')} `, ...links.flatMap((a, i) => (i ? [' · ', a] : [a])));
+}
+fields.target.addEventListener('change', renderTemplates);
+
 function setHint(key) {
   hintKey = key;
   hint.textContent = key ? t(key) : '';
@@ -87,6 +108,7 @@ form.addEventListener('submit', (event) => {
 document.getElementById('hg-lang-toggle').addEventListener('click', () => setLang(getLang() === 'vi' ? 'en' : 'vi'));
 onLangChange(() => {
   renderOptions();
+  renderTemplates();
   setHint(hintKey);
   renderReport(reportBox, outcome);
 });

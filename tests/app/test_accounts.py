@@ -190,3 +190,16 @@ def test_an_official_limited_to_a_district_sees_that_district_only(client_as, cl
 def test_a_stale_cookie_on_a_read_is_just_an_anonymous_visit(app_instance, path):
     c = TestClient(app_instance, cookies={"hg_session": "expired-or-forged"})
     assert c.get(path).status_code == 200
+
+
+def test_a_limited_official_gets_the_dashboard_of_their_district_only(client_as, anon_client):
+    limited = client_as("official934")
+    units = limited.get("/api/indicators?level=district").json()["units"]
+    assert [u["code"] for u in units] == ["934"]
+    assert limited.get("/api/indicators?level=province").status_code == 403
+    assert limited.get("/api/drilldown/930").status_code == 403
+    assert limited.get("/api/drilldown/934").status_code == 200
+    # Everyone else sees the province; anonymous visitors the aggregated indicators too.
+    assert len(client_as("official1").get("/api/indicators?level=district").json()["units"]) == 8
+    assert len(anon_client.get("/api/indicators?level=district").json()["units"]) == 8
+    assert anon_client.get("/api/drilldown/934").status_code == 401

@@ -102,3 +102,43 @@ def test_anonymous_map_shows_public_layers_and_logs_in(anon_page):
     assert "sites" in page.evaluate("Object.keys(window.__hgmap.layers)")
     assert page.locator("#hg-register").is_hidden()  # officials read only
     assert not anon_page.errors, anon_page.errors
+
+
+def test_a_sites_popup_opens_its_history_and_the_department_downloads_the_trail(map_page, engine):
+    with engine.connect() as conn:
+        lon, lat = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM sites WHERE code = 'UI-VT-001'")).one()
+    page = map_page.open()
+    set_view(page, lat, lon, 16)
+    click_at(page, lat, lon)
+    page.wait_for_selector(".hg-popup .hg-popup-history")
+    assert "UI-VT-001" in page.locator(".hg-popup-title").inner_text()
+    page.click(".hg-popup .hg-popup-history")
+    dialog = page.locator("#hg-history-dialog")
+    dialog.wait_for(state="visible")
+    text_ = dialog.inner_text()
+    assert "viettel1" in text_ and "planner1" in text_ and "status: approved → active" in text_
+    href = page.get_attribute("#hg-audit-download", "href")
+    r = map_page.context.request.get(f"{map_page.base_url}{href}")
+    assert r.ok and "UI-VT-001" in r.text()
+    assert not map_page.errors, map_page.errors
+
+
+def test_the_upload_page_offers_templates_that_import(map_page, tmp_path):
+    page = map_page.page
+    page.goto(f"{map_page.base_url}/upload")
+    page.wait_for_selector("#hg-template-csv")
+    href = page.get_attribute("#hg-template-xlsx", "href")
+    assert href == "/api/templates/sites.xlsx"
+    with page.expect_download() as download:
+        page.click("#hg-template-csv")
+    assert download.value.suggested_filename == "mau_sites.csv"
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    page.set_input_files("#hg-upload-file", path)
+    page.click("#hg-upload-check")
+    page.wait_for_function("document.querySelector('#hg-upload-report').innerText.length > 0")
+    counts = page.locator("#hg-upload-counts")
+    counts.wait_for()
+    assert "Số bản ghi sẽ được ghi" in counts.locator("caption").inner_text()
+    assert page.locator("#hg-upload-problems").count() == 0
+    assert not map_page.errors, map_page.errors

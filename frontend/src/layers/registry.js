@@ -11,6 +11,7 @@
 // choices: the layer's own options and their defaults (layerControls.js shows them);
 //   query(choices) → the query parameters they add; the style receives them too.
 // popup: a renderer instead of popup.js's table; interactive: false → no clicks, no popup.
+// history: the audit-trail kind (site, pole, duct): the popup offers the record's history.
 import { hamletPopup } from '../hamletPopup.js';
 import * as styles from '../styles.js';
 import { cellToLayer } from './sector.js';
@@ -71,7 +72,7 @@ export const LAYERS = [
     fields: [['code', 'text'], ['commune_name', 'text'], ['population', 'int'], ['area_km2', 'km2']],
   },
   {
-    id: 'sites', group: 'mobile', defaultOn: true, load: 'all', renderer: 'canvas',
+    id: 'sites', group: 'mobile', defaultOn: true, load: 'all', renderer: 'canvas', history: 'site',
     style: styles.siteStyle, title: 'code', filters: ['operator', 'technology', 'status'],
     fields: [['structure_type', 'enum:structure_type'], ['height_m', 'm'], ['owner', 'text'],
       ['status', 'enum:status'], ['permit_no', 'text'], ['commissioned_on', 'date'],
@@ -87,13 +88,13 @@ export const LAYERS = [
       ['tilt_elec_deg', 'deg'], ['antenna_height_m', 'm'], ['eirp_dbm', 'dbm'], ['status', 'enum:status']],
   },
   {
-    id: 'poles', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 12, renderer: 'canvas',
+    id: 'poles', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 12, renderer: 'canvas', history: 'pole',
     style: styles.poleStyle, title: 'code', filters: ['operator'],
     fields: [['owner', 'text'], ['material', 'enum:material'], ['height_m', 'm'], ['operators', 'list'],
       ['attachment_count', 'int'], ['shared', 'bool']],
   },
   {
-    id: 'ducts', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 11, renderer: 'canvas',
+    id: 'ducts', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 11, renderer: 'canvas', history: 'duct',
     style: styles.ductStyle, title: 'code', filters: ['operator'],
     fields: [['owner', 'text'], ['duct_count', 'int'], ['subduct_count', 'int'], ['length_m', 'm'],
       ['operators', 'list'], ['occupant_count', 'int'], ['shared', 'bool']],

@@ -91,4 +91,9 @@ export default {
   'review.action.delete': 'Deleted',
   'review.action.truncate': 'Reloaded',
   'upload.needLogin': 'Log in with an operator or Department account to import data.',
+  'review.audit': 'Audit trail (every record)',
+  'review.auditFrom': 'From',
+  'review.auditTo': 'To',
+  'review.auditDownload': 'Download the trail (CSV)',
+  'upload.templates': 'Templates:',
 };

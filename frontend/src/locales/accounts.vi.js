@@ -91,4 +91,9 @@ export default {
   'review.action.delete': 'Xoá',
   'review.action.truncate': 'Nạp lại',
   'upload.needLogin': 'Đăng nhập bằng tài khoản doanh nghiệp hoặc của Sở TT&TT để nhập dữ liệu.',
+  'review.audit': 'Nhật ký thay đổi (mọi bản ghi)',
+  'review.auditFrom': 'Từ ngày',
+  'review.auditTo': 'Đến ngày',
+  'review.auditDownload': 'Tải nhật ký (CSV)',
+  'upload.templates': 'Tải tệp mẫu:',
 };

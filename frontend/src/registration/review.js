@@ -1,17 +1,35 @@
 // Registrations awaiting a decision and sharing requests, with the actions the user's role allows
 // (the Department approves or rejects; an owner commissions its approved sites and decides
 // requests for its structures); and any record's audit trail in a dialog.
-import { getJSON, sendJSON } from '../api.js';
+import { getJSON, sendJSON, withQuery } from '../api.js';
 import { currentUser, isStaff } from '../account/session.js';
-import { formatDateTime } from '../format.js';
 import { t, tEnum } from '../i18n.js';
 import { describeError, notify } from '../notify.js';
-import { el, translated } from './dom.js';
+import { el, labelled, translated } from './dom.js';
+import { showHistory } from './history.js';
+
+/** The Department downloads the audit trail of a period (CSV, opens in Excel). */
+function auditExport() {
+  const today = new Date().toISOString().slice(0, 10);
+  const monthAgo = new Date(Date.now() - 30 * 86400e3).toISOString().slice(0, 10);
+  const from = el('input', { type: 'date', value: monthAgo, id: 'hg-audit-from' });
+  const to = el('input', { type: 'date', value: today, id: 'hg-audit-to' });
+  const link = el('a', { className: 'hg-button secondary', id: 'hg-audit-download', 'data-i18n': 'review.auditDownload' });
+  const update = () => { link.href = withQuery('/api/audit/export', { from: from.value, to: to.value }); };
+  from.addEventListener('change', update);
+  to.addEventListener('change', update);
+  update();
+  return el('div', { className: 'hg-form' }, [
+    el('h2', { className: 'hg-section-title', 'data-i18n': 'review.audit' }),
+    el('div', { className: 'hg-grid-2' }, [...labelled('hg-audit-from', 'review.auditFrom', from),
+      ...labelled('hg-audit-to', 'review.auditTo', to)]),
+    link,
+  ]);
+}
 
 export class ReviewPanel {
   constructor({ onChange }) {
     this.onChange = onChange;
-    this.dialog = null;
   }
 
   mount(container) {
@@ -22,6 +40,7 @@ export class ReviewPanel {
       this.list,
       el('h2', { className: 'hg-section-title', 'data-i18n': 'review.requests' }),
       this.requests,
+      ...(isStaff() ? [auditExport()] : []),
     );
     translated(container);
     return this.refresh();
@@ -74,7 +93,7 @@ export class ReviewPanel {
       actions.push(this.button('review.approveChange', `hg-approve-change-${r.code}`, () => decide(true)));
       actions.push(this.button('review.refuseChange', `hg-refuse-change-${r.code}`, () => decide(false)));
     }
-    actions.push(this.button('review.history', `hg-history-${r.code}`, () => this.showHistory(r.code)));
+    actions.push(this.button('review.history', `hg-history-${r.code}`, () => showHistory('site', r.code)));
     const notes = [r.new_structure_reason && t('review.newStructure', { reason: r.new_structure_reason }),
       r.status_reason && t('review.statusReason', { reason: r.status_reason }),
       r.has_pending_change && t('review.pendingChange', { by: r.pending_by })].filter(Boolean);
@@ -107,33 +126,4 @@ export class ReviewPanel {
       el('div', { className: 'hg-form-actions' }, actions),
     ]);
   }
-
-  async showHistory(code) {
-    const { entries } = await getJSON(`/api/history/site/${encodeURIComponent(code)}`);
-    if (!this.dialog) {
-      const close = el('button', { type: 'button', className: 'hg-button secondary', 'data-i18n': 'review.close' });
-      this.body = el('div', { id: 'hg-history-body' });
-      this.dialog = el('dialog', { className: 'hg-dialog', id: 'hg-history-dialog' }, [this.body, close]);
-      close.addEventListener('click', () => this.dialog.close());
-      document.body.append(translated(this.dialog));
-    }
-    const rows = entries.map((e) => el('tr', {}, [
-      el('td', { textContent: formatDateTime(e.at) }),
-      el('td', { textContent: `${e.actor}${e.actor_role ? ` (${t(`role.${e.actor_role}`)})` : ''}` }),
-      el('td', { textContent: e.client_ip ?? '' }),
-      el('td', { textContent: `${t(`review.action.${e.action}`)} ${e.entity} ${e.record_code ?? ''}` }),
-      el('td', { textContent: e.changed.filter((k) => k !== 'version').map((k) => `${k}: ${show(e.before?.[k])} → ${show(e.after?.[k])}`).join('; ') }),
-    ]));
-    this.body.replaceChildren(
-      el('h2', { textContent: t('review.historyTitle', { code }) }),
-      el('table', { className: 'hg-cells-table' }, [el('tbody', {}, rows)]),
-    );
-    this.dialog.showModal();
-  }
-}
-
-function show(value) {
-  if (value === undefined || value === null) return '—';
-  if (typeof value === 'object') return value.type ?? JSON.stringify(value);
-  return String(value);
 }
