@@ -1,5 +1,5 @@
-"""`make bench`: tile, items, what-if, dashboard and report latency over the sample data, at
-concurrency 1 and 8.
+"""`make bench`: tile, items, what-if, registration checks, login, dashboard and report latency over
+the sample data, at concurrency 1 and 8 (as a planner with an API token made for the run).
 
 The dashboard's indicator table is measured for an open period (computed live) and a closed one
 (served from its snapshot); reports need a closed period, so the oldest sample quarter is closed
@@ -50,10 +50,10 @@ def items_urls(limit: int, count: int, rng: random.Random) -> list[str]:
     return urls
 
 
-def what_if_bodies(count: int, rng: random.Random) -> list[dict]:
+def what_if_bodies(count: int, rng: random.Random) -> list[tuple]:
     """One new 3-sector 4G site at random places inside the province's core."""
     return [
-        {
+        ("POST", "/api/coverage/what-if", {
             "site": {"lon": rng.uniform(105.45, 105.75), "lat": rng.uniform(9.70, 9.95)},
             "cells": [
                 {
@@ -67,17 +67,62 @@ def what_if_bodies(count: int, rng: random.Random) -> list[dict]:
                 }
                 for az in (0, 120, 240)
             ],
-        }
+        })
         for _ in range(count)
     ]
+
+
+def sharing_urls(count: int, rng: random.Random) -> list[str]:
+    """The form's sharing-first check at random places: shareable sites within 500 m / 200 m."""
+    return [f"/api/sites/sharing-candidates?lon={rng.uniform(105.45, 105.75):.6f}&lat={rng.uniform(9.70, 9.95):.6f}"
+            for _ in range(count)]  # fmt: skip
+
+
+def resolve_bodies(count: int, rng: random.Random) -> list[tuple]:
+    """A VN-2000 TM-3 easting/northing to WGS 84 and its place (hamlet, commune, urban or not)."""
+    return [("POST", "/api/positions/resolve", {"easting": rng.uniform(555_000, 585_000),
+                                                "northing": rng.uniform(1_075_000, 1_100_000)})
+            for _ in range(count)]  # fmt: skip
+
+
+def login_bodies(count: int, password: str) -> list[tuple]:
+    return [("POST", "/api/auth/login", {"username": BENCH_USER, "password": password}) for _ in range(count)]
+
+
+BENCH_USER = "bench-planner"
+
+
+def _bench_token() -> tuple[str, str]:
+    """A planner account for the bench (created once) and a fresh API token; returns (token, password)."""
+    import secrets
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from app.errors import NotFound
+    from app.services import accounts
+
+    password = secrets.token_urlsafe(16)
+    engine = create_engine(os.environ["DATABASE_URL"])
+    with Session(engine) as session:
+        try:
+            user = accounts.get_user(session, BENCH_USER)
+            accounts.set_password(session, user, password)
+        except NotFound:
+            user = accounts.create_user(session, BENCH_USER, password, "planner", full_name="make bench")
+        token = accounts.issue_token(session, user, "api", "127.0.0.1", name="make bench", days=1).token
+        session.commit()
+    engine.dispose()
+    return token, password
 
 
 def measure(client: httpx.Client, urls: list, concurrency: int) -> tuple[float, float, float]:
     def one(url) -> float:
         t0 = time.perf_counter()
-        if isinstance(url, dict):
-            r = client.post("/api/coverage/what-if", json=url)
-            if r.status_code == 400 and "outside the province" in r.text:
+        if isinstance(url, tuple):
+            method, path, body = url
+            r = client.request(method, path, json=body)
+            if r.status_code in (400, 422) and "outside the province" in r.text:
                 return time.perf_counter() - t0  # a random point fell outside: still a full request
         else:
             r = client.get(url, headers={"Accept-Encoding": "gzip"})
@@ -153,8 +198,10 @@ def main() -> int:
         env={**os.environ, "COVERAGE_WORKER": "false"},
     )
     base = f"http://127.0.0.1:{port}"
+    token, password = _bench_token()
+    headers = {"Authorization": f"Bearer {token}"}
     try:
-        with httpx.Client(base_url=base, timeout=60, limits=httpx.Limits(max_connections=16)) as client:
+        with httpx.Client(base_url=base, timeout=60, limits=httpx.Limits(max_connections=16), headers=headers) as client:
             for _ in range(100):
                 try:
                     if client.get("/health").status_code == 200:
@@ -167,6 +214,11 @@ def main() -> int:
                 (f"items limit={lim}", lambda n, lim=lim: items_urls(lim, n, rng)) for lim in (100, 1000)
             ]
             cases += [("what-if, one 3-sector 4G site", lambda n: what_if_bodies(n, rng))]
+            cases += [
+                ("registration: sharing candidates", lambda n: sharing_urls(n, rng)),
+                ("registration: VN-2000 position resolve", lambda n: resolve_bodies(n, rng)),
+                ("login (Argon2id, 64 MiB)", lambda n: login_bodies(n, password)),
+            ]
             closed_here = _close_for_reports(client)
             cases += [
                 (f"dashboard table, open {DASHBOARD_OPEN} (live)", lambda n: dashboard_urls(DASHBOARD_OPEN, n)),

@@ -65,11 +65,15 @@ export class UrlState {
     this._collect = collect;
     this._apply = apply;
     this._written = window.location.hash;
-    window.addEventListener('hashchange', () => {
-      if (window.location.hash === this._written) return;
-      this._written = window.location.hash;
-      this._apply(parseHash(window.location.hash));
-    });
+    window.addEventListener('hashchange', () => this._follow());
+  }
+
+  /** Apply a hash someone else wrote (an edit of the URL, back/forward); true if there was one. */
+  _follow() {
+    if (window.location.hash === this._written) return false;
+    this._written = window.location.hash;
+    this._apply(parseHash(window.location.hash));
+    return true;
   }
 
   /** Write soon (moves and toggles come in bursts); replaceState keeps history short. */
@@ -80,6 +84,8 @@ export class UrlState {
 
   writeNow() {
     clearTimeout(this._timer);
+    // An edit whose hashchange event has not arrived yet wins over our pending write.
+    if (this._follow()) return;
     const hash = formatHash(this._collect());
     if (hash === window.location.hash) return;
     this._written = hash;
