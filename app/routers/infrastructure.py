@@ -1,15 +1,11 @@
 """Poles and ducts (create, read, edit with If-Match, delete), sharing requests for sites, poles
 and ducts, and the bulk-registration templates."""
 
-import shutil
-import tempfile
-from pathlib import Path
-
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse, JSONResponse
-from starlette.background import BackgroundTask
 
 from app.deps import IfMatchDep, SessionDep, etag
+from app.routers.exports import streamed_file
 from app.schemas_registry import DuctIn, DuctPatch, PoleIn, PolePatch, SharingDecisionIn, SharingRequestIn
 from app.security import LoggedIn, Writer
 from app.services import assets, sharing, templates
@@ -86,11 +82,5 @@ def withdraw(request_id: int, session: SessionDep, principal: Writer) -> dict:
 
 @router.get("/templates/{target}.{fmt}", summary="A bulk-registration template with an example row")
 def template(target: str, fmt: str, principal: LoggedIn) -> FileResponse:
-    folder = Path(tempfile.mkdtemp(prefix="hg-template-"))
-    try:
-        out = templates.template_file(target, fmt, principal.operator or "Viettel", folder)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return FileResponse(out.path, media_type=out.media_type, filename=out.filename,
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))  # fmt: skip
+    owner = principal.operator or "Viettel"  # an operator's own company fills the example
+    return streamed_file(lambda folder: templates.template_file(target, fmt, owner, folder))

@@ -319,15 +319,17 @@ def transition_site(session: Session, principal: Principal, code: str, version: 
 
 
 def list_registrations(session: Session, principal: Principal) -> dict:
-    """Sites awaiting a decision (proposed) or with a change awaiting approval; operators: their own."""
+    """Sites awaiting a decision or commissioning, or with a change awaiting approval; operators: their own."""
     own = "" if principal.role != "operator" else "AND s.owner_id = :op"
+    # The Department acts on proposals and approvals; an operator also sees its rejections (to resubmit).
+    states = "'proposed', 'approved'" + (", 'rejected'" if principal.role == "operator" else "")
     rows = session.execute(
         text(
             "SELECT s.code, o.short_name AS owner, s.status, s.structure_type, s.height_m, s.created_by, "
             "s.proposed_on, s.pending_change IS NOT NULL AS has_pending_change, s.pending_by, s.new_structure_reason, "
             "s.status_reason, s.version, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat "
             "FROM sites s JOIN operators o ON o.id = s.owner_id "
-            f"WHERE (s.status IN ('proposed', 'rejected', 'approved') OR s.pending_change IS NOT NULL) {own} "
+            f"WHERE (s.status IN ({states}) OR s.pending_change IS NOT NULL) {own} "
             "ORDER BY s.proposed_on DESC NULLS LAST, s.code"
         ),
         {"op": principal.operator_id},

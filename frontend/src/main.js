@@ -141,8 +141,13 @@ enablePolygonPicking(map, () => [layers.get('hamlet_coverage'), layers.get('haml
 // Operators and the Department: register sites, decide registrations and sharing requests.
 if (mayRegister()) {
   const refreshSites = () => layers.get('sites')?.refresh();
-  const review = new ReviewPanel({ onChange: refreshSites });
-  const form = new RegistrationForm({ map, onRegistered: () => { refreshSites(); review.refresh(); } });
+  let form = null;
+  const review = new ReviewPanel({ onChange: refreshSites, onEdit: (code) => form.edit(code) });
+  form = new RegistrationForm({ map, onRegistered: () => { refreshSites(); review.refresh(); } });
+  window.addEventListener('hg:edit-site', (event) => {
+    map.closePopup();
+    form.edit(event.detail).catch((error) => notify(describeError(error)));
+  });
   for (const [id, panel] of [['hg-register', form], ['hg-review', review]]) {
     const section = document.getElementById(id);
     section.hidden = false;

@@ -1,6 +1,7 @@
 // Popup content for one feature: a title and a table of translated labels and formatted values.
 import { formatValue } from './format.js';
 import { t } from './i18n.js';
+import { currentUser, isStaff } from './account/session.js';
 import { showHistory } from './registration/history.js';
 
 /** A DOM element with an optional class and text: the popups' one building block. */
@@ -40,6 +41,15 @@ export function renderPopup(def, feature) {
     button.type = 'button';
     button.addEventListener('click', () => showHistory(def.history, properties.code));
     root.append(button);
+  }
+  const user = currentUser();
+  if (def.id === 'sites' && (isStaff() || (user?.role === 'operator' && user.operator === properties.owner))
+      && properties.status !== 'decommissioned') {
+    // The registration form (main.js) listens: it loads the site for editing.
+    const edit = element('button', 'hg-button secondary hg-popup-edit', t('review.edit'));
+    edit.type = 'button';
+    edit.addEventListener('click', () => window.dispatchEvent(new CustomEvent('hg:edit-site', { detail: properties.code })));
+    root.append(edit);
   }
   return root;
 }

@@ -142,3 +142,34 @@ def test_the_upload_page_offers_templates_that_import(map_page, tmp_path):
     assert "Số bản ghi sẽ được ghi" in counts.locator("caption").inner_text()
     assert page.locator("#hg-upload-problems").count() == 0
     assert not map_page.errors, map_page.errors
+
+
+def test_an_operator_edits_its_active_site_and_the_department_approves_the_change(chromium, live_server_url, engine):
+    with engine.connect() as conn:
+        lon, lat, height = conn.execute(text(
+            "SELECT ST_X(geom), ST_Y(geom), height_m FROM sites WHERE code = 'UI-VT-001'")).one()  # fmt: skip
+    operator = MapPage(chromium, live_server_url, user="viettel1")
+    try:
+        page = operator.open()
+        set_view(page, lat, lon, 16)
+        click_at(page, lat, lon)
+        page.click(".hg-popup .hg-popup-edit")
+        page.wait_for_function("document.querySelector('#hg-reg-code').readOnly")
+        assert page.input_value("#hg-reg-code") == "UI-VT-001"
+        assert float(page.input_value("#hg-reg-height")) == height
+        page.fill("#hg-reg-height", str(height + 6))
+        page.click("#hg-reg-submit")
+        page.wait_for_function("document.querySelector('#hg-reg-message').innerText.includes('chờ Sở TT&TT phê duyệt')")
+        assert not operator.errors, operator.errors
+    finally:
+        operator.context.close()
+    planner = MapPage(chromium, live_server_url, user="planner1")
+    try:
+        page = planner.open()
+        page.click("#hg-approve-change-UI-VT-001")
+        page.wait_for_function("!document.querySelector('#hg-approve-change-UI-VT-001')")
+        site = planner.api("/api/sites/UI-VT-001")
+        assert site["height_m"] == height + 6 and site["pending_change"] is None and site["status"] == "active"
+        assert not planner.errors, planner.errors
+    finally:
+        planner.context.close()

@@ -96,4 +96,11 @@ export default {
   'review.auditTo': 'To',
   'review.auditDownload': 'Download the trail (CSV)',
   'upload.templates': 'Templates:',
+  'reg.editTitle': 'Edit site {code}',
+  'reg.saveEdit': 'Save changes',
+  'reg.cancelEdit': 'Cancel editing',
+  'reg.editSaved': 'Site {code} changed.',
+  'reg.editPending': 'Change of site {code} sent; it awaits the Department’s approval.',
+  'review.edit': 'Edit',
+  'review.resubmit': 'Resubmit',
 };

@@ -96,4 +96,11 @@ export default {
   'review.auditTo': 'Đến ngày',
   'review.auditDownload': 'Tải nhật ký (CSV)',
   'upload.templates': 'Tải tệp mẫu:',
+  'reg.editTitle': 'Sửa hồ sơ trạm {code}',
+  'reg.saveEdit': 'Lưu thay đổi',
+  'reg.cancelEdit': 'Huỷ sửa',
+  'reg.editSaved': 'Đã lưu thay đổi của trạm {code}.',
+  'reg.editPending': 'Đã gửi thay đổi của trạm {code}; thay đổi chờ Sở TT&TT phê duyệt.',
+  'review.edit': 'Sửa',
+  'review.resubmit': 'Gửi lại hồ sơ',
 };

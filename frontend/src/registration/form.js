@@ -19,6 +19,7 @@ export class RegistrationForm {
     this.marker = null;
     this.placing = false;
     this.checked = null; // the last check: { lon, lat, candidates, whatIf }
+    this.editing = null; // { code, version } while a registered site is being edited
   }
 
   mount(container) {
@@ -47,6 +48,10 @@ export class RegistrationForm {
     const check = el('button', { type: 'button', id: 'hg-reg-check', className: 'hg-button secondary', 'data-i18n': 'reg.check' });
     check.addEventListener('click', () => this.check());
     const submit = el('button', { type: 'submit', id: 'hg-reg-submit', className: 'hg-button', 'data-i18n': 'reg.submit' });
+    this.submitButton = submit;
+    this.cancelEdit = el('button', { type: 'button', id: 'hg-reg-cancel-edit', className: 'hg-button secondary',
+      'data-i18n': 'reg.cancelEdit', hidden: true });
+    this.cancelEdit.addEventListener('click', () => this.stopEditing());
     this.positionBoxes = {
       wgs84: el('div', { className: 'hg-grid-2' }, [...labelled('hg-reg-lat', 'reg.lat', f.lat), ...labelled('hg-reg-lon', 'reg.lon', f.lon)]),
       dms: el('div', {}, labelled('hg-reg-dms', 'reg.dms', f.dms)),
@@ -70,14 +75,16 @@ export class RegistrationForm {
           'reg.cell.eirp', 'reg.cell.remove'].map((key) => el('th', { 'data-i18n': key })))]),
         this.cellRows]),
       addCell, check, this.results, this.reasonRow,
-      el('div', { className: 'hg-form-actions' }, [submit]),
+      el('div', { className: 'hg-form-actions' }, [this.cancelEdit, submit]),
       this.message,
     ]);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.submit();
     });
-    container.replaceChildren(el('h2', { className: 'hg-section-title', 'data-i18n': 'reg.title' }), form);
+    this.title = el('h2', { className: 'hg-section-title', 'data-i18n': 'reg.title' });
+    this.container = container;
+    container.replaceChildren(this.title, form);
     for (let k = 0; k < 3; k += 1) this.addCell({ ...DEFAULT_CELL, azimuth_deg: k * 120 });
     this.showMode();
     if (isStaff()) this.loadOwners();
@@ -257,7 +264,67 @@ export class RegistrationForm {
     }
   }
 
+  /** Load a registered site into the form; submitting then edits it (If-Match its version). */
+  async edit(code) {
+    const site = await getJSON(`/api/sites/${encodeURIComponent(code)}`);
+    const f = this.fields;
+    this.editing = { code: site.code, version: site.version };
+    f.code.value = site.code;
+    f.code.readOnly = true;
+    if (isStaff()) f.owner.value = site.owner;
+    f.mode.value = 'wgs84';
+    this.showMode();
+    f.lat.value = site.lat.toFixed(6);
+    f.lon.value = site.lon.toFixed(6);
+    f.structure.value = site.structure_type;
+    f.height.value = site.height_m ?? '';
+    f.tenants.checked = site.accepts_tenants;
+    f.rent.value = site.rent_vnd_month ?? '';
+    f.reason.value = site.new_structure_reason ?? '';
+    this.reasonRow.hidden = !site.new_structure_reason;
+    this.cellRows.replaceChildren();
+    site.cells.forEach((cell) => this.addCell(cell));
+    this.showMarker(site.lat, site.lon);
+    this.title.textContent = t('reg.editTitle', { code: site.code });
+    this.submitButton.textContent = t('reg.saveEdit');
+    this.cancelEdit.hidden = false;
+    this.results.replaceChildren();
+    this.message.replaceChildren();
+    this.container.scrollIntoView?.({ block: 'start' });
+  }
+
+  stopEditing() {
+    this.editing = null;
+    this.fields.code.readOnly = false;
+    this.fields.code.value = '';
+    this.title.textContent = t('reg.title');
+    this.submitButton.textContent = t('reg.submit');
+    this.cancelEdit.hidden = true;
+    this.marker?.remove();
+    this.marker = null;
+  }
+
+  async saveEdit() {
+    const { code, version } = this.editing;
+    const { code: _code, owner: _owner, ...patch } = this.body();
+    try {
+      const site = await sendJSON(`/api/sites/${encodeURIComponent(code)}`, {
+        method: 'PATCH', body: patch, headers: { 'If-Match': `"${version}"` },
+      });
+      this.stopEditing();
+      this.say(site.pending_change ? 'reg.editPending' : 'reg.editSaved', { code });
+      this.onRegistered?.(site);
+    } catch (error) {
+      this.sayError(error);
+      if (error?.status === 409 && error.body?.current) this.editing.version = error.body.current.version;
+    }
+  }
+
   async submit() {
+    if (this.editing) {
+      await this.saveEdit();
+      return;
+    }
     try {
       const body = await sendJSON('/api/sites', { body: this.body() });
       this.say('reg.done', { code: body.code });

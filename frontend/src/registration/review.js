@@ -28,8 +28,9 @@ function auditExport() {
 }
 
 export class ReviewPanel {
-  constructor({ onChange }) {
+  constructor({ onChange, onEdit }) {
     this.onChange = onChange;
+    this.onEdit = onEdit;
   }
 
   mount(container) {
@@ -92,6 +93,15 @@ export class ReviewPanel {
       if (!actions.includes(reason)) actions.push(reason);
       actions.push(this.button('review.approveChange', `hg-approve-change-${r.code}`, () => decide(true)));
       actions.push(this.button('review.refuseChange', `hg-refuse-change-${r.code}`, () => decide(false)));
+    }
+    if ((isStaff() || own) && r.status !== 'decommissioned') {
+      const edit = el('button', { type: 'button', className: 'hg-button secondary', id: `hg-edit-${r.code}`,
+        textContent: t('review.edit') });
+      edit.addEventListener('click', () => this.onEdit?.(r.code));
+      actions.push(edit);
+    }
+    if (r.status === 'rejected' && (isStaff() || own)) {
+      actions.push(this.button('review.resubmit', `hg-resubmit-${r.code}`, () => move('proposed')));
     }
     actions.push(this.button('review.history', `hg-history-${r.code}`, () => showHistory('site', r.code)));
     const notes = [r.new_structure_reason && t('review.newStructure', { reason: r.new_structure_reason }),
