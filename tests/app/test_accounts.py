@@ -203,3 +203,26 @@ def test_a_limited_official_gets_the_dashboard_of_their_district_only(client_as,
     assert len(client_as("official1").get("/api/indicators?level=district").json()["units"]) == 8
     assert len(anon_client.get("/api/indicators?level=district").json()["units"]) == 8
     assert anon_client.get("/api/drilldown/934").status_code == 401
+
+
+def test_a_one_time_password_must_be_changed_before_any_write(app_instance, engine):
+    from sqlalchemy.orm import Session
+
+    from app.services import accounts
+
+    with Session(engine) as s:
+        user = accounts.create_user(s, "first.login", "one-time-123456", "operator", operator="Viettel",
+                                    must_change_password=True)  # fmt: skip
+        token = accounts.issue_token(s, user, "api", None).token
+        s.commit()
+    c = TestClient(app_instance, headers=bearer(token))
+    assert c.get("/api/auth/me").json()["user"]["must_change_password"] is True
+    r = c.post("/api/sharing-requests", json={"asset": "site", "code": "NO-SUCH"})
+    assert r.status_code == 403 and "one-time password" in r.json()["description"]
+    assert c.get("/api/registrations").status_code == 200  # reading is fine
+    bad = c.post("/api/auth/password", json={"current_password": "wrong", "new_password": "a new long password"})
+    assert bad.status_code == 401
+    ok = c.post("/api/auth/password", json={"current_password": "one-time-123456", "new_password": "a new long password"})
+    assert ok.status_code == 200
+    assert c.post("/api/sharing-requests", json={"asset": "site", "code": "NO-SUCH"}).status_code == 404
+    assert _login(TestClient(app_instance), "first.login", "a new long password").status_code == 200
