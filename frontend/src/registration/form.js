@@ -55,8 +55,9 @@ export class RegistrationForm {
     this.positionBoxes = {
       wgs84: el('div', { className: 'hg-grid-2' }, [...labelled('hg-reg-lat', 'reg.lat', f.lat), ...labelled('hg-reg-lon', 'reg.lon', f.lon)]),
       dms: el('div', {}, labelled('hg-reg-dms', 'reg.dms', f.dms)),
-      vn2000: el('div', { className: 'hg-grid-2' }, [...labelled('hg-reg-easting', 'reg.easting', f.easting),
-        ...labelled('hg-reg-northing', 'reg.northing', f.northing)]),
+      // X (northing) first, as Vietnamese survey sheets write it.
+      vn2000: el('div', { className: 'hg-grid-2' }, [...labelled('hg-reg-northing', 'reg.northing', f.northing),
+        ...labelled('hg-reg-easting', 'reg.easting', f.easting)]),
     };
     f.mode.addEventListener('change', () => this.showMode());
     const ownerRow = isStaff() ? labelled('hg-reg-owner', 'reg.owner', f.owner) : [];
