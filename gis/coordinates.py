@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 
-from gis.crs import VN2000_CRS, to_lonlat
+from pyproj import CRS
+
+from gis.crs import VN2000_CRS
+from gis.importers.crs import to_wgs84_transformer
 
 __all__ = ["PositionError", "parse_dms", "from_vn2000", "swapped_hint"]
 
@@ -61,7 +64,8 @@ def parse_dms(text: str) -> tuple[float, float]:
 
 def from_vn2000(easting_m: float, northing_m: float, crs: str = VN2000_CRS) -> tuple[float, float]:
     """VN-2000 TM-3 (default zone 105°, EPSG:5897) easting/northing → (lon, lat) WGS 84, with the
-    official 7-parameter datum shift (pyproj / PROJ's EPSG definition)."""
+    official 7-parameter shift of Decision 05/2007 (the importers' transformation; PROJ by EPSG code
+    alone would take another one, 0.8 m away)."""
     # Hậu Giang lies around easting 500–600 km and northing 1,050–1,120 km in TM-3 105°: a northing
     # typed as easting (the common X/Y mix-up of Vietnamese surveys) is told apart by its size.
     if easting_m > 900_000 > northing_m > 100_000:
@@ -69,7 +73,7 @@ def from_vn2000(easting_m: float, northing_m: float, crs: str = VN2000_CRS) -> t
             f"easting {easting_m:.0f} m looks like a northing and northing {northing_m:.0f} m like an "
             "easting (Vietnamese X is the northing): swap them"
         )
-    lon, lat = to_lonlat(easting_m, northing_m, crs)
+    lon, lat = to_wgs84_transformer(CRS.from_user_input(crs)).transform(easting_m, northing_m)
     return float(lon), float(lat)
 
 

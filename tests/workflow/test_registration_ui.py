@@ -173,3 +173,33 @@ def test_an_operator_edits_its_active_site_and_the_department_approves_the_chang
         assert not planner.errors, planner.errors
     finally:
         planner.context.close()
+
+
+def test_vn2000_input_and_the_offered_swap(map_page):
+    from pyproj.transformer import TransformerGroup
+
+    lon, lat = 105.4600, 9.8800  # a gap area of the sample province
+    official = next(t for t in TransformerGroup("EPSG:4326", "EPSG:5897", always_xy=True).transformers
+                    if "VN-2000 to WGS 84 (2)" in t.description)  # fmt: skip
+    easting, northing = official.transform(lon, lat)
+    page = map_page.open()
+    page.select_option("#hg-reg-mode", "vn2000")
+    assert page.locator("#hg-reg-lat").is_hidden() and page.locator("#hg-reg-northing").is_visible()
+    page.fill("#hg-reg-northing", f"{northing:.3f}")
+    page.fill("#hg-reg-easting", f"{easting:.3f}")
+    page.click("#hg-reg-check")
+    page.wait_for_selector("#hg-reg-place-name")
+    marker = page.evaluate("""() => { let found = null; window.__hgmap.map.eachLayer((l) => {
+        if (l.options && l.options.color === '#d81b60') found = l.getLatLng(); }); return found; }""")
+    assert marker["lat"] == pytest.approx(lat, abs=1e-6) and marker["lng"] == pytest.approx(lon, abs=1e-6)
+    # Latitude and longitude typed the wrong way round: refused, and the swap offered.
+    page.select_option("#hg-reg-mode", "wgs84")
+    page.fill("#hg-reg-lat", str(lon))
+    page.fill("#hg-reg-lon", str(lat))
+    page.click("#hg-reg-check")
+    page.wait_for_selector("#hg-reg-swap")
+    assert "swapped" in page.locator("#hg-reg-message").inner_text()
+    page.click("#hg-reg-swap")
+    assert float(page.input_value("#hg-reg-lat")) == lat and float(page.input_value("#hg-reg-lon")) == lon
+    map_page.errors[:] = [e for e in map_page.errors if "status of 422" not in e]  # the refusal, as expected
+    assert not map_page.errors, map_page.errors

@@ -95,8 +95,9 @@ export class RegistrationForm {
 
   async loadOwners() {
     const { operators } = await getJSON('/api/operators');
-    options(this.fields.owner, operators.filter((o) => o.kind === 'mobile' || o.kind === 'infrastructure')
-      .map((o) => o.short_name), (name) => name);
+    // Mobile operators first (they carry cells), then the tower companies.
+    const owners = [...operators.filter((o) => o.kind === 'mobile'), ...operators.filter((o) => o.kind === 'infrastructure')];
+    options(this.fields.owner, owners.map((o) => o.short_name), (name) => name);
   }
 
   owner() {
