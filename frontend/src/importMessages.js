@@ -61,10 +61,18 @@ const TEMPLATES = [
  * false when Vietnamese is wanted but no template knows the reason (the English text is shown).
  */
 export function reasonText(parsed) {
-  if (getLang() === 'en') return { text: parsed.text, translated: true };
-  for (const [pattern, key, params] of TEMPLATES) {
-    const match = pattern.exec(parsed.text);
+  return translateWith(TEMPLATES, parsed.text);
+}
+
+/**
+ * `text` (a server message, English) in the current language through `templates`
+ * ([pattern, locale key, (match) => parameters]): `{text, translated}`.
+ */
+export function translateWith(templates, text) {
+  if (getLang() === 'en') return { text, translated: true };
+  for (const [pattern, key, params] of templates) {
+    const match = pattern.exec(text);
     if (match) return { text: t(key, params(match)), translated: true };
   }
-  return { text: parsed.text, translated: false };
+  return { text, translated: false };
 }

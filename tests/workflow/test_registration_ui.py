@@ -43,7 +43,8 @@ def test_operator_registers_planner_approves_site_goes_active(chromium, live_ser
         assert page.locator("#hg-reg-reason-row").is_visible()
         page.click("#hg-reg-submit")  # without a reason: refused, naming the field
         page.wait_for_selector("#hg-reg-message .hg-problems")
-        assert "new_structure_reason" in page.locator("#hg-reg-message").inner_text()
+        refusal = page.locator("#hg-reg-message li[data-field='new_structure_reason']").inner_text()
+        assert refusal.startswith("Lý do xây mới: Có 1 trạm cho thuê dùng chung") and code in refusal
         page.fill("#hg-reg-reason", "Cột hiện có không đủ chiều cao cho anten 5G")
         page.click("#hg-reg-submit")
         page.wait_for_function("document.querySelector('#hg-reg-message').innerText.includes('UI-VT-001')")
@@ -198,7 +199,7 @@ def test_vn2000_input_and_the_offered_swap(map_page):
     page.fill("#hg-reg-lon", str(lat))
     page.click("#hg-reg-check")
     page.wait_for_selector("#hg-reg-swap")
-    assert "swapped" in page.locator("#hg-reg-message").inner_text()
+    assert f"vĩ độ {lon} và kinh độ {lat} có vẻ bị đảo" in page.locator("#hg-reg-message").inner_text()
     page.click("#hg-reg-swap")
     assert float(page.input_value("#hg-reg-lat")) == lat and float(page.input_value("#hg-reg-lon")) == lon
     map_page.errors[:] = [e for e in map_page.errors if "status of 422" not in e]  # the refusal, as expected

@@ -1,5 +1,6 @@
 // Small DOM builders shared by the registration panels (forms, lists, dialogs).
 import { translateDom } from '../i18n.js';
+import { fieldLabel, messageText } from './messages.js';
 
 /** `el('button', { type: 'button', 'data-i18n': 'x' }, [children])`; data-*, for, aria-* become attributes. */
 export function el(tag, attrs = {}, children = []) {
@@ -24,15 +25,18 @@ export function options(select, values, label) {
   return select;
 }
 
-/** A list of problems from an ApiError: the server's `problems` (field + message) or its description. */
+/** A list of problems from an ApiError: the server's `problems` (field + message) or its description,
+ * in the current language (the field as the form labels it). */
 export function problemList(error) {
   const problems = error?.body?.problems;
   if (Array.isArray(problems) && problems.length) {
     return el('ul', { className: 'hg-problems' }, problems.map((p) => el('li', {
-      textContent: typeof p === 'string' ? p : `${p.field}: ${p.message}`,
+      textContent: typeof p === 'string' ? messageText(p) : `${fieldLabel(p.field)}: ${messageText(p.message)}`,
+      'data-field': typeof p === 'string' ? null : p.field,
     })));
   }
-  return el('p', { className: 'hg-form-error', textContent: error?.description || String(error?.message ?? error) });
+  const text = error?.description || String(error?.message ?? error);
+  return el('p', { className: 'hg-form-error', textContent: messageText(text) });
 }
 
 export function translated(node) {
