@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from app.deps import SessionDep
 from app.schemas import WhatIfRequest
 from app.security import LoggedIn, OptionalPrincipal
-from app.services import coverage_read, whatif
+from app.services import coverage_read, scope, whatif
 
 router = APIRouter(prefix="/api", tags=["Coverage"])
 
@@ -19,6 +19,8 @@ def model_card(session: SessionDep) -> dict:
     "/hamlets/{code}/coverage", summary="A hamlet's coverage per operator, dead zones and nearest sites"
 )
 def hamlet_coverage(code: str, session: SessionDep, principal: OptionalPrincipal) -> dict:
+    if principal is not None and principal.district_code:
+        scope.check_unit(session, code, principal.district_code)
     out = coverage_read.hamlet_coverage(session, code)
     if principal is None:  # anonymous visitors learn operators and distances, not which site
         for site in out["nearest_sites"]:

@@ -8,7 +8,7 @@ from app.deps import IfMatchDep, SessionDep, etag
 from app.routers.exports import streamed_file
 from app.schemas_registry import DuctIn, DuctPatch, PoleIn, PolePatch, SharingDecisionIn, SharingRequestIn
 from app.security import LoggedIn, Writer
-from app.services import assets, sharing, templates
+from app.services import assets, scope, sharing, templates
 
 router = APIRouter(prefix="/api", tags=["Infrastructure"])
 
@@ -29,12 +29,14 @@ def create_duct(body: DuctIn, session: SessionDep, principal: Writer) -> JSONRes
 
 
 @router.get("/poles/{code}", summary="A pole with its attached operators and version (ETag)")
-def get_pole(code: str, session: SessionDep, _: LoggedIn) -> JSONResponse:
+def get_pole(code: str, session: SessionDep, principal: LoggedIn) -> JSONResponse:
+    scope.check_record(session, "pole", code, principal.district_code)
     return _asset_response(assets.get_asset(session, "pole", code))
 
 
 @router.get("/ducts/{code}", summary="A duct route with its occupants and version (ETag)")
-def get_duct(code: str, session: SessionDep, _: LoggedIn) -> JSONResponse:
+def get_duct(code: str, session: SessionDep, principal: LoggedIn) -> JSONResponse:
+    scope.check_record(session, "duct", code, principal.district_code)
     return _asset_response(assets.get_asset(session, "duct", code))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from app.deps import IfMatchDep, SessionDep, etag
 from app.schemas_registry import DecisionIn, Position, SiteIn, SitePatch, TransitionIn
 from app.security import LoggedIn, Staff, Writer
-from app.services import audit, registration, site_checks
+from app.services import audit, registration, scope, site_checks
 from app.services.registration import owner_of
 
 router = APIRouter(prefix="/api", tags=["Registration"])
@@ -63,7 +63,8 @@ def register(body: SiteIn, session: SessionDep, principal: Writer) -> JSONRespon
 
 
 @router.get("/sites/{code}", summary="A site with its cells, tenants, state and version (ETag)")
-def site(code: str, session: SessionDep, _: LoggedIn) -> JSONResponse:
+def site(code: str, session: SessionDep, principal: LoggedIn) -> JSONResponse:
+    scope.check_record(session, "site", code, principal.district_code)
     return _site_response(registration.get_site(session, code))
 
 
@@ -87,7 +88,8 @@ def pending(code: str, body: DecisionIn, version: IfMatchDep, session: SessionDe
 
 
 @router.get("/history/{kind}/{code}", summary="Audit trail of a site, pole or duct (and what hangs on it)")
-def history(kind: str, code: str, session: SessionDep, _: LoggedIn) -> dict:
+def history(kind: str, code: str, session: SessionDep, principal: LoggedIn) -> dict:
+    scope.check_record(session, kind, code, principal.district_code)
     return audit.record_history(session, kind, code)
 
 

@@ -62,3 +62,21 @@ def check_report_scope(scope: str, district_code: str | None) -> None:
     """A report's scope is "province" or one district code."""
     if district_code is not None and scope != district_code:
         raise _refuse(district_code, "the province as a whole" if scope == "province" else f"district {scope}")
+
+
+_TABLES = {"site": "sites", "pole": "poles", "duct": "duct_routes"}
+
+
+def check_record(session: Session, kind: str, code: str, district_code: str | None) -> None:
+    """Forbidden when a site / pole / duct lies outside the district of a limited official."""
+    if district_code is None or kind not in _TABLES:
+        return
+    inside = session.execute(
+        text(
+            f"SELECT d.code FROM {_TABLES[kind]} x JOIN admin_units d ON d.level = 'district' "
+            f"AND {IN_FORCE.format(a='d')} AND ST_Intersects(d.geom, ST_PointOnSurface(x.geom)) WHERE x.code = :c"
+        ),
+        {"c": code},
+    ).scalars().all()
+    if inside and district_code not in inside:
+        raise _refuse(district_code, f"{kind} {code}")

@@ -226,3 +226,20 @@ def test_a_one_time_password_must_be_changed_before_any_write(app_instance, engi
     assert ok.status_code == 200
     assert c.post("/api/sharing-requests", json={"asset": "site", "code": "NO-SUCH"}).status_code == 404
     assert _login(TestClient(app_instance), "first.login", "a new long password").status_code == 200
+
+
+def test_a_limited_official_opens_records_of_their_district_only(client_as, engine):
+    with engine.connect() as conn:
+        inside, outside = (conn.execute(text(
+            "SELECT s.code FROM sites s JOIN admin_units d ON d.level = 'district' AND ST_Intersects(d.geom, s.geom) "
+            f"WHERE d.code {op} '934' ORDER BY s.code LIMIT 1")).scalar_one() for op in ("=", "<>"))  # fmt: skip
+        hamlet_out = conn.execute(text(
+            "SELECT h.code FROM admin_units h JOIN admin_units c ON c.id = h.parent_id JOIN admin_units d "
+            "ON d.id = c.parent_id WHERE h.level = 'hamlet' AND d.code <> '934' ORDER BY h.code LIMIT 1")).scalar_one()  # fmt: skip
+    limited, everyone = client_as("official934"), client_as("official1")
+    assert limited.get(f"/api/sites/{inside}").status_code == 200
+    assert limited.get(f"/api/history/site/{inside}").status_code == 200
+    for path in (f"/api/sites/{outside}", f"/api/history/site/{outside}", f"/api/hamlets/{hamlet_out}/coverage"):
+        r = limited.get(path)
+        assert r.status_code == 403 and "934" in r.json()["description"], path
+        assert everyone.get(path).status_code == 200, path
