@@ -8,7 +8,7 @@ from the admin units in force (so they follow boundary changes without any rewri
 
 from app.collections_results import HAMLET_COVERAGE_COLUMNS, HAMLET_COVERAGE_PROPERTIES, RESULT_COLLECTIONS
 from app.errors import NotFound
-from app.layer_types import IN_FORCE, LOCATION_FILTERS, Collection, Filter, eq, in_list
+from app.layer_types import IN_FORCE, LOCATION_FILTERS, UNAPPROVED_SQL, Collection, Filter, eq, in_list
 
 __all__ = ["COLLECTIONS", "IN_FORCE", "PUBLIC", "Collection", "Filter", "get_collection", "is_public"]
 
@@ -43,6 +43,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "households": "integer",
                 "area_km2": "number",
             },
+            district_sql="{a}.code = :scope_district",
         ),
         Collection(
             "communes",
@@ -132,6 +133,7 @@ COLLECTIONS: dict[str, Collection] = {
                 **LOCATION_FILTERS,
             },
             located=True,
+            unapproved_owner_sql=f"CASE WHEN {{a}}.status IN {UNAPPROVED_SQL} THEN {{a}}.owner END",
         ),
         Collection(
             "cells",
@@ -165,6 +167,8 @@ COLLECTIONS: dict[str, Collection] = {
                 **LOCATION_FILTERS,
             },
             located=True,
+            unapproved_owner_sql="(SELECT o.short_name FROM sites s JOIN operators o ON o.id = s.owner_id "
+            f"WHERE s.code = {{a}}.site_code AND s.status IN {UNAPPROVED_SQL})",
         ),
         Collection(
             "poles",

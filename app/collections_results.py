@@ -1,6 +1,6 @@
 """Published layers of computed results: coverage, dead zones, FTTH gaps, hamlet coverage columns."""
 
-from app.layer_types import Collection, eq
+from app.layer_types import IN_DISTRICT_AREA, Collection, eq
 
 # Columns the hamlets layer gains from the hamlet_coverage view (NULL until a run has computed them).
 HAMLET_COVERAGE_COLUMNS = (
@@ -49,6 +49,7 @@ RESULT_COLLECTIONS = [
             "tech_class": eq("tech_class", description="mbb (4G/5G) or legacy (2G/3G)"),
             "band": eq("band", description="good, fair or weak"),
         },
+        district_sql=IN_DISTRICT_AREA,
     ),
     Collection(
         "dead_zones",

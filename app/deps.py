@@ -12,6 +12,7 @@ from app.security import OptionalPrincipal
 from app.services.accounts import Principal
 from app.services.crs_output import OutputCrs, parse_crs
 from app.services.features import BBox, BBoxFilter, SortKey
+from app.services.scope import Scope
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -34,16 +35,21 @@ def collection_param(collection_id: str, principal: OptionalPrincipal) -> Collec
     return visible_collection(collection_id, principal)
 
 
-def scope_filters(filters: dict[str, str], principal: Principal | None, collections: list[Collection]) -> dict:
-    """An official limited to a district sees that district only, on every layer that has districts."""
-    code = principal.district_code if principal else None
-    if not code:
-        return filters
+def principal_scope(principal: OptionalPrincipal) -> Scope:
+    """What the caller may see (app/services/scope.py), derived once per request."""
+    return Scope.of(principal)
+
+
+ScopeDep = Annotated[Scope, Depends(principal_scope)]
+
+
+def scope_filters(filters: dict[str, str], scope: Scope) -> dict[str, str]:
+    """The filters, once checked against the scope: a limited official asking for another district
+    is refused (the scope itself keeps every layer to the official's district)."""
+    code = scope.district_code
     given = filters.get("district")
-    if given is not None and given != code:
+    if code is not None and given is not None and given != code:
         raise Forbidden(f"this account sees district {code} only, not {given}")
-    if any("district" in c.filters for c in collections):
-        return {**filters, "district": code}
     return filters
 
 
@@ -188,8 +194,8 @@ def property_filters(request: Request) -> dict[str, str]:
     return filters
 
 
-def scoped_filters(request: Request, c: Annotated[Collection, Depends(collection_param)], principal: OptionalPrincipal) -> dict[str, str]:
-    return scope_filters(property_filters(request), principal, [c])
+def scoped_filters(request: Request, scope: ScopeDep) -> dict[str, str]:
+    return scope_filters(property_filters(request), scope)
 
 
 def output_format(f: Annotated[str | None, Query(description="json or geojson")] = None) -> None:
@@ -228,10 +234,10 @@ def etag(version: int) -> dict[str, str]:
 IfMatchDep = Annotated[int, Depends(if_match_version)]
 
 
-def official_district(principal: OptionalPrincipal) -> str | None:
+def official_district(scope: ScopeDep) -> str | None:
     """The district a limited official may see; None for the whole province (everyone else).
     Every dashboard service enforces it."""
-    return principal.district_code if principal is not None else None
+    return scope.district_code
 
 
 DistrictScopeDep = Annotated[str | None, Depends(official_district)]

@@ -5,6 +5,21 @@ from dataclasses import dataclass, field
 # Admin units in force today; older versions stay in the table for past reports.
 IN_FORCE = "{a}.valid_from <= CURRENT_DATE AND ({a}.valid_to IS NULL OR {a}.valid_to > CURRENT_DATE)"
 
+# A site not yet approved: a company's plan, secret from the other operators (app/services/scope.py).
+UNAPPROVED = ("proposed", "rejected")
+UNAPPROVED_SQL = "('proposed', 'rejected')"
+
+# Where a row lies, for the scope of a district-limited official (bound :scope_district). A record
+# lies in the district holding a point of it (ST_PointOnSurface, as the location columns say).
+_DISTRICT_GEOM = (
+    "(SELECT d.geom FROM admin_units d WHERE d.level = 'district' AND d.code = :scope_district AND "
+    + IN_FORCE.format(a="d")
+    + ")"
+)
+IN_DISTRICT_POINT = "ST_Intersects(" + _DISTRICT_GEOM + ", ST_PointOnSurface({geom}))"
+IN_DISTRICT_AREA = "ST_Intersects(" + _DISTRICT_GEOM + ", {geom})"
+IN_DISTRICT_COLUMN = "{a}.district_code = :scope_district"
+
 
 @dataclass(frozen=True)
 class Filter:
@@ -26,6 +41,21 @@ class Collection:
     filters: dict[str, Filter] = field(default_factory=dict)
     located: bool = False
     tile_minzoom: int = 0
+    # Scope (app/services/scope.py), SQL on the source's alias {a}: the row lies in :scope_district
+    # (None: derived, see `in_district`) …
+    district_sql: str | None = None
+    # … and the owner (short name) of the unapproved site the row belongs to, NULL when approved.
+    unapproved_owner_sql: str | None = None
+
+    def in_district(self, a: str) -> str:
+        """SQL: the row (alias ``a``) lies in district :scope_district."""
+        if self.district_sql is not None:
+            return self.district_sql.format(a=a, geom=f"{a}.geom")
+        if self.located:
+            return IN_DISTRICT_POINT.format(geom=f"{a}.geom")
+        if "district_code" in self.properties:
+            return IN_DISTRICT_COLUMN.format(a=a)
+        raise ValueError(f"collection {self.id} does not say how it lies in a district")
 
     @property
     def all_properties(self) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.deps import SessionDep
+from app.deps import DistrictScopeDep, SessionDep
 from app.schemas import WhatIfRequest
 from app.security import LoggedIn, OptionalPrincipal
 from app.services import coverage_read, scope, whatif
@@ -18,10 +18,12 @@ def model_card(session: SessionDep) -> dict:
 @router.get(
     "/hamlets/{code}/coverage", summary="A hamlet's coverage per operator, dead zones and nearest sites"
 )
-def hamlet_coverage(code: str, session: SessionDep, principal: OptionalPrincipal) -> dict:
-    if principal is not None and principal.district_code:
-        scope.check_unit(session, code, principal.district_code)
-    out = coverage_read.hamlet_coverage(session, code)
+def hamlet_coverage(
+    code: str, session: SessionDep, principal: OptionalPrincipal, district_scope: DistrictScopeDep
+) -> dict:
+    if district_scope is not None:
+        scope.check_unit(session, code, district_scope)
+    [out] = scope.nearest_sites_within(session, district_scope, [coverage_read.hamlet_coverage(session, code)])
     if principal is None:  # anonymous visitors learn operators and distances, not which site
         for site in out["nearest_sites"]:
             site.pop("site_code", None)

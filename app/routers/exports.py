@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from app.deps import BBoxDep, CollectionDep, FiltersDep, SessionDep
+from app.deps import BBoxDep, CollectionDep, DistrictScopeDep, FiltersDep, ScopeDep, SessionDep
 from app.security import LoggedIn
 from app.services import exporter
 from app.services.exporter import EXPORT_CRSS, FORMATS, TABLE_FORMATS, ExportFile
@@ -39,13 +39,14 @@ def streamed_file(write: Callable[[Path], ExportFile]) -> FileResponse:
 
 
 @router.get("/ofds", summary="The passive fibre network as Open Fibre Data Standard (0.3) JSON")
-def export_ofds(session: SessionDep, _: LoggedIn) -> FileResponse:
-    return streamed_file(lambda folder: exporter.export_ofds(session, folder))
+def export_ofds(session: SessionDep, _: LoggedIn, scope: ScopeDep) -> FileResponse:
+    return streamed_file(lambda folder: exporter.export_ofds(session, folder, scope))
 
 
 @router.get("/indicators", summary="The plan's indicators per admin unit as CSV or XLSX")
 def export_indicators(
     session: SessionDep,
+    district_scope: DistrictScopeDep,
     level: Annotated[str, Query(description="an admin level in force: province, district, commune …")],
     period: Annotated[str | None, Query(description="quarter YYYY-Qn; default: the latest")] = None,
     code: Annotated[str | None, Query(max_length=16, description="one unit's code")] = None,
@@ -54,7 +55,7 @@ def export_indicators(
     fmt = exporter.parse_format(format, TABLE_FORMATS)
     return streamed_file(
         lambda folder: exporter.export_indicators(
-            session, level=level, period=period, code=code, fmt=fmt, directory=folder
+            session, level=level, period=period, code=code, fmt=fmt, directory=folder, district_code=district_scope
         )
     )
 
@@ -72,6 +73,7 @@ def export_collection(
     collection: CollectionDep,
     bbox: BBoxDep,
     scoped: FiltersDep,
+    scope: ScopeDep,
     format: Annotated[str | None, Query(description=" | ".join(FORMATS))] = None,
     crs: Annotated[str | None, Query(description=" | ".join(EXPORT_CRSS))] = None,
 ) -> FileResponse:
@@ -80,6 +82,6 @@ def export_collection(
     filters = {k: v for k, v in scoped.items() if k not in _EXPORT_PARAMS}
     return streamed_file(
         lambda folder: exporter.export_collection(
-            session, collection, bbox=bbox, filters=filters, fmt=fmt, crs=target, directory=folder
+            session, collection, bbox=bbox, filters=filters, scope=scope, fmt=fmt, crs=target, directory=folder
         )
     )

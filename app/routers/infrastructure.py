@@ -4,7 +4,7 @@ and ducts, and the bulk-registration templates."""
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse, JSONResponse
 
-from app.deps import IfMatchDep, SessionDep, etag
+from app.deps import IfMatchDep, ScopeDep, SessionDep, etag
 from app.routers.exports import streamed_file
 from app.schemas_registry import DuctIn, DuctPatch, PoleIn, PolePatch, SharingDecisionIn, SharingRequestIn
 from app.security import LoggedIn, Writer
@@ -29,14 +29,14 @@ def create_duct(body: DuctIn, session: SessionDep, principal: Writer) -> JSONRes
 
 
 @router.get("/poles/{code}", summary="A pole with its attached operators and version (ETag)")
-def get_pole(code: str, session: SessionDep, principal: LoggedIn) -> JSONResponse:
-    scope.check_record(session, "pole", code, principal.district_code)
+def get_pole(code: str, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> JSONResponse:
+    scope.check_record(session, visible, "pole", code)
     return _asset_response(assets.get_asset(session, "pole", code))
 
 
 @router.get("/ducts/{code}", summary="A duct route with its occupants and version (ETag)")
-def get_duct(code: str, session: SessionDep, principal: LoggedIn) -> JSONResponse:
-    scope.check_record(session, "duct", code, principal.district_code)
+def get_duct(code: str, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> JSONResponse:
+    scope.check_record(session, visible, "duct", code)
     return _asset_response(assets.get_asset(session, "duct", code))
 
 

@@ -14,6 +14,7 @@ from app.deps import (
     FiltersDep,
     FormatDep,
     PropertiesDep,
+    ScopeDep,
     SessionDep,
     SortDep,
 )
@@ -120,18 +121,20 @@ def _collection_doc(request: Request, collection: Collection, extent: list[float
 
 
 @router.get("/collections", summary="Collections (anonymous visitors: the public ones)")
-def collections(request: Request, session: SessionDep, principal: OptionalPrincipal, _: FormatDep) -> dict:
+def collections(
+    request: Request, session: SessionDep, principal: OptionalPrincipal, scope: ScopeDep, _: FormatDep
+) -> dict:
     base = _base(request)
     shown = [c for c in COLLECTIONS.values() if principal is not None or is_public(c)]
     return {
         "links": [_link(f"{base}/ogc/collections", "self", "application/json")],
-        "collections": [_collection_doc(request, c, features.get_extent(session, c)) for c in shown],
+        "collections": [_collection_doc(request, c, features.get_extent(session, c, scope)) for c in shown],
     }
 
 
 @router.get("/collections/{collection_id}", summary="A collection")
-def collection(request: Request, c: CollectionDep, session: SessionDep, _: FormatDep) -> dict:
-    return _collection_doc(request, c, features.get_extent(session, c))
+def collection(request: Request, c: CollectionDep, session: SessionDep, scope: ScopeDep, _: FormatDep) -> dict:
+    return _collection_doc(request, c, features.get_extent(session, c, scope))
 
 
 @router.get(
@@ -173,6 +176,7 @@ def items(
     request: Request,
     c: CollectionDep,
     session: SessionDep,
+    scope: ScopeDep,
     bbox: BBoxDep,
     filters: FiltersDep,
     crs: CrsDep,
@@ -207,6 +211,7 @@ def items(
     ] = None,
 ) -> Response:
     query = features.ItemsQuery(
+        scope=scope,
         bbox=bbox,
         filters=filters,
         sortby=sortby,
@@ -249,9 +254,10 @@ def item(
     c: CollectionDep,
     feature_id: str,
     session: SessionDep,
+    scope: ScopeDep,
     crs: CrsDep,
     properties: PropertiesDep,
     _: FormatDep,
 ) -> Response:
-    body = features.get_item(session, c, feature_id, crs=crs, properties=properties)
+    body = features.get_item(session, c, feature_id, scope, crs=crs, properties=properties)
     return Response(body, media_type=GEOJSON, headers={"Content-Crs": crs.header})

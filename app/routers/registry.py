@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.deps import IfMatchDep, SessionDep, etag
+from app.deps import IfMatchDep, ScopeDep, SessionDep, etag
 from app.schemas_registry import DecisionIn, Position, SiteIn, SitePatch, TransitionIn
 from app.security import LoggedIn, Staff, Writer
 from app.services import audit, registration, scope, site_checks
@@ -38,6 +38,7 @@ def registrations(session: SessionDep, principal: Writer) -> dict:
 def sharing_candidates(
     session: SessionDep,
     principal: LoggedIn,
+    visible: ScopeDep,
     lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
     lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
     owner: Annotated[str | None, Query(max_length=64, description="the company registering (Department only)")] = None,
@@ -45,10 +46,11 @@ def sharing_candidates(
 ) -> dict:
     conn = session.connection()
     place = site_checks.place_of(conn, lon, lat)
+    scope.check_point(visible, place, lon, lat)
     owner_id = owner_of(session, principal, owner)[0] if (owner or principal.role == "operator") else None
     radius = radius_m or site_checks.share_radius_m(place)
-    return {"place": place, "radius_m": radius,
-            "candidates": site_checks.sharing_candidates(conn, lon, lat, owner_id, radius)}  # fmt: skip
+    candidates = site_checks.sharing_candidates(conn, lon, lat, owner_id, radius, scope=visible)
+    return {"place": place, "radius_m": radius, "candidates": candidates}
 
 
 @router.post("/positions/resolve", summary="A typed position (lon/lat, DMS or VN-2000) as WGS 84, with its place")
@@ -63,9 +65,9 @@ def register(body: SiteIn, session: SessionDep, principal: Writer) -> JSONRespon
 
 
 @router.get("/sites/{code}", summary="A site with its cells, tenants, state and version (ETag)")
-def site(code: str, session: SessionDep, principal: LoggedIn) -> JSONResponse:
-    scope.check_record(session, "site", code, principal.district_code)
-    return _site_response(registration.get_site(session, code))
+def site(code: str, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> JSONResponse:
+    scope.check_record(session, visible, "site", code)
+    return _site_response(visible.shown_site(registration.get_site(session, code)))
 
 
 @router.patch(
@@ -88,9 +90,9 @@ def pending(code: str, body: DecisionIn, version: IfMatchDep, session: SessionDe
 
 
 @router.get("/history/{kind}/{code}", summary="Audit trail of a site, pole or duct (and what hangs on it)")
-def history(kind: str, code: str, session: SessionDep, principal: LoggedIn) -> dict:
-    scope.check_record(session, kind, code, principal.district_code)
-    return audit.record_history(session, kind, code)
+def history(kind: str, code: str, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> dict:
+    owner = scope.check_record(session, visible, kind, code, " in the audit trail")
+    return visible.shown_history(audit.record_history(session, kind, code), owner)
 
 
 @router.get("/audit/export", summary="Every audit entry of a period as CSV (Department)", response_class=Response)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.deps import SessionDep
+from app.deps import DistrictScopeDep, SessionDep
 from app.services.search import search_admin_units
 
 router = APIRouter(prefix="/api", tags=["Search"])
@@ -13,7 +13,8 @@ router = APIRouter(prefix="/api", tags=["Search"])
 @router.get("/search", summary="Find districts, communes and hamlets by name")
 def search(
     session: SessionDep,
+    district_scope: DistrictScopeDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="name, with or without diacritics")],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict:
-    return {"query": q, "results": search_admin_units(session, q, limit)}
+    return {"query": q, "results": search_admin_units(session, q, limit, district_scope)}

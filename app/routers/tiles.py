@@ -8,6 +8,7 @@ from app.collections import Collection, is_public
 from app.deps import (
     CollectionDep,
     FiltersDep,
+    ScopeDep,
     SessionDep,
     property_filters,
     scope_filters,
@@ -16,6 +17,7 @@ from app.deps import (
 from app.errors import InvalidParameter
 from app.security import OptionalPrincipal
 from app.services import features, tiles
+from app.services.scope import Scope
 from app.settings import get_settings
 
 router = APIRouter(tags=["Tiles"])
@@ -42,11 +44,11 @@ def _collections(ids: str, principal) -> list[Collection]:
 
 
 def _tile_response(
-    request: Request, session, layers: list[Collection], z: int, x: int, y: int, filters: dict
+    request: Request, session, layers: list[Collection], z: int, x: int, y: int, filters: dict, scope: Scope
 ) -> Response:
     settings = get_settings()
     tiles.check_tile(z, x, y, settings.tile_max_zoom)
-    data = tiles.render_tile(session, layers, z, x, y, filters)
+    data = tiles.render_tile(session, layers, z, x, y, filters, scope)
     etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
     # Shared caches may keep public layers only; the rest is per user.
     scope = "public" if all(is_public(c) for c in layers) else "private"
@@ -63,19 +65,28 @@ def _tile_response(
     responses={200: {"content": {MVT: {}}}},
 )
 def xyz_tile(
-    request: Request, collection_ids: str, z: int, x: int, y: int, session: SessionDep, principal: OptionalPrincipal
+    request: Request,
+    collection_ids: str,
+    z: int,
+    x: int,
+    y: int,
+    session: SessionDep,
+    principal: OptionalPrincipal,
+    scope: ScopeDep,
 ) -> Response:
     layers = _collections(collection_ids, principal)
-    filters = scope_filters(property_filters(request), principal, layers)
-    return _tile_response(request, session, layers, z, x, y, filters)
+    filters = scope_filters(property_filters(request), scope)
+    return _tile_response(request, session, layers, z, x, y, filters, scope)
 
 
 @router.get("/tiles/{collection_ids}/tilejson.json", summary="TileJSON 3.0 for the XYZ tiles")
-def tilejson(request: Request, collection_ids: str, session: SessionDep, principal: OptionalPrincipal) -> dict:
+def tilejson(
+    request: Request, collection_ids: str, session: SessionDep, principal: OptionalPrincipal, scope: ScopeDep
+) -> dict:
     layers = _collections(collection_ids, principal)
     base = str(request.base_url).rstrip("/")
     query = f"?{request.url.query}" if request.url.query else ""
-    extents = [e for e in (features.get_extent(session, c) for c in layers) if e]
+    extents = [e for e in (features.get_extent(session, c, scope) for c in layers) if e]
     bounds = (
         [
             min(e[0] for e in extents),
@@ -141,6 +152,13 @@ def tilesets(request: Request, c: CollectionDep) -> dict:
     responses={200: {"content": {MVT: {}}}},
 )
 def ogc_tile(
-    request: Request, c: CollectionDep, z: int, y: int, x: int, session: SessionDep, filters: FiltersDep
+    request: Request,
+    c: CollectionDep,
+    z: int,
+    y: int,
+    x: int,
+    session: SessionDep,
+    filters: FiltersDep,
+    scope: ScopeDep,
 ) -> Response:
-    return _tile_response(request, session, [c], z, x, y, filters)
+    return _tile_response(request, session, [c], z, x, y, filters, scope)

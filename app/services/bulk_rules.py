@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 
 from app.services import site_checks
 from app.services.accounts import Principal
+from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings
 from gis import site_rules
 
@@ -55,7 +56,7 @@ def check(conn: Connection, target: str, table, principal: Principal | None, pro
     _check_cells(conn, codes, operator, where, problems)
     if operator is not None:
         _operator_sites_are_proposals(conn, codes, table, where, problems, report)
-    _check_places(conn, codes, where, problems)
+    _check_places(conn, codes, where, problems, EVERYTHING if principal is None else Scope.of(principal))
 
 
 def _check_cells(conn, codes, operator, where, problems) -> None:
@@ -89,7 +90,7 @@ def _operator_sites_are_proposals(conn, codes, table, where, problems, report) -
     report.warnings.append("sites registered as proposed: the Department approves them")
 
 
-def _check_places(conn, codes, where, problems) -> None:
+def _check_places(conn, codes, where, problems, scope: Scope) -> None:
     spacing = get_settings().min_site_spacing_m
     new = conn.execute(
         text("SELECT s.id, s.code, s.owner_id, s.new_structure_reason, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat "
@@ -98,7 +99,7 @@ def _check_places(conn, codes, where, problems) -> None:
     for s in new:
         near = site_checks.sites_within(conn, s.lon, s.lat, spacing, s.id)
         if near:
-            problems.append(f"{where(s.code)}: {site_checks.spacing_message(near[0], spacing)}")
+            problems.append(f"{where(s.code)}: {site_checks.spacing_message(near[0], spacing, scope)}")
             continue
         place = site_checks.place_of(conn, s.lon, s.lat)
         radius = site_checks.share_radius_m(place)

@@ -11,7 +11,7 @@ from app.errors import Forbidden, NotFound
 from app.services import snapshots
 from app.services.coverage_read import nearest_sites_by_hamlet
 from app.services.indicators import parse_period
-from app.services.scope import check_unit
+from app.services.scope import check_unit, nearest_sites_within
 
 # Hamlets hang from communes, communes from districts (or the province after the reform);
 # :code NULL = every hamlet (what a snapshot keeps). Dead-zone area counts the ground without
@@ -108,7 +108,7 @@ def hamlet_gaps(session: Session, code: str, period: str | None = None, *, distr
         "unit": unit,
         "period": quarter,
         "closed": closed is not None,
-        "hamlets": [h for h in hamlets if _not_covered(h)],
+        "hamlets": nearest_sites_within(session, district_code, [h for h in hamlets if _not_covered(h)]),
         "offices": [o for o in offices if not o["gov_network_connected"]],
     }
 

@@ -26,10 +26,11 @@ from openpyxl.styles import Font
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.collections import Collection
+from app.collections import Collection, get_collection
 from app.errors import InvalidParameter
 from app.services.export_labels import FIELD_LABELS, label_en, label_vi
-from app.services.sql import filter_clauses, located_source
+from app.services.scope import Scope
+from app.services.sql import filter_clauses, scoped_source
 from gis import ofds
 from gis.importers.crs import transform as crs_transform
 
@@ -115,16 +116,20 @@ def export_filename(stem: str, extension: str, today: date | None = None) -> str
 # --- query -----------------------------------------------------------------------------------
 
 
-def query_frame(session: Session, collection: Collection, bbox, filters: dict[str, str]) -> gpd.GeoDataFrame:
-    """Every matching feature (ordered by code) with typed columns, in EPSG:4326."""
+def query_frame(
+    session: Session, collection: Collection, bbox, filters: dict[str, str], scope: Scope
+) -> gpd.GeoDataFrame:
+    """Every matching feature `scope` may see (ordered by code) with typed columns, in EPSG:4326."""
     clauses, params = filter_clauses(collection, filters)
+    source, scope_params = scoped_source(collection, scope, located=True)
+    params.update(scope_params)
     if bbox is not None:
         clauses.append(_bbox_clause(bbox))
         params.update(dict(zip(("minx", "miny", "maxx", "maxy"), getattr(bbox, "values", bbox), strict=True)))
     props = collection.all_properties
     columns = ", ".join(f'f."{name}"' for name in props)
     sql = (
-        f"SELECT {columns}, ST_AsBinary(f.geom) AS wkb FROM ({located_source(collection)}) AS f "
+        f"SELECT {columns}, ST_AsBinary(f.geom) AS wkb FROM ({source}) AS f "
         f'WHERE {" AND ".join(clauses) or "true"} ORDER BY f.fid COLLATE "C"'
     )
     rows = session.execute(text(sql), params).all()
@@ -170,6 +175,7 @@ def export_collection(
     *,
     bbox,
     filters: dict[str, str],
+    scope: Scope,
     fmt: str,
     crs: str,
     directory: Path,
@@ -178,7 +184,7 @@ def export_collection(
     spec = FORMATS[fmt]
     if fmt == "kml" and crs != "EPSG:4326":
         raise InvalidParameter("KML is always in WGS 84; use crs=EPSG:4326 (or another format)")
-    frame = query_frame(session, collection, bbox, filters)
+    frame = query_frame(session, collection, bbox, filters, scope)
     if crs != "EPSG:4326":
         # Not GeoDataFrame.to_crs: PROJ's preferred VN-2000 operation is not the official one (0.8 m
         # apart); the importers' transformation is, and a file we export must import back in place.
@@ -409,11 +415,18 @@ def indicator_rows(report: dict) -> list[list]:
 
 
 def export_indicators(
-    session: Session, *, level: str, period: str | None, code: str | None, fmt: str, directory: Path
+    session: Session,
+    *,
+    level: str,
+    period: str | None,
+    code: str | None,
+    fmt: str,
+    directory: Path,
+    district_code: str | None,
 ) -> ExportFile:
     from app.services.indicators import indicators_report
 
-    report = indicators_report(session, level, period, code)
+    report = indicators_report(session, level, period, code, district_code=district_code)
     rows = indicator_rows(report)
     filename = export_filename(f"indicators_{level}_{report['period']}", fmt)
     path = directory / filename
@@ -434,16 +447,19 @@ FROM poles p JOIN operators o ON o.id = p.owner_id
 LEFT JOIN LATERAL (SELECT array_agg(op.short_name ORDER BY op.short_name) AS operators
                    FROM pole_attachments a JOIN operators op ON op.id = a.operator_id
                    WHERE a.pole_id = p.id) t ON true
+WHERE {poles}
 UNION ALL
 SELECT 'manhole', m.code, m.code, o.short_name, t.operators, NULL, r.code, ST_X(m.geom), ST_Y(m.geom)
 FROM manholes m JOIN operators o ON o.id = m.owner_id LEFT JOIN duct_routes r ON r.id = m.duct_route_id
 LEFT JOIN LATERAL (SELECT array_agg(op.short_name ORDER BY op.short_name) AS operators
                    FROM duct_occupancy d JOIN operators op ON op.id = d.operator_id
                    WHERE d.duct_route_id = m.duct_route_id) t ON true
+WHERE {manholes}
 UNION ALL
 SELECT 'fibre_access_point', f.code, f.code, o.short_name, ARRAY[o.short_name], f.status, NULL,
        ST_X(f.geom), ST_Y(f.geom)
 FROM fibre_access_points f JOIN operators o ON o.id = f.operator_id
+WHERE {fibre_access_points}
 ORDER BY 2
 """
 
@@ -453,12 +469,25 @@ FROM duct_routes r JOIN operators o ON o.id = r.owner_id
 LEFT JOIN LATERAL (SELECT array_agg(op.short_name ORDER BY op.short_name) AS operators
                    FROM duct_occupancy d JOIN operators op ON op.id = d.operator_id
                    WHERE d.duct_route_id = r.id) t ON true
+WHERE {ducts}
 ORDER BY r.code
 """
 
 
-def ofds_network(session: Session) -> dict:
-    """The passive network (poles, manholes, fibre access points, duct routes) as OFDS JSON."""
+def _ofds_sql(template: str, scope: Scope, aliases: dict[str, str]) -> tuple[str, dict]:
+    """The OFDS query with each layer's rows kept to `scope` (the layers' own scope rule)."""
+    where, params = {}, {}
+    for collection_id, alias in aliases.items():
+        clauses, values = scope.clauses(get_collection(collection_id), alias)
+        where[collection_id] = " AND ".join(clauses) or "true"
+        params.update(values)
+    return template.format(**where), params
+
+
+def ofds_network(session: Session, scope: Scope) -> dict:
+    """The passive network (poles, manholes, fibre access points, duct routes) `scope` may see, as OFDS JSON."""
+    nodes_sql, nodes_params = _ofds_sql(_OFDS_NODES, scope, {"poles": "p", "manholes": "m", "fibre_access_points": "f"})
+    spans_sql, spans_params = _ofds_sql(_OFDS_SPANS, scope, {"ducts": "r"})
     organisations = {
         r.short_name: r.name for r in session.execute(text("SELECT short_name, name FROM operators"))
     }
@@ -474,7 +503,7 @@ def ofds_network(session: Session) -> dict:
             status=r.status,
             span_id=r.span,
         )
-        for r in session.execute(text(_OFDS_NODES))
+        for r in session.execute(text(nodes_sql), nodes_params)
     ]
     spans = [
         ofds.SpanRecord(
@@ -484,7 +513,7 @@ def ofds_network(session: Session) -> dict:
             owner=r.owner,
             providers=tuple(r.operators or ()),
         )
-        for r in session.execute(text(_OFDS_SPANS))
+        for r in session.execute(text(spans_sql), spans_params)
     ]
     return ofds.build_network(
         nodes,
@@ -497,9 +526,9 @@ def ofds_network(session: Session) -> dict:
     )
 
 
-def export_ofds(session: Session, directory: Path) -> ExportFile:
+def export_ofds(session: Session, directory: Path, scope: Scope) -> ExportFile:
     filename = export_filename("ofds", "json")
     path = directory / filename
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump(ofds_network(session), fh, ensure_ascii=False)
+        json.dump(ofds_network(session, scope), fh, ensure_ascii=False)
     return ExportFile(path, filename, "application/json")

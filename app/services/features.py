@@ -15,7 +15,8 @@ from app.collections import Collection
 from app.errors import NotFound
 from app.services.crs_output import DEFAULT as CRS84
 from app.services.crs_output import OutputCrs
-from app.services.sql import filter_clauses, located_source, needs_location, with_location
+from app.services.scope import Scope
+from app.services.sql import filter_clauses, needs_location, scoped_source, with_location
 
 BBox = tuple[float, float, float, float]
 
@@ -34,6 +35,7 @@ class SortKey:
 
 @dataclass
 class ItemsQuery:
+    scope: Scope  # what the caller may see (app/services/scope.py)
     bbox: BBoxFilter | None = None
     filters: dict[str, str] = field(default_factory=dict)
     sortby: list[SortKey] = field(default_factory=list)
@@ -99,7 +101,8 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
     # filter or the sort needs it, otherwise only for the rows of the page.
     early = needs_location(collection, query.filters, {k.name for k in query.sortby})
     where, params = _where(collection, query)
-    source = located_source(collection) if early else collection.source
+    source, scope_params = scoped_source(collection, query.scope, located=early)
+    params.update(scope_params)
     matching = f"SELECT * FROM ({source}) AS f WHERE {where}"
     matched = session.execute(text(f"SELECT count(*) FROM ({matching}) AS f"), params).scalar_one()
     order = _order(query.sortby)
@@ -137,26 +140,30 @@ def get_item(
     session: Session,
     collection: Collection,
     feature_id: str,
+    scope: Scope,
     crs: OutputCrs = CRS84,
     properties: list[str] | None = None,
 ) -> str:
+    """One feature; NotFound as well when it lies outside the caller's scope (its existence is not told)."""
+    source, params = scoped_source(collection, scope, located=True)
     row = session.execute(
-        text(
-            f"SELECT {_feature_sql(crs, properties)} FROM ({located_source(collection)}) AS f WHERE f.fid = :fid"
-        ),
-        {"fid": feature_id},
+        text(f"SELECT {_feature_sql(crs, properties)} FROM ({source}) AS f WHERE f.fid = :fid"),
+        {**params, "fid": feature_id},
     ).first()
     if row is None:
         raise NotFound(f"no feature '{feature_id}' in collection '{collection.id}'")
     return row[0]
 
 
-def get_extent(session: Session, collection: Collection) -> list[float] | None:
+def get_extent(session: Session, collection: Collection, scope: Scope) -> list[float] | None:
+    """The bounding box of the features `scope` may see."""
+    source, params = scoped_source(collection, scope)
     row = session.execute(
         text(
             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-            f"FROM (SELECT ST_Extent(f.geom) AS e FROM ({collection.source}) AS f) AS x"
-        )
+            f"FROM (SELECT ST_Extent(f.geom) AS e FROM ({source}) AS f) AS x"
+        ),
+        params,
     ).first()
     if row is None or row[0] is None:
         return None

@@ -18,6 +18,7 @@ from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.schemas_registry import CellIn, SiteFields, SiteIn
 from app.services import site_checks
 from app.services.accounts import Principal
+from app.services.scope import Scope
 from app.settings import get_settings
 from gis import site_rules
 from gis.text import fold_vi
@@ -129,7 +130,8 @@ def _place_checks(session: Session, principal: Principal, owner_id: int, lon: fl
     spacing = get_settings().min_site_spacing_m
     near = site_checks.sites_within(conn, lon, lat, spacing, exclude_id)
     if near:
-        raise Conflict(site_checks.spacing_message(near[0], spacing), extra={"site": near[0]})
+        scope = Scope.of(principal)
+        raise Conflict(site_checks.spacing_message(near[0], spacing, scope), extra=site_checks.spacing_details(near[0], scope))
     radius = site_checks.share_radius_m(place)
     candidates = site_checks.sharing_candidates(conn, lon, lat, owner_id, radius, exclude_id)
     if candidates and not (reason or "").strip():

@@ -15,7 +15,7 @@ from app.services.drilldown import snapshot_rows
 from app.services.indicators import PLAN_ORDER, parse_period
 from app.services.labels import period_label
 from app.services.periods import today
-from app.services.scope import check_report_scope
+from app.services.scope import check_report_scope, nearest_sites_within
 from app.settings import get_settings
 
 TITLE = "Báo cáo kết quả thực hiện Kế hoạch phát triển hạ tầng số trên địa bàn tỉnh Hậu Giang giai đoạn 2023 – 2025"
@@ -91,10 +91,10 @@ def build_report(
             if found:
                 history[earlier.period] = found
     code = None if scope == "province" else scope
-    hamlets = [
+    hamlets = nearest_sites_within(session, district_code, [
         h for h in snapshot_rows(session, "hamlet_snapshots", quarter, code)
         if h["mbb_covered"] is not True or h["ftth_covered"] is not True
-    ]  # fmt: skip
+    ])  # fmt: skip
     offices = [o for o in snapshot_rows(session, "office_snapshots", quarter, code) if not o["gov_network_connected"]]
     svg = session.execute(
         text("SELECT svg FROM period_maps WHERE period = :p AND scope_code = :s"), {"p": quarter, "s": scope}

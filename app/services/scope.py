@@ -1,15 +1,102 @@
-"""An official's scope: the one district (and what lies in it) a caller may see, or everything.
+"""Who may see what: one Scope per request, derived once from the principal, applied in SQL.
 
-Every service that serves dashboard data takes ``district_code`` (None = the whole province) and
-calls these checks first; the routers get it from ``app.deps.official_district`` — the seam where
-accounts and roles plug in.
+Two rules. A district-limited official sees that district only: asking for an area outside it (the
+province, another district, commune or hamlet by code, a point elsewhere) is refused with 403 naming
+the district; a record outside it (a feature of any layer, a site, pole or duct, its history) is
+answered 404, as if it did not exist. And a site not yet approved (proposed or rejected) or a pending
+change is a company's plan: its own company, the Department and officials see it, other operators
+and anonymous visitors never do (404 for the record; a pending change is left out).
+
+Collections declare how a row lies in a district and whose unapproved site it belongs to
+(app/layer_types.py); `Scope.clauses` turns that into SQL for every reader of a collection (items,
+single items, tiles, exports, extents); the dashboard services take ``district_code`` and call the
+checks below first.
 """
+
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import IN_FORCE
 from app.errors import Forbidden, NotFound
+from app.layer_types import IN_DISTRICT_POINT, UNAPPROVED, Collection
+from app.services.accounts import Principal
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one caller may see: a district (None: the province) and whose unapproved sites."""
+
+    district_code: str | None = None
+    company: str | None = None  # an operator sees its own company's unapproved sites …
+    every_company: bool = False  # … the Department and officials everyone's
+
+    @classmethod
+    def of(cls, principal: Principal | None) -> "Scope":
+        if principal is None:
+            return cls()
+        if principal.role == "operator":
+            return cls(company=principal.operator)
+        return cls(district_code=principal.district_code, every_company=True)
+
+    def sees_site(self, owner: str, status: str) -> bool:
+        """Whether a site of ``owner`` in ``status`` (and its pending change) is shown."""
+        return status not in UNAPPROVED or self.sees_plans_of(owner)
+
+    def sees_plans_of(self, owner: str) -> bool:
+        """Whether unapproved sites and pending changes of company ``owner`` are shown."""
+        return self.every_company or (self.company is not None and self.company == owner)
+
+    def in_district(self, geom: str) -> tuple[str, dict[str, object]]:
+        """SQL: a located record of geometry ``geom`` lies in the scope (true for the whole province)."""
+        if self.district_code is None:
+            return "true", {}
+        return IN_DISTRICT_POINT.format(geom=geom), {"scope_district": self.district_code}
+
+    def shown_site(self, site: dict) -> dict:
+        """A site as registration.get_site gives it, without another company's pending change."""
+        if self.sees_plans_of(site["owner"]):
+            return site
+        return {**site, **dict.fromkeys(PLAN_FIELDS)}
+
+    def shown_history(self, history: dict, owner: str | None) -> dict:
+        """A site's audit trail without another company's pending changes: the fields are left out of
+        every entry of the site, and entries that only set or cleared one are dropped."""
+        if history["kind"] != "site" or self.every_company or (owner is not None and self.sees_plans_of(owner)):
+            return history
+        entries = []
+        for entry in history["entries"]:
+            if entry["entity"] == "sites":
+                before, after = (_without_plans(entry[k]) for k in ("before", "after"))
+                changed = [k for k in entry["changed"] if k not in PLAN_FIELDS]
+                if entry["action"] == "update" and set(changed) <= {"version"}:
+                    continue
+                entry = {**entry, "before": before, "after": after, "changed": changed}
+            entries.append(entry)
+        return {**history, "entries": entries}
+
+    def clauses(self, collection: Collection, a: str) -> tuple[list[str], dict[str, object]]:
+        """SQL conditions on the rows (alias ``a``) of ``collection`` this scope may see."""
+        clauses: list[str] = []
+        params: dict[str, object] = {}
+        if self.district_code is not None:
+            clauses.append(collection.in_district(a))
+            params["scope_district"] = self.district_code
+        if collection.unapproved_owner_sql and not self.every_company:
+            owner = collection.unapproved_owner_sql.format(a=a)
+            clauses.append(f"(({owner}) IS NULL OR ({owner}) = :scope_company)")
+            params["scope_company"] = self.company
+        return clauses, params
+
+
+EVERYTHING = Scope(every_company=True)  # the Department's, and the app's own work
+# A site's pending change and who asked for it: its company's plan.
+PLAN_FIELDS = ("pending_change", "pending_by")
+
+
+def _without_plans(record: dict | None) -> dict | None:
+    return None if record is None else {k: v for k, v in record.items() if k not in PLAN_FIELDS}
 
 # Ancestors of a unit in force, itself included (hamlet → commune → district → province).
 _LINEAGE = f"""
@@ -67,16 +154,48 @@ def check_report_scope(scope: str, district_code: str | None) -> None:
 _TABLES = {"site": "sites", "pole": "poles", "duct": "duct_routes"}
 
 
-def check_record(session: Session, kind: str, code: str, district_code: str | None) -> None:
-    """Forbidden when a site / pole / duct lies outside the district of a limited official."""
-    if district_code is None or kind not in _TABLES:
-        return
-    inside = session.execute(
+def check_record(session: Session, scope: Scope, kind: str, code: str, where: str = "") -> str | None:
+    """The owner of a site / pole / duct (None when unknown: the caller says so); NotFound — worded as
+    for an unknown code, ``where`` included — when it is outside ``scope``: in another district than a
+    limited official's, or another company's site not yet approved."""
+    if kind not in _TABLES:
+        return None
+    inside, params = scope.in_district("x.geom")
+    status = "x.status" if kind == "site" else "NULL"
+    row = session.execute(
         text(
-            f"SELECT d.code FROM {_TABLES[kind]} x JOIN admin_units d ON d.level = 'district' "
-            f"AND {IN_FORCE.format(a='d')} AND ST_Intersects(d.geom, ST_PointOnSurface(x.geom)) WHERE x.code = :c"
+            f"SELECT o.short_name AS owner, {status} AS status, {inside} AS inside FROM {_TABLES[kind]} x "
+            "JOIN operators o ON o.id = x.owner_id WHERE x.code = :c"
         ),
-        {"c": code},
-    ).scalars().all()
-    if inside and district_code not in inside:
-        raise _refuse(district_code, f"{kind} {code}")
+        {**params, "c": code},
+    ).first()
+    if row is None:
+        return None
+    if not (row.inside and (kind != "site" or scope.sees_site(row.owner, row.status))):
+        raise NotFound(f"no {kind} '{code}'{where}")
+    return row.owner
+
+
+def nearest_sites_within(session: Session, district_code: str | None, hamlets: list[dict]) -> list[dict]:
+    """Hamlets whose nearest sites outside a limited official's district keep their operator and
+    distance (a fact of the hamlet) but not their code (a record of another district)."""
+    if district_code is None:
+        return hamlets
+    codes = sorted({s["site_code"] for h in hamlets for s in h["nearest_sites"] if s.get("site_code")})
+    inside, params = Scope(district_code=district_code).in_district("x.geom")
+    kept = set(
+        session.execute(
+            text(f"SELECT x.code FROM sites x WHERE x.code = ANY(:codes) AND {inside}"), {**params, "codes": codes}
+        ).scalars()
+    )
+    return [
+        {**h, "nearest_sites": [s | {"site_code": s.get("site_code") if s.get("site_code") in kept else None}
+                                for s in h["nearest_sites"]]}  # fmt: skip
+        for h in hamlets
+    ]
+
+
+def check_point(scope: Scope, place: dict | None, lon: float, lat: float) -> None:
+    """Forbidden when a limited official asks about a point outside their district."""
+    if scope.district_code is not None and (place is None or place["district_code"] != scope.district_code):
+        raise _refuse(scope.district_code, f"the point ({lon:g}, {lat:g})")

@@ -9,11 +9,12 @@ from gis.text import fold_vi
 _LEVELS = ("district", "commune", "hamlet")
 
 
-def search_admin_units(session: Session, query: str, limit: int) -> list[dict]:
+def search_admin_units(session: Session, query: str, limit: int, district_code: str | None = None) -> list[dict]:
+    """Units whose name holds every word of ``query``; within district ``district_code`` when given."""
     tokens = fold_vi(query).split()
     if not tokens:
         return []
-    params: dict[str, object] = {"limit": limit, "phrase": " ".join(tokens)}
+    params: dict[str, object] = {"limit": limit, "phrase": " ".join(tokens), "district": district_code}
     conds = []
     for i, token in enumerate(tokens):
         # Escape LIKE wildcards typed by the user; match each word anywhere in the name.
@@ -28,6 +29,8 @@ def search_admin_units(session: Session, query: str, limit: int) -> list[dict]:
             "LEFT JOIN admin_units pp ON pp.id = p.parent_id, "
             "LATERAL (SELECT a.geom::box2d AS e) b "
             f"WHERE a.level IN ('district', 'commune', 'hamlet') AND {IN_FORCE.format(a='a')} AND "
+            "(CAST(:district AS text) IS NULL OR :district = CASE a.level WHEN 'district' THEN a.code "
+            "WHEN 'commune' THEN p.code ELSE pp.code END) AND "
             + " AND ".join(conds)
             + " ORDER BY (a.name_folded = :phrase) DESC, "
             "(a.name_folded LIKE :phrase || '%' OR a.name_folded LIKE '% ' || :phrase || '%') DESC, "

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, NotFound
 from app.services.accounts import Principal
+from app.services.scope import Scope
 
 # asset -> (table, request column, link table, link key, tenant-accepting column)
 ASSETS = {
@@ -35,6 +36,8 @@ def request_sharing(session: Session, principal: Principal, asset: str, code: st
     if principal.role != "operator":
         raise Forbidden("sharing is requested by an operator company for itself")
     a = _asset(session, asset, code)
+    if asset == "site" and not Scope.of(principal).sees_site(a.owner, a.status):
+        raise NotFound(f"no site '{code}'")  # another company's plan: not even its existence is told
     table, column, link, key = ASSETS[asset]
     if a.owner_id == principal.operator_id:
         raise Conflict(f"{asset} '{code}' is {principal.operator}'s own")

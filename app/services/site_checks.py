@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 from app.errors import Unprocessable
+from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings
 from gis.coordinates import PositionError, from_vn2000, parse_dms, swapped_hint
 
@@ -62,8 +63,10 @@ def sites_within(conn: Connection, lon: float, lat: float, radius_m: float, excl
 
 
 def sharing_candidates(conn: Connection, lon: float, lat: float, owner_id: int | None, radius_m: float,
-                       exclude_id: int | None = None) -> list[dict]:  # fmt: skip
-    """Other operators' approved or active sites within ``radius_m`` that accept tenants."""
+                       exclude_id: int | None = None, scope: Scope = EVERYTHING) -> list[dict]:  # fmt: skip
+    """Other operators' approved or active sites within ``radius_m`` that accept tenants (and lie in
+    ``scope``: a limited official's district)."""
+    inside, params = scope.in_district("s.geom")
     rows = conn.execute(
         text(
             "SELECT s.code, o.short_name AS owner, s.structure_type, s.height_m, s.rent_vnd_month, s.status, "
@@ -74,18 +77,27 @@ def sharing_candidates(conn: Connection, lon: float, lat: float, owner_id: int |
             "FROM sites s JOIN operators o ON o.id = s.owner_id "
             f"WHERE ST_DWithin(s.geom::geography, {_POINT}::geography, :r) AND s.accepts_tenants "
             "AND s.status IN ('approved', 'active') AND s.owner_id IS DISTINCT FROM :owner "
-            "AND s.id IS DISTINCT FROM :exclude ORDER BY distance_m, s.code"
+            f"AND s.id IS DISTINCT FROM :exclude AND {inside} ORDER BY distance_m, s.code"
         ),
-        {"lon": lon, "lat": lat, "r": radius_m, "owner": owner_id, "exclude": exclude_id},
+        {**params, "lon": lon, "lat": lat, "r": radius_m, "owner": owner_id, "exclude": exclude_id},
     )
     return [dict(r._mapping) for r in rows]
 
 
-def spacing_message(other: dict, spacing_m: float) -> str:
+def spacing_message(other: dict, spacing_m: float, scope: Scope = EVERYTHING) -> str:
+    """Why a place is refused. Another company's site awaiting approval blocks it too, but stays that
+    company's secret: neither its code, owner nor distance is told."""
+    if not scope.sees_site(other["owner"], other["status"]):
+        return f"another company's site awaiting approval stands within {spacing_m:g} m: no two sites within {spacing_m:g} m"
     return (
         f"site {other['code']} ({other['owner']}, {other['status']}) stands {other['distance_m']:g} m away: "
         f"no two sites within {spacing_m:g} m — share it instead"
     )
+
+
+def spacing_details(other: dict, scope: Scope = EVERYTHING) -> dict:
+    """The refused answer's `site` (the one too close), when ``scope`` may see it."""
+    return {"site": other} if scope.sees_site(other["owner"], other["status"]) else {}
 
 
 def sharing_message(candidates: list[dict], radius_m: float) -> str:

@@ -3,6 +3,7 @@
 from app.collections import IN_FORCE, Collection, Filter
 from app.errors import InvalidParameter, UnknownFilter
 from app.services.cql2 import compile_filter
+from app.services.scope import Scope
 
 # CQL2 travels with the property filters (so every service that takes filters understands it).
 CQL_PARAMS = ("filter", "filter-lang", "filter-crs")
@@ -26,6 +27,16 @@ def with_location(source: str) -> str:
 def located_source(collection: Collection) -> str:
     """The collection's source, with its location columns when it has them."""
     return with_location(collection.source) if collection.located else collection.source
+
+
+def scoped_source(collection: Collection, scope: Scope, *, located: bool = False) -> tuple[str, dict[str, object]]:
+    """The rows of `collection` that `scope` may see (with the location columns when `located`),
+    and the values its conditions bind: every reader of a collection starts from here."""
+    source = located_source(collection) if located else collection.source
+    clauses, params = scope.clauses(collection, "sc")
+    if not clauses:
+        return source, params
+    return f"SELECT * FROM ({source}) AS sc WHERE {' AND '.join(clauses)}", params
 
 
 def parse_filter_value(name: str, flt: Filter, raw: str) -> object:

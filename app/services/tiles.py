@@ -5,7 +5,8 @@ from sqlalchemy.orm import Session
 
 from app.collections import Collection
 from app.errors import TileOutOfRange, UnknownFilter
-from app.services.sql import CQL_PARAMS, filter_clauses, located_source, needs_location
+from app.services.scope import Scope
+from app.services.sql import CQL_PARAMS, filter_clauses, needs_location, scoped_source
 
 EXTENT = 4096
 BUFFER = 64
@@ -24,9 +25,10 @@ def _pixel_m(z: int) -> float:
     return 2 * WEB_MERCATOR_HALF_M / (1 << z) / EXTENT
 
 
-def _layer_sql(collection: Collection, index: int, filters: dict[str, str]) -> tuple[str, dict]:
+def _layer_sql(collection: Collection, index: int, filters: dict[str, str], scope: Scope) -> tuple[str, dict]:
     clauses, params = filter_clauses(collection, filters, prefix=f"l{index}f")
-    source = located_source(collection) if needs_location(collection, filters) else collection.source
+    source, scope_params = scoped_source(collection, scope, located=needs_location(collection, filters))
+    params.update(scope_params)
     geom = "ST_Transform(f.geom, 3857)"
     if collection.geometry_type != "Point":
         # Simplify to about one tile pixel at this zoom: invisible, and much smaller tiles.
@@ -43,7 +45,7 @@ def _layer_sql(collection: Collection, index: int, filters: dict[str, str]) -> t
 
 
 def render_tile(
-    session: Session, collections: list[Collection], z: int, x: int, y: int, filters: dict[str, str]
+    session: Session, collections: list[Collection], z: int, x: int, y: int, filters: dict[str, str], scope: Scope
 ) -> bytes:
     """Filters apply to every layer that knows them; a filter no layer knows is an error.
     A CQL2 `filter` applies to every layer (so it must name properties each of them has)."""
@@ -51,7 +53,7 @@ def render_tile(
     params: dict[str, object] = {"z": z, "x": x, "y": y, "pixel_m": _pixel_m(z)}
     for i, collection in enumerate(collections):
         own = {k: v for k, v in filters.items() if k in collection.filters or k in CQL_PARAMS}
-        sql, layer_params = _layer_sql(collection, i, own)
+        sql, layer_params = _layer_sql(collection, i, own, scope)
         parts.append(sql)
         params.update(layer_params)
     known = {k for c in collections for k in c.filters} | set(CQL_PARAMS)

@@ -239,7 +239,12 @@ def test_a_limited_official_opens_records_of_their_district_only(client_as, engi
     limited, everyone = client_as("official934"), client_as("official1")
     assert limited.get(f"/api/sites/{inside}").status_code == 200
     assert limited.get(f"/api/history/site/{inside}").status_code == 200
-    for path in (f"/api/sites/{outside}", f"/api/history/site/{outside}", f"/api/hamlets/{hamlet_out}/coverage"):
+    # A record outside the district is answered as an unknown one; an area outside it is refused.
+    for path, status, said in ((f"/api/sites/{outside}", 404, f"no site '{outside}'"),
+                               (f"/api/history/site/{outside}", 404, f"no site '{outside}' in the audit trail"),
+                               (f"/api/hamlets/{hamlet_out}/coverage", 403, "934")):  # fmt: skip
         r = limited.get(path)
-        assert r.status_code == 403 and "934" in r.json()["description"], path
+        assert r.status_code == status and said in r.json()["description"], path
         assert everyone.get(path).status_code == 200, path
+    assert limited.get("/api/sites/NO-SUCH").json()["description"] == "no site 'NO-SUCH'"
+    assert limited.get("/api/history/site/NO-SUCH").json()["description"] == "no site 'NO-SUCH' in the audit trail"

@@ -96,15 +96,17 @@ def _requests(world):
     ]  # fmt: skip
 
 
-def _write_routes(app) -> set[tuple[str, str]]:
-    def walk(routes):
-        for r in routes:
-            if isinstance(r, APIRoute):
-                yield r
-            elif hasattr(r, "original_router"):
-                yield from walk(r.original_router.routes)
+def api_routes(routes):
+    """Every APIRoute of the app, those of included routers too."""
+    for r in routes:
+        if isinstance(r, APIRoute):
+            yield r
+        elif hasattr(r, "original_router"):
+            yield from api_routes(r.original_router.routes)
 
-    return {(m, r.path) for r in walk(app.routes) for m in r.methods - {"GET", "HEAD", "OPTIONS"}}
+
+def _write_routes(app) -> set[tuple[str, str]]:
+    return {(m, r.path) for r in api_routes(app.routes) for m in r.methods - {"GET", "HEAD", "OPTIONS"}}
 
 
 def test_the_matrix_covers_every_write_endpoint(app_instance, world):

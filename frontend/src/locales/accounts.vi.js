@@ -116,6 +116,7 @@ export default {
   'regMsg.outside': 'điểm ({lon}, {lat}) nằm ngoài địa giới tỉnh',
   'regMsg.notLonLat': '({lon}, {lat}) không phải là cặp kinh độ, vĩ độ',
   'regMsg.spacing': 'trạm {code} ({owner}, {status}) chỉ cách {distance} m: hai trạm không được gần nhau dưới {spacing} m — hãy dùng chung trạm đó',
+  'regMsg.spacingPlan': 'một trạm đang chờ duyệt của doanh nghiệp khác nằm trong phạm vi {spacing} m: hai trạm không được gần nhau dưới {spacing} m',
   'regMsg.sharing': 'Có {count} trạm cho thuê dùng chung trong bán kính {radius} m: {sites}. Hãy nêu lý do cần xây cột mới, hoặc xin thuê dùng chung một trạm',
   'regMsg.unknownOperator': 'không có doanh nghiệp “{name}” trong danh mục',
   'regMsg.notMobile': '{name} không phải doanh nghiệp di động',

@@ -20,6 +20,8 @@ const TEMPLATES = [
   [/^\((.+), (.+)\) is not a longitude\/latitude pair$/, 'regMsg.notLonLat', (m) => ({ lon: m[1], lat: m[2] })],
   [/^site (\S+) \((.+), (\w+)\) stands (.+) m away: no two sites within (.+) m — share it instead$/, 'regMsg.spacing',
     (m) => ({ code: m[1], owner: m[2], status: t(`enum.status.${m[3]}`), distance: m[4], spacing: m[5] })],
+  [/^another company's site awaiting approval stands within (.+) m: no two sites within (.+) m$/, 'regMsg.spacingPlan',
+    (m) => ({ spacing: m[2] })],
   [/^(\d+) shareable site\(s\) within (.+) m: (.+)\. State why a new structure is needed/, 'regMsg.sharing',
     (m) => ({ count: m[1], radius: m[2], sites: m[3] })],
   [/^unknown operator '(.*)'$/, 'regMsg.unknownOperator', (m) => ({ name: m[1] })],
