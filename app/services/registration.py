@@ -53,7 +53,7 @@ def owner_of(session: Session, principal: Principal, name: str | None) -> tuple[
     return found[0], found[1]
 
 
-def _site_row(session: Session, code: str, lock: bool = False):
+def _site_row(session: Session, code: str, lock: bool = False, seen_by: Principal | None = None):
     row = session.execute(
         text(
             "SELECT s.*, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, o.short_name AS owner FROM sites s "
@@ -61,7 +61,8 @@ def _site_row(session: Session, code: str, lock: bool = False):
         ),
         {"c": code},
     ).first()
-    if row is None:
+    # Another company's site awaiting approval is not even confirmed to exist (app/services/scope.py).
+    if row is None or (seen_by is not None and not Scope.of(seen_by).sees_site(row.owner, row.status)):
         raise NotFound(f"no site '{code}'")
     return row
 
@@ -243,7 +244,7 @@ def _apply(session: Session, s, version: int, merged: dict, cell_rows, lonlat, e
 
 def edit_site(session: Session, principal: Principal, code: str, version: int, patch: SiteFields) -> tuple[dict, bool]:
     """Apply an edit; returns (site, pending) — pending when it waits for the Department's approval."""
-    s = _site_row(session, code)
+    s = _site_row(session, code, seen_by=principal)
     _check_manage(principal, s)
     if s.status == "decommissioned":
         raise Conflict(f"site '{code}' is decommissioned: it cannot be edited")
@@ -298,7 +299,7 @@ _DATE_OF = {"approved": "approved_on", "active": "commissioned_on", "decommissio
 
 def transition_site(session: Session, principal: Principal, code: str, version: int, target: str,
                     reason: str | None) -> dict:  # fmt: skip
-    s = _site_row(session, code)
+    s = _site_row(session, code, seen_by=principal)
     is_owner = principal.role == "operator" and principal.operator_id == s.owner_id
     if not (principal.is_staff or is_owner):
         raise Forbidden(f"site '{code}' belongs to {s.owner}: only its owner or the Department may change its state")

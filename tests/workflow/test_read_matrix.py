@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from app.collections import COLLECTIONS
+from tests.browser.support import MapPage, click_at, set_view
 from tests.workflow.test_role_matrix import CELL, LOGGED_IN, ROLES, STAFF, WRITERS, api_routes
 
 EVERYONE = set(ROLES)
@@ -443,3 +444,30 @@ def test_a_place_beside_another_companys_plan_is_refused_without_naming_it(clien
                       for c in ("RM-VT", "RM-NONE"))  # fmt: skip
     assert (asked.status_code, asked.json()["description"]) == (404, "no site 'RM-VT'")
     assert unknown.status_code == 404
+    # Nor an edit or a transition tried on it (an unknown site answers the same).
+    stale = {"If-Match": '"1"'}
+    for code in ("RM-VT", "RM-NONE"):
+        vina = client_as("vina1")
+        r = vina.patch(f"/api/sites/{code}", json={"height_m": 41}, headers=stale)
+        assert (r.status_code, r.json()["description"]) == (404, f"no site '{code}'")
+        r = vina.post(f"/api/sites/{code}/transitions", json={"to": "rejected", "reason": "x"}, headers=stale)
+        assert (r.status_code, r.json()["description"]) == (404, f"no site '{code}'")
+
+
+@pytest.mark.browser
+def test_the_refusal_beside_a_plan_reads_in_vietnamese_on_the_map(chromium, live_server_url, tokens, world):
+    lon, lat = world["lon"] + 0.0001, world["lat"]  # ≈ 11 m from Viettel's proposal
+    operator = MapPage(chromium, live_server_url, user="vina1")
+    try:
+        page = operator.open()
+        page.fill("#hg-reg-code", "UI-VN-PLAN")
+        set_view(page, lat, lon, 17)
+        page.click("#hg-reg-place")
+        click_at(page, lat, lon)
+        page.click("#hg-reg-submit")
+        page.wait_for_function("document.querySelector('#hg-reg-message').innerText.includes('30 m')")
+        said = page.locator("#hg-reg-message").inner_text()
+        assert "một trạm đang chờ duyệt của doanh nghiệp khác nằm trong phạm vi 30 m" in said, said
+        assert "RM-VT" not in said and "Viettel" not in said
+    finally:
+        operator.context.close()
