@@ -7,7 +7,7 @@ IN_FORCE = "{a}.valid_from <= CURRENT_DATE AND ({a}.valid_to IS NULL OR {a}.vali
 
 # A site not yet approved: a company's plan, secret from the other operators (app/services/scope.py).
 UNAPPROVED = ("proposed", "rejected")
-UNAPPROVED_SQL = "('proposed', 'rejected')"
+UNAPPROVED_SQL = "(" + ", ".join(f"'{status}'" for status in UNAPPROVED) + ")"
 
 # Where a row lies, for the scope of a district-limited official (bound :scope_district). A record
 # lies in the district holding a point of it (ST_PointOnSurface, as the location columns say).

@@ -73,9 +73,9 @@ def world(client_as, engine):
     closed = client_as("planner1").post(f"/api/periods/{PERIOD}/close")
     assert closed.status_code in (200, 409), closed.text
 
-    def outside(table: str) -> str:
+    def outside(table: str, where: str = "true") -> str:
         return _scalar(engine, f"SELECT x.code FROM {table} x " + _IN.format(a="x") +
-                       f" WHERE d.code = '{NOT_934}' ORDER BY x.code LIMIT 1")  # fmt: skip
+                       f" WHERE d.code = '{NOT_934}' AND {where} ORDER BY x.code LIMIT 1")  # fmt: skip
 
     def hamlet(district: str) -> str:
         return _scalar(engine, (
@@ -83,7 +83,7 @@ def world(client_as, engine):
             "ON d.id = c.parent_id WHERE h.level = 'hamlet' AND h.valid_to IS NULL AND d.code = :d "
             "ORDER BY h.code LIMIT 1"), d=district)  # fmt: skip
 
-    return {"lon": lon, "lat": lat, "pending": pending, "site_out": outside("sites"), "pole_out": outside("poles"),
+    return {"lon": lon, "lat": lat, "pending": pending, "site_out": outside("sites", "x.status = 'active'"), "pole_out": outside("poles"),
             "duct_out": outside("duct_routes"), "hamlet": hamlet("934"), "hamlet_out": hamlet(NOT_934)}  # fmt: skip
 
 

@@ -189,7 +189,8 @@ def test_edits_in_place_pending_approval_and_lost_updates(client_as):
     stale = {"If-Match": '"1"'}
     r409 = op.patch("/api/sites/REG-VT-001", json={"height_m": 50}, headers=stale)
     assert r409.status_code == 409 and r409.json()["current"]["height_m"] == 45
-    assert other.patch("/api/sites/REG-VT-001", json={"height_m": 50}, headers=etag(r)).status_code == 403
+    # Another company's proposal is not even confirmed to exist (it is, once approved: then 403).
+    assert other.patch("/api/sites/REG-VT-001", json={"height_m": 50}, headers=etag(r)).status_code == 404
     r = planner.post("/api/sites/REG-VT-001/transitions", json={"to": "approved"}, headers=etag(r))
     r = op.post("/api/sites/REG-VT-001/transitions", json={"to": "active"}, headers=etag(r))
     assert r.json()["status"] == "active"
