@@ -11,7 +11,8 @@
 #         loopback logins need no password.
 #
 # Usage: scripts/pg.sh start|stop|reset|destroy|status [run|test]
-#        scripts/pg.sh url app|owner [run|test]   the service's or the owner's DATABASE_URL
+#        scripts/pg.sh url app|owner [run|test]   the service's or the owner's database URL
+#        eval "$(scripts/pg.sh env)"             both, exported (DATABASE_URL, DATABASE_OWNER_URL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd -P)
@@ -67,6 +68,10 @@ port_holder() {
       return
     fi
   done
+  if [ -f "$ROOT/.pg/data/postmaster.pid" ] && [ "$(sed -n 4p "$ROOT/.pg/data/postmaster.pid")" = "$1" ]; then
+    echo "this checkout's old cluster in .pg/data (stop it with: runuser -u postgres -- $PG_BIN/pg_ctl -D $ROOT/.pg/data stop)"
+    return
+  fi
   echo "another server"
 }
 
@@ -137,9 +142,6 @@ start() {
     echo "pg: give this checkout's $KIND cluster another port, e.g. $PORT_VAR=$((PORT + 10)) make …" >&2
     exit 1
   fi
-  if [ -d "$ROOT/.pg/data" ] && [ "${#AS_PG[@]}" -gt 0 ]; then
-    echo "pg: note: $ROOT/.pg/data is an old cluster no longer used; stop it and remove .pg/ when done with it" >&2
-  fi
   [ -f "$DATA/PG_VERSION" ] || init
   local tuning=""
   # Only the test cluster may lose its last commits in a power cut.
@@ -184,8 +186,14 @@ url() {
   esac
 }
 
+exports() {
+  # For commands typed by hand: eval "$(scripts/pg.sh env)"
+  printf "export DATABASE_URL='%s' DATABASE_OWNER_URL='%s'\n" "$(url app)" "$(url owner)"
+}
+
 case "${1:-start}" in
   url) cluster "${3:-run}"; url "${2:-}" ;;
+  env) cluster "${2:-run}"; exports ;;
   install|start|stop|reset|destroy|status) cluster "${2:-run}"; "${1:-start}" ;;
-  *) echo "pg: usage: scripts/pg.sh start|stop|reset|destroy|status [run|test], or url app|owner [run|test]" >&2; exit 2 ;;
+  *) echo "pg: usage: scripts/pg.sh start|stop|reset|destroy|status|env [run|test], or url app|owner [run|test]" >&2; exit 2 ;;
 esac
