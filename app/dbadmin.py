@@ -179,13 +179,26 @@ def restore(owner_url: str, app_url: str, path: Path, replace: bool = False) -> 
     if done.returncode:
         drop_database(staging_url)
         raise DatabaseAdminError(f"{path} not restored, {url.database} unchanged: {done.stderr.strip()}")
-    # A running service loses its connections and reconnects by itself (pool_pre_ping) once the
-    # restored database has the name.
-    drop_database(owner_url)
+    _swap_in(staging, url)
+
+
+def _swap_in(staging, url) -> None:
+    """The restored database takes the target's name: the old one is set aside first and dropped last,
+    so the name is missing for an instant only (a running service reconnects by itself)."""
+    replaced = url.set(database=f"{url.database}_replaced")
+    drop_database(replaced.render_as_string(hide_password=False))
     admin = _maintenance(url)
     quote = admin.dialect.identifier_preparer.quote
     try:
         with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}):
+                conn.execute(text(f"ALTER DATABASE {quote(url.database)} ALLOW_CONNECTIONS false"))
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                             {"n": url.database})  # fmt: skip
+                conn.execute(
+                    text(f"ALTER DATABASE {quote(url.database)} RENAME TO {quote(replaced.database)}")
+                )
             conn.execute(text(f"ALTER DATABASE {quote(staging.database)} RENAME TO {quote(url.database)}"))
     finally:
         admin.dispose()
+    drop_database(replaced.render_as_string(hide_password=False))

@@ -121,6 +121,15 @@ def test_a_restore_never_overwrites_data_unless_asked_and_is_all_or_nothing(dump
     assert failed.returncode == 1 and f"not restored, {name} unchanged" in failed.stderr
     assert _fingerprint(target) == edited
 
+    # A running service's pooled connection neither blocks the restore nor outlives it: it reconnects.
+    service = create_engine(_url_for(name, APP_LOGIN), pool_pre_ping=True)
+    with service.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM speed_tests")).scalar_one() == 0
+    assert service.pool.checkedin() == 1
     replaced = _cli(target, "restore", str(path), "--force")
     assert replaced.returncode == 0, replaced.stderr
     assert _fingerprint(target) == before
+    with service.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM speed_tests")).scalar_one() == before["speed_tests"][0]
+    service.dispose()
+    assert dbadmin.table_count(make_url(target).set(database=f"{name}_replaced").render_as_string()) is None
