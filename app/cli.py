@@ -27,11 +27,11 @@ def _migrate(_: argparse.Namespace) -> None:
 
 
 def _backup(args: argparse.Namespace) -> None:
-    url = make_url(get_settings().owner_url)
+    owner_url = get_settings().owner_url
+    name = make_url(owner_url).database
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    path = dbadmin.backup(url.render_as_string(hide_password=False),
-                          Path(args.file or f"backups/{url.database}-{stamp}.dump"))  # fmt: skip
-    print(f"backup: {url.database} written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    path = dbadmin.backup(owner_url, Path(args.file or f"backups/{name}-{stamp}.dump"))
+    print(f"backup: {name} written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 def _restore(args: argparse.Namespace) -> None:
