@@ -5,13 +5,23 @@ SHELL := /bin/bash
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PGPORT ?= 5433
+PGPORT_TEST ?= 5434
 PY := .venv/bin/python
-# Without DATABASE_URL we run (and own) a project-local cluster in .pg/.
+PG := PGPORT=$(PGPORT) PGPORT_TEST=$(PGPORT_TEST) scripts/pg.sh
+# Without DATABASE_URL we run (and own) this checkout's clusters (scripts/pg.sh): `make run` logs the
+# service in as hg_app with a password and runs the owner's steps as the superuser over the socket;
+# `make test` uses a throw-away cluster of its own.
 LOCAL_DB := $(if $(DATABASE_URL),,1)
-export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:$(PGPORT)/hgtelecom
-export PGPORT
+ifeq ($(LOCAL_DB),1)
+export DATABASE_URL := $(shell $(PG) url app run)
+export DATABASE_OWNER_URL := $(shell $(PG) url owner run)
+test: DATABASE_URL := $(shell $(PG) url owner test)
+test: DATABASE_OWNER_URL :=
+endif
+export PGPORT PGPORT_TEST
 
-.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast bench bench-country lint test-deps
+.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast bench bench-country lint \
+	test-deps backup restore db-test
 
 help: ## list every target
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,18 +38,24 @@ frontend/node_modules/.stamp: frontend/package.json frontend/package-lock.json
 
 setup: .venv/.stamp frontend/node_modules/.stamp ## virtualenv, Python and npm packages (idempotent)
 
-db: ## start the project-local PostGIS cluster (.pg/), unless DATABASE_URL points elsewhere
+db: ## start this checkout's PostGIS cluster, unless DATABASE_URL points elsewhere
 ifeq ($(LOCAL_DB),1)
-	@scripts/pg.sh start
+	@scripts/pg.sh start run
 else
 	@echo "db: using DATABASE_URL from the environment"
 endif
 
-stop: ## stop the project-local cluster
-	@scripts/pg.sh stop
+db-test: ## start this checkout's test cluster (no durability, no passwords), unless DATABASE_URL is set
+ifeq ($(LOCAL_DB),1)
+	@scripts/pg.sh start test
+endif
 
-db-reset: ## wipe the project-local cluster and start an empty one
-	@scripts/pg.sh reset
+stop: ## stop this checkout's clusters
+	@scripts/pg.sh stop run
+	@scripts/pg.sh stop test
+
+db-reset: ## wipe this checkout's cluster and start an empty one
+	@scripts/pg.sh reset run
 
 migrate: setup db ## create the database and extension if needed, apply migrations
 	$(PY) -m app.cli migrate
@@ -62,11 +78,18 @@ run: migrate ## set everything up and serve the map on http://$(HOST):$(PORT)
 test-deps: ## Debian's Chromium (browser tests) and GDAL's ogrinfo/ogr2ogr (client tests)
 	@command -v chromium >/dev/null && command -v ogrinfo >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gdal-bin >/dev/null; }
 
-test: setup db test-deps ## run the whole suite against a real PostGIS (headless Chromium, GDAL)
+test: setup db-test test-deps ## run the whole suite against a real PostGIS (headless Chromium, GDAL)
 	$(PY) -m pytest -q
 
 test-fast: setup ## database-free tests only (gis/)
 	$(PY) -m pytest -q tests/gis
+
+backup: setup db ## dump the database to backups/<name>-<UTC time>.dump (pg_dump custom format), or FILE=…
+	$(PY) -m app.cli backup $(FILE)
+
+restore: setup db ## restore FILE=… all or nothing (FORCE=1 replaces a database that holds data)
+	@test -n "$(FILE)" || { echo "restore: give FILE=backups/….dump" >&2; exit 2; }
+	$(PY) -m app.cli restore "$(FILE)" $(if $(FORCE),--force)
 
 bench: migrate ## latency and recompute tables over the sample data (not part of test)
 	$(PY) -m app.cli seed

@@ -1,22 +1,43 @@
 """Command line: `python -m app.cli migrate | seed [--force] | compute [--if-missing] | import FILE --target T
-| ensure-admin | user create|disable|enable|list`."""
+| ensure-admin | user create|disable|enable|list | backup [FILE] | restore FILE [--force]`.
+`migrate`, `backup` and `restore` log in as the owner (DATABASE_OWNER_URL), the rest as the service."""
 
 import argparse
 import getpass
 import secrets
 import sys
 import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from app import dbadmin
 from app.settings import get_settings
 
 
 def _migrate(_: argparse.Namespace) -> None:
-    url = get_settings().database_url
+    settings = get_settings()
+    url = settings.owner_url  # the schema belongs to the owner; the service only uses it
     if dbadmin.ensure_database(url):
         print("migrate: created the database")
     dbadmin.upgrade(url)
+    dbadmin.ensure_app_login(url, settings.database_url)
     print("migrate: schema at head")
+
+
+def _backup(args: argparse.Namespace) -> None:
+    owner_url = get_settings().owner_url
+    name = make_url(owner_url).database
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    path = dbadmin.backup(owner_url, Path(args.file or f"backups/{name}-{stamp}.dump"))
+    print(f"backup: {name} written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def _restore(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    dbadmin.restore(settings.owner_url, settings.database_url, Path(args.file), replace=args.force)
+    print(f"restore: {make_url(settings.owner_url).database} restored from {args.file}")
 
 
 def _seed(args: argparse.Namespace) -> None:
@@ -142,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="create the database if needed and apply migrations").set_defaults(
         func=_migrate
     )
+    backup = sub.add_parser("backup", help="dump the database (pg_dump custom format) into backups/")
+    backup.add_argument("file", nargs="?", help="the file to write")
+    backup.set_defaults(func=_backup)
+    restore = sub.add_parser("restore", help="restore a backup, all or nothing")
+    restore.add_argument("file", help="a file written by backup")
+    restore.add_argument("--force", action="store_true", help="replace a database that holds tables")
+    restore.set_defaults(func=_restore)
     seed = sub.add_parser("seed", help="load the sample province when the database is empty")
     seed.add_argument("--force", action="store_true", help="replace whatever is loaded")
     seed.set_defaults(func=_seed)
@@ -180,7 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("user: give a username")
     if getattr(args, "func", None) is _user and args.action == "create" and not args.role:
         parser.error("user create: give --role")
-    return args.func(args) or 0
+    try:
+        return args.func(args) or 0
+    except dbadmin.DatabaseAdminError as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

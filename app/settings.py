@@ -8,7 +8,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5433/hgtelecom"
+    # The service's login: a plain role with hg_app's privileges (migration 0005), never the owner.
+    database_url: str = "postgresql+psycopg2://hg_app@127.0.0.1:5433/hgtelecom"
+    # The owner's login, for what creates or replaces the schema: `migrate`, `backup`, `restore`.
+    # Empty: DATABASE_URL's (one login for everything).
+    database_owner_url: str = ""
+
+    @property
+    def owner_url(self) -> str:
+        return self.database_owner_url or self.database_url
+
     sample_data_dir: str = "data/hamlets"
     frontend_dir: str = "frontend"
     tile_max_zoom: int = 22
@@ -23,8 +32,6 @@ class Settings(BaseSettings):
     coverage_indoor_threshold_dbm: float = -95.0
     mbb_covered_share: float = 0.95
     ftth_covered_share: float = 0.80
-    # The role the service acts as (migration 0005): it cannot alter the audit log. Empty: the login role.
-    db_role: str = "hg_app"
     # Accounts (app/services/accounts.py).
     session_hours: float = 12.0
     api_token_days: int = 90

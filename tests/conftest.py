@@ -1,6 +1,8 @@
 """Shared fixtures: a real PostGIS test database (migrated and loaded once), a TestClient and a
-live uvicorn server for the browser tests. DATABASE_URL names the server; tests use their own
-databases on it (`<name>_test`, and throw-away `<name>_scratch_*`)."""
+live uvicorn server for the browser tests. DATABASE_OWNER_URL (or, without it, DATABASE_URL) names the
+server and a login that may create databases; tests use their own databases on it (`<name>_test`, and
+throw-away `<name>_scratch_*`). The app logs in as the service does: as DATABASE_URL's role when an
+owner URL is given, else as hg_app without a password (a test cluster)."""
 
 import os
 import socket
@@ -22,13 +24,20 @@ from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-BASE_URL = make_url(os.environ.get("DATABASE_URL") or get_settings().database_url)
+_settings = get_settings()
+BASE_URL = make_url(_settings.owner_url)
+APP_LOGIN = (
+    make_url(_settings.database_url)
+    if _settings.database_owner_url
+    else BASE_URL.set(username=dbadmin.APP_ROLE, password=None)
+)
+TEST_DB = f"{BASE_URL.database}_test"
 # In-process apps must not recompute behind a test's back; the live server below runs the worker.
 os.environ["COVERAGE_WORKER"] = "false"
 
 
-def _url_for(name: str) -> str:
-    return BASE_URL.set(database=name).render_as_string(hide_password=False)
+def _url_for(name: str, login=BASE_URL) -> str:
+    return login.set(database=name).render_as_string(hide_password=False)
 
 
 @contextmanager
@@ -51,11 +60,13 @@ def sample_database(tag: str):
 @pytest.fixture(scope="session")
 def database_url() -> str:
     """A fresh, migrated test database with the sample province loaded."""
-    url = _url_for(f"{BASE_URL.database}_test")
+    url, app_url = _url_for(TEST_DB), _url_for(TEST_DB, APP_LOGIN)
     dbadmin.drop_database(url)
     dbadmin.ensure_database(url)
     dbadmin.upgrade(url)
-    os.environ["DATABASE_URL"] = url
+    dbadmin.ensure_app_login(url, app_url)
+    os.environ["DATABASE_URL"] = app_url
+    os.environ["DATABASE_OWNER_URL"] = url
     get_settings.cache_clear()
     reset_engine()
     from app.services import loader
@@ -65,6 +76,12 @@ def database_url() -> str:
     engine.dispose()
     yield url
     reset_engine()
+
+
+@pytest.fixture(scope="session")
+def app_database_url(database_url) -> str:
+    """The test database as the service logs in to it (the role hg_app, not the owner)."""
+    return _url_for(TEST_DB, APP_LOGIN)
 
 
 @pytest.fixture(scope="session")
@@ -207,12 +224,12 @@ def _serve(database_url: str, worker: bool):
 
 
 @pytest.fixture(scope="session")
-def live_server_url(database_url, coverage_run):
+def live_server_url(app_database_url, coverage_run):
     """The real app, coverage worker included, against the test database."""
-    yield from _serve(database_url, worker=True)
+    yield from _serve(app_database_url, worker=True)
 
 
 @pytest.fixture(scope="module")
-def api_server_url(database_url, coverage_run):
+def api_server_url(app_database_url, coverage_run):
     """The real app without the coverage worker (tests that must not start recomputes)."""
-    yield from _serve(database_url, worker=False)
+    yield from _serve(app_database_url, worker=False)

@@ -51,6 +51,6 @@ def test_health_503_when_database_is_down(monkeypatch, database_url):
             r = c.get("/ogc/collections/districts/items")
             assert r.status_code == 503 and "database" in r.json()["description"]
     finally:
-        monkeypatch.setenv("DATABASE_URL", database_url)
+        monkeypatch.undo()
         get_settings.cache_clear()
         reset_engine()
