@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.collections import COLLECTIONS
 from app.services import exporter
 from app.services.importer import import_file
+from app.services.scope import EVERYTHING
 
 FORMATS = ("geojson", "gpkg", "shp", "kml", "csv", "xlsx")
 CASES = [(f, c) for f in FORMATS for c in ("EPSG:4326", "EPSG:5897") if not (f == "kml" and c != "EPSG:4326")]
@@ -64,7 +65,7 @@ def _gaps_m(engine, before: dict, after: dict) -> float:
 def _export(engine, layer: str, fmt: str, crs: str, folder):
     with Session(engine) as session:
         out = exporter.export_collection(
-            session, COLLECTIONS[layer], bbox=BBOX, filters={}, fmt=fmt, crs=crs, directory=folder
+            session, COLLECTIONS[layer], bbox=BBOX, filters={}, scope=EVERYTHING, fmt=fmt, crs=crs, directory=folder
         )
     return out.path
 
