@@ -34,6 +34,11 @@ class OutputCrs:
         return f"ST_FlipCoordinates({column})" if self.lat_lon else column
 
     @property
+    def epsg(self) -> int:
+        """The EPSG code of the URI (CRS84 is EPSG:4326 with the axes swapped)."""
+        return 4326 if self.uri == CRS84 else int(self.uri.rsplit("/", 1)[1])
+
+    @property
     def decimals(self) -> int:
         return 7 if self.geographic else 3  # about 1 cm in degrees; millimetres in metres
 

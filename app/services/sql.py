@@ -43,6 +43,8 @@ def parse_filter_value(name: str, flt: Filter, raw: str) -> object:
             raise InvalidParameter(f"filter '{name}' expects an integer, got '{raw}'") from None
     if not raw.strip():
         raise InvalidParameter(f"filter '{name}' is empty")
+    if "\x00" in raw:
+        raise InvalidParameter(f"filter '{name}' holds a NUL character")
     return raw
 
 

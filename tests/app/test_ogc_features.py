@@ -177,6 +177,7 @@ def test_options_on_items(client):
         ("/ogc/collections/sites/items?shared=maybe", 400, "expects true or false"),
         ("/ogc/collections/cells/items?band_mhz=high", 400, "expects an integer"),
         ("/ogc/collections/sites/items?status=active&status=proposed", 400, "given 2 times"),
+        ("/ogc/collections/sites/items?owner=Viettel%00", 400, "filter 'owner' holds a NUL character"),
         ("/ogc/collections/sites/items?f=html", 400, "unsupported format"),
     ],
 )

@@ -311,3 +311,139 @@ def test_queryables_describe_the_properties(client, collection_id):
             assert props[name] == {"title": name, "type": "string", "format": kind}
     links = client.get(f"/ogc/collections/{collection_id}").json()["links"]
     assert any(link["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/queryables" for link in links)
+
+
+# -- CQL2: every malformed or ill-typed filter is a 400 naming the problem, on items and tiles ---
+
+HAMLET_ROUTES = (
+    "/ogc/collections/hamlets/items",
+    "/ogc/collections/hamlets/tiles/WebMercatorQuad/10/483/812",
+    "/tiles/hamlets/10/812/483.mvt",
+)
+JSON = "cql2-json"
+
+
+def _json(flt: dict) -> dict:
+    return {"filter": orjson.dumps(flt).decode(), "filter-lang": JSON}
+
+
+@pytest.mark.parametrize("route", HAMLET_ROUTES)
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"filter": "name LIKE 5"}, "LIKE needs a text pattern"),
+        (_json({"op": "like", "args": [{"property": "name"}, 5]}), "LIKE needs a text pattern"),
+        (
+            _json({"op": "like", "args": [{"property": "name"}, {"property": "code"}]}),
+            "LIKE needs a text pattern",
+        ),
+        ({"filter": "population LIKE '1%'"}, "LIKE applies to text properties only, not to a integer"),
+        ({"filter": "name LIKE 'Ấp\\'"}, "ends with a lone escape character"),
+        (
+            {"filter": "S_INTERSECTS(geometry, POLYGON((1 2)))"},
+            "a polygon ring needs at least 4 positions, got 1",
+        ),
+        (
+            {"filter": "S_INTERSECTS(geometry, POLYGON((105 9, 106 9, 106 10)))"},
+            "at least 4 positions, got 3",
+        ),
+        (
+            {"filter": "S_INTERSECTS(geometry, POLYGON((105 9, 106 9, 106 10, 105 10)))"},
+            "must end where it starts",
+        ),
+        (
+            {"filter": "S_CONTAINS(geometry, POLYGON((105 9, 106 10, 106 9, 105 10, 105 9)))"},
+            "Self-intersection",
+        ),
+        ({"filter": "S_INTERSECTS(geometry, LINESTRING(105 9))"}, "invalid LineString literal"),
+        (
+            _json(
+                {
+                    "op": "s_intersects",
+                    "args": [{"property": "geometry"}, {"type": "Polygon", "coordinates": [[[1, 2]]]}],
+                }
+            ),
+            "a polygon ring needs at least 4 positions, got 1",
+        ),
+        (
+            _json(
+                {
+                    "op": "s_intersects",
+                    "args": [{"property": "geometry"}, {"type": "Point", "coordinates": "x"}],
+                }
+            ),
+            "invalid Point literal",
+        ),
+        ({"filter": "S_INTERSECTS(geometry, POINT(200 9))"}, "coordinates outside the range of"),
+        ({"filter": "S_INTERSECTS(geometry, BBOX(106, 9, 105, 10))"}, "minimum is greater than its maximum"),
+        (
+            {"filter": "S_INTERSECTS(geometry, POINT(1e30 1e30))", "filter-crs": EPSG + "5897"},
+            "coordinates outside the range of http://www.opengis.net/def/crs/EPSG/0/5897",
+        ),
+        ({"filter": "name = 'a\x00b'"}, "NUL character"),
+        ({"filter": "population > 1e400"}, "not a finite number"),
+        (
+            {"filter": "population = 'many'"},
+            "property 'population' is a integer and cannot be compared with a string",
+        ),
+        ({"filter": "mbb_covered = 1"}, "is a boolean and cannot be compared with a number"),
+        ({"filter": "name IN ('a', 2)"}, "is a string and cannot be compared with a number"),
+        ({"filter": "population BETWEEN 'a' AND 'b'"}, "cannot be compared with a string"),
+        ({"filter": "CASEI(population) = CASEI('x')"}, "CASEI applies to text, not to a integer"),
+        (_json({"op": "=", "args": [{"property": ["name"]}, "x"]}), "a property name must be a string"),
+        (_json({"op": "in", "args": [{"property": "name"}, "abc"]}), "IN needs a list"),
+        (_json({"op": "between", "args": [{"property": "population"}, 1]}), "not valid cql2-json"),
+        ({"filter": "mbb_share_by_operator = 'x'"}, "unknown property 'mbb_share_by_operator'"),
+    ],
+)
+def test_bad_filters_are_400_naming_the_problem(client, route, params, words):
+    r = client.get(route, params=params)
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body["code"] == "InvalidFilter" and words in body["description"], body
+
+
+def test_cql2_json_between_in_the_1_0_form(client, engine):
+    flt = {"op": "between", "args": [{"property": "height_m"}, 30, 45]}
+    r = client.get(SITES, params={**_json(flt), "limit": 1})
+    assert r.status_code == 200, r.text
+    assert (
+        r.json()["numberMatched"]
+        == _scalar(engine, "SELECT count(*) FROM sites WHERE height_m BETWEEN 30 AND 45")
+        > 0
+    )
+    old = {"op": "between", "args": [{"property": "height_m"}, [30, 45]]}  # the draft form pygeofilter reads
+    assert (
+        client.get(SITES, params={**_json(old), "limit": 1}).json()["numberMatched"]
+        == r.json()["numberMatched"]
+    )
+
+
+def test_like_wildcards_are_cql2s(client, engine):
+    """`_` is the single-character wildcard and `.` a plain dot (pygeofilter says `.`)."""
+    code = _scalar(engine, "SELECT code FROM sites ORDER BY code LIMIT 1")  # HG-S0001
+    one = code[:2] + "_" + code[3:]
+    assert [
+        f["id"] for f in client.get(SITES, params={"filter": f"code LIKE '{one}'"}).json()["features"]
+    ] == [code]
+    dotted = code[:2] + "." + code[3:]
+    assert client.get(SITES, params={"filter": f"code LIKE '{dotted}'"}).json()["numberMatched"] == 0
+
+
+def test_casei_compares_text_case_insensitively(client, engine):
+    r = client.get(SITES, params={"filter": "CASEI(owner) = CASEI('VIETTEL')", "limit": 1})
+    assert r.status_code == 200, r.text
+    expected = _scalar(
+        engine,
+        "SELECT count(*) FROM sites s JOIN operators o ON o.id = s.owner_id WHERE o.short_name = 'Viettel'",
+    )
+    assert r.json()["numberMatched"] == expected > 0
+
+
+def test_property_to_property_comparison(client, engine):
+    r = client.get(
+        "/ogc/collections/fibre_access_points/items", params={"filter": "ports_used >= ports_total"}
+    )
+    assert r.status_code == 200, r.text
+    expected = _scalar(engine, "SELECT count(*) FROM fibre_access_points WHERE ports_used >= ports_total")
+    assert r.json()["numberMatched"] == expected
