@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.collections import COLLECTIONS, Collection, is_public
 from app.deps import (
@@ -163,6 +163,20 @@ def queryables(request: Request, c: CollectionDep, _: FormatDep) -> Response:
     return Response(orjson.dumps(doc), media_type=SCHEMA_JSON)
 
 
+def items_limit(
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            description="page size (default 100, maximum 10000; a larger one is served as 10000)",
+            json_schema_extra={"maximum": ITEMS_MAX_LIMIT},
+        ),
+    ] = ITEMS_DEFAULT_LIMIT,
+) -> int:
+    # Features Part 1 (/req/core/fc-limit-response-1): above the maximum is not an error.
+    return min(limit, ITEMS_MAX_LIMIT)
+
+
 @router.get(
     "/collections/{collection_id}/items",
     summary="Features of a collection",
@@ -179,11 +193,12 @@ def items(
     sortby: SortDep,
     properties: PropertiesDep,
     _: FormatDep,
-    limit: Annotated[
-        int, Query(ge=1, le=ITEMS_MAX_LIMIT, description="page size (default 100, maximum 10000)")
-    ] = ITEMS_DEFAULT_LIMIT,
+    limit: Annotated[int, Depends(items_limit)],
     after: Annotated[str | None, Query(description="paging cursor from a `next` link")] = None,
-    offset: Annotated[int, Query(ge=0, description="paging offset from a `next` link (with sortby)")] = 0,
+    offset: Annotated[
+        int | None,
+        Query(ge=0, description="features to skip (in `sortby` order, else by id); `next` links carry it"),
+    ] = None,
     # Declared for the API definition; their values travel with the property filters.
     filter_: Annotated[
         str | None,

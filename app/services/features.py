@@ -1,8 +1,8 @@
 """OGC API – Features items: GeoJSON assembled in PostGIS, in the requested CRS.
 
-Paging is keyset on the feature id by default, and by offset when a `sortby` is given (the sort
-keys are not unique; fid breaks ties so offsets stay stable). Filters: bbox (in any served CRS),
-property filters and CQL2 (app.services.sql).
+Paging is keyset on the feature id by default, and by offset when an `offset` or a `sortby` is
+given (the sort keys are not unique; fid breaks ties so offsets stay stable). Filters: bbox (in
+any served CRS), property filters and CQL2 (app.services.sql).
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import Collection
-from app.errors import NotFound
+from app.errors import InvalidParameter, NotFound
 from app.services.crs_output import DEFAULT as CRS84
 from app.services.crs_output import OutputCrs
 from app.services.sql import filter_clauses, located_source, needs_location, with_location
@@ -41,7 +41,7 @@ class ItemsQuery:
     crs: OutputCrs = CRS84
     limit: int = 100
     after: str | None = None
-    offset: int = 0
+    offset: int | None = None  # None: keyset paging by `after`
 
 
 @dataclass
@@ -103,7 +103,9 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
     matching = f"SELECT * FROM ({source}) AS f WHERE {where}"
     matched = session.execute(text(f"SELECT count(*) FROM ({matching}) AS f"), params).scalar_one()
     order = _order(query.sortby)
-    keyset = not query.sortby
+    keyset = not query.sortby and query.offset is None
+    if query.after is not None and not keyset:
+        raise InvalidParameter("'after' pages in id order only; with 'offset' or 'sortby', page by 'offset'")
     page_where = 'f.fid COLLATE "C" > :after' if keyset and query.after is not None else "true"
     page = (
         f"SELECT * FROM ({matching}) AS f WHERE {page_where} ORDER BY {order} "
@@ -119,7 +121,7 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
             **params,
             "after": query.after,
             "limit_plus_one": query.limit + 1,
-            "offset": 0 if keyset else query.offset,
+            "offset": query.offset or 0,
         },
     ).all()
     more = len(rows) > query.limit
@@ -129,7 +131,7 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
         if keyset:
             page_out.next_after = rows[-1][0]
         else:
-            page_out.next_offset = query.offset + len(rows)
+            page_out.next_offset = (query.offset or 0) + len(rows)
     return page_out
 
 
