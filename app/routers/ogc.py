@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -21,6 +22,7 @@ from app.security import OptionalPrincipal
 from app.services import features
 from app.services.cql2 import LANGS, queryable_types
 from app.services.crs_output import CRS84, SUPPORTED
+from app.services.exporter import FORMATS as EXPORT_FORMATS
 
 router = APIRouter(prefix="/ogc", tags=["OGC API"])
 
@@ -261,6 +263,7 @@ def items_options(c: CollectionDep) -> Response:
     responses={200: {"content": {GEOJSON: {}}}},
 )
 def item(
+    request: Request,
     c: CollectionDep,
     feature_id: str,
     session: SessionDep,
@@ -268,5 +271,29 @@ def item(
     properties: PropertiesDep,
     _: FormatDep,
 ) -> Response:
-    body = features.get_item(session, c, feature_id, crs=crs, properties=properties)
-    return Response(body, media_type=GEOJSON, headers={"Content-Crs": crs.header})
+    feature = features.get_item(session, c, feature_id, crs=crs, properties=properties)
+    base = _base(request)
+    links = [
+        _link(str(request.url), "self", GEOJSON, "this feature"),
+        *_alternates(base, c, feature_id),
+        _link(f"{base}/ogc/collections/{c.id}", "collection", "application/json", c.title_vi),
+    ]
+    return Response(
+        features.with_links(feature, links), media_type=GEOJSON, headers={"Content-Crs": crs.header}
+    )
+
+
+def _alternates(base: str, c: Collection, feature_id: str) -> list[dict]:
+    """The feature in the other encodings we serve: the layer's export filtered to its code."""
+    only = orjson.dumps({"op": "=", "args": [{"property": "code"}, feature_id]}).decode()
+    return [
+        _link(
+            f"{base}/api/export/{c.id}?"
+            + urlencode({"format": name, "filter": only, "filter-lang": "cql2-json"}),
+            "alternate",
+            spec.media_type,
+            f"this feature as {spec.extension}",
+        )
+        for name, spec in EXPORT_FORMATS.items()
+        if spec.media_type != GEOJSON
+    ]

@@ -165,6 +165,11 @@ def get_extent(session: Session, collection: Collection) -> list[float] | None:
     return [round(v, 7) for v in row]
 
 
+def with_links(feature_json: str, links: list[dict]) -> bytes:
+    """A pre-serialized feature with its `links` member, without parsing it again."""
+    return feature_json.encode().rstrip()[:-1] + b',"links":' + orjson.dumps(links) + b"}"
+
+
 def feature_collection_bytes(page: ItemsPage, links: list[dict], timestamp: str) -> bytes:
     """Wrap pre-serialized features without parsing them again."""
     head = orjson.dumps(

@@ -219,3 +219,31 @@ def test_bad_input_gets_a_clear_4xx(client, url, status, words):
     assert r.status_code == status, r.text
     body = r.json()
     assert words in body["description"] and body["code"]
+
+
+def test_single_feature_links_self_alternates_and_collection(client):
+    r = client.get(
+        "/ogc/collections/sites/items/HG-S0001", params={"crs": "http://www.opengis.net/def/crs/EPSG/0/5897"}
+    )
+    assert r.status_code == 200
+    links = r.json()["links"]
+    rels = [link["rel"] for link in links]
+    assert rels.count("self") == 1 and rels.count("collection") == 1
+    self_link = next(link for link in links if link["rel"] == "self")
+    assert self_link["href"] == str(r.url) and self_link["type"] == GEOJSON
+    collection = next(link for link in links if link["rel"] == "collection")
+    assert collection["href"].endswith("/ogc/collections/sites") and collection["type"] == "application/json"
+    alternates = {link["type"]: link["href"] for link in links if link["rel"] == "alternate"}
+    assert set(alternates) == {
+        "application/geopackage+sqlite3",
+        "application/zip",
+        "application/vnd.google-earth.kml+xml",
+        "text/csv; charset=utf-8",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    csv_file = client.get(alternates["text/csv; charset=utf-8"])
+    assert csv_file.status_code == 200
+    rows = csv_file.content.decode("utf-8-sig").splitlines()
+    assert len(rows) == 2 and "HG-S0001" in rows[1]
+    kml = client.get(alternates["application/vnd.google-earth.kml+xml"])
+    assert kml.status_code == 200 and kml.text.count("HG-S0001") >= 1 and kml.text.count("<Placemark") == 1
