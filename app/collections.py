@@ -132,6 +132,7 @@ COLLECTIONS: dict[str, Collection] = {
                 **LOCATION_FILTERS,
             },
             located=True,
+            temporal="commissioned_on",
         ),
         Collection(
             "cells",
@@ -273,6 +274,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "connected_on": "date",
             },
             {"connected": eq("gov_network_connected", "boolean"), **LOCATION_FILTERS},
+            temporal="connected_on",
         ),
         Collection(
             "speed_tests",
@@ -293,6 +295,7 @@ COLLECTIONS: dict[str, Collection] = {
             },
             {"operator": eq("operator"), "technology": eq("technology"), **LOCATION_FILTERS},
             located=True,
+            temporal="measured_at",
         ),
         *RESULT_COLLECTIONS,
     ]

@@ -26,6 +26,7 @@ class Collection:
     filters: dict[str, Filter] = field(default_factory=dict)
     located: bool = False
     tile_minzoom: int = 0
+    temporal: str | None = None  # the property holding each feature's time (OGC `datetime` reads it)
 
     @property
     def all_properties(self) -> dict[str, str]:

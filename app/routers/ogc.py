@@ -93,7 +93,10 @@ def conformance(_: FormatDep) -> dict:
     return {"conformsTo": CONFORMANCE}
 
 
-def _collection_doc(request: Request, collection: Collection, extent: list[float] | None) -> dict:
+GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
+
+
+def _collection_doc(request: Request, session, collection: Collection) -> dict:
     base = _base(request)
     url = f"{base}/ogc/collections/{collection.id}"
     doc = {
@@ -116,8 +119,12 @@ def _collection_doc(request: Request, collection: Collection, extent: list[float
             ),
         ],
     }
+    extent = features.get_extent(session, collection)
     if extent:
         doc["extent"] = {"spatial": {"bbox": [extent], "crs": CRS84}}
+    interval = features.get_time_extent(session, collection)
+    if interval:
+        doc.setdefault("extent", {})["temporal"] = {"interval": [interval], "trs": GREGORIAN}
     return doc
 
 
@@ -127,13 +134,13 @@ def collections(request: Request, session: SessionDep, principal: OptionalPrinci
     shown = [c for c in COLLECTIONS.values() if principal is not None or is_public(c)]
     return {
         "links": [_link(f"{base}/ogc/collections", "self", "application/json")],
-        "collections": [_collection_doc(request, c, features.get_extent(session, c)) for c in shown],
+        "collections": [_collection_doc(request, session, c) for c in shown],
     }
 
 
 @router.get("/collections/{collection_id}", summary="A collection")
 def collection(request: Request, c: CollectionDep, session: SessionDep, _: FormatDep) -> dict:
-    return _collection_doc(request, c, features.get_extent(session, c))
+    return _collection_doc(request, session, c)
 
 
 @router.get(
@@ -153,6 +160,8 @@ def queryables(request: Request, c: CollectionDep, _: FormatDep) -> Response:
     }
     for name, kind in queryable_types(c).items():
         props[name] = {"title": name, **_JSON_SCHEMA_TYPES[kind]}
+    if c.temporal:  # Features Part 5's role: what `datetime` selects on
+        props[c.temporal]["x-ogc-role"] = "primary-instant"
     doc = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": url,
@@ -221,6 +230,16 @@ def items(
     filter_crs: Annotated[
         str | None,
         Query(alias="filter-crs", description="CRS of the filter's geometry literals (default CRS84)"),
+    ] = None,
+    datetime_: Annotated[
+        str | None,
+        Query(
+            alias="datetime",
+            description="an instant or an interval (RFC 3339 dates or date-times, `..` for an open end) "
+            "on the collection's time (queryables: x-ogc-role primary-instant); ignored by collections "
+            "without one",
+            examples=["2025-01-01/2025-03-31", "../2024-12-31", "2025-03-31T08:00:00Z"],
+        ),
     ] = None,
 ) -> Response:
     query = features.ItemsQuery(

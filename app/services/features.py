@@ -16,6 +16,7 @@ from app.errors import InvalidParameter, NotFound
 from app.services.crs_output import DEFAULT as CRS84
 from app.services.crs_output import OutputCrs
 from app.services.sql import filter_clauses, located_source, needs_location, with_location
+from app.services.temporal import temporal_interval
 
 BBox = tuple[float, float, float, float]
 
@@ -163,6 +164,18 @@ def get_extent(session: Session, collection: Collection) -> list[float] | None:
     if row is None or row[0] is None:
         return None
     return [round(v, 7) for v in row]
+
+
+def get_time_extent(session: Session, collection: Collection) -> list[str | None] | None:
+    """The first and last time of the collection's features (None: it has no time, or no times)."""
+    if collection.temporal is None:
+        return None
+    first, last = session.execute(
+        text(
+            f'SELECT min(f."{collection.temporal}"), max(f."{collection.temporal}") FROM ({collection.source}) AS f'
+        )
+    ).one()
+    return None if first is None else temporal_interval(first, last)
 
 
 def with_links(feature_json: str, links: list[dict]) -> bytes:

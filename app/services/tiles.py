@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import Collection
 from app.errors import TileOutOfRange, UnknownFilter
-from app.services.sql import CQL_PARAMS, filter_clauses, located_source, needs_location
+from app.services.sql import COMMON_PARAMS, filter_clauses, located_source, needs_location
 
 EXTENT = 4096
 BUFFER = 64
@@ -50,11 +50,11 @@ def render_tile(
     parts: list[str] = []
     params: dict[str, object] = {"z": z, "x": x, "y": y, "pixel_m": _pixel_m(z)}
     for i, collection in enumerate(collections):
-        own = {k: v for k, v in filters.items() if k in collection.filters or k in CQL_PARAMS}
+        own = {k: v for k, v in filters.items() if k in collection.filters or k in COMMON_PARAMS}
         sql, layer_params = _layer_sql(collection, i, own)
         parts.append(sql)
         params.update(layer_params)
-    known = {k for c in collections for k in c.filters} | set(CQL_PARAMS)
+    known = {k for c in collections for k in c.filters} | set(COMMON_PARAMS)
     unknown = sorted(set(filters) - known)
     if unknown:
         raise UnknownFilter(

@@ -308,7 +308,8 @@ def test_queryables_describe_the_properties(client, collection_id):
         if kind in ("integer", "number", "boolean", "string"):
             assert props[name]["type"] == kind
         elif kind in ("date", "date-time"):
-            assert props[name] == {"title": name, "type": "string", "format": kind}
+            role = {"x-ogc-role": "primary-instant"} if name == c.temporal else {}
+            assert props[name] == {"title": name, "type": "string", "format": kind, **role}
     links = client.get(f"/ogc/collections/{collection_id}").json()["links"]
     assert any(link["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/queryables" for link in links)
 
@@ -447,3 +448,124 @@ def test_property_to_property_comparison(client, engine):
     assert r.status_code == 200, r.text
     expected = _scalar(engine, "SELECT count(*) FROM fibre_access_points WHERE ports_used >= ports_total")
     assert r.json()["numberMatched"] == expected
+
+
+# -- datetime (Features Part 1) -----------------------------------------------------------------
+
+TIMED = {  # collection -> the SQL of its features' time
+    "speed_tests": "SELECT measured_at AS t FROM speed_tests",
+    "sites": "SELECT commissioned_on AS t FROM sites",
+    "commune_offices": "SELECT connected_on AS t FROM commune_offices",
+}
+
+
+def _matched(client, collection_id: str, **params) -> int:
+    r = client.get(f"/ogc/collections/{collection_id}/items", params={"limit": 1, **params})
+    assert r.status_code == 200, r.text
+    return r.json()["numberMatched"]
+
+
+@pytest.mark.parametrize(
+    ("collection_id", "when", "where"),
+    [
+        # a date is the whole local day (UTC+7) …
+        ("speed_tests", "2025-03-01", "t >= '2025-03-01 00:00+07' AND t < '2025-03-02 00:00+07'"),
+        ("speed_tests", "2025-03-01/2025-03-31", "t >= '2025-03-01 00:00+07' AND t < '2025-04-01 00:00+07'"),
+        # … a date-time an instant, in its own zone
+        (
+            "speed_tests",
+            "2025-03-01T00:00:00Z/2025-03-02T12:30:00+07:00",
+            "t >= '2025-03-01 00:00Z' AND t <= '2025-03-02 12:30+07'",
+        ),
+        ("speed_tests", "../2024-12-31", "t < '2025-01-01 00:00+07'"),
+        ("speed_tests", "2025-06-01T00:00:00Z/..", "t >= '2025-06-01 00:00Z'"),
+        ("sites", "2020-01-01/2020-12-31", "t BETWEEN '2020-01-01' AND '2020-12-31'"),
+        ("sites", "../2015-06-30", "t <= '2015-06-30'"),
+        ("sites", "2024-01-01T20:00:00Z/..", "t >= '2024-01-02'"),  # 03:00 on 2 January in Vietnam
+        ("commune_offices", "2022-01-01/..", "t >= '2022-01-01'"),
+        ("commune_offices", "../2020-12-31", "t <= '2020-12-31'"),
+    ],
+)
+def test_datetime_selects_on_the_collections_time(client, engine, collection_id, when, where):
+    expected = _scalar(engine, f"SELECT count(*) FROM ({TIMED[collection_id]}) x WHERE {where}")
+    everything = _scalar(engine, f"SELECT count(*) FROM ({TIMED[collection_id]}) x")
+    assert 0 < expected < everything
+    assert _matched(client, collection_id, datetime=when) == expected
+
+
+def test_datetime_instant_matches_exactly(client, engine):
+    code, moment = _scalar(
+        engine, "SELECT array[code, measured_at::text] FROM speed_tests ORDER BY code LIMIT 1"
+    )
+    iso = _scalar(
+        engine,
+        "SELECT to_char(CAST(:m AS timestamptz) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+        m=moment,
+    )
+    r = client.get("/ogc/collections/speed_tests/items", params={"datetime": iso}).json()
+    expected = _scalar(
+        engine, "SELECT count(*) FROM speed_tests WHERE measured_at = CAST(:m AS timestamptz)", m=moment
+    )
+    assert r["numberMatched"] == expected >= 1 and code in [f["id"] for f in r["features"]]
+
+
+@pytest.mark.parametrize("collection_id", ["poles", "hamlets", "coverage", "districts"])
+def test_datetime_is_ignored_by_collections_without_time(client, collection_id):
+    assert _matched(client, collection_id, datetime="2020-01-01/2020-12-31") == _matched(
+        client, collection_id
+    )
+
+
+def test_datetime_applies_to_tiles(client, engine):
+    import mapbox_vector_tile
+
+    url = "/ogc/collections/speed_tests/tiles/WebMercatorQuad/9/241/406"
+    every = mapbox_vector_tile.decode(client.get(url).content)["speed_tests"]["features"]
+    r = client.get(url, params={"datetime": "2025-01-01/2025-01-31"})
+    kept = mapbox_vector_tile.decode(r.content).get("speed_tests", {"features": []})["features"]
+    expected = _scalar(
+        engine,
+        "SELECT count(*) FROM speed_tests WHERE measured_at >= '2025-01-01 00:00+07' "
+        "AND measured_at < '2025-02-01 00:00+07' AND ST_Intersects(ST_Transform(geom, 3857), "
+        "ST_TileEnvelope(9, 406, 241, margin => 64.0 / 4096))",
+    )
+    assert 0 < len(kept) == expected < len(every)
+
+
+@pytest.mark.parametrize("collection_id", ["speed_tests", "poles"])
+@pytest.mark.parametrize(
+    ("when", "words"),
+    [
+        ("2025-13-01", "is not a calendar date"),
+        ("2025-01-01T10:00:00", "needs its time zone"),
+        ("yesterday", "neither an RFC 3339 date"),
+        ("../..", "needs at least one end"),
+        ("2025-02-01/2025-01-01", "ends before it starts"),
+        ("9999-12-31", "lies outside the calendar"),
+    ],
+)
+def test_bad_datetime_is_400_on_every_collection(client, collection_id, when, words):
+    for url in (f"/ogc/collections/{collection_id}/items", f"/tiles/{collection_id}/9/406/241.mvt"):
+        r = client.get(url, params={"datetime": when})
+        assert r.status_code == 400 and words in r.json()["description"], r.text
+
+
+def test_temporal_extent_and_role_are_declared(client, engine):
+    same_instant = "SELECT CAST(:a AS timestamptz) = CAST(:b AS timestamptz)"
+    for collection_id, sql in TIMED.items():
+        doc = client.get(f"/ogc/collections/{collection_id}").json()
+        assert doc["extent"]["temporal"]["trs"] == "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
+        start, end = doc["extent"]["temporal"]["interval"][0]
+        first, last, dated = _scalar(
+            engine, f"SELECT array[min(t)::text, max(t)::text, pg_typeof(min(t))::text] FROM ({sql}) x"
+        )
+        if dated == "date":  # whole local days
+            first, last = f"{first}T00:00:00+07:00", f"{last}T23:59:59.999999+07:00"
+        assert _scalar(engine, same_instant, a=start, b=first) and _scalar(
+            engine, same_instant, a=end, b=last
+        )
+        props = client.get(f"/ogc/collections/{collection_id}/queryables").json()["properties"]
+        assert [n for n, p in props.items() if p.get("x-ogc-role") == "primary-instant"] == [
+            COLLECTIONS[collection_id].temporal
+        ]
+    assert "temporal" not in client.get("/ogc/collections/poles").json()["extent"]
