@@ -569,3 +569,75 @@ def test_temporal_extent_and_role_are_declared(client, engine):
             COLLECTIONS[collection_id].temporal
         ]
     assert "temporal" not in client.get("/ogc/collections/poles").json()["extent"]
+
+
+BOX = "POLYGON((105.40 9.70, 105.55 9.70, 105.55 9.85, 105.40 9.85, 105.40 9.70))"
+
+
+@pytest.mark.parametrize(
+    ("cql", "postgis"),
+    [
+        ("S_INTERSECTS", "ST_Intersects"),
+        ("S_DISJOINT", "ST_Disjoint"),
+        ("S_WITHIN", "ST_Within"),
+        ("S_CONTAINS", "ST_Contains"),
+        ("S_OVERLAPS", "ST_Overlaps"),
+        ("S_TOUCHES", "ST_Touches"),
+        ("S_CROSSES", "ST_Crosses"),
+        ("S_EQUALS", "ST_Equals"),
+    ],
+)
+def test_every_spatial_function_matches_postgis(client, engine, cql, postgis):
+    """CQL2 spatial-functions: each S_* on the ducts against a polygon, as PostGIS counts it."""
+    r = client.get("/ogc/collections/ducts/items", params={"filter": f"{cql}(geometry, {BOX})", "limit": 1})
+    assert r.status_code == 200, r.text
+    expected = _scalar(
+        engine, f"SELECT count(*) FROM duct_routes WHERE {postgis}(geom, ST_GeomFromText(:b, 4326))", b=BOX
+    )
+    assert r.json()["numberMatched"] == expected
+
+
+def test_spatial_functions_take_every_geometry_type(client, engine):
+    """CQL2 basic-spatial-functions-plus: multi-geometries and collections as literals."""
+    literal = (
+        "GEOMETRYCOLLECTION(POINT(105.45 9.75), LINESTRING(105.40 9.70, 105.55 9.85), "
+        "MULTIPOLYGON(((105.40 9.70, 105.45 9.70, 105.45 9.75, 105.40 9.70))))"
+    )
+    r = client.get(
+        "/ogc/collections/hamlets/items", params={"filter": f"S_INTERSECTS(geometry, {literal})", "limit": 1}
+    )
+    assert r.status_code == 200, r.text
+    expected = _scalar(
+        engine,
+        "SELECT count(*) FROM admin_units WHERE level = 'hamlet' AND ST_Intersects(geom, ST_GeomFromText(:g, 4326))",
+        g=literal,
+    )
+    assert r.json()["numberMatched"] == expected > 0
+
+
+def test_conformance_declares_what_is_implemented(client):
+    spec = "http://www.opengis.net/spec/"
+    assert client.get("/ogc/conformance").json()["conformsTo"] == [
+        spec + "ogcapi-common-1/1.0/conf/core",
+        spec + "ogcapi-features-1/1.0/conf/core",
+        spec + "ogcapi-features-1/1.0/conf/geojson",
+        spec + "ogcapi-features-1/1.0/conf/oas30",
+        spec + "ogcapi-features-2/1.0/conf/crs",
+        spec + "ogcapi-features-3/1.0/conf/queryables",
+        spec + "ogcapi-features-3/1.0/conf/filter",
+        spec + "ogcapi-features-3/1.0/conf/features-filter",
+        spec + "cql2/1.0/conf/cql2-text",
+        spec + "cql2/1.0/conf/cql2-json",
+        spec + "cql2/1.0/conf/basic-cql2",
+        spec + "cql2/1.0/conf/advanced-comparison-operators",
+        spec + "cql2/1.0/conf/case-insensitive-comparison",
+        spec + "cql2/1.0/conf/property-property",
+        spec + "cql2/1.0/conf/basic-spatial-functions",
+        spec + "cql2/1.0/conf/basic-spatial-functions-plus",
+        spec + "cql2/1.0/conf/spatial-functions",
+        spec + "ogcapi-tiles-1/1.0/conf/core",
+        spec + "ogcapi-tiles-1/1.0/conf/tileset",
+        spec + "ogcapi-tiles-1/1.0/conf/tilesets-list",
+        spec + "ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+        spec + "ogcapi-tiles-1/1.0/conf/mvt",
+    ]
