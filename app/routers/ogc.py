@@ -30,6 +30,7 @@ GEOJSON = "application/geo+json"
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
 ITEMS_DEFAULT_LIMIT = 100
 ITEMS_MAX_LIMIT = 10_000
+ITEMS_MAX_OFFSET = 1_000_000_000  # far beyond any collection, and a database integer
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
@@ -221,7 +222,11 @@ def items(
     after: Annotated[str | None, Query(description="paging cursor from a `next` link")] = None,
     offset: Annotated[
         int | None,
-        Query(ge=0, description="features to skip (in `sortby` order, else by id); `next` links carry it"),
+        Query(
+            ge=0,
+            le=ITEMS_MAX_OFFSET,
+            description="features to skip (in `sortby` order, else by id); `next` links carry it",
+        ),
     ] = None,
     # Declared for the API definition; their values travel with the property filters.
     filter_: Annotated[

@@ -107,6 +107,8 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
     keyset = not query.sortby and query.offset is None
     if query.after is not None and not keyset:
         raise InvalidParameter("'after' pages in id order only; with 'offset' or 'sortby', page by 'offset'")
+    if query.after is not None and "\x00" in query.after:
+        raise InvalidParameter("'after' holds a NUL character; take it from a `next` link")
     page_where = 'f.fid COLLATE "C" > :after' if keyset and query.after is not None else "true"
     page = (
         f"SELECT * FROM ({matching}) AS f WHERE {page_where} ORDER BY {order} "

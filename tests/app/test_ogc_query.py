@@ -274,6 +274,13 @@ def test_filter_applies_to_tiles(client):
         ({"sortby": "-colour"}, "sortby: unknown property 'colour'"),
         ({"properties": "code,colour"}, "properties: unknown property 'colour'"),
         ({"offset": "-1"}, "offset"),
+        ({"offset": "99999999999999999999"}, "offset: Input should be less than or equal to 1000000000"),
+        ({"after": "HG-S\x00"}, "'after' holds a NUL character"),
+        (
+            {"bbox": "-1e30,-1e30,1e30,1e30", "bbox-crs": EPSG + "3405"},
+            "bbox corners lie outside the range of http://www.opengis.net/def/crs/EPSG/0/3405",
+        ),
+        ({"bbox": "1e30,1e30,2e30,2e30", "bbox-crs": EPSG + "5897"}, "bbox corners lie outside the range"),
         ({"filter": "colour = 'red'"}, "unknown property 'colour'"),
         ({"filter": "height_m > 'tall'"}, "cannot be compared with a string"),
         ({"filter": "height_m >"}, "not valid cql2-text"),
