@@ -145,6 +145,8 @@ def get_item(
     crs: OutputCrs = CRS84,
     properties: list[str] | None = None,
 ) -> str:
+    if "\x00" in feature_id:  # no id holds one (and the database takes no NUL in text)
+        raise NotFound(f"no feature {feature_id!r} in collection '{collection.id}'")
     row = session.execute(
         text(
             f"SELECT {_feature_sql(crs, properties)} FROM ({located_source(collection)}) AS f WHERE f.fid = :fid"

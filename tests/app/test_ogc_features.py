@@ -196,6 +196,7 @@ def test_options_on_items(client):
         ("/ogc/collections/nope/items", 404, "unknown collection 'nope'"),
         ("/ogc/collections/nope", 404, "unknown collection"),
         ("/ogc/collections/sites/items/HG-NOPE", 404, "no feature 'HG-NOPE'"),
+        ("/ogc/collections/sites/items/HG%00", 404, "no feature 'HG\\x00'"),
         ("/ogc/collections/sites/items?bbox=1,2,3", 400, "bbox needs 4 numbers"),
         ("/ogc/collections/sites/items?bbox=a,b,c,d", 400, "bbox must be numbers"),
         ("/ogc/collections/sites/items?bbox=105,9,200,10", 400, "longitudes"),
