@@ -134,6 +134,7 @@ COLLECTIONS: dict[str, Collection] = {
             },
             located=True,
             unapproved_owner_sql=f"CASE WHEN {{a}}.status IN {UNAPPROVED_SQL} THEN {{a}}.owner END",
+            temporal="commissioned_on",
         ),
         Collection(
             "cells",
@@ -277,6 +278,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "connected_on": "date",
             },
             {"connected": eq("gov_network_connected", "boolean"), **LOCATION_FILTERS},
+            temporal="connected_on",
         ),
         Collection(
             "speed_tests",
@@ -297,6 +299,7 @@ COLLECTIONS: dict[str, Collection] = {
             },
             {"operator": eq("operator"), "technology": eq("technology"), **LOCATION_FILTERS},
             located=True,
+            temporal="measured_at",
         ),
         *RESULT_COLLECTIONS,
     ]

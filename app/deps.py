@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+import numpy as np
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 
@@ -10,7 +11,7 @@ from app.db import get_session
 from app.errors import Forbidden, InvalidBBox, InvalidParameter, PreconditionRequired, Unauthorized
 from app.security import OptionalPrincipal
 from app.services.accounts import Principal
-from app.services.crs_output import OutputCrs, parse_crs
+from app.services.crs_output import OutputCrs, on_earth, parse_crs
 from app.services.features import BBox, BBoxFilter, SortKey
 from app.services.scope import Scope
 
@@ -59,7 +60,7 @@ def parse_bbox(raw: str | None, crs: OutputCrs | None = None) -> BBox | None:
     if raw is None:
         return None
     if crs is not None and not crs.geographic:
-        return _projected_bbox(raw)
+        return _projected_bbox(raw, crs)
     if crs is not None and crs.lat_lon:
         lat_lon = _numbers(raw)
         raw = ",".join(str(v) for v in (lat_lon[1], lat_lon[0], lat_lon[3], lat_lon[2]))
@@ -97,10 +98,12 @@ def _numbers(raw: str) -> list[float]:
     return values if len(values) == 4 else [values[0], values[1], values[3], values[4]]
 
 
-def _projected_bbox(raw: str) -> BBox:
+def _projected_bbox(raw: str, crs: OutputCrs) -> BBox:
     minx, miny, maxx, maxy = _numbers(raw)
     if minx > maxx or miny > maxy:
         raise InvalidBBox("bbox minimum is greater than its maximum (expected minX,minY,maxX,maxY)")
+    if not on_earth(crs, np.array([[minx, miny], [maxx, maxy]])):
+        raise InvalidBBox(f"bbox corners lie outside the range of {crs.uri}")
     return (minx, miny, maxx, maxy)
 
 

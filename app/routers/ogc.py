@@ -2,9 +2,10 @@
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.collections import COLLECTIONS, Collection, is_public
 from app.deps import (
@@ -22,6 +23,8 @@ from app.security import OptionalPrincipal
 from app.services import features
 from app.services.cql2 import LANGS, queryable_types
 from app.services.crs_output import CRS84, SUPPORTED
+from app.services.exporter import FORMATS as EXPORT_FORMATS
+from app.services.scope import Scope
 
 router = APIRouter(prefix="/ogc", tags=["OGC API"])
 
@@ -29,6 +32,7 @@ GEOJSON = "application/geo+json"
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
 ITEMS_DEFAULT_LIMIT = 100
 ITEMS_MAX_LIMIT = 10_000
+ITEMS_MAX_OFFSET = 1_000_000_000  # far beyond any collection, and a database integer
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
@@ -43,8 +47,15 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
@@ -83,6 +94,12 @@ def landing(request: Request, _: FormatDep) -> dict:
             _link(f"{base}/docs", "service-doc", "text/html", "the API documentation"),
             _link(f"{base}/ogc/conformance", "conformance", "application/json"),
             _link(f"{base}/ogc/collections", "data", "application/json", "the collections"),
+            _link(
+                f"{base}/ogc/tileMatrixSets",
+                "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                "application/json",
+                "the tile matrix sets of the vector tiles",
+            ),
         ],
     }
 
@@ -92,7 +109,10 @@ def conformance(_: FormatDep) -> dict:
     return {"conformsTo": CONFORMANCE}
 
 
-def _collection_doc(request: Request, collection: Collection, extent: list[float] | None) -> dict:
+GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
+
+
+def _collection_doc(request: Request, session, collection: Collection, scope: Scope) -> dict:
     base = _base(request)
     url = f"{base}/ogc/collections/{collection.id}"
     doc = {
@@ -115,8 +135,12 @@ def _collection_doc(request: Request, collection: Collection, extent: list[float
             ),
         ],
     }
+    extent = features.get_extent(session, collection, scope)
     if extent:
         doc["extent"] = {"spatial": {"bbox": [extent], "crs": CRS84}}
+    interval = features.get_time_extent(session, collection, scope)
+    if interval:
+        doc.setdefault("extent", {})["temporal"] = {"interval": [interval], "trs": GREGORIAN}
     return doc
 
 
@@ -128,13 +152,13 @@ def collections(
     shown = [c for c in COLLECTIONS.values() if principal is not None or is_public(c)]
     return {
         "links": [_link(f"{base}/ogc/collections", "self", "application/json")],
-        "collections": [_collection_doc(request, c, features.get_extent(session, c, scope)) for c in shown],
+        "collections": [_collection_doc(request, session, c, scope) for c in shown],
     }
 
 
 @router.get("/collections/{collection_id}", summary="A collection")
 def collection(request: Request, c: CollectionDep, session: SessionDep, scope: ScopeDep, _: FormatDep) -> dict:
-    return _collection_doc(request, c, features.get_extent(session, c, scope))
+    return _collection_doc(request, session, c, scope)
 
 
 @router.get(
@@ -154,6 +178,8 @@ def queryables(request: Request, c: CollectionDep, _: FormatDep) -> Response:
     }
     for name, kind in queryable_types(c).items():
         props[name] = {"title": name, **_JSON_SCHEMA_TYPES[kind]}
+    if c.temporal:  # Features Part 5's role: what `datetime` selects on
+        props[c.temporal]["x-ogc-role"] = "primary-instant"
     doc = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": url,
@@ -164,6 +190,20 @@ def queryables(request: Request, c: CollectionDep, _: FormatDep) -> Response:
         "additionalProperties": False,
     }
     return Response(orjson.dumps(doc), media_type=SCHEMA_JSON)
+
+
+def items_limit(
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            description="page size (default 100, maximum 10000; a larger one is served as 10000)",
+            json_schema_extra={"maximum": ITEMS_MAX_LIMIT},
+        ),
+    ] = ITEMS_DEFAULT_LIMIT,
+) -> int:
+    # Features Part 1 (/req/core/fc-limit-response-1): above the maximum is not an error.
+    return min(limit, ITEMS_MAX_LIMIT)
 
 
 @router.get(
@@ -183,11 +223,16 @@ def items(
     sortby: SortDep,
     properties: PropertiesDep,
     _: FormatDep,
-    limit: Annotated[
-        int, Query(ge=1, le=ITEMS_MAX_LIMIT, description="page size (default 100, maximum 10000)")
-    ] = ITEMS_DEFAULT_LIMIT,
+    limit: Annotated[int, Depends(items_limit)],
     after: Annotated[str | None, Query(description="paging cursor from a `next` link")] = None,
-    offset: Annotated[int, Query(ge=0, description="paging offset from a `next` link (with sortby)")] = 0,
+    offset: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=ITEMS_MAX_OFFSET,
+            description="features to skip (in `sortby` order, else by id); `next` links carry it",
+        ),
+    ] = None,
     # Declared for the API definition; their values travel with the property filters.
     filter_: Annotated[
         str | None,
@@ -208,6 +253,16 @@ def items(
     filter_crs: Annotated[
         str | None,
         Query(alias="filter-crs", description="CRS of the filter's geometry literals (default CRS84)"),
+    ] = None,
+    datetime_: Annotated[
+        str | None,
+        Query(
+            alias="datetime",
+            description="an instant or an interval (RFC 3339 dates or date-times, `..` for an open end) "
+            "on the collection's time (queryables: x-ogc-role primary-instant); ignored by collections "
+            "without one",
+            examples=["2025-01-01/2025-03-31", "../2024-12-31", "2025-03-31T08:00:00Z"],
+        ),
     ] = None,
 ) -> Response:
     query = features.ItemsQuery(
@@ -251,6 +306,7 @@ def items_options(c: CollectionDep) -> Response:
     responses={200: {"content": {GEOJSON: {}}}},
 )
 def item(
+    request: Request,
     c: CollectionDep,
     feature_id: str,
     session: SessionDep,
@@ -259,5 +315,29 @@ def item(
     properties: PropertiesDep,
     _: FormatDep,
 ) -> Response:
-    body = features.get_item(session, c, feature_id, scope, crs=crs, properties=properties)
-    return Response(body, media_type=GEOJSON, headers={"Content-Crs": crs.header})
+    feature = features.get_item(session, c, feature_id, scope, crs=crs, properties=properties)
+    base = _base(request)
+    links = [
+        _link(str(request.url), "self", GEOJSON, "this feature"),
+        *_alternates(base, c, feature_id),
+        _link(f"{base}/ogc/collections/{c.id}", "collection", "application/json", c.title_vi),
+    ]
+    return Response(
+        features.with_links(feature, links), media_type=GEOJSON, headers={"Content-Crs": crs.header}
+    )
+
+
+def _alternates(base: str, c: Collection, feature_id: str) -> list[dict]:
+    """The feature in the other encodings we serve: the layer's export filtered to its code."""
+    only = orjson.dumps({"op": "=", "args": [{"property": "code"}, feature_id]}).decode()
+    return [
+        _link(
+            f"{base}/api/export/{c.id}?"
+            + urlencode({"format": name, "filter": only, "filter-lang": "cql2-json"}),
+            "alternate",
+            spec.media_type,
+            f"this feature as {spec.extension}",
+        )
+        for name, spec in EXPORT_FORMATS.items()
+        if spec.media_type != GEOJSON
+    ]

@@ -1,8 +1,9 @@
 """Mapbox vector tiles: OGC API – Tiles per collection and an XYZ alias for several layers."""
 
 import hashlib
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.collections import Collection, is_public
 from app.deps import (
@@ -17,21 +18,19 @@ from app.deps import (
 from app.errors import InvalidParameter
 from app.security import OptionalPrincipal
 from app.services import features, tiles
+from app.services.crs_output import CRS84
 from app.services.scope import Scope
+from app.services.tile_matrix_sets import (
+    TILE_MATRIX_SETS,
+    WEB_MERCATOR_QUAD,
+    TileMatrixSet,
+    get_tile_matrix_set,
+)
 from app.settings import get_settings
 
 router = APIRouter(tags=["Tiles"])
 
 MVT = "application/vnd.mapbox-vector-tile"
-_JSON_TYPES = {
-    "string": "String",
-    "date": "String",
-    "date-time": "String",
-    "integer": "Number",
-    "number": "Number",
-    "boolean": "Boolean",
-    "object": "String",
-}
 
 
 def _collections(ids: str, principal) -> list[Collection]:
@@ -44,15 +43,27 @@ def _collections(ids: str, principal) -> list[Collection]:
 
 
 def _tile_response(
-    request: Request, session, layers: list[Collection], z: int, x: int, y: int, filters: dict, scope: Scope
+    request: Request,
+    session,
+    layers: list[Collection],
+    z: int,
+    x: int,
+    y: int,
+    filters: dict,
+    scope: Scope,
+    tms: TileMatrixSet = WEB_MERCATOR_QUAD,
 ) -> Response:
     settings = get_settings()
-    tiles.check_tile(z, x, y, settings.tile_max_zoom)
-    data = tiles.render_tile(session, layers, z, x, y, filters, scope)
+    tms.check(z, x, y, settings.tile_max_zoom)
+    data = tiles.render_tile(session, layers, z, x, y, filters, scope, tms)
     etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
     # Shared caches may keep public layers only; the rest is per user.
-    scope = "public" if all(is_public(c) for c in layers) else "private"
-    headers = {"ETag": etag, "Cache-Control": f"{scope}, max-age={settings.tile_cache_seconds}", "Vary": "Cookie, Authorization"}
+    cache = "public" if all(is_public(c) for c in layers) else "private"
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"{cache}, max-age={settings.tile_cache_seconds}",
+        "Vary": "Cookie, Authorization",
+    }
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(data, media_type=MVT, headers=headers)
@@ -113,47 +124,128 @@ def tilejson(
                 "description": c.title_en,
                 "minzoom": 0,
                 "maxzoom": max_zoom,
-                "fields": {k: _JSON_TYPES[v] for k, v in c.properties.items()},
+                "fields": tiles.tile_fields(session, c),
             }
             for c in layers
         ],
     }
 
 
+TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+_GEOMETRY_DIMENSION = {"Point": 0, "LineString": 1, "MultiPolygon": 2}
+TmsDep = Annotated[TileMatrixSet, Depends(get_tile_matrix_set)]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _link(href: str, rel: str, type_: str, title: str) -> dict:
+    return {"href": href, "rel": rel, "type": type_, "title": title}
+
+
+@router.get("/ogc/tileMatrixSets", summary="The tile matrix sets of the vector tiles")
+def tile_matrix_sets(request: Request) -> dict:
+    base = f"{_base(request)}/ogc/tileMatrixSets"
+    return {
+        "links": [_link(base, "self", "application/json", "tile matrix sets")],
+        "tileMatrixSets": [
+            {
+                "id": t.id,
+                "title": t.title,
+                "uri": t.uri,
+                "crs": t.crs,
+                "links": [_link(f"{base}/{t.id}", "self", "application/json", t.title)],
+            }
+            for t in TILE_MATRIX_SETS.values()
+        ],
+    }
+
+
+@router.get("/ogc/tileMatrixSets/{tms_id}", summary="A tile matrix set (OGC 2D Tile Matrix Set 2.0)")
+def tile_matrix_set(tms: TmsDep) -> dict:
+    return tms.definition(get_settings().tile_max_zoom)
+
+
+def _tileset_links(request: Request, c: Collection, tms: TileMatrixSet) -> list[dict]:
+    url = f"{_base(request)}/ogc/collections/{c.id}/tiles/{tms.id}"
+    return [
+        _link(url, "self", "application/json", f"{c.title_vi} ({tms.id})"),
+        _link(f"{_base(request)}/ogc/tileMatrixSets/{tms.id}", TILING_SCHEME, "application/json", tms.title),
+        {**_link(f"{url}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}", "item", MVT, "a tile"), "templated": True},
+    ]
+
+
 @router.get("/ogc/collections/{collection_id}/tiles", summary="Vector tilesets of a collection")
 def tilesets(request: Request, c: CollectionDep) -> dict:
-    base = str(request.base_url).rstrip("/")
-    url = f"{base}/ogc/collections/{c.id}/tiles/WebMercatorQuad"
+    url = f"{_base(request)}/ogc/collections/{c.id}/tiles"
     return {
+        "links": [_link(url, "self", "application/json", f"{c.title_vi}: vector tilesets")],
         "tilesets": [
             {
-                "title": c.title_vi,
+                "title": f"{c.title_vi} ({t.id})",
                 "dataType": "vector",
-                "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-                "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
-                "links": [
-                    {"href": url, "rel": "self", "type": "application/json"},
-                    {
-                        "href": f"{url}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}",
-                        "rel": "item",
-                        "type": MVT,
-                        "templated": True,
-                    },
-                ],
+                "crs": t.crs,
+                "tileMatrixSetURI": t.uri,
+                "links": _tileset_links(request, c, t),
             }
-        ]
+            for t in TILE_MATRIX_SETS.values()
+        ],
     }
 
 
 @router.get(
-    "/ogc/collections/{collection_id}/tiles/WebMercatorQuad/{z}/{y}/{x}",
-    summary="A vector tile (OGC API – Tiles, WebMercatorQuad: matrix/row/col)",
+    "/ogc/collections/{collection_id}/tiles/{tms_id}",
+    summary="A vector tileset of a collection: tile matrix set, layer and fields, tile URL template",
+)
+def tileset(request: Request, c: CollectionDep, tms: TmsDep, session: SessionDep, scope: ScopeDep) -> dict:
+    max_zoom = get_settings().tile_max_zoom
+    doc = {
+        "title": f"{c.title_vi} ({tms.id})",
+        "description": c.title_en,
+        "dataType": "vector",
+        "crs": tms.crs,
+        "tileMatrixSetURI": tms.uri,
+        "layers": [
+            {
+                "id": c.id,
+                "title": c.title_en,
+                "dataType": "vector",
+                "geometryDimension": _GEOMETRY_DIMENSION[c.geometry_type],
+                "minTileMatrix": "0",
+                "maxTileMatrix": str(max_zoom),
+                "propertiesSchema": {
+                    "type": "object",
+                    "properties": {k: {"type": v.lower()} for k, v in tiles.tile_fields(session, c).items()},
+                },
+            }
+        ],
+        "links": [
+            *_tileset_links(request, c, tms),
+            _link(
+                f"{_base(request)}/ogc/collections/{c.id}",
+                "http://www.opengis.net/def/rel/ogc/1.0/geodata",
+                "application/json",
+                c.title_vi,
+            ),
+        ],
+    }
+    extent = features.get_extent(session, c, scope)
+    if extent:
+        doc["boundingBox"] = {"lowerLeft": extent[:2], "upperRight": extent[2:], "crs": CRS84}
+    return doc
+
+
+@router.get(
+    "/ogc/collections/{collection_id}/tiles/{tms_id}/{z}/{y}/{x}",
+    summary="A vector tile (OGC API – Tiles: tileMatrix/tileRow/tileCol)",
     response_class=Response,
     responses={200: {"content": {MVT: {}}}},
 )
 def ogc_tile(
     request: Request,
     c: CollectionDep,
+    tms: TmsDep,
     z: int,
     y: int,
     x: int,
@@ -161,4 +253,4 @@ def ogc_tile(
     filters: FiltersDep,
     scope: ScopeDep,
 ) -> Response:
-    return _tile_response(request, session, [c], z, x, y, filters, scope)
+    return _tile_response(request, session, [c], z, x, y, filters, scope, tms)

@@ -9,9 +9,12 @@ picks another published transformation there, 0.8 m away).
 
 from dataclasses import dataclass
 
-from app.errors import InvalidParameter
+import numpy as np
 
-__all__ = ["CRS84", "DEFAULT", "SUPPORTED", "OutputCrs", "parse_crs"]
+from app.errors import InvalidParameter
+from gis.crs import to_lonlat, to_metric
+
+__all__ = ["CRS84", "DEFAULT", "SUPPORTED", "OutputCrs", "on_earth", "parse_crs"]
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -32,6 +35,11 @@ class OutputCrs:
         if self.srid != 4326:
             return f"ST_Transform({column}, {self.srid})"
         return f"ST_FlipCoordinates({column})" if self.lat_lon else column
+
+    @property
+    def epsg(self) -> int:
+        """The EPSG code of the URI (CRS84 is EPSG:4326 with the axes swapped)."""
+        return 4326 if self.uri == CRS84 else int(self.uri.rsplit("/", 1)[1])
 
     @property
     def decimals(self) -> int:
@@ -72,3 +80,24 @@ def parse_crs(raw: str | None, name: str = "crs") -> OutputCrs:
 
 
 DEFAULT = SUPPORTED[CRS84]
+
+
+# A projected position must come back to itself through lon/lat (within a metre): outside a
+# projection's domain PROJ answers with infinities or wrapped longitudes, and PostGIS with an error.
+_ROUND_TRIP_M = 1.0
+
+
+def on_earth(crs: OutputCrs, xy: np.ndarray) -> bool:
+    """Whether positions (rows of x, y in `crs`'s axis order) lie where `crs` is defined."""
+    if not np.isfinite(xy).all():
+        return False
+    if crs.geographic:
+        lon, lat = (xy[:, 1], xy[:, 0]) if crs.lat_lon else (xy[:, 0], xy[:, 1])
+    else:
+        epsg = f"EPSG:{crs.epsg}"
+        with np.errstate(all="ignore"):
+            lon, lat = to_lonlat(xy[:, 0], xy[:, 1], epsg)
+            back = np.column_stack(to_metric(lon, lat, epsg))
+        if not np.isfinite(back).all() or (np.abs(back - xy) > _ROUND_TRIP_M).any():
+            return False
+    return bool(((np.abs(lon) <= 180) & (np.abs(lat) <= 90)).all())

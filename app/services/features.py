@@ -1,8 +1,8 @@
 """OGC API – Features items: GeoJSON assembled in PostGIS, in the requested CRS.
 
-Paging is keyset on the feature id by default, and by offset when a `sortby` is given (the sort
-keys are not unique; fid breaks ties so offsets stay stable). Filters: bbox (in any served CRS),
-property filters and CQL2 (app.services.sql).
+Paging is keyset on the feature id by default, and by offset when an `offset` or a `sortby` is
+given (the sort keys are not unique; fid breaks ties so offsets stay stable). Filters: bbox (in
+any served CRS), property filters and CQL2 (app.services.sql).
 """
 
 from dataclasses import dataclass, field
@@ -12,11 +12,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import Collection
-from app.errors import NotFound
+from app.errors import InvalidParameter, NotFound
 from app.services.crs_output import DEFAULT as CRS84
 from app.services.crs_output import OutputCrs
 from app.services.scope import Scope
 from app.services.sql import filter_clauses, needs_location, scoped_source, with_location
+from app.services.temporal import temporal_interval
 
 BBox = tuple[float, float, float, float]
 
@@ -43,7 +44,7 @@ class ItemsQuery:
     crs: OutputCrs = CRS84
     limit: int = 100
     after: str | None = None
-    offset: int = 0
+    offset: int | None = None  # None: keyset paging by `after`
 
 
 @dataclass
@@ -106,7 +107,11 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
     matching = f"SELECT * FROM ({source}) AS f WHERE {where}"
     matched = session.execute(text(f"SELECT count(*) FROM ({matching}) AS f"), params).scalar_one()
     order = _order(query.sortby)
-    keyset = not query.sortby
+    keyset = not query.sortby and query.offset is None
+    if query.after is not None and not keyset:
+        raise InvalidParameter("'after' pages in id order only; with 'offset' or 'sortby', page by 'offset'")
+    if query.after is not None and "\x00" in query.after:
+        raise InvalidParameter("'after' holds a NUL character; take it from a `next` link")
     page_where = 'f.fid COLLATE "C" > :after' if keyset and query.after is not None else "true"
     page = (
         f"SELECT * FROM ({matching}) AS f WHERE {page_where} ORDER BY {order} "
@@ -122,7 +127,7 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
             **params,
             "after": query.after,
             "limit_plus_one": query.limit + 1,
-            "offset": 0 if keyset else query.offset,
+            "offset": query.offset or 0,
         },
     ).all()
     more = len(rows) > query.limit
@@ -132,7 +137,7 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
         if keyset:
             page_out.next_after = rows[-1][0]
         else:
-            page_out.next_offset = query.offset + len(rows)
+            page_out.next_offset = (query.offset or 0) + len(rows)
     return page_out
 
 
@@ -145,6 +150,8 @@ def get_item(
     properties: list[str] | None = None,
 ) -> str:
     """One feature; NotFound as well when it lies outside the caller's scope (its existence is not told)."""
+    if "\x00" in feature_id:  # no id holds one (and the database takes no NUL in text)
+        raise NotFound(f"no feature {feature_id!r} in collection '{collection.id}'")
     source, params = scoped_source(collection, scope, located=True)
     row = session.execute(
         text(f"SELECT {_feature_sql(crs, properties)} FROM ({source}) AS f WHERE f.fid = :fid"),
@@ -168,6 +175,23 @@ def get_extent(session: Session, collection: Collection, scope: Scope) -> list[f
     if row is None or row[0] is None:
         return None
     return [round(v, 7) for v in row]
+
+
+def get_time_extent(session: Session, collection: Collection, scope: Scope) -> list[str | None] | None:
+    """The first and last time of the features `scope` may see (None: no time, or no times)."""
+    if collection.temporal is None:
+        return None
+    source, params = scoped_source(collection, scope)
+    first, last = session.execute(
+        text(f'SELECT min(f."{collection.temporal}"), max(f."{collection.temporal}") FROM ({source}) AS f'),
+        params,
+    ).one()
+    return None if first is None else temporal_interval(first, last)
+
+
+def with_links(feature_json: str, links: list[dict]) -> bytes:
+    """A pre-serialized feature with its `links` member, without parsing it again."""
+    return feature_json.encode().rstrip()[:-1] + b',"links":' + orjson.dumps(links) + b"}"
 
 
 def feature_collection_bytes(page: ItemsPage, links: list[dict], timestamp: str) -> bytes:

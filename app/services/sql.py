@@ -4,9 +4,12 @@ from app.collections import IN_FORCE, Collection, Filter
 from app.errors import InvalidParameter, UnknownFilter
 from app.services.cql2 import compile_filter
 from app.services.scope import Scope
+from app.services.temporal import DATETIME, parse_datetime, temporal_clause
 
-# CQL2 travels with the property filters (so every service that takes filters understands it).
+# CQL2 and `datetime` travel with the property filters (so every service that takes filters
+# understands them); every collection takes them.
 CQL_PARAMS = ("filter", "filter-lang", "filter-crs")
+COMMON_PARAMS = (*CQL_PARAMS, DATETIME)
 LOCATION_COLUMNS = frozenset({"commune_code", "district_code"})
 
 _TRUE = {"true", "1", "yes"}
@@ -54,6 +57,8 @@ def parse_filter_value(name: str, flt: Filter, raw: str) -> object:
             raise InvalidParameter(f"filter '{name}' expects an integer, got '{raw}'") from None
     if not raw.strip():
         raise InvalidParameter(f"filter '{name}' is empty")
+    if "\x00" in raw:
+        raise InvalidParameter(f"filter '{name}' holds a NUL character")
     return raw
 
 
@@ -67,7 +72,11 @@ def filter_clauses(
     if cql is not None:
         clauses.append(cql.sql)
         params.update(cql.params)
-    plain = {k: v for k, v in filters.items() if k not in CQL_PARAMS}
+    if DATETIME in filters:
+        when, when_params = temporal_clause(collection, parse_datetime(filters[DATETIME]), f"{prefix}t")
+        clauses.append(when)
+        params.update(when_params)
+    plain = {k: v for k, v in filters.items() if k not in COMMON_PARAMS}
     for i, (name, raw) in enumerate(sorted(plain.items())):
         flt = collection.filters.get(name)
         if flt is None:

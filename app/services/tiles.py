@@ -1,38 +1,59 @@
-"""Vector tiles built by PostGIS: one query per tile, one MVT layer per collection."""
+"""Vector tiles built by PostGIS: one query per tile, one MVT layer per collection, in any of the
+tile matrix sets of app.services.tile_matrix_sets."""
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import Collection
-from app.errors import TileOutOfRange, UnknownFilter
+from app.errors import UnknownFilter
 from app.services.scope import Scope
-from app.services.sql import CQL_PARAMS, filter_clauses, needs_location, scoped_source
+from app.services.sql import COMMON_PARAMS, filter_clauses, needs_location, scoped_source
+from app.services.tile_matrix_sets import WEB_MERCATOR_QUAD, TileMatrixSet
 
 EXTENT = 4096
 BUFFER = 64
-WEB_MERCATOR_HALF_M = 20037508.342789244
 
 
-def check_tile(z: int, x: int, y: int, max_zoom: int) -> None:
-    if not 0 <= z <= max_zoom:
-        raise TileOutOfRange(f"zoom {z} is out of range 0–{max_zoom}")
-    n = 1 << z
-    if not (0 <= x < n and 0 <= y < n):
-        raise TileOutOfRange(f"tile x={x}, y={y} is out of range 0–{n - 1} at zoom {z}")
+# How a property's value travels in a tile (PostGIS writes dates as text; a JSON object becomes
+# one attribute per key: hamlets' mbb_share_by_operator gives one share per operator).
+_MVT_TYPES = {
+    "string": "String",
+    "date": "String",
+    "date-time": "String",
+    "integer": "Number",
+    "number": "Number",
+    "boolean": "Boolean",
+}
+_JSONB_MVT_TYPES = {"string": "String", "number": "Number", "boolean": "Boolean"}
 
 
-def _pixel_m(z: int) -> float:
-    return 2 * WEB_MERCATOR_HALF_M / (1 << z) / EXTENT
+def tile_fields(session: Session, collection: Collection) -> dict[str, str]:
+    """The attributes the collection's tiles carry (TileJSON's `fields`: name -> String, Number, Boolean)."""
+    fields: dict[str, str] = {}
+    for name, kind in collection.properties.items():
+        if kind != "object":
+            fields[name] = _MVT_TYPES[kind]
+            continue
+        rows = session.execute(
+            text(
+                f"SELECT DISTINCT e.key, jsonb_typeof(e.value) FROM ({collection.source}) AS f, "
+                f'jsonb_each(f."{name}") AS e WHERE jsonb_typeof(f."{name}") = \'object\' ORDER BY 1'
+            )
+        ).all()
+        fields.update({key: _JSONB_MVT_TYPES.get(kind_of_value, "String") for key, kind_of_value in rows})
+    return fields
 
 
-def _layer_sql(collection: Collection, index: int, filters: dict[str, str], scope: Scope) -> tuple[str, dict]:
+def _layer_sql(
+    collection: Collection, index: int, filters: dict[str, str], scope: Scope, srid: int
+) -> tuple[str, dict]:
     clauses, params = filter_clauses(collection, filters, prefix=f"l{index}f")
     source, scope_params = scoped_source(collection, scope, located=needs_location(collection, filters))
     params.update(scope_params)
-    geom = "ST_Transform(f.geom, 3857)"
+    geom = "f.geom" if srid == 4326 else f"ST_Transform(f.geom, {srid})"
     if collection.geometry_type != "Point":
         # Simplify to about one tile pixel at this zoom: invisible, and much smaller tiles.
-        geom = f"ST_Simplify({geom}, :pixel_m, true)"
+        geom = f"ST_Simplify({geom}, :pixel, true)"
     columns = ", ".join(f"f.{name}" for name in collection.properties)
     where = " AND ".join(["f.geom && (SELECT env4326 FROM tile)", *clauses])
     sql = (
@@ -45,27 +66,44 @@ def _layer_sql(collection: Collection, index: int, filters: dict[str, str], scop
 
 
 def render_tile(
-    session: Session, collections: list[Collection], z: int, x: int, y: int, filters: dict[str, str], scope: Scope
+    session: Session,
+    collections: list[Collection],
+    z: int,
+    x: int,
+    y: int,
+    filters: dict[str, str],
+    scope: Scope,
+    tms: TileMatrixSet = WEB_MERCATOR_QUAD,
 ) -> bytes:
-    """Filters apply to every layer that knows them; a filter no layer knows is an error.
-    A CQL2 `filter` applies to every layer (so it must name properties each of them has)."""
+    """The tile at zoom z, column x, row y of `tms` (checked by the caller). Filters apply to every
+    layer that knows them; a filter no layer knows is an error. A CQL2 `filter` applies to every
+    layer (so it must name properties each of them has)."""
+    size = tms.tile_size(z)
+    minx, miny, maxx, maxy = tms.envelope(z, x, y)
+    params: dict[str, object] = {
+        "minx": minx,
+        "miny": miny,
+        "maxx": maxx,
+        "maxy": maxy,
+        "margin": size * BUFFER / EXTENT,
+        "pixel": size / EXTENT,
+    }
     parts: list[str] = []
-    params: dict[str, object] = {"z": z, "x": x, "y": y, "pixel_m": _pixel_m(z)}
     for i, collection in enumerate(collections):
-        own = {k: v for k, v in filters.items() if k in collection.filters or k in CQL_PARAMS}
-        sql, layer_params = _layer_sql(collection, i, own, scope)
+        own = {k: v for k, v in filters.items() if k in collection.filters or k in COMMON_PARAMS}
+        sql, layer_params = _layer_sql(collection, i, own, scope, tms.srid)
         parts.append(sql)
         params.update(layer_params)
-    known = {k for c in collections for k in c.filters} | set(CQL_PARAMS)
+    known = {k for c in collections for k in c.filters} | set(COMMON_PARAMS)
     unknown = sorted(set(filters) - known)
     if unknown:
         raise UnknownFilter(
             f"unknown filter '{unknown[0]}' for these layers; known filters: "
             + (", ".join(sorted(known)) or "none")
         )
-    query = (
-        "WITH tile AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env, "
-        f"ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT}), 4326) AS env4326) "
-        "SELECT " + " || ".join(parts)
-    )
+    envelope = f"ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, {tms.srid})"
+    with_margin = f"ST_Expand({envelope}, :margin)"
+    if tms.srid != 4326:
+        with_margin = f"ST_Transform({with_margin}, 4326)"
+    query = f"WITH tile AS (SELECT {envelope} AS env, {with_margin} AS env4326) SELECT " + " || ".join(parts)
     return bytes(session.execute(text(query), params).scalar_one())

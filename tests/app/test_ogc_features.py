@@ -90,6 +90,38 @@ def test_paging_by_next_links_returns_every_feature_once(client, engine):
     assert len(seen) == len(set(seen)) == _count(engine, TABLE_COUNTS["sites"])
 
 
+def test_limit_above_the_maximum_is_served_as_the_maximum(client, engine, monkeypatch):
+    """Features Part 1, /req/core/fc-limit-response-1: not an error, the maximum instead."""
+    poles = _count(engine, TABLE_COUNTS["poles"])
+    body = client.get("/ogc/collections/poles/items", params={"limit": 10001}).json()
+    assert body["numberReturned"] == min(poles, 10000) == len(body["features"])
+    monkeypatch.setattr("app.routers.ogc.ITEMS_MAX_LIMIT", 700)  # a maximum the sample can exceed
+    body = client.get("/ogc/collections/poles/items", params={"limit": 5000}).json()
+    assert body["numberMatched"] == poles > 700 and body["numberReturned"] == 700 == len(body["features"])
+    assert [link["rel"] for link in body["links"]].count("next") == 1
+
+
+def test_offset_without_sortby_pages_in_id_order(client, engine):
+    with engine.connect() as conn:
+        codes = (
+            conn.execute(
+                text("SELECT code FROM admin_units WHERE level = 'commune' ORDER BY code COLLATE \"C\"")
+            )
+            .scalars()
+            .all()
+        )
+    body = client.get("/ogc/collections/communes/items", params={"offset": 5, "limit": 3}).json()
+    assert [f["id"] for f in body["features"]] == codes[5:8]
+    nxt = [link["href"] for link in body["links"] if link["rel"] == "next"]
+    assert len(nxt) == 1 and "offset=8" in nxt[0] and "after=" not in nxt[0]
+    seen, url = [], "/ogc/collections/communes/items?offset=0&limit=30"
+    while url:
+        page = client.get(url).json()
+        seen += [f["id"] for f in page["features"]]
+        url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
+    assert seen == codes
+
+
 def test_bbox_returns_exactly_the_features_inside(client, engine):
     bbox = (105.40, 9.70, 105.55, 9.85)
     body = client.get(
@@ -164,19 +196,22 @@ def test_options_on_items(client):
         ("/ogc/collections/nope/items", 404, "unknown collection 'nope'"),
         ("/ogc/collections/nope", 404, "unknown collection"),
         ("/ogc/collections/sites/items/HG-NOPE", 404, "no feature 'HG-NOPE'"),
+        ("/ogc/collections/sites/items/HG%00", 404, "no feature 'HG\\x00'"),
         ("/ogc/collections/sites/items?bbox=1,2,3", 400, "bbox needs 4 numbers"),
         ("/ogc/collections/sites/items?bbox=a,b,c,d", 400, "bbox must be numbers"),
         ("/ogc/collections/sites/items?bbox=105,9,200,10", 400, "longitudes"),
         ("/ogc/collections/sites/items?bbox=105,95,106,96", 400, "latitudes"),
         ("/ogc/collections/sites/items?bbox=106,9,105,10", 400, "minimum is greater"),
         ("/ogc/collections/sites/items?bbox=nan,9,105,10", 400, "finite"),
-        ("/ogc/collections/sites/items?limit=10001", 400, "limit"),
         ("/ogc/collections/sites/items?limit=0", 400, "limit"),
         ("/ogc/collections/sites/items?limit=abc", 400, "limit"),
         ("/ogc/collections/sites/items?colour=red", 400, "unknown filter 'colour'"),
         ("/ogc/collections/sites/items?shared=maybe", 400, "expects true or false"),
         ("/ogc/collections/cells/items?band_mhz=high", 400, "expects an integer"),
         ("/ogc/collections/sites/items?status=active&status=proposed", 400, "given 2 times"),
+        ("/ogc/collections/sites/items?owner=Viettel%00", 400, "filter 'owner' holds a NUL character"),
+        ("/ogc/collections/sites/items?after=HG-S0001&offset=3", 400, "'after' pages in id order only"),
+        ("/ogc/collections/sites/items?after=HG-S0001&sortby=code", 400, "'after' pages in id order only"),
         ("/ogc/collections/sites/items?f=html", 400, "unsupported format"),
     ],
 )
@@ -185,3 +220,31 @@ def test_bad_input_gets_a_clear_4xx(client, url, status, words):
     assert r.status_code == status, r.text
     body = r.json()
     assert words in body["description"] and body["code"]
+
+
+def test_single_feature_links_self_alternates_and_collection(client):
+    r = client.get(
+        "/ogc/collections/sites/items/HG-S0001", params={"crs": "http://www.opengis.net/def/crs/EPSG/0/5897"}
+    )
+    assert r.status_code == 200
+    links = r.json()["links"]
+    rels = [link["rel"] for link in links]
+    assert rels.count("self") == 1 and rels.count("collection") == 1
+    self_link = next(link for link in links if link["rel"] == "self")
+    assert self_link["href"] == str(r.url) and self_link["type"] == GEOJSON
+    collection = next(link for link in links if link["rel"] == "collection")
+    assert collection["href"].endswith("/ogc/collections/sites") and collection["type"] == "application/json"
+    alternates = {link["type"]: link["href"] for link in links if link["rel"] == "alternate"}
+    assert set(alternates) == {
+        "application/geopackage+sqlite3",
+        "application/zip",
+        "application/vnd.google-earth.kml+xml",
+        "text/csv; charset=utf-8",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    csv_file = client.get(alternates["text/csv; charset=utf-8"])
+    assert csv_file.status_code == 200
+    rows = csv_file.content.decode("utf-8-sig").splitlines()
+    assert len(rows) == 2 and "HG-S0001" in rows[1]
+    kml = client.get(alternates["application/vnd.google-earth.kml+xml"])
+    assert kml.status_code == 200 and kml.text.count("HG-S0001") >= 1 and kml.text.count("<Placemark") == 1

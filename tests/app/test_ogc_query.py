@@ -274,6 +274,13 @@ def test_filter_applies_to_tiles(client):
         ({"sortby": "-colour"}, "sortby: unknown property 'colour'"),
         ({"properties": "code,colour"}, "properties: unknown property 'colour'"),
         ({"offset": "-1"}, "offset"),
+        ({"offset": "99999999999999999999"}, "offset: Input should be less than or equal to 1000000000"),
+        ({"after": "HG-S\x00"}, "'after' holds a NUL character"),
+        (
+            {"bbox": "-1e30,-1e30,1e30,1e30", "bbox-crs": EPSG + "3405"},
+            "bbox corners lie outside the range of http://www.opengis.net/def/crs/EPSG/0/3405",
+        ),
+        ({"bbox": "1e30,1e30,2e30,2e30", "bbox-crs": EPSG + "5897"}, "bbox corners lie outside the range"),
         ({"filter": "colour = 'red'"}, "unknown property 'colour'"),
         ({"filter": "height_m > 'tall'"}, "cannot be compared with a string"),
         ({"filter": "height_m >"}, "not valid cql2-text"),
@@ -308,6 +315,336 @@ def test_queryables_describe_the_properties(client, collection_id):
         if kind in ("integer", "number", "boolean", "string"):
             assert props[name]["type"] == kind
         elif kind in ("date", "date-time"):
-            assert props[name] == {"title": name, "type": "string", "format": kind}
+            role = {"x-ogc-role": "primary-instant"} if name == c.temporal else {}
+            assert props[name] == {"title": name, "type": "string", "format": kind, **role}
     links = client.get(f"/ogc/collections/{collection_id}").json()["links"]
     assert any(link["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/queryables" for link in links)
+
+
+# -- CQL2: every malformed or ill-typed filter is a 400 naming the problem, on items and tiles ---
+
+HAMLET_ROUTES = (
+    "/ogc/collections/hamlets/items",
+    "/ogc/collections/hamlets/tiles/WebMercatorQuad/10/483/812",
+    "/tiles/hamlets/10/812/483.mvt",
+)
+JSON = "cql2-json"
+
+
+def _json(flt: dict) -> dict:
+    return {"filter": orjson.dumps(flt).decode(), "filter-lang": JSON}
+
+
+@pytest.mark.parametrize("route", HAMLET_ROUTES)
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"filter": "name LIKE 5"}, "LIKE needs a text pattern"),
+        (_json({"op": "like", "args": [{"property": "name"}, 5]}), "LIKE needs a text pattern"),
+        (
+            _json({"op": "like", "args": [{"property": "name"}, {"property": "code"}]}),
+            "LIKE needs a text pattern",
+        ),
+        ({"filter": "population LIKE '1%'"}, "LIKE applies to text properties only, not to a integer"),
+        ({"filter": "name LIKE 'Ấp\\'"}, "ends with a lone escape character"),
+        (
+            {"filter": "S_INTERSECTS(geometry, POLYGON((1 2)))"},
+            "a polygon ring needs at least 4 positions, got 1",
+        ),
+        (
+            {"filter": "S_INTERSECTS(geometry, POLYGON((105 9, 106 9, 106 10)))"},
+            "at least 4 positions, got 3",
+        ),
+        (
+            {"filter": "S_INTERSECTS(geometry, POLYGON((105 9, 106 9, 106 10, 105 10)))"},
+            "must end where it starts",
+        ),
+        (
+            {"filter": "S_CONTAINS(geometry, POLYGON((105 9, 106 10, 106 9, 105 10, 105 9)))"},
+            "Self-intersection",
+        ),
+        ({"filter": "S_INTERSECTS(geometry, LINESTRING(105 9))"}, "invalid LineString literal"),
+        (
+            _json(
+                {
+                    "op": "s_intersects",
+                    "args": [{"property": "geometry"}, {"type": "Polygon", "coordinates": [[[1, 2]]]}],
+                }
+            ),
+            "a polygon ring needs at least 4 positions, got 1",
+        ),
+        (
+            _json(
+                {
+                    "op": "s_intersects",
+                    "args": [{"property": "geometry"}, {"type": "Point", "coordinates": "x"}],
+                }
+            ),
+            "invalid Point literal",
+        ),
+        ({"filter": "S_INTERSECTS(geometry, POINT(200 9))"}, "coordinates outside the range of"),
+        ({"filter": "S_INTERSECTS(geometry, BBOX(106, 9, 105, 10))"}, "minimum is greater than its maximum"),
+        (
+            {"filter": "S_INTERSECTS(geometry, POINT(1e30 1e30))", "filter-crs": EPSG + "5897"},
+            "coordinates outside the range of http://www.opengis.net/def/crs/EPSG/0/5897",
+        ),
+        ({"filter": "name = 'a\x00b'"}, "NUL character"),
+        ({"filter": "population > 1e400"}, "not a finite number"),
+        (
+            {"filter": "population = 'many'"},
+            "property 'population' is a integer and cannot be compared with a string",
+        ),
+        ({"filter": "mbb_covered = 1"}, "is a boolean and cannot be compared with a number"),
+        ({"filter": "name IN ('a', 2)"}, "is a string and cannot be compared with a number"),
+        ({"filter": "population BETWEEN 'a' AND 'b'"}, "cannot be compared with a string"),
+        ({"filter": "CASEI(population) = CASEI('x')"}, "CASEI applies to text, not to a integer"),
+        (_json({"op": "=", "args": [{"property": ["name"]}, "x"]}), "a property name must be a string"),
+        (_json({"op": "in", "args": [{"property": "name"}, "abc"]}), "IN needs a list"),
+        (_json({"op": "between", "args": [{"property": "population"}, 1]}), "not valid cql2-json"),
+        ({"filter": "mbb_share_by_operator = 'x'"}, "unknown property 'mbb_share_by_operator'"),
+    ],
+)
+def test_bad_filters_are_400_naming_the_problem(client, route, params, words):
+    r = client.get(route, params=params)
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body["code"] == "InvalidFilter" and words in body["description"], body
+
+
+def test_cql2_json_between_in_the_1_0_form(client, engine):
+    flt = {"op": "between", "args": [{"property": "height_m"}, 30, 45]}
+    r = client.get(SITES, params={**_json(flt), "limit": 1})
+    assert r.status_code == 200, r.text
+    assert (
+        r.json()["numberMatched"]
+        == _scalar(engine, "SELECT count(*) FROM sites WHERE height_m BETWEEN 30 AND 45")
+        > 0
+    )
+    old = {"op": "between", "args": [{"property": "height_m"}, [30, 45]]}  # the draft form pygeofilter reads
+    assert (
+        client.get(SITES, params={**_json(old), "limit": 1}).json()["numberMatched"]
+        == r.json()["numberMatched"]
+    )
+
+
+def test_like_wildcards_are_cql2s(client, engine):
+    """`_` is the single-character wildcard and `.` a plain dot (pygeofilter says `.`)."""
+    code = _scalar(engine, "SELECT code FROM sites ORDER BY code LIMIT 1")  # HG-S0001
+    one = code[:2] + "_" + code[3:]
+    assert [
+        f["id"] for f in client.get(SITES, params={"filter": f"code LIKE '{one}'"}).json()["features"]
+    ] == [code]
+    dotted = code[:2] + "." + code[3:]
+    assert client.get(SITES, params={"filter": f"code LIKE '{dotted}'"}).json()["numberMatched"] == 0
+
+
+def test_casei_compares_text_case_insensitively(client, engine):
+    r = client.get(SITES, params={"filter": "CASEI(owner) = CASEI('VIETTEL')", "limit": 1})
+    assert r.status_code == 200, r.text
+    expected = _scalar(
+        engine,
+        "SELECT count(*) FROM sites s JOIN operators o ON o.id = s.owner_id WHERE o.short_name = 'Viettel'",
+    )
+    assert r.json()["numberMatched"] == expected > 0
+
+
+def test_property_to_property_comparison(client, engine):
+    r = client.get(
+        "/ogc/collections/fibre_access_points/items", params={"filter": "ports_used >= ports_total"}
+    )
+    assert r.status_code == 200, r.text
+    expected = _scalar(engine, "SELECT count(*) FROM fibre_access_points WHERE ports_used >= ports_total")
+    assert r.json()["numberMatched"] == expected
+
+
+# -- datetime (Features Part 1) -----------------------------------------------------------------
+
+TIMED = {  # collection -> the SQL of its features' time
+    "speed_tests": "SELECT measured_at AS t FROM speed_tests",
+    "sites": "SELECT commissioned_on AS t FROM sites",
+    "commune_offices": "SELECT connected_on AS t FROM commune_offices",
+}
+
+
+def _matched(client, collection_id: str, **params) -> int:
+    r = client.get(f"/ogc/collections/{collection_id}/items", params={"limit": 1, **params})
+    assert r.status_code == 200, r.text
+    return r.json()["numberMatched"]
+
+
+@pytest.mark.parametrize(
+    ("collection_id", "when", "where"),
+    [
+        # a date is the whole local day (UTC+7) …
+        ("speed_tests", "2025-03-01", "t >= '2025-03-01 00:00+07' AND t < '2025-03-02 00:00+07'"),
+        ("speed_tests", "2025-03-01/2025-03-31", "t >= '2025-03-01 00:00+07' AND t < '2025-04-01 00:00+07'"),
+        # … a date-time an instant, in its own zone
+        (
+            "speed_tests",
+            "2025-03-01T00:00:00Z/2025-03-02T12:30:00+07:00",
+            "t >= '2025-03-01 00:00Z' AND t <= '2025-03-02 12:30+07'",
+        ),
+        ("speed_tests", "../2024-12-31", "t < '2025-01-01 00:00+07'"),
+        ("speed_tests", "2025-06-01T00:00:00Z/..", "t >= '2025-06-01 00:00Z'"),
+        ("sites", "2020-01-01/2020-12-31", "t BETWEEN '2020-01-01' AND '2020-12-31'"),
+        ("sites", "../2015-06-30", "t <= '2015-06-30'"),
+        ("sites", "2024-01-01T20:00:00Z/..", "t >= '2024-01-02'"),  # 03:00 on 2 January in Vietnam
+        ("commune_offices", "2022-01-01/..", "t >= '2022-01-01'"),
+        ("commune_offices", "../2020-12-31", "t <= '2020-12-31'"),
+    ],
+)
+def test_datetime_selects_on_the_collections_time(client, engine, collection_id, when, where):
+    expected = _scalar(engine, f"SELECT count(*) FROM ({TIMED[collection_id]}) x WHERE {where}")
+    everything = _scalar(engine, f"SELECT count(*) FROM ({TIMED[collection_id]}) x")
+    assert 0 < expected < everything
+    assert _matched(client, collection_id, datetime=when) == expected
+
+
+def test_datetime_instant_matches_exactly(client, engine):
+    code, moment = _scalar(
+        engine, "SELECT array[code, measured_at::text] FROM speed_tests ORDER BY code LIMIT 1"
+    )
+    iso = _scalar(
+        engine,
+        "SELECT to_char(CAST(:m AS timestamptz) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+        m=moment,
+    )
+    r = client.get("/ogc/collections/speed_tests/items", params={"datetime": iso}).json()
+    expected = _scalar(
+        engine, "SELECT count(*) FROM speed_tests WHERE measured_at = CAST(:m AS timestamptz)", m=moment
+    )
+    assert r["numberMatched"] == expected >= 1 and code in [f["id"] for f in r["features"]]
+
+
+@pytest.mark.parametrize("collection_id", ["poles", "hamlets", "coverage", "districts"])
+def test_datetime_is_ignored_by_collections_without_time(client, collection_id):
+    assert _matched(client, collection_id, datetime="2020-01-01/2020-12-31") == _matched(
+        client, collection_id
+    )
+
+
+def test_datetime_applies_to_tiles(client, engine):
+    import mapbox_vector_tile
+
+    url = "/ogc/collections/speed_tests/tiles/WebMercatorQuad/9/241/406"
+    every = mapbox_vector_tile.decode(client.get(url).content)["speed_tests"]["features"]
+    r = client.get(url, params={"datetime": "2025-01-01/2025-01-31"})
+    kept = mapbox_vector_tile.decode(r.content).get("speed_tests", {"features": []})["features"]
+    expected = _scalar(
+        engine,
+        "SELECT count(*) FROM speed_tests WHERE measured_at >= '2025-01-01 00:00+07' "
+        "AND measured_at < '2025-02-01 00:00+07' AND ST_Intersects(ST_Transform(geom, 3857), "
+        "ST_TileEnvelope(9, 406, 241, margin => 64.0 / 4096))",
+    )
+    assert 0 < len(kept) == expected < len(every)
+
+
+@pytest.mark.parametrize("collection_id", ["speed_tests", "poles"])
+@pytest.mark.parametrize(
+    ("when", "words"),
+    [
+        ("2025-13-01", "is not a calendar date"),
+        ("2025-01-01T10:00:00", "needs its time zone"),
+        ("yesterday", "neither an RFC 3339 date"),
+        ("../..", "needs at least one end"),
+        ("2025-02-01/2025-01-01", "ends before it starts"),
+        ("9999-12-31", "lies outside the calendar"),
+    ],
+)
+def test_bad_datetime_is_400_on_every_collection(client, collection_id, when, words):
+    for url in (f"/ogc/collections/{collection_id}/items", f"/tiles/{collection_id}/9/406/241.mvt"):
+        r = client.get(url, params={"datetime": when})
+        assert r.status_code == 400 and words in r.json()["description"], r.text
+
+
+def test_temporal_extent_and_role_are_declared(client, engine):
+    same_instant = "SELECT CAST(:a AS timestamptz) = CAST(:b AS timestamptz)"
+    for collection_id, sql in TIMED.items():
+        doc = client.get(f"/ogc/collections/{collection_id}").json()
+        assert doc["extent"]["temporal"]["trs"] == "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
+        start, end = doc["extent"]["temporal"]["interval"][0]
+        first, last, dated = _scalar(
+            engine, f"SELECT array[min(t)::text, max(t)::text, pg_typeof(min(t))::text] FROM ({sql}) x"
+        )
+        if dated == "date":  # whole local days
+            first, last = f"{first}T00:00:00+07:00", f"{last}T23:59:59.999999+07:00"
+        assert _scalar(engine, same_instant, a=start, b=first) and _scalar(
+            engine, same_instant, a=end, b=last
+        )
+        props = client.get(f"/ogc/collections/{collection_id}/queryables").json()["properties"]
+        assert [n for n, p in props.items() if p.get("x-ogc-role") == "primary-instant"] == [
+            COLLECTIONS[collection_id].temporal
+        ]
+    assert "temporal" not in client.get("/ogc/collections/poles").json()["extent"]
+
+
+BOX = "POLYGON((105.40 9.70, 105.55 9.70, 105.55 9.85, 105.40 9.85, 105.40 9.70))"
+
+
+@pytest.mark.parametrize(
+    ("cql", "postgis"),
+    [
+        ("S_INTERSECTS", "ST_Intersects"),
+        ("S_DISJOINT", "ST_Disjoint"),
+        ("S_WITHIN", "ST_Within"),
+        ("S_CONTAINS", "ST_Contains"),
+        ("S_OVERLAPS", "ST_Overlaps"),
+        ("S_TOUCHES", "ST_Touches"),
+        ("S_CROSSES", "ST_Crosses"),
+        ("S_EQUALS", "ST_Equals"),
+    ],
+)
+def test_every_spatial_function_matches_postgis(client, engine, cql, postgis):
+    """CQL2 spatial-functions: each S_* on the ducts against a polygon, as PostGIS counts it."""
+    r = client.get("/ogc/collections/ducts/items", params={"filter": f"{cql}(geometry, {BOX})", "limit": 1})
+    assert r.status_code == 200, r.text
+    expected = _scalar(
+        engine, f"SELECT count(*) FROM duct_routes WHERE {postgis}(geom, ST_GeomFromText(:b, 4326))", b=BOX
+    )
+    assert r.json()["numberMatched"] == expected
+
+
+def test_spatial_functions_take_every_geometry_type(client, engine):
+    """CQL2 basic-spatial-functions-plus: multi-geometries and collections as literals."""
+    literal = (
+        "GEOMETRYCOLLECTION(POINT(105.45 9.75), LINESTRING(105.40 9.70, 105.55 9.85), "
+        "MULTIPOLYGON(((105.40 9.70, 105.45 9.70, 105.45 9.75, 105.40 9.70))))"
+    )
+    r = client.get(
+        "/ogc/collections/hamlets/items", params={"filter": f"S_INTERSECTS(geometry, {literal})", "limit": 1}
+    )
+    assert r.status_code == 200, r.text
+    expected = _scalar(
+        engine,
+        "SELECT count(*) FROM admin_units WHERE level = 'hamlet' AND ST_Intersects(geom, ST_GeomFromText(:g, 4326))",
+        g=literal,
+    )
+    assert r.json()["numberMatched"] == expected > 0
+
+
+def test_conformance_declares_what_is_implemented(client):
+    spec = "http://www.opengis.net/spec/"
+    assert client.get("/ogc/conformance").json()["conformsTo"] == [
+        spec + "ogcapi-common-1/1.0/conf/core",
+        spec + "ogcapi-features-1/1.0/conf/core",
+        spec + "ogcapi-features-1/1.0/conf/geojson",
+        spec + "ogcapi-features-1/1.0/conf/oas30",
+        spec + "ogcapi-features-2/1.0/conf/crs",
+        spec + "ogcapi-features-3/1.0/conf/queryables",
+        spec + "ogcapi-features-3/1.0/conf/filter",
+        spec + "ogcapi-features-3/1.0/conf/features-filter",
+        spec + "cql2/1.0/conf/cql2-text",
+        spec + "cql2/1.0/conf/cql2-json",
+        spec + "cql2/1.0/conf/basic-cql2",
+        spec + "cql2/1.0/conf/advanced-comparison-operators",
+        spec + "cql2/1.0/conf/case-insensitive-comparison",
+        spec + "cql2/1.0/conf/property-property",
+        spec + "cql2/1.0/conf/basic-spatial-functions",
+        spec + "cql2/1.0/conf/basic-spatial-functions-plus",
+        spec + "cql2/1.0/conf/spatial-functions",
+        spec + "ogcapi-tiles-1/1.0/conf/core",
+        spec + "ogcapi-tiles-1/1.0/conf/tileset",
+        spec + "ogcapi-tiles-1/1.0/conf/tilesets-list",
+        spec + "ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+        spec + "ogcapi-tiles-1/1.0/conf/mvt",
+    ]

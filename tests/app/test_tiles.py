@@ -4,7 +4,10 @@ import gzip
 
 import mapbox_vector_tile
 import pytest
+from pyproj import Transformer
 from sqlalchemy import text
+
+from app.collections import COLLECTIONS
 
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -131,3 +134,131 @@ def test_bad_tile_requests(client, url, status, words):
     r = client.get(url)
     assert r.status_code == status, r.text
     assert words in r.json()["description"]
+
+
+# -- OGC API – Tiles metadata: tilesets, tile matrix sets, TileJSON fields -------------------------
+
+
+def _links(doc: dict) -> dict[str, dict]:
+    return {link["rel"]: link for link in doc["links"]}
+
+
+def test_tileset_metadata_and_every_link_resolve(anon_client, engine):
+    """ogrinfo OGCAPI:…/collections/hamlets follows tilesets → tileset → tiling scheme → tiles."""
+    collection = anon_client.get("/ogc/collections/hamlets").json()
+    tilesets_url = _links(collection)["http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"]["href"]
+    tilesets = anon_client.get(tilesets_url).json()["tilesets"]
+    assert [t["tileMatrixSetURI"].rsplit("/", 1)[1] for t in tilesets] == [
+        "WebMercatorQuad",
+        "WorldCRS84Quad",
+    ]
+    lon, lat = 105.6, 9.8
+    for tileset in tilesets:
+        assert tileset["dataType"] == "vector"
+        meta = anon_client.get(_links(tileset)["self"]["href"])
+        assert meta.status_code == 200, meta.text
+        doc = meta.json()
+        assert doc["tileMatrixSetURI"] == tileset["tileMatrixSetURI"] and doc["crs"] == tileset["crs"]
+        assert doc["layers"][0]["id"] == "hamlets" and doc["layers"][0]["geometryDimension"] == 2
+        links = _links(doc)
+        tms = anon_client.get(links["http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"]["href"]).json()
+        assert tms["uri"] == doc["tileMatrixSetURI"] and len(tms["tileMatrices"]) == 23  # zooms 0–22
+        z = 9
+        matrix = tms["tileMatrices"][z]
+        size = matrix["cellSize"] * matrix["tileWidth"]
+        x0, y0 = matrix["pointOfOrigin"]
+        if tms["crs"].endswith("3857"):
+            x, y = Transformer.from_crs(4326, 3857, always_xy=True).transform(lon, lat)
+        else:
+            x, y = lon, lat
+        col, row = int((x - x0) // size), int((y0 - y) // size)
+        item = links["item"]
+        assert item["type"] == MVT and item["templated"] is True
+        url = item["href"].format(tileMatrix=z, tileRow=row, tileCol=col)
+        tile = anon_client.get(url)
+        assert tile.status_code == 200 and tile.headers["content-type"] == MVT
+        assert mapbox_vector_tile.decode(tile.content)["hamlets"]["features"]
+
+
+def test_tile_matrix_sets_are_the_registered_ones(anon_client):
+    listed = anon_client.get("/ogc/tileMatrixSets").json()["tileMatrixSets"]
+    assert [t["id"] for t in listed] == ["WebMercatorQuad", "WorldCRS84Quad"]
+    mercator = anon_client.get(listed[0]["links"][0]["href"]).json()
+    assert mercator["crs"] == "http://www.opengis.net/def/crs/EPSG/0/3857"
+    first = mercator["tileMatrices"][0]
+    assert first["scaleDenominator"] == pytest.approx(559082264.0287178, rel=1e-12)
+    assert first["cellSize"] == pytest.approx(156543.03392804097, rel=1e-12)
+    assert first["pointOfOrigin"] == pytest.approx([-20037508.3427892, 20037508.3427892])
+    assert (first["matrixWidth"], first["matrixHeight"]) == (1, 1)
+    crs84 = anon_client.get("/ogc/tileMatrixSets/WorldCRS84Quad").json()
+    assert crs84["crs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    first, second = crs84["tileMatrices"][:2]
+    assert first["scaleDenominator"] == pytest.approx(279541132.0143589, rel=1e-12)
+    assert (first["cellSize"], second["cellSize"]) == (0.703125, 0.3515625)
+    assert (first["matrixWidth"], first["matrixHeight"], second["matrixWidth"]) == (2, 1, 4)
+    assert first["pointOfOrigin"] == [-180, 90]
+    landing = _links(anon_client.get("/ogc").json())
+    assert landing["http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"]["href"].endswith(
+        "/ogc/tileMatrixSets"
+    )
+    r = anon_client.get("/ogc/tileMatrixSets/GoogleCRS84Quad")
+    assert r.status_code == 404 and "served: WebMercatorQuad, WorldCRS84Quad" in r.json()["description"]
+    r = anon_client.get("/ogc/collections/hamlets/tiles/GoogleCRS84Quad/1/0/0")
+    assert r.status_code == 404 and "unknown tile matrix set 'GoogleCRS84Quad'" in r.json()["description"]
+
+
+def test_world_crs84_quad_tile_holds_the_sites_of_its_envelope(client, engine):
+    z, code = 12, _first_site(engine)
+    with engine.connect() as conn:
+        lon, lat = conn.execute(
+            text("SELECT ST_X(geom), ST_Y(geom) FROM sites WHERE code = :c"), {"c": code}
+        ).one()
+    size = 180 / (1 << z)
+    col, row = int((lon + 180) // size), int((90 - lat) // size)
+    r = client.get(f"/ogc/collections/sites/tiles/WorldCRS84Quad/{z}/{row}/{col}")
+    assert r.status_code == 200
+    features = mapbox_vector_tile.decode(r.content)["sites"]["features"]
+    minx, maxy = -180 + col * size, 90 - row * size
+    with engine.connect() as conn:
+        expected = conn.execute(
+            text(
+                "SELECT count(*) FROM sites WHERE ST_Intersects(geom, "
+                "ST_Expand(ST_MakeEnvelope(:a, :b, :c, :d, 4326), :m))"
+            ),
+            {"a": minx, "b": maxy - size, "c": minx + size, "d": maxy, "m": size * 64 / 4096},
+        ).scalar_one()
+    assert len(features) == expected > 0
+    mine = next(f for f in features if f["properties"]["code"] == code)
+    px, py = mine["geometry"]["coordinates"]  # tile units, y up
+    assert minx + px / 4096 * size == pytest.approx(lon, abs=size / 4096)
+    assert maxy - size + py / 4096 * size == pytest.approx(lat, abs=size / 4096)
+    r = client.get(f"/ogc/collections/sites/tiles/WorldCRS84Quad/{z}/{1 << z}/0")
+    assert r.status_code == 404 and f"y 0–{(1 << z) - 1}" in r.json()["description"]
+
+
+@pytest.mark.parametrize("collection_id", list(COLLECTIONS))
+def test_tilejson_fields_equal_what_the_tiles_carry(client, engine, collection_id):
+    layer = client.get(f"/tiles/{collection_id}/tilejson.json").json()["vector_layers"][0]
+    minx, miny, maxx, maxy = client.get(f"/tiles/{collection_id}/tilejson.json").json()["bounds"]
+    z, n = 8, 1 << 8
+    to_tile = Transformer.from_crs(4326, 3857, always_xy=True)
+    (x0, y0), (x1, y1) = to_tile.transform(minx, maxy), to_tile.transform(maxx, miny)
+    half = 20037508.342789244
+    cols = range(int((x0 + half) / (2 * half / n)), int((x1 + half) / (2 * half / n)) + 1)
+    rows = range(int((half - y0) / (2 * half / n)), int((half - y1) / (2 * half / n)) + 1)
+    carried: dict[str, set] = {}
+    for col in cols:
+        for row in rows:
+            tile = mapbox_vector_tile.decode(
+                client.get(f"/tiles/{collection_id}/{z}/{col}/{row}.mvt").content
+            )
+            for feature in tile.get(collection_id, {"features": []})["features"]:
+                for key, value in feature["properties"].items():
+                    carried.setdefault(key, set()).add(type(value).__name__)
+    assert carried and set(carried) == set(layer["fields"])
+    python = {"String": {"str"}, "Number": {"int", "float"}, "Boolean": {"bool"}}
+    for key, types in carried.items():
+        assert types <= python[layer["fields"][key]], (key, types, layer["fields"][key])
+    meta = client.get(f"/ogc/collections/{collection_id}/tiles/WebMercatorQuad").json()
+    schema = meta["layers"][0]["propertiesSchema"]["properties"]
+    assert {k: v["type"] for k, v in schema.items()} == {k: v.lower() for k, v in layer["fields"].items()}
