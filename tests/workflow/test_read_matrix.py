@@ -96,7 +96,8 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
     record_out = _expect(LOGGED_IN - {"official934"}, {"official934"})  # a record outside: 404
     plan = _expect(PLANS_OF_VIETTEL, {"vina1"})
     tile = "/tiles/{collection_ids}/{z}/{x}/{y}.mvt"
-    ogc_tile = "/ogc/collections/{collection_id}/tiles/WebMercatorQuad/{z}/{y}/{x}"
+    ogc_tile = "/ogc/collections/{collection_id}/tiles/{tms_id}/{z}/{y}/{x}"
+    tileset = "/ogc/collections/{collection_id}/tiles/{tms_id}"
     return [
         ("/health", "/health", everyone),
         ("/", "/", everyone),
@@ -119,6 +120,11 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
          _expect(EVERYONE - {"official934"}, {"official934"})),
         ("/ogc/collections/{collection_id}/tiles", "/ogc/collections/sites/tiles", logged_in),
         (ogc_tile, "/ogc/collections/sites/tiles/WebMercatorQuad/9/241/405", logged_in),
+        (ogc_tile, "/ogc/collections/hamlets/tiles/WorldCRS84Quad/8/114/406", everyone),
+        (tileset, "/ogc/collections/sites/tiles/WebMercatorQuad", logged_in),
+        (tileset, "/ogc/collections/hamlets/tiles/WorldCRS84Quad", everyone),
+        ("/ogc/tileMatrixSets", "/ogc/tileMatrixSets", everyone),
+        ("/ogc/tileMatrixSets/{tms_id}", "/ogc/tileMatrixSets/WebMercatorQuad", everyone),
         (tile, "/tiles/districts/9/405/241.mvt", everyone),
         (tile, "/tiles/districts,sites/9/405/241.mvt", logged_in),
         ("/tiles/{collection_ids}/tilejson.json", "/tiles/sites/tilejson.json", logged_in),
