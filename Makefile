@@ -53,11 +53,12 @@ sample: setup ## regenerate data/hamlets/ from the deterministic generator (seed
 compute: migrate ## recompute coverage, dead zones and FTTH reach over the whole province
 	$(PY) -m app.cli compute
 
+# --no-proxy-headers: the app alone decides whose X-Forwarded-For to believe (TRUSTED_PROXIES).
 run: migrate ## set everything up and serve the map on http://$(HOST):$(PORT)
 	$(PY) -m app.cli seed
 	$(PY) -m app.cli ensure-admin
 	$(PY) -m app.cli compute --if-missing
-	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers
 
 test-deps: ## Debian's Chromium (browser tests) and GDAL's ogrinfo/ogr2ogr (client tests)
 	@command -v chromium >/dev/null && command -v ogrinfo >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gdal-bin >/dev/null; }

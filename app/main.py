@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.errors import install_handlers
+from app.middleware import TrustedProxies, parse_networks
 from app.openapi import install_openapi_30
 from app.routers import (
     auth,
@@ -72,6 +73,7 @@ def create_app() -> FastAPI:
         description="Telecom infrastructure GIS of Hậu Giang: OGC API – Features and Tiles, search.",
     )
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(TrustedProxies, networks=parse_networks(get_settings().trusted_proxies))
     install_handlers(app)
     install_openapi_30(app)
     for module in (health, auth, ogc, tiles, search, indicators, dashboard, coverage, exports, imports, registry,

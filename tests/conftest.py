@@ -181,7 +181,8 @@ def _serve(database_url: str, worker: bool):
         "COVERAGE_POLL_SECONDS": "1",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+         "--no-proxy-headers"],  # as `make run`: X-Forwarded-For is the app's business (TRUSTED_PROXIES)
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
