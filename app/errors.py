@@ -88,14 +88,19 @@ def _body(code: str, description: str, status: int, extra: dict | None = None, h
     )
 
 
+def error_response(exc: DomainError) -> JSONResponse:
+    """The answer to a domain error (middleware, outside the handlers, answers with it too)."""
+    extra = dict(exc.extra)
+    problems = getattr(exc, "problems", None)
+    if problems and "problems" not in extra:  # every problem of a refused file, each with its row
+        extra["problems"] = problems
+    return _body(type(exc).__name__, exc.description, exc.status_code, extra, exc.headers or None)
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        extra = dict(exc.extra)
-        problems = getattr(exc, "problems", None)
-        if problems and "problems" not in extra:  # every problem of a refused file, each with its row
-            extra["problems"] = problems
-        return _body(type(exc).__name__, exc.description, exc.status_code, extra, exc.headers or None)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.errors import install_handlers
-from app.middleware import TrustedProxies, parse_networks
+from app.middleware import BodyLimit, TrustedProxies, file_routes, parse_networks
 from app.openapi import install_openapi_30
 from app.routers import (
     auth,
@@ -76,9 +76,13 @@ def create_app() -> FastAPI:
     app.add_middleware(TrustedProxies, networks=parse_networks(get_settings().trusted_proxies))
     install_handlers(app)
     install_openapi_30(app)
-    for module in (health, auth, ogc, tiles, search, indicators, dashboard, coverage, exports, imports, registry,
-                   infrastructure):
-        app.include_router(module.router)
+    routers = [m.router for m in (health, auth, ogc, tiles, search, indicators, dashboard, coverage, exports, imports,
+                                  registry, infrastructure)]  # fmt: skip
+    for router in routers:
+        app.include_router(router)
+    settings = get_settings()
+    app.add_middleware(BodyLimit, max_bytes=settings.max_json_bytes, upload_bytes=settings.max_upload_bytes,
+                       uploads=file_routes(routers))  # fmt: skip
     _mount_frontend(app)
     return app
 

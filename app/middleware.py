@@ -7,10 +7,15 @@ they wrap every response, the static files and the error handlers' included.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 
+from fastapi import APIRouter, params
+from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import PayloadTooLarge, error_response
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -68,3 +73,81 @@ class TrustedProxies:
             if proto in ("http", "https"):
                 scope["scheme"] = proto
         await self.app(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the app by `BodyLimit`'s receive: whatever the app makes of it, we answer 413."""
+
+
+def file_routes(routers: Iterable[APIRouter]) -> tuple[re.Pattern, ...]:
+    """The paths of the routes that take a file (multipart form with a File field)."""
+    return tuple(
+        route.path_regex
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        and any(isinstance(p.field_info, params.File) for p in route.dependant.body_params)
+    )
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1024 / 1024:g} MiB" if n_bytes >= 1024 * 1024 else f"{n_bytes / 1024:g} KiB"
+
+
+class BodyLimit:
+    """Refuse a request body over its limit with 413 before anything reads it (before authentication
+    too): at once when Content-Length says so, else as soon as a chunked body has passed the limit.
+    Routes that take a file have the larger `upload_bytes`; every other request `max_bytes`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int, uploads: Iterable[re.Pattern] = ()):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
+        self.uploads = tuple(uploads)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        upload = any(pattern.match(scope["path"]) for pattern in self.uploads)
+        limit = self.upload_bytes if upload else self.max_bytes
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            await self._refuse(scope, receive, send, limit, upload)
+            return
+        received = 0
+        exceeded = started = False
+
+        async def counted() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if exceeded and not started:
+                return  # the app's answer to the exception (a 400 …) gives way to our 413 below
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not exceeded or started:
+                raise
+        if exceeded and not started:
+            await self._refuse(scope, receive, send, limit, upload)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int, upload: bool) -> None:
+        what = "an upload" if upload else "a request that is not a file upload"
+        error = PayloadTooLarge(
+            f"the request body is larger than {_size(limit)}, the limit of {what}",
+            headers={"Connection": "close"},  # rather than read the rest of it to keep the connection
+        )
+        await error_response(error)(scope, receive, send)
