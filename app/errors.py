@@ -133,8 +133,8 @@ def install_handlers(app: FastAPI) -> None:
     async def _method_not_allowed(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         allowed = allowed_methods(request.app.router.routes, request.url.path)
         allow = ", ".join(allowed) or (exc.headers or {}).get("Allow", "")
-        return _body("MethodNotAllowed", f"{request.method} is not allowed on {request.url.path}; it answers {allow}",
-                     405, headers={"Allow": allow})  # fmt: skip
+        description = f"{request.method} is not allowed on {request.url.path}; it answers {allow}"
+        return _body("MethodNotAllowed", description, 405, headers={"Allow": allow})
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -76,8 +76,9 @@ def create_app() -> FastAPI:
     app.add_middleware(TrustedProxies, networks=parse_networks(get_settings().trusted_proxies))
     install_handlers(app)
     install_openapi_30(app)
-    routers = [m.router for m in (health, auth, ogc, tiles, search, indicators, dashboard, coverage, exports, imports,
-                                  registry, infrastructure)]  # fmt: skip
+    modules = (health, auth, ogc, tiles, search, indicators, dashboard, coverage, exports, imports, registry,
+               infrastructure)  # fmt: skip
+    routers = [module.router for module in modules]
     for router in routers:
         app.include_router(router)
     settings = get_settings()

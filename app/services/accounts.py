@@ -38,6 +38,7 @@ _GUESSED_WORDS = ("matkhau", "anhyeuem", "emyeuanh", "vietnam", "vienthong", "ha
                   "mobifone", "vietnamobile", "vnpt", "admin", "quantri")  # fmt: skip
 _ZXCVBN_MAX_CHARS = 72  # zxcvbn's own bound on what it scores (its cost grows with length)
 _SEPARATORS = re.compile(r"[\W_]+")
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32), as issue_token makes them
 WRITER_ROLES = ("admin", "planner", "operator")
 
 
@@ -52,7 +53,7 @@ class Principal:
     operator_id: int | None = None
     district_code: str | None = None  # an official limited to one district
     must_change_password: bool = False
-    via: str = "session"  # session (cookie, CSRF-checked) or bearer
+    via: str = "session"  # session (cookie, CSRF-checked), bearer or basic (an API token or the password)
     client_ip: str | None = None
     token_id: int | None = None  # the session or API token the request came with
 
@@ -285,6 +286,23 @@ def resolve(session: Session, token: str, kind: str, client_ip: str | None) -> t
                           row.must_change_password, "session" if kind == "session" else "bearer", client_ip,
                           row.token_id)  # fmt: skip
     return principal, row.csrf_token
+
+
+def resolve_basic(session: Session, username: str, secret: str, client_ip: str) -> Principal:
+    """HTTP Basic: the user with one of its API tokens as the password, or with its password (checked
+    and throttled as a login is). A secret shaped like our tokens is only ever a token, so that a
+    desktop GIS repeating an expired one gets 401s without locking the user out of logging in."""
+    name = (username or "").strip().lower()
+    if _TOKEN_SHAPE.match(secret):
+        principal, _ = resolve(session, secret, "api", client_ip)
+        if principal.username != name:
+            raise Unauthorized("not logged in, or the session has expired: log in again")
+        return principal
+    user = authenticate(session, name, secret, client_ip)
+    session.commit()  # the failures forgotten by a good password stay forgotten
+    operator_id = session.scalar(select(Operator.id).where(Operator.short_name == user.operator))
+    return Principal(user.id, user.username, user.role, user.operator, operator_id, user.district_code,
+                     user.must_change_password, "basic", client_ip)  # fmt: skip
 
 
 def revoke(session: Session, token: str) -> None:

@@ -68,7 +68,7 @@ def test_bearer_tokens_and_bad_authorization_headers(app_instance, tokens):
     assert c.get("/api/auth/me", headers=bearer(tokens["official1"])).json()["user"]["role"] == "official"
     r = c.get("/api/auth/me", headers={"Authorization": "Bearer not-a-token"})
     assert r.status_code == 401
-    r = c.get("/api/auth/me", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    r = c.get("/api/auth/me", headers={"Authorization": "Digest dXNlcjpwYXNz"})
     assert r.status_code == 401 and "Bearer" in r.json()["description"]
 
 
