@@ -117,6 +117,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def new_account(engine, username: str, role: str = "official", **options) -> str:
+    """A new account with TEST_PASSWORD (options as accounts.create_user's); returns an API token of it."""
+    from sqlalchemy.orm import Session
+
+    from app.services import accounts
+
+    with Session(engine) as session:
+        user = accounts.create_user(session, username, TEST_PASSWORD, role, **options)
+        token = accounts.issue_token(session, user, "api", None).token
+        session.commit()
+    return token
+
+
 @pytest.fixture(scope="session")
 def app_instance(database_url, coverage_run):
     from app.main import create_app

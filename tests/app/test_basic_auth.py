@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.services import accounts
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, new_account
 
 PROTECTED = "/ogc/collections/sites/items?limit=1"
 
@@ -42,9 +42,7 @@ def test_basic_with_the_password_reads_too(anon_client):
 
 
 def test_wrong_basic_passwords_count_in_the_login_limit(app_instance, engine):
-    with Session(engine) as s:
-        accounts.create_user(s, "basic.pw", TEST_PASSWORD, "official")
-        s.commit()
+    new_account(engine, "basic.pw")
     c = TestClient(app_instance)
     for _ in range(5):
         r = c.get(PROTECTED, headers=basic("basic.pw", "a wrong password"))
@@ -56,9 +54,8 @@ def test_wrong_basic_passwords_count_in_the_login_limit(app_instance, engine):
 
 
 def test_an_expired_token_is_refused_without_locking_the_user_out(app_instance, engine):
+    token = new_account(engine, "basic.old")
     with Session(engine) as s:
-        user = accounts.create_user(s, "basic.old", TEST_PASSWORD, "official")
-        token = accounts.issue_token(s, user, "api", None).token
         accounts.revoke(s, token)
         s.commit()
     c = TestClient(app_instance)

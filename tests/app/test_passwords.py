@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.services import accounts
-from tests.conftest import ROOT, TEST_PASSWORD, TEST_USERS, bearer
+from tests.conftest import ROOT, TEST_PASSWORD, TEST_USERS, bearer, new_account
 
 GOOD = "sông Hậu mùa nước nổi"
 TOO_EASY = "password: too easy to guess (strength {} of 4, 3 needed); a phrase of several unrelated words is easier to remember and harder to guess"  # fmt: skip
@@ -69,10 +69,7 @@ def _me(c: TestClient, **headers) -> str | None:
 
 
 def test_changing_the_password_ends_the_other_sessions_and_tokens(app_instance, engine):
-    with Session(engine) as s:
-        user = accounts.create_user(s, "doi.mk", TEST_PASSWORD, "planner")
-        token = accounts.issue_token(s, user, "api", None, name="QGIS").token
-        s.commit()
+    token = new_account(engine, "doi.mk", "planner")
     here, csrf = _login(app_instance, "doi.mk", TEST_PASSWORD)
     elsewhere, _ = _login(app_instance, "doi.mk", TEST_PASSWORD)
     api = TestClient(app_instance, headers=bearer(token))
@@ -100,9 +97,9 @@ def test_changing_the_password_ends_the_other_sessions_and_tokens(app_instance, 
 
 
 def test_a_token_that_changes_the_password_stays_valid(app_instance, engine):
+    first = new_account(engine, "doi.mk2")
     with Session(engine) as s:
-        user = accounts.create_user(s, "doi.mk2", TEST_PASSWORD, "official")
-        first, second = (accounts.issue_token(s, user, "api", None).token for _ in range(2))
+        second = accounts.issue_token(s, accounts.get_user(s, "doi.mk2"), "api", None).token
         s.commit()
     c = TestClient(app_instance, headers=bearer(first))
     r = c.post("/api/auth/password", json={"current_password": TEST_PASSWORD, "new_password": GOOD})
