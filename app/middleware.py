@@ -1,4 +1,5 @@
-"""Pure-ASGI middleware: who the client is behind trusted proxies, request-body limits, security headers.
+"""Pure-ASGI middleware: who the client is behind trusted proxies, request-body limits, security headers
+(the Content-Security-Policy and the hashes of a page's inline code).
 
 Pure ASGI (not BaseHTTPMiddleware) so that a body is refused before anything reads it, and so that
 they wrap every response, the static files and the error handlers' included.
@@ -6,9 +7,12 @@ they wrap every response, the static files and the error handlers' included.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import ipaddress
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from fastapi import APIRouter, params
 from fastapi.routing import APIRoute
@@ -151,3 +155,80 @@ class BodyLimit:
             headers={"Connection": "close"},  # rather than read the rest of it to keep the connection
         )
         await error_response(error)(scope, receive, send)
+
+
+# The basemap's tiles (frontend/src/basemap.js): the one origin a page loads anything from but us.
+BASEMAP_TILES = "https://tile.openstreetmap.org"
+_INLINE = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.S | re.I)
+
+
+def inline_hashes(html: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The CSP hash sources ('sha256-…') of a page's inline scripts and of its inline styles."""
+    scripts, styles = [], []
+    for tag, attributes, body in _INLINE.findall(html):
+        if tag.lower() == "script" and re.search(r"\bsrc\s*=", attributes):
+            continue
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        (scripts if tag.lower() == "script" else styles).append(f"'sha256-{digest}'")
+    return tuple(dict.fromkeys(scripts)), tuple(dict.fromkeys(styles))
+
+
+def content_security_policy(scripts: Iterable[str] = (), styles: Iterable[str] = ()) -> str:
+    """Everything from the app itself; inline scripts and styles only by their hashes; the basemap's
+    tiles as images; no plugins, no <base>, no framing by anyone."""
+    directives = {
+        "default-src": "'self'",
+        "script-src": " ".join(("'self'", *scripts)),
+        "style-src": " ".join(("'self'", *styles)),
+        "img-src": f"'self' data: {BASEMAP_TILES}",
+        "connect-src": "'self'",
+        "font-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def page_policy(html: str) -> str:
+    """The policy of one page of our own making with inline code (a report): the default plus its hashes."""
+    return content_security_policy(*inline_hashes(html))
+
+
+class SecurityHeaders:
+    """Security headers on every response. A route that sets its own Content-Security-Policy (a page
+    with inline code of its own: the reports) keeps it."""
+
+    def __init__(self, app: ASGIApp, policy: str):
+        self.app = app
+        self.headers = [
+            (b"content-security-policy", policy.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),  # what frame-ancestors says, for browsers without CSP 2
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),  # tile servers see our origin only
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in self.headers if name not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def pages_policy(pages: Iterable[Path]) -> str:
+    """The policy of every response: our pages' own inline code (their import maps) allowed by hash."""
+    scripts, styles = [], []
+    for page in sorted(pages):
+        page_scripts, page_styles = inline_hashes(page.read_text(encoding="utf-8"))
+        scripts += page_scripts
+        styles += page_styles
+    return content_security_policy(dict.fromkeys(scripts), dict.fromkeys(styles))

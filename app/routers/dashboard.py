@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
 from app.deps import DistrictScopeDep, SessionDep
+from app.middleware import page_policy
 from app.routers.exports import streamed_file
 from app.routers.imports import save_upload
 from app.security import LoggedIn, Staff
@@ -165,4 +166,5 @@ def report_xlsx(
 def report_html(
     period: str, session: SessionDep, _: LoggedIn, district_scope: DistrictScopeDep, scope: Scope = "province"
 ):
-    return HTMLResponse(render_report_html(reports.build_report(session, period, scope, district_code=district_scope)))
+    html = render_report_html(reports.build_report(session, period, scope, district_code=district_scope))
+    return HTMLResponse(html, headers={"Content-Security-Policy": page_policy(html)})  # its inline <style>
