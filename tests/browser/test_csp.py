@@ -151,6 +151,21 @@ def test_the_upload_page_works_under_its_policy(planner, tmp_path):
     _clean(planner, page)
 
 
+def test_an_oversized_upload_is_refused_in_vietnamese(planner, tmp_path):
+    page = _open(planner, "/upload")
+    big = tmp_path / "cot_lon.csv"
+    with big.open("wb") as fh:
+        fh.truncate(51 * 1024 * 1024)
+    page.get_by_label("Lớp dữ liệu").select_option(label="Cột treo cáp")
+    page.get_by_label("Tệp", exact=True).set_input_files(big)
+    page.get_by_role("button", name="Kiểm tra (không ghi)").click()
+    expect(page.locator("#hg-upload-problems td").last).to_have_text(
+        "Tệp quá lớn: mỗi lần tải lên tối đa 50 MiB", timeout=TIMEOUT_MS
+    )
+    planner.errors.clear()  # the browser logs the 413, as expected
+    _clean(planner, page)
+
+
 def test_a_report_prints_under_its_own_policy(planner, tokens):
     if not planner.api("/api/periods")["periods"][0]["closed"]:
         r = httpx.post(
