@@ -135,15 +135,21 @@ def test_the_dashboard_works_under_its_policy(planner):
     _clean(planner, page)
 
 
-def test_the_upload_page_works_under_its_policy(planner, tmp_path):
+def _check_poles(planner, path):
+    """The upload page, a poles file checked (a dry run)."""
     page = _open(planner, "/upload")
+    page.get_by_label("Lớp dữ liệu").select_option(label="Cột treo cáp")
+    page.get_by_label("Tệp", exact=True).set_input_files(path)
+    page.get_by_role("button", name="Kiểm tra (không ghi)").click()
+    return page
+
+
+def test_the_upload_page_works_under_its_policy(planner, tmp_path):
     bad = tmp_path / "cot.csv"
     bad.write_text(
         "Mã cột,Vĩ độ,Kinh độ,Chủ sở hữu,Độ cao\nCSP-1,9.784,105.47,Không Có,8\n", encoding="utf-8"
     )
-    page.get_by_label("Lớp dữ liệu").select_option(label="Cột treo cáp")
-    page.get_by_label("Tệp", exact=True).set_input_files(bad)
-    page.get_by_role("button", name="Kiểm tra (không ghi)").click()
+    page = _check_poles(planner, bad)
     expect(page.locator("#hg-upload-status")).to_contain_text("Tệp bị từ chối", timeout=TIMEOUT_MS)
     planner.errors.clear()  # the browser logs the 422 of the refused file, as expected
     page.click("#hg-lang-toggle")
@@ -152,13 +158,10 @@ def test_the_upload_page_works_under_its_policy(planner, tmp_path):
 
 
 def test_an_oversized_upload_is_refused_in_vietnamese(planner, tmp_path):
-    page = _open(planner, "/upload")
     big = tmp_path / "cot_lon.csv"
     with big.open("wb") as fh:
         fh.truncate(51 * 1024 * 1024)
-    page.get_by_label("Lớp dữ liệu").select_option(label="Cột treo cáp")
-    page.get_by_label("Tệp", exact=True).set_input_files(big)
-    page.get_by_role("button", name="Kiểm tra (không ghi)").click()
+    page = _check_poles(planner, big)
     expect(page.locator("#hg-upload-problems td").last).to_have_text(
         "Tệp quá lớn: mỗi lần tải lên tối đa 50 MiB", timeout=TIMEOUT_MS
     )
