@@ -69,11 +69,12 @@ sample: setup ## regenerate data/hamlets/ from the deterministic generator (seed
 compute: migrate ## recompute coverage, dead zones and FTTH reach over the whole province
 	$(PY) -m app.cli compute
 
+# --no-proxy-headers: the app alone decides whose X-Forwarded-For to believe (TRUSTED_PROXIES).
 run: migrate ## set everything up and serve the map on http://$(HOST):$(PORT)
 	$(PY) -m app.cli seed
 	$(PY) -m app.cli ensure-admin
 	$(PY) -m app.cli compute --if-missing
-	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers
 
 test-deps: ## Debian's Chromium (browser tests) and GDAL's ogrinfo/ogr2ogr (client tests)
 	@command -v chromium >/dev/null && command -v ogrinfo >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gdal-bin >/dev/null; }
@@ -97,6 +98,7 @@ bench: migrate ## latency and recompute tables over the sample data (not part of
 	$(PY) -m bench.coverage_scale --fractions 0.01 0.03 0.1
 	$(PY) -m bench.run
 	$(PY) -m bench.imports
+	$(PY) -m bench.body_limit
 
 bench-country: setup ## the country-sized coverage run (330,000 km², 110,000 sites, 100 m): minutes
 	$(PY) -m bench.coverage_scale --fractions 1.0 --polygons

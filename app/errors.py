@@ -8,6 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match, Mount
+from starlette.staticfiles import StaticFiles
 
 
 class DomainError(Exception):
@@ -68,6 +70,10 @@ class Unprocessable(DomainError):
     status_code = 422
 
 
+class PayloadTooLarge(DomainError):
+    status_code = 413
+
+
 class TooManyRequests(DomainError):
     status_code = 429
 
@@ -82,14 +88,19 @@ def _body(code: str, description: str, status: int, extra: dict | None = None, h
     )
 
 
+def error_response(exc: DomainError) -> JSONResponse:
+    """The answer to a domain error (middleware, outside the handlers, answers with it too)."""
+    extra = dict(exc.extra)
+    problems = getattr(exc, "problems", None)
+    if problems and "problems" not in extra:  # every problem of a refused file, each with its row
+        extra["problems"] = problems
+    return _body(type(exc).__name__, exc.description, exc.status_code, extra, exc.headers or None)
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        extra = dict(exc.extra)
-        problems = getattr(exc, "problems", None)
-        if problems and "problems" not in extra:  # every problem of a refused file, each with its row
-            extra["problems"] = problems
-        return _body(type(exc).__name__, exc.description, exc.status_code, extra, exc.headers or None)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -117,3 +128,27 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
         return _body("DatabaseUnavailable", "the database cannot be reached", 503)
+
+    @app.exception_handler(405)
+    async def _method_not_allowed(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        allowed = allowed_methods(request.app.router.routes, request.url.path)
+        allow = ", ".join(allowed) or (exc.headers or {}).get("Allow", "")
+        description = f"{request.method} is not allowed on {request.url.path}; it answers {allow}"
+        return _body("MethodNotAllowed", description, 405, headers={"Allow": allow})
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(routes: list[BaseRoute], path: str) -> list[str]:
+    """Every method some route answers at ``path``. The router's own Allow names only the first route
+    that matched the path, while GET /x and POST /x are separate routes."""
+    allowed = set()
+    for method in _METHODS:
+        scope = {"type": "http", "path": path, "root_path": "", "method": method}
+        for route in routes:
+            if route.matches(dict(scope))[0] is Match.FULL:
+                static = isinstance(route, Mount) and isinstance(route.app, StaticFiles)
+                allowed |= {"GET", "HEAD"} if static else {method}  # a mount matches every method
+                break
+    return [m for m in _METHODS if m in allowed]

@@ -3,12 +3,21 @@
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.errors import install_handlers
+from app.middleware import (
+    BodyLimit,
+    SecurityHeaders,
+    TrustedProxies,
+    file_routes,
+    pages_policy,
+    parse_networks,
+)
 from app.openapi import install_openapi_30
 from app.routers import (
     auth,
@@ -27,15 +36,20 @@ from app.routers import (
 from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+_SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
+
+
+def _frontend() -> Path:
+    return (ROOT / get_settings().frontend_dir).resolve()
 
 
 def _mount_frontend(app: FastAPI) -> None:
-    frontend = (ROOT / get_settings().frontend_dir).resolve()
-    # Every script and stylesheet comes from us, never from a CDN.
-    for url, folder in (("/src", "src"), ("/styles", "styles"), ("/vendor", "node_modules")):
-        path = frontend / folder
+    frontend = _frontend()
+    # Every script and stylesheet comes from us, never from a CDN: Swagger UI's too.
+    for url, path in (("/src", frontend / "src"), ("/styles", frontend / "styles"),
+                      ("/vendor", frontend / "node_modules"), ("/docs/assets", _SWAGGER_UI)):  # fmt: skip
         if path.is_dir():
-            app.mount(url, StaticFiles(directory=path), name=folder)
+            app.mount(url, StaticFiles(directory=path), name=path.name)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
@@ -48,6 +62,10 @@ def _mount_frontend(app: FastAPI) -> None:
     @app.get("/upload", include_in_schema=False)
     def upload() -> FileResponse:
         return FileResponse(frontend / "upload.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> FileResponse:
+        return FileResponse(frontend / "docs.html", media_type="text/html")
 
 
 @asynccontextmanager
@@ -70,14 +88,23 @@ def create_app() -> FastAPI:
         title="Hạ tầng viễn thông Hậu Giang",
         version="0.1.0",
         description="Telecom infrastructure GIS of Hậu Giang: OGC API – Features and Tiles, search.",
+        docs_url=None,  # ours (_mount_frontend) loads Swagger UI from the app, not from a CDN
+        redoc_url=None,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(TrustedProxies, networks=parse_networks(get_settings().trusted_proxies))
     install_handlers(app)
     install_openapi_30(app)
-    for module in (health, auth, ogc, tiles, search, indicators, dashboard, coverage, exports, imports, registry,
-                   infrastructure):
-        app.include_router(module.router)
+    modules = (health, auth, ogc, tiles, search, indicators, dashboard, coverage, exports, imports, registry,
+               infrastructure)  # fmt: skip
+    routers = [module.router for module in modules]
+    for router in routers:
+        app.include_router(router)
+    settings = get_settings()
+    app.add_middleware(BodyLimit, max_bytes=settings.max_json_bytes, upload_bytes=settings.max_upload_bytes,
+                       uploads=file_routes(routers))  # fmt: skip
     _mount_frontend(app)
+    app.add_middleware(SecurityHeaders, policy=pages_policy(_frontend().glob("*.html")))
     return app
 
 

@@ -1,9 +1,12 @@
 """Who is asking: FastAPI dependencies for the principal, role checks and CSRF.
 
 Browsers log in for a session cookie (HttpOnly, SameSite=Lax) plus a CSRF token that every
-unsafe request must echo in the X-CSRF-Token header; API clients send `Authorization: Bearer`.
+unsafe request must echo in the X-CSRF-Token header; API clients send `Authorization: Bearer`;
+desktop GIS may read with HTTP Basic (username and API token).
 """
 
+import base64
+import binascii
 import hmac
 from typing import Annotated
 
@@ -31,10 +34,13 @@ def optional_principal(request: Request, session: Annotated[Session, Depends(get
     ip = client_ip(request)
     auth = request.headers.get("authorization")
     if auth:
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("Authorization header: use 'Bearer <API token>'")
-        principal, _ = accounts.resolve(session, token.strip(), "api", ip)
+        scheme, _, credentials = auth.partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            principal, _ = accounts.resolve(session, credentials.strip(), "api", ip)
+        elif scheme.lower() == "basic" and credentials.strip():
+            principal = _basic(session, request, credentials.strip(), ip)
+        else:
+            raise Unauthorized("Authorization header: use 'Bearer <API token>' (or, to read, HTTP Basic)")
     elif cookie := request.cookies.get(SESSION_COOKIE):
         unsafe = request.method not in SAFE_METHODS
         try:
@@ -50,6 +56,22 @@ def optional_principal(request: Request, session: Annotated[Session, Depends(get
         return None
     bind_actor(session, principal.actor())
     return principal
+
+
+def _basic(session: Session, request: Request, credentials: str, ip: str) -> Principal:
+    """HTTP Basic, for desktop GIS that cannot add a header of their own (QGIS 3.22's Basic method):
+    the username and an API token (or the password). For reading only, and never asked for: we send
+    no `WWW-Authenticate: Basic` challenge, so no browser learns and replays Basic credentials on a
+    cross-site request (the CSRF a cookie has X-CSRF-Token against), and writes need Bearer anyway."""
+    if request.method not in SAFE_METHODS:
+        raise Unauthorized("HTTP Basic is for reading only; to write, send 'Authorization: Bearer <token>'")
+    try:
+        username, colon, secret = base64.b64decode(credentials, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        colon = ""
+    if not colon:
+        raise Unauthorized("Authorization: Basic needs base64 of 'username:API token'")
+    return accounts.resolve_basic(session, username, secret, ip)
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]

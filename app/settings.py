@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     login_max_failures_per_user: int = 5
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
+    password_min_strength: int = 3  # zxcvbn's score, 0 (guessed at once) to 4
+    # Defence in depth (app/middleware.py). Proxies whose X-Forwarded-For/-Proto are believed: comma-
+    # separated IPs or CIDRs, none by default (the client is then the socket peer, whatever it sends).
+    trusted_proxies: str = ""
+    max_json_bytes: int = 1024 * 1024  # any request body but an upload
+    max_upload_bytes: int = 50 * 1024 * 1024  # a file upload's whole body (the importers' own ceiling)
     admin_username: str = "admin"
     admin_password: str | None = None  # `make run` creates the first admin with it (or prints one)
     # Registration (app/services/registration.py): distances in metres.

@@ -193,6 +193,7 @@ def main() -> int:
             str(port),
             "--log-level",
             "warning",
+            "--no-proxy-headers",
         ],
         cwd=ROOT,
         env={**os.environ, "COVERAGE_WORKER": "false"},

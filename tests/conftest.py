@@ -134,6 +134,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def new_account(engine, username: str, role: str = "official", **options) -> str:
+    """A new account with TEST_PASSWORD (options as accounts.create_user's); returns an API token of it."""
+    from sqlalchemy.orm import Session
+
+    from app.services import accounts
+
+    with Session(engine) as session:
+        user = accounts.create_user(session, username, TEST_PASSWORD, role, **options)
+        token = accounts.issue_token(session, user, "api", None).token
+        session.commit()
+    return token
+
+
 @pytest.fixture(scope="session")
 def app_instance(database_url, coverage_run):
     from app.main import create_app
@@ -198,7 +211,8 @@ def _serve(database_url: str, worker: bool):
         "COVERAGE_POLL_SECONDS": "1",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+         "--no-proxy-headers"],  # as `make run`: X-Forwarded-For is the app's business (TRUSTED_PROXIES)
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -82,7 +82,10 @@ def me(principal: OptionalPrincipal) -> dict:
     return {"user": principal.as_dict() if principal else None, "collections": visible}
 
 
-@router.post("/auth/password", summary="Change my password (the current one is asked again)")
+@router.post(
+    "/auth/password",
+    summary="Change my password (the current one is asked again); my other sessions and API tokens end",
+)
 def change_password(
     body: PasswordChange,
     session: SessionDep,
@@ -91,7 +94,7 @@ def change_password(
     user = accounts.get_user(session, principal.username)
     if not accounts.verify_password(user, body.current_password):
         raise Unauthorized("the current password is wrong")
-    accounts.set_password(session, user, body.new_password)
+    accounts.set_password(session, user, body.new_password, keep_token_id=principal.token_id)
     session.commit()
     return {"changed": True}
 

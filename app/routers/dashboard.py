@@ -3,7 +3,7 @@ the hamlet drill-down and the periodic reports."""
 
 import shutil
 import tempfile
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
@@ -12,14 +12,14 @@ from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
 from app.deps import DistrictScopeDep, SessionDep
+from app.middleware import page_policy
 from app.routers.exports import streamed_file
+from app.routers.imports import save_upload
 from app.security import LoggedIn, Staff
 from app.services import drilldown, drilldown_export, periods, reports, statistics
 from app.services.exporter import XLSX_MEDIA, ExportFile, export_filename, parse_format
-from app.services.importer import ImportFailed
 from app.services.report_html import render_report_html
 from app.services.report_xlsx import write_report_xlsx
-from gis.importers.safety import MAX_FILE_BYTES
 
 router = APIRouter(prefix="/api", tags=["Dashboard"])
 
@@ -99,17 +99,9 @@ async def import_statistics(
     file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
     dry_run: Annotated[bool, Query()] = False,
 ) -> dict:
-    suffix = "".join(PurePath(file.filename or "upload").suffixes[-1:]).lower()[:8]
     folder = Path(tempfile.mkdtemp(prefix="hg-stats-"))
     try:
-        path = folder / f"{Path(file.filename or 'upload').stem[:60] or 'upload'}{suffix}"
-        size = 0
-        with path.open("wb") as out:
-            while chunk := await file.read(1 << 20):
-                size += len(chunk)
-                if size > MAX_FILE_BYTES:
-                    raise ImportFailed([f"{file.filename}: more than the {MAX_FILE_BYTES / 1e6:.0f} MB limit"])
-                out.write(chunk)
+        path = await save_upload(file, folder)
         return await run_in_threadpool(
             statistics.import_statistics, session, path, dry_run=dry_run, district_code=district_scope
         )
@@ -174,4 +166,5 @@ def report_xlsx(
 def report_html(
     period: str, session: SessionDep, _: LoggedIn, district_scope: DistrictScopeDep, scope: Scope = "province"
 ):
-    return HTMLResponse(render_report_html(reports.build_report(session, period, scope, district_code=district_scope)))
+    html = render_report_html(reports.build_report(session, period, scope, district_code=district_scope))
+    return HTMLResponse(html, headers={"Content-Security-Policy": page_policy(html)})  # its inline <style>

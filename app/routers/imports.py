@@ -1,5 +1,6 @@
 """POST /api/import: upload a file into one layer (the same service as `python -m app.cli import`)."""
 
+import shutil
 import tempfile
 from pathlib import Path, PurePath
 from typing import Annotated
@@ -13,7 +14,6 @@ from app.errors import Forbidden
 from app.security import Writer
 from app.services import importer
 from app.services.bulk_rules import OPERATOR_TARGETS
-from gis.importers.safety import MAX_FILE_BYTES
 
 router = APIRouter(tags=["import"])
 
@@ -42,14 +42,8 @@ async def import_upload(
     if principal.role == "operator" and target == "sites" and mode == "upsert":
         # An operator's change of a registered site may need the Department's approval: one at a time.
         raise Forbidden("operators change registered sites through PATCH /api/sites/{code}, not by upsert")
-    # Only the base name's extension is kept: the client's path never reaches the disk.
-    suffix = "".join(PurePath(file.filename or "upload").suffixes[-1:]).lower()[:8]
     with tempfile.TemporaryDirectory(prefix="hg-upload-") as tmp:
-        path = Path(tmp) / f"{Path(file.filename or 'upload').stem[:60] or 'upload'}{suffix}"
-        with path.open("wb") as out:
-            copied = await run_in_threadpool(_copy_limited, file, out)
-        if copied > MAX_FILE_BYTES:
-            return _refused([f"{file.filename}: more than the {MAX_FILE_BYTES / 1e6:.0f} MB limit"], 413)
+        path = await save_upload(file, Path(tmp))
         try:
             report = await run_in_threadpool(
                 importer.import_file, get_engine(), path, target,
@@ -61,14 +55,14 @@ async def import_upload(
     return report.as_dict()
 
 
-def _copy_limited(upload: UploadFile, out) -> int:
-    copied = 0
-    while chunk := upload.file.read(1 << 20):
-        copied += len(chunk)
-        if copied > MAX_FILE_BYTES:
-            return copied
-        out.write(chunk)
-    return copied
+async def save_upload(file: UploadFile, folder: Path) -> Path:
+    """The uploaded file written into ``folder``. Only its base name and extension are kept: the
+    client's path never reaches the disk. Its size is bounded before: app.middleware.BodyLimit."""
+    suffix = "".join(PurePath(file.filename or "upload").suffixes[-1:]).lower()[:8]
+    path = folder / f"{Path(file.filename or 'upload').stem[:60] or 'upload'}{suffix}"
+    with path.open("wb") as out:
+        await run_in_threadpool(shutil.copyfileobj, file.file, out, 1 << 20)
+    return path
 
 
 def _refused(problems: list[str], status: int) -> JSONResponse:

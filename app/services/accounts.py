@@ -17,6 +17,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from app.errors import Conflict, Forbidden, InvalidParameter, NotFound, TooManyRequests, Unauthorized
 from app.models import AdminUnit, Operator
@@ -30,6 +32,13 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 _USERNAME = re.compile(r"^[a-z0-9._-]{2,64}$")
 MIN_PASSWORD_LENGTH = 10
+_COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])  # zxcvbn's 30,000 most common
+# Words zxcvbn's English lists miss that a Vietnamese user reaches for first ("password", "I love you" …).
+_GUESSED_WORDS = ("matkhau", "anhyeuem", "emyeuanh", "vietnam", "vienthong", "hatang", "viettel", "vinaphone",
+                  "mobifone", "vietnamobile", "vnpt", "admin", "quantri")  # fmt: skip
+_ZXCVBN_MAX_CHARS = 72  # zxcvbn's own bound on what it scores (its cost grows with length)
+_SEPARATORS = re.compile(r"[\W_]+")
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32), as issue_token makes them
 WRITER_ROLES = ("admin", "planner", "operator")
 
 
@@ -44,8 +53,9 @@ class Principal:
     operator_id: int | None = None
     district_code: str | None = None  # an official limited to one district
     must_change_password: bool = False
-    via: str = "session"  # session (cookie, CSRF-checked) or bearer
+    via: str = "session"  # session (cookie, CSRF-checked), bearer or basic (an API token or the password)
     client_ip: str | None = None
+    token_id: int | None = None  # the session or API token the request came with
 
     @property
     def is_staff(self) -> bool:
@@ -79,11 +89,28 @@ def normalise_username(raw: str) -> str:
     return name
 
 
-def check_password_policy(password: str, username: str) -> None:
+def check_password_policy(password: str, username: str, full_name: str = "") -> None:
+    """Long enough, not a common password, and hard enough to guess by zxcvbn's estimate, scored as an
+    attacker would try it: Vietnamese diacritics folded, with and without its spaces and punctuation
+    (zxcvbn sees "nguyen van binh 1990" as random letters, "nguyenvanbinh1990" as a name and a year),
+    the user's own names known."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise InvalidParameter(f"password: at least {MIN_PASSWORD_LENGTH} characters")
     if username in password.lower():
         raise InvalidParameter("password: must not contain the username")
+    folded = fold_vi(password)[:_ZXCVBN_MAX_CHARS]
+    squeezed = _SEPARATORS.sub("", folded)
+    if folded in _COMMON_PASSWORDS or squeezed in _COMMON_PASSWORDS:
+        raise InvalidParameter("password: one of the most common passwords; choose another")
+    names = fold_vi(full_name).split()
+    hints = [username, *names, "".join(names), *_GUESSED_WORDS]
+    score = min(zxcvbn(text, user_inputs=hints)["score"] for text in (folded, squeezed or folded))
+    needed = get_settings().password_min_strength
+    if score < needed:
+        raise InvalidParameter(
+            f"password: too easy to guess (strength {score} of 4, {needed} needed); "
+            "a phrase of several unrelated words is easier to remember and harder to guess"
+        )
 
 
 def _operator_row(session: Session, name: str) -> Operator:
@@ -111,7 +138,7 @@ def create_user(session: Session, username: str, password: str, role: str, *, op
         )  # fmt: skip
         if not found:
             raise InvalidParameter(f"district_code: no district '{district_code}'")
-    check_password_policy(password, name)
+    check_password_policy(password, name, full_name)
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         raise Conflict(f"a user '{name}' exists already")
     user = User(username=name, password_hash=_HASHER.hash(password), role=role, full_name=full_name,
@@ -137,19 +164,29 @@ def set_active(session: Session, username: str, active: bool) -> User:
             raise Conflict(f"'{user.username}' is the last active admin: create another admin first")
     user.active = active
     if not active:  # a disabled account loses its sessions and tokens at once
-        session.execute(
-            update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
-            .values(revoked_at=func.now())
-        )  # fmt: skip
+        _revoke_tokens(session, user)
     session.flush()
     return user
 
 
-def set_password(session: Session, user: User, new_password: str) -> None:
-    check_password_policy(new_password, user.username)
+def set_password(session: Session, user: User, new_password: str, keep_token_id: int | None = None) -> None:
+    """A new password; every session and API token of the user ends, but ``keep_token_id`` (the one
+    that changed it, which stays logged in)."""
+    check_password_policy(new_password, user.username, user.full_name or "")
+    if verify_password(user, new_password):
+        raise InvalidParameter("password: the new password must differ from the current one")
     user.password_hash = _HASHER.hash(new_password)
     user.must_change_password = False
+    _revoke_tokens(session, user, keep_token_id)
     session.flush()
+
+
+def _revoke_tokens(session: Session, user: User, keep_token_id: int | None = None) -> None:
+    session.execute(
+        update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None),
+                                AuthToken.id != (keep_token_id or 0))
+        .values(revoked_at=func.now())
+    )  # fmt: skip
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -246,8 +283,26 @@ def resolve(session: Session, token: str, kind: str, client_ip: str | None) -> t
         session.execute(text("UPDATE auth_tokens SET last_used_at = now() WHERE id = :id"), {"id": row.token_id})
         session.commit()
     principal = Principal(row.id, row.username, row.role, row.operator, row.operator_id, row.district_code,
-                          row.must_change_password, "session" if kind == "session" else "bearer", client_ip)  # fmt: skip
+                          row.must_change_password, "session" if kind == "session" else "bearer", client_ip,
+                          row.token_id)  # fmt: skip
     return principal, row.csrf_token
+
+
+def resolve_basic(session: Session, username: str, secret: str, client_ip: str) -> Principal:
+    """HTTP Basic: the user with one of its API tokens as the password, or with its password (checked
+    and throttled as a login is). A secret shaped like our tokens is only ever a token, so that a
+    desktop GIS repeating an expired one gets 401s without locking the user out of logging in."""
+    name = (username or "").strip().lower()
+    if _TOKEN_SHAPE.match(secret):
+        principal, _ = resolve(session, secret, "api", client_ip)
+        if principal.username != name:
+            raise Unauthorized("not logged in, or the session has expired: log in again")
+        return principal
+    user = authenticate(session, name, secret, client_ip)
+    session.commit()  # the failures forgotten by a good password stay forgotten
+    operator_id = session.scalar(select(Operator.id).where(Operator.short_name == user.operator))
+    return Principal(user.id, user.username, user.role, user.operator, operator_id, user.district_code,
+                     user.must_change_password, "basic", client_ip)  # fmt: skip
 
 
 def revoke(session: Session, token: str) -> None:

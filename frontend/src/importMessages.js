@@ -54,6 +54,7 @@ const TEMPLATES = [
   [/^values assumed where the file has none: (.+)$/, 'importMsg.defaults', (m) => ({ values: m[1] })],
   [/^the file is empty$/, 'importMsg.emptyFile', () => ({})],
   [/^line (\d+) is not UTF-8/, 'importMsg.notUtf8', (m) => ({ line: m[1] })],
+  [/^the request body is larger than (.+), the limit of an upload$/, 'importMsg.tooLarge', (m) => ({ limit: m[1] })],
 ];
 
 /**

@@ -68,7 +68,7 @@ def test_bearer_tokens_and_bad_authorization_headers(app_instance, tokens):
     assert c.get("/api/auth/me", headers=bearer(tokens["official1"])).json()["user"]["role"] == "official"
     r = c.get("/api/auth/me", headers={"Authorization": "Bearer not-a-token"})
     assert r.status_code == 401
-    r = c.get("/api/auth/me", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    r = c.get("/api/auth/me", headers={"Authorization": "Digest dXNlcjpwYXNz"})
     assert r.status_code == 401 and "Bearer" in r.json()["description"]
 
 
@@ -94,7 +94,7 @@ def test_a_disabled_account_loses_its_tokens_at_once(app_instance, client_as, en
 
 def test_admin_creates_accounts_with_checked_fields(client_as):
     admin = client_as("admin1")
-    good = {"username": "Nguyen.Van.A", "password": "mật khẩu đủ dài", "role": "operator", "operator": "mobifone"}
+    good = {"username": "Nguyen.Van.A", "password": "bún bò Huế ngon lắm", "role": "operator", "operator": "mobifone"}
     r = admin.post("/api/users", json=good)
     assert r.status_code == 201 and r.json() == {"username": "nguyen.van.a", "role": "operator", "operator": "MobiFone"}
     assert admin.post("/api/users", json=good).status_code == 409
@@ -211,7 +211,7 @@ def test_a_one_time_password_must_be_changed_before_any_write(app_instance, engi
     from app.services import accounts
 
     with Session(engine) as s:
-        user = accounts.create_user(s, "first.login", "one-time-123456", "operator", operator="Viettel",
+        user = accounts.create_user(s, "first.login", "vào nhà ra ngõ 2025", "operator", operator="Viettel",
                                     must_change_password=True)  # fmt: skip
         token = accounts.issue_token(s, user, "api", None).token
         s.commit()
@@ -222,7 +222,7 @@ def test_a_one_time_password_must_be_changed_before_any_write(app_instance, engi
     assert c.get("/api/registrations").status_code == 200  # reading is fine
     bad = c.post("/api/auth/password", json={"current_password": "wrong", "new_password": "a new long password"})
     assert bad.status_code == 401
-    ok = c.post("/api/auth/password", json={"current_password": "one-time-123456", "new_password": "a new long password"})
+    ok = c.post("/api/auth/password", json={"current_password": "vào nhà ra ngõ 2025", "new_password": "a new long password"})
     assert ok.status_code == 200
     assert c.post("/api/sharing-requests", json={"asset": "site", "code": "NO-SUCH"}).status_code == 404
     assert _login(TestClient(app_instance), "first.login", "a new long password").status_code == 200

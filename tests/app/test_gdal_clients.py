@@ -126,3 +126,13 @@ def test_ogrinfo_reads_a_collection_by_the_ogcapi_driver(api_server_url, engine)
     url = f"OGCAPI:{api_server_url}/ogc/collections/hamlets"
     out = _run("ogrinfo", "-ro", "-so", "-oo", "API=ITEMS", url, "hamlets")
     assert f"Feature Count: {_count(engine, TABLE_COUNTS['hamlets'])}" in out
+
+
+def test_gdal_reads_protected_layers_with_http_basic(live_server_url, engine, tmp_path, tokens):
+    """What QGIS 3.22 does with a Basic authentication configuration: username, API token as password."""
+    env = {**os.environ, "GDAL_HTTP_AUTH": "BASIC", "GDAL_HTTP_USERPWD": f"official1:{tokens['official1']}"}
+    out = _run("ogrinfo", "-ro", "-so", "-al", f"OAPIF:{live_server_url}/ogc", env=env)
+    assert re.findall(r"^Layer name: (\S+)$", out, re.M) == list(COLLECTIONS)
+    sites = tmp_path / "sites.geojson"
+    _run("ogr2ogr", "-f", "GeoJSON", str(sites), f"OAPIF:{live_server_url}/ogc", "sites", env=env)
+    assert len(json.loads(sites.read_text())["features"]) == _count(engine, TABLE_COUNTS["sites"]) > 0

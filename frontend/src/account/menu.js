@@ -2,6 +2,7 @@
 // Logging in or out reloads the page, so every layer and panel starts again with the new rights.
 import { describeError } from '../notify.js';
 import { onLangChange, t, translateDom } from '../i18n.js';
+import { accountMessage } from './messages.js';
 import { changePassword, currentUser, login, logout } from './session.js';
 
 function el(tag, attrs = {}, children = []) {
@@ -37,7 +38,7 @@ function passwordDialog({ forced }) {
       dialog.close();
       window.location.reload();
     } catch (err) {
-      error.textContent = describeError(err);
+      error.textContent = accountMessage(describeError(err));
       error.hidden = false;
     }
   });

@@ -13,7 +13,7 @@ export default {
   'account.changePassword': 'Change password',
   'account.mustChange': 'This is a one-time password: set a new one.',
   'account.currentPassword': 'Current password',
-  'account.newPassword': 'New password (at least 10 characters)',
+  'account.newPassword': 'New password (at least 10 characters; a phrase of several words is best)',
   'account.changed': 'Password changed.',
   'role.admin': 'admin',
   'role.planner': 'Department',

@@ -507,4 +507,5 @@ export default {
   'importMsg.defaults': 'Giá trị mặc định được dùng khi tệp không có: {values}',
   'importMsg.emptyFile': 'Tệp rỗng',
   'importMsg.notUtf8': 'Dòng {line} không phải UTF-8: lưu tệp dạng “CSV UTF-8” hoặc chọn bảng mã Windows-1258',
+  'importMsg.tooLarge': 'Tệp quá lớn: mỗi lần tải lên tối đa {limit}',
 };
