@@ -306,9 +306,10 @@ def transition_site(session: Session, principal: Principal, code: str, version: 
         raise {"state": Conflict(message), "role": Forbidden(message), "reason": unprocessable([("reason", message)])}[kind]
     if s.version != version:
         raise _conflict(session, code, version)
-    column = _DATE_OF[target]
+    # A rejection has no date of its own: its reason and the audit trail say when and why.
+    dated = f", {_DATE_OF[target]} = CURRENT_DATE" if target in _DATE_OF else ""
     done = session.execute(
-        text(f"UPDATE sites SET status = :to, status_reason = :reason, {column} = CURRENT_DATE "
+        text(f"UPDATE sites SET status = :to, status_reason = :reason{dated} "
              "WHERE id = :id AND version = :v RETURNING id"),  # fmt: skip
         {"to": target, "reason": reason, "id": s.id, "v": version},
     ).first()
