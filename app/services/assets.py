@@ -11,7 +11,7 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePatch
 from app.services import site_checks
 from app.services.accounts import Principal
-from app.services.registration import owner_of, unprocessable
+from app.services.registration import manage_refusal, owner_of, unprocessable
 
 POLE_HEIGHT_M = (1.0, 40.0)
 # kind -> (table, link table, link key, editable columns)
@@ -98,8 +98,8 @@ def _conflict(session: Session, kind: str, code: str, version: int) -> Conflict:
 
 def _owned(session: Session, principal: Principal, kind: str, code: str) -> dict:
     current = get_asset(session, kind, code)
-    if not principal.may_manage(current["owner_id"]):
-        raise Forbidden(f"{kind} '{code}' belongs to {current['owner']}: only its owner or the Department may change it")
+    if refusal := manage_refusal(principal, kind, code, current["owner_id"], current["owner"]):
+        raise Forbidden(refusal)
     return current
 
 

@@ -198,9 +198,17 @@ def _conflict(session: Session, code: str, version: int) -> Conflict:
     )
 
 
+def manage_refusal(principal: Principal, kind: str, code: str, owner_id: int, owner: str) -> str | None:
+    """Why ``principal`` may not change this record, or None: the one rule of every edit of a site, pole,
+    duct or access point (PATCH, DELETE, a lifecycle move, an import's upsert)."""
+    if principal.may_manage(owner_id):
+        return None
+    return f"{kind} '{code}' belongs to {owner}: only its owner or the Department may change it"
+
+
 def _check_manage(principal: Principal, s) -> None:
-    if not principal.may_manage(s.owner_id):
-        raise Forbidden(f"site '{s.code}' belongs to {s.owner}: only its owner or the Department may change it")
+    if refusal := manage_refusal(principal, "site", s.code, s.owner_id, s.owner):
+        raise Forbidden(refusal)
 
 
 def _validated_change(session: Session, principal: Principal, s, patch: SiteFields) -> tuple[dict, list | None, tuple]:
@@ -297,9 +305,8 @@ _DATE_OF = {"approved": "approved_on", "active": "commissioned_on", "decommissio
 def transition_site(session: Session, principal: Principal, code: str, version: int, target: str,
                     reason: str | None) -> dict:  # fmt: skip
     s = _site_row(session, code)
+    _check_manage(principal, s)
     is_owner = principal.role == "operator" and principal.operator_id == s.owner_id
-    if not (principal.is_staff or is_owner):
-        raise Forbidden(f"site '{code}' belongs to {s.owner}: only its owner or the Department may change its state")
     problem = site_rules.transition_problem(s.status, target, principal.role, is_owner, reason)
     if problem:
         kind, message = problem
