@@ -41,23 +41,23 @@ def get_duct(code: str, session: SessionDep, principal: LoggedIn) -> JSONRespons
 
 
 @router.patch("/poles/{code}", summary="Edit a pole (If-Match)")
-def edit_pole(code: str, body: PolePatch, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+def edit_pole(code: str, body: PolePatch, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     return _asset_response(assets.edit(session, principal, "pole", code, version, body))
 
 
 @router.patch("/ducts/{code}", summary="Edit a duct route (If-Match)")
-def edit_duct(code: str, body: DuctPatch, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+def edit_duct(code: str, body: DuctPatch, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     return _asset_response(assets.edit(session, principal, "duct", code, version, body))
 
 
 @router.delete("/poles/{code}", summary="Delete a pole no other operator uses (If-Match)", status_code=204)
-def delete_pole(code: str, version: IfMatchDep, session: SessionDep, principal: Writer) -> Response:
+def delete_pole(code: str, principal: Writer, version: IfMatchDep, session: SessionDep) -> Response:
     assets.delete(session, principal, "pole", code, version)
     return Response(status_code=204)
 
 
 @router.delete("/ducts/{code}", summary="Delete a duct route no other operator uses (If-Match)", status_code=204)
-def delete_duct(code: str, version: IfMatchDep, session: SessionDep, principal: Writer) -> Response:
+def delete_duct(code: str, principal: Writer, version: IfMatchDep, session: SessionDep) -> Response:
     assets.delete(session, principal, "duct", code, version)
     return Response(status_code=204)
 

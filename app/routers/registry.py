@@ -72,18 +72,18 @@ def site(code: str, session: SessionDep, principal: LoggedIn) -> JSONResponse:
     "/sites/{code}",
     summary="Edit a site (If-Match); 202 when the edit of an approved/active site awaits approval",
 )
-def edit(code: str, body: SitePatch, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+def edit(code: str, body: SitePatch, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     site, pending = registration.edit_site(session, principal, code, version, body)
     return _site_response(site, 202 if pending else 200)
 
 
 @router.post("/sites/{code}/transitions", summary="Move a site through its lifecycle (If-Match)")
-def transition(code: str, body: TransitionIn, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+def transition(code: str, body: TransitionIn, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     return _site_response(registration.transition_site(session, principal, code, version, body.to, body.reason))
 
 
 @router.post("/sites/{code}/pending-change", summary="Approve or refuse an edit awaiting approval (Department)")
-def pending(code: str, body: DecisionIn, version: IfMatchDep, session: SessionDep, principal: Staff) -> JSONResponse:
+def pending(code: str, body: DecisionIn, principal: Staff, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     return _site_response(registration.decide_pending(session, principal, code, version, body.approve, body.reason))
 
 
