@@ -24,7 +24,7 @@ RESERVED_PARAMS = frozenset(
 
 def visible_collection(collection_id: str, principal: Principal | None) -> Collection:
     """The collection, if this principal may see it: anonymous visitors see the public layers only."""
-    collection = get_collection(collection_id)
+    collection = get_collection(collection_id, logged_in=principal is not None)
     if principal is None and not is_public(collection):
         raise Unauthorized(f"the layer '{collection_id}' is shown to logged-in users only; log in first")
     return collection

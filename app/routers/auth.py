@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from app.collections import COLLECTIONS, is_public
+from app.collections import shown_to
 from app.deps import SessionDep
 from app.errors import Unauthorized
 from app.security import CSRF_COOKIE, SESSION_COOKIE, Admin, LoggedIn, OptionalPrincipal, client_ip, require
@@ -78,7 +78,7 @@ def logout(request: Request, response: Response, session: SessionDep) -> dict:
 
 @router.get("/auth/me", summary="The logged-in user (null when anonymous) and the layers they may see")
 def me(principal: OptionalPrincipal) -> dict:
-    visible = [c.id for c in COLLECTIONS.values() if principal is not None or is_public(c)]
+    visible = [c.id for c in shown_to(principal is not None)]
     return {"user": principal.as_dict() if principal else None, "collections": visible}
 
 

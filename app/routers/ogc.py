@@ -6,7 +6,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from app.collections import COLLECTIONS, Collection, is_public
+from app.collections import Collection, shown_to
 from app.deps import (
     BBoxDep,
     CollectionDep,
@@ -122,7 +122,7 @@ def _collection_doc(request: Request, collection: Collection, extent: list[float
 @router.get("/collections", summary="Collections (anonymous visitors: the public ones)")
 def collections(request: Request, session: SessionDep, principal: OptionalPrincipal, _: FormatDep) -> dict:
     base = _base(request)
-    shown = [c for c in COLLECTIONS.values() if principal is not None or is_public(c)]
+    shown = shown_to(principal is not None)
     return {
         "links": [_link(f"{base}/ogc/collections", "self", "application/json")],
         "collections": [_collection_doc(request, c, features.get_extent(session, c)) for c in shown],
