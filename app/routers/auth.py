@@ -49,7 +49,11 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https" if configured is None else configured
 
 
-@router.post("/auth/login", summary="Log in: sets the session cookie; returns the CSRF token")
+@router.post(
+    "/auth/login",
+    summary="Log in: sets the session cookie; returns the CSRF token",
+    responses={401: {"description": "Wrong username or password, or a disabled account"}, 429: {}},
+)
 def login(body: Login, request: Request, response: Response, session: SessionDep) -> dict:
     user = accounts.authenticate(session, body.username, body.password, client_ip(request))
     issued = accounts.issue_token(session, user, "session", client_ip(request))

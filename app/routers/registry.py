@@ -71,6 +71,7 @@ def site(code: str, session: SessionDep, principal: LoggedIn) -> JSONResponse:
 @router.patch(
     "/sites/{code}",
     summary="Edit a site (If-Match); 202 when the edit of an approved/active site awaits approval",
+    responses={202: {"description": "The edit of an approved or active site awaits the Department's approval"}},
 )
 def edit(code: str, body: SitePatch, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     site, pending = registration.edit_site(session, principal, code, version, body)
