@@ -6,12 +6,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PGPORT ?= 5433
 PY := .venv/bin/python
+FUZZ_EXAMPLES ?= 100
 # Without DATABASE_URL we run (and own) a project-local cluster in .pg/.
 LOCAL_DB := $(if $(DATABASE_URL),,1)
 export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:$(PGPORT)/hgtelecom
 export PGPORT
 
-.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast bench bench-country lint test-deps
+.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast fuzz bench bench-country lint test-deps
 
 help: ## list every target
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +65,9 @@ test-deps: ## Debian's Chromium (browser tests) and GDAL's ogrinfo/ogr2ogr (clie
 
 test: setup db test-deps ## run the whole suite against a real PostGIS (headless Chromium, GDAL)
 	$(PY) -m pytest -q
+
+fuzz: setup db ## schemathesis on every API operation, anonymous and planner, FUZZ_EXAMPLES (100) random examples each: long
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m pytest -q tests/workflow/test_schemathesis.py
 
 test-fast: setup ## database-free tests only (gis/)
 	$(PY) -m pytest -q tests/gis

@@ -6,10 +6,10 @@ produce: a nullable `anyOf: [X, {type: null}]`, numeric `exclusiveMinimum`/`excl
 `const`, `examples` lists and the `contentMediaType` of an upload.
 
 Error answers (app/errors.py) follow from a route's dependencies: any parameter → 400; a principal
-→ 401; a role check, a write by a logged-in user or a district scope → 403; a path parameter → 404;
-a write by a role → 409; a body → 413 and 422; If-Match → 428; the database → 503. A route adds
-what only it can answer (429 of the login) in its decorator's `responses`; this module gives every
-error answer the one body schema, `Error`.
+→ 401; a role check, a write by a logged-in user or a district scope → 403; a path parameter or a
+query parameter naming a record (`code` …) → 404; a write by a role → 409; a body → 413 and 422;
+If-Match → 428; the database → 503. A route adds what only it can answer (429 of the login) in its
+decorator's `responses`; this module gives every error answer the one body schema, `Error`.
 """
 
 from collections.abc import Iterator
@@ -59,6 +59,8 @@ MEANINGS = {
     429: "Too many attempts; wait (Retry-After)",
     503: "The database cannot be reached",
 }
+# Query parameters that name a record or a unit by its code: 404 when there is none.
+_NAMING = frozenset({"code", "parent", "indicator", "scope"})
 _REQUIRE = require().dependency.__code__  # every role check is a closure of this one function
 _SECURITY = {
     "bearer": {"type": "http", "scheme": "bearer", "description": "an API token (POST /api/auth/tokens)"}
@@ -118,7 +120,8 @@ def _error_codes(route: APIRoute, method: str) -> set[int]:
         codes.add(401)
     if roles or (principal and write) or calls & {official_district, scoped_filters}:
         codes.add(403)
-    if has("path_params") or collection_param in calls:
+    naming = any(p.alias in _NAMING for d in parts for p in d.query_params)
+    if has("path_params") or naming or collection_param in calls:
         codes.add(404)
     if roles and write:
         codes.add(409)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from app.deps import IfMatchDep, SessionDep, etag
-from app.routers.exports import streamed_file
+from app.routers.exports import file_answer, streamed_file
 from app.schemas_registry import DuctIn, DuctPatch, PoleIn, PolePatch, SharingDecisionIn, SharingRequestIn
 from app.security import LoggedIn, Writer
 from app.services import assets, scope, sharing, templates
@@ -82,7 +82,12 @@ def withdraw(request_id: int, session: SessionDep, principal: Writer) -> dict:
     return sharing.withdraw(session, principal, request_id)
 
 
-@router.get("/templates/{target}.{fmt}", summary="A bulk-registration template with an example row")
+@router.get(
+    "/templates/{target}.{fmt}",
+    summary="A bulk-registration template with an example row",
+    response_class=FileResponse,
+    responses=file_answer(templates.FORMATS),
+)
 def template(target: str, fmt: str, principal: LoggedIn) -> FileResponse:
     owner = principal.operator or "Viettel"  # an operator's own company fills the example
     return streamed_file(lambda folder: templates.template_file(target, fmt, owner, folder))

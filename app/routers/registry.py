@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.deps import IfMatchDep, SessionDep, etag
+from app.routers.exports import file_answer
 from app.schemas_registry import DecisionIn, Position, SiteIn, SitePatch, TransitionIn
 from app.security import LoggedIn, Staff, Writer
 from app.services import audit, registration, scope, site_checks
@@ -34,6 +35,7 @@ def registrations(session: SessionDep, principal: Writer) -> dict:
 @router.get(
     "/sites/sharing-candidates",
     summary="Other operators' shareable sites near a point (shown before registering a new structure)",
+    responses={422: {"description": "An unknown owner company"}},
 )
 def sharing_candidates(
     session: SessionDep,
@@ -94,7 +96,12 @@ def history(kind: str, code: str, session: SessionDep, principal: LoggedIn) -> d
     return audit.record_history(session, kind, code)
 
 
-@router.get("/audit/export", summary="Every audit entry of a period as CSV (Department)", response_class=Response)
+@router.get(
+    "/audit/export",
+    summary="Every audit entry of a period as CSV (Department)",
+    response_class=Response,
+    responses=file_answer(["csv"]),
+)
 def audit_export(
     session: SessionDep,
     _: Staff,
