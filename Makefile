@@ -7,20 +7,21 @@ PORT ?= 8000
 PGPORT ?= 5433
 PGPORT_TEST ?= 5434
 PY := .venv/bin/python
+FUZZ_EXAMPLES ?= 100
 PG := PGPORT=$(PGPORT) PGPORT_TEST=$(PGPORT_TEST) scripts/pg.sh
 # Without DATABASE_URL we run (and own) this checkout's clusters (scripts/pg.sh): `make run` logs the
 # service in as hg_app with a password and runs the owner's steps as the superuser over the socket;
-# `make test` uses a throw-away cluster of its own.
+# `make test` (and `make fuzz`) use a throw-away cluster of their own.
 LOCAL_DB := $(if $(DATABASE_URL),,1)
 ifeq ($(LOCAL_DB),1)
 export DATABASE_URL := $(shell $(PG) url app run)
 export DATABASE_OWNER_URL := $(shell $(PG) url owner run)
-test: DATABASE_URL := $(shell $(PG) url owner test)
-test: DATABASE_OWNER_URL :=
+test fuzz: DATABASE_URL := $(shell $(PG) url owner test)
+test fuzz: DATABASE_OWNER_URL :=
 endif
 export PGPORT PGPORT_TEST
 
-.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast bench bench-country lint \
+.PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast fuzz bench bench-country lint \
 	test-deps backup restore db-test
 
 help: ## list every target
@@ -81,6 +82,9 @@ test-deps: ## Debian's Chromium (browser tests) and GDAL's ogrinfo/ogr2ogr (clie
 
 test: setup db-test test-deps ## run the whole suite against a real PostGIS (headless Chromium, GDAL)
 	$(PY) -m pytest -q
+
+fuzz: setup db-test test-deps ## schemathesis on every API operation, anonymous and planner, FUZZ_EXAMPLES (100) random examples each: long
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m pytest -q tests/workflow/test_schemathesis.py
 
 test-fast: setup ## database-free tests only (gis/)
 	$(PY) -m pytest -q tests/gis

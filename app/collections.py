@@ -10,7 +10,7 @@ from app.collections_results import HAMLET_COVERAGE_COLUMNS, HAMLET_COVERAGE_PRO
 from app.errors import NotFound
 from app.layer_types import IN_FORCE, LOCATION_FILTERS, UNAPPROVED_SQL, Collection, Filter, eq, in_list
 
-__all__ = ["COLLECTIONS", "IN_FORCE", "PUBLIC", "Collection", "Filter", "get_collection", "is_public"]
+__all__ = ["COLLECTIONS", "IN_FORCE", "PUBLIC", "Collection", "Filter", "get_collection", "is_public", "shown_to"]
 
 # What anonymous visitors may see: boundaries and computed coverage, never infrastructure
 # details (site positions, owners, offices' network links or individual measurements).
@@ -306,13 +306,19 @@ COLLECTIONS: dict[str, Collection] = {
 }
 
 
-def get_collection(collection_id: str) -> Collection:
+def get_collection(collection_id: str, logged_in: bool = False) -> Collection:
+    """The collection; an unknown id is a 404 naming only those the caller may see."""
     try:
         return COLLECTIONS[collection_id]
     except KeyError:
-        known = ", ".join(COLLECTIONS)
+        known = ", ".join(c.id for c in shown_to(logged_in))
         raise NotFound(f"unknown collection '{collection_id}'; known: {known}") from None
 
 
 def is_public(collection: Collection) -> bool:
     return collection.id in PUBLIC
+
+
+def shown_to(logged_in: bool) -> list[Collection]:
+    """The collections a visitor sees: anonymous visitors the public ones only."""
+    return [c for c in COLLECTIONS.values() if logged_in or is_public(c)]

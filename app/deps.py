@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import Collection, get_collection, is_public
 from app.db import get_session
-from app.errors import Forbidden, InvalidBBox, InvalidParameter, PreconditionRequired, Unauthorized
+from app.errors import Forbidden, InvalidBBox, InvalidParameter, Unauthorized
 from app.security import OptionalPrincipal
 from app.services.accounts import Principal
 from app.services.crs_output import OutputCrs, on_earth, parse_crs
@@ -26,7 +26,7 @@ RESERVED_PARAMS = frozenset(
 
 def visible_collection(collection_id: str, principal: Principal | None) -> Collection:
     """The collection, if this principal may see it: anonymous visitors see the public layers only."""
-    collection = get_collection(collection_id)
+    collection = get_collection(collection_id, logged_in=principal is not None)
     if principal is None and not is_public(collection):
         raise Unauthorized(f"the layer '{collection_id}' is shown to logged-in users only; log in first")
     return collection
@@ -220,10 +220,11 @@ def if_match_version(
         str | None,
         Header(alias="If-Match", description='the record\'s ETag, e.g. "3" (its version), from GET'),
     ] = None,
-) -> int:
-    """The version a write is based on (optimistic locking): required, from If-Match."""
+) -> int | None:
+    """The version a write is based on (optimistic locking), from If-Match. None when absent: the
+    service answers 428 only once it knows the caller may make this write (401/403 come first)."""
     if if_match is None:
-        raise PreconditionRequired('send If-Match with the record\'s ETag (e.g. If-Match: "3") from GET')
+        return None
     raw = if_match.strip().removeprefix("W/").strip('"')
     if not raw.isdigit():
         raise InvalidParameter(f'If-Match must be an ETag like "3", got {if_match}')
@@ -234,7 +235,7 @@ def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
 
 
-IfMatchDep = Annotated[int, Depends(if_match_version)]
+IfMatchDep = Annotated[int | None, Depends(if_match_version)]
 
 
 def official_district(scope: ScopeDep) -> str | None:

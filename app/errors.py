@@ -125,6 +125,13 @@ def install_handlers(app: FastAPI) -> None:
         detail = str(exc.orig).splitlines()[0] if exc.orig else "invalid value"
         return _body("InvalidParameter", f"a value the database cannot store: {detail}", 422)
 
+    # psycopg2 refuses to send text holding NUL (PostgreSQL text cannot store it), before any query runs.
+    @app.exception_handler(ValueError)
+    async def _nul(_: Request, exc: ValueError) -> JSONResponse:
+        if "NUL (0x00)" not in str(exc):
+            raise exc
+        return _body("InvalidParameter", "text cannot contain the NUL character (\\x00)", 400)
+
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
         return _body("DatabaseUnavailable", "the database cannot be reached", 503)

@@ -1,13 +1,70 @@
-"""Serve the API definition as OpenAPI 3.0 (what OGC API – Features' oas30 class and GDAL expect).
+"""Serve the API definition as OpenAPI 3.0 (what OGC API – Features' oas30 class and GDAL expect),
+with the error answers of every route derived from what it depends on.
 
-FastAPI writes OpenAPI 3.1; the only 3.1 construct our routes produce is a nullable type
-written as `anyOf: [X, {type: null}]`, which 3.0 spells `X` + `nullable: true`.
+FastAPI writes OpenAPI 3.1 (JSON Schema 2020-12); `_to_30` rewrites the constructs our models
+produce: a nullable `anyOf: [X, {type: null}]`, numeric `exclusiveMinimum`/`exclusiveMaximum`,
+`const`, `examples` lists and the `contentMediaType` of an upload.
+
+Error answers (app/errors.py) follow from a route's dependencies: any parameter → 400; a principal
+→ 401; a role check, a write by a logged-in user or a district scope → 403; a path parameter or a
+query parameter naming a record (`code` …) → 404; a write by a role → 409; a body → 413 and 422;
+If-Match → 428; the database → 503. A route adds what only it can answer (429 of the login) in its
+decorator's `responses`; this module gives every error answer the one body schema, `Error`.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from app.db import get_session
+from app.deps import collection_param, if_match_version, official_district, scoped_filters
+from app.security import SAFE_METHODS, optional_principal, require
+
+ERROR = {
+    "type": "object",
+    "required": ["code", "description"],
+    "properties": {
+        "code": {"type": "string", "description": "the kind of error, e.g. NotFound", "example": "NotFound"},
+        "description": {"type": "string", "description": "what is wrong, for a person to read"},
+        "problems": {
+            "type": "array",
+            "description": "every problem found: a field and its message, or a file's row and what is wrong",
+            "items": {
+                "oneOf": [
+                    {"type": "string"},
+                    {
+                        "type": "object",
+                        "required": ["field", "message"],
+                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                ]
+            },
+        },
+    },
+    "additionalProperties": True,  # more of the answer: the current record of a 409, a suggested fix …
+}
+MEANINGS = {
+    400: "A parameter, header or body that cannot be read (named in the description)",
+    401: "Not logged in, or an unknown, expired or revoked token",
+    403: "This role, company or district may not do this (or the CSRF token is missing)",
+    404: "No such record, collection or unit",
+    409: "A conflict: a duplicate, a concurrent edit (the current record is included) or a state that forbids it",
+    413: "The body is too large",
+    422: "Refused by a rule; every problem is named",
+    428: "If-Match is missing: send the record's ETag from GET",
+    429: "Too many attempts; wait (Retry-After)",
+    503: "The database cannot be reached",
+}
+# Query parameters that name a record or a unit by its code: 404 when there is none.
+_NAMING = frozenset({"code", "parent", "indicator", "scope"})
+_REQUIRE = require().dependency.__code__  # every role check is a closure of this one function
+_SECURITY = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "an API token (POST /api/auth/tokens)"}
+}
 
 
 def _to_30(node: Any) -> Any:
@@ -25,9 +82,94 @@ def _to_30(node: Any) -> Any:
         else:
             node["anyOf"] = rest
         node["nullable"] = True
-    if "examples" in node and isinstance(node["examples"], list) and "type" in node:
-        node["example"] = node.pop("examples")[0]  # 3.0 schemas take a single example
+    for bound, inclusive in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if not isinstance(node.get(bound), bool) and isinstance(node.get(bound), int | float):
+            node[inclusive], node[bound] = node[bound], True  # 3.0: the bound, flagged exclusive
+    if "const" in node:
+        node["enum"] = [node.pop("const")]
+    if node.get("contentMediaType") == "application/octet-stream":
+        node.pop("contentMediaType")
+        node["format"] = "binary"  # 3.0's way to say "an uploaded file"
+    if isinstance(node.get("examples"), list):  # a schema's; 3.0 takes a single example there
+        examples = node.pop("examples")
+        if examples:
+            node["example"] = examples[0]
     return node
+
+
+def _dependants(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _dependants(sub)
+
+
+def _needs_login(calls: set) -> bool:
+    return any(getattr(c, "__code__", None) is _REQUIRE for c in calls)
+
+
+def _error_codes(route: APIRoute, method: str) -> set[int]:
+    parts = list(_dependants(route.dependant))
+    calls = {d.call for d in parts}
+    has = lambda kind: any(getattr(d, kind) for d in parts)  # noqa: E731
+    principal, roles, write = optional_principal in calls, _needs_login(calls), method not in SAFE_METHODS
+    body = has("body_params")
+    codes = set()
+    if body or has("path_params") or has("query_params") or has("header_params") or has("cookie_params"):
+        codes.add(400)
+    if principal:
+        codes.add(401)
+    if roles or (principal and write) or calls & {official_district, scoped_filters}:
+        codes.add(403)
+    naming = any(p.alias in _NAMING for d in parts for p in d.query_params)
+    if has("path_params") or naming or collection_param in calls:
+        codes.add(404)
+    if roles and write:
+        codes.add(409)
+    if body:
+        codes |= {413, 422}
+    if if_match_version in calls:
+        codes.add(428)
+    if get_session in calls:
+        codes.add(503)
+    return codes
+
+
+def _routes(routes) -> Iterator[APIRoute]:
+    for r in routes:
+        if isinstance(r, APIRoute):
+            yield r
+        elif hasattr(r, "original_router"):
+            yield from _routes(r.original_router.routes)
+
+
+def _declare_errors(schema: dict, routes) -> None:
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for route in _routes(routes):
+        if not route.include_in_schema:
+            continue
+        for method in route.methods:
+            operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            responses = operation["responses"]
+            if responses.get("422", {}).get("description") == "Validation Error":
+                del responses["422"]  # FastAPI's default; our validation errors are 400s (app/errors.py)
+            for code in sorted(_error_codes(route, method)):
+                responses.setdefault(str(code), {})
+            for code, answer in responses.items():
+                if code.isdigit() and int(code) >= 400:
+                    answer.setdefault("description", MEANINGS.get(int(code), "Error"))
+                    answer.setdefault("content", ref)
+            calls = {d.call for d in _dependants(route.dependant)}
+            if optional_principal in calls:
+                # Without a role check, anonymous callers are welcome too (they see the public layers).
+                operation["security"] = [{"bearer": []}] if _needs_login(calls) else [{}, {"bearer": []}]
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    schemas["Error"] = ERROR
+    components["securitySchemes"] = _SECURITY
 
 
 def install_openapi_30(app: FastAPI) -> None:
@@ -36,6 +178,7 @@ def install_openapi_30(app: FastAPI) -> None:
             schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
+            _declare_errors(schema, app.routes)
             schema = _to_30(schema)
             schema["openapi"] = "3.0.3"
             app.openapi_schema = schema

@@ -112,22 +112,27 @@ TEST_USERS = {
 }
 
 
-@pytest.fixture(scope="session")
-def tokens(database_url) -> dict[str, str]:
-    """An API bearer token for each test account (created once in the test database)."""
+def issue_tokens(url: str, users: dict[str, tuple]) -> dict[str, str]:
+    """Create ``users`` (name -> role, operator, district) in the database at ``url``: a bearer token each."""
     from sqlalchemy.orm import Session
 
     from app.services import accounts
 
-    engine = create_engine(database_url)
+    engine = create_engine(url)
     out = {}
     with Session(engine) as session:
-        for name, (role, operator, district) in TEST_USERS.items():
+        for name, (role, operator, district) in users.items():
             user = accounts.create_user(session, name, TEST_PASSWORD, role, operator=operator, district_code=district)
             out[name] = accounts.issue_token(session, user, "api", "127.0.0.1", name="tests").token
         session.commit()
     engine.dispose()
     return out
+
+
+@pytest.fixture(scope="session")
+def tokens(database_url) -> dict[str, str]:
+    """An API bearer token for each test account (created once in the test database)."""
+    return issue_tokens(database_url, TEST_USERS)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from app.collections import COLLECTIONS, is_public
+from app.collections import shown_to
 from app.deps import SessionDep
 from app.errors import Unauthorized
 from app.security import CSRF_COOKIE, SESSION_COOKIE, Admin, LoggedIn, OptionalPrincipal, client_ip, require
@@ -49,7 +49,11 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https" if configured is None else configured
 
 
-@router.post("/auth/login", summary="Log in: sets the session cookie; returns the CSRF token")
+@router.post(
+    "/auth/login",
+    summary="Log in: sets the session cookie; returns the CSRF token",
+    responses={401: {"description": "Wrong username or password, or a disabled account"}, 429: {}},
+)
 def login(body: Login, request: Request, response: Response, session: SessionDep) -> dict:
     user = accounts.authenticate(session, body.username, body.password, client_ip(request))
     issued = accounts.issue_token(session, user, "session", client_ip(request))
@@ -78,7 +82,7 @@ def logout(request: Request, response: Response, session: SessionDep) -> dict:
 
 @router.get("/auth/me", summary="The logged-in user (null when anonymous) and the layers they may see")
 def me(principal: OptionalPrincipal) -> dict:
-    visible = [c.id for c in COLLECTIONS.values() if principal is not None or is_public(c)]
+    visible = [c.id for c in shown_to(principal is not None)]
     return {"user": principal.as_dict() if principal else None, "collections": visible}
 
 

@@ -10,7 +10,11 @@ from app.services import coverage_read, scope, whatif
 router = APIRouter(prefix="/api", tags=["Coverage"])
 
 
-@router.get("/coverage/model-card", summary="Model, parameters and timing of the latest coverage run")
+@router.get(
+    "/coverage/model-card",
+    summary="Model, parameters and timing of the latest coverage run",
+    responses={404: {"description": "No coverage has been computed yet"}},
+)
 def model_card(session: SessionDep) -> dict:
     return coverage_read.model_card(session)
 

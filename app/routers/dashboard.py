@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field
 
 from app.deps import DistrictScopeDep, SessionDep
 from app.middleware import page_policy
-from app.routers.exports import streamed_file
+from app.routers.exports import file_answer, streamed_file
 from app.routers.imports import save_upload
 from app.security import LoggedIn, Staff
 from app.services import drilldown, drilldown_export, periods, reports, statistics
-from app.services.exporter import XLSX_MEDIA, ExportFile, export_filename, parse_format
+from app.services.exporter import TABLE_FORMATS, XLSX_MEDIA, ExportFile, export_filename, parse_format
 from app.services.report_html import render_report_html
 from app.services.report_xlsx import write_report_xlsx
 
@@ -73,7 +73,12 @@ def put_statistics(body: Figures, session: SessionDep, _: Staff, district_scope:
     return statistics.save_figures(session, body.code, body.period, body.figures, district_code=district_scope)
 
 
-@router.get("/statistics/template", summary="The statistics import template (CSV or XLSX) for a quarter")
+@router.get(
+    "/statistics/template",
+    summary="The statistics import template (CSV or XLSX) for a quarter",
+    response_class=FileResponse,
+    responses=file_answer(TABLE_FORMATS),
+)
 def statistics_template(
     session: SessionDep,
     _: LoggedIn,
@@ -119,7 +124,12 @@ def hamlet_gaps(
     return drilldown.hamlet_gaps(session, code, period, district_code=district_scope)
 
 
-@router.get("/drilldown/{code}/export", summary="The drill-down as CSV (hamlets or offices) or XLSX (both)")
+@router.get(
+    "/drilldown/{code}/export",
+    summary="The drill-down as CSV (hamlets or offices) or XLSX (both)",
+    response_class=FileResponse,
+    responses=file_answer(TABLE_FORMATS),
+)
 def hamlet_gaps_export(
     code: str,
     session: SessionDep,
@@ -144,6 +154,7 @@ Scope = Annotated[str, Query(max_length=16, description="province, or a district
     "/reports/{period}.xlsx",
     summary="The periodic report of a closed quarter as an XLSX workbook",
     response_class=FileResponse,
+    responses=file_answer(["xlsx"]),
 )
 def report_xlsx(
     period: str, session: SessionDep, _: LoggedIn, district_scope: DistrictScopeDep, scope: Scope = "province"

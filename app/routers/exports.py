@@ -3,7 +3,7 @@ CSV / XLSX, and the passive fibre network as Open Fibre Data Standard JSON."""
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -38,12 +38,24 @@ def streamed_file(write: Callable[[Path], ExportFile]) -> FileResponse:
     )
 
 
+def file_answer(formats: Iterable[str]) -> dict:
+    """The OpenAPI `responses` of a route that streams a file in one of ``formats`` (FORMATS' keys)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    content = {FORMATS[f].media_type.split(";")[0]: binary for f in formats}
+    return {200: {"description": "The file (Content-Disposition names it)", "content": content}}
+
+
 @router.get("/ofds", summary="The passive fibre network as Open Fibre Data Standard (0.3) JSON")
 def export_ofds(session: SessionDep, _: LoggedIn, scope: ScopeDep) -> FileResponse:
     return streamed_file(lambda folder: exporter.export_ofds(session, folder, scope))
 
 
-@router.get("/indicators", summary="The plan's indicators per admin unit as CSV or XLSX")
+@router.get(
+    "/indicators",
+    summary="The plan's indicators per admin unit as CSV or XLSX",
+    response_class=FileResponse,
+    responses=file_answer(TABLE_FORMATS),
+)
 def export_indicators(
     session: SessionDep,
     district_scope: DistrictScopeDep,
@@ -67,6 +79,8 @@ def export_indicators(
         f"Formats: {', '.join(FORMATS)}; CRS: {', '.join(EXPORT_CRSS)} (KML is always WGS 84). "
         "Takes `bbox` and the collection's filters, as its OGC items do."
     ),
+    response_class=FileResponse,
+    responses=file_answer(FORMATS),
 )
 def export_collection(
     session: SessionDep,

@@ -10,7 +10,11 @@ from app.db import get_engine
 router = APIRouter(tags=["Health"])
 
 
-@router.get("/health", summary="Service and database health")
+@router.get(
+    "/health",
+    summary="Service and database health",
+    responses={503: {"description": "The database does not answer", "content": {"application/json": {}}}},
+)
 def health() -> JSONResponse:
     try:
         with get_engine().connect() as conn:

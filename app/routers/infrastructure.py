@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from app.deps import IfMatchDep, ScopeDep, SessionDep, etag
-from app.routers.exports import streamed_file
+from app.routers.exports import file_answer, streamed_file
 from app.schemas_registry import DuctIn, DuctPatch, PoleIn, PolePatch, SharingDecisionIn, SharingRequestIn
 from app.security import LoggedIn, Writer
 from app.services import assets, scope, sharing, templates
@@ -41,23 +41,23 @@ def get_duct(code: str, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> 
 
 
 @router.patch("/poles/{code}", summary="Edit a pole (If-Match)")
-def edit_pole(code: str, body: PolePatch, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+def edit_pole(code: str, body: PolePatch, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     return _asset_response(assets.edit(session, principal, "pole", code, version, body))
 
 
 @router.patch("/ducts/{code}", summary="Edit a duct route (If-Match)")
-def edit_duct(code: str, body: DuctPatch, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+def edit_duct(code: str, body: DuctPatch, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     return _asset_response(assets.edit(session, principal, "duct", code, version, body))
 
 
 @router.delete("/poles/{code}", summary="Delete a pole no other operator uses (If-Match)", status_code=204)
-def delete_pole(code: str, version: IfMatchDep, session: SessionDep, principal: Writer) -> Response:
+def delete_pole(code: str, principal: Writer, version: IfMatchDep, session: SessionDep) -> Response:
     assets.delete(session, principal, "pole", code, version)
     return Response(status_code=204)
 
 
 @router.delete("/ducts/{code}", summary="Delete a duct route no other operator uses (If-Match)", status_code=204)
-def delete_duct(code: str, version: IfMatchDep, session: SessionDep, principal: Writer) -> Response:
+def delete_duct(code: str, principal: Writer, version: IfMatchDep, session: SessionDep) -> Response:
     assets.delete(session, principal, "duct", code, version)
     return Response(status_code=204)
 
@@ -82,7 +82,12 @@ def withdraw(request_id: int, session: SessionDep, principal: Writer) -> dict:
     return sharing.withdraw(session, principal, request_id)
 
 
-@router.get("/templates/{target}.{fmt}", summary="A bulk-registration template with an example row")
+@router.get(
+    "/templates/{target}.{fmt}",
+    summary="A bulk-registration template with an example row",
+    response_class=FileResponse,
+    responses=file_answer(templates.FORMATS),
+)
 def template(target: str, fmt: str, principal: LoggedIn) -> FileResponse:
     owner = principal.operator or "Viettel"  # an operator's own company fills the example
     return streamed_file(lambda folder: templates.template_file(target, fmt, owner, folder))

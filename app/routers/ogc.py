@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.collections import COLLECTIONS, Collection, is_public
+from app.collections import Collection, shown_to
 from app.deps import (
     BBoxDep,
     CollectionDep,
@@ -149,7 +149,7 @@ def collections(
     request: Request, session: SessionDep, principal: OptionalPrincipal, scope: ScopeDep, _: FormatDep
 ) -> dict:
     base = _base(request)
-    shown = [c for c in COLLECTIONS.values() if principal is not None or is_public(c)]
+    shown = shown_to(principal is not None)
     return {
         "links": [_link(f"{base}/ogc/collections", "self", "application/json")],
         "collections": [_collection_doc(request, session, c, scope) for c in shown],

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.deps import IfMatchDep, ScopeDep, SessionDep, etag
+from app.routers.exports import file_answer
 from app.schemas_registry import DecisionIn, Position, SiteIn, SitePatch, TransitionIn
 from app.security import LoggedIn, Staff, Writer
 from app.services import audit, registration, scope, site_checks
@@ -34,6 +35,7 @@ def registrations(session: SessionDep, principal: Writer) -> dict:
 @router.get(
     "/sites/sharing-candidates",
     summary="Other operators' shareable sites near a point (shown before registering a new structure)",
+    responses={422: {"description": "An unknown owner company"}},
 )
 def sharing_candidates(
     session: SessionDep,
@@ -73,19 +75,20 @@ def site(code: str, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> JSON
 @router.patch(
     "/sites/{code}",
     summary="Edit a site (If-Match); 202 when the edit of an approved/active site awaits approval",
+    responses={202: {"description": "The edit of an approved or active site awaits the Department's approval"}},
 )
-def edit(code: str, body: SitePatch, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+def edit(code: str, body: SitePatch, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     site, pending = registration.edit_site(session, principal, code, version, body)
     return _site_response(site, 202 if pending else 200)
 
 
 @router.post("/sites/{code}/transitions", summary="Move a site through its lifecycle (If-Match)")
-def transition(code: str, body: TransitionIn, version: IfMatchDep, session: SessionDep, principal: Writer) -> JSONResponse:
+def transition(code: str, body: TransitionIn, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     return _site_response(registration.transition_site(session, principal, code, version, body.to, body.reason))
 
 
 @router.post("/sites/{code}/pending-change", summary="Approve or refuse an edit awaiting approval (Department)")
-def pending(code: str, body: DecisionIn, version: IfMatchDep, session: SessionDep, principal: Staff) -> JSONResponse:
+def pending(code: str, body: DecisionIn, principal: Staff, version: IfMatchDep, session: SessionDep) -> JSONResponse:
     return _site_response(registration.decide_pending(session, principal, code, version, body.approve, body.reason))
 
 
@@ -95,7 +98,12 @@ def history(kind: str, code: str, session: SessionDep, _: LoggedIn, visible: Sco
     return visible.shown_history(audit.record_history(session, kind, code), owner)
 
 
-@router.get("/audit/export", summary="Every audit entry of a period as CSV (Department)", response_class=Response)
+@router.get(
+    "/audit/export",
+    summary="Every audit entry of a period as CSV (Department)",
+    response_class=Response,
+    responses=file_answer(["csv"]),
+)
 def audit_export(
     session: SessionDep,
     _: Staff,

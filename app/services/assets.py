@@ -11,7 +11,7 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePatch
 from app.services import site_checks
 from app.services.accounts import Principal
-from app.services.registration import owner_of, unprocessable
+from app.services.registration import manage_refusal, owner_of, required_version, unprocessable
 
 POLE_HEIGHT_M = (1.0, 40.0)
 # kind -> (table, link table, link key, editable columns)
@@ -98,14 +98,16 @@ def _conflict(session: Session, kind: str, code: str, version: int) -> Conflict:
 
 def _owned(session: Session, principal: Principal, kind: str, code: str) -> dict:
     current = get_asset(session, kind, code)
-    if not principal.may_manage(current["owner_id"]):
-        raise Forbidden(f"{kind} '{code}' belongs to {current['owner']}: only its owner or the Department may change it")
+    if refusal := manage_refusal(principal, kind, code, current["owner_id"], current["owner"]):
+        raise Forbidden(refusal)
     return current
 
 
-def edit(session: Session, principal: Principal, kind: str, code: str, version: int, patch: PolePatch | DuctPatch) -> dict:
+def edit(session: Session, principal: Principal, kind: str, code: str, version: int | None,
+         patch: PolePatch | DuctPatch) -> dict:  # fmt: skip
     table, _, _, columns = KINDS[kind]
     current = _owned(session, principal, kind, code)
+    version = required_version(version)
     given = patch.model_dump(exclude_unset=True, exclude={"position", "geometry"})
     merged = {c: current[c] for c in columns} | given
     sets, params = [f"{c} = :{c}" for c in columns], dict(merged)
@@ -130,9 +132,10 @@ def edit(session: Session, principal: Principal, kind: str, code: str, version: 
     return get_asset(session, kind, code)
 
 
-def delete(session: Session, principal: Principal, kind: str, code: str, version: int) -> None:
+def delete(session: Session, principal: Principal, kind: str, code: str, version: int | None) -> None:
     table, link, key, _ = KINDS[kind]
     current = _owned(session, principal, kind, code)
+    version = required_version(version)
     others = [u for u in current["users"] if u != current["owner"]]
     if others:
         raise Conflict(f"{kind} '{code}' is used by {', '.join(others)}: it cannot be deleted while shared")

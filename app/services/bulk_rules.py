@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 
 from app.services import site_checks
 from app.services.accounts import Principal
+from app.services.registration import manage_refusal
 from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings
 from gis import site_rules
@@ -21,6 +22,7 @@ _OWNER_COLUMN = {"sites": "owner_id", "poles": "owner_id", "duct_routes": "owner
                  "fibre_access_points": "operator_id"}  # fmt: skip
 _TABLE_OF_TARGET = {"sites": "sites", "poles": "poles", "ducts": "duct_routes", "fibre_access_points": "fibre_access_points"}
 OPERATOR_TARGETS = tuple(_TABLE_OF_TARGET)
+_KIND = {"sites": "site", "poles": "pole", "duct_routes": "duct", "fibre_access_points": "fibre access point"}
 
 
 def _rows_by_code(table) -> dict[str, int]:
@@ -31,6 +33,23 @@ def _rows_by_code(table) -> dict[str, int]:
         if code not in (None, ""):
             out.setdefault(str(code).strip(), f.number)
     return out
+
+
+def check_upsert(conn: Connection, target: str, table, principal: Principal | None, problems: list[str]) -> None:
+    """Before an upsert writes: every stored record it names must be one the caller may change (the
+    rule of PATCH), whoever the file says owns it now."""
+    name = _TABLE_OF_TARGET.get(target)
+    if name is None or principal is None or principal.is_staff:
+        return
+    rows = _rows_by_code(table)
+    column = _OWNER_COLUMN[name]
+    stored = conn.execute(
+        text(f"SELECT x.code, x.{column}, o.short_name FROM {name} x JOIN operators o ON o.id = x.{column} "
+             "WHERE x.code = ANY(:codes) ORDER BY x.code"), {"codes": sorted(rows)}  # fmt: skip
+    )
+    for code, owner_id, owner in stored:
+        if refusal := manage_refusal(principal, _KIND[name], code, owner_id, owner):
+            problems.append(f"{table.where(rows[code])}: {refusal}")
 
 
 def check(conn: Connection, target: str, table, principal: Principal | None, problems: list[str], report) -> None:

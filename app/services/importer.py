@@ -100,6 +100,8 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
         try:
             # Writers check every row and write nothing once a problem is known: all are reported.
             problems = _province_check(conn, table, report)
+            if mode == "upsert":
+                bulk_rules.check_upsert(conn, target, table, principal, problems)
             report.counts = _WRITERS[target](conn, table, problems, report)
             if not problems:
                 bulk_rules.check(conn, target, table, principal, problems, report)

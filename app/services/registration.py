@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, NotFound, PreconditionRequired, Unprocessable
 from app.schemas_registry import CellIn, SiteFields, SiteIn
 from app.services import site_checks
 from app.services.accounts import Principal
@@ -201,9 +201,24 @@ def _conflict(session: Session, code: str, version: int) -> Conflict:
     )
 
 
+def manage_refusal(principal: Principal, kind: str, code: str, owner_id: int, owner: str) -> str | None:
+    """Why ``principal`` may not change this record, or None: the one rule of every edit of a site, pole,
+    duct or access point (PATCH, DELETE, a lifecycle move, an import's upsert)."""
+    if principal.may_manage(owner_id):
+        return None
+    return f"{kind} '{code}' belongs to {owner}: only its owner or the Department may change it"
+
+
+def required_version(version: int | None) -> int:
+    """The version (If-Match) of a write the caller may make: asked for only once that is known."""
+    if version is None:
+        raise PreconditionRequired('send If-Match with the record\'s ETag (e.g. If-Match: "3") from GET')
+    return version
+
+
 def _check_manage(principal: Principal, s) -> None:
-    if not principal.may_manage(s.owner_id):
-        raise Forbidden(f"site '{s.code}' belongs to {s.owner}: only its owner or the Department may change it")
+    if refusal := manage_refusal(principal, "site", s.code, s.owner_id, s.owner):
+        raise Forbidden(refusal)
 
 
 def _validated_change(session: Session, principal: Principal, s, patch: SiteFields) -> tuple[dict, list | None, tuple]:
@@ -242,10 +257,12 @@ def _apply(session: Session, s, version: int, merged: dict, cell_rows, lonlat, e
     return True
 
 
-def edit_site(session: Session, principal: Principal, code: str, version: int, patch: SiteFields) -> tuple[dict, bool]:
+def edit_site(session: Session, principal: Principal, code: str, version: int | None,
+              patch: SiteFields) -> tuple[dict, bool]:  # fmt: skip
     """Apply an edit; returns (site, pending) — pending when it waits for the Department's approval."""
     s = _site_row(session, code, seen_by=principal)
     _check_manage(principal, s)
+    version = required_version(version)
     if s.status == "decommissioned":
         raise Conflict(f"site '{code}' is decommissioned: it cannot be edited")
     if s.version != version:
@@ -268,9 +285,10 @@ def edit_site(session: Session, principal: Principal, code: str, version: int, p
     return get_site(session, code), pending
 
 
-def decide_pending(session: Session, principal: Principal, code: str, version: int, approve: bool,
+def decide_pending(session: Session, principal: Principal, code: str, version: int | None, approve: bool,
                    reason: str | None) -> dict:  # fmt: skip
     s = _site_row(session, code)
+    version = required_version(version)
     if s.pending_change is None:
         raise Conflict(f"site '{code}' has no change awaiting approval")
     if s.version != version:
@@ -297,21 +315,24 @@ _DATE_OF = {"approved": "approved_on", "active": "commissioned_on", "decommissio
             "proposed": "proposed_on"}  # fmt: skip
 
 
-def transition_site(session: Session, principal: Principal, code: str, version: int, target: str,
+def transition_site(session: Session, principal: Principal, code: str, version: int | None, target: str,
                     reason: str | None) -> dict:  # fmt: skip
     s = _site_row(session, code, seen_by=principal)
+    _check_manage(principal, s)
     is_owner = principal.role == "operator" and principal.operator_id == s.owner_id
-    if not (principal.is_staff or is_owner):
-        raise Forbidden(f"site '{code}' belongs to {s.owner}: only its owner or the Department may change its state")
     problem = site_rules.transition_problem(s.status, target, principal.role, is_owner, reason)
+    if problem and problem[0] == "role":
+        raise Forbidden(problem[1])
+    version = required_version(version)
     if problem:
         kind, message = problem
-        raise {"state": Conflict(message), "role": Forbidden(message), "reason": unprocessable([("reason", message)])}[kind]
+        raise {"state": Conflict(message), "reason": unprocessable([("reason", message)])}[kind]
     if s.version != version:
         raise _conflict(session, code, version)
-    column = _DATE_OF[target]
+    # A rejection has no date of its own: its reason and the audit trail say when and why.
+    dated = f", {_DATE_OF[target]} = CURRENT_DATE" if target in _DATE_OF else ""
     done = session.execute(
-        text(f"UPDATE sites SET status = :to, status_reason = :reason, {column} = CURRENT_DATE "
+        text(f"UPDATE sites SET status = :to, status_reason = :reason{dated} "
              "WHERE id = :id AND version = :v RETURNING id"),  # fmt: skip
         {"to": target, "reason": reason, "id": s.id, "v": version},
     ).first()

@@ -3,6 +3,7 @@ nothing written unless all rows pass; the templates offered for download import 
 
 import csv
 import io
+import json
 
 import pytest
 from sqlalchemy import text
@@ -95,3 +96,85 @@ def test_templates_need_a_login_and_a_known_layer(anon_client, client_as):
     assert anon_client.get("/api/templates/sites.csv").status_code == 401
     assert client_as("vina1").get("/api/templates/hamlets.csv").status_code == 400
     assert client_as("vina1").get("/api/templates/sites.docx").status_code == 400
+
+
+# Upsert ownership: an operator's upsert touches only the records PATCH would let it change.
+UPSERT_TABLES = {"poles": "poles", "ducts": "duct_routes", "fibre_access_points": "fibre_access_points"}
+
+
+def _feature(target: str, code: str, owner: str, lon: float, lat: float, **properties) -> dict:
+    if target == "ducts":
+        geometry = {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.002, lat + 0.001]]}
+    else:
+        geometry = {"type": "Point", "coordinates": [lon, lat]}
+    key = "operator" if target == "fibre_access_points" else "owner"
+    if target == "fibre_access_points":
+        properties.setdefault("ports_total", 8)
+    return {"type": "Feature", "properties": {"code": code, key: owner, **properties}, "geometry": geometry}
+
+
+def _geojson(*features) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": list(features)}).encode()
+
+
+def _import(c, target, data, mode="upsert", name="ha_tang.geojson"):
+    return c.post(f"/api/import?target={target}&mode={mode}", files={"file": (name, data, "application/geo+json")})
+
+
+def _rows(engine, table, prefix) -> dict[str, str]:
+    """Every stored column of the records (geometry, owner, version included), by code."""
+    with engine.connect() as conn:
+        return dict(conn.execute(text(f"SELECT code, row_to_json(x)::text FROM {table} x WHERE code LIKE :p"),
+                                 {"p": f"{prefix}%"}).all())  # fmt: skip
+
+
+@pytest.mark.parametrize("target", sorted(UPSERT_TABLES))
+def test_an_operators_upsert_cannot_take_over_another_companys_records(client_as, engine, target):
+    table, prefix = UPSERT_TABLES[target], f"UP-{target[:3].upper()}-"
+    lon, lat = 105.4700 + 0.01 * sorted(UPSERT_TABLES).index(target), 9.7800
+    r = _import(client_as("planner1"), target, _geojson(
+        _feature(target, f"{prefix}VT", "Viettel", lon, lat), _feature(target, f"{prefix}VNPT", "VNPT", lon, lat + 0.003)),
+        mode="insert")  # fmt: skip
+    assert r.status_code == 200, r.text
+    before = _rows(engine, table, prefix)
+    with engine.connect() as conn:
+        audit_before = conn.execute(text("SELECT max(id) FROM audit_log")).scalar_one()
+    # Row 2 names Viettel as the owner of VNPT's record, moved, with new attributes: refused, and so the file.
+    taking = _geojson(_feature(target, f"{prefix}VT", "Viettel", lon, lat),
+                      _feature(target, f"{prefix}VNPT", "Viettel", lon + 0.004, lat + 0.004),
+                      _feature(target, f"{prefix}NEW", "Viettel", lon, lat + 0.006))  # fmt: skip
+    r = _import(client_as("viettel1"), target, taking)
+    assert r.status_code == 422, r.text
+    kind = {"poles": "pole", "ducts": "duct", "fibre_access_points": "fibre access point"}[target]
+    assert r.json()["problems"] == [f"ha_tang.geojson feature 2: {kind} '{prefix}VNPT' belongs to VNPT: "
+                                    "only its owner or the Department may change it"]  # fmt: skip
+    assert _rows(engine, table, prefix) == before
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT max(id) FROM audit_log")).scalar_one() == audit_before
+    # Its own record alone: updated in place.
+    r = _import(client_as("viettel1"), target, _geojson(_feature(target, f"{prefix}VT", "Viettel", lon + 0.001, lat)))
+    assert r.status_code == 200 and r.json()["counts"][f"{table}_updated"] == 1, r.text
+    # The Department may still upsert anyone's record, its owner included.
+    r = _import(client_as("planner1"), target, taking)
+    assert r.status_code == 200, r.text
+    assert (r.json()["counts"][f"{table}_updated"], r.json()["counts"][f"{table}_inserted"]) == (2, 1)
+    owner = "operator_id" if target == "fibre_access_points" else "owner_id"
+    with engine.connect() as conn:
+        owners = conn.execute(text(f"SELECT DISTINCT o.short_name FROM {table} x JOIN operators o ON o.id = x.{owner} "
+                                   "WHERE x.code LIKE :p"), {"p": f"{prefix}%"}).scalars().all()  # fmt: skip
+    assert owners == ["Viettel"]
+
+
+def test_an_operators_upsert_of_sites_is_refused_whole(client_as, engine):
+    with engine.connect() as conn:
+        code, lon, lat = conn.execute(text(
+            "SELECT s.code, ST_X(s.geom), ST_Y(s.geom) FROM sites s JOIN operators o ON o.id = s.owner_id "
+            "WHERE o.short_name = 'MobiFone' ORDER BY s.code LIMIT 1")).one()  # fmt: skip
+    before = _rows(engine, "sites", code)
+    r = _upload_mode(client_as("viettel1"), _csv([_row(code, f"{code}-x", lat + 0.001, lon)]), "upsert")
+    assert r.status_code == 403, r.text
+    assert _rows(engine, "sites", code) == before
+
+
+def _upload_mode(c, data, mode):
+    return c.post(f"/api/import?target=sites&mode={mode}", files={"file": ("tram.csv", data, "text/csv")})

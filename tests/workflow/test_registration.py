@@ -180,6 +180,27 @@ def test_lifecycle_with_roles_and_reasons(client_as, engine):
     assert history[-1]["changed"] == ["commissioned_on", "status", "version"]
 
 
+def test_the_department_rejects_a_registration_with_a_reason_and_the_operator_sees_it(client_as, engine):
+    op, planner = client_as("viettel1"), client_as("planner1")
+    r = op.post("/api/sites", json=site_body("REG-REJ", *GAP[2], new_structure_reason="thử nghiệm"))
+    assert r.status_code == 201, r.text
+    r = planner.post("/api/sites/REG-REJ/transitions", json={"to": "rejected", "reason": "Trùng quy hoạch cột"},
+                     headers=etag(r))  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["status_reason"], r.json()["version"]) == ("rejected", "Trùng quy hoạch cột", 2)
+    assert r.json()["approved_on"] is None and r.json()["commissioned_on"] is None
+    mine = {x["code"]: x for x in op.get("/api/registrations").json()["registrations"]}
+    assert (mine["REG-REJ"]["status"], mine["REG-REJ"]["status_reason"]) == ("rejected", "Trùng quy hoạch cột")
+    assert "REG-REJ" not in {x["code"] for x in planner.get("/api/registrations").json()["registrations"]}
+    with engine.connect() as conn:
+        trail = conn.execute(text("SELECT actor, after->>'status', after->>'status_reason' FROM audit_log "
+                                  "WHERE entity = 'sites' AND record_code = 'REG-REJ' ORDER BY id")).all()  # fmt: skip
+    assert [tuple(t) for t in trail] == [("viettel1", "proposed", None), ("planner1", "rejected", "Trùng quy hoạch cột")]
+    # The owner resubmits it: proposed again, before the Department once more.
+    r = op.post("/api/sites/REG-REJ/transitions", json={"to": "proposed"}, headers=etag(r))
+    assert r.status_code == 200 and r.json()["status"] == "proposed", r.text
+
+
 def test_edits_in_place_pending_approval_and_lost_updates(client_as):
     op, planner, other = client_as("viettel1"), client_as("planner1"), client_as("vina1")
     r = op.get("/api/sites/REG-VT-001")

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.browser.support import MapPage, click_at, set_view, wait_idle
+from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +83,41 @@ def _history(engine):
             "SELECT entity, actor, after->>'status' FROM audit_log WHERE record_code = 'UI-VT-001' ORDER BY id")).all()  # fmt: skip
 
 
+def test_the_planner_rejects_with_a_reason_and_the_operator_sees_it(chromium, live_server_url, client_as):
+    from tests.workflow.test_registration import site_body
+
+    r = client_as("viettel1").post("/api/sites", json=site_body("UI-REJ-1", 105.4530, 9.6700, new_structure_reason="x"))
+    assert r.status_code == 201, r.text
+    reason = "Vị trí nằm trong hành lang an toàn giao thông"
+    planner = MapPage(chromium, live_server_url, user="planner1")
+    try:
+        page = planner.open()
+        page.fill("#hg-reason-UI-REJ-1", reason)
+        page.click("#hg-reject-UI-REJ-1")
+        # The Department's list keeps what awaits it: the rejected registration leaves it.
+        page.wait_for_function("!document.querySelector(\"#hg-review-list li[data-code='UI-REJ-1']\")")
+        assert not planner.errors, planner.errors
+    finally:
+        planner.context.close()
+    operator = MapPage(chromium, live_server_url)
+    try:
+        page = operator.open()
+        page.click("#hg-login-button")
+        page.fill("#hg-username", "viettel1")
+        page.fill("#hg-password", TEST_PASSWORD)
+        with page.expect_navigation():
+            page.click("#hg-login-submit")
+        wait_idle(page)
+        row = page.locator("#hg-review-list li[data-code='UI-REJ-1'][data-status='rejected']")
+        row.wait_for()
+        assert row.locator(".hg-badge").inner_text() == "Bị từ chối"
+        assert f"Ghi chú của Sở: {reason}" in row.inner_text()
+        assert page.locator("#hg-resubmit-UI-REJ-1").is_visible()  # the owner may send it again
+        assert not operator.errors, operator.errors
+    finally:
+        operator.context.close()
+
+
 def test_anonymous_map_shows_public_layers_and_logs_in(anon_page):
     page = anon_page.open()
     layers = page.evaluate("Object.keys(window.__hgmap.layers)")
@@ -93,8 +129,6 @@ def test_anonymous_map_shows_public_layers_and_logs_in(anon_page):
     page.click("#hg-login-submit")
     page.wait_for_selector("#hg-login-dialog .hg-form-error:not([hidden])")
     anon_page.errors.clear()  # the browser logs the refused login (401), as expected
-    from tests.conftest import TEST_PASSWORD
-
     page.fill("#hg-password", TEST_PASSWORD)
     with page.expect_navigation():
         page.click("#hg-login-submit")

@@ -12,6 +12,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 
+from app.deps import if_match_version
 from tests.conftest import TEST_PASSWORD
 
 ROLES = ["anonymous", "admin1", "planner1", "official1", "official934", "viettel1", "vina1"]
@@ -136,3 +137,27 @@ def test_every_write_endpoint_by_every_role(app_instance, client_as, anon_client
     with engine.connect() as conn:  # nothing but the API tokens the matrix asked for was written
         written = conn.execute(text("SELECT DISTINCT entity FROM audit_log WHERE id > :m"), {"m": audit_before}).scalars().all()
     assert set(written) <= {"auth_tokens"}
+
+
+def _needs_if_match(dependant) -> bool:
+    return any(d.call is if_match_version or _needs_if_match(d) for d in dependant.dependencies)
+
+
+def test_versioned_writes_check_the_caller_before_if_match(app_instance, client_as, anon_client, world):
+    """Without If-Match: anonymous 401, a role or company that may not 403, and only the others 428."""
+    versioned = [(m, route, path, kw, allowed) for m, route, path, kw, allowed in _requests(world) if "headers" in kw]
+    routes = {(m, r.path) for r in api_routes(app_instance.routes) for m in r.methods if _needs_if_match(r.dependant)}
+    assert {(m, route) for m, route, *_ in versioned} == routes
+    failures = []
+    for method, _, path, kwargs, allowed in versioned:
+        for role in ROLES:
+            c = anon_client if role == "anonymous" else client_as(role)
+            r = c.request(method, path, **{k: v for k, v in kwargs.items() if k != "headers"})
+            expected = 428 if role in allowed else 401 if role == "anonymous" else 403
+            if r.status_code != expected:
+                failures.append(f"{method} {path} as {role}: {r.status_code}, not {expected}: {r.text[:160]}")
+        # A malformed If-Match is a 400, but only for someone who may write at all.
+        r = anon_client.request(method, path, **{**kwargs, "headers": {"If-Match": "soon"}})
+        if r.status_code != 401:
+            failures.append(f"{method} {path} anonymous with a malformed If-Match: {r.status_code}, not 401")
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,35 @@
+"""An unknown collection is a 404 naming the collections the caller may see, and no others."""
+
+import pytest
+
+from app.collections import COLLECTIONS, PUBLIC
+
+URLS = [
+    "/ogc/collections/nope",
+    "/ogc/collections/nope/items",
+    "/ogc/collections/nope/items/1",
+    "/ogc/collections/nope/queryables",
+    "/ogc/collections/nope/tiles/WebMercatorQuad/3/3/6",
+    "/tiles/nope/3/6/3.mvt",
+    "/tiles/districts,nope/tilejson.json",
+    "/api/export/nope",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_an_anonymous_visitor_is_told_only_the_public_collections(anon_client, url):
+    r = anon_client.get(url)
+    assert r.status_code == 404, r.text
+    public = [c for c in COLLECTIONS if c in PUBLIC]
+    assert r.json() == {
+        "code": "NotFound",
+        "description": f"unknown collection 'nope'; known: {', '.join(public)}",
+    }
+    assert "sites" not in r.text and "poles" not in r.text
+
+
+@pytest.mark.parametrize("url", URLS[:2])
+def test_a_logged_in_user_is_told_every_collection(client, url):
+    r = client.get(url)
+    assert r.status_code == 404, r.text
+    assert r.json()["description"] == f"unknown collection 'nope'; known: {', '.join(COLLECTIONS)}"
