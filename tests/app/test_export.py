@@ -6,6 +6,7 @@ import json
 import math
 import zipfile
 from datetime import date, datetime
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -312,6 +313,14 @@ def test_indicators_export_rejects_a_map_format(client):
 # --- OFDS ----------------------------------------------------------------------------------------
 
 
+def _route_sections(spans: list[dict]) -> dict[str, list[dict]]:
+    """{duct route code: its spans in order}: a route is one span, or `<code>/1`, `<code>/2`…"""
+    out: dict[str, list[dict]] = {}
+    for s in spans:
+        out.setdefault(s["id"].split("/")[0], []).append(s)
+    return out
+
+
 def test_ofds_network_matches_the_database(client, engine):
     r = client.get("/api/export/ofds")
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
@@ -330,8 +339,18 @@ def test_ofds_network_matches_the_database(client, engine):
                 "AND ST_DWithin(m.geom::geography, e.p::geography, 1.0))"
             )
         ).scalar_one()
+        # {route: (its manholes in order along it, its geometry)}
+        routes = {
+            code: (manholes, shapely.from_wkb(bytes(wkb)))
+            for code, manholes, wkb in conn.execute(
+                text(
+                    "SELECT r.code, array_agg(m.code ORDER BY ST_LineLocatePoint(r.geom, m.geom)), "
+                    "ST_AsBinary(r.geom) FROM duct_routes r JOIN manholes m ON m.duct_route_id = r.id "
+                    "AND ST_DWithin(m.geom::geography, r.geom::geography, 1.0) GROUP BY r.id"
+                )
+            )
+        }
     nodes, spans = network["nodes"], network["spans"]
-    assert len(spans) == count["duct_routes"]
     assert len(nodes) == count["poles"] + count["manholes"] + count["fibre_access_points"] + bare_ends
     ids = {n["id"] for n in nodes}
     assert len(ids) == len(nodes)
@@ -339,6 +358,16 @@ def test_ofds_network_matches_the_database(client, engine):
         assert s["start"] in ids and s["end"] in ids and s["deployment"] == ["belowGround"]
         assert s["route"]["type"] == "LineString"
         assert s["physicalInfrastructureProvider"]["id"]
+    # every route is cut at its manholes: a chain of spans through all of them, along the route
+    sections = _route_sections(spans)
+    assert len(sections) == count["duct_routes"] and len(spans) == sum(len(v) for v in sections.values())
+    for code, (manholes, line) in routes.items():
+        chain = sections[code]
+        stops = [chain[0]["start"]] + [s["end"] for s in chain]
+        assert [stop for stop in stops if stop in manholes] == manholes, code
+        assert all(a["end"] == b["start"] for a, b in pairwise(chain)), code
+        joined = shapely.line_merge(shapely.MultiLineString([s["route"]["coordinates"] for s in chain]))
+        assert _to([joined], "EPSG:4326")[0].hausdorff_distance(_to([line], "EPSG:4326")[0]) < 0.02, code
     orgs = {o["id"] for o in network["organisations"]}
     for item in nodes + spans:
         assert item["physicalInfrastructureProvider"]["id"] in orgs
@@ -361,4 +390,30 @@ def test_ofds_shared_ducts_have_two_network_providers(client, engine):
                 "SELECT count(*) FROM (SELECT duct_route_id FROM duct_occupancy GROUP BY 1 HAVING count(*) >= 2) x"
             )
         ).scalar_one()
-    assert sum(len(s.get("networkProviders", [])) >= 2 for s in network["spans"]) == shared
+    providers = {
+        code: {tuple(p["id"] for p in s.get("networkProviders", [])) for s in chain}
+        for code, chain in _route_sections(network["spans"]).items()
+    }
+    assert all(len(v) == 1 for v in providers.values())  # every section of a route: the same
+    assert sum(len(next(iter(v))) >= 2 for v in providers.values()) == shared
+
+
+def test_ofds_export_passes_libcoveofds_checks(client, engine):
+    """What libcoveofds (CoVE, `libcoveofds pv`/`af`/`jsv`) reports on the real export."""
+    from tests.ofds_schema import ofds_additional_fields, ofds_checks, ofds_errors
+
+    package = client.get("/api/export/ofds").json()
+    (network,) = package["networks"]
+    names = {o["id"]: o["name"] for o in network["organisations"]}
+    refs = [i["physicalInfrastructureProvider"] for i in network["nodes"] + network["spans"]]
+    refs += [p for i in network["nodes"] + network["spans"] for p in i.get("networkProviders", [])]
+    assert len(refs) > 20_000 and all(ref["name"] == names[ref["id"]] for ref in refs)
+    assert ofds_errors(package) == [] and ofds_additional_fields(package) == {}
+    checks = ofds_checks(package)
+    assert {c["type"] for c in checks} <= {"node_not_used_in_any_spans"}, checks[:3]
+    # Only the poles and access points are on no span: the register has no cable routes to them.
+    with engine.connect() as conn:
+        unlinked = conn.execute(
+            text("SELECT code FROM poles UNION ALL SELECT code FROM fibre_access_points")
+        ).scalars()
+        assert sorted(c["node_id"] for c in checks) == sorted(unlinked)
