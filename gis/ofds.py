@@ -2,24 +2,34 @@
 
 OFDS separates who owns the passive infrastructure (``physicalInfrastructureProvider``) from who
 runs a network over it (``networkProviders``) — the very distinction our sharing indicators make.
-Nodes are poles, manholes and fibre access points; spans are duct routes, each running from the
-manhole at its start to the one at its end (a node is synthesized where a route end has none).
+Nodes are poles, manholes and fibre access points; spans are the sections of the duct routes
+between consecutive manholes of the route (a node is synthesized where a route end has none), so
+that every manhole on a route is the start or end of a span. Every organisation reference carries
+the id and the name of the organisation it points to, as OFDS requires.
 
 Example
 -------
 >>> net = build_network(
 ...     [NodeRecord("M1", "M1", "manhole", 105.0, 9.0, "VNPT", ("VNPT",), span_id="D1")],
 ...     [SpanRecord("D1", "D1", ((105.0, 9.0), (105.001, 9.0)), "VNPT", ("VNPT", "Viettel"))],
+...     organisations={"VNPT": "Tập đoàn Bưu chính Viễn thông Việt Nam"},
 ... )["networks"][0]
 >>> [n["id"] for n in net["nodes"]], (net["spans"][0]["start"], net["spans"][0]["end"])
 (['M1', 'D1/end'], ('M1', 'D1/end'))
+>>> net["spans"][0]["physicalInfrastructureProvider"]["name"] == net["organisations"][0]["name"]
+True
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
+
+import numpy as np
+import shapely
 
 from gis.crs import to_metric
 
@@ -75,28 +85,27 @@ def network_uuid(name: str) -> str:
 _NODE_TYPE = {"pole": "pole", "manhole": "manhole", "fibre_access_point": "aggregationPoint"}
 
 
-def _org(short_name: str) -> dict:
-    return {"id": short_name, "name": short_name}
+Org = Callable[[str], dict]  # short name -> the organisation reference {"id", "name"}
 
 
 def _point(lon: float, lat: float) -> dict:
     return {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
 
 
-def _providers(names) -> dict:
+def _providers(names, org: Org) -> dict:
     # OFDS wants at least one provider when the field is there: none known → no field.
-    return {"networkProviders": [_org(p) for p in sorted(set(names))]} if names else {}
+    return {"networkProviders": [org(p) for p in sorted(set(names))]} if names else {}
 
 
-def _node(n: NodeRecord) -> dict:
+def _node(n: NodeRecord, org: Org) -> dict:
     return {
         "id": n.id,
         "name": n.name,
         "status": _STATUS.get(n.status, "operational"),
         "location": _point(n.lon, n.lat),
         "type": [_NODE_TYPE.get(n.kind, n.kind)],
-        "physicalInfrastructureProvider": _org(n.owner),
-        **_providers(n.providers),
+        "physicalInfrastructureProvider": org(n.owner),
+        **_providers(n.providers, org),
     }
 
 
@@ -117,6 +126,26 @@ def _end_node(span: SpanRecord, candidates: list[NodeRecord], end: str, toleranc
     )
 
 
+def _sections(span: SpanRecord, own: list[NodeRecord], tolerance_m: float):
+    """The route cut at each of its own manholes within ``tolerance_m`` of it, in order along it:
+    [(start node, end node, lon/lat coordinates)]. A cut runs through the manhole itself."""
+    start, end = (_end_node(span, own, e, tolerance_m) for e in ("start", "end"))
+    x, y = to_metric([c[0] for c in span.coords], [c[1] for c in span.coords])
+    line = shapely.LineString(np.column_stack([x, y]))
+    along_m = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
+    cuts = [(0.0, start, span.coords[0])]
+    for m in own:
+        point = shapely.Point(to_metric(m.lon, m.lat))
+        if m not in (start, end) and line.distance(point) <= tolerance_m:
+            cuts.append((line.project(point), m, (m.lon, m.lat)))
+    cuts.sort(key=lambda cut: cut[0])
+    cuts.append((float(along_m[-1]), end, span.coords[-1]))
+    return [
+        (a, b, (a_xy, *(c for c, d in zip(span.coords, along_m, strict=True) if a_m < d < b_m), b_xy))
+        for (a_m, a, a_xy), (b_m, b, b_xy) in pairwise(cuts)
+    ]
+
+
 def build_network(
     nodes: list[NodeRecord],
     spans: list[SpanRecord],
@@ -135,46 +164,50 @@ def build_network(
     nodes, spans : the records; node ids must be unique.
     network_id : a UUID (OFDS requires one); by default ``network_uuid(name)``.
     organisations : short name -> full name, for the network's organisation list.
-    tolerance_m : how far a span's end may be from its manhole to start or end there.
+    tolerance_m : how far a route's manhole may be from it to start, end or cut a span there.
 
     Returns
     -------
-    A JSON-ready dict; every span's ``start`` and ``end`` is the id of one of its nodes.
+    A JSON-ready dict; every span's ``start`` and ``end`` is the id of one of its nodes, and a
+    route with manholes along it is one span per section (ids ``<route>/1``, ``<route>/2``…).
     """
+    names = organisations or {}
+
+    def org(short_name: str) -> dict:
+        return {"id": short_name, "name": names.get(short_name, short_name)}
+
     by_span: dict[str, list[NodeRecord]] = {}
     for n in nodes:
         if n.span_id is not None:
             by_span.setdefault(n.span_id, []).append(n)
-    out_nodes = [_node(n) for n in nodes]
+    out_nodes = [_node(n, org) for n in nodes]
     out_spans = []
     for s in spans:
-        ends = {}
-        for end in ("start", "end"):
-            node = _end_node(s, by_span.get(s.id, []), end, tolerance_m)
-            if node.id == f"{s.id}/{end}":
-                out_nodes.append(_node(node))
-            ends[end] = node.id
-        out_spans.append(
-            {
-                "id": s.id,
-                "name": s.name,
-                "status": "operational",
-                "start": ends["start"],
-                "end": ends["end"],
-                "directed": False,
-                "route": {
-                    "type": "LineString",
-                    "coordinates": [[round(x, 7), round(y, 7)] for x, y in s.coords],
-                },
-                "physicalInfrastructureProvider": _org(s.owner),
-                **_providers(s.providers),
-                "deployment": ["belowGround"],
-                "deploymentDetails": {"description": "duct route (cống bể cáp)"},
-            }
-        )
+        own = by_span.get(s.id, [])
+        sections = _sections(s, own, tolerance_m)
+        out_nodes += [_node(n, org) for n in (sections[0][0], sections[-1][1]) if n not in own]
+        for k, (start, end, coords) in enumerate(sections, 1):
+            single = len(sections) == 1
+            out_spans.append(
+                {
+                    "id": s.id if single else f"{s.id}/{k}",
+                    "name": s.name if single else f"{s.name} ({k}/{len(sections)})",
+                    "status": "operational",
+                    "start": start.id,
+                    "end": end.id,
+                    "directed": False,
+                    "route": {
+                        "type": "LineString",
+                        "coordinates": [[round(x, 7), round(y, 7)] for x, y in coords],
+                    },
+                    "physicalInfrastructureProvider": org(s.owner),
+                    **_providers(s.providers, org),
+                    "deployment": ["belowGround"],
+                    "deploymentDetails": {"description": "duct route (cống bể cáp)"},
+                }
+            )
     referenced = {n.owner for n in nodes} | {s.owner for s in spans}
     referenced |= {p for n in nodes for p in n.providers} | {p for s in spans for p in s.providers}
-    names = organisations or {}
     network = {
         "id": network_id or network_uuid(name),
         "name": name,
@@ -183,7 +216,7 @@ def build_network(
         "crs": CRS84,
         "language": "vi",
         "links": [{"rel": "describedby", "href": OFDS_SCHEMA}],
-        "organisations": [{"id": o, "name": names.get(o, o)} for o in sorted(referenced)],
+        "organisations": [org(o) for o in sorted(referenced)],
         "nodes": out_nodes,
         "spans": out_spans,
     }

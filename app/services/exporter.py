@@ -4,6 +4,11 @@ and the passive fibre network as Open Fibre Data Standard JSON.
 Rows come from the collection's SQL source (with the same filters as the OGC items); files are
 written with pyogrio (GeoJSON, GeoPackage, Shapefile, KML, CSV) or openpyxl (XLSX) into a
 temporary directory the router streams from and removes afterwards.
+
+VN-2000: coordinates are computed with the official 7 parameters, and the GeoPackage and Shapefile
+carry them in their CRS (gis.importers.crs.official_crs), so that a plain `ogr2ogr -t_srs EPSG:4326`
+or QGIS puts every feature back where it is. The GeoJSON `crs` member can only name EPSG:5897 (GDAL
+then applies PROJ's preferred "VN-2000 to WGS 84 (1)", 0.8 m away); CSV and XLSX name no CRS.
 """
 
 import csv
@@ -32,6 +37,7 @@ from app.services.export_labels import FIELD_LABELS, label_en, label_vi
 from app.services.scope import Scope
 from app.services.sql import filter_clauses, scoped_source
 from gis import ofds
+from gis.importers.crs import official_crs
 from gis.importers.crs import transform as crs_transform
 
 __all__ = [
@@ -203,7 +209,12 @@ def _write_geojson(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 
 
 def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+    # Not EPSG:5897 by code (readers would look the code up): WKT 1 with TOWGS84 in `definition`,
+    # WKT 2 BOUNDCRS in `definition_12_063` (the CRS WKT extension).
+    frame = frame.set_crs(official_crs(frame.crs.to_string()), allow_override=True)
+    pyogrio.write_dataframe(
+        frame, path, layer=layer, driver="GPKG", dataset_options={"CRS_WKT_EXTENSION": "YES"}
+    )
 
 
 def shapefile_names(columns: list[str]) -> dict[str, str]:
@@ -229,6 +240,10 @@ def _write_shp(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     pyogrio.write_dataframe(
         frame.rename(columns=names), folder / f"{stem}.shp", driver="ESRI Shapefile", encoding="UTF-8"
     )
+    # ESRI's WKT has no TOWGS84: the .prj is OGC WKT 1, which GDAL (QGIS, ogr2ogr) reads with it.
+    crs = official_crs(frame.crs.to_string())
+    if crs.is_bound:
+        (folder / f"{stem}.prj").write_text(crs.to_wkt("WKT1_GDAL"), encoding="ascii")
     # DBF names are cut to 10 characters: the full names and headers travel with the file.
     with open(folder / f"{stem}_fields.csv", "w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)

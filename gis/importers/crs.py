@@ -5,6 +5,8 @@ is converted with the Helmert shift of Decision 05/2007/QĐ-BTNMT, which the EPS
 as "VN-2000 to WGS 84 (2)" (EPSG:6960, coordinate-frame convention). We build that pipeline
 ourselves instead of letting PROJ choose between it and the older EPSG:5194 (≈1 m apart).
 Axis swaps (Vietnamese files often put the northing in X) are detected by where the points land.
+The files we write in VN-2000 carry the same 7 parameters in their CRS (``official_crs``), so that
+any tool reprojecting them to WGS 84 uses them too.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from functools import cache
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.crs import BoundCRS, GeographicCRS, ProjectedCRS
+from pyproj.crs.coordinate_operation import ToWGS84Transformation
+from pyproj.crs.datum import CustomDatum
 from pyproj.exceptions import CRSError
 
 from gis.importers.errors import ImportRefused
@@ -23,6 +28,7 @@ from gis.importers.errors import ImportRefused
 __all__ = [
     "VN2000_HELMERT",
     "VIETNAM_LONLAT_BOUNDS",
+    "official_crs",
     "parse_crs",
     "to_wgs84_transformer",
     "reproject",
@@ -36,6 +42,9 @@ VN2000_HELMERT = dict(
     rx=-0.00928836, ry=0.01975479, rz=-0.00427372, s=0.252906278,
 )  # fmt: skip
 VIETNAM_LONLAT_BOUNDS = (102.0, 8.0, 110.0, 24.0)  # mainland + coastal waters, generous
+# GDAL's readers drop a TOWGS84 whose datum they know, by code or by name, for PROJ's preferred
+# "VN-2000 to WGS 84 (1)" (0.8 m away): the datum of the CRS we write is named after the decision.
+OFFICIAL_DATUM = "VN-2000 (QD 05/2007/QD-BTNMT)"
 _VN2000_DATUMS = {"vietnam 2000", "d_vietnam_2000", "vn-2000", "vn_2000", "vn2000"}
 _WGS84_DATUMS = {"world geodetic system 1984", "wgs_1984", "d_wgs_1984", "wgs 84", "wgs84"}
 
@@ -99,6 +108,34 @@ def _transformer(wkt: str) -> Transformer:
 def to_wgs84_transformer(crs: CRS) -> Transformer:
     """(x, y) = (easting, northing) or (lon, lat) in ``crs`` → (lon, lat) WGS 84."""
     return _transformer(crs.to_wkt())
+
+
+@cache
+def official_crs(code: str) -> CRS:
+    """A VN-2000 CRS (``EPSG:5897``, ``EPSG:3405``, ``EPSG:4756``…) bound to WGS 84 by the official
+    7 parameters, as the files we write carry it (WKT 1 TOWGS84, WKT 2 BOUNDCRS); any other as it is.
+
+    Example
+    -------
+    >>> official_crs("EPSG:5897").to_wkt("WKT1_GDAL").count("TOWGS84[-191.90441429,")
+    1
+    """
+    crs = parse_crs(code, "export")
+    if not is_vn2000(crs) or crs.is_bound:
+        return crs
+    h = VN2000_HELMERT
+    datum = CustomDatum(name=OFFICIAL_DATUM, ellipsoid=crs.ellipsoid)
+    geographic = GeographicCRS(name=crs.geodetic_crs.name, datum=datum)
+    source = (
+        ProjectedCRS(conversion=crs.coordinate_operation, name=crs.name, geodetic_crs=geographic)
+        if crs.is_projected
+        else geographic
+    )
+    # TOWGS84 is position-vector: the decision's coordinate-frame rotations change sign.
+    shift = ToWGS84Transformation(
+        source.geodetic_crs, h["x"], h["y"], h["z"], -h["rx"], -h["ry"], -h["rz"], h["s"]
+    )
+    return BoundCRS(source_crs=source, target_crs="EPSG:4326", transformation=shift)
 
 
 def looks_like_lonlat(xs: np.ndarray, ys: np.ndarray) -> bool:

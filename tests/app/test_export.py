@@ -4,19 +4,24 @@ import csv
 import io
 import json
 import math
+import sqlite3
+import subprocess
 import zipfile
 from datetime import date, datetime
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from pyproj import CRS, Geod
 from pyproj.transformer import TransformerGroup
 from sqlalchemy import text
 
 from app.collections import COLLECTIONS
 from app.services.sql import filter_clauses, located_source
+from gis.importers.crs import official_crs
 from gis.importers.crs import transform as crs_transform
 
 FORMATS = ("geojson", "gpkg", "shp", "kml", "csv", "xlsx")
@@ -177,7 +182,11 @@ def test_vn2000_coordinates_are_tm3_and_transform_back_within_1cm(client, refere
     assert r.status_code == 200
     path = tmp_path / "vn2000.gpkg"
     path.write_bytes(r.content)
-    assert pyogrio.read_info(path)["crs"] == "EPSG:5897"
+    read = CRS(pyogrio.read_info(path)["crs"])  # VN-2000 / TM-3 105°, bound by the official shift
+    projection = [(p.name, p.value) for p in read.source_crs.coordinate_operation.params]
+    assert read.name == "VN-2000 / TM-3 zone 482"
+    assert projection == [(p.name, p.value) for p in CRS("EPSG:5897").coordinate_operation.params]
+    assert _towgs84(read) == pytest.approx(_towgs84(official_crs("EPSG:5897")), abs=1e-8)
     frame = pyogrio.read_dataframe(path)
     xy = shapely.get_coordinates(frame.geometry.to_numpy())
     assert (500_000 < xy[:, 0]).all() and (xy[:, 0] < 620_000).all()  # X ≈ 5xx,xxx m
@@ -218,6 +227,90 @@ def test_vn2000_utm_zone_48n_is_offered(client, reference, tmp_path):
     got = _to(frame.geometry.to_numpy(), "EPSG:3405")
     want = _to([reference["sites"][c][1] for c in frame["code"]], "EPSG:4326")
     assert (shapely.distance(got, want) < TOLERANCE_M).all()
+
+
+# --- VN-2000 files in standard tools --------------------------------------------------------------
+
+OFFICIAL_TOWGS84 = (
+    "TOWGS84[-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278]"
+)
+
+
+def _towgs84(crs: CRS) -> list[float]:
+    wkt = crs.to_wkt("WKT1_GDAL")
+    return [float(v) for v in wkt.split("TOWGS84[", 1)[1].split("]", 1)[0].split(",")]
+
+
+def _ogr2ogr_to_wgs84(content: bytes, fmt: str, folder) -> dict:
+    """The exported file through plain `ogr2ogr -t_srs EPSG:4326`: {code: its coordinates}."""
+    source = folder / f"vn2000.{EXTENSIONS[fmt]}"
+    source.write_bytes(content)
+    target = folder / "wgs84.gpkg"
+    reader = f"/vsizip/{source}" if fmt == "shp" else str(source)
+    subprocess.run(["ogr2ogr", "-t_srs", "EPSG:4326", str(target), reader], check=True, capture_output=True)
+    return _coordinates(pyogrio.read_dataframe(target))
+
+
+def _coordinates(frame) -> dict:
+    return {c: shapely.get_coordinates(g) for c, g in zip(frame["code"], frame.geometry, strict=True)}
+
+
+@pytest.fixture(scope="module")
+def wgs84_exports(client, tmp_path_factory) -> dict[str, dict]:
+    """{layer: {code: coordinates}} of the layers' EPSG:4326 GeoPackage exports."""
+    folder = tmp_path_factory.mktemp("wgs84")
+    out = {}
+    for layer in ("poles", "sites", "ducts"):
+        r = client.get(f"/api/export/{layer}", params={"format": "gpkg", "crs": "EPSG:4326"})
+        (folder / f"{layer}.gpkg").write_bytes(r.content)
+        out[layer] = _coordinates(pyogrio.read_dataframe(folder / f"{layer}.gpkg"))
+    return out
+
+
+def _gaps_m(got: dict, want: dict) -> np.ndarray:
+    """Geodesic distance (m) between the same vertices of the same features."""
+    assert sorted(got) == sorted(want) and want
+    a = np.concatenate([got[c] for c in want])
+    b = np.concatenate([want[c] for c in want])
+    return Geod(ellps="WGS84").inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2]
+
+
+@pytest.mark.parametrize("crs", ["EPSG:5897", "EPSG:3405"])
+@pytest.mark.parametrize("fmt", ["gpkg", "shp"])
+@pytest.mark.parametrize("layer", ["poles", "sites", "ducts"])
+def test_plain_ogr2ogr_puts_a_vn2000_export_on_the_wgs84_export(
+    client, wgs84_exports, tmp_path, layer, fmt, crs
+):
+    r = client.get(f"/api/export/{layer}", params={"format": fmt, "crs": crs})
+    assert r.status_code == 200
+    gaps = _gaps_m(_ogr2ogr_to_wgs84(r.content, fmt, tmp_path), wgs84_exports[layer])
+    assert gaps.max() <= 0.05  # PROJ's own choice for EPSG:5897 ("(1)") would be 0.8 m off
+
+
+def test_vn2000_files_carry_the_official_parameters_not_an_epsg_code(client, tmp_path):
+    r = client.get("/api/export/poles", params={"format": "gpkg", "crs": "EPSG:5897"})
+    (tmp_path / "p.gpkg").write_bytes(r.content)
+    with sqlite3.connect(tmp_path / "p.gpkg") as db:
+        org, definition, wkt2 = db.execute(
+            "SELECT organization, definition, definition_12_063 FROM gpkg_spatial_ref_sys s "
+            "JOIN gpkg_geometry_columns g ON g.srs_id = s.srs_id"
+        ).fetchone()
+    assert org.upper() != "EPSG"  # readers would look EPSG:5897 up and use PROJ's preferred shift
+    assert definition.startswith('PROJCS["VN-2000 / TM-3 zone 482"') and OFFICIAL_TOWGS84 in definition
+    assert wkt2.startswith("BOUNDCRS[") and "-191.90441429" in wkt2
+    r = client.get("/api/export/poles", params={"format": "shp", "crs": "EPSG:3405"})
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        prj = zf.read(next(n for n in zf.namelist() if n.endswith(".prj"))).decode("ascii")
+    assert prj.startswith('PROJCS["VN-2000 / UTM zone 48N"') and OFFICIAL_TOWGS84 in prj
+
+
+def test_a_vn2000_geojson_can_only_name_epsg_5897(client, wgs84_exports, tmp_path):
+    # What standard tools do with it (README): the legacy `crs` member names EPSG:5897, so GDAL
+    # applies PROJ's preferred "VN-2000 to WGS 84 (1)" and lands 0.8 m from the official position.
+    r = client.get("/api/export/poles", params={"format": "geojson", "crs": "EPSG:5897"})
+    assert r.json()["crs"] == {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::5897"}}
+    gaps = _gaps_m(_ogr2ogr_to_wgs84(r.content, "geojson", tmp_path), wgs84_exports["poles"])
+    assert 0.5 < gaps.min() and gaps.max() < 1.5
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "csv"])
@@ -312,6 +405,14 @@ def test_indicators_export_rejects_a_map_format(client):
 # --- OFDS ----------------------------------------------------------------------------------------
 
 
+def _route_sections(spans: list[dict]) -> dict[str, list[dict]]:
+    """{duct route code: its spans in order}: a route is one span, or `<code>/1`, `<code>/2`…"""
+    out: dict[str, list[dict]] = {}
+    for s in spans:
+        out.setdefault(s["id"].split("/")[0], []).append(s)
+    return out
+
+
 def test_ofds_network_matches_the_database(client, engine):
     r = client.get("/api/export/ofds")
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
@@ -330,8 +431,18 @@ def test_ofds_network_matches_the_database(client, engine):
                 "AND ST_DWithin(m.geom::geography, e.p::geography, 1.0))"
             )
         ).scalar_one()
+        # {route: (its manholes in order along it, its geometry)}
+        routes = {
+            code: (manholes, shapely.from_wkb(bytes(wkb)))
+            for code, manholes, wkb in conn.execute(
+                text(
+                    "SELECT r.code, array_agg(m.code ORDER BY ST_LineLocatePoint(r.geom, m.geom)), "
+                    "ST_AsBinary(r.geom) FROM duct_routes r JOIN manholes m ON m.duct_route_id = r.id "
+                    "AND ST_DWithin(m.geom::geography, r.geom::geography, 1.0) GROUP BY r.id"
+                )
+            )
+        }
     nodes, spans = network["nodes"], network["spans"]
-    assert len(spans) == count["duct_routes"]
     assert len(nodes) == count["poles"] + count["manholes"] + count["fibre_access_points"] + bare_ends
     ids = {n["id"] for n in nodes}
     assert len(ids) == len(nodes)
@@ -339,6 +450,16 @@ def test_ofds_network_matches_the_database(client, engine):
         assert s["start"] in ids and s["end"] in ids and s["deployment"] == ["belowGround"]
         assert s["route"]["type"] == "LineString"
         assert s["physicalInfrastructureProvider"]["id"]
+    # every route is cut at its manholes: a chain of spans through all of them, along the route
+    sections = _route_sections(spans)
+    assert len(sections) == count["duct_routes"] and len(spans) == sum(len(v) for v in sections.values())
+    for code, (manholes, line) in routes.items():
+        chain = sections[code]
+        stops = [chain[0]["start"]] + [s["end"] for s in chain]
+        assert [stop for stop in stops if stop in manholes] == manholes, code
+        assert all(a["end"] == b["start"] for a, b in pairwise(chain)), code
+        joined = shapely.line_merge(shapely.MultiLineString([s["route"]["coordinates"] for s in chain]))
+        assert _to([joined], "EPSG:4326")[0].hausdorff_distance(_to([line], "EPSG:4326")[0]) < 0.02, code
     orgs = {o["id"] for o in network["organisations"]}
     for item in nodes + spans:
         assert item["physicalInfrastructureProvider"]["id"] in orgs
@@ -361,4 +482,30 @@ def test_ofds_shared_ducts_have_two_network_providers(client, engine):
                 "SELECT count(*) FROM (SELECT duct_route_id FROM duct_occupancy GROUP BY 1 HAVING count(*) >= 2) x"
             )
         ).scalar_one()
-    assert sum(len(s.get("networkProviders", [])) >= 2 for s in network["spans"]) == shared
+    providers = {
+        code: {tuple(p["id"] for p in s.get("networkProviders", [])) for s in chain}
+        for code, chain in _route_sections(network["spans"]).items()
+    }
+    assert all(len(v) == 1 for v in providers.values())  # every section of a route: the same
+    assert sum(len(next(iter(v))) >= 2 for v in providers.values()) == shared
+
+
+def test_ofds_export_passes_libcoveofds_checks(client, engine):
+    """What libcoveofds (CoVE, `libcoveofds pv`/`af`/`jsv`) reports on the real export."""
+    from tests.ofds_schema import ofds_additional_fields, ofds_checks, ofds_errors
+
+    package = client.get("/api/export/ofds").json()
+    (network,) = package["networks"]
+    names = {o["id"]: o["name"] for o in network["organisations"]}
+    refs = [i["physicalInfrastructureProvider"] for i in network["nodes"] + network["spans"]]
+    refs += [p for i in network["nodes"] + network["spans"] for p in i.get("networkProviders", [])]
+    assert len(refs) > 20_000 and all(ref["name"] == names[ref["id"]] for ref in refs)
+    assert ofds_errors(package) == [] and ofds_additional_fields(package) == {}
+    checks = ofds_checks(package)
+    assert {c["type"] for c in checks} <= {"node_not_used_in_any_spans"}, checks[:3]
+    # Only the poles and access points are on no span: the register has no cable routes to them.
+    with engine.connect() as conn:
+        unlinked = conn.execute(
+            text("SELECT code FROM poles UNION ALL SELECT code FROM fibre_access_points")
+        ).scalars()
+        assert sorted(c["node_id"] for c in checks) == sorted(unlinked)

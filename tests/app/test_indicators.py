@@ -1,14 +1,21 @@
 """The plan's indicators: exact numbers on a tiny hand-made province, then the API on the sample."""
 
+import math
 import re
 
+import numpy as np
 import pytest
+import shapely
+from pyproj import Geod, Transformer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.collections import IN_FORCE
 from app.errors import InvalidParameter, NotFound
 from app.routers.indicators import IndicatorReport
+from app.services.ftth import refresh_ftth
 from app.services.indicators import indicators_report
+from gis.crs import METRIC_CRSS
 from tests.conftest import SHARED
 
 # ---------------------------------------------------------------------------------------------
@@ -330,6 +337,104 @@ def test_levels_follow_what_is_in_force(tiny):
     assert list(_by_unit(_report(tiny, "commune", "2025-Q3"))) == ["93001", "93101"]
 
 
+# ---------------------------------------------------------------- FTTH reach: the true circle
+
+WGS84 = Geod(ellps="WGS84")
+FAP = (105.53, 9.81)  # in H3, 58 km east of the UTM and TM-3 central meridian (scale ≠ 1)
+RADIUS_M = 500.0
+RING_VERTICES = 4096  # the hamlets' outlines: polygons 4e-7 short of their circles
+
+
+def _geodesic_rings(lon, lat, radius_m, n: int) -> np.ndarray:
+    """(lon, lat) of n points at radius_m along geodesics around each centre: shape (centres, n, 2)."""
+    lon, lat, radius_m = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (lon, lat, radius_m))
+    az = np.tile(np.arange(n) * 360.0 / n, len(lon))
+    lons, lats, _ = WGS84.fwd(np.repeat(lon, n), np.repeat(lat, n), az, np.repeat(radius_m, n))
+    return np.stack([lons, lats], axis=1).reshape(len(lon), n, 2)
+
+
+def _geodesic_ring(lon: float, lat: float, radius_m: float) -> str:
+    """WKT of the multipolygon through RING_VERTICES points radius_m away along geodesics."""
+    ring = _geodesic_rings(lon, lat, radius_m, RING_VERTICES)[0]
+    return shapely.to_wkt(shapely.multipolygons([shapely.polygons(ring)]))
+
+
+def _lens_share(r: float, big_r: float, d: float) -> float:
+    """The share of a disc of radius big_r within a disc of radius r whose centre is d away."""
+    a = big_r**2 * math.acos((d * d + big_r**2 - r * r) / (2 * d * big_r))
+    b = r * r * math.acos((d * d + r * r - big_r**2) / (2 * d * r))
+    c = 0.5 * math.sqrt((-d + r + big_r) * (d + r - big_r) * (d - r + big_r) * (d + r + big_r))
+    return (a + b - c) / (math.pi * big_r**2)
+
+
+def _offset_for(share: float, r: float, big_r: float) -> float:
+    """The centre distance at which _lens_share is `share` (it falls as d grows): bisection."""
+    lo, hi = r - big_r, r + big_r
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _lens_share(r, big_r, mid) > share else (lo, mid)
+    return (lo + hi) / 2
+
+
+# Hamlets whose true share within RADIUS_M of FAP is 0.8 ± 0.0001, in closed form (on the
+# ellipsoid the plane's formulas hold to 1e-8 at this size): a disc around FAP (share r² / R²),
+# and a disc beside it that the reach's edge crosses (the lens of two circles).
+def _ftth_hamlets() -> dict[str, tuple[float, float, float, float]]:
+    """{code: (centre lon, centre lat, radius m, true share)}."""
+    out = {}
+    for code, share in (("9310181", 0.8001), ("9310182", 0.7999)):
+        out[code] = (*FAP, RADIUS_M / math.sqrt(share), share)
+    big_r = 0.8 * RADIUS_M
+    for code, share in (("9310183", 0.8001), ("9310184", 0.7999)):
+        lon, lat, _ = WGS84.fwd(*FAP, 60.0, _offset_for(share, RADIUS_M, big_r))
+        out[code] = (float(lon), float(lat), big_r, share)
+    return out
+
+
+@pytest.mark.parametrize("crs", METRIC_CRSS)
+def test_ftth_reach_is_the_true_circle_so_80_percent_is_decided_right(tiny, crs):
+    hamlets = _ftth_hamlets()
+    with tiny.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO fibre_access_points (code, operator_id, kind, ports_total, service_radius_m, "
+                "status, geom) VALUES ('F1', (SELECT id FROM operators WHERE short_name = 'C'), 'odp', 16, "
+                ":r, 'active', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"
+            ),
+            dict(r=RADIUS_M, lon=FAP[0], lat=FAP[1]),
+        )
+        for code, (lon, lat, radius_m, _) in hamlets.items():
+            conn.execute(
+                text(
+                    "INSERT INTO admin_units (level, code, name, name_folded, parent_id, geom) VALUES "
+                    "('hamlet', :code, :code, :code, (SELECT id FROM admin_units WHERE code = '93101'), "
+                    "ST_GeomFromText(:wkt, 4326))"
+                ),
+                dict(code=code, wkt=_geodesic_ring(lon, lat, radius_m)),
+            )
+        refresh_ftth(conn, int(crs.split(":")[1]))
+        conn.execute(
+            text(
+                "INSERT INTO coverage_runs (kind, status, finished_at, card) VALUES ('full', 'done', now(), '{}')"
+            )
+        )
+        shares = dict(
+            conn.execute(
+                text(
+                    "SELECT a.code, f.share FROM hamlet_ftth f JOIN admin_units a ON a.id = f.hamlet_id "
+                    "WHERE a.code = ANY(:codes)"
+                ),
+                {"codes": list(hamlets)},
+            ).all()
+        )
+    for code, (*_, share) in hamlets.items():
+        assert shares[code] == pytest.approx(share, abs=5e-5), code
+        h = _by_unit(_report(tiny, "hamlet", "2025-Q3", code=code))[code]["ftth_hamlet_coverage"]
+        assert (h["value"], h["numerator"], h["denominator"]) == (
+            (100.0, 1, 1) if share > 0.8 else (0.0, 0, 1)
+        )
+
+
 def test_service_errors(tiny):
     with pytest.raises(InvalidParameter, match="2025-Q3"):
         _report(tiny, "district", "2025-3")
@@ -388,6 +493,72 @@ def test_districts_add_up_to_the_province(client):
     for unit in body["units"]:
         ind = {i["id"]: i for i in unit["indicators"]}
         assert ind["mobile_bb_subs_per_100"]["status"] != "no_data"  # every district reports
+
+
+def _true_ftth_shares(engine) -> dict[str, tuple[str, float]]:
+    """{hamlet code: (commune code, share within reach)} computed apart from PostGIS: geodesic circles
+    (pyproj.Geod, 1024 points: 6e-6 short of the circle's area) and areas on one Lambert azimuthal
+    equal-area plane, where any region keeps its area."""
+    with engine.connect() as conn:
+        faps = np.array(
+            conn.execute(
+                text(
+                    "SELECT ST_X(geom), ST_Y(geom), service_radius_m FROM fibre_access_points WHERE status = 'active'"
+                )
+            ).all()
+        )
+        hamlets = conn.execute(
+            text(
+                "SELECT h.code, c.code, ST_AsBinary(h.geom) FROM admin_units h JOIN admin_units c ON c.id = h.parent_id "
+                f"WHERE h.level = 'hamlet' AND {IN_FORCE.format(a='h')}"
+            )
+        ).all()
+    lon0, lat0 = faps[:, :2].mean(axis=0)
+    laea = Transformer.from_crs(
+        "EPSG:4326", f"+proj=laea +lat_0={lat0} +lon_0={lon0} +ellps=WGS84", always_xy=True
+    )
+
+    def plane(coords):
+        return np.column_stack(laea.transform(coords[:, 0], coords[:, 1]))
+
+    rings = _geodesic_rings(faps[:, 0], faps[:, 1], faps[:, 2], 1024)
+    circles = shapely.polygons(plane(rings.reshape(-1, 2)).reshape(rings.shape))
+    tree = shapely.STRtree(circles)
+
+    out = {}
+    for code, commune, wkb in hamlets:
+        h = shapely.transform(shapely.from_wkb(bytes(wkb)), plane)
+        near = tree.query(h, predicate="intersects")
+        inside = shapely.intersection(h, shapely.union_all(circles[near])).area if len(near) else 0.0
+        out[code] = (commune, inside / h.area)
+    return out
+
+
+def test_ftth_hamlet_coverage_on_the_sample_matches_a_geodesic_ground_truth(client, engine):
+    truth = _true_ftth_shares(engine)
+    with engine.connect() as conn:
+        service = dict(
+            conn.execute(
+                text("SELECT a.code, f.share FROM hamlet_ftth f JOIN admin_units a ON a.id = f.hamlet_id")
+            ).all()
+        )
+    gaps = {code: abs(service[code] - share) for code, (_, share) in truth.items()}
+    assert max(gaps.values()) < 5e-5, max(gaps, key=gaps.get)
+    # The audit's hamlet, 80.01 % within reach (a 32-sided reach said 79.82 %), and its totals.
+    assert truth["9320101"][1] == pytest.approx(0.8001, abs=5e-5)
+    covered = {code for code, (_, share) in truth.items() if share >= 0.8}
+    assert "9320101" in covered and (len(covered), len(truth)) == (381, 536)
+
+    province = client.get("/api/indicators", params={"level": "province"}).json()["units"][0]
+    ftth = next(i for i in province["indicators"] if i["id"] == "ftth_hamlet_coverage")
+    assert (ftth["value"], ftth["numerator"], ftth["denominator"]) == (71.1, 381, 536)
+    communes = client.get("/api/indicators", params={"level": "commune"}).json()["units"]
+    for unit in communes:
+        ftth = next(i for i in unit["indicators"] if i["id"] == "ftth_hamlet_coverage")
+        mine = [code for code, (commune, _) in truth.items() if commune == unit["code"]]
+        assert (ftth["numerator"], ftth["denominator"]) == (len(covered.intersection(mine)), len(mine)), unit[
+            "code"
+        ]
 
 
 def test_communes_and_one_code(client):

@@ -1,11 +1,12 @@
-"""The OFDS builder on a tiny hand-made network: two manholes, one pole, one splitter, two ducts."""
+"""The OFDS builder on a tiny hand-made network: manholes, poles, a splitter and three ducts."""
 
 from datetime import date
 
 from gis.ofds import OFDS_SCHEMA, NodeRecord, SpanRecord, build_network, network_uuid
-from tests.ofds_schema import ofds_errors, package_schema
+from tests.ofds_schema import ofds_checks, ofds_errors, package_schema
 
-# D1 runs 0.001° east (~110 m) between its two manholes; D2 has a manhole only at its start.
+# D1 runs 0.001° east (~110 m) between its two manholes; D2 has a manhole only at its start; D3
+# has one at each end and one along the way (1 cm off its line), where it is cut in two spans.
 NODES = [
     NodeRecord("M1", "M1", "manhole", 105.0, 9.0, "VNPT", ("VNPT", "Viettel"), span_id="D1"),
     NodeRecord("M2", "M2", "manhole", 105.001, 9.0, "VNPT", ("VNPT", "Viettel"), span_id="D1"),
@@ -13,18 +14,23 @@ NODES = [
     NodeRecord("P1", "P1", "pole", 105.002, 9.0, "EVN", ("VNPT", "Viettel", "VNPT")),
     NodeRecord("F1", "F1", "fibre_access_point", 105.003, 9.0, "Viettel", ("Viettel",), status="planned"),
     NodeRecord("P2", "P2", "pole", 105.004, 9.0, "EVN"),  # no cable on it yet
+    NodeRecord("M5", "M5", "manhole", 105.0, 9.01, "VNPT", span_id="D3"),
+    NodeRecord("M7", "M7", "manhole", 105.001, 9.01, "VNPT", span_id="D3"),
+    NodeRecord("M6", "M6", "manhole", 105.0006, 9.0100001, "VNPT", span_id="D3"),
 ]
 SPANS = [
     SpanRecord("D1", "D1", ((105.0, 9.0), (105.0005, 9.0), (105.001, 9.0)), "VNPT", ("Viettel", "VNPT")),
     SpanRecord("D2", "D2", ((105.001, 9.0), (105.001, 9.001)), "FPT Telecom", ("FPT Telecom",)),
+    SpanRecord("D3", "D3", ((105.0, 9.01), (105.0004, 9.01), (105.0008, 9.01), (105.001, 9.01)), "VNPT"),
 ]
+VNPT = "Tập đoàn Bưu chính Viễn thông Việt Nam"
 
 
 def _package():
     return build_network(
         NODES,
         SPANS,
-        organisations={"VNPT": "Tập đoàn Bưu chính Viễn thông Việt Nam"},
+        organisations={"VNPT": VNPT},
         network_id="7d8c3e7a-2f4b-5a54-9a3e-2b6f0f1c9d10",
         name="test",
         publisher="us",
@@ -43,7 +49,7 @@ def test_spans_start_and_end_at_their_own_manholes_or_at_synthesized_nodes():
     # M2 lies at D2's start too, but belongs to D1: D2 starts at its own manhole M3 (1 cm away)
     assert (spans["D2"]["start"], spans["D2"]["end"]) == ("M3", "D2/end")
     ids = [n["id"] for n in net["nodes"]]
-    assert ids == ["M1", "M2", "M3", "P1", "F1", "P2", "D2/end"]
+    assert ids == ["M1", "M2", "M3", "P1", "F1", "P2", "M5", "M7", "M6", "D2/end"]
     end = net["nodes"][-1]
     assert end["location"] == {"type": "Point", "coordinates": [105.001, 9.001]}
     assert end["physicalInfrastructureProvider"] == {"id": "FPT Telecom", "name": "FPT Telecom"}
@@ -71,9 +77,35 @@ def test_spans_are_below_ground_routes_and_organisations_are_listed_once():
     }
     assert [p["id"] for p in d1["networkProviders"]] == ["VNPT", "Viettel"]
     assert [o["id"] for o in net["organisations"]] == ["EVN", "FPT Telecom", "VNPT", "Viettel"]
-    assert net["organisations"][2]["name"] == "Tập đoàn Bưu chính Viễn thông Việt Nam"
+    assert net["organisations"][2]["name"] == VNPT
     assert net["publicationDate"] == "2026-01-02"
     assert net["crs"]["name"] == "urn:ogc:def:crs:OGC::CRS84"
+
+
+def test_a_route_is_cut_into_spans_at_the_manholes_along_it():
+    spans = [s for s in _network()["spans"] if s["id"].startswith("D3")]
+    assert [(s["id"], s["name"], s["start"], s["end"]) for s in spans] == [
+        ("D3/1", "D3 (1/2)", "M5", "M6"),
+        ("D3/2", "D3 (2/2)", "M6", "M7"),
+    ]
+    assert [s["route"]["coordinates"] for s in spans] == [
+        [[105.0, 9.01], [105.0004, 9.01], [105.0006, 9.0100001]],  # through the manhole itself
+        [[105.0006, 9.0100001], [105.0008, 9.01], [105.001, 9.01]],
+    ]
+
+
+def test_every_organisation_reference_carries_the_organisations_name():
+    net = _network()
+    names = {o["id"]: o["name"] for o in net["organisations"]}
+    refs = [n["physicalInfrastructureProvider"] for n in net["nodes"] + net["spans"]]
+    refs += [p for item in net["nodes"] + net["spans"] for p in item.get("networkProviders", [])]
+    assert {"id": "VNPT", "name": VNPT} in refs
+    assert all(ref["name"] == names[ref["id"]] for ref in refs)
+    # libcoveofds finds no mismatch; it only notes the poles and the access point, which the
+    # register knows no cable route to
+    assert [(c["type"], c.get("node_id")) for c in ofds_checks(_package())] == [
+        ("node_not_used_in_any_spans", node) for node in ("P1", "F1", "P2")
+    ]
 
 
 def test_empty_network():
