@@ -63,7 +63,12 @@ MEANINGS = {
 _NAMING = frozenset({"code", "parent", "indicator", "scope"})
 _REQUIRE = require().dependency.__code__  # every role check is a closure of this one function
 _SECURITY = {
-    "bearer": {"type": "http", "scheme": "bearer", "description": "an API token (POST /api/auth/tokens)"}
+    "bearer": {"type": "http", "scheme": "bearer", "description": "an API token (POST /api/auth/tokens)"},
+    "basic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "reads only: username and an API token (or the password), for desktop GIS (app/security.py)",
+    },
 }
 
 
@@ -163,7 +168,8 @@ def _declare_errors(schema: dict, routes) -> None:
             calls = {d.call for d in _dependants(route.dependant)}
             if optional_principal in calls:
                 # Without a role check, anonymous callers are welcome too (they see the public layers).
-                operation["security"] = [{"bearer": []}] if _needs_login(calls) else [{}, {"bearer": []}]
+                schemes = [{"bearer": []}] + ([{"basic": []}] if method in SAFE_METHODS else [])
+                operation["security"] = schemes if _needs_login(calls) else [{}, *schemes]
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):

@@ -296,7 +296,7 @@ def items(
 
 @router.options("/collections/{collection_id}/items", include_in_schema=False)
 def items_options(c: CollectionDep) -> Response:
-    return Response(status_code=204, headers={"Allow": "GET, HEAD, OPTIONS"})
+    return Response(status_code=204, headers={"Allow": "GET, OPTIONS"})
 
 
 @router.get(

@@ -16,7 +16,5 @@ import pytest
 def test_a_nul_character_is_a_400(client, method, url, body):
     r = client.request(method, url, json=body)
     assert r.status_code == 400, r.text
-    assert r.json() == {
-        "code": "InvalidParameter",
-        "description": "text cannot contain the NUL character (\\x00)",
-    }
+    body = r.json()
+    assert body["code"] == "InvalidParameter" and "NUL character" in body["description"], body

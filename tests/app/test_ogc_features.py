@@ -188,6 +188,8 @@ def test_single_item(client):
 def test_options_on_items(client):
     r = client.options("/ogc/collections/sites/items")
     assert r.status_code == 204 and "GET" in r.headers["allow"]
+    for method in (m.strip() for m in r.headers["allow"].split(",")):  # every method it names is answered
+        assert client.request(method, "/ogc/collections/sites/items?limit=1").status_code != 405, method
 
 
 @pytest.mark.parametrize(

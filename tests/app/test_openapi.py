@@ -72,6 +72,10 @@ def test_every_error_answer_has_the_error_body(spec):
 def test_logging_in_is_only_asked_where_a_role_is(spec):
     assert spec["components"]["securitySchemes"]["bearer"] == {
         "type": "http", "scheme": "bearer", "description": "an API token (POST /api/auth/tokens)"}  # fmt: skip
-    assert spec["paths"]["/api/sites/{code}"]["patch"]["security"] == [{"bearer": []}]
-    assert spec["paths"]["/ogc/collections/{collection_id}/items"]["get"]["security"] == [{}, {"bearer": []}]
-    assert "security" not in spec["paths"]["/api/search"]["get"]
+    assert spec["components"]["securitySchemes"]["basic"]["scheme"] == "basic"
+    assert spec["paths"]["/api/sites/{code}"]["patch"]["security"] == [{"bearer": []}]  # Basic reads only
+    assert spec["paths"]["/api/sites/{code}"]["get"]["security"] == [{"bearer": []}, {"basic": []}]
+    everyone = [{}, {"bearer": []}, {"basic": []}]  # anonymous callers see less, not nothing
+    assert spec["paths"]["/ogc/collections/{collection_id}/items"]["get"]["security"] == everyone
+    assert spec["paths"]["/api/search"]["get"]["security"] == everyone  # a limited official's district only
+    assert "security" not in spec["paths"]["/health"]["get"]

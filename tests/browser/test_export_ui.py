@@ -50,7 +50,9 @@ def test_the_filtered_view_downloads_as_the_api_returns_it(map_page, tmp_path):
     path = _download(page, link, tmp_path)
     assert path.name.startswith("sites_") and path.suffix == ".gpkg"
     frame = pyogrio.read_dataframe(path)
-    assert frame.crs.to_epsg() == 5897
+    # VN-2000 / TM-3 105° bound to WGS 84 by the official 7 parameters (tests/app/test_export.py)
+    assert frame.crs.source_crs.name == "VN-2000 / TM-3 zone 482"
+    assert frame.crs.to_wkt("WKT1_GDAL").count("TOWGS84[-191.90441429,-39.30318279,-111.45032835") == 1
 
     api = map_page.api(f"/ogc/collections/sites/items?limit=10000&operator=Viettel&technology=4G&bbox={bbox}")
     expected = {f["properties"]["code"]: f for f in api["features"]}

@@ -178,3 +178,17 @@ def test_an_operators_upsert_of_sites_is_refused_whole(client_as, engine):
 
 def _upload_mode(c, data, mode):
     return c.post(f"/api/import?target=sites&mode={mode}", files={"file": ("tram.csv", data, "text/csv")})
+
+
+def test_an_operators_file_does_not_tell_whose_plan_holds_a_code(client_as):
+    """A code taken by another company's site awaiting approval is refused without naming that company
+    or anything of the plan (app/services/scope.py); an approved site's owner may be named."""
+    cell = {"technology": "4G", "band_mhz": 1800, "azimuth_deg": 0, "antenna_height_m": 30, "eirp_dbm": 58}
+    r = client_as("viettel1").post("/api/sites", json={"code": "BK-SECRET", "position": {"lon": 105.4700, "lat": 9.8400},
+                                                       "structure_type": "tower", "height_m": 35, "cells": [cell]})  # fmt: skip
+    assert r.status_code == 201, r.text
+    for mode in ("insert", "upsert"):
+        data = _csv([_row("BK-SECRET", "BK-SECRET-x", 9.9100, 105.4300, owner="VinaPhone", operator="VinaPhone")])
+        r = client_as("vina1").post(f"/api/import?target=sites&mode={mode}", files={"file": ("tram.csv", data, "text/csv")})
+        assert r.status_code in (403, 409, 422), r.text
+        assert "Viettel" not in r.text and "105.47" not in r.text, r.text
