@@ -32,11 +32,11 @@ def visible_collection(collection_id: str, principal: Principal | None) -> Colle
     return collection
 
 
-def collection_param(collection_id: str, principal: OptionalPrincipal) -> Collection:
+async def collection_param(collection_id: str, principal: OptionalPrincipal) -> Collection:
     return visible_collection(collection_id, principal)
 
 
-def principal_scope(principal: OptionalPrincipal) -> Scope:
+async def principal_scope(principal: OptionalPrincipal) -> Scope:
     """What the caller may see (app/services/scope.py), derived once per request."""
     return Scope.of(principal)
 
@@ -107,7 +107,7 @@ def _projected_bbox(raw: str, crs: OutputCrs) -> BBox:
     return (minx, miny, maxx, maxy)
 
 
-def bbox_param(
+async def bbox_param(
     bbox: Annotated[
         str | None,
         Query(
@@ -127,7 +127,7 @@ def bbox_param(
     return None if values is None else BBoxFilter(values, crs)
 
 
-def crs_param(
+async def crs_param(
     crs: Annotated[
         str | None,
         Query(
@@ -152,7 +152,7 @@ def _names(raw: str, what: str, collection: Collection) -> list[str]:
     return names
 
 
-def sortby_param(
+async def sortby_param(
     c: Annotated[Collection, Depends(collection_param)],
     sortby: Annotated[
         str | None,
@@ -173,7 +173,7 @@ def sortby_param(
     return keys
 
 
-def properties_param(
+async def properties_param(
     c: Annotated[Collection, Depends(collection_param)],
     properties: Annotated[
         str | None,
@@ -197,11 +197,11 @@ def property_filters(request: Request) -> dict[str, str]:
     return filters
 
 
-def scoped_filters(request: Request, scope: ScopeDep) -> dict[str, str]:
+async def scoped_filters(request: Request, scope: ScopeDep) -> dict[str, str]:
     return scope_filters(property_filters(request), scope)
 
 
-def output_format(f: Annotated[str | None, Query(description="json or geojson")] = None) -> None:
+async def output_format(f: Annotated[str | None, Query(description="json or geojson")] = None) -> None:
     if f is not None and f.lower() not in ("json", "geojson"):
         raise InvalidParameter(f"unsupported format f='{f}'; this endpoint serves json/geojson")
 
@@ -215,7 +215,7 @@ FiltersDep = Annotated[dict[str, str], Depends(scoped_filters)]
 FormatDep = Annotated[None, Depends(output_format)]
 
 
-def if_match_version(
+async def if_match_version(
     if_match: Annotated[
         str | None,
         Header(alias="If-Match", description='the record\'s ETag, e.g. "3" (its version), from GET'),
@@ -238,7 +238,7 @@ def etag(version: int) -> dict[str, str]:
 IfMatchDep = Annotated[int | None, Depends(if_match_version)]
 
 
-def official_district(scope: ScopeDep) -> str | None:
+async def official_district(scope: ScopeDep) -> str | None:
     """The district a limited official may see; None for the whole province (everyone else).
     Every dashboard service enforces it."""
     return scope.district_code

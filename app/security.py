@@ -80,7 +80,7 @@ OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 def require(*roles: str, password_change_ok: bool = False):
     """A dependency: the principal when logged in with one of ``roles`` (any role when none)."""
 
-    def dependency(request: Request, principal: OptionalPrincipal) -> Principal:
+    async def dependency(request: Request, principal: OptionalPrincipal) -> Principal:
         if principal is None:
             raise Unauthorized("log in first (or send an API token)")
         if roles and principal.role not in roles:
