@@ -11,6 +11,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.staticfiles import StaticFiles
 
+from app.i18n import catalogue, language
+from gis.problems import ProblemsFound
+
 
 class DomainError(Exception):
     status_code = 400
@@ -97,7 +100,23 @@ def error_response(exc: DomainError) -> JSONResponse:
     return _body(type(exc).__name__, exc.description, exc.status_code, extra, exc.headers or None)
 
 
+def problems_response(exc: ProblemsFound, lang: str) -> JSONResponse:
+    """Every problem of a refused file or form as data (``code, field, row, source, label, params``)
+    with its sentence in the reader's language; ``description`` joins the first few sentences."""
+    said = catalogue(lang)
+    problems = [{**p.as_dict(), "message": said.render(p)} for p in exc.problems]
+    shown = "; ".join(p["message"] for p in problems[:5])
+    more = len(problems) - 5
+    description = shown + (f" (+{more})" if more > 0 else "")
+    status = getattr(exc, "status_code", 422)  # a subclass may say 409 (a clash with stored rows)
+    return _body(getattr(exc, "code", "Unprocessable"), description, status, {"problems": problems})
+
+
 def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemsFound)
+    async def _problems(request: Request, exc: ProblemsFound) -> JSONResponse:
+        return problems_response(exc, language(request.headers.get("accept-language")))
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return error_response(exc)
