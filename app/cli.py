@@ -56,7 +56,7 @@ def _seed(args: argparse.Namespace) -> None:
 
 def _compute(args: argparse.Namespace) -> None:
     from app.db import get_engine
-    from app.services import coverage
+    from app.services.coverage import runs as coverage
 
     engine = get_engine()
     if args.if_missing and coverage.has_run(engine):

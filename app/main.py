@@ -73,7 +73,7 @@ async def _lifespan(app: FastAPI):
     settings = get_settings()
     worker = None
     if settings.coverage_worker:
-        from app.services.coverage_worker import CoverageWorker
+        from app.services.coverage.worker import CoverageWorker
 
         worker = CoverageWorker(settings.coverage_poll_seconds)
         worker.start()

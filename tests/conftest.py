@@ -88,7 +88,7 @@ def app_database_url(database_url) -> str:
 def coverage_run(database_url):
     """One full coverage run over the sample province in the test database."""
     from app.db import get_engine
-    from app.services import coverage
+    from app.services.coverage import runs as coverage
 
     return coverage.run_full(get_engine(), processes=2)
 

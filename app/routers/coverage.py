@@ -5,7 +5,9 @@ from fastapi import APIRouter
 from app.deps import DistrictScopeDep, SessionDep
 from app.schemas import WhatIfRequest
 from app.security import LoggedIn, OptionalPrincipal
-from app.services import coverage_read, scope, whatif
+from app.services import scope
+from app.services.coverage import read as coverage_read
+from app.services.coverage import whatif
 
 router = APIRouter(prefix="/api", tags=["Coverage"])
 

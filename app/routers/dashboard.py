@@ -16,10 +16,13 @@ from app.middleware import page_policy
 from app.routers.exports import file_answer, streamed_file
 from app.routers.imports import save_upload
 from app.security import LoggedIn, Staff
-from app.services import drilldown, drilldown_export, periods, reports, statistics
-from app.services.exporter import TABLE_FORMATS, XLSX_MEDIA, ExportFile, export_filename, parse_format
-from app.services.report_html import render_report_html
-from app.services.report_xlsx import write_report_xlsx
+from app.services import statistics
+from app.services.exports import drilldown as drilldown_export
+from app.services.exports.layers import TABLE_FORMATS, XLSX_MEDIA, ExportFile, export_filename, parse_format
+from app.services.reports import drilldown, periods
+from app.services.reports import report as reports
+from app.services.reports.html import render_report_html
+from app.services.reports.xlsx import write_report_xlsx
 
 router = APIRouter(prefix="/api", tags=["Dashboard"])
 

@@ -13,8 +13,8 @@ from starlette.background import BackgroundTask
 
 from app.deps import BBoxDep, CollectionDep, DistrictScopeDep, FiltersDep, ScopeDep, SessionDep
 from app.security import LoggedIn
-from app.services import exporter
-from app.services.exporter import EXPORT_CRSS, FORMATS, TABLE_FORMATS, ExportFile
+from app.services.exports import layers as exporter
+from app.services.exports.layers import EXPORT_CRSS, FORMATS, TABLE_FORMATS, ExportFile
 
 router = APIRouter(prefix="/api/export", tags=["Exports"])
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from app.deps import DistrictScopeDep, SessionDep
 from app.security import Admin
-from app.services import targets as target_service
-from app.services import trends
-from app.services.indicators import indicators_report
+from app.services.reports import targets as target_service
+from app.services.reports import trends
+from app.services.reports.indicators import indicators_report
 
 router = APIRouter(prefix="/api", tags=["Indicators"])
 

@@ -23,7 +23,7 @@ from app.security import OptionalPrincipal
 from app.services import features
 from app.services.cql2 import LANGS, queryable_types
 from app.services.crs_output import CRS84, SUPPORTED
-from app.services.exporter import FORMATS as EXPORT_FORMATS
+from app.services.exports.layers import FORMATS as EXPORT_FORMATS
 from app.services.scope import Scope
 
 router = APIRouter(prefix="/ogc", tags=["OGC API"])

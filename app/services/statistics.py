@@ -15,11 +15,18 @@ from sqlalchemy.orm import Session
 
 from app.collections import IN_FORCE
 from app.errors import InvalidParameter, NotFound
-from app.services import snapshots
-from app.services.exporter import FORMATS, XLSX_MEDIA, ExportFile, export_filename, write_csv, write_workbook
+from app.services.exports.layers import (
+    FORMATS,
+    XLSX_MEDIA,
+    ExportFile,
+    export_filename,
+    write_csv,
+    write_workbook,
+)
 from app.services.importer import ImportFailed
-from app.services.indicators import parse_period
-from app.services.periods import today
+from app.services.reports import snapshots
+from app.services.reports.indicators import parse_period
+from app.services.reports.periods import today
 from app.services.scope import check_unit
 from gis.importers import ImportRefused
 from gis.importers.readers import read_rows

@@ -9,7 +9,7 @@ import geopandas as gpd
 from shapely import LineString, Point
 
 from app.errors import InvalidParameter
-from app.services.exporter import ExportFile, write_frame
+from app.services.exports.layers import ExportFile, write_frame
 
 FORMATS = ("csv", "xlsx", "geojson", "kml")
 # Inside the province, kilometres from any sample site: the example registers as it stands.

@@ -5,7 +5,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from app.services import coverage
+from app.services.coverage import runs as coverage
 from tests.conftest import TEST_PASSWORD, bearer, sample_database
 
 CELL_KM2 = 0.05 * 0.05  # default 50 m grid

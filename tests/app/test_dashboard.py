@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, InvalidParameter, NotFound
 from app.routers.indicators import IndicatorReport
-from app.services import drilldown, labels, periods, statistics, targets, trends
+from app.services import statistics
 from app.services.importer import ImportFailed
-from app.services.indicators import indicators_report
-from app.services.report_html import render_report_html
-from app.services.report_xlsx import write_report_xlsx
-from app.services.reports import TITLE, build_report
+from app.services.reports import drilldown, labels, periods, targets, trends
+from app.services.reports.html import render_report_html
+from app.services.reports.indicators import indicators_report
+from app.services.reports.report import TITLE, build_report
+from app.services.reports.xlsx import write_report_xlsx
 
 ISSUED = date(2026, 1, 15)
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.collections import IN_FORCE
 from app.errors import InvalidParameter, NotFound
 from app.routers.indicators import IndicatorReport
-from app.services.ftth import refresh_ftth
-from app.services.indicators import indicators_report
+from app.services.coverage.ftth import refresh_ftth
+from app.services.reports.indicators import indicators_report
 from gis.crs import METRIC_CRSS
 from tests.conftest import SHARED
 

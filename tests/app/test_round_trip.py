@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import COLLECTIONS
-from app.services import exporter
+from app.services.exports import layers as exporter
 from app.services.importer import import_file
 from app.services.scope import EVERYTHING
 

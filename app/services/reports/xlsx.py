@@ -9,9 +9,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from app.services import labels
-from app.services.periods import LOCAL_TZ
-from app.services.reports import SHARING, Report
+from app.services.reports import labels
+from app.services.reports.periods import LOCAL_TZ
+from app.services.reports.report import SHARING, Report
 from gis.text import format_number
 
 _BOLD = Font(bold=True)

@@ -10,11 +10,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.services import snapshots
-from app.services.drilldown import snapshot_rows
-from app.services.indicators import PLAN_ORDER, parse_period
-from app.services.labels import period_label
-from app.services.periods import today
+from app.services.reports import snapshots
+from app.services.reports.drilldown import snapshot_rows
+from app.services.reports.indicators import PLAN_ORDER, parse_period
+from app.services.reports.labels import period_label
+from app.services.reports.periods import today
 from app.services.scope import check_report_scope, nearest_sites_within
 from app.settings import get_settings
 

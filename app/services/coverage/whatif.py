@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidParameter
 from app.schemas import WhatIfRequest
-from app.services.coverage import coverage_params, province_blocks
-from app.services.coverage_inputs import HamletIndex, load_hamlets, load_operators
+from app.services.coverage.inputs import HamletIndex, load_hamlets, load_operators
+from app.services.coverage.runs import coverage_params, province_blocks
 from gis.block_analysis import decode_raster, hamlet_counts
 from gis.coverage import CellArrays, CoverageParams, best_signal
 from gis.crs import to_metric

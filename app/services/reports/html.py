@@ -4,10 +4,10 @@ the coverage and dead-zone map of the scope. Self-contained: inline CSS and SVG,
 
 from html import escape
 
-from app.services import labels
-from app.services.periods import LOCAL_TZ
-from app.services.reports import SHARING, Report, trend_entries
-from app.services.trends import chart_svg
+from app.services.reports import labels
+from app.services.reports.periods import LOCAL_TZ
+from app.services.reports.report import SHARING, Report, trend_entries
+from app.services.reports.trends import chart_svg
 from gis.text import format_number
 
 _UNITS_PER_TABLE = 10

@@ -10,7 +10,7 @@ import threading
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_engine
-from app.services import coverage
+from app.services.coverage import runs as coverage
 
 log = logging.getLogger(__name__)
 

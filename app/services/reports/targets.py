@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter, NotFound
-from app.services.indicators import GROUP_OF, sorted_targets
+from app.services.reports.indicators import GROUP_OF, sorted_targets
 
 _MAX_BY_UNIT = {"%": Decimal(100)}
 

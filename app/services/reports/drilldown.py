@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from app.collections import IN_FORCE
 from app.errors import Forbidden, NotFound
-from app.services import snapshots
-from app.services.coverage_read import nearest_sites_by_hamlet
-from app.services.indicators import parse_period
+from app.services.coverage.read import nearest_sites_by_hamlet
+from app.services.reports import snapshots
+from app.services.reports.indicators import parse_period
 from app.services.scope import check_unit, nearest_sites_within
 
 # Hamlets hang from communes, communes from districts (or the province after the reform);

@@ -20,8 +20,8 @@ from shapely import MultiPolygon
 from sqlalchemy import Connection, Engine, insert, text
 
 from app import models_coverage as mc
-from app.services.coverage_inputs import CLUTTER_RULE, HamletIndex, Inputs, load_inputs
-from app.services.ftth import hamlets_near, refresh_ftth
+from app.services.coverage.ftth import hamlets_near, refresh_ftth
+from app.services.coverage.inputs import CLUTTER_RULE, HamletIndex, Inputs, load_inputs
 from app.settings import get_settings
 from gis.block_analysis import BlockResult, analyse_block, encode_raster
 from gis.coverage import Block, CellArrays, CoverageParams, Grid

@@ -10,9 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidParameter
-from app.services import drilldown, indicators_sql, report_map, snapshots
-from app.services.indicators import live_units, parse_period
-from app.services.indicators_sql import Scope
+from app.services.reports import drilldown, indicators_sql, snapshots
+from app.services.reports import svg_map as report_map
+from app.services.reports.indicators import live_units, parse_period
+from app.services.reports.indicators_sql import Scope
 from gis.indicators import Quarter
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")

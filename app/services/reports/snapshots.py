@@ -2,7 +2,7 @@
 
 A closed period's indicators are served from ``indicator_snapshots`` exactly as they were
 computed at closing (value, target, gap, status, unit name), so a past report never changes.
-Writing them is ``app.services.periods``.
+Writing them is ``app.services.reports.periods``.
 """
 
 from dataclasses import dataclass

@@ -3,9 +3,9 @@
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.services import labels, snapshots
-from app.services.indicators import indicators_report, parse_period
-from app.services.periods import known_periods
+from app.services.reports import labels, snapshots
+from app.services.reports.indicators import indicators_report, parse_period
+from app.services.reports.periods import known_periods
 from gis.indicators import Quarter
 from gis.svg import TrendPoint, trend_chart
 

@@ -6,8 +6,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
-from app.services.drilldown import hamlet_gaps
-from app.services.exporter import FORMATS, XLSX_MEDIA, ExportFile, export_filename, write_csv
+from app.services.exports.layers import FORMATS, XLSX_MEDIA, ExportFile, export_filename, write_csv
+from app.services.reports.drilldown import hamlet_gaps
 
 HAMLET_COLUMNS = {
     "code": "Mã ấp", "name": "Ấp, khu vực", "commune_code": "Mã xã", "commune_name": "Xã",

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.errors import Forbidden, InvalidParameter, NotFound
-from app.services import indicators_sql as sql
-from app.services import snapshots
-from app.services.indicators_sql import Scope
+from app.services.reports import indicators_sql as sql
+from app.services.reports import snapshots
+from app.services.reports.indicators_sql import Scope
 from app.services.scope import restrict_listing
 from gis.indicators import Quarter, judge, mean_median, round_value, share_pct
 

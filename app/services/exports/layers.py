@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import Collection, get_collection
 from app.errors import InvalidParameter
-from app.services.export_labels import FIELD_LABELS, label_en, label_vi
+from app.services.exports.labels import FIELD_LABELS, label_en, label_vi
 from app.services.scope import Scope
 from app.services.sql import filter_clauses, scoped_source
 from gis import ofds
@@ -439,7 +439,7 @@ def export_indicators(
     directory: Path,
     district_code: str | None,
 ) -> ExportFile:
-    from app.services.indicators import indicators_report
+    from app.services.reports.indicators import indicators_report
 
     report = indicators_report(session, level, period, code, district_code=district_code)
     rows = indicator_rows(report)
