@@ -45,7 +45,12 @@ def file_answer(formats: Iterable[str]) -> dict:
     return {200: {"description": "The file (Content-Disposition names it)", "content": content}}
 
 
-@router.get("/ofds", summary="The passive fibre network as Open Fibre Data Standard (0.3) JSON")
+@router.get(
+    "/ofds",
+    summary="The passive fibre network as Open Fibre Data Standard (0.3) JSON",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/json": {}}, "description": "an OFDS JSON package"}},
+)
 def export_ofds(session: SessionDep, _: LoggedIn, scope: ScopeDep) -> FileResponse:
     return streamed_file(lambda folder: exporter.export_ofds(session, folder, scope))
 

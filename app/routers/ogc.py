@@ -294,7 +294,7 @@ def items(
     )
 
 
-@router.options("/collections/{collection_id}/items", include_in_schema=False)
+@router.options("/collections/{collection_id}/items", include_in_schema=False, response_class=Response)
 def items_options(c: CollectionDep) -> Response:
     return Response(status_code=204, headers={"Allow": "GET, OPTIONS"})
 
