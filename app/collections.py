@@ -10,7 +10,16 @@ from app.collections_results import HAMLET_COVERAGE_COLUMNS, HAMLET_COVERAGE_PRO
 from app.errors import NotFound
 from app.layer_types import IN_FORCE, LOCATION_FILTERS, UNAPPROVED_SQL, Collection, Filter, eq, in_list
 
-__all__ = ["COLLECTIONS", "IN_FORCE", "PUBLIC", "Collection", "Filter", "get_collection", "is_public", "shown_to"]
+__all__ = [
+    "COLLECTIONS",
+    "IN_FORCE",
+    "PUBLIC",
+    "Collection",
+    "Filter",
+    "get_collection",
+    "is_public",
+    "shown_to",
+]
 
 # What anonymous visitors may see: boundaries and computed coverage, never infrastructure
 # details (site positions, owners, offices' network links or individual measurements).

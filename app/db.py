@@ -36,8 +36,10 @@ def _warn_if_privileged(dbapi_connection, _record) -> None:
         privileged = cur.fetchone()[0]
     dbapi_connection.rollback()
     if privileged:
-        log.warning("DATABASE_URL logs the service in as a superuser or a role that may create roles or "
-                    "databases: give it a plain login with hg_app's privileges (README, 'Settings')")  # fmt: skip
+        log.warning(
+            "DATABASE_URL logs the service in as a superuser or a role that may create roles or "
+            "databases: give it a plain login with hg_app's privileges (README, 'Settings')"
+        )
 
 
 @lru_cache

@@ -193,8 +193,10 @@ def _swap_in(staging, url) -> None:
         with admin.connect() as conn:
             if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}):
                 conn.execute(text(f"ALTER DATABASE {quote(url.database)} ALLOW_CONNECTIONS false"))
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                             {"n": url.database})  # fmt: skip
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                    {"n": url.database},
+                )
                 conn.execute(
                     text(f"ALTER DATABASE {quote(url.database)} RENAME TO {quote(replaced.database)}")
                 )

@@ -29,7 +29,9 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def optional_principal(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal | None:
+def optional_principal(
+    request: Request, session: Annotated[Session, Depends(get_session)]
+) -> Principal | None:
     """The logged-in principal, or None for an anonymous visitor."""
     ip = client_ip(request)
     auth = request.headers.get("authorization")

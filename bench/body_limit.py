@@ -60,10 +60,22 @@ def _case(concurrency: int, limit_on: bool) -> tuple[list[str], float, float]:
     if not limit_on:
         env["MAX_JSON_BYTES"] = str(10 * BODY_BYTES)
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-proxy-headers"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-proxy-headers",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         for _ in range(150):
             try:

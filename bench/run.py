@@ -53,36 +53,47 @@ def items_urls(limit: int, count: int, rng: random.Random) -> list[str]:
 def what_if_bodies(count: int, rng: random.Random) -> list[tuple]:
     """One new 3-sector 4G site at random places inside the province's core."""
     return [
-        ("POST", "/api/coverage/what-if", {
-            "site": {"lon": rng.uniform(105.45, 105.75), "lat": rng.uniform(9.70, 9.95)},
-            "cells": [
-                {
-                    "operator": "Viettel",
-                    "technology": "4G",
-                    "band_mhz": 1800,
-                    "azimuth_deg": az,
-                    "beamwidth_deg": 65,
-                    "antenna_height_m": 35,
-                    "eirp_dbm": 59,
-                }
-                for az in (0, 120, 240)
-            ],
-        })
+        (
+            "POST",
+            "/api/coverage/what-if",
+            {
+                "site": {"lon": rng.uniform(105.45, 105.75), "lat": rng.uniform(9.70, 9.95)},
+                "cells": [
+                    {
+                        "operator": "Viettel",
+                        "technology": "4G",
+                        "band_mhz": 1800,
+                        "azimuth_deg": az,
+                        "beamwidth_deg": 65,
+                        "antenna_height_m": 35,
+                        "eirp_dbm": 59,
+                    }
+                    for az in (0, 120, 240)
+                ],
+            },
+        )
         for _ in range(count)
     ]
 
 
 def sharing_urls(count: int, rng: random.Random) -> list[str]:
     """The form's sharing-first check at random places: shareable sites within 500 m / 200 m."""
-    return [f"/api/sites/sharing-candidates?lon={rng.uniform(105.45, 105.75):.6f}&lat={rng.uniform(9.70, 9.95):.6f}"
-            for _ in range(count)]  # fmt: skip
+    return [
+        f"/api/sites/sharing-candidates?lon={rng.uniform(105.45, 105.75):.6f}&lat={rng.uniform(9.70, 9.95):.6f}"
+        for _ in range(count)
+    ]
 
 
 def resolve_bodies(count: int, rng: random.Random) -> list[tuple]:
     """A VN-2000 TM-3 easting/northing to WGS 84 and its place (hamlet, commune, urban or not)."""
-    return [("POST", "/api/positions/resolve", {"easting": rng.uniform(555_000, 585_000),
-                                                "northing": rng.uniform(1_075_000, 1_100_000)})
-            for _ in range(count)]  # fmt: skip
+    return [
+        (
+            "POST",
+            "/api/positions/resolve",
+            {"easting": rng.uniform(555_000, 585_000), "northing": rng.uniform(1_075_000, 1_100_000)},
+        )
+        for _ in range(count)
+    ]
 
 
 def login_bodies(count: int, password: str) -> list[tuple]:
@@ -155,11 +166,15 @@ def report_urls(kind: str, count: int, rng: random.Random) -> list[str]:
 
 def _close_for_reports(client: httpx.Client) -> bool:
     """Close DASHBOARD_CLOSED when it is open; True when this run closed it."""
-    if any(p["period"] == DASHBOARD_CLOSED and p["closed"] for p in client.get("/api/periods").json()["periods"]):
+    if any(
+        p["period"] == DASHBOARD_CLOSED and p["closed"] for p in client.get("/api/periods").json()["periods"]
+    ):
         return False
     t0 = time.perf_counter()
     client.post(f"/api/periods/{DASHBOARD_CLOSED}/close").raise_for_status()
-    print(f"closing {DASHBOARD_CLOSED} (snapshot of every unit, hamlet, office, 9 maps): {time.perf_counter() - t0:.2f} s")
+    print(
+        f"closing {DASHBOARD_CLOSED} (snapshot of every unit, hamlet, office, 9 maps): {time.perf_counter() - t0:.2f} s"
+    )
     return True
 
 
@@ -202,7 +217,9 @@ def main() -> int:
     token, password = _bench_token()
     headers = {"Authorization": f"Bearer {token}"}
     try:
-        with httpx.Client(base_url=base, timeout=60, limits=httpx.Limits(max_connections=16), headers=headers) as client:
+        with httpx.Client(
+            base_url=base, timeout=60, limits=httpx.Limits(max_connections=16), headers=headers
+        ) as client:
             for _ in range(100):
                 try:
                     if client.get("/health").status_code == 200:
@@ -222,8 +239,14 @@ def main() -> int:
             ]
             closed_here = _close_for_reports(client)
             cases += [
-                (f"dashboard table, open {DASHBOARD_OPEN} (live)", lambda n: dashboard_urls(DASHBOARD_OPEN, n)),
-                (f"dashboard table, closed {DASHBOARD_CLOSED}", lambda n: dashboard_urls(DASHBOARD_CLOSED, n)),
+                (
+                    f"dashboard table, open {DASHBOARD_OPEN} (live)",
+                    lambda n: dashboard_urls(DASHBOARD_OPEN, n),
+                ),
+                (
+                    f"dashboard table, closed {DASHBOARD_CLOSED}",
+                    lambda n: dashboard_urls(DASHBOARD_CLOSED, n),
+                ),
                 ("report XLSX (province or a district)", lambda n: report_urls("xlsx", n, rng)),
                 ("report A4 HTML (province or a district)", lambda n: report_urls("html", n, rng)),
             ]

@@ -77,7 +77,9 @@ def from_vn2000(easting_m: float, northing_m: float, crs: str = VN2000_CRS) -> t
     return float(lon), float(lat)
 
 
-def swapped_hint(lon: float, lat: float, bounds: tuple[float, float, float, float]) -> tuple[float, float] | None:
+def swapped_hint(
+    lon: float, lat: float, bounds: tuple[float, float, float, float]
+) -> tuple[float, float] | None:
     """(lon, lat) swapped back when the given pair lies outside ``bounds`` and its swap inside."""
     minx, miny, maxx, maxy = bounds
     inside = minx <= lon <= maxx and miny <= lat <= maxy

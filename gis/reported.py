@@ -42,22 +42,82 @@ METRICS: dict[str, Metric] = {
     m.key: m
     for m in (
         Metric("mobile_subscriptions", "count", "Tổng số thuê bao di động", "Mobile subscriptions"),
-        Metric("mobile_bb_subscriptions", "count", "Số thuê bao băng rộng di động", "Mobile broadband subscriptions"),
-        Metric("smartphone_subscriptions", "count", "Số thuê bao dùng điện thoại thông minh", "Smartphone subscriptions"),
-        Metric("fixed_bb_subscriptions", "count", "Số thuê bao băng rộng cố định", "Fixed broadband subscriptions"),
+        Metric(
+            "mobile_bb_subscriptions",
+            "count",
+            "Số thuê bao băng rộng di động",
+            "Mobile broadband subscriptions",
+        ),
+        Metric(
+            "smartphone_subscriptions",
+            "count",
+            "Số thuê bao dùng điện thoại thông minh",
+            "Smartphone subscriptions",
+        ),
+        Metric(
+            "fixed_bb_subscriptions",
+            "count",
+            "Số thuê bao băng rộng cố định",
+            "Fixed broadband subscriptions",
+        ),
         Metric("internet_users", "count", "Số người sử dụng Internet", "Internet users"),
-        Metric("households_internet", "count", "Số hộ gia đình có truy nhập Internet", "Households with Internet access"),
-        Metric("households_fibre", "count", "Số hộ gia đình có Internet cáp quang", "Households with fibre broadband"),
+        Metric(
+            "households_internet",
+            "count",
+            "Số hộ gia đình có truy nhập Internet",
+            "Households with Internet access",
+        ),
+        Metric(
+            "households_fibre",
+            "count",
+            "Số hộ gia đình có Internet cáp quang",
+            "Households with fibre broadband",
+        ),
         Metric("adults", "count", "Dân số trưởng thành", "Adult population"),
-        Metric("adults_smartphone", "count", "Số người trưởng thành có điện thoại thông minh", "Adults owning a smartphone"),
-        Metric("iot_ready_infrastructure_pct", "pct", "Hạ tầng thiết yếu tích hợp được cảm biến, IoT (%)", "Essential infrastructure IoT-ready (%)"),
-        Metric("iot_industrial_zones_pct", "pct", "Doanh nghiệp KCN, CCN được hỗ trợ IoT (%)", "Industrial-zone enterprises supported with IoT (%)"),
-        Metric("cloud_provincial_systems_pct", "pct", "Hệ thống thông tin dùng chung cấp Tỉnh trên điện toán đám mây (%)", "Provincial shared systems on cloud (%)"),
-        Metric("cloud_enterprises_domestic_pct", "pct", "Doanh nghiệp dùng điện toán đám mây trong nước (%)", "Enterprises using domestic cloud (%)"),
-        Metric("digital_platforms_state_pct", "pct", "Cơ quan nhà nước dùng nền tảng số (%)", "State bodies using digital platforms (%)"),
-        Metric("digital_platforms_enterprises_pct", "pct", "Doanh nghiệp dùng nền tảng số (%)", "Enterprises using digital platforms (%)"),
+        Metric(
+            "adults_smartphone",
+            "count",
+            "Số người trưởng thành có điện thoại thông minh",
+            "Adults owning a smartphone",
+        ),
+        Metric(
+            "iot_ready_infrastructure_pct",
+            "pct",
+            "Hạ tầng thiết yếu tích hợp được cảm biến, IoT (%)",
+            "Essential infrastructure IoT-ready (%)",
+        ),
+        Metric(
+            "iot_industrial_zones_pct",
+            "pct",
+            "Doanh nghiệp KCN, CCN được hỗ trợ IoT (%)",
+            "Industrial-zone enterprises supported with IoT (%)",
+        ),
+        Metric(
+            "cloud_provincial_systems_pct",
+            "pct",
+            "Hệ thống thông tin dùng chung cấp Tỉnh trên điện toán đám mây (%)",
+            "Provincial shared systems on cloud (%)",
+        ),
+        Metric(
+            "cloud_enterprises_domestic_pct",
+            "pct",
+            "Doanh nghiệp dùng điện toán đám mây trong nước (%)",
+            "Enterprises using domestic cloud (%)",
+        ),
+        Metric(
+            "digital_platforms_state_pct",
+            "pct",
+            "Cơ quan nhà nước dùng nền tảng số (%)",
+            "State bodies using digital platforms (%)",
+        ),
+        Metric(
+            "digital_platforms_enterprises_pct",
+            "pct",
+            "Doanh nghiệp dùng nền tảng số (%)",
+            "Enterprises using digital platforms (%)",
+        ),
     )
-}  # fmt: skip
+}
 
 # (part, whole, what): the part can never exceed the whole. A whole of "population" or
 # "households" is the unit's own figure (admin_units), anything else a metric of the same report.
@@ -117,9 +177,7 @@ def parse_figure(raw: object, metric: Metric) -> tuple[Decimal | None, str | Non
     return value, None
 
 
-def check_figures(
-    figures: dict[str, Decimal], population: int | None, households: int | None
-) -> list[str]:
+def check_figures(figures: dict[str, Decimal], population: int | None, households: int | None) -> list[str]:
     """Problems of one unit's figures for one quarter taken together (already parsed one by one).
 
     Example
@@ -164,11 +222,15 @@ _LONG_VALUE = ("value", "gia_tri", "so_lieu")
 
 
 def _metric_columns(header: list[str]) -> dict[str, str]:
-    by_key = {m.key: m.key for m in METRICS.values()} | {column_key(m.label_vi): m.key for m in METRICS.values()}
+    by_key = {m.key: m.key for m in METRICS.values()} | {
+        column_key(m.label_vi): m.key for m in METRICS.values()
+    }
     return {h: by_key[column_key(h)] for h in header if column_key(h) in by_key}
 
 
-def parse_rows(name: str, header: list[str], rows: list[tuple[int, dict]]) -> tuple[list[ReportedRow], list[str], list[str]]:
+def parse_rows(
+    name: str, header: list[str], rows: list[tuple[int, dict]]
+) -> tuple[list[ReportedRow], list[str], list[str]]:
     """Rows of a statistics file → (one ReportedRow per unit and quarter, problems, warnings).
 
     Wide format: a unit code column, a period column and one column per metric (its key or its
@@ -181,13 +243,30 @@ def parse_rows(name: str, header: list[str], rows: list[tuple[int, dict]]) -> tu
     metric_col = next((h for h in header if column_key(h) in _LONG_METRIC), None)
     value_col = next((h for h in header if column_key(h) in _LONG_VALUE), None)
     metric_cols = _metric_columns(header)
-    missing = [what for what, col in (("unit code (ma_don_vi)", code_col), ("period (ky)", period_col)) if col is None]
+    missing = [
+        what
+        for what, col in (("unit code (ma_don_vi)", code_col), ("period (ky)", period_col))
+        if col is None
+    ]
     if not (metric_col and value_col) and not metric_cols:
         missing.append("metric columns (e.g. " + ", ".join(list(METRICS)[:3]) + " …)")
     if missing:
-        return [], [f"{name}: no column for {', '.join(missing)}; found {', '.join(h for h in header if h)}"], []
-    used = {code_col, period_col, metric_col, value_col, *metric_cols, *(h for h, r in roles.items() if r == "name")}
-    warnings = [f"{name}: unrecognised columns ignored: {', '.join(h for h in header if h and h not in used)}"]
+        return (
+            [],
+            [f"{name}: no column for {', '.join(missing)}; found {', '.join(h for h in header if h)}"],
+            [],
+        )
+    used = {
+        code_col,
+        period_col,
+        metric_col,
+        value_col,
+        *metric_cols,
+        *(h for h, r in roles.items() if r == "name"),
+    }
+    warnings = [
+        f"{name}: unrecognised columns ignored: {', '.join(h for h in header if h and h not in used)}"
+    ]
     warnings = warnings if any(h and h not in used for h in header) else []
     problems: list[str] = []
     found: dict[tuple[str, str], ReportedRow] = {}

@@ -71,13 +71,17 @@ def trend_chart(
     ]
     for k in range(5):  # grid and y labels
         v = top_value * k / 4
-        out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e0e0e0"/>')
+        out.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e0e0e0"/>'
+        )
         out.append(
             f'<text x="{left - 4}" y="{y(v) + 3:.1f}" text-anchor="end" fill="#616161">'
             f"{escape(format_number(v, 1, lang))}{escape(unit)}</text>"
         )
     for i, p in enumerate(points):
-        out.append(f'<text x="{x(i):.1f}" y="{height - 14}" text-anchor="middle" fill="#424242">{escape(p.label)}</text>')
+        out.append(
+            f'<text x="{x(i):.1f}" y="{height - 14}" text-anchor="middle" fill="#424242">{escape(p.label)}</text>'
+        )
     if target is not None:
         ty = y(target)
         out.append(
@@ -91,7 +95,9 @@ def trend_chart(
     for i, p in enumerate(points + [TrendPoint("", None)]):
         if p.value is None:
             if len(segment) > 1:
-                out.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="#37474f" stroke-width="2"/>')
+                out.append(
+                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="#37474f" stroke-width="2"/>'
+                )
             segment = []
             continue
         segment.append(f"{x(i):.1f},{y(p.value):.1f}")

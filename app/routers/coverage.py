@@ -29,7 +29,9 @@ def hamlet_coverage(
 ) -> dict:
     if district_scope is not None:
         scope.check_unit(session, code, district_scope)
-    [out] = scope.nearest_sites_within(session, district_scope, [coverage_read.hamlet_coverage(session, code)])
+    [out] = scope.nearest_sites_within(
+        session, district_scope, [coverage_read.hamlet_coverage(session, code)]
+    )
     if principal is None:  # anonymous visitors learn operators and distances, not which site
         for site in out["nearest_sites"]:
             site.pop("site_code", None)

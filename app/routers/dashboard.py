@@ -51,7 +51,9 @@ def list_periods(session: SessionDep) -> dict:
     summary="Close a quarter: freeze every indicator, hamlet, office and report map as they stand",
     description="Irreversible; 409 when closed already. Reports can only be made of closed quarters.",
 )
-def close_period(period: str, session: SessionDep, principal: Staff, body: CloseRequest | None = None) -> dict:
+def close_period(
+    period: str, session: SessionDep, principal: Staff, body: CloseRequest | None = None
+) -> dict:
     # The report names who closed the quarter: the account, and the name they gave, if any.
     closed_by = f"{body.closed_by} ({principal.username})" if body and body.closed_by else principal.username
     return periods.close_period(session, period, closed_by=closed_by)
@@ -73,7 +75,9 @@ def get_statistics(
     summary="Save one unit's reported figures for a quarter (the dashboard's form); all or nothing",
 )
 def put_statistics(body: Figures, session: SessionDep, _: Staff, district_scope: DistrictScopeDep) -> dict:
-    return statistics.save_figures(session, body.code, body.period, body.figures, district_code=district_scope)
+    return statistics.save_figures(
+        session, body.code, body.period, body.figures, district_code=district_scope
+    )
 
 
 @router.get(
@@ -122,7 +126,11 @@ async def import_statistics(
     summary="Hamlets of a district or commune not covered by mobile broadband or FTTH; offices not connected",
 )
 def hamlet_gaps(
-    code: str, session: SessionDep, _: LoggedIn, district_scope: DistrictScopeDep, period: Period | None = None
+    code: str,
+    session: SessionDep,
+    _: LoggedIn,
+    district_scope: DistrictScopeDep,
+    period: Period | None = None,
 ) -> dict:
     return drilldown.hamlet_gaps(session, code, period, district_code=district_scope)
 

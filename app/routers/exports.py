@@ -72,7 +72,13 @@ def export_indicators(
     fmt = exporter.parse_format(format, TABLE_FORMATS)
     return streamed_file(
         lambda folder: exporter.export_indicators(
-            session, level=level, period=period, code=code, fmt=fmt, directory=folder, district_code=district_scope
+            session,
+            level=level,
+            period=period,
+            code=code,
+            fmt=fmt,
+            directory=folder,
+            district_code=district_scope,
         )
     )
 
@@ -101,6 +107,13 @@ def export_collection(
     filters = {k: v for k, v in scoped.items() if k not in _EXPORT_PARAMS}
     return streamed_file(
         lambda folder: exporter.export_collection(
-            session, collection, bbox=bbox, filters=filters, scope=scope, fmt=fmt, crs=target, directory=folder
+            session,
+            collection,
+            bbox=bbox,
+            filters=filters,
+            scope=scope,
+            fmt=fmt,
+            crs=target,
+            directory=folder,
         )
     )

@@ -162,7 +162,9 @@ def targets(session: SessionDep) -> dict:
 def edit_target(indicator_id: str, body: TargetEdit, session: SessionDep, principal: Admin) -> dict:
     values = body.model_dump()
     # Who changed it is the account; a name typed in the form rides along.
-    values["changed_by"] = f"{body.changed_by} ({principal.username})" if body.changed_by else principal.username
+    values["changed_by"] = (
+        f"{body.changed_by} ({principal.username})" if body.changed_by else principal.username
+    )
     return target_service.update_target(session, indicator_id, **values)
 
 

@@ -157,7 +157,9 @@ def collections(
 
 
 @router.get("/collections/{collection_id}", summary="A collection")
-def collection(request: Request, c: CollectionDep, session: SessionDep, scope: ScopeDep, _: FormatDep) -> dict:
+def collection(
+    request: Request, c: CollectionDep, session: SessionDep, scope: ScopeDep, _: FormatDep
+) -> dict:
     return _collection_doc(request, session, c, scope)
 
 

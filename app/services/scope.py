@@ -63,7 +63,11 @@ class Scope:
     def shown_history(self, history: dict, owner: str | None) -> dict:
         """A site's audit trail without another company's pending changes: the fields are left out of
         every entry of the site, and entries that only set or cleared one are dropped."""
-        if history["kind"] != "site" or self.every_company or (owner is not None and self.sees_plans_of(owner)):
+        if (
+            history["kind"] != "site"
+            or self.every_company
+            or (owner is not None and self.sees_plans_of(owner))
+        ):
             return history
         entries = []
         for entry in history["entries"]:
@@ -97,6 +101,7 @@ PLAN_FIELDS = ("pending_change", "pending_by")
 
 def _without_plans(record: dict | None) -> dict | None:
     return None if record is None else {k: v for k, v in record.items() if k not in PLAN_FIELDS}
+
 
 # Ancestors of a unit in force, itself included (hamlet → commune → district → province).
 _LINEAGE = f"""
@@ -148,7 +153,9 @@ def restrict_listing(
 def check_report_scope(scope: str, district_code: str | None) -> None:
     """A report's scope is "province" or one district code."""
     if district_code is not None and scope != district_code:
-        raise _refuse(district_code, "the province as a whole" if scope == "province" else f"district {scope}")
+        raise _refuse(
+            district_code, "the province as a whole" if scope == "province" else f"district {scope}"
+        )
 
 
 _TABLES = {"site": "sites", "pole": "poles", "duct": "duct_routes"}
@@ -185,12 +192,18 @@ def nearest_sites_within(session: Session, district_code: str | None, hamlets: l
     inside, params = Scope(district_code=district_code).in_district("x.geom")
     kept = set(
         session.execute(
-            text(f"SELECT x.code FROM sites x WHERE x.code = ANY(:codes) AND {inside}"), {**params, "codes": codes}
+            text(f"SELECT x.code FROM sites x WHERE x.code = ANY(:codes) AND {inside}"),
+            {**params, "codes": codes},
         ).scalars()
     )
     return [
-        {**h, "nearest_sites": [s | {"site_code": s.get("site_code") if s.get("site_code") in kept else None}
-                                for s in h["nearest_sites"]]}  # fmt: skip
+        {
+            **h,
+            "nearest_sites": [
+                s | {"site_code": s.get("site_code") if s.get("site_code") in kept else None}
+                for s in h["nearest_sites"]
+            ],
+        }
         for h in hamlets
     ]
 

@@ -9,7 +9,9 @@ from gis.text import fold_vi
 _LEVELS = ("district", "commune", "hamlet")
 
 
-def search_admin_units(session: Session, query: str, limit: int, district_code: str | None = None) -> list[dict]:
+def search_admin_units(
+    session: Session, query: str, limit: int, district_code: str | None = None
+) -> list[dict]:
     """Units whose name holds every word of ``query``; within district ``district_code`` when given."""
     tokens = fold_vi(query).split()
     if not tokens:

@@ -32,7 +32,9 @@ def located_source(collection: Collection) -> str:
     return with_location(collection.source) if collection.located else collection.source
 
 
-def scoped_source(collection: Collection, scope: Scope, *, located: bool = False) -> tuple[str, dict[str, object]]:
+def scoped_source(
+    collection: Collection, scope: Scope, *, located: bool = False
+) -> tuple[str, dict[str, object]]:
     """The rows of `collection` that `scope` may see (with the location columns when `located`),
     and the values its conditions bind: every reader of a collection starts from here."""
     source = located_source(collection) if located else collection.source

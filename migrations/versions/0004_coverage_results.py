@@ -68,7 +68,9 @@ def upgrade() -> None:
         "dead_zone_parts",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("block_key", sa.String(32), nullable=False, index=True),
-        sa.Column("hamlet_id", sa.Integer, sa.ForeignKey("admin_units.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "hamlet_id", sa.Integer, sa.ForeignKey("admin_units.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("kind", sa.String(16), nullable=False),
         _geom("MULTIPOLYGON"),
         sa.CheckConstraint("kind IN ('no_signal', 'no_mbb', 'single_operator')", name="dead_zone_parts_kind"),
@@ -78,7 +80,9 @@ def upgrade() -> None:
     # The parts dissolved per hamlet and kind (what the map and exports show).
     op.create_table(
         "dead_zones",
-        sa.Column("hamlet_id", sa.Integer, sa.ForeignKey("admin_units.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "hamlet_id", sa.Integer, sa.ForeignKey("admin_units.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("kind", sa.String(16), primary_key=True),
         sa.Column("area_km2", sa.Float, nullable=False),
         sa.Column("population", sa.Integer, nullable=False),
@@ -90,7 +94,9 @@ def upgrade() -> None:
     op.create_table(
         "hamlet_cover_cells",
         sa.Column("block_key", sa.String(32), primary_key=True),
-        sa.Column("hamlet_id", sa.Integer, sa.ForeignKey("admin_units.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "hamlet_id", sa.Integer, sa.ForeignKey("admin_units.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("cells_total", sa.Integer, nullable=False),
         sa.Column("cells_mbb_any", sa.Integer, nullable=False),
         sa.Column("cells_legacy_only", sa.Integer, nullable=False),
@@ -101,14 +107,20 @@ def upgrade() -> None:
     op.create_table(
         "hamlet_operator_cells",
         sa.Column("block_key", sa.String(32), primary_key=True),
-        sa.Column("hamlet_id", sa.Integer, sa.ForeignKey("admin_units.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("operator_id", sa.Integer, sa.ForeignKey("operators.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "hamlet_id", sa.Integer, sa.ForeignKey("admin_units.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column(
+            "operator_id", sa.Integer, sa.ForeignKey("operators.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("cells_mbb", sa.Integer, nullable=False),
     )
     op.create_index("hamlet_operator_cells_hamlet_idx", "hamlet_operator_cells", ["hamlet_id"])
     op.create_table(
         "hamlet_ftth",
-        sa.Column("hamlet_id", sa.Integer, sa.ForeignKey("admin_units.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "hamlet_id", sa.Integer, sa.ForeignKey("admin_units.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("share", sa.Float, nullable=False),
         _geom("MULTIPOLYGON", nullable=True),  # the hamlet area out of reach (FTTH gap)
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
@@ -205,8 +217,15 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {table}_coverage_dirty ON {table}")
     op.execute("DROP FUNCTION IF EXISTS coverage_mark_dirty()")
     for table in (
-        "coverage_dirty", "hamlet_ftth", "hamlet_operator_cells", "hamlet_cover_cells",
-        "dead_zones", "dead_zone_parts", "coverage_parts", "coverage_rasters", "coverage_runs",
+        "coverage_dirty",
+        "hamlet_ftth",
+        "hamlet_operator_cells",
+        "hamlet_cover_cells",
+        "dead_zones",
+        "dead_zone_parts",
+        "coverage_parts",
+        "coverage_rasters",
+        "coverage_runs",
     ):
         op.drop_table(table)
     op.drop_constraint("admin_units_clutter", "admin_units")

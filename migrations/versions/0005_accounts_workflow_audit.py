@@ -60,14 +60,18 @@ def upgrade() -> None:
         sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.CheckConstraint(f"role IN {ROLES}", name="users_role"),
-        sa.CheckConstraint("username = lower(username) AND username ~ '^[a-z0-9._-]{2,64}$'", name="users_username"),
+        sa.CheckConstraint(
+            "username = lower(username) AND username ~ '^[a-z0-9._-]{2,64}$'", name="users_username"
+        ),
         sa.CheckConstraint("(role = 'operator') = (operator IS NOT NULL)", name="users_operator_role"),
         sa.CheckConstraint("district_code IS NULL OR role = 'official'", name="users_district_official"),
     )
     op.create_table(
         "auth_tokens",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column(
+            "user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
         sa.Column("csrf_token", sa.String(64)),
@@ -97,16 +101,24 @@ def upgrade() -> None:
     op.add_column("sites", sa.Column("pending_change", sa.dialects.postgresql.JSONB()))
     op.add_column("sites", sa.Column("pending_by", sa.String(64)))
     op.add_column("sites", sa.Column("created_by", sa.String(64)))
-    op.add_column("poles", sa.Column("accepts_tenants", sa.Boolean(), nullable=False, server_default=sa.true()))
-    op.add_column("duct_routes", sa.Column("accepts_tenants", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.add_column(
+        "poles", sa.Column("accepts_tenants", sa.Boolean(), nullable=False, server_default=sa.true())
+    )
+    op.add_column(
+        "duct_routes", sa.Column("accepts_tenants", sa.Boolean(), nullable=False, server_default=sa.true())
+    )
     op.create_table(
         "sharing_requests",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("asset", sa.String(8), nullable=False),
         sa.Column("site_id", sa.Integer(), sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True),
         sa.Column("pole_id", sa.Integer(), sa.ForeignKey("poles.id", ondelete="CASCADE"), index=True),
-        sa.Column("duct_route_id", sa.Integer(), sa.ForeignKey("duct_routes.id", ondelete="CASCADE"), index=True),
-        sa.Column("requester_id", sa.Integer(), sa.ForeignKey("operators.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "duct_route_id", sa.Integer(), sa.ForeignKey("duct_routes.id", ondelete="CASCADE"), index=True
+        ),
+        sa.Column(
+            "requester_id", sa.Integer(), sa.ForeignKey("operators.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("status", sa.String(10), nullable=False, server_default="pending"),
         sa.Column("note", sa.Text()),
         sa.Column("decision_note", sa.Text()),
@@ -133,7 +145,9 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger(), primary_key=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("clock_timestamp()")),
+        sa.Column(
+            "at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("clock_timestamp()")
+        ),
         sa.Column("actor_id", sa.Integer()),
         sa.Column("actor", sa.Text(), nullable=False),
         sa.Column("actor_role", sa.Text()),
@@ -273,8 +287,14 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {table}_audit ON {table}")
         op.execute(f"DROP TRIGGER IF EXISTS {table}_audit_truncate ON {table}")
     op.drop_table("audit_log")
-    for fn in ("audit_record()", "audit_truncate()", "audit_log_append_only()", "bump_version()",
-               "audit_values(jsonb)", "audit_actor()"):  # fmt: skip
+    for fn in (
+        "audit_record()",
+        "audit_truncate()",
+        "audit_log_append_only()",
+        "bump_version()",
+        "audit_values(jsonb)",
+        "audit_actor()",
+    ):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.execute("DROP INDEX IF EXISTS sharing_requests_one_pending")
     op.drop_table("sharing_requests")

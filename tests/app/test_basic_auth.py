@@ -69,8 +69,11 @@ def test_an_expired_token_is_refused_without_locking_the_user_out(app_instance, 
 
 
 def test_basic_is_for_reading_only(anon_client, tokens):
-    r = anon_client.post("/api/sharing-requests", json={"asset": "site", "code": "HG-S0002"},
-                         headers=basic("viettel1", tokens["viettel1"]))  # fmt: skip
+    r = anon_client.post(
+        "/api/sharing-requests",
+        json={"asset": "site", "code": "HG-S0002"},
+        headers=basic("viettel1", tokens["viettel1"]),
+    )
     assert r.status_code == 401
     assert (
         r.json()["description"]

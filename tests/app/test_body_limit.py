@@ -9,10 +9,14 @@ from sqlalchemy import text
 from tests.conftest import TEST_PASSWORD, bearer
 
 MiB = 1024 * 1024
-JSON_LIMIT = {"code": "PayloadTooLarge",
-              "description": "the request body is larger than 1 MiB, the limit of a request that is not a file upload"}  # fmt: skip
-UPLOAD_LIMIT = {"code": "PayloadTooLarge",
-                "description": "the request body is larger than 50 MiB, the limit of an upload"}  # fmt: skip
+JSON_LIMIT = {
+    "code": "PayloadTooLarge",
+    "description": "the request body is larger than 1 MiB, the limit of a request that is not a file upload",
+}
+UPLOAD_LIMIT = {
+    "code": "PayloadTooLarge",
+    "description": "the request body is larger than 50 MiB, the limit of an upload",
+}
 
 
 def _json_of(n_bytes: int) -> bytes:
@@ -54,8 +58,9 @@ def test_a_logged_in_oversized_json_body_is_refused_and_writes_nothing(client, e
 
 
 def test_a_chunked_body_without_length_is_cut_at_the_limit(app_instance, anon_client, client):
-    r = anon_client.post("/api/auth/login", content=_chunks(_json_of(MiB + 1)),
-                         headers={"Content-Type": "application/json"})  # fmt: skip
+    r = anon_client.post(
+        "/api/auth/login", content=_chunks(_json_of(MiB + 1)), headers={"Content-Type": "application/json"}
+    )
     assert "content-length" not in r.request.headers
     assert (r.status_code, r.json()) == (413, JSON_LIMIT)
     r = client.post(
@@ -107,11 +112,13 @@ def test_the_limits_are_settings_and_uploads_have_their_own(small_limits):
         "/api/statistics/import?dry_run=true", files={"file": ("s.csv", csv.encode(), "text/csv")}
     )
     assert r.status_code != 413, r.text
-    r = small_limits.post("/api/statistics/import?dry_run=true",
-                          files={"file": ("s.csv", csv.encode() * 3, "text/csv")})  # fmt: skip
+    r = small_limits.post(
+        "/api/statistics/import?dry_run=true", files={"file": ("s.csv", csv.encode() * 3, "text/csv")}
+    )
     assert r.status_code == 413
     assert r.json()["description"] == "the request body is larger than 64 KiB, the limit of an upload"
-    r = small_limits.post("/api/auth/login", content=_chunks(_json_of(1025), 100),
-                          headers={"Content-Type": "application/json"})  # fmt: skip
+    r = small_limits.post(
+        "/api/auth/login", content=_chunks(_json_of(1025), 100), headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 413
     assert r.json()["description"].startswith("the request body is larger than 1 KiB, the limit of a request")

@@ -16,9 +16,13 @@ OUTSIDER = "198.51.100.20"
 
 def _failures(engine, ip: str) -> list[str]:
     with engine.connect() as conn:
-        return conn.execute(
-            text("SELECT username FROM login_failures WHERE client_ip = :ip ORDER BY id"), {"ip": ip}
-        ).scalars().all()  # fmt: skip
+        return (
+            conn.execute(
+                text("SELECT username FROM login_failures WHERE client_ip = :ip ORDER BY id"), {"ip": ip}
+            )
+            .scalars()
+            .all()
+        )
 
 
 def _forget(engine, *ips: str) -> None:
@@ -32,11 +36,17 @@ def test_a_spoofed_forwarded_for_cannot_dodge_the_per_address_login_limit(api_se
     try:
         with httpx.Client(base_url=api_server_url, timeout=30) as c:
             for i in range(20):
-                r = c.post("/api/auth/login", json={"username": f"spoof{i}", "password": "not the password"},
-                           headers={"X-Forwarded-For": f"192.0.2.{i + 1}"})  # fmt: skip
+                r = c.post(
+                    "/api/auth/login",
+                    json={"username": f"spoof{i}", "password": "not the password"},
+                    headers={"X-Forwarded-For": f"192.0.2.{i + 1}"},
+                )
                 assert r.status_code == 401, (i, r.text)
-            r = c.post("/api/auth/login", json={"username": "spoof-last", "password": "not the password"},
-                       headers={"X-Forwarded-For": "192.0.2.200"})  # fmt: skip
+            r = c.post(
+                "/api/auth/login",
+                json={"username": "spoof-last", "password": "not the password"},
+                headers={"X-Forwarded-For": "192.0.2.200"},
+            )
             assert r.status_code == 429, r.text
         assert _failures(engine, PROXY) == [f"spoof{i}" for i in range(20)]
     finally:
@@ -86,8 +96,11 @@ def test_a_trusted_proxy_names_the_client(behind_proxy, engine):
 def test_cookies_are_secure_when_a_trusted_proxy_says_https(behind_proxy, tokens):
     def session_cookie(peer: str, proto: str) -> str:
         c = TestClient(behind_proxy, client=(peer, 40000))
-        r = c.post("/api/auth/login", json={"username": "official1", "password": TEST_PASSWORD},
-                   headers={"X-Forwarded-Proto": proto})  # fmt: skip
+        r = c.post(
+            "/api/auth/login",
+            json={"username": "official1", "password": TEST_PASSWORD},
+            headers={"X-Forwarded-Proto": proto},
+        )
         assert r.status_code == 200, r.text
         return next(h for h in r.headers.get_list("set-cookie") if h.startswith("hg_session="))
 
@@ -98,7 +111,10 @@ def test_cookies_are_secure_when_a_trusted_proxy_says_https(behind_proxy, tokens
 
 def test_trusted_proxies_are_addresses_or_networks():
     assert [str(n) for n in parse_networks(" 10.0.0.1, 192.168.0.0/24,,::1 ")] == [
-        "10.0.0.1/32", "192.168.0.0/24", "::1/128"]  # fmt: skip
+        "10.0.0.1/32",
+        "192.168.0.0/24",
+        "::1/128",
+    ]
     assert parse_networks("") == ()
     with pytest.raises(ValueError, match="TRUSTED_PROXIES: 'proxy.local' is not an IP address"):
         parse_networks("10.0.0.1, proxy.local")

@@ -23,7 +23,6 @@ from app.services.reports.xlsx import write_report_xlsx
 ISSUED = date(2026, 1, 15)
 
 
-
 def _units(engine, level: str, period: str, **kw) -> dict[str, dict[str, dict]]:
     with Session(engine) as session:
         body = indicators_report(session, level, period, **kw)
@@ -47,18 +46,37 @@ def _close(engine, period: str) -> dict:
 def test_no_population_no_households_no_samples_read_as_no_data(tiny):
     # 931 has lost its population, has no households and reports no mobile subscriptions at all.
     _sql(tiny, "UPDATE admin_units SET population = NULL, households = 0 WHERE code = '931'")
-    for metric, value in (("mobile_bb_subscriptions", 100), ("households_fibre", 10), ("mobile_subscriptions", 0),
-                          ("smartphone_subscriptions", 0)):  # fmt: skip
-        _sql(tiny, "INSERT INTO statistics (admin_unit_id, period, metric, value) VALUES "
-             "((SELECT id FROM admin_units WHERE code = '931'), '2025-Q3', :m, :v)", m=metric, v=value)  # fmt: skip
+    for metric, value in (
+        ("mobile_bb_subscriptions", 100),
+        ("households_fibre", 10),
+        ("mobile_subscriptions", 0),
+        ("smartphone_subscriptions", 0),
+    ):
+        _sql(
+            tiny,
+            "INSERT INTO statistics (admin_unit_id, period, metric, value) VALUES "
+            "((SELECT id FROM admin_units WHERE code = '931'), '2025-Q3', :m, :v)",
+            m=metric,
+            v=value,
+        )
     d = _units(tiny, "district", "2025-Q3")["931"]
-    for key, numerator in (("mobile_bb_subs_per_100", 100), ("households_fibre", 10), ("smartphone_share_of_subs", 0)):
+    for key, numerator in (
+        ("mobile_bb_subs_per_100", 100),
+        ("households_fibre", 10),
+        ("smartphone_share_of_subs", 0),
+    ):
         record = d[key]
         assert (record["value"], record["status"], record["gap"]) == (None, "no_data", None), key
-        assert record["numerator"] == numerator and not record["denominator"]  # nothing (or zero) to divide by
+        assert (
+            record["numerator"] == numerator and not record["denominator"]
+        )  # nothing (or zero) to divide by
         assert labels.value_text(record) == "Chưa có số liệu"
     speed = _units(tiny, "district", "2025-Q3")["930"]["fixed_bb_speed"]
-    assert (speed["value"], speed["status"], speed["detail"]) == (None, "no_data", {"median": None, "samples": 0})
+    assert (speed["value"], speed["status"], speed["detail"]) == (
+        None,
+        "no_data",
+        {"median": None, "samples": 0},
+    )
     assert labels.value_text(speed) == "Chưa đo" and labels.value_text(speed, "en") == "Not measured"
     four_g = _units(tiny, "district", "2025-Q3")["930"]["mobile_4g_speed"]
     assert labels.value_text(four_g) == "30 Mb/s" and four_g["detail"] == {"median": 25.0, "samples": 4}
@@ -66,7 +84,9 @@ def test_no_population_no_households_no_samples_read_as_no_data(tiny):
 
 def test_on_track_needs_a_closed_baseline(tiny):
     with Session(tiny) as session:  # 930's Q2: 50 % Internet users, 19.5 fixed subscriptions per 100
-        statistics.save_figures(session, "930", "2025-Q2", {"internet_users": 500, "fixed_bb_subscriptions": 195})
+        statistics.save_figures(
+            session, "930", "2025-Q2", {"internet_users": 500, "fixed_bb_subscriptions": 195}
+        )
     before = _units(tiny, "district", "2025-Q3")["930"]
     assert (before["internet_users"]["status"], before["internet_users"]["expected"]) == ("behind", None)
 
@@ -74,7 +94,10 @@ def test_on_track_needs_a_closed_baseline(tiny):
     d = _units(tiny, "district", "2025-Q3")["930"]
     # Q2 → Q4 2025 is two quarters; one has passed: 50 + (80 − 50) / 2 = 65, and 75 ≥ 65.
     assert {k: d["internet_users"][k] for k in ("value", "status", "expected", "gap")} == {
-        "value": 75.0, "status": "on_track", "expected": 65.0, "gap": 5.0,
+        "value": 75.0,
+        "status": "on_track",
+        "expected": 65.0,
+        "gap": 5.0,
     }
     # 19.5 + (25 − 19.5) / 2 = 22.3 (half up), and 20.0 is short of it.
     assert (d["fixed_bb_subs_per_100"]["status"], d["fixed_bb_subs_per_100"]["expected"]) == ("behind", 22.3)
@@ -116,7 +139,10 @@ def test_closing_freezes_numbers_and_reports(tiny, tmp_path):
     live = _units(tiny, "district", "2025-Q4")["930"]
     assert (live["bts_site_sharing"]["value"], live["bts_site_sharing"]["target"]) == (0.0, 35.0)
     assert _units(tiny, "district", "2025-Q3") == frozen
-    assert frozen["930"]["bts_site_sharing"]["value"] == 30.0 and frozen["930"]["bts_site_sharing"]["target"] == 10.0
+    assert (
+        frozen["930"]["bts_site_sharing"]["value"] == 30.0
+        and frozen["930"]["bts_site_sharing"]["target"] == 10.0
+    )
     assert frozen["930"]["mobile_4g_speed"]["value"] == 30.0
     again_html, again_cells = _report_files(tiny, tmp_path, "after.xlsx")
     assert again_html == html
@@ -137,9 +163,19 @@ def test_closing_freezes_numbers_and_reports(tiny, tmp_path):
 def test_report_workbook_and_html_hold_the_expected_cells(tiny, tmp_path):
     _close(tiny, "2025-Q3")
     html, cells = _report_files(tiny, tmp_path, "r.xlsx")
-    indicator_sheets = [name for name in cells if name not in
-                        ("Tổng hợp", "Theo đơn vị", "Ấp chưa phủ", "UBND xã chưa kết nối", "Dùng chung hạ tầng")]  # fmt: skip
-    assert list(cells)[:5] == ["Tổng hợp", "Theo đơn vị", "Ấp chưa phủ", "UBND xã chưa kết nối", "Dùng chung hạ tầng"]
+    indicator_sheets = [
+        name
+        for name in cells
+        if name
+        not in ("Tổng hợp", "Theo đơn vị", "Ấp chưa phủ", "UBND xã chưa kết nối", "Dùng chung hạ tầng")
+    ]
+    assert list(cells)[:5] == [
+        "Tổng hợp",
+        "Theo đơn vị",
+        "Ấp chưa phủ",
+        "UBND xã chưa kết nối",
+        "Dùng chung hạ tầng",
+    ]
     assert len(indicator_sheets) == 21 and "bts_site_sharing" in indicator_sheets
     summary = cells["Tổng hợp"]
     assert summary[0][0] == TITLE and "Quý 3/2025" in summary[1][0]
@@ -148,7 +184,10 @@ def test_report_workbook_and_html_hold_the_expected_cells(tiny, tmp_path):
     assert list(rows["bts_site_sharing"][4:8]) == [30, 10, 0, "Đạt"]
     assert list(rows["commune_gov_network"][4:10]) == [50, 100, 50, "Chậm tiến độ", 1, 2]
     assert rows["fixed_bb_speed"][4] == 150 and "1 mẫu đo" in rows["fixed_bb_speed"][10]
-    assert rows["digital_platforms_enterprises"][4] is None and rows["digital_platforms_enterprises"][7] == "Chưa có số liệu"
+    assert (
+        rows["digital_platforms_enterprises"][4] is None
+        and rows["digital_platforms_enterprises"][7] == "Chưa có số liệu"
+    )
     by_unit = cells["Theo đơn vị"]
     header = next(r for r in by_unit if r and r[0] == "Mã chỉ tiêu")
     assert list(header[3:6]) == ["Tỉnh Thử", "Huyện Một", "Huyện Hai"]
@@ -160,8 +199,15 @@ def test_report_workbook_and_html_hold_the_expected_cells(tiny, tmp_path):
     assert {r[0] for r in hamlets} == {"9300101", "9300102", "9310101"} and hamlets[0][6] == "Chưa tính"
     data = [r for r in cells["bts_site_sharing"] if r and r[0] == "2025-Q3"]
     assert [(r[1], r[3]) for r in data] == [("93", 30), ("930", 30), ("931", None)]
-    for text_ in ("Báo cáo kết quả thực hiện Kế hoạch phát triển hạ tầng số", "Quý 3/2025", "ngày 15 tháng 01 năm 2026",
-                  "SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH HẬU GIANG", "<svg", 'class="hg-report-map"', "<td>U2</td>"):  # fmt: skip
+    for text_ in (
+        "Báo cáo kết quả thực hiện Kế hoạch phát triển hạ tầng số",
+        "Quý 3/2025",
+        "ngày 15 tháng 01 năm 2026",
+        "SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH HẬU GIANG",
+        "<svg",
+        'class="hg-report-map"',
+        "<td>U2</td>",
+    ):
         assert text_ in html, text_
 
     district_html, district_cells = _report_files(tiny, tmp_path, "d.xlsx", scope="931")
@@ -211,14 +257,17 @@ def test_an_official_sees_their_district_only(tiny):
 
 def test_targets_are_edited_with_history(tiny):
     with Session(tiny) as session:
-        saved = targets.update_target(session, "pole_sharing", target_value=55, changed_by="admin", note="QĐ 12")
+        saved = targets.update_target(
+            session, "pole_sharing", target_value=55, changed_by="admin", note="QĐ 12"
+        )
         assert (saved["target_value"], saved["target_year"]) == (55.0, 2025)
         targets.update_target(session, "pole_sharing", target_value=60, target_year=2026)
         listed = {t["id"]: t for t in targets.list_targets(session)}
         assert (listed["pole_sharing"]["target_value"], listed["pole_sharing"]["target_year"]) == (60.0, 2026)
         history = targets.target_history(session, "pole_sharing")
         assert [(h["old_value"], h["new_value"], h["old_year"], h["new_year"]) for h in history] == [
-            (55.0, 60.0, 2025, 2026), (50.0, 55.0, 2025, 2025),
+            (55.0, 60.0, 2025, 2026),
+            (50.0, 55.0, 2025, 2025),
         ]
         assert history[1]["changed_by"] == "admin" and history[1]["note"] == "QĐ 12"
         with pytest.raises(InvalidParameter, match="at most 100"):
@@ -246,16 +295,32 @@ def _write_csv(path, rows) -> None:
 
 def test_the_form_saves_all_or_nothing(tiny):
     with Session(tiny) as session:
-        saved = statistics.save_figures(session, "931", "2025-Q3", {"internet_users": "1.500", "adults": 1600,
-                                                                    "cloud_enterprises_domestic_pct": "42,5"})  # fmt: skip
-        assert {k: saved["figures"][k] for k in ("internet_users", "adults", "cloud_enterprises_domestic_pct")} == {
-            "internet_users": 1500, "adults": 1600, "cloud_enterprises_domestic_pct": 42.5,
+        saved = statistics.save_figures(
+            session,
+            "931",
+            "2025-Q3",
+            {"internet_users": "1.500", "adults": 1600, "cloud_enterprises_domestic_pct": "42,5"},
+        )
+        assert {
+            k: saved["figures"][k] for k in ("internet_users", "adults", "cloud_enterprises_domestic_pct")
+        } == {
+            "internet_users": 1500,
+            "adults": 1600,
+            "cloud_enterprises_domestic_pct": 42.5,
         }
         before = _count(tiny)
         with pytest.raises(ImportFailed) as refused:
-            statistics.save_figures(session, "931", "2025-Q3", {
-                "internet_users": -5, "digital_platforms_state_pct": 120, "adults": 5000, "nonsense": 1,
-            })  # fmt: skip
+            statistics.save_figures(
+                session,
+                "931",
+                "2025-Q3",
+                {
+                    "internet_users": -5,
+                    "digital_platforms_state_pct": 120,
+                    "adults": 5000,
+                    "nonsense": 1,
+                },
+            )
         assert refused.value.problems == [
             "internet_users: must not be negative, got -5",
             "digital_platforms_state_pct: is a share in percent and must be at most 100, got 120",
@@ -263,7 +328,9 @@ def test_the_form_saves_all_or_nothing(tiny):
         ]
         with pytest.raises(ImportFailed, match="adults_smartphone \\(1700\\) exceeds adults \\(1600\\)"):
             statistics.save_figures(session, "931", "2025-Q3", {"adults_smartphone": 1700})
-        with pytest.raises(ImportFailed, match="internet_users \\(2001\\) exceeds the unit's population \\(2000\\)"):
+        with pytest.raises(
+            ImportFailed, match="internet_users \\(2001\\) exceeds the unit's population \\(2000\\)"
+        ):
             statistics.save_figures(session, "931", "2025-Q3", {"internet_users": 2001})
         assert _count(tiny) == before
         removed = statistics.save_figures(session, "931", "2025-Q3", {"adults": None})
@@ -272,12 +339,25 @@ def test_the_form_saves_all_or_nothing(tiny):
 
 
 def test_import_is_all_or_nothing_with_row_numbers_and_a_dry_run(tiny, tmp_path):
-    header = ["ma_don_vi", "ten_don_vi", "ky", "internet_users", "households_internet", "iot_ready_infrastructure_pct"]
+    header = [
+        "ma_don_vi",
+        "ten_don_vi",
+        "ky",
+        "internet_users",
+        "households_internet",
+        "iot_ready_infrastructure_pct",
+    ]
     bad = tmp_path / "so_lieu.csv"
-    _write_csv(bad, [header, ["930", "Huyện Một", "2025-Q4", "800", "200", "50"],
-                     ["931", "Huyện Hai", "2025-Q4", "900", "501", "50"],
-                     ["999", "?", "2025-Q4", "1", "", ""],
-                     ["930", "Huyện Một", "2099-Q1", "1", "", ""]])  # fmt: skip
+    _write_csv(
+        bad,
+        [
+            header,
+            ["930", "Huyện Một", "2025-Q4", "800", "200", "50"],
+            ["931", "Huyện Hai", "2025-Q4", "900", "501", "50"],
+            ["999", "?", "2025-Q4", "1", "", ""],
+            ["930", "Huyện Một", "2099-Q1", "1", "", ""],
+        ],
+    )
     before = _count(tiny)
     with Session(tiny) as session, pytest.raises(ImportFailed) as refused:
         statistics.import_statistics(session, bad)
@@ -285,8 +365,14 @@ def test_import_is_all_or_nothing_with_row_numbers_and_a_dry_run(tiny, tmp_path)
         "so_lieu.csv row 4: unit code '999' is not a province, district or commune in force",
         "so_lieu.csv row 5: 2099-Q1 has not started yet",
     ]
-    _write_csv(bad, [header, ["930", "Huyện Một", "2025-Q4", "800", "200", "50"],
-                     ["931", "Huyện Hai", "2025-Q4", "900", "501", "50"]])  # fmt: skip
+    _write_csv(
+        bad,
+        [
+            header,
+            ["930", "Huyện Một", "2025-Q4", "800", "200", "50"],
+            ["931", "Huyện Hai", "2025-Q4", "900", "501", "50"],
+        ],
+    )
     with Session(tiny) as session, pytest.raises(ImportFailed) as refused:
         statistics.import_statistics(session, bad)
     assert refused.value.problems == [
@@ -295,15 +381,24 @@ def test_import_is_all_or_nothing_with_row_numbers_and_a_dry_run(tiny, tmp_path)
     assert _count(tiny) == before  # row 2 was fine, yet nothing was written
 
     good = tmp_path / "good.csv"
-    _write_csv(good, [header, ["930", "Huyện Một", "2025-Q4", "800", "200", "50"],
-                      ["931", "Huyện Hai", "2025-Q4", "900", "", "55,5"]])  # fmt: skip
+    _write_csv(
+        good,
+        [
+            header,
+            ["930", "Huyện Một", "2025-Q4", "800", "200", "50"],
+            ["931", "Huyện Hai", "2025-Q4", "900", "", "55,5"],
+        ],
+    )
     with Session(tiny) as session:
         dry = statistics.import_statistics(session, good, dry_run=True)
         assert (dry["dry_run"], dry["counts"], _count(tiny)) == (True, {"rows": 2, "figures": 5}, before)
         done = statistics.import_statistics(session, good)
         assert done["counts"] == {"rows": 2, "figures": 5} and _count(tiny) == before + 5
     q4 = _units(tiny, "district", "2025-Q4")
-    assert q4["930"]["internet_users"]["value"] == 80.0 and q4["931"]["iot_ready_infrastructure"]["value"] == 55.5
+    assert (
+        q4["930"]["internet_users"]["value"] == 80.0
+        and q4["931"]["iot_ready_infrastructure"]["value"] == 55.5
+    )
 
 
 def test_the_template_round_trips(tiny, tmp_path):
@@ -315,7 +410,10 @@ def test_the_template_round_trips(tiny, tmp_path):
     assert header[:3] == ["ma_don_vi", "ten_don_vi", "ky"] and set(header[3:]) == set(statistics.METRICS)
     rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert list(rows) == ["93", "930", "931"]  # province and districts, filled with what is stored
-    assert rows["930"][header.index("internet_users")] == 750 and rows["931"][header.index("internet_users")] is None
+    assert (
+        rows["930"][header.index("internet_users")] == 750
+        and rows["931"][header.index("internet_users")] is None
+    )
     ws.cell(row=4, column=header.index("internet_users") + 1, value=1200)  # 931
     wb.save(tmp_path / "filled.xlsx")
     with Session(tiny) as session:

@@ -19,13 +19,21 @@ def test_periods_and_trends(client):
     points = {p["period"]: p for p in internet["points"]}
     assert set(stats) <= set(points)
     values = [points[p]["value"] for p in stats]
-    assert all(v is not None for v in values) and values == sorted(values)  # the sample grows quarter by quarter
-    r = client.get("/api/indicators/trend.svg", params={"level": "district", "code": "934",
-                                                        "indicator": "internet_users", "lang": "en"})  # fmt: skip
+    assert all(v is not None for v in values) and values == sorted(
+        values
+    )  # the sample grows quarter by quarter
+    r = client.get(
+        "/api/indicators/trend.svg",
+        params={"level": "district", "code": "934", "indicator": "internet_users", "lang": "en"},
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
     assert "Share of people using the Internet" in r.text and "Target 2025: 80 %" in r.text
-    assert client.get("/api/indicators/trend.svg", params={"level": "district", "code": "934",
-                                                           "indicator": "nope"}).status_code == 404  # fmt: skip
+    assert (
+        client.get(
+            "/api/indicators/trend.svg", params={"level": "district", "code": "934", "indicator": "nope"}
+        ).status_code
+        == 404
+    )
 
 
 def test_communes_of_one_district(client):
@@ -42,7 +50,9 @@ def test_drilldown_lists_the_hamlets_short_of_coverage(client):
         assert h["mbb_covered"] is not True or h["ftth_covered"] is not True
         assert h["district_code"] == "934" and len(h["bbox"]) == 4
         distances = [s["distance_m"] for s in h["nearest_sites"]]
-        assert distances == sorted(distances) and len({s["operator"] for s in h["nearest_sites"]}) == len(distances)
+        assert distances == sorted(distances) and len({s["operator"] for s in h["nearest_sites"]}) == len(
+            distances
+        )
     no_mbb = [h for h in body["hamlets"] if h["mbb_covered"] is False]
     assert all(h["dead_zone_area_km2"] > 0 for h in no_mbb)
     # The indicator and the list agree: covered = hamlets − not covered.
@@ -69,25 +79,43 @@ def test_drilldown_exports(client):
 
 
 def test_statistics_endpoints_refuse_bad_input_with_every_problem(client):
-    r = client.put("/api/statistics", json={"code": "934", "period": "2025-Q3",
-                                            "figures": {"internet_users": -1, "digital_platforms_state_pct": 101}})  # fmt: skip
+    r = client.put(
+        "/api/statistics",
+        json={
+            "code": "934",
+            "period": "2025-Q3",
+            "figures": {"internet_users": -1, "digital_platforms_state_pct": 101},
+        },
+    )
     assert r.status_code == 422
     body = r.json()
     assert body["code"] == "ImportFailed" and len(body["problems"]) == 2
-    assert client.get("/api/statistics", params={"code": "934", "period": "2025-Q3"}).json()["figures"][
-        "internet_users"] is not None  # fmt: skip
+    assert (
+        client.get("/api/statistics", params={"code": "934", "period": "2025-Q3"}).json()["figures"][
+            "internet_users"
+        ]
+        is not None
+    )
     bad = "ma_don_vi,ky,internet_users\n934,2025-Q3,abc\n999,2025-Q3,1\n"
-    r = client.post("/api/statistics/import", params={"dry_run": "true"},
-                    files={"file": ("so_lieu.csv", bad.encode(), "text/csv")})  # fmt: skip
-    assert r.status_code == 422 and r.json()["problems"] == ["so_lieu.csv row 2 column internet_users: 'abc' is not a number"]
+    r = client.post(
+        "/api/statistics/import",
+        params={"dry_run": "true"},
+        files={"file": ("so_lieu.csv", bad.encode(), "text/csv")},
+    )
+    assert r.status_code == 422 and r.json()["problems"] == [
+        "so_lieu.csv row 2 column internet_users: 'abc' is not a number"
+    ]
     r = client.post("/api/statistics/import", files={"file": ("x.geojson", b"{}", "application/json")})
     assert r.status_code == 422 and "CSV or XLSX" in r.json()["description"]
     r = client.get("/api/statistics/template", params={"period": "2025-Q3", "format": "csv"})
     header = next(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert header[:4] == ["ma_don_vi", "ten_don_vi", "ky", "mobile_subscriptions"]
     sample = "admin_code,period,metric,value\n934,2025-Q3,internet_users,1\n"
-    r = client.post("/api/statistics/import", params={"dry_run": "true"},
-                    files={"file": ("long.csv", sample.encode(), "text/csv")})  # fmt: skip
+    r = client.post(
+        "/api/statistics/import",
+        params={"dry_run": "true"},
+        files={"file": ("long.csv", sample.encode(), "text/csv")},
+    )
     assert r.status_code == 200 and r.json()["counts"] == {"rows": 1, "figures": 1} and r.json()["dry_run"]
 
 

@@ -30,7 +30,10 @@ GDAL_FIELDS = {"id", "mvt_id"}
 @pytest.fixture(scope="module")
 def gdal_env(tokens) -> dict[str, str]:
     """GDAL logged in as a planner, the way an API client is: a bearer token in every request."""
-    return {**os.environ, "GDAL_HTTP_HEADERS": f"Authorization: {bearer(tokens['planner1'])['Authorization']}"}
+    return {
+        **os.environ,
+        "GDAL_HTTP_HEADERS": f"Authorization: {bearer(tokens['planner1'])['Authorization']}",
+    }
 
 
 def _run(*args: str, env: dict | None = None) -> str:
@@ -55,7 +58,9 @@ def test_anonymous_gdal_sees_only_the_public_layers(live_server_url):
 
 
 @pytest.mark.parametrize("collection_id", list(COLLECTIONS))
-def test_ogr2ogr_reads_every_feature_with_its_attributes(live_server_url, engine, tmp_path, collection_id, gdal_env):
+def test_ogr2ogr_reads_every_feature_with_its_attributes(
+    live_server_url, engine, tmp_path, collection_id, gdal_env
+):
     out = tmp_path / f"{collection_id}.geojson"
     _run(
         "ogr2ogr",
@@ -85,8 +90,11 @@ def test_gdal_default_paging_follows_next_links(live_server_url, engine, tmp_pat
 def test_gdal_mvt_driver_reads_our_tile(live_server_url, engine, tmp_path, tokens):
     z, x, y = 10, 812, 483
     tile = tmp_path / "tile.mvt"
-    r = httpx.get(f"{live_server_url}/tiles/sites,districts/{z}/{x}/{y}.mvt", timeout=60,
-                  headers=bearer(tokens["planner1"]))  # fmt: skip
+    r = httpx.get(
+        f"{live_server_url}/tiles/sites,districts/{z}/{x}/{y}.mvt",
+        timeout=60,
+        headers=bearer(tokens["planner1"]),
+    )
     assert r.status_code == 200
     tile.write_bytes(r.content)
     out = _run("ogrinfo", "-ro", "-so", "-al", str(tile), "-oo", f"X={x}", "-oo", f"Y={y}", "-oo", f"Z={z}")

@@ -180,7 +180,6 @@ def _build(conn) -> None:
         )
 
 
-
 def _report(engine, level: str, period: str | None = None, code: str | None = None) -> dict:
     with Session(engine) as session:
         body = indicators_report(session, level, period, code)
@@ -474,8 +473,15 @@ def test_province_reports_every_indicator_of_the_plan(client):
         if ind["unit"] == "%":
             assert 0 <= ind["value"] <= 100, ind["id"]
     by_id = {i["id"]: i for i in province["indicators"]}
-    for key in ("bts_site_sharing", "pole_sharing", "duct_sharing", "commune_gov_network",
-                "mobile_bb_subs_per_100", "mobile_4g_speed", "fixed_bb_speed"):  # fmt: skip
+    for key in (
+        "bts_site_sharing",
+        "pole_sharing",
+        "duct_sharing",
+        "commune_gov_network",
+        "mobile_bb_subs_per_100",
+        "mobile_4g_speed",
+        "fixed_bb_speed",
+    ):
         assert by_id[key]["value"] is not None, key
     if body["coverage_run"] is None:
         assert by_id["mobile_bb_hamlet_coverage"]["status"] == "no_data"
@@ -487,8 +493,10 @@ def test_districts_add_up_to_the_province(client):
     province = client.get("/api/indicators", params={"level": "province"}).json()["units"][0]
     prov = {i["id"]: i for i in province["indicators"]}
     for key in ("bts_site_sharing", "pole_sharing", "commune_gov_network"):
-        sums = [sum(next(i for i in u["indicators"] if i["id"] == key)[f] for u in body["units"])
-                for f in ("numerator", "denominator")]  # fmt: skip
+        sums = [
+            sum(next(i for i in u["indicators"] if i["id"] == key)[f] for u in body["units"])
+            for f in ("numerator", "denominator")
+        ]
         assert sums == [prov[key]["numerator"], prov[key]["denominator"]], key
     for unit in body["units"]:
         ind = {i["id"]: i for i in unit["indicators"]}

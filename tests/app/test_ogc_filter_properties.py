@@ -20,8 +20,14 @@ ROUTES = (
     "/ogc/collections/{id}/tiles/WebMercatorQuad/10/483/812",
     "/tiles/{id}/10/812/483.mvt",
 )
-FAMILY = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean",
-          "date": "time", "date-time": "time"}  # fmt: skip
+FAMILY = {
+    "string": "string",
+    "integer": "number",
+    "number": "number",
+    "boolean": "boolean",
+    "date": "time",
+    "date-time": "time",
+}
 COMPARISONS = ("=", "<>", "<", "<=", ">", ">=")
 # Text pygeofilter can quote (no quote, no line break) and PostgreSQL can store (no NUL).
 TEXT = st.text(st.characters(blacklist_characters="'\n\r\x00\\", blacklist_categories=("Cs",)), max_size=12)
@@ -154,7 +160,7 @@ def test_well_typed_comparisons_are_answered(client, case):
                 max_leaves=8,
             ),
         ),
-    ),  # fmt: skip
+    ),
     lang=st.sampled_from(["cql2-text", "cql2-json"]),
 )
 def test_any_filter_text_is_never_a_5xx(client, cid, flt, lang):

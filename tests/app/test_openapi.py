@@ -20,8 +20,10 @@ def spec() -> dict:
 
 def test_the_document_is_valid_openapi_30(spec):
     assert spec["openapi"] == "3.0.3"
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
-              for e in OpenAPIV30SpecValidator(spec).iter_errors()]  # fmt: skip
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+        for e in OpenAPIV30SpecValidator(spec).iter_errors()
+    ]
     assert errors == []
 
 
@@ -71,7 +73,10 @@ def test_every_error_answer_has_the_error_body(spec):
 
 def test_logging_in_is_only_asked_where_a_role_is(spec):
     assert spec["components"]["securitySchemes"]["bearer"] == {
-        "type": "http", "scheme": "bearer", "description": "an API token (POST /api/auth/tokens)"}  # fmt: skip
+        "type": "http",
+        "scheme": "bearer",
+        "description": "an API token (POST /api/auth/tokens)",
+    }
     assert spec["components"]["securitySchemes"]["basic"]["scheme"] == "basic"
     assert spec["paths"]["/api/sites/{code}"]["patch"]["security"] == [{"bearer": []}]  # Basic reads only
     assert spec["paths"]["/api/sites/{code}"]["get"]["security"] == [{"bearer": []}, {"basic": []}]

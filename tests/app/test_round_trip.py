@@ -57,7 +57,7 @@ def _gaps_m(engine, before: dict, after: dict) -> float:
                     "SELECT ST_HausdorffDistance(ST_Transform(CAST(:a AS geometry), 5897), ST_Transform(CAST(:b AS geometry), 5897))"
                 ),
                 {"a": before[code][-1], "b": after[code][-1]},
-            ).scalar_one()  # fmt: skip
+            ).scalar_one()
             for code in before
         )
 
@@ -65,7 +65,14 @@ def _gaps_m(engine, before: dict, after: dict) -> float:
 def _export(engine, layer: str, fmt: str, crs: str, folder):
     with Session(engine) as session:
         out = exporter.export_collection(
-            session, COLLECTIONS[layer], bbox=BBOX, filters={}, scope=EVERYTHING, fmt=fmt, crs=crs, directory=folder
+            session,
+            COLLECTIONS[layer],
+            bbox=BBOX,
+            filters={},
+            scope=EVERYTHING,
+            fmt=fmt,
+            crs=crs,
+            directory=folder,
         )
     return out.path
 
@@ -100,9 +107,13 @@ def test_hamlets_exported_then_moved_are_restored_by_their_export(db, tmp_path, 
     assert len(before) >= 3
     path = _export(db, "hamlets", fmt, crs, tmp_path)
     with db.begin() as conn:  # 30 m east, and the census figures lost
-        conn.execute(text(
-            "UPDATE admin_units SET geom = ST_Translate(geom, 0.0003, 0), population = NULL, households = NULL "
-            "WHERE level = 'hamlet' AND code = ANY(:c)"), {"c": list(before)})  # fmt: skip
+        conn.execute(
+            text(
+                "UPDATE admin_units SET geom = ST_Translate(geom, 0.0003, 0), population = NULL, households = NULL "
+                "WHERE level = 'hamlet' AND code = ANY(:c)"
+            ),
+            {"c": list(before)},
+        )
     report = _import(db, path, "admin_units", fmt, crs)
     assert report.counts == {"hamlet_updated": len(before), "hamlet_inserted": 0}
     after = _rows(db, "hamlets", before)
@@ -116,9 +127,13 @@ def test_sites_exported_then_changed_are_restored_by_an_upsert_of_their_export(d
     assert len(before) >= 3 and any(v[5] for v in before.values())  # some have a permit, a date…
     path = _export(db, "sites", fmt, crs, tmp_path)
     with db.begin() as conn:
-        conn.execute(text(
-            "UPDATE sites SET geom = ST_Translate(geom, 0.0003, 0), permit_no = NULL, commissioned_on = NULL, "
-            "height_m = 99, accepts_tenants = NOT accepts_tenants WHERE code = ANY(:c)"), {"c": list(before)})  # fmt: skip
+        conn.execute(
+            text(
+                "UPDATE sites SET geom = ST_Translate(geom, 0.0003, 0), permit_no = NULL, commissioned_on = NULL, "
+                "height_m = 99, accepts_tenants = NOT accepts_tenants WHERE code = ANY(:c)"
+            ),
+            {"c": list(before)},
+        )
     report = _import(db, path, "sites", fmt, crs, mode="upsert")
     assert (report.counts["sites_updated"], report.counts["sites_inserted"]) == (len(before), 0)
     after = _rows(db, "sites", before)

@@ -92,7 +92,10 @@ def test_inline_code_is_refused_and_reported(planner):
     assert page.evaluate("window.__ran") is None
     # (Chromium reports a refused style attribute twice.)
     assert {v.split(" ")[0] for v in page.evaluate("window.__csp")} == {
-        "script-src-attr", "script-src-elem", "style-src-attr"}  # fmt: skip
+        "script-src-attr",
+        "script-src-elem",
+        "style-src-attr",
+    }
 
 
 def test_the_map_works_under_its_policy(planner):

@@ -21,7 +21,9 @@ TITLE_VI = "Theo dõi chỉ tiêu hạ tầng số tỉnh Hậu Giang"
 def _open(map_page, query: str = ""):
     page = map_page.page
     page.goto(f"{map_page.base_url}/dashboard{query}")
-    page.wait_for_function("window.__hgdash !== undefined && window.__hgdash.idle && window.__hgdash.state.rows.length")
+    page.wait_for_function(
+        "window.__hgdash !== undefined && window.__hgdash.idle && window.__hgdash.state.rows.length"
+    )
     return page
 
 
@@ -54,7 +56,10 @@ def test_the_table_shows_what_the_api_says(map_page):
     expect(page.locator("#dash-indicator-table thead th[data-indicator]")).to_have_count(3)
     # Sorting a column orders the districts by its value.
     page.locator('th[data-indicator="pole_sharing"] button').click()
-    values = {u["code"]: next(i for i in u["indicators"] if i["id"] == "pole_sharing")["value"] for u in api["units"]}
+    values = {
+        u["code"]: next(i for i in u["indicators"] if i["id"] == "pole_sharing")["value"]
+        for u in api["units"]
+    }
     expected = sorted(values, key=lambda c: values[c])
     assert [c for c in _state(page)["rows"] if c != "93"] == expected
     page.locator('th[data-indicator="pole_sharing"] button').click()
@@ -91,23 +96,32 @@ def test_a_district_drilled_into_down_to_a_hamlet(map_page):
     first = page.locator("#dash-hamlet-table tbody tr").first
     code = first.get_attribute("data-code")
     first.click()
-    page.wait_for_function("(c) => window.__hgdash.state.map.highlight?.code === c && window.__hgdash.state.map.highlight.found", arg=code)
-    expect(page.locator(".hg-dash-exports a[data-format='xlsx']").first).to_have_attribute("href", re.compile(r"/api/drilldown/934/export"))
+    page.wait_for_function(
+        "(c) => window.__hgdash.state.map.highlight?.code === c && window.__hgdash.state.map.highlight.found",
+        arg=code,
+    )
+    expect(page.locator(".hg-dash-exports a[data-format='xlsx']").first).to_have_attribute(
+        "href", re.compile(r"/api/drilldown/934/export")
+    )
     assert map_page.errors == []
 
 
 def test_the_choropleth_follows_the_chosen_indicator(map_page):
     page = _open(map_page)
     period = _state(page)["period"]
-    api = {u["code"]: {i["id"]: i for i in u["indicators"]}
-           for u in map_page.api(f"/api/indicators?level=district&period={period}")["units"]}  # fmt: skip
+    api = {
+        u["code"]: {i["id"]: i for i in u["indicators"]}
+        for u in map_page.api(f"/api/indicators?level=district&period={period}")["units"]
+    }
     before = _state(page)["map"]
     assert before["indicator"] == "mobile_bb_hamlet_coverage" and before["count"] == 8
     page.click('tr[data-code="930"] td[data-indicator="commune_gov_network"]')
     _idle(page)
     after = _state(page)["map"]
     assert after["indicator"] == "commune_gov_network"
-    assert {c: u["status"] for c, u in after["units"].items()} == {c: r["commune_gov_network"]["status"] for c, r in api.items()}
+    assert {c: u["status"] for c, u in after["units"].items()} == {
+        c: r["commune_gov_network"]["status"] for c, r in api.items()
+    }
     expect(page.locator(".hg-legend")).to_contain_text("UBND cấp xã")
     expect(page.locator("#dash-trend-chart svg")).to_be_visible()
     expect(page.locator("#dash-trend-chart svg .hg-trend-target")).to_have_count(1)
@@ -138,8 +152,15 @@ def test_closing_a_period_then_its_report_prints_to_a4(map_page):
     assert landscape, "the table of every district is on a landscape page"
     # pypdf spaces out the glyphs Chromium positions one by one (diacritics): compare without spaces.
     text = unicodedata.normalize("NFC", re.sub(r"\s+", "", "".join(p.extract_text() for p in pdf.pages)))
-    for expected in ("BÁO CÁO", "Kết quả thực hiện Kế hoạch phát triển hạ tầng số", "Quý 4/2024",
-                     "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "Tỷ lệ dùng chung vị trí trạm BTS", "Huyện Phụng Hiệp",
-                     "Bản đồ vùng phủ sóng và vùng lõm sóng", "GIÁM ĐỐC"):  # fmt: skip
+    for expected in (
+        "BÁO CÁO",
+        "Kết quả thực hiện Kế hoạch phát triển hạ tầng số",
+        "Quý 4/2024",
+        "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        "Tỷ lệ dùng chung vị trí trạm BTS",
+        "Huyện Phụng Hiệp",
+        "Bản đồ vùng phủ sóng và vùng lõm sóng",
+        "GIÁM ĐỐC",
+    ):
         assert unicodedata.normalize("NFC", expected.replace(" ", "")) in text, expected
     assert map_page.errors == []

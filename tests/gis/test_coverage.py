@@ -267,11 +267,29 @@ def test_block_raster_geometry_is_north_up():
 
 def test_cell_arrays_from_records():
     records = [
-        dict(lon=105.5, lat=9.8, operator="VinaPhone", technology="4G", band_mhz=1800, antenna_height_m=30.0,
-             eirp_dbm=60.0, azimuth_deg=None, beamwidth_deg=360),
-        dict(lon=105.6, lat=9.9, operator="Viettel", technology="2G", band_mhz=900, antenna_height_m=30.0,
-             eirp_dbm=55.0, azimuth_deg=120, beamwidth_deg=65),
-    ]  # fmt: skip
+        dict(
+            lon=105.5,
+            lat=9.8,
+            operator="VinaPhone",
+            technology="4G",
+            band_mhz=1800,
+            antenna_height_m=30.0,
+            eirp_dbm=60.0,
+            azimuth_deg=None,
+            beamwidth_deg=360,
+        ),
+        dict(
+            lon=105.6,
+            lat=9.9,
+            operator="Viettel",
+            technology="2G",
+            band_mhz=900,
+            antenna_height_m=30.0,
+            eirp_dbm=55.0,
+            azimuth_deg=120,
+            beamwidth_deg=65,
+        ),
+    ]
     cells = CellArrays.from_records(records, ["Viettel", "VinaPhone"])
     assert len(cells) == 2
     assert cells.operator.tolist() == [1, 0] and cells.tech_class.tolist() == [MBB, LEGACY]

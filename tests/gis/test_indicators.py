@@ -116,7 +116,9 @@ def test_judge_against_the_linear_trajectory(value, quarter, expected):
 
 def test_no_baseline_no_on_track():
     # Without a closed baseline period there is no trajectory: below target is behind.
-    assert judge(79.0, 80, quarter=Quarter(2025, 2), target_year=2025, baseline=None) == Judgement("behind", 1.0)
+    assert judge(79.0, 80, quarter=Quarter(2025, 2), target_year=2025, baseline=None) == Judgement(
+        "behind", 1.0
+    )
     # The baseline quarter itself (or a later one used as its own baseline) judges nothing.
     same = judge(41.0, 80, quarter=Quarter(2024, 4), target_year=2025, baseline=BASE)
     assert same == Judgement("behind", 39.0)

@@ -54,15 +54,29 @@ def test_parts_never_exceed_wholes_and_population_bounds_subscriptions():
 
 
 def test_wide_rows_vietnamese_headers_and_every_problem_with_its_row():
-    header = ["Mã đơn vị", "Tên đơn vị", "Kỳ", "internet_users", "Doanh nghiệp dùng nền tảng số (%)", "ghi chú"]
+    header = [
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Kỳ",
+        "internet_users",
+        "Doanh nghiệp dùng nền tảng số (%)",
+        "ghi chú",
+    ]
     rows = [
-        (2, {"Mã đơn vị": "930", "Kỳ": "2025-Q3", "internet_users": "750",
-             "Doanh nghiệp dùng nền tảng số (%)": "45,5"}),
+        (
+            2,
+            {
+                "Mã đơn vị": "930",
+                "Kỳ": "2025-Q3",
+                "internet_users": "750",
+                "Doanh nghiệp dùng nền tảng số (%)": "45,5",
+            },
+        ),
         (3, {"Mã đơn vị": 931.0, "Kỳ": "2025-Q3", "internet_users": "-3"}),
         (4, {"Mã đơn vị": "932", "Kỳ": "2025Q3", "internet_users": "1"}),
         (5, {"Mã đơn vị": "930", "Kỳ": "2025-Q3", "internet_users": "1"}),
         (6, {"Mã đơn vị": None, "Kỳ": "2025-Q3"}),
-    ]  # fmt: skip
+    ]
     found, problems, warnings = parse_rows("so_lieu.csv", header, rows)
     assert found[0].code == "930" and found[0].figures == {
         "internet_users": Decimal(750),
@@ -94,4 +108,9 @@ def test_long_rows_like_the_sample_statistics_csv():
 
 def test_a_file_without_the_needed_columns_says_which():
     _, problems, _ = parse_rows("x.csv", ["name", "value2"], [(2, {"name": "a"})])
-    assert problems and "unit code" in problems[0] and "period" in problems[0] and "metric columns" in problems[0]
+    assert (
+        problems
+        and "unit code" in problems[0]
+        and "period" in problems[0]
+        and "metric columns" in problems[0]
+    )

@@ -11,13 +11,21 @@ NS = {"s": "http://www.w3.org/2000/svg"}
 
 
 def _chart(points, target=80.0):
-    svg = trend_chart(points, target, title="Tỷ lệ người sử dụng Internet", target_label="Mục tiêu 2025: 80 %",
-                      unit="%", no_data_label="Chưa có số liệu")  # fmt: skip
+    svg = trend_chart(
+        points,
+        target,
+        title="Tỷ lệ người sử dụng Internet",
+        target_label="Mục tiêu 2025: 80 %",
+        unit="%",
+        no_data_label="Chưa có số liệu",
+    )
     return svg, ET.fromstring(svg)
 
 
 def test_trend_points_line_and_target():
-    svg, root = _chart([TrendPoint("Q1/2025", 50.0), TrendPoint("Q2/2025", 60.0), TrendPoint("Q3/2025", 70.0)])
+    svg, root = _chart(
+        [TrendPoint("Q1/2025", 50.0), TrendPoint("Q2/2025", 60.0), TrendPoint("Q3/2025", 70.0)]
+    )
     circles = root.findall(".//s:circle", NS)
     assert len(circles) == 3
     ys = [float(c.get("cy")) for c in circles]
@@ -31,7 +39,9 @@ def test_trend_points_line_and_target():
 
 
 def test_missing_values_are_gaps_not_zeros():
-    svg, root = _chart([TrendPoint("Q1", 50.0), TrendPoint("Q2", None), TrendPoint("Q3", 70.0), TrendPoint("Q4", 72.0)])
+    svg, root = _chart(
+        [TrendPoint("Q1", 50.0), TrendPoint("Q2", None), TrendPoint("Q3", 70.0), TrendPoint("Q4", 72.0)]
+    )
     assert len(root.findall(".//s:circle", NS)) == 3
     lines = root.findall(".//s:polyline", NS)
     assert len(lines) == 1 and len(lines[0].get("points").split()) == 2  # only Q3–Q4 are joined
@@ -42,10 +52,14 @@ def test_map_fits_the_width_with_north_up_and_a_legend():
     south = Polygon([(0, 0), (1000, 0), (1000, 500), (0, 500)])
     north = Polygon([(0, 500), (1000, 500), (1000, 1000), (0, 1000)])
     svg = map_svg(
-        [MapLayer([south, north], fill=["#d73027", "#1a9850"], titles=["Ấp Nam", "Ấp Bắc"]),
-         MapLayer([LineString([(0, 0), (1000, 1000)])], stroke="#000")],
-        title="Vùng phủ sóng", legend=[("#1a9850", "≥ 95 %")], width=216,
-    )  # fmt: skip
+        [
+            MapLayer([south, north], fill=["#d73027", "#1a9850"], titles=["Ấp Nam", "Ấp Bắc"]),
+            MapLayer([LineString([(0, 0), (1000, 1000)])], stroke="#000"),
+        ],
+        title="Vùng phủ sóng",
+        legend=[("#1a9850", "≥ 95 %")],
+        width=216,
+    )
     root = ET.fromstring(svg)
     paths = root.findall(".//s:path", NS)
     assert [p.find("s:title", NS).text for p in paths[:2]] == ["Ấp Nam", "Ấp Bắc"]

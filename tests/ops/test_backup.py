@@ -18,8 +18,14 @@ from tests.conftest import APP_LOGIN, BASE_URL, ROOT, _url_for, sample_database
 def _cli(owner_url: str, *args: str) -> subprocess.CompletedProcess:
     app_url = _url_for(make_url(owner_url).database, APP_LOGIN)
     env = {**os.environ, "DATABASE_OWNER_URL": owner_url, "DATABASE_URL": app_url}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _fingerprint(url: str) -> dict[str, tuple[int, str]]:
@@ -37,7 +43,7 @@ def _fingerprint(url: str) -> dict[str, tuple[int, str]]:
                             f"SELECT count(*), md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) FROM {t} r"
                         )
                     ).one()
-                )  # fmt: skip
+                )
                 for t in tables
             }
     finally:
@@ -83,12 +89,17 @@ def test_the_service_role_works_in_the_restored_database(dumped, target):
             conn.execute(
                 text("UPDATE sites SET height_m = height_m + 1 WHERE id = (SELECT min(id) FROM sites)")
             )
-            new_id = conn.execute(text(
-                "INSERT INTO operators (short_name, name, kind) VALUES ('Sau-khoi-phuc', 'Sau khôi phục', 'fixed') RETURNING id"
-            )).scalar_one()  # fmt: skip
-            audited = conn.execute(text(
-                "SELECT count(*) FROM audit_log WHERE entity = 'operators' AND record_id = :id AND action = 'create'"
-            ), {"id": str(new_id)}).scalar_one()  # fmt: skip
+            new_id = conn.execute(
+                text(
+                    "INSERT INTO operators (short_name, name, kind) VALUES ('Sau-khoi-phuc', 'Sau khôi phục', 'fixed') RETURNING id"
+                )
+            ).scalar_one()
+            audited = conn.execute(
+                text(
+                    "SELECT count(*) FROM audit_log WHERE entity = 'operators' AND record_id = :id AND action = 'create'"
+                ),
+                {"id": str(new_id)},
+            ).scalar_one()
         assert audited == 1
         with pytest.raises(Exception, match="permission denied for table audit_log"):
             with engine.begin() as conn:

@@ -35,8 +35,13 @@ def clone(tmp_path):
     env = {**os.environ, "PGPORT": str(run_port), "PGPORT_TEST": str(test_port)}
 
     def pg(*args, port_env=None):
-        return subprocess.run([str(checkout / "scripts" / "pg.sh"), *args], env={**env, **(port_env or {})},
-                              capture_output=True, text=True, timeout=180)  # fmt: skip
+        return subprocess.run(
+            [str(checkout / "scripts" / "pg.sh"), *args],
+            env={**env, **(port_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
 
     yield checkout, pg, run_port, test_port
     for kind in ("run", "test"):

@@ -23,10 +23,12 @@ def _refused(conn, sql: str, message: str) -> None:
 
 
 def test_the_service_logs_in_as_a_plain_role_that_owns_nothing(service_conn):
-    row = service_conn.execute(text(
-        "SELECT session_user, current_user, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, "
-        "pg_has_role(session_user, 'hg_app', 'USAGE') FROM pg_roles WHERE rolname = session_user"
-    )).one()  # fmt: skip
+    row = service_conn.execute(
+        text(
+            "SELECT session_user, current_user, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, "
+            "pg_has_role(session_user, 'hg_app', 'USAGE') FROM pg_roles WHERE rolname = session_user"
+        )
+    ).one()
     assert tuple(row) == (APP_LOGIN.username, APP_LOGIN.username, False, False, False, False, True)
     owned = service_conn.execute(
         text(

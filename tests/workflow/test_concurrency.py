@@ -16,8 +16,16 @@ CELL = {"technology": "4G", "band_mhz": 900, "azimuth_deg": 10, "antenna_height_
 def test_many_parallel_edits_one_winner_per_version(api_server_url, tokens, engine):
     owner = httpx.Client(base_url=api_server_url, headers=bearer(tokens["viettel1"]), timeout=60)
     planner = httpx.Client(base_url=api_server_url, headers=bearer(tokens["planner1"]), timeout=60)
-    r = owner.post("/api/sites", json={"code": "CC-1", "position": {"lon": 105.4520, "lat": 9.8720},
-                                       "structure_type": "tower", "height_m": 40, "cells": [CELL]})  # fmt: skip
+    r = owner.post(
+        "/api/sites",
+        json={
+            "code": "CC-1",
+            "position": {"lon": 105.4520, "lat": 9.8720},
+            "structure_type": "tower",
+            "height_m": 40,
+            "cells": [CELL],
+        },
+    )
     assert r.status_code == 201, r.text
     version = r.json()["version"]
 
@@ -41,7 +49,10 @@ def test_many_parallel_edits_one_winner_per_version(api_server_url, tokens, engi
     final = owner.get("/api/sites/CC-1").json()
     assert final["version"] == 1 + ROUNDS and final["height_m"] == winners[-1]
     with engine.connect() as conn:
-        updates = conn.execute(text(
-            "SELECT (after->>'version')::int, (after->>'height_m')::float FROM audit_log "
-            "WHERE entity = 'sites' AND record_code = 'CC-1' AND action = 'update' ORDER BY id")).all()  # fmt: skip
+        updates = conn.execute(
+            text(
+                "SELECT (after->>'version')::int, (after->>'height_m')::float FROM audit_log "
+                "WHERE entity = 'sites' AND record_code = 'CC-1' AND action = 'update' ORDER BY id"
+            )
+        ).all()
     assert [tuple(u) for u in updates] == [(2 + k, h) for k, h in enumerate(winners)]

@@ -98,9 +98,13 @@ def nearest_sites_by_hamlet(session: Session, hamlet_ids: list[int]) -> dict[int
         return found
     for r in session.execute(text(_NEAREST), {"ids": list(hamlet_ids)}):
         found[r.hamlet_id].append(
-            {"operator": r.operator, "site_code": r.site_code, "distance_m": r.distance_m,
-             "technologies": r.technologies}
-        )  # fmt: skip
+            {
+                "operator": r.operator,
+                "site_code": r.site_code,
+                "distance_m": r.distance_m,
+                "technologies": r.technologies,
+            }
+        )
     for sites in found.values():
         sites.sort(key=lambda s: (s["distance_m"], s["operator"]))
     return found

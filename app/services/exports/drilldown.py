@@ -10,17 +10,33 @@ from app.services.exports.layers import FORMATS, XLSX_MEDIA, ExportFile, export_
 from app.services.reports.drilldown import hamlet_gaps
 
 HAMLET_COLUMNS = {
-    "code": "Mã ấp", "name": "Ấp, khu vực", "commune_code": "Mã xã", "commune_name": "Xã",
-    "district_code": "Mã huyện", "district_name": "Huyện", "population": "Dân số", "households": "Số hộ",
-    "mbb_share": "Tỷ lệ diện tích phủ băng rộng di động", "mbb_covered": "Đã phủ băng rộng di động",
-    "ftth_share": "Tỷ lệ diện tích phủ cáp quang", "ftth_covered": "Đã có cáp quang",
-    "dead_zone_area_km2": "Diện tích vùng lõm (km²)", "dead_zone_population": "Dân số vùng lõm",
+    "code": "Mã ấp",
+    "name": "Ấp, khu vực",
+    "commune_code": "Mã xã",
+    "commune_name": "Xã",
+    "district_code": "Mã huyện",
+    "district_name": "Huyện",
+    "population": "Dân số",
+    "households": "Số hộ",
+    "mbb_share": "Tỷ lệ diện tích phủ băng rộng di động",
+    "mbb_covered": "Đã phủ băng rộng di động",
+    "ftth_share": "Tỷ lệ diện tích phủ cáp quang",
+    "ftth_covered": "Đã có cáp quang",
+    "dead_zone_area_km2": "Diện tích vùng lõm (km²)",
+    "dead_zone_population": "Dân số vùng lõm",
     "nearest_sites": "Trạm gần nhất theo nhà mạng (mã, khoảng cách m)",
-}  # fmt: skip
+}
 OFFICE_COLUMNS = {
-    "code": "Mã", "name": "Tên", "commune_code": "Mã xã", "commune_name": "Xã", "district_code": "Mã huyện",
-    "district_name": "Huyện", "bandwidth_mbps": "Băng thông (Mbps)", "lon": "Kinh độ", "lat": "Vĩ độ",
-}  # fmt: skip
+    "code": "Mã",
+    "name": "Tên",
+    "commune_code": "Mã xã",
+    "commune_name": "Xã",
+    "district_code": "Mã huyện",
+    "district_name": "Huyện",
+    "bandwidth_mbps": "Băng thông (Mbps)",
+    "lon": "Kinh độ",
+    "lat": "Vĩ độ",
+}
 
 
 def _value(key: str, value):
@@ -34,9 +50,15 @@ def _rows(records: list[dict], columns: dict[str, str]) -> list[list]:
 
 
 def export_hamlet_gaps(
-    session: Session, code: str, period: str | None, fmt: str, directory: Path, *,
-    which: str = "hamlets", district_code: str | None = None,
-) -> ExportFile:  # fmt: skip
+    session: Session,
+    code: str,
+    period: str | None,
+    fmt: str,
+    directory: Path,
+    *,
+    which: str = "hamlets",
+    district_code: str | None = None,
+) -> ExportFile:
     """CSV of ``which`` (hamlets or offices) or an XLSX of both, headed in Vietnamese."""
     gaps = hamlet_gaps(session, code, period, district_code=district_code)
     stem = f"ap_chua_phu_{code}" + (f"_{gaps['period']}" if gaps["period"] else "")
@@ -48,8 +70,10 @@ def export_hamlet_gaps(
         return ExportFile(path, filename, FORMATS["csv"].media_type)
     wb = Workbook()
     wb.remove(wb.active)
-    for sheet, records, columns in (("Ấp chưa phủ", gaps["hamlets"], HAMLET_COLUMNS),
-                                    ("UBND xã chưa kết nối", gaps["offices"], OFFICE_COLUMNS)):  # fmt: skip
+    for sheet, records, columns in (
+        ("Ấp chưa phủ", gaps["hamlets"], HAMLET_COLUMNS),
+        ("UBND xã chưa kết nối", gaps["offices"], OFFICE_COLUMNS),
+    ):
         ws = wb.create_sheet(sheet)
         ws.append(list(columns.values()))
         for cell in ws[1]:

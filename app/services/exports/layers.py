@@ -501,7 +501,9 @@ def _ofds_sql(template: str, scope: Scope, aliases: dict[str, str]) -> tuple[str
 
 def ofds_network(session: Session, scope: Scope) -> dict:
     """The passive network (poles, manholes, fibre access points, duct routes) `scope` may see, as OFDS JSON."""
-    nodes_sql, nodes_params = _ofds_sql(_OFDS_NODES, scope, {"poles": "p", "manholes": "m", "fibre_access_points": "f"})
+    nodes_sql, nodes_params = _ofds_sql(
+        _OFDS_NODES, scope, {"poles": "p", "manholes": "m", "fibre_access_points": "f"}
+    )
     spans_sql, spans_params = _ofds_sql(_OFDS_SPANS, scope, {"ducts": "r"})
     organisations = {
         r.short_name: r.name for r in session.execute(text("SELECT short_name, name FROM operators"))

@@ -55,7 +55,9 @@ def all_hamlets(session: Session, code: str | None = None) -> list[dict]:
     for r in rows:
         record = {k: v for k, v in r._mapping.items() if k not in ("id", "xmin", "ymin", "xmax", "ymax")}
         record["bbox"] = [r.xmin, r.ymin, r.xmax, r.ymax]
-        record["nearest_sites"] = [{k: s[k] for k in ("operator", "site_code", "distance_m")} for s in nearest[r.id]]
+        record["nearest_sites"] = [
+            {k: s[k] for k in ("operator", "site_code", "distance_m")} for s in nearest[r.id]
+        ]
         out.append(record)
     return out
 
@@ -92,7 +94,9 @@ def _not_covered(hamlet: dict) -> bool:
     return hamlet["mbb_covered"] is not True or hamlet["ftth_covered"] is not True
 
 
-def hamlet_gaps(session: Session, code: str, period: str | None = None, *, district_code: str | None = None) -> dict:
+def hamlet_gaps(
+    session: Session, code: str, period: str | None = None, *, district_code: str | None = None
+) -> dict:
     """The drill-down of district or commune ``code``: hamlets short of mobile broadband or FTTH
     (``mbb_covered`` / ``ftth_covered`` false, or null when never computed) and offices not connected."""
     quarter = None if period is None else str(parse_period(period))

@@ -79,7 +79,7 @@ def _summary(r: Report) -> str:
         f'<p class="note">{len(r.unit["indicators"])} chỉ tiêu; {_e(said)}. Chỉ tiêu “đúng tiến độ” khi chưa đạt '
         "nhưng không thấp hơn giá trị của lộ trình tuyến tính từ kỳ đã chốt đầu tiên đến mục tiêu cuối năm kế hoạch.</p>"
         '<table class="data"><thead><tr><th>STT</th><th>Chỉ tiêu</th><th>Giá trị</th><th>Mục tiêu</th>'
-        f'<th>Còn thiếu</th><th>Đánh giá</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+        f"<th>Còn thiếu</th><th>Đánh giá</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )
 
 
@@ -118,7 +118,7 @@ def _sharing(r: Report) -> str:
     return (
         '<section id="sharing"><h3>III. Dùng chung hạ tầng viễn thông thụ động</h3><table class="data"><thead><tr>'
         "<th>Đơn vị</th><th>Trạm BTS dùng chung / tổng</th><th>Tỷ lệ</th><th>Cột dùng chung / tổng</th><th>Tỷ lệ</th>"
-        f'<th>Tuyến cống dùng chung / tổng</th><th>Tỷ lệ</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+        f"<th>Tuyến cống dùng chung / tổng</th><th>Tỷ lệ</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )
 
 
@@ -129,10 +129,12 @@ def _yes(flag) -> str:
 def _hamlets(r: Report) -> str:
     rows = []
     for h in r.hamlets:
-        sites = "; ".join(f"{s['operator']} {format_number(s['distance_m'], 0)} m" for s in h["nearest_sites"])
+        sites = "; ".join(
+            f"{s['operator']} {format_number(s['distance_m'], 0)} m" for s in h["nearest_sites"]
+        )
         area = "—" if h["dead_zone_area_km2"] is None else format_number(h["dead_zone_area_km2"], 2)
         rows.append(
-            f'<tr><td>{_e(h["name"])}</td><td>{_e(h["commune_name"])}</td><td>{_e(h["district_name"])}</td>'
+            f"<tr><td>{_e(h['name'])}</td><td>{_e(h['commune_name'])}</td><td>{_e(h['district_name'])}</td>"
             f'<td class="num">{_e(format_number(h["population"] or 0, 0))}</td><td>{_yes(h["mbb_covered"])}</td>'
             f'<td>{_yes(h["ftth_covered"])}</td><td class="num">{_e(area)}</td><td>{_e(sites)}</td></tr>'
         )
@@ -143,13 +145,13 @@ def _hamlets(r: Report) -> str:
         f'<p class="note">{no_mbb} ấp chưa được phủ băng rộng di động; {no_ftth} ấp chưa có cáp quang (FTTH).</p>'
         '<table class="data"><thead><tr><th>Ấp, khu vực</th><th>Xã</th><th>Huyện</th><th>Dân số</th>'
         "<th>Phủ băng rộng di động</th><th>Có cáp quang</th><th>Vùng lõm (km²)</th><th>Trạm gần nhất</th></tr></thead>"
-        f'<tbody>{"".join(rows)}</tbody></table></section>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
 
 
 def _offices(r: Report) -> str:
     rows = "".join(
-        f'<tr><td>{_e(o["name"])}</td><td>{_e(o["commune_name"])}</td><td>{_e(o["district_name"])}</td></tr>'
+        f"<tr><td>{_e(o['name'])}</td><td>{_e(o['commune_name'])}</td><td>{_e(o['district_name'])}</td></tr>"
         for o in r.offices
     )
     body = (
@@ -192,13 +194,13 @@ def render_report_html(r: Report) -> str:
     return (
         f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{_e(r.title)} — {_e(r.subtitle())}</title>'
         f"<style>{_CSS}</style></head><body>{_letterhead(r)}"
-        f'<h1>BÁO CÁO</h1><h2>{_e(_subject(r.title))}</h2>'
+        f"<h1>BÁO CÁO</h1><h2>{_e(_subject(r.title))}</h2>"
         f'<p class="period">{_e(r.subtitle())}</p>'
         f"<p>Kính gửi: {_e(r.recipients)}.</p>"
         f'<p class="note">Số liệu chốt lúc {closed:%H:%M ngày %d/%m/%Y}{_e(run_text)}. Nguồn: Hệ thống thông tin quản lý '
         "hạ tầng viễn thông tỉnh Hậu Giang. Số liệu của kỳ đã chốt không thay đổi khi dữ liệu được cập nhật sau đó.</p>"
         f"{_summary(r)}{_sharing(r)}{_hamlets(r)}{_offices(r)}{_by_unit(r)}{_charts(r)}{_map(r)}"
         '<table class="signature"><tr><td><b>Nơi nhận:</b><br>'
-        f'{"<br>".join("- " + _e(x.strip()) + ";" for x in r.recipients.split(";"))}<br>- Lưu: VT.</td>'
+        f"{'<br>'.join('- ' + _e(x.strip()) + ';' for x in r.recipients.split(';'))}<br>- Lưu: VT.</td>"
         f"<td><b>GIÁM ĐỐC</b><br><br><br><br><br>{_e(r.issuer)}</td></tr></table></body></html>"
     )

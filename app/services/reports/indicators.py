@@ -73,12 +73,25 @@ PLAN_ORDER = (
 GROUPS = {
     "coverage": ("mobile_bb_hamlet_coverage", "ftth_hamlet_coverage", "commune_gov_network"),
     "sharing": ("bts_site_sharing", "pole_sharing", "duct_sharing"),
-    "usage": ("mobile_bb_subs_per_100", "smartphone_share_of_subs", "internet_users", "fixed_bb_subs_per_100",
-              "households_fibre", "adults_smartphone", "households_internet"),
+    "usage": (
+        "mobile_bb_subs_per_100",
+        "smartphone_share_of_subs",
+        "internet_users",
+        "fixed_bb_subs_per_100",
+        "households_fibre",
+        "adults_smartphone",
+        "households_internet",
+    ),
     "speed": ("mobile_4g_speed", "fixed_bb_speed"),
-    "cloud_platforms": ("iot_ready_infrastructure", "iot_industrial_zones", "cloud_provincial_systems",
-                        "cloud_enterprises_domestic", "digital_platforms_state", "digital_platforms_enterprises"),
-}  # fmt: skip
+    "cloud_platforms": (
+        "iot_ready_infrastructure",
+        "iot_industrial_zones",
+        "cloud_provincial_systems",
+        "cloud_enterprises_domestic",
+        "digital_platforms_state",
+        "digital_platforms_enterprises",
+    ),
+}
 GROUP_OF = {key: group for group, keys in GROUPS.items() for key in keys}
 
 
@@ -228,7 +241,9 @@ def _units_or_refuse(session: Session, scope: Scope, district_code: str | None) 
     return units
 
 
-def live_units(session: Session, scope: Scope, quarter: Quarter, district_code: str | None = None) -> list[dict]:
+def live_units(
+    session: Session, scope: Scope, quarter: Quarter, district_code: str | None = None
+) -> list[dict]:
     """Every indicator of every unit in ``scope``, computed now, judged against the trajectory from
     each unit's baseline (its earliest closed period before ``quarter``)."""
     units = _units_or_refuse(session, scope, district_code)
@@ -243,7 +258,10 @@ def live_units(session: Session, scope: Scope, quarter: Quarter, district_code: 
             "parent_code": u.parent_code,
             "indicators": [
                 _indicator(
-                    t, measures[t.id](u) if t.id in measures else NO_DATA, quarter, starts.get((u.level, u.code, t.id))
+                    t,
+                    measures[t.id](u) if t.id in measures else NO_DATA,
+                    quarter,
+                    starts.get((u.level, u.code, t.id)),
                 )
                 for t in targets
             ],

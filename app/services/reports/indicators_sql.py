@@ -88,14 +88,18 @@ def units(session: Session, scope: Scope) -> list[Row]:
 def latest_period(session: Session) -> str | None:
     # 'YYYY-Qn' sorts as text in time order.
     return session.execute(
-        text("SELECT max(p) FROM (SELECT max(period) p FROM statistics UNION ALL SELECT max(period) FROM closed_periods) x")
+        text(
+            "SELECT max(p) FROM (SELECT max(period) p FROM statistics UNION ALL SELECT max(period) FROM closed_periods) x"
+        )
     ).scalar_one()
 
 
 def unit_exists(session: Session, level: str, code: str) -> bool:
     return bool(
         session.execute(
-            text(f"SELECT 1 FROM admin_units u WHERE u.level = :level AND u.code = :code AND {IN_FORCE.format(a='u')}"),
+            text(
+                f"SELECT 1 FROM admin_units u WHERE u.level = :level AND u.code = :code AND {IN_FORCE.format(a='u')}"
+            ),
             {"level": level, "code": code},
         ).first()
     )

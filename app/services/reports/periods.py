@@ -55,14 +55,21 @@ def close_period(session: Session, period: str, *, closed_by: str | None = None)
     """Freeze ``period`` (a quarter that has ended): Conflict when it is closed already."""
     quarter = parse_period(period)
     if quarter.end > today():
-        raise InvalidParameter(f"{quarter} has not ended yet (it ends on {quarter.end.isoformat()}); close it afterwards")
+        raise InvalidParameter(
+            f"{quarter} has not ended yet (it ends on {quarter.end.isoformat()}); close it afterwards"
+        )
     run = indicators_sql.latest_coverage_run(session)
     inserted = session.execute(
         text(
             "INSERT INTO closed_periods (period, closed_by, coverage_run_id, coverage_finished_at) "
             "VALUES (:p, :by, :run, :finished) ON CONFLICT (period) DO NOTHING RETURNING period"
         ),
-        {"p": str(quarter), "by": closed_by, "run": run[0] if run else None, "finished": run[1] if run else None},
+        {
+            "p": str(quarter),
+            "by": closed_by,
+            "run": run[0] if run else None,
+            "finished": run[1] if run else None,
+        },
     ).first()
     if inserted is None:
         session.rollback()
@@ -84,10 +91,17 @@ def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
     for level in (lv for lv in snapshots.SNAPSHOT_LEVELS if lv in levels):
         for unit in live_units(session, Scope(level), quarter):
             rows += [
-                {"p": period, "level": level, "code": unit["code"], "name": unit["name"],
-                 "parent": unit["parent_code"], "id": r["id"], "record": _json(r)}
+                {
+                    "p": period,
+                    "level": level,
+                    "code": unit["code"],
+                    "name": unit["name"],
+                    "parent": unit["parent_code"],
+                    "id": r["id"],
+                    "record": _json(r),
+                }
                 for r in unit["indicators"]
-            ]  # fmt: skip
+            ]
     if rows:
         session.execute(
             text(
@@ -110,7 +124,12 @@ def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
             text("INSERT INTO period_maps (period, scope_code, svg) VALUES (:p, :s, :svg)"),
             {"p": period, "s": scope, "svg": svg},
         )
-    return {"indicator_records": len(rows), "hamlets": len(hamlets), "offices": len(offices), "maps": len(scopes)}
+    return {
+        "indicator_records": len(rows),
+        "hamlets": len(hamlets),
+        "offices": len(offices),
+        "maps": len(scopes),
+    }
 
 
 def _insert_records(session: Session, table: str, key: str, period: str, records: list[dict]) -> None:
@@ -121,6 +140,14 @@ def _insert_records(session: Session, table: str, key: str, period: str, records
                 f"INSERT INTO {table} (period, {key}, district_code, commune_code, record) "
                 "VALUES (:p, :code, :district, :commune, CAST(:record AS jsonb))"
             ),
-            [{"p": period, "code": r["code"], "district": r["district_code"], "commune": r["commune_code"],
-              "record": _json(r)} for r in records],
-        )  # fmt: skip
+            [
+                {
+                    "p": period,
+                    "code": r["code"],
+                    "district": r["district_code"],
+                    "commune": r["commune_code"],
+                    "record": _json(r),
+                }
+                for r in records
+            ],
+        )

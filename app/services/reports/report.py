@@ -63,7 +63,11 @@ def _scope_units(session: Session, period: str, scope: str) -> list[dict]:
         children = snapshots.snapshot_units(session, period, "district")
     else:
         head = snapshots.snapshot_units(session, period, "district", scope)
-        children = [u for u in snapshots.snapshot_units(session, period, "commune", within=scope) if u["parent_code"] == scope]
+        children = [
+            u
+            for u in snapshots.snapshot_units(session, period, "commune", within=scope)
+            if u["parent_code"] == scope
+        ]
     if not head:
         return []
     for unit in head + children:
@@ -72,9 +76,13 @@ def _scope_units(session: Session, period: str, scope: str) -> list[dict]:
 
 
 def build_report(
-    session: Session, period: str, scope: str = "province", *, district_code: str | None = None,
+    session: Session,
+    period: str,
+    scope: str = "province",
+    *,
+    district_code: str | None = None,
     issued_on: date | None = None,
-) -> Report:  # fmt: skip
+) -> Report:
     """The report of closed ``period`` for ``scope`` ("province" or a district code)."""
     quarter = str(parse_period(period))
     check_report_scope(scope, district_code)
@@ -83,7 +91,9 @@ def build_report(
         raise Conflict(f"{quarter} is not closed: close the period first, so that its report never changes")
     units = _scope_units(session, quarter, scope)
     if not units:
-        raise NotFound(f"no district with code '{scope}' in the snapshot of {quarter} (scope: province or a district)")
+        raise NotFound(
+            f"no district with code '{scope}' in the snapshot of {quarter} (scope: province or a district)"
+        )
     history = {}
     for earlier in snapshots.closed_periods(session):
         if earlier.period <= quarter:
@@ -91,11 +101,18 @@ def build_report(
             if found:
                 history[earlier.period] = found
     code = None if scope == "province" else scope
-    hamlets = nearest_sites_within(session, district_code, [
-        h for h in snapshot_rows(session, "hamlet_snapshots", quarter, code)
-        if h["mbb_covered"] is not True or h["ftth_covered"] is not True
-    ])  # fmt: skip
-    offices = [o for o in snapshot_rows(session, "office_snapshots", quarter, code) if not o["gov_network_connected"]]
+    hamlets = nearest_sites_within(
+        session,
+        district_code,
+        [
+            h
+            for h in snapshot_rows(session, "hamlet_snapshots", quarter, code)
+            if h["mbb_covered"] is not True or h["ftth_covered"] is not True
+        ],
+    )
+    offices = [
+        o for o in snapshot_rows(session, "office_snapshots", quarter, code) if not o["gov_network_connected"]
+    ]
     svg = session.execute(
         text("SELECT svg FROM period_maps WHERE period = :p AND scope_code = :s"), {"p": quarter, "s": scope}
     ).scalar()
@@ -122,7 +139,9 @@ def trend_entries(report: Report) -> list[dict]:
     for period, units in sorted(report.history.items()):
         for record in units[0]["indicators"]:
             entry = entries.setdefault(record["id"], {**record, "points": []})
-            entry["points"].append({"period": period, "closed": True} | {k: record.get(k) for k in ("value", "status")})
+            entry["points"].append(
+                {"period": period, "closed": True} | {k: record.get(k) for k in ("value", "status")}
+            )
     current = {r["id"]: r for r in report.unit["indicators"]}
     for key, entry in entries.items():  # the target line is the one this period was judged on
         entry["target"], entry["target_year"] = current[key]["target"], current[key].get("target_year")

@@ -69,9 +69,14 @@ def snapshot_units(
     for r in rows:
         unit = units.setdefault(
             r.unit_code,
-            {"code": r.unit_code, "name": r.unit_name, "level": r.unit_level, "parent_code": r.parent_code,
-             "indicators": []},
-        )  # fmt: skip
+            {
+                "code": r.unit_code,
+                "name": r.unit_name,
+                "level": r.unit_level,
+                "parent_code": r.parent_code,
+                "indicators": [],
+            },
+        )
         unit["indicators"].append(r.record)
     return list(units.values())
 

@@ -74,14 +74,26 @@ def scope_map(session: Session, scope: str, title: str) -> str:
     for kind, color in DEAD_ZONE_COLORS.items():
         rows = [z for z in dead if z.kind == kind]
         layers.append(
-            MapLayer(_metric(rows), fill=color, stroke=color, stroke_width=0.3, opacity=0.85,
-                     titles=[z.name for z in rows], css_class=f"dead-zones {kind}")
-        )  # fmt: skip
-    layers.append(MapLayer(_metric(by_level["commune"]), stroke="#6d4c41", stroke_width=0.6, css_class="communes"))
+            MapLayer(
+                _metric(rows),
+                fill=color,
+                stroke=color,
+                stroke_width=0.3,
+                opacity=0.85,
+                titles=[z.name for z in rows],
+                css_class=f"dead-zones {kind}",
+            )
+        )
+    layers.append(
+        MapLayer(_metric(by_level["commune"]), stroke="#6d4c41", stroke_width=0.6, css_class="communes")
+    )
     districts = by_level["district"]
     layers.append(MapLayer(_metric(districts), stroke="#263238", stroke_width=1.6, css_class="districts"))
     bounds = ["≥ 95 %", "80–95 %", "50–80 %", "20–50 %", "< 20 %"]
-    legend = [(color, f"Ấp phủ băng rộng di động {b} diện tích") for (_, color), b in zip(SHARE_CLASSES, bounds, strict=True)]
+    legend = [
+        (color, f"Ấp phủ băng rộng di động {b} diện tích")
+        for (_, color), b in zip(SHARE_CLASSES, bounds, strict=True)
+    ]
     legend += [
         (NOT_COMPUTED, "Chưa tính vùng phủ"),
         (DEAD_ZONE_COLORS["no_signal"], "Vùng lõm: không có sóng"),

@@ -62,9 +62,16 @@ def update_target(
             "INSERT INTO indicator_target_history (indicator_id, old_value, new_value, old_year, new_year, "
             "changed_by, note) VALUES (:id, :old, :new, :old_year, :new_year, :by, :note)"
         ),
-        {"id": indicator_id, "old": row.target_value, "new": value, "old_year": row.target_year,
-         "new_year": year, "by": changed_by, "note": note},
-    )  # fmt: skip
+        {
+            "id": indicator_id,
+            "old": row.target_value,
+            "new": value,
+            "old_year": row.target_year,
+            "new_year": year,
+            "by": changed_by,
+            "note": note,
+        },
+    )
     session.execute(
         text("UPDATE indicators SET target_value = :v, target_year = :y WHERE id = :id"),
         {"v": value, "y": year, "id": indicator_id},
@@ -84,6 +91,4 @@ def target_history(session: Session, indicator_id: str) -> list[dict]:
         ),
         {"id": indicator_id},
     )
-    return [
-        {**r._mapping, "old_value": float(r.old_value), "new_value": float(r.new_value)} for r in rows
-    ]
+    return [{**r._mapping, "old_value": float(r.old_value), "new_value": float(r.new_value)} for r in rows]

@@ -57,7 +57,8 @@ def chart_svg(entry: dict, lang: str = "vi", title: str | None = None) -> str:
             labels.short_period(p["period"], lang),
             p["value"],
             labels.STATUS_COLORS.get(p["status"], "#37474f"),
-            labels.status_label(p["status"], lang) + ("" if p["closed"] else (" (tạm tính)" if lang == "vi" else " (live)")),
+            labels.status_label(p["status"], lang)
+            + ("" if p["closed"] else (" (tạm tính)" if lang == "vi" else " (live)")),
         )
         for p in entry["points"]
     ]
@@ -79,7 +80,13 @@ def chart_svg(entry: dict, lang: str = "vi", title: str | None = None) -> str:
 
 
 def trend_svg(
-    session: Session, level: str, code: str, indicator: str, *, lang: str = "vi", district_code: str | None = None
+    session: Session,
+    level: str,
+    code: str,
+    indicator: str,
+    *,
+    lang: str = "vi",
+    district_code: str | None = None,
 ) -> str:
     trends = unit_trends(session, level, code, district_code=district_code)
     entry = next((e for e in trends["indicators"] if e["id"] == indicator), None)

@@ -17,8 +17,19 @@ from gis.text import format_number
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=13)
 _FILLS = {k: PatternFill("solid", fgColor=v.lstrip("#")) for k, v in labels.STATUS_COLORS.items()}
-_INDICATOR_HEADER = ["STT", "Mã chỉ tiêu", "Chỉ tiêu", "Đơn vị tính", "Giá trị", "Chỉ tiêu kế hoạch", "Còn thiếu",
-                     "Đánh giá", "Tử số", "Mẫu số", "Ghi chú"]  # fmt: skip
+_INDICATOR_HEADER = [
+    "STT",
+    "Mã chỉ tiêu",
+    "Chỉ tiêu",
+    "Đơn vị tính",
+    "Giá trị",
+    "Chỉ tiêu kế hoạch",
+    "Còn thiếu",
+    "Đánh giá",
+    "Tử số",
+    "Mẫu số",
+    "Ghi chú",
+]
 _UNIT_NAMES = {"%": "%", "per_100": "thuê bao/100 dân", "Mb/s": "Mb/s"}
 
 
@@ -28,8 +39,12 @@ def _head(ws, report: Report, heading: str) -> int:
     ws["A1"].font = _TITLE
     ws.append([f"{heading} — {report.subtitle()}"])
     ws.append([f"Cơ quan báo cáo: {report.issuer}"])
-    ws.append([f"Ngày chốt số liệu: {report.closed.closed_at.astimezone(LOCAL_TZ).strftime('%d/%m/%Y')}; "
-               f"ngày lập báo cáo: {report.issued_on.strftime('%d/%m/%Y')}"])  # fmt: skip
+    ws.append(
+        [
+            f"Ngày chốt số liệu: {report.closed.closed_at.astimezone(LOCAL_TZ).strftime('%d/%m/%Y')}; "
+            f"ngày lập báo cáo: {report.issued_on.strftime('%d/%m/%Y')}"
+        ]
+    )
     return ws.max_row + 2
 
 
@@ -59,8 +74,21 @@ def _summary(wb: Workbook, report: Report) -> None:
     row = _head(ws, report, f"Chỉ tiêu của {report.unit['name']}")
     _header(ws, row, _INDICATOR_HEADER)
     for i, r in enumerate(report.unit["indicators"], start=1):
-        ws.append([i, r["id"], r["name_vi"], _UNIT_NAMES.get(r["unit"], r["unit"]), r["value"], r["target"],
-                   r["gap"], labels.status_label(r["status"]), r.get("numerator"), r.get("denominator"), _note(r)])  # fmt: skip
+        ws.append(
+            [
+                i,
+                r["id"],
+                r["name_vi"],
+                _UNIT_NAMES.get(r["unit"], r["unit"]),
+                r["value"],
+                r["target"],
+                r["gap"],
+                labels.status_label(r["status"]),
+                r.get("numerator"),
+                r.get("denominator"),
+                _note(r),
+            ]
+        )
         ws.cell(row=ws.max_row, column=8).fill = _FILLS.get(r["status"], _FILLS["no_data"])
     for col, width in zip("ABCDEFGHIJK", (5, 28, 60, 14, 10, 12, 10, 16, 12, 12, 36), strict=True):
         ws.column_dimensions[col].width = width
@@ -73,7 +101,9 @@ def _by_unit(wb: Workbook, report: Report) -> None:
     _header(ws, row, ["Mã chỉ tiêu", "Chỉ tiêu", "Chỉ tiêu kế hoạch", *(u["name"] for u in units)])
     records = [{r["id"]: r for r in u["indicators"]} for u in units]
     for r in report.unit["indicators"]:
-        ws.append([r["id"], r["name_vi"], r["target"], *(rec.get(r["id"], {}).get("value") for rec in records)])
+        ws.append(
+            [r["id"], r["name_vi"], r["target"], *(rec.get(r["id"], {}).get("value") for rec in records)]
+        )
         for col, rec in enumerate(records, start=4):
             status = rec.get(r["id"], {}).get("status", "no_data")
             ws.cell(row=ws.max_row, column=col).fill = _FILLS.get(status, _FILLS["no_data"])
@@ -85,9 +115,24 @@ def _by_unit(wb: Workbook, report: Report) -> None:
 def _hamlets(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Ấp chưa phủ")
     row = _head(ws, report, "Ấp, khu vực chưa được phủ băng rộng di động hoặc chưa có cáp quang (FTTH)")
-    _header(ws, row, ["Mã ấp", "Ấp, khu vực", "Xã", "Huyện", "Dân số", "Phủ băng rộng di động (% diện tích)",
-                      "Đã phủ băng rộng di động", "Phủ cáp quang (% diện tích)", "Đã có cáp quang",
-                      "Diện tích vùng lõm (km²)", "Dân số vùng lõm", "Trạm gần nhất theo nhà mạng"])  # fmt: skip
+    _header(
+        ws,
+        row,
+        [
+            "Mã ấp",
+            "Ấp, khu vực",
+            "Xã",
+            "Huyện",
+            "Dân số",
+            "Phủ băng rộng di động (% diện tích)",
+            "Đã phủ băng rộng di động",
+            "Phủ cáp quang (% diện tích)",
+            "Đã có cáp quang",
+            "Diện tích vùng lõm (km²)",
+            "Dân số vùng lõm",
+            "Trạm gần nhất theo nhà mạng",
+        ],
+    )
 
     def pct(share):
         return None if share is None else round(share * 100, 1)
@@ -96,11 +141,26 @@ def _hamlets(wb: Workbook, report: Report) -> None:
         return "Chưa tính" if flag is None else ("Có" if flag else "Không")
 
     for h in report.hamlets:
-        sites = "; ".join(f"{s['operator']} {s['site_code']} ({format_number(s['distance_m'], 0)} m)"
-                          for s in h["nearest_sites"])  # fmt: skip
-        ws.append([h["code"], h["name"], h["commune_name"], h["district_name"], h["population"], pct(h["mbb_share"]),
-                   yes(h["mbb_covered"]), pct(h["ftth_share"]), yes(h["ftth_covered"]), h["dead_zone_area_km2"],
-                   h["dead_zone_population"], sites])  # fmt: skip
+        sites = "; ".join(
+            f"{s['operator']} {s['site_code']} ({format_number(s['distance_m'], 0)} m)"
+            for s in h["nearest_sites"]
+        )
+        ws.append(
+            [
+                h["code"],
+                h["name"],
+                h["commune_name"],
+                h["district_name"],
+                h["population"],
+                pct(h["mbb_share"]),
+                yes(h["mbb_covered"]),
+                pct(h["ftth_share"]),
+                yes(h["ftth_covered"]),
+                h["dead_zone_area_km2"],
+                h["dead_zone_population"],
+                sites,
+            ]
+        )
     ws.column_dimensions["B"].width = 22
     ws.column_dimensions["L"].width = 60
 
@@ -117,9 +177,24 @@ def _offices(wb: Workbook, report: Report) -> None:
 def _sharing(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Dùng chung hạ tầng")
     row = _head(ws, report, "Tỷ lệ dùng chung hạ tầng theo đơn vị")
-    _header(ws, row, ["Mã đơn vị", "Đơn vị", "Trạm BTS dùng chung", "Tổng số trạm BTS", "Tỷ lệ (%)",
-                      "Cột dùng chung", "Tổng số cột", "Tỷ lệ (%)", "Tuyến cống dùng chung", "Tổng số tuyến cống",
-                      "Tỷ lệ theo số tuyến (%)", "Tỷ lệ theo chiều dài (%)"])  # fmt: skip
+    _header(
+        ws,
+        row,
+        [
+            "Mã đơn vị",
+            "Đơn vị",
+            "Trạm BTS dùng chung",
+            "Tổng số trạm BTS",
+            "Tỷ lệ (%)",
+            "Cột dùng chung",
+            "Tổng số cột",
+            "Tỷ lệ (%)",
+            "Tuyến cống dùng chung",
+            "Tổng số tuyến cống",
+            "Tỷ lệ theo số tuyến (%)",
+            "Tỷ lệ theo chiều dài (%)",
+        ],
+    )
     for unit in [report.unit, *report.children]:
         rec = {r["id"]: r for r in unit["indicators"]}
         cells = [unit["code"], unit["name"]]
@@ -138,16 +213,41 @@ def _data_sheets(wb: Workbook, report: Report) -> None:
         ws["A1"].font = _TITLE
         ws.append([f"{r['name_en']} — {report.subtitle()}"])
         ws.append([])
-        _header(ws, 4, ["Kỳ", "Mã đơn vị", "Đơn vị", "Giá trị", "Chỉ tiêu kế hoạch", "Còn thiếu", "Đánh giá",
-                        "Tử số", "Mẫu số", "Ghi chú"])  # fmt: skip
+        _header(
+            ws,
+            4,
+            [
+                "Kỳ",
+                "Mã đơn vị",
+                "Đơn vị",
+                "Giá trị",
+                "Chỉ tiêu kế hoạch",
+                "Còn thiếu",
+                "Đánh giá",
+                "Tử số",
+                "Mẫu số",
+                "Ghi chú",
+            ],
+        )
         for period, units in sorted(report.history.items()):
             for unit in units:
                 rec = next((x for x in unit["indicators"] if x["id"] == r["id"]), None)
                 if rec is None:
                     continue
-                ws.append([period, unit["code"], unit["name"], rec["value"], rec["target"], rec["gap"],
-                           labels.status_label(rec["status"]), rec.get("numerator"), rec.get("denominator"),
-                           _note(rec)])  # fmt: skip
+                ws.append(
+                    [
+                        period,
+                        unit["code"],
+                        unit["name"],
+                        rec["value"],
+                        rec["target"],
+                        rec["gap"],
+                        labels.status_label(rec["status"]),
+                        rec.get("numerator"),
+                        rec.get("denominator"),
+                        _note(rec),
+                    ]
+                )
         ws.column_dimensions["C"].width = 26
 
 
