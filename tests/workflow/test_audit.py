@@ -3,11 +3,13 @@ exportable for a period, and append-only — the app's role cannot change it, no
 
 import csv
 import io
-from datetime import date
+from datetime import datetime
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+
+from app.services.audit import LOCAL_TZ
 
 GAP = (105.4400, 9.7000)
 
@@ -52,7 +54,8 @@ def test_passwords_never_reach_the_audit_log(engine, tokens):
 
 
 def test_export_of_a_period_as_csv(client_as):
-    today = date.today().isoformat()
+    # The export's days are the Department's (Asia/Ho_Chi_Minh), not the machine's UTC day.
+    today = datetime.now(LOCAL_TZ).date().isoformat()
     r = client_as("planner1").get(f"/api/audit/export?from={today}&to={today}&entity=sites")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
