@@ -14,7 +14,8 @@ __all__ = ["column_key", "canonical", "LAT_KEYS", "LON_KEYS", "X_KEYS", "Y_KEYS"
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("code", "ma", "ma_so", "id_code", "ma_tram", "site_id", "ma_ap", "ma_cot", "ma_diem", "ma_don_vi",
-             "unit_code", "admin_code", "ma_cell", "cell_id", "ma_o"),
+             "unit_code", "admin_code", "ma_cell", "cell_id", "ma_o",
+             "ma_ho", "ma_ho_ga", "ma_ho_cap"),
     "period": ("period", "ky", "ky_bao_cao", "quy"),
     "name": ("name", "ten", "ten_tram", "ten_don_vi"),
     # A unit's own name in a file of its level, its parent's name (for reading only) in a file of
