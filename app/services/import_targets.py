@@ -235,7 +235,9 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
                 cell_rows.append((f.number, cell))
         tenants.extend((code, op) for op in ops)
     _check_codes(ctx, m.Site.__table__, table, site_rows, problems)
-    if table.cells is not None:
+    if table.cells is not None and per_cell:
+        problems.append(f"{table.name}: cells in rows (a site code column) and in a sheet of cells: use one")
+    elif table.cells is not None:
         sheet_cells, sheet_tenants = _cells_of_sites(table.cells, ctx, problems, operators, table.name)
         _check_codes(ctx, m.Cell.__table__, table.cells, sheet_cells, problems)
         return site_rows, sheet_cells, tenants + sheet_tenants
@@ -244,6 +246,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
 
 
 def _site_row(code: str, p: dict, owner: int, geom, ctx: Context) -> dict:
+    shareable = boolean(p, "accepts_tenants") if p.get("accepts_tenants") not in (None, "") else False
     return dict(
         code=code,
         name=text_(p, "name"),
@@ -253,7 +256,7 @@ def _site_row(code: str, p: dict, owner: int, geom, ctx: Context) -> dict:
         status=choice(p, "status", m.SITE_STATUSES, "active", ctx),
         permit_no=text_(p, "permit_no"),
         commissioned_on=day(p, "commissioned_on"),
-        accepts_tenants=boolean(p, "accepts_tenants") if p.get("accepts_tenants") not in (None, "") else False,
+        accepts_tenants=shareable,
         rent_vnd_month=integer(p, "rent_vnd_month"),
         new_structure_reason=text_(p, "new_structure_reason"),
         geom=geom,
@@ -393,7 +396,9 @@ def manholes(table, ctx, problems):
 
     def build(f, p):
         owner = ctx.operator(p.get("owner") or p.get("operator"), "owner")
-        return dict(code=text_(p, "code", required=True), owner_id=owner, duct_route_id=route(p), geom=point(f))
+        return dict(
+            code=text_(p, "code", required=True), owner_id=owner, duct_route_id=route(p), geom=point(f)
+        )
 
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.Manhole.__table__, table, rows, problems)
@@ -480,7 +485,9 @@ def admin_record(f, level: str | None = None) -> tuple[str, dict]:
     )  # fmt: skip
 
 
-def hamlet_codes(conn: Connection, recs: list[tuple[int, dict]], table: ImportedTable, problems: list[str]) -> None:
+def hamlet_codes(
+    conn: Connection, recs: list[tuple[int, dict]], table: ImportedTable, problems: list[str]
+) -> None:
     """Give a code to every hamlet record that has none, keyed by commune + name, never by name
     alone ("Ấp 1" exists in many communes): a stored hamlet of that commune with the same name
     (diacritics-insensitive) keeps its code (the row updates it); a new one gets its commune's code
@@ -515,7 +522,9 @@ def hamlet_codes(conn: Connection, recs: list[tuple[int, dict]], table: Imported
         if rec["code"] is None:
             rec["code"] = by_name.get(key) or _free_hamlet_code(commune, taken)
             if rec["code"] is None:
-                problems.append(f"{table.where(number)}: commune {commune} has no free hamlet code left (01..99)")
+                problems.append(
+                    f"{table.where(number)}: commune {commune} has no free hamlet code left (01..99)"
+                )
             taken.add(rec["code"])
 
 

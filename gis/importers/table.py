@@ -213,7 +213,9 @@ def _cell_sheet(raw: RawTable) -> ImportedTable | None:
     sheet = workbook.cells_sheet(raw.sheets) if raw.sheets else None
     if sheet is None:
         return None
-    return workbook.cell_table(sheet.shown(raw.name.split(" › ")[0], True), "XLSX", sheet.header, sheet.records)
+    return workbook.cell_table(
+        sheet.shown(raw.name.split(" › ")[0], True), "XLSX", sheet.header, sheet.records
+    )
 
 
 def outside_problems(table: ImportedTable, area: BaseGeometry, tolerance_deg: float = 0.01) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from app import cli
+from app.services import import_targets as targets
 from app.services.importer import ImportFailed, import_file
 from tests.app.importing import INSIDE, LAT, LON, count, write_csv
 from tests.conftest import sample_database
@@ -383,3 +384,29 @@ def test_cli_target_help_lists_the_targets():
     help_text = " ".join(out.getvalue().split())
     for target in ("admin_units", "districts", "communes", "hamlets", "sites", "cells", "manholes", "poles"):
         assert target in help_text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (datetime(2019, 7, 15, 0, 0), date(2019, 7, 15)),  # an Excel date cell
+        (43661, date(2019, 7, 15)),  # an Excel serial day number (a date cell formatted as a number)
+        ("15/07/2019", date(2019, 7, 15)),
+        ("5/3/2021", date(2021, 3, 5)),
+        ("15.07.2019", date(2019, 7, 15)),
+        ("2019-07-15", date(2019, 7, 15)),
+        ("2019-07-15 00:00:00", date(2019, 7, 15)),
+        ("29/02/2024", date(2024, 2, 29)),
+        (None, None),
+    ],
+)
+def test_commissioning_dates_as_operators_write_them(value, expected):
+    assert targets.day({"commissioned_on": value}, "commissioned_on") == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["29/02/2023", "00/01/2020", "2021-02-30", "07/15/2019", 43661.5, "15-07-19"]
+)
+def test_impossible_dates_are_refused_with_their_value(value):
+    with pytest.raises(targets.RowProblem, match=f"'commissioned_on' is not a (real )?date \\('{value}'"):
+        targets.day({"commissioned_on": value}, "commissioned_on")
