@@ -33,10 +33,10 @@ from gis.importers import ImportRefused, outside_problems, read_table
 from gis.importers.workbook import read_cell_table
 from gis.text import fold_vi
 
-TARGETS = ("admin_units", "districts", "communes", "hamlets", "sites", "cells", "poles", "ducts", "manholes",
-           "fibre_access_points", "commune_offices", "speed_tests")  # fmt: skip
 # Targets that say the level of their rows: a hamlet layer has no level column.
 _ADMIN_LEVELS = {"districts": "district", "communes": "commune", "hamlets": "hamlet"}
+_NETWORK = ("sites", "cells", "poles", "ducts", "manholes", "fibre_access_points", "commune_offices", "speed_tests")
+TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK)
 MODES = ("insert", "upsert")
 _ROW = re.compile(r" (?:row|feature) (\d+)")
 # Row columns filled from other file attributes than their own name (see _update_columns).

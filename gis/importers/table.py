@@ -32,7 +32,7 @@ _TCVN3_MARKS = set("¸µ¶·¹¨©ª«¬®¯°±²³´½¾¼¦¢¡£¤¥§¿º»
 @dataclass
 class ImportedFeature:
     number: int
-    geometry: BaseGeometry  # EPSG:4326
+    geometry: BaseGeometry  # EPSG:4326 (None in a table of cells: gis.importers.workbook)
     properties: dict  # project attribute names (see gis.importers.columns)
     raw: dict = field(default_factory=dict)  # the file's own columns, untouched
 
