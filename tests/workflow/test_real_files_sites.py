@@ -138,6 +138,35 @@ def test_workbook_of_sites_and_cells_imports_both_sheets(db, tmp_path):
     assert cells[1][9:] == pytest.approx(P1, abs=1e-9)
 
 
+def test_a_workbook_imported_again_with_upsert_updates_sites_and_cells(db, tmp_path):
+    sites = [["HGI-W001", "Trạm Tầm Vu", "Viettel", "tower", 40, P3[1] - 0.004, P3[0], "01/06/2018"]]
+    cells = [["HGI-W001", f"HGI-W001-L18-{k}", "4G", 1800, az, 65, 35, 58] for k, az in ((1, 0), (2, 120))]
+    assert import_file(db, _workbook(tmp_path / "tram.xlsx", sites, cells), "sites").counts == {
+        "sites": 1,
+        "cells": 2,
+        "site_tenancies": 1,
+    }
+    sites[0][1], sites[0][7] = "Trạm Tầm Vu (mới)", datetime(2018, 6, 2)
+    cells[1][4] = 130
+    cells.append(["HGI-W001", "HGI-W001-L21-3", "4G", 2100, 240, 65, 35, 58])
+    report = import_file(db, _workbook(tmp_path / "tram2.xlsx", sites, cells), "sites", mode="upsert")
+    assert report.counts == {
+        "sites_inserted": 0,
+        "sites_updated": 1,
+        "cells_inserted": 1,
+        "cells_updated": 2,
+        "site_tenancies": 0,
+    }
+    site = _rows(db, "SELECT name, commissioned_on FROM sites WHERE code = 'HGI-W001'")
+    assert [tuple(r) for r in site] == [("Trạm Tầm Vu (mới)", date(2018, 6, 2))]
+    azimuths = _rows(db, "SELECT code, azimuth_deg FROM cells WHERE code LIKE 'HGI-W001-%' ORDER BY code")
+    assert [tuple(r) for r in azimuths] == [
+        ("HGI-W001-L18-1", 0.0),
+        ("HGI-W001-L18-2", 130.0),
+        ("HGI-W001-L21-3", 240.0),
+    ]
+
+
 @pytest.mark.parametrize("titles", [("Danh sách trạm", "Danh sách cell"), ("Sites", "Ô"), ("Sites", "Cells")])
 def test_sheets_are_told_apart_by_their_names(db, tmp_path, titles):
     sites = [["HGI-V001", "Trạm Hỏa Lựu", "Viettel", "tower", 40, P1[1] + 0.003, P1[0], "2020-11-02"]]
