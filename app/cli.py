@@ -179,8 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     compute.set_defaults(func=_compute)
     imp = sub.add_parser("import", help="import a GeoJSON/GPKG/Shapefile zip/KML/CSV/XLSX file into a layer")
     imp.add_argument("file", help="the file to import")
-    imp.add_argument("--target", required=True, help="admin_units, sites, poles, ducts, fibre_access_points, "
-                     "commune_offices or speed_tests")  # fmt: skip
+    imp.add_argument("--target", required=True, help="admin_units, districts, communes, hamlets, sites (a "
+                     "workbook's sheet of cells too), cells (of stored sites), poles, ducts, manholes, "
+                     "fibre_access_points, commune_offices or speed_tests")  # fmt: skip
     imp.add_argument("--crs", help="the file's CRS when it does not say, e.g. EPSG:5897 (VN-2000 TM-3 105°)")
     imp.add_argument("--layer", help="layer (GeoPackage/KML) or shapefile name inside a zip")
     imp.add_argument(

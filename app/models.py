@@ -122,6 +122,7 @@ class Site(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str | None] = mapped_column(Text)  # the operator's name for it (migration 0009)
     structure_type: Mapped[str] = mapped_column(_enum("structure_type", STRUCTURE_TYPES))
     height_m: Mapped[float | None] = mapped_column(Float)
     owner_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)

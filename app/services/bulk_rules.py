@@ -54,15 +54,23 @@ def check_upsert(conn: Connection, target: str, table, principal: Principal | No
 
 def check(conn: Connection, target: str, table, principal: Principal | None, problems: list[str], report) -> None:
     rows = _rows_by_code(table)
+    # A workbook's sheet of cells (table.cells) may add cells to stored sites: they are checked too.
+    cells = getattr(table, "cells", None)
+    cell_rows = _rows_by_code(cells) if cells is not None else {}
 
     def where(code: str) -> str:
-        return table.where(rows[code]) if code in rows else f"{table.name} {code}"
+        if code in rows:
+            return table.where(rows[code])
+        return cells.where(cell_rows[code]) if code in cell_rows else f"{table.name} {code}"
 
+    operator = principal if principal is not None and principal.role == "operator" else None
+    if target == "cells":  # rows name their sites: every cell of those sites passes the rules
+        _check_cells(conn, sorted(rows), operator, where, problems)
+        return
     name = _TABLE_OF_TARGET.get(target)
     if name is None:
         return
     codes = sorted(rows)
-    operator = principal if principal is not None and principal.role == "operator" else None
     if operator is not None:
         column = _OWNER_COLUMN[name]
         for code, owner in conn.execute(
@@ -72,7 +80,7 @@ def check(conn: Connection, target: str, table, principal: Principal | None, pro
             problems.append(f"{where(code)}: belongs to {owner}; an operator imports its own company's records only")
     if target != "sites":
         return
-    _check_cells(conn, codes, operator, where, problems)
+    _check_cells(conn, sorted(set(codes) | set(cell_rows)), operator, where, problems)
     if operator is not None:
         _operator_sites_are_proposals(conn, codes, table, where, problems, report)
     _check_places(conn, codes, where, problems, EVERYTHING if principal is None else Scope.of(principal))

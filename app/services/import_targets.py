@@ -6,8 +6,10 @@ per bad row (file + row/feature number) and returns what to insert. Nothing is w
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from geoalchemy2.shape import from_shape
 from shapely import MultiPolygon, Polygon
@@ -107,6 +109,37 @@ def names(p: dict, key: str) -> list[str]:
     return [s.strip() for s in str(v).replace(";", ",").split(",") if s.strip()]
 
 
+_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial day 1 is 1900-01-01 (Excel's phantom 1900-02-29 included)
+
+
+def day(p: dict, key: str) -> date | None:
+    """A date written as an Excel date (cell or serial number), dd/mm/yyyy or yyyy-mm-dd."""
+    v = p.get(key)
+    if v in (None, ""):
+        return None
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        if v != int(v) or not 1 <= v <= 2958465:  # 9999-12-31
+            raise RowProblem(f"'{key}' is not a date ('{v}')")
+        return _EXCEL_EPOCH + timedelta(days=int(v))
+    text = str(v).strip()
+    if found := _DMY.fullmatch(text):
+        d, mo, y = (int(x) for x in found.groups())
+    elif found := _YMD.fullmatch(text):
+        y, mo, d = (int(x) for x in found.groups())
+    else:
+        raise RowProblem(f"'{key}' is not a date ('{v}'): write dd/mm/yyyy or yyyy-mm-dd")
+    try:
+        return date(y, mo, d)
+    except ValueError as exc:
+        raise RowProblem(f"'{key}' is not a real date ('{v}': {exc})") from exc
+
+
 def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx: Context) -> str:
     v = text_(p, key)
     if v is None:
@@ -155,7 +188,8 @@ def _check_codes(ctx: Context, table_obj, table: ImportedTable, rows, problems: 
 
 # ---------------------------------------------------------------- sites (+ cells)
 def sites(table: ImportedTable, ctx: Context, problems: list[str]):
-    """Rows are sites, or cells with a site_code column (site attributes repeated), or OpenCelliD."""
+    """Rows are sites, or cells with a site_code column (site attributes repeated), or OpenCelliD;
+    a workbook's sheet of cells (``table.cells``) adds cells to its sites or to stored ones."""
     per_cell = table.opencellid or any("site_code" in f.properties for f in table.features)
     groups: dict[str, list] = defaultdict(list)
     if per_cell:
@@ -169,6 +203,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
         for f in table.features:
             groups[text_(f.properties, "code") or f"#{f.number}"].append(f)
     site_rows, cell_rows, tenants = [], [], []
+    operators: dict[str, int] = {}  # site code → its operator, for cells that do not name one
     for code, feats in groups.items():
         first = feats[0]
         p = first.properties
@@ -181,22 +216,11 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
                 geom = point(first)
             if code.startswith("#"):
                 raise RowProblem("'code' is required")
-            site_rows.append((first.number, dict(
-                code=code,
-                structure_type=choice(p, "structure_type", m.STRUCTURE_TYPES, "tower", ctx),
-                height_m=num(p, "height_m"),
-                owner_id=owner,
-                status=choice(p, "status", m.SITE_STATUSES, "active", ctx),
-                permit_no=text_(p, "permit_no"),
-                commissioned_on=text_(p, "commissioned_on"),
-                accepts_tenants=boolean(p, "accepts_tenants") if p.get("accepts_tenants") not in (None, "") else False,
-                rent_vnd_month=integer(p, "rent_vnd_month"),
-                new_structure_reason=text_(p, "new_structure_reason"),
-                geom=geom,
-            )))  # fmt: skip
+            site_rows.append((first.number, _site_row(code, p, owner, geom, ctx)))
             ops = {owner}
             for t in names(p, "tenants") or names(p, "operators"):
                 ops.add(ctx.operator(t, "tenants"))
+            operators[code] = ctx.operator(p["operator"], "operator") if p.get("operator") else owner
         except RowProblem as exc:
             problems.append(f"{table.where(first.number)}: {exc}")
             continue
@@ -211,8 +235,75 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
                 cell_rows.append((f.number, cell))
         tenants.extend((code, op) for op in ops)
     _check_codes(ctx, m.Site.__table__, table, site_rows, problems)
+    if table.cells is not None and per_cell:
+        problems.append(f"{table.name}: cells in rows (a site code column) and in a sheet of cells: use one")
+    elif table.cells is not None:
+        sheet_cells, sheet_tenants = _cells_of_sites(table.cells, ctx, problems, operators, table.name)
+        _check_codes(ctx, m.Cell.__table__, table.cells, sheet_cells, problems)
+        return site_rows, sheet_cells, tenants + sheet_tenants
     _check_codes(ctx, m.Cell.__table__, table, cell_rows, problems)
     return site_rows, cell_rows, tenants
+
+
+def _site_row(code: str, p: dict, owner: int, geom, ctx: Context) -> dict:
+    shareable = boolean(p, "accepts_tenants") if p.get("accepts_tenants") not in (None, "") else False
+    return dict(
+        code=code,
+        name=text_(p, "name"),
+        structure_type=choice(p, "structure_type", m.STRUCTURE_TYPES, "tower", ctx),
+        height_m=num(p, "height_m"),
+        owner_id=owner,
+        status=choice(p, "status", m.SITE_STATUSES, "active", ctx),
+        permit_no=text_(p, "permit_no"),
+        commissioned_on=day(p, "commissioned_on"),
+        accepts_tenants=shareable,
+        rent_vnd_month=integer(p, "rent_vnd_month"),
+        new_structure_reason=text_(p, "new_structure_reason"),
+        geom=geom,
+    )
+
+
+def _stored_site_operators(ctx: Context) -> dict[str, int]:
+    t = m.Site.__table__
+    return dict(ctx.conn.execute(select(t.c.code, t.c.owner_id)).all())
+
+
+def _cells_of_sites(
+    cells: ImportedTable,
+    ctx: Context,
+    problems: list[str],
+    operators: dict[str, int],
+    sites_name: str | None = None,
+):
+    """Cells rows (no geometry: a cell stands at its site) of the sites in ``operators`` (site code →
+    operator, for cells that name none) or stored ones; returns (cell rows, (site code, operator))."""
+    stored = _stored_site_operators(ctx)
+    rows, tenants, per_site = [], [], defaultdict(int)
+    for f in cells.features:
+        site = text_(f.properties, "site_code")
+        if site is None:
+            problems.append(f"{cells.where(f.number)}: the site code ('site_code', e.g. Mã trạm) is required")
+            continue
+        if site not in operators and site not in stored:
+            where = f"in neither {sites_name} nor the database" if sites_name else "not in the database"
+            problems.append(f"{cells.where(f.number)}: site '{site}' is {where}")
+            continue
+        per_site[site] += 1
+        try:
+            cell = _cell(f, site, per_site[site], ctx, False, operators.get(site) or stored.get(site))
+        except RowProblem as exc:
+            problems.append(f"{cells.where(f.number)}: {exc}")
+            continue
+        rows.append((f.number, cell))
+        tenants.append((site, cell["operator_id"]))
+    return rows, tenants
+
+
+def cells(table: ImportedTable, ctx: Context, problems: list[str]):
+    """Cells of sites already stored, by site code (a CSV of cells or a workbook's cell sheet)."""
+    rows, tenants = _cells_of_sites(table, ctx, problems, {})
+    _check_codes(ctx, m.Cell.__table__, table, rows, problems)
+    return rows, tenants
 
 
 def _plmn_operator(ctx: Context, p: dict) -> int:
@@ -222,7 +313,8 @@ def _plmn_operator(ctx: Context, p: dict) -> int:
     return op
 
 
-def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool) -> dict:
+def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool, site_operator: int | None = None) -> dict:
+    """One cell row; its operator is the row's own, else (a sheet of cells) its site's."""
     p = f.properties
     if ocid:
         op = _plmn_operator(ctx, p)
@@ -230,7 +322,8 @@ def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool) -> dict:
         tech = p["technology"]
         band, height, eirp = OCID_DEFAULTS[tech], 30.0, 58.0
     else:
-        op = ctx.operator(p.get("operator") or p.get("owner"), "operator")
+        given = p.get("operator") or p.get("owner")
+        op = ctx.operator(given, "operator") if given or site_operator is None else site_operator
         tech = choice(p, "technology", m.TECHNOLOGIES, None, ctx)
         band = integer(p, "band_mhz", required=True)
         height = num(p, "antenna_height_m") or num(p, "height_m", required=True)
@@ -291,6 +384,27 @@ def fibre_access_points(table, ctx, problems):
     return rows
 
 
+def manholes(table, ctx, problems):
+    """Manholes: a point, a code, an owner and, optionally, the code of the duct route they open on."""
+    routes = ids_by(ctx.conn, m.DuctRoute.__table__)
+
+    def route(p):
+        code = text_(p, "duct_route_code")
+        if code is not None and code not in routes:
+            raise RowProblem(f"unknown duct route '{code}' in 'duct_route_code'")
+        return routes.get(code)
+
+    def build(f, p):
+        owner = ctx.operator(p.get("owner") or p.get("operator"), "owner")
+        return dict(
+            code=text_(p, "code", required=True), owner_id=owner, duct_route_id=route(p), geom=point(f)
+        )
+
+    rows = _rows(table, build, problems)
+    _check_codes(ctx, m.Manhole.__table__, table, rows, problems)
+    return rows
+
+
 def commune_offices(table, ctx, problems):
     t = m.AdminUnit.__table__
     communes = dict(ctx.conn.execute(
@@ -340,14 +454,19 @@ def admin_level(p: dict) -> str:
     raise RowProblem("cannot tell district / commune / hamlet: give a 'level' or 'kind' column")
 
 
-def admin_record(f) -> tuple[str, dict]:
-    """(level, fields) of one admin feature; the code may come from ma_huyen / ma_xa columns."""
+def admin_record(f, level: str | None = None) -> tuple[str, dict]:
+    """(level, fields) of one admin feature; the code may come from ma_huyen / ma_xa columns.
+
+    ``level`` is the target's word for what the rows are (a hamlet layer has no level column); a
+    hamlet so named may come without a code: ``hamlet_codes`` finds it by commune and name.
+    """
     p = dict(f.properties)
-    level = admin_level(p)
+    given = level
+    level = level or admin_level(p)
     own = {"district": "district_code", "commune": "commune_code"}.get(level)
     parent_key = {"district": "province_code", "commune": "district_code", "hamlet": "commune_code"}[level]
     code = text_(p, "code") or (text_(p, own) if own else None)
-    if code is None:
+    if code is None and given != "hamlet":
         raise RowProblem("'code' is required")
     # "Tên ấp" names a hamlet in a hamlet file; in a commune file "Tên huyện" is only its parent's.
     name = text_(p, "name") or text_(p, f"{level}_name")
@@ -364,3 +483,50 @@ def admin_record(f) -> tuple[str, dict]:
         population=integer(p, "population"), households=integer(p, "households"),
         urban=boolean(p, "urban") if p.get("urban") not in (None, "") else False, geometry=geom,
     )  # fmt: skip
+
+
+def hamlet_codes(
+    conn: Connection, recs: list[tuple[int, dict]], table: ImportedTable, problems: list[str]
+) -> None:
+    """Give a code to every hamlet record that has none, keyed by commune + name, never by name
+    alone ("Ấp 1" exists in many communes): a stored hamlet of that commune with the same name
+    (diacritics-insensitive) keeps its code (the row updates it); a new one gets its commune's code
+    and the first free two digits. Two rows naming one hamlet of one commune are refused."""
+    t = m.AdminUnit.__table__
+    c = t.alias("commune")
+    stored = conn.execute(
+        select(t.c.code, t.c.name, c.c.code, t.c.valid_to)
+        .join(c, c.c.id == t.c.parent_id)
+        .where(t.c.level == "hamlet")
+    ).all()
+    by_name = {(commune, fold_vi(name)): code for code, name, commune, valid_to in stored if valid_to is None}
+    taken = {code for code, *_ in stored} | {rec["code"] for _, rec in recs if rec["code"]}
+    seen: dict[tuple[str, str], int] = {}
+    for number, rec in recs:
+        commune = rec["parent_code"]
+        if commune is None:
+            if rec["code"] is None:
+                problems.append(
+                    f"{table.where(number)}: 'commune_code' is required: a hamlet without a code is known by "
+                    "its commune and name"
+                )
+            continue
+        key = (commune, fold_vi(rec["name"]))
+        if key in seen:
+            problems.append(
+                f"{table.where(number)}: hamlet '{rec['name']}' of commune {commune} repeats "
+                f"{table.label} {seen[key]}"
+            )
+            continue
+        seen[key] = number
+        if rec["code"] is None:
+            rec["code"] = by_name.get(key) or _free_hamlet_code(commune, taken)
+            if rec["code"] is None:
+                problems.append(
+                    f"{table.where(number)}: commune {commune} has no free hamlet code left (01..99)"
+                )
+            taken.add(rec["code"])
+
+
+def _free_hamlet_code(commune: str, taken: set[str]) -> str | None:
+    return next((f"{commune}{n:02d}" for n in range(1, 100) if f"{commune}{n:02d}" not in taken), None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from geoalchemy2.shape import from_shape, to_shape
@@ -29,14 +30,19 @@ from app.services.audit import Actor
 from app.services.loader import AdminRecord, load_admin_units
 from app.services.loader_infra import LoadError, ids_by
 from gis.importers import ImportRefused, outside_problems, read_table
+from gis.importers.workbook import read_cell_table
 from gis.text import fold_vi
 
-TARGETS = ("admin_units", "sites", "poles", "ducts", "fibre_access_points", "commune_offices", "speed_tests")
+# Targets that say the level of their rows: a hamlet layer has no level column.
+_ADMIN_LEVELS = {"districts": "district", "communes": "commune", "hamlets": "hamlet"}
+_NETWORK = ("sites", "cells", "poles", "ducts", "manholes", "fibre_access_points", "commune_offices", "speed_tests")
+TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK)
 MODES = ("insert", "upsert")
 _ROW = re.compile(r" (?:row|feature) (\d+)")
 # Row columns filled from other file attributes than their own name (see _update_columns).
 _SOURCES = {"owner_id": ("owner", "operator"), "operator_id": ("operator", "owner"),
-            "commune_id": ("commune_code",), "antenna_height_m": ("antenna_height_m", "height_m")}  # fmt: skip
+            "commune_id": ("commune_code",), "antenna_height_m": ("antenna_height_m", "height_m"),
+            "duct_route_id": ("duct_route_code",)}  # fmt: skip
 _ALWAYS = ("geom", "site_id")
 
 
@@ -85,7 +91,7 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     if mode not in MODES:
         raise ImportFailed([f"unknown mode '{mode}' (insert or upsert)"])
     try:
-        table = read_table(Path(path), crs=crs, layer=layer, encoding=encoding)
+        table = _read(Path(path), target, crs=crs, layer=layer, encoding=encoding)
     except ImportRefused as exc:
         raise ImportFailed(exc.problems) from exc
     if table.opencellid and target != "sites":
@@ -118,12 +124,21 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     return report
 
 
+def _read(path: Path, target: str, **options):
+    """Cells have no geometry of their own (they stand at their sites): read as a plain table."""
+    if target == "cells":
+        return read_cell_table(path, options.get("encoding"))
+    return read_table(path, **options)
+
+
 def _row_number(problem: str) -> int:
     found = _ROW.search(problem)
     return int(found.group(1)) if found else 0
 
 
 def _province_check(conn: Connection, table, report: ImportReport) -> list[str]:
+    if any(f.geometry is None for f in table.features):  # cells: their sites were checked
+        return []
     t = m.AdminUnit.__table__
     geom = conn.execute(select(t.c.geom).where(t.c.level == "province", t.c.valid_to.is_(None))).scalar()
     if geom is None:
@@ -205,16 +220,33 @@ def _write_sites(conn, table, problems, report):
     _store(conn, m.Site.__table__, site_rows, table, ctx, problems, counts)
     if problems:
         return {}
+    if not _store_cells(conn, cell_rows, tenants, table.cells or table, ctx, problems, counts):
+        return {}
+    return counts
+
+
+def _store_cells(conn, cell_rows, tenants, table, ctx, problems, counts) -> bool:
+    """Cells onto their sites (by code) and their operators' tenancies; False when refused."""
     site_ids = ids_by(conn, m.Site.__table__)
     for _, cell in cell_rows:
         cell["site_id"] = site_ids[cell.pop("site_code")]
     _store(conn, m.Cell.__table__, cell_rows, table, ctx, problems, counts)
     if problems:
-        return {}
+        return False
     # Tenancies are only added: an upsert never removes an operator from a site.
     pairs = list(dict.fromkeys((site_ids[code], op) for code, op in tenants))
     counts["site_tenancies"] = _links(conn, m.SiteTenancy.__table__, "site_id", pairs, [])
-    return counts
+    return True
+
+
+def _write_cells(conn, table, problems, report):
+    ctx = targets.Context.load(conn, upsert=report.mode == "upsert")
+    cell_rows, tenants = targets.cells(table, ctx, problems)
+    _note_defaults(ctx, report)
+    if problems:
+        return {}
+    counts: dict[str, int] = {}
+    return counts if _store_cells(conn, cell_rows, tenants, table, ctx, problems, counts) else {}
 
 
 def _layer_writer(build, table_obj, link=None):
@@ -248,15 +280,18 @@ def _note_defaults(ctx, report: ImportReport) -> None:
         )
 
 
-def _write_admin_units(conn, table, problems, report):
+def _write_admin_units(conn, table, problems, report, level: str | None = None):
+    """Admin units of any level (the file says which), or all of ``level`` (the target says)."""
     by_level: dict[str, list[tuple[int, dict]]] = {"district": [], "commune": [], "hamlet": []}
     for f in table.features:
         try:
-            level, rec = targets.admin_record(f)
+            row_level, rec = targets.admin_record(f, level)
         except targets.RowProblem as exc:
             problems.append(f"{table.where(f.number)}: {exc}")
             continue
-        by_level[level].append((f.number, rec))
+        by_level[row_level].append((f.number, rec))
+    if level == "hamlet":
+        targets.hamlet_codes(conn, by_level["hamlet"], table, problems)
     if problems:
         return {}
     t = m.AdminUnit.__table__
@@ -340,7 +375,9 @@ def _nesting(conn: Connection, table, numbers: dict[tuple[str, str], int]) -> li
 
 _WRITERS = {
     "admin_units": _write_admin_units,
+    **{target: partial(_write_admin_units, level=level) for target, level in _ADMIN_LEVELS.items()},
     "sites": _write_sites,
+    "cells": _write_cells,
     "poles": _layer_writer(
         targets.poles, m.Pole.__table__, (m.PoleAttachment.__table__, "pole_id", ("attachments", "operators"))
     ),
@@ -349,6 +386,7 @@ _WRITERS = {
         m.DuctRoute.__table__,
         (m.DuctOccupancy.__table__, "duct_route_id", ("occupants", "operators")),
     ),
+    "manholes": _layer_writer(targets.manholes, m.Manhole.__table__),
     "fibre_access_points": _layer_writer(targets.fibre_access_points, m.FibreAccessPoint.__table__),
     "commune_offices": _layer_writer(targets.commune_offices, m.CommuneOffice.__table__),
     "speed_tests": _layer_writer(targets.speed_tests, m.SpeedTest.__table__),

@@ -7,7 +7,10 @@ import { getLang, initialLang, onLangChange, setLang, t } from './i18n.js';
 import { renderReport } from './importReport.js';
 import { describeError } from './notify.js';
 
-const ALL_TARGETS = ['sites', 'poles', 'ducts', 'fibre_access_points', 'commune_offices', 'speed_tests', 'admin_units'];
+const ALL_TARGETS = [
+  'sites', 'cells', 'poles', 'ducts', 'manholes', 'fibre_access_points', 'commune_offices', 'speed_tests',
+  'admin_units', 'districts', 'communes', 'hamlets',
+];
 // Operators register their own infrastructure; the rest is the Department's (the server checks it).
 const OPERATOR_TARGETS = ['sites', 'poles', 'ducts', 'fibre_access_points'];
 await loadSession();

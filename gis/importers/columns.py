@@ -14,7 +14,8 @@ __all__ = ["column_key", "canonical", "LAT_KEYS", "LON_KEYS", "X_KEYS", "Y_KEYS"
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("code", "ma", "ma_so", "id_code", "ma_tram", "site_id", "ma_ap", "ma_cot", "ma_diem", "ma_don_vi",
-             "unit_code", "admin_code", "ma_cell", "cell_id", "ma_o"),
+             "unit_code", "admin_code", "ma_cell", "cell_id", "ma_o",
+             "ma_ho", "ma_ho_ga", "ma_ho_cap"),
     "period": ("period", "ky", "ky_bao_cao", "quy"),
     "name": ("name", "ten", "ten_tram", "ten_don_vi"),
     # A unit's own name in a file of its level, its parent's name (for reading only) in a file of
@@ -40,11 +41,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "beamwidth_deg": ("beamwidth_deg", "beamwidth", "do_rong_bup_song", "goc_mo"),
     "tilt_mech_deg": ("tilt_mech_deg", "tilt_mech", "do_nghieng_co", "mechanical_tilt"),
     "tilt_elec_deg": ("tilt_elec_deg", "tilt_elec", "do_nghieng_dien", "electrical_tilt", "tilt"),
-    "antenna_height_m": ("antenna_height_m", "do_cao_anten", "chieu_cao_anten", "antenna_height"),
+    "antenna_height_m": ("antenna_height_m", "do_cao_anten", "chieu_cao_anten", "antenna_height", "do_cao_anten_m",
+                         "chieu_cao_anten_m"),
     "tx_power_dbm": ("tx_power_dbm", "cong_suat_phat", "tx_power", "cong_suat_dbm"),
     "antenna_gain_dbi": ("antenna_gain_dbi", "antenna_gain", "do_loi_anten", "gain_dbi"),
     "eirp_dbm": ("eirp_dbm", "eirp"),
-    "height_m": ("height_m", "do_cao", "chieu_cao", "height", "do_cao_m", "chieu_cao_m", "do_cao_cot"),
+    "height_m": ("height_m", "do_cao", "chieu_cao", "height", "do_cao_m", "chieu_cao_m", "do_cao_cot",
+                 "do_cao_cot_m", "chieu_cao_cot", "chieu_cao_cot_m"),
     "structure_type": ("structure_type", "loai_cot", "kieu_cot", "loai_tram", "structure"),
     "status": ("status", "trang_thai", "tinh_trang"),
     "permit_no": ("permit_no", "so_giay_phep", "giay_phep"),
@@ -55,6 +58,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "tenants": ("tenants", "dung_chung", "cac_nha_mang"),
     # Our exports' list of operators on a structure: tenants of a site, cables of a pole, a duct's occupants.
     "operators": ("operators",),
+    "duct_route_code": ("duct_route_code", "duct_code", "duct_route", "ma_tuyen_cong", "ma_tuyen_ong",
+                        "ma_tuyen_ong_cong", "ma_cong_be"),
     "material": ("material", "vat_lieu", "chat_lieu"),
     "attachments": ("attachments", "treo_cap", "cac_don_vi_treo_cap"),
     "duct_count": ("duct_count", "so_ong", "so_ong_cong"),

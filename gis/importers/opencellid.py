@@ -1,6 +1,8 @@
 """OpenCelliD exports → one feature per cell of Vietnamese networks (MCC 452), grouped into sites.
 
 LTE cells of one eNodeB share a site: eNB = cell >> 8 (the 28-bit ECI is eNB·256 + local cell id).
+NR cells of one gNodeB likewise: the 36-bit NCI is the gNB id (22 to 32 bits, chosen by the
+operator; 24 by default here) followed by the local cell id, so gNB = cell >> (36 − gnb_id_bits).
 Other radios have no such rule; each (net, area, cell) stands alone. The site position is the mean
 of its cells' positions (OpenCelliD positions are estimates, not surveyed).
 """
@@ -14,9 +16,11 @@ from shapely.geometry import Point
 
 from gis.importers.errors import ImportRefused
 
-__all__ = ["VIETNAM_MCC", "RADIO_TECHNOLOGY", "keep_vietnam", "to_cells"]
+__all__ = ["VIETNAM_MCC", "RADIO_TECHNOLOGY", "GNB_ID_BITS", "enb_id", "gnb_id", "keep_vietnam", "to_cells"]
 
 VIETNAM_MCC = 452
+NCI_BITS = 36
+GNB_ID_BITS = 24  # 3GPP TS 38.413 allows 22..32; 24 is the common choice
 RADIO_TECHNOLOGY = {"GSM": "2G", "UMTS": "3G", "CDMA": "3G", "LTE": "4G", "NR": "5G"}
 
 
@@ -25,6 +29,26 @@ def _int(v, where: str, column: str) -> int:
         return int(float(v))
     except (TypeError, ValueError) as exc:
         raise ImportRefused(f"{where}: column '{column}' is not an integer ('{v}')") from exc
+
+
+def enb_id(eci: int) -> int:
+    """The eNodeB of an LTE cell: its 28-bit ECI without the 8-bit local cell id.
+
+    >>> enb_id(0x1234A01), enb_id(256 * 7 + 3)
+    (74570, 7)
+    """
+    return eci >> 8
+
+
+def gnb_id(nci: int, gnb_id_bits: int = GNB_ID_BITS) -> int:
+    """The gNodeB of an NR cell: the first ``gnb_id_bits`` (22..32) of its 36-bit NCI.
+
+    >>> gnb_id(4096 * 5 + 1), gnb_id(1024 * 5 + 1, gnb_id_bits=26)
+    (5, 5)
+    """
+    if not 22 <= gnb_id_bits <= 32:
+        raise ValueError(f"gnb_id_bits must be 22..32, got {gnb_id_bits}")
+    return nci >> (NCI_BITS - gnb_id_bits)
 
 
 def keep_vietnam(raw):
@@ -43,9 +67,13 @@ def keep_vietnam(raw):
     return raw
 
 
-def to_cells(table):
-    """Rewrite an ImportedTable of OpenCelliD rows into cell features with site codes."""
+def to_cells(table, gnb_id_bits: int = GNB_ID_BITS):
+    """Rewrite an ImportedTable of OpenCelliD rows into cell features with site codes: LTE cells
+    grouped by eNB, NR cells by gNB (``gnb_id_bits`` long, 22..32)."""
     from gis.importers.table import ImportedFeature
+
+    if not 22 <= gnb_id_bits <= 32:
+        raise ImportRefused(f"{table.name}: the gNB id length must be 22 to 32 bits (got {gnb_id_bits})")
 
     cells = []
     for f in table.features:
@@ -58,7 +86,9 @@ def to_cells(table):
         area = _int(raw.get("area"), where, "area")
         cell = _int(raw.get("cell"), where, "cell")
         if radio == "LTE":
-            site = f"OCID-452{net:02d}-E{cell >> 8}"
+            site = f"OCID-452{net:02d}-E{enb_id(cell)}"
+        elif radio == "NR":
+            site = f"OCID-452{net:02d}-N{gnb_id(cell, gnb_id_bits)}"  # N: G is GSM's
         else:
             site = f"OCID-452{net:02d}-{radio[0]}{area}-{cell}"
         props = dict(

@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Point, shape
 
-from gis.importers import safety
+from gis.importers import safety, workbook
 from gis.importers.columns import LAT_KEYS, LON_KEYS, WKT_KEYS, X_KEYS, Y_KEYS, column_key
 from gis.importers.encoding import decode_text, encoding_label, parse_encoding, recode
 from gis.importers.errors import ImportRefused
@@ -51,6 +51,7 @@ class RawTable:
     default_lonlat: bool = False  # a missing CRS means WGS 84 by the format's own rule (GeoJSON, KML)
     warnings: list[str] = field(default_factory=list)
     coordinate_columns: tuple[str, ...] = ()
+    sheets: list = field(default_factory=list)  # a workbook's other sheets (gis.importers.workbook.Sheet)
 
 
 def _problems(problems: list[str]) -> None:
@@ -385,32 +386,17 @@ def read_csv(
 
 
 def read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list]]]:
-    import openpyxl
+    """The workbook's sheet of sites when one is named so (see ``workbook``), else its first sheet."""
+    sheet = workbook.sites_sheet(workbook.read_sheets(path))
+    return sheet.header, sheet.records
 
-    safety.open_zip(path).close()  # an .xlsx is a zip: same bomb/traversal checks
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many unrelated types on damaged files
-        raise ImportRefused(
-            f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
-        ) from exc
-    try:
-        ws = wb.worksheets[0]
-        header, records = None, []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            if header is None:
-                if any(v not in (None, "") for v in values):
-                    header = list(values)
-                continue
-            if any(v not in (None, "") for v in values):
-                records.append((number, list(values)))
-            if len(records) > safety.MAX_FEATURES:
-                break
-    finally:
-        wb.close()
-    if header is None:
-        raise ImportRefused(f"{path.name}: the first sheet is empty")
-    return header, records
+
+def _read_workbook(path: Path) -> tuple[RawTable, bool]:
+    sheets = workbook.read_sheets(path)
+    main = workbook.sites_sheet(sheets)
+    raw = rows_to_table(main.shown(path.name, len(sheets) > 1), "XLSX", main.header, main.records)
+    raw.sheets = [s for s in sheets if s is not main]
+    return raw, is_opencellid(main.header)
 
 
 def is_opencellid(header: list[str]) -> bool:
@@ -465,9 +451,10 @@ def read_raw(path: Path, *, layer=None, encoding: str | None = None) -> tuple[Ra
         return read_kml(path, path.read_bytes(), layer), False
     if fmt == "zip":
         return read_zip(path, layer, encoding), False
-    header, records = read_csv(path, path.read_bytes(), encoding) if fmt == "csv" else read_xlsx(path)
-    kind = "CSV" if fmt == "csv" else "XLSX"
-    return rows_to_table(path.name, kind, header, records), is_opencellid(header)
+    if fmt == "xlsx":
+        return _read_workbook(path)
+    header, records = read_csv(path, path.read_bytes(), encoding)
+    return rows_to_table(path.name, "CSV", header, records), is_opencellid(header)
 
 
 def read_rows(path: Path) -> tuple[str, list[str], list[tuple[int, dict]]]:

@@ -16,6 +16,8 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from gis.importers import crs as crs_mod
+from gis.importers import opencellid as opencellid_mod
+from gis.importers import workbook
 from gis.importers.columns import canonical
 from gis.importers.errors import ImportRefused
 from gis.importers.readers import MAX_PROBLEMS, RawTable, read_raw
@@ -30,7 +32,7 @@ _TCVN3_MARKS = set("¸µ¶·¹¨©ª«¬®¯°±²³´½¾¼¦¢¡£¤¥§¿º»
 @dataclass
 class ImportedFeature:
     number: int
-    geometry: BaseGeometry  # EPSG:4326
+    geometry: BaseGeometry  # EPSG:4326 (None in a table of cells: gis.importers.workbook)
     properties: dict  # project attribute names (see gis.importers.columns)
     raw: dict = field(default_factory=dict)  # the file's own columns, untouched
 
@@ -46,6 +48,7 @@ class ImportedTable:
     columns: dict[str, str] = field(default_factory=dict)  # file column → project attribute
     unrecognised: list[str] = field(default_factory=list)
     opencellid: bool = False
+    cells: ImportedTable | None = None  # a workbook's sheet of cells (features without geometry)
 
     def where(self, number: int) -> str:
         return f"{self.name} {self.label} {number}"
@@ -139,7 +142,12 @@ def _tcvn3(raw: RawTable) -> list[str]:
 
 
 def read_table(
-    path: str | Path, *, crs=None, layer: str | None = None, encoding: str | None = None
+    path: str | Path,
+    *,
+    crs=None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    gnb_id_bits: int = opencellid_mod.GNB_ID_BITS,
 ) -> ImportedTable:
     """Read a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV, XLSX or OpenCelliD file.
 
@@ -151,6 +159,7 @@ def read_table(
     layer : layer (GeoPackage, KML) or shapefile name inside a zip.
     encoding : the text encoding of a CSV or a Shapefile's .dbf ("1258", "windows-1258",
         "utf-8" …) when it is not UTF-8; overrides a .cpg. Other formats are always UTF-8.
+    gnb_id_bits : OpenCelliD NR cells: the gNB id length in the 36-bit NCI (22..32, default 24).
 
     Returns
     -------
@@ -159,9 +168,7 @@ def read_table(
     path = Path(path)
     raw, opencellid = read_raw(path, layer=layer, encoding=encoding)
     if opencellid:
-        from gis.importers.opencellid import keep_vietnam
-
-        raw = keep_vietnam(raw)
+        raw = opencellid_mod.keep_vietnam(raw)
     warnings = list(raw.warnings)
     problems = _tcvn3(raw)
     if problems:
@@ -194,10 +201,21 @@ def read_table(
     srs = source.to_string()
     table = ImportedTable(raw.name, raw.format, raw.label, features, srs, warnings, mapping, unknown)
     if opencellid:
-        from gis.importers.opencellid import to_cells
-
-        table = to_cells(table)
+        table = opencellid_mod.to_cells(table, gnb_id_bits=gnb_id_bits)
+    table.cells = _cell_sheet(raw)
+    if table.cells is not None:
+        table.warnings.extend(table.cells.warnings)
     return table
+
+
+def _cell_sheet(raw: RawTable) -> ImportedTable | None:
+    """A workbook's sheet of cells beside its sheet of sites (see gis.importers.workbook)."""
+    sheet = workbook.cells_sheet(raw.sheets) if raw.sheets else None
+    if sheet is None:
+        return None
+    return workbook.cell_table(
+        sheet.shown(raw.name.split(" › ")[0], True), "XLSX", sheet.header, sheet.records
+    )
 
 
 def outside_problems(table: ImportedTable, area: BaseGeometry, tolerance_deg: float = 0.01) -> list[str]:
