@@ -1,7 +1,7 @@
 """Sites keep the name operators give them (Tên trạm)
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06
 
 An operator's workbook names each site ("Trạm Vị Thanh 3") beside its code; the name is free text,
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
