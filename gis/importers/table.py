@@ -1,8 +1,13 @@
 """`read_table`: any supported file → features in EPSG:4326 with project attribute names.
 
-Steps, the same for every format: read (``readers``) → choose the CRS → reproject (with axis-swap
-detection) → check geometries → map columns → refuse legacy TCVN3 text. Every problem names the
+Steps, the same for every format: read (``readers``) → choose the CRS → settle the axis order →
+reproject → check geometries → map columns → refuse legacy TCVN3 text. Every problem names the
 file and the row/feature number; all problems found are reported together.
+
+Strict where it must be: coordinates that land in Vietnam only with X and Y exchanged are refused
+(``coords.swapped``) unless ``swap_axes`` — except X/Y columns in a projected VN-2000 CRS, where
+X = northing is the survey convention, read as such and said; invalid polygons are refused
+(``geometry.invalid``) unless ``repair``, which reports each change of area.
 """
 
 from __future__ import annotations
@@ -15,14 +20,15 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from gis import crs as metric
 from gis.importers import crs as crs_mod
 from gis.importers.columns import canonical
 from gis.importers.errors import ImportRefused
 from gis.importers.readers import MAX_PROBLEMS, RawTable, read_raw
+from gis.problems import Problem
 
 __all__ = ["ImportedFeature", "ImportedTable", "read_table", "outside_problems"]
 
-MAX_REPAIR_AREA_CHANGE = 0.01  # a repair that loses more than 1 % of the area is not "safe"
 # Bytes of TCVN3 (ABC) Vietnamese read as Latin-1/UTF-8 give these; real Vietnamese Unicode never does.
 _TCVN3_MARKS = set("¸µ¶·¹¨©ª«¬®¯°±²³´½¾¼¦¢¡£¤¥§¿º»ÆÇËÎÏÐÑÖ×ØÛÜÞßåæçëîïñö÷øûüþÿ")
 
@@ -46,6 +52,7 @@ class ImportedTable:
     columns: dict[str, str] = field(default_factory=dict)  # file column → project attribute
     unrecognised: list[str] = field(default_factory=list)
     opencellid: bool = False
+    problems: list[Problem] = field(default_factory=list)  # kept only by read_table(collect=True)
 
     def where(self, number: int) -> str:
         return f"{self.name} {self.label} {number}"
@@ -80,7 +87,9 @@ def _choose_crs(raw: RawTable, given, coords: np.ndarray, warnings: list[str]):
     )
 
 
-def _check_geometry(geom: BaseGeometry, where: str, warnings: list[str], problems: list[str]):
+def _check_geometry(
+    geom: BaseGeometry, where: str, place: dict, warnings: list[str], problems: list, repair: bool
+):
     if geom.is_empty:
         problems.append(f"{where}: empty geometry")
         return None
@@ -89,20 +98,69 @@ def _check_geometry(geom: BaseGeometry, where: str, warnings: list[str], problem
         return None
     if geom.is_valid:
         return geom
-    reason = explain_validity(geom)
+    reason, at = _validity(geom)
+    invalid = Problem("geometry.invalid", params={"kind": geom.geom_type, "reason": reason, **at}, **place)
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
-        problems.append(f"{where}: invalid {geom.geom_type} ({reason})")
+        problems.append(invalid)
         return None
     repaired = shapely.make_valid(geom)
     polys = [g for g in getattr(repaired, "geoms", [repaired]) if g.geom_type in ("Polygon", "MultiPolygon")]
     fixed = shapely.union_all(polys) if polys else None
-    # buffer(0) keeps only part of a bow-tie; a repair that loses area against it is not safe
-    area = geom.buffer(0).area
-    if fixed is None or fixed.is_empty or fixed.area == 0 or fixed.area < (1 - MAX_REPAIR_AREA_CHANGE) * area:
-        problems.append(f"{where}: invalid polygon ({reason}) that cannot be repaired safely")
+    if fixed is None or fixed.is_empty or fixed.area == 0:
+        problems.append(Problem("geometry.unrepairable", params=invalid.params, **place))
         return None
-    warnings.append(f"{where}: invalid polygon repaired ({reason})")
+    if not repair:
+        problems.append(invalid)
+        return fixed  # only for the checks that follow: nothing is written once a problem is known
+    before, after = metric.geometry_to_metric(geom).area, metric.geometry_to_metric(fixed).area
+    warnings.append(
+        f"{where}: invalid polygon repaired ({reason} at {at['lon']:.6f}, {at['lat']:.6f}): "
+        f"area {before:.0f} m² as drawn, {after:.0f} m² repaired"
+    )
     return fixed
+
+
+def _validity(geom: BaseGeometry) -> tuple[str, dict]:
+    """explain_validity's "Self-intersection[105.47 9.78]" → ("Self-intersection", {lon, lat})."""
+    text = explain_validity(geom)
+    reason, _, place = text.partition("[")
+    try:
+        lon, lat = (float(v) for v in place.rstrip("]").split()[:2])
+    except ValueError:
+        lon, lat = geom.representative_point().x, geom.representative_point().y
+    return reason.strip(), {"lon": round(lon, 6), "lat": round(lat, 6)}
+
+
+def _axis_order(
+    raw: RawTable, source, geoms: list, swap_axes: bool
+) -> tuple[object, list[Problem], list[str]]:
+    """Which geometries to read with X and Y exchanged, the problems and the notes that says."""
+    as_read, swapped = crs_mod.axis_fit(geoms, source)
+    first, second = raw.coordinate_columns[:2] if len(raw.coordinate_columns) >= 2 else ("X", "Y")
+    if swap_axes:
+        wrong = [r.number for r, ok in zip(raw.rows, swapped, strict=True) if not ok]
+        if wrong:
+            raise ImportRefused(
+                f"{raw.name}: read with X and Y exchanged (swap_axes), {raw.label}s "
+                f"{', '.join(map(str, wrong[:10]))} do not fall in Vietnam; import without swap_axes"
+            )
+        note = f"{raw.name}: axis order: {first} and {second} read exchanged, as asked (swap_axes)"
+        return True, [], [note]
+    if np.any(~as_read & ~swapped):
+        crs_mod.reproject(geoms, source, raw.name)  # raises: no axis order lands in Vietnam
+    flip = ~as_read
+    if not flip.any():
+        return False, [], []
+    survey = raw.crs_note == "x/y columns" and source.is_projected and crs_mod.is_vn2000(source)
+    if survey and flip.all():
+        note = (f"{raw.name}: axis order: {first} = northing, {second} = easting "
+                "(the VN-2000 survey convention)")  # fmt: skip
+        return True, [], [note]
+    params = {"first": first, "second": second}
+    if flip.all():
+        return True, [Problem("coords.swapped", params=params, source=raw.name, label=raw.label)], []
+    rows = [r.number for r, f in zip(raw.rows, flip, strict=True) if f]
+    return flip, [Problem("coords.swapped", None, n, params, raw.name, raw.label) for n in rows], []
 
 
 def _map_columns(raw: RawTable) -> tuple[dict[str, str], list[str]]:
@@ -139,7 +197,14 @@ def _tcvn3(raw: RawTable) -> list[str]:
 
 
 def read_table(
-    path: str | Path, *, crs=None, layer: str | None = None, encoding: str | None = None
+    path: str | Path,
+    *,
+    crs=None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    swap_axes: bool = False,
+    repair: bool = False,
+    collect: bool = False,
 ) -> ImportedTable:
     """Read a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV, XLSX or OpenCelliD file.
 
@@ -151,6 +216,12 @@ def read_table(
     layer : layer (GeoPackage, KML) or shapefile name inside a zip.
     encoding : the text encoding of a CSV or a Shapefile's .dbf ("1258", "windows-1258",
         "utf-8" …) when it is not UTF-8; overrides a .cpg. Other formats are always UTF-8.
+    swap_axes : read every coordinate with X and Y exchanged (a file whose latitude is in the
+        longitude column); without it such a file is refused with ``coords.swapped``.
+    repair : repair invalid polygons (``make_valid``, polygons kept) and report each change of
+        area; without it they are refused with ``geometry.invalid``.
+    collect : return the structured problems (swapped axes, invalid geometries) in
+        ``table.problems`` instead of raising, so that a caller can check the rest too.
 
     Returns
     -------
@@ -171,32 +242,32 @@ def read_table(
     if not len(coords):
         raise ImportRefused(f"{raw.name}: no coordinates in any feature")
     source = _choose_crs(raw, crs, coords, warnings)
-    moved = crs_mod.reproject(geoms, source, raw.name)
-    if moved.swapped:
-        warnings.append(
-            f"{raw.name}: X and Y were swapped (X held the northing / latitude, as many Vietnamese "
-            "files do); read them the other way round"
-        )
+    swap, found, notes = _axis_order(raw, source, geoms, swap_axes)
+    warnings.extend(notes)
+    moved = crs_mod.reproject(geoms, source, raw.name, swap=swap)
     features = []
     mapping, unknown = _map_columns(raw)
     if unknown and not opencellid:
         warnings.append(f"{raw.name}: unrecognised columns ignored: {', '.join(unknown)}")
     for r, geom in zip(raw.rows, moved.geometries, strict=True):
         where = f"{raw.name} {raw.label} {r.number}"
-        checked = _check_geometry(geom, where, warnings, problems)
+        place = {"row": r.number, "source": raw.name, "label": raw.label}
+        checked = _check_geometry(geom, where, place, warnings, problems, repair)
         if checked is not None:
             props = {mapping[h]: v for h, v in r.properties.items() if h in mapping}
             features.append(ImportedFeature(r.number, checked, props, r.properties))
         if len(problems) > MAX_PROBLEMS:
             break
-    if problems:
-        raise ImportRefused(problems[:MAX_PROBLEMS])
+    found += [p for p in problems if isinstance(p, Problem)]
+    if any(isinstance(p, str) for p in problems) or (found and not collect):
+        raise ImportRefused(found + [p for p in problems if isinstance(p, str)][:MAX_PROBLEMS])
     srs = source.to_string()
     table = ImportedTable(raw.name, raw.format, raw.label, features, srs, warnings, mapping, unknown)
     if opencellid:
         from gis.importers.opencellid import to_cells
 
         table = to_cells(table)
+    table.problems = found
     return table
 
 
