@@ -422,6 +422,8 @@ export default {
   'upload.layer': 'Layer name inside the file (GeoPackage, KML, several shapefiles)',
   'upload.layerPlaceholder': 'empty: the first layer',
   'upload.upsert': 'Update the codes that exist (default: refuse repeated codes)',
+  'upload.swapAxes': 'Read X and Y (longitude and latitude) exchanged',
+  'upload.repair': 'Repair invalid polygons (the change of area is reported)',
   'upload.check': 'Check (write nothing)',
   'upload.import': 'Import into the database',
   'upload.report': 'Result of the check or import',
