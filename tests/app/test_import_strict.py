@@ -188,6 +188,18 @@ def test_the_cli_names_them_in_vietnamese_or_english_and_fails(db, tmp_path, mon
     assert _sites(db, "RNG") == 0
 
 
+def test_non_finite_numbers_are_not_numbers_never_a_crash(db, tmp_path):
+    rows = cell_rows(2, cells_per_site=1, prefix="NAN")
+    rows[0][7], rows[1][9] = "nan", "inf"  # Băng tần on row 2, Độ cao anten on row 3
+    with pytest.raises(ImportFailed) as err:
+        import_file(db, write_csv(tmp_path / "nan.csv", HEADER, rows), "sites")
+    assert err.value.sentences("vi") == [
+        "nan.csv dòng 2: Băng tần: “nan” không phải là số",
+        "nan.csv dòng 3: Độ cao anten: “inf” không phải là số",
+    ]
+    assert _sites(db, "NAN") == 0
+
+
 # The column each range checks, in the table the target writes (sites: the cell columns in cells).
 _TABLES = {"sites": ("sites", "cells"), "poles": ("poles",), "ducts": ("duct_routes",),
            "fibre_access_points": ("fibre_access_points",), "commune_offices": ("commune_offices",),
