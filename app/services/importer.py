@@ -74,6 +74,7 @@ class ImportReport:
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    axis_order: str = ""  # when not as declared: "X = northing, Y = easting" (the VN-2000 survey convention)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -109,6 +110,7 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     report = ImportReport(
         target, table.name, table.format, table.crs, dry_run, mode, warnings=list(table.warnings)
     )
+    report.axis_order = table.axis_order
     with engine.connect() as conn:
         trans = conn.begin()
         if actor is not None:

@@ -72,6 +72,7 @@ function summary(report) {
   const list = element('dl', { className: 'hg-report-summary' });
   const rows = [['upload.summary.file', report.file], ['upload.summary.format', report.format],
     ['upload.summary.crs', report.crs], ['upload.summary.seconds', t('upload.seconds', { s: formatNumber(report.seconds, 1) })]];
+  if (report.axis_order) rows.splice(3, 0, ['upload.summary.axes', report.axis_order]);
   for (const [key, value] of rows) list.append(element('dt', { key }), element('dd', { text: value }));
   return list;
 }

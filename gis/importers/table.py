@@ -53,6 +53,7 @@ class ImportedTable:
     unrecognised: list[str] = field(default_factory=list)
     opencellid: bool = False
     problems: list[Problem] = field(default_factory=list)  # kept only by read_table(collect=True)
+    axis_order: str = ""  # how X and Y were read when not as declared: "X = northing, Y = easting"
 
     def where(self, number: int) -> str:
         return f"{self.name} {self.label} {number}"
@@ -133,8 +134,8 @@ def _validity(geom: BaseGeometry) -> tuple[str, dict]:
 
 def _axis_order(
     raw: RawTable, source, geoms: list, swap_axes: bool
-) -> tuple[object, list[Problem], list[str]]:
-    """Which geometries to read with X and Y exchanged, the problems and the notes that says."""
+) -> tuple[object, list[Problem], list[str], str]:
+    """Which geometries to read with X and Y exchanged, the problems, the notes and the axis order."""
     as_read, swapped = crs_mod.axis_fit(geoms, source)
     first, second = raw.coordinate_columns[:2] if len(raw.coordinate_columns) >= 2 else ("X", "Y")
     if swap_axes:
@@ -145,22 +146,21 @@ def _axis_order(
                 f"{', '.join(map(str, wrong[:10]))} do not fall in Vietnam; import without swap_axes"
             )
         note = f"{raw.name}: axis order: {first} and {second} read exchanged, as asked (swap_axes)"
-        return True, [], [note]
+        return True, [], [note], f"{first} ↔ {second} (swap_axes)"
     if np.any(~as_read & ~swapped):
         crs_mod.reproject(geoms, source, raw.name)  # raises: no axis order lands in Vietnam
     flip = ~as_read
     if not flip.any():
-        return False, [], []
+        return False, [], [], ""
     survey = raw.crs_note == "x/y columns" and source.is_projected and crs_mod.is_vn2000(source)
     if survey and flip.all():
-        note = (f"{raw.name}: axis order: {first} = northing, {second} = easting "
-                "(the VN-2000 survey convention)")  # fmt: skip
-        return True, [], [note]
+        order = f"{first} = northing, {second} = easting"
+        return True, [], [f"{raw.name}: axis order: {order} (the VN-2000 survey convention)"], order
     params = {"first": first, "second": second}
     if flip.all():
-        return True, [Problem("coords.swapped", params=params, source=raw.name, label=raw.label)], []
+        return True, [Problem("coords.swapped", params=params, source=raw.name, label=raw.label)], [], ""
     rows = [r.number for r, f in zip(raw.rows, flip, strict=True) if f]
-    return flip, [Problem("coords.swapped", None, n, params, raw.name, raw.label) for n in rows], []
+    return flip, [Problem("coords.swapped", None, n, params, raw.name, raw.label) for n in rows], [], ""
 
 
 def _map_columns(raw: RawTable) -> tuple[dict[str, str], list[str]]:
@@ -242,7 +242,7 @@ def read_table(
     if not len(coords):
         raise ImportRefused(f"{raw.name}: no coordinates in any feature")
     source = _choose_crs(raw, crs, coords, warnings)
-    swap, found, notes = _axis_order(raw, source, geoms, swap_axes)
+    swap, found, notes, axis_order = _axis_order(raw, source, geoms, swap_axes)
     warnings.extend(notes)
     moved = crs_mod.reproject(geoms, source, raw.name, swap=swap)
     features = []
@@ -267,7 +267,7 @@ def read_table(
         from gis.importers.opencellid import to_cells
 
         table = to_cells(table)
-    table.problems = found
+    table.problems, table.axis_order = found, axis_order
     return table
 
 

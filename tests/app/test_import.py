@@ -177,6 +177,7 @@ def test_vn2000_survey_axis_order_is_read_and_said(db, tmp_path):
     assert (
         "vn2000.csv: axis order: X = northing, Y = easting (the VN-2000 survey convention)" in report.warnings
     )
+    assert report.axis_order == "X = northing, Y = easting"
     with db.connect() as conn:
         d = conn.execute(text("SELECT ST_Distance(geom::geography, ST_MakePoint(:x, :y)::geography) "
                               "FROM sites WHERE code = 'VN-1'"), {"x": LON, "y": LAT}).scalar()  # fmt: skip

@@ -43,6 +43,7 @@ def test_survey_x_northing_is_a_good_file_read_as_such(tmp_path, x, y):
         f"khao_sat.csv: axis order: {x} = northing, {y} = easting (the VN-2000 survey convention)"
     ]
     assert table.problems == []
+    assert table.axis_order == f"{x} = northing, {y} = easting"
 
 
 def test_easting_northing_named_columns_the_wrong_way_round_are_refused(tmp_path):
@@ -66,6 +67,7 @@ def test_lat_lon_swapped_in_every_row_is_refused_naming_the_file(tmp_path):
     table = read_table(path, swap_axes=True)
     assert _metres(table.features[0].geometry, LON, LAT) == 0
     assert "dao.csv: axis order: Kinh độ and Vĩ độ read exchanged, as asked (swap_axes)" in table.warnings
+    assert table.axis_order == "Kinh độ ↔ Vĩ độ (swap_axes)"
 
 
 def test_one_swapped_row_is_named_and_collected_with_the_rest(tmp_path):

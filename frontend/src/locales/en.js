@@ -470,6 +470,7 @@ export default {
   'upload.summary.file': 'File',
   'upload.summary.format': 'Format',
   'upload.summary.crs': 'CRS read',
+  'upload.summary.axes': 'Axis order',
   'upload.summary.seconds': 'Processing time',
   'upload.seconds': '{s} s',
   'upload.counts.would': 'Records that would be written',

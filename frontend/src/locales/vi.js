@@ -465,6 +465,7 @@ export default {
   'upload.summary.file': 'Tệp',
   'upload.summary.format': 'Định dạng',
   'upload.summary.crs': 'Hệ toạ độ đã đọc',
+  'upload.summary.axes': 'Thứ tự trục',
   'upload.summary.seconds': 'Thời gian xử lý',
   'upload.seconds': '{s} giây',
   'upload.counts.would': 'Số bản ghi sẽ được ghi',
