@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from app.services.importer import ImportFailed, import_file
 from gis.importers.ranges import RANGES
-from tests.app.importing import HEADER, cell_rows, count, write_csv
+from tests.app.importing import HEADER, ROOT, cell_rows, count, write_csv
 
 COMMUNE = "93404"  # Xã Tân Bình (Phụng Hiệp)
 
@@ -198,6 +198,22 @@ def test_non_finite_numbers_are_not_numbers_never_a_crash(db, tmp_path):
         "nan.csv dòng 3: Độ cao anten: “inf” không phải là số",
     ]
     assert _sites(db, "NAN") == 0
+
+
+def test_both_catalogues_have_the_same_codes_and_placeholders():
+    locales = ROOT / "frontend" / "src" / "locales"
+    for vi_path in sorted((locales / "problems").glob("*.vi.json")):
+        vi = json.loads(vi_path.read_text(encoding="utf-8"))
+        en = json.loads(vi_path.with_name(vi_path.name.replace(".vi.", ".en.")).read_text(encoding="utf-8"))
+        assert set(vi) == set(en), vi_path.name
+        for code, template in vi.items():
+            assert sorted(re.findall(r"\{(\w+)\}", template)) == sorted(re.findall(r"\{(\w+)\}", en[code])), (
+                code
+            )
+    ranged = {f for fields in RANGES.values() for f in fields}
+    for lang in ("vi", "en"):
+        labels = json.loads((locales / f"fields.{lang}.json").read_text(encoding="utf-8"))
+        assert ranged <= set(labels), lang  # every field a range names has its label
 
 
 # The column each range checks, in the table the target writes (sites: the cell columns in cells).
