@@ -52,7 +52,8 @@ class ImportedTable:
     columns: dict[str, str] = field(default_factory=dict)  # file column → project attribute
     unrecognised: list[str] = field(default_factory=list)
     opencellid: bool = False
-    problems: list[Problem] = field(default_factory=list)  # kept only by read_table(collect=True)
+    # Only with read_table(collect=True): what refuses the file (Problems, and sentences for the rest).
+    problems: list[Problem | str] = field(default_factory=list)
     axis_order: str = ""  # how X and Y were read when not as declared: "X = northing, Y = easting"
 
     def where(self, number: int) -> str:
@@ -220,7 +221,7 @@ def read_table(
         longitude column); without it such a file is refused with ``coords.swapped``.
     repair : repair invalid polygons (``make_valid``, polygons kept) and report each change of
         area; without it they are refused with ``geometry.invalid``.
-    collect : return the structured problems (swapped axes, invalid geometries) in
+    collect : return the problems of rows (swapped axes, invalid or empty geometries) in
         ``table.problems`` instead of raising, so that a caller can check the rest too.
 
     Returns
@@ -258,9 +259,9 @@ def read_table(
             features.append(ImportedFeature(r.number, checked, props, r.properties))
         if len(problems) > MAX_PROBLEMS:
             break
-    found += [p for p in problems if isinstance(p, Problem)]
-    if any(isinstance(p, str) for p in problems) or (found and not collect):
-        raise ImportRefused(found + [p for p in problems if isinstance(p, str)][:MAX_PROBLEMS])
+    found += problems[:MAX_PROBLEMS]
+    if found and not collect:
+        raise ImportRefused(found)
     srs = source.to_string()
     table = ImportedTable(raw.name, raw.format, raw.label, features, srs, warnings, mapping, unknown)
     if opencellid:

@@ -188,6 +188,24 @@ def test_the_cli_names_them_in_vietnamese_or_english_and_fails(db, tmp_path, mon
     assert _sites(db, "RNG") == 0
 
 
+def test_a_row_without_geometry_does_not_hide_another_rows_value(db, tmp_path):
+    point = {"type": "Point", "coordinates": [105.47, 9.784]}
+    features = [
+        {"type": "Feature", "properties": {"Mã cột": "GEO-1", "Chủ sở hữu": "VNPT"},
+         "geometry": {"type": "Point", "coordinates": []}},
+        {"type": "Feature", "properties": {"Mã cột": "GEO-2", "Chủ sở hữu": "VNPT", "Độ cao": 99}, "geometry": point},
+    ]  # fmt: skip
+    path = tmp_path / "cot.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    with pytest.raises(ImportFailed) as err:
+        import_file(db, path, "poles")
+    assert err.value.problems == [
+        "cot.geojson feature 1: empty geometry",
+        "cot.geojson feature 2: height: 99 is out of range (allowed: 0 < x ≤ 40 m)",
+    ]
+    assert count(db, "poles", "code LIKE 'GEO-%'") == 0
+
+
 def test_non_finite_numbers_are_not_numbers_never_a_crash(db, tmp_path):
     rows = cell_rows(2, cells_per_site=1, prefix="NAN")
     rows[0][7], rows[1][9] = "nan", "inf"  # Băng tần on row 2, Độ cao anten on row 3
