@@ -24,7 +24,7 @@ from gis import crs as metric
 from gis.importers import crs as crs_mod
 from gis.importers.columns import canonical
 from gis.importers.errors import ImportRefused
-from gis.importers.readers import MAX_PROBLEMS, RawTable, read_raw
+from gis.importers.readers import MAX_PROBLEMS, RawRow, RawTable, read_raw
 from gis.problems import Problem
 
 __all__ = ["ImportedFeature", "ImportedTable", "read_table", "outside_problems"]
@@ -133,9 +133,16 @@ def _validity(geom: BaseGeometry) -> tuple[str, dict]:
     return reason.strip(), {"lon": round(lon, 6), "lat": round(lat, 6)}
 
 
-def _axis_order(
-    raw: RawTable, source, geoms: list, swap_axes: bool
-) -> tuple[object, list[Problem], list[str], str]:
+@dataclass
+class _Axes:
+    swap: object  # one bool, or one per geometry: read X and Y exchanged
+    problems: list  # coords.swapped Problems; a sentence per row that lands nowhere
+    notes: list[str] = field(default_factory=list)
+    order: str = ""  # the axis order, when not as declared
+    lost: np.ndarray | None = None  # rows in Vietnam in neither order: left out of the table
+
+
+def _axis_order(raw: RawTable, source, geoms: list, swap_axes: bool) -> _Axes:
     """Which geometries to read with X and Y exchanged, the problems, the notes and the axis order."""
     as_read, swapped = crs_mod.axis_fit(geoms, source)
     first, second = raw.coordinate_columns[:2] if len(raw.coordinate_columns) >= 2 else ("X", "Y")
@@ -147,21 +154,34 @@ def _axis_order(
                 f"{', '.join(map(str, wrong[:10]))} do not fall in Vietnam; import without swap_axes"
             )
         note = f"{raw.name}: axis order: {first} and {second} read exchanged, as asked (swap_axes)"
-        return True, [], [note], f"{first} ↔ {second} (swap_axes)"
-    if np.any(~as_read & ~swapped):
+        return _Axes(True, [], [note], f"{first} ↔ {second} (swap_axes)")
+    lost = ~as_read & ~swapped
+    if lost.all():
         crs_mod.reproject(geoms, source, raw.name)  # raises: no axis order lands in Vietnam
-    flip = ~as_read
-    if not flip.any():
-        return False, [], [], ""
+    problems: list = [_nowhere(raw, r, source) for r, out in zip(raw.rows, lost, strict=True) if out]
+    flip = ~as_read & ~lost
+    landed = flip[~lost]
+    if not landed.any():
+        return _Axes(False, problems, lost=lost)
     survey = raw.crs_note == "x/y columns" and source.is_projected and crs_mod.is_vn2000(source)
-    if survey and flip.all():
+    if survey and landed.all():
         order = f"{first} = northing, {second} = easting"
-        return True, [], [f"{raw.name}: axis order: {order} (the VN-2000 survey convention)"], order
+        note = f"{raw.name}: axis order: {order} (the VN-2000 survey convention)"
+        return _Axes(flip, problems, [note], order, lost)
     params = {"first": first, "second": second}
-    if flip.all():
-        return True, [Problem("coords.swapped", params=params, source=raw.name, label=raw.label)], [], ""
+    if landed.all() and not problems:
+        return _Axes(True, [Problem("coords.swapped", params=params, source=raw.name, label=raw.label)])
     rows = [r.number for r, f in zip(raw.rows, flip, strict=True) if f]
-    return flip, [Problem("coords.swapped", None, n, params, raw.name, raw.label) for n in rows], [], ""
+    problems += [Problem("coords.swapped", None, n, params, raw.name, raw.label) for n in rows]
+    return _Axes(flip, problems, lost=lost)
+
+
+def _nowhere(raw: RawTable, row: RawRow, source) -> str:
+    x, y = shapely.get_coordinates(row.geometry)[0]
+    return (
+        f"{raw.name} {raw.label} {row.number}: coordinates do not fall in Vietnam when read as {source.name} "
+        f"(X={x:.3f}, Y={y:.3f}, either axis order); check them, or the CRS"
+    )
 
 
 def _map_columns(raw: RawTable) -> tuple[dict[str, str], list[str]]:
@@ -243,14 +263,17 @@ def read_table(
     if not len(coords):
         raise ImportRefused(f"{raw.name}: no coordinates in any feature")
     source = _choose_crs(raw, crs, coords, warnings)
-    swap, found, notes, axis_order = _axis_order(raw, source, geoms, swap_axes)
-    warnings.extend(notes)
-    moved = crs_mod.reproject(geoms, source, raw.name, swap=swap)
+    axes = _axis_order(raw, source, geoms, swap_axes)
+    warnings.extend(axes.notes)
+    found = axes.problems
+    moved = crs_mod.reproject(geoms, source, raw.name, swap=axes.swap)
     features = []
     mapping, unknown = _map_columns(raw)
     if unknown and not opencellid:
         warnings.append(f"{raw.name}: unrecognised columns ignored: {', '.join(unknown)}")
-    for r, geom in zip(raw.rows, moved.geometries, strict=True):
+    for i, (r, geom) in enumerate(zip(raw.rows, moved.geometries, strict=True)):
+        if axes.lost is not None and axes.lost[i]:
+            continue
         where = f"{raw.name} {raw.label} {r.number}"
         place = {"row": r.number, "source": raw.name, "label": raw.label}
         checked = _check_geometry(geom, where, place, warnings, problems, repair)
@@ -268,7 +291,7 @@ def read_table(
         from gis.importers.opencellid import to_cells
 
         table = to_cells(table)
-    table.problems, table.axis_order = found, axis_order
+    table.problems, table.axis_order = found, axes.order
     return table
 
 

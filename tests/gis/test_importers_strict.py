@@ -80,6 +80,18 @@ def test_one_swapped_row_is_named_and_collected_with_the_rest(tmp_path):
     assert [round(f.geometry.x, 6) for f in table.features] == [LON, LON, LON]  # read where it belongs
 
 
+def test_a_row_in_vietnam_in_neither_order_is_named_with_the_rest(tmp_path):
+    path = tmp_path / "xa.csv"
+    path.write_text(f"code,lat,lon\nA,{LAT},{LON}\nB,48.85,2.35\nC,{LON},{LAT}\n", encoding="utf-8")
+    table = read_table(path, collect=True)
+    assert table.problems == [
+        "xa.csv row 3: coordinates do not fall in Vietnam when read as WGS 84 (X=2.350, Y=48.850, either axis "
+        "order); check them, or the CRS",
+        Problem("coords.swapped", None, 4, {"first": "lon", "second": "lat"}, "xa.csv"),
+    ]
+    assert [f.number for f in table.features] == [2, 4]
+
+
 def test_a_gis_layer_that_lands_only_swapped_is_refused(tmp_path):
     path = _geojson(tmp_path / "lop.geojson", {"type": "Point", "coordinates": [LAT, LON]})
     with pytest.raises(ImportRefused) as err:
