@@ -78,10 +78,11 @@ def _import(args: argparse.Namespace) -> int:
     try:
         report = importer.import_file(get_engine(), args.file, args.target, crs=args.crs, dry_run=args.dry_run,
                                       layer=args.layer, encoding=args.encoding,
-                                      mode="upsert" if args.upsert else "insert", actor=_cli_actor())  # fmt: skip
+                                      mode="upsert" if args.upsert else "insert", actor=_cli_actor(),
+                                      swap_axes=args.swap_axes, repair=args.repair)  # fmt: skip
     except importer.ImportFailed as exc:
         print(f"import: {args.file} refused, nothing written:", file=sys.stderr)
-        for problem in exc.problems:
+        for problem in exc.sentences(args.lang):
             print(f"  - {problem}", file=sys.stderr)
         return 1
     verb = "would write" if report.dry_run else "wrote"
@@ -191,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
         "--upsert", action="store_true", help="update the rows whose codes exist instead of refusing"
     )
     imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    imp.add_argument("--swap-axes", action="store_true", help="read X and Y (longitude and latitude) "
+                     "exchanged; without it a file that lands in Vietnam only so is refused")  # fmt: skip
+    imp.add_argument("--repair", action="store_true", help="repair invalid polygons and report each "
+                     "change of area; without it they are refused")  # fmt: skip
+    imp.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the problems (vi)")
     imp.set_defaults(func=_import)
     sub.add_parser("ensure-admin", help="create the first admin (ADMIN_USERNAME / ADMIN_PASSWORD, or a "
                    "printed one-time password)").set_defaults(func=_ensure_admin)  # fmt: skip

@@ -5,12 +5,13 @@ import tempfile
 from pathlib import Path, PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Header, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from app.db import get_engine
 from app.errors import Forbidden
+from app.i18n import catalogue, language
 from app.security import Writer
 from app.services import importer
 from app.services.bulk_rules import OPERATOR_TARGETS
@@ -36,6 +37,13 @@ async def import_upload(
     mode: Annotated[
         str, Query(description="insert: existing codes are refused; upsert: they are updated")
     ] = "insert",
+    swap_axes: Annotated[
+        bool, Query(description="read X and Y (lon and lat) exchanged; else such a file is refused")
+    ] = False,
+    repair: Annotated[
+        bool, Query(description="repair invalid polygons, reporting each change; else they are refused")
+    ] = False,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ):
     if principal.role == "operator" and target not in OPERATOR_TARGETS:
         raise Forbidden(f"operators import {', '.join(OPERATOR_TARGETS)}; '{target}' is the Department's")
@@ -48,10 +56,10 @@ async def import_upload(
             report = await run_in_threadpool(
                 importer.import_file, get_engine(), path, target,
                 crs=crs, dry_run=dry_run, layer=layer, encoding=encoding, mode=mode,
-                actor=principal.actor(), principal=principal,
+                actor=principal.actor(), principal=principal, swap_axes=swap_axes, repair=repair,
             )  # fmt: skip
         except importer.ImportFailed as exc:
-            return _refused(exc.problems, 422)
+            return _refused(exc, language(accept_language))
     return report.as_dict()
 
 
@@ -65,11 +73,14 @@ async def save_upload(file: UploadFile, folder: Path) -> Path:
     return path
 
 
-def _refused(problems: list[str], status: int) -> JSONResponse:
-    return JSONResponse(
-        {"code": "ImportFailed", "description": "; ".join(problems[:5]), "problems": problems},
-        status_code=status,
-    )
+def _refused(exc: importer.ImportFailed, lang: str) -> JSONResponse:
+    """Every problem as a sentence (the structured ones in the reader's language) and, in
+    ``details``, the structured ones as data with their sentence (as app/errors.py answers them)."""
+    problems = exc.sentences(lang)
+    said = catalogue(lang)
+    details = [{**p.as_dict(), "message": said.render(p)} for p in exc.details]
+    body = {"code": "ImportFailed", "description": "; ".join(problems[:5]), "problems": problems}
+    return JSONResponse({**body, "details": details}, status_code=422)
 
 
 __all__ = ["router"]

@@ -6,6 +6,7 @@ per bad row (file + row/feature number) and returns what to insert. Nothing is w
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -65,9 +66,12 @@ def num(p: dict, key: str, *, required=False, default=None) -> float | None:
             raise RowProblem(f"'{key}' is required")
         return default
     try:
-        return float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)
+        out = float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)
     except ValueError as exc:
         raise RowProblem(f"'{key}' is not a number ('{v}')") from exc
+    if not math.isfinite(out):  # "nan", "inf": named by gis/importers/ranges.py too
+        raise RowProblem(f"'{key}' is not a number ('{v}')")
+    return out
 
 
 def integer(p: dict, key: str, *, required=False, default=None) -> int | None:

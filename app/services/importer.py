@@ -23,14 +23,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import models as m
+from app.i18n import catalogue
 from app.services import bulk_rules
 from app.services import import_targets as targets
 from app.services.accounts import Principal
 from app.services.audit import Actor
 from app.services.loader import AdminRecord, load_admin_units
 from app.services.loader_infra import LoadError, ids_by
-from gis.importers import ImportRefused, outside_problems, read_table
+from gis.importers import ImportRefused, outside_problems, ranges, read_table
 from gis.importers.workbook import read_cell_table
+from gis.problems import Problem
 from gis.text import fold_vi
 
 # Targets that say the level of their rows: a hamlet layer has no level column.
@@ -47,15 +49,24 @@ _ALWAYS = ("geom", "site_id")
 
 
 class ImportFailed(LoadError):
-    """The file was refused; ``problems`` lists every reason with its row/feature number."""
+    """The file was refused; ``problems`` lists every reason with its row/feature number (the
+    structured ones rendered in English), ``details`` the structured :class:`Problem` s."""
 
     status_code = 422
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
+    def __init__(self, problems: list[str | Problem]):
+        self.items = list(problems)  # in report order, sentences and Problems
+        self.details = [p for p in self.items if isinstance(p, Problem)]
+        self.problems = self.sentences("en")
         super().__init__(
-            "; ".join(problems[:20]) + (f" … ({len(problems)} problems)" if len(problems) > 20 else "")
+            "; ".join(self.problems[:20])
+            + (f" … ({len(self.problems)} problems)" if len(self.problems) > 20 else "")
         )
+
+    def sentences(self, lang: str = "vi") -> list[str]:
+        """Every problem as a sentence, the structured ones in ``lang``."""
+        said = catalogue(lang)
+        return [p if isinstance(p, str) else said.render(p) for p in self.items]
 
 
 @dataclass
@@ -69,6 +80,7 @@ class ImportReport:
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    axis_order: str = ""  # when not as declared: "X = northing, Y = easting" (the VN-2000 survey convention)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -77,13 +89,17 @@ class ImportReport:
 def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | None = None,
                 dry_run: bool = False, layer: str | None = None, encoding: str | None = None,
                 mode: str = "insert", actor: Actor | None = None,
-                principal: Principal | None = None) -> ImportReport:  # fmt: skip
+                principal: Principal | None = None, swap_axes: bool = False,
+                repair: bool = False) -> ImportReport:  # fmt: skip
     """Read ``path``, check it against the database and write it into ``target`` (or not, if dry).
 
     ``encoding`` is the text encoding of a CSV or .dbf that is not UTF-8 (e.g. "1258");
     ``mode`` is "insert" (existing codes refused) or "upsert" (existing codes updated);
     ``actor`` is who the audit trail names; ``principal`` (when an operator) limits the file to that
-    company's records and makes its sites registrations (app/services/bulk_rules.py).
+    company's records and makes its sites registrations (app/services/bulk_rules.py);
+    ``swap_axes`` reads X and Y exchanged (refused as ``coords.swapped`` otherwise); ``repair``
+    repairs invalid polygons and reports each (refused as ``geometry.invalid`` otherwise).
+    Values out of their range (gis/importers/ranges.py) are named before any other check.
     """
     started = time.perf_counter()
     if target not in TARGETS:
@@ -91,28 +107,34 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     if mode not in MODES:
         raise ImportFailed([f"unknown mode '{mode}' (insert or upsert)"])
     try:
-        table = _read(Path(path), target, crs=crs, layer=layer, encoding=encoding)
+        table = _read(Path(path), target, crs=crs, layer=layer, encoding=encoding,
+                      swap_axes=swap_axes, repair=repair, collect=True)  # fmt: skip
     except ImportRefused as exc:
-        raise ImportFailed(exc.problems) from exc
+        raise ImportFailed(exc.items) from exc
     if table.opencellid and target != "sites":
         raise ImportFailed([f"{table.name}: an OpenCelliD file can only be imported into 'sites'"])
     report = ImportReport(
         target, table.name, table.format, table.crs, dry_run, mode, warnings=list(table.warnings)
     )
+    report.axis_order = table.axis_order
     with engine.connect() as conn:
         trans = conn.begin()
         if actor is not None:
             actor.apply(conn)
         try:
             # Writers check every row and write nothing once a problem is known: all are reported.
-            problems = _province_check(conn, table, report)
+            # Structured first: a swap, a bad geometry or a value out of range is never masked.
+            problems = [*table.problems, *ranges.check(table, target)]
+            if table.cells is not None:  # a workbook's sheet of cells
+                problems += ranges.check(table.cells, "cells")
+            problems += _province_check(conn, table, report)
             if mode == "upsert":
                 bulk_rules.check_upsert(conn, target, table, principal, problems)
             report.counts = _WRITERS[target](conn, table, problems, report)
             if not problems:
                 bulk_rules.check(conn, target, table, principal, problems, report)
             if problems:
-                raise ImportFailed(sorted(problems, key=_row_number))
+                raise ImportFailed(sorted(_unrepeated(problems), key=_row_number))
         except BaseException:
             trans.rollback()
             raise
@@ -131,9 +153,20 @@ def _read(path: Path, target: str, **options):
     return read_table(path, **options)
 
 
-def _row_number(problem: str) -> int:
+def _row_number(problem: str | Problem) -> int:
+    if isinstance(problem, Problem):
+        return problem.row or 0
     found = _ROW.search(problem)
     return int(found.group(1)) if found else 0
+
+
+def _unrepeated(problems: list) -> list:
+    """The row builders' own word on a value already named by a structured problem is dropped."""
+    named = {(p.row, p.field) for p in problems if isinstance(p, Problem) and p.field}
+    if not named:
+        return problems
+    return [p for p in problems if isinstance(p, Problem)
+            or not any(row == _row_number(p) and f"'{field}'" in p for row, field in named)]  # fmt: skip
 
 
 def _province_check(conn: Connection, table, report: ImportReport) -> list[str]:

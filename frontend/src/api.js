@@ -99,10 +99,13 @@ export function withQuery(path, params = {}) {
 }
 
 /** POST a multipart form (a file and its fields) to `path?params`; the JSON answer or ApiError. */
-export function importFile({ file, target, dryRun, crs, layer, encoding, mode }, { signal } = {}) {
+export function importFile({ file, target, dryRun, crs, layer, encoding, mode, swapAxes, repair }, { signal } = {}) {
   const form = new FormData();
   form.append('file', file, file.name);
   const params = { target, dry_run: dryRun ? 'true' : 'false', crs, layer, encoding, mode };
+  // Only when asked: without them a swapped or invalid file is refused, saying which option reads it.
+  if (swapAxes) params.swap_axes = 'true';
+  if (repair) params.repair = 'true';
   return sendForm(withQuery('/api/import', params), form, { signal });
 }
 

@@ -3,6 +3,7 @@
 import { formatNumber } from './format.js';
 import { t } from './i18n.js';
 import { parseMessage, reasonText } from './importMessages.js';
+import { problemParts } from './problems.js';
 
 function element(tag, { className, text, key, attrs } = {}) {
   const el = document.createElement(tag);
@@ -26,7 +27,23 @@ function where(parsed) {
   return t('upload.where.file');
 }
 
-function messageTable(messages, id) {
+// One line per problem: the server's sentences parsed, and its structured problems (`details`, in
+// the same answer as sentences too) drawn from the catalogues in the current language, by row.
+function entries(messages, details) {
+  const structured = new Set(details.map((detail) => detail.message));
+  const lines = messages.filter((message) => !structured.has(message)).map((message) => {
+    const parsed = parseMessage(message);
+    return { ...parsed, reason: reasonText(parsed) };
+  });
+  for (const detail of details) {
+    const parts = problemParts(detail);
+    lines.push({ unit: detail.row == null ? null : detail.label, number: parts.number, column: parts.column,
+      reason: { text: parts.text, translated: parts.translated } });
+  }
+  return lines.sort((a, b) => (a.number ?? 0) - (b.number ?? 0));
+}
+
+function messageTable(messages, id, details = []) {
   const table = element('table', { className: 'hg-report-table', attrs: { id } });
   const head = element('tr');
   for (const key of ['upload.col.where', 'upload.col.column', 'upload.col.reason']) {
@@ -34,9 +51,8 @@ function messageTable(messages, id) {
   }
   table.append(element('thead'), element('tbody'));
   table.tHead.append(head);
-  for (const message of messages) {
-    const parsed = parseMessage(message);
-    const reason = reasonText(parsed);
+  for (const parsed of entries(messages, details)) {
+    const { reason } = parsed;
     const row = element('tr');
     row.dataset.number = parsed.number ?? '';
     row.append(element('td', { text: where(parsed), className: 'hg-report-where' }),
@@ -56,6 +72,7 @@ function summary(report) {
   const list = element('dl', { className: 'hg-report-summary' });
   const rows = [['upload.summary.file', report.file], ['upload.summary.format', report.format],
     ['upload.summary.crs', report.crs], ['upload.summary.seconds', t('upload.seconds', { s: formatNumber(report.seconds, 1) })]];
+  if (report.axis_order) rows.splice(3, 0, ['upload.summary.axes', report.axis_order]);
   for (const [key, value] of rows) list.append(element('dt', { key }), element('dd', { text: value }));
   return list;
 }
@@ -92,7 +109,7 @@ export function renderReport(container, outcome) {
   if (outcome.problems) {
     status.classList.add('is-refused');
     status.textContent = t('upload.refused', { n: formatNumber(outcome.problems.length, 0) });
-    container.append(element('h3', { key: 'upload.problems' }), messageTable(outcome.problems, 'hg-upload-problems'));
+    container.append(element('h3', { key: 'upload.problems' }), messageTable(outcome.problems, 'hg-upload-problems', outcome.details ?? []));
     return;
   }
   const { report } = outcome;

@@ -27,6 +27,8 @@ const fields = {
   encoding: document.getElementById('hg-upload-encoding'),
   layer: document.getElementById('hg-upload-layer'),
   upsert: document.getElementById('hg-upload-upsert'),
+  swapAxes: document.getElementById('hg-upload-swap-axes'),
+  repair: document.getElementById('hg-upload-repair'),
 };
 const buttons = form.querySelectorAll('button[type="submit"]');
 const hint = document.getElementById('hg-upload-hint');
@@ -90,12 +92,14 @@ async function submit(dryRun) {
       layer: fields.layer.value.trim(),
       encoding: fields.encoding.value,
       mode: fields.upsert.checked ? 'upsert' : 'insert',
+      swapAxes: fields.swapAxes.checked,
+      repair: fields.repair.checked,
     });
     outcome = { report };
   } catch (error) {
     const refused = error instanceof ApiError && error.status >= 400 && error.status < 500;
     outcome = refused
-      ? { problems: error.problems.length ? error.problems : [error.description] }
+      ? { problems: error.problems.length ? error.problems : [error.description], details: error.body?.details ?? [] }
       : { error: describeError(error) };
   } finally {
     buttons.forEach((button) => { button.disabled = false; });

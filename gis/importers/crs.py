@@ -32,6 +32,7 @@ __all__ = [
     "parse_crs",
     "to_wgs84_transformer",
     "reproject",
+    "axis_fit",
     "looks_like_lonlat",
     "transform",
 ]
@@ -149,31 +150,62 @@ class Reprojected:
     swapped: bool
 
 
-def _apply(tr: Transformer, geoms: np.ndarray, swap: bool) -> np.ndarray:
-    def fn(coords: np.ndarray) -> np.ndarray:
-        a, b = (coords[:, 1], coords[:, 0]) if swap else (coords[:, 0], coords[:, 1])
-        lon, lat = tr.transform(a, b)
-        return np.column_stack([lon, lat])
+def _apply(tr: Transformer, geoms: np.ndarray, swap) -> np.ndarray:
+    """``swap``: one bool for all, or one per geometry (X and Y exchanged before transforming)."""
+    if np.ndim(swap) == 0:
+        swap = np.full(len(geoms), bool(swap))
+    out = np.asarray(geoms, dtype=object).copy()
+    for flag in (False, True):
+        chosen = np.asarray(swap, dtype=bool) == flag
+        if not chosen.any():
+            continue
 
-    return shapely.transform(geoms, fn)
+        def fn(coords: np.ndarray, flag=flag) -> np.ndarray:
+            a, b = (coords[:, 1], coords[:, 0]) if flag else (coords[:, 0], coords[:, 1])
+            lon, lat = tr.transform(a, b)
+            return np.column_stack([lon, lat])
+
+        out[chosen] = shapely.transform(out[chosen], fn)
+    return out
 
 
-def reproject(geoms: list, crs: CRS, where: str) -> Reprojected:
-    """Geometries in ``crs`` → EPSG:4326, swapping X/Y when only the swapped order lands in Vietnam."""
+def axis_fit(geoms: list, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Per geometry: does it land in Vietnam read as declared, and read with X and Y exchanged?
+
+    Example
+    -------
+    >>> as_read, swapped = axis_fit([shapely.Point(9.784, 105.47)], CRS("EPSG:4326"))
+    >>> bool(as_read[0]), bool(swapped[0])
+    (False, True)
+    """
     arr = np.asarray(geoms, dtype=object)
-    coords = shapely.get_coordinates(arr)
-    if not len(coords):
-        return Reprojected(list(arr), False)
+    coords, index = shapely.get_coordinates(arr, return_index=True)
     tr = to_wgs84_transformer(crs)
-    # Every coordinate must land in Vietnam; try the declared order first, then the swapped one.
+    fits = []
     for swap in (False, True):
         a, b = (coords[:, 1], coords[:, 0]) if swap else (coords[:, 0], coords[:, 1])
         with np.errstate(all="ignore"):
-            lon, lat = tr.transform(a, b)
-        lon, lat = np.asarray(lon), np.asarray(lat)
-        if np.all(np.isfinite(lon)) and looks_like_lonlat(lon, lat):
-            return Reprojected(list(_apply(tr, arr, swap)), swap)
-    x0, y0 = coords[0]
+            lon, lat = (np.asarray(v) for v in tr.transform(a, b))
+        w, s, e, n = VIETNAM_LONLAT_BOUNDS
+        ok = np.isfinite(lon) & np.isfinite(lat) & (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+        fits.append(np.bincount(index[~ok], minlength=len(arr)) == 0)
+    return fits[0], fits[1]
+
+
+def reproject(geoms: list, crs: CRS, where: str, swap=None) -> Reprojected:
+    """Geometries in ``crs`` → EPSG:4326. ``swap``: exchange X and Y (one bool, or one per
+    geometry); None reads them as declared, or swapped when only that lands in Vietnam."""
+    arr = np.asarray(geoms, dtype=object)
+    if not len(shapely.get_coordinates(arr)):
+        return Reprojected(list(arr), False)
+    tr = to_wgs84_transformer(crs)
+    if swap is not None:
+        return Reprojected(list(_apply(tr, arr, swap)), bool(np.any(swap)))
+    as_read, swapped = axis_fit(geoms, crs)
+    for flag, fits in ((False, as_read), (True, swapped)):
+        if fits.all():
+            return Reprojected(list(_apply(tr, arr, flag)), flag)
+    x0, y0 = shapely.get_coordinates(arr)[0]
     raise ImportRefused(
         f"{where}: coordinates do not fall in Vietnam when read as {crs.name} "
         f"(first point X={x0:.3f}, Y={y0:.3f}, either axis order); check the CRS"

@@ -313,13 +313,17 @@ def rows_to_table(name: str, fmt: str, header: list[str], records: list[tuple[in
     """Header + numbered value lists → points (lat/lon, x/y) or WKT geometries."""
     header = [str(h).strip() if h is not None else "" for h in header]
     keys = {column_key(h): h for h in header if h}
+    for k, h in list(keys.items()):  # "X (m)", "Northing (m)": a unit after the name
+        keys.setdefault(k.removesuffix("_m"), h)
     lat, lon = _pick(keys, LAT_KEYS), _pick(keys, LON_KEYS)
     x, y = _pick(keys, X_KEYS), _pick(keys, Y_KEYS)
     wkt = _pick(keys, WKT_KEYS)
     if lat and lon:
         cx, cy, coord_kind = lon, lat, "lon/lat"
     elif x and y:
-        cx, cy, coord_kind = x, y, "x/y"
+        # Columns named easting/northing say their order; X/Y do not (VN-2000 surveys put the northing in X).
+        named = {k for k, h in keys.items() if h in (x, y)} & {"easting", "northing", "e", "n"}
+        cx, cy, coord_kind = x, y, "easting/northing" if named else "x/y"
     elif wkt:
         cx = cy = None
         coord_kind = "wkt"

@@ -1,8 +1,13 @@
 """`read_table`: any supported file → features in EPSG:4326 with project attribute names.
 
-Steps, the same for every format: read (``readers``) → choose the CRS → reproject (with axis-swap
-detection) → check geometries → map columns → refuse legacy TCVN3 text. Every problem names the
+Steps, the same for every format: read (``readers``) → choose the CRS → settle the axis order →
+reproject → check geometries → map columns → refuse legacy TCVN3 text. Every problem names the
 file and the row/feature number; all problems found are reported together.
+
+Strict where it must be: coordinates that land in Vietnam only with X and Y exchanged are refused
+(``coords.swapped``) unless ``swap_axes`` — except X/Y columns in a projected VN-2000 CRS, where
+X = northing is the survey convention, read as such and said; invalid polygons are refused
+(``geometry.invalid``) unless ``repair``, which reports each change of area.
 """
 
 from __future__ import annotations
@@ -15,16 +20,17 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from gis import crs as metric
 from gis.importers import crs as crs_mod
 from gis.importers import opencellid as opencellid_mod
 from gis.importers import workbook
 from gis.importers.columns import canonical
 from gis.importers.errors import ImportRefused
-from gis.importers.readers import MAX_PROBLEMS, RawTable, read_raw
+from gis.importers.readers import MAX_PROBLEMS, RawRow, RawTable, read_raw
+from gis.problems import Problem
 
 __all__ = ["ImportedFeature", "ImportedTable", "read_table", "outside_problems"]
 
-MAX_REPAIR_AREA_CHANGE = 0.01  # a repair that loses more than 1 % of the area is not "safe"
 # Bytes of TCVN3 (ABC) Vietnamese read as Latin-1/UTF-8 give these; real Vietnamese Unicode never does.
 _TCVN3_MARKS = set("¸µ¶·¹¨©ª«¬®¯°±²³´½¾¼¦¢¡£¤¥§¿º»ÆÇËÎÏÐÑÖ×ØÛÜÞßåæçëîïñö÷øûüþÿ")
 
@@ -49,6 +55,9 @@ class ImportedTable:
     unrecognised: list[str] = field(default_factory=list)
     opencellid: bool = False
     cells: ImportedTable | None = None  # a workbook's sheet of cells (features without geometry)
+    # Only with read_table(collect=True): what refuses the file (Problems, and sentences for the rest).
+    problems: list[Problem | str] = field(default_factory=list)
+    axis_order: str = ""  # how X and Y were read when not as declared: "X = northing, Y = easting"
 
     def where(self, number: int) -> str:
         return f"{self.name} {self.label} {number}"
@@ -83,7 +92,9 @@ def _choose_crs(raw: RawTable, given, coords: np.ndarray, warnings: list[str]):
     )
 
 
-def _check_geometry(geom: BaseGeometry, where: str, warnings: list[str], problems: list[str]):
+def _check_geometry(
+    geom: BaseGeometry, where: str, place: dict, warnings: list[str], problems: list, repair: bool
+):
     if geom.is_empty:
         problems.append(f"{where}: empty geometry")
         return None
@@ -92,20 +103,88 @@ def _check_geometry(geom: BaseGeometry, where: str, warnings: list[str], problem
         return None
     if geom.is_valid:
         return geom
-    reason = explain_validity(geom)
+    reason, at = _validity(geom)
+    invalid = Problem("geometry.invalid", params={"kind": geom.geom_type, "reason": reason, **at}, **place)
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
-        problems.append(f"{where}: invalid {geom.geom_type} ({reason})")
+        problems.append(invalid)
         return None
     repaired = shapely.make_valid(geom)
     polys = [g for g in getattr(repaired, "geoms", [repaired]) if g.geom_type in ("Polygon", "MultiPolygon")]
     fixed = shapely.union_all(polys) if polys else None
-    # buffer(0) keeps only part of a bow-tie; a repair that loses area against it is not safe
-    area = geom.buffer(0).area
-    if fixed is None or fixed.is_empty or fixed.area == 0 or fixed.area < (1 - MAX_REPAIR_AREA_CHANGE) * area:
-        problems.append(f"{where}: invalid polygon ({reason}) that cannot be repaired safely")
+    if fixed is None or fixed.is_empty or fixed.area == 0:
+        problems.append(Problem("geometry.unrepairable", params=invalid.params, **place))
         return None
-    warnings.append(f"{where}: invalid polygon repaired ({reason})")
+    if not repair:
+        problems.append(invalid)
+        return fixed  # only for the checks that follow: nothing is written once a problem is known
+    before, after = metric.geometry_to_metric(geom).area, metric.geometry_to_metric(fixed).area
+    warnings.append(
+        f"{where}: invalid polygon repaired ({reason} at {at['lon']:.6f}, {at['lat']:.6f}): "
+        f"area {before:.0f} m² as drawn, {after:.0f} m² repaired"
+    )
     return fixed
+
+
+def _validity(geom: BaseGeometry) -> tuple[str, dict]:
+    """explain_validity's "Self-intersection[105.47 9.78]" → ("Self-intersection", {lon, lat})."""
+    text = explain_validity(geom)
+    reason, _, place = text.partition("[")
+    try:
+        lon, lat = (float(v) for v in place.rstrip("]").split()[:2])
+    except ValueError:
+        lon, lat = geom.representative_point().x, geom.representative_point().y
+    return reason.strip(), {"lon": round(lon, 6), "lat": round(lat, 6)}
+
+
+@dataclass
+class _Axes:
+    swap: object  # one bool, or one per geometry: read X and Y exchanged
+    problems: list  # coords.swapped Problems; a sentence per row that lands nowhere
+    notes: list[str] = field(default_factory=list)
+    order: str = ""  # the axis order, when not as declared
+    lost: np.ndarray | None = None  # rows in Vietnam in neither order: left out of the table
+
+
+def _axis_order(raw: RawTable, source, geoms: list, swap_axes: bool) -> _Axes:
+    """Which geometries to read with X and Y exchanged, the problems, the notes and the axis order."""
+    as_read, swapped = crs_mod.axis_fit(geoms, source)
+    first, second = raw.coordinate_columns[:2] if len(raw.coordinate_columns) >= 2 else ("X", "Y")
+    if swap_axes:
+        wrong = [r.number for r, ok in zip(raw.rows, swapped, strict=True) if not ok]
+        if wrong:
+            raise ImportRefused(
+                f"{raw.name}: read with X and Y exchanged (swap_axes), {raw.label}s "
+                f"{', '.join(map(str, wrong[:10]))} do not fall in Vietnam; import without swap_axes"
+            )
+        note = f"{raw.name}: axis order: {first} and {second} read exchanged, as asked (swap_axes)"
+        return _Axes(True, [], [note], f"{first} ↔ {second} (swap_axes)")
+    lost = ~as_read & ~swapped
+    if lost.all():
+        crs_mod.reproject(geoms, source, raw.name)  # raises: no axis order lands in Vietnam
+    problems: list = [_nowhere(raw, r, source) for r, out in zip(raw.rows, lost, strict=True) if out]
+    flip = ~as_read & ~lost
+    landed = flip[~lost]
+    if not landed.any():
+        return _Axes(False, problems, lost=lost)
+    survey = raw.crs_note == "x/y columns" and source.is_projected and crs_mod.is_vn2000(source)
+    if survey and landed.all():
+        order = f"{first} = northing, {second} = easting"
+        note = f"{raw.name}: axis order: {order} (the VN-2000 survey convention)"
+        return _Axes(flip, problems, [note], order, lost)
+    params = {"first": first, "second": second}
+    if landed.all() and not problems:
+        return _Axes(True, [Problem("coords.swapped", params=params, source=raw.name, label=raw.label)])
+    rows = [r.number for r, f in zip(raw.rows, flip, strict=True) if f]
+    problems += [Problem("coords.swapped", None, n, params, raw.name, raw.label) for n in rows]
+    return _Axes(flip, problems, lost=lost)
+
+
+def _nowhere(raw: RawTable, row: RawRow, source) -> str:
+    x, y = shapely.get_coordinates(row.geometry)[0]
+    return (
+        f"{raw.name} {raw.label} {row.number}: coordinates do not fall in Vietnam when read as {source.name} "
+        f"(X={x:.3f}, Y={y:.3f}, either axis order); check them, or the CRS"
+    )
 
 
 def _map_columns(raw: RawTable) -> tuple[dict[str, str], list[str]]:
@@ -148,6 +227,9 @@ def read_table(
     layer: str | None = None,
     encoding: str | None = None,
     gnb_id_bits: int = opencellid_mod.GNB_ID_BITS,
+    swap_axes: bool = False,
+    repair: bool = False,
+    collect: bool = False,
 ) -> ImportedTable:
     """Read a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV, XLSX or OpenCelliD file.
 
@@ -160,6 +242,12 @@ def read_table(
     encoding : the text encoding of a CSV or a Shapefile's .dbf ("1258", "windows-1258",
         "utf-8" …) when it is not UTF-8; overrides a .cpg. Other formats are always UTF-8.
     gnb_id_bits : OpenCelliD NR cells: the gNB id length in the 36-bit NCI (22..32, default 24).
+    swap_axes : read every coordinate with X and Y exchanged (a file whose latitude is in the
+        longitude column); without it such a file is refused with ``coords.swapped``.
+    repair : repair invalid polygons (``make_valid``, polygons kept) and report each change of
+        area; without it they are refused with ``geometry.invalid``.
+    collect : return the problems of rows (swapped axes, invalid or empty geometries) in
+        ``table.problems`` instead of raising, so that a caller can check the rest too.
 
     Returns
     -------
@@ -178,26 +266,28 @@ def read_table(
     if not len(coords):
         raise ImportRefused(f"{raw.name}: no coordinates in any feature")
     source = _choose_crs(raw, crs, coords, warnings)
-    moved = crs_mod.reproject(geoms, source, raw.name)
-    if moved.swapped:
-        warnings.append(
-            f"{raw.name}: X and Y were swapped (X held the northing / latitude, as many Vietnamese "
-            "files do); read them the other way round"
-        )
+    axes = _axis_order(raw, source, geoms, swap_axes)
+    warnings.extend(axes.notes)
+    found = axes.problems
+    moved = crs_mod.reproject(geoms, source, raw.name, swap=axes.swap)
     features = []
     mapping, unknown = _map_columns(raw)
     if unknown and not opencellid:
         warnings.append(f"{raw.name}: unrecognised columns ignored: {', '.join(unknown)}")
-    for r, geom in zip(raw.rows, moved.geometries, strict=True):
+    for i, (r, geom) in enumerate(zip(raw.rows, moved.geometries, strict=True)):
+        if axes.lost is not None and axes.lost[i]:
+            continue
         where = f"{raw.name} {raw.label} {r.number}"
-        checked = _check_geometry(geom, where, warnings, problems)
+        place = {"row": r.number, "source": raw.name, "label": raw.label}
+        checked = _check_geometry(geom, where, place, warnings, problems, repair)
         if checked is not None:
             props = {mapping[h]: v for h, v in r.properties.items() if h in mapping}
             features.append(ImportedFeature(r.number, checked, props, r.properties))
         if len(problems) > MAX_PROBLEMS:
             break
-    if problems:
-        raise ImportRefused(problems[:MAX_PROBLEMS])
+    found += problems[:MAX_PROBLEMS]
+    if found and not collect:
+        raise ImportRefused(found)
     srs = source.to_string()
     table = ImportedTable(raw.name, raw.format, raw.label, features, srs, warnings, mapping, unknown)
     if opencellid:
@@ -205,6 +295,7 @@ def read_table(
     table.cells = _cell_sheet(raw)
     if table.cells is not None:
         table.warnings.extend(table.cells.warnings)
+    table.problems, table.axis_order = found, axes.order
     return table
 
 

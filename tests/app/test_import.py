@@ -51,12 +51,12 @@ def test_a_bad_row_writes_nothing(db, tmp_path):
     assert _count(db, "sites", "code LIKE 'BAD-%'") == 0
 
 
-def test_a_database_constraint_names_the_row_and_writes_nothing(db, tmp_path):
+def test_a_value_out_of_range_names_the_row_and_field_and_writes_nothing(db, tmp_path):
     rows = _cell_rows(2, prefix="CHK")
-    rows[3][7] = 99  # band 99 MHz violates cells_band — only the database knows
+    rows[3][7] = 99  # band 99 MHz: named before the database's cells_band could refuse it
     with pytest.raises(ImportFailed) as err:
         import_file(db, _csv(tmp_path / "chk.csv", HEADER, rows), "sites")
-    assert err.value.problems[0].startswith("chk.csv row 5: refused by the database")
+    assert err.value.problems == ["chk.csv row 5: band: 99 is out of range (allowed: 400 ≤ x ≤ 6000 MHz)"]
     assert _count(db, "sites", "code LIKE 'CHK-%'") == 0
 
 
@@ -172,9 +172,12 @@ def test_bad_files_are_refused_with_their_own_message(db, tmp_path, name, make, 
     assert _count(db, "sites") == before
 
 
-def test_vn2000_swapped_axes_import_with_a_warning(db, tmp_path):
+def test_vn2000_survey_axis_order_is_read_and_said(db, tmp_path):
     report = import_file(db, _vn2000_csv(tmp_path, swap=True), "sites", crs="EPSG:5897")
-    assert any("swapped" in w for w in report.warnings)
+    assert (
+        "vn2000.csv: axis order: X = northing, Y = easting (the VN-2000 survey convention)" in report.warnings
+    )
+    assert report.axis_order == "X = northing, Y = easting"
     with db.connect() as conn:
         d = conn.execute(text("SELECT ST_Distance(geom::geography, ST_MakePoint(:x, :y)::geography) "
                               "FROM sites WHERE code = 'VN-1'"), {"x": LON, "y": LAT}).scalar()  # fmt: skip

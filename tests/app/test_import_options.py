@@ -248,10 +248,10 @@ def test_an_upsert_with_a_bad_row_changes_nothing(db, tmp_path):
     import_file(db, tmp_path / "a.csv", "poles")
     bad = write_csv(tmp_path / "b.csv", POLE_HEADER, [
         ["UPS-B1", LAT, LON, "VNPT", "concrete", 12, ""],
-        ["UPS-B2", LAT, LON, "VNPT", "concrete", 99, ""]])  # 99 m: refused by the database  # fmt: skip
+        ["UPS-B2", LAT, LON, "VNPT", "concrete", 99, ""]])  # 99 m: out of a pole's range  # fmt: skip
     with pytest.raises(ImportFailed) as err:
         import_file(db, bad, "poles", mode="upsert")
-    assert err.value.problems[0].startswith("b.csv row 3: refused by the database")
+    assert err.value.problems == ["b.csv row 3: height: 99 is out of range (allowed: 0 < x ≤ 40 m)"]
     assert _pole(db, "UPS-B1").height_m == 8 and count(db, "poles", "code = 'UPS-B2'") == 0
 
 

@@ -31,8 +31,8 @@ def test_problems_are_data_in_file_order_with_their_sentence():
     assert [(p["row"], p["field"]) for p in body["problems"]] == [(2, "azimuth_deg"), (7, "height_m")]
     assert body["problems"][1]["params"] == {"value": 720}
     # an uncatalogued code still says everything it knows
-    assert body["problems"][1]["message"] == "tram.csv row 7: height_m: value.unknown_code_for_test (value=720)"
-    assert body["description"].startswith("tram.csv row 2: azimuth_deg:")
+    assert body["problems"][1]["message"] == "tram.csv row 7: height: value.unknown_code_for_test (value=720)"
+    assert body["description"].startswith("tram.csv row 2: azimuth:")
 
 
 def test_vietnamese_is_the_default_language():

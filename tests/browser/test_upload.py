@@ -63,9 +63,7 @@ def test_a_bad_file_is_refused_by_row_and_a_good_one_imported(map_page, engine, 
     expect(problems.nth(0).locator("td")).to_have_text(
         ["Dòng 3", "", "Không có doanh nghiệp “Không Có” trong danh mục (cột “owner”)"]
     )
-    expect(problems.nth(1).locator("td")).to_have_text(
-        ["Dòng 4", "", "Cột “height_m” không phải là số (“cao”)"]
-    )
+    expect(problems.nth(1).locator("td")).to_have_text(["Dòng 4", "Độ cao", "“cao” không phải là số"])
     assert _poles(engine) == {}  # all or nothing: the good row 2 was not written either
 
     # The same report in English, as the server wrote it.
@@ -76,6 +74,21 @@ def test_a_bad_file_is_refused_by_row_and_a_good_one_imported(map_page, engine, 
     )
     page.locator("#hg-lang-toggle").click()
     expect(page.locator("h1")).to_have_text("Nhập dữ liệu hạ tầng viễn thông")
+
+    # A value out of its range is named by row and field label in the reader's language, before the database.
+    high = _csv(tmp_path / "cot_cao.csv", [["UPL-9", LAT, LON, "VNPT", 99, ""]])
+    page.get_by_label("Tệp", exact=True).set_input_files(high)
+    page.get_by_role("button", name="Nhập vào cơ sở dữ liệu").click()
+    expect(status).to_have_text("Tệp bị từ chối (1 lỗi). Không ghi gì vào cơ sở dữ liệu.")
+    expect(problems.nth(0).locator("td")).to_have_text(
+        ["Dòng 2", "Độ cao", "giá trị 99 nằm ngoài khoảng cho phép (0 < x ≤ 40 m)"]
+    )
+    page.locator("#hg-lang-toggle").click()
+    expect(problems.nth(0).locator("td")).to_have_text(
+        ["Row 2", "height", "99 is out of range (allowed: 0 < x ≤ 40 m)"]
+    )
+    page.locator("#hg-lang-toggle").click()
+    assert _poles(engine) == {}
 
     good = _csv(tmp_path / "cot.csv", [
         ["UPL-1", LAT, LON, "VNPT", 8, "Viettel;FPT Telecom"],

@@ -103,14 +103,16 @@ def test_vn2000_control_point_matches_an_independent_helmert(tmp_path):
     assert 200 < _metres(lon_v, lat_v, lon_w, lat_w) < 250
 
 
-def test_swapped_axes_are_detected_and_reported(tmp_path):
+def test_northing_in_x_is_read_as_the_survey_convention(tmp_path):
     e, n = _wgs84_to_vn2000_tm3(LON, LAT)
-    path = tmp_path / "swapped.csv"
-    path.write_text(f"code,x,y\nA,{n},{e}\n", encoding="utf-8")  # northing in X, as often in VN
+    path = tmp_path / "survey.csv"
+    path.write_text(f"code,x,y\nA,{n},{e}\n", encoding="utf-8")  # northing in X, as VN-2000 surveys do
     table = read_table(path, crs="EPSG:5897")
     p = table.features[0].geometry
     assert _metres(p.x, p.y, LON, LAT) < 0.5
-    assert any("swapped" in w for w in table.warnings)
+    assert table.warnings == [
+        "survey.csv: axis order: x = northing, y = easting (the VN-2000 survey convention)"
+    ]
 
 
 def test_projected_without_crs_is_refused(tmp_path):
@@ -323,14 +325,14 @@ def test_garbage_geometry_names_the_feature(tmp_path):
         read_table(path)
 
 
-def test_bowtie_polygon_repaired_with_a_warning(tmp_path):
+def test_bowtie_polygon_repaired_when_asked(tmp_path):
     d = 0.01
     bowtie = Polygon([(LON, LAT), (LON + d, LAT + d), (LON + d, LAT), (LON, LAT + d)])
     doc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": "H"}, "geometry": bowtie.__geo_interface__}]}  # fmt: skip
     path = tmp_path / "bowtie.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    table = read_table(path)
+    table = read_table(path, repair=True)
     assert table.features[0].geometry.is_valid
     assert any("feature 1: invalid polygon repaired" in w for w in table.warnings)
 

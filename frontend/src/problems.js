@@ -1,0 +1,40 @@
+// Structured problems (`{code, field, row, label, params, message}`, the `details` of a refused
+// import) in the current language, from the catalogues the server renders with too:
+// locales/problems/core.<lang>.json (code → template) and locales/fields.<lang>.json (labels).
+import { getLang, LANGUAGES } from './i18n.js';
+
+async function load(path) {
+  try {
+    const response = await fetch(path);
+    return response.ok ? await response.json() : {};
+  } catch {
+    return {};
+  }
+}
+
+const CATALOGUES = Object.fromEntries(await Promise.all(LANGUAGES.map(async (lang) => [lang, {
+  problems: await load(`/src/locales/problems/core.${lang}.json`),
+  fields: await load(`/src/locales/fields.${lang}.json`),
+}])));
+
+// As gis/problems.py shows a value: whole floats without ".0", lists joined.
+function shown(value) {
+  if (Array.isArray(value)) return value.map(shown).join(', ');
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
+  if (typeof value === 'number' && Math.abs(value) >= 1e15) return value.toExponential().replace(/e\+?/, 'e+').replace('e+-', 'e-');
+  return String(value);
+}
+
+/**
+ * `{number, column, text}` of one structured problem: its row or feature number, the field's label
+ * and the sentence; a code this page does not know is shown as the server said it.
+ */
+export function problemParts(detail) {
+  const { problems, fields } = CATALOGUES[getLang()] ?? CATALOGUES.vi;
+  const template = problems[detail.code];
+  const column = detail.field ? (fields[detail.field] ?? detail.field) : '';
+  if (!template) return { number: detail.row, column: '', text: detail.message ?? detail.code, translated: false };
+  const params = detail.params ?? {};
+  const text = template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? shown(params[name]) : whole));
+  return { number: detail.row, column, text, translated: true };
+}
