@@ -237,7 +237,8 @@ def test_both_catalogues_have_the_same_codes_and_placeholders():
 # The column each range checks, in the table the target writes (sites: the cell columns in cells).
 _TABLES = {"sites": ("sites", "cells"), "poles": ("poles",), "ducts": ("duct_routes",),
            "fibre_access_points": ("fibre_access_points",), "commune_offices": ("commune_offices",),
-           "speed_tests": ("speed_tests",), "admin_units": ("admin_units",)}  # fmt: skip
+           "speed_tests": ("speed_tests",), "admin_units": ("admin_units",), "cells": ("cells",),
+           "districts": ("admin_units",), "communes": ("admin_units",), "hamlets": ("admin_units",)}  # fmt: skip
 _BOUND = re.compile(r"\b(\w+) (>=|>|<=|<) \(?'?(-?[\d.]+)")
 
 
