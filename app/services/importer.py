@@ -11,6 +11,7 @@ and so every reference from commune offices, statistics and computed results, st
 
 from __future__ import annotations
 
+import inspect
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -28,8 +29,10 @@ from app.services.accounts import Principal
 from app.services.audit import Actor
 from app.services.loader import AdminRecord, load_admin_units
 from app.services.loader_infra import LoadError, ids_by
+from app.services.vocabulary import current as current_vocabulary
 from gis.importers import ImportRefused, outside_problems, read_table
 from gis.text import fold_vi
+from gis.vocabulary import Vocabulary
 
 TARGETS = ("admin_units", "sites", "poles", "ducts", "fibre_access_points", "commune_offices", "speed_tests")
 MODES = ("insert", "upsert")
@@ -71,21 +74,27 @@ class ImportReport:
 def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | None = None,
                 dry_run: bool = False, layer: str | None = None, encoding: str | None = None,
                 mode: str = "insert", actor: Actor | None = None,
-                principal: Principal | None = None) -> ImportReport:  # fmt: skip
+                principal: Principal | None = None, vocabulary: Vocabulary | None = None) -> ImportReport:  # fmt: skip
     """Read ``path``, check it against the database and write it into ``target`` (or not, if dry).
 
     ``encoding`` is the text encoding of a CSV or .dbf that is not UTF-8 (e.g. "1258");
     ``mode`` is "insert" (existing codes refused) or "upsert" (existing codes updated);
     ``actor`` is who the audit trail names; ``principal`` (when an operator) limits the file to that
-    company's records and makes its sites registrations (app/services/bulk_rules.py).
+    company's records and makes its sites registrations (app/services/bulk_rules.py);
+    ``vocabulary`` reads headers and values (default: the files' terms and the planners').
     """
     started = time.perf_counter()
     if target not in TARGETS:
         raise ImportFailed([f"unknown target '{target}' (one of {', '.join(TARGETS)})"])
     if mode not in MODES:
         raise ImportFailed([f"unknown mode '{mode}' (insert or upsert)"])
+    if vocabulary is None:
+        with engine.connect() as conn:
+            vocabulary = current_vocabulary(conn)
+    # TODO(merge): read_table(vocabulary=) comes with the "shapes" branch; then pass it plainly.
+    given = {"vocabulary": vocabulary} if "vocabulary" in inspect.signature(read_table).parameters else {}
     try:
-        table = read_table(Path(path), crs=crs, layer=layer, encoding=encoding)
+        table = read_table(Path(path), crs=crs, layer=layer, encoding=encoding, **given)
     except ImportRefused as exc:
         raise ImportFailed(exc.problems) from exc
     if table.opencellid and target != "sites":
