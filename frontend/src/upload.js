@@ -1,11 +1,12 @@
 // The planners' upload page: choose a layer and a file, check it (dry run) or import it through
 // POST /api/import (the same code as `python -m app.cli import`), and read the report.
 import { mountAccountMenu } from './account/menu.js';
-import { isOperator, loadSession, mayRegister } from './account/session.js';
+import { isOperator, isStaff, loadSession, mayRegister } from './account/session.js';
 import { ApiError, importFile } from './api.js';
 import { getLang, initialLang, onLangChange, setLang, t } from './i18n.js';
 import { renderReport } from './importReport.js';
 import { describeError } from './notify.js';
+import { renderVocabularyOffer, unrecognisedColumns } from './vocabularyOffer.js';
 
 const ALL_TARGETS = ['sites', 'poles', 'ducts', 'fibre_access_points', 'commune_offices', 'speed_tests', 'admin_units'];
 // Operators register their own infrastructure; the rest is the Department's (the server checks it).
@@ -64,6 +65,12 @@ function renderTemplates() {
 }
 fields.target.addEventListener('change', renderTemplates);
 
+// The report, then (for the Department) the headers it did not recognise, to name their meaning.
+function drawReport() {
+  renderReport(reportBox, outcome);
+  if (isStaff() && outcome?.report) renderVocabularyOffer(reportBox, unrecognisedColumns(outcome.report.warnings));
+}
+
 function setHint(key) {
   hintKey = key;
   hint.textContent = key ? t(key) : '';
@@ -98,7 +105,7 @@ async function submit(dryRun) {
     buttons.forEach((button) => { button.disabled = false; });
     setHint('');
   }
-  renderReport(reportBox, outcome);
+  drawReport();
 }
 
 form.addEventListener('submit', (event) => {
@@ -110,7 +117,7 @@ onLangChange(() => {
   renderOptions();
   renderTemplates();
   setHint(hintKey);
-  renderReport(reportBox, outcome);
+  drawReport();
 });
 
 renderOptions();

@@ -478,4 +478,14 @@ export default {
   'upload.error': 'The file could not be sent: {message}',
   'upload.problems': 'Problems to fix',
   'upload.warnings': 'Warnings',
+
+  // The vocabulary: naming the meaning of an unrecognised header (vocabularyOffer.js).
+  'vocab.heading': 'Unrecognised columns',
+  'vocab.intro': 'Choose the field each column header means. The term is saved in the vocabulary and used for every later file; check the file again to apply it.',
+  'vocab.means': '“{column}” means',
+  'vocab.pick': '— choose a field —',
+  'vocab.add': 'Add to the vocabulary',
+  'vocab.choose': 'Choose a field first.',
+  'vocab.added': 'Added: “{column}” means {field}.',
+  'vocab.failed': 'Could not add it: {message}',
 };

@@ -508,4 +508,14 @@ export default {
   'importMsg.emptyFile': 'Tệp rỗng',
   'importMsg.notUtf8': 'Dòng {line} không phải UTF-8: lưu tệp dạng “CSV UTF-8” hoặc chọn bảng mã Windows-1258',
   'importMsg.tooLarge': 'Tệp quá lớn: mỗi lần tải lên tối đa {limit}',
+
+  // The vocabulary: naming the meaning of an unrecognised header (vocabularyOffer.js).
+  'vocab.heading': 'Cột chưa nhận ra',
+  'vocab.intro': 'Chọn trường dữ liệu mà mỗi tiêu đề cột mang nghĩa. Thuật ngữ được lưu vào từ vựng và dùng cho mọi tệp sau; kiểm tra lại tệp để áp dụng.',
+  'vocab.means': '“{column}” nghĩa là',
+  'vocab.pick': '— chọn trường —',
+  'vocab.add': 'Thêm vào từ vựng',
+  'vocab.choose': 'Hãy chọn một trường trước.',
+  'vocab.added': 'Đã thêm: “{column}” nghĩa là {field}.',
+  'vocab.failed': 'Không thêm được: {message}',
 };
