@@ -77,7 +77,7 @@ def list_terms(
 def add_terms(
     session: SessionDep,
     principal: Staff,
-    terms: Annotated[list[TermIn], Body(min_length=1, max_length=5000)],
+    terms: Annotated[list[TermIn], Body(min_length=1, max_length=vocabulary.MAX_TERMS)],
     replace: Annotated[bool, _REPLACE] = False,
 ) -> Added:
     given = [Term(t.domain, t.alias, t.canonical, t.lang) for t in terms]

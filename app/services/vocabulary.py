@@ -53,6 +53,7 @@ CODED: dict[str, tuple[str, ...]] = {
 }
 LANGS = ("", "vi", "en")
 MAX_ALIAS = 200
+MAX_TERMS = 5000  # in one request or file
 CSV_COLUMNS = ("domain", "alias", "canonical", "lang")
 VOCABULARY_DIR = Path(__file__).resolve().parents[2] / "data" / "vocabulary"
 _T = m.VocabularyTerm.__table__
@@ -127,19 +128,21 @@ def list_terms(conn: Connection, domain: str | None = None) -> list[dict]:
             out.append(_term(None, t.domain, t.alias, t.canonical, t.lang, "file", overridden=changed))
     for r in rows:
         if domain is None or r["domain"] == domain:
-            out.append(
-                _term(
-                    r["id"],
-                    r["domain"],
-                    r["alias"],
-                    r["canonical"],
-                    r["lang"],
-                    "planner",
-                    created_by=r["created_by"],
-                    created_at=r["created_at"],
-                )
-            )
+            out.append(_stored(r))
     return out
+
+
+def _stored(row) -> dict:
+    return _term(
+        row["id"],
+        row["domain"],
+        row["alias"],
+        row["canonical"],
+        row["lang"],
+        "planner",
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+    )
 
 
 def _term(
@@ -236,7 +239,7 @@ def _checked(
         found.append(Problem("vocabulary.unknown_lang", field="lang", params={"lang": raw.lang}))
     if alias and len(alias) > MAX_ALIAS:
         found.append(Problem("vocabulary.too_long", field="alias", params={"max": MAX_ALIAS}))
-    elif alias and not fold_key(alias):
+    elif alias and (not fold_key(alias) or "\x00" in alias):
         found.append(Problem("vocabulary.alias_unreadable", field="alias", params={"alias": alias}))
     if domain and domain not in known:
         found.append(
@@ -294,16 +297,7 @@ def _write(conn: Connection, key: str, term: Term, actor: Actor) -> dict:
     if row is None:
         stmt = insert(_T).values(domain=term.domain, alias_key=key, **values).returning(_T)
         row = conn.execute(stmt).mappings().one()
-    return _term(
-        row["id"],
-        row["domain"],
-        row["alias"],
-        row["canonical"],
-        row["lang"],
-        "planner",
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-    )
+    return _stored(row)
 
 
 def parse_csv(data: bytes, source: str) -> tuple[list[Term], list[int]]:
@@ -313,32 +307,32 @@ def parse_csv(data: bytes, source: str) -> tuple[list[Term], list[int]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ProblemsFound([Problem("vocabulary.file_not_utf8", field="alias", source=source)]) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [fold_key(h) for h in next(reader, [])]
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # a field over the csv module's limit, say
+        problem = Problem(
+            "vocabulary.file_unreadable", field="alias", source=source, params={"reason": str(exc)}
+        )
+        raise ProblemsFound([problem]) from None
+    header = [fold_key(h) for h in (records[0] if records else [])]
     missing = [c for c in CSV_COLUMNS[:3] if c not in header]
     if missing:
+        params = {"missing": missing, "columns": list(CSV_COLUMNS)}
         raise ProblemsFound(
-            [
-                Problem(
-                    "vocabulary.file_columns",
-                    field=missing[0],
-                    source=source,
-                    params={"missing": missing, "columns": list(CSV_COLUMNS)},
-                )
-            ]
+            [Problem("vocabulary.file_columns", field=missing[0], source=source, params=params)]
         )
     at = {c: header.index(c) for c in CSV_COLUMNS if c in header}
     terms, rows = [], []
-    for number, values in enumerate(reader, start=2):
+    for number, values in enumerate(records[1:], start=2):
         if not any(v.strip() for v in values):
             continue  # blank lines (and Excel's trailing ones)
-
-        def cell(name: str, values=values) -> str:
-            i = at.get(name)
-            return values[i] if i is not None and i < len(values) else ""
-
-        terms.append(Term(cell("domain"), cell("alias"), cell("canonical"), cell("lang")))
+        cell = {name: values[i] if i < len(values) else "" for name, i in at.items()}
+        terms.append(Term(cell["domain"], cell["alias"], cell["canonical"], cell.get("lang", "")))
         rows.append(number)
+    if len(terms) > MAX_TERMS:
+        raise ProblemsFound(
+            [Problem("vocabulary.too_many", field="alias", source=source, params={"max": MAX_TERMS})]
+        )
     return terms, rows
 
 
@@ -348,13 +342,4 @@ def remove_term(conn: Connection, term_id: int, actor: Actor) -> dict:
     row = conn.execute(delete(_T).where(_T.c.id == term_id).returning(_T)).mappings().first()
     if row is None:
         raise NotFound(f"no vocabulary term {term_id} added by a planner")
-    return _term(
-        row["id"],
-        row["domain"],
-        row["alias"],
-        row["canonical"],
-        row["lang"],
-        "planner",
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-    )
+    return _stored(row)

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from app.services import importer, vocabulary
 from app.services.audit import Actor
 from gis.importers import ImportRefused, read_table
+from gis.problems import ProblemsFound
 from gis.vocabulary import Term
 from tests.app.importing import HEADER, write_csv
 from tests.app.importing import cell_rows as _cell_rows
@@ -243,7 +244,7 @@ def test_the_importer_reads_with_the_planners_terms(api, engine, tmp_path, monke
     "vocabulary" not in inspect.signature(read_table).parameters,
     reason="read_table(vocabulary=) comes with the importer's data-file vocabulary (branch 'shapes')",
 )
-def test_a_planners_terms_make_a_refused_file_import(api, db, tmp_path):
+def test_a_planners_terms_make_a_refused_file_import(db, tmp_path):
     header = [("Cao độ anten" if h == "Độ cao anten" else h) for h in HEADER]
     rows = _cell_rows(1, prefix="VOC")
     for row in rows:
@@ -283,3 +284,20 @@ def test_the_vocabulary_messages_say_the_same_in_both_languages():
     assert used <= codes
     for code in codes:
         assert set(re.findall(r"\{(\w+)\}", vi[code])) == set(re.findall(r"\{(\w+)\}", en[code])), code
+
+
+def test_a_file_that_cannot_be_read_is_refused_whole():
+    def codes(data: bytes) -> list[str]:
+        with pytest.raises(ProblemsFound) as refused:
+            vocabulary.parse_csv(data, "t.csv")
+        return [(p.code, p.source) for p in refused.value.problems]
+
+    assert codes(b'domain,alias,canonical\r\ncolumn,"' + b"x" * 200_000 + b'",code\r\n') == [
+        ("vocabulary.file_unreadable", "t.csv")
+    ]
+    many = "domain,alias,canonical\n" + "".join(
+        f"column,cot {i},code\n" for i in range(vocabulary.MAX_TERMS + 1)
+    )
+    assert codes(many.encode()) == [("vocabulary.too_many", "t.csv")]
+    terms, rows = vocabulary.parse_csv("Canonical ,alias,DOMAIN\nheight_m,Cao độ,column\n".encode(), "t.csv")
+    assert (terms, rows) == ([Term("column", "Cao độ", "height_m", "")], [2])
