@@ -6,7 +6,7 @@ import { ApiError, importFile } from './api.js';
 import { getLang, initialLang, onLangChange, setLang, t } from './i18n.js';
 import { renderReport } from './importReport.js';
 import { describeError } from './notify.js';
-import { renderVocabularyOffer, unrecognisedColumns } from './vocabularyOffer.js';
+import { renderVocabularyOffer, unknownValues, unrecognisedColumns } from './vocabularyOffer.js';
 
 const ALL_TARGETS = ['sites', 'poles', 'ducts', 'fibre_access_points', 'commune_offices', 'speed_tests', 'admin_units'];
 // Operators register their own infrastructure; the rest is the Department's (the server checks it).
@@ -65,10 +65,12 @@ function renderTemplates() {
 }
 fields.target.addEventListener('change', renderTemplates);
 
-// The report, then (for the Department) the headers it did not recognise, to name their meaning.
+// The report, then (for the Department) the headers or values it did not know, to name their meaning.
 function drawReport() {
   renderReport(reportBox, outcome);
-  if (isStaff() && outcome?.report) renderVocabularyOffer(reportBox, unrecognisedColumns(outcome.report.warnings));
+  if (!isStaff() || !outcome) return;
+  const offers = outcome.report ? unrecognisedColumns(outcome.report.warnings) : unknownValues(outcome.problems);
+  renderVocabularyOffer(reportBox, offers);
 }
 
 function setHint(key) {

@@ -1,29 +1,48 @@
-// After a check or an import, the Department may teach the importer the headers it did not
-// recognise: "this header means <field>", a term of the vocabulary (POST /api/vocabulary) that every
-// later file is read with. The server checks the term and names what is wrong.
+// After a check or an import, the Department may teach the importer the words it did not know: a
+// header ("Cao độ cột" means height_m) or a coded value ("Cột dây néo" means guyed_mast), each a term
+// of the vocabulary (POST /api/vocabulary) that every later file is read with. The server checks it.
 import { ApiError, getJSON, sendJSON } from './api.js';
 import { getLang, t } from './i18n.js';
 import { parseMessage } from './importMessages.js';
 
 const UNRECOGNISED = /^unrecognised columns ignored: (.+)$/;
 const SAME_MEANING = / \(same meaning as .+\)$/;
-const added = new Map(); // header → field, kept across redraws (a language change)
-let fieldsRequest = null;
+const NOT_ONE_OF = /^'(.+)' must be one of (.+) \(got '(.*)'\)$/;
+const added = new Map(); // "domain\u0000alias" → canonical, kept across redraws (a language change)
+let targetsRequest = null;
 
-/** The headers a report's warnings name as unrecognised (not those that repeat a known one). */
+/** `{domain: 'column', alias}` for every header a report's warnings name as unrecognised. */
 export function unrecognisedColumns(warnings) {
-  const columns = [];
+  const offers = [];
   for (const warning of warnings ?? []) {
     const match = UNRECOGNISED.exec(parseMessage(warning).text);
-    if (match) columns.push(...match[1].split(', ').filter((c) => c && !SAME_MEANING.test(c)));
+    if (!match) continue;
+    for (const column of match[1].split(', ')) {
+      if (column && !SAME_MEANING.test(column)) offers.push({ domain: 'column', alias: column });
+    }
   }
-  return [...new Set(columns)];
+  return unique(offers);
 }
 
-function fields() {
-  fieldsRequest ??= getJSON('/api/vocabulary?domain=column').then((body) => body.targets?.column ?? []);
-  fieldsRequest.catch(() => { fieldsRequest = null; });
-  return fieldsRequest;
+/** `{domain, alias, choices}` for every coded value a refusal names as not allowed. */
+export function unknownValues(problems) {
+  const offers = [];
+  for (const problem of problems ?? []) {
+    const match = NOT_ONE_OF.exec(parseMessage(typeof problem === 'string' ? problem : problem?.message ?? '').text);
+    if (match && match[3]) offers.push({ domain: match[1], alias: match[3], choices: match[2].split(', ') });
+  }
+  return unique(offers);
+}
+
+function unique(offers) {
+  const seen = new Set();
+  return offers.filter(({ domain, alias }) => !seen.has(`${domain}\u0000${alias}`) && seen.add(`${domain}\u0000${alias}`));
+}
+
+function targets() {
+  targetsRequest ??= getJSON('/api/vocabulary?domain=column').then((body) => body.targets ?? {});
+  targetsRequest.catch(() => { targetsRequest = null; });
+  return targetsRequest;
 }
 
 function element(tag, attrs = {}, text) {
@@ -33,11 +52,9 @@ function element(tag, attrs = {}, text) {
   return el;
 }
 
-function doneText(column, field) {
-  return t('vocab.added', { column, field });
-}
+const doneText = (alias, canonical) => t('vocab.added', { alias, canonical });
 
-async function addTerm(column, select, row, message) {
+async function addTerm({ domain, alias }, select, row, message) {
   if (!select.value) {
     message.textContent = t('vocab.choose');
     return;
@@ -46,11 +63,11 @@ async function addTerm(column, select, row, message) {
   message.textContent = '';
   try {
     await sendJSON('/api/vocabulary', {
-      body: [{ domain: 'column', alias: column, canonical: select.value }],
+      body: [{ domain, alias, canonical: select.value }],
       headers: { 'Accept-Language': getLang() },
     });
-    added.set(column, select.value);
-    row.replaceChildren(element('span', { class: 'hg-vocab-done' }, doneText(column, select.value)));
+    added.set(`${domain}\u0000${alias}`, select.value);
+    row.replaceChildren(element('span', { class: 'hg-vocab-done' }, doneText(alias, select.value)));
   } catch (error) {
     row.querySelectorAll('select, button').forEach((el) => { el.disabled = false; });
     const problems = error instanceof ApiError ? error.problems.map((p) => p.message ?? p) : [];
@@ -58,34 +75,44 @@ async function addTerm(column, select, row, message) {
   }
 }
 
-/** Append to `container` an offer to name the meaning of each of `columns` (staff only). */
-export async function renderVocabularyOffer(container, columns) {
-  if (!columns.length) return;
+/**
+ * Append to `container` an offer to name the meaning of each of `offers` (`{domain, alias,
+ * choices?}`: `column` for headers, a coded field for values); the Department's only.
+ */
+export async function renderVocabularyOffer(container, offers) {
+  if (!offers.length) return;
   const section = element('section', { id: 'hg-vocabulary-offer', class: 'hg-vocab' });
-  section.append(element('h3', {}, t('vocab.heading')), element('p', { class: 'hg-note' }, t('vocab.intro')));
+  const heading = offers.every((o) => o.domain === 'column') ? 'vocab.heading' : 'vocab.headingValues';
+  section.append(element('h3', {}, t(heading)), element('p', { class: 'hg-note' }, t('vocab.intro')));
   container.append(section);
   let known;
   try {
-    known = await fields();
+    known = await targets();
   } catch (error) {
     section.append(element('p', { class: 'hg-note' }, t('vocab.failed', { message: error.message })));
     return;
   }
-  for (const column of columns) {
+  offers.forEach((offer, i) => {
+    const allowed = known[offer.domain] ?? [];
+    const choices = offer.choices ? offer.choices.filter((c) => allowed.includes(c)) : allowed;
+    if (!choices.length) return; // a field the vocabulary does not cover
     const row = element('div', { class: 'hg-vocab-row' });
-    row.dataset.column = column;
+    row.dataset.domain = offer.domain;
+    row.dataset.alias = offer.alias;
     section.append(row);
-    if (added.has(column)) {
-      row.append(element('span', { class: 'hg-vocab-done' }, doneText(column, added.get(column))));
-      continue;
+    const done = added.get(`${offer.domain}\u0000${offer.alias}`);
+    if (done) {
+      row.append(element('span', { class: 'hg-vocab-done' }, doneText(offer.alias, done)));
+      return;
     }
-    const id = `hg-vocab-${section.querySelectorAll('select').length}`;
-    const select = element('select', { id });
-    select.append(new Option(t('vocab.pick'), ''), ...known.map((name) => new Option(name, name)));
-    const label = element('label', { for: id }, t('vocab.means', { column }));
+    const select = element('select', { id: `hg-vocab-${i}` });
+    select.append(new Option(t('vocab.pick'), ''), ...choices.map((name) => new Option(name, name)));
+    const means = offer.domain === 'column'
+      ? t('vocab.means', { column: offer.alias })
+      : t('vocab.valueMeans', { value: offer.alias, field: offer.domain });
     const button = element('button', { type: 'button', class: 'hg-button' }, t('vocab.add'));
     const message = element('span', { class: 'hg-vocab-message', role: 'status' });
-    button.addEventListener('click', () => addTerm(column, select, row, message));
-    row.append(label, select, button, message);
-  }
+    button.addEventListener('click', () => addTerm(offer, select, row, message));
+    row.append(element('label', { for: select.id }, means), select, button, message);
+  });
 }

@@ -1,5 +1,6 @@
-"""The upload page offers the Department to name the meaning of a header the importer did not
-recognise: the term is added to the vocabulary (POST /api/vocabulary), in Vietnamese or English."""
+"""The upload page offers the Department to name the meaning of a header or a coded value the
+importer did not know: the term is added to the vocabulary (POST /api/vocabulary), in Vietnamese or
+English; operators are not offered it."""
 
 import csv
 import inspect
@@ -44,7 +45,7 @@ def test_a_planner_names_an_unrecognised_header(map_page, engine, tmp_path, no_t
     row = offer.locator(".hg-vocab-row")
     expect(row).to_have_count(1)
     page.get_by_role("button", name="Thêm vào từ vựng").click()
-    expect(row.locator(".hg-vocab-message")).to_have_text("Hãy chọn một trường trước.")
+    expect(row.locator(".hg-vocab-message")).to_have_text("Hãy chọn một ý nghĩa trước.")
     page.get_by_label("“Cao độ cột” nghĩa là").select_option("height_m")
     page.get_by_role("button", name="Thêm vào từ vựng").click()
     expect(row).to_have_text("Đã thêm: “Cao độ cột” nghĩa là height_m.")
@@ -64,6 +65,36 @@ def test_a_planner_names_an_unrecognised_header(map_page, engine, tmp_path, no_t
         )
         expect(page.locator("#hg-vocabulary-offer")).to_have_count(0)
     assert map_page.errors == []
+
+
+def test_a_planner_names_a_refused_value(map_page, engine, tmp_path, no_terms):
+    path = tmp_path / "cot.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(
+            [["Mã cột", "Vĩ độ", "Kinh độ", "Chủ sở hữu", "Vật liệu"]]
+            + [[f"VOC-{i}", LAT, LON + i / 1000, "VNPT", "Bê tông ly tâm"] for i in range(2)]
+        )
+    page = map_page.page
+    page.goto(f"{map_page.base_url}/upload")
+    page.get_by_label("Lớp dữ liệu").select_option(label="Cột treo cáp")
+    page.get_by_label("Tệp", exact=True).set_input_files(path)
+    page.get_by_role("button", name="Kiểm tra (không ghi)").click()
+    expect(page.locator("#hg-upload-status")).to_have_text(
+        "Tệp bị từ chối (2 lỗi). Không ghi gì vào cơ sở dữ liệu.", timeout=TIMEOUT_MS
+    )
+    offer = page.locator("#hg-vocabulary-offer")
+    expect(offer.locator("h3")).to_have_text("Giá trị chưa nhận ra")
+    expect(offer.locator(".hg-vocab-row")).to_have_count(1)  # the same value on two rows: one offer
+    choice = page.get_by_label("Giá trị “Bê tông ly tâm” của material nghĩa là")
+    expect(choice.locator("option")).to_have_text(
+        ["— chọn ý nghĩa —", "concrete", "steel", "wood", "composite"]
+    )
+    choice.select_option("concrete")
+    page.get_by_role("button", name="Thêm vào từ vựng").click()
+    expect(offer.locator(".hg-vocab-row")).to_have_text("Đã thêm: “Bê tông ly tâm” nghĩa là concrete.")
+    assert _terms(engine) == [("material", "Bê tông ly tâm", "concrete", "planner1")]
+    # Refusals answer 422, which Chromium logs; nothing else may have gone wrong.
+    assert [e for e in map_page.errors if "422" not in e] == []
 
 
 def test_operators_are_not_offered_to_change_the_vocabulary(chromium, live_server_url, tmp_path, no_terms):

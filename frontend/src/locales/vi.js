@@ -509,13 +509,15 @@ export default {
   'importMsg.notUtf8': 'Dòng {line} không phải UTF-8: lưu tệp dạng “CSV UTF-8” hoặc chọn bảng mã Windows-1258',
   'importMsg.tooLarge': 'Tệp quá lớn: mỗi lần tải lên tối đa {limit}',
 
-  // The vocabulary: naming the meaning of an unrecognised header (vocabularyOffer.js).
+  // The vocabulary: naming the meaning of an unrecognised header or value (vocabularyOffer.js).
   'vocab.heading': 'Cột chưa nhận ra',
-  'vocab.intro': 'Chọn trường dữ liệu mà mỗi tiêu đề cột mang nghĩa. Thuật ngữ được lưu vào từ vựng và dùng cho mọi tệp sau; kiểm tra lại tệp để áp dụng.',
+  'vocab.headingValues': 'Giá trị chưa nhận ra',
+  'vocab.intro': 'Chọn ý nghĩa của từng từ trong tệp. Thuật ngữ được lưu vào từ vựng và dùng cho mọi tệp sau; kiểm tra lại tệp để áp dụng.',
   'vocab.means': '“{column}” nghĩa là',
-  'vocab.pick': '— chọn trường —',
+  'vocab.valueMeans': 'Giá trị “{value}” của {field} nghĩa là',
+  'vocab.pick': '— chọn ý nghĩa —',
   'vocab.add': 'Thêm vào từ vựng',
-  'vocab.choose': 'Hãy chọn một trường trước.',
-  'vocab.added': 'Đã thêm: “{column}” nghĩa là {field}.',
+  'vocab.choose': 'Hãy chọn một ý nghĩa trước.',
+  'vocab.added': 'Đã thêm: “{alias}” nghĩa là {canonical}.',
   'vocab.failed': 'Không thêm được: {message}',
 };
