@@ -161,6 +161,8 @@ def _user(args: argparse.Namespace) -> int:
 def _vocab(args: argparse.Namespace) -> int:
     import os
 
+    from sqlalchemy.exc import IntegrityError
+
     from app.errors import DomainError
     from app.i18n import catalogue, language
     from app.services import vocabulary
@@ -195,7 +197,7 @@ def _vocab(args: argparse.Namespace) -> int:
             for line in said.render_all(exc.problems):
                 print(f"  - {line}", file=sys.stderr)
             return 1
-        except (DomainError, OSError) as exc:
+        except (DomainError, OSError, IntegrityError) as exc:  # IntegrityError: added meanwhile by another
             print(f"vocab: {getattr(exc, 'description', exc)}", file=sys.stderr)
             return 1
     return 0

@@ -49,7 +49,6 @@ CODED: dict[str, tuple[str, ...]] = {
     "status": tuple(dict.fromkeys(m.SITE_STATUSES + m.FAP_STATUSES)),
     "material": m.POLE_MATERIALS,
     "kind": m.FAP_KINDS,
-    "level": m.ADMIN_LEVELS,
 }
 LANGS = ("", "vi", "en")
 MAX_ALIAS = 200

@@ -13,7 +13,7 @@ from app.services import importer, vocabulary
 from app.services.audit import Actor
 from gis.importers import ImportRefused, read_table
 from gis.problems import ProblemsFound
-from gis.vocabulary import Term
+from gis.vocabulary import Term, fold_key
 from tests.app.importing import HEADER, write_csv
 from tests.app.importing import cell_rows as _cell_rows
 from tests.conftest import bearer
@@ -301,3 +301,34 @@ def test_a_file_that_cannot_be_read_is_refused_whole():
     assert codes(many.encode()) == [("vocabulary.too_many", "t.csv")]
     terms, rows = vocabulary.parse_csv("Canonical ,alias,DOMAIN\nheight_m,Cao độ,column\n".encode(), "t.csv")
     assert (terms, rows) == ([Term("column", "Cao độ", "height_m", "")], [2])
+
+
+def test_the_files_terms_come_first_and_a_planners_win(api, engine, tmp_path, monkeypatch):
+    (tmp_path / "cot.csv").write_bytes(
+        "\ufeffdomain,alias,canonical,lang\r\nstructure_type,Cột anten,tower,vi\r\ncolumn,Chiều cao cột,height_m,vi\r\n".encode()
+    )
+    files = vocabulary._read_files(tmp_path)
+    assert files.resolve("structure_type", "cot anten") == "tower"
+    monkeypatch.setattr(vocabulary, "file_vocabulary", lambda: files)
+    r = api("planner1").post(
+        "/api/vocabulary",
+        json=[{"domain": "structure_type", "alias": "COT ANTEN", "canonical": "small_cell"}],
+    )
+    assert r.status_code == 422 and r.json()["problems"][0]["params"]["current"] == "tower"
+    r = api("planner1").post(
+        "/api/vocabulary?replace=true",
+        json=[{"domain": "structure_type", "alias": "COT ANTEN", "canonical": "small_cell"}],
+    )
+    assert r.json()["replaced"] == [
+        {"domain": "structure_type", "alias": "COT ANTEN", "was": "tower", "canonical": "small_cell"}
+    ]
+    assert _current(engine).resolve("structure_type", "Cột anten") == "small_cell"
+    assert (
+        files.resolve("structure_type", "Cột anten") == "tower"
+    )  # the shared files' vocabulary is untouched
+    listed = api("official1").get("/api/vocabulary?domain=structure_type").json()["terms"]
+    mine = [t for t in listed if fold_key(t["alias"]) == "cot_anten"]
+    assert [(t["alias"], t["canonical"], t["source"], t["overridden"]) for t in mine] == [
+        ("Cột anten", "tower", "file", True),
+        ("COT ANTEN", "small_cell", "planner", False),
+    ]
