@@ -1,5 +1,6 @@
 """Command line: `python -m app.cli migrate | seed [--force] | compute [--if-missing] | import FILE --target T
-| ensure-admin | user create|disable|enable|list | backup [FILE] | restore FILE [--force]`.
+| ensure-admin | user create|disable|enable|list | vocab list|add|remove | backup [FILE]
+| restore FILE [--force]`.
 `migrate`, `backup` and `restore` log in as the owner (DATABASE_OWNER_URL), the rest as the service."""
 
 import argparse
@@ -158,6 +159,61 @@ def _user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _vocab(args: argparse.Namespace) -> int:
+    import os
+
+    from sqlalchemy.exc import IntegrityError
+
+    from app.errors import DomainError
+    from app.i18n import catalogue, language
+    from app.services import vocabulary
+    from gis.problems import ProblemsFound
+    from gis.vocabulary import Term
+
+    with _session() as session:
+        conn = session.connection()
+        try:
+            if args.action == "list":
+                for t in vocabulary.list_terms(conn, args.domain):
+                    note = " (overridden)" if t["overridden"] else ""
+                    print(f"{t['id'] or '-'!s:>5} {t['source']:<7} {_shown_term(t)}{note}")
+                return 0
+            if args.action == "remove":
+                removed = vocabulary.remove_term(conn, args.id, _cli_actor())
+                print(f"vocab: removed {removed['id']} ({_shown_term(removed)})")
+            elif args.from_file:
+                path = Path(args.from_file)
+                terms, rows = vocabulary.parse_csv(path.read_bytes(), path.name)
+                added = vocabulary.add_terms(
+                    conn, terms, _cli_actor(), replace=args.replace, rows=rows, source=path.name
+                )
+                _print_added(added)
+            else:
+                term = Term(args.domain_, args.alias, args.canonical, args.lang or "")
+                _print_added(vocabulary.add_terms(conn, [term], _cli_actor(), replace=args.replace))
+            session.commit()
+        except ProblemsFound as exc:
+            said = catalogue(language(os.environ.get("LC_ALL") or os.environ.get("LANG")))
+            print("vocab: refused, nothing written:", file=sys.stderr)
+            for line in said.render_all(exc.problems):
+                print(f"  - {line}", file=sys.stderr)
+            return 1
+        except (DomainError, OSError, IntegrityError) as exc:  # IntegrityError: added meanwhile by another
+            print(f"vocab: {getattr(exc, 'description', exc)}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _shown_term(t: dict) -> str:
+    return f"{t['domain']:<16} {t['alias']} → {t['canonical']}"
+
+
+def _print_added(result) -> None:
+    print(f"vocab: added {len(result.added)}, already in force {result.unchanged}")
+    for r in result.replaced:
+        print(f"  ! {r['domain']}: '{r['alias']}' meant {r['was']}, now {r['canonical']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="app.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -210,11 +266,31 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--password-stdin", action="store_true", help="read the password from stdin "
                       "(otherwise a one-time password is printed)")  # fmt: skip
     user.set_defaults(func=_user)
+    vocab = sub.add_parser("vocab", help="the words the importer reads files with: list, add, remove terms")
+    vocab_sub = vocab.add_subparsers(dest="action", required=True)
+    vocab_list = vocab_sub.add_parser("list", help="the terms in force (files' and planners')")
+    vocab_list.add_argument("--domain", help="one domain only (column, organisation, structure_type …)")
+    vocab_add = vocab_sub.add_parser("add", help="add DOMAIN ALIAS CANONICAL, or the terms of --from-file")
+    vocab_add.add_argument("domain_", nargs="?", metavar="DOMAIN")
+    vocab_add.add_argument("alias", nargs="?", metavar="ALIAS")
+    vocab_add.add_argument("canonical", nargs="?", metavar="CANONICAL")
+    vocab_add.add_argument("--lang", choices=("vi", "en"), help="the alias's language")
+    vocab_add.add_argument("--from-file", metavar="FILE.csv", help="CSV domain,alias,canonical[,lang], UTF-8")
+    vocab_add.add_argument("--replace", action="store_true", help="replace an alias meaning something else")
+    vocab_remove = vocab_sub.add_parser("remove", help="remove a planner's term by its id (see list)")
+    vocab_remove.add_argument("id", type=int)
+    vocab.set_defaults(func=_vocab)
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is _user and args.action != "list" and not args.username:
         parser.error("user: give a username")
     if getattr(args, "func", None) is _user and args.action == "create" and not args.role:
         parser.error("user create: give --role")
+    if getattr(args, "func", None) is _vocab and args.action == "add":
+        given = [args.domain_, args.alias, args.canonical]
+        one = args.from_file is None and None not in given
+        from_file = args.from_file is not None and given == [None, None, None]
+        if not (one or from_file):
+            parser.error("vocab add: give DOMAIN ALIAS CANONICAL, or --from-file FILE.csv")
     try:
         return args.func(args) or 0
     except dbadmin.DatabaseAdminError as exc:

@@ -32,6 +32,7 @@ from app.routers import (
     registry,
     search,
     tiles,
+    vocabulary,
 )
 from app.settings import get_settings
 
@@ -96,7 +97,7 @@ def create_app() -> FastAPI:
     install_handlers(app)
     install_openapi_30(app)
     modules = (health, auth, ogc, tiles, search, indicators, dashboard, coverage, exports, imports, registry,
-               infrastructure)  # fmt: skip
+               infrastructure, vocabulary)  # fmt: skip
     routers = [module.router for module in modules]
     for router in routers:
         app.include_router(router)

@@ -344,3 +344,23 @@ class Statistic(Base):
     period: Mapped[str] = mapped_column(String(7))
     metric: Mapped[str] = mapped_column(String(64))
     value: Mapped[Decimal] = mapped_column(Numeric(18, 3))
+
+
+class VocabularyTerm(Base):
+    """A planner's term: in ``domain`` the text ``alias`` stands for ``canonical`` (gis/vocabulary.py).
+    The files' terms (data/vocabulary/*.csv) are not stored; these win over them."""
+
+    __tablename__ = "vocabulary_terms"
+    __table_args__ = (
+        UniqueConstraint("domain", "alias_key", name="vocabulary_terms_domain_alias_key"),
+        CheckConstraint("alias_key <> ''", name="vocabulary_terms_alias_key_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(64))
+    alias: Mapped[str] = mapped_column(Text)
+    alias_key: Mapped[str] = mapped_column(Text)  # gis.vocabulary.fold_key(alias)
+    canonical: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8), server_default=text("''"))
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))

@@ -11,6 +11,7 @@ and so every reference from commune offices, statistics and computed results, st
 
 from __future__ import annotations
 
+import inspect
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -30,10 +31,12 @@ from app.services.accounts import Principal
 from app.services.audit import Actor
 from app.services.loader import AdminRecord, load_admin_units
 from app.services.loader_infra import LoadError, ids_by
+from app.services.vocabulary import current as current_vocabulary
 from gis.importers import ImportRefused, outside_problems, ranges, read_table
 from gis.importers.workbook import read_cell_table
 from gis.problems import Problem
 from gis.text import fold_vi
+from gis.vocabulary import Vocabulary
 
 # Targets that say the level of their rows: a hamlet layer has no level column.
 _ADMIN_LEVELS = {"districts": "district", "communes": "commune", "hamlets": "hamlet"}
@@ -90,7 +93,7 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
                 dry_run: bool = False, layer: str | None = None, encoding: str | None = None,
                 mode: str = "insert", actor: Actor | None = None,
                 principal: Principal | None = None, swap_axes: bool = False,
-                repair: bool = False) -> ImportReport:  # fmt: skip
+                repair: bool = False, vocabulary: Vocabulary | None = None) -> ImportReport:  # fmt: skip
     """Read ``path``, check it against the database and write it into ``target`` (or not, if dry).
 
     ``encoding`` is the text encoding of a CSV or .dbf that is not UTF-8 (e.g. "1258");
@@ -100,15 +103,21 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     ``swap_axes`` reads X and Y exchanged (refused as ``coords.swapped`` otherwise); ``repair``
     repairs invalid polygons and reports each (refused as ``geometry.invalid`` otherwise).
     Values out of their range (gis/importers/ranges.py) are named before any other check.
+    ``vocabulary`` reads headers and values (default: the files' terms and the planners').
     """
     started = time.perf_counter()
     if target not in TARGETS:
         raise ImportFailed([f"unknown target '{target}' (one of {', '.join(TARGETS)})"])
     if mode not in MODES:
         raise ImportFailed([f"unknown mode '{mode}' (insert or upsert)"])
+    if vocabulary is None:
+        with engine.connect() as conn:
+            vocabulary = current_vocabulary(conn)
+    # TODO(merge): read_table(vocabulary=) comes with the "shapes" branch; then pass it plainly.
+    given = {"vocabulary": vocabulary} if "vocabulary" in inspect.signature(read_table).parameters else {}
     try:
         table = _read(Path(path), target, crs=crs, layer=layer, encoding=encoding,
-                      swap_axes=swap_axes, repair=repair, collect=True)  # fmt: skip
+                      swap_axes=swap_axes, repair=repair, collect=True, **given)  # fmt: skip
     except ImportRefused as exc:
         raise ImportFailed(exc.items) from exc
     if table.opencellid and target != "sites":

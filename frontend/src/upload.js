@@ -1,11 +1,12 @@
 // The planners' upload page: choose a layer and a file, check it (dry run) or import it through
 // POST /api/import (the same code as `python -m app.cli import`), and read the report.
 import { mountAccountMenu } from './account/menu.js';
-import { isOperator, loadSession, mayRegister } from './account/session.js';
+import { isOperator, isStaff, loadSession, mayRegister } from './account/session.js';
 import { ApiError, importFile } from './api.js';
 import { getLang, initialLang, onLangChange, setLang, t } from './i18n.js';
 import { renderReport } from './importReport.js';
 import { describeError } from './notify.js';
+import { renderVocabularyOffer, unknownValues, unrecognisedColumns } from './vocabularyOffer.js';
 
 const ALL_TARGETS = [
   'sites', 'cells', 'poles', 'ducts', 'manholes', 'fibre_access_points', 'commune_offices', 'speed_tests',
@@ -69,6 +70,14 @@ function renderTemplates() {
 }
 fields.target.addEventListener('change', renderTemplates);
 
+// The report, then (for the Department) the headers or values it did not know, to name their meaning.
+function drawReport() {
+  renderReport(reportBox, outcome);
+  if (!isStaff() || !outcome) return;
+  const offers = outcome.report ? unrecognisedColumns(outcome.report.warnings) : unknownValues(outcome.problems);
+  renderVocabularyOffer(reportBox, offers);
+}
+
 function setHint(key) {
   hintKey = key;
   hint.textContent = key ? t(key) : '';
@@ -105,7 +114,7 @@ async function submit(dryRun) {
     buttons.forEach((button) => { button.disabled = false; });
     setHint('');
   }
-  renderReport(reportBox, outcome);
+  drawReport();
 }
 
 form.addEventListener('submit', (event) => {
@@ -117,7 +126,7 @@ onLangChange(() => {
   renderOptions();
   renderTemplates();
   setHint(hintKey);
-  renderReport(reportBox, outcome);
+  drawReport();
 });
 
 renderOptions();

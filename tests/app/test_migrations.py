@@ -30,6 +30,8 @@ TABLES = {
     "hamlet_snapshots",
     "office_snapshots",
     "period_maps",
+    # 0010: the planners' vocabulary
+    "vocabulary_terms",
 }
 GEOMETRY_TABLES = {
     "admin_units": ("MultiPolygon", 4326),

@@ -170,6 +170,7 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
         ("/api/ducts/{code}", f"/api/ducts/{w['duct_out']}", record_out),
         ("/api/sharing-requests", "/api/sharing-requests", _expect(WRITERS)),
         ("/api/templates/{target}.{fmt}", "/api/templates/sites.csv", logged_in),
+        ("/api/vocabulary", "/api/vocabulary?domain=column", logged_in),
     ]  # fmt: skip
 
 

@@ -96,6 +96,11 @@ def _requests(world):
          {"json": {"code": "934", "period": "2099-Q1", "figures": {"internet_users": -1}}}, STAFF),
         ("POST", "/api/statistics/import", "/api/statistics/import", empty_csv, STAFF),
         ("POST", "/api/sharing-requests/{request_id}/withdrawal", f"/api/sharing-requests/{rid}/withdrawal", {}, {"vina1"}),
+        # The vocabulary: a term of no known domain, an empty file, a term that does not exist.
+        ("POST", "/api/vocabulary", "/api/vocabulary",
+         {"json": [{"domain": "no_such_domain", "alias": "Cao độ cột", "canonical": "height_m"}]}, STAFF),
+        ("POST", "/api/vocabulary/file", "/api/vocabulary/file", empty_csv, STAFF),
+        ("DELETE", "/api/vocabulary/{term_id}", "/api/vocabulary/999999", {}, STAFF),
     ]  # fmt: skip
 
 

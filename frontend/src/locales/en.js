@@ -487,4 +487,16 @@ export default {
   'upload.error': 'The file could not be sent: {message}',
   'upload.problems': 'Problems to fix',
   'upload.warnings': 'Warnings',
+
+  // The vocabulary: naming the meaning of an unrecognised header or value (vocabularyOffer.js).
+  'vocab.heading': 'Unrecognised columns',
+  'vocab.headingValues': 'Unrecognised values',
+  'vocab.intro': 'Choose what each word of the file means. The term is saved in the vocabulary and used for every later file; check the file again to apply it.',
+  'vocab.means': '“{column}” means',
+  'vocab.valueMeans': 'The value “{value}” of {field} means',
+  'vocab.pick': '— choose a meaning —',
+  'vocab.add': 'Add to the vocabulary',
+  'vocab.choose': 'Choose a meaning first.',
+  'vocab.added': 'Added: “{alias}” means {canonical}.',
+  'vocab.failed': 'Could not add it: {message}',
 };

@@ -518,4 +518,16 @@ export default {
   'importMsg.emptyFile': 'Tệp rỗng',
   'importMsg.notUtf8': 'Dòng {line} không phải UTF-8: lưu tệp dạng “CSV UTF-8” hoặc chọn bảng mã Windows-1258',
   'importMsg.tooLarge': 'Tệp quá lớn: mỗi lần tải lên tối đa {limit}',
+
+  // The vocabulary: naming the meaning of an unrecognised header or value (vocabularyOffer.js).
+  'vocab.heading': 'Cột chưa nhận ra',
+  'vocab.headingValues': 'Giá trị chưa nhận ra',
+  'vocab.intro': 'Chọn ý nghĩa của từng từ trong tệp. Thuật ngữ được lưu vào từ vựng và dùng cho mọi tệp sau; kiểm tra lại tệp để áp dụng.',
+  'vocab.means': '“{column}” nghĩa là',
+  'vocab.valueMeans': 'Giá trị “{value}” của {field} nghĩa là',
+  'vocab.pick': '— chọn ý nghĩa —',
+  'vocab.add': 'Thêm vào từ vựng',
+  'vocab.choose': 'Hãy chọn một ý nghĩa trước.',
+  'vocab.added': 'Đã thêm: “{alias}” nghĩa là {canonical}.',
+  'vocab.failed': 'Không thêm được: {message}',
 };
