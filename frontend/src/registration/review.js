@@ -8,10 +8,16 @@ import { describeError, notify } from '../notify.js';
 import { el, labelled, translated } from './dom.js';
 import { showHistory } from './history.js';
 
+// The export counts days as the Department does (app/services/audit.py LOCAL_TZ), not in UTC:
+// after 17:00 UTC the Department's day is already tomorrow.
+const DEPARTMENT_DAY = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit',
+});
+
 /** The Department downloads the audit trail of a period (CSV, opens in Excel). */
 function auditExport() {
-  const today = new Date().toISOString().slice(0, 10);
-  const monthAgo = new Date(Date.now() - 30 * 86400e3).toISOString().slice(0, 10);
+  const today = DEPARTMENT_DAY.format(new Date());
+  const monthAgo = DEPARTMENT_DAY.format(new Date(Date.now() - 30 * 86400e3));
   const from = el('input', { type: 'date', value: monthAgo, id: 'hg-audit-from' });
   const to = el('input', { type: 'date', value: today, id: 'hg-audit-to' });
   const link = el('a', { className: 'hg-button secondary', id: 'hg-audit-download', 'data-i18n': 'review.auditDownload' });
