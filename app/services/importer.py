@@ -30,13 +30,15 @@ from app.services.loader import AdminRecord, load_admin_units
 from app.services.loader_infra import LoadError, ids_by
 from gis.importers import ImportRefused, outside_problems, read_table
 from gis.text import fold_vi
+from gis.vocabulary import Vocabulary
 
 TARGETS = ("admin_units", "sites", "poles", "ducts", "fibre_access_points", "commune_offices", "speed_tests")
 MODES = ("insert", "upsert")
 _ROW = re.compile(r" (?:row|feature) (\d+)")
 # Row columns filled from other file attributes than their own name (see _update_columns).
 _SOURCES = {"owner_id": ("owner", "operator"), "operator_id": ("operator", "owner"),
-            "commune_id": ("commune_code",), "antenna_height_m": ("antenna_height_m", "height_m")}  # fmt: skip
+            "commune_id": ("commune_code",), "antenna_height_m": ("antenna_height_m", "height_m"),
+            "material": ("material", "structure_type")}  # fmt: skip
 _ALWAYS = ("geom", "site_id")
 
 
@@ -71,13 +73,15 @@ class ImportReport:
 def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | None = None,
                 dry_run: bool = False, layer: str | None = None, encoding: str | None = None,
                 mode: str = "insert", actor: Actor | None = None,
-                principal: Principal | None = None) -> ImportReport:  # fmt: skip
+                principal: Principal | None = None, vocabulary: Vocabulary | None = None) -> ImportReport:  # fmt: skip
     """Read ``path``, check it against the database and write it into ``target`` (or not, if dry).
 
     ``encoding`` is the text encoding of a CSV or .dbf that is not UTF-8 (e.g. "1258");
     ``mode`` is "insert" (existing codes refused) or "upsert" (existing codes updated);
     ``actor`` is who the audit trail names; ``principal`` (when an operator) limits the file to that
-    company's records and makes its sites registrations (app/services/bulk_rules.py).
+    company's records and makes its sites registrations (app/services/bulk_rules.py);
+    ``vocabulary`` is what the file's column names and coded values mean (None: the files of
+    data/vocabulary/, ``gis.importers.columns.default_vocabulary()``).
     """
     started = time.perf_counter()
     if target not in TARGETS:
@@ -85,7 +89,7 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     if mode not in MODES:
         raise ImportFailed([f"unknown mode '{mode}' (insert or upsert)"])
     try:
-        table = read_table(Path(path), crs=crs, layer=layer, encoding=encoding)
+        table = read_table(Path(path), crs=crs, layer=layer, encoding=encoding, vocabulary=vocabulary)
     except ImportRefused as exc:
         raise ImportFailed(exc.problems) from exc
     if table.opencellid and target != "sites":
@@ -183,20 +187,21 @@ def _store(conn, table_obj, rows, table, ctx, problems, counts: dict) -> None:
         counts[name] = len(rows)
 
 
-def _links(conn, link_table, key: str, pairs: list[tuple[int, int]], replace: list[int]) -> int:
-    """Insert (parent id, operator id) links, first dropping the stored links of ``replace``;
-    returns how many were added."""
+def _links(conn, link_table, key: str, pairs: list[tuple], replace: list[int]) -> int:
+    """Insert (parent id, operator id[, other columns]) links, first dropping the stored links of
+    ``replace``; returns how many were added."""
     if replace:
         conn.execute(delete(link_table).where(link_table.c[key].in_(replace)))
     if not pairs:
         return 0
     # Counted as written: a link that already exists (an upsert of a shared site) is no new link.
     stmt = pg_insert(link_table).on_conflict_do_nothing().returning(link_table.c[key])
-    return len(conn.execute(stmt, [{key: parent, "operator_id": op} for parent, op in pairs]).all())
+    rows = [{key: parent, "operator_id": op, **(more[0] if more else {})} for parent, op, *more in pairs]
+    return len(conn.execute(stmt, rows).all())
 
 
 def _write_sites(conn, table, problems, report):
-    ctx = targets.Context.load(conn, upsert=report.mode == "upsert")
+    ctx = targets.Context.load(conn, upsert=report.mode == "upsert", vocabulary=table.vocabulary)
     site_rows, cell_rows, tenants = targets.sites(table, ctx, problems)
     _note_defaults(ctx, report)
     if problems:
@@ -219,7 +224,7 @@ def _write_sites(conn, table, problems, report):
 
 def _layer_writer(build, table_obj, link=None):
     def write(conn, table, problems, report):
-        ctx = targets.Context.load(conn, upsert=report.mode == "upsert")
+        ctx = targets.Context.load(conn, upsert=report.mode == "upsert", vocabulary=table.vocabulary)
         rows = build(table, ctx, problems)
         _note_defaults(ctx, report)
         if problems:
@@ -230,7 +235,10 @@ def _layer_writer(build, table_obj, link=None):
         if link and not problems:
             link_table, key, columns = link
             ids = ids_by(conn, table_obj)
-            pairs = [(ids[code], op) for code, ops in linked for op in dict.fromkeys(ops)]
+            # A link is an operator id, or (operator id, other columns) as a pole's cable count.
+            pairs = [
+                (ids[code], *(op if isinstance(op, tuple) else (op,))) for code, ops in linked for op in ops
+            ]
             # An updated row keeps its stored links, unless the file lists them: then it says all.
             stored = ctx.existing.get(table_obj.name, set())
             listed = any(c in table.columns.values() for c in columns)

@@ -21,12 +21,20 @@ const level = (value) => t(`importMsg.level.${value}`);
 
 // [pattern, locale key, (match) => parameters]; the first that matches wins.
 const TEMPLATES = [
-  [/^unknown operator '(.+)' in '(.+)'$/, 'importMsg.unknownOperator', (m) => ({ name: m[1], column: m[2] })],
+  [/^unknown organisation '(.+)' in '([^']+)' \(closest: (.+)\)$/, 'importMsg.unknownOrganisationClosest',
+    (m) => ({ name: m[1], column: m[2], closest: m[3] })],
+  [/^unknown organisation '(.+)' in '(.+)'$/, 'importMsg.unknownOperator', (m) => ({ name: m[1], column: m[2] })],
+  [/^'(.+)' in '(.+)' is not a mobile operator \((.+): (.+)\)$/, 'importMsg.notMobile',
+    (m) => ({ name: m[1], column: m[2] })],
   [/^'(.+)' is required \((.+)\)$/, 'importMsg.requiredOneOf', (m) => ({ column: m[1], allowed: m[2] })],
   [/^'(.+)' is required$/, 'importMsg.required', (m) => ({ column: m[1] })],
   [/^'(.+)' is not a number \('(.*)'\)$/, 'importMsg.notNumber', (m) => ({ column: m[1], value: m[2] })],
   [/^'(.+)' is not a whole number \('(.*)'\)$/, 'importMsg.notInteger', (m) => ({ column: m[1], value: m[2] })],
   [/^'(.+)' is not yes\/no \('(.*)'\)$/, 'importMsg.notBoolean', (m) => ({ column: m[1], value: m[2] })],
+  [/^'(.+)' must be one of (.+) \(got '(.*)'; closest: (.+)\)$/, 'importMsg.notOneOfClosest',
+    (m) => ({ column: m[1], allowed: m[2], value: m[3], closest: m[4] })],
+  [/^'(.+)' must be one of (.+) \(got '(.*)', meaning (.+)\)$/, 'importMsg.notOneOfMeaning',
+    (m) => ({ column: m[1], allowed: m[2], value: m[3], meaning: m[4] })],
   [/^'(.+)' must be one of (.+) \(got '(.*)'\)$/, 'importMsg.notOneOf',
     (m) => ({ column: m[1], allowed: m[2], value: m[3] })],
   [/^'(.*)' is not a number$/, 'importMsg.coordinateNotNumber', (m) => ({ value: m[1] })],

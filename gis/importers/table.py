@@ -16,9 +16,10 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from gis.importers import crs as crs_mod
-from gis.importers.columns import canonical
+from gis.importers.columns import canonical, default_vocabulary
 from gis.importers.errors import ImportRefused
 from gis.importers.readers import MAX_PROBLEMS, RawTable, read_raw
+from gis.vocabulary import Vocabulary
 
 __all__ = ["ImportedFeature", "ImportedTable", "read_table", "outside_problems"]
 
@@ -46,6 +47,8 @@ class ImportedTable:
     columns: dict[str, str] = field(default_factory=dict)  # file column → project attribute
     unrecognised: list[str] = field(default_factory=list)
     opencellid: bool = False
+    # What the file's words mean: its column names were read with it; builders resolve coded values.
+    vocabulary: Vocabulary = field(default_factory=default_vocabulary, repr=False)
 
     def where(self, number: int) -> str:
         return f"{self.name} {self.label} {number}"
@@ -105,14 +108,14 @@ def _check_geometry(geom: BaseGeometry, where: str, warnings: list[str], problem
     return fixed
 
 
-def _map_columns(raw: RawTable) -> tuple[dict[str, str], list[str]]:
+def _map_columns(raw: RawTable, vocabulary: Vocabulary) -> tuple[dict[str, str], list[str]]:
     # Every row's columns: GeoJSON features and KML folders need not all have the same ones.
     headers = dict.fromkeys(k for r in raw.rows for k in r.properties)
     mapping, unknown = {}, []
     for h in headers:
         if h in raw.coordinate_columns:
             continue
-        name = canonical(h)
+        name = canonical(h, vocabulary)
         if name and name not in mapping.values():
             mapping[h] = name
         elif name:
@@ -139,7 +142,12 @@ def _tcvn3(raw: RawTable) -> list[str]:
 
 
 def read_table(
-    path: str | Path, *, crs=None, layer: str | None = None, encoding: str | None = None
+    path: str | Path,
+    *,
+    crs=None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> ImportedTable:
     """Read a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV, XLSX or OpenCelliD file.
 
@@ -151,12 +159,15 @@ def read_table(
     layer : layer (GeoPackage, KML) or shapefile name inside a zip.
     encoding : the text encoding of a CSV or a Shapefile's .dbf ("1258", "windows-1258",
         "utf-8" …) when it is not UTF-8; overrides a .cpg. Other formats are always UTF-8.
+    vocabulary : what column names and coded values mean (default: ``default_vocabulary()``,
+        the files in data/vocabulary/); carried by the returned table for the row builders.
 
     Returns
     -------
     ImportedTable with EPSG:4326 geometries; raises ImportRefused listing every problem.
     """
     path = Path(path)
+    vocabulary = vocabulary if vocabulary is not None else default_vocabulary()
     raw, opencellid = read_raw(path, layer=layer, encoding=encoding)
     if opencellid:
         from gis.importers.opencellid import keep_vietnam
@@ -178,7 +189,7 @@ def read_table(
             "files do); read them the other way round"
         )
     features = []
-    mapping, unknown = _map_columns(raw)
+    mapping, unknown = _map_columns(raw, vocabulary)
     if unknown and not opencellid:
         warnings.append(f"{raw.name}: unrecognised columns ignored: {', '.join(unknown)}")
     for r, geom in zip(raw.rows, moved.geometries, strict=True):
@@ -192,7 +203,9 @@ def read_table(
     if problems:
         raise ImportRefused(problems[:MAX_PROBLEMS])
     srs = source.to_string()
-    table = ImportedTable(raw.name, raw.format, raw.label, features, srs, warnings, mapping, unknown)
+    table = ImportedTable(
+        raw.name, raw.format, raw.label, features, srs, warnings, mapping, unknown, vocabulary=vocabulary
+    )
     if opencellid:
         from gis.importers.opencellid import to_cells
 
