@@ -29,7 +29,9 @@ def _structure_types(values: tuple[str, ...]) -> None:
 
 def upgrade() -> None:
     _structure_types(NEW_STRUCTURE_TYPES)
-    op.add_column("pole_attachments", sa.Column("cable_count", sa.Integer, nullable=False, server_default="1"))
+    op.add_column(
+        "pole_attachments", sa.Column("cable_count", sa.Integer, nullable=False, server_default="1")
+    )
     op.create_check_constraint("pole_attachments_cable_count", "pole_attachments", "cable_count > 0")
     op.add_column("duct_routes", sa.Column("name", sa.Text))
     op.add_column("duct_routes", sa.Column("free_duct_count", sa.Integer))
