@@ -152,7 +152,7 @@ def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx
     folded = {fold_key(a): a for a in allowed}
     found = folded.get(fold_key(meant if meant is not None else v))
     if found is None:
-        meaning = f", meaning {meant}" if meant is not None else ""
+        meaning = f", meaning {meant}" if meant is not None and fold_key(meant) != fold_key(v) else ""
         near = ctx.vocabulary.closest(key, v) if meant is None else None
         hint = f"; closest: {near}" if near in allowed else ""
         raise RowProblem(f"'{key}' must be one of {', '.join(allowed)} (got '{v}'{meaning}{hint})")
