@@ -85,11 +85,11 @@ def test_default_vocabulary(domain, raw, meant):
 
 
 def test_column_names_come_from_the_given_vocabulary(tmp_path):
-    assert canonical("Số hiệu cột") is None
-    mine = Vocabulary(default_vocabulary().terms).add([Term("column", "Số hiệu cột", "code", "vi")])
-    assert canonical("Số hiệu cột", mine) == "code"
-    path = write_csv(tmp_path / "cot.csv", ["Số hiệu cột", "lat", "lon"], [["C1", 9.78, 105.47]])
-    assert read_table(path).unrecognised == ["Số hiệu cột"]
+    assert canonical("Ký hiệu trụ") is None
+    mine = Vocabulary(default_vocabulary().terms).add([Term("column", "Ký hiệu trụ", "code", "vi")])
+    assert canonical("Ký hiệu trụ", mine) == "code"
+    path = write_csv(tmp_path / "cot.csv", ["Ký hiệu trụ", "lat", "lon"], [["C1", 9.78, 105.47]])
+    assert read_table(path).unrecognised == ["Ký hiệu trụ"]
     table = read_table(path, vocabulary=mine)
     assert table.vocabulary is mine and table.features[0].properties == {"code": "C1"}
 
