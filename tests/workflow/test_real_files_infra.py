@@ -128,6 +128,18 @@ def test_pole_survey_of_the_power_company(db, tmp_path):
     ]
 
 
+def test_a_new_survey_updates_the_cables_it_lists(db, tmp_path):
+    rows = [[*rf.POLES[0][:4], "Viettel:3; SCTV:1"], [*rf.POLES[3][:4], ""]]
+    report = import_file(db, rf.pole_survey(tmp_path / "khao_sat_lai.csv", rows), "poles", mode="upsert")
+    assert report.counts == {"poles_inserted": 0, "poles_updated": 2, "pole_attachments": 2}
+    assert _all(
+        db,
+        """SELECT p.code, o.short_name, a.cable_count FROM pole_attachments a
+          JOIN poles p ON p.id = a.pole_id JOIN operators o ON o.id = a.operator_id
+          WHERE p.code IN ('RF-C-0001', 'RF-C-0004') ORDER BY p.code, o.short_name""",
+    ) == [("RF-C-0001", "SCTV", 1), ("RF-C-0001", "Viettel", 3)]
+
+
 def test_bad_pole_survey_is_refused_naming_each_reason(db, tmp_path):
     rows = [
         ["RF-X-0001", "Viettell", "Cột BTLT", "8", "Viettel:1"],
