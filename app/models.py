@@ -32,7 +32,7 @@ SRID = 4326
 
 ADMIN_LEVELS = ("province", "district", "commune", "hamlet")
 OPERATOR_KINDS = ("mobile", "fixed", "infrastructure", "power_utility")
-STRUCTURE_TYPES = ("tower", "guyed_mast", "rooftop", "camouflaged", "small_cell")
+STRUCTURE_TYPES = ("tower", "guyed_mast", "rooftop", "camouflaged", "small_cell", "monopole")
 SITE_STATUSES = ("proposed", "approved", "rejected", "active", "decommissioned")
 TECHNOLOGIES = ("2G", "3G", "4G", "5G")
 POLE_MATERIALS = ("concrete", "steel", "wood", "composite")
@@ -209,9 +209,11 @@ class Pole(Base):
 
 class PoleAttachment(Base):
     __tablename__ = "pole_attachments"
+    __table_args__ = (CheckConstraint("cable_count > 0", name="pole_attachments_cable_count"),)
 
     pole_id: Mapped[int] = mapped_column(ForeignKey("poles.id", ondelete="CASCADE"), primary_key=True)
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), primary_key=True, index=True)
+    cable_count: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # migration 0008
 
 
 class DuctRoute(Base):
@@ -219,6 +221,11 @@ class DuctRoute(Base):
     __table_args__ = (
         CheckConstraint("duct_count >= 1", name="duct_routes_duct_count"),
         CheckConstraint("subduct_count >= 0", name="duct_routes_subduct_count"),
+        CheckConstraint(
+            "free_duct_count IS NULL OR (free_duct_count >= 0 AND free_duct_count <= duct_count)",
+            name="duct_routes_free_duct_count",
+        ),
+        CheckConstraint("stated_length_m IS NULL OR stated_length_m > 0", name="duct_routes_stated_length"),
         _valid("duct_routes"),
     )
 
@@ -231,6 +238,10 @@ class DuctRoute(Base):
     accepts_tenants: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     length_m: Mapped[float] = mapped_column(Float, Computed("ST_Length(geom::geography)", persisted=True))
+    # Migration 0008: what the owner's files say — the route's name, its free ducts, its length.
+    name: Mapped[str | None] = mapped_column(Text)
+    free_duct_count: Mapped[int | None] = mapped_column(Integer)
+    stated_length_m: Mapped[float | None] = mapped_column(Float)
 
 
 class DuctOccupancy(Base):

@@ -6,11 +6,13 @@ per bad row (file + row/feature number) and returns what to insert. Nothing is w
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from geoalchemy2.shape import from_shape
 from shapely import MultiPolygon, Polygon
@@ -19,7 +21,9 @@ from sqlalchemy import Connection, select
 from app import models as m
 from app.services.loader_infra import ids_by
 from gis.importers import ImportedTable
+from gis.importers.columns import default_vocabulary
 from gis.text import fold_vi
+from gis.vocabulary import CLOSE_ENOUGH, Vocabulary, fold_key
 
 _TRUE = {"1", "true", "yes", "y", "x", "co", "có", "dung", "đúng", "t"}
 _FALSE = {"0", "false", "no", "n", "khong", "không", "f", ""}
@@ -34,29 +38,56 @@ class RowProblem(ValueError):
 @dataclass
 class Context:
     conn: Connection
-    operators: dict[str, int] = field(default_factory=dict)  # folded short name → id
+    operators: dict[str, int] = field(default_factory=dict)  # fold_key of short or full name → id
     plmn: dict[tuple[str, str], int] = field(default_factory=dict)  # (mcc, mnc) → id
     defaults_used: set[str] = field(default_factory=set)
     upsert: bool = False  # existing codes are updated instead of refused
     existing: dict[str, set[str]] = field(default_factory=dict)  # table → codes already stored
+    vocabulary: Vocabulary = field(default_factory=default_vocabulary)
+    kinds: dict[int, str] = field(default_factory=dict)  # id → operators.kind
+    short_names: dict[int, str] = field(default_factory=dict)  # id → short name
 
     @classmethod
-    def load(cls, conn: Connection, *, upsert: bool = False) -> Context:
+    def load(cls, conn: Connection, *, upsert: bool = False, vocabulary: Vocabulary | None = None) -> Context:
         t = m.Operator.__table__
-        ops, plmn = {}, {}
-        for op_id, short, mcc, mnc in conn.execute(select(t.c.id, t.c.short_name, t.c.mcc, t.c.mnc)):
-            ops[fold_vi(short)] = op_id
+        ctx = cls(
+            conn, upsert=upsert, vocabulary=vocabulary if vocabulary is not None else default_vocabulary()
+        )
+        rows = conn.execute(select(t.c.id, t.c.short_name, t.c.name, t.c.kind, t.c.mcc, t.c.mnc)).all()
+        for op_id, short, name, kind, mcc, mnc in rows:
+            ctx.operators.setdefault(fold_key(name), op_id)
+            ctx.kinds[op_id], ctx.short_names[op_id] = kind, short
             if mcc and mnc:
-                plmn[(mcc, mnc)] = op_id
-        return cls(conn, ops, plmn, upsert=upsert)
+                ctx.plmn[(mcc, mnc)] = op_id
+        for op_id, short, *_ in rows:  # a short name wins over another's full name
+            ctx.operators[fold_key(short)] = op_id
+        return ctx
 
-    def operator(self, name, column: str) -> int:
+    def operator(self, name, column: str, *, mobile: bool = False) -> int:
+        """The id of the organisation ``name`` (an alias of the vocabulary's ``organisation``
+        domain, a short or a full name); ``mobile``: it must be a mobile operator (cells, mobile
+        speed tests), otherwise any organisation (owners of sites, poles, ducts)."""
         if name in (None, ""):
             raise RowProblem(f"'{column}' is required")
-        op_id = self.operators.get(fold_vi(str(name)))
+        meant = self.vocabulary.resolve("organisation", name)
+        op_id = self.operators.get(fold_key(meant if meant is not None else name))
         if op_id is None:
-            raise RowProblem(f"unknown operator '{name}' in '{column}'")
+            near = self._closest_organisation(name)
+            hint = f" (closest: {near})" if near else ""
+            raise RowProblem(f"unknown organisation '{name}' in '{column}'{hint}")
+        if mobile and self.kinds[op_id] != "mobile":
+            kind = self.kinds[op_id].replace("_", " ")
+            raise RowProblem(
+                f"'{name}' in '{column}' is not a mobile operator ({self.short_names[op_id]}: {kind})"
+            )
         return op_id
+
+    def _closest_organisation(self, name) -> str | None:
+        near = self.vocabulary.closest("organisation", name)
+        if near is not None and fold_key(near) in self.operators:
+            return self.short_names[self.operators[fold_key(near)]]
+        match = difflib.get_close_matches(fold_key(name), list(self.operators), n=1, cutoff=CLOSE_ENOUGH)
+        return self.short_names[self.operators[match[0]]] if match else None
 
 
 def num(p: dict, key: str, *, required=False, default=None) -> float | None:
@@ -151,10 +182,16 @@ def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx
             raise RowProblem(f"'{key}' is required ({', '.join(allowed)})")
         ctx.defaults_used.add(f"{key}={default}")
         return default
-    folded = {fold_vi(a): a for a in allowed}
-    if fold_vi(v) not in folded:
-        raise RowProblem(f"'{key}' must be one of {', '.join(allowed)} (got '{v}')")
-    return folded[fold_vi(v)]
+    # The vocabulary's domain is the field: "Cột dây co" is a structure_type, "LTE" a technology.
+    meant = ctx.vocabulary.resolve(key, v)
+    folded = {fold_key(a): a for a in allowed}
+    found = folded.get(fold_key(meant if meant is not None else v))
+    if found is None:
+        meaning = f", meaning {meant}" if meant is not None and fold_key(meant) != fold_key(v) else ""
+        near = ctx.vocabulary.closest(key, v) if meant is None else None
+        hint = f"; closest: {near}" if near in allowed else ""
+        raise RowProblem(f"'{key}' must be one of {', '.join(allowed)} (got '{v}'{meaning}{hint})")
+    return found
 
 
 def point(f) -> object:
@@ -327,7 +364,7 @@ def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool, site_operator: in
         band, height, eirp = OCID_DEFAULTS[tech], 30.0, 58.0
     else:
         given = p.get("operator") or p.get("owner")
-        op = ctx.operator(given, "operator") if given or site_operator is None else site_operator
+        op = ctx.operator(given, "operator", mobile=True) if given or site_operator is None else site_operator
         tech = choice(p, "technology", m.TECHNOLOGIES, None, ctx)
         band = integer(p, "band_mhz", required=True)
         height = num(p, "antenna_height_m") or num(p, "height_m", required=True)
@@ -355,23 +392,71 @@ def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool, site_operator: in
 
 # ---------------------------------------------------------------- point and line layers
 def poles(table, ctx, problems):
-    rows = _rows(table, lambda f, p: dict(
-        code=text_(p, "code", required=True), owner_id=ctx.operator(p.get("owner"), "owner"),
-        material=choice(p, "material", m.POLE_MATERIALS, "concrete", ctx) if p.get("material") else None,
-        height_m=num(p, "height_m"), geom=point(f),
-        _links=[ctx.operator(n, "attachments") for n in names(p, "attachments") or names(p, "operators")]), problems)  # fmt: skip
+    def build(f, p):
+        # "Loại cột" of a pole file says what the pole is made of: "Cột BTLT", "Cột sắt" …
+        made_of = {"material": p.get("material") or p.get("structure_type")}
+        material = choice(made_of, "material", m.POLE_MATERIALS, None, ctx) if made_of["material"] else None
+        key = "attachments" if p.get("attachments") not in (None, "") else "operators"
+        return dict(
+            code=text_(p, "code", required=True),
+            owner_id=ctx.operator(p.get("owner"), "owner"),
+            material=material,
+            height_m=num(p, "height_m"),
+            geom=point(f),
+            _links=cables(p, key, ctx),
+        )
+
+    rows = _rows(table, build, problems)
     _check_codes(ctx, m.Pole.__table__, table, rows, problems)
     return rows
+
+
+_CABLES = re.compile(r"^(.+?)\s*:\s*(\S*)$")  # "Viettel:2": an operator and its number of cables
+
+
+def cables(p: dict, key: str, ctx: Context) -> list[tuple[int, dict]]:
+    """'Viettel:2;VNPT:1' → [(Viettel's id, {"cable_count": 2}), (VNPT's id, {"cable_count": 1})];
+    a name without a count is one cable."""
+    out: dict[int, dict] = {}
+    for item in names(p, key):
+        found = _CABLES.match(item)
+        name, count = (found.group(1), found.group(2)) if found else (item, "1")
+        if not count.isdigit() or int(count) < 1:
+            raise RowProblem(
+                f"'{key}': the cable count of '{name}' must be a whole number ≥ 1 (got '{count}')"
+            )
+        op = ctx.operator(name, key)
+        if op in out:
+            raise RowProblem(f"'{key}': '{name}' is listed twice")
+        out[op] = {"cable_count": int(count)}
+    return list(out.items())
 
 
 def ducts(table, ctx, problems):
     def build(f, p):
         if f.geometry.geom_type != "LineString":
             raise RowProblem(f"expected a LineString, got {f.geometry.geom_type}")
-        return dict(code=text_(p, "code", required=True), owner_id=ctx.operator(p.get("owner"), "owner"),
-                    duct_count=integer(p, "duct_count", default=1), subduct_count=integer(p, "subduct_count", default=0),
-                    geom=from_shape(f.geometry, srid=m.SRID),
-                    _links=[ctx.operator(n, "occupants") for n in names(p, "occupants") or names(p, "operators")])  # fmt: skip
+        duct_count = integer(p, "duct_count", default=1)
+        free = integer(p, "free_duct_count")
+        if free is not None and not 0 <= free <= duct_count:
+            raise RowProblem(
+                f"'free_duct_count' must be between 0 and the duct count {duct_count} (got {free})"
+            )
+        stated = num(p, "stated_length_m")
+        if stated is not None and stated <= 0:
+            raise RowProblem(f"'stated_length_m' must be positive (got {p['stated_length_m']})")
+        occupants = names(p, "occupants") or names(p, "operators")
+        return dict(
+            code=text_(p, "code", required=True),
+            name=text_(p, "name"),
+            owner_id=ctx.operator(p.get("owner"), "owner"),
+            duct_count=duct_count,
+            free_duct_count=free,
+            subduct_count=integer(p, "subduct_count", default=0),
+            stated_length_m=stated,
+            geom=from_shape(f.geometry, srid=m.SRID),
+            _links=list(dict.fromkeys(ctx.operator(n, "occupants") for n in occupants)),
+        )
 
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.DuctRoute.__table__, table, rows, problems)
@@ -429,14 +514,57 @@ def commune_offices(table, ctx, problems):
 
 
 def speed_tests(table, ctx, problems):
-    rows = _rows(table, lambda f, p: dict(
-        code=text_(p, "code", required=True), measured_at=text_(p, "measured_at", required=True),
-        operator_id=ctx.operator(p["operator"], "operator") if p.get("operator") else None,
-        technology=choice(p, "technology", m.SPEED_TECHNOLOGIES, None, ctx),
-        download_mbps=num(p, "download_mbps", required=True), upload_mbps=num(p, "upload_mbps", required=True),
-        latency_ms=num(p, "latency_ms"), geom=point(f)), problems)  # fmt: skip
+    """Speed tests; a file without a code column (an app's export) gets codes derived from each
+    test's instant, position and operator, so importing it again finds the same codes."""
+    derive = "code" not in table.columns.values()
+    if derive and table.features:
+        ctx.defaults_used.add("code=ST-<sha1 of time|lon|lat|operator>")
+
+    def build(f, p):
+        at = instant(p, "measured_at")
+        tech = choice(p, "technology", m.SPEED_TECHNOLOGIES, None, ctx)
+        # A mobile test measures a mobile network; a fixed line may be any operator's.
+        op = ctx.operator(p["operator"], "operator", mobile=tech != "fixed") if p.get("operator") else None
+        geom = point(f)
+        if derive:
+            code = speed_test_code(at, f.geometry, ctx.short_names.get(op, ""))
+        else:
+            code = text_(p, "code", required=True)
+        return dict(
+            code=code,
+            measured_at=at,
+            operator_id=op,
+            technology=tech,
+            download_mbps=num(p, "download_mbps", required=True),
+            upload_mbps=num(p, "upload_mbps", required=True),
+            latency_ms=num(p, "latency_ms"),
+            geom=geom,
+        )
+
+    rows = _rows(table, build, problems)
     _check_codes(ctx, m.SpeedTest.__table__, table, rows, problems)
     return rows
+
+
+def instant(p: dict, key: str) -> datetime:
+    """An ISO 8601 date and time ("2025-03-01T08:15:30+07:00", "2025-03-01 08:15:30Z"); its UTC
+    offset is kept, so the stored value is the exact instant."""
+    v = p.get(key)
+    if isinstance(v, datetime):
+        return v
+    if v in (None, ""):
+        raise RowProblem(f"'{key}' is required")
+    try:
+        return datetime.fromisoformat(str(v).strip())
+    except ValueError as exc:
+        raise RowProblem(f"'{key}' is not an ISO 8601 date and time ('{v}')") from exc
+
+
+def speed_test_code(at: datetime, position, operator: str) -> str:
+    """'ST-' + the first 12 hex digits of sha1('<instant in UTC>|<lon>|<lat>|<operator>')."""
+    when = at.astimezone(UTC).isoformat() if at.tzinfo else at.isoformat()
+    key = f"{when}|{position.x:.7f}|{position.y:.7f}|{operator}"
+    return "ST-" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
 # ---------------------------------------------------------------- admin units

@@ -11,7 +11,6 @@ and so every reference from commune offices, statistics and computed results, st
 
 from __future__ import annotations
 
-import inspect
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -47,7 +46,7 @@ _ROW = re.compile(r" (?:row|feature) (\d+)")
 # Row columns filled from other file attributes than their own name (see _update_columns).
 _SOURCES = {"owner_id": ("owner", "operator"), "operator_id": ("operator", "owner"),
             "commune_id": ("commune_code",), "antenna_height_m": ("antenna_height_m", "height_m"),
-            "duct_route_id": ("duct_route_code",)}  # fmt: skip
+            "duct_route_id": ("duct_route_code",), "material": ("material", "structure_type")}  # fmt: skip
 _ALWAYS = ("geom", "site_id")
 
 
@@ -113,11 +112,9 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     if vocabulary is None:
         with engine.connect() as conn:
             vocabulary = current_vocabulary(conn)
-    # TODO(merge): read_table(vocabulary=) comes with the "shapes" branch; then pass it plainly.
-    given = {"vocabulary": vocabulary} if "vocabulary" in inspect.signature(read_table).parameters else {}
     try:
         table = _read(Path(path), target, crs=crs, layer=layer, encoding=encoding,
-                      swap_axes=swap_axes, repair=repair, collect=True, **given)  # fmt: skip
+                      swap_axes=swap_axes, repair=repair, collect=True, vocabulary=vocabulary)  # fmt: skip
     except ImportRefused as exc:
         raise ImportFailed(exc.items) from exc
     if table.opencellid and target != "sites":
@@ -240,20 +237,21 @@ def _store(conn, table_obj, rows, table, ctx, problems, counts: dict) -> None:
         counts[name] = len(rows)
 
 
-def _links(conn, link_table, key: str, pairs: list[tuple[int, int]], replace: list[int]) -> int:
-    """Insert (parent id, operator id) links, first dropping the stored links of ``replace``;
-    returns how many were added."""
+def _links(conn, link_table, key: str, pairs: list[tuple], replace: list[int]) -> int:
+    """Insert (parent id, operator id[, other columns]) links, first dropping the stored links of
+    ``replace``; returns how many were added."""
     if replace:
         conn.execute(delete(link_table).where(link_table.c[key].in_(replace)))
     if not pairs:
         return 0
     # Counted as written: a link that already exists (an upsert of a shared site) is no new link.
     stmt = pg_insert(link_table).on_conflict_do_nothing().returning(link_table.c[key])
-    return len(conn.execute(stmt, [{key: parent, "operator_id": op} for parent, op in pairs]).all())
+    rows = [{key: parent, "operator_id": op, **(more[0] if more else {})} for parent, op, *more in pairs]
+    return len(conn.execute(stmt, rows).all())
 
 
 def _write_sites(conn, table, problems, report):
-    ctx = targets.Context.load(conn, upsert=report.mode == "upsert")
+    ctx = targets.Context.load(conn, upsert=report.mode == "upsert", vocabulary=table.vocabulary)
     site_rows, cell_rows, tenants = targets.sites(table, ctx, problems)
     _note_defaults(ctx, report)
     if problems:
@@ -293,7 +291,7 @@ def _write_cells(conn, table, problems, report):
 
 def _layer_writer(build, table_obj, link=None):
     def write(conn, table, problems, report):
-        ctx = targets.Context.load(conn, upsert=report.mode == "upsert")
+        ctx = targets.Context.load(conn, upsert=report.mode == "upsert", vocabulary=table.vocabulary)
         rows = build(table, ctx, problems)
         _note_defaults(ctx, report)
         if problems:
@@ -304,7 +302,10 @@ def _layer_writer(build, table_obj, link=None):
         if link and not problems:
             link_table, key, columns = link
             ids = ids_by(conn, table_obj)
-            pairs = [(ids[code], op) for code, ops in linked for op in dict.fromkeys(ops)]
+            # A link is an operator id, or (operator id, other columns) as a pole's cable count.
+            pairs = [
+                (ids[code], *(op if isinstance(op, tuple) else (op,))) for code, ops in linked for op in ops
+            ]
             # An updated row keeps its stored links, unless the file lists them: then it says all.
             stored = ctx.existing.get(table_obj.name, set())
             listed = any(c in table.columns.values() for c in columns)

@@ -27,10 +27,29 @@ def _frame(target: str, owner: str) -> gpd.GeoDataFrame:
                 for k, az in enumerate((0, 120, 240))]  # fmt: skip
         geoms = [Point(_LON, _LAT)] * len(rows)
     elif target == "poles":
-        rows = [{"code": "MAU-C0001", "owner": owner, "material": "concrete", "height_m": 8.5}]
+        # attachments: the cables on the pole, "operator:number of cables" separated by ";"
+        rows = [
+            {
+                "code": "MAU-C0001",
+                "owner": owner,
+                "material": "concrete",
+                "height_m": 8.5,
+                "attachments": f"{owner}:1",
+            }
+        ]
         geoms = [Point(_LON, _LAT)]
     elif target == "ducts":
-        rows = [{"code": "MAU-CB0001", "owner": owner, "duct_count": 4, "subduct_count": 8}]
+        rows = [
+            {
+                "code": "MAU-CB0001",
+                "name": "Ví dụ: tuyến cống đường 3 tháng 2",
+                "owner": owner,
+                "duct_count": 4,
+                "free_duct_count": 2,
+                "subduct_count": 8,
+                "stated_length_m": 490.0,
+            }
+        ]
         geoms = [LineString([(_LON, _LAT), (_LON + 0.004, _LAT + 0.002)])]
     elif target == "fibre_access_points":
         rows = [{"code": "MAU-F0001", "operator": owner, "kind": "splitter", "ports_total": 16, "ports_used": 0,

@@ -16,16 +16,15 @@ import difflib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from app import models as m
 from app.errors import NotFound
 from app.services.audit import Actor
+from gis.importers.columns import default_vocabulary
 from gis.problems import Problem, ProblemsFound
-from gis.vocabulary import Term, Vocabulary, fold_key, read_terms
+from gis.vocabulary import Term, Vocabulary, fold_key
 
 __all__ = [
     "COLUMN",
@@ -54,7 +53,6 @@ LANGS = ("", "vi", "en")
 MAX_ALIAS = 200
 MAX_TERMS = 5000  # in one request or file
 CSV_COLUMNS = ("domain", "alias", "canonical", "lang")
-VOCABULARY_DIR = Path(__file__).resolve().parents[2] / "data" / "vocabulary"
 _T = m.VocabularyTerm.__table__
 
 
@@ -73,16 +71,7 @@ class AddResult:
 
 def file_vocabulary() -> Vocabulary:
     """The terms of data/vocabulary/*.csv (shared, cached: never mutate it)."""
-    try:  # the importer's own loader, when it has one
-        from gis.importers.columns import default_vocabulary
-    except ImportError:
-        return _read_files(VOCABULARY_DIR)
     return default_vocabulary()
-
-
-@lru_cache
-def _read_files(folder: Path) -> Vocabulary:
-    return Vocabulary(t for path in sorted(folder.glob("*.csv")) for t in read_terms(path))
 
 
 def _planner_terms(conn: Connection) -> list[Term]:
@@ -96,11 +85,9 @@ def current(conn: Connection) -> Vocabulary:
 
 
 def _column_targets(files: Vocabulary) -> set[str]:
-    from gis.importers import columns
 
-    # The attribute names the importer reads: the files' header terms, and (until those carry
-    # them all) the importer's own table of header aliases.
-    return set(files.canonicals(COLUMN)) | set(getattr(columns, "_ALIASES", {}))
+    # The attribute names the importer reads: the files' header terms.
+    return set(files.canonicals(COLUMN))
 
 
 def targets(conn: Connection) -> dict[str, list[str]]:

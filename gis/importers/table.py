@@ -24,10 +24,11 @@ from gis import crs as metric
 from gis.importers import crs as crs_mod
 from gis.importers import opencellid as opencellid_mod
 from gis.importers import workbook
-from gis.importers.columns import canonical
+from gis.importers.columns import canonical, default_vocabulary
 from gis.importers.errors import ImportRefused
 from gis.importers.readers import MAX_PROBLEMS, RawRow, RawTable, read_raw
 from gis.problems import Problem
+from gis.vocabulary import Vocabulary
 
 __all__ = ["ImportedFeature", "ImportedTable", "read_table", "outside_problems"]
 
@@ -58,6 +59,8 @@ class ImportedTable:
     # Only with read_table(collect=True): what refuses the file (Problems, and sentences for the rest).
     problems: list[Problem | str] = field(default_factory=list)
     axis_order: str = ""  # how X and Y were read when not as declared: "X = northing, Y = easting"
+    # What the file's words mean: its column names were read with it; builders resolve coded values.
+    vocabulary: Vocabulary = field(default_factory=default_vocabulary, repr=False)
 
     def where(self, number: int) -> str:
         return f"{self.name} {self.label} {number}"
@@ -187,14 +190,14 @@ def _nowhere(raw: RawTable, row: RawRow, source) -> str:
     )
 
 
-def _map_columns(raw: RawTable) -> tuple[dict[str, str], list[str]]:
+def _map_columns(raw: RawTable, vocabulary: Vocabulary) -> tuple[dict[str, str], list[str]]:
     # Every row's columns: GeoJSON features and KML folders need not all have the same ones.
     headers = dict.fromkeys(k for r in raw.rows for k in r.properties)
     mapping, unknown = {}, []
     for h in headers:
         if h in raw.coordinate_columns:
             continue
-        name = canonical(h)
+        name = canonical(h, vocabulary)
         if name and name not in mapping.values():
             mapping[h] = name
         elif name:
@@ -230,6 +233,7 @@ def read_table(
     swap_axes: bool = False,
     repair: bool = False,
     collect: bool = False,
+    vocabulary: Vocabulary | None = None,
 ) -> ImportedTable:
     """Read a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV, XLSX or OpenCelliD file.
 
@@ -248,12 +252,15 @@ def read_table(
         area; without it they are refused with ``geometry.invalid``.
     collect : return the problems of rows (swapped axes, invalid or empty geometries) in
         ``table.problems`` instead of raising, so that a caller can check the rest too.
+    vocabulary : what column names and coded values mean (default: ``default_vocabulary()``,
+        the files in data/vocabulary/); carried by the returned table for the row builders.
 
     Returns
     -------
     ImportedTable with EPSG:4326 geometries; raises ImportRefused listing every problem.
     """
     path = Path(path)
+    vocabulary = vocabulary if vocabulary is not None else default_vocabulary()
     raw, opencellid = read_raw(path, layer=layer, encoding=encoding)
     if opencellid:
         raw = opencellid_mod.keep_vietnam(raw)
@@ -271,7 +278,7 @@ def read_table(
     found = axes.problems
     moved = crs_mod.reproject(geoms, source, raw.name, swap=axes.swap)
     features = []
-    mapping, unknown = _map_columns(raw)
+    mapping, unknown = _map_columns(raw, vocabulary)
     if unknown and not opencellid:
         warnings.append(f"{raw.name}: unrecognised columns ignored: {', '.join(unknown)}")
     for i, (r, geom) in enumerate(zip(raw.rows, moved.geometries, strict=True)):
@@ -289,7 +296,9 @@ def read_table(
     if found and not collect:
         raise ImportRefused(found)
     srs = source.to_string()
-    table = ImportedTable(raw.name, raw.format, raw.label, features, srs, warnings, mapping, unknown)
+    table = ImportedTable(
+        raw.name, raw.format, raw.label, features, srs, warnings, mapping, unknown, vocabulary=vocabulary
+    )
     if opencellid:
         table = opencellid_mod.to_cells(table, gnb_id_bits=gnb_id_bits)
     table.cells = _cell_sheet(raw)

@@ -361,4 +361,5 @@ OPERATORS: tuple[Operator, ...] = (
         "Công ty Điện lực Hậu Giang - Tổng công ty Điện lực miền Nam (EVN SPC)",
         "power_utility",
     ),
+    Operator("SCTV", "Công ty TNHH Truyền hình cáp Saigontourist (SCTV)", "fixed"),
 )

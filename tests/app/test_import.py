@@ -47,7 +47,7 @@ def test_a_bad_row_writes_nothing(db, tmp_path):
     rows[4][5] = "NoSuchTelecom"  # row 6 of the file (header = row 1)
     with pytest.raises(ImportFailed) as err:
         import_file(db, _csv(tmp_path / "bad.csv", HEADER, rows), "sites")
-    assert err.value.problems == ["bad.csv row 6: unknown operator 'NoSuchTelecom' in 'operator'"]
+    assert err.value.problems == ["bad.csv row 6: unknown organisation 'NoSuchTelecom' in 'operator'"]
     assert _count(db, "sites", "code LIKE 'BAD-%'") == 0
 
 
@@ -120,7 +120,7 @@ def test_outside_the_province_is_refused_with_the_other_problems(db, tmp_path):
     with pytest.raises(ImportFailed) as err:
         import_file(db, _csv(tmp_path / "out.csv", HEADER, rows), "sites")
     assert err.value.problems == [
-        "out.csv row 2: unknown operator 'NoSuchTelecom' in 'operator'",
+        "out.csv row 2: unknown organisation 'NoSuchTelecom' in 'operator'",
         "out.csv row 3: outside the province (at 105.85000, 21.03000)",
     ]
 

@@ -70,7 +70,7 @@ def test_a_bad_file_is_refused_by_row_and_a_good_one_imported(map_page, engine, 
     page.locator("#hg-lang-toggle").click()
     expect(status).to_have_text("The file was refused (2 problems). Nothing was written to the database.")
     expect(problems.nth(0).locator("td")).to_have_text(
-        ["Row 3", "", "unknown operator 'Không Có' in 'owner'"]
+        ["Row 3", "", "unknown organisation 'Không Có' in 'owner'"]
     )
     page.locator("#hg-lang-toggle").click()
     expect(page.locator("h1")).to_have_text("Nhập dữ liệu hạ tầng viễn thông")
