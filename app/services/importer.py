@@ -156,7 +156,7 @@ def _read(path: Path, target: str, **options):
     """Cells have no geometry of their own (they stand at their sites): read as a plain table."""
     if target == "cells":
         return read_cell_table(path, options.get("encoding"))
-    return read_table(path, **options)
+    return read_table(path, target=target, **options)
 
 
 def _row_number(problem: str | Problem) -> int:

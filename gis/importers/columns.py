@@ -45,6 +45,12 @@ def column_key(header: str) -> str:
     return fold_key(header)
 
 
-def canonical(header: str, vocabulary: Vocabulary | None = None) -> str | None:
-    """The project attribute a column header stands for, or None when unrecognised."""
-    return (vocabulary or default_vocabulary()).resolve("column", header)
+def canonical(header: str, vocabulary: Vocabulary | None = None, target: str | None = None) -> str | None:
+    """The project attribute a column header stands for, or None when unrecognised.
+
+    A header may mean something else in one target's files: "Mã tuyến cống" is a duct route's own
+    code in a ducts file, the route a manhole lies on in a manholes file (domain ``column.manholes``).
+    """
+    vocabulary = vocabulary or default_vocabulary()
+    own = vocabulary.resolve(f"column.{target}", header) if target else None
+    return own or vocabulary.resolve("column", header)

@@ -190,14 +190,14 @@ def _nowhere(raw: RawTable, row: RawRow, source) -> str:
     )
 
 
-def _map_columns(raw: RawTable, vocabulary: Vocabulary) -> tuple[dict[str, str], list[str]]:
+def _map_columns(raw: RawTable, vocabulary: Vocabulary, target: str | None) -> tuple[dict[str, str], list[str]]:
     # Every row's columns: GeoJSON features and KML folders need not all have the same ones.
     headers = dict.fromkeys(k for r in raw.rows for k in r.properties)
     mapping, unknown = {}, []
     for h in headers:
         if h in raw.coordinate_columns:
             continue
-        name = canonical(h, vocabulary)
+        name = canonical(h, vocabulary, target)
         if name and name not in mapping.values():
             mapping[h] = name
         elif name:
@@ -234,6 +234,7 @@ def read_table(
     repair: bool = False,
     collect: bool = False,
     vocabulary: Vocabulary | None = None,
+    target: str | None = None,
 ) -> ImportedTable:
     """Read a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV, XLSX or OpenCelliD file.
 
@@ -252,6 +253,8 @@ def read_table(
         area; without it they are refused with ``geometry.invalid``.
     collect : return the problems of rows (swapped axes, invalid or empty geometries) in
         ``table.problems`` instead of raising, so that a caller can check the rest too.
+    target : the layer the file is for, when a header means something of its own there
+        (vocabulary domain ``column.<target>``).
     vocabulary : what column names and coded values mean (default: ``default_vocabulary()``,
         the files in data/vocabulary/); carried by the returned table for the row builders.
 
@@ -278,7 +281,7 @@ def read_table(
     found = axes.problems
     moved = crs_mod.reproject(geoms, source, raw.name, swap=axes.swap)
     features = []
-    mapping, unknown = _map_columns(raw, vocabulary)
+    mapping, unknown = _map_columns(raw, vocabulary, target)
     if unknown and not opencellid:
         warnings.append(f"{raw.name}: unrecognised columns ignored: {', '.join(unknown)}")
     for i, (r, geom) in enumerate(zip(raw.rows, moved.geometries, strict=True)):

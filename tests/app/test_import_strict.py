@@ -155,7 +155,7 @@ def test_values_out_of_range_named_per_row_and_field_in_vietnamese_and_english(d
         "tram.csv dòng 2: Góc phương vị: giá trị 720 nằm ngoài khoảng cho phép (0 ≤ x < 360°)",
         "tram.csv dòng 3: Độ cao anten: giá trị 1e+308 nằm ngoài khoảng cho phép (0 < x ≤ 200 m)",
         "tram.csv dòng 4: Băng tần: giá trị 0 nằm ngoài khoảng cho phép (400 ≤ x ≤ 6000 MHz)",
-        "tram.csv row 4: unknown operator 'Không Có' in 'owner'",
+        "tram.csv row 4: unknown organisation 'Không Có' in 'owner'",
     ]
     assert [(d["row"], d["field"], d["params"]["value"]) for d in vi["details"]] == [
         (2, "azimuth_deg", 720),

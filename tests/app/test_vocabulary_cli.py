@@ -67,7 +67,7 @@ def test_a_refused_file_writes_nothing_and_says_why(run, engine, tmp_path, monke
     monkeypatch.setenv("LANG", "en_GB.UTF-8")
     code, _, err = run("vocab", "add", "--from-file", str(path))
     assert "tu_vung.csv row 3: canonical: 'guyed' is not something structure_type can mean" in err
-    path.write_bytes("domain,alias,canonical\nstructure_type,Cột tự đứng,tower\n".encode())
+    path.write_bytes("domain,alias,canonical\nstructure_type,Trụ tự đứng,tower\n".encode())
     code, out, _ = run("vocab", "add", "--from-file", str(path))
     assert code == 0 and "added 1" in out and len(_ids(engine)) == 1
 
