@@ -3,13 +3,11 @@ importer did not know: the term is added to the vocabulary (POST /api/vocabulary
 English; operators are not offered it."""
 
 import csv
-import inspect
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from gis.importers import read_table
 from tests.browser.support import TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
@@ -57,13 +55,12 @@ def test_a_planner_names_an_unrecognised_header(map_page, engine, tmp_path, no_t
         "Added: “Cao độ cột” means height_m."
     )
     page.locator("#hg-lang-toggle").click()
-    if "vocabulary" in inspect.signature(read_table).parameters:
-        # Checked again, the header is read with the new term: nothing left to name.
-        page.get_by_role("button", name="Kiểm tra (không ghi)").click()
-        expect(page.locator("#hg-upload-status")).to_have_text(
-            "Kiểm tra xong: tệp hợp lệ. Chưa ghi gì vào cơ sở dữ liệu."
-        )
-        expect(page.locator("#hg-vocabulary-offer")).to_have_count(0)
+    # Checked again, the header is read with the new term: nothing left to name.
+    page.get_by_role("button", name="Kiểm tra (không ghi)").click()
+    expect(page.locator("#hg-upload-status")).to_have_text(
+        "Kiểm tra xong: tệp hợp lệ. Chưa ghi gì vào cơ sở dữ liệu."
+    )
+    expect(page.locator("#hg-vocabulary-offer")).to_have_count(0)
     assert map_page.errors == []
 
 
@@ -72,7 +69,7 @@ def test_a_planner_names_a_refused_value(map_page, engine, tmp_path, no_terms):
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(
             [["Mã cột", "Vĩ độ", "Kinh độ", "Chủ sở hữu", "Vật liệu"]]
-            + [[f"VOC-{i}", LAT, LON + i / 1000, "VNPT", "Bê tông ly tâm"] for i in range(2)]
+            + [[f"VOC-{i}", LAT, LON + i / 1000, "VNPT", "Bê tông dự ứng lực"] for i in range(2)]
         )
     page = map_page.page
     page.goto(f"{map_page.base_url}/upload")
@@ -85,14 +82,14 @@ def test_a_planner_names_a_refused_value(map_page, engine, tmp_path, no_terms):
     offer = page.locator("#hg-vocabulary-offer")
     expect(offer.locator("h3")).to_have_text("Giá trị chưa nhận ra")
     expect(offer.locator(".hg-vocab-row")).to_have_count(1)  # the same value on two rows: one offer
-    choice = page.get_by_label("Giá trị “Bê tông ly tâm” của material nghĩa là")
+    choice = page.get_by_label("Giá trị “Bê tông dự ứng lực” của material nghĩa là")
     expect(choice.locator("option")).to_have_text(
         ["— chọn ý nghĩa —", "concrete", "steel", "wood", "composite"]
     )
     choice.select_option("concrete")
     page.get_by_role("button", name="Thêm vào từ vựng").click()
-    expect(offer.locator(".hg-vocab-row")).to_have_text("Đã thêm: “Bê tông ly tâm” nghĩa là concrete.")
-    assert _terms(engine) == [("material", "Bê tông ly tâm", "concrete", "planner1")]
+    expect(offer.locator(".hg-vocab-row")).to_have_text("Đã thêm: “Bê tông dự ứng lực” nghĩa là concrete.")
+    assert _terms(engine) == [("material", "Bê tông dự ứng lực", "concrete", "planner1")]
     # Refusals answer 422, which Chromium logs; nothing else may have gone wrong.
     assert [e for e in map_page.errors if "422" not in e] == []
 
