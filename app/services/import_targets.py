@@ -231,11 +231,11 @@ def _check_codes(ctx: Context, table_obj, table: ImportedTable, rows, problems: 
 def sites(table: ImportedTable, ctx: Context, problems: list[str]):
     """Rows are sites, or cells with a site_code column (site attributes repeated), or OpenCelliD;
     a workbook's sheet of cells (``table.cells``) adds cells to its sites or to stored ones."""
-    per_cell = table.opencellid or any("site_code" in f.properties for f in table.features)
+    per_cell = table.opencellid or any(_names_a_cell(f.properties) for f in table.features)
     groups: dict[str, list] = defaultdict(list)
     if per_cell:
         for f in table.features:
-            code = text_(f.properties, "site_code")
+            code = _site_of_cell(f.properties)
             if code is None:
                 problems.append(f"{table.where(f.number)}: 'site_code' is required")
                 continue
@@ -304,6 +304,17 @@ def _site_row(code: str, p: dict, owner: int, geom, ctx: Context) -> dict:
     )
 
 
+def _names_a_cell(p: dict) -> bool:
+    """A row of cells: it names its site (site_code) or itself as a cell (cell_code, "Mã cell")."""
+    return "site_code" in p or "cell_code" in p
+
+
+def _site_of_cell(p: dict) -> str | None:
+    """The site of a row of cells: its site_code, or its code when the row's own code is cell_code
+    (one row per cell with "Mã trạm" and "Mã cell")."""
+    return text_(p, "site_code") or (text_(p, "code") if "cell_code" in p else None)
+
+
 def _stored_site_operators(ctx: Context) -> dict[str, int]:
     t = m.Site.__table__
     return dict(ctx.conn.execute(select(t.c.code, t.c.owner_id)).all())
@@ -321,7 +332,7 @@ def _cells_of_sites(
     stored = _stored_site_operators(ctx)
     rows, tenants, per_site = [], [], defaultdict(int)
     for f in cells.features:
-        site = text_(f.properties, "site_code")
+        site = _site_of_cell(f.properties)
         if site is None:
             problems.append(f"{cells.where(f.number)}: the site code ('site_code', e.g. Mã trạm) is required")
             continue
@@ -374,7 +385,7 @@ def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool, site_operator: in
         raise RowProblem("give 'eirp_dbm', or both 'tx_power_dbm' and 'antenna_gain_dbi'")
     azimuth = num(p, "azimuth_deg")
     return dict(
-        code=text_(p, "code") or f"{site_code}-{k}",
+        code=text_(p, "cell_code") or (text_(p, "code") if "site_code" in p else None) or f"{site_code}-{k}",
         site_code=site_code,
         operator_id=op,
         technology=tech,
