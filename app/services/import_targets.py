@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from geoalchemy2.shape import from_shape
 from shapely import MultiPolygon, Polygon
 from sqlalchemy import Connection, select
 
@@ -46,6 +45,9 @@ class Context:
     vocabulary: Vocabulary = field(default_factory=default_vocabulary)
     kinds: dict[int, str] = field(default_factory=dict)  # id → operators.kind
     short_names: dict[int, str] = field(default_factory=dict)  # id → short name
+    # (name as written, mobile) → id: a file names the same few organisations on every row.
+    resolved: dict[tuple[str, bool], int] = field(default_factory=dict, repr=False)
+    resolved_values: dict[tuple, str] = field(default_factory=dict, repr=False)  # choice()'s, likewise
 
     @classmethod
     def load(cls, conn: Connection, *, upsert: bool = False, vocabulary: Vocabulary | None = None) -> Context:
@@ -69,6 +71,9 @@ class Context:
         speed tests), otherwise any organisation (owners of sites, poles, ducts)."""
         if name in (None, ""):
             raise RowProblem(f"'{column}' is required")
+        known = self.resolved.get((str(name), mobile))
+        if known is not None:
+            return known
         meant = self.vocabulary.resolve("organisation", name)
         op_id = self.operators.get(fold_key(meant if meant is not None else name))
         if op_id is None:
@@ -80,6 +85,7 @@ class Context:
             raise RowProblem(
                 f"'{name}' in '{column}' is not a mobile operator ({self.short_names[op_id]}: {kind})"
             )
+        self.resolved[(str(name), mobile)] = op_id
         return op_id
 
     def _closest_organisation(self, name) -> str | None:
@@ -182,11 +188,16 @@ def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx
             raise RowProblem(f"'{key}' is required ({', '.join(allowed)})")
         ctx.defaults_used.add(f"{key}={default}")
         return default
+    known = ctx.resolved_values.get((key, v, allowed))
+    if known is not None:
+        return known
     # The vocabulary's domain is the field: "Cột dây co" is a structure_type, "LTE" a technology.
     meant = ctx.vocabulary.resolve(key, v)
     folded = {fold_key(a): a for a in allowed}
     found = folded.get(fold_key(meant if meant is not None else v))
-    if found is None:
+    if found is not None:
+        ctx.resolved_values[(key, v, allowed)] = found
+    else:
         meaning = f", meaning {meant}" if meant is not None and fold_key(meant) != fold_key(v) else ""
         near = ctx.vocabulary.closest(key, v) if meant is None else None
         hint = f"; closest: {near}" if near in allowed else ""
@@ -197,7 +208,7 @@ def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx
 def point(f) -> object:
     if f.geometry.geom_type != "Point":
         raise RowProblem(f"expected a Point, got {f.geometry.geom_type}")
-    return from_shape(f.geometry, srid=m.SRID)
+    return f.geometry  # turned into WKB for all rows at once when stored (importer._as_wkb)
 
 
 def _rows(table: ImportedTable, build, problems: list[str]) -> list[tuple[int, dict]]:
@@ -231,11 +242,11 @@ def _check_codes(ctx: Context, table_obj, table: ImportedTable, rows, problems: 
 def sites(table: ImportedTable, ctx: Context, problems: list[str]):
     """Rows are sites, or cells with a site_code column (site attributes repeated), or OpenCelliD;
     a workbook's sheet of cells (``table.cells``) adds cells to its sites or to stored ones."""
-    per_cell = table.opencellid or any("site_code" in f.properties for f in table.features)
+    per_cell = table.opencellid or any(_names_a_cell(f.properties) for f in table.features)
     groups: dict[str, list] = defaultdict(list)
     if per_cell:
         for f in table.features:
-            code = text_(f.properties, "site_code")
+            code = _site_of_cell(f.properties)
             if code is None:
                 problems.append(f"{table.where(f.number)}: 'site_code' is required")
                 continue
@@ -251,7 +262,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
         try:
             if table.opencellid:
                 owner = _plmn_operator(ctx, p)
-                geom = from_shape(p["site_position"], srid=m.SRID)
+                geom = p["site_position"]
             else:
                 owner = ctx.operator(p.get("owner") or p.get("operator"), "owner")
                 geom = point(first)
@@ -304,6 +315,17 @@ def _site_row(code: str, p: dict, owner: int, geom, ctx: Context) -> dict:
     )
 
 
+def _names_a_cell(p: dict) -> bool:
+    """A row of cells: it names its site (site_code) or itself as a cell (cell_code, "Mã cell")."""
+    return "site_code" in p or "cell_code" in p
+
+
+def _site_of_cell(p: dict) -> str | None:
+    """The site of a row of cells: its site_code, or its code when the row's own code is cell_code
+    (one row per cell with "Mã trạm" and "Mã cell")."""
+    return text_(p, "site_code") or (text_(p, "code") if "cell_code" in p else None)
+
+
 def _stored_site_operators(ctx: Context) -> dict[str, int]:
     t = m.Site.__table__
     return dict(ctx.conn.execute(select(t.c.code, t.c.owner_id)).all())
@@ -321,7 +343,7 @@ def _cells_of_sites(
     stored = _stored_site_operators(ctx)
     rows, tenants, per_site = [], [], defaultdict(int)
     for f in cells.features:
-        site = text_(f.properties, "site_code")
+        site = _site_of_cell(f.properties)
         if site is None:
             problems.append(f"{cells.where(f.number)}: the site code ('site_code', e.g. Mã trạm) is required")
             continue
@@ -374,7 +396,7 @@ def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool, site_operator: in
         raise RowProblem("give 'eirp_dbm', or both 'tx_power_dbm' and 'antenna_gain_dbi'")
     azimuth = num(p, "azimuth_deg")
     return dict(
-        code=text_(p, "code") or f"{site_code}-{k}",
+        code=text_(p, "cell_code") or (text_(p, "code") if "site_code" in p else None) or f"{site_code}-{k}",
         site_code=site_code,
         operator_id=op,
         technology=tech,
@@ -454,7 +476,7 @@ def ducts(table, ctx, problems):
             free_duct_count=free,
             subduct_count=integer(p, "subduct_count", default=0),
             stated_length_m=stated,
-            geom=from_shape(f.geometry, srid=m.SRID),
+            geom=f.geometry,
             _links=list(dict.fromkeys(ctx.operator(n, "occupants") for n in occupants)),
         )
 

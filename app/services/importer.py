@@ -17,7 +17,11 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+import shapely
+from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -219,8 +223,19 @@ def _update_columns(rows: list[tuple[int, dict]], table) -> list[str]:
             and (k in _ALWAYS or any(a in present for a in _SOURCES.get(k, (k,))))]  # fmt: skip
 
 
+def _as_wkb(rows: list[tuple[int, dict]]) -> None:
+    """The builders' shapely geometries as WKB, all rows in one call (one at a time cost ~1 s per
+    50,000 rows)."""
+    shaped = [row for _, row in rows if isinstance(row.get("geom"), BaseGeometry)]
+    if shaped:
+        wkbs = shapely.to_wkb(np.asarray([row["geom"] for row in shaped], dtype=object))
+        for row, wkb in zip(shaped, wkbs, strict=True):
+            row["geom"] = WKBElement(wkb, srid=m.SRID)
+
+
 def _store(conn, table_obj, rows, table, ctx, problems, counts: dict) -> None:
     """Insert ``rows`` (or, in an upsert, insert new codes and update stored ones) and count them."""
+    _as_wkb(rows)
     stmt = insert(table_obj)
     name = table_obj.name
     if ctx.upsert and rows:

@@ -1,0 +1,68 @@
+"""An operator's export with one row per cell (issue 11): "Mã trạm" names the site, "Mã cell" the
+cell, the site's columns repeated on each of its cells — one sheet, imported into `sites`."""
+
+import openpyxl
+import pytest
+from sqlalchemy import text
+
+from app.services.importer import ImportFailed, import_file
+from tests.app.importing import INSIDE, count
+from tests.conftest import sample_database
+
+HEADER = ["STT", "Mã trạm", "Mã cell", "Vĩ độ", "Kinh độ", "Nhà mạng", "Công nghệ", "Băng tần (MHz)",
+          "Góc phương vị (°)", "Độ cao anten (m)", "EIRP (dBm)", "Loại cột"]  # fmt: skip
+(LON1, LAT1), (LON2, LAT2) = INSIDE[3], INSIDE[7]
+ROWS = [
+    [1, "VTL-HGI-101", "VTL-HGI-101-L18-1", LAT1, LON1, "Viettel", "LTE", 1800, 0, 32, 58.5, "Cột tự đứng"],
+    [2, "VTL-HGI-101", "VTL-HGI-101-L18-2", LAT1, LON1, "Viettel", "LTE", 1800, 120, 32, 58.5, "Cột tự đứng"],
+    [3, "VTL-HGI-101", "VTL-HGI-101-L18-3", LAT1, LON1, "Viettel", "LTE", 1800, 240, 32, 58.5, "Cột tự đứng"],
+    [4, "VTL-HGI-102", "VTL-HGI-102-N35-1", LAT2, LON2, "Viettel", "NR", 3500, 90, 25, 61, "Cột dây co"],
+]
+
+
+@pytest.fixture(scope="module")
+def db():
+    with sample_database("cellrows") as engine:
+        yield engine
+
+
+def _xlsx(path, rows):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Cell"
+    ws.append(HEADER)
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_one_row_per_cell_makes_sites_and_their_cells(db, tmp_path):
+    report = import_file(db, _xlsx(tmp_path / "viettel_cell.xlsx", ROWS), "sites")
+    assert report.counts == {"sites": 2, "cells": 4, "site_tenancies": 2}
+    with db.connect() as conn:
+        cells = conn.execute(text("""
+            SELECT c.code, s.code, c.technology, c.band_mhz, c.azimuth_deg, c.antenna_height_m, s.structure_type,
+                   ST_X(s.geom), ST_Y(s.geom)
+            FROM cells c JOIN sites s ON s.id = c.site_id WHERE s.code LIKE 'VTL-HGI-1%' ORDER BY c.code""")).all()  # fmt: skip
+    assert [c[:7] for c in cells] == [
+        ("VTL-HGI-101-L18-1", "VTL-HGI-101", "4G", 1800, 0, 32, "tower"),
+        ("VTL-HGI-101-L18-2", "VTL-HGI-101", "4G", 1800, 120, 32, "tower"),
+        ("VTL-HGI-101-L18-3", "VTL-HGI-101", "4G", 1800, 240, 32, "tower"),
+        ("VTL-HGI-102-N35-1", "VTL-HGI-102", "5G", 3500, 90, 25, "guyed_mast"),
+    ]
+    assert cells[0][7:] == pytest.approx((LON1, LAT1), abs=1e-9)
+    assert cells[3][7:] == pytest.approx((LON2, LAT2), abs=1e-9)
+
+
+def test_a_cell_row_without_its_site_is_refused_and_nothing_written(db, tmp_path):
+    bad = [list(r) for r in ROWS]
+    for r in bad:
+        r[1] = r[1].replace("HGI-1", "HGI-9")
+        r[2] = r[2].replace("HGI-1", "HGI-9")
+    bad[2][1] = None
+    before = count(db, "sites"), count(db, "cells")
+    with pytest.raises(ImportFailed) as refused:
+        import_file(db, _xlsx(tmp_path / "thieu_ma_tram.xlsx", bad), "sites")
+    assert refused.value.problems == ["thieu_ma_tram.xlsx row 4: 'site_code' is required"]
+    assert (count(db, "sites"), count(db, "cells")) == before
