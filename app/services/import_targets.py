@@ -46,6 +46,8 @@ class Context:
     vocabulary: Vocabulary = field(default_factory=default_vocabulary)
     kinds: dict[int, str] = field(default_factory=dict)  # id → operators.kind
     short_names: dict[int, str] = field(default_factory=dict)  # id → short name
+    # (field, value as written) → the code it was read as: the import report's mapping of values.
+    resolved: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: Connection, *, upsert: bool = False, vocabulary: Vocabulary | None = None) -> Context:
@@ -80,6 +82,7 @@ class Context:
             raise RowProblem(
                 f"'{name}' in '{column}' is not a mobile operator ({self.short_names[op_id]}: {kind})"
             )
+        self.resolved.setdefault((column, str(name).strip()), self.short_names[op_id])
         return op_id
 
     def _closest_organisation(self, name) -> str | None:
@@ -191,6 +194,7 @@ def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx
         near = ctx.vocabulary.closest(key, v) if meant is None else None
         hint = f"; closest: {near}" if near in allowed else ""
         raise RowProblem(f"'{key}' must be one of {', '.join(allowed)} (got '{v}'{meaning}{hint})")
+    ctx.resolved.setdefault((key, v), found)
     return found
 
 
