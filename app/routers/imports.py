@@ -37,7 +37,9 @@ class MappedColumn(BaseModel):
 class MappedValue(BaseModel):
     field: str
     value: str = Field(description="as written in the file")
-    code: str = Field(description="the code it was read as (an organisation: its short name)")
+    code: str | None = Field(
+        description="the code it was read as (an organisation: its short name); null: not understood (refused)"
+    )
 
 
 class Mapping(BaseModel):
@@ -258,6 +260,8 @@ def _refused(exc: importer.ImportFailed, lang: str) -> JSONResponse:
     said = catalogue(lang)
     details = [{**p.as_dict(), "message": said.render(p)} for p in exc.details]
     body = {"code": "ImportFailed", "description": "; ".join(problems[:5]), "problems": problems}
+    if exc.mapping:  # the file was read: how, so that the mapping can be corrected
+        body["mapping"] = exc.mapping
     return JSONResponse({**body, "details": details}, status_code=422)
 
 

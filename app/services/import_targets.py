@@ -46,8 +46,8 @@ class Context:
     vocabulary: Vocabulary = field(default_factory=default_vocabulary)
     kinds: dict[int, str] = field(default_factory=dict)  # id → operators.kind
     short_names: dict[int, str] = field(default_factory=dict)  # id → short name
-    # (field, value as written) → the code it was read as: the import report's mapping of values.
-    resolved: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (field, value as written) → the code it was read as (None: not understood): the report's mapping.
+    resolved: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: Connection, *, upsert: bool = False, vocabulary: Vocabulary | None = None) -> Context:
@@ -76,6 +76,7 @@ class Context:
         if op_id is None:
             near = self._closest_organisation(name)
             hint = f" (closest: {near})" if near else ""
+            self.resolved.setdefault((column, str(name).strip()), None)
             raise RowProblem(f"unknown organisation '{name}' in '{column}'{hint}")
         if mobile and self.kinds[op_id] != "mobile":
             kind = self.kinds[op_id].replace("_", " ")
@@ -193,6 +194,7 @@ def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx
         meaning = f", meaning {meant}" if meant is not None and fold_key(meant) != fold_key(v) else ""
         near = ctx.vocabulary.closest(key, v) if meant is None else None
         hint = f"; closest: {near}" if near in allowed else ""
+        ctx.resolved.setdefault((key, v), None)
         raise RowProblem(f"'{key}' must be one of {', '.join(allowed)} (got '{v}'{meaning}{hint})")
     ctx.resolved.setdefault((key, v), found)
     return found

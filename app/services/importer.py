@@ -61,6 +61,7 @@ class ImportFailed(LoadError):
         self.items = list(problems)  # in report order, sentences and Problems
         self.details = [p for p in self.items if isinstance(p, Problem)]
         self.problems = self.sentences("en")
+        self.mapping: dict | None = None  # the report's mapping, when the file could be read
         super().__init__(
             "; ".join(self.problems[:20])
             + (f" … ({len(self.problems)} problems)" if len(self.problems) > 20 else "")
@@ -162,6 +163,10 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
                 bulk_rules.check(conn, target, table, principal, problems, report)
             if problems:
                 raise ImportFailed(sorted(_unrepeated(problems), key=_row_number))
+        except ImportFailed as exc:
+            trans.rollback()
+            exc.mapping = report.mapping  # how the file was read, to correct it
+            raise
         except BaseException:
             trans.rollback()
             raise

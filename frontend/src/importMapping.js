@@ -58,16 +58,18 @@ function valueSelect(value, i) {
   });
   select.dataset.field = value.field;
   select.dataset.value = value.value;
-  select.dataset.detected = value.code;
+  select.dataset.detected = value.code ?? '';
   const codes = codesOf(value.field);
-  const listed = codes.includes(value.code) ? codes : [value.code, ...codes];
-  select.replaceChildren(...listed.map((code) => new Option(code, code)));
-  select.value = value.code;
+  const listed = value.code == null || codes.includes(value.code) ? codes : [value.code, ...codes];
+  const options = listed.map((code) => new Option(code, code));
+  if (value.code == null) options.unshift(new Option(t('mapping.unknownCode'), ''));
+  select.replaceChildren(...options);
+  select.value = value.code ?? '';
   return select;
 }
 
 /**
- * Append to `container` the mapping of `report` (a check's) with its selects; `actions.recheck(corrections)`
+ * Append to `container` the mapping of `report` (a check's, or `{target, mapping}` of a refusal) with its selects; `actions.recheck(corrections)`
  * checks again, `actions.save(name, corrections)` (staff only, when given) saves the profile.
  */
 export function renderMapping(container, report, { staff, recheck, save, message = '' }) {
@@ -102,6 +104,7 @@ export function renderMapping(container, report, { staff, recheck, save, message
     const values = table('hg-mapping-values', ['mapping.col.field', 'mapping.col.value', 'mapping.col.code']);
     mapping.values.forEach((v, i) => {
       const row = element('tr');
+      if (v.code == null) row.classList.add('is-unrecognised');
       row.append(element('td', {}, fieldLabel(v.field)), element('th', { scope: 'row' }, v.value));
       const cell = element('td');
       cell.append(valueSelect(v, i));
@@ -117,7 +120,7 @@ export function renderMapping(container, report, { staff, recheck, save, message
       if (s.value !== s.dataset.detected) out.columns[s.dataset.column] = s.value;
     });
     section.querySelectorAll('select[data-field]').forEach((s) => {
-      if (s.value !== s.dataset.detected) (out.values[s.dataset.field] ??= {})[s.dataset.value] = s.value;
+      if (s.value && s.value !== s.dataset.detected) (out.values[s.dataset.field] ??= {})[s.dataset.value] = s.value;
     });
     return out;
   };

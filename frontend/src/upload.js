@@ -128,9 +128,12 @@ fields.target.addEventListener('change', renderTemplates);
 // The report, then (for the Department) the headers or values it did not know, to name their meaning.
 function drawReport() {
   renderReport(reportBox, outcome);
-  if (outcome?.report?.dry_run) {
+  // After a check, or a refusal of a file that could be read: how it was read, to correct it.
+  const read = outcome?.report?.dry_run ? outcome.report
+    : outcome?.mapping ? { target: fields.target.value, mapping: outcome.mapping } : null;
+  if (read) {
     const message = mappingNote ? t(mappingNote[0], mappingNote[1]) : '';
-    renderMapping(reportBox, outcome.report, { staff: isStaff(), message, ...mappingActions });
+    renderMapping(reportBox, read, { staff: isStaff(), message, ...mappingActions });
   }
   if (!isStaff() || !outcome) return;
   const offers = outcome.report ? unrecognisedColumns(outcome.report.warnings) : unknownValues(outcome.problems);
@@ -170,7 +173,11 @@ async function submit(dryRun, saveProfile = null) {
   } catch (error) {
     const refused = error instanceof ApiError && error.status >= 400 && error.status < 500;
     outcome = refused
-      ? { problems: error.problems.length ? error.problems : [error.description], details: error.body?.details ?? [] }
+      ? {
+        problems: error.problems.length ? error.problems : [error.description],
+        details: error.body?.details ?? [],
+        mapping: error.body?.mapping ?? null,
+      }
       : { error: describeError(error) };
   } finally {
     buttons.forEach((button) => { button.disabled = false; });

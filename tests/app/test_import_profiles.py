@@ -70,6 +70,15 @@ def test_the_report_says_the_mapping_column_by_column_and_value_by_value(db, tmp
     assert "mapping" in report.as_dict() and "used" not in report.as_dict()
 
 
+def test_a_refusal_says_the_mapping_too_with_the_values_not_understood(db, tmp_path):
+    with pytest.raises(ImportFailed) as refused:
+        import_file(db, _file(tmp_path, "UNK"), "sites", dry_run=True)
+    values = [(v["field"], v["value"], v["code"]) for v in refused.value.mapping["values"]]
+    assert ("structure_type", "Cột BTS", None) in values
+    assert ("structure_type", "Cột dây co", "guyed_mast") in values
+    assert refused.value.mapping["unrecognised"] == ["Cao cột"]
+
+
 def test_a_dry_run_counts_exactly_what_the_import_writes(db, tmp_path):
     path = _file(tmp_path, "CNT", 3)
     columns = {"Cao cột": "height_m"}

@@ -504,6 +504,7 @@ export default {
   'mapping.codeOf': 'Code of value “{value}”',
   'mapping.coordinate': 'coordinate: {axis}',
   'mapping.unrecognised': '(not recognised)',
+  'mapping.unknownCode': '(not understood — choose a code)',
   'mapping.recheck': 'Check again',
   'mapping.profileName': 'Profile name',
   'mapping.save': 'Save profile',

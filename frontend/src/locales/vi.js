@@ -499,6 +499,7 @@ export default {
   'mapping.codeOf': 'Mã của giá trị “{value}”',
   'mapping.coordinate': 'toạ độ: {axis}',
   'mapping.unrecognised': '(chưa nhận ra)',
+  'mapping.unknownCode': '(chưa nhận ra — chọn mã)',
   'mapping.recheck': 'Kiểm tra lại',
   'mapping.profileName': 'Tên hồ sơ',
   'mapping.save': 'Lưu hồ sơ',
