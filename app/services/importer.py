@@ -143,7 +143,7 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
         target, table.name, table.format, table.crs, dry_run, mode, warnings=list(table.warnings)
     )
     report.axis_order = table.axis_order
-    report.mapping = _mapping(table, report, profile and stored.get("name"))
+    report.mapping = _mapping(table, profile and stored.get("name"))
     report.used = {"corrections": corrections, "crs": crs, "swap_axes": swap_axes, "encoding": encoding}
     with engine.connect() as conn:
         trans = conn.begin()
@@ -215,7 +215,7 @@ def _corrections(conn: Connection, target: str, profile: str | None, columns, va
     return stored, given.over(profiles.from_dicts(stored.get("columns"), stored.get("values")))
 
 
-def _mapping(table, report: ImportReport, profile: str | None) -> dict:
+def _mapping(table, profile: str | None) -> dict:
     """How the file was read: every column in file order with its field (coordinates as what they
     were read as, null when left out), the unrecognised ones, the CRS and axis order; the values
     are added by the row builders (_note_defaults)."""

@@ -17,13 +17,11 @@ LAT, LON = 9.7840, 105.4700  # Vị Thanh
 CHECKED = "Kiểm tra xong: tệp hợp lệ. Chưa ghi gì vào cơ sở dữ liệu."
 
 
-def _csv(path, prefix: str, owner: str = "VNPT"):
+def _csv(path, prefix: str, owner: str = "VNPT", kind: str = "Cột BTLT"):
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADER)
-        writer.writerows(
-            [[f"{prefix}-{i}", LAT, LON + 0.001 * i, owner, "Cột BTLT", 8 + i] for i in range(2)]
-        )
+        writer.writerows([[f"{prefix}-{i}", LAT, LON + 0.001 * i, owner, kind, 8 + i] for i in range(2)])
     return path
 
 
@@ -88,6 +86,19 @@ def test_a_planner_corrects_the_mapping_saves_a_profile_and_imports_with_it(
             text("SELECT code, height_m FROM poles WHERE code LIKE 'MAPB-%' ORDER BY code")
         ).all()
     assert heights == [("MAPB-0", 8.0), ("MAPB-1", 9.0)]
+
+    # A value refused: the refusal shows the mapping too, and the value's code is chosen there.
+    page.get_by_label("Tệp", exact=True).set_input_files(_csv(tmp_path / "cot_3.csv", "MAPD", kind="Cột BTS"))
+    page.get_by_role("button", name="Kiểm tra (không ghi)").click()
+    expect(page.locator("#hg-upload-status")).to_have_text(
+        "Tệp bị từ chối (2 lỗi). Không ghi gì vào cơ sở dữ liệu.", timeout=TIMEOUT_MS
+    )
+    code = page.get_by_label("Mã của giá trị “Cột BTS”")
+    expect(code).to_have_value("")
+    code.select_option("concrete")
+    page.get_by_role("button", name="Kiểm tra lại").click()
+    expect(page.locator("#hg-upload-status")).to_have_text(CHECKED, timeout=TIMEOUT_MS)
+    expect(page.get_by_label("Mã của giá trị “Cột BTS”")).to_have_value("concrete")
 
     page.locator("#hg-lang-toggle").click()
     expect(page.locator("#hg-upload-profile option").first).to_have_text("(no profile)")
