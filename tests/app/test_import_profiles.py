@@ -272,3 +272,18 @@ def test_profiles_by_role_and_bad_ones_refused(api, engine, tmp_path):
     assert r.status_code == 200, r.text
     assert api("planner1").delete("/api/import/profiles/HO SO TAM").json()["name"] == "Hồ sơ tạm"
     assert api("planner1").delete("/api/import/profiles/ho-so-tam").status_code == 404
+
+
+def test_a_profiles_options_are_defaults_the_run_can_override(db, tmp_path):
+    swapped = [[r[0], r[1], r[3], r[2], *r[4:]] for r in _rows("SWP")]  # longitudes under "Vĩ độ"
+    path = write_csv(tmp_path / "tram_swp.csv", HEADER, swapped)
+    with db.begin() as conn:
+        profiles.save_profile(
+            conn, "đảo trục", "sites", profiles.Corrections(values=BTS), None, True, None, PLANNER
+        )
+    report = import_file(db, path, "sites", dry_run=True, profile="dao truc")
+    assert report.counts["sites"] == 3
+    assert {c["column"]: c["field"] for c in report.mapping["columns"]}["Vĩ độ"] == "lon"
+    with pytest.raises(ImportFailed) as refused:
+        import_file(db, path, "sites", dry_run=True, profile="dao truc", swap_axes=False)
+    assert "coords.swapped" in {p.code for p in refused.value.details}
