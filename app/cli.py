@@ -72,15 +72,43 @@ def _compute(args: argparse.Namespace) -> None:
     print(f"compute: run {summary.run_id}, {summary.blocks} blocks in {summary.seconds:.1f} s")
 
 
+def _corrections(args: argparse.Namespace) -> tuple[dict, dict] | str:
+    """--map "Cao cột=height_m" and --value "structure_type:Cột BTS=tower" as (columns, values), or
+    the first one that is not so written."""
+    columns: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    for given in args.map or []:
+        column, eq, meant = given.rpartition("=")
+        if not eq or not column.strip():
+            return f'--map "{given}": write "file column=field" (an empty field leaves the column out)'
+        columns[column.strip()] = meant.strip()
+    for given in args.value or []:
+        head, eq, code = given.rpartition("=")
+        name, colon, written = head.partition(":")
+        if not (eq and colon and name.strip() and written.strip() and code.strip()):
+            return f'--value "{given}": write "field:value as written=code"'
+        values.setdefault(name.strip(), {})[written.strip()] = code.strip()
+    return columns, values
+
+
 def _import(args: argparse.Namespace) -> int:
     from app.db import get_engine
+    from app.i18n import catalogue
     from app.services import importer
+    from gis.problems import ProblemsFound
 
+    corrections = _corrections(args)
+    if isinstance(corrections, str):
+        print(f"import: {corrections}", file=sys.stderr)
+        return 2
+    columns, values = corrections
+    engine = get_engine()
     try:
-        report = importer.import_file(get_engine(), args.file, args.target, crs=args.crs, dry_run=args.dry_run,
+        report = importer.import_file(engine, args.file, args.target, crs=args.crs, dry_run=args.dry_run,
                                       layer=args.layer, encoding=args.encoding,
                                       mode="upsert" if args.upsert else "insert", actor=_cli_actor(),
-                                      swap_axes=args.swap_axes, repair=args.repair)  # fmt: skip
+                                      swap_axes=True if args.swap_axes else None, repair=args.repair,
+                                      profile=args.profile, columns=columns, values=values)  # fmt: skip
     except importer.ImportFailed as exc:
         print(f"import: {args.file} refused, nothing written:", file=sys.stderr)
         for problem in exc.sentences(args.lang):
@@ -89,9 +117,41 @@ def _import(args: argparse.Namespace) -> int:
     verb = "would write" if report.dry_run else "wrote"
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     print(f"import: {report.file} ({report.format}, {report.crs}) {verb} {counts} ({report.seconds:.1f} s)")
+    if report.dry_run:
+        _print_mapping(report)
     for warning in report.warnings:
         print(f"  ! {warning}")
+    if args.save_profile:
+        try:
+            with engine.begin() as conn:
+                saved = importer.save_used_profile(conn, report, args.save_profile, _cli_actor())
+        except ProblemsFound as exc:
+            print(f"import: profile '{args.save_profile}' not saved:", file=sys.stderr)
+            for line in catalogue(args.lang).render_all(exc.problems):
+                print(f"  - {line}", file=sys.stderr)
+            return 1
+        print(f"import: profile '{saved['name']}' saved ({saved['target']})")
     return 0
+
+
+def _print_mapping(report) -> None:
+    """The mapping a dry run read the file with, then the counts per table."""
+    mapping = report.mapping
+    if mapping.get("profile"):
+        print(f"  profile: {mapping['profile']}")
+    print(f"  CRS: {mapping.get('crs')}; axis order: {mapping.get('axis_order') or 'as declared'}")
+    print("  columns:")
+    for c in mapping.get("columns", []):
+        print(f"    {c['column']} → {c['field'] or '(not read)'}")
+    if mapping.get("unrecognised"):
+        print(f"  unrecognised: {', '.join(mapping['unrecognised'])}")
+    if mapping.get("values"):
+        print("  values:")
+        for v in mapping["values"]:
+            print(f"    {v['field']}: {v['value']} → {v['code']}")
+    print("  counts:")
+    for table, n in report.counts.items():
+        print(f"    {table}: {n}")
 
 
 def _cli_actor():
@@ -253,6 +313,13 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--repair", action="store_true", help="repair invalid polygons and report each "
                      "change of area; without it they are refused")  # fmt: skip
     imp.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the problems (vi)")
+    imp.add_argument("--profile", help="read with this saved import profile (its columns, values, CRS …)")
+    imp.add_argument("--map", action="append", metavar="COLUMN=FIELD",
+                     help='a column\'s field, e.g. --map "Cao cột=height_m" (empty: leave it out); repeatable')  # fmt: skip
+    imp.add_argument("--value", action="append", metavar="FIELD:VALUE=CODE",
+                     help='a value\'s code, e.g. --value "structure_type:Cột BTS=tower"; repeatable')  # fmt: skip
+    imp.add_argument("--save-profile", metavar="NAME", help="save the mapping used (corrections included) "
+                     "under NAME, after a successful run")  # fmt: skip
     imp.set_defaults(func=_import)
     sub.add_parser("ensure-admin", help="create the first admin (ADMIN_USERNAME / ADMIN_PASSWORD, or a "
                    "printed one-time password)").set_defaults(func=_ensure_admin)  # fmt: skip

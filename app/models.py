@@ -375,3 +375,28 @@ class VocabularyTerm(Base):
     lang: Mapped[str] = mapped_column(String(8), server_default=text("''"))
     created_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+
+
+class ImportProfile(Base):
+    """A planner's mapping of one shape of file, by name (app/services/import_profiles.py): its
+    columns (file column → field, "" to ignore), its values (field → {as written: code}) and the
+    CRS, axis order and encoding its files come in."""
+
+    __tablename__ = "import_profiles"
+    __table_args__ = (
+        UniqueConstraint("name_key", name="import_profiles_name_key"),
+        CheckConstraint("name_key <> ''", name="import_profiles_name_key_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)  # gis.vocabulary.fold_key(name)
+    target: Mapped[str] = mapped_column(String(32))
+    columns: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    values: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    crs: Mapped[str | None] = mapped_column(Text)
+    swap_axes: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))

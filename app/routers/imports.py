@@ -1,26 +1,124 @@
-"""POST /api/import: upload a file into one layer (the same service as `python -m app.cli import`)."""
+"""POST /api/import: upload a file into one layer (the same service as `python -m app.cli import`),
+and the import profiles: named mappings of a shape of file (app/services/import_profiles.py)."""
 
+import json
 import shutil
 import tempfile
 from pathlib import Path, PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Query, UploadFile
+from fastapi import APIRouter, Body, File, Form, Header, Query, UploadFile
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.db import get_engine
-from app.errors import Forbidden
+from app.deps import SessionDep
+from app.errors import Forbidden, InvalidParameter
 from app.i18n import catalogue, language
-from app.security import Writer
+from app.security import LoggedIn, Staff, Writer
+from app.services import import_profiles as profiles
 from app.services import importer
 from app.services.bulk_rules import OPERATOR_TARGETS
 
 router = APIRouter(tags=["import"])
+STAFF_ROLES = ("admin", "planner")
+
+
+class MappedColumn(BaseModel):
+    column: str = Field(description="the file's column, as written")
+    field: str | None = Field(
+        description="the attribute it was read as; a coordinate as lon, lat, x (northing) …; null: not read"
+    )
+    coordinate: bool = Field(description="a coordinate column")
+
+
+class MappedValue(BaseModel):
+    field: str
+    value: str = Field(description="as written in the file")
+    code: str | None = Field(
+        description="the code it was read as (an organisation: its short name); null: not understood (refused)"
+    )
+
+
+class Mapping(BaseModel):
+    columns: list[MappedColumn] = Field(description="every column of the file, in file order")
+    unrecognised: list[str] = Field(description="columns no field was found for (left out)")
+    values: list[MappedValue] = Field(description="every distinct coded value and organisation read")
+    crs: str
+    axis_order: str
+    profile: str | None = Field(description="the profile the file was read with")
+
+
+class ImportReportOut(BaseModel):
+    target: str
+    file: str
+    format: str
+    crs: str
+    dry_run: bool
+    mode: str
+    counts: dict[str, int] = Field(description="rows per table written (or, in a dry run, that would be)")
+    warnings: list[str]
+    seconds: float
+    axis_order: str
+    mapping: Mapping
+    saved_profile: str | None = Field(None, description="the profile saved with this run (save_profile)")
+
+
+class Corrections(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description='file column → field, "" to leave the column out',
+        examples=[{"Cao cột": "height_m"}],
+    )
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="field → {value as written: code}",
+        examples=[{"structure_type": {"Cột BTS": "tower"}}],
+    )
+
+
+class ProfileIn(Corrections):
+    target: str = Field(description=", ".join(importer.TARGETS), examples=["sites"])
+    crs: str | None = Field(None, max_length=200, description="the CRS of its files when they do not say")
+    swap_axes: bool = Field(False, description="its files have X and Y exchanged")
+    encoding: str | None = Field(None, max_length=32, description="the text encoding of its CSV/.dbf files")
+
+
+class ProfileOut(BaseModel):
+    name: str
+    target: str
+    columns: dict[str, str]
+    values: dict[str, dict[str, str]]
+    crs: str | None
+    swap_axes: bool
+    encoding: str | None
+    created_by: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class ProfileList(BaseModel):
+    profiles: list[ProfileOut]
+    fields: dict[str, list[str]] = Field(description="target → the fields its columns may be read as")
+
+
+def _corrections(text: str | None) -> Corrections:
+    if not text:
+        return Corrections()
+    try:
+        return Corrections.model_validate(json.loads(text))
+    except (ValueError, ValidationError) as exc:
+        raise InvalidParameter(f"corrections: JSON {{columns, values}} expected ({str(exc)[:200]})") from None
 
 
 @router.post(
-    "/api/import", summary="Import a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV or XLSX file"
+    "/api/import",
+    summary="Import a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV or XLSX file",
+    response_model=ImportReportOut,
 )
 async def import_upload(
     principal: Writer,
@@ -38,13 +136,36 @@ async def import_upload(
         str, Query(description="insert: existing codes are refused; upsert: they are updated")
     ] = "insert",
     swap_axes: Annotated[
-        bool, Query(description="read X and Y (lon and lat) exchanged; else such a file is refused")
-    ] = False,
+        bool | None,
+        Query(
+            description="read X and Y (lon and lat) exchanged; else such a file is refused (default: the "
+            "profile's, else false)"
+        ),
+    ] = None,
     repair: Annotated[
         bool, Query(description="repair invalid polygons, reporting each change; else they are refused")
     ] = False,
+    profile: Annotated[
+        str | None, Query(max_length=profiles.MAX_NAME, description="read with this saved import profile")
+    ] = None,
+    corrections: Annotated[
+        str | None,
+        Form(
+            description='JSON {"columns": {file column: field or ""}, "values": {field: {as written: code}}}: '
+            "corrections of the mapping for this run, on top of the profile"
+        ),
+    ] = None,
+    save_profile: Annotated[
+        str | None,
+        Query(max_length=profiles.MAX_NAME, description="(planners) save the mapping used under this name"),
+    ] = None,
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ):
+    given = _corrections(corrections)
+    if save_profile is not None:
+        if principal.role not in STAFF_ROLES:
+            raise Forbidden("only the Department (planner, admin) saves import profiles")
+        profiles.check_name(save_profile)
     if principal.role == "operator" and target not in OPERATOR_TARGETS:
         raise Forbidden(f"operators import {', '.join(OPERATOR_TARGETS)}; '{target}' is the Department's")
     if principal.role == "operator" and target == "sites" and mode == "upsert":
@@ -57,10 +178,69 @@ async def import_upload(
                 importer.import_file, get_engine(), path, target,
                 crs=crs, dry_run=dry_run, layer=layer, encoding=encoding, mode=mode,
                 actor=principal.actor(), principal=principal, swap_axes=swap_axes, repair=repair,
+                profile=profile, columns=given.columns, values=given.values,
             )  # fmt: skip
         except importer.ImportFailed as exc:
             return _refused(exc, language(accept_language))
-    return report.as_dict()
+    out = report.as_dict()
+    if save_profile is not None:
+        saved = await run_in_threadpool(_save_used, report, save_profile, principal)
+        out["saved_profile"] = saved["name"]
+    return out
+
+
+def _save_used(report: importer.ImportReport, name: str, principal) -> dict:
+    """The mapping the run used, corrections included, saved as the profile ``name``."""
+    with get_engine().begin() as conn:
+        return importer.save_used_profile(conn, report, name, principal.actor())
+
+
+@router.get("/api/import/profiles", summary="The saved import profiles", response_model=ProfileList)
+def list_profiles(
+    session: SessionDep,
+    _: LoggedIn,
+    target: Annotated[str | None, Query(max_length=32, description="one target's profiles only")] = None,
+) -> ProfileList:
+    found = profiles.list_profiles(session.connection(), target)
+    return ProfileList(profiles=found, fields={t: list(f) for t, f in profiles.FIELDS.items()})
+
+
+_NAME = PathParam(max_length=profiles.MAX_NAME, description="case, diacritics and punctuation ignored")
+
+
+@router.get("/api/import/profiles/{name}", summary="One import profile", response_model=ProfileOut)
+def get_profile(session: SessionDep, _: LoggedIn, name: Annotated[str, _NAME]) -> ProfileOut:
+    return ProfileOut(**profiles.get_profile(session.connection(), name))
+
+
+@router.put(
+    "/api/import/profiles/{name}",
+    summary="Save an import profile (created or replaced; every problem named)",
+    response_model=ProfileOut,
+)
+def put_profile(
+    session: SessionDep, principal: Staff, name: Annotated[str, _NAME], profile: Annotated[ProfileIn, Body()]
+) -> ProfileOut:
+    given = profiles.Corrections(profile.columns, profile.values)
+    saved = profiles.save_profile(
+        session.connection(),
+        name,
+        profile.target,
+        given,
+        profile.crs,
+        profile.swap_axes,
+        profile.encoding,
+        principal.actor(),
+    )
+    session.commit()
+    return ProfileOut(**saved)
+
+
+@router.delete("/api/import/profiles/{name}", summary="Remove an import profile", response_model=ProfileOut)
+def delete_profile(session: SessionDep, principal: Staff, name: Annotated[str, _NAME]) -> ProfileOut:
+    removed = profiles.delete_profile(session.connection(), name, principal.actor())
+    session.commit()
+    return ProfileOut(**removed)
 
 
 async def save_upload(file: UploadFile, folder: Path) -> Path:
@@ -80,6 +260,8 @@ def _refused(exc: importer.ImportFailed, lang: str) -> JSONResponse:
     said = catalogue(lang)
     details = [{**p.as_dict(), "message": said.render(p)} for p in exc.details]
     body = {"code": "ImportFailed", "description": "; ".join(problems[:5]), "problems": problems}
+    if exc.mapping:  # the file was read: how, so that the mapping can be corrected
+        body["mapping"] = exc.mapping
     return JSONResponse({**body, "details": details}, status_code=422)
 
 

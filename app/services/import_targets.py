@@ -46,8 +46,10 @@ class Context:
     kinds: dict[int, str] = field(default_factory=dict)  # id → operators.kind
     short_names: dict[int, str] = field(default_factory=dict)  # id → short name
     # (name as written, mobile) → id: a file names the same few organisations on every row.
-    resolved: dict[tuple[str, bool], int] = field(default_factory=dict, repr=False)
-    resolved_values: dict[tuple, str] = field(default_factory=dict, repr=False)  # choice()'s, likewise
+    known_ids: dict[tuple[str, bool], int] = field(default_factory=dict, repr=False)
+    known_codes: dict[tuple, str] = field(default_factory=dict, repr=False)  # choice()'s, likewise
+    # (field, value as written) → the code it was read as (None: not understood): the report's mapping.
+    resolved: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: Connection, *, upsert: bool = False, vocabulary: Vocabulary | None = None) -> Context:
@@ -71,21 +73,24 @@ class Context:
         speed tests), otherwise any organisation (owners of sites, poles, ducts)."""
         if name in (None, ""):
             raise RowProblem(f"'{column}' is required")
-        known = self.resolved.get((str(name), mobile))
+        known = self.known_ids.get((str(name), mobile))
         if known is not None:
+            self.resolved.setdefault((column, str(name).strip()), self.short_names[known])
             return known
         meant = self.vocabulary.resolve("organisation", name)
         op_id = self.operators.get(fold_key(meant if meant is not None else name))
         if op_id is None:
             near = self._closest_organisation(name)
             hint = f" (closest: {near})" if near else ""
+            self.resolved.setdefault((column, str(name).strip()), None)
             raise RowProblem(f"unknown organisation '{name}' in '{column}'{hint}")
         if mobile and self.kinds[op_id] != "mobile":
             kind = self.kinds[op_id].replace("_", " ")
             raise RowProblem(
                 f"'{name}' in '{column}' is not a mobile operator ({self.short_names[op_id]}: {kind})"
             )
-        self.resolved[(str(name), mobile)] = op_id
+        self.known_ids[(str(name), mobile)] = op_id
+        self.resolved.setdefault((column, str(name).strip()), self.short_names[op_id])
         return op_id
 
     def _closest_organisation(self, name) -> str | None:
@@ -188,7 +193,7 @@ def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx
             raise RowProblem(f"'{key}' is required ({', '.join(allowed)})")
         ctx.defaults_used.add(f"{key}={default}")
         return default
-    known = ctx.resolved_values.get((key, v, allowed))
+    known = ctx.known_codes.get((key, v, allowed))
     if known is not None:
         return known
     # The vocabulary's domain is the field: "Cột dây co" is a structure_type, "LTE" a technology.
@@ -196,12 +201,14 @@ def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx
     folded = {fold_key(a): a for a in allowed}
     found = folded.get(fold_key(meant if meant is not None else v))
     if found is not None:
-        ctx.resolved_values[(key, v, allowed)] = found
+        ctx.known_codes[(key, v, allowed)] = found
     else:
         meaning = f", meaning {meant}" if meant is not None and fold_key(meant) != fold_key(v) else ""
         near = ctx.vocabulary.closest(key, v) if meant is None else None
         hint = f"; closest: {near}" if near in allowed else ""
+        ctx.resolved.setdefault((key, v), None)
         raise RowProblem(f"'{key}' must be one of {', '.join(allowed)} (got '{v}'{meaning}{hint})")
+    ctx.resolved.setdefault((key, v), found)
     return found
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from app import models as m
 from app.i18n import catalogue
 from app.services import bulk_rules
+from app.services import import_profiles as profiles
 from app.services import import_targets as targets
 from app.services.accounts import Principal
 from app.services.audit import Actor
@@ -64,6 +65,7 @@ class ImportFailed(LoadError):
         self.items = list(problems)  # in report order, sentences and Problems
         self.details = [p for p in self.items if isinstance(p, Problem)]
         self.problems = self.sentences("en")
+        self.mapping: dict | None = None  # the report's mapping, when the file could be read
         super().__init__(
             "; ".join(self.problems[:20])
             + (f" … ({len(self.problems)} problems)" if len(self.problems) > 20 else "")
@@ -87,16 +89,25 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     axis_order: str = ""  # when not as declared: "X = northing, Y = easting" (the VN-2000 survey convention)
+    # How the file was read: {columns: [{column, field, coordinate}], unrecognised, values: [{field,
+    # value, code}], crs, axis_order, profile} (see _mapping).
+    mapping: dict = field(default_factory=dict)
+    # What a saved profile would hold: the corrections used and the options asked (never answered).
+    used: dict = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("used")
+        return out
 
 
 def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | None = None,
                 dry_run: bool = False, layer: str | None = None, encoding: str | None = None,
                 mode: str = "insert", actor: Actor | None = None,
-                principal: Principal | None = None, swap_axes: bool = False,
-                repair: bool = False, vocabulary: Vocabulary | None = None) -> ImportReport:  # fmt: skip
+                principal: Principal | None = None, swap_axes: bool | None = None,
+                repair: bool = False, vocabulary: Vocabulary | None = None, profile: str | None = None,
+                columns: dict[str, str] | None = None,
+                values: dict[str, dict[str, str]] | None = None) -> ImportReport:  # fmt: skip
     """Read ``path``, check it against the database and write it into ``target`` (or not, if dry).
 
     ``encoding`` is the text encoding of a CSV or .dbf that is not UTF-8 (e.g. "1258");
@@ -107,18 +118,27 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     repairs invalid polygons and reports each (refused as ``geometry.invalid`` otherwise).
     Values out of their range (gis/importers/ranges.py) are named before any other check.
     ``vocabulary`` reads headers and values (default: the files' terms and the planners').
+    ``profile`` names a saved mapping (app/services/import_profiles.py): its columns and values
+    override the vocabulary's reading, its crs, swap_axes and encoding are defaults of this run;
+    ``columns`` (file column → field, "" to leave out) and ``values`` (field → {as written: code})
+    correct this run on top of it. Bad corrections are refused before the file is read.
     """
     started = time.perf_counter()
     if target not in TARGETS:
         raise ImportFailed([f"unknown target '{target}' (one of {', '.join(TARGETS)})"])
     if mode not in MODES:
         raise ImportFailed([f"unknown mode '{mode}' (insert or upsert)"])
-    if vocabulary is None:
-        with engine.connect() as conn:
+    with engine.connect() as conn:
+        if vocabulary is None:
             vocabulary = current_vocabulary(conn)
+        stored, corrections = _corrections(conn, target, profile, columns, values)
+    crs = crs or stored.get("crs") or None
+    encoding = encoding or stored.get("encoding") or None
+    swap_axes = bool(stored.get("swap_axes")) if swap_axes is None else swap_axes
+    vocabulary = corrections.vocabulary(vocabulary)
     try:
-        table = _read(Path(path), target, crs=crs, layer=layer, encoding=encoding,
-                      swap_axes=swap_axes, repair=repair, collect=True, vocabulary=vocabulary)  # fmt: skip
+        table = _read(Path(path), target, crs=crs, layer=layer, encoding=encoding, swap_axes=swap_axes,
+                      repair=repair, collect=True, vocabulary=vocabulary, columns=corrections.columns)  # fmt: skip
     except ImportRefused as exc:
         raise ImportFailed(exc.items) from exc
     if table.opencellid and target != "sites":
@@ -127,6 +147,8 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
         target, table.name, table.format, table.crs, dry_run, mode, warnings=list(table.warnings)
     )
     report.axis_order = table.axis_order
+    report.mapping = _mapping(table, profile and stored.get("name"))
+    report.used = {"corrections": corrections, "crs": crs, "swap_axes": swap_axes, "encoding": encoding}
     with engine.connect() as conn:
         trans = conn.begin()
         if actor is not None:
@@ -145,6 +167,10 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
                 bulk_rules.check(conn, target, table, principal, problems, report)
             if problems:
                 raise ImportFailed(sorted(_unrepeated(problems), key=_row_number))
+        except ImportFailed as exc:
+            trans.rollback()
+            exc.mapping = report.mapping  # how the file was read, to correct it
+            raise
         except BaseException:
             trans.rollback()
             raise
@@ -156,11 +182,59 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     return report
 
 
+def save_used_profile(conn: Connection, report: ImportReport, name: str, actor: Actor) -> dict:
+    """Save the mapping ``report``'s run used, corrections included, as the profile ``name``: every
+    column the file has (coordinates aside) with its field, "" for those left out."""
+    fields = profiles.FIELDS.get(report.target, ())
+    # A header the vocabulary reads as a field this target does not use is left out, as it was.
+    columns = {c["column"]: c["field"] if c["field"] in fields else ""
+               for c in report.mapping.get("columns", []) if not c["coordinate"]}  # fmt: skip
+    used = report.used["corrections"]
+    given = profiles.Corrections(columns, used.values)
+    return profiles.save_profile(conn, name, report.target, given, report.used["crs"],
+                                 report.used["swap_axes"], report.used["encoding"], actor)  # fmt: skip
+
+
 def _read(path: Path, target: str, **options):
     """Cells have no geometry of their own (they stand at their sites): read as a plain table."""
     if target == "cells":
         return read_cell_table(path, options.get("encoding"))
     return read_table(path, target=target, **options)
+
+
+def _corrections(conn: Connection, target: str, profile: str | None, columns, values):
+    """(the stored profile or {}, its corrections with this run's on top); refused when unknown or bad."""
+    stored: dict = {}
+    if profile is not None:
+        stored = profiles.load(conn, profile) or {}
+        if not stored:
+            raise ImportFailed([Problem("profile.unknown", field="profile", params={"name": profile})])
+        if stored["target"] != target:
+            params = {"name": stored["name"], "profile_target": stored["target"], "target": target}
+            raise ImportFailed([Problem("profile.other_target", field="profile", params=params)])
+    given = profiles.from_dicts(columns, values)
+    problems = profiles.check(conn, target, given)
+    if problems:
+        raise ImportFailed(problems)
+    return stored, given.over(profiles.from_dicts(stored.get("columns"), stored.get("values")))
+
+
+def _mapping(table, profile: str | None) -> dict:
+    """How the file was read: every column in file order with its field (coordinates as what they
+    were read as, null when left out), the unrecognised ones, the CRS and axis order; the values
+    are added by the row builders (_note_defaults)."""
+    fields = {**table.columns, **table.coordinates}
+    headers = table.headers or list(fields)
+    return {
+        "columns": [
+            {"column": h, "field": fields.get(h), "coordinate": h in table.coordinates} for h in headers
+        ],
+        "unrecognised": list(table.unrecognised),
+        "values": [],
+        "crs": table.crs,
+        "axis_order": table.axis_order,
+        "profile": profile or None,
+    }
 
 
 def _row_number(problem: str | Problem) -> int:
@@ -332,6 +406,10 @@ def _layer_writer(build, table_obj, link=None):
 
 
 def _note_defaults(ctx, report: ImportReport) -> None:
+    if report.mapping:  # the values the row builders read through the vocabulary, as the report's mapping
+        report.mapping["values"] = [
+            {"field": f, "value": v, "code": code} for (f, v), code in sorted(ctx.resolved.items())
+        ]
     if ctx.defaults_used:
         report.warnings.append(
             "values assumed where the file has none: " + ", ".join(sorted(ctx.defaults_used))
@@ -450,4 +528,4 @@ _WRITERS = {
     "speed_tests": _layer_writer(targets.speed_tests, m.SpeedTest.__table__),
 }
 
-__all__ = ["MODES", "TARGETS", "ImportFailed", "ImportReport", "import_file"]
+__all__ = ["MODES", "TARGETS", "ImportFailed", "ImportReport", "import_file", "save_used_profile"]

@@ -99,13 +99,19 @@ export function withQuery(path, params = {}) {
 }
 
 /** POST a multipart form (a file and its fields) to `path?params`; the JSON answer or ApiError. */
-export function importFile({ file, target, dryRun, crs, layer, encoding, mode, swapAxes, repair }, { signal } = {}) {
+export function importFile({
+  file, target, dryRun, crs, layer, encoding, mode, swapAxes, repair, profile, corrections, saveProfile,
+}, { signal } = {}) {
   const form = new FormData();
   form.append('file', file, file.name);
+  // The planner's corrections of the mapping (file column → field, field → {value → code}).
+  if (corrections) form.append('corrections', JSON.stringify(corrections));
   const params = { target, dry_run: dryRun ? 'true' : 'false', crs, layer, encoding, mode };
   // Only when asked: without them a swapped or invalid file is refused, saying which option reads it.
   if (swapAxes) params.swap_axes = 'true';
   if (repair) params.repair = 'true';
+  if (profile) params.profile = profile;
+  if (saveProfile) params.save_profile = saveProfile;
   return sendForm(withQuery('/api/import', params), form, { signal });
 }
 

@@ -25,6 +25,12 @@ function shown(value) {
   return String(value);
 }
 
+/** The label of an attribute ("height_m" → "Độ cao") in the current language, or the name itself. */
+export function fieldLabel(name) {
+  const { fields } = CATALOGUES[getLang()] ?? CATALOGUES.vi;
+  return fields[name] ?? name;
+}
+
 /**
  * `{number, column, text}` of one structured problem: its row or feature number, the field's label
  * and the sentence; a code this page does not know is shown as the server said it.

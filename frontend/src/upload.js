@@ -4,6 +4,7 @@ import { mountAccountMenu } from './account/menu.js';
 import { isOperator, isStaff, loadSession, mayRegister } from './account/session.js';
 import { ApiError, importFile } from './api.js';
 import { getLang, initialLang, onLangChange, setLang, t } from './i18n.js';
+import { loadProfiles, renderMapping } from './importMapping.js';
 import { renderReport } from './importReport.js';
 import { describeError } from './notify.js';
 import { renderVocabularyOffer, unknownValues, unrecognisedColumns } from './vocabularyOffer.js';
@@ -30,12 +31,16 @@ const fields = {
   upsert: document.getElementById('hg-upload-upsert'),
   swapAxes: document.getElementById('hg-upload-swap-axes'),
   repair: document.getElementById('hg-upload-repair'),
+  profile: document.getElementById('hg-upload-profile'),
 };
 const buttons = form.querySelectorAll('button[type="submit"]');
 const hint = document.getElementById('hg-upload-hint');
 const reportBox = document.getElementById('hg-upload-report');
 let outcome = null; // the last report or refusal, redrawn when the language changes
 let hintKey = '';
+let profiles = []; // the saved import profiles (GET /api/import/profiles)
+let corrections = { columns: {}, values: {} }; // the planner's corrections of this file's mapping
+let mappingNote = null; // [key, params] of the mapping's last message
 
 function fillSelect(select, values, label) {
   const chosen = select.value;
@@ -47,7 +52,57 @@ function renderOptions() {
   fillSelect(fields.target, TARGETS, (id) => t(`upload.target.${id}`));
   fillSelect(fields.crs, CRSS, (code) => t(`upload.crs.${code || 'file'}`));
   fillSelect(fields.encoding, ENCODINGS, (code) => t(`upload.encoding.${code || 'utf8'}`));
+  renderProfiles();
 }
+
+function renderProfiles() {
+  const names = profiles.filter((p) => p.target === fields.target.value).map((p) => p.name);
+  fillSelect(fields.profile, ['', ...names], (name) => name || t('upload.profile.none'));
+}
+
+async function refreshProfiles() {
+  try {
+    profiles = await loadProfiles();
+  } catch {
+    profiles = [];
+  }
+  renderProfiles();
+}
+
+function forgetCorrections() {
+  corrections = { columns: {}, values: {} };
+  mappingNote = null;
+}
+for (const field of ['target', 'file', 'profile']) fields[field].addEventListener('change', forgetCorrections);
+fields.target.addEventListener('change', renderProfiles);
+
+function corrected(more) {
+  Object.assign(corrections.columns, more.columns);
+  for (const [field, values] of Object.entries(more.values)) {
+    corrections.values[field] = { ...corrections.values[field], ...values };
+  }
+}
+
+const mappingActions = {
+  recheck(more) {
+    corrected(more);
+    mappingNote = null;
+    submit(true);
+  },
+  async save(name, more) {
+    if (!name) {
+      mappingNote = ['mapping.nameRequired', {}];
+      drawReport();
+      return;
+    }
+    corrected(more);
+    if (await submit(true, name)) {
+      mappingNote = ['mapping.saved', { name }];
+      await refreshProfiles();
+      drawReport();
+    }
+  },
+};
 
 // Bulk-registration templates (an example row that imports as is), for the layers that have one.
 const TEMPLATE_TARGETS = ['sites', 'poles', 'ducts', 'fibre_access_points'];
@@ -73,6 +128,13 @@ fields.target.addEventListener('change', renderTemplates);
 // The report, then (for the Department) the headers or values it did not know, to name their meaning.
 function drawReport() {
   renderReport(reportBox, outcome);
+  // After a check, or a refusal of a file that could be read: how it was read, to correct it.
+  const read = outcome?.report?.dry_run ? outcome.report
+    : outcome?.mapping ? { target: fields.target.value, mapping: outcome.mapping } : null;
+  if (read) {
+    const message = mappingNote ? t(mappingNote[0], mappingNote[1]) : '';
+    renderMapping(reportBox, read, { staff: isStaff(), message, ...mappingActions });
+  }
   if (!isStaff() || !outcome) return;
   const offers = outcome.report ? unrecognisedColumns(outcome.report.warnings) : unknownValues(outcome.problems);
   renderVocabularyOffer(reportBox, offers);
@@ -83,12 +145,12 @@ function setHint(key) {
   hint.textContent = key ? t(key) : '';
 }
 
-async function submit(dryRun) {
+async function submit(dryRun, saveProfile = null) {
   const file = fields.file.files[0];
   if (!file) {
     setHint('upload.noFile');
     fields.file.focus();
-    return;
+    return false;
   }
   buttons.forEach((button) => { button.disabled = true; });
   setHint(dryRun ? 'upload.checking' : 'upload.importing');
@@ -103,18 +165,26 @@ async function submit(dryRun) {
       mode: fields.upsert.checked ? 'upsert' : 'insert',
       swapAxes: fields.swapAxes.checked,
       repair: fields.repair.checked,
+      profile: fields.profile.value,
+      corrections: Object.keys(corrections.columns).length || Object.keys(corrections.values).length ? corrections : null,
+      saveProfile,
     });
     outcome = { report };
   } catch (error) {
     const refused = error instanceof ApiError && error.status >= 400 && error.status < 500;
     outcome = refused
-      ? { problems: error.problems.length ? error.problems : [error.description], details: error.body?.details ?? [] }
+      ? {
+        problems: error.problems.length ? error.problems : [error.description],
+        details: error.body?.details ?? [],
+        mapping: error.body?.mapping ?? null,
+      }
       : { error: describeError(error) };
   } finally {
     buttons.forEach((button) => { button.disabled = false; });
     setHint('');
   }
   drawReport();
+  return Boolean(outcome.report);
 }
 
 form.addEventListener('submit', (event) => {
@@ -130,7 +200,9 @@ onLangChange(() => {
 });
 
 renderOptions();
-if (!mayRegister()) {
+if (mayRegister()) {
+  await refreshProfiles();
+} else {
   // Imports write: only operators and the Department may send files (the server checks it too).
   buttons.forEach((button) => { button.disabled = true; });
   hintKey = 'upload.needLogin';

@@ -28,7 +28,7 @@ from gis.importers.columns import canonical, default_vocabulary
 from gis.importers.errors import ImportRefused
 from gis.importers.readers import MAX_PROBLEMS, RawRow, RawTable, read_raw
 from gis.problems import Problem
-from gis.vocabulary import Vocabulary
+from gis.vocabulary import Vocabulary, fold_key
 
 __all__ = ["ImportedFeature", "ImportedTable", "read_table", "outside_problems"]
 
@@ -61,6 +61,9 @@ class ImportedTable:
     axis_order: str = ""  # how X and Y were read when not as declared: "X = northing, Y = easting"
     # What the file's words mean: its column names were read with it; builders resolve coded values.
     vocabulary: Vocabulary = field(default_factory=default_vocabulary, repr=False)
+    headers: list[str] = field(default_factory=list)  # every column of the file, in file order
+    coordinates: dict[str, str] = field(default_factory=dict)  # coordinate column → "lon", "x (northing)" …
+    ignored: list[str] = field(default_factory=list)  # columns a correction said to leave out
 
     def where(self, number: int) -> str:
         return f"{self.name} {self.label} {number}"
@@ -190,14 +193,26 @@ def _nowhere(raw: RawTable, row: RawRow, source) -> str:
     )
 
 
-def _map_columns(raw: RawTable, vocabulary: Vocabulary, target: str | None) -> tuple[dict[str, str], list[str]]:
+def _headers(raw: RawTable) -> list[str]:
     # Every row's columns: GeoJSON features and KML folders need not all have the same ones.
-    headers = dict.fromkeys(k for r in raw.rows for k in r.properties)
-    mapping, unknown = {}, []
-    for h in headers:
+    return list(dict.fromkeys(k for r in raw.rows for k in r.properties))
+
+
+def _map_columns(
+    raw: RawTable, vocabulary: Vocabulary, target: str | None, corrections: dict[str, str] | None = None
+) -> tuple[dict[str, str], list[str], list[str]]:
+    """(file column → attribute, unrecognised columns, columns left out by a correction).
+    ``corrections`` (file column → attribute, "" to leave out; headers matched by fold_key) win
+    over the vocabulary."""
+    corrected = {fold_key(k): v for k, v in (corrections or {}).items()}
+    mapping, unknown, ignored = {}, [], []
+    for h in _headers(raw):
         if h in raw.coordinate_columns:
             continue
-        name = canonical(h, vocabulary, target)
+        name = corrected.get(fold_key(h)) if fold_key(h) in corrected else canonical(h, vocabulary, target)
+        if name == "":
+            ignored.append(h)
+            continue
         if name and name not in mapping.values():
             mapping[h] = name
         elif name:
@@ -205,7 +220,26 @@ def _map_columns(raw: RawTable, vocabulary: Vocabulary, target: str | None) -> t
             unknown.append(f"{h} (same meaning as {first})")
         else:
             unknown.append(h)
-    return mapping, unknown
+    return mapping, unknown, ignored
+
+
+def _coordinate_meanings(raw: RawTable, order: str, swap_axes: bool) -> dict[str, str]:
+    """What each coordinate column was read as: "lon", "lat", "x (northing)", "geometry" …"""
+    cols = raw.coordinate_columns
+    if len(cols) == 1:
+        return {cols[0]: "geometry"}
+    if len(cols) < 2:
+        return {}
+    kind = raw.crs_note.removesuffix(" columns")
+    if kind == "lon/lat":
+        meant = ("lat", "lon") if swap_axes else ("lon", "lat")
+    elif kind == "easting/northing":
+        meant = ("y (northing)", "x (easting)") if swap_axes else ("x (easting)", "y (northing)")
+    elif swap_axes or "northing" in order:
+        meant = ("x (northing)", "y (easting)")
+    else:
+        meant = ("x", "y")
+    return dict(zip(cols[:2], meant, strict=True))
 
 
 def _tcvn3(raw: RawTable) -> list[str]:
@@ -235,6 +269,7 @@ def read_table(
     collect: bool = False,
     vocabulary: Vocabulary | None = None,
     target: str | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ImportedTable:
     """Read a GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV, XLSX or OpenCelliD file.
 
@@ -257,6 +292,8 @@ def read_table(
         (vocabulary domain ``column.<target>``).
     vocabulary : what column names and coded values mean (default: ``default_vocabulary()``,
         the files in data/vocabulary/); carried by the returned table for the row builders.
+    columns : corrections of the column mapping (file column → attribute, "" to leave the column
+        out), over the vocabulary's reading; headers are matched without case or diacritics.
 
     Returns
     -------
@@ -281,7 +318,7 @@ def read_table(
     found = axes.problems
     moved = crs_mod.reproject(geoms, source, raw.name, swap=axes.swap)
     features = []
-    mapping, unknown = _map_columns(raw, vocabulary, target)
+    mapping, unknown, ignored = _map_columns(raw, vocabulary, target, columns)
     if unknown and not opencellid:
         warnings.append(f"{raw.name}: unrecognised columns ignored: {', '.join(unknown)}")
     for i, (r, geom) in enumerate(zip(raw.rows, moved.geometries, strict=True)):
@@ -308,6 +345,8 @@ def read_table(
     if table.cells is not None:
         table.warnings.extend(table.cells.warnings)
     table.problems, table.axis_order = found, axes.order
+    table.headers, table.ignored = _headers(raw), ignored
+    table.coordinates = _coordinate_meanings(raw, axes.order, swap_axes)
     return table
 
 

@@ -32,6 +32,8 @@ TABLES = {
     "period_maps",
     # 0010: the planners' vocabulary
     "vocabulary_terms",
+    # 0012: import profiles
+    "import_profiles",
 }
 GEOMETRY_TABLES = {
     "admin_units": ("MultiPolygon", 4326),

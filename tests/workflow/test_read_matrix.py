@@ -70,6 +70,9 @@ def world(client_as, engine):
         f"/api/sites/{pending}", json={"permit_no": SECRET_PERMIT}, headers={"If-Match": got.headers["ETag"]}
     )
     assert r.status_code == 202, r.text
+    profile = {"target": "sites", "columns": {"Cao cột": "height_m"}}
+    saved = client_as("planner1").put("/api/import/profiles/matrix-profile", json=profile)
+    assert saved.status_code == 200, saved.text
     closed = client_as("planner1").post(f"/api/periods/{PERIOD}/close")
     assert closed.status_code in (200, 409), closed.text
 
@@ -171,6 +174,8 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
         ("/api/sharing-requests", "/api/sharing-requests", _expect(WRITERS)),
         ("/api/templates/{target}.{fmt}", "/api/templates/sites.csv", logged_in),
         ("/api/vocabulary", "/api/vocabulary?domain=column", logged_in),
+        ("/api/import/profiles", "/api/import/profiles", logged_in),
+        ("/api/import/profiles/{name}", "/api/import/profiles/matrix-profile", logged_in),
     ]  # fmt: skip
 
 

@@ -101,6 +101,12 @@ def _requests(world):
          {"json": [{"domain": "no_such_domain", "alias": "Cao độ cột", "canonical": "height_m"}]}, STAFF),
         ("POST", "/api/vocabulary/file", "/api/vocabulary/file", empty_csv, STAFF),
         ("DELETE", "/api/vocabulary/{term_id}", "/api/vocabulary/999999", {}, STAFF),
+        # Import profiles: a field no target has, a profile that does not exist; saving one with an
+        # import is the Department's (an empty file is refused before anything is saved).
+        ("PUT", "/api/import/profiles/{name}", "/api/import/profiles/matrix",
+         {"json": {"target": "sites", "columns": {"Cao cột": "no_such_field"}}}, STAFF),
+        ("DELETE", "/api/import/profiles/{name}", "/api/import/profiles/no-such-profile", {}, STAFF),
+        ("POST", "/api/import", "/api/import?target=sites&save_profile=matrix", empty_csv, STAFF),
     ]  # fmt: skip
 
 
