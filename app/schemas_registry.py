@@ -1,12 +1,17 @@
-"""Request bodies of the registration workflow: sites with cells, poles, ducts, sharing requests.
+"""Request bodies and answers of the registration workflow: sites with cells, poles, ducts,
+sharing requests.
 
-Types and hard limits live here (a wrong type is a 400 naming the field); plausibility rules that
-the bulk import shares live in gis/site_rules.py (a 422 naming the field).
+Types and hard limits of the bodies live here (a wrong type is a 400 naming the field);
+plausibility rules that the bulk import shares live in gis/site_rules.py (a 422 naming the field).
+The answers (`…Out`) say what the services return and leave out whatever else they carry.
 """
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from app.models import POLE_MATERIALS, SITE_STATUSES, STRUCTURE_TYPES, TECHNOLOGIES
 
 
 def _no_nul(value: str) -> str:
@@ -144,3 +149,100 @@ class DuctPatch(Strict):
     duct_count: int | None = Field(default=None, ge=1, le=100)
     subduct_count: int | None = Field(default=None, ge=0, le=1000)
     accepts_tenants: bool | None = None
+
+
+# Answers: what app/services/registration.py and assets.py return, as the routers send it.
+
+
+class Place(BaseModel):
+    """The hamlet, commune and district at a point; `urban`: a town ward (phường / thị trấn)."""
+
+    hamlet_code: str | None
+    hamlet_name: str | None
+    commune_code: str
+    commune_name: str
+    urban: bool
+    district_code: str
+    district_name: str
+
+
+class CellOut(BaseModel):
+    code: str
+    operator: str
+    technology: Literal[TECHNOLOGIES]
+    band_mhz: int
+    azimuth_deg: float | None = Field(description="None = omnidirectional")
+    beamwidth_deg: float
+    tilt_mech_deg: float
+    tilt_elec_deg: float
+    antenna_height_m: float
+    tx_power_dbm: float | None
+    antenna_gain_dbi: float | None
+    eirp_dbm: float | None
+
+
+class SiteChange(SiteFields):
+    """An edit awaiting the Department's approval, as it was sent: only the fields it gives."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class SiteOut(BaseModel):
+    """A site with its cells, tenants and place; `version` is its ETag. Another company's pending
+    change and who sent it read null."""
+
+    code: str
+    owner: str
+    status: Literal[SITE_STATUSES]
+    structure_type: Literal[STRUCTURE_TYPES]
+    height_m: float | None
+    accepts_tenants: bool
+    rent_vnd_month: int | None
+    permit_no: str | None
+    new_structure_reason: str | None
+    status_reason: str | None
+    pending_change: SiteChange | None
+    pending_by: str | None
+    created_by: str | None
+    version: int
+    lon: float
+    lat: float
+    proposed_on: date | None
+    approved_on: date | None
+    commissioned_on: date | None
+    decommissioned_on: date | None
+    cells: list[CellOut]
+    tenants: list[str] = Field(description="every operator on the structure, its owner too")
+    shared: bool = Field(description="two or more tenants")
+    place: Place | None = Field(description="None outside the province")
+
+
+class PointOut(BaseModel):
+    type: Literal["Point"]
+    coordinates: list[float] = Field(min_length=2, max_length=3)
+
+
+class LineStringOut(BaseModel):
+    type: Literal["LineString"]
+    coordinates: list[Annotated[list[float], Field(min_length=2, max_length=3)]] = Field(min_length=2)
+
+
+class AssetOut(BaseModel):
+    code: str
+    owner: str
+    version: int = Field(description="the ETag")
+    accepts_tenants: bool
+    users: list[str] = Field(description="the operators attached to it or occupying it")
+    shared: bool = Field(description="two or more users")
+
+
+class PoleOut(AssetOut):
+    material: Literal[POLE_MATERIALS] | None
+    height_m: float | None
+    geometry: PointOut
+
+
+class DuctOut(AssetOut):
+    duct_count: int
+    subduct_count: int
+    geometry: LineStringOut
