@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from app.models import POLE_MATERIALS, SITE_STATUSES, STRUCTURE_TYPES, TECHNOLOGIES
+from app.models import OPERATOR_KINDS, POLE_MATERIALS, SITE_STATUSES, STRUCTURE_TYPES, TECHNOLOGIES
 
 
 def _no_nul(value: str) -> str:
@@ -166,6 +166,67 @@ class Place(BaseModel):
     district_name: str
 
 
+class OperatorOut(BaseModel):
+    short_name: str
+    name: str
+    kind: Literal[OPERATOR_KINDS]
+
+
+class Operators(BaseModel):
+    operators: list[OperatorOut]
+
+
+class ResolvedPosition(BaseModel):
+    """A typed position as WGS 84, its place and the radius within which sharing is looked for."""
+
+    lon: float
+    lat: float
+    place: Place | None = Field(description="None outside the province")
+    share_radius_m: float
+
+
+class SharingCandidate(BaseModel):
+    code: str
+    owner: str
+    structure_type: Literal[STRUCTURE_TYPES]
+    height_m: float | None
+    rent_vnd_month: int | None
+    status: Literal["approved", "active"]
+    distance_m: float
+    lon: float
+    lat: float
+    tenants: str | None = Field(description="the operators on it, comma-separated")
+
+
+class SharingCandidates(BaseModel):
+    place: Place | None
+    radius_m: float
+    candidates: list[SharingCandidate] = Field(description="nearest first")
+
+
+class Registration(BaseModel):
+    """A site awaiting a decision or commissioning, or with a change awaiting approval."""
+
+    code: str
+    owner: str
+    status: Literal[SITE_STATUSES]
+    structure_type: Literal[STRUCTURE_TYPES]
+    height_m: float | None
+    created_by: str | None
+    proposed_on: date | None
+    has_pending_change: bool
+    pending_by: str | None
+    new_structure_reason: str | None
+    status_reason: str | None
+    version: int
+    lon: float
+    lat: float
+
+
+class Registrations(BaseModel):
+    registrations: list[Registration]
+
+
 class CellOut(BaseModel):
     code: str
     operator: str
@@ -246,3 +307,25 @@ class DuctOut(AssetOut):
     duct_count: int
     subduct_count: int
     geometry: LineStringOut
+
+
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, description="ISO 8601")]
+
+
+class SharingRequestOut(BaseModel):
+    id: int
+    asset: Literal["site", "pole", "duct"]
+    code: str
+    owner: str = Field(description="the structure's owner, who decides")
+    requester: str
+    status: Literal["pending", "accepted", "declined", "withdrawn"]
+    note: str | None
+    decision_note: str | None
+    requested_by: str
+    requested_at: Timestamp
+    decided_by: str | None
+    decided_at: Timestamp | None
+
+
+class SharingRequests(BaseModel):
+    requests: list[SharingRequestOut]

@@ -15,6 +15,8 @@ from app.schemas_registry import (
     PolePatch,
     SharingDecisionIn,
     SharingRequestIn,
+    SharingRequestOut,
+    SharingRequests,
 )
 from app.security import LoggedIn, Writer
 from app.services import assets, scope, sharing, templates
@@ -75,22 +77,26 @@ def delete_duct(code: str, principal: Writer, version: IfMatchDep, session: Sess
     return Response(status_code=204)
 
 
-@router.get("/sharing-requests", summary="Sharing requests: all (Department) or mine and for my structures")
+@router.get("/sharing-requests", summary="Sharing requests: all (Department) or mine and for my structures",
+            response_model=SharingRequests)  # fmt: skip
 def list_requests(session: SessionDep, principal: Writer) -> dict:
     return sharing.list_requests(session, principal)
 
 
-@router.post("/sharing-requests", summary="Ask to share another operator's site, pole or duct", status_code=201)
+@router.post("/sharing-requests", summary="Ask to share another operator's site, pole or duct", status_code=201,
+             response_model=SharingRequestOut)  # fmt: skip
 def request_sharing(body: SharingRequestIn, session: SessionDep, principal: Writer) -> dict:
     return sharing.request_sharing(session, principal, body.asset, body.code, body.note)
 
 
-@router.post("/sharing-requests/{request_id}/decision", summary="Accept or decline (the owner or the Department)")
+@router.post("/sharing-requests/{request_id}/decision", summary="Accept or decline (the owner or the Department)",
+             response_model=SharingRequestOut)  # fmt: skip
 def decide(request_id: int, body: SharingDecisionIn, session: SessionDep, principal: Writer) -> dict:
     return sharing.decide(session, principal, request_id, body.accept, body.note)
 
 
-@router.post("/sharing-requests/{request_id}/withdrawal", summary="Withdraw my pending request")
+@router.post("/sharing-requests/{request_id}/withdrawal", summary="Withdraw my pending request",
+             response_model=SharingRequestOut)  # fmt: skip
 def withdraw(request_id: int, session: SessionDep, principal: Writer) -> dict:
     return sharing.withdraw(session, principal, request_id)
 

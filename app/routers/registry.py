@@ -8,7 +8,18 @@ from sqlalchemy import text
 
 from app.deps import IfMatchDep, ScopeDep, SessionDep, versioned
 from app.routers.exports import file_answer
-from app.schemas_registry import DecisionIn, Position, SiteIn, SiteOut, SitePatch, TransitionIn
+from app.schemas_registry import (
+    DecisionIn,
+    Operators,
+    Position,
+    Registrations,
+    ResolvedPosition,
+    SharingCandidates,
+    SiteIn,
+    SiteOut,
+    SitePatch,
+    TransitionIn,
+)
 from app.security import LoggedIn, Staff, Writer
 from app.services import audit, registration, scope, site_checks
 from app.services.registration import owner_of
@@ -19,13 +30,14 @@ router = APIRouter(prefix="/api", tags=["Registration"])
 _SITE_ANSWER = {"response_model": SiteOut, "response_model_exclude_unset": True}
 
 
-@router.get("/operators", summary="The operator companies (for forms)")
+@router.get("/operators", summary="The operator companies (for forms)", response_model=Operators)
 def operators(session: SessionDep, _: LoggedIn) -> dict:
     rows = session.execute(text("SELECT short_name, name, kind FROM operators ORDER BY kind, short_name"))
     return {"operators": [dict(r._mapping) for r in rows]}
 
 
-@router.get("/registrations", summary="Sites awaiting a decision or with a change awaiting approval")
+@router.get("/registrations", summary="Sites awaiting a decision or with a change awaiting approval",
+            response_model=Registrations)  # fmt: skip
 def registrations(session: SessionDep, principal: Writer) -> dict:
     return registration.list_registrations(session, principal)
 
@@ -34,6 +46,7 @@ def registrations(session: SessionDep, principal: Writer) -> dict:
     "/sites/sharing-candidates",
     summary="Other operators' shareable sites near a point (shown before registering a new structure)",
     responses={422: {"description": "An unknown owner company"}},
+    response_model=SharingCandidates,
 )
 def sharing_candidates(
     session: SessionDep,
@@ -53,7 +66,8 @@ def sharing_candidates(
     return {"place": place, "radius_m": radius, "candidates": candidates}
 
 
-@router.post("/positions/resolve", summary="A typed position (lon/lat, DMS or VN-2000) as WGS 84, with its place")
+@router.post("/positions/resolve", summary="A typed position (lon/lat, DMS or VN-2000) as WGS 84, with its place",
+             response_model=ResolvedPosition)  # fmt: skip
 def resolve_position(body: Position, session: SessionDep, _: LoggedIn) -> dict:
     lon, lat, place = site_checks.resolve_position(session.connection(), body)
     return {"lon": lon, "lat": lat, "place": place, "share_radius_m": site_checks.share_radius_m(place)}
