@@ -7,7 +7,7 @@ The answers (`…Out`) say what the services return and leave out whatever else 
 """
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -329,3 +329,27 @@ class SharingRequestOut(BaseModel):
 
 class SharingRequests(BaseModel):
     requests: list[SharingRequestOut]
+
+
+class HistoryEntry(BaseModel):
+    """One audited change. `before` and `after` are the whole row as the table holds it (a site's, a
+    cell's, a tenancy's …): their keys are that table's columns."""
+
+    id: int
+    at: Timestamp
+    actor: str
+    actor_role: str | None
+    client_ip: str | None
+    action: Literal["create", "update", "delete", "truncate"]
+    entity: str = Field(description="the table, e.g. sites, cells")
+    record_id: str | None
+    record_code: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    changed: list[str] = Field(description="the columns whose values differ between before and after")
+
+
+class History(BaseModel):
+    kind: Literal["site", "pole", "duct"]
+    code: str
+    entries: list[HistoryEntry] = Field(description="oldest first")

@@ -10,6 +10,7 @@ from app.deps import IfMatchDep, ScopeDep, SessionDep, versioned
 from app.routers.exports import file_answer
 from app.schemas_registry import (
     DecisionIn,
+    History,
     Operators,
     Position,
     Registrations,
@@ -112,7 +113,8 @@ def pending(code: str, body: DecisionIn, response: Response, principal: Staff, v
     return versioned(response, site)
 
 
-@router.get("/history/{kind}/{code}", summary="Audit trail of a site, pole or duct (and what hangs on it)")
+@router.get("/history/{kind}/{code}", summary="Audit trail of a site, pole or duct (and what hangs on it)",
+            response_model=History)  # fmt: skip
 def history(kind: str, code: str, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> dict:
     owner = scope.check_record(session, visible, kind, code, " in the audit trail")
     return visible.shown_history(audit.record_history(session, kind, code), owner)

@@ -69,7 +69,6 @@ BARE_DICT = {
     "POST /api/coverage/what-if",
     "GET /api/drilldown/{code}",
     "GET /api/hamlets/{code}/coverage",
-    "GET /api/history/{kind}/{code}",
     "GET /api/indicators/trends",
     "GET /api/periods",
     "POST /api/periods/{period}/close",
