@@ -3,7 +3,7 @@ sharing requests.
 
 Types and hard limits of the bodies live here (a wrong type is a 400 naming the field);
 plausibility rules that the bulk import shares live in gis/site_rules.py (a 422 naming the field).
-The answers (`…Out`) say what the services return and leave out whatever else they carry.
+The answers (from `Place` on) say what the services return and leave out whatever else they carry.
 """
 
 from datetime import date
@@ -23,6 +23,8 @@ def _no_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(_no_nul)]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", description="letters, digits, . _ -")]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
+# As the services write it (isoformat): an answer keeps its offset as the database gave it.
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, description="ISO 8601")]
 
 
 class Strict(BaseModel):
@@ -151,7 +153,7 @@ class DuctPatch(Strict):
     accepts_tenants: bool | None = None
 
 
-# Answers: what app/services/registration.py and assets.py return, as the routers send it.
+# Answers: what the services (registration, assets, sharing, audit, site_checks) return, as sent.
 
 
 class Place(BaseModel):
@@ -307,9 +309,6 @@ class DuctOut(AssetOut):
     duct_count: int
     subduct_count: int
     geometry: LineStringOut
-
-
-Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, description="ISO 8601")]
 
 
 class SharingRequestOut(BaseModel):
