@@ -3,7 +3,7 @@
 from typing import Annotated
 
 import numpy as np
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app.collections import Collection, get_collection, is_public
@@ -231,8 +231,12 @@ async def if_match_version(
     return int(raw)
 
 
-def etag(version: int) -> dict[str, str]:
-    return {"ETag": f'"{version}"'}
+def versioned(response: Response, record: dict, status_code: int | None = None) -> dict:
+    """``record`` as the answer, its version as the ETag the next write sends back in If-Match."""
+    response.headers["ETag"] = f'"{record["version"]}"'
+    if status_code is not None:
+        response.status_code = status_code
+    return record
 
 
 IfMatchDep = Annotated[int | None, Depends(if_match_version)]

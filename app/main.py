@@ -52,19 +52,19 @@ def _mount_frontend(app: FastAPI) -> None:
         if path.is_dir():
             app.mount(url, StaticFiles(directory=path), name=path.name)
 
-    @app.get("/", include_in_schema=False)
+    @app.get("/", include_in_schema=False, response_class=FileResponse)
     def index() -> FileResponse:
         return FileResponse(frontend / "index.html", media_type="text/html")
 
-    @app.get("/dashboard", include_in_schema=False)
+    @app.get("/dashboard", include_in_schema=False, response_class=FileResponse)
     def dashboard_page() -> FileResponse:
         return FileResponse(frontend / "dashboard.html", media_type="text/html")
 
-    @app.get("/upload", include_in_schema=False)
+    @app.get("/upload", include_in_schema=False, response_class=FileResponse)
     def upload() -> FileResponse:
         return FileResponse(frontend / "upload.html", media_type="text/html")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, response_class=FileResponse)
     def docs() -> FileResponse:
         return FileResponse(frontend / "docs.html", media_type="text/html")
 

@@ -1,12 +1,17 @@
-"""Request bodies of the registration workflow: sites with cells, poles, ducts, sharing requests.
+"""Request bodies and answers of the registration workflow: sites with cells, poles, ducts,
+sharing requests.
 
-Types and hard limits live here (a wrong type is a 400 naming the field); plausibility rules that
-the bulk import shares live in gis/site_rules.py (a 422 naming the field).
+Types and hard limits of the bodies live here (a wrong type is a 400 naming the field);
+plausibility rules that the bulk import shares live in gis/site_rules.py (a 422 naming the field).
+The answers (from `Place` on) say what the services return and leave out whatever else they carry.
 """
 
-from typing import Annotated, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from app.models import OPERATOR_KINDS, POLE_MATERIALS, SITE_STATUSES, STRUCTURE_TYPES, TECHNOLOGIES
 
 
 def _no_nul(value: str) -> str:
@@ -18,6 +23,8 @@ def _no_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(_no_nul)]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", description="letters, digits, . _ -")]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
+# As the services write it (isoformat): an answer keeps its offset as the database gave it.
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, description="ISO 8601")]
 
 
 class Strict(BaseModel):
@@ -144,3 +151,204 @@ class DuctPatch(Strict):
     duct_count: int | None = Field(default=None, ge=1, le=100)
     subduct_count: int | None = Field(default=None, ge=0, le=1000)
     accepts_tenants: bool | None = None
+
+
+# Answers: what the services (registration, assets, sharing, audit, site_checks) return, as sent.
+
+
+class Place(BaseModel):
+    """The hamlet, commune and district at a point; `urban`: a town ward (phường / thị trấn)."""
+
+    hamlet_code: str | None
+    hamlet_name: str | None
+    commune_code: str
+    commune_name: str
+    urban: bool
+    district_code: str
+    district_name: str
+
+
+class OperatorOut(BaseModel):
+    short_name: str
+    name: str
+    kind: Literal[OPERATOR_KINDS]
+
+
+class Operators(BaseModel):
+    operators: list[OperatorOut]
+
+
+class ResolvedPosition(BaseModel):
+    """A typed position as WGS 84, its place and the radius within which sharing is looked for."""
+
+    lon: float
+    lat: float
+    place: Place | None = Field(description="None outside the province")
+    share_radius_m: float
+
+
+class SharingCandidate(BaseModel):
+    code: str
+    owner: str
+    structure_type: Literal[STRUCTURE_TYPES]
+    height_m: float | None
+    rent_vnd_month: int | None
+    status: Literal["approved", "active"]
+    distance_m: float
+    lon: float
+    lat: float
+    tenants: str | None = Field(description="the operators on it, comma-separated")
+
+
+class SharingCandidates(BaseModel):
+    place: Place | None
+    radius_m: float
+    candidates: list[SharingCandidate] = Field(description="nearest first")
+
+
+class Registration(BaseModel):
+    """A site awaiting a decision or commissioning, or with a change awaiting approval."""
+
+    code: str
+    owner: str
+    status: Literal[SITE_STATUSES]
+    structure_type: Literal[STRUCTURE_TYPES]
+    height_m: float | None
+    created_by: str | None
+    proposed_on: date | None
+    has_pending_change: bool
+    pending_by: str | None
+    new_structure_reason: str | None
+    status_reason: str | None
+    version: int
+    lon: float
+    lat: float
+
+
+class Registrations(BaseModel):
+    registrations: list[Registration]
+
+
+class CellOut(BaseModel):
+    code: str
+    operator: str
+    technology: Literal[TECHNOLOGIES]
+    band_mhz: int
+    azimuth_deg: float | None = Field(description="None = omnidirectional")
+    beamwidth_deg: float
+    tilt_mech_deg: float
+    tilt_elec_deg: float
+    antenna_height_m: float
+    tx_power_dbm: float | None
+    antenna_gain_dbi: float | None
+    eirp_dbm: float | None
+
+
+class SiteChange(SiteFields):
+    """An edit awaiting the Department's approval, as it was sent: only the fields it gives."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class SiteOut(BaseModel):
+    """A site with its cells, tenants and place; `version` is its ETag. Another company's pending
+    change and who sent it read null."""
+
+    code: str
+    owner: str
+    status: Literal[SITE_STATUSES]
+    structure_type: Literal[STRUCTURE_TYPES]
+    height_m: float | None
+    accepts_tenants: bool
+    rent_vnd_month: int | None
+    permit_no: str | None
+    new_structure_reason: str | None
+    status_reason: str | None
+    pending_change: SiteChange | None
+    pending_by: str | None
+    created_by: str | None
+    version: int
+    lon: float
+    lat: float
+    proposed_on: date | None
+    approved_on: date | None
+    commissioned_on: date | None
+    decommissioned_on: date | None
+    cells: list[CellOut]
+    tenants: list[str] = Field(description="every operator on the structure, its owner too")
+    shared: bool = Field(description="two or more tenants")
+    place: Place | None = Field(description="None outside the province")
+
+
+class PointOut(BaseModel):
+    type: Literal["Point"]
+    coordinates: list[float] = Field(min_length=2, max_length=3)
+
+
+class LineStringOut(BaseModel):
+    type: Literal["LineString"]
+    coordinates: list[Annotated[list[float], Field(min_length=2, max_length=3)]] = Field(min_length=2)
+
+
+class AssetOut(BaseModel):
+    code: str
+    owner: str
+    version: int = Field(description="the ETag")
+    accepts_tenants: bool
+    users: list[str] = Field(description="the operators attached to it or occupying it")
+    shared: bool = Field(description="two or more users")
+
+
+class PoleOut(AssetOut):
+    material: Literal[POLE_MATERIALS] | None
+    height_m: float | None
+    geometry: PointOut
+
+
+class DuctOut(AssetOut):
+    duct_count: int
+    subduct_count: int
+    geometry: LineStringOut
+
+
+class SharingRequestOut(BaseModel):
+    id: int
+    asset: Literal["site", "pole", "duct"]
+    code: str
+    owner: str = Field(description="the structure's owner, who decides")
+    requester: str
+    status: Literal["pending", "accepted", "declined", "withdrawn"]
+    note: str | None
+    decision_note: str | None
+    requested_by: str
+    requested_at: Timestamp
+    decided_by: str | None
+    decided_at: Timestamp | None
+
+
+class SharingRequests(BaseModel):
+    requests: list[SharingRequestOut]
+
+
+class HistoryEntry(BaseModel):
+    """One audited change. `before` and `after` are the whole row as the table holds it (a site's, a
+    cell's, a tenancy's …): their keys are that table's columns."""
+
+    id: int
+    at: Timestamp
+    actor: str
+    actor_role: str | None
+    client_ip: str | None
+    action: Literal["create", "update", "delete", "truncate"]
+    entity: str = Field(description="the table, e.g. sites, cells")
+    record_id: str | None
+    record_code: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    changed: list[str] = Field(description="the columns whose values differ between before and after")
+
+
+class History(BaseModel):
+    kind: Literal["site", "pole", "duct"]
+    code: str
+    entries: list[HistoryEntry] = Field(description="oldest first")

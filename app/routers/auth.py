@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 from app.collections import shown_to
 from app.deps import SessionDep
 from app.errors import Unauthorized
+from app.models_accounts import ROLES
+from app.schemas_registry import Timestamp
 from app.security import CSRF_COOKIE, SESSION_COOKIE, Admin, LoggedIn, OptionalPrincipal, client_ip, require
 from app.services import accounts
 from app.services.accounts import Principal
@@ -44,6 +46,67 @@ class UserState(BaseModel):
     active: bool
 
 
+Role = Literal[ROLES]
+
+
+class Me(BaseModel):
+    username: str
+    role: Role
+    operator: str | None = Field(description="the operator company of an operator's account")
+    district_code: str | None = Field(description="the one district an official is limited to")
+    must_change_password: bool
+
+
+class SessionOpened(BaseModel):
+    user: Me
+    csrf_token: str = Field(description="echo it in X-CSRF-Token on every write")
+    expires_at: Timestamp
+
+
+class LoggedOut(BaseModel):
+    logged_out: bool
+
+
+class WhoAmI(BaseModel):
+    user: Me | None = Field(description="null when anonymous")
+    collections: list[str] = Field(description="the layers this visitor may see")
+
+
+class PasswordChanged(BaseModel):
+    changed: bool
+
+
+class IssuedToken(BaseModel):
+    token: str = Field(description="shown once")
+    token_type: Literal["Bearer"]
+    expires_at: Timestamp
+
+
+class Account(BaseModel):
+    username: str
+    full_name: str
+    role: Role
+    operator: str | None
+    district_code: str | None
+    active: bool
+    created_at: Timestamp
+
+
+class Accounts(BaseModel):
+    users: list[Account]
+
+
+class NewAccount(BaseModel):
+    username: str
+    role: Role
+    operator: str | None
+
+
+class AccountState(BaseModel):
+    username: str
+    active: bool
+
+
 def _secure(request: Request) -> bool:
     configured = get_settings().cookie_secure
     return request.url.scheme == "https" if configured is None else configured
@@ -53,6 +116,7 @@ def _secure(request: Request) -> bool:
     "/auth/login",
     summary="Log in: sets the session cookie; returns the CSRF token",
     responses={401: {"description": "Wrong username or password, or a disabled account"}, 429: {}},
+    response_model=SessionOpened,
 )
 def login(body: Login, request: Request, response: Response, session: SessionDep) -> dict:
     user = accounts.authenticate(session, body.username, body.password, client_ip(request))
@@ -69,7 +133,7 @@ def login(body: Login, request: Request, response: Response, session: SessionDep
     return {"user": principal.as_dict(), "csrf_token": issued.csrf_token, "expires_at": issued.expires_at.isoformat()}
 
 
-@router.post("/auth/logout", summary="Log out: the session ends on the server too")
+@router.post("/auth/logout", summary="Log out: the session ends on the server too", response_model=LoggedOut)
 def logout(request: Request, response: Response, session: SessionDep) -> dict:
     # No CSRF check: the worst a forged logout can do is log someone out.
     if token := request.cookies.get(SESSION_COOKIE):
@@ -80,7 +144,8 @@ def logout(request: Request, response: Response, session: SessionDep) -> dict:
     return {"logged_out": True}
 
 
-@router.get("/auth/me", summary="The logged-in user (null when anonymous) and the layers they may see")
+@router.get("/auth/me", summary="The logged-in user (null when anonymous) and the layers they may see",
+            response_model=WhoAmI)  # fmt: skip
 def me(principal: OptionalPrincipal) -> dict:
     visible = [c.id for c in shown_to(principal is not None)]
     return {"user": principal.as_dict() if principal else None, "collections": visible}
@@ -89,6 +154,7 @@ def me(principal: OptionalPrincipal) -> dict:
 @router.post(
     "/auth/password",
     summary="Change my password (the current one is asked again); my other sessions and API tokens end",
+    response_model=PasswordChanged,
 )
 def change_password(
     body: PasswordChange,
@@ -103,7 +169,8 @@ def change_password(
     return {"changed": True}
 
 
-@router.post("/auth/tokens", summary="A bearer token for an API client (shown once)", status_code=201)
+@router.post("/auth/tokens", summary="A bearer token for an API client (shown once)", status_code=201,
+             response_model=IssuedToken)  # fmt: skip
 def new_token(body: NewToken, request: Request, session: SessionDep, principal: LoggedIn) -> dict:
     user = accounts.get_user(session, principal.username)
     issued = accounts.issue_token(session, user, "api", client_ip(request), name=body.name, days=body.days)
@@ -111,12 +178,12 @@ def new_token(body: NewToken, request: Request, session: SessionDep, principal: 
     return {"token": issued.token, "token_type": "Bearer", "expires_at": issued.expires_at.isoformat()}
 
 
-@router.get("/users", summary="Every account (admin)")
+@router.get("/users", summary="Every account (admin)", response_model=Accounts)
 def users(session: SessionDep, _: Admin) -> dict:
     return {"users": accounts.list_users(session)}
 
 
-@router.post("/users", summary="Create an account (admin)", status_code=201)
+@router.post("/users", summary="Create an account (admin)", status_code=201, response_model=NewAccount)
 def create_user(body: NewUser, session: SessionDep, _: Admin) -> dict:
     user = accounts.create_user(session, body.username, body.password, body.role, operator=body.operator,
                                 district_code=body.district_code, full_name=body.full_name)  # fmt: skip
@@ -124,7 +191,7 @@ def create_user(body: NewUser, session: SessionDep, _: Admin) -> dict:
     return {"username": user.username, "role": user.role, "operator": user.operator}
 
 
-@router.put("/users/{username}/state", summary="Enable or disable an account (admin)")
+@router.put("/users/{username}/state", summary="Enable or disable an account (admin)", response_model=AccountState)
 def user_state(username: str, body: UserState, session: SessionDep, _: Admin) -> dict:
     user = accounts.set_active(session, username, body.active)
     session.commit()

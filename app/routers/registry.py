@@ -4,30 +4,41 @@ candidates, history. Operators manage their own company's sites; the Department 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.deps import IfMatchDep, ScopeDep, SessionDep, etag
+from app.deps import IfMatchDep, ScopeDep, SessionDep, versioned
 from app.routers.exports import file_answer
-from app.schemas_registry import DecisionIn, Position, SiteIn, SitePatch, TransitionIn
+from app.schemas_registry import (
+    DecisionIn,
+    History,
+    Operators,
+    Position,
+    Registrations,
+    ResolvedPosition,
+    SharingCandidates,
+    SiteIn,
+    SiteOut,
+    SitePatch,
+    TransitionIn,
+)
 from app.security import LoggedIn, Staff, Writer
 from app.services import audit, registration, scope, site_checks
 from app.services.registration import owner_of
 
 router = APIRouter(prefix="/api", tags=["Registration"])
 
+# A pending change is answered as it was sent: only the fields it gives (SiteChange).
+_SITE_ANSWER = {"response_model": SiteOut, "response_model_exclude_unset": True}
 
-def _site_response(site: dict, status: int = 200) -> JSONResponse:
-    return JSONResponse(site, status_code=status, headers=etag(site["version"]))
 
-
-@router.get("/operators", summary="The operator companies (for forms)")
+@router.get("/operators", summary="The operator companies (for forms)", response_model=Operators)
 def operators(session: SessionDep, _: LoggedIn) -> dict:
     rows = session.execute(text("SELECT short_name, name, kind FROM operators ORDER BY kind, short_name"))
     return {"operators": [dict(r._mapping) for r in rows]}
 
 
-@router.get("/registrations", summary="Sites awaiting a decision or with a change awaiting approval")
+@router.get("/registrations", summary="Sites awaiting a decision or with a change awaiting approval",
+            response_model=Registrations)  # fmt: skip
 def registrations(session: SessionDep, principal: Writer) -> dict:
     return registration.list_registrations(session, principal)
 
@@ -36,6 +47,7 @@ def registrations(session: SessionDep, principal: Writer) -> dict:
     "/sites/sharing-candidates",
     summary="Other operators' shareable sites near a point (shown before registering a new structure)",
     responses={422: {"description": "An unknown owner company"}},
+    response_model=SharingCandidates,
 )
 def sharing_candidates(
     session: SessionDep,
@@ -55,44 +67,54 @@ def sharing_candidates(
     return {"place": place, "radius_m": radius, "candidates": candidates}
 
 
-@router.post("/positions/resolve", summary="A typed position (lon/lat, DMS or VN-2000) as WGS 84, with its place")
+@router.post("/positions/resolve", summary="A typed position (lon/lat, DMS or VN-2000) as WGS 84, with its place",
+             response_model=ResolvedPosition)  # fmt: skip
 def resolve_position(body: Position, session: SessionDep, _: LoggedIn) -> dict:
     lon, lat, place = site_checks.resolve_position(session.connection(), body)
     return {"lon": lon, "lat": lat, "place": place, "share_radius_m": site_checks.share_radius_m(place)}
 
 
-@router.post("/sites", summary="Register a BTS site with its cells (state: proposed)", status_code=201)
-def register(body: SiteIn, session: SessionDep, principal: Writer) -> JSONResponse:
-    return _site_response(registration.register_site(session, principal, body), 201)
+@router.post("/sites", summary="Register a BTS site with its cells (state: proposed)", status_code=201, **_SITE_ANSWER)
+def register(body: SiteIn, response: Response, session: SessionDep, principal: Writer) -> dict:
+    return versioned(response, registration.register_site(session, principal, body))
 
 
-@router.get("/sites/{code}", summary="A site with its cells, tenants, state and version (ETag)")
-def site(code: str, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> JSONResponse:
+@router.get("/sites/{code}", summary="A site with its cells, tenants, state and version (ETag)", **_SITE_ANSWER)
+def site(code: str, response: Response, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> dict:
     scope.check_record(session, visible, "site", code)
-    return _site_response(visible.shown_site(registration.get_site(session, code)))
+    return versioned(response, visible.shown_site(registration.get_site(session, code)))
 
 
 @router.patch(
     "/sites/{code}",
     summary="Edit a site (If-Match); 202 when the edit of an approved/active site awaits approval",
-    responses={202: {"description": "The edit of an approved or active site awaits the Department's approval"}},
+    responses={202: {"description": "The edit of an approved or active site awaits the Department's approval",
+                     "model": SiteOut}},
+    **_SITE_ANSWER,
 )
-def edit(code: str, body: SitePatch, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
+def edit(code: str, body: SitePatch, response: Response, principal: Writer, version: IfMatchDep,
+         session: SessionDep) -> dict:  # fmt: skip
     site, pending = registration.edit_site(session, principal, code, version, body)
-    return _site_response(site, 202 if pending else 200)
+    return versioned(response, site, 202 if pending else None)
 
 
-@router.post("/sites/{code}/transitions", summary="Move a site through its lifecycle (If-Match)")
-def transition(code: str, body: TransitionIn, principal: Writer, version: IfMatchDep, session: SessionDep) -> JSONResponse:
-    return _site_response(registration.transition_site(session, principal, code, version, body.to, body.reason))
+@router.post("/sites/{code}/transitions", summary="Move a site through its lifecycle (If-Match)", **_SITE_ANSWER)
+def transition(code: str, body: TransitionIn, response: Response, principal: Writer, version: IfMatchDep,
+               session: SessionDep) -> dict:  # fmt: skip
+    site = registration.transition_site(session, principal, code, version, body.to, body.reason)
+    return versioned(response, site)
 
 
-@router.post("/sites/{code}/pending-change", summary="Approve or refuse an edit awaiting approval (Department)")
-def pending(code: str, body: DecisionIn, principal: Staff, version: IfMatchDep, session: SessionDep) -> JSONResponse:
-    return _site_response(registration.decide_pending(session, principal, code, version, body.approve, body.reason))
+@router.post("/sites/{code}/pending-change", summary="Approve or refuse an edit awaiting approval (Department)",
+             **_SITE_ANSWER)  # fmt: skip
+def pending(code: str, body: DecisionIn, response: Response, principal: Staff, version: IfMatchDep,
+            session: SessionDep) -> dict:  # fmt: skip
+    site = registration.decide_pending(session, principal, code, version, body.approve, body.reason)
+    return versioned(response, site)
 
 
-@router.get("/history/{kind}/{code}", summary="Audit trail of a site, pole or duct (and what hangs on it)")
+@router.get("/history/{kind}/{code}", summary="Audit trail of a site, pole or duct (and what hangs on it)",
+            response_model=History)  # fmt: skip
 def history(kind: str, code: str, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> dict:
     owner = scope.check_record(session, visible, kind, code, " in the audit trail")
     return visible.shown_history(audit.record_history(session, kind, code), owner)
