@@ -33,16 +33,3 @@ class WhatIfRequest(BaseModel):
     cells: list[WhatIfCell] = Field(min_length=1, max_length=24)
 
 
-class ImportReportOut(BaseModel):
-    """What an import did (or, dry, would do): app/services/importer.py ImportReport."""
-
-    target: str
-    file: str = Field(description="the file's name")
-    format: str
-    crs: str = Field(description="the file's CRS as read")
-    dry_run: bool
-    mode: Literal["insert", "upsert"]
-    counts: dict[str, int] = Field(description="rows per table, e.g. sites, or per outcome, e.g. sites_updated")
-    warnings: list[str]
-    seconds: float
-    axis_order: str = Field(description='when not as declared, e.g. "X = northing, Y = easting"; else empty')
