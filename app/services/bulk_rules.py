@@ -4,7 +4,8 @@ so PostGIS sees them beside everything else) and before it commits: any problem 
 - every import: cells must pass gis/site_rules (band valid for the technology, ranges);
 - an operator's import: only that company's records; its sites are registrations (`proposed`);
 - registrations (an operator's sites, or any `proposed` site): no other standing site within the
-  spacing, and a new structure beside another operator's shareable site needs a stated reason.
+  spacing, and a new structure beside another operator's shareable site needs a stated reason
+  (not for a register loaded as recorded: the sample province's proposals were received long ago).
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ def check_upsert(conn: Connection, target: str, table, principal: Principal | No
             problems.append(f"{table.where(rows[code])}: {refusal}")
 
 
-def check(conn: Connection, target: str, table, principal: Principal | None, problems: list[str], report) -> None:
+def check(conn: Connection, target: str, table, principal: Principal | None, problems: list[str], report,
+          *, new_registrations: bool = True) -> None:  # fmt: skip
+    """``new_registrations``: False when the file is a register as recorded (the sample province),
+    whose proposed sites were registered long ago: the place rules of a new registration are not applied."""
     rows = _rows_by_code(table)
     # A workbook's sheet of cells (table.cells) may add cells to stored sites: they are checked too.
     cells = getattr(table, "cells", None)
@@ -83,7 +87,8 @@ def check(conn: Connection, target: str, table, principal: Principal | None, pro
     _check_cells(conn, sorted(set(codes) | set(cell_rows)), operator, where, problems)
     if operator is not None:
         _operator_sites_are_proposals(conn, codes, table, where, problems, report)
-    _check_places(conn, codes, where, problems, EVERYTHING if principal is None else Scope.of(principal))
+    if new_registrations:
+        _check_places(conn, codes, where, problems, EVERYTHING if principal is None else Scope.of(principal))
 
 
 def _check_cells(conn, codes, operator, where, problems) -> None:

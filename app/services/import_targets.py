@@ -19,7 +19,7 @@ from shapely import MultiPolygon, Polygon
 from sqlalchemy import Connection, select
 
 from app import models as m
-from app.services.loader_infra import ids_by
+from app.services.loader import ids_by
 from gis.importers import ImportedTable
 from gis.importers.columns import default_vocabulary
 from gis.text import fold_vi
@@ -245,6 +245,8 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
             groups[text_(f.properties, "code") or f"#{f.number}"].append(f)
     site_rows, cell_rows, tenants = [], [], []
     operators: dict[str, int] = {}  # site code → its operator, for cells that do not name one
+    # A file that lists tenants names them all: a tower company is no tenant of its own tower.
+    listed = "tenants" in table.columns.values()
     for code, feats in groups.items():
         first = feats[0]
         p = first.properties
@@ -258,7 +260,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
             if code.startswith("#"):
                 raise RowProblem("'code' is required")
             site_rows.append((first.number, _site_row(code, p, owner, geom, ctx)))
-            ops = {owner}
+            ops = set() if listed else {owner}
             for t in names(p, "tenants") or names(p, "operators"):
                 ops.add(ctx.operator(t, "tenants"))
             operators[code] = ctx.operator(p["operator"], "operator") if p.get("operator") else owner
