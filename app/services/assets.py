@@ -11,9 +11,8 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePatch
 from app.services import site_checks
 from app.services.accounts import Principal
-from app.services.registration import manage_refusal, owner_of, required_version, unprocessable
+from app.services.registration import manage_refusal, owner_of, ranged, required_version, unprocessable
 
-POLE_HEIGHT_M = (1.0, 40.0)
 # kind -> (table, link table, link key, editable columns)
 KINDS = {
     "pole": ("poles", "pole_attachments", "pole_id", ("material", "height_m", "accepts_tenants")),
@@ -41,14 +40,6 @@ def get_asset(session: Session, kind: str, code: str) -> dict:
     return out
 
 
-def _pole_problems(values: dict) -> list[tuple[str, str]]:
-    h = values.get("height_m")
-    low, high = POLE_HEIGHT_M
-    if h is not None and not low <= h <= high:
-        return [("height_m", f"{h:g} m is out of range ({low:g}–{high:g} m) for a cable pole")]
-    return []
-
-
 def _line_in_province(session: Session, geometry: LineGeometry) -> str:
     geojson = orjson.dumps({"type": "LineString", "coordinates": [c[:2] for c in geometry.coordinates]}).decode()
     ok, valid, length = session.execute(
@@ -71,7 +62,7 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
     owner_id, _ = owner_of(session, principal, body.owner)
     values = {c: getattr(body, c) for c in columns}
     if kind == "pole":
-        problems = _pole_problems(values)
+        problems = ranged(values, "poles")
         if problems:
             raise unprocessable(problems)
         lon, lat, _ = site_checks.resolve_position(session.connection(), body.position)
@@ -112,7 +103,7 @@ def edit(session: Session, principal: Principal, kind: str, code: str, version: 
     merged = {c: current[c] for c in columns} | given
     sets, params = [f"{c} = :{c}" for c in columns], dict(merged)
     if kind == "pole":
-        problems = _pole_problems(merged)
+        problems = ranged(merged, "poles")
         if problems:
             raise unprocessable(problems)
         if patch.position is not None:

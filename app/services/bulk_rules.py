@@ -1,7 +1,8 @@
 """The registration rules applied to a bulk import, after its rows are inserted (same transaction,
 so PostGIS sees them beside everything else) and before it commits: any problem rolls it all back.
 
-- every import: cells must pass gis/site_rules (band valid for the technology, ranges);
+- every import: cells must pass gis/site_rules (band valid for the technology, antenna against its
+  structure; their ranges were checked before any row was built, gis/importers/ranges.py);
 - an operator's import: only that company's records; its sites are registrations (`proposed`);
 - registrations (an operator's sites, or any `proposed` site): no other standing site within the
   spacing, and a new structure beside another operator's shareable site needs a stated reason
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, text
 
 from app.services import site_checks
 from app.services.accounts import Principal
+from app.services.import_targets import CELL_RADIO
 from app.services.registration import manage_refusal
 from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings
@@ -94,10 +96,8 @@ def check(conn: Connection, target: str, table, principal: Principal | None, pro
 def _check_cells(conn, codes, operator, where, problems) -> None:
     cells = conn.execute(
         text(
-            "SELECT s.code AS site, s.height_m, c.code, c.operator_id, c.technology, c.band_mhz, c.azimuth_deg, "
-            "c.beamwidth_deg, c.tilt_mech_deg, c.tilt_elec_deg, c.antenna_height_m, c.tx_power_dbm, "
-            "c.antenna_gain_dbi, c.eirp_dbm FROM cells c JOIN sites s ON s.id = c.site_id WHERE s.code = ANY(:codes) "
-            "ORDER BY c.code"
+            f"SELECT s.code AS site, s.height_m, c.code, c.operator_id, {', '.join('c.' + k for k in CELL_RADIO)} "
+            "FROM cells c JOIN sites s ON s.id = c.site_id WHERE s.code = ANY(:codes) ORDER BY c.code"
         ),
         {"codes": codes},
     ).mappings()

@@ -1,4 +1,5 @@
-"""Per-target row builders for `importer.import_file`: imported features → table rows.
+"""Per-target row builders for `importer.import_file`: imported features → table rows; a site and
+its cells registered through the form or the API are built by the same ``site_row`` and ``cell_row``.
 
 Each builder takes the table, a context (id lookups) and a problems list; it appends one message
 per bad row (file + row/feature number) and returns what to insert. Nothing is written here.
@@ -29,6 +30,12 @@ _TRUE = {"1", "true", "yes", "y", "x", "co", "có", "dung", "đúng", "t"}
 _FALSE = {"0", "false", "no", "n", "khong", "không", "f", ""}
 # OpenCelliD has no radio parameters: typical values for a macro cell, reported as assumptions.
 OCID_DEFAULTS = {"2G": 900, "3G": 2100, "4G": 1800, "5G": 3500}
+
+
+# A cell's radio columns, as the model has them: what cell_row builds and the reads of cells select.
+CELL_RADIO = tuple(
+    c.name for c in m.Cell.__table__.columns if c.name not in ("id", "code", "site_id", "operator_id")
+)
 
 
 class RowProblem(ValueError):
@@ -259,7 +266,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
                 geom = point(first)
             if code.startswith("#"):
                 raise RowProblem("'code' is required")
-            site_rows.append((first.number, _site_row(code, p, owner, geom, ctx)))
+            site_rows.append((first.number, site_row(code, p, owner, geom, ctx)))
             ops = set() if listed else {owner}
             for t in names(p, "tenants") or names(p, "operators"):
                 ops.add(ctx.operator(t, "tenants"))
@@ -270,7 +277,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
         if per_cell:
             for k, f in enumerate(feats, start=1):
                 try:
-                    cell = _cell(f, code, k, ctx, table.opencellid)
+                    cell = cell_row(f.properties, code, k, ctx, table.opencellid)
                 except RowProblem as exc:
                     problems.append(f"{table.where(f.number)}: {exc}")
                     continue
@@ -288,7 +295,8 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
     return site_rows, cell_rows, tenants
 
 
-def _site_row(code: str, p: dict, owner: int, geom, ctx: Context) -> dict:
+def site_row(code: str, p: dict, owner: int, geom, ctx: Context) -> dict:
+    """One site row of a file's row or a registration (the form, the API)."""
     shareable = boolean(p, "accepts_tenants") if p.get("accepts_tenants") not in (None, "") else False
     return dict(
         code=code,
@@ -333,7 +341,7 @@ def _cells_of_sites(
             continue
         per_site[site] += 1
         try:
-            cell = _cell(f, site, per_site[site], ctx, False, operators.get(site) or stored.get(site))
+            cell = cell_row(f.properties, site, per_site[site], ctx, False, operators.get(site) or stored.get(site))
         except RowProblem as exc:
             problems.append(f"{cells.where(f.number)}: {exc}")
             continue
@@ -356,9 +364,10 @@ def _plmn_operator(ctx: Context, p: dict) -> int:
     return op
 
 
-def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool, site_operator: int | None = None) -> dict:
-    """One cell row; its operator is the row's own, else (a sheet of cells) its site's."""
-    p = f.properties
+def cell_row(p: dict, site_code: str, k: int, ctx: Context, ocid: bool = False,
+             site_operator: int | None = None) -> dict:  # fmt: skip
+    """One cell row of a file's row or a registration's cell (its k-th on ``site_code``); its
+    operator is the row's own, else (a sheet of cells, a form) its site's."""
     if ocid:
         op = _plmn_operator(ctx, p)
         ctx.defaults_used.add("OpenCelliD cells: band, height 30 m, EIRP 58 dBm assumed")
