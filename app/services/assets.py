@@ -4,11 +4,16 @@ The same ownership rules as sites: an operator manages its own company's; the De
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import text
+from geoalchemy2.shape import from_shape
+from shapely import Point
+from shapely.geometry import shape
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
+from app import models as m
 from app.errors import Conflict, Forbidden, NotFound
 from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePatch
+from app.services import import_targets as targets
 from app.services import site_checks
 from app.services.accounts import Principal
 from app.services.registration import manage_refusal, owner_of, ranged, required_version, unprocessable
@@ -18,6 +23,7 @@ KINDS = {
     "pole": ("poles", "pole_attachments", "pole_id", ("material", "height_m", "accepts_tenants")),
     "duct": ("duct_routes", "duct_occupancy", "duct_route_id", ("duct_count", "subduct_count", "accepts_tenants")),
 }
+_TARGET = {"pole": "poles", "duct": "ducts"}  # the import target whose ranges and builder a kind shares
 
 
 def get_asset(session: Session, kind: str, code: str) -> dict:
@@ -61,21 +67,24 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
     table, _, _, columns = KINDS[kind]
     owner_id, _ = owner_of(session, principal, body.owner)
     values = {c: getattr(body, c) for c in columns}
-    if kind == "pole":
-        problems = ranged(values, "poles")
-        if problems:
-            raise unprocessable(problems)
-        lon, lat, _ = site_checks.resolve_position(session.connection(), body.position)
-        geom_sql, geom = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)", {"lon": lon, "lat": lat}
-    else:
-        geom_sql, geom = "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)", {"g": _line_in_province(session, body.geometry)}
+    problems = ranged(values, _TARGET[kind])
+    if problems:
+        raise unprocessable(problems)
+    conn = session.connection()
+    given = {"code": body.code, **values}
+    try:  # the import's builders: a registered pole or duct is a row like a file's
+        if kind == "pole":
+            lon, lat, _ = site_checks.resolve_position(conn, body.position)
+            point = from_shape(Point(lon, lat), srid=m.SRID)
+            row = targets.pole_row(given, owner_id, point, targets.Context.load(conn))
+        else:
+            row = targets.duct_row(given, owner_id, shape(orjson.loads(_line_in_province(session, body.geometry))))
+    except targets.RowProblem as exc:
+        raise unprocessable([(kind, str(exc))]) from exc
     if session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": body.code}).first():
         raise Conflict(f"a {kind} with code '{body.code}' exists already")
-    session.execute(
-        text(f"INSERT INTO {table} (code, owner_id, geom, {', '.join(columns)}) "
-             f"VALUES (:code, :owner, {geom_sql}, {', '.join(':' + c for c in columns)})"),  # fmt: skip
-        {"code": body.code, "owner": owner_id, **geom, **values},
-    )
+    row["accepts_tenants"] = body.accepts_tenants
+    session.execute(insert(m.Base.metadata.tables[table]).values(row))
     session.commit()
     return get_asset(session, kind, body.code)
 
@@ -102,15 +111,14 @@ def edit(session: Session, principal: Principal, kind: str, code: str, version: 
     given = patch.model_dump(exclude_unset=True, exclude={"position", "geometry"})
     merged = {c: current[c] for c in columns} | given
     sets, params = [f"{c} = :{c}" for c in columns], dict(merged)
-    if kind == "pole":
-        problems = ranged(merged, "poles")
-        if problems:
-            raise unprocessable(problems)
-        if patch.position is not None:
-            lon, lat, _ = site_checks.resolve_position(session.connection(), patch.position)
-            sets.append("geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)")
-            params |= {"lon": lon, "lat": lat}
-    elif patch.geometry is not None:
+    problems = ranged(merged, _TARGET[kind])
+    if problems:
+        raise unprocessable(problems)
+    if kind == "pole" and patch.position is not None:
+        lon, lat, _ = site_checks.resolve_position(session.connection(), patch.position)
+        sets.append("geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)")
+        params |= {"lon": lon, "lat": lat}
+    elif kind == "duct" and patch.geometry is not None:
         sets.append("geom = ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)")
         params["g"] = _line_in_province(session, patch.geometry)
     done = session.execute(

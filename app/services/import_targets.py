@@ -402,20 +402,20 @@ def cell_row(p: dict, site_code: str, k: int, ctx: Context, ocid: bool = False,
 
 
 # ---------------------------------------------------------------- point and line layers
+def pole_row(p: dict, owner: int, geom, ctx: Context) -> dict:
+    """One pole row of a file's row or a registration (the form, the API)."""
+    # "Loại cột" of a pole file says what the pole is made of: "Cột BTLT", "Cột sắt" …
+    made_of = {"material": p.get("material") or p.get("structure_type")}
+    material = choice(made_of, "material", m.POLE_MATERIALS, None, ctx) if made_of["material"] else None
+    code = text_(p, "code", required=True)
+    return dict(code=code, owner_id=owner, material=material, height_m=num(p, "height_m"), geom=geom)
+
+
 def poles(table, ctx, problems):
     def build(f, p):
-        # "Loại cột" of a pole file says what the pole is made of: "Cột BTLT", "Cột sắt" …
-        made_of = {"material": p.get("material") or p.get("structure_type")}
-        material = choice(made_of, "material", m.POLE_MATERIALS, None, ctx) if made_of["material"] else None
         key = "attachments" if p.get("attachments") not in (None, "") else "operators"
-        return dict(
-            code=text_(p, "code", required=True),
-            owner_id=ctx.operator(p.get("owner"), "owner"),
-            material=material,
-            height_m=num(p, "height_m"),
-            geom=point(f),
-            _links=cables(p, key, ctx),
-        )
+        owner = ctx.operator(p.get("owner"), "owner")
+        return {**pole_row(p, owner, point(f), ctx), "_links": cables(p, key, ctx)}
 
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.Pole.__table__, table, rows, problems)
@@ -443,31 +443,34 @@ def cables(p: dict, key: str, ctx: Context) -> list[tuple[int, dict]]:
     return list(out.items())
 
 
+def duct_row(p: dict, owner: int, line) -> dict:
+    """One duct route row (``line`` a shapely LineString) of a file's row or a registration."""
+    duct_count = integer(p, "duct_count", default=1)
+    free = integer(p, "free_duct_count")
+    if free is not None and not 0 <= free <= duct_count:
+        raise RowProblem(f"'free_duct_count' must be between 0 and the duct count {duct_count} (got {free})")
+    stated = num(p, "stated_length_m")
+    if stated is not None and stated <= 0:
+        raise RowProblem(f"'stated_length_m' must be positive (got {p['stated_length_m']})")
+    return dict(
+        code=text_(p, "code", required=True),
+        name=text_(p, "name"),
+        owner_id=owner,
+        duct_count=duct_count,
+        free_duct_count=free,
+        subduct_count=integer(p, "subduct_count", default=0),
+        stated_length_m=stated,
+        geom=from_shape(line, srid=m.SRID),
+    )
+
+
 def ducts(table, ctx, problems):
     def build(f, p):
         if f.geometry.geom_type != "LineString":
             raise RowProblem(f"expected a LineString, got {f.geometry.geom_type}")
-        duct_count = integer(p, "duct_count", default=1)
-        free = integer(p, "free_duct_count")
-        if free is not None and not 0 <= free <= duct_count:
-            raise RowProblem(
-                f"'free_duct_count' must be between 0 and the duct count {duct_count} (got {free})"
-            )
-        stated = num(p, "stated_length_m")
-        if stated is not None and stated <= 0:
-            raise RowProblem(f"'stated_length_m' must be positive (got {p['stated_length_m']})")
+        row = duct_row(p, ctx.operator(p.get("owner"), "owner"), f.geometry)
         occupants = names(p, "occupants") or names(p, "operators")
-        return dict(
-            code=text_(p, "code", required=True),
-            name=text_(p, "name"),
-            owner_id=ctx.operator(p.get("owner"), "owner"),
-            duct_count=duct_count,
-            free_duct_count=free,
-            subduct_count=integer(p, "subduct_count", default=0),
-            stated_length_m=stated,
-            geom=from_shape(f.geometry, srid=m.SRID),
-            _links=list(dict.fromkeys(ctx.operator(n, "occupants") for n in occupants)),
-        )
+        return {**row, "_links": list(dict.fromkeys(ctx.operator(n, "occupants") for n in occupants))}
 
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.DuctRoute.__table__, table, rows, problems)
