@@ -71,14 +71,15 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
     if problems:
         raise unprocessable(problems)
     conn = session.connection()
-    given = {"code": body.code, **values}
+    given, ctx = {"code": body.code, **values}, targets.Context.load(conn)
     try:  # the import's builders: a registered pole or duct is a row like a file's
         if kind == "pole":
             lon, lat, _ = site_checks.resolve_position(conn, body.position)
-            point = from_shape(Point(lon, lat), srid=m.SRID)
-            row = targets.pole_row(given, owner_id, point, targets.Context.load(conn))
+            row = targets.pole_row(given, ctx, owner_id)
+            row["geom"] = from_shape(Point(lon, lat), srid=m.SRID)
         else:
-            row = targets.duct_row(given, owner_id, shape(orjson.loads(_line_in_province(session, body.geometry))))
+            line = shape(orjson.loads(_line_in_province(session, body.geometry)))
+            row = targets.duct_row(given, line, ctx, owner_id)
     except targets.RowProblem as exc:
         raise unprocessable([(kind, str(exc))]) from exc
     if session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": body.code}).first():

@@ -15,16 +15,16 @@ from sqlalchemy import Connection, text
 
 from app.services import site_checks
 from app.services.accounts import Principal
-from app.services.import_targets import CELL_RADIO
+from app.services.import_targets import CELL_RADIO, TABLES
 from app.services.registration import manage_refusal
 from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings
 from gis import site_rules
 
-_OWNER_COLUMN = {"sites": "owner_id", "poles": "owner_id", "duct_routes": "owner_id",
-                 "fibre_access_points": "operator_id"}  # fmt: skip
-_TABLE_OF_TARGET = {"sites": "sites", "poles": "poles", "ducts": "duct_routes", "fibre_access_points": "fibre_access_points"}
-OPERATOR_TARGETS = tuple(_TABLE_OF_TARGET)
+OPERATOR_TARGETS = ("sites", "poles", "ducts", "fibre_access_points")
+_TABLE_OF_TARGET = {target: TABLES[target].name for target in OPERATOR_TARGETS}
+# The column naming the company a record belongs to: its owner, or an access point's operator.
+_OWNER_COLUMN = {TABLES[t].name: "owner_id" if "owner_id" in TABLES[t].c else "operator_id" for t in OPERATOR_TARGETS}
 _KIND = {"sites": "site", "poles": "pole", "duct_routes": "duct", "fibre_access_points": "fibre access point"}
 
 

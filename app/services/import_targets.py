@@ -32,6 +32,11 @@ _FALSE = {"0", "false", "no", "n", "khong", "không", "f", ""}
 OCID_DEFAULTS = {"2G": 900, "3G": 2100, "4G": 1800, "5G": 3500}
 
 
+# Each network target's table: the one map of target → table (the seed's counts, the bulk rules).
+TABLES = {"sites": m.Site.__table__, "cells": m.Cell.__table__, "poles": m.Pole.__table__,
+          "ducts": m.DuctRoute.__table__, "manholes": m.Manhole.__table__,
+          "fibre_access_points": m.FibreAccessPoint.__table__, "commune_offices": m.CommuneOffice.__table__,
+          "speed_tests": m.SpeedTest.__table__}  # fmt: skip
 # A cell's radio columns, as the model has them: what cell_row builds and the reads of cells select.
 CELL_RADIO = tuple(
     c.name for c in m.Cell.__table__.columns if c.name not in ("id", "code", "site_id", "operator_id")
@@ -402,20 +407,21 @@ def cell_row(p: dict, site_code: str, k: int, ctx: Context, ocid: bool = False,
 
 
 # ---------------------------------------------------------------- point and line layers
-def pole_row(p: dict, owner: int, geom, ctx: Context) -> dict:
-    """One pole row of a file's row or a registration (the form, the API)."""
+def pole_row(p: dict, ctx: Context, owner: int | None = None) -> dict:
+    """One pole row but its geometry, of a file's row (``owner``: the one it names) or a
+    registration (the form, the API: ``owner`` the registering company's id)."""
     # "Loại cột" of a pole file says what the pole is made of: "Cột BTLT", "Cột sắt" …
     made_of = {"material": p.get("material") or p.get("structure_type")}
     material = choice(made_of, "material", m.POLE_MATERIALS, None, ctx) if made_of["material"] else None
     code = text_(p, "code", required=True)
-    return dict(code=code, owner_id=owner, material=material, height_m=num(p, "height_m"), geom=geom)
+    owner = ctx.operator(p.get("owner"), "owner") if owner is None else owner
+    return dict(code=code, owner_id=owner, material=material, height_m=num(p, "height_m"))
 
 
 def poles(table, ctx, problems):
     def build(f, p):
         key = "attachments" if p.get("attachments") not in (None, "") else "operators"
-        owner = ctx.operator(p.get("owner"), "owner")
-        return {**pole_row(p, owner, point(f), ctx), "_links": cables(p, key, ctx)}
+        return {**pole_row(p, ctx), "geom": point(f), "_links": cables(p, key, ctx)}
 
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.Pole.__table__, table, rows, problems)
@@ -443,8 +449,9 @@ def cables(p: dict, key: str, ctx: Context) -> list[tuple[int, dict]]:
     return list(out.items())
 
 
-def duct_row(p: dict, owner: int, line) -> dict:
-    """One duct route row (``line`` a shapely LineString) of a file's row or a registration."""
+def duct_row(p: dict, line, ctx: Context, owner: int | None = None) -> dict:
+    """One duct route row (``line`` a shapely LineString) of a file's row (``owner``: the one it
+    names) or a registration (``owner`` the registering company's id)."""
     duct_count = integer(p, "duct_count", default=1)
     free = integer(p, "free_duct_count")
     if free is not None and not 0 <= free <= duct_count:
@@ -455,7 +462,7 @@ def duct_row(p: dict, owner: int, line) -> dict:
     return dict(
         code=text_(p, "code", required=True),
         name=text_(p, "name"),
-        owner_id=owner,
+        owner_id=ctx.operator(p.get("owner"), "owner") if owner is None else owner,
         duct_count=duct_count,
         free_duct_count=free,
         subduct_count=integer(p, "subduct_count", default=0),
@@ -468,7 +475,7 @@ def ducts(table, ctx, problems):
     def build(f, p):
         if f.geometry.geom_type != "LineString":
             raise RowProblem(f"expected a LineString, got {f.geometry.geom_type}")
-        row = duct_row(p, ctx.operator(p.get("owner"), "owner"), f.geometry)
+        row = duct_row(p, f.geometry, ctx)
         occupants = names(p, "occupants") or names(p, "operators")
         return {**row, "_links": list(dict.fromkeys(ctx.operator(n, "occupants") for n in occupants))}
 

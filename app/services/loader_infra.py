@@ -12,28 +12,29 @@ from pathlib import Path
 from sqlalchemy import Connection, insert, select
 
 from app import models as m
+from app.services.import_targets import TABLES
 from app.services.importer import import_into
 from app.services.loader import LoadError, read_csv
 
-# (import target, file, the count the seed reports: the target's table)
+# (import target, file), in the order their references need
 LAYERS = (
-    ("sites", "sites.geojson", "sites"),
-    ("cells", "cells.csv", "cells"),
-    ("poles", "poles.geojson", "poles"),
-    ("ducts", "ducts.geojson", "duct_routes"),
-    ("manholes", "manholes.geojson", "manholes"),
-    ("fibre_access_points", "fibre_access_points.geojson", "fibre_access_points"),
-    ("commune_offices", "commune_offices.geojson", "commune_offices"),
-    ("speed_tests", "speed_tests.geojson", "speed_tests"),
+    ("sites", "sites.geojson"),
+    ("cells", "cells.csv"),
+    ("poles", "poles.geojson"),
+    ("ducts", "ducts.geojson"),
+    ("manholes", "manholes.geojson"),
+    ("fibre_access_points", "fibre_access_points.geojson"),
+    ("commune_offices", "commune_offices.geojson"),
+    ("speed_tests", "speed_tests.geojson"),
 )
 
 
 def load_all(conn: Connection, d: Path) -> dict[str, int]:
     """Import every layer of ``d`` (operators and admin units loaded) and its statistics."""
     counts: dict[str, int] = {}
-    for target, name, table in LAYERS:
+    for target, name in LAYERS:
         report = import_into(conn, d / name, target, new_registrations=False)
-        counts[target] = report.counts[table]
+        counts[target] = report.counts[TABLES[target].name]
     counts["statistics"] = _load_statistics(conn, d / "statistics.csv")
     return counts
 
