@@ -49,11 +49,18 @@ def cell_problems(cell: Mapping, site_height_m: float | None, where: str = "") -
     elif site_height_m is not None and height > site_height_m + ANTENNA_ABOVE_STRUCTURE_MAX_M:
         p.append((f"{where}antenna_height_m", f"{height:g} m is above its {site_height_m:g} m structure "
                   f"by more than {ANTENNA_ABOVE_STRUCTURE_MAX_M:g} m"))  # fmt: skip
-    if cell.get("eirp_dbm") is None and (cell.get("tx_power_dbm") is None or cell.get("antenna_gain_dbi") is None):
-        p.append((f"{where}eirp_dbm", "give eirp_dbm, or both tx_power_dbm and antenna_gain_dbi"))
+    if missing := power_problem(cell):
+        p.append((f"{where}eirp_dbm", missing))
     if cell.get("azimuth_deg") is None and cell.get("beamwidth_deg") not in (None, 360, 360.0):
         p.append((f"{where}azimuth_deg", "a sector antenna (beamwidth < 360°) needs an azimuth"))
     return p
+
+
+def power_problem(cell: Mapping) -> str | None:
+    """A cell states its power: an EIRP, or a transmit power and an antenna gain (None when it does)."""
+    if cell.get("eirp_dbm") is None and (cell.get("tx_power_dbm") is None or cell.get("antenna_gain_dbi") is None):
+        return "give eirp_dbm, or both tx_power_dbm and antenna_gain_dbi"
+    return None
 
 
 def site_problems(site: Mapping) -> list[tuple[str, str]]:

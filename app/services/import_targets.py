@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select
 
 from app import models as m
 from app.services.loader import ids_by
+from gis import site_rules
 from gis.importers import ImportedTable
 from gis.importers.columns import default_vocabulary
 from gis.text import fold_vi
@@ -386,8 +387,8 @@ def cell_row(p: dict, site_code: str, k: int, ctx: Context, ocid: bool = False,
         height = num(p, "antenna_height_m") or num(p, "height_m", required=True)
         eirp = num(p, "eirp_dbm")
     tx, gain = num(p, "tx_power_dbm"), num(p, "antenna_gain_dbi")
-    if eirp is None and (tx is None or gain is None):
-        raise RowProblem("give 'eirp_dbm', or both 'tx_power_dbm' and 'antenna_gain_dbi'")
+    if missing := site_rules.power_problem({"eirp_dbm": eirp, "tx_power_dbm": tx, "antenna_gain_dbi": gain}):
+        raise RowProblem(missing)
     azimuth = num(p, "azimuth_deg")
     return dict(
         code=text_(p, "code") or f"{site_code}-{k}",
