@@ -115,7 +115,6 @@ def get_site(session: Session, code: str) -> dict:
 
 def _cells(session: Session, principal: Principal, owner: tuple[int, str], site_code: str,
            cells: list[CellIn], height_m: float | None) -> tuple[list[dict], list[tuple[str, str]]]:  # fmt: skip
-    ops = operators(session)
     ctx = targets.Context.load(session.connection())
     rows, problems = [], []
     codes: set[str] = set()
@@ -123,21 +122,21 @@ def _cells(session: Session, principal: Principal, owner: tuple[int, str], site_
         where, known = f"cells[{i}].", len(problems)
         values = cell.model_dump()
         problems += ranged(values, "cells", where) + site_rules.cell_problems(values, height_m, where)
-        op = ops.get(fold_vi(cell.operator)) if cell.operator else (owner[0], owner[1], "mobile")
-        if op is None:
-            problems.append((f"{where}operator", f"unknown operator '{cell.operator}'"))
+        try:  # as an import names a cell's operator: a mobile one, by any of its names
+            op = ctx.operator(cell.operator, "operator", mobile=True) if cell.operator else owner[0]
+        except targets.RowProblem as exc:
+            problems.append((f"{where}operator", str(exc)))
             continue
-        if op[2] != "mobile":
-            problems.append((f"{where}operator", f"{op[1]} is not a mobile operator"))
-        if principal.role == "operator" and op[0] != principal.operator_id:
-            problems.append((f"{where}operator", f"operators register their own cells; {op[1]} joins by a tenancy request"))
+        if principal.role == "operator" and op != principal.operator_id:
+            name = ctx.short_names[op]
+            problems.append((f"{where}operator", f"operators register their own cells; {name} joins by a tenancy request"))
         code = cell.code or f"{site_code}-{cell.technology}-{i + 1}"
         if code in codes:
             problems.append((f"{where}code", f"'{code}' is given twice"))
         codes.add(code)
         try:  # the import's builder, its operator resolved above
             rows.append(targets.cell_row({**values, "code": code, "operator": None}, site_code, i + 1, ctx,
-                                         site_operator=op[0]))  # fmt: skip
+                                         site_operator=op))  # fmt: skip
         except targets.RowProblem as exc:  # said already by the rules above, unless new
             if len(problems) == known:
                 problems.append((where.rstrip("."), str(exc)))

@@ -81,6 +81,8 @@ def test_swapped_latitude_and_longitude_are_refused_with_the_swap_offered(client
         ({"cells": [{**CELL, "eirp_dbm": 95}]}, "cells[0].eirp_dbm"),
         ({"cells": [{**CELL, "azimuth_deg": 400}]}, "cells[0].azimuth_deg"),
         ({"cells": [{**CELL, "operator": "MobiFone"}]}, "cells[0].operator"),
+        ({"cells": [{**CELL, "operator": "Không Tồn Tại"}]}, "cells[0].operator"),
+        ({"cells": [{**CELL, "operator": "PC Hậu Giang"}]}, "cells[0].operator"),  # not a mobile operator
         ({"cells": []}, None),
         ({"position": {"lon": float("nan"), "lat": 9.8}}, None),
     ],
