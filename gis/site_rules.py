@@ -1,8 +1,8 @@
 """Plausibility rules for BTS sites and cells, and the registration lifecycle. Pure: no database.
 
 Each check returns problems as (field, message) pairs so a form or an import can name the field.
-The ranges are those of real macro and small cells (not a licence register):
-structure height ≤ 200 m, antenna ≤ its structure + 10 m (a mast on a rooftop), EIRP ≤ 75 dBm.
+The rules between fields are here (a band of the technology, an antenna ≤ its structure + 10 m: a
+mast on a rooftop); the range of each number is in one place, gis/importers/ranges.py.
 """
 
 from __future__ import annotations
@@ -20,20 +20,7 @@ VALID_BANDS = {
     "5G": frozenset({700, 2600, 3500, 3700}),
 }
 
-SITE_HEIGHT_MAX_M = 200.0
 ANTENNA_ABOVE_STRUCTURE_MAX_M = 10.0
-RANGES = {  # field: (min, max, unit) — both inclusive
-    "height_m": (1.0, SITE_HEIGHT_MAX_M, "m"),
-    "antenna_height_m": (1.0, SITE_HEIGHT_MAX_M + ANTENNA_ABOVE_STRUCTURE_MAX_M, "m"),
-    "azimuth_deg": (0.0, 359.999, "°"),
-    "beamwidth_deg": (10.0, 360.0, "°"),
-    "tilt_mech_deg": (-20.0, 30.0, "°"),
-    "tilt_elec_deg": (-20.0, 30.0, "°"),
-    "tx_power_dbm": (0.0, 50.0, "dBm"),
-    "antenna_gain_dbi": (0.0, 25.0, "dBi"),
-    "eirp_dbm": (0.0, 75.0, "dBm"),
-    "rent_vnd_month": (0, 1_000_000_000, "VND"),
-}
 
 # The lifecycle: state -> {next state: who may make the move}. "owner" is the site's operator.
 TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -46,17 +33,9 @@ TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
 REASON_REQUIRED = frozenset({"rejected", "decommissioned"})
 
 
-def _range(field: str, value, label: str) -> list[tuple[str, str]]:
-    if value is None:
-        return []
-    low, high, unit = RANGES[field]
-    if not low <= value <= high:
-        return [(label, f"{value:g} {unit} is out of range ({low:g}–{high:g} {unit})")]
-    return []
-
-
 def cell_problems(cell: Mapping, site_height_m: float | None, where: str = "") -> list[tuple[str, str]]:
-    """Problems of one cell: technology, band for the technology, geometry and power ranges."""
+    """Problems of one cell: technology, band for the technology, antenna against its structure, a
+    power given, an azimuth for a sector. Its numbers' ranges are gis/importers/ranges.py's."""
     p: list[tuple[str, str]] = []
     tech, band = cell.get("technology"), cell.get("band_mhz")
     if tech not in VALID_BANDS:
@@ -64,28 +43,30 @@ def cell_problems(cell: Mapping, site_height_m: float | None, where: str = "") -
     elif band not in VALID_BANDS[tech]:
         valid = ", ".join(str(b) for b in sorted(VALID_BANDS[tech]))
         p.append((f"{where}band_mhz", f"{band} MHz is not a {tech} band (valid: {valid})"))
-    for field in ("antenna_height_m", "azimuth_deg", "beamwidth_deg", "tilt_mech_deg", "tilt_elec_deg",
-                  "tx_power_dbm", "antenna_gain_dbi", "eirp_dbm"):  # fmt: skip
-        p += _range(field, cell.get(field), f"{where}{field}")
     height = cell.get("antenna_height_m")
     if height is None:
         p.append((f"{where}antenna_height_m", "is required"))
     elif site_height_m is not None and height > site_height_m + ANTENNA_ABOVE_STRUCTURE_MAX_M:
         p.append((f"{where}antenna_height_m", f"{height:g} m is above its {site_height_m:g} m structure "
                   f"by more than {ANTENNA_ABOVE_STRUCTURE_MAX_M:g} m"))  # fmt: skip
-    if cell.get("eirp_dbm") is None and (cell.get("tx_power_dbm") is None or cell.get("antenna_gain_dbi") is None):
-        p.append((f"{where}eirp_dbm", "give eirp_dbm, or both tx_power_dbm and antenna_gain_dbi"))
+    if missing := power_problem(cell):
+        p.append((f"{where}eirp_dbm", missing))
     if cell.get("azimuth_deg") is None and cell.get("beamwidth_deg") not in (None, 360, 360.0):
         p.append((f"{where}azimuth_deg", "a sector antenna (beamwidth < 360°) needs an azimuth"))
     return p
+
+
+def power_problem(cell: Mapping) -> str | None:
+    """A cell states its power: an EIRP, or a transmit power and an antenna gain (None when it does)."""
+    if cell.get("eirp_dbm") is None and (cell.get("tx_power_dbm") is None or cell.get("antenna_gain_dbi") is None):
+        return "give eirp_dbm, or both tx_power_dbm and antenna_gain_dbi"
+    return None
 
 
 def site_problems(site: Mapping) -> list[tuple[str, str]]:
     p: list[tuple[str, str]] = []
     if site.get("structure_type") not in STRUCTURE_TYPES:
         p.append(("structure_type", f"'{site.get('structure_type')}' is not one of {', '.join(STRUCTURE_TYPES)}"))
-    p += _range("height_m", site.get("height_m"), "height_m")
-    p += _range("rent_vnd_month", site.get("rent_vnd_month"), "rent_vnd_month")
     if site.get("rent_vnd_month") is not None and not site.get("accepts_tenants"):
         p.append(("rent_vnd_month", "a rent is only stated for a site that accepts tenants"))
     return p

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -35,7 +36,12 @@ CLOSE_ENOUGH = 0.75  # difflib ratio under which no "did you mean" is offered
 
 def fold_key(text: object) -> str:
     """'Độ cao (m)' → 'do_cao_m': diacritics folded, lowercase, non-alphanumerics collapsed to '_'."""
-    return re.sub(r"[^a-z0-9]+", "_", fold_vi(str(text))).strip("_")
+    return _fold_key(str(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a file repeats its few coded values and names on every row
+def _fold_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", fold_vi(text)).strip("_")
 
 
 @dataclass(frozen=True)

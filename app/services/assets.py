@@ -4,21 +4,26 @@ The same ownership rules as sites: an operator manages its own company's; the De
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import text
+from geoalchemy2.shape import from_shape
+from shapely import Point
+from shapely.geometry import shape
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
+from app import models as m
 from app.errors import Conflict, Forbidden, NotFound
 from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePatch
+from app.services import import_targets as targets
 from app.services import site_checks
 from app.services.accounts import Principal
-from app.services.registration import manage_refusal, owner_of, required_version, unprocessable
+from app.services.registration import manage_refusal, owner_of, ranged, required_version, unprocessable
 
-POLE_HEIGHT_M = (1.0, 40.0)
 # kind -> (table, link table, link key, editable columns)
 KINDS = {
     "pole": ("poles", "pole_attachments", "pole_id", ("material", "height_m", "accepts_tenants")),
     "duct": ("duct_routes", "duct_occupancy", "duct_route_id", ("duct_count", "subduct_count", "accepts_tenants")),
 }
+_TARGET = {"pole": "poles", "duct": "ducts"}  # the import target whose ranges and builder a kind shares
 
 
 def get_asset(session: Session, kind: str, code: str) -> dict:
@@ -39,14 +44,6 @@ def get_asset(session: Session, kind: str, code: str) -> dict:
     out["users"] = list(out["users"] or [])
     out["shared"] = len(out["users"]) >= 2
     return out
-
-
-def _pole_problems(values: dict) -> list[tuple[str, str]]:
-    h = values.get("height_m")
-    low, high = POLE_HEIGHT_M
-    if h is not None and not low <= h <= high:
-        return [("height_m", f"{h:g} m is out of range ({low:g}–{high:g} m) for a cable pole")]
-    return []
 
 
 def _line_in_province(session: Session, geometry: LineGeometry) -> str:
@@ -70,21 +67,25 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
     table, _, _, columns = KINDS[kind]
     owner_id, _ = owner_of(session, principal, body.owner)
     values = {c: getattr(body, c) for c in columns}
-    if kind == "pole":
-        problems = _pole_problems(values)
-        if problems:
-            raise unprocessable(problems)
-        lon, lat, _ = site_checks.resolve_position(session.connection(), body.position)
-        geom_sql, geom = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)", {"lon": lon, "lat": lat}
-    else:
-        geom_sql, geom = "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)", {"g": _line_in_province(session, body.geometry)}
+    problems = ranged(values, _TARGET[kind])
+    if problems:
+        raise unprocessable(problems)
+    conn = session.connection()
+    given, ctx = {"code": body.code, **values}, targets.Context.load(conn)
+    try:  # the import's builders: a registered pole or duct is a row like a file's
+        if kind == "pole":
+            lon, lat, _ = site_checks.resolve_position(conn, body.position)
+            row = targets.pole_row(given, ctx, owner_id)
+            row["geom"] = from_shape(Point(lon, lat), srid=m.SRID)
+        else:
+            line = shape(orjson.loads(_line_in_province(session, body.geometry)))
+            row = targets.duct_row(given, line, ctx, owner_id)
+    except targets.RowProblem as exc:
+        raise unprocessable([(kind, str(exc))]) from exc
     if session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": body.code}).first():
         raise Conflict(f"a {kind} with code '{body.code}' exists already")
-    session.execute(
-        text(f"INSERT INTO {table} (code, owner_id, geom, {', '.join(columns)}) "
-             f"VALUES (:code, :owner, {geom_sql}, {', '.join(':' + c for c in columns)})"),  # fmt: skip
-        {"code": body.code, "owner": owner_id, **geom, **values},
-    )
+    row["accepts_tenants"] = body.accepts_tenants
+    session.execute(insert(m.Base.metadata.tables[table]).values(row))
     session.commit()
     return get_asset(session, kind, body.code)
 
@@ -111,15 +112,14 @@ def edit(session: Session, principal: Principal, kind: str, code: str, version: 
     given = patch.model_dump(exclude_unset=True, exclude={"position", "geometry"})
     merged = {c: current[c] for c in columns} | given
     sets, params = [f"{c} = :{c}" for c in columns], dict(merged)
-    if kind == "pole":
-        problems = _pole_problems(merged)
-        if problems:
-            raise unprocessable(problems)
-        if patch.position is not None:
-            lon, lat, _ = site_checks.resolve_position(session.connection(), patch.position)
-            sets.append("geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)")
-            params |= {"lon": lon, "lat": lat}
-    elif patch.geometry is not None:
+    problems = ranged(merged, _TARGET[kind])
+    if problems:
+        raise unprocessable(problems)
+    if kind == "pole" and patch.position is not None:
+        lon, lat, _ = site_checks.resolve_position(session.connection(), patch.position)
+        sets.append("geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)")
+        params |= {"lon": lon, "lat": lat}
+    elif kind == "duct" and patch.geometry is not None:
         sets.append("geom = ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)")
         params["g"] = _line_in_province(session, patch.geometry)
     done = session.execute(

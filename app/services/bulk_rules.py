@@ -1,10 +1,12 @@
 """The registration rules applied to a bulk import, after its rows are inserted (same transaction,
 so PostGIS sees them beside everything else) and before it commits: any problem rolls it all back.
 
-- every import: cells must pass gis/site_rules (band valid for the technology, ranges);
+- every import: cells must pass gis/site_rules (band valid for the technology, antenna against its
+  structure; their ranges were checked before any row was built, gis/importers/ranges.py);
 - an operator's import: only that company's records; its sites are registrations (`proposed`);
 - registrations (an operator's sites, or any `proposed` site): no other standing site within the
-  spacing, and a new structure beside another operator's shareable site needs a stated reason.
+  spacing, and a new structure beside another operator's shareable site needs a stated reason
+  (not for a register loaded as recorded: the sample province's proposals were received long ago).
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ from sqlalchemy import Connection, text
 
 from app.services import site_checks
 from app.services.accounts import Principal
+from app.services.import_targets import CELL_RADIO, TABLES
 from app.services.registration import manage_refusal
 from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings
 from gis import site_rules
 
-_OWNER_COLUMN = {"sites": "owner_id", "poles": "owner_id", "duct_routes": "owner_id",
-                 "fibre_access_points": "operator_id"}  # fmt: skip
-_TABLE_OF_TARGET = {"sites": "sites", "poles": "poles", "ducts": "duct_routes", "fibre_access_points": "fibre_access_points"}
-OPERATOR_TARGETS = tuple(_TABLE_OF_TARGET)
+OPERATOR_TARGETS = ("sites", "poles", "ducts", "fibre_access_points")
+_TABLE_OF_TARGET = {target: TABLES[target].name for target in OPERATOR_TARGETS}
+# The column naming the company a record belongs to: its owner, or an access point's operator.
+_OWNER_COLUMN = {TABLES[t].name: "owner_id" if "owner_id" in TABLES[t].c else "operator_id" for t in OPERATOR_TARGETS}
 _KIND = {"sites": "site", "poles": "pole", "duct_routes": "duct", "fibre_access_points": "fibre access point"}
 
 
@@ -52,7 +55,10 @@ def check_upsert(conn: Connection, target: str, table, principal: Principal | No
             problems.append(f"{table.where(rows[code])}: {refusal}")
 
 
-def check(conn: Connection, target: str, table, principal: Principal | None, problems: list[str], report) -> None:
+def check(conn: Connection, target: str, table, principal: Principal | None, problems: list[str], report,
+          *, new_registrations: bool = True) -> None:  # fmt: skip
+    """``new_registrations``: False when the file is a register as recorded (the sample province),
+    whose proposed sites were registered long ago: the place rules of a new registration are not applied."""
     rows = _rows_by_code(table)
     # A workbook's sheet of cells (table.cells) may add cells to stored sites: they are checked too.
     cells = getattr(table, "cells", None)
@@ -83,16 +89,15 @@ def check(conn: Connection, target: str, table, principal: Principal | None, pro
     _check_cells(conn, sorted(set(codes) | set(cell_rows)), operator, where, problems)
     if operator is not None:
         _operator_sites_are_proposals(conn, codes, table, where, problems, report)
-    _check_places(conn, codes, where, problems, EVERYTHING if principal is None else Scope.of(principal))
+    if new_registrations:
+        _check_places(conn, codes, where, problems, EVERYTHING if principal is None else Scope.of(principal))
 
 
 def _check_cells(conn, codes, operator, where, problems) -> None:
     cells = conn.execute(
         text(
-            "SELECT s.code AS site, s.height_m, c.code, c.operator_id, c.technology, c.band_mhz, c.azimuth_deg, "
-            "c.beamwidth_deg, c.tilt_mech_deg, c.tilt_elec_deg, c.antenna_height_m, c.tx_power_dbm, "
-            "c.antenna_gain_dbi, c.eirp_dbm FROM cells c JOIN sites s ON s.id = c.site_id WHERE s.code = ANY(:codes) "
-            "ORDER BY c.code"
+            f"SELECT s.code AS site, s.height_m, c.code, c.operator_id, {', '.join('c.' + k for k in CELL_RADIO)} "
+            "FROM cells c JOIN sites s ON s.id = c.site_id WHERE s.code = ANY(:codes) ORDER BY c.code"
         ),
         {"codes": codes},
     ).mappings()

@@ -1,4 +1,5 @@
-"""Per-target row builders for `importer.import_file`: imported features → table rows.
+"""Per-target row builders for `importer.import_file`: imported features → table rows; a site and
+its cells registered through the form or the API are built by the same ``site_row`` and ``cell_row``.
 
 Each builder takes the table, a context (id lookups) and a problems list; it appends one message
 per bad row (file + row/feature number) and returns what to insert. Nothing is written here.
@@ -18,7 +19,8 @@ from shapely import MultiPolygon, Polygon
 from sqlalchemy import Connection, select
 
 from app import models as m
-from app.services.loader_infra import ids_by
+from app.services.loader import ids_by
+from gis import site_rules
 from gis.importers import ImportedTable
 from gis.importers.columns import default_vocabulary
 from gis.text import fold_vi
@@ -28,6 +30,17 @@ _TRUE = {"1", "true", "yes", "y", "x", "co", "có", "dung", "đúng", "t"}
 _FALSE = {"0", "false", "no", "n", "khong", "không", "f", ""}
 # OpenCelliD has no radio parameters: typical values for a macro cell, reported as assumptions.
 OCID_DEFAULTS = {"2G": 900, "3G": 2100, "4G": 1800, "5G": 3500}
+
+
+# Each network target's table: the one map of target → table (the seed's counts, the bulk rules).
+TABLES = {"sites": m.Site.__table__, "cells": m.Cell.__table__, "poles": m.Pole.__table__,
+          "ducts": m.DuctRoute.__table__, "manholes": m.Manhole.__table__,
+          "fibre_access_points": m.FibreAccessPoint.__table__, "commune_offices": m.CommuneOffice.__table__,
+          "speed_tests": m.SpeedTest.__table__}  # fmt: skip
+# A cell's radio columns, as the model has them: what cell_row builds and the reads of cells select.
+CELL_RADIO = tuple(
+    c.name for c in m.Cell.__table__.columns if c.name not in ("id", "code", "site_id", "operator_id")
+)
 
 
 class RowProblem(ValueError):
@@ -263,6 +276,8 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
             groups[text_(f.properties, "code") or f"#{f.number}"].append(f)
     site_rows, cell_rows, tenants = [], [], []
     operators: dict[str, int] = {}  # site code → its operator, for cells that do not name one
+    # A file that lists tenants names them all: a tower company is no tenant of its own tower.
+    listed = "tenants" in table.columns.values()
     for code, feats in groups.items():
         first = feats[0]
         p = first.properties
@@ -275,8 +290,8 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
                 geom = point(first)
             if code.startswith("#"):
                 raise RowProblem("'code' is required")
-            site_rows.append((first.number, _site_row(code, p, owner, geom, ctx)))
-            ops = {owner}
+            site_rows.append((first.number, site_row(code, p, owner, geom, ctx)))
+            ops = set() if listed else {owner}
             for t in names(p, "tenants") or names(p, "operators"):
                 ops.add(ctx.operator(t, "tenants"))
             operators[code] = ctx.operator(p["operator"], "operator") if p.get("operator") else owner
@@ -286,7 +301,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
         if per_cell:
             for k, f in enumerate(feats, start=1):
                 try:
-                    cell = _cell(f, code, k, ctx, table.opencellid)
+                    cell = cell_row(f.properties, code, k, ctx, table.opencellid)
                 except RowProblem as exc:
                     problems.append(f"{table.where(f.number)}: {exc}")
                     continue
@@ -304,7 +319,8 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
     return site_rows, cell_rows, tenants
 
 
-def _site_row(code: str, p: dict, owner: int, geom, ctx: Context) -> dict:
+def site_row(code: str, p: dict, owner: int, geom, ctx: Context) -> dict:
+    """One site row of a file's row or a registration (the form, the API)."""
     shareable = boolean(p, "accepts_tenants") if p.get("accepts_tenants") not in (None, "") else False
     return dict(
         code=code,
@@ -360,7 +376,7 @@ def _cells_of_sites(
             continue
         per_site[site] += 1
         try:
-            cell = _cell(f, site, per_site[site], ctx, False, operators.get(site) or stored.get(site))
+            cell = cell_row(f.properties, site, per_site[site], ctx, False, operators.get(site) or stored.get(site))
         except RowProblem as exc:
             problems.append(f"{cells.where(f.number)}: {exc}")
             continue
@@ -383,9 +399,10 @@ def _plmn_operator(ctx: Context, p: dict) -> int:
     return op
 
 
-def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool, site_operator: int | None = None) -> dict:
-    """One cell row; its operator is the row's own, else (a sheet of cells) its site's."""
-    p = f.properties
+def cell_row(p: dict, site_code: str, k: int, ctx: Context, ocid: bool = False,
+             site_operator: int | None = None) -> dict:  # fmt: skip
+    """One cell row of a file's row or a registration's cell (its k-th on ``site_code``); its
+    operator is the row's own, else (a sheet of cells, a form) its site's."""
     if ocid:
         op = _plmn_operator(ctx, p)
         ctx.defaults_used.add("OpenCelliD cells: band, height 30 m, EIRP 58 dBm assumed")
@@ -399,8 +416,8 @@ def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool, site_operator: in
         height = num(p, "antenna_height_m") or num(p, "height_m", required=True)
         eirp = num(p, "eirp_dbm")
     tx, gain = num(p, "tx_power_dbm"), num(p, "antenna_gain_dbi")
-    if eirp is None and (tx is None or gain is None):
-        raise RowProblem("give 'eirp_dbm', or both 'tx_power_dbm' and 'antenna_gain_dbi'")
+    if missing := site_rules.power_problem({"eirp_dbm": eirp, "tx_power_dbm": tx, "antenna_gain_dbi": gain}):
+        raise RowProblem(missing)
     azimuth = num(p, "azimuth_deg")
     return dict(
         code=text_(p, "cell_code") or (text_(p, "code") if "site_code" in p else None) or f"{site_code}-{k}",
@@ -420,20 +437,21 @@ def _cell(f, site_code: str, k: int, ctx: Context, ocid: bool, site_operator: in
 
 
 # ---------------------------------------------------------------- point and line layers
+def pole_row(p: dict, ctx: Context, owner: int | None = None) -> dict:
+    """One pole row but its geometry, of a file's row (``owner``: the one it names) or a
+    registration (the form, the API: ``owner`` the registering company's id)."""
+    # "Loại cột" of a pole file says what the pole is made of: "Cột BTLT", "Cột sắt" …
+    made_of = {"material": p.get("material") or p.get("structure_type")}
+    material = choice(made_of, "material", m.POLE_MATERIALS, None, ctx) if made_of["material"] else None
+    code = text_(p, "code", required=True)
+    owner = ctx.operator(p.get("owner"), "owner") if owner is None else owner
+    return dict(code=code, owner_id=owner, material=material, height_m=num(p, "height_m"))
+
+
 def poles(table, ctx, problems):
     def build(f, p):
-        # "Loại cột" of a pole file says what the pole is made of: "Cột BTLT", "Cột sắt" …
-        made_of = {"material": p.get("material") or p.get("structure_type")}
-        material = choice(made_of, "material", m.POLE_MATERIALS, None, ctx) if made_of["material"] else None
         key = "attachments" if p.get("attachments") not in (None, "") else "operators"
-        return dict(
-            code=text_(p, "code", required=True),
-            owner_id=ctx.operator(p.get("owner"), "owner"),
-            material=material,
-            height_m=num(p, "height_m"),
-            geom=point(f),
-            _links=cables(p, key, ctx),
-        )
+        return {**pole_row(p, ctx), "geom": point(f), "_links": cables(p, key, ctx)}
 
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.Pole.__table__, table, rows, problems)
@@ -461,31 +479,35 @@ def cables(p: dict, key: str, ctx: Context) -> list[tuple[int, dict]]:
     return list(out.items())
 
 
+def duct_row(p: dict, line, ctx: Context, owner: int | None = None) -> dict:
+    """One duct route row (``line`` a shapely LineString) of a file's row (``owner``: the one it
+    names) or a registration (``owner`` the registering company's id)."""
+    duct_count = integer(p, "duct_count", default=1)
+    free = integer(p, "free_duct_count")
+    if free is not None and not 0 <= free <= duct_count:
+        raise RowProblem(f"'free_duct_count' must be between 0 and the duct count {duct_count} (got {free})")
+    stated = num(p, "stated_length_m")
+    if stated is not None and stated <= 0:
+        raise RowProblem(f"'stated_length_m' must be positive (got {p['stated_length_m']})")
+    return dict(
+        code=text_(p, "code", required=True),
+        name=text_(p, "name"),
+        owner_id=ctx.operator(p.get("owner"), "owner") if owner is None else owner,
+        duct_count=duct_count,
+        free_duct_count=free,
+        subduct_count=integer(p, "subduct_count", default=0),
+        stated_length_m=stated,
+        geom=from_shape(line, srid=m.SRID),
+    )
+
+
 def ducts(table, ctx, problems):
     def build(f, p):
         if f.geometry.geom_type != "LineString":
             raise RowProblem(f"expected a LineString, got {f.geometry.geom_type}")
-        duct_count = integer(p, "duct_count", default=1)
-        free = integer(p, "free_duct_count")
-        if free is not None and not 0 <= free <= duct_count:
-            raise RowProblem(
-                f"'free_duct_count' must be between 0 and the duct count {duct_count} (got {free})"
-            )
-        stated = num(p, "stated_length_m")
-        if stated is not None and stated <= 0:
-            raise RowProblem(f"'stated_length_m' must be positive (got {p['stated_length_m']})")
+        row = duct_row(p, f.geometry, ctx)
         occupants = names(p, "occupants") or names(p, "operators")
-        return dict(
-            code=text_(p, "code", required=True),
-            name=text_(p, "name"),
-            owner_id=ctx.operator(p.get("owner"), "owner"),
-            duct_count=duct_count,
-            free_duct_count=free,
-            subduct_count=integer(p, "subduct_count", default=0),
-            stated_length_m=stated,
-            geom=f.geometry,
-            _links=list(dict.fromkeys(ctx.operator(n, "occupants") for n in occupants)),
-        )
+        return {**row, "_links": list(dict.fromkeys(ctx.operator(n, "occupants") for n in occupants))}
 
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.DuctRoute.__table__, table, rows, problems)

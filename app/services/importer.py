@@ -33,8 +33,7 @@ from app.services import import_profiles as profiles
 from app.services import import_targets as targets
 from app.services.accounts import Principal
 from app.services.audit import Actor
-from app.services.loader import AdminRecord, load_admin_units
-from app.services.loader_infra import LoadError, ids_by
+from app.services.loader import AdminRecord, LoadError, ids_by, load_admin_units
 from app.services.vocabulary import current as current_vocabulary
 from gis.importers import ImportRefused, outside_problems, ranges, read_table
 from gis.importers.workbook import read_cell_table
@@ -124,14 +123,44 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     correct this run on top of it. Bad corrections are refused before the file is read.
     """
     started = time.perf_counter()
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            report = import_into(conn, path, target, crs=crs, layer=layer, encoding=encoding, mode=mode,
+                                 actor=actor, principal=principal, swap_axes=swap_axes, repair=repair,
+                                 vocabulary=vocabulary, profile=profile, columns=columns,
+                                 values=values)  # fmt: skip
+        except BaseException:
+            trans.rollback()
+            raise
+        report.dry_run = dry_run
+        if dry_run:
+            trans.rollback()
+        else:
+            trans.commit()
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def import_into(conn: Connection, path: str | Path, target: str, *, crs: str | None = None,
+                layer: str | None = None, encoding: str | None = None, mode: str = "insert",
+                actor: Actor | None = None, principal: Principal | None = None,
+                swap_axes: bool | None = None, repair: bool = False, vocabulary: Vocabulary | None = None,
+                profile: str | None = None, columns: dict[str, str] | None = None,
+                values: dict[str, dict[str, str]] | None = None,
+                new_registrations: bool = True) -> ImportReport:  # fmt: skip
+    """The work of :func:`import_file` on a connection whose transaction the caller owns (the seed
+    loads a whole province in one): raises :class:`ImportFailed` having written part of the file,
+    so the caller rolls back; on success the rows are written, not committed. ``new_registrations``:
+    see :func:`bulk_rules.check` (False for the sample province, a register loaded as recorded)."""
+    started = time.perf_counter()
     if target not in TARGETS:
         raise ImportFailed([f"unknown target '{target}' (one of {', '.join(TARGETS)})"])
     if mode not in MODES:
         raise ImportFailed([f"unknown mode '{mode}' (insert or upsert)"])
-    with engine.connect() as conn:
-        if vocabulary is None:
-            vocabulary = current_vocabulary(conn)
-        stored, corrections = _corrections(conn, target, profile, columns, values)
+    if vocabulary is None:
+        vocabulary = current_vocabulary(conn)
+    stored, corrections = _corrections(conn, target, profile, columns, values)
     crs = crs or stored.get("crs") or None
     encoding = encoding or stored.get("encoding") or None
     swap_axes = bool(stored.get("swap_axes")) if swap_axes is None else swap_axes
@@ -143,41 +172,27 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
         raise ImportFailed(exc.items) from exc
     if table.opencellid and target != "sites":
         raise ImportFailed([f"{table.name}: an OpenCelliD file can only be imported into 'sites'"])
-    report = ImportReport(
-        target, table.name, table.format, table.crs, dry_run, mode, warnings=list(table.warnings)
-    )
+    report = ImportReport(target, table.name, table.format, table.crs, False, mode, warnings=list(table.warnings))
     report.axis_order = table.axis_order
     report.mapping = _mapping(table, profile and stored.get("name"))
     report.used = {"corrections": corrections, "crs": crs, "swap_axes": swap_axes, "encoding": encoding}
-    with engine.connect() as conn:
-        trans = conn.begin()
-        if actor is not None:
-            actor.apply(conn)
-        try:
-            # Writers check every row and write nothing once a problem is known: all are reported.
-            # Structured first: a swap, a bad geometry or a value out of range is never masked.
-            problems = [*table.problems, *ranges.check(table, target)]
-            if table.cells is not None:  # a workbook's sheet of cells
-                problems += ranges.check(table.cells, "cells")
-            problems += _province_check(conn, table, report)
-            if mode == "upsert":
-                bulk_rules.check_upsert(conn, target, table, principal, problems)
-            report.counts = _WRITERS[target](conn, table, problems, report)
-            if not problems:
-                bulk_rules.check(conn, target, table, principal, problems, report)
-            if problems:
-                raise ImportFailed(sorted(_unrepeated(problems), key=_row_number))
-        except ImportFailed as exc:
-            trans.rollback()
-            exc.mapping = report.mapping  # how the file was read, to correct it
-            raise
-        except BaseException:
-            trans.rollback()
-            raise
-        if dry_run:
-            trans.rollback()
-        else:
-            trans.commit()
+    if actor is not None:
+        actor.apply(conn)
+    # Writers check every row and write nothing once a problem is known: all are reported.
+    # Structured first: a swap, a bad geometry or a value out of range is never masked.
+    problems = [*table.problems, *ranges.check(table, target)]
+    if table.cells is not None:  # a workbook's sheet of cells
+        problems += ranges.check(table.cells, "cells")
+    problems += _province_check(conn, table, report)
+    if mode == "upsert":
+        bulk_rules.check_upsert(conn, target, table, principal, problems)
+    report.counts = _WRITERS[target](conn, table, problems, report)
+    if not problems:
+        bulk_rules.check(conn, target, table, principal, problems, report, new_registrations=new_registrations)
+    if problems:
+        failed = ImportFailed(sorted(_unrepeated(problems), key=_row_number))
+        failed.mapping = report.mapping  # how the file was read, to correct it
+        raise failed
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -528,4 +543,4 @@ _WRITERS = {
     "speed_tests": _layer_writer(targets.speed_tests, m.SpeedTest.__table__),
 }
 
-__all__ = ["MODES", "TARGETS", "ImportFailed", "ImportReport", "import_file", "save_used_profile"]
+__all__ = ["MODES", "TARGETS", "ImportFailed", "ImportReport", "import_file", "import_into", "save_used_profile"]

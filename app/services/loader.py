@@ -4,6 +4,8 @@
 one code path for admin polygons, also used for real boundary files.
 """
 
+import csv
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -11,12 +13,12 @@ from pathlib import Path
 
 from geoalchemy2.shape import from_shape
 from shapely import MultiPolygon, Polygon
+from shapely.geometry import shape
 from shapely.validation import explain_validity
-from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy import Connection, Engine, Table, insert, select, text
 
 from app import models as m
-from app.services import loader_infra
-from app.services.loader_infra import LoadError, read_csv, read_features
+from app.errors import DomainError
 from gis.text import fold_vi
 
 SRID = m.SRID
@@ -49,6 +51,44 @@ DATA_TABLES = (
     "admin_units",
 )
 _PARENT_LEVEL = {"district": "province", "commune": "district", "hamlet": "commune"}
+
+
+class LoadError(DomainError):
+    status_code = 422
+
+
+@dataclass
+class Feature:
+    number: int  # 1-based position in its file, for messages
+    properties: dict
+    geometry: object
+
+
+def read_features(path: Path) -> Iterator[Feature]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LoadError(f"{path.name}: cannot read GeoJSON ({exc})") from exc
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise LoadError(f"{path.name}: expected a GeoJSON FeatureCollection")
+    for i, feat in enumerate(doc.get("features", []), start=1):
+        try:
+            geom = shape(feat["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise LoadError(f"{path.name} feature {i}: bad geometry ({exc})") from exc
+        yield Feature(i, feat.get("properties") or {}, geom)
+
+
+def read_csv(path: Path) -> list[dict]:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LoadError(f"{path.name}: cannot read CSV ({exc})") from exc
+
+
+def ids_by(conn: Connection, table: Table, key: str = "code") -> dict[str, int]:
+    return dict(conn.execute(select(table.c[key], table.c.id)).all())
 
 
 @dataclass
@@ -141,7 +181,10 @@ def is_empty(engine: Engine) -> bool:
 
 
 def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
-    """Replace everything with the files in data_dir, in one transaction."""
+    """Replace everything with the files in data_dir, in one transaction: admin units and operators
+    here, the network layers through the importer (app/services/loader_infra.py)."""
+    from app.services import loader_infra  # it imports the importer, which builds on this module
+
     d = Path(data_dir)
     with engine.begin() as conn:
         tables = ", ".join(RESULT_TABLES + DATA_TABLES)
@@ -155,25 +198,18 @@ def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
             ("hamlet", "hamlets.geojson", False),
         ):
             counts[level] = load_admin_units(conn, level, _admin_records(d / name, official))
-        counts.update(_load_infrastructure(conn, d))
+        counts["operators"] = _load_operators(conn, d / "operators.csv")
+        counts.update(loader_infra.load_all(conn, d))
         # A fresh province needs a full coverage run, not thousands of incremental ones.
         conn.execute(text("DELETE FROM coverage_dirty"))
     return counts
 
 
-def _load_infrastructure(conn: Connection, d: Path) -> dict[str, int]:
-    conn.execute(
-        insert(m.Operator.__table__),
-        [
-            dict(
-                short_name=r["short_name"],
-                name=r["name"],
-                kind=r["kind"],
-                mcc=r.get("mcc") or None,
-                mnc=r.get("mnc") or None,
-            )
-            for r in read_csv(d / "operators.csv")
-        ],
-    )
-    ops = loader_infra.ids_by(conn, m.Operator.__table__, "short_name")
-    return loader_infra.load_all(conn, d, ops)
+def _load_operators(conn: Connection, path: Path) -> int:
+    rows = [
+        dict(short_name=r["short_name"], name=r["name"], kind=r["kind"], mcc=r.get("mcc") or None,
+             mnc=r.get("mnc") or None)
+        for r in read_csv(path)
+    ]  # fmt: skip
+    conn.execute(insert(m.Operator.__table__), rows)
+    return len(rows)

@@ -8,28 +8,50 @@ approved or active site is kept as a pending change until the Department approve
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import orjson
-from sqlalchemy import text
+from geoalchemy2.shape import from_shape
+from shapely import Point
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
+from app import models as m
 from app.errors import Conflict, Forbidden, NotFound, PreconditionRequired, Unprocessable
+from app.i18n import catalogue
 from app.schemas_registry import CellIn, SiteFields, SiteIn
+from app.services import import_targets as targets
 from app.services import site_checks
 from app.services.accounts import Principal
 from app.services.scope import Scope
 from app.settings import get_settings
 from gis import site_rules
+from gis.importers import ranges
 from gis.text import fold_vi
 
 SITE_COLUMNS = ("structure_type", "height_m", "accepts_tenants", "rent_vnd_month", "permit_no", "new_structure_reason")
 _EDITABLE_IN_PLACE = ("proposed", "rejected")
+_CELL_RADIO = ", ".join(f"c.{k}" for k in targets.CELL_RADIO)
 
 
-def unprocessable(problems: list[tuple[str, str]], extra: dict | None = None) -> Unprocessable:
-    summary = "; ".join(f"{f}: {m}" for f, m in problems[:5]) + (f" … ({len(problems)} problems)" if len(problems) > 5 else "")
-    return Unprocessable(summary, extra={"problems": [{"field": f, "message": m} for f, m in problems], **(extra or {})})
+def unprocessable(problems: list[tuple[str, str] | dict], extra: dict | None = None) -> Unprocessable:
+    """422 naming every field: (field, message) pairs, or the structured items of ``ranged``."""
+    items = [p if isinstance(p, dict) else {"field": p[0], "message": p[1]} for p in problems]
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in items[:5])
+    summary += f" … ({len(items)} problems)" if len(items) > 5 else ""
+    return Unprocessable(summary, extra={"problems": items, **(extra or {})})
+
+
+def ranged(values: dict, target: str, where: str = "") -> list[dict]:
+    """The values out of their range, by the import's own rule (gis/importers/ranges.py): each item
+    the Problem's code and params, its field (``where`` + the attribute) and its English sentence."""
+    said = catalogue("en")
+    return [
+        {"field": f"{where}{p.field}", "message": said.render(replace(p, field=None)), "code": p.code,
+         "params": dict(p.params)}
+        for p in ranges.check_values(values, target)
+    ]  # fmt: skip
 
 
 def operators(session: Session) -> dict[str, tuple[int, str, str]]:
@@ -71,8 +93,7 @@ def get_site(session: Session, code: str) -> dict:
     s = _site_row(session, code)
     cells = session.execute(
         text(
-            "SELECT c.code, o.short_name AS operator, c.technology, c.band_mhz, c.azimuth_deg, c.beamwidth_deg, "
-            "c.tilt_mech_deg, c.tilt_elec_deg, c.antenna_height_m, c.tx_power_dbm, c.antenna_gain_dbi, c.eirp_dbm "
+            f"SELECT c.code, o.short_name AS operator, {_CELL_RADIO} "
             "FROM cells c JOIN operators o ON o.id = c.operator_id WHERE c.site_id = :id ORDER BY c.code"
         ),
         {"id": s.id},
@@ -94,28 +115,31 @@ def get_site(session: Session, code: str) -> dict:
 
 def _cells(session: Session, principal: Principal, owner: tuple[int, str], site_code: str,
            cells: list[CellIn], height_m: float | None) -> tuple[list[dict], list[tuple[str, str]]]:  # fmt: skip
-    ops = operators(session)
+    ctx = targets.Context.load(session.connection())
     rows, problems = [], []
     codes: set[str] = set()
     for i, cell in enumerate(cells):
-        where = f"cells[{i}]."
+        where, known = f"cells[{i}].", len(problems)
         values = cell.model_dump()
-        problems += site_rules.cell_problems(values, height_m, where)
-        op = ops.get(fold_vi(cell.operator)) if cell.operator else (owner[0], owner[1], "mobile")
-        if op is None:
-            problems.append((f"{where}operator", f"unknown operator '{cell.operator}'"))
+        problems += ranged(values, "cells", where) + site_rules.cell_problems(values, height_m, where)
+        try:  # as an import names a cell's operator: a mobile one, by any of its names
+            op = ctx.operator(cell.operator, "operator", mobile=True) if cell.operator else owner[0]
+        except targets.RowProblem as exc:
+            problems.append((f"{where}operator", str(exc)))
             continue
-        if op[2] != "mobile":
-            problems.append((f"{where}operator", f"{op[1]} is not a mobile operator"))
-        if principal.role == "operator" and op[0] != principal.operator_id:
-            problems.append((f"{where}operator", f"operators register their own cells; {op[1]} joins by a tenancy request"))
+        if principal.role == "operator" and op != principal.operator_id:
+            name = ctx.short_names[op]
+            problems.append((f"{where}operator", f"operators register their own cells; {name} joins by a tenancy request"))
         code = cell.code or f"{site_code}-{cell.technology}-{i + 1}"
         if code in codes:
             problems.append((f"{where}code", f"'{code}' is given twice"))
         codes.add(code)
-        values.update(code=code, operator_id=op[0])
-        values.pop("operator")
-        rows.append(values)
+        try:  # the import's builder, its operator resolved above
+            rows.append(targets.cell_row({**values, "code": code, "operator": None}, site_code, i + 1, ctx,
+                                         site_operator=op))  # fmt: skip
+        except targets.RowProblem as exc:  # said already by the rules above, unless new
+            if len(problems) == known:
+                problems.append((where.rstrip("."), str(exc)))
     taken = session.execute(
         text("SELECT c.code, s.code AS site FROM cells c JOIN sites s ON s.id = c.site_id "
              "WHERE c.code = ANY(:codes) AND s.code <> :site"), {"codes": sorted(codes), "site": site_code}  # fmt: skip
@@ -146,23 +170,21 @@ def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
     lon, lat, place = site_checks.resolve_position(conn, body.position)
     values = body.model_dump(include=set(SITE_COLUMNS))
     values["accepts_tenants"] = bool(values["accepts_tenants"])
-    problems = site_rules.site_problems(values)
+    problems = ranged(values, "sites") + site_rules.site_problems(values)
     cell_rows, cell_problems = _cells(session, principal, owner, body.code, body.cells, body.height_m)
     if problems or cell_problems:
         raise unprocessable(problems + cell_problems)
     if session.execute(text("SELECT 1 FROM sites WHERE code = :c"), {"c": body.code}).first():
         raise Conflict(f"a site with code '{body.code}' exists already")
     _place_checks(session, principal, owner[0], lon, lat, place, body.new_structure_reason, None)
-    site_id = session.execute(
-        text(
-            "INSERT INTO sites (code, owner_id, status, proposed_on, created_by, geom, structure_type, height_m, "
-            "accepts_tenants, rent_vnd_month, permit_no, new_structure_reason) VALUES (:code, :owner, 'proposed', "
-            ":today, :by, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :structure_type, :height_m, :accepts_tenants, "
-            ":rent_vnd_month, :permit_no, :new_structure_reason) RETURNING id"
-        ),
-        {**values, "code": body.code, "owner": owner[0], "today": date.today(), "by": principal.username,
-         "lon": lon, "lat": lat},  # fmt: skip
-    ).scalar_one()
+    ctx = targets.Context.load(conn)
+    try:  # the import's builder: a registration is a site row like a file's
+        row = targets.site_row(body.code, {**values, "status": "proposed"}, owner[0],
+                               from_shape(Point(lon, lat), srid=m.SRID), ctx)  # fmt: skip
+    except targets.RowProblem as exc:
+        raise unprocessable([("site", str(exc))]) from exc
+    row.update(proposed_on=date.today(), created_by=principal.username)
+    site_id = session.execute(insert(m.Site.__table__).values(row).returning(m.Site.id)).scalar_one()
     _write_cells(session, site_id, owner[0], cell_rows)
     session.commit()
     return get_site(session, body.code)
@@ -170,16 +192,9 @@ def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
 
 def _write_cells(session: Session, site_id: int, owner_id: int, rows: list[dict]) -> None:
     session.execute(text("DELETE FROM cells WHERE site_id = :id"), {"id": site_id})
-    if rows:
-        session.execute(
-            text(
-                "INSERT INTO cells (code, site_id, operator_id, technology, band_mhz, azimuth_deg, beamwidth_deg, "
-                "tilt_mech_deg, tilt_elec_deg, antenna_height_m, tx_power_dbm, antenna_gain_dbi, eirp_dbm) VALUES "
-                "(:code, :site_id, :operator_id, :technology, :band_mhz, :azimuth_deg, :beamwidth_deg, "
-                ":tilt_mech_deg, :tilt_elec_deg, :antenna_height_m, :tx_power_dbm, :antenna_gain_dbi, :eirp_dbm)"
-            ),
-            [{**r, "site_id": site_id} for r in rows],
-        )
+    if rows:  # rows of the import's cell builder, which names the site by its code
+        cells = [{k: v for k, v in r.items() if k != "site_code"} | {"site_id": site_id} for r in rows]
+        session.execute(insert(m.Cell.__table__), cells)
     # Whoever has a cell on the structure is a tenant of it (tenancies are never removed by an edit).
     session.execute(
         text(
@@ -230,7 +245,7 @@ def _validated_change(session: Session, principal: Principal, s, patch: SiteFiel
         lon, lat, place = site_checks.resolve_position(session.connection(), patch.position)
         if (lon, lat) != (s.lon, s.lat):
             _place_checks(session, principal, s.owner_id, lon, lat, place, merged["new_structure_reason"], s.id)
-    problems = site_rules.site_problems(merged)
+    problems = ranged(merged, "sites") + site_rules.site_problems(merged)
     cell_rows = None
     if patch.cells is not None:
         cell_rows, cell_problems = _cells(session, principal, (s.owner_id, s.owner), s.code, patch.cells, merged["height_m"])
@@ -243,9 +258,8 @@ def _validated_change(session: Session, principal: Principal, s, patch: SiteFiel
 def _apply(session: Session, s, version: int, merged: dict, cell_rows, lonlat, extra_sql: str = "", extra=None) -> bool:
     done = session.execute(
         text(
-            "UPDATE sites SET structure_type = :structure_type, height_m = :height_m, accepts_tenants = "
-            ":accepts_tenants, rent_vnd_month = :rent_vnd_month, permit_no = :permit_no, new_structure_reason = "
-            ":new_structure_reason, geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)" + extra_sql +
+            "UPDATE sites SET " + ", ".join(f"{c} = :{c}" for c in SITE_COLUMNS) +
+            ", geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)" + extra_sql +
             " WHERE id = :id AND version = :v RETURNING id"
         ),
         {**merged, "lon": lonlat[0], "lat": lonlat[1], "id": s.id, "v": version, **(extra or {})},

@@ -3,9 +3,11 @@
 Checked on ``feature.properties`` (after column mapping) before any row is built or written, so
 that a height of 1e308, an azimuth of 720 or a band of 0 is named per row and field as a
 :class:`~gis.problems.Problem` (``value.out_of_range`` or ``value.not_a_number``), never as a
-database constraint. Where the database has a CHECK constraint on the same column, its bounds are
-these (``tests/app/test_import_strict.py`` compares them); the other bounds (``max`` of a count, a
-speed, a power) are sanity limits the database does not repeat.
+database constraint. The same ranges check a registration through the form or the API
+(``check_values``, app/services/registration.py and assets.py): one range per field. Where the
+database has a CHECK constraint on the same column, its bounds are these
+(``tests/app/test_import_strict.py`` compares them); the other bounds (``max`` of a count, a speed,
+a power) are plausibility or sanity limits the database does not repeat.
 
 Example
 -------
@@ -18,11 +20,12 @@ Example
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gis.problems import Problem
 
-__all__ = ["Range", "RANGES", "check", "parse_number"]
+__all__ = ["Range", "RANGES", "check", "check_values", "parse_number"]
 
 
 @dataclass(frozen=True)
@@ -54,14 +57,15 @@ _CELL = {
     "antenna_height_m": _HEIGHT_SITE,
     "tilt_mech_deg": _TILT,
     "tilt_elec_deg": _TILT,
-    "tx_power_dbm": Range(-30, 80, "dBm"),
-    "antenna_gain_dbi": Range(-10, 40, "dBi"),
-    "eirp_dbm": Range(-30, 100, "dBm"),
+    # Those of real macro and small cells (plausibility, not a licence register; no CHECK constraint).
+    "tx_power_dbm": Range(0, 50, "dBm"),
+    "antenna_gain_dbi": Range(0, 25, "dBi"),
+    "eirp_dbm": Range(0, 75, "dBm"),
 }
 _SPEED = Range(0, 100_000, "Mbps")
 
 RANGES: dict[str, dict[str, Range]] = {
-    "sites": {"height_m": _HEIGHT_SITE, "rent_vnd_month": Range(0, 1e12, "VND"), **_CELL},  # sites_rent
+    "sites": {"height_m": _HEIGHT_SITE, "rent_vnd_month": Range(0, 1e9, "VND"), **_CELL},  # sites_rent
     "poles": {"height_m": Range(0, 40, "m", min_open=True)},  # poles_height
     "ducts": {
         "duct_count": Range(1, _COUNT),  # duct_routes_duct_count
@@ -103,13 +107,25 @@ def parse_number(value) -> float | None:
 
 def check(table, target: str) -> list[Problem]:
     """Every value of ``table`` (an ImportedTable) outside its range, or not a finite number."""
-    ranges = RANGES.get(target, {})
+    return [
+        problem.at(row=f.number, source=table.name, label=table.label)
+        for f in table.features
+        for problem in check_values(f.properties, target)
+    ]
+
+
+def check_values(values: Mapping, target: str) -> list[Problem]:
+    """Every value of one record of ``target`` (a file's row, a form's or an API body's fields)
+    outside its range, or not a finite number; a value not given is not checked.
+
+    >>> [(p.field, p.params["allowed"]) for p in check_values({"height_m": 55}, "poles")]
+    [('height_m', '0 < x ≤ 40 m')]
+    """
     problems = []
-    for f in table.features:
-        for name, allowed in ranges.items():
-            problem = _check_value(f.properties, name, allowed)
-            if problem is not None:
-                problems.append(problem.at(row=f.number, source=table.name, label=table.label))
+    for name, allowed in RANGES.get(target, {}).items():
+        problem = _check_value(values, name, allowed)
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 

@@ -81,6 +81,8 @@ def test_swapped_latitude_and_longitude_are_refused_with_the_swap_offered(client
         ({"cells": [{**CELL, "eirp_dbm": 95}]}, "cells[0].eirp_dbm"),
         ({"cells": [{**CELL, "azimuth_deg": 400}]}, "cells[0].azimuth_deg"),
         ({"cells": [{**CELL, "operator": "MobiFone"}]}, "cells[0].operator"),
+        ({"cells": [{**CELL, "operator": "Không Tồn Tại"}]}, "cells[0].operator"),
+        ({"cells": [{**CELL, "operator": "PC Hậu Giang"}]}, "cells[0].operator"),  # not a mobile operator
         ({"cells": []}, None),
         ({"position": {"lon": float("nan"), "lat": 9.8}}, None),
     ],
@@ -94,6 +96,20 @@ def test_each_invalid_field_is_named_and_nothing_is_written(client_as, engine, c
         assert r.status_code == 422 and field in problems(r), r.text
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM sites WHERE code = 'REG-BAD'")).scalar_one() == 0
+
+
+def test_a_value_out_of_range_is_the_imports_own_problem(client_as, engine):
+    """The form and the API name a value out of range as an import does (gis/importers/ranges.py)."""
+    body = {**site_body("REG-RANGE", *GAP[3]), "height_m": 250, "cells": [{**CELL, "eirp_dbm": 95}]}
+    r = client_as("viettel1").post("/api/sites", json=body)
+    assert r.status_code == 422, r.text
+    ranged = {p["field"]: (p["code"], p["params"]["allowed"]) for p in r.json()["problems"] if "code" in p}
+    assert ranged == {
+        "height_m": ("value.out_of_range", "0 < x ≤ 200 m"),
+        "cells[0].eirp_dbm": ("value.out_of_range", "0 ≤ x ≤ 75 dBm"),
+    }
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM sites WHERE code = 'REG-RANGE'")).scalar_one() == 0
 
 
 def _json(body) -> str:

@@ -1,5 +1,5 @@
 // The registration's refusals (English from the server: gis/site_rules.py, app/services/
-// site_checks.py, registration.py) in the current language, field names included.
+// site_checks.py, registration.py, import_targets.py) in the current language, field names included.
 import { t } from '../i18n.js';
 import { translateWith } from '../importMessages.js';
 
@@ -25,6 +25,8 @@ const TEMPLATES = [
   [/^(\d+) shareable site\(s\) within (.+) m: (.+)\. State why a new structure is needed/, 'regMsg.sharing',
     (m) => ({ count: m[1], radius: m[2], sites: m[3] })],
   [/^unknown operator '(.*)'$/, 'regMsg.unknownOperator', (m) => ({ name: m[1] })],
+  [/^unknown organisation '(.*)' in '\w+'/, 'regMsg.unknownOperator', (m) => ({ name: m[1] })],
+  [/^'(.+)' in '\w+' is not a mobile operator/, 'regMsg.notMobile', (m) => ({ name: m[1] })],
   [/^(.+) is not a mobile operator$/, 'regMsg.notMobile', (m) => ({ name: m[1] })],
   [/^operators register their own cells; (.+) joins by a tenancy request$/, 'regMsg.ownCells', (m) => ({ name: m[1] })],
   [/^'(.+)' is given twice$/, 'regMsg.twice', (m) => ({ code: m[1] })],
