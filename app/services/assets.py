@@ -80,6 +80,7 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
         else:
             line = shape(orjson.loads(_line_in_province(session, body.geometry)))
             row = targets.duct_row(given, line, ctx, owner_id)
+            row["geom"] = from_shape(line, srid=m.SRID)
     except targets.RowProblem as exc:
         raise unprocessable([(kind, str(exc))]) from exc
     if session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": body.code}).first():

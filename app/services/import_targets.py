@@ -497,7 +497,7 @@ def duct_row(p: dict, line, ctx: Context, owner: int | None = None) -> dict:
         free_duct_count=free,
         subduct_count=integer(p, "subduct_count", default=0),
         stated_length_m=stated,
-        geom=from_shape(line, srid=m.SRID),
+        geom=line,  # shapely, as point() gives: WKB when stored (importer._as_wkb, assets.create)
     )
 
 
