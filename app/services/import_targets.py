@@ -420,7 +420,7 @@ def cell_row(p: dict, site_code: str, k: int, ctx: Context, ocid: bool = False,
         raise RowProblem(missing)
     azimuth = num(p, "azimuth_deg")
     return dict(
-        code=text_(p, "cell_code") or (text_(p, "code") if "site_code" in p else None) or f"{site_code}-{k}",
+        code=text_(p, "cell_code") or (text_(p, "code") if "cell_code" not in p else None) or f"{site_code}-{k}",
         site_code=site_code,
         operator_id=op,
         technology=tech,
