@@ -104,11 +104,22 @@ def _import(args: argparse.Namespace) -> int:
     columns, values = corrections
     engine = get_engine()
     try:
-        report = importer.import_file(engine, args.file, args.target, crs=args.crs, dry_run=args.dry_run,
-                                      layer=args.layer, encoding=args.encoding,
-                                      mode="upsert" if args.upsert else "insert", actor=_cli_actor(),
-                                      swap_axes=True if args.swap_axes else None, repair=args.repair,
-                                      profile=args.profile, columns=columns, values=values)  # fmt: skip
+        report = importer.import_file(
+            engine,
+            args.file,
+            args.target,
+            crs=args.crs,
+            dry_run=args.dry_run,
+            layer=args.layer,
+            encoding=args.encoding,
+            mode="upsert" if args.upsert else "insert",
+            actor=_cli_actor(),
+            swap_axes=True if args.swap_axes else None,
+            repair=args.repair,
+            profile=args.profile,
+            columns=columns,
+            values=values,
+        )
     except importer.ImportFailed as exc:
         print(f"import: {args.file} refused, nothing written:", file=sys.stderr)
         for problem in exc.sentences(args.lang):
@@ -181,9 +192,12 @@ def _ensure_admin(_: argparse.Namespace) -> None:
         session.commit()
     if generated:
         bar = "=" * 64
-        print(f"{bar}\nadmin: created '{settings.admin_username}' with the one-time password\n\n"
-              f"    {generated}\n\nwrite it down now: it is shown only this once, and must be changed at "
-              f"the first login.\n{bar}", flush=True)  # fmt: skip
+        print(
+            f"{bar}\nadmin: created '{settings.admin_username}' with the one-time password\n\n"
+            f"    {generated}\n\nwrite it down now: it is shown only this once, and must be changed at "
+            f"the first login.\n{bar}",
+            flush=True,
+        )
     else:
         print("admin: an admin account exists (or was created from ADMIN_PASSWORD)")
 
@@ -197,16 +211,25 @@ def _user(args: argparse.Namespace) -> int:
             if args.action == "list":
                 for u in accounts.list_users(session):
                     extra = u["operator"] or u["district_code"] or ""
-                    print(f"{u['username']:<20} {u['role']:<9} {'active' if u['active'] else 'disabled':<9} {extra}")
+                    print(
+                        f"{u['username']:<20} {u['role']:<9} {'active' if u['active'] else 'disabled':<9} {extra}"
+                    )
                 return 0
             if args.action == "create":
                 password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
                 generated = None
                 if not password:
                     generated = password = secrets.token_urlsafe(12)
-                accounts.create_user(session, args.username, password, args.role, operator=args.operator,
-                                     district_code=args.district, full_name=args.full_name or "",
-                                     must_change_password=generated is not None)  # fmt: skip
+                accounts.create_user(
+                    session,
+                    args.username,
+                    password,
+                    args.role,
+                    operator=args.operator,
+                    district_code=args.district,
+                    full_name=args.full_name or "",
+                    must_change_password=generated is not None,
+                )
                 note = f" with the one-time password {generated}" if generated else ""
                 print(f"user: created {args.username.lower()} ({args.role}){note}")
             else:
@@ -296,9 +319,13 @@ def main(argv: list[str] | None = None) -> int:
     compute.set_defaults(func=_compute)
     imp = sub.add_parser("import", help="import a GeoJSON/GPKG/Shapefile zip/KML/CSV/XLSX file into a layer")
     imp.add_argument("file", help="the file to import")
-    imp.add_argument("--target", required=True, help="admin_units, districts, communes, hamlets, sites (a "
-                     "workbook's sheet of cells too), cells (of stored sites), poles, ducts, manholes, "
-                     "fibre_access_points, commune_offices or speed_tests")  # fmt: skip
+    imp.add_argument(
+        "--target",
+        required=True,
+        help="admin_units, districts, communes, hamlets, sites (a "
+        "workbook's sheet of cells too), cells (of stored sites), poles, ducts, manholes, "
+        "fibre_access_points, commune_offices or speed_tests",
+    )
     imp.add_argument("--crs", help="the file's CRS when it does not say, e.g. EPSG:5897 (VN-2000 TM-3 105°)")
     imp.add_argument("--layer", help="layer (GeoPackage/KML) or shapefile name inside a zip")
     imp.add_argument(
@@ -308,21 +335,41 @@ def main(argv: list[str] | None = None) -> int:
         "--upsert", action="store_true", help="update the rows whose codes exist instead of refusing"
     )
     imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
-    imp.add_argument("--swap-axes", action="store_true", help="read X and Y (longitude and latitude) "
-                     "exchanged; without it a file that lands in Vietnam only so is refused")  # fmt: skip
-    imp.add_argument("--repair", action="store_true", help="repair invalid polygons and report each "
-                     "change of area; without it they are refused")  # fmt: skip
+    imp.add_argument(
+        "--swap-axes",
+        action="store_true",
+        help="read X and Y (longitude and latitude) "
+        "exchanged; without it a file that lands in Vietnam only so is refused",
+    )
+    imp.add_argument(
+        "--repair",
+        action="store_true",
+        help="repair invalid polygons and report each change of area; without it they are refused",
+    )
     imp.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the problems (vi)")
     imp.add_argument("--profile", help="read with this saved import profile (its columns, values, CRS …)")
-    imp.add_argument("--map", action="append", metavar="COLUMN=FIELD",
-                     help='a column\'s field, e.g. --map "Cao cột=height_m" (empty: leave it out); repeatable')  # fmt: skip
-    imp.add_argument("--value", action="append", metavar="FIELD:VALUE=CODE",
-                     help='a value\'s code, e.g. --value "structure_type:Cột BTS=tower"; repeatable')  # fmt: skip
-    imp.add_argument("--save-profile", metavar="NAME", help="save the mapping used (corrections included) "
-                     "under NAME, after a successful run")  # fmt: skip
+    imp.add_argument(
+        "--map",
+        action="append",
+        metavar="COLUMN=FIELD",
+        help='a column\'s field, e.g. --map "Cao cột=height_m" (empty: leave it out); repeatable',
+    )
+    imp.add_argument(
+        "--value",
+        action="append",
+        metavar="FIELD:VALUE=CODE",
+        help='a value\'s code, e.g. --value "structure_type:Cột BTS=tower"; repeatable',
+    )
+    imp.add_argument(
+        "--save-profile",
+        metavar="NAME",
+        help="save the mapping used (corrections included) under NAME, after a successful run",
+    )
     imp.set_defaults(func=_import)
-    sub.add_parser("ensure-admin", help="create the first admin (ADMIN_USERNAME / ADMIN_PASSWORD, or a "
-                   "printed one-time password)").set_defaults(func=_ensure_admin)  # fmt: skip
+    sub.add_parser(
+        "ensure-admin",
+        help="create the first admin (ADMIN_USERNAME / ADMIN_PASSWORD, or a printed one-time password)",
+    ).set_defaults(func=_ensure_admin)
     user = sub.add_parser("user", help="create, disable, enable or list accounts")
     user.add_argument("action", choices=("create", "disable", "enable", "list"))
     user.add_argument("username", nargs="?")
@@ -330,8 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--operator", help="the operator company (short name), for role operator")
     user.add_argument("--district", help="limit an official to one district (code)")
     user.add_argument("--full-name")
-    user.add_argument("--password-stdin", action="store_true", help="read the password from stdin "
-                      "(otherwise a one-time password is printed)")  # fmt: skip
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from stdin (otherwise a one-time password is printed)",
+    )
     user.set_defaults(func=_user)
     vocab = sub.add_parser("vocab", help="the words the importer reads files with: list, add, remove terms")
     vocab_sub = vocab.add_subparsers(dest="action", required=True)

@@ -56,6 +56,7 @@ class Collection:
         if "district_code" in self.properties:
             return IN_DISTRICT_COLUMN.format(a=a)
         raise ValueError(f"collection {self.id} does not say how it lies in a district")
+
     temporal: str | None = None  # the property holding each feature's time (OGC `datetime` reads it)
 
     @property

@@ -47,8 +47,12 @@ def _frontend() -> Path:
 def _mount_frontend(app: FastAPI) -> None:
     frontend = _frontend()
     # Every script and stylesheet comes from us, never from a CDN: Swagger UI's too.
-    for url, path in (("/src", frontend / "src"), ("/styles", frontend / "styles"),
-                      ("/vendor", frontend / "node_modules"), ("/docs/assets", _SWAGGER_UI)):  # fmt: skip
+    for url, path in (
+        ("/src", frontend / "src"),
+        ("/styles", frontend / "styles"),
+        ("/vendor", frontend / "node_modules"),
+        ("/docs/assets", _SWAGGER_UI),
+    ):
         if path.is_dir():
             app.mount(url, StaticFiles(directory=path), name=path.name)
 
@@ -96,14 +100,31 @@ def create_app() -> FastAPI:
     app.add_middleware(TrustedProxies, networks=parse_networks(get_settings().trusted_proxies))
     install_handlers(app)
     install_openapi_30(app)
-    modules = (health, auth, ogc, tiles, search, indicators, dashboard, coverage, exports, imports, registry,
-               infrastructure, vocabulary)  # fmt: skip
+    modules = (
+        health,
+        auth,
+        ogc,
+        tiles,
+        search,
+        indicators,
+        dashboard,
+        coverage,
+        exports,
+        imports,
+        registry,
+        infrastructure,
+        vocabulary,
+    )
     routers = [module.router for module in modules]
     for router in routers:
         app.include_router(router)
     settings = get_settings()
-    app.add_middleware(BodyLimit, max_bytes=settings.max_json_bytes, upload_bytes=settings.max_upload_bytes,
-                       uploads=file_routes(routers))  # fmt: skip
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_json_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        uploads=file_routes(routers),
+    )
     _mount_frontend(app)
     app.add_middleware(SecurityHeaders, policy=pages_policy(_frontend().glob("*.html")))
     return app

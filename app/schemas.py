@@ -31,5 +31,3 @@ class WhatIfSite(BaseModel):
 class WhatIfRequest(BaseModel):
     site: WhatIfSite
     cells: list[WhatIfCell] = Field(min_length=1, max_length=24)
-
-

@@ -21,7 +21,9 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
-Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", description="letters, digits, . _ -")]
+Code = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", description="letters, digits, . _ -")
+]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 # As the services write it (isoformat): an answer keeps its offset as the database gave it.
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, description="ISO 8601")]
@@ -85,7 +87,9 @@ class SiteFields(Strict):
 
 class SiteIn(SiteFields):
     code: Code
-    owner: Text | None = Field(default=None, max_length=64, description="operator company; operators: their own")
+    owner: Text | None = Field(
+        default=None, max_length=64, description="operator company; operators: their own"
+    )
     position: Position
     structure_type: Literal["tower", "guyed_mast", "rooftop", "camouflaged", "small_cell"]
     cells: list[CellIn] = Field(min_length=1, max_length=48)
@@ -134,7 +138,9 @@ class PolePatch(Strict):
 
 class LineGeometry(Strict):
     type: Literal["LineString"]
-    coordinates: list[Annotated[list[Finite], Field(min_length=2, max_length=3)]] = Field(min_length=2, max_length=5000)
+    coordinates: list[Annotated[list[Finite], Field(min_length=2, max_length=3)]] = Field(
+        min_length=2, max_length=5000
+    )
 
 
 class DuctIn(Strict):

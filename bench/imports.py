@@ -26,9 +26,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SITES, CELLS_PER_SITE, POLES_GPKG, POLES_CSV = 5000, 3, 50_000, 5000
 GOAL_S, GOAL_MB = 10.0, 500.0
 # One row per cell, as operators export them from their planning tools.
-XLSX_HEADER = ["Mã trạm", "Mã cell", "Vĩ độ", "Kinh độ", "Chủ sở hữu", "Nhà mạng", "Công nghệ",
-               "Băng tần (MHz)", "Góc phương vị (°)", "Độ cao anten (m)", "EIRP (dBm)", "Loại cột",
-               "Trạng thái"]  # fmt: skip
+XLSX_HEADER = [
+    "Mã trạm",
+    "Mã cell",
+    "Vĩ độ",
+    "Kinh độ",
+    "Chủ sở hữu",
+    "Nhà mạng",
+    "Công nghệ",
+    "Băng tần (MHz)",
+    "Góc phương vị (°)",
+    "Độ cao anten (m)",
+    "EIRP (dBm)",
+    "Loại cột",
+    "Trạng thái",
+]
 
 
 def _points(n: int) -> list[tuple[float, float]]:
@@ -48,8 +60,23 @@ def _sites_xlsx(path: Path) -> Path:
     ws.append(XLSX_HEADER)
     for s, (lon, lat) in enumerate(_points(SITES)):
         for k in range(CELLS_PER_SITE):
-            ws.append([f"BENCH-{s:05d}", f"BENCH-{s:05d}-{k}", lat, lon, "Viettel", "Viettel", "4G", 1800,
-                       k * 120, 30, 58, "tower", "active"])  # fmt: skip
+            ws.append(
+                [
+                    f"BENCH-{s:05d}",
+                    f"BENCH-{s:05d}-{k}",
+                    lat,
+                    lon,
+                    "Viettel",
+                    "Viettel",
+                    "4G",
+                    1800,
+                    k * 120,
+                    30,
+                    58,
+                    "tower",
+                    "active",
+                ]
+            )
     wb.save(path)
     return path
 
@@ -76,8 +103,10 @@ def _poles_gpkg(path: Path) -> Path:
 def _poles_csv(path: Path) -> Path:
     from tests.app.importing import write_csv
 
-    rows = [[f"BENCH-C{k:05d}", lat, lon, "VNPT", 8.5, "Viettel;FPT Telecom"]
-            for k, (lon, lat) in enumerate(_points(POLES_CSV))]  # fmt: skip
+    rows = [
+        [f"BENCH-C{k:05d}", lat, lon, "VNPT", 8.5, "Viettel;FPT Telecom"]
+        for k, (lon, lat) in enumerate(_points(POLES_CSV))
+    ]
     return write_csv(path, ["Mã cột", "Vĩ độ", "Kinh độ", "Chủ sở hữu", "Độ cao", "Treo cáp"], rows)
 
 
@@ -105,10 +134,25 @@ def _in_child(
     label: str, url: str, file: Path, target: str, expected: dict[str, int], mode: str = "insert"
 ) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.imports", "--case", "--url", url, "--file", str(file), "--target", target,
-         "--mode", mode],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "bench.imports",
+            "--case",
+            "--url",
+            url,
+            "--file",
+            str(file),
+            "--target",
+            target,
+            "--mode",
+            mode,
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     _row(label, result["seconds"], result["peak_mb"], result["counts"])
     wrong = {k: result["counts"].get(k) for k, v in expected.items() if result["counts"].get(k) != v}
@@ -147,12 +191,18 @@ def _upload_cases(engine, poles: Path) -> None:
     body = poles.read_bytes()
     for dry_run in (True, False):
         started = time.perf_counter()
-        r = client.post(f"/api/import?target=poles&dry_run={str(dry_run).lower()}",
-                        files={"file": (poles.name, body, "text/csv")})  # fmt: skip
+        r = client.post(
+            f"/api/import?target=poles&dry_run={str(dry_run).lower()}",
+            files={"file": (poles.name, body, "text/csv")},
+        )
         r.raise_for_status()
         what = "dry run" if dry_run else "import"
-        _row(f"upload: {POLES_CSV:,} poles, {len(body) / 1e6:.1f} MB CSV ({what})",
-             time.perf_counter() - started, None, r.json()["counts"])  # fmt: skip
+        _row(
+            f"upload: {POLES_CSV:,} poles, {len(body) / 1e6:.1f} MB CSV ({what})",
+            time.perf_counter() - started,
+            None,
+            r.json()["counts"],
+        )
     reset_engine()
 
 
@@ -165,12 +215,28 @@ def main() -> int:
         sites, gpkg = _sites_xlsx(folder / "tram_cell.xlsx"), _poles_gpkg(folder / "cot_dien.gpkg")
         print(f"{'case':<50} {'time':>9} {'peak':>10}   counts")
         cells = SITES * CELLS_PER_SITE
-        _in_child(f"XLSX: {SITES:,} sites + {cells:,} cells (insert)", url, sites, "sites",
-                  {"sites": SITES, "cells": cells})  # fmt: skip
-        _in_child("XLSX: the same workbook again (upsert)", url, sites, "sites",
-                  {"sites_updated": SITES, "cells_updated": cells}, "upsert")  # fmt: skip
-        _in_child(f"GPKG (EPSG:5897): {POLES_GPKG:,} poles (insert)", url, gpkg, "poles",
-                  {"poles": POLES_GPKG, "pole_attachments": 2 * POLES_GPKG})  # fmt: skip
+        _in_child(
+            f"XLSX: {SITES:,} sites + {cells:,} cells (insert)",
+            url,
+            sites,
+            "sites",
+            {"sites": SITES, "cells": cells},
+        )
+        _in_child(
+            "XLSX: the same workbook again (upsert)",
+            url,
+            sites,
+            "sites",
+            {"sites_updated": SITES, "cells_updated": cells},
+            "upsert",
+        )
+        _in_child(
+            f"GPKG (EPSG:5897): {POLES_GPKG:,} poles (insert)",
+            url,
+            gpkg,
+            "poles",
+            {"poles": POLES_GPKG, "pole_attachments": 2 * POLES_GPKG},
+        )
         _upload_cases(engine, _poles_csv(folder / "cot.csv"))
     print(f"machine: {os.cpu_count()} cores; each file case in a fresh process, the database on this machine")
     return 0

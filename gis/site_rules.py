@@ -47,8 +47,13 @@ def cell_problems(cell: Mapping, site_height_m: float | None, where: str = "") -
     if height is None:
         p.append((f"{where}antenna_height_m", "is required"))
     elif site_height_m is not None and height > site_height_m + ANTENNA_ABOVE_STRUCTURE_MAX_M:
-        p.append((f"{where}antenna_height_m", f"{height:g} m is above its {site_height_m:g} m structure "
-                  f"by more than {ANTENNA_ABOVE_STRUCTURE_MAX_M:g} m"))  # fmt: skip
+        p.append(
+            (
+                f"{where}antenna_height_m",
+                f"{height:g} m is above its {site_height_m:g} m structure "
+                f"by more than {ANTENNA_ABOVE_STRUCTURE_MAX_M:g} m",
+            )
+        )
     if missing := power_problem(cell):
         p.append((f"{where}eirp_dbm", missing))
     if cell.get("azimuth_deg") is None and cell.get("beamwidth_deg") not in (None, 360, 360.0):
@@ -58,7 +63,9 @@ def cell_problems(cell: Mapping, site_height_m: float | None, where: str = "") -
 
 def power_problem(cell: Mapping) -> str | None:
     """A cell states its power: an EIRP, or a transmit power and an antenna gain (None when it does)."""
-    if cell.get("eirp_dbm") is None and (cell.get("tx_power_dbm") is None or cell.get("antenna_gain_dbi") is None):
+    if cell.get("eirp_dbm") is None and (
+        cell.get("tx_power_dbm") is None or cell.get("antenna_gain_dbi") is None
+    ):
         return "give eirp_dbm, or both tx_power_dbm and antenna_gain_dbi"
     return None
 
@@ -66,14 +73,17 @@ def power_problem(cell: Mapping) -> str | None:
 def site_problems(site: Mapping) -> list[tuple[str, str]]:
     p: list[tuple[str, str]] = []
     if site.get("structure_type") not in STRUCTURE_TYPES:
-        p.append(("structure_type", f"'{site.get('structure_type')}' is not one of {', '.join(STRUCTURE_TYPES)}"))
+        p.append(
+            ("structure_type", f"'{site.get('structure_type')}' is not one of {', '.join(STRUCTURE_TYPES)}")
+        )
     if site.get("rent_vnd_month") is not None and not site.get("accepts_tenants"):
         p.append(("rent_vnd_month", "a rent is only stated for a site that accepts tenants"))
     return p
 
 
-def transition_problem(current: str, target: str, role: str, is_owner: bool,
-                       reason: str | None) -> tuple[str, str] | None:  # fmt: skip
+def transition_problem(
+    current: str, target: str, role: str, is_owner: bool, reason: str | None
+) -> tuple[str, str] | None:
     """Why ``role`` may not move a site from ``current`` to ``target``, as (kind, message) with kind
     'state' (no such move), 'role' (not this user's move) or 'reason' (a reason is missing); None if it may."""
     moves = TRANSITIONS.get(current, {})

@@ -122,7 +122,9 @@ def issue_tokens(url: str, users: dict[str, tuple]) -> dict[str, str]:
     out = {}
     with Session(engine) as session:
         for name, (role, operator, district) in users.items():
-            user = accounts.create_user(session, name, TEST_PASSWORD, role, operator=operator, district_code=district)
+            user = accounts.create_user(
+                session, name, TEST_PASSWORD, role, operator=operator, district_code=district
+            )
             out[name] = accounts.issue_token(session, user, "api", "127.0.0.1", name="tests").token
         session.commit()
     engine.dispose()
@@ -216,8 +218,17 @@ def _serve(database_url: str, worker: bool):
         "COVERAGE_POLL_SECONDS": "1",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--no-proxy-headers"],  # as `make run`: X-Forwarded-For is the app's business (TRUSTED_PROXIES)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-proxy-headers",
+        ],  # as `make run`: X-Forwarded-For is the app's business (TRUSTED_PROXIES)
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -124,13 +124,25 @@ def login(body: Login, request: Request, response: Response, session: SessionDep
     session.commit()
     max_age = int(get_settings().session_hours * 3600)
     secure = _secure(request)
-    response.set_cookie(SESSION_COOKIE, issued.token, max_age=max_age, httponly=True, samesite="lax",
-                        secure=secure, path="/")  # fmt: skip
+    response.set_cookie(
+        SESSION_COOKIE, issued.token, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/"
+    )
     # Readable by the page's script, which echoes it in X-CSRF-Token on every write.
-    response.set_cookie(CSRF_COOKIE, issued.csrf_token, max_age=max_age, httponly=False, samesite="lax",
-                        secure=secure, path="/")  # fmt: skip
+    response.set_cookie(
+        CSRF_COOKIE,
+        issued.csrf_token,
+        max_age=max_age,
+        httponly=False,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
     principal, _ = accounts.resolve(session, issued.token, "session", client_ip(request))
-    return {"user": principal.as_dict(), "csrf_token": issued.csrf_token, "expires_at": issued.expires_at.isoformat()}
+    return {
+        "user": principal.as_dict(),
+        "csrf_token": issued.csrf_token,
+        "expires_at": issued.expires_at.isoformat(),
+    }
 
 
 @router.post("/auth/logout", summary="Log out: the session ends on the server too", response_model=LoggedOut)
@@ -144,8 +156,11 @@ def logout(request: Request, response: Response, session: SessionDep) -> dict:
     return {"logged_out": True}
 
 
-@router.get("/auth/me", summary="The logged-in user (null when anonymous) and the layers they may see",
-            response_model=WhoAmI)  # fmt: skip
+@router.get(
+    "/auth/me",
+    summary="The logged-in user (null when anonymous) and the layers they may see",
+    response_model=WhoAmI,
+)
 def me(principal: OptionalPrincipal) -> dict:
     visible = [c.id for c in shown_to(principal is not None)]
     return {"user": principal.as_dict() if principal else None, "collections": visible}
@@ -169,8 +184,12 @@ def change_password(
     return {"changed": True}
 
 
-@router.post("/auth/tokens", summary="A bearer token for an API client (shown once)", status_code=201,
-             response_model=IssuedToken)  # fmt: skip
+@router.post(
+    "/auth/tokens",
+    summary="A bearer token for an API client (shown once)",
+    status_code=201,
+    response_model=IssuedToken,
+)
 def new_token(body: NewToken, request: Request, session: SessionDep, principal: LoggedIn) -> dict:
     user = accounts.get_user(session, principal.username)
     issued = accounts.issue_token(session, user, "api", client_ip(request), name=body.name, days=body.days)
@@ -185,13 +204,22 @@ def users(session: SessionDep, _: Admin) -> dict:
 
 @router.post("/users", summary="Create an account (admin)", status_code=201, response_model=NewAccount)
 def create_user(body: NewUser, session: SessionDep, _: Admin) -> dict:
-    user = accounts.create_user(session, body.username, body.password, body.role, operator=body.operator,
-                                district_code=body.district_code, full_name=body.full_name)  # fmt: skip
+    user = accounts.create_user(
+        session,
+        body.username,
+        body.password,
+        body.role,
+        operator=body.operator,
+        district_code=body.district_code,
+        full_name=body.full_name,
+    )
     session.commit()
     return {"username": user.username, "role": user.role, "operator": user.operator}
 
 
-@router.put("/users/{username}/state", summary="Enable or disable an account (admin)", response_model=AccountState)
+@router.put(
+    "/users/{username}/state", summary="Enable or disable an account (admin)", response_model=AccountState
+)
 def user_state(username: str, body: UserState, session: SessionDep, _: Admin) -> dict:
     user = accounts.set_active(session, username, body.active)
     session.commit()

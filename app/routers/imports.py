@@ -175,11 +175,23 @@ async def import_upload(
         path = await save_upload(file, Path(tmp))
         try:
             report = await run_in_threadpool(
-                importer.import_file, get_engine(), path, target,
-                crs=crs, dry_run=dry_run, layer=layer, encoding=encoding, mode=mode,
-                actor=principal.actor(), principal=principal, swap_axes=swap_axes, repair=repair,
-                profile=profile, columns=given.columns, values=given.values,
-            )  # fmt: skip
+                importer.import_file,
+                get_engine(),
+                path,
+                target,
+                crs=crs,
+                dry_run=dry_run,
+                layer=layer,
+                encoding=encoding,
+                mode=mode,
+                actor=principal.actor(),
+                principal=principal,
+                swap_axes=swap_axes,
+                repair=repair,
+                profile=profile,
+                columns=given.columns,
+                values=given.values,
+            )
         except importer.ImportFailed as exc:
             return _refused(exc, language(accept_language))
     out = report.as_dict()

@@ -34,8 +34,21 @@ _USERNAME = re.compile(r"^[a-z0-9._-]{2,64}$")
 MIN_PASSWORD_LENGTH = 10
 _COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])  # zxcvbn's 30,000 most common
 # Words zxcvbn's English lists miss that a Vietnamese user reaches for first ("password", "I love you" …).
-_GUESSED_WORDS = ("matkhau", "anhyeuem", "emyeuanh", "vietnam", "vienthong", "hatang", "viettel", "vinaphone",
-                  "mobifone", "vietnamobile", "vnpt", "admin", "quantri")  # fmt: skip
+_GUESSED_WORDS = (
+    "matkhau",
+    "anhyeuem",
+    "emyeuanh",
+    "vietnam",
+    "vienthong",
+    "hatang",
+    "viettel",
+    "vinaphone",
+    "mobifone",
+    "vietnamobile",
+    "vnpt",
+    "admin",
+    "quantri",
+)
 _ZXCVBN_MAX_CHARS = 72  # zxcvbn's own bound on what it scores (its cost grows with length)
 _SEPARATORS = re.compile(r"[\W_]+")
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32), as issue_token makes them
@@ -121,9 +134,17 @@ def _operator_row(session: Session, name: str) -> Operator:
     raise InvalidParameter(f"operator: unknown company '{name}' (known: {known})")
 
 
-def create_user(session: Session, username: str, password: str, role: str, *, operator: str | None = None,
-                district_code: str | None = None, full_name: str = "",
-                must_change_password: bool = False) -> User:  # fmt: skip
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    operator: str | None = None,
+    district_code: str | None = None,
+    full_name: str = "",
+    must_change_password: bool = False,
+) -> User:
     name = normalise_username(username)
     if role not in ROLES:
         raise InvalidParameter(f"role: one of {', '.join(ROLES)}, got '{role}'")
@@ -133,17 +154,26 @@ def create_user(session: Session, username: str, password: str, role: str, *, op
         raise InvalidParameter("district_code: only an official is limited to a district")
     if district_code:
         found = session.scalar(
-            select(func.count()).select_from(AdminUnit).where(
-                AdminUnit.level == "district", AdminUnit.code == district_code, AdminUnit.valid_to.is_(None))
-        )  # fmt: skip
+            select(func.count())
+            .select_from(AdminUnit)
+            .where(
+                AdminUnit.level == "district", AdminUnit.code == district_code, AdminUnit.valid_to.is_(None)
+            )
+        )
         if not found:
             raise InvalidParameter(f"district_code: no district '{district_code}'")
     check_password_policy(password, name, full_name)
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         raise Conflict(f"a user '{name}' exists already")
-    user = User(username=name, password_hash=_HASHER.hash(password), role=role, full_name=full_name,
-                operator=_operator_row(session, operator).short_name if operator else None,
-                district_code=district_code or None, must_change_password=must_change_password)  # fmt: skip
+    user = User(
+        username=name,
+        password_hash=_HASHER.hash(password),
+        role=role,
+        full_name=full_name,
+        operator=_operator_row(session, operator).short_name if operator else None,
+        district_code=district_code or None,
+        must_change_password=must_change_password,
+    )
     session.add(user)
     session.flush()
     return user
@@ -159,7 +189,9 @@ def get_user(session: Session, username: str) -> User:
 def set_active(session: Session, username: str, active: bool) -> User:
     user = get_user(session, username)
     if not active and user.role == "admin" and user.active:
-        admins = session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active))
+        admins = session.scalar(
+            select(func.count()).select_from(User).where(User.role == "admin", User.active)
+        )
         if admins <= 1:
             raise Conflict(f"'{user.username}' is the last active admin: create another admin first")
     user.active = active
@@ -183,10 +215,12 @@ def set_password(session: Session, user: User, new_password: str, keep_token_id:
 
 def _revoke_tokens(session: Session, user: User, keep_token_id: int | None = None) -> None:
     session.execute(
-        update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None),
-                                AuthToken.id != (keep_token_id or 0))
+        update(AuthToken)
+        .where(
+            AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None), AuthToken.id != (keep_token_id or 0)
+        )
         .values(revoked_at=func.now())
-    )  # fmt: skip
+    )
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -199,10 +233,17 @@ def verify_password(user: User, password: str) -> bool:
 def list_users(session: Session) -> list[dict]:
     users = session.scalars(select(User).order_by(User.username))
     return [
-        {"username": u.username, "full_name": u.full_name, "role": u.role, "operator": u.operator,
-         "district_code": u.district_code, "active": u.active, "created_at": u.created_at.isoformat()}
+        {
+            "username": u.username,
+            "full_name": u.full_name,
+            "role": u.role,
+            "operator": u.operator,
+            "district_code": u.district_code,
+            "active": u.active,
+            "created_at": u.created_at.isoformat(),
+        }
         for u in users
-    ]  # fmt: skip
+    ]
 
 
 def authenticate(session: Session, username: str, password: str, client_ip: str) -> User:
@@ -214,7 +255,9 @@ def authenticate(session: Session, username: str, password: str, client_ip: str)
         select(
             func.count().filter(LoginFailure.username == name),
             func.count().filter(LoginFailure.client_ip == client_ip),
-        ).where(LoginFailure.at >= since, (LoginFailure.username == name) | (LoginFailure.client_ip == client_ip))
+        ).where(
+            LoginFailure.at >= since, (LoginFailure.username == name) | (LoginFailure.client_ip == client_ip)
+        )
     ).one()
     if by_user >= s.login_max_failures_per_user or by_ip >= s.login_max_failures_per_ip:
         wait_s = s.login_window_minutes * 60
@@ -246,8 +289,14 @@ class IssuedToken:
     expires_at: datetime
 
 
-def issue_token(session: Session, user: User, kind: str, client_ip: str | None, name: str | None = None,
-                days: int | None = None) -> IssuedToken:  # fmt: skip
+def issue_token(
+    session: Session,
+    user: User,
+    kind: str,
+    client_ip: str | None,
+    name: str | None = None,
+    days: int | None = None,
+) -> IssuedToken:
     s = get_settings()
     if kind == "session":
         lifetime = timedelta(hours=s.session_hours)
@@ -256,8 +305,17 @@ def issue_token(session: Session, user: User, kind: str, client_ip: str | None, 
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24) if kind == "session" else None
     expires = datetime.now(UTC) + lifetime
-    session.add(AuthToken(user_id=user.id, kind=kind, token_sha256=_sha256(token), csrf_token=csrf, name=name,
-                          client_ip=client_ip, expires_at=expires))  # fmt: skip
+    session.add(
+        AuthToken(
+            user_id=user.id,
+            kind=kind,
+            token_sha256=_sha256(token),
+            csrf_token=csrf,
+            name=name,
+            client_ip=client_ip,
+            expires_at=expires,
+        )
+    )
     session.flush()
     return IssuedToken(token, csrf, expires)
 
@@ -280,11 +338,22 @@ def resolve(session: Session, token: str, kind: str, client_ip: str | None) -> t
         raise Forbidden(f"the operator company '{row.operator}' of this account is not in the database")
     # Note use now and then, not on every tile request.
     if row.last_used_at is None or row.last_used_at < datetime.now(UTC) - timedelta(minutes=5):
-        session.execute(text("UPDATE auth_tokens SET last_used_at = now() WHERE id = :id"), {"id": row.token_id})
+        session.execute(
+            text("UPDATE auth_tokens SET last_used_at = now() WHERE id = :id"), {"id": row.token_id}
+        )
         session.commit()
-    principal = Principal(row.id, row.username, row.role, row.operator, row.operator_id, row.district_code,
-                          row.must_change_password, "session" if kind == "session" else "bearer", client_ip,
-                          row.token_id)  # fmt: skip
+    principal = Principal(
+        row.id,
+        row.username,
+        row.role,
+        row.operator,
+        row.operator_id,
+        row.district_code,
+        row.must_change_password,
+        "session" if kind == "session" else "bearer",
+        client_ip,
+        row.token_id,
+    )
     return principal, row.csrf_token
 
 
@@ -301,15 +370,25 @@ def resolve_basic(session: Session, username: str, secret: str, client_ip: str) 
     user = authenticate(session, name, secret, client_ip)
     session.commit()  # the failures forgotten by a good password stay forgotten
     operator_id = session.scalar(select(Operator.id).where(Operator.short_name == user.operator))
-    return Principal(user.id, user.username, user.role, user.operator, operator_id, user.district_code,
-                     user.must_change_password, "basic", client_ip)  # fmt: skip
+    return Principal(
+        user.id,
+        user.username,
+        user.role,
+        user.operator,
+        operator_id,
+        user.district_code,
+        user.must_change_password,
+        "basic",
+        client_ip,
+    )
 
 
 def revoke(session: Session, token: str) -> None:
     session.execute(
-        update(AuthToken).where(AuthToken.token_sha256 == _sha256(token), AuthToken.revoked_at.is_(None))
+        update(AuthToken)
+        .where(AuthToken.token_sha256 == _sha256(token), AuthToken.revoked_at.is_(None))
         .values(revoked_at=func.now())
-    )  # fmt: skip
+    )
 
 
 def ensure_admin(session: Session, username: str, password: str | None) -> str | None:
@@ -319,6 +398,12 @@ def ensure_admin(session: Session, username: str, password: str | None) -> str |
     generated = None
     if not password:
         generated = password = secrets.token_urlsafe(12)
-    create_user(session, username, password, "admin", full_name="Quản trị hệ thống",
-                must_change_password=generated is not None)  # fmt: skip
+    create_user(
+        session,
+        username,
+        password,
+        "admin",
+        full_name="Quản trị hệ thống",
+        must_change_password=generated is not None,
+    )
     return generated

@@ -21,7 +21,12 @@ from app.services.registration import manage_refusal, owner_of, ranged, required
 # kind -> (table, link table, link key, editable columns)
 KINDS = {
     "pole": ("poles", "pole_attachments", "pole_id", ("material", "height_m", "accepts_tenants")),
-    "duct": ("duct_routes", "duct_occupancy", "duct_route_id", ("duct_count", "subduct_count", "accepts_tenants")),
+    "duct": (
+        "duct_routes",
+        "duct_occupancy",
+        "duct_route_id",
+        ("duct_count", "subduct_count", "accepts_tenants"),
+    ),
 }
 _TARGET = {"pole": "poles", "duct": "ducts"}  # the import target whose ranges and builder a kind shares
 
@@ -47,7 +52,9 @@ def get_asset(session: Session, kind: str, code: str) -> dict:
 
 
 def _line_in_province(session: Session, geometry: LineGeometry) -> str:
-    geojson = orjson.dumps({"type": "LineString", "coordinates": [c[:2] for c in geometry.coordinates]}).decode()
+    geojson = orjson.dumps(
+        {"type": "LineString", "coordinates": [c[:2] for c in geometry.coordinates]}
+    ).decode()
     ok, valid, length = session.execute(
         text(
             "WITH g AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326) AS g) SELECT "
@@ -94,8 +101,11 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
 def _conflict(session: Session, kind: str, code: str, version: int) -> Conflict:
     session.rollback()
     current = get_asset(session, kind, code)
-    return Conflict(f"{kind} '{code}' changed meanwhile (you edited version {version}, it is now at "
-                    f"{current['version']}): review it and edit again", extra={"current": current})  # fmt: skip
+    return Conflict(
+        f"{kind} '{code}' changed meanwhile (you edited version {version}, it is now at "
+        f"{current['version']}): review it and edit again",
+        extra={"current": current},
+    )
 
 
 def _owned(session: Session, principal: Principal, kind: str, code: str) -> dict:
@@ -105,8 +115,14 @@ def _owned(session: Session, principal: Principal, kind: str, code: str) -> dict
     return current
 
 
-def edit(session: Session, principal: Principal, kind: str, code: str, version: int | None,
-         patch: PolePatch | DuctPatch) -> dict:  # fmt: skip
+def edit(
+    session: Session,
+    principal: Principal,
+    kind: str,
+    code: str,
+    version: int | None,
+    patch: PolePatch | DuctPatch,
+) -> dict:
     table, _, _, columns = KINDS[kind]
     current = _owned(session, principal, kind, code)
     version = required_version(version)
@@ -141,7 +157,8 @@ def delete(session: Session, principal: Principal, kind: str, code: str, version
     if others:
         raise Conflict(f"{kind} '{code}' is used by {', '.join(others)}: it cannot be deleted while shared")
     done = session.execute(
-        text(f"DELETE FROM {table} WHERE id = :id AND version = :v RETURNING id"), {"id": current["id"], "v": version}
+        text(f"DELETE FROM {table} WHERE id = :id AND version = :v RETURNING id"),
+        {"id": current["id"], "v": version},
     ).first()
     if done is None:
         raise _conflict(session, kind, code, version)

@@ -20,8 +20,19 @@ from sqlalchemy.orm import Session
 from app.errors import InvalidParameter, NotFound
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-EXPORT_COLUMNS = ("id", "at", "actor", "actor_role", "client_ip", "action", "entity", "record_id",
-                  "record_code", "before", "after")  # fmt: skip
+EXPORT_COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "actor_role",
+    "client_ip",
+    "action",
+    "entity",
+    "record_id",
+    "record_code",
+    "before",
+    "after",
+)
 MAX_EXPORT_DAYS = 366
 
 
@@ -39,8 +50,12 @@ class Actor:
                 "SELECT set_config('hg.actor_id', :id, true), set_config('hg.actor', :name, true), "
                 "set_config('hg.actor_role', :role, true), set_config('hg.client_ip', :ip, true)"
             ),
-            {"id": "" if self.user_id is None else str(self.user_id), "name": self.username,
-             "role": self.role or "", "ip": self.client_ip or ""},  # fmt: skip
+            {
+                "id": "" if self.user_id is None else str(self.user_id),
+                "name": self.username,
+                "role": self.role or "",
+                "ip": self.client_ip or "",
+            },
         )
 
 
@@ -68,7 +83,8 @@ def record_history(session: Session, kind: str, code: str) -> dict:
         raise InvalidParameter(f"unknown record kind '{kind}' (site, pole or duct)")
     # Ids restart when the sample is reloaded (a truncate): only look after the last one.
     since = session.execute(
-        text("SELECT coalesce(max(id), 0) FROM audit_log WHERE entity = :t AND action = 'truncate'"), {"t": table}
+        text("SELECT coalesce(max(id), 0) FROM audit_log WHERE entity = :t AND action = 'truncate'"),
+        {"t": table},
     ).scalar_one()
     rid = session.execute(
         text(
@@ -129,7 +145,9 @@ def export_csv(session: Session, since: date, until: date, entity: str | None = 
     for r in rows:
         values = list(r)
         values[1] = r.at.astimezone(LOCAL_TZ).isoformat()
-        values[-2:] = [None if v is None else orjson.dumps(v, option=orjson.OPT_SORT_KEYS).decode() for v in values[-2:]]
+        values[-2:] = [
+            None if v is None else orjson.dumps(v, option=orjson.OPT_SORT_KEYS).decode() for v in values[-2:]
+        ]
         writer.writerow(values)
     # A BOM so Excel reads the Vietnamese text as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")

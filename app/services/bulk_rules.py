@@ -24,7 +24,9 @@ from gis import site_rules
 OPERATOR_TARGETS = ("sites", "poles", "ducts", "fibre_access_points")
 _TABLE_OF_TARGET = {target: TABLES[target].name for target in OPERATOR_TARGETS}
 # The column naming the company a record belongs to: its owner, or an access point's operator.
-_OWNER_COLUMN = {TABLES[t].name: "owner_id" if "owner_id" in TABLES[t].c else "operator_id" for t in OPERATOR_TARGETS}
+_OWNER_COLUMN = {
+    TABLES[t].name: "owner_id" if "owner_id" in TABLES[t].c else "operator_id" for t in OPERATOR_TARGETS
+}
 _KIND = {"sites": "site", "poles": "pole", "duct_routes": "duct", "fibre_access_points": "fibre access point"}
 
 
@@ -38,7 +40,9 @@ def _rows_by_code(table) -> dict[str, int]:
     return out
 
 
-def check_upsert(conn: Connection, target: str, table, principal: Principal | None, problems: list[str]) -> None:
+def check_upsert(
+    conn: Connection, target: str, table, principal: Principal | None, problems: list[str]
+) -> None:
     """Before an upsert writes: every stored record it names must be one the caller may change (the
     rule of PATCH), whoever the file says owns it now."""
     name = _TABLE_OF_TARGET.get(target)
@@ -47,16 +51,27 @@ def check_upsert(conn: Connection, target: str, table, principal: Principal | No
     rows = _rows_by_code(table)
     column = _OWNER_COLUMN[name]
     stored = conn.execute(
-        text(f"SELECT x.code, x.{column}, o.short_name FROM {name} x JOIN operators o ON o.id = x.{column} "
-             "WHERE x.code = ANY(:codes) ORDER BY x.code"), {"codes": sorted(rows)}  # fmt: skip
+        text(
+            f"SELECT x.code, x.{column}, o.short_name FROM {name} x JOIN operators o ON o.id = x.{column} "
+            "WHERE x.code = ANY(:codes) ORDER BY x.code"
+        ),
+        {"codes": sorted(rows)},
     )
     for code, owner_id, owner in stored:
         if refusal := manage_refusal(principal, _KIND[name], code, owner_id, owner):
             problems.append(f"{table.where(rows[code])}: {refusal}")
 
 
-def check(conn: Connection, target: str, table, principal: Principal | None, problems: list[str], report,
-          *, new_registrations: bool = True) -> None:  # fmt: skip
+def check(
+    conn: Connection,
+    target: str,
+    table,
+    principal: Principal | None,
+    problems: list[str],
+    report,
+    *,
+    new_registrations: bool = True,
+) -> None:
     """``new_registrations``: False when the file is a register as recorded (the sample province),
     whose proposed sites were registered long ago: the place rules of a new registration are not applied."""
     rows = _rows_by_code(table)
@@ -80,10 +95,15 @@ def check(conn: Connection, target: str, table, principal: Principal | None, pro
     if operator is not None:
         column = _OWNER_COLUMN[name]
         for code, owner in conn.execute(
-            text(f"SELECT x.code, o.short_name FROM {name} x JOIN operators o ON o.id = x.{column} "
-                 f"WHERE x.code = ANY(:codes) AND x.{column} <> :me"), {"codes": codes, "me": operator.operator_id}  # fmt: skip
+            text(
+                f"SELECT x.code, o.short_name FROM {name} x JOIN operators o ON o.id = x.{column} "
+                f"WHERE x.code = ANY(:codes) AND x.{column} <> :me"
+            ),
+            {"codes": codes, "me": operator.operator_id},
         ):
-            problems.append(f"{where(code)}: belongs to {owner}; an operator imports its own company's records only")
+            problems.append(
+                f"{where(code)}: belongs to {owner}; an operator imports its own company's records only"
+            )
     if target != "sites":
         return
     _check_cells(conn, sorted(set(codes) | set(cell_rows)), operator, where, problems)
@@ -105,19 +125,30 @@ def _check_cells(conn, codes, operator, where, problems) -> None:
         for field, message in site_rules.cell_problems(c, c["height_m"]):
             problems.append(f"{where(c['site'])}: cell {c['code']} {field}: {message}")
         if operator is not None and c["operator_id"] != operator.operator_id:
-            problems.append(f"{where(c['site'])}: cell {c['code']} is another operator's; it joins by a tenancy request")
+            problems.append(
+                f"{where(c['site'])}: cell {c['code']} is another operator's; it joins by a tenancy request"
+            )
 
 
 def _operator_sites_are_proposals(conn, codes, table, where, problems, report) -> None:
     """An operator's sites are registrations: `proposed` (assumed when the file gives no status)."""
-    given = {str(f.properties.get("site_code") or f.properties.get("code")).strip(): f.properties.get("status")
-             for f in table.features}  # fmt: skip
-    for code, status in conn.execute(text("SELECT code, status FROM sites WHERE code = ANY(:c)"), {"c": codes}):
+    given = {
+        str(f.properties.get("site_code") or f.properties.get("code")).strip(): f.properties.get("status")
+        for f in table.features
+    }
+    for code, status in conn.execute(
+        text("SELECT code, status FROM sites WHERE code = ANY(:c)"), {"c": codes}
+    ):
         if given.get(code) not in (None, "") and status != "proposed":
-            problems.append(f"{where(code)}: status '{status}': operators register sites as proposed; the Department approves them")
+            problems.append(
+                f"{where(code)}: status '{status}': operators register sites as proposed; the Department approves them"
+            )
     conn.execute(
-        text("UPDATE sites SET status = 'proposed', proposed_on = coalesce(proposed_on, CURRENT_DATE), "
-             "commissioned_on = NULL WHERE code = ANY(:c)"), {"c": codes}  # fmt: skip
+        text(
+            "UPDATE sites SET status = 'proposed', proposed_on = coalesce(proposed_on, CURRENT_DATE), "
+            "commissioned_on = NULL WHERE code = ANY(:c)"
+        ),
+        {"c": codes},
     )
     report.warnings.append("sites registered as proposed: the Department approves them")
 
@@ -125,8 +156,11 @@ def _operator_sites_are_proposals(conn, codes, table, where, problems, report) -
 def _check_places(conn, codes, where, problems, scope: Scope) -> None:
     spacing = get_settings().min_site_spacing_m
     new = conn.execute(
-        text("SELECT s.id, s.code, s.owner_id, s.new_structure_reason, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat "
-             "FROM sites s WHERE s.code = ANY(:c) AND s.status = 'proposed' ORDER BY s.code"), {"c": codes}  # fmt: skip
+        text(
+            "SELECT s.id, s.code, s.owner_id, s.new_structure_reason, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat "
+            "FROM sites s WHERE s.code = ANY(:c) AND s.status = 'proposed' ORDER BY s.code"
+        ),
+        {"c": codes},
     ).all()
     for s in new:
         near = site_checks.sites_within(conn, s.lon, s.lat, spacing, s.id)

@@ -33,10 +33,16 @@ OCID_DEFAULTS = {"2G": 900, "3G": 2100, "4G": 1800, "5G": 3500}
 
 
 # Each network target's table: the one map of target → table (the seed's counts, the bulk rules).
-TABLES = {"sites": m.Site.__table__, "cells": m.Cell.__table__, "poles": m.Pole.__table__,
-          "ducts": m.DuctRoute.__table__, "manholes": m.Manhole.__table__,
-          "fibre_access_points": m.FibreAccessPoint.__table__, "commune_offices": m.CommuneOffice.__table__,
-          "speed_tests": m.SpeedTest.__table__}  # fmt: skip
+TABLES = {
+    "sites": m.Site.__table__,
+    "cells": m.Cell.__table__,
+    "poles": m.Pole.__table__,
+    "ducts": m.DuctRoute.__table__,
+    "manholes": m.Manhole.__table__,
+    "fibre_access_points": m.FibreAccessPoint.__table__,
+    "commune_offices": m.CommuneOffice.__table__,
+    "speed_tests": m.SpeedTest.__table__,
+}
 # A cell's radio columns, as the model has them: what cell_row builds and the reads of cells select.
 CELL_RADIO = tuple(
     c.name for c in m.Cell.__table__.columns if c.name not in ("id", "code", "site_id", "operator_id")
@@ -376,7 +382,9 @@ def _cells_of_sites(
             continue
         per_site[site] += 1
         try:
-            cell = cell_row(f.properties, site, per_site[site], ctx, False, operators.get(site) or stored.get(site))
+            cell = cell_row(
+                f.properties, site, per_site[site], ctx, False, operators.get(site) or stored.get(site)
+            )
         except RowProblem as exc:
             problems.append(f"{cells.where(f.number)}: {exc}")
             continue
@@ -399,8 +407,9 @@ def _plmn_operator(ctx: Context, p: dict) -> int:
     return op
 
 
-def cell_row(p: dict, site_code: str, k: int, ctx: Context, ocid: bool = False,
-             site_operator: int | None = None) -> dict:  # fmt: skip
+def cell_row(
+    p: dict, site_code: str, k: int, ctx: Context, ocid: bool = False, site_operator: int | None = None
+) -> dict:
     """One cell row of a file's row or a registration's cell (its k-th on ``site_code``); its
     operator is the row's own, else (a sheet of cells, a form) its site's."""
     if ocid:
@@ -420,7 +429,9 @@ def cell_row(p: dict, site_code: str, k: int, ctx: Context, ocid: bool = False,
         raise RowProblem(missing)
     azimuth = num(p, "azimuth_deg")
     return dict(
-        code=text_(p, "cell_code") or (text_(p, "code") if "cell_code" not in p else None) or f"{site_code}-{k}",
+        code=text_(p, "cell_code")
+        or (text_(p, "code") if "cell_code" not in p else None)
+        or f"{site_code}-{k}",
         site_code=site_code,
         operator_id=op,
         technology=tech,
@@ -515,11 +526,20 @@ def ducts(table, ctx, problems):
 
 
 def fibre_access_points(table, ctx, problems):
-    rows = _rows(table, lambda f, p: dict(
-        code=text_(p, "code", required=True), operator_id=ctx.operator(p.get("operator") or p.get("owner"), "operator"),
-        kind=choice(p, "kind", m.FAP_KINDS, "splitter", ctx), ports_total=integer(p, "ports_total", required=True),
-        ports_used=integer(p, "ports_used", default=0), service_radius_m=num(p, "service_radius_m", default=500.0),
-        status=choice(p, "status", m.FAP_STATUSES, "active", ctx), geom=point(f)), problems)  # fmt: skip
+    rows = _rows(
+        table,
+        lambda f, p: dict(
+            code=text_(p, "code", required=True),
+            operator_id=ctx.operator(p.get("operator") or p.get("owner"), "operator"),
+            kind=choice(p, "kind", m.FAP_KINDS, "splitter", ctx),
+            ports_total=integer(p, "ports_total", required=True),
+            ports_used=integer(p, "ports_used", default=0),
+            service_radius_m=num(p, "service_radius_m", default=500.0),
+            status=choice(p, "status", m.FAP_STATUSES, "active", ctx),
+            geom=point(f),
+        ),
+        problems,
+    )
     _check_codes(ctx, m.FibreAccessPoint.__table__, table, rows, problems)
     return rows
 
@@ -547,8 +567,9 @@ def manholes(table, ctx, problems):
 
 def commune_offices(table, ctx, problems):
     t = m.AdminUnit.__table__
-    communes = dict(ctx.conn.execute(
-        select(t.c.code, t.c.id).where(t.c.level == "commune", t.c.valid_to.is_(None))).all())  # fmt: skip
+    communes = dict(
+        ctx.conn.execute(select(t.c.code, t.c.id).where(t.c.level == "commune", t.c.valid_to.is_(None))).all()
+    )
 
     def commune(p):
         code = text_(p, "commune_code", required=True)
@@ -556,10 +577,21 @@ def commune_offices(table, ctx, problems):
             raise RowProblem(f"unknown commune '{code}'")
         return communes[code]
 
-    rows = _rows(table, lambda f, p: dict(
-        code=text_(p, "code", required=True), name=text_(p, "name", required=True), commune_id=commune(p),
-        gov_network_connected=boolean(p, "gov_network_connected") if p.get("gov_network_connected") not in (None, "") else False,
-        bandwidth_mbps=num(p, "bandwidth_mbps"), connected_on=text_(p, "connected_on"), geom=point(f)), problems)  # fmt: skip
+    rows = _rows(
+        table,
+        lambda f, p: dict(
+            code=text_(p, "code", required=True),
+            name=text_(p, "name", required=True),
+            commune_id=commune(p),
+            gov_network_connected=boolean(p, "gov_network_connected")
+            if p.get("gov_network_connected") not in (None, "")
+            else False,
+            bandwidth_mbps=num(p, "bandwidth_mbps"),
+            connected_on=text_(p, "connected_on"),
+            geom=point(f),
+        ),
+        problems,
+    )
     _check_codes(ctx, m.CommuneOffice.__table__, table, rows, problems)
     return rows
 
@@ -619,9 +651,11 @@ def speed_test_code(at: datetime, position, operator: str) -> str:
 
 
 # ---------------------------------------------------------------- admin units
-_LEVEL_WORDS = {"district": ("huyen", "thi xa", "thanh pho", "quan", "district"),
-                "commune": ("xa", "phuong", "thi tran", "commune", "ward"),
-                "hamlet": ("ap", "khu vuc", "to", "hamlet")}  # fmt: skip
+_LEVEL_WORDS = {
+    "district": ("huyen", "thi xa", "thanh pho", "quan", "district"),
+    "commune": ("xa", "phuong", "thi tran", "commune", "ward"),
+    "hamlet": ("ap", "khu vuc", "to", "hamlet"),
+}
 _CODE_LEVEL = {3: "district", 5: "commune", 7: "hamlet"}
 
 
@@ -661,11 +695,15 @@ def admin_record(f, level: str | None = None) -> tuple[str, dict]:
     if not isinstance(geom, MultiPolygon):
         raise RowProblem(f"expected a Polygon or MultiPolygon, got {geom.geom_type}")
     return level, dict(
-        code=code, name=name, kind=text_(p, "kind"),
+        code=code,
+        name=name,
+        kind=text_(p, "kind"),
         parent_code=text_(p, "parent_code") or text_(p, parent_key),
-        population=integer(p, "population"), households=integer(p, "households"),
-        urban=boolean(p, "urban") if p.get("urban") not in (None, "") else False, geometry=geom,
-    )  # fmt: skip
+        population=integer(p, "population"),
+        households=integer(p, "households"),
+        urban=boolean(p, "urban") if p.get("urban") not in (None, "") else False,
+        geometry=geom,
+    )
 
 
 def hamlet_codes(

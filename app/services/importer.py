@@ -43,14 +43,28 @@ from gis.vocabulary import Vocabulary
 
 # Targets that say the level of their rows: a hamlet layer has no level column.
 _ADMIN_LEVELS = {"districts": "district", "communes": "commune", "hamlets": "hamlet"}
-_NETWORK = ("sites", "cells", "poles", "ducts", "manholes", "fibre_access_points", "commune_offices", "speed_tests")
+_NETWORK = (
+    "sites",
+    "cells",
+    "poles",
+    "ducts",
+    "manholes",
+    "fibre_access_points",
+    "commune_offices",
+    "speed_tests",
+)
 TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK)
 MODES = ("insert", "upsert")
 _ROW = re.compile(r" (?:row|feature) (\d+)")
 # Row columns filled from other file attributes than their own name (see _update_columns).
-_SOURCES = {"owner_id": ("owner", "operator"), "operator_id": ("operator", "owner"),
-            "commune_id": ("commune_code",), "antenna_height_m": ("antenna_height_m", "height_m"),
-            "duct_route_id": ("duct_route_code",), "material": ("material", "structure_type")}  # fmt: skip
+_SOURCES = {
+    "owner_id": ("owner", "operator"),
+    "operator_id": ("operator", "owner"),
+    "commune_id": ("commune_code",),
+    "antenna_height_m": ("antenna_height_m", "height_m"),
+    "duct_route_id": ("duct_route_code",),
+    "material": ("material", "structure_type"),
+}
 _ALWAYS = ("geom", "site_id")
 
 
@@ -100,13 +114,25 @@ class ImportReport:
         return out
 
 
-def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | None = None,
-                dry_run: bool = False, layer: str | None = None, encoding: str | None = None,
-                mode: str = "insert", actor: Actor | None = None,
-                principal: Principal | None = None, swap_axes: bool | None = None,
-                repair: bool = False, vocabulary: Vocabulary | None = None, profile: str | None = None,
-                columns: dict[str, str] | None = None,
-                values: dict[str, dict[str, str]] | None = None) -> ImportReport:  # fmt: skip
+def import_file(
+    engine: Engine,
+    path: str | Path,
+    target: str,
+    *,
+    crs: str | None = None,
+    dry_run: bool = False,
+    layer: str | None = None,
+    encoding: str | None = None,
+    mode: str = "insert",
+    actor: Actor | None = None,
+    principal: Principal | None = None,
+    swap_axes: bool | None = None,
+    repair: bool = False,
+    vocabulary: Vocabulary | None = None,
+    profile: str | None = None,
+    columns: dict[str, str] | None = None,
+    values: dict[str, dict[str, str]] | None = None,
+) -> ImportReport:
     """Read ``path``, check it against the database and write it into ``target`` (or not, if dry).
 
     ``encoding`` is the text encoding of a CSV or .dbf that is not UTF-8 (e.g. "1258");
@@ -126,10 +152,23 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            report = import_into(conn, path, target, crs=crs, layer=layer, encoding=encoding, mode=mode,
-                                 actor=actor, principal=principal, swap_axes=swap_axes, repair=repair,
-                                 vocabulary=vocabulary, profile=profile, columns=columns,
-                                 values=values)  # fmt: skip
+            report = import_into(
+                conn,
+                path,
+                target,
+                crs=crs,
+                layer=layer,
+                encoding=encoding,
+                mode=mode,
+                actor=actor,
+                principal=principal,
+                swap_axes=swap_axes,
+                repair=repair,
+                vocabulary=vocabulary,
+                profile=profile,
+                columns=columns,
+                values=values,
+            )
         except BaseException:
             trans.rollback()
             raise
@@ -142,13 +181,25 @@ def import_file(engine: Engine, path: str | Path, target: str, *, crs: str | Non
     return report
 
 
-def import_into(conn: Connection, path: str | Path, target: str, *, crs: str | None = None,
-                layer: str | None = None, encoding: str | None = None, mode: str = "insert",
-                actor: Actor | None = None, principal: Principal | None = None,
-                swap_axes: bool | None = None, repair: bool = False, vocabulary: Vocabulary | None = None,
-                profile: str | None = None, columns: dict[str, str] | None = None,
-                values: dict[str, dict[str, str]] | None = None,
-                new_registrations: bool = True) -> ImportReport:  # fmt: skip
+def import_into(
+    conn: Connection,
+    path: str | Path,
+    target: str,
+    *,
+    crs: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    mode: str = "insert",
+    actor: Actor | None = None,
+    principal: Principal | None = None,
+    swap_axes: bool | None = None,
+    repair: bool = False,
+    vocabulary: Vocabulary | None = None,
+    profile: str | None = None,
+    columns: dict[str, str] | None = None,
+    values: dict[str, dict[str, str]] | None = None,
+    new_registrations: bool = True,
+) -> ImportReport:
     """The work of :func:`import_file` on a connection whose transaction the caller owns (the seed
     loads a whole province in one): raises :class:`ImportFailed` having written part of the file,
     so the caller rolls back; on success the rows are written, not committed. ``new_registrations``:
@@ -166,13 +217,25 @@ def import_into(conn: Connection, path: str | Path, target: str, *, crs: str | N
     swap_axes = bool(stored.get("swap_axes")) if swap_axes is None else swap_axes
     vocabulary = corrections.vocabulary(vocabulary)
     try:
-        table = _read(Path(path), target, crs=crs, layer=layer, encoding=encoding, swap_axes=swap_axes,
-                      repair=repair, collect=True, vocabulary=vocabulary, columns=corrections.columns)  # fmt: skip
+        table = _read(
+            Path(path),
+            target,
+            crs=crs,
+            layer=layer,
+            encoding=encoding,
+            swap_axes=swap_axes,
+            repair=repair,
+            collect=True,
+            vocabulary=vocabulary,
+            columns=corrections.columns,
+        )
     except ImportRefused as exc:
         raise ImportFailed(exc.items) from exc
     if table.opencellid and target != "sites":
         raise ImportFailed([f"{table.name}: an OpenCelliD file can only be imported into 'sites'"])
-    report = ImportReport(target, table.name, table.format, table.crs, False, mode, warnings=list(table.warnings))
+    report = ImportReport(
+        target, table.name, table.format, table.crs, False, mode, warnings=list(table.warnings)
+    )
     report.axis_order = table.axis_order
     report.mapping = _mapping(table, profile and stored.get("name"))
     report.used = {"corrections": corrections, "crs": crs, "swap_axes": swap_axes, "encoding": encoding}
@@ -188,7 +251,9 @@ def import_into(conn: Connection, path: str | Path, target: str, *, crs: str | N
         bulk_rules.check_upsert(conn, target, table, principal, problems)
     report.counts = _WRITERS[target](conn, table, problems, report)
     if not problems:
-        bulk_rules.check(conn, target, table, principal, problems, report, new_registrations=new_registrations)
+        bulk_rules.check(
+            conn, target, table, principal, problems, report, new_registrations=new_registrations
+        )
     if problems:
         failed = ImportFailed(sorted(_unrepeated(problems), key=_row_number))
         failed.mapping = report.mapping  # how the file was read, to correct it
@@ -202,12 +267,23 @@ def save_used_profile(conn: Connection, report: ImportReport, name: str, actor: 
     column the file has (coordinates aside) with its field, "" for those left out."""
     fields = profiles.FIELDS.get(report.target, ())
     # A header the vocabulary reads as a field this target does not use is left out, as it was.
-    columns = {c["column"]: c["field"] if c["field"] in fields else ""
-               for c in report.mapping.get("columns", []) if not c["coordinate"]}  # fmt: skip
+    columns = {
+        c["column"]: c["field"] if c["field"] in fields else ""
+        for c in report.mapping.get("columns", [])
+        if not c["coordinate"]
+    }
     used = report.used["corrections"]
     given = profiles.Corrections(columns, used.values)
-    return profiles.save_profile(conn, name, report.target, given, report.used["crs"],
-                                 report.used["swap_axes"], report.used["encoding"], actor)  # fmt: skip
+    return profiles.save_profile(
+        conn,
+        name,
+        report.target,
+        given,
+        report.used["crs"],
+        report.used["swap_axes"],
+        report.used["encoding"],
+        actor,
+    )
 
 
 def _read(path: Path, target: str, **options):
@@ -264,8 +340,12 @@ def _unrepeated(problems: list) -> list:
     named = {(p.row, p.field) for p in problems if isinstance(p, Problem) and p.field}
     if not named:
         return problems
-    return [p for p in problems if isinstance(p, Problem)
-            or not any(row == _row_number(p) and f"'{field}'" in p for row, field in named)]  # fmt: skip
+    return [
+        p
+        for p in problems
+        if isinstance(p, Problem)
+        or not any(row == _row_number(p) and f"'{field}'" in p for row, field in named)
+    ]
 
 
 def _province_check(conn: Connection, table, report: ImportReport) -> list[str]:
@@ -308,8 +388,11 @@ def _update_columns(rows: list[tuple[int, dict]], table) -> list[str]:
     if table.opencellid:  # every column is derived from the OpenCelliD record
         return [k for k in rows[0][1] if k != "code"]
     present = set(table.columns.values())
-    return [k for k in rows[0][1] if k != "code"
-            and (k in _ALWAYS or any(a in present for a in _SOURCES.get(k, (k,))))]  # fmt: skip
+    return [
+        k
+        for k in rows[0][1]
+        if k != "code" and (k in _ALWAYS or any(a in present for a in _SOURCES.get(k, (k,))))
+    ]
 
 
 def _as_wkb(rows: list[tuple[int, dict]]) -> None:
@@ -453,8 +536,18 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
         existing = dict(
             conn.execute(select(t.c.code, t.c.id).where(t.c.level == level, t.c.valid_to.is_(None))).all()
         )
-        parents = {} if level == "district" else dict(conn.execute(select(t.c.code, t.c.id).where(
-            t.c.level == {"commune": "district", "hamlet": "commune"}[level], t.c.valid_to.is_(None))).all())  # fmt: skip
+        parents = (
+            {}
+            if level == "district"
+            else dict(
+                conn.execute(
+                    select(t.c.code, t.c.id).where(
+                        t.c.level == {"commune": "district", "hamlet": "commune"}[level],
+                        t.c.valid_to.is_(None),
+                    )
+                ).all()
+            )
+        )
         if level == "district":
             parents = dict(conn.execute(select(t.c.code, t.c.id).where(t.c.level == "province")).all())
         updated, new = 0, []
@@ -464,8 +557,11 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
                 problems.append(f"{table.where(number)}: unknown parent code '{rec['parent_code']}'")
                 continue
             if rec["code"] in existing:
-                values = dict(name=rec["name"], name_folded=fold_vi(rec["name"]),
-                              geom=from_shape(rec["geometry"], srid=m.SRID))  # fmt: skip
+                values = dict(
+                    name=rec["name"],
+                    name_folded=fold_vi(rec["name"]),
+                    geom=from_shape(rec["geometry"], srid=m.SRID),
+                )
                 for key in ("kind", "population", "households"):
                     if rec[key] is not None:
                         values[key] = rec[key]
@@ -494,33 +590,41 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
 def _redraw_province(conn: Connection) -> int:
     """The province is the union of its districts: redraw it once they are replaced (real
     boundaries over the sample ones), so later imports are checked against the new outline."""
-    return conn.execute(text("""
+    return conn.execute(
+        text("""
         UPDATE admin_units p SET geom = u.geom
         FROM (SELECT parent_id, ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) AS geom FROM admin_units
               WHERE level = 'district' AND valid_to IS NULL GROUP BY parent_id) u
         WHERE p.id = u.parent_id AND p.level = 'province' AND p.valid_to IS NULL
-          AND NOT ST_Equals(p.geom, u.geom)""")).rowcount  # fmt: skip
+          AND NOT ST_Equals(p.geom, u.geom)""")
+    ).rowcount
 
 
 def _nesting(conn: Connection, table, numbers: dict[tuple[str, str], int]) -> list[str]:
     """Units of this file not inside their parent, and stored units an updated parent no longer holds."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT c.level::text, c.code, p.level::text, p.code,
                ST_Area(ST_Difference(c.geom, p.geom)) / NULLIF(ST_Area(c.geom), 0) AS outside
         FROM admin_units c JOIN admin_units p ON p.id = c.parent_id
         WHERE c.level IN ('district', 'commune', 'hamlet') AND c.valid_to IS NULL
           AND ST_Area(ST_Difference(c.geom, p.geom)) > 0.01 * ST_Area(c.geom)
-        ORDER BY c.level, c.code""")).all()  # fmt: skip
+        ORDER BY c.level, c.code""")
+    ).all()
     out = []
     for level, code, parent_level, parent, outside in rows:
         pct = 100 * (outside or 0)
         share = f"{pct:.0f} % outside" if pct >= 10 else f"{pct:.1f} % outside"
         if (level, code) in numbers:
-            out.append(f"{table.where(numbers[level, code])}: {level} {code} is not inside its "
-                       f"{parent_level} {parent} ({share})")  # fmt: skip
+            out.append(
+                f"{table.where(numbers[level, code])}: {level} {code} is not inside its "
+                f"{parent_level} {parent} ({share})"
+            )
         elif (parent_level, parent) in numbers:
-            out.append(f"{table.where(numbers[parent_level, parent])}: {parent_level} {parent} no longer "
-                       f"contains its {level} {code} ({share})")  # fmt: skip
+            out.append(
+                f"{table.where(numbers[parent_level, parent])}: {parent_level} {parent} no longer "
+                f"contains its {level} {code} ({share})"
+            )
     return out
 
 
@@ -543,4 +647,12 @@ _WRITERS = {
     "speed_tests": _layer_writer(targets.speed_tests, m.SpeedTest.__table__),
 }
 
-__all__ = ["MODES", "TARGETS", "ImportFailed", "ImportReport", "import_file", "import_into", "save_used_profile"]
+__all__ = [
+    "MODES",
+    "TARGETS",
+    "ImportFailed",
+    "ImportReport",
+    "import_file",
+    "import_into",
+    "save_used_profile",
+]

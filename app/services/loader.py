@@ -207,9 +207,14 @@ def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
 
 def _load_operators(conn: Connection, path: Path) -> int:
     rows = [
-        dict(short_name=r["short_name"], name=r["name"], kind=r["kind"], mcc=r.get("mcc") or None,
-             mnc=r.get("mnc") or None)
+        dict(
+            short_name=r["short_name"],
+            name=r["name"],
+            kind=r["kind"],
+            mcc=r.get("mcc") or None,
+            mnc=r.get("mnc") or None,
+        )
         for r in read_csv(path)
-    ]  # fmt: skip
+    ]
     conn.execute(insert(m.Operator.__table__), rows)
     return len(rows)

@@ -30,7 +30,14 @@ from gis import site_rules
 from gis.importers import ranges
 from gis.text import fold_vi
 
-SITE_COLUMNS = ("structure_type", "height_m", "accepts_tenants", "rent_vnd_month", "permit_no", "new_structure_reason")
+SITE_COLUMNS = (
+    "structure_type",
+    "height_m",
+    "accepts_tenants",
+    "rent_vnd_month",
+    "permit_no",
+    "new_structure_reason",
+)
 _EDITABLE_IN_PLACE = ("proposed", "rejected")
 _CELL_RADIO = ", ".join(f"c.{k}" for k in targets.CELL_RADIO)
 
@@ -48,10 +55,14 @@ def ranged(values: dict, target: str, where: str = "") -> list[dict]:
     the Problem's code and params, its field (``where`` + the attribute) and its English sentence."""
     said = catalogue("en")
     return [
-        {"field": f"{where}{p.field}", "message": said.render(replace(p, field=None)), "code": p.code,
-         "params": dict(p.params)}
+        {
+            "field": f"{where}{p.field}",
+            "message": said.render(replace(p, field=None)),
+            "code": p.code,
+            "params": dict(p.params),
+        }
         for p in ranges.check_values(values, target)
-    ]  # fmt: skip
+    ]
 
 
 def operators(session: Session) -> dict[str, tuple[int, str, str]]:
@@ -65,13 +76,17 @@ def owner_of(session: Session, principal: Principal, name: str | None) -> tuple[
     ops = operators(session)
     if principal.role == "operator":
         if name and fold_vi(name) != fold_vi(principal.operator):
-            raise Forbidden(f"operators register records of their own company ({principal.operator}), not '{name}'")
+            raise Forbidden(
+                f"operators register records of their own company ({principal.operator}), not '{name}'"
+            )
         return principal.operator_id, principal.operator
     if not name:
         raise unprocessable([("owner", "is required: the operator company that owns the structure")])
     found = ops.get(fold_vi(name))
     if found is None:
-        raise unprocessable([("owner", f"unknown operator '{name}' (known: {', '.join(sorted(v[1] for v in ops.values()))})")])
+        raise unprocessable(
+            [("owner", f"unknown operator '{name}' (known: {', '.join(sorted(v[1] for v in ops.values()))})")]
+        )
     return found[0], found[1]
 
 
@@ -99,11 +114,28 @@ def get_site(session: Session, code: str) -> dict:
         {"id": s.id},
     )
     tenants = session.execute(
-        text("SELECT o.short_name FROM site_tenancies t JOIN operators o ON o.id = t.operator_id "
-             "WHERE t.site_id = :id ORDER BY o.short_name"), {"id": s.id}  # fmt: skip
+        text(
+            "SELECT o.short_name FROM site_tenancies t JOIN operators o ON o.id = t.operator_id "
+            "WHERE t.site_id = :id ORDER BY o.short_name"
+        ),
+        {"id": s.id},
     ).scalars()
-    out = {k: getattr(s, k) for k in ("code", "owner", "status", *SITE_COLUMNS, "status_reason", "pending_change",
-                                      "pending_by", "created_by", "version", "lon", "lat")}  # fmt: skip
+    out = {
+        k: getattr(s, k)
+        for k in (
+            "code",
+            "owner",
+            "status",
+            *SITE_COLUMNS,
+            "status_reason",
+            "pending_change",
+            "pending_by",
+            "created_by",
+            "version",
+            "lon",
+            "lat",
+        )
+    }
     for k in ("proposed_on", "approved_on", "commissioned_on", "decommissioned_on"):
         out[k] = getattr(s, k).isoformat() if getattr(s, k) else None
     out["cells"] = [dict(c._mapping) for c in cells]
@@ -113,8 +145,14 @@ def get_site(session: Session, code: str) -> dict:
     return out
 
 
-def _cells(session: Session, principal: Principal, owner: tuple[int, str], site_code: str,
-           cells: list[CellIn], height_m: float | None) -> tuple[list[dict], list[tuple[str, str]]]:  # fmt: skip
+def _cells(
+    session: Session,
+    principal: Principal,
+    owner: tuple[int, str],
+    site_code: str,
+    cells: list[CellIn],
+    height_m: float | None,
+) -> tuple[list[dict], list[tuple[str, str]]]:
     ctx = targets.Context.load(session.connection())
     rows, problems = [], []
     codes: set[str] = set()
@@ -129,39 +167,60 @@ def _cells(session: Session, principal: Principal, owner: tuple[int, str], site_
             continue
         if principal.role == "operator" and op != principal.operator_id:
             name = ctx.short_names[op]
-            problems.append((f"{where}operator", f"operators register their own cells; {name} joins by a tenancy request"))
+            problems.append(
+                (f"{where}operator", f"operators register their own cells; {name} joins by a tenancy request")
+            )
         code = cell.code or f"{site_code}-{cell.technology}-{i + 1}"
         if code in codes:
             problems.append((f"{where}code", f"'{code}' is given twice"))
         codes.add(code)
         try:  # the import's builder, its operator resolved above
-            rows.append(targets.cell_row({**values, "code": code, "operator": None}, site_code, i + 1, ctx,
-                                         site_operator=op))  # fmt: skip
+            rows.append(
+                targets.cell_row(
+                    {**values, "code": code, "operator": None}, site_code, i + 1, ctx, site_operator=op
+                )
+            )
         except targets.RowProblem as exc:  # said already by the rules above, unless new
             if len(problems) == known:
                 problems.append((where.rstrip("."), str(exc)))
     taken = session.execute(
-        text("SELECT c.code, s.code AS site FROM cells c JOIN sites s ON s.id = c.site_id "
-             "WHERE c.code = ANY(:codes) AND s.code <> :site"), {"codes": sorted(codes), "site": site_code}  # fmt: skip
+        text(
+            "SELECT c.code, s.code AS site FROM cells c JOIN sites s ON s.id = c.site_id "
+            "WHERE c.code = ANY(:codes) AND s.code <> :site"
+        ),
+        {"codes": sorted(codes), "site": site_code},
     ).all()
     problems += [("cells", f"cell code '{c}' belongs to site {site}") for c, site in taken]
     return rows, problems
 
 
-def _place_checks(session: Session, principal: Principal, owner_id: int, lon: float, lat: float, place: dict,
-                  reason: str | None, exclude_id: int | None) -> None:  # fmt: skip
+def _place_checks(
+    session: Session,
+    principal: Principal,
+    owner_id: int,
+    lon: float,
+    lat: float,
+    place: dict,
+    reason: str | None,
+    exclude_id: int | None,
+) -> None:
     """No other standing site within the spacing (409); a new structure beside a shareable one needs a reason."""
     conn = session.connection()
     spacing = get_settings().min_site_spacing_m
     near = site_checks.sites_within(conn, lon, lat, spacing, exclude_id)
     if near:
         scope = Scope.of(principal)
-        raise Conflict(site_checks.spacing_message(near[0], spacing, scope), extra=site_checks.spacing_details(near[0], scope))
+        raise Conflict(
+            site_checks.spacing_message(near[0], spacing, scope),
+            extra=site_checks.spacing_details(near[0], scope),
+        )
     radius = site_checks.share_radius_m(place)
     candidates = site_checks.sharing_candidates(conn, lon, lat, owner_id, radius, exclude_id)
     if candidates and not (reason or "").strip():
-        raise unprocessable([("new_structure_reason", site_checks.sharing_message(candidates, radius))],
-                            {"sharing_candidates": candidates, "share_radius_m": radius})  # fmt: skip
+        raise unprocessable(
+            [("new_structure_reason", site_checks.sharing_message(candidates, radius))],
+            {"sharing_candidates": candidates, "share_radius_m": radius},
+        )
 
 
 def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
@@ -179,8 +238,13 @@ def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
     _place_checks(session, principal, owner[0], lon, lat, place, body.new_structure_reason, None)
     ctx = targets.Context.load(conn)
     try:  # the import's builder: a registration is a site row like a file's
-        row = targets.site_row(body.code, {**values, "status": "proposed"}, owner[0],
-                               from_shape(Point(lon, lat), srid=m.SRID), ctx)  # fmt: skip
+        row = targets.site_row(
+            body.code,
+            {**values, "status": "proposed"},
+            owner[0],
+            from_shape(Point(lon, lat), srid=m.SRID),
+            ctx,
+        )
     except targets.RowProblem as exc:
         raise unprocessable([("site", str(exc))]) from exc
     row.update(proposed_on=date.today(), created_by=principal.username)
@@ -236,7 +300,9 @@ def _check_manage(principal: Principal, s) -> None:
         raise Forbidden(refusal)
 
 
-def _validated_change(session: Session, principal: Principal, s, patch: SiteFields) -> tuple[dict, list | None, tuple]:
+def _validated_change(
+    session: Session, principal: Principal, s, patch: SiteFields
+) -> tuple[dict, list | None, tuple]:
     """The site's columns after ``patch`` (checked), the new cell rows (None: unchanged) and the position."""
     given = patch.model_dump(exclude_unset=True)
     merged = {k: getattr(s, k) for k in SITE_COLUMNS} | {k: v for k, v in given.items() if k in SITE_COLUMNS}
@@ -244,23 +310,31 @@ def _validated_change(session: Session, principal: Principal, s, patch: SiteFiel
     if patch.position is not None:
         lon, lat, place = site_checks.resolve_position(session.connection(), patch.position)
         if (lon, lat) != (s.lon, s.lat):
-            _place_checks(session, principal, s.owner_id, lon, lat, place, merged["new_structure_reason"], s.id)
+            _place_checks(
+                session, principal, s.owner_id, lon, lat, place, merged["new_structure_reason"], s.id
+            )
     problems = ranged(merged, "sites") + site_rules.site_problems(merged)
     cell_rows = None
     if patch.cells is not None:
-        cell_rows, cell_problems = _cells(session, principal, (s.owner_id, s.owner), s.code, patch.cells, merged["height_m"])
+        cell_rows, cell_problems = _cells(
+            session, principal, (s.owner_id, s.owner), s.code, patch.cells, merged["height_m"]
+        )
         problems += cell_problems
     if problems:
         raise unprocessable(problems)
     return merged, cell_rows, (lon, lat)
 
 
-def _apply(session: Session, s, version: int, merged: dict, cell_rows, lonlat, extra_sql: str = "", extra=None) -> bool:
+def _apply(
+    session: Session, s, version: int, merged: dict, cell_rows, lonlat, extra_sql: str = "", extra=None
+) -> bool:
     done = session.execute(
         text(
-            "UPDATE sites SET " + ", ".join(f"{c} = :{c}" for c in SITE_COLUMNS) +
-            ", geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)" + extra_sql +
-            " WHERE id = :id AND version = :v RETURNING id"
+            "UPDATE sites SET "
+            + ", ".join(f"{c} = :{c}" for c in SITE_COLUMNS)
+            + ", geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+            + extra_sql
+            + " WHERE id = :id AND version = :v RETURNING id"
         ),
         {**merged, "lon": lonlat[0], "lat": lonlat[1], "id": s.id, "v": version, **(extra or {})},
     ).first()
@@ -271,8 +345,9 @@ def _apply(session: Session, s, version: int, merged: dict, cell_rows, lonlat, e
     return True
 
 
-def edit_site(session: Session, principal: Principal, code: str, version: int | None,
-              patch: SiteFields) -> tuple[dict, bool]:  # fmt: skip
+def edit_site(
+    session: Session, principal: Principal, code: str, version: int | None, patch: SiteFields
+) -> tuple[dict, bool]:
     """Apply an edit; returns (site, pending) — pending when it waits for the Department's approval."""
     s = _site_row(session, code, seen_by=principal)
     _check_manage(principal, s)
@@ -287,11 +362,16 @@ def edit_site(session: Session, principal: Principal, code: str, version: int | 
         pending = False
     else:
         change = patch.model_dump(exclude_unset=True, mode="json")
-        ok = session.execute(
-            text("UPDATE sites SET pending_change = CAST(:p AS jsonb), pending_by = :by "
-                 "WHERE id = :id AND version = :v RETURNING id"),  # fmt: skip
-            {"p": orjson.dumps(change).decode(), "by": principal.username, "id": s.id, "v": version},
-        ).first() is not None
+        ok = (
+            session.execute(
+                text(
+                    "UPDATE sites SET pending_change = CAST(:p AS jsonb), pending_by = :by "
+                    "WHERE id = :id AND version = :v RETURNING id"
+                ),
+                {"p": orjson.dumps(change).decode(), "by": principal.username, "id": s.id, "v": version},
+            ).first()
+            is not None
+        )
         pending = True
     if not ok:
         raise _conflict(session, code, version)
@@ -299,8 +379,9 @@ def edit_site(session: Session, principal: Principal, code: str, version: int | 
     return get_site(session, code), pending
 
 
-def decide_pending(session: Session, principal: Principal, code: str, version: int | None, approve: bool,
-                   reason: str | None) -> dict:  # fmt: skip
+def decide_pending(
+    session: Session, principal: Principal, code: str, version: int | None, approve: bool, reason: str | None
+) -> dict:
     s = _site_row(session, code)
     version = required_version(version)
     if s.pending_change is None:
@@ -310,27 +391,46 @@ def decide_pending(session: Session, principal: Principal, code: str, version: i
     if approve:
         patch = SiteFields.model_validate(s.pending_change)
         merged, cell_rows, lonlat = _validated_change(session, principal, s, patch)
-        ok = _apply(session, s, version, merged, cell_rows, lonlat,
-                    ", pending_change = NULL, pending_by = NULL, status_reason = :reason", {"reason": reason})  # fmt: skip
+        ok = _apply(
+            session,
+            s,
+            version,
+            merged,
+            cell_rows,
+            lonlat,
+            ", pending_change = NULL, pending_by = NULL, status_reason = :reason",
+            {"reason": reason},
+        )
     else:
         if not (reason or "").strip():
             raise unprocessable([("reason", "a reason is required to refuse a change")])
-        ok = session.execute(
-            text("UPDATE sites SET pending_change = NULL, pending_by = NULL, status_reason = :r "
-                 "WHERE id = :id AND version = :v RETURNING id"), {"r": reason, "id": s.id, "v": version}  # fmt: skip
-        ).first() is not None
+        ok = (
+            session.execute(
+                text(
+                    "UPDATE sites SET pending_change = NULL, pending_by = NULL, status_reason = :r "
+                    "WHERE id = :id AND version = :v RETURNING id"
+                ),
+                {"r": reason, "id": s.id, "v": version},
+            ).first()
+            is not None
+        )
     if not ok:
         raise _conflict(session, code, version)
     session.commit()
     return get_site(session, code)
 
 
-_DATE_OF = {"approved": "approved_on", "active": "commissioned_on", "decommissioned": "decommissioned_on",
-            "proposed": "proposed_on"}  # fmt: skip
+_DATE_OF = {
+    "approved": "approved_on",
+    "active": "commissioned_on",
+    "decommissioned": "decommissioned_on",
+    "proposed": "proposed_on",
+}
 
 
-def transition_site(session: Session, principal: Principal, code: str, version: int | None, target: str,
-                    reason: str | None) -> dict:  # fmt: skip
+def transition_site(
+    session: Session, principal: Principal, code: str, version: int | None, target: str, reason: str | None
+) -> dict:
     s = _site_row(session, code, seen_by=principal)
     _check_manage(principal, s)
     is_owner = principal.role == "operator" and principal.operator_id == s.owner_id
@@ -346,8 +446,10 @@ def transition_site(session: Session, principal: Principal, code: str, version: 
     # A rejection has no date of its own: its reason and the audit trail say when and why.
     dated = f", {_DATE_OF[target]} = CURRENT_DATE" if target in _DATE_OF else ""
     done = session.execute(
-        text(f"UPDATE sites SET status = :to, status_reason = :reason{dated} "
-             "WHERE id = :id AND version = :v RETURNING id"),  # fmt: skip
+        text(
+            f"UPDATE sites SET status = :to, status_reason = :reason{dated} "
+            "WHERE id = :id AND version = :v RETURNING id"
+        ),
         {"to": target, "reason": reason, "id": s.id, "v": version},
     ).first()
     if done is None:

@@ -47,7 +47,9 @@ def share_radius_m(place: dict | None) -> float:
     return s.share_radius_urban_m if place and place.get("urban") else s.share_radius_rural_m
 
 
-def sites_within(conn: Connection, lon: float, lat: float, radius_m: float, exclude_id: int | None = None) -> list[dict]:
+def sites_within(
+    conn: Connection, lon: float, lat: float, radius_m: float, exclude_id: int | None = None
+) -> list[dict]:
     """Standing sites within ``radius_m`` of a point, nearest first."""
     rows = conn.execute(
         text(
@@ -62,8 +64,15 @@ def sites_within(conn: Connection, lon: float, lat: float, radius_m: float, excl
     return [dict(r._mapping) for r in rows]
 
 
-def sharing_candidates(conn: Connection, lon: float, lat: float, owner_id: int | None, radius_m: float,
-                       exclude_id: int | None = None, scope: Scope = EVERYTHING) -> list[dict]:  # fmt: skip
+def sharing_candidates(
+    conn: Connection,
+    lon: float,
+    lat: float,
+    owner_id: int | None,
+    radius_m: float,
+    exclude_id: int | None = None,
+    scope: Scope = EVERYTHING,
+) -> list[dict]:
     """Other operators' approved or active sites within ``radius_m`` that accept tenants (and lie in
     ``scope``: a limited official's district)."""
     inside, params = scope.in_district("s.geom")
@@ -125,14 +134,23 @@ def resolve_position(conn: Connection, position, field: str = "position") -> tup
         else:
             lon, lat = position.lon, position.lat
     except PositionError as exc:
-        raise Unprocessable(f"{field}: {exc}", extra={"problems": [{"field": field, "message": str(exc)}]}) from None
+        raise Unprocessable(
+            f"{field}: {exc}", extra={"problems": [{"field": field, "message": str(exc)}]}
+        ) from None
     bounds = province_bounds(conn)
     swap = swapped_hint(lon, lat, bounds) if bounds else None
     if swap is not None:
-        message = (f"latitude {lat:g} and longitude {lon:g} look swapped: did you mean latitude {swap[1]:g}, "
-                   f"longitude {swap[0]:g}?")  # fmt: skip
-        raise Unprocessable(f"{field}: {message}", extra={
-            "problems": [{"field": field, "message": message}], "suggestion": {"lon": swap[0], "lat": swap[1]}})  # fmt: skip
+        message = (
+            f"latitude {lat:g} and longitude {lon:g} look swapped: did you mean latitude {swap[1]:g}, "
+            f"longitude {swap[0]:g}?"
+        )
+        raise Unprocessable(
+            f"{field}: {message}",
+            extra={
+                "problems": [{"field": field, "message": message}],
+                "suggestion": {"lon": swap[0], "lat": swap[1]},
+            },
+        )
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         message = f"({lon:g}, {lat:g}) is not a longitude/latitude pair"
         raise Unprocessable(f"{field}: {message}", extra={"problems": [{"field": field, "message": message}]})

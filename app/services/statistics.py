@@ -37,7 +37,10 @@ REPORTING_LEVELS = ("province", "district", "commune")
 
 
 def metric_catalogue() -> list[dict]:
-    return [{"key": m.key, "kind": m.kind, "label_vi": m.label_vi, "label_en": m.label_en} for m in METRICS.values()]
+    return [
+        {"key": m.key, "kind": m.kind, "label_vi": m.label_vi, "label_en": m.label_en}
+        for m in METRICS.values()
+    ]
 
 
 def _units(session: Session) -> dict[str, dict]:
@@ -51,7 +54,9 @@ def _units(session: Session) -> dict[str, dict]:
     return {r.code: dict(r._mapping) for r in rows}
 
 
-def _stored(session: Session, unit_ids: list[int], periods: list[str]) -> dict[tuple[int, str], dict[str, Decimal]]:
+def _stored(
+    session: Session, unit_ids: list[int], periods: list[str]
+) -> dict[tuple[int, str], dict[str, Decimal]]:
     found: dict[tuple[int, str], dict[str, Decimal]] = {}
     rows = session.execute(
         text(
@@ -117,7 +122,12 @@ def save_figures(
             values[key] = value
     if problems:
         raise ImportFailed(problems)
-    _write(session, [ReportedRow(0, code, quarter, values)], removed={(code, quarter): removed}, where=lambda _: "form")
+    _write(
+        session,
+        [ReportedRow(0, code, quarter, values)],
+        removed={(code, quarter): removed},
+        where=lambda _: "form",
+    )
     session.commit()
     return get_figures(session, code, quarter, district_code=district_code)
 
@@ -129,7 +139,9 @@ def _write(session: Session, rows: list[ReportedRow], *, removed=None, where) ->
     problems = []
     for row in rows:
         if row.code not in units:
-            problems.append(f"{where(row)}: unit code '{row.code}' is not a province, district or commune in force")
+            problems.append(
+                f"{where(row)}: unit code '{row.code}' is not a province, district or commune in force"
+            )
         elif problem := _period_problem(session, row.period):
             problems.append(f"{where(row)}: {problem}")
     if problems:
@@ -145,12 +157,17 @@ def _write(session: Session, rows: list[ReportedRow], *, removed=None, where) ->
         merged.update(row.figures)
         for problem in check_figures(merged, unit["population"], unit["households"]):
             problems.append(f"{where(row)} (unit {row.code}, {row.period}): {problem}")
-        writes += [{"unit": unit["id"], "period": row.period, "metric": k, "value": v} for k, v in row.figures.items()]
+        writes += [
+            {"unit": unit["id"], "period": row.period, "metric": k, "value": v}
+            for k, v in row.figures.items()
+        ]
     if problems:
         raise ImportFailed(problems)
     if deletes:
         session.execute(
-            text("DELETE FROM statistics WHERE admin_unit_id = :unit AND period = :period AND metric = :metric"),
+            text(
+                "DELETE FROM statistics WHERE admin_unit_id = :unit AND period = :period AND metric = :metric"
+            ),
             deletes,
         )
     if writes:
@@ -205,7 +222,9 @@ def import_statistics(
 TEMPLATE_COLUMNS = ("ma_don_vi", "ten_don_vi", "ky")
 
 
-def write_template(session: Session, period: str, fmt: str, directory: Path, *, district_code: str | None = None) -> ExportFile:
+def write_template(
+    session: Session, period: str, fmt: str, directory: Path, *, district_code: str | None = None
+) -> ExportFile:
     """The import template: one row per province/district (those in scope) for ``period``, with
     the figures stored so far, so the same file is filled in and imported back."""
     quarter = str(parse_period(period))
@@ -226,9 +245,13 @@ def write_template(session: Session, period: str, fmt: str, directory: Path, *, 
     if fmt == "csv":
         write_csv(path, columns, rows)
         return ExportFile(path, filename, FORMATS["csv"].media_type)
-    labels = {"ma_don_vi": ("Mã đơn vị", "Unit code"), "ten_don_vi": ("Tên đơn vị", "Unit name"),
-              "ky": ("Kỳ báo cáo (YYYY-Qn)", "Period (YYYY-Qn)")} | {
-        m.key: (f"{m.label_vi} — {'%, 0–100' if m.kind == 'pct' else 'số nguyên ≥ 0'}", m.label_en) for m in METRICS.values()
-    }  # fmt: skip
+    labels = {
+        "ma_don_vi": ("Mã đơn vị", "Unit code"),
+        "ten_don_vi": ("Tên đơn vị", "Unit name"),
+        "ky": ("Kỳ báo cáo (YYYY-Qn)", "Period (YYYY-Qn)"),
+    } | {
+        m.key: (f"{m.label_vi} — {'%, 0–100' if m.kind == 'pct' else 'số nguyên ≥ 0'}", m.label_en)
+        for m in METRICS.values()
+    }
     write_workbook(path, "so_lieu", columns, rows, {k: METRICS[k].kind for k in METRICS}, labels)
     return ExportFile(path, filename, XLSX_MEDIA)

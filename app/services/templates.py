@@ -15,16 +15,32 @@ FORMATS = ("csv", "xlsx", "geojson", "kml")
 # Inside the province, kilometres from any sample site: the example registers as it stands.
 _LON, _LAT = 105.4826, 9.9091
 _SITE = {
-    "site_code": "MAU-0001", "structure_type": "tower", "height_m": 42.0, "accepts_tenants": True,
-    "rent_vnd_month": 8_000_000, "new_structure_reason": "Ví dụ: không có trạm nào dùng chung được trong 500 m",
-    "technology": "4G", "band_mhz": 1800, "beamwidth_deg": 65.0, "antenna_height_m": 40.0, "eirp_dbm": 59.0,
-}  # fmt: skip
+    "site_code": "MAU-0001",
+    "structure_type": "tower",
+    "height_m": 42.0,
+    "accepts_tenants": True,
+    "rent_vnd_month": 8_000_000,
+    "new_structure_reason": "Ví dụ: không có trạm nào dùng chung được trong 500 m",
+    "technology": "4G",
+    "band_mhz": 1800,
+    "beamwidth_deg": 65.0,
+    "antenna_height_m": 40.0,
+    "eirp_dbm": 59.0,
+}
 
 
 def _frame(target: str, owner: str) -> gpd.GeoDataFrame:
     if target == "sites":
-        rows = [{**_SITE, "code": f"MAU-0001-4G-{k + 1}", "owner": owner, "operator": owner, "azimuth_deg": float(az)}
-                for k, az in enumerate((0, 120, 240))]  # fmt: skip
+        rows = [
+            {
+                **_SITE,
+                "code": f"MAU-0001-4G-{k + 1}",
+                "owner": owner,
+                "operator": owner,
+                "azimuth_deg": float(az),
+            }
+            for k, az in enumerate((0, 120, 240))
+        ]
         geoms = [Point(_LON, _LAT)] * len(rows)
     elif target == "poles":
         # attachments: the cables on the pole, "operator:number of cables" separated by ";"
@@ -52,8 +68,17 @@ def _frame(target: str, owner: str) -> gpd.GeoDataFrame:
         ]
         geoms = [LineString([(_LON, _LAT), (_LON + 0.004, _LAT + 0.002)])]
     elif target == "fibre_access_points":
-        rows = [{"code": "MAU-F0001", "operator": owner, "kind": "splitter", "ports_total": 16, "ports_used": 0,
-                 "service_radius_m": 500.0, "status": "planned"}]  # fmt: skip
+        rows = [
+            {
+                "code": "MAU-F0001",
+                "operator": owner,
+                "kind": "splitter",
+                "ports_total": 16,
+                "ports_used": 0,
+                "service_radius_m": 500.0,
+                "status": "planned",
+            }
+        ]
         geoms = [Point(_LON, _LAT)]
     else:
         raise InvalidParameter(f"no template for '{target}' (sites, poles, ducts, fibre_access_points)")

@@ -39,9 +39,14 @@ __all__ = [
 
 # Decision 05/2007/QĐ-BTNMT: translations (m), rotations (arc-seconds, coordinate frame), scale (ppm).
 VN2000_HELMERT = dict(
-    x=-191.90441429, y=-39.30318279, z=-111.45032835,
-    rx=-0.00928836, ry=0.01975479, rz=-0.00427372, s=0.252906278,
-)  # fmt: skip
+    x=-191.90441429,
+    y=-39.30318279,
+    z=-111.45032835,
+    rx=-0.00928836,
+    ry=0.01975479,
+    rz=-0.00427372,
+    s=0.252906278,
+)
 VIETNAM_LONLAT_BOUNDS = (102.0, 8.0, 110.0, 24.0)  # mainland + coastal waters, generous
 # GDAL's readers drop a TOWGS84 whose datum they know, by code or by name, for PROJ's preferred
 # "VN-2000 to WGS 84 (1)" (0.8 m away): the datum of the CRS we write is named after the decision.

@@ -12,9 +12,21 @@ from gis.importers.errors import ImportRefused
 
 __all__ = ["decode_text", "encoding_label", "is_utf8_text", "parse_encoding", "recode"]
 
-_CPG = {"utf8": "utf-8", "utf-8": "utf-8", "65001": "utf-8", "1258": "cp1258", "cp1258": "cp1258",
-        "windows-1258": "cp1258", "ansi 1258": "cp1258", "1252": "cp1252", "ansi 1252": "cp1252",
-        "iso-8859-1": "latin-1", "88591": "latin-1", "latin-1": "latin-1", "latin1": "latin-1"}  # fmt: skip
+_CPG = {
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "65001": "utf-8",
+    "1258": "cp1258",
+    "cp1258": "cp1258",
+    "windows-1258": "cp1258",
+    "ansi 1258": "cp1258",
+    "1252": "cp1252",
+    "ansi 1252": "cp1252",
+    "iso-8859-1": "latin-1",
+    "88591": "latin-1",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+}
 _ENCODING_LABELS = {
     "utf-8": "UTF-8",
     "cp1258": "Windows-1258",
@@ -30,8 +42,11 @@ def parse_encoding(value: str | None, where: str) -> str | None:
     raw = str(value).strip().lower()
     enc = _CPG.get(raw) or _CPG.get(raw.replace("windows", "").replace("ansi", "").strip("- _"))
     if enc is None:
-        hint = " (TCVN3/ABC text must be converted to Unicode first, e.g. with Unikey)" if "tcvn" in raw or raw in (
-            "abc", "vni") else ""  # fmt: skip
+        hint = (
+            " (TCVN3/ABC text must be converted to Unicode first, e.g. with Unikey)"
+            if "tcvn" in raw or raw in ("abc", "vni")
+            else ""
+        )
         raise ImportRefused(
             f"{where}: unsupported text encoding '{value}': use UTF-8 or Windows-1258 (1258){hint}"
         )
@@ -56,8 +71,12 @@ def is_utf8_text(data: bytes) -> bool:
 def recode(table, encoding: str, shown: str) -> None:
     """A raw table's Latin-1 strings (the dbf's bytes, as GDAL read them) → text decoded as
     ``encoding``, NFC; refused when they are UTF-8 or bytes ``encoding`` has no letter for."""
-    texts = [(r.number, v) for r in table.rows for v in (*r.properties, *r.properties.values())
-             if isinstance(v, str) and not v.isascii()]  # fmt: skip
+    texts = [
+        (r.number, v)
+        for r in table.rows
+        for v in (*r.properties, *r.properties.values())
+        if isinstance(v, str) and not v.isascii()
+    ]
     if texts and all(is_utf8_text(v.encode("latin-1")) for _, v in texts):
         number, v = texts[0]
         raise ImportRefused(

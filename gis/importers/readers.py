@@ -27,8 +27,22 @@ from gis.importers.errors import ImportRefused
 __all__ = ["RawRow", "RawTable", "read_raw", "read_rows"]
 
 MAX_PROBLEMS = 50
-OPENCELLID_COLUMNS = ("radio", "mcc", "net", "area", "cell", "unit", "lon", "lat", "range", "samples",
-                      "changeable", "created", "updated", "averagesignal")  # fmt: skip
+OPENCELLID_COLUMNS = (
+    "radio",
+    "mcc",
+    "net",
+    "area",
+    "cell",
+    "unit",
+    "lon",
+    "lat",
+    "range",
+    "samples",
+    "changeable",
+    "created",
+    "updated",
+    "averagesignal",
+)
 # Formats whose text encoding is fixed by their specification (XLSX is XML inside a zip).
 _UTF8_ONLY = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "kml": "KML/KMZ", "xlsx": "XLSX"}
 
@@ -252,8 +266,19 @@ def _full_field_names(table: RawTable, files: list[Path], stem: str) -> None:
 
 # ---------------------------------------------------------------- KML / KMZ
 # Fields the KML drivers add to every placemark; dropped when no placemark fills them.
-_KML_OWN_FIELDS = ("id", "description", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
-                   "visibility", "drawOrder", "icon")  # fmt: skip
+_KML_OWN_FIELDS = (
+    "id",
+    "description",
+    "timestamp",
+    "begin",
+    "end",
+    "altitudeMode",
+    "tessellate",
+    "extrude",
+    "visibility",
+    "drawOrder",
+    "icon",
+)
 
 
 def _read_kml_file(kml: Path, shown: str, layer=None) -> RawTable:
@@ -474,7 +499,10 @@ def read_rows(path: Path) -> tuple[str, list[str], list[tuple[int, dict]]]:
     header, records = read_csv(path, path.read_bytes()) if fmt == "csv" else read_xlsx(path)
     header = [str(h).strip() if h is not None else "" for h in header]
     safety.check_feature_count(path.name, len(records))
-    rows = [(number, {h: _cell(v) for h, v in zip(header, values, strict=False) if h}) for number, values in records]
+    rows = [
+        (number, {h: _cell(v) for h, v in zip(header, values, strict=False) if h})
+        for number, values in records
+    ]
     if not rows:
         raise ImportRefused(f"{path.name}: a header but no data rows")
     return ("CSV" if fmt == "csv" else "XLSX"), header, rows

@@ -11,8 +11,21 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "hamlets"
 REAL = ROOT.parent / "shared" / "data" / "real"
 LON, LAT = 105.4700, 9.7840  # Vị Thanh
-HEADER = ["site_code", "code", "Vĩ độ", "Kinh độ", "Chủ sở hữu", "Nhà mạng", "Công nghệ", "Băng tần",
-          "Hướng", "Độ cao anten", "EIRP", "Loại cột", "Trạng thái"]  # fmt: skip
+HEADER = [
+    "site_code",
+    "code",
+    "Vĩ độ",
+    "Kinh độ",
+    "Chủ sở hữu",
+    "Nhà mạng",
+    "Công nghệ",
+    "Băng tần",
+    "Hướng",
+    "Độ cao anten",
+    "EIRP",
+    "Loại cột",
+    "Trạng thái",
+]
 # Sample sites: points known to lie inside the province.
 INSIDE = [
     f["geometry"]["coordinates"] for f in json.loads((SAMPLE / "sites.geojson").read_text())["features"]
@@ -33,8 +46,23 @@ def cell_rows(n_sites: int, cells_per_site: int = 3, prefix: str = "IMP", start:
         # near the sample's sites, so inside the province; the first one at the known point
         lon, lat = (LON, LAT) if s == 0 else (INSIDE[s % len(INSIDE)][0] + 1e-4, INSIDE[s % len(INSIDE)][1])
         for k in range(cells_per_site):
-            rows.append([f"{prefix}-{s:05d}", f"{prefix}-{s:05d}-{k}", lat, lon, "Viettel", "Viettel", "4G",
-                         1800, k * 90, 30, 58, "tower", "active"])  # fmt: skip
+            rows.append(
+                [
+                    f"{prefix}-{s:05d}",
+                    f"{prefix}-{s:05d}-{k}",
+                    lat,
+                    lon,
+                    "Viettel",
+                    "Viettel",
+                    "4G",
+                    1800,
+                    k * 90,
+                    30,
+                    58,
+                    "tower",
+                    "active",
+                ]
+            )
     return rows
 
 

@@ -17,8 +17,13 @@ def _login(c: TestClient, username: str, password: str = TEST_PASSWORD):
 
 def test_passwords_are_stored_as_argon2id_hashes(engine, tokens):
     with engine.connect() as conn:
-        hashes = conn.execute(text("SELECT password_hash FROM users WHERE username = ANY(:u)"),
-                              {"u": list(tokens)}).scalars().all()  # fmt: skip
+        hashes = (
+            conn.execute(
+                text("SELECT password_hash FROM users WHERE username = ANY(:u)"), {"u": list(tokens)}
+            )
+            .scalars()
+            .all()
+        )
     assert len(hashes) == len(tokens)
     assert all(h.startswith("$argon2id$") and TEST_PASSWORD not in h for h in hashes)
 
@@ -32,8 +37,12 @@ def test_login_sets_a_secure_session_and_writes_need_the_csrf_token(app_instance
     assert "HttpOnly" in session_cookie and "samesite=lax" in session_cookie.lower()
     csrf = r.json()["csrf_token"]
     assert c.get("/api/auth/me").json()["user"] == {
-        "username": "vina1", "role": "operator", "operator": "VinaPhone", "district_code": None,
-        "must_change_password": False}  # fmt: skip
+        "username": "vina1",
+        "role": "operator",
+        "operator": "VinaPhone",
+        "district_code": None,
+        "must_change_password": False,
+    }
     body = {"asset": "site", "code": "NO-SUCH-SITE"}
     r = c.post("/api/sharing-requests", json=body)
     assert r.status_code == 403 and "X-CSRF-Token" in r.json()["description"]
@@ -94,16 +103,28 @@ def test_a_disabled_account_loses_its_tokens_at_once(app_instance, client_as, en
 
 def test_admin_creates_accounts_with_checked_fields(client_as):
     admin = client_as("admin1")
-    good = {"username": "Nguyen.Van.A", "password": "bún bò Huế ngon lắm", "role": "operator", "operator": "mobifone"}
+    good = {
+        "username": "Nguyen.Van.A",
+        "password": "bún bò Huế ngon lắm",
+        "role": "operator",
+        "operator": "mobifone",
+    }
     r = admin.post("/api/users", json=good)
-    assert r.status_code == 201 and r.json() == {"username": "nguyen.van.a", "role": "operator", "operator": "MobiFone"}
+    assert r.status_code == 201 and r.json() == {
+        "username": "nguyen.van.a",
+        "role": "operator",
+        "operator": "MobiFone",
+    }
     assert admin.post("/api/users", json=good).status_code == 409
     for bad, words in [
         ({**good, "username": "x y"}, "username"),
         ({**good, "username": "short-pw", "password": "123"}, "at least 10"),
         ({**good, "username": "no-company", "operator": None}, "operator"),
         ({**good, "username": "ghost-co", "operator": "Ghost Telecom"}, "unknown company"),
-        ({**good, "username": "plan-dist", "role": "planner", "operator": None, "district_code": "934"}, "official"),
+        (
+            {**good, "username": "plan-dist", "role": "planner", "operator": None, "district_code": "934"},
+            "official",
+        ),
     ]:
         r = admin.post("/api/users", json=bad)
         assert r.status_code == 400 and words in r.json()["description"], (bad, r.text)
@@ -113,8 +134,17 @@ def test_admin_creates_accounts_with_checked_fields(client_as):
 
 def test_the_first_admin_gets_a_one_time_password_that_must_be_changed(scratch_url):
     env = {"DATABASE_URL": scratch_url, "PATH": "/usr/bin:/bin", "HOME": "/root", "ADMIN_USERNAME": "chief"}
-    run = lambda: subprocess.run([sys.executable, "-m", "app.cli", "ensure-admin"], cwd=ROOT, env=env,  # noqa: E731
-                                 capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    def run():
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", "ensure-admin"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     first = run()
     assert first.returncode == 0, first.stderr
     password = next(line.strip() for line in first.stdout.splitlines() if line.startswith("    "))
@@ -138,8 +168,15 @@ def test_cli_creates_lists_and_disables_users(scratch_url):
     env = {"DATABASE_URL": scratch_url, "PATH": "/usr/bin:/bin", "HOME": "/root"}
 
     def cli(*args, stdin=None):
-        return subprocess.run([sys.executable, "-m", "app.cli", "user", *args], cwd=ROOT, env=env, input=stdin,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", "user", *args],
+            cwd=ROOT,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     made = cli("create", "ks.hau", "--role", "official", "--password-stdin", stdin="một mật khẩu dài\n")
     assert made.returncode == 0, made.stderr
@@ -156,9 +193,16 @@ def test_anonymous_visitors_see_public_layers_only(anon_client):
     listed = {c["id"] for c in anon_client.get("/ogc/collections").json()["collections"]}
     assert listed == set(PUBLIC)
     assert anon_client.get("/ogc/collections/hamlets/items?limit=1").status_code == 200
-    for path in ("/ogc/collections/sites/items", "/ogc/collections/sites", "/tiles/sites/10/812/483.mvt",
-                 "/tiles/districts,poles/10/812/483.mvt", "/api/export/sites?format=csv", "/api/export/ofds",
-                 "/api/sites/HG-S0002", "/api/registrations"):  # fmt: skip
+    for path in (
+        "/ogc/collections/sites/items",
+        "/ogc/collections/sites",
+        "/tiles/sites/10/812/483.mvt",
+        "/tiles/districts,poles/10/812/483.mvt",
+        "/api/export/sites?format=csv",
+        "/api/export/ofds",
+        "/api/sites/HG-S0002",
+        "/api/registrations",
+    ):
         r = anon_client.get(path)
         assert r.status_code == 401, (path, r.status_code)
     assert anon_client.post("/api/coverage/what-if", json={}).status_code in (400, 401)
@@ -178,12 +222,17 @@ def test_anonymous_hamlet_coverage_names_no_site(anon_client, client):
 def test_an_official_limited_to_a_district_sees_that_district_only(client_as, client):
     limited = client_as("official934")
     mine = limited.get("/ogc/collections/sites/items?limit=10000").json()
-    assert mine["numberMatched"] == client.get("/ogc/collections/sites/items?district=934&limit=1").json()["numberMatched"]
+    assert (
+        mine["numberMatched"]
+        == client.get("/ogc/collections/sites/items?district=934&limit=1").json()["numberMatched"]
+    )
     assert {f["properties"]["district_code"] for f in mine["features"]} == {"934"}
     r = limited.get("/ogc/collections/sites/items?district=930")
     assert r.status_code == 403 and "934" in r.json()["description"]
     # Read-only: an official writes nothing.
-    assert limited.post("/api/sharing-requests", json={"asset": "site", "code": "HG-S0002"}).status_code == 403
+    assert (
+        limited.post("/api/sharing-requests", json={"asset": "site", "code": "HG-S0002"}).status_code == 403
+    )
 
 
 @pytest.mark.parametrize("path", ["/api/auth/me", "/ogc/collections"])
@@ -211,8 +260,9 @@ def test_a_one_time_password_must_be_changed_before_any_write(app_instance, engi
     from app.services import accounts
 
     with Session(engine) as s:
-        user = accounts.create_user(s, "first.login", "vào nhà ra ngõ 2025", "operator", operator="Viettel",
-                                    must_change_password=True)  # fmt: skip
+        user = accounts.create_user(
+            s, "first.login", "vào nhà ra ngõ 2025", "operator", operator="Viettel", must_change_password=True
+        )
         token = accounts.issue_token(s, user, "api", None).token
         s.commit()
     c = TestClient(app_instance, headers=bearer(token))
@@ -220,9 +270,14 @@ def test_a_one_time_password_must_be_changed_before_any_write(app_instance, engi
     r = c.post("/api/sharing-requests", json={"asset": "site", "code": "NO-SUCH"})
     assert r.status_code == 403 and "one-time password" in r.json()["description"]
     assert c.get("/api/registrations").status_code == 200  # reading is fine
-    bad = c.post("/api/auth/password", json={"current_password": "wrong", "new_password": "a new long password"})
+    bad = c.post(
+        "/api/auth/password", json={"current_password": "wrong", "new_password": "a new long password"}
+    )
     assert bad.status_code == 401
-    ok = c.post("/api/auth/password", json={"current_password": "vào nhà ra ngõ 2025", "new_password": "a new long password"})
+    ok = c.post(
+        "/api/auth/password",
+        json={"current_password": "vào nhà ra ngõ 2025", "new_password": "a new long password"},
+    )
     assert ok.status_code == 200
     assert c.post("/api/sharing-requests", json={"asset": "site", "code": "NO-SUCH"}).status_code == 404
     assert _login(TestClient(app_instance), "first.login", "a new long password").status_code == 200
@@ -230,21 +285,35 @@ def test_a_one_time_password_must_be_changed_before_any_write(app_instance, engi
 
 def test_a_limited_official_opens_records_of_their_district_only(client_as, engine):
     with engine.connect() as conn:
-        inside, outside = (conn.execute(text(
-            "SELECT s.code FROM sites s JOIN admin_units d ON d.level = 'district' AND ST_Intersects(d.geom, s.geom) "
-            f"WHERE d.code {op} '934' ORDER BY s.code LIMIT 1")).scalar_one() for op in ("=", "<>"))  # fmt: skip
-        hamlet_out = conn.execute(text(
-            "SELECT h.code FROM admin_units h JOIN admin_units c ON c.id = h.parent_id JOIN admin_units d "
-            "ON d.id = c.parent_id WHERE h.level = 'hamlet' AND d.code <> '934' ORDER BY h.code LIMIT 1")).scalar_one()  # fmt: skip
+        inside, outside = (
+            conn.execute(
+                text(
+                    "SELECT s.code FROM sites s JOIN admin_units d ON d.level = 'district' AND ST_Intersects(d.geom, s.geom) "
+                    f"WHERE d.code {op} '934' ORDER BY s.code LIMIT 1"
+                )
+            ).scalar_one()
+            for op in ("=", "<>")
+        )
+        hamlet_out = conn.execute(
+            text(
+                "SELECT h.code FROM admin_units h JOIN admin_units c ON c.id = h.parent_id JOIN admin_units d "
+                "ON d.id = c.parent_id WHERE h.level = 'hamlet' AND d.code <> '934' ORDER BY h.code LIMIT 1"
+            )
+        ).scalar_one()
     limited, everyone = client_as("official934"), client_as("official1")
     assert limited.get(f"/api/sites/{inside}").status_code == 200
     assert limited.get(f"/api/history/site/{inside}").status_code == 200
     # A record outside the district is answered as an unknown one; an area outside it is refused.
-    for path, status, said in ((f"/api/sites/{outside}", 404, f"no site '{outside}'"),
-                               (f"/api/history/site/{outside}", 404, f"no site '{outside}' in the audit trail"),
-                               (f"/api/hamlets/{hamlet_out}/coverage", 403, "934")):  # fmt: skip
+    for path, status, said in (
+        (f"/api/sites/{outside}", 404, f"no site '{outside}'"),
+        (f"/api/history/site/{outside}", 404, f"no site '{outside}' in the audit trail"),
+        (f"/api/hamlets/{hamlet_out}/coverage", 403, "934"),
+    ):
         r = limited.get(path)
         assert r.status_code == status and said in r.json()["description"], path
         assert everyone.get(path).status_code == 200, path
     assert limited.get("/api/sites/NO-SUCH").json()["description"] == "no site 'NO-SUCH'"
-    assert limited.get("/api/history/site/NO-SUCH").json()["description"] == "no site 'NO-SUCH' in the audit trail"
+    assert (
+        limited.get("/api/history/site/NO-SUCH").json()["description"]
+        == "no site 'NO-SUCH' in the audit trail"
+    )

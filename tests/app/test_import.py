@@ -76,24 +76,39 @@ def test_reimporting_the_same_codes_is_refused(db, tmp_path):
 
 
 def test_poles_speed_tests_and_offices(db, tmp_path):
-    poles = _csv(tmp_path / "cot.csv", ["Mã cột", "lat", "lon", "Chủ sở hữu", "Vật liệu", "Treo cáp"],
-                 [["IMP-P1", LAT, LON, "VNPT", "concrete", "Viettel;FPT Telecom"]])  # fmt: skip
+    poles = _csv(
+        tmp_path / "cot.csv",
+        ["Mã cột", "lat", "lon", "Chủ sở hữu", "Vật liệu", "Treo cáp"],
+        [["IMP-P1", LAT, LON, "VNPT", "concrete", "Viettel;FPT Telecom"]],
+    )
     assert import_file(db, poles, "poles").counts == {"poles": 1, "pole_attachments": 2}
-    tests = _csv(tmp_path / "do.csv", ["code", "lat", "lon", "measured_at", "operator", "technology",
-                 "download_mbps", "upload_mbps"], [["IMP-T1", LAT, LON, "2025-05-01T10:00:00+07:00",
-                 "Viettel", "4G", 55.1, 12.0]])  # fmt: skip
+    tests = _csv(
+        tmp_path / "do.csv",
+        ["code", "lat", "lon", "measured_at", "operator", "technology", "download_mbps", "upload_mbps"],
+        [["IMP-T1", LAT, LON, "2025-05-01T10:00:00+07:00", "Viettel", "4G", 55.1, 12.0]],
+    )
     assert import_file(db, tests, "speed_tests").counts == {"speed_tests": 1}
     with db.connect() as conn:
         commune = conn.execute(text("SELECT code FROM admin_units WHERE level = 'commune' LIMIT 1")).scalar()
-    offices = _csv(tmp_path / "ubnd.csv", ["code", "Tên", "Mã xã", "lat", "lon"],
-                   [["IMP-U1", "UBND thử", commune, LAT, LON]])  # fmt: skip
+    offices = _csv(
+        tmp_path / "ubnd.csv",
+        ["code", "Tên", "Mã xã", "lat", "lon"],
+        [["IMP-U1", "UBND thử", commune, LAT, LON]],
+    )
     assert import_file(db, offices, "commune_offices").counts == {"commune_offices": 1}
 
 
 def test_ducts_from_geojson(db, tmp_path):
-    doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
-        "code": "IMP-D1", "owner": "VNPT", "so_ong": 2, "occupants": ["Viettel"]},
-        "geometry": {"type": "LineString", "coordinates": [[LON, LAT], [LON + 0.01, LAT]]}}]}  # fmt: skip
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "IMP-D1", "owner": "VNPT", "so_ong": 2, "occupants": ["Viettel"]},
+                "geometry": {"type": "LineString", "coordinates": [[LON, LAT], [LON + 0.01, LAT]]},
+            }
+        ],
+    }
     (tmp_path / "ong.geojson").write_text(json.dumps(doc), encoding="utf-8")
     assert import_file(db, tmp_path / "ong.geojson", "ducts").counts == {
         "duct_routes": 1,
@@ -102,8 +117,22 @@ def test_ducts_from_geojson(db, tmp_path):
 
 
 def test_opencellid_sites(db, tmp_path):
-    head = ["radio", "mcc", "net", "area", "cell", "unit", "lon", "lat", "range", "samples", "changeable",
-            "created", "updated", "averageSignal"]  # fmt: skip
+    head = [
+        "radio",
+        "mcc",
+        "net",
+        "area",
+        "cell",
+        "unit",
+        "lon",
+        "lat",
+        "range",
+        "samples",
+        "changeable",
+        "created",
+        "updated",
+        "averageSignal",
+    ]
     rows = [["LTE", 452, 4, 1001, 256 * 9001 + k, 0, LON + k * 1e-4, LAT, 500, 3, 1, 0, 0, 0] for k in (1, 2)]
     rows.append(["LTE", 234, 10, 1, 1, 0, -0.1, 51.5, 1, 1, 1, 0, 0, 0])
     report = import_file(db, _csv(tmp_path / "ocid.csv", head, rows), "sites")
@@ -147,23 +176,59 @@ def _vn2000_csv(tmp_path, swap=False):
         ("truncated zip", lambda p: _truncated_zip(p), None, "truncated"),
         ("wrong CRS", lambda p: _vn2000_csv(p), "EPSG:2154", "do not fall in Vietnam"),
         ("no CRS for projected", lambda p: _vn2000_csv(p), None, "no CRS"),
-        ("bad encoding", lambda p: _write(p / "cp.csv", "site_code,lat,lon\nTr\xe2m,9.78,105.47\n".encode("latin-1")),
-         None, "not UTF-8"),
+        (
+            "bad encoding",
+            lambda p: _write(p / "cp.csv", "site_code,lat,lon\nTr\xe2m,9.78,105.47\n".encode("latin-1")),
+            None,
+            "not UTF-8",
+        ),
         ("empty file", lambda p: _write(p / "empty.geojson", b""), None, "empty"),
         ("huge file", lambda p: _huge(p), None, "MB limit"),
-        ("geometry garbage", lambda p: _write(p / "g.geojson", json.dumps({"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": ["a"]}}]}).encode()),
-         None, "feature 1: unreadable geometry"),
+        (
+            "geometry garbage",
+            lambda p: _write(
+                p / "g.geojson",
+                json.dumps(
+                    {
+                        "type": "FeatureCollection",
+                        "features": [
+                            {
+                                "type": "Feature",
+                                "properties": {},
+                                "geometry": {"type": "Point", "coordinates": ["a"]},
+                            }
+                        ],
+                    }
+                ).encode(),
+            ),
+            None,
+            "feature 1: unreadable geometry",
+        ),
         ("zip bomb", lambda p: _zip(p / "bomb.zip", {"a.shp": b"\0" * 30_000_000}), None, "zip bomb"),
         ("path traversal", lambda p: _zip(p / "trav.zip", {"../../x.shp": b"x"}), None, "unsafe path"),
         ("absolute path", lambda p: _zip(p / "abs.zip", {"/etc/x.shp": b"x"}), None, "unsafe path"),
-        ("XXE KML", lambda p: _write(p / "x.kml", b'<?xml version="1.0"?><!DOCTYPE k [<!ENTITY e SYSTEM '
-                                     b'"file:///etc/passwd">]><kml>&e;</kml>'), None, "XXE"),
-        ("billion laughs", lambda p: _write(p / "b.kml", b'<?xml version="1.0"?><!DOCTYPE k [<!ENTITY a "aaaa">'
-                                            b'<!ENTITY b "&a;&a;&a;">]><kml>&b;</kml>'), None, "XXE"),
+        (
+            "XXE KML",
+            lambda p: _write(
+                p / "x.kml",
+                b'<?xml version="1.0"?><!DOCTYPE k [<!ENTITY e SYSTEM "file:///etc/passwd">]><kml>&e;</kml>',
+            ),
+            None,
+            "XXE",
+        ),
+        (
+            "billion laughs",
+            lambda p: _write(
+                p / "b.kml",
+                b'<?xml version="1.0"?><!DOCTYPE k [<!ENTITY a "aaaa">'
+                b'<!ENTITY b "&a;&a;&a;">]><kml>&b;</kml>',
+            ),
+            None,
+            "XXE",
+        ),
         ("unknown format", lambda p: _write(p / "a.dwg", b"AC1018"), None, "unsupported file type"),
     ],
-)  # fmt: skip
+)
 def test_bad_files_are_refused_with_their_own_message(db, tmp_path, name, make, crs, message):
     before = _count(db, "sites")
     with pytest.raises(ImportFailed) as err:
@@ -179,8 +244,13 @@ def test_vn2000_survey_axis_order_is_read_and_said(db, tmp_path):
     )
     assert report.axis_order == "X = northing, Y = easting"
     with db.connect() as conn:
-        d = conn.execute(text("SELECT ST_Distance(geom::geography, ST_MakePoint(:x, :y)::geography) "
-                              "FROM sites WHERE code = 'VN-1'"), {"x": LON, "y": LAT}).scalar()  # fmt: skip
+        d = conn.execute(
+            text(
+                "SELECT ST_Distance(geom::geography, ST_MakePoint(:x, :y)::geography) "
+                "FROM sites WHERE code = 'VN-1'"
+            ),
+            {"x": LON, "y": LAT},
+        ).scalar()
     assert d < 0.5
 
 
@@ -221,8 +291,16 @@ def test_api_upload_dry_run_and_refusal(db, tmp_path, monkeypatch, tokens):
     )
     assert r.status_code == 200, r.text
     assert r.json()["counts"]["cells"] == 6 and _count(db, "sites", "code LIKE 'API-%'") == 0
-    r = client.post("/api/import?target=sites", files={"file": ("../../evil.zip", _zip(
-        tmp_path / "t.zip", {"../x.shp": b"x"}).read_bytes(), "application/zip")})  # fmt: skip
+    r = client.post(
+        "/api/import?target=sites",
+        files={
+            "file": (
+                "../../evil.zip",
+                _zip(tmp_path / "t.zip", {"../x.shp": b"x"}).read_bytes(),
+                "application/zip",
+            )
+        },
+    )
     assert r.status_code == 422 and any("unsafe path" in p for p in r.json()["problems"])
     r = client.post("/api/import?target=nope", files={"file": ("a.csv", b"a,b\n", "text/csv")})
     assert r.status_code == 422 and "unknown target" in r.json()["problems"][0]
@@ -275,10 +353,13 @@ def test_real_districts_through_vn2000_land_within_1_m(db, tmp_path):
     assert report.counts["district_updated"] + report.counts["district_inserted"] == len(real)
     with db.connect() as conn:
         for _, row in real.iterrows():
-            d = conn.execute(text(
-                "SELECT ST_HausdorffDistance(ST_Transform(geom, 32648), ST_Transform(ST_GeomFromText(:w, 4326), 32648)) "
-                "FROM admin_units WHERE level = 'district' AND code = :c AND valid_to IS NULL"),
-                {"w": row.geometry.wkt, "c": row["ma_huyen"]}).scalar()  # fmt: skip
+            d = conn.execute(
+                text(
+                    "SELECT ST_HausdorffDistance(ST_Transform(geom, 32648), ST_Transform(ST_GeomFromText(:w, 4326), 32648)) "
+                    "FROM admin_units WHERE level = 'district' AND code = :c AND valid_to IS NULL"
+                ),
+                {"w": row.geometry.wkt, "c": row["ma_huyen"]},
+            ).scalar()
             assert d < 1.0, (row["ma_huyen"], d)
 
 

@@ -17,44 +17,75 @@ COMMUNE, OTHER = "93404", "93501"  # Xã Tân Bình (Phụng Hiệp) and a commu
 def _inner_square(engine, code: str, half_deg: float = 0.002) -> dict:
     """A small polygon inside a stored commune (GeoJSON geometry)."""
     with engine.connect() as conn:
-        return json.loads(conn.execute(text(
-            "SELECT ST_AsGeoJSON(ST_Intersection(ST_Buffer(ST_PointOnSurface(geom), :r, 'quad_segs=1'), geom)) "
-            "FROM admin_units WHERE level = 'commune' AND code = :c AND valid_to IS NULL"),
-            {"c": code, "r": half_deg}).scalar_one())  # fmt: skip
+        return json.loads(
+            conn.execute(
+                text(
+                    "SELECT ST_AsGeoJSON(ST_Intersection(ST_Buffer(ST_PointOnSurface(geom), :r, 'quad_segs=1'), geom)) "
+                    "FROM admin_units WHERE level = 'commune' AND code = :c AND valid_to IS NULL"
+                ),
+                {"c": code, "r": half_deg},
+            ).scalar_one()
+        )
 
 
 def _unit(engine, level: str, code: str):
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT u.id, u.name, u.name_folded, p.code AS parent FROM admin_units u "
-            "LEFT JOIN admin_units p ON p.id = u.parent_id "
-            "WHERE u.level = :l AND u.code = :c AND u.valid_to IS NULL"), {"l": level, "c": code}).one_or_none()  # fmt: skip
+        return conn.execute(
+            text(
+                "SELECT u.id, u.name, u.name_folded, p.code AS parent FROM admin_units u "
+                "LEFT JOIN admin_units p ON p.id = u.parent_id "
+                "WHERE u.level = :l AND u.code = :c AND u.valid_to IS NULL"
+            ),
+            {"l": level, "c": code},
+        ).one_or_none()
 
 
 def _geojson(path: Path, features: list[tuple[dict, dict]]) -> Path:
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": p, "geometry": g} for p, g in features]}  # fmt: skip
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": p, "geometry": g} for p, g in features],
+    }
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return path
 
 
 def _commune_geometry(engine, code: str) -> dict:
     with engine.connect() as conn:
-        return json.loads(conn.execute(text(
-            "SELECT ST_AsGeoJSON(geom) FROM admin_units WHERE level = 'commune' AND code = :c"),
-            {"c": code}).scalar_one())  # fmt: skip
+        return json.loads(
+            conn.execute(
+                text("SELECT ST_AsGeoJSON(geom) FROM admin_units WHERE level = 'commune' AND code = :c"),
+                {"c": code},
+            ).scalar_one()
+        )
 
 
 def test_communes_and_hamlets_update_insert_and_report_nesting(db, tmp_path):
     before = _unit(db, "commune", COMMUNE)
     hamlets_before = count(db, "admin_units", f"level = 'hamlet' AND parent_id = {before.id}")
-    path = _geojson(tmp_path / "xa_ap.geojson", [
-        ({"Mã xã": COMMUNE, "Tên xã": "Xã Tân Bình Mới", "Loại": "Xã", "Mã huyện": "934", "Dân số": 12000},
-         _commune_geometry(db, COMMUNE)),
-        ({"Mã ấp": f"{COMMUNE}91", "Tên ấp": "Ấp Mới", "Loại": "Ấp", "Mã xã": COMMUNE}, _inner_square(db, COMMUNE)),
-        # Said to be in COMMUNE, drawn in another commune: imported, and reported.
-        ({"Mã ấp": f"{COMMUNE}92", "Tên ấp": "Ấp Lạc Chỗ", "Loại": "Ấp", "Mã xã": COMMUNE}, _inner_square(db, OTHER)),
-    ])  # fmt: skip
+    path = _geojson(
+        tmp_path / "xa_ap.geojson",
+        [
+            (
+                {
+                    "Mã xã": COMMUNE,
+                    "Tên xã": "Xã Tân Bình Mới",
+                    "Loại": "Xã",
+                    "Mã huyện": "934",
+                    "Dân số": 12000,
+                },
+                _commune_geometry(db, COMMUNE),
+            ),
+            (
+                {"Mã ấp": f"{COMMUNE}91", "Tên ấp": "Ấp Mới", "Loại": "Ấp", "Mã xã": COMMUNE},
+                _inner_square(db, COMMUNE),
+            ),
+            # Said to be in COMMUNE, drawn in another commune: imported, and reported.
+            (
+                {"Mã ấp": f"{COMMUNE}92", "Tên ấp": "Ấp Lạc Chỗ", "Loại": "Ấp", "Mã xã": COMMUNE},
+                _inner_square(db, OTHER),
+            ),
+        ],
+    )
     report = import_file(db, path, "admin_units")
     assert report.counts == {
         "commune_updated": 1,
@@ -81,15 +112,30 @@ def test_communes_and_hamlets_update_insert_and_report_nesting(db, tmp_path):
 
 def test_a_commune_moved_away_from_its_hamlets_is_reported(db, tmp_path):
     # The commune redrawn as a small square: its stored hamlets no longer lie inside it.
-    path = _geojson(tmp_path / "xa.geojson", [
-        ({"ma_xa": OTHER, "ten_xa": "Xã Thu Nhỏ", "kind": "Xã", "ma_huyen": "935"}, _inner_square(db, OTHER, 0.001))])  # fmt: skip
+    path = _geojson(
+        tmp_path / "xa.geojson",
+        [
+            (
+                {"ma_xa": OTHER, "ten_xa": "Xã Thu Nhỏ", "kind": "Xã", "ma_huyen": "935"},
+                _inner_square(db, OTHER, 0.001),
+            )
+        ],
+    )
     report = import_file(db, path, "admin_units", dry_run=True)
     assert report.counts == {"commune_updated": 1, "commune_inserted": 0}
     nesting = [w for w in report.warnings if "contains" in w]
     with db.connect() as conn:
-        hamlets = conn.execute(text(
-            "SELECT h.code FROM admin_units h JOIN admin_units c ON c.id = h.parent_id "
-            "WHERE c.level = 'commune' AND c.code = :c AND h.valid_to IS NULL ORDER BY h.code"), {"c": OTHER}).scalars().all()  # fmt: skip
+        hamlets = (
+            conn.execute(
+                text(
+                    "SELECT h.code FROM admin_units h JOIN admin_units c ON c.id = h.parent_id "
+                    "WHERE c.level = 'commune' AND c.code = :c AND h.valid_to IS NULL ORDER BY h.code"
+                ),
+                {"c": OTHER},
+            )
+            .scalars()
+            .all()
+        )
     assert len(hamlets) > 1 and len(nesting) == len(hamlets)
     assert nesting[0].startswith(
         f"xa.geojson feature 1: commune {OTHER} no longer contains its hamlet {hamlets[0]} ("
@@ -98,10 +144,19 @@ def test_a_commune_moved_away_from_its_hamlets_is_reported(db, tmp_path):
 
 
 def test_an_unknown_parent_refuses_the_whole_file(db, tmp_path):
-    path = _geojson(tmp_path / "ap.geojson", [
-        ({"Mã ấp": f"{COMMUNE}93", "Tên ấp": "Ấp Một", "Loại": "Ấp", "Mã xã": COMMUNE}, _inner_square(db, COMMUNE)),
-        ({"Mã ấp": "9999901", "Tên ấp": "Ấp Hai", "Loại": "Ấp", "Mã xã": "99999"}, _inner_square(db, COMMUNE)),
-    ])  # fmt: skip
+    path = _geojson(
+        tmp_path / "ap.geojson",
+        [
+            (
+                {"Mã ấp": f"{COMMUNE}93", "Tên ấp": "Ấp Một", "Loại": "Ấp", "Mã xã": COMMUNE},
+                _inner_square(db, COMMUNE),
+            ),
+            (
+                {"Mã ấp": "9999901", "Tên ấp": "Ấp Hai", "Loại": "Ấp", "Mã xã": "99999"},
+                _inner_square(db, COMMUNE),
+            ),
+        ],
+    )
     with pytest.raises(ImportFailed) as err:
         import_file(db, path, "admin_units")
     assert err.value.problems == ["ap.geojson feature 2: unknown parent code '99999'"]
@@ -138,11 +193,19 @@ def test_real_communes_counts_areas_and_nesting(db, tmp_path):
     real = import_file(db, path, "admin_units")
     assert real.counts == {"commune_updated": 0, "commune_inserted": 72}
     with db.connect() as conn:
-        stored = dict(conn.execute(text(
-            "SELECT code, area_km2 FROM admin_units WHERE level = 'commune' AND code LIKE '31%'")).all())  # fmt: skip
-        names = dict(conn.execute(text(
-            "SELECT u.code, u.name || ' / ' || p.code FROM admin_units u JOIN admin_units p ON p.id = u.parent_id "
-            "WHERE u.level = 'commune' AND u.code LIKE '31%'")).all())  # fmt: skip
+        stored = dict(
+            conn.execute(
+                text("SELECT code, area_km2 FROM admin_units WHERE level = 'commune' AND code LIKE '31%'")
+            ).all()
+        )
+        names = dict(
+            conn.execute(
+                text(
+                    "SELECT u.code, u.name || ' / ' || p.code FROM admin_units u JOIN admin_units p ON p.id = u.parent_id "
+                    "WHERE u.level = 'commune' AND u.code LIKE '31%'"
+                )
+            ).all()
+        )
     for f in coded["features"]:
         p = f["properties"]
         # Named as the commune (not its district) and under the district the file gives.

@@ -90,13 +90,20 @@ def test_swapped_axes_through_the_api_refused_then_written(db, tmp_path, client)
 # ---------------------------------------------------------------- invalid polygons
 def _bowtie_hamlet(db, tmp_path):
     with db.connect() as conn:
-        x, y = conn.execute(text(
-            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM admin_units "
-            "WHERE level = 'commune' AND code = :c AND valid_to IS NULL) s"), {"c": COMMUNE}).one()  # fmt: skip
+        x, y = conn.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM admin_units "
+                "WHERE level = 'commune' AND code = :c AND valid_to IS NULL) s"
+            ),
+            {"c": COMMUNE},
+        ).one()
     d = 0.001
     ring = [[x - d, y - d], [x + d, y + d], [x + d, y - d], [x - d, y + d], [x - d, y - d]]
-    feature = {"type": "Feature", "properties": {"Mã ấp": f"{COMMUNE}97", "Tên ấp": "Ấp Nơ", "Loại": "Ấp",
-               "Mã xã": COMMUNE}, "geometry": {"type": "Polygon", "coordinates": [ring]}}  # fmt: skip
+    feature = {
+        "type": "Feature",
+        "properties": {"Mã ấp": f"{COMMUNE}97", "Tên ấp": "Ấp Nơ", "Loại": "Ấp", "Mã xã": COMMUNE},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
     path = tmp_path / "ap_no.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
     return path, (round(x, 6), round(y, 6))
@@ -191,10 +198,17 @@ def test_the_cli_names_them_in_vietnamese_or_english_and_fails(db, tmp_path, mon
 def test_a_row_without_geometry_does_not_hide_another_rows_value(db, tmp_path):
     point = {"type": "Point", "coordinates": [105.47, 9.784]}
     features = [
-        {"type": "Feature", "properties": {"Mã cột": "GEO-1", "Chủ sở hữu": "VNPT"},
-         "geometry": {"type": "Point", "coordinates": []}},
-        {"type": "Feature", "properties": {"Mã cột": "GEO-2", "Chủ sở hữu": "VNPT", "Độ cao": 99}, "geometry": point},
-    ]  # fmt: skip
+        {
+            "type": "Feature",
+            "properties": {"Mã cột": "GEO-1", "Chủ sở hữu": "VNPT"},
+            "geometry": {"type": "Point", "coordinates": []},
+        },
+        {
+            "type": "Feature",
+            "properties": {"Mã cột": "GEO-2", "Chủ sở hữu": "VNPT", "Độ cao": 99},
+            "geometry": point,
+        },
+    ]
     path = tmp_path / "cot.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     with pytest.raises(ImportFailed) as err:
@@ -235,19 +249,31 @@ def test_both_catalogues_have_the_same_codes_and_placeholders():
 
 
 # The column each range checks, in the table the target writes (sites: the cell columns in cells).
-_TABLES = {"sites": ("sites", "cells"), "poles": ("poles",), "ducts": ("duct_routes",),
-           "fibre_access_points": ("fibre_access_points",), "commune_offices": ("commune_offices",),
-           "speed_tests": ("speed_tests",), "admin_units": ("admin_units",), "cells": ("cells",),
-           "districts": ("admin_units",), "communes": ("admin_units",), "hamlets": ("admin_units",)}  # fmt: skip
+_TABLES = {
+    "sites": ("sites", "cells"),
+    "poles": ("poles",),
+    "ducts": ("duct_routes",),
+    "fibre_access_points": ("fibre_access_points",),
+    "commune_offices": ("commune_offices",),
+    "speed_tests": ("speed_tests",),
+    "admin_units": ("admin_units",),
+    "cells": ("cells",),
+    "districts": ("admin_units",),
+    "communes": ("admin_units",),
+    "hamlets": ("admin_units",),
+}
 _BOUND = re.compile(r"\b(\w+) (>=|>|<=|<) \(?'?(-?[\d.]+)")
 
 
 def test_the_databases_check_constraints_have_the_bounds_of_the_ranges(db):
     """Every bound a CHECK constraint puts on a ranged column is the range's (no looser, no tighter)."""
     with db.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT t.relname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-            "JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'c'")).all()  # fmt: skip
+        rows = conn.execute(
+            text(
+                "SELECT t.relname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                "JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'c'"
+            )
+        ).all()
     bounds: dict[tuple[str, str], set] = {}
     for table, definition in rows:
         for column, op, number in _BOUND.findall(definition):

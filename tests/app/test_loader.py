@@ -60,7 +60,9 @@ def test_a_bad_row_writes_nothing(scratch_url, tmp_path):
     sites["features"][41]["properties"]["owner"] = "Không Tồn Tại"
     (bundle / "sites.geojson").write_text(json.dumps(sites, ensure_ascii=False), encoding="utf-8")
     engine = create_engine(scratch_url)
-    with pytest.raises(LoadError, match="sites.geojson feature 42: unknown organisation 'Không Tồn Tại' in 'owner'"):
+    with pytest.raises(
+        LoadError, match="sites.geojson feature 42: unknown organisation 'Không Tồn Tại' in 'owner'"
+    ):
         loader.load_sample(engine, bundle)
     assert _scalar(engine, "SELECT count(*) FROM admin_units") == 0
     assert _scalar(engine, "SELECT count(*) FROM operators") == 0

@@ -13,7 +13,7 @@ from app.services import accounts
 from tests.conftest import ROOT, TEST_PASSWORD, TEST_USERS, bearer, new_account
 
 GOOD = "sông Hậu mùa nước nổi"
-TOO_EASY = "password: too easy to guess (strength {} of 4, 3 needed); a phrase of several unrelated words is easier to remember and harder to guess"  # fmt: skip
+TOO_EASY = "password: too easy to guess (strength {} of 4, 3 needed); a phrase of several unrelated words is easier to remember and harder to guess"
 COMMON = "password: one of the most common passwords; choose another"
 
 
@@ -50,9 +50,24 @@ def test_a_passphrase_is_accepted(client_as):
 def test_the_cli_applies_the_same_policy(scratch_url):
     env = {"DATABASE_URL": scratch_url, "PATH": "/usr/bin:/bin", "HOME": "/root"}
     done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "user", "create", "an.pv", "--role", "official", "--password-stdin"],
-        cwd=ROOT, env=env, input="matkhau123456\n", capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "user",
+            "create",
+            "an.pv",
+            "--role",
+            "official",
+            "--password-stdin",
+        ],
+        cwd=ROOT,
+        env=env,
+        input="matkhau123456\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1 and TOO_EASY.format(1) in done.stderr
 
 
@@ -92,7 +107,12 @@ def test_changing_the_password_ends_the_other_sessions_and_tokens(app_instance, 
     assert r.status_code == 200, r.text
     # The session that changed it stays; the other session is anonymous now; the token is refused.
     assert [_me(here), _me(elsewhere), _me(api)] == ["doi.mk", None, "HTTP 401"]
-    assert TestClient(app_instance).post("/api/auth/login", json={"username": "doi.mk", "password": TEST_PASSWORD}).status_code == 401  # fmt: skip
+    assert (
+        TestClient(app_instance)
+        .post("/api/auth/login", json={"username": "doi.mk", "password": TEST_PASSWORD})
+        .status_code
+        == 401
+    )
     _login(app_instance, "doi.mk", GOOD)
 
 

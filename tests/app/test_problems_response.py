@@ -15,7 +15,13 @@ def _client() -> TestClient:
     def refuse():
         raise ProblemsFound(
             [
-                Problem("value.unknown_code_for_test", field="height_m", row=7, source="tram.csv", params={"value": 720}),
+                Problem(
+                    "value.unknown_code_for_test",
+                    field="height_m",
+                    row=7,
+                    source="tram.csv",
+                    params={"value": 720},
+                ),
                 Problem("value.unknown_code_for_test", field="azimuth_deg", row=2, source="tram.csv"),
             ]
         )

@@ -141,8 +141,10 @@ def test_an_alias_meaning_something_else_is_replaced_only_when_asked(api, engine
         ("column", "do cao tru", "do_cao_tru", "antenna_height_m")
     ]
     # two meanings of one alias in one batch are refused, naming the first
-    twice = [{"domain": "status", "alias": "Đang phát sóng", "canonical": "active"},
-             {"domain": "status", "alias": "dang phat song", "canonical": "proposed"}]  # fmt: skip
+    twice = [
+        {"domain": "status", "alias": "Đang phát sóng", "canonical": "active"},
+        {"domain": "status", "alias": "dang phat song", "canonical": "proposed"},
+    ]
     r = planner.post("/api/vocabulary", json=twice)
     assert [(p["row"], p["code"], p["params"]["first"]) for p in r.json()["problems"]] == [
         (2, "vocabulary.duplicate_alias", 1)
@@ -160,8 +162,10 @@ def test_a_planners_csv_file_with_bom_crlf_and_vietnamese(api, engine):
     r = api("admin1").post("/api/vocabulary/file", files={"file": ("tu_vung.csv", data, "text/csv")})
     assert r.status_code == 200, r.text
     assert [(t["domain"], t["canonical"]) for t in r.json()["added"]] == [
-        ("structure_type", "guyed_mast"), ("organisation", "Viettel"), ("technology", "4G")
-    ]  # fmt: skip
+        ("structure_type", "guyed_mast"),
+        ("organisation", "Viettel"),
+        ("technology", "4G"),
+    ]
     current = _current(engine)
     assert current.resolve("structure_type", "cot day co") == "guyed_mast"
     assert current.resolve("organisation", "TAP DOAN VIEN THONG QUAN DOI") == "Viettel"

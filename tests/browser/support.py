@@ -19,7 +19,9 @@ class MapPage:
         self.host = urlsplit(self.base_url).netloc
         # Playwright's string predicates (wait_for_function) are eval'd in the page, which our
         # Content-Security-Policy forbids; tests/browser/test_csp.py uses the pages under it.
-        self.context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=not enforce_csp)
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 800}, bypass_csp=not enforce_csp
+        )
         self.context.set_default_timeout(TIMEOUT_MS)
         self.errors: list[str] = []
         if user:
@@ -28,7 +30,9 @@ class MapPage:
 
     def login(self, username: str, password: str = TEST_PASSWORD) -> None:
         """Log this browser context in (the session cookie then rides on every page's requests)."""
-        r = self.context.request.post(f"{self.base_url}/api/auth/login", data={"username": username, "password": password})
+        r = self.context.request.post(
+            f"{self.base_url}/api/auth/login", data={"username": username, "password": password}
+        )
         assert r.ok, f"login {username}: {r.status} {r.text()}"
 
     def new_page(self):

@@ -25,9 +25,12 @@ def _csv(path, rows):
 
 def _poles(engine) -> dict:
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT p.code, o.short_name, p.height_m, (SELECT count(*) FROM pole_attachments a WHERE a.pole_id = p.id) "
-            "FROM poles p JOIN operators o ON o.id = p.owner_id WHERE p.code LIKE 'UPL-%' ORDER BY p.code")).all()  # fmt: skip
+        rows = conn.execute(
+            text(
+                "SELECT p.code, o.short_name, p.height_m, (SELECT count(*) FROM pole_attachments a WHERE a.pole_id = p.id) "
+                "FROM poles p JOIN operators o ON o.id = p.owner_id WHERE p.code LIKE 'UPL-%' ORDER BY p.code"
+            )
+        ).all()
     return {code: (owner, height, cables) for code, owner, height, cables in rows}
 
 
@@ -43,16 +46,24 @@ def test_a_bad_file_is_refused_by_row_and_a_good_one_imported(map_page, engine, 
     page.goto(f"{map_page.base_url}/upload")
     expect(page).to_have_title("Nhập dữ liệu hạ tầng viễn thông — tỉnh Hậu Giang")
     expect(page.locator("h1")).to_have_text("Nhập dữ liệu hạ tầng viễn thông")
-    expect(page.locator("#hg-upload-crs option")).to_have_text([
-        "Theo tệp (kinh độ/vĩ độ: WGS 84)", "VN-2000 / TM-3 kinh tuyến trục 105° (Hậu Giang) — EPSG:5897",
-        "VN-2000 / UTM múi 48N — EPSG:3405", "VN-2000 toạ độ địa lý (độ) — EPSG:4756",
-        "WGS 84 toạ độ địa lý (độ) — EPSG:4326"])  # fmt: skip
+    expect(page.locator("#hg-upload-crs option")).to_have_text(
+        [
+            "Theo tệp (kinh độ/vĩ độ: WGS 84)",
+            "VN-2000 / TM-3 kinh tuyến trục 105° (Hậu Giang) — EPSG:5897",
+            "VN-2000 / UTM múi 48N — EPSG:3405",
+            "VN-2000 toạ độ địa lý (độ) — EPSG:4756",
+            "WGS 84 toạ độ địa lý (độ) — EPSG:4326",
+        ]
+    )
 
-    bad = _csv(tmp_path / "cot_loi.csv", [
-        ["UPL-1", LAT, LON, "VNPT", 8, "Viettel"],
-        ["UPL-2", LAT, LON + 0.001, "Không Có", 8, ""],  # row 3: no such owner
-        ["UPL-3", LAT, LON + 0.002, "VNPT", "cao", ""],  # row 4: not a height
-    ])  # fmt: skip
+    bad = _csv(
+        tmp_path / "cot_loi.csv",
+        [
+            ["UPL-1", LAT, LON, "VNPT", 8, "Viettel"],
+            ["UPL-2", LAT, LON + 0.001, "Không Có", 8, ""],  # row 3: no such owner
+            ["UPL-3", LAT, LON + 0.002, "VNPT", "cao", ""],  # row 4: not a height
+        ],
+    )
     page.get_by_label("Lớp dữ liệu").select_option(label="Cột treo cáp")
     page.get_by_label("Tệp", exact=True).set_input_files(bad)
     page.get_by_role("button", name="Nhập vào cơ sở dữ liệu").click()
@@ -90,11 +101,14 @@ def test_a_bad_file_is_refused_by_row_and_a_good_one_imported(map_page, engine, 
     page.locator("#hg-lang-toggle").click()
     assert _poles(engine) == {}
 
-    good = _csv(tmp_path / "cot.csv", [
-        ["UPL-1", LAT, LON, "VNPT", 8, "Viettel;FPT Telecom"],
-        ["UPL-2", LAT, LON + 0.001, "Viettel", 9.5, ""],
-        ["UPL-3", LAT, LON + 0.002, "VNPT", 10, "MobiFone"],
-    ])  # fmt: skip
+    good = _csv(
+        tmp_path / "cot.csv",
+        [
+            ["UPL-1", LAT, LON, "VNPT", 8, "Viettel;FPT Telecom"],
+            ["UPL-2", LAT, LON + 0.001, "Viettel", 9.5, ""],
+            ["UPL-3", LAT, LON + 0.002, "VNPT", 10, "MobiFone"],
+        ],
+    )
     page.get_by_label("Tệp", exact=True).set_input_files(good)
     page.get_by_role("button", name="Kiểm tra (không ghi)").click()
     expect(status).to_have_text("Kiểm tra xong: tệp hợp lệ. Chưa ghi gì vào cơ sở dữ liệu.")

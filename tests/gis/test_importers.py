@@ -39,8 +39,11 @@ E2 = F * (2 - F)
 def _geodetic_to_ecef(lon, lat, h=0.0):
     lo, la = math.radians(lon), math.radians(lat)
     n = A / math.sqrt(1 - E2 * math.sin(la) ** 2)
-    return ((n + h) * math.cos(la) * math.cos(lo), (n + h) * math.cos(la) * math.sin(lo),
-            (n * (1 - E2) + h) * math.sin(la))  # fmt: skip
+    return (
+        (n + h) * math.cos(la) * math.cos(lo),
+        (n + h) * math.cos(la) * math.sin(lo),
+        (n * (1 - E2) + h) * math.sin(la),
+    )
 
 
 def _ecef_to_geodetic(x, y, z):
@@ -64,8 +67,15 @@ def _helmert_matrix():
 
 
 # The published numbers, typed again here so the test does not trust the module's copy.
-VN2000_HELMERT_PUBLISHED = dict(x=-191.90441429, y=-39.30318279, z=-111.45032835,
-                                rx=-0.00928836, ry=0.01975479, rz=-0.00427372, s=0.252906278)  # fmt: skip
+VN2000_HELMERT_PUBLISHED = dict(
+    x=-191.90441429,
+    y=-39.30318279,
+    z=-111.45032835,
+    rx=-0.00928836,
+    ry=0.01975479,
+    rz=-0.00427372,
+    s=0.252906278,
+)
 
 
 def _helmert_forward(xyz):
@@ -151,11 +161,24 @@ def test_csv_wkt_column(tmp_path):
 
 @pytest.mark.parametrize(
     "header,expected",
-    [("Tên ấp", "hamlet_name"), ("ten_ap", "hamlet_name"), ("Tên", "name"), ("name", "name"), ("Mã xã", "commune_code"),
-     ("ma_xa", "commune_code"), ("Nhà mạng", "operator"), ("operator", "operator"), ("Độ cao", "height_m"),
-     ("height_m", "height_m"), ("Công nghệ", "technology"), ("Băng tần", "band_mhz"), ("Hướng", "azimuth_deg"),
-     ("azimuth_deg", "azimuth_deg"), ("Ghi chú", None)],
-)  # fmt: skip
+    [
+        ("Tên ấp", "hamlet_name"),
+        ("ten_ap", "hamlet_name"),
+        ("Tên", "name"),
+        ("name", "name"),
+        ("Mã xã", "commune_code"),
+        ("ma_xa", "commune_code"),
+        ("Nhà mạng", "operator"),
+        ("operator", "operator"),
+        ("Độ cao", "height_m"),
+        ("height_m", "height_m"),
+        ("Công nghệ", "technology"),
+        ("Băng tần", "band_mhz"),
+        ("Hướng", "azimuth_deg"),
+        ("azimuth_deg", "azimuth_deg"),
+        ("Ghi chú", None),
+    ],
+)
 def test_column_names_vi_and_en(header, expected):
     assert canonical(header) == expected
 
@@ -175,8 +198,17 @@ def test_xlsx_first_sheet_header_row(tmp_path):
 
 def test_geojson_with_legacy_crs_member(tmp_path):
     e, n = _wgs84_to_vn2000_tm3(LON, LAT)
-    doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::5897"}},
-           "features": [{"type": "Feature", "properties": {"code": "A"}, "geometry": {"type": "Point", "coordinates": [e, n]}}]}  # fmt: skip
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::5897"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "A"},
+                "geometry": {"type": "Point", "coordinates": [e, n]},
+            }
+        ],
+    }
     path = tmp_path / "legacy.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
     p = read_table(path).features[0].geometry
@@ -273,8 +305,11 @@ def test_kml_and_kmz(tmp_path):
 
 def test_kml_xxe_is_refused(tmp_path):
     kml = tmp_path / "xxe.kml"
-    kml.write_text('<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                   '<kml><Document><name>&x;</name></Document></kml>', encoding="utf-8")  # fmt: skip
+    kml.write_text(
+        '<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        "<kml><Document><name>&x;</name></Document></kml>",
+        encoding="utf-8",
+    )
     with pytest.raises(ImportRefused, match="XXE"):
         read_table(kml)
 
@@ -316,9 +351,13 @@ def test_empty_and_huge_files_are_refused(tmp_path):
 
 
 def test_garbage_geometry_names_the_feature(tmp_path):
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [LON, LAT]}},
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": "garbage"}}]}  # fmt: skip
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [LON, LAT]}},
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": "garbage"}},
+        ],
+    }
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ImportRefused, match="feature 2: unreadable geometry"):
@@ -328,8 +367,10 @@ def test_garbage_geometry_names_the_feature(tmp_path):
 def test_bowtie_polygon_repaired_when_asked(tmp_path):
     d = 0.01
     bowtie = Polygon([(LON, LAT), (LON + d, LAT + d), (LON + d, LAT), (LON, LAT + d)])
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": "H"}, "geometry": bowtie.__geo_interface__}]}  # fmt: skip
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"code": "H"}, "geometry": bowtie.__geo_interface__}],
+    }
     path = tmp_path / "bowtie.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
     table = read_table(path, repair=True)

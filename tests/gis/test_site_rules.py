@@ -8,8 +8,14 @@ from gis.coordinates import PositionError, from_vn2000, parse_dms, swapped_hint
 from gis.crs import to_metric
 from gis.importers import ranges
 
-GOOD_CELL = {"technology": "4G", "band_mhz": 1800, "azimuth_deg": 120.0, "beamwidth_deg": 65.0,
-             "antenna_height_m": 30.0, "eirp_dbm": 60.0}  # fmt: skip
+GOOD_CELL = {
+    "technology": "4G",
+    "band_mhz": 1800,
+    "azimuth_deg": 120.0,
+    "beamwidth_deg": 65.0,
+    "antenna_height_m": 30.0,
+    "eirp_dbm": 60.0,
+}
 
 
 def fields(problems):
@@ -61,9 +67,12 @@ def test_a_value_out_of_its_range_is_the_imports_problem(target, values, field, 
 
 def test_site_fields():
     assert site_rules.site_problems({"structure_type": "tower", "height_m": 45.0}) == []
-    assert fields(site_rules.site_problems({"structure_type": "pyramid", "height_m": 250.0})) == ["structure_type"]
-    assert fields(site_rules.site_problems({"structure_type": "tower", "rent_vnd_month": 5, "accepts_tenants": False})) == [
-        "rent_vnd_month"]  # fmt: skip
+    assert fields(site_rules.site_problems({"structure_type": "pyramid", "height_m": 250.0})) == [
+        "structure_type"
+    ]
+    assert fields(
+        site_rules.site_problems({"structure_type": "tower", "rent_vnd_month": 5, "accepts_tenants": False})
+    ) == ["rent_vnd_month"]
 
 
 @pytest.mark.parametrize(
@@ -88,8 +97,13 @@ def test_lifecycle(current, target, role, owner, reason, kind):
 
 @pytest.mark.parametrize(
     "text",
-    ["9°47'30\"N 105°38'24\"E", "105°38'24\"E 9°47'30\"N", "9 47 30 N, 105 38 24 E", "9°47′30″ B 105°38′24″ Đ",
-     "9d47m30s N 105d38m24s E"],  # fmt: skip
+    [
+        "9°47'30\"N 105°38'24\"E",
+        "105°38'24\"E 9°47'30\"N",
+        "9 47 30 N, 105 38 24 E",
+        "9°47′30″ B 105°38′24″ Đ",
+        "9d47m30s N 105d38m24s E",
+    ],
 )
 def test_dms_in_the_ways_people_write_it(text):
     lon, lat = parse_dms(text)

@@ -8,8 +8,21 @@ import json
 import pytest
 from sqlalchemy import text
 
-HEADER = ["Mã nhà trạm", "Mã cell", "Vĩ độ", "Kinh độ", "Chủ sở hữu", "Nhà mạng", "Công nghệ", "Băng tần",
-          "Hướng anten", "Độ cao anten", "EIRP", "Chiều cao (m)", "Trạng thái"]  # fmt: skip
+HEADER = [
+    "Mã nhà trạm",
+    "Mã cell",
+    "Vĩ độ",
+    "Kinh độ",
+    "Chủ sở hữu",
+    "Nhà mạng",
+    "Công nghệ",
+    "Băng tần",
+    "Hướng anten",
+    "Độ cao anten",
+    "EIRP",
+    "Chiều cao (m)",
+    "Trạng thái",
+]
 
 
 def _csv(rows) -> bytes:
@@ -26,33 +39,49 @@ def _row(site, cell, lat, lon, owner="Viettel", operator="Viettel", tech="4G", b
 
 def _count(engine, prefix):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM sites WHERE code LIKE :p"), {"p": f"{prefix}%"}).scalar_one()
+        return conn.execute(
+            text("SELECT count(*) FROM sites WHERE code LIKE :p"), {"p": f"{prefix}%"}
+        ).scalar_one()
 
 
 def _upload(c, data, target="sites", name="tram.csv", dry=False):
-    return c.post(f"/api/import?target={target}&dry_run={'true' if dry else 'false'}",
-                  files={"file": (name, data, "text/csv")})  # fmt: skip
+    return c.post(
+        f"/api/import?target={target}&dry_run={'true' if dry else 'false'}",
+        files={"file": (name, data, "text/csv")},
+    )
 
 
 def test_every_bad_row_is_named_and_nothing_is_written(client_as, engine):
-    data = _csv([
-        _row("BK-1", "BK-1-a", 9.8700, 105.4560),
-        _row("BK-2", "BK-2-a", 9.8760, 105.4600, tech="2G", band=2600),          # row 2: band not 2G
-        _row("BK-3", "BK-3-a", 9.8820, 105.4640, owner="MobiFone", operator="MobiFone"),  # row 3: not Viettel's
-        _row("BK-4", "BK-4-a", 9.8700, 105.4561),                                 # row 4: 11 m from BK-1
-    ])  # fmt: skip
+    data = _csv(
+        [
+            _row("BK-1", "BK-1-a", 9.8700, 105.4560),
+            _row("BK-2", "BK-2-a", 9.8760, 105.4600, tech="2G", band=2600),  # row 2: band not 2G
+            _row(
+                "BK-3", "BK-3-a", 9.8820, 105.4640, owner="MobiFone", operator="MobiFone"
+            ),  # row 3: not Viettel's
+            _row("BK-4", "BK-4-a", 9.8700, 105.4561),  # row 4: 11 m from BK-1
+        ]
+    )
     r = _upload(client_as("viettel1"), data)
     assert r.status_code == 422, r.text
     problems = r.json()["problems"]
-    assert any(p.startswith("tram.csv row 3:") and "cell BK-2-a" in p and "2600 MHz is not a 2G band" in p for p in problems)
+    assert any(
+        p.startswith("tram.csv row 3:") and "cell BK-2-a" in p and "2600 MHz is not a 2G band" in p
+        for p in problems
+    )
     assert any(p.startswith("tram.csv row 4:") and "belongs to MobiFone" in p for p in problems)
     assert any(p.startswith("tram.csv row 5:") and "BK-1" in p and "30 m" in p for p in problems)
     assert _count(engine, "BK-") == 0
 
 
 def test_an_operators_file_registers_proposed_sites(client_as, engine):
-    data = _csv([_row("BK-OK-1", "BK-OK-1-a", 9.8650, 105.4480), _row("BK-OK-1", "BK-OK-1-b", 9.8650, 105.4480),
-                 _row("BK-OK-2", "BK-OK-2-a", 9.8900, 105.4520)])  # fmt: skip
+    data = _csv(
+        [
+            _row("BK-OK-1", "BK-OK-1-a", 9.8650, 105.4480),
+            _row("BK-OK-1", "BK-OK-1-b", 9.8650, 105.4480),
+            _row("BK-OK-2", "BK-OK-2-a", 9.8900, 105.4520),
+        ]
+    )
     c = client_as("viettel1")
     dry = _upload(c, data, dry=True)
     assert dry.status_code == 200 and dry.json()["counts"] == {"sites": 2, "cells": 3, "site_tenancies": 2}
@@ -61,10 +90,22 @@ def test_an_operators_file_registers_proposed_sites(client_as, engine):
     assert r.status_code == 200, r.text
     assert any("proposed" in w for w in r.json()["warnings"])
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT code, status, proposed_on IS NOT NULL FROM sites WHERE code LIKE 'BK-OK-%' "
-                                 "ORDER BY code")).all()  # fmt: skip
-        actors = conn.execute(text("SELECT DISTINCT actor FROM audit_log WHERE entity = 'sites' "
-                                   "AND record_code LIKE 'BK-OK-%'")).scalars().all()  # fmt: skip
+        rows = conn.execute(
+            text(
+                "SELECT code, status, proposed_on IS NOT NULL FROM sites WHERE code LIKE 'BK-OK-%' "
+                "ORDER BY code"
+            )
+        ).all()
+        actors = (
+            conn.execute(
+                text(
+                    "SELECT DISTINCT actor FROM audit_log WHERE entity = 'sites' "
+                    "AND record_code LIKE 'BK-OK-%'"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert [tuple(r) for r in rows] == [("BK-OK-1", "proposed", True), ("BK-OK-2", "proposed", True)]
     assert actors == ["viettel1"]
 
@@ -86,7 +127,10 @@ def test_each_template_imports_as_it_is(client_as, target, fmt):
     assert r.status_code == 200, r.text
     name = r.headers["content-disposition"].split("filename=")[1].strip('"')
     assert name == f"mau_{target}.{fmt}"
-    up = c.post(f"/api/import?target={target}&dry_run=true", files={"file": (name, r.content, "application/octet-stream")})
+    up = c.post(
+        f"/api/import?target={target}&dry_run=true",
+        files={"file": (name, r.content, "application/octet-stream")},
+    )
     assert up.status_code == 200, up.text
     table = {"ducts": "duct_routes"}.get(target, target)
     assert up.json()["counts"][table] >= 1
@@ -118,41 +162,59 @@ def _geojson(*features) -> bytes:
 
 
 def _import(c, target, data, mode="upsert", name="ha_tang.geojson"):
-    return c.post(f"/api/import?target={target}&mode={mode}", files={"file": (name, data, "application/geo+json")})
+    return c.post(
+        f"/api/import?target={target}&mode={mode}", files={"file": (name, data, "application/geo+json")}
+    )
 
 
 def _rows(engine, table, prefix) -> dict[str, str]:
     """Every stored column of the records (geometry, owner, version included), by code."""
     with engine.connect() as conn:
-        return dict(conn.execute(text(f"SELECT code, row_to_json(x)::text FROM {table} x WHERE code LIKE :p"),
-                                 {"p": f"{prefix}%"}).all())  # fmt: skip
+        return dict(
+            conn.execute(
+                text(f"SELECT code, row_to_json(x)::text FROM {table} x WHERE code LIKE :p"),
+                {"p": f"{prefix}%"},
+            ).all()
+        )
 
 
 @pytest.mark.parametrize("target", sorted(UPSERT_TABLES))
 def test_an_operators_upsert_cannot_take_over_another_companys_records(client_as, engine, target):
     table, prefix = UPSERT_TABLES[target], f"UP-{target[:3].upper()}-"
     lon, lat = 105.4700 + 0.01 * sorted(UPSERT_TABLES).index(target), 9.7800
-    r = _import(client_as("planner1"), target, _geojson(
-        _feature(target, f"{prefix}VT", "Viettel", lon, lat), _feature(target, f"{prefix}VNPT", "VNPT", lon, lat + 0.003)),
-        mode="insert")  # fmt: skip
+    r = _import(
+        client_as("planner1"),
+        target,
+        _geojson(
+            _feature(target, f"{prefix}VT", "Viettel", lon, lat),
+            _feature(target, f"{prefix}VNPT", "VNPT", lon, lat + 0.003),
+        ),
+        mode="insert",
+    )
     assert r.status_code == 200, r.text
     before = _rows(engine, table, prefix)
     with engine.connect() as conn:
         audit_before = conn.execute(text("SELECT max(id) FROM audit_log")).scalar_one()
     # Row 2 names Viettel as the owner of VNPT's record, moved, with new attributes: refused, and so the file.
-    taking = _geojson(_feature(target, f"{prefix}VT", "Viettel", lon, lat),
-                      _feature(target, f"{prefix}VNPT", "Viettel", lon + 0.004, lat + 0.004),
-                      _feature(target, f"{prefix}NEW", "Viettel", lon, lat + 0.006))  # fmt: skip
+    taking = _geojson(
+        _feature(target, f"{prefix}VT", "Viettel", lon, lat),
+        _feature(target, f"{prefix}VNPT", "Viettel", lon + 0.004, lat + 0.004),
+        _feature(target, f"{prefix}NEW", "Viettel", lon, lat + 0.006),
+    )
     r = _import(client_as("viettel1"), target, taking)
     assert r.status_code == 422, r.text
     kind = {"poles": "pole", "ducts": "duct", "fibre_access_points": "fibre access point"}[target]
-    assert r.json()["problems"] == [f"ha_tang.geojson feature 2: {kind} '{prefix}VNPT' belongs to VNPT: "
-                                    "only its owner or the Department may change it"]  # fmt: skip
+    assert r.json()["problems"] == [
+        f"ha_tang.geojson feature 2: {kind} '{prefix}VNPT' belongs to VNPT: "
+        "only its owner or the Department may change it"
+    ]
     assert _rows(engine, table, prefix) == before
     with engine.connect() as conn:
         assert conn.execute(text("SELECT max(id) FROM audit_log")).scalar_one() == audit_before
     # Its own record alone: updated in place.
-    r = _import(client_as("viettel1"), target, _geojson(_feature(target, f"{prefix}VT", "Viettel", lon + 0.001, lat)))
+    r = _import(
+        client_as("viettel1"), target, _geojson(_feature(target, f"{prefix}VT", "Viettel", lon + 0.001, lat))
+    )
     assert r.status_code == 200 and r.json()["counts"][f"{table}_updated"] == 1, r.text
     # The Department may still upsert anyone's record, its owner included.
     r = _import(client_as("planner1"), target, taking)
@@ -160,16 +222,28 @@ def test_an_operators_upsert_cannot_take_over_another_companys_records(client_as
     assert (r.json()["counts"][f"{table}_updated"], r.json()["counts"][f"{table}_inserted"]) == (2, 1)
     owner = "operator_id" if target == "fibre_access_points" else "owner_id"
     with engine.connect() as conn:
-        owners = conn.execute(text(f"SELECT DISTINCT o.short_name FROM {table} x JOIN operators o ON o.id = x.{owner} "
-                                   "WHERE x.code LIKE :p"), {"p": f"{prefix}%"}).scalars().all()  # fmt: skip
+        owners = (
+            conn.execute(
+                text(
+                    f"SELECT DISTINCT o.short_name FROM {table} x JOIN operators o ON o.id = x.{owner} "
+                    "WHERE x.code LIKE :p"
+                ),
+                {"p": f"{prefix}%"},
+            )
+            .scalars()
+            .all()
+        )
     assert owners == ["Viettel"]
 
 
 def test_an_operators_upsert_of_sites_is_refused_whole(client_as, engine):
     with engine.connect() as conn:
-        code, lon, lat = conn.execute(text(
-            "SELECT s.code, ST_X(s.geom), ST_Y(s.geom) FROM sites s JOIN operators o ON o.id = s.owner_id "
-            "WHERE o.short_name = 'MobiFone' ORDER BY s.code LIMIT 1")).one()  # fmt: skip
+        code, lon, lat = conn.execute(
+            text(
+                "SELECT s.code, ST_X(s.geom), ST_Y(s.geom) FROM sites s JOIN operators o ON o.id = s.owner_id "
+                "WHERE o.short_name = 'MobiFone' ORDER BY s.code LIMIT 1"
+            )
+        ).one()
     before = _rows(engine, "sites", code)
     r = _upload_mode(client_as("viettel1"), _csv([_row(code, f"{code}-x", lat + 0.001, lon)]), "upsert")
     assert r.status_code == 403, r.text
@@ -184,11 +258,23 @@ def test_an_operators_file_does_not_tell_whose_plan_holds_a_code(client_as):
     """A code taken by another company's site awaiting approval is refused without naming that company
     or anything of the plan (app/services/scope.py); an approved site's owner may be named."""
     cell = {"technology": "4G", "band_mhz": 1800, "azimuth_deg": 0, "antenna_height_m": 30, "eirp_dbm": 58}
-    r = client_as("viettel1").post("/api/sites", json={"code": "BK-SECRET", "position": {"lon": 105.4700, "lat": 9.8400},
-                                                       "structure_type": "tower", "height_m": 35, "cells": [cell]})  # fmt: skip
+    r = client_as("viettel1").post(
+        "/api/sites",
+        json={
+            "code": "BK-SECRET",
+            "position": {"lon": 105.4700, "lat": 9.8400},
+            "structure_type": "tower",
+            "height_m": 35,
+            "cells": [cell],
+        },
+    )
     assert r.status_code == 201, r.text
     for mode in ("insert", "upsert"):
-        data = _csv([_row("BK-SECRET", "BK-SECRET-x", 9.9100, 105.4300, owner="VinaPhone", operator="VinaPhone")])
-        r = client_as("vina1").post(f"/api/import?target=sites&mode={mode}", files={"file": ("tram.csv", data, "text/csv")})
+        data = _csv(
+            [_row("BK-SECRET", "BK-SECRET-x", 9.9100, 105.4300, owner="VinaPhone", operator="VinaPhone")]
+        )
+        r = client_as("vina1").post(
+            f"/api/import?target=sites&mode={mode}", files={"file": ("tram.csv", data, "text/csv")}
+        )
         assert r.status_code in (403, 409, 422), r.text
         assert "Viettel" not in r.text and "105.47" not in r.text, r.text

@@ -45,26 +45,46 @@ def _scalar(engine, sql: str, **params):
         return conn.execute(text(sql), params).scalar_one()
 
 
-_IN = ("JOIN admin_units d ON d.level = 'district' AND d.valid_to IS NULL "
-       "AND ST_Intersects(d.geom, ST_PointOnSurface({a}.geom))")  # fmt: skip
+_IN = (
+    "JOIN admin_units d ON d.level = 'district' AND d.valid_to IS NULL "
+    "AND ST_Intersects(d.geom, ST_PointOnSurface({a}.geom))"
+)
 
 
 @pytest.fixture(scope="module")
 def world(client_as, engine):
     """Viettel's new proposal (district 934) and a pending change of one of its active sites there,
     the records of another district, and a closed quarter for the reports."""
-    lon, lat = _scalar(engine, (
-        "SELECT ARRAY[ST_X(p), ST_Y(p)] FROM (SELECT ST_PointOnSurface(h.geom) AS p FROM admin_units h "
-        "JOIN admin_units c ON c.id = h.parent_id JOIN admin_units d ON d.id = c.parent_id "
-        "WHERE h.level = 'hamlet' AND d.code = '934' AND h.valid_to IS NULL) x "
-        "ORDER BY (SELECT min(ST_Distance(s.geom::geography, x.p::geography)) FROM sites s) DESC, 1 LIMIT 1"))  # fmt: skip
+    lon, lat = _scalar(
+        engine,
+        (
+            "SELECT ARRAY[ST_X(p), ST_Y(p)] FROM (SELECT ST_PointOnSurface(h.geom) AS p FROM admin_units h "
+            "JOIN admin_units c ON c.id = h.parent_id JOIN admin_units d ON d.id = c.parent_id "
+            "WHERE h.level = 'hamlet' AND d.code = '934' AND h.valid_to IS NULL) x "
+            "ORDER BY (SELECT min(ST_Distance(s.geom::geography, x.p::geography)) FROM sites s) DESC, 1 LIMIT 1"
+        ),
+    )
     vt = client_as("viettel1")
-    r = vt.post("/api/sites", json={"code": "RM-VT", "position": {"lon": lon, "lat": lat}, "structure_type": "tower",
-                                    "height_m": 42, "permit_no": "KH-MAT-0001", "cells": [CELL]})  # fmt: skip
+    r = vt.post(
+        "/api/sites",
+        json={
+            "code": "RM-VT",
+            "position": {"lon": lon, "lat": lat},
+            "structure_type": "tower",
+            "height_m": 42,
+            "permit_no": "KH-MAT-0001",
+            "cells": [CELL],
+        },
+    )
     assert r.status_code == 201, r.text
-    pending = _scalar(engine, (
-        "SELECT s.code FROM sites s JOIN operators o ON o.id = s.owner_id " + _IN.format(a="s") +
-        " WHERE o.short_name = 'Viettel' AND s.status = 'active' AND d.code = '934' ORDER BY s.code LIMIT 1"))  # fmt: skip
+    pending = _scalar(
+        engine,
+        (
+            "SELECT s.code FROM sites s JOIN operators o ON o.id = s.owner_id "
+            + _IN.format(a="s")
+            + " WHERE o.short_name = 'Viettel' AND s.status = 'active' AND d.code = '934' ORDER BY s.code LIMIT 1"
+        ),
+    )
     got = vt.get(f"/api/sites/{pending}")
     r = vt.patch(
         f"/api/sites/{pending}", json={"permit_no": SECRET_PERMIT}, headers={"If-Match": got.headers["ETag"]}
@@ -77,17 +97,34 @@ def world(client_as, engine):
     assert closed.status_code in (200, 409), closed.text
 
     def outside(table: str, where: str = "true") -> str:
-        return _scalar(engine, f"SELECT x.code FROM {table} x " + _IN.format(a="x") +
-                       f" WHERE d.code = '{NOT_934}' AND {where} ORDER BY x.code LIMIT 1")  # fmt: skip
+        return _scalar(
+            engine,
+            f"SELECT x.code FROM {table} x "
+            + _IN.format(a="x")
+            + f" WHERE d.code = '{NOT_934}' AND {where} ORDER BY x.code LIMIT 1",
+        )
 
     def hamlet(district: str) -> str:
-        return _scalar(engine, (
-            "SELECT h.code FROM admin_units h JOIN admin_units c ON c.id = h.parent_id JOIN admin_units d "
-            "ON d.id = c.parent_id WHERE h.level = 'hamlet' AND h.valid_to IS NULL AND d.code = :d "
-            "ORDER BY h.code LIMIT 1"), d=district)  # fmt: skip
+        return _scalar(
+            engine,
+            (
+                "SELECT h.code FROM admin_units h JOIN admin_units c ON c.id = h.parent_id JOIN admin_units d "
+                "ON d.id = c.parent_id WHERE h.level = 'hamlet' AND h.valid_to IS NULL AND d.code = :d "
+                "ORDER BY h.code LIMIT 1"
+            ),
+            d=district,
+        )
 
-    return {"lon": lon, "lat": lat, "pending": pending, "site_out": outside("sites", "x.status = 'active'"), "pole_out": outside("poles"),
-            "duct_out": outside("duct_routes"), "hamlet": hamlet("934"), "hamlet_out": hamlet(NOT_934)}  # fmt: skip
+    return {
+        "lon": lon,
+        "lat": lat,
+        "pending": pending,
+        "site_out": outside("sites", "x.status = 'active'"),
+        "pole_out": outside("poles"),
+        "duct_out": outside("duct_routes"),
+        "hamlet": hamlet("934"),
+        "hamlet_out": hamlet(NOT_934),
+    }
 
 
 def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
@@ -116,12 +153,27 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
         ("/ogc/collections/{collection_id}", "/ogc/collections/sites", logged_in),
         ("/ogc/collections/{collection_id}/queryables", "/ogc/collections/sites/queryables", logged_in),
         ("/ogc/collections/{collection_id}/items", "/ogc/collections/sites/items?limit=1", logged_in),
-        ("/ogc/collections/{collection_id}/items", f"/ogc/collections/sites/items?district={NOT_934}", not_934 | {"anonymous": 401}),
+        (
+            "/ogc/collections/{collection_id}/items",
+            f"/ogc/collections/sites/items?district={NOT_934}",
+            not_934 | {"anonymous": 401},
+        ),
         ("/ogc/collections/{collection_id}/items/{feature_id}", "/ogc/collections/sites/items/RM-VT", plan),
-        ("/ogc/collections/{collection_id}/items/{feature_id}", "/ogc/collections/cells/items/RM-VT-4G-1", plan),
-        ("/ogc/collections/{collection_id}/items/{feature_id}", f"/ogc/collections/sites/items/{w['site_out']}", record_out),
-        ("/ogc/collections/{collection_id}/items/{feature_id}", f"/ogc/collections/hamlets/items/{w['hamlet_out']}",
-         _expect(EVERYONE - {"official934"}, {"official934"})),
+        (
+            "/ogc/collections/{collection_id}/items/{feature_id}",
+            "/ogc/collections/cells/items/RM-VT-4G-1",
+            plan,
+        ),
+        (
+            "/ogc/collections/{collection_id}/items/{feature_id}",
+            f"/ogc/collections/sites/items/{w['site_out']}",
+            record_out,
+        ),
+        (
+            "/ogc/collections/{collection_id}/items/{feature_id}",
+            f"/ogc/collections/hamlets/items/{w['hamlet_out']}",
+            _expect(EVERYONE - {"official934"}, {"official934"}),
+        ),
         ("/ogc/collections/{collection_id}/tiles", "/ogc/collections/sites/tiles", logged_in),
         (ogc_tile, "/ogc/collections/sites/tiles/WebMercatorQuad/9/241/405", logged_in),
         (ogc_tile, "/ogc/collections/hamlets/tiles/WorldCRS84Quad/8/114/406", everyone),
@@ -137,7 +189,11 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
         ("/api/indicators", "/api/indicators?level=province", not_934),
         ("/api/indicators/trends", "/api/indicators/trends?level=district&code=934", everyone),
         ("/api/indicators/trends", f"/api/indicators/trends?level=district&code={NOT_934}", not_934),
-        ("/api/indicators/trend.svg", "/api/indicators/trend.svg?level=district&code=934&indicator=pole_sharing", everyone),
+        (
+            "/api/indicators/trend.svg",
+            "/api/indicators/trend.svg?level=district&code=934&indicator=pole_sharing",
+            everyone,
+        ),
         ("/api/targets", "/api/targets", everyone),
         ("/api/targets/{indicator_id}/history", "/api/targets/pole_sharing/history", everyone),
         ("/api/periods", "/api/periods", everyone),
@@ -162,7 +218,11 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
         ("/api/operators", "/api/operators", logged_in),
         ("/api/registrations", "/api/registrations", _expect(WRITERS)),
         ("/api/sites/sharing-candidates", f"/api/sites/sharing-candidates?lon={lon}&lat={lat}", logged_in),
-        ("/api/sites/sharing-candidates", "/api/sites/sharing-candidates?lon=105.4968&lat=9.8623", logged_not_934),
+        (
+            "/api/sites/sharing-candidates",
+            "/api/sites/sharing-candidates?lon=105.4968&lat=9.8623",
+            logged_not_934,
+        ),
         ("/api/sites/{code}", "/api/sites/RM-VT", plan),
         ("/api/sites/{code}", f"/api/sites/{w['site_out']}", record_out),
         ("/api/history/{kind}/{code}", "/api/history/site/RM-VT", plan),
@@ -176,7 +236,7 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
         ("/api/vocabulary", "/api/vocabulary?domain=column", logged_in),
         ("/api/import/profiles", "/api/import/profiles", logged_in),
         ("/api/import/profiles/{name}", "/api/import/profiles/matrix-profile", logged_in),
-    ]  # fmt: skip
+    ]
 
 
 def _client(role, client_as, anon_client):
@@ -322,9 +382,15 @@ def test_official934_searches_and_drills_down_in_the_district_only(client_as, wo
     hamlet = limited.get(f"/api/hamlets/{world['hamlet']}/coverage").json()
     assert {s["site_code"] for s in hamlet["nearest_sites"]} - {None} <= sites_934
     # Sharing candidates near the district's edge: its own sites only.
-    lon, lat = _scalar(engine, (
-        "SELECT ARRAY[ST_X(s.geom), ST_Y(s.geom)] FROM sites s " + _IN.format(a="s") + " WHERE d.code = '934' "
-        "ORDER BY ST_Distance(s.geom, ST_Boundary(d.geom)), s.code LIMIT 1"))  # fmt: skip
+    lon, lat = _scalar(
+        engine,
+        (
+            "SELECT ARRAY[ST_X(s.geom), ST_Y(s.geom)] FROM sites s "
+            + _IN.format(a="s")
+            + " WHERE d.code = '934' "
+            "ORDER BY ST_Distance(s.geom, ST_Boundary(d.geom)), s.code LIMIT 1"
+        ),
+    )
     url = f"/api/sites/sharing-candidates?lon={lon}&lat={lat}&radius_m=5000"
     mine = {c["code"] for c in limited.get(url).json()["candidates"]}
     theirs = {c["code"] for c in everyone.get(url).json()["candidates"]}
@@ -361,9 +427,15 @@ def _plans(engine, company: str) -> tuple[set[str], re.Pattern]:
     """Codes of every site awaiting approval (or rejected) of companies other than ``company``, with
     their cells, and a pattern finding any of them (or the secret of the pending change) in a text."""
     with engine.connect() as conn:
-        sites = set(conn.execute(text(
-            "SELECT s.code FROM sites s JOIN operators o ON o.id = s.owner_id "
-            "WHERE s.status IN ('proposed', 'rejected') AND o.short_name <> :me"), {"me": company}).scalars())  # fmt: skip
+        sites = set(
+            conn.execute(
+                text(
+                    "SELECT s.code FROM sites s JOIN operators o ON o.id = s.owner_id "
+                    "WHERE s.status IN ('proposed', 'rejected') AND o.short_name <> :me"
+                ),
+                {"me": company},
+            ).scalars()
+        )
     words = sorted(sites, key=len, reverse=True) + [SECRET_PERMIT]
     return sites, re.compile("(" + "|".join(re.escape(w) for w in words) + r")(?!\d)")
 
@@ -385,25 +457,50 @@ def test_vina1_never_receives_another_companys_plans(client_as, anon_client, eng
     vina, viettel = client_as("vina1"), client_as("viettel1")
     lon, lat = world["lon"], world["lat"]
     paths = [path for _, path, _ in _matrix(world)] + [
-        "/ogc/collections/sites/items?limit=10000", "/ogc/collections/cells/items?limit=10000",
-        "/ogc/collections/sites/items?status=proposed", "/ogc/collections/sites/items?filter=status%3D'rejected'",
-        f"/api/sites/{world['pending']}", f"/api/history/site/{world['pending']}",
-        f"/api/sites/sharing-candidates?lon={lon}&lat={lat}&radius_m=5000", "/api/drilldown/934",
-        *(f"/api/export/{c}?format={f}" for c in ("sites", "cells") for f in ("geojson", "csv", "kml", "gpkg", "shp", "xlsx")),
-        *(f"/tiles/sites,cells/{z}/{x}/{y}.mvt" for z in (9, 14) for x, y in _tiles_over(vina, z)
-          if z == 9 or _near(x, y, z, lon, lat)),
+        "/ogc/collections/sites/items?limit=10000",
+        "/ogc/collections/cells/items?limit=10000",
+        "/ogc/collections/sites/items?status=proposed",
+        "/ogc/collections/sites/items?filter=status%3D'rejected'",
+        f"/api/sites/{world['pending']}",
+        f"/api/history/site/{world['pending']}",
+        f"/api/sites/sharing-candidates?lon={lon}&lat={lat}&radius_m=5000",
+        "/api/drilldown/934",
+        *(
+            f"/api/export/{c}?format={f}"
+            for c in ("sites", "cells")
+            for f in ("geojson", "csv", "kml", "gpkg", "shp", "xlsx")
+        ),
+        *(
+            f"/tiles/sites,cells/{z}/{x}/{y}.mvt"
+            for z in (9, 14)
+            for x, y in _tiles_over(vina, z)
+            if z == 9 or _near(x, y, z, lon, lat)
+        ),
         *(f"/ogc/collections/sites/items/{code}" for code in sorted(sites)),
         *(f"/api/sites/{code}" for code in sorted(sites)),
         *(f"/api/history/site/{code}" for code in sorted(sites)),
-    ]  # fmt: skip
+    ]
     leaks = []
     for path in paths:
         for role, c in (("vina1", vina), ("anonymous", anon_client)):
             r = c.get(path)
             if r.status_code == 200 and (found := secret.search(_text_of(r))):
                 leaks.append(f"GET {path} as {role}: {found.group(0)}")
-    what_if = vina.post("/api/coverage/what-if", json={"site": {"lon": lon, "lat": lat}, "cells": [
-        {"operator": "VinaPhone", "technology": "4G", "band_mhz": 1800, "antenna_height_m": 30, "eirp_dbm": 58}]})  # fmt: skip
+    what_if = vina.post(
+        "/api/coverage/what-if",
+        json={
+            "site": {"lon": lon, "lat": lat},
+            "cells": [
+                {
+                    "operator": "VinaPhone",
+                    "technology": "4G",
+                    "band_mhz": 1800,
+                    "antenna_height_m": 30,
+                    "eirp_dbm": 58,
+                }
+            ],
+        },
+    )
     assert what_if.status_code == 200 and not secret.search(what_if.text)
     assert not leaks, "\n".join(leaks[:40])
     # Their own company sees them (and so the search above could fail).
@@ -440,9 +537,14 @@ def _near(x: int, y: int, z: int, lon: float, lat: float) -> bool:
 
 
 def test_a_place_beside_another_companys_plan_is_refused_without_naming_it(client_as, world):
-    body = {"code": "RM-VN", "position": {"lon": world["lon"] + 0.0001, "lat": world["lat"]},  # ≈ 11 m
-            "structure_type": "tower", "height_m": 40, "new_structure_reason": "x",
-            "cells": [{**CELL, "operator": "VinaPhone"}]}  # fmt: skip
+    body = {
+        "code": "RM-VN",
+        "position": {"lon": world["lon"] + 0.0001, "lat": world["lat"]},  # ≈ 11 m
+        "structure_type": "tower",
+        "height_m": 40,
+        "new_structure_reason": "x",
+        "cells": [{**CELL, "operator": "VinaPhone"}],
+    }
     r = client_as("vina1").post("/api/sites", json=body)
     assert r.status_code == 409
     assert r.json() == {
@@ -454,8 +556,10 @@ def test_a_place_beside_another_companys_plan_is_refused_without_naming_it(clien
     assert r.status_code == 409 and "RM-VT (Viettel, proposed)" in r.json()["description"]
     assert r.json()["site"]["code"] == "RM-VT"
     # Nor does a sharing request tell it exists.
-    asked, unknown = (client_as("vina1").post("/api/sharing-requests", json={"asset": "site", "code": c})
-                      for c in ("RM-VT", "RM-NONE"))  # fmt: skip
+    asked, unknown = (
+        client_as("vina1").post("/api/sharing-requests", json={"asset": "site", "code": c})
+        for c in ("RM-VT", "RM-NONE")
+    )
     assert (asked.status_code, asked.json()["description"]) == (404, "no site 'RM-VT'")
     assert unknown.status_code == 404
     # Nor an edit or a transition tried on it (an unknown site answers the same).

@@ -9,8 +9,20 @@ from app.services.importer import ImportFailed, import_file
 from tests.app.importing import INSIDE, count
 from tests.conftest import sample_database
 
-HEADER = ["STT", "Mã trạm", "Mã cell", "Vĩ độ", "Kinh độ", "Nhà mạng", "Công nghệ", "Băng tần (MHz)",
-          "Góc phương vị (°)", "Độ cao anten (m)", "EIRP (dBm)", "Loại cột"]  # fmt: skip
+HEADER = [
+    "STT",
+    "Mã trạm",
+    "Mã cell",
+    "Vĩ độ",
+    "Kinh độ",
+    "Nhà mạng",
+    "Công nghệ",
+    "Băng tần (MHz)",
+    "Góc phương vị (°)",
+    "Độ cao anten (m)",
+    "EIRP (dBm)",
+    "Loại cột",
+]
 (LON1, LAT1), (LON2, LAT2) = INSIDE[3], INSIDE[7]
 ROWS = [
     [1, "VTL-HGI-101", "VTL-HGI-101-L18-1", LAT1, LON1, "Viettel", "LTE", 1800, 0, 32, 58.5, "Cột tự đứng"],
@@ -41,10 +53,12 @@ def test_one_row_per_cell_makes_sites_and_their_cells(db, tmp_path):
     report = import_file(db, _xlsx(tmp_path / "viettel_cell.xlsx", ROWS), "sites")
     assert report.counts == {"sites": 2, "cells": 4, "site_tenancies": 2}
     with db.connect() as conn:
-        cells = conn.execute(text("""
+        cells = conn.execute(
+            text("""
             SELECT c.code, s.code, c.technology, c.band_mhz, c.azimuth_deg, c.antenna_height_m, s.structure_type,
                    ST_X(s.geom), ST_Y(s.geom)
-            FROM cells c JOIN sites s ON s.id = c.site_id WHERE s.code LIKE 'VTL-HGI-1%' ORDER BY c.code""")).all()  # fmt: skip
+            FROM cells c JOIN sites s ON s.id = c.site_id WHERE s.code LIKE 'VTL-HGI-1%' ORDER BY c.code""")
+        ).all()
     assert [c[:7] for c in cells] == [
         ("VTL-HGI-101-L18-1", "VTL-HGI-101", "4G", 1800, 0, 32, "tower"),
         ("VTL-HGI-101-L18-2", "VTL-HGI-101", "4G", 1800, 120, 32, "tower"),

@@ -11,8 +11,14 @@ CELL = {"technology": "4G", "band_mhz": 1800, "azimuth_deg": 0, "antenna_height_
 
 
 def site_body(code, lon, lat, **extra):
-    return {"code": code, "position": {"lon": lon, "lat": lat}, "structure_type": "tower", "height_m": 40,
-            "cells": [CELL, {**CELL, "azimuth_deg": 120}, {**CELL, "azimuth_deg": 240}], **extra}  # fmt: skip
+    return {
+        "code": code,
+        "position": {"lon": lon, "lat": lat},
+        "structure_type": "tower",
+        "height_m": 40,
+        "cells": [CELL, {**CELL, "azimuth_deg": 120}, {**CELL, "azimuth_deg": 240}],
+        **extra,
+    }
 
 
 def problems(r):
@@ -25,7 +31,9 @@ def etag(r):
 
 def test_an_operator_registers_a_site_with_cells(client_as, engine):
     op = client_as("viettel1")
-    r = op.post("/api/sites", json=site_body("REG-VT-001", *GAP[0], accepts_tenants=True, rent_vnd_month=6_000_000))
+    r = op.post(
+        "/api/sites", json=site_body("REG-VT-001", *GAP[0], accepts_tenants=True, rent_vnd_month=6_000_000)
+    )
     assert r.status_code == 201, r.text
     site = r.json()
     assert site["status"] == "proposed" and site["owner"] == "Viettel" and site["created_by"] == "viettel1"
@@ -33,9 +41,11 @@ def test_an_operator_registers_a_site_with_cells(client_as, engine):
     assert [c["code"] for c in site["cells"]] == ["REG-VT-001-4G-1", "REG-VT-001-4G-2", "REG-VT-001-4G-3"]
     assert site["tenants"] == ["Viettel"] and site["place"]["district_code"]
     with engine.connect() as conn:
-        actions = conn.execute(text(
-            "SELECT entity, action, actor, actor_role FROM audit_log WHERE record_code LIKE 'REG-VT-001%' ORDER BY id"
-        )).all()  # fmt: skip
+        actions = conn.execute(
+            text(
+                "SELECT entity, action, actor, actor_role FROM audit_log WHERE record_code LIKE 'REG-VT-001%' ORDER BY id"
+            )
+        ).all()
     assert ("sites", "create", "viettel1", "operator") in actions
     assert sum(1 for a in actions if a[0] == "cells") == 3
 
@@ -46,8 +56,11 @@ def test_the_three_ways_to_type_a_position_give_the_same_place(client_as):
     d = lambda v: (int(v), int(v * 60 % 60), v * 3600 % 60)  # noqa: E731
     (la, lm, ls), (oa, om, os_) = d(lat), d(lon)
     dms = f"{la}°{lm}'{ls:.4f}\"N {oa}°{om}'{os_:.4f}\"E"
-    official = next(t for t in TransformerGroup("EPSG:4326", "EPSG:5897", always_xy=True).transformers
-                    if "VN-2000 to WGS 84 (2)" in t.description)  # Decision 05/2007  # fmt: skip
+    official = next(
+        t
+        for t in TransformerGroup("EPSG:4326", "EPSG:5897", always_xy=True).transformers
+        if "VN-2000 to WGS 84 (2)" in t.description
+    )  # Decision 05/2007
     x, y = official.transform(lon, lat)
     sites = []
     for i, position in enumerate([{"dms": dms}, {"easting": x, "northing": y}]):
@@ -57,7 +70,9 @@ def test_the_three_ways_to_type_a_position_give_the_same_place(client_as):
         # The first lands; the second is the same place, so the spacing rule names the first.
         sites.append(r)
     assert sites[0].status_code == 201, sites[0].text
-    assert sites[0].json()["lon"] == pytest.approx(lon, abs=1e-6) and sites[0].json()["lat"] == pytest.approx(lat, abs=1e-6)
+    assert sites[0].json()["lon"] == pytest.approx(lon, abs=1e-6) and sites[0].json()["lat"] == pytest.approx(
+        lat, abs=1e-6
+    )
     assert sites[1].status_code == 409 and "REG-VN-000" in sites[1].json()["description"]
     assert sites[1].json()["site"]["distance_m"] < 0.05  # the same place, to a few centimetres
 
@@ -89,7 +104,9 @@ def test_swapped_latitude_and_longitude_are_refused_with_the_swap_offered(client
 )
 def test_each_invalid_field_is_named_and_nothing_is_written(client_as, engine, change, field):
     body = {**site_body("REG-BAD", *GAP[3]), **change}
-    r = client_as("viettel1").post("/api/sites", content=_json(body), headers={"Content-Type": "application/json"})
+    r = client_as("viettel1").post(
+        "/api/sites", content=_json(body), headers={"Content-Type": "application/json"}
+    )
     if field is None:
         assert r.status_code == 400, r.text
     else:
@@ -125,12 +142,17 @@ def test_an_operator_registers_for_its_own_company_only(client_as):
 
 def test_duplicate_code_and_a_site_within_30_m_are_409s(client_as, engine):
     with engine.connect() as conn:
-        code, lon, lat = conn.execute(text(
-            "SELECT code, ST_X(geom), ST_Y(geom) FROM sites WHERE status = 'active' ORDER BY code LIMIT 1")).one()  # fmt: skip
+        code, lon, lat = conn.execute(
+            text(
+                "SELECT code, ST_X(geom), ST_Y(geom) FROM sites WHERE status = 'active' ORDER BY code LIMIT 1"
+            )
+        ).one()
     op = client_as("viettel1")
     r = op.post("/api/sites", json=site_body(code, *GAP[3]))
     assert r.status_code == 409 and code in r.json()["description"]
-    r = op.post("/api/sites", json=site_body("REG-CLOSE", lon + 0.0001, lat, new_structure_reason="x"))  # ≈ 11 m
+    r = op.post(
+        "/api/sites", json=site_body("REG-CLOSE", lon + 0.0001, lat, new_structure_reason="x")
+    )  # ≈ 11 m
     assert r.status_code == 409 and code in r.json()["description"] and "30 m" in r.json()["description"]
 
 
@@ -138,14 +160,18 @@ def _shareable(engine, urban: bool, dlat: float = 0.0):
     """An active, shareable, unshared site of someone other than VinaPhone, in a rural / urban commune
     that also holds the point ``dlat`` degrees north of it."""
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT s.code, ST_X(s.geom), ST_Y(s.geom), o.short_name FROM sites s JOIN operators o ON o.id = s.owner_id "
-            "JOIN admin_units c ON c.level = 'commune' AND ST_Intersects(c.geom, s.geom) "
-            "AND ST_Intersects(c.geom, ST_Translate(s.geom, 0, :dlat)) "
-            "WHERE s.status = 'active' AND s.accepts_tenants AND o.short_name <> 'VinaPhone' AND c.urban = :u "
-            "AND (SELECT count(*) FROM site_tenancies t WHERE t.site_id = s.id) = 1 "
-            "AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.id <> s.id AND x.status IN ('proposed','approved','active') "
-            "  AND ST_DWithin(x.geom::geography, s.geom::geography, 600)) ORDER BY s.code LIMIT 1"), {"u": urban, "dlat": dlat}).one()  # fmt: skip
+        return conn.execute(
+            text(
+                "SELECT s.code, ST_X(s.geom), ST_Y(s.geom), o.short_name FROM sites s JOIN operators o ON o.id = s.owner_id "
+                "JOIN admin_units c ON c.level = 'commune' AND ST_Intersects(c.geom, s.geom) "
+                "AND ST_Intersects(c.geom, ST_Translate(s.geom, 0, :dlat)) "
+                "WHERE s.status = 'active' AND s.accepts_tenants AND o.short_name <> 'VinaPhone' AND c.urban = :u "
+                "AND (SELECT count(*) FROM site_tenancies t WHERE t.site_id = s.id) = 1 "
+                "AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.id <> s.id AND x.status IN ('proposed','approved','active') "
+                "  AND ST_DWithin(x.geom::geography, s.geom::geography, 600)) ORDER BY s.code LIMIT 1"
+            ),
+            {"u": urban, "dlat": dlat},
+        ).one()
 
 
 def test_sharing_first(client_as, engine):
@@ -157,7 +183,10 @@ def test_sharing_first(client_as, engine):
     assert [c["code"] for c in r.json()["candidates"]] == [code]
     r = op.post("/api/sites", json=near)
     assert r.status_code == 422 and "new_structure_reason" in problems(r)
-    assert r.json()["sharing_candidates"][0]["code"] == code and r.json()["sharing_candidates"][0]["owner"] == owner
+    assert (
+        r.json()["sharing_candidates"][0]["code"] == code
+        and r.json()["sharing_candidates"][0]["owner"] == owner
+    )
     reason = "Cột của đối tác không đủ tải trọng cho anten 5G"
     r = op.post("/api/sites", json={**near, "new_structure_reason": reason})
     assert r.status_code == 201, r.text
@@ -177,8 +206,14 @@ def test_lifecycle_with_roles_and_reasons(client_as, engine):
     op, planner = client_as("viettel1"), client_as("planner1")
     r = op.post("/api/sites", json=site_body("REG-LIFE", *GAP[4]))
     assert r.status_code == 201
-    assert op.post("/api/sites/REG-LIFE/transitions", json={"to": "approved"}, headers=etag(r)).status_code == 403
-    assert planner.post("/api/sites/REG-LIFE/transitions", json={"to": "active"}, headers=etag(r)).status_code == 409
+    assert (
+        op.post("/api/sites/REG-LIFE/transitions", json={"to": "approved"}, headers=etag(r)).status_code
+        == 403
+    )
+    assert (
+        planner.post("/api/sites/REG-LIFE/transitions", json={"to": "active"}, headers=etag(r)).status_code
+        == 409
+    )
     r2 = planner.post("/api/sites/REG-LIFE/transitions", json={"to": "rejected"}, headers=etag(r))
     assert r2.status_code == 422 and "reason" in problems(r2)
     assert planner.post("/api/sites/REG-LIFE/transitions", json={"to": "approved"}).status_code == 428
@@ -200,18 +235,35 @@ def test_the_department_rejects_a_registration_with_a_reason_and_the_operator_se
     op, planner = client_as("viettel1"), client_as("planner1")
     r = op.post("/api/sites", json=site_body("REG-REJ", *GAP[2], new_structure_reason="thử nghiệm"))
     assert r.status_code == 201, r.text
-    r = planner.post("/api/sites/REG-REJ/transitions", json={"to": "rejected", "reason": "Trùng quy hoạch cột"},
-                     headers=etag(r))  # fmt: skip
+    r = planner.post(
+        "/api/sites/REG-REJ/transitions",
+        json={"to": "rejected", "reason": "Trùng quy hoạch cột"},
+        headers=etag(r),
+    )
     assert r.status_code == 200, r.text
-    assert (r.json()["status"], r.json()["status_reason"], r.json()["version"]) == ("rejected", "Trùng quy hoạch cột", 2)
+    assert (r.json()["status"], r.json()["status_reason"], r.json()["version"]) == (
+        "rejected",
+        "Trùng quy hoạch cột",
+        2,
+    )
     assert r.json()["approved_on"] is None and r.json()["commissioned_on"] is None
     mine = {x["code"]: x for x in op.get("/api/registrations").json()["registrations"]}
-    assert (mine["REG-REJ"]["status"], mine["REG-REJ"]["status_reason"]) == ("rejected", "Trùng quy hoạch cột")
+    assert (mine["REG-REJ"]["status"], mine["REG-REJ"]["status_reason"]) == (
+        "rejected",
+        "Trùng quy hoạch cột",
+    )
     assert "REG-REJ" not in {x["code"] for x in planner.get("/api/registrations").json()["registrations"]}
     with engine.connect() as conn:
-        trail = conn.execute(text("SELECT actor, after->>'status', after->>'status_reason' FROM audit_log "
-                                  "WHERE entity = 'sites' AND record_code = 'REG-REJ' ORDER BY id")).all()  # fmt: skip
-    assert [tuple(t) for t in trail] == [("viettel1", "proposed", None), ("planner1", "rejected", "Trùng quy hoạch cột")]
+        trail = conn.execute(
+            text(
+                "SELECT actor, after->>'status', after->>'status_reason' FROM audit_log "
+                "WHERE entity = 'sites' AND record_code = 'REG-REJ' ORDER BY id"
+            )
+        ).all()
+    assert [tuple(t) for t in trail] == [
+        ("viettel1", "proposed", None),
+        ("planner1", "rejected", "Trùng quy hoạch cột"),
+    ]
     # The owner resubmits it: proposed again, before the Department once more.
     r = op.post("/api/sites/REG-REJ/transitions", json={"to": "proposed"}, headers=etag(r))
     assert r.status_code == 200 and r.json()["status"] == "proposed", r.text
@@ -234,23 +286,36 @@ def test_edits_in_place_pending_approval_and_lost_updates(client_as):
     # An operator's edit of an active site waits for the Department.
     r = op.patch("/api/sites/REG-VT-001", json={"height_m": 48, "cells": [CELL]}, headers=etag(r))
     assert r.status_code == 202 and r.json()["height_m"] == 45 and len(r.json()["cells"]) == 3
-    assert r.json()["pending_change"] == {"height_m": 48.0, "cells": [{**CELL, "azimuth_deg": 0.0, "antenna_height_m": 38.0,
-                                           "eirp_dbm": 60.0}]}  # fmt: skip
-    assert op.post("/api/sites/REG-VT-001/pending-change", json={"approve": True}, headers=etag(r)).status_code == 403
+    assert r.json()["pending_change"] == {
+        "height_m": 48.0,
+        "cells": [{**CELL, "azimuth_deg": 0.0, "antenna_height_m": 38.0, "eirp_dbm": 60.0}],
+    }
+    assert (
+        op.post("/api/sites/REG-VT-001/pending-change", json={"approve": True}, headers=etag(r)).status_code
+        == 403
+    )
     r = planner.post("/api/sites/REG-VT-001/pending-change", json={"approve": True}, headers=etag(r))
     assert r.status_code == 200 and r.json()["height_m"] == 48 and len(r.json()["cells"]) == 1
     assert r.json()["pending_change"] is None
 
 
 def test_tenancy_request_accepted_makes_the_site_shared_and_moves_the_ratio(client_as, client, engine):
-    code, *_ , owner = _shareable(engine, urban=True)
+    code, *_, owner = _shareable(engine, urban=True)
     requester = "vina1"
     before = _ratio(client, "bts_site_sharing")
-    r = client_as(requester).post("/api/sharing-requests", json={"asset": "site", "code": code, "note": "xin thuê"})
+    r = client_as(requester).post(
+        "/api/sharing-requests", json={"asset": "site", "code": code, "note": "xin thuê"}
+    )
     assert r.status_code == 201, r.text
     rid = r.json()["id"]
-    assert client_as(requester).post("/api/sharing-requests", json={"asset": "site", "code": code}).status_code == 409
-    assert client_as(requester).post(f"/api/sharing-requests/{rid}/decision", json={"accept": True}).status_code == 403
+    assert (
+        client_as(requester).post("/api/sharing-requests", json={"asset": "site", "code": code}).status_code
+        == 409
+    )
+    assert (
+        client_as(requester).post(f"/api/sharing-requests/{rid}/decision", json={"accept": True}).status_code
+        == 403
+    )
     decider = client_as("planner1")
     r = decider.post(f"/api/sharing-requests/{rid}/decision", json={"accept": True, "note": "đồng ý"})
     assert r.status_code == 200 and r.json()["status"] == "accepted"
@@ -268,14 +333,20 @@ def _ratio(client, indicator):
 def test_poles_and_ducts_have_the_same_ownership_locking_and_sharing(client_as):
     op, other = client_as("viettel1"), client_as("vina1")
     lon, lat = GAP[0]
-    r = op.post("/api/poles", json={"code": "REG-P-1", "position": {"lon": lon + 0.001, "lat": lat}, "height_m": 9})
+    r = op.post(
+        "/api/poles", json={"code": "REG-P-1", "position": {"lon": lon + 0.001, "lat": lat}, "height_m": 9}
+    )
     assert r.status_code == 201 and r.json()["owner"] == "Viettel", r.text
-    bad = op.post("/api/poles", json={"code": "REG-P-2", "position": {"lon": lon, "lat": lat}, "height_m": 55})
+    bad = op.post(
+        "/api/poles", json={"code": "REG-P-2", "position": {"lon": lon, "lat": lat}, "height_m": 55}
+    )
     assert bad.status_code == 422 and "height_m" in problems(bad)
     assert other.patch("/api/poles/REG-P-1", json={"height_m": 10}, headers=etag(r)).status_code == 403
     r = op.patch("/api/poles/REG-P-1", json={"height_m": 10}, headers=etag(r))
     assert r.status_code == 200 and r.json()["version"] == 2
-    assert op.patch("/api/poles/REG-P-1", json={"height_m": 11}, headers={"If-Match": '"1"'}).status_code == 409
+    assert (
+        op.patch("/api/poles/REG-P-1", json={"height_m": 11}, headers={"If-Match": '"1"'}).status_code == 409
+    )
     req = other.post("/api/sharing-requests", json={"asset": "pole", "code": "REG-P-1"}).json()
     assert op.post(f"/api/sharing-requests/{req['id']}/decision", json={"accept": True}).status_code == 200
     r = op.get("/api/poles/REG-P-1")

@@ -13,13 +13,16 @@ pytestmark = pytest.mark.browser
 def _shareable_site(engine):
     """An active site of another operator that accepts tenants, alone within 600 m (rural)."""
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT s.code, ST_X(s.geom), ST_Y(s.geom) FROM sites s JOIN operators o ON o.id = s.owner_id "
-            "JOIN admin_units c ON c.level = 'commune' AND NOT c.urban AND ST_Intersects(c.geom, s.geom) "
-            "AND ST_Intersects(c.geom, ST_Translate(s.geom, 0.0025, 0)) "
-            "WHERE s.status = 'active' AND s.accepts_tenants AND o.short_name <> 'Viettel' "
-            "AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.id <> s.id AND x.status IN ('proposed', 'approved', 'active') "
-            "AND ST_DWithin(x.geom::geography, s.geom::geography, 600)) ORDER BY s.code DESC LIMIT 1")).one()  # fmt: skip
+        return conn.execute(
+            text(
+                "SELECT s.code, ST_X(s.geom), ST_Y(s.geom) FROM sites s JOIN operators o ON o.id = s.owner_id "
+                "JOIN admin_units c ON c.level = 'commune' AND NOT c.urban AND ST_Intersects(c.geom, s.geom) "
+                "AND ST_Intersects(c.geom, ST_Translate(s.geom, 0.0025, 0)) "
+                "WHERE s.status = 'active' AND s.accepts_tenants AND o.short_name <> 'Viettel' "
+                "AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.id <> s.id AND x.status IN ('proposed', 'approved', 'active') "
+                "AND ST_DWithin(x.geom::geography, s.geom::geography, 600)) ORDER BY s.code DESC LIMIT 1"
+            )
+        ).one()
 
 
 def test_operator_registers_planner_approves_site_goes_active(chromium, live_server_url, tokens, engine):
@@ -39,7 +42,9 @@ def test_operator_registers_planner_approves_site_goes_active(chromium, live_ser
         page.click("#hg-reg-check")
         page.wait_for_selector(f"#hg-reg-candidates li[data-code='{code}']")
         page.wait_for_selector("#hg-reg-whatif")
-        assert "trạm của doanh nghiệp khác cho thuê dùng chung" in page.locator("#hg-reg-results").inner_text()
+        assert (
+            "trạm của doanh nghiệp khác cho thuê dùng chung" in page.locator("#hg-reg-results").inner_text()
+        )
         assert "Nếu xây" in page.locator("#hg-reg-whatif").inner_text()
         assert page.locator("#hg-reg-reason-row").is_visible()
         page.click("#hg-reg-submit")  # without a reason: refused, naming the field
@@ -53,7 +58,9 @@ def test_operator_registers_planner_approves_site_goes_active(chromium, live_ser
         page.wait_for_selector("#hg-review-list li[data-code='UI-VT-001'][data-status='proposed']")
         assert page.locator("#hg-approve-UI-VT-001").count() == 0  # operators do not approve
         # The browser logs the one refusal it was shown (the missing reason), and nothing else.
-        assert [e for e in operator.errors if "status of 422" not in e or "/api/sites" not in e] == [], operator.errors
+        assert [e for e in operator.errors if "status of 422" not in e or "/api/sites" not in e] == [], (
+            operator.errors
+        )
     finally:
         operator.context.close()
 
@@ -74,19 +81,28 @@ def test_operator_registers_planner_approves_site_goes_active(chromium, live_ser
     finally:
         planner.context.close()
     history = [e for e in _history(engine) if e[0] == "sites"]
-    assert [h[1:] for h in history] == [("viettel1", "proposed"), ("planner1", "approved"), ("planner1", "active")]
+    assert [h[1:] for h in history] == [
+        ("viettel1", "proposed"),
+        ("planner1", "approved"),
+        ("planner1", "active"),
+    ]
 
 
 def _history(engine):
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT entity, actor, after->>'status' FROM audit_log WHERE record_code = 'UI-VT-001' ORDER BY id")).all()  # fmt: skip
+        return conn.execute(
+            text(
+                "SELECT entity, actor, after->>'status' FROM audit_log WHERE record_code = 'UI-VT-001' ORDER BY id"
+            )
+        ).all()
 
 
 def test_the_planner_rejects_with_a_reason_and_the_operator_sees_it(chromium, live_server_url, client_as):
     from tests.workflow.test_registration import site_body
 
-    r = client_as("viettel1").post("/api/sites", json=site_body("UI-REJ-1", 105.4530, 9.6700, new_structure_reason="x"))
+    r = client_as("viettel1").post(
+        "/api/sites", json=site_body("UI-REJ-1", 105.4530, 9.6700, new_structure_reason="x")
+    )
     assert r.status_code == 201, r.text
     reason = "Vị trí nằm trong hành lang an toàn giao thông"
     planner = MapPage(chromium, live_server_url, user="planner1")
@@ -141,7 +157,9 @@ def test_anonymous_map_shows_public_layers_and_logs_in(anon_page):
 
 def test_a_sites_popup_opens_its_history_and_the_department_downloads_the_trail(map_page, engine):
     with engine.connect() as conn:
-        lon, lat = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM sites WHERE code = 'UI-VT-001'")).one()
+        lon, lat = conn.execute(
+            text("SELECT ST_X(geom), ST_Y(geom) FROM sites WHERE code = 'UI-VT-001'")
+        ).one()
     page = map_page.open()
     set_view(page, lat, lon, 16)
     click_at(page, lat, lon)
@@ -179,10 +197,13 @@ def test_the_upload_page_offers_templates_that_import(map_page, tmp_path):
     assert not map_page.errors, map_page.errors
 
 
-def test_an_operator_edits_its_active_site_and_the_department_approves_the_change(chromium, live_server_url, engine):
+def test_an_operator_edits_its_active_site_and_the_department_approves_the_change(
+    chromium, live_server_url, engine
+):
     with engine.connect() as conn:
-        lon, lat, height = conn.execute(text(
-            "SELECT ST_X(geom), ST_Y(geom), height_m FROM sites WHERE code = 'UI-VT-001'")).one()  # fmt: skip
+        lon, lat, height = conn.execute(
+            text("SELECT ST_X(geom), ST_Y(geom), height_m FROM sites WHERE code = 'UI-VT-001'")
+        ).one()
     operator = MapPage(chromium, live_server_url, user="viettel1")
     try:
         page = operator.open()
@@ -194,7 +215,9 @@ def test_an_operator_edits_its_active_site_and_the_department_approves_the_chang
         assert float(page.input_value("#hg-reg-height")) == height
         page.fill("#hg-reg-height", str(height + 6))
         page.click("#hg-reg-submit")
-        page.wait_for_function("document.querySelector('#hg-reg-message').innerText.includes('chờ Sở TT&TT phê duyệt')")
+        page.wait_for_function(
+            "document.querySelector('#hg-reg-message').innerText.includes('chờ Sở TT&TT phê duyệt')"
+        )
         assert not operator.errors, operator.errors
     finally:
         operator.context.close()
@@ -204,7 +227,9 @@ def test_an_operator_edits_its_active_site_and_the_department_approves_the_chang
         page.click("#hg-approve-change-UI-VT-001")
         page.wait_for_function("!document.querySelector('#hg-approve-change-UI-VT-001')")
         site = planner.api("/api/sites/UI-VT-001")
-        assert site["height_m"] == height + 6 and site["pending_change"] is None and site["status"] == "active"
+        assert (
+            site["height_m"] == height + 6 and site["pending_change"] is None and site["status"] == "active"
+        )
         assert not planner.errors, planner.errors
     finally:
         planner.context.close()
@@ -214,8 +239,11 @@ def test_vn2000_input_and_the_offered_swap(map_page):
     from pyproj.transformer import TransformerGroup
 
     lon, lat = 105.4600, 9.8800  # a gap area of the sample province
-    official = next(t for t in TransformerGroup("EPSG:4326", "EPSG:5897", always_xy=True).transformers
-                    if "VN-2000 to WGS 84 (2)" in t.description)  # fmt: skip
+    official = next(
+        t
+        for t in TransformerGroup("EPSG:4326", "EPSG:5897", always_xy=True).transformers
+        if "VN-2000 to WGS 84 (2)" in t.description
+    )
     easting, northing = official.transform(lon, lat)
     page = map_page.open()
     page.select_option("#hg-reg-mode", "vn2000")
