@@ -28,13 +28,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gis.site_rules import STRUCTURE_TYPES, TECHNOLOGIES  # one list, shared with the site rules
+
 SRID = 4326
 
 ADMIN_LEVELS = ("province", "district", "commune", "hamlet")
 OPERATOR_KINDS = ("mobile", "fixed", "infrastructure", "power_utility")
-STRUCTURE_TYPES = ("tower", "guyed_mast", "rooftop", "camouflaged", "small_cell", "monopole")
 SITE_STATUSES = ("proposed", "approved", "rejected", "active", "decommissioned")
-TECHNOLOGIES = ("2G", "3G", "4G", "5G")
 POLE_MATERIALS = ("concrete", "steel", "wood", "composite")
 FAP_KINDS = ("splitter", "odp")
 FAP_STATUSES = ("active", "planned")

@@ -76,7 +76,7 @@ class CellIn(Strict):
 
 class SiteFields(Strict):
     position: Position | None = None
-    structure_type: Literal["tower", "guyed_mast", "rooftop", "camouflaged", "small_cell"] | None = None
+    structure_type: Literal[STRUCTURE_TYPES] | None = None
     height_m: Finite | None = None
     accepts_tenants: bool | None = None
     rent_vnd_month: int | None = Field(default=None, ge=0, le=10**12)
@@ -91,7 +91,7 @@ class SiteIn(SiteFields):
         default=None, max_length=64, description="operator company; operators: their own"
     )
     position: Position
-    structure_type: Literal["tower", "guyed_mast", "rooftop", "camouflaged", "small_cell"]
+    structure_type: Literal[STRUCTURE_TYPES]
     cells: list[CellIn] = Field(min_length=1, max_length=48)
 
 

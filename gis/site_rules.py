@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 TECHNOLOGIES = ("2G", "3G", "4G", "5G")
-STRUCTURE_TYPES = ("tower", "guyed_mast", "rooftop", "camouflaged", "small_cell")
+STRUCTURE_TYPES = ("tower", "guyed_mast", "rooftop", "camouflaged", "small_cell", "monopole")
 
 # Bands each technology may use in Vietnam's licences (a plausibility check, not a licence register).
 VALID_BANDS = {

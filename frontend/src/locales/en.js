@@ -291,6 +291,7 @@ export default {
   'enum.structure_type.rooftop': 'Rooftop',
   'enum.structure_type.camouflaged': 'Camouflaged',
   'enum.structure_type.small_cell': 'Small cell',
+  'enum.structure_type.monopole': 'Monopole',
   'enum.material.concrete': 'Concrete',
   'enum.material.steel': 'Steel',
   'enum.material.wood': 'Wood',

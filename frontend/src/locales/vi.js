@@ -291,6 +291,7 @@ export default {
   'enum.structure_type.rooftop': 'Trên mái nhà',
   'enum.structure_type.camouflaged': 'Ngụy trang',
   'enum.structure_type.small_cell': 'Trạm nhỏ (small cell)',
+  'enum.structure_type.monopole': 'Cột đơn thân (monopole)',
   'enum.material.concrete': 'Bê tông',
   'enum.material.steel': 'Thép',
   'enum.material.wood': 'Gỗ',

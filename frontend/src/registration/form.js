@@ -7,7 +7,7 @@ import { formatDistance, formatNumber } from '../format.js';
 import { t, tEnum } from '../i18n.js';
 import { el, labelled, options, problemList, translated } from './dom.js';
 
-const STRUCTURES = ['tower', 'guyed_mast', 'rooftop', 'camouflaged', 'small_cell'];
+const STRUCTURES = ['tower', 'monopole', 'guyed_mast', 'rooftop', 'camouflaged', 'small_cell'];
 const TECHNOLOGIES = ['4G', '5G', '3G', '2G'];
 const DEFAULT_CELL = { technology: '4G', band_mhz: 1800, azimuth_deg: 0, antenna_height_m: 30, eirp_dbm: 58 };
 const num = (input) => (input.value.trim() === '' ? null : Number(input.value.replace(',', '.')));
