@@ -66,6 +66,7 @@ _SOURCES = {
     "material": ("material", "structure_type"),
 }
 _ALWAYS = ("geom", "site_id")
+UPSERT_PAGE = 1000  # rows per INSERT … ON CONFLICT statement
 
 
 class ImportFailed(LoadError):
@@ -359,21 +360,21 @@ def _province_check(conn: Connection, table, report: ImportReport) -> list[str]:
     return outside_problems(table, to_shape(geom))
 
 
-def _write(conn: Connection, stmt, rows: list[tuple[int, dict]], where, problems: list[str]) -> None:
-    """Execute ``stmt`` for every row; when the database refuses, retry row by row (savepoints)
+def _write(conn: Connection, run, rows: list[tuple[int, dict]], where, problems: list[str]) -> None:
+    """``run(dicts)`` writes every row; when the database refuses, retry row by row (savepoints)
     to name the rows."""
     if not rows:
         return
     try:
         with conn.begin_nested():
-            conn.execute(stmt, [r for _, r in rows])
+            run([r for _, r in rows])
         return
     except (IntegrityError, DBAPIError):
         pass
     for number, row in rows:
         try:
             with conn.begin_nested():
-                conn.execute(stmt, [row])
+                run([row])
         except (IntegrityError, DBAPIError) as exc:
             detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
             problems.append(f"{where(number)}: refused by the database ({detail})")
@@ -408,15 +409,23 @@ def _as_wkb(rows: list[tuple[int, dict]]) -> None:
 def _store(conn, table_obj, rows, table, ctx, problems, counts: dict) -> None:
     """Insert ``rows`` (or, in an upsert, insert new codes and update stored ones) and count them."""
     _as_wkb(rows)
-    stmt = insert(table_obj)
     name = table_obj.name
     if ctx.upsert and rows:
-        stmt = pg_insert(table_obj)
         columns = _update_columns(rows, table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["code"], set_={c: stmt.excluded[c] for c in columns}
-        )
-    _write(conn, stmt, rows, table.where, problems)
+
+        def run(dicts: list[dict]) -> None:
+            # One multi-row statement per page: psycopg2 would send an ON CONFLICT statement once
+            # per row (20,000 round trips for a workbook of sites and cells).
+            for start in range(0, len(dicts), UPSERT_PAGE):
+                stmt = pg_insert(table_obj).values(dicts[start : start + UPSERT_PAGE])
+                set_ = {c: stmt.excluded[c] for c in columns}
+                conn.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=set_))
+    else:
+
+        def run(dicts: list[dict]) -> None:
+            conn.execute(insert(table_obj), dicts)  # batched by SQLAlchemy (insertmanyvalues)
+
+    _write(conn, run, rows, table.where, problems)
     if ctx.upsert:
         updated = len(ctx.existing.get(name, ()))
         counts[f"{name}_inserted"], counts[f"{name}_updated"] = len(rows) - updated, updated
