@@ -187,8 +187,13 @@ COLLECTIONS: dict[str, Collection] = {
             "Point",
             "SELECT p.code AS fid, p.code, o.short_name AS owner, p.material, p.height_m, "
             "t.operators, coalesce(t.n, 0) AS attachment_count, coalesce(t.n, 0) >= 2 AS shared, "
-            "p.geom FROM poles p JOIN operators o ON o.id = p.owner_id "
-            + _TENANTS.format(table="pole_attachments", key="pole_id", owner="p"),
+            "c.cables, p.geom FROM poles p JOIN operators o ON o.id = p.owner_id "
+            + _TENANTS.format(table="pole_attachments", key="pole_id", owner="p")
+            # Each operator's cables as operators write them ("VNPT:1;Viettel:2"): the importer reads
+            # it back, so an exported survey keeps its cable counts.
+            + " LEFT JOIN LATERAL (SELECT string_agg(op.short_name || ':' || a.cable_count, ';' "
+            "ORDER BY op.short_name) AS cables FROM pole_attachments a JOIN operators op "
+            "ON op.id = a.operator_id WHERE a.pole_id = p.id) c ON true",
             {
                 "code": "string",
                 "owner": "string",
@@ -197,6 +202,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "operators": "string",
                 "attachment_count": "integer",
                 "shared": "boolean",
+                "cables": "string",
             },
             {
                 "operator": in_list("operators", "an operator with cables attached"),

@@ -47,6 +47,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "eirp_dbm": ("Công suất EIRP (dBm)", "EIRP (dBm)"),
     "material": ("Vật liệu", "Material"),
     "attachment_count": ("Số nhà mạng treo cáp", "Attachment count"),
+    "cables": ("Cáp treo (nhà mạng:số cáp)", "Cables (operator:count)"),
     "duct_count": ("Số ống", "Duct count"),
     "subduct_count": ("Số ống nhánh", "Subduct count"),
     "length_m": ("Chiều dài (m)", "Length (m)"),

@@ -91,7 +91,7 @@ export const LAYERS = [
     id: 'poles', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 12, renderer: 'canvas', history: 'pole',
     style: styles.poleStyle, title: 'code', filters: ['operator'],
     fields: [['owner', 'text'], ['material', 'enum:material'], ['height_m', 'm'], ['operators', 'list'],
-      ['attachment_count', 'int'], ['shared', 'bool']],
+      ['attachment_count', 'int'], ['cables', 'text'], ['shared', 'bool']],
   },
   {
     id: 'ducts', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 11, renderer: 'canvas', history: 'duct',

@@ -146,6 +146,7 @@ export default {
   'field.eirp_dbm': 'EIRP',
   'field.material': 'Material',
   'field.attachment_count': 'Attachments',
+  'field.cables': 'Cables (operator:count)',
   'field.duct_count': 'Ducts',
   'field.subduct_count': 'Subducts',
   'field.length_m': 'Length',

@@ -146,6 +146,7 @@ export default {
   'field.eirp_dbm': 'Công suất EIRP',
   'field.material': 'Vật liệu',
   'field.attachment_count': 'Số đơn vị treo cáp',
+  'field.cables': 'Cáp treo (nhà mạng:số cáp)',
   'field.duct_count': 'Số ống',
   'field.subduct_count': 'Số ống con',
   'field.length_m': 'Chiều dài',
