@@ -364,7 +364,14 @@ def test_poles_and_ducts_have_the_same_ownership_locking_and_sharing(client_as):
 def test_a_monopole_registers_like_any_structure(client_as):
     """The form and the API know every structure type the importer knows ("Cột đơn thân")."""
     r = client_as("viettel1").post(
-        "/api/sites", json=site_body("REG-VT-MONO", *GAP[4], structure_type="monopole", accepts_tenants=True)
+        "/api/sites",
+        json=site_body(
+            "REG-VT-MONO",
+            GAP[4][0] + 0.004,
+            GAP[4][1] - 0.004,
+            structure_type="monopole",
+            new_structure_reason="Không có cột dùng chung trong bán kính phục vụ",
+        ),
     )
     assert r.status_code == 201, r.text
     assert r.json()["structure_type"] == "monopole"
