@@ -119,6 +119,7 @@ def _import(args: argparse.Namespace) -> int:
             profile=args.profile,
             columns=columns,
             values=values,
+            gnb_id_bits=args.gnb_id_bits,
         )
     except importer.ImportFailed as exc:
         print(f"import: {args.file} refused, nothing written:", file=sys.stderr)
@@ -347,6 +348,12 @@ def main(argv: list[str] | None = None) -> int:
         help="repair invalid polygons and report each change of area; without it they are refused",
     )
     imp.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the problems (vi)")
+    imp.add_argument(
+        "--gnb-id-bits",
+        type=int,
+        metavar="N",
+        help="OpenCelliD NR cells: the gNB id length in the 36-bit NCI, 22..32 (default 24)",
+    )
     imp.add_argument("--profile", help="read with this saved import profile (its columns, values, CRS …)")
     imp.add_argument(
         "--map",

@@ -145,6 +145,10 @@ async def import_upload(
     repair: Annotated[
         bool, Query(description="repair invalid polygons, reporting each change; else they are refused")
     ] = False,
+    gnb_id_bits: Annotated[
+        int | None,
+        Query(ge=22, le=32, description="OpenCelliD NR cells: the gNB id length in the 36-bit NCI (24)"),
+    ] = None,
     profile: Annotated[
         str | None, Query(max_length=profiles.MAX_NAME, description="read with this saved import profile")
     ] = None,
@@ -191,6 +195,7 @@ async def import_upload(
                 profile=profile,
                 columns=given.columns,
                 values=given.values,
+                gnb_id_bits=gnb_id_bits,
             )
         except importer.ImportFailed as exc:
             return _refused(exc, language(accept_language))

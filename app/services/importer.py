@@ -133,6 +133,7 @@ def import_file(
     profile: str | None = None,
     columns: dict[str, str] | None = None,
     values: dict[str, dict[str, str]] | None = None,
+    gnb_id_bits: int | None = None,
 ) -> ImportReport:
     """Read ``path``, check it against the database and write it into ``target`` (or not, if dry).
 
@@ -148,6 +149,7 @@ def import_file(
     override the vocabulary's reading, its crs, swap_axes and encoding are defaults of this run;
     ``columns`` (file column → field, "" to leave out) and ``values`` (field → {as written: code})
     correct this run on top of it. Bad corrections are refused before the file is read.
+    ``gnb_id_bits`` is the gNB id length (22..32) of an OpenCelliD file's NR cells (default 24).
     """
     started = time.perf_counter()
     with engine.connect() as conn:
@@ -169,6 +171,7 @@ def import_file(
                 profile=profile,
                 columns=columns,
                 values=values,
+                gnb_id_bits=gnb_id_bits,
             )
         except BaseException:
             trans.rollback()
@@ -199,6 +202,7 @@ def import_into(
     profile: str | None = None,
     columns: dict[str, str] | None = None,
     values: dict[str, dict[str, str]] | None = None,
+    gnb_id_bits: int | None = None,
     new_registrations: bool = True,
 ) -> ImportReport:
     """The work of :func:`import_file` on a connection whose transaction the caller owns (the seed
@@ -210,6 +214,8 @@ def import_into(
         raise ImportFailed([f"unknown target '{target}' (one of {', '.join(TARGETS)})"])
     if mode not in MODES:
         raise ImportFailed([f"unknown mode '{mode}' (insert or upsert)"])
+    if gnb_id_bits is not None and not 22 <= gnb_id_bits <= 32:
+        raise ImportFailed([f"the gNB id length must be 22..32 bits (got {gnb_id_bits})"])
     if vocabulary is None:
         vocabulary = current_vocabulary(conn)
     stored, corrections = _corrections(conn, target, profile, columns, values)
@@ -229,6 +235,7 @@ def import_into(
             collect=True,
             vocabulary=vocabulary,
             columns=corrections.columns,
+            **({"gnb_id_bits": gnb_id_bits} if gnb_id_bits is not None else {}),
         )
     except ImportRefused as exc:
         raise ImportFailed(exc.items) from exc

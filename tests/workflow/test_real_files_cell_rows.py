@@ -80,3 +80,30 @@ def test_a_cell_row_without_its_site_is_refused_and_nothing_written(db, tmp_path
         import_file(db, _xlsx(tmp_path / "thieu_ma_tram.xlsx", bad), "sites")
     assert refused.value.problems == ["thieu_ma_tram.xlsx row 4: 'site_code' is required"]
     assert (count(db, "sites"), count(db, "cells")) == before
+
+
+def _opencellid(path, cells):
+    head = "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal\n"
+    rows = [f"NR,452,4,1001,{cell},0,{LON1 + k * 1e-4},{LAT1},500,3,1,1,1,0" for k, cell in enumerate(cells)]
+    path.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_gnb_id_length_groups_nr_cells_into_sites(db, tmp_path):
+    """An operator whose gNB ids are 22 bits long: cells 4,096 apart are one gNodeB, not three."""
+    path = _opencellid(tmp_path / "45204.csv", [16384 * 5 + 1, 16384 * 5 + 4097, 16384 * 5 + 8193])
+    assert import_file(db, path, "sites", dry_run=True).counts["sites"] == 3  # 24 bits: gNBs 20, 21, 22
+    report = import_file(db, path, "sites", gnb_id_bits=22)
+    assert report.counts["sites"] == 1 and report.counts["cells"] == 3
+    with db.connect() as conn:
+        assert (
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM cells c JOIN sites s ON s.id = c.site_id "
+                    "WHERE s.code = 'OCID-45204-N5'"
+                )
+            ).scalar_one()
+            == 3
+        )
+    with pytest.raises(ImportFailed, match="22..32"):
+        import_file(db, path, "sites", gnb_id_bits=40)
