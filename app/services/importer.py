@@ -297,7 +297,9 @@ def save_used_profile(conn: Connection, report: ImportReport, name: str, actor: 
 def _read(path: Path, target: str, **options):
     """Cells have no geometry of their own (they stand at their sites): read as a plain table."""
     if target == "cells":
-        return read_cell_table(path, options.get("encoding"))
+        return read_cell_table(
+            path, options.get("encoding"), options.get("vocabulary"), options.get("columns")
+        )
     return read_table(path, target=target, **options)
 
 
@@ -483,7 +485,7 @@ def _store_cells(conn, cell_rows, tenants, table, ctx, problems, counts) -> bool
 
 
 def _write_cells(conn, table, problems, report):
-    ctx = targets.Context.load(conn, upsert=report.mode == "upsert")
+    ctx = targets.Context.load(conn, upsert=report.mode == "upsert", vocabulary=table.vocabulary)
     cell_rows, tenants = targets.cells(table, ctx, problems)
     _note_defaults(ctx, report)
     if problems:

@@ -341,7 +341,7 @@ def read_table(
     )
     if opencellid:
         table = opencellid_mod.to_cells(table, gnb_id_bits=gnb_id_bits)
-    table.cells = _cell_sheet(raw)
+    table.cells = _cell_sheet(raw, vocabulary, columns)
     if table.cells is not None:
         table.warnings.extend(table.cells.warnings)
     table.problems, table.axis_order = found, axes.order
@@ -350,14 +350,15 @@ def read_table(
     return table
 
 
-def _cell_sheet(raw: RawTable) -> ImportedTable | None:
+def _cell_sheet(
+    raw: RawTable, vocabulary: Vocabulary, columns: dict[str, str] | None
+) -> ImportedTable | None:
     """A workbook's sheet of cells beside its sheet of sites (see gis.importers.workbook)."""
     sheet = workbook.cells_sheet(raw.sheets) if raw.sheets else None
     if sheet is None:
         return None
-    return workbook.cell_table(
-        sheet.shown(raw.name.split(" › ")[0], True), "XLSX", sheet.header, sheet.records
-    )
+    shown = sheet.shown(raw.name.split(" › ")[0], True)
+    return workbook.cell_table(shown, "XLSX", sheet.header, sheet.records, vocabulary, columns)
 
 
 def outside_problems(table: ImportedTable, area: BaseGeometry, tolerance_deg: float = 0.01) -> list[str]:

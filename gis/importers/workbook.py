@@ -16,6 +16,7 @@ from pathlib import Path
 from gis.importers import safety
 from gis.importers.columns import canonical, column_key
 from gis.importers.errors import ImportRefused
+from gis.vocabulary import Vocabulary, fold_key
 
 __all__ = [
     "SITE_SHEETS",
@@ -99,21 +100,36 @@ def cells_sheet(sheets: list[Sheet]) -> Sheet | None:
     return next((s for s in sheets if _role(s) == "cells"), None)
 
 
-def _cell_attribute(header: str) -> str | None:
-    return "site_code" if column_key(header) in _SITE_CODE_IN_CELLS else canonical(header)
+def _cell_attribute(header: str, vocabulary: Vocabulary | None, corrected: dict[str, str]) -> str | None:
+    if fold_key(header) in corrected:  # a planner's correction (a profile, --map): "" leaves it out
+        return corrected[fold_key(header)]
+    if column_key(header) in _SITE_CODE_IN_CELLS:
+        return "site_code"
+    return canonical(header, vocabulary, "cells")
 
 
-def cell_table(name: str, fmt: str, header: list, records: list[tuple[int, list]]):
-    """Rows of cells (no geometry) as an ImportedTable whose features have ``geometry=None``."""
+def cell_table(
+    name: str,
+    fmt: str,
+    header: list,
+    records: list[tuple[int, list]],
+    vocabulary: Vocabulary | None = None,
+    columns: dict[str, str] | None = None,
+):
+    """Rows of cells (no geometry) as an ImportedTable whose features have ``geometry=None``;
+    ``vocabulary`` and ``columns`` (file column → attribute, "" to leave out) read the headers."""
     from gis.importers.table import ImportedFeature, ImportedTable
 
     header = [str(h).strip() if h is not None else "" for h in header]
+    corrected = {fold_key(k): v for k, v in (columns or {}).items()}
     mapping: dict[str, str] = {}
     unknown: list[str] = []
     for h in header:
         if not h:
             continue
-        attribute = _cell_attribute(h)
+        attribute = _cell_attribute(h, vocabulary, corrected)
+        if attribute == "":
+            continue
         if attribute is None:
             unknown.append(h)
         elif attribute in mapping.values():
@@ -128,7 +144,10 @@ def cell_table(name: str, fmt: str, header: list, records: list[tuple[int, list]
         props = {mapping[h]: v for h, v in raw.items() if h in mapping}
         features.append(ImportedFeature(number, None, props, raw))
     warnings = [f"{name}: unrecognised columns ignored: {', '.join(unknown)}"] if unknown else []
-    return ImportedTable(name, fmt, "row", features, "", warnings, mapping, unknown)
+    table = ImportedTable(name, fmt, "row", features, "", warnings, mapping, unknown)
+    if vocabulary is not None:
+        table.vocabulary = vocabulary
+    return table
 
 
 def _value(v):
@@ -138,7 +157,12 @@ def _value(v):
     return v
 
 
-def read_cell_table(path: Path, encoding: str | None = None):
+def read_cell_table(
+    path: Path,
+    encoding: str | None = None,
+    vocabulary: Vocabulary | None = None,
+    columns: dict[str, str] | None = None,
+):
     """A CSV of cells, or a workbook's cell sheet (its first sheet when none is named like cells)."""
     from gis.importers.encoding import parse_encoding
     from gis.importers.readers import read_csv, sniff_format
@@ -149,11 +173,12 @@ def read_cell_table(path: Path, encoding: str | None = None):
     fmt = sniff_format(path, head)
     if fmt == "csv":
         header, records = read_csv(path, path.read_bytes(), parse_encoding(encoding, path.name))
-        table = cell_table(path.name, "CSV", header, records)
+        table = cell_table(path.name, "CSV", header, records, vocabulary, columns)
     elif fmt == "xlsx" and head.startswith(b"PK"):
         sheets = read_sheets(path)
         sheet = cells_sheet(sheets) or sheets[0]
-        table = cell_table(sheet.shown(path.name, len(sheets) > 1), "XLSX", sheet.header, sheet.records)
+        shown = sheet.shown(path.name, len(sheets) > 1)
+        table = cell_table(shown, "XLSX", sheet.header, sheet.records, vocabulary, columns)
     else:
         raise ImportRefused(f"{path.name}: cells come in a CSV or an XLSX table, not {fmt}")
     if not table.features:

@@ -107,3 +107,24 @@ def test_the_gnb_id_length_groups_nr_cells_into_sites(db, tmp_path):
         )
     with pytest.raises(ImportFailed, match="22..32"):
         import_file(db, path, "sites", gnb_id_bits=40)
+
+
+def test_a_csv_of_cells_is_read_with_the_runs_corrections(db, tmp_path):
+    """Cells of a stored site, with a header the vocabulary does not know: refused as it is, imported
+    once the run says what the column means (as a profile or --map would)."""
+    header = ["Mã trạm", "Mã cell", "Nhà mạng", "Công nghệ", "Băng tần (MHz)", "Hướng", "Cao ăng ten", "EIRP"]
+    rows = [["HG-S0002", f"HG-S0002-CORR-{k}", "VinaPhone", "LTE", 1800, 120 * k, 27, 58] for k in range(2)]
+    path = tmp_path / "cell_moi.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        fh.write(",".join(header) + "\r\n" + "".join(",".join(map(str, r)) + "\r\n" for r in rows))
+    before = count(db, "cells")
+    with pytest.raises(ImportFailed, match="height_m"):
+        import_file(db, path, "cells")
+    assert count(db, "cells") == before
+    report = import_file(db, path, "cells", columns={"Cao ăng ten": "antenna_height_m"})
+    assert report.counts["cells"] == 2
+    with db.connect() as conn:
+        heights = conn.execute(
+            text("SELECT antenna_height_m FROM cells WHERE code LIKE 'HG-S0002-CORR-%' ORDER BY code")
+        ).scalars()
+        assert list(heights) == [27, 27]
