@@ -58,4 +58,3 @@ def test_gnb_id_length_is_a_parameter(tmp_path):
     assert {f.properties["site_code"] for f in read_table(path).features} == {"OCID-45204-N1"}
     with pytest.raises(ImportRefused, match="22 to 32 bits"):
         read_table(path, gnb_id_bits=40)
-
