@@ -25,10 +25,10 @@ from app.services import import_targets as targets
 from app.services import site_checks
 from app.services.accounts import Principal
 from app.services.scope import Scope
+from app.services.vocabulary import current as current_vocabulary
 from app.settings import get_settings
 from gis import site_rules
 from gis.importers import ranges
-from gis.text import fold_vi
 
 SITE_COLUMNS = (
     "structure_type",
@@ -65,29 +65,30 @@ def ranged(values: dict, target: str, where: str = "") -> list[dict]:
     ]
 
 
-def operators(session: Session) -> dict[str, tuple[int, str, str]]:
-    """folded short name → (id, short name, kind)."""
-    rows = session.execute(text("SELECT id, short_name, kind FROM operators"))
-    return {fold_vi(r.short_name): (r.id, r.short_name, r.kind) for r in rows}
-
-
 def owner_of(session: Session, principal: Principal, name: str | None) -> tuple[int, str]:
-    """The owning company of a new record: an operator's own; for the Department, the one named."""
-    ops = operators(session)
+    """The owning company of a new record: an operator's own; for the Department, the one named —
+    any of its names (the vocabulary's aliases too), read as an import reads an owner column."""
+    ctx = targets.Context.load(session.connection(), vocabulary=current_vocabulary(session.connection()))
     if principal.role == "operator":
-        if name and fold_vi(name) != fold_vi(principal.operator):
+        if name and _organisation(ctx, name) != principal.operator_id:
             raise Forbidden(
                 f"operators register records of their own company ({principal.operator}), not '{name}'"
             )
         return principal.operator_id, principal.operator
     if not name:
         raise unprocessable([("owner", "is required: the operator company that owns the structure")])
-    found = ops.get(fold_vi(name))
-    if found is None:
-        raise unprocessable(
-            [("owner", f"unknown operator '{name}' (known: {', '.join(sorted(v[1] for v in ops.values()))})")]
-        )
-    return found[0], found[1]
+    try:
+        op_id = ctx.operator(name, "owner")
+    except targets.RowProblem as exc:
+        raise unprocessable([("owner", str(exc))]) from exc
+    return op_id, ctx.short_names[op_id]
+
+
+def _organisation(ctx: targets.Context, name: str) -> int | None:
+    try:
+        return ctx.operator(name, "owner")
+    except targets.RowProblem:
+        return None
 
 
 def _site_row(session: Session, code: str, lock: bool = False, seen_by: Principal | None = None):

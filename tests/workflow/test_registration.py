@@ -379,3 +379,22 @@ def test_a_monopole_registers_like_any_structure(client_as):
         "/api/sites", json=site_body("REG-VT-MONO2", *GAP[4], structure_type="cot_don_than")
     )
     assert r.status_code == 400 and "structure_type" in r.text  # a request the schema refuses
+
+
+def test_the_department_names_an_owner_as_files_do(client_as):
+    """The form reads an owner like an import's owner column: any alias of the organisation."""
+    planner = client_as("planner1")
+    lon, lat = GAP[1][0] + 0.004, GAP[1][1] - 0.004
+    r = planner.post(
+        "/api/poles",
+        json={"code": "REG-P-EVN", "position": {"lon": lon, "lat": lat}, "owner": "Điện lực Hậu Giang"},
+    )
+    assert r.status_code == 201 and r.json()["owner"] == "PC Hậu Giang", r.text
+    r = planner.post(
+        "/api/poles", json={"code": "REG-P-TYPO", "position": {"lon": lon, "lat": lat}, "owner": "Viettell"}
+    )
+    assert r.status_code == 422 and "closest: Viettel" in problems(r)["owner"], r.text
+    r = client_as("viettel1").post(
+        "/api/poles", json={"code": "REG-P-VT", "position": {"lon": lon + 0.001, "lat": lat}, "owner": "VTL"}
+    )
+    assert r.status_code == 201 and r.json()["owner"] == "Viettel", r.text  # its own company, by alias
