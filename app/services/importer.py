@@ -35,7 +35,7 @@ from app.services.accounts import Principal
 from app.services.audit import Actor
 from app.services.loader import AdminRecord, LoadError, ids_by, load_admin_units
 from app.services.vocabulary import current as current_vocabulary
-from gis.importers import ImportRefused, outside_problems, ranges, read_table
+from gis.importers import ImportRefused, lengths, outside_problems, ranges, read_table
 from gis.importers.workbook import read_cell_table
 from gis.problems import Problem
 from gis.text import fold_vi
@@ -245,6 +245,8 @@ def import_into(
         target, table.name, table.format, table.crs, False, mode, warnings=list(table.warnings)
     )
     report.axis_order = table.axis_order
+    if target == "ducts":
+        report.warnings.extend(lengths.stated_length_warnings(table))
     report.mapping = _mapping(table, profile and stored.get("name"))
     report.used = {"corrections": corrections, "crs": crs, "swap_axes": swap_axes, "encoding": encoding}
     if actor is not None:
