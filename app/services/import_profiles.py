@@ -19,6 +19,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from app import models as m
 from app.errors import NotFound
 from app.services.audit import Actor
+from app.services.import_targets import CELL_RADIO
 from app.services.vocabulary import CODED, ORGANISATION
 from gis.problems import Problem, ProblemsFound
 from gis.vocabulary import Term, Vocabulary, fold_key
@@ -37,18 +38,7 @@ __all__ = [
 ]
 
 MAX_NAME = 100
-_CELL = (
-    "technology",
-    "band_mhz",
-    "azimuth_deg",
-    "beamwidth_deg",
-    "tilt_mech_deg",
-    "tilt_elec_deg",
-    "antenna_height_m",
-    "tx_power_dbm",
-    "antenna_gain_dbi",
-    "eirp_dbm",
-)
+_CELL = CELL_RADIO  # technology, band, azimuth … as the cells table has them
 _ADMIN = (
     "code",
     "name",
@@ -83,9 +73,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "rent_vnd_month",
         "new_structure_reason",
         "site_code",
+        "cell_code",
         *_CELL,
     ),
-    "cells": ("site_code", "code", "operator", "owner", "height_m", *_CELL),
+    "cells": ("site_code", "code", "cell_code", "operator", "owner", "height_m", *_CELL),
     "poles": ("code", "owner", "material", "structure_type", "height_m", "attachments", "operators"),
     "ducts": (
         "code",

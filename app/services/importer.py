@@ -116,63 +116,18 @@ class ImportReport:
 
 
 def import_file(
-    engine: Engine,
-    path: str | Path,
-    target: str,
-    *,
-    crs: str | None = None,
-    dry_run: bool = False,
-    layer: str | None = None,
-    encoding: str | None = None,
-    mode: str = "insert",
-    actor: Actor | None = None,
-    principal: Principal | None = None,
-    swap_axes: bool | None = None,
-    repair: bool = False,
-    vocabulary: Vocabulary | None = None,
-    profile: str | None = None,
-    columns: dict[str, str] | None = None,
-    values: dict[str, dict[str, str]] | None = None,
-    gnb_id_bits: int | None = None,
+    engine: Engine, path: str | Path, target: str, *, dry_run: bool = False, **options
 ) -> ImportReport:
-    """Read ``path``, check it against the database and write it into ``target`` (or not, if dry).
-
-    ``encoding`` is the text encoding of a CSV or .dbf that is not UTF-8 (e.g. "1258");
-    ``mode`` is "insert" (existing codes refused) or "upsert" (existing codes updated);
-    ``actor`` is who the audit trail names; ``principal`` (when an operator) limits the file to that
-    company's records and makes its sites registrations (app/services/bulk_rules.py);
-    ``swap_axes`` reads X and Y exchanged (refused as ``coords.swapped`` otherwise); ``repair``
-    repairs invalid polygons and reports each (refused as ``geometry.invalid`` otherwise).
-    Values out of their range (gis/importers/ranges.py) are named before any other check.
-    ``vocabulary`` reads headers and values (default: the files' terms and the planners').
-    ``profile`` names a saved mapping (app/services/import_profiles.py): its columns and values
-    override the vocabulary's reading, its crs, swap_axes and encoding are defaults of this run;
-    ``columns`` (file column → field, "" to leave out) and ``values`` (field → {as written: code})
-    correct this run on top of it. Bad corrections are refused before the file is read.
-    ``gnb_id_bits`` is the gNB id length (22..32) of an OpenCelliD file's NR cells (default 24).
-    """
+    """Read ``path``, check it against the database and write it into ``target`` (or not, if dry),
+    in a transaction of its own: :func:`import_into`, whose keywords (``crs``, ``layer``,
+    ``encoding``, ``mode``, ``actor``, ``principal``, ``swap_axes``, ``repair``, ``vocabulary``,
+    ``profile``, ``columns``, ``values``, ``gnb_id_bits``) it passes on. A dry run does the same
+    work, database constraints included, and rolls back."""
     started = time.perf_counter()
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            report = import_into(
-                conn,
-                path,
-                target,
-                crs=crs,
-                layer=layer,
-                encoding=encoding,
-                mode=mode,
-                actor=actor,
-                principal=principal,
-                swap_axes=swap_axes,
-                repair=repair,
-                vocabulary=vocabulary,
-                profile=profile,
-                columns=columns,
-                values=values,
-                gnb_id_bits=gnb_id_bits,
-            )
+            report = import_into(conn, path, target, **options)
         except BaseException:
             trans.rollback()
             raise
@@ -208,7 +163,22 @@ def import_into(
     """The work of :func:`import_file` on a connection whose transaction the caller owns (the seed
     loads a whole province in one): raises :class:`ImportFailed` having written part of the file,
     so the caller rolls back; on success the rows are written, not committed. ``new_registrations``:
-    see :func:`bulk_rules.check` (False for the sample province, a register loaded as recorded)."""
+    see :func:`bulk_rules.check` (False for the sample province, a register loaded as recorded).
+
+    ``encoding`` is the text encoding of a CSV or .dbf that is not UTF-8 (e.g. "1258");
+    ``mode`` is "insert" (existing codes refused) or "upsert" (existing codes updated);
+    ``actor`` is who the audit trail names; ``principal`` (when an operator) limits the file to that
+    company's records and makes its sites registrations (app/services/bulk_rules.py);
+    ``swap_axes`` reads X and Y exchanged (refused as ``coords.swapped`` otherwise); ``repair``
+    repairs invalid polygons and reports each (refused as ``geometry.invalid`` otherwise).
+    Values out of their range (gis/importers/ranges.py) are named before any other check.
+    ``vocabulary`` reads headers and values (default: the files' terms and the planners').
+    ``profile`` names a saved mapping (app/services/import_profiles.py): its columns and values
+    override the vocabulary's reading, its crs, swap_axes and encoding are defaults of this run;
+    ``columns`` (file column → field, "" to leave out) and ``values`` (field → {as written: code})
+    correct this run on top of it. Bad corrections are refused before the file is read.
+    ``gnb_id_bits`` is the gNB id length (22..32) of an OpenCelliD file's NR cells (default 24).
+    """
     started = time.perf_counter()
     if target not in TARGETS:
         raise ImportFailed([f"unknown target '{target}' (one of {', '.join(TARGETS)})"])
