@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
 
 from shapely import MultiPolygon, Polygon
 from sqlalchemy import Connection, select
@@ -23,6 +24,7 @@ from app.services.loader import ids_by
 from gis import site_rules
 from gis.importers import ImportedTable
 from gis.importers.columns import default_vocabulary
+from gis.problems import Problem
 from gis.text import fold_vi
 from gis.vocabulary import CLOSE_ENOUGH, Vocabulary, fold_key
 
@@ -50,7 +52,20 @@ CELL_RADIO = tuple(
 
 
 class RowProblem(ValueError):
-    pass
+    """What stops one row being built: a structured :class:`Problem` (``code``, ``field``,
+    ``params``), placed in its file by the caller (``problem.at(row=…)``); ``str()`` is its English
+    sentence, for logs. A plain sentence (``RowProblem("…")``) is the old form, code ``row.text``."""
+
+    def __init__(self, code: str, field: str | None = None, **params):
+        if " " in code and field is None and not params:
+            code, params = "row.text", {"text": code}
+        self.problem = Problem(code, field, params=MappingProxyType(params))
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        from app.i18n import catalogue  # the catalogue reads settings: only when a sentence is wanted
+
+        return catalogue("en").render(self.problem)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 // Structured problems (`{code, field, row, label, params, message}`, the `details` of a refused
 // import) in the current language, from the catalogues the server renders with too:
-// locales/problems/core.<lang>.json (code → template) and locales/fields.<lang>.json (labels).
+// locales/problems/<area>.<lang>.json (code → template, one file per area, merged as the server
+// merges them: app/i18n.py) and locales/fields.<lang>.json (labels).
 import { getLang, LANGUAGES } from './i18n.js';
 
 async function load(path) {
@@ -12,8 +13,14 @@ async function load(path) {
   }
 }
 
+// Every file under locales/problems/ (a test compares this list with the folder).
+export const AREAS = ['core', 'import', 'registration', 'accounts', 'statistics'];
+
+const merged = async (lang) => Object.assign({}, ...await Promise.all(
+  AREAS.map((area) => load(`/src/locales/problems/${area}.${lang}.json`))));
+
 const CATALOGUES = Object.fromEntries(await Promise.all(LANGUAGES.map(async (lang) => [lang, {
-  problems: await load(`/src/locales/problems/core.${lang}.json`),
+  problems: await merged(lang),
   fields: await load(`/src/locales/fields.${lang}.json`),
 }])));
 
