@@ -667,23 +667,27 @@ def speed_test_code(at: datetime, position, operator: str) -> str:
 
 # ---------------------------------------------------------------- admin units
 _LEVEL_WORDS = {
+    "province": ("tinh", "thanh pho truc thuoc trung uong", "province"),
     "district": ("huyen", "thi xa", "thanh pho", "quan", "district"),
     "commune": ("xa", "phuong", "thi tran", "commune", "ward"),
     "hamlet": ("ap", "khu vuc", "to", "hamlet"),
 }
-_CODE_LEVEL = {3: "district", 5: "commune", 7: "hamlet"}
+_CODE_LEVEL = {2: "province", 3: "district", 5: "commune", 7: "hamlet"}
 
 
 def admin_level(p: dict) -> str:
+    code = str(p.get("code") or p.get("district_code") or "")
     for key in ("level", "kind"):
         v = fold_vi(str(p.get(key) or ""))
+        # "Thành phố" is a district's kind, and a province's too (Cần Thơ): a 2-digit code tells.
+        if key == "kind" and v == "thanh pho" and len(code) == 2:
+            return "province"
         for level, words in _LEVEL_WORDS.items():
             if v in words or v == level:
                 return level
-    code = str(p.get("code") or p.get("district_code") or "")
     if len(code) in _CODE_LEVEL:
         return _CODE_LEVEL[len(code)]
-    raise RowProblem("cannot tell district / commune / hamlet: give a 'level' or 'kind' column")
+    raise RowProblem("cannot tell province / district / commune / hamlet: give a 'level' or 'kind' column")
 
 
 def admin_record(f, level: str | None = None) -> tuple[str, dict]:
@@ -696,7 +700,9 @@ def admin_record(f, level: str | None = None) -> tuple[str, dict]:
     given = level
     level = level or admin_level(p)
     own = {"district": "district_code", "commune": "commune_code"}.get(level)
-    parent_key = {"district": "province_code", "commune": "district_code", "hamlet": "commune_code"}[level]
+    parent_key = {"district": "province_code", "commune": "district_code", "hamlet": "commune_code"}.get(
+        level
+    )
     code = text_(p, "code") or (text_(p, own) if own else None)
     if code is None and given != "hamlet":
         raise RowProblem("'code' is required")
@@ -713,7 +719,7 @@ def admin_record(f, level: str | None = None) -> tuple[str, dict]:
         code=code,
         name=name,
         kind=text_(p, "kind"),
-        parent_code=text_(p, "parent_code") or text_(p, parent_key),
+        parent_code=text_(p, "parent_code") or (text_(p, parent_key) if parent_key else None),
         population=integer(p, "population"),
         households=integer(p, "households"),
         urban=boolean(p, "urban") if p.get("urban") not in (None, "") else False,

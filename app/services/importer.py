@@ -33,7 +33,7 @@ from app.services import import_profiles as profiles
 from app.services import import_targets as targets
 from app.services.accounts import Principal
 from app.services.audit import Actor
-from app.services.loader import AdminRecord, LoadError, ids_by, load_admin_units
+from app.services.loader import PARENT_LEVEL, AdminRecord, LoadError, ids_by, load_admin_units
 from app.services.vocabulary import current as current_vocabulary
 from gis.importers import ImportRefused, lengths, outside_problems, ranges, read_table
 from gis.importers.workbook import read_cell_table
@@ -506,7 +506,12 @@ def _note_defaults(ctx, report: ImportReport) -> None:
 
 def _write_admin_units(conn, table, problems, report, level: str | None = None):
     """Admin units of any level (the file says which), or all of ``level`` (the target says)."""
-    by_level: dict[str, list[tuple[int, dict]]] = {"district": [], "commune": [], "hamlet": []}
+    by_level: dict[str, list[tuple[int, dict]]] = {
+        "province": [],
+        "district": [],
+        "commune": [],
+        "hamlet": [],
+    }
     for f in table.features:
         try:
             row_level, rec = targets.admin_record(f, level)
@@ -526,20 +531,13 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
         existing = dict(
             conn.execute(select(t.c.code, t.c.id).where(t.c.level == level, t.c.valid_to.is_(None))).all()
         )
-        parents = (
-            {}
-            if level == "district"
-            else dict(
+        parents = {}  # a province has none
+        if level in PARENT_LEVEL:
+            parents = dict(
                 conn.execute(
-                    select(t.c.code, t.c.id).where(
-                        t.c.level == {"commune": "district", "hamlet": "commune"}[level],
-                        t.c.valid_to.is_(None),
-                    )
+                    select(t.c.code, t.c.id).where(t.c.level == PARENT_LEVEL[level], t.c.valid_to.is_(None))
                 ).all()
             )
-        )
-        if level == "district":
-            parents = dict(conn.execute(select(t.c.code, t.c.id).where(t.c.level == "province")).all())
         updated, new = 0, []
         for number, rec in recs:
             parent_id = parents.get(rec["parent_code"] or "")

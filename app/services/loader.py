@@ -1,20 +1,17 @@
 """Load a province (admin units and infrastructure) from GeoJSON/CSV files, all in one transaction.
 
-`load_sample` reads data/hamlets/ (see docs/sample-data-contract.md). `load_admin_units` is the
-one code path for admin polygons, also used for real boundary files.
+`load_sample` reads data/hamlets/ (see docs/sample-data-contract.md), its layers imported as any
+file is (app/services/loader_infra.py). `load_admin_units` inserts the admin units an import built.
 """
 
 import csv
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from geoalchemy2.shape import from_shape
-from shapely import MultiPolygon, Polygon
-from shapely.geometry import shape
-from shapely.validation import explain_validity
+from shapely import MultiPolygon
 from sqlalchemy import Connection, Engine, Table, insert, select, text
 
 from app import models as m
@@ -50,33 +47,11 @@ DATA_TABLES = (
     "operators",
     "admin_units",
 )
-_PARENT_LEVEL = {"district": "province", "commune": "district", "hamlet": "commune"}
+PARENT_LEVEL = {"district": "province", "commune": "district", "hamlet": "commune"}
 
 
 class LoadError(DomainError):
     status_code = 422
-
-
-@dataclass
-class Feature:
-    number: int  # 1-based position in its file, for messages
-    properties: dict
-    geometry: object
-
-
-def read_features(path: Path) -> Iterator[Feature]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise LoadError(f"{path.name}: cannot read GeoJSON ({exc})") from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise LoadError(f"{path.name}: expected a GeoJSON FeatureCollection")
-    for i, feat in enumerate(doc.get("features", []), start=1):
-        try:
-            geom = shape(feat["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise LoadError(f"{path.name} feature {i}: bad geometry ({exc})") from exc
-        yield Feature(i, feat.get("properties") or {}, geom)
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -104,18 +79,6 @@ class AdminRecord:
     official_code: bool = False
 
 
-def as_multipolygon(geom: object, where: str) -> MultiPolygon:
-    if isinstance(geom, Polygon):
-        geom = MultiPolygon([geom])
-    if not isinstance(geom, MultiPolygon):
-        raise LoadError(f"{where}: expected a Polygon or MultiPolygon, got {geom.geom_type}")
-    if geom.is_empty:
-        raise LoadError(f"{where}: empty geometry")
-    if not geom.is_valid:
-        raise LoadError(f"{where}: invalid polygon ({explain_validity(geom)})")
-    return geom
-
-
 def _current_ids(conn: Connection, level: str) -> dict[str, int]:
     t = m.AdminUnit.__table__
     rows = conn.execute(select(t.c.code, t.c.id).where(t.c.level == level, t.c.valid_to.is_(None)))
@@ -126,7 +89,7 @@ def load_admin_units(
     conn: Connection, level: str, records: Iterable[AdminRecord], valid_from: date | None = None
 ) -> int:
     """Insert admin units of one level; parents (one level up) must already be loaded."""
-    parents = _current_ids(conn, _PARENT_LEVEL[level]) if level in _PARENT_LEVEL else {}
+    parents = _current_ids(conn, PARENT_LEVEL[level]) if level in PARENT_LEVEL else {}
     rows = []
     for rec in records:
         parent_id = None
@@ -155,25 +118,6 @@ def load_admin_units(
     return len(rows)
 
 
-def _admin_records(path: Path, official: bool) -> Iterator[AdminRecord]:
-    for f in read_features(path):
-        p = f.properties
-        where = f"{path.name} feature {f.number}"
-        if not p.get("code") or not p.get("name"):
-            raise LoadError(f"{where}: 'code' and 'name' are required")
-        yield AdminRecord(
-            code=str(p["code"]),
-            name=p["name"],
-            kind=p.get("kind"),
-            parent_code=p.get("parent_code"),
-            geometry=as_multipolygon(f.geometry, where),
-            population=p.get("population"),
-            households=p.get("households"),
-            urban=bool(p.get("urban", False)),
-            official_code=official,
-        )
-
-
 def is_empty(engine: Engine) -> bool:
     """True when no admin unit is loaded (the sample is then loaded by `make run`)."""
     with engine.connect() as conn:
@@ -181,8 +125,8 @@ def is_empty(engine: Engine) -> bool:
 
 
 def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
-    """Replace everything with the files in data_dir, in one transaction: admin units and operators
-    here, the network layers through the importer (app/services/loader_infra.py)."""
+    """Replace everything with the files in data_dir, in one transaction: the operators here, the
+    admin units and the network layers through the importer (app/services/loader_infra.py)."""
     from app.services import loader_infra  # it imports the importer, which builds on this module
 
     d = Path(data_dir)
@@ -190,15 +134,7 @@ def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
         tables = ", ".join(RESULT_TABLES + DATA_TABLES)
         # Ids are not restarted: the audit trail keeps telling old records from new ones.
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
-        counts: dict[str, int] = {}
-        for level, name, official in (
-            ("province", "province.geojson", True),
-            ("district", "districts.geojson", True),
-            ("commune", "communes.geojson", False),
-            ("hamlet", "hamlets.geojson", False),
-        ):
-            counts[level] = load_admin_units(conn, level, _admin_records(d / name, official))
-        counts["operators"] = _load_operators(conn, d / "operators.csv")
+        counts = {"operators": _load_operators(conn, d / "operators.csv")}
         counts.update(loader_infra.load_all(conn, d))
         # A fresh province needs a full coverage run, not thousands of incremental ones.
         conn.execute(text("DELETE FROM coverage_dirty"))

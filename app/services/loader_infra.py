@@ -1,5 +1,6 @@
-"""The network layers of a province bundle (sites and cells, poles, ducts, access points …), each
-imported through the one import path (app/services/importer.py), on the caller's transaction.
+"""The layers of a province bundle — admin units, then sites and cells, poles, ducts, access
+points … — each imported through the one import path (app/services/importer.py), on the caller's
+transaction.
 
 The sample is the Department's register as recorded: its proposed sites were received long ago,
 so the place rules of a new registration are not applied to them (every other rule is). Any
@@ -16,6 +17,13 @@ from app.services.import_targets import TABLES
 from app.services.importer import import_into
 from app.services.loader import LoadError, read_csv
 
+# Admin units, parents first: (import target, file, level counted)
+ADMIN_LAYERS = (
+    ("admin_units", "province.geojson", "province"),  # a province layer: its kind or code tells
+    ("districts", "districts.geojson", "district"),
+    ("communes", "communes.geojson", "commune"),
+    ("hamlets", "hamlets.geojson", "hamlet"),
+)
 # (import target, file), in the order their references need
 LAYERS = (
     ("sites", "sites.geojson"),
@@ -30,8 +38,11 @@ LAYERS = (
 
 
 def load_all(conn: Connection, d: Path) -> dict[str, int]:
-    """Import every layer of ``d`` (operators and admin units loaded) and its statistics."""
+    """Import every layer of ``d`` (operators loaded) and its statistics."""
     counts: dict[str, int] = {}
+    for target, name, level in ADMIN_LAYERS:
+        report = import_into(conn, d / name, target, new_registrations=False)
+        counts[level] = report.counts[f"{level}_inserted"]
     for target, name in LAYERS:
         report = import_into(conn, d / name, target, new_registrations=False)
         counts[target] = report.counts[TABLES[target].name]

@@ -5,11 +5,11 @@ import shutil
 
 import pytest
 from shapely.geometry import shape
-from shapely.ops import unary_union
 from sqlalchemy import create_engine, text
 
 from app.services import loader
-from app.services.loader import AdminRecord, LoadError, as_multipolygon
+from app.services.importer import ImportFailed, import_into
+from app.services.loader import LoadError
 from tests.conftest import ROOT, SHARED
 
 SAMPLE = ROOT / "data" / "hamlets"
@@ -69,17 +69,41 @@ def test_a_bad_row_writes_nothing(scratch_url, tmp_path):
     engine.dispose()
 
 
-def test_invalid_polygon_is_refused_with_its_reason():
-    bowtie = shape({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]})
-    with pytest.raises(LoadError, match="x feature 3: invalid polygon .*Self-intersection"):
-        as_multipolygon(bowtie, "x feature 3")
+def test_an_invalid_hamlet_polygon_stops_the_seed_naming_it(scratch_url, tmp_path):
+    """The seed's admin layers are imports: a bow-tie hamlet is refused as any file's would be."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(SAMPLE, bundle)
+    doc = json.loads((bundle / "hamlets.geojson").read_text(encoding="utf-8"))
+    inside = shape(doc["features"][2]["geometry"]).representative_point()
+    x, y, d = inside.x, inside.y, 0.0005
+    bowtie = [[x, y], [x + d, y + d], [x + d, y], [x, y + d], [x, y]]
+    doc["features"][2]["geometry"] = {"type": "Polygon", "coordinates": [bowtie]}
+    (bundle / "hamlets.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    engine = create_engine(scratch_url)
+    with pytest.raises(ImportFailed) as err:
+        loader.load_sample(engine, bundle)
+    assert [(p.code, p.source, p.row) for p in err.value.details] == [
+        ("geometry.invalid", "hamlets.geojson", 3)
+    ]
+    assert "Self-intersection" in err.value.details[0].params["reason"]
+    assert _scalar(engine, "SELECT count(*) FROM admin_units") == 0
+    engine.dispose()
+
+
+def test_the_seed_reads_the_province_as_a_layer_of_admin_units(engine):
+    province = _features("province.geojson")[0]["properties"]
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT code, name, kind, population, parent_id FROM admin_units WHERE level = 'province'")
+        ).one()
+    assert tuple(row) == (province["code"], province["name"], province["kind"], province["population"], None)
 
 
 REAL = SHARED / "data" / "real" / "haugiang_districts.geojson"
 
 
 @pytest.mark.skipif(not REAL.exists(), reason="../shared/data/real is not present on this machine")
-def test_real_district_polygons_load_through_the_same_path(scratch_url):
+def test_real_district_polygons_load_through_the_same_path(scratch_url, tmp_path):
     # Published areas in SOURCES.md (km², WGS 84 / UTM 48N); geodesic areas agree to well under 1 %.
     expected = {
         "930": 119.6,
@@ -91,30 +115,18 @@ def test_real_district_polygons_load_through_the_same_path(scratch_url):
         "936": 260.7,
         "937": 148.7,
     }
+    # A boundary file names no province: the importer's user says which (here, in the file).
     doc = json.loads(REAL.read_text(encoding="utf-8"))
-    records = [
-        AdminRecord(
-            code=f["properties"]["district_code"],
-            name=f["properties"]["district_name"],
-            kind=f["properties"]["district_type"],
-            parent_code="93",
-            geometry=as_multipolygon(shape(f["geometry"]), f"district {i}"),
-            official_code=True,
-        )
-        for i, f in enumerate(doc["features"], start=1)
-    ]
-    province = AdminRecord(
-        code="93",
-        name="Tỉnh Hậu Giang",
-        kind="Tỉnh",
-        parent_code=None,
-        official_code=True,
-        geometry=as_multipolygon(unary_union([r.geometry for r in records]), "province"),
-    )
+    for f in doc["features"]:
+        f["properties"]["province_code"] = "93"
+    districts = tmp_path / "districts.geojson"
+    districts.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     engine = create_engine(scratch_url)
     with engine.begin() as conn:
-        assert loader.load_admin_units(conn, "province", [province]) == 1
-        assert loader.load_admin_units(conn, "district", records) == 8
+        assert import_into(conn, SAMPLE / "province.geojson", "admin_units").counts["province_inserted"] == 1
+        report = import_into(conn, districts, "districts")
+    assert report.counts["district_inserted"] == 8
+    assert report.counts["province_updated"] == 1  # the province is redrawn as its districts' union
     with engine.connect() as conn:
         areas = dict(
             conn.execute(text("SELECT code, area_km2 FROM admin_units WHERE level = 'district'")).all()
