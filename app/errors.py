@@ -3,6 +3,8 @@
 Every error body is JSON: {"code": "<ErrorClass>", "description": "<what is wrong>"}.
 """
 
+from collections.abc import Iterable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,13 +14,24 @@ from starlette.routing import BaseRoute, Match, Mount
 from starlette.staticfiles import StaticFiles
 
 from app.i18n import catalogue, language
-from gis.problems import ProblemsFound
+from gis.problems import Problem, ProblemsFound
 
 
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, description: str, *, extra: dict | None = None, headers: dict | None = None):
+    def __init__(
+        self,
+        description: str = "",
+        *,
+        extra: dict | None = None,
+        headers: dict | None = None,
+        reasons: Iterable[Problem] = (),
+    ):
+        # Structured reasons are answered as `problems` in the reader's language (error_response);
+        # the English description is for logs and callers that catch the error.
+        self.reasons = list(reasons)
+        description = description or _described(catalogue("en").render_all(self.reasons))
         super().__init__(description)
         self.description = description
         self.extra = extra or {}  # more of the answer: the current record, a suggested fix …
@@ -91,23 +104,35 @@ def _body(code: str, description: str, status: int, extra: dict | None = None, h
     )
 
 
-def error_response(exc: DomainError) -> JSONResponse:
-    """The answer to a domain error (middleware, outside the handlers, answers with it too)."""
-    extra = dict(exc.extra)
+def _described(sentences: list[str]) -> str:
+    """The first few sentences of a refusal, joined: its ``description``."""
+    more = len(sentences) - 5
+    return "; ".join(sentences[:5]) + (f" (+{more})" if more > 0 else "")
+
+
+def _rendered(problems: Iterable[Problem], lang: str) -> list[dict]:
+    said = catalogue(lang)
+    return [{**p.as_dict(), "message": said.render(p)} for p in problems]
+
+
+def error_response(exc: DomainError, lang: str = "vi") -> JSONResponse:
+    """The answer to a domain error (middleware, outside the handlers, answers with it too); its
+    structured reasons as `problems`, each with its sentence in ``lang``, which the description joins."""
+    extra, description = dict(exc.extra), exc.description
+    if reasons := getattr(exc, "reasons", None):  # a subclass may not call DomainError.__init__
+        extra["problems"] = _rendered(reasons, lang)
+        description = _described([p["message"] for p in extra["problems"]])
     problems = getattr(exc, "problems", None)
     if problems and "problems" not in extra:  # every problem of a refused file, each with its row
         extra["problems"] = problems
-    return _body(type(exc).__name__, exc.description, exc.status_code, extra, exc.headers or None)
+    return _body(type(exc).__name__, description, exc.status_code, extra, exc.headers or None)
 
 
 def problems_response(exc: ProblemsFound, lang: str) -> JSONResponse:
     """Every problem of a refused file or form as data (``code, field, row, source, label, params``)
     with its sentence in the reader's language; ``description`` joins the first few sentences."""
-    said = catalogue(lang)
-    problems = [{**p.as_dict(), "message": said.render(p)} for p in exc.problems]
-    shown = "; ".join(p["message"] for p in problems[:5])
-    more = len(problems) - 5
-    description = shown + (f" (+{more})" if more > 0 else "")
+    problems = _rendered(exc.problems, lang)
+    description = _described([p["message"] for p in problems])
     status = getattr(exc, "status_code", 422)  # a subclass may say 409 (a clash with stored rows)
     return _body(getattr(exc, "code", "Unprocessable"), description, status, {"problems": problems})
 
@@ -118,8 +143,8 @@ def install_handlers(app: FastAPI) -> None:
         return problems_response(exc, language(request.headers.get("accept-language")))
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return error_response(exc, language(request.headers.get("accept-language")))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

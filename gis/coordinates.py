@@ -13,6 +13,7 @@ from pyproj import CRS
 
 from gis.crs import VN2000_CRS
 from gis.importers.crs import to_wgs84_transformer
+from gis.problems import Problem
 
 __all__ = ["PositionError", "parse_dms", "from_vn2000", "swapped_hint"]
 
@@ -28,7 +29,11 @@ _HEMI = {"n": "N", "s": "S", "e": "E", "w": "W", "b": "N", "đ": "E", "t": "W"}
 
 
 class PositionError(ValueError):
-    """A position that cannot be read; the message says what was expected."""
+    """A position that cannot be read: its ``problem`` says what was expected (``str()``: the code)."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.code)
+        self.problem = problem
 
 
 def _number(text: str | None) -> float:
@@ -39,12 +44,12 @@ def parse_dms(text: str) -> tuple[float, float]:
     """'9°47'30"N 105°38'24"E' (either order, N/S/E/W or B/Đ) → (lon, lat) decimal degrees."""
     found = [m for m in _DMS_PART.finditer(text.strip()) if m.group("deg")]
     if len(found) != 2:
-        raise PositionError(f"'{text}': expected two angles like 9°47'30\"N 105°38'24\"E")
+        raise PositionError(Problem("position.dms_unreadable", params={"text": text}))
     values = []
     for m in found:
         minutes, seconds = _number(m.group("min")), _number(m.group("sec"))
         if minutes >= 60 or seconds >= 60:
-            raise PositionError(f"'{m.group(0).strip()}': minutes and seconds must be below 60")
+            raise PositionError(Problem("position.dms_minutes", params={"text": m.group(0).strip()}))
         deg = _number(m.group("deg"))
         value = abs(deg) + minutes / 60 + seconds / 3600
         hemi = _HEMI.get((m.group("hemi") or "").lower())
@@ -58,7 +63,11 @@ def parse_dms(text: str) -> tuple[float, float]:
         a, b = b, a  # no hemispheres: the angle above 90° can only be the longitude
     lat, lon = a, b
     if not -90 <= lat <= 90 or not -180 <= lon <= 180:
-        raise PositionError(f"'{text}': latitude {lat:.6f} or longitude {lon:.6f} out of range")
+        raise PositionError(
+            Problem(
+                "position.dms_out_of_range", params={"text": text, "lat": round(lat, 6), "lon": round(lon, 6)}
+            )
+        )
     return lon, lat
 
 
@@ -70,8 +79,9 @@ def from_vn2000(easting_m: float, northing_m: float, crs: str = VN2000_CRS) -> t
     # typed as easting (the common X/Y mix-up of Vietnamese surveys) is told apart by its size.
     if easting_m > 900_000 > northing_m > 100_000:
         raise PositionError(
-            f"easting {easting_m:.0f} m looks like a northing and northing {northing_m:.0f} m like an "
-            "easting (Vietnamese X is the northing): swap them"
+            Problem(
+                "position.xy_swapped", params={"easting": round(easting_m), "northing": round(northing_m)}
+            )
         )
     lon, lat = to_wgs84_transformer(CRS.from_user_input(crs)).transform(easting_m, northing_m)
     return float(lon), float(lat)

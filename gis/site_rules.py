@@ -1,6 +1,7 @@
 """Plausibility rules for BTS sites and cells, and the registration lifecycle. Pure: no database.
 
-Each check returns problems as (field, message) pairs so a form or an import can name the field.
+Each check returns :class:`gis.problems.Problem` s (a code, the field, the values of its sentence)
+so a form or an import names the field and says it in the reader's language.
 The rules between fields are here (a band of the technology, an antenna ≤ its structure + 10 m: a
 mast on a rooftop); the range of each number is in one place, gis/importers/ranges.py.
 """
@@ -8,6 +9,8 @@ mast on a rooftop); the range of each number is in one place, gis/importers/rang
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from gis.problems import Problem
 
 TECHNOLOGIES = ("2G", "3G", "4G", "5G")
 STRUCTURE_TYPES = ("tower", "guyed_mast", "rooftop", "camouflaged", "small_cell", "monopole")
@@ -33,68 +36,88 @@ TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
 REASON_REQUIRED = frozenset({"rejected", "decommissioned"})
 
 
-def cell_problems(cell: Mapping, site_height_m: float | None, where: str = "") -> list[tuple[str, str]]:
+def cell_problems(cell: Mapping, site_height_m: float | None, where: str = "") -> list[Problem]:
     """Problems of one cell: technology, band for the technology, antenna against its structure, a
     power given, an azimuth for a sector. Its numbers' ranges are gis/importers/ranges.py's."""
-    p: list[tuple[str, str]] = []
+    p: list[Problem] = []
     tech, band = cell.get("technology"), cell.get("band_mhz")
     if tech not in VALID_BANDS:
-        p.append((f"{where}technology", f"'{tech}' is not one of {', '.join(TECHNOLOGIES)}"))
-    elif band not in VALID_BANDS[tech]:
-        valid = ", ".join(str(b) for b in sorted(VALID_BANDS[tech]))
-        p.append((f"{where}band_mhz", f"{band} MHz is not a {tech} band (valid: {valid})"))
-    height = cell.get("antenna_height_m")
-    if height is None:
-        p.append((f"{where}antenna_height_m", "is required"))
-    elif site_height_m is not None and height > site_height_m + ANTENNA_ABOVE_STRUCTURE_MAX_M:
         p.append(
-            (
-                f"{where}antenna_height_m",
-                f"{height:g} m is above its {site_height_m:g} m structure "
-                f"by more than {ANTENNA_ABOVE_STRUCTURE_MAX_M:g} m",
+            Problem(
+                "technology.invalid", f"{where}technology", params={"value": tech, "allowed": TECHNOLOGIES}
             )
         )
-    if missing := power_problem(cell):
-        p.append((f"{where}eirp_dbm", missing))
+    elif band not in VALID_BANDS[tech]:
+        valid = sorted(VALID_BANDS[tech])
+        p.append(
+            Problem(
+                "band.invalid", f"{where}band_mhz", params={"band": band, "technology": tech, "valid": valid}
+            )
+        )
+    height = cell.get("antenna_height_m")
+    if height is None:
+        p.append(Problem("field.required", f"{where}antenna_height_m"))
+    elif site_height_m is not None and height > site_height_m + ANTENNA_ABOVE_STRUCTURE_MAX_M:
+        p.append(
+            Problem(
+                "height.antenna_above_structure",
+                f"{where}antenna_height_m",
+                params={
+                    "height": height,
+                    "structure": site_height_m,
+                    "margin": ANTENNA_ABOVE_STRUCTURE_MAX_M,
+                },
+            )
+        )
+    if power_problem(cell):
+        p.append(Problem("power.incomplete", f"{where}eirp_dbm"))
     if cell.get("azimuth_deg") is None and cell.get("beamwidth_deg") not in (None, 360, 360.0):
-        p.append((f"{where}azimuth_deg", "a sector antenna (beamwidth < 360°) needs an azimuth"))
+        p.append(Problem("azimuth.required", f"{where}azimuth_deg"))
     return p
 
 
 def power_problem(cell: Mapping) -> str | None:
-    """A cell states its power: an EIRP, or a transmit power and an antenna gain (None when it does)."""
+    """A cell states its power: an EIRP, or a transmit power and an antenna gain. The code of the
+    problem when it does not (an import raises it as its row's problem), None when it does."""
     if cell.get("eirp_dbm") is None and (
         cell.get("tx_power_dbm") is None or cell.get("antenna_gain_dbi") is None
     ):
-        return "give eirp_dbm, or both tx_power_dbm and antenna_gain_dbi"
+        return "power.incomplete"
     return None
 
 
-def site_problems(site: Mapping) -> list[tuple[str, str]]:
-    p: list[tuple[str, str]] = []
+def site_problems(site: Mapping) -> list[Problem]:
+    p: list[Problem] = []
     if site.get("structure_type") not in STRUCTURE_TYPES:
         p.append(
-            ("structure_type", f"'{site.get('structure_type')}' is not one of {', '.join(STRUCTURE_TYPES)}")
+            Problem(
+                "structure_type.invalid",
+                "structure_type",
+                params={"value": site.get("structure_type"), "allowed": STRUCTURE_TYPES},
+            )
         )
     if site.get("rent_vnd_month") is not None and not site.get("accepts_tenants"):
-        p.append(("rent_vnd_month", "a rent is only stated for a site that accepts tenants"))
+        p.append(Problem("rent.not_shareable", "rent_vnd_month"))
     return p
 
 
 def transition_problem(
     current: str, target: str, role: str, is_owner: bool, reason: str | None
-) -> tuple[str, str] | None:
-    """Why ``role`` may not move a site from ``current`` to ``target``, as (kind, message) with kind
+) -> tuple[str, Problem] | None:
+    """Why ``role`` may not move a site from ``current`` to ``target``, as (kind, problem) with kind
     'state' (no such move), 'role' (not this user's move) or 'reason' (a reason is missing); None if it may."""
     moves = TRANSITIONS.get(current, {})
+    states = {"current": current, "target": target}
+    if not moves:
+        return "state", Problem("transition.final", params=states)
     if target not in moves:
-        allowed = ", ".join(moves) or "none (final state)"
-        return "state", f"a {current} site cannot become {target} (next states: {allowed})"
+        return "state", Problem("transition.not_allowed", params={**states, "allowed": list(moves)})
     who = moves[target]
     staff = role in ("admin", "planner")
     if not (("staff" in who and staff) or ("owner" in who and is_owner)):
-        names = " or ".join("the Department" if w == "staff" else "the owner" for w in who)
-        return "role", f"only {names} may make a {current} site {target}"
+        if "owner" in who:
+            return "role", Problem("transition.owner_or_staff", params=states)
+        return "role", Problem("transition.staff_only", params=states)
     if target in REASON_REQUIRED and not (reason or "").strip():
-        return "reason", f"a reason is required to make a site {target}"
+        return "reason", Problem("reason.required", "reason", params=states)
     return None

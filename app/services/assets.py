@@ -16,7 +16,17 @@ from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePa
 from app.services import import_targets as targets
 from app.services import site_checks
 from app.services.accounts import Principal
-from app.services.registration import manage_refusal, owner_of, ranged, required_version, unprocessable
+from app.services.registration import (
+    changed,
+    code_exists,
+    manage_refusal,
+    owner_of,
+    placed,
+    ranged,
+    required_version,
+    unprocessable,
+)
+from gis.problems import Problem
 
 # kind -> (table, link table, link key, editable columns)
 KINDS = {
@@ -64,9 +74,9 @@ def _line_in_province(session: Session, geometry: LineGeometry) -> str:
         {"g": geojson},
     ).one()
     if not valid or length == 0:
-        raise unprocessable([("geometry", "the route is not a valid line (repeated or collapsed points)")])
+        raise unprocessable([Problem("route.invalid_line", "geometry")])
     if not ok:
-        raise unprocessable([("geometry", "the route leaves the province")])
+        raise unprocessable([Problem("route.outside_province", "geometry")])
     return geojson
 
 
@@ -89,9 +99,9 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
             row = targets.duct_row(given, line, ctx, owner_id)
             row["geom"] = from_shape(line, srid=m.SRID)
     except targets.RowProblem as exc:
-        raise unprocessable([(kind, str(exc))]) from exc
+        raise unprocessable([placed(exc, "", kind)]) from exc
     if session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": body.code}).first():
-        raise Conflict(f"a {kind} with code '{body.code}' exists already")
+        raise Conflict(reasons=[code_exists(kind, body.code)])
     row["accepts_tenants"] = body.accepts_tenants
     session.execute(insert(m.Base.metadata.tables[table]).values(row))
     session.commit()
@@ -100,18 +110,13 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
 
 def _conflict(session: Session, kind: str, code: str, version: int) -> Conflict:
     session.rollback()
-    current = get_asset(session, kind, code)
-    return Conflict(
-        f"{kind} '{code}' changed meanwhile (you edited version {version}, it is now at "
-        f"{current['version']}): review it and edit again",
-        extra={"current": current},
-    )
+    return changed(kind, code, version, get_asset(session, kind, code))
 
 
 def _owned(session: Session, principal: Principal, kind: str, code: str) -> dict:
     current = get_asset(session, kind, code)
     if refusal := manage_refusal(principal, kind, code, current["owner_id"], current["owner"]):
-        raise Forbidden(refusal)
+        raise Forbidden(reasons=[refusal])
     return current
 
 
@@ -155,7 +160,9 @@ def delete(session: Session, principal: Principal, kind: str, code: str, version
     version = required_version(version)
     others = [u for u in current["users"] if u != current["owner"]]
     if others:
-        raise Conflict(f"{kind} '{code}' is used by {', '.join(others)}: it cannot be deleted while shared")
+        raise Conflict(
+            reasons=[Problem("record.shared", params={"kind": kind, "code": code, "users": others})]
+        )
     done = session.execute(
         text(f"DELETE FROM {table} WHERE id = :id AND version = :v RETURNING id"),
         {"id": current["id"], "v": version},

@@ -11,8 +11,11 @@ so PostGIS sees them beside everything else) and before it commits: any problem 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import Connection, text
 
+from app.i18n import catalogue
 from app.services import site_checks
 from app.services.accounts import Principal
 from app.services.import_targets import CELL_RADIO, TABLES
@@ -59,7 +62,7 @@ def check_upsert(
     )
     for code, owner_id, owner in stored:
         if refusal := manage_refusal(principal, _KIND[name], code, owner_id, owner):
-            problems.append(f"{table.where(rows[code])}: {refusal}")
+            problems.append(f"{table.where(rows[code])}: {catalogue('en').render(refusal)}")
 
 
 def check(
@@ -122,8 +125,8 @@ def _check_cells(conn, codes, operator, where, problems) -> None:
         {"codes": codes},
     ).mappings()
     for c in cells:
-        for field, message in site_rules.cell_problems(c, c["height_m"]):
-            problems.append(f"{where(c['site'])}: cell {c['code']} {field}: {message}")
+        for problem in site_rules.cell_problems(c, c["height_m"]):
+            problems.append(f"{where(c['site'])}: cell {c['code']} {catalogue('en').render(problem)}")
         if operator is not None and c["operator_id"] != operator.operator_id:
             problems.append(
                 f"{where(c['site'])}: cell {c['code']} is another operator's; it joins by a tenancy request"
@@ -165,10 +168,12 @@ def _check_places(conn, codes, where, problems, scope: Scope) -> None:
     for s in new:
         near = site_checks.sites_within(conn, s.lon, s.lat, spacing, s.id)
         if near:
-            problems.append(f"{where(s.code)}: {site_checks.spacing_message(near[0], spacing, scope)}")
+            too_close = site_checks.spacing_problem(near[0], spacing, scope)
+            problems.append(f"{where(s.code)}: {catalogue('en').render(replace(too_close, field=None))}")
             continue
         place = site_checks.place_of(conn, s.lon, s.lat)
         radius = site_checks.share_radius_m(place)
         candidates = site_checks.sharing_candidates(conn, s.lon, s.lat, s.owner_id, radius, s.id)
         if candidates and not (s.new_structure_reason or "").strip():
-            problems.append(f"{where(s.code)}: {site_checks.sharing_message(candidates, radius)}")
+            sharing = site_checks.sharing_problem(candidates, radius)
+            problems.append(f"{where(s.code)}: {catalogue('en').render(replace(sharing, field=None))}")

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.errors import Conflict, Forbidden, NotFound, PreconditionRequired, Unprocessable
-from app.i18n import catalogue
 from app.schemas_registry import CellIn, SiteFields, SiteIn
 from app.services import import_targets as targets
 from app.services import site_checks
@@ -29,6 +28,7 @@ from app.services.vocabulary import current as current_vocabulary
 from app.settings import get_settings
 from gis import site_rules
 from gis.importers import ranges
+from gis.problems import Problem
 
 SITE_COLUMNS = (
     "structure_type",
@@ -42,27 +42,22 @@ _EDITABLE_IN_PLACE = ("proposed", "rejected")
 _CELL_RADIO = ", ".join(f"c.{k}" for k in targets.CELL_RADIO)
 
 
-def unprocessable(problems: list[tuple[str, str] | dict], extra: dict | None = None) -> Unprocessable:
-    """422 naming every field: (field, message) pairs, or the structured items of ``ranged``."""
-    items = [p if isinstance(p, dict) else {"field": p[0], "message": p[1]} for p in problems]
-    summary = "; ".join(f"{p['field']}: {p['message']}" for p in items[:5])
-    summary += f" … ({len(items)} problems)" if len(items) > 5 else ""
-    return Unprocessable(summary, extra={"problems": items, **(extra or {})})
+def unprocessable(problems: list[Problem], extra: dict | None = None) -> Unprocessable:
+    """422 naming every field: each problem answered with its code, field, params and sentence."""
+    return Unprocessable(reasons=problems, extra=extra)
 
 
-def ranged(values: dict, target: str, where: str = "") -> list[dict]:
-    """The values out of their range, by the import's own rule (gis/importers/ranges.py): each item
-    the Problem's code and params, its field (``where`` + the attribute) and its English sentence."""
-    said = catalogue("en")
-    return [
-        {
-            "field": f"{where}{p.field}",
-            "message": said.render(replace(p, field=None)),
-            "code": p.code,
-            "params": dict(p.params),
-        }
-        for p in ranges.check_values(values, target)
-    ]
+def ranged(values: dict, target: str, where: str = "") -> list[Problem]:
+    """The values out of their range, by the import's own rule (gis/importers/ranges.py), each
+    naming its field as the form does (``where`` + the attribute)."""
+    return [replace(p, field=f"{where}{p.field}") for p in ranges.check_values(values, target)]
+
+
+def placed(exc: targets.RowProblem, where: str, fallback: str) -> Problem:
+    """An import builder's problem named as the form names it: its own field after ``where``
+    (``cells[0].`` + ``band_mhz``), or ``fallback`` when it names none."""
+    own = exc.problem.field
+    return replace(exc.problem, field=f"{where}{own}" if own else fallback)
 
 
 def owner_of(session: Session, principal: Principal, name: str | None) -> tuple[int, str]:
@@ -71,16 +66,15 @@ def owner_of(session: Session, principal: Principal, name: str | None) -> tuple[
     ctx = targets.Context.load(session.connection(), vocabulary=current_vocabulary(session.connection()))
     if principal.role == "operator":
         if name and _organisation(ctx, name) != principal.operator_id:
-            raise Forbidden(
-                f"operators register records of their own company ({principal.operator}), not '{name}'"
-            )
+            own = {"own": principal.operator, "other": name}
+            raise Forbidden(reasons=[Problem("owner.own_company_only", "owner", params=own)])
         return principal.operator_id, principal.operator
     if not name:
-        raise unprocessable([("owner", "is required: the operator company that owns the structure")])
+        raise unprocessable([Problem("owner.required", "owner")])
     try:
         op_id = ctx.operator(name, "owner")
     except targets.RowProblem as exc:
-        raise unprocessable([("owner", str(exc))]) from exc
+        raise unprocessable([replace(exc.problem, field="owner")]) from exc
     return op_id, ctx.short_names[op_id]
 
 
@@ -153,7 +147,7 @@ def _cells(
     site_code: str,
     cells: list[CellIn],
     height_m: float | None,
-) -> tuple[list[dict], list[tuple[str, str]]]:
+) -> tuple[list[dict], list[Problem]]:
     ctx = targets.Context.load(session.connection())
     rows, problems = [], []
     codes: set[str] = set()
@@ -164,16 +158,14 @@ def _cells(
         try:  # as an import names a cell's operator: a mobile one, by any of its names
             op = ctx.operator(cell.operator, "operator", mobile=True) if cell.operator else owner[0]
         except targets.RowProblem as exc:
-            problems.append((f"{where}operator", str(exc)))
+            problems.append(replace(exc.problem, field=f"{where}operator"))
             continue
         if principal.role == "operator" and op != principal.operator_id:
             name = ctx.short_names[op]
-            problems.append(
-                (f"{where}operator", f"operators register their own cells; {name} joins by a tenancy request")
-            )
+            problems.append(Problem("cell.own_cells_only", f"{where}operator", params={"name": name}))
         code = cell.code or f"{site_code}-{cell.technology}-{i + 1}"
         if code in codes:
-            problems.append((f"{where}code", f"'{code}' is given twice"))
+            problems.append(Problem("cell.code_twice", f"{where}code", params={"code": code}))
         codes.add(code)
         try:  # the import's builder, its operator resolved above
             rows.append(
@@ -183,7 +175,7 @@ def _cells(
             )
         except targets.RowProblem as exc:  # said already by the rules above, unless new
             if len(problems) == known:
-                problems.append((where.rstrip("."), str(exc)))
+                problems.append(placed(exc, where, where.rstrip(".")))
     taken = session.execute(
         text(
             "SELECT c.code, s.code AS site FROM cells c JOIN sites s ON s.id = c.site_id "
@@ -191,7 +183,7 @@ def _cells(
         ),
         {"codes": sorted(codes), "site": site_code},
     ).all()
-    problems += [("cells", f"cell code '{c}' belongs to site {site}") for c, site in taken]
+    problems += [Problem("cell.code_taken", "cells", params={"code": c, "site": site}) for c, site in taken]
     return rows, problems
 
 
@@ -212,14 +204,14 @@ def _place_checks(
     if near:
         scope = Scope.of(principal)
         raise Conflict(
-            site_checks.spacing_message(near[0], spacing, scope),
+            reasons=[site_checks.spacing_problem(near[0], spacing, scope)],
             extra=site_checks.spacing_details(near[0], scope),
         )
     radius = site_checks.share_radius_m(place)
     candidates = site_checks.sharing_candidates(conn, lon, lat, owner_id, radius, exclude_id)
     if candidates and not (reason or "").strip():
         raise unprocessable(
-            [("new_structure_reason", site_checks.sharing_message(candidates, radius))],
+            [site_checks.sharing_problem(candidates, radius)],
             {"sharing_candidates": candidates, "share_radius_m": radius},
         )
 
@@ -235,7 +227,7 @@ def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
     if problems or cell_problems:
         raise unprocessable(problems + cell_problems)
     if session.execute(text("SELECT 1 FROM sites WHERE code = :c"), {"c": body.code}).first():
-        raise Conflict(f"a site with code '{body.code}' exists already")
+        raise Conflict(reasons=[code_exists("site", body.code)])
     _place_checks(session, principal, owner[0], lon, lat, place, body.new_structure_reason, None)
     ctx = targets.Context.load(conn)
     try:  # the import's builder: a registration is a site row like a file's
@@ -247,7 +239,7 @@ def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
             ctx,
         )
     except targets.RowProblem as exc:
-        raise unprocessable([("site", str(exc))]) from exc
+        raise unprocessable([placed(exc, "", "site")]) from exc
     row.update(proposed_on=date.today(), created_by=principal.username)
     site_id = session.execute(insert(m.Site.__table__).values(row).returning(m.Site.id)).scalar_one()
     _write_cells(session, site_id, owner[0], cell_rows)
@@ -274,19 +266,25 @@ def _write_cells(session: Session, site_id: int, owner_id: int, rows: list[dict]
 def _conflict(session: Session, code: str, version: int) -> Conflict:
     session.rollback()
     current = get_site(session, code)
-    return Conflict(
-        f"site '{code}' changed meanwhile (you edited version {version}, it is now at {current['version']}): "
-        "review the current state and edit again",
-        extra={"current": current},
-    )
+    return changed("site", code, version, current)
 
 
-def manage_refusal(principal: Principal, kind: str, code: str, owner_id: int, owner: str) -> str | None:
+def changed(kind: str, code: str, version: int, current: dict) -> Conflict:
+    """409 of a write that lost the race: the current record comes with it."""
+    seen = {"kind": kind, "code": code, "version": version, "current": current["version"]}
+    return Conflict(reasons=[Problem("record.changed", params=seen)], extra={"current": current})
+
+
+def code_exists(kind: str, code: str) -> Problem:
+    return Problem("record.code_exists", "code", params={"kind": kind, "code": code})
+
+
+def manage_refusal(principal: Principal, kind: str, code: str, owner_id: int, owner: str) -> Problem | None:
     """Why ``principal`` may not change this record, or None: the one rule of every edit of a site, pole,
     duct or access point (PATCH, DELETE, a lifecycle move, an import's upsert)."""
     if principal.may_manage(owner_id):
         return None
-    return f"{kind} '{code}' belongs to {owner}: only its owner or the Department may change it"
+    return Problem("record.not_yours", params={"kind": kind, "code": code, "owner": owner})
 
 
 def required_version(version: int | None) -> int:
@@ -298,7 +296,7 @@ def required_version(version: int | None) -> int:
 
 def _check_manage(principal: Principal, s) -> None:
     if refusal := manage_refusal(principal, "site", s.code, s.owner_id, s.owner):
-        raise Forbidden(refusal)
+        raise Forbidden(reasons=[refusal])
 
 
 def _validated_change(
@@ -354,7 +352,7 @@ def edit_site(
     _check_manage(principal, s)
     version = required_version(version)
     if s.status == "decommissioned":
-        raise Conflict(f"site '{code}' is decommissioned: it cannot be edited")
+        raise Conflict(reasons=[Problem("site.decommissioned", params={"code": code})])
     if s.version != version:
         raise _conflict(session, code, version)
     merged, cell_rows, lonlat = _validated_change(session, principal, s, patch)
@@ -386,7 +384,7 @@ def decide_pending(
     s = _site_row(session, code)
     version = required_version(version)
     if s.pending_change is None:
-        raise Conflict(f"site '{code}' has no change awaiting approval")
+        raise Conflict(reasons=[Problem("site.no_pending_change", params={"code": code})])
     if s.version != version:
         raise _conflict(session, code, version)
     if approve:
@@ -404,7 +402,7 @@ def decide_pending(
         )
     else:
         if not (reason or "").strip():
-            raise unprocessable([("reason", "a reason is required to refuse a change")])
+            raise unprocessable([Problem("reason.required", "reason")])
         ok = (
             session.execute(
                 text(
@@ -437,11 +435,11 @@ def transition_site(
     is_owner = principal.role == "operator" and principal.operator_id == s.owner_id
     problem = site_rules.transition_problem(s.status, target, principal.role, is_owner, reason)
     if problem and problem[0] == "role":
-        raise Forbidden(problem[1])
+        raise Forbidden(reasons=[problem[1]])
     version = required_version(version)
     if problem:
-        kind, message = problem
-        raise {"state": Conflict(message), "reason": unprocessable([("reason", message)])}[kind]
+        kind, why = problem
+        raise {"state": Conflict(reasons=[why]), "reason": unprocessable([why])}[kind]
     if s.version != version:
         raise _conflict(session, code, version)
     # A rejection has no date of its own: its reason and the audit trail say when and why.

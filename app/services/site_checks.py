@@ -3,12 +3,15 @@ another site too close, shareable structures nearby. Shared by the form and the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import Connection, text
 
 from app.errors import Unprocessable
 from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings
 from gis.coordinates import PositionError, from_vn2000, parse_dms, swapped_hint
+from gis.problems import Problem
 
 # Structures that stand (or will): a rejected or decommissioned site blocks nothing.
 STANDING = ("proposed", "approved", "active")
@@ -93,14 +96,14 @@ def sharing_candidates(
     return [dict(r._mapping) for r in rows]
 
 
-def spacing_message(other: dict, spacing_m: float, scope: Scope = EVERYTHING) -> str:
+def spacing_problem(other: dict, spacing_m: float, scope: Scope = EVERYTHING) -> Problem:
     """Why a place is refused. Another company's site awaiting approval blocks it too, but stays that
     company's secret: neither its code, owner nor distance is told."""
     if not scope.sees_site(other["owner"], other["status"]):
-        return f"another company's site awaiting approval stands within {spacing_m:g} m: no two sites within {spacing_m:g} m"
-    return (
-        f"site {other['code']} ({other['owner']}, {other['status']}) stands {other['distance_m']:g} m away: "
-        f"no two sites within {spacing_m:g} m — share it instead"
+        return Problem("site.too_close_unseen", "position", params={"spacing": spacing_m})
+    seen = {k: other[k] for k in ("code", "owner", "status")}
+    return Problem(
+        "site.too_close", "position", params={**seen, "distance": other["distance_m"], "spacing": spacing_m}
     )
 
 
@@ -109,17 +112,13 @@ def spacing_details(other: dict, scope: Scope = EVERYTHING) -> dict:
     return {"site": other} if scope.sees_site(other["owner"], other["status"]) else {}
 
 
-def sharing_message(candidates: list[dict], radius_m: float) -> str:
-    names = "; ".join(
-        f"{c['code']} ({c['owner']}, {c['structure_type']}"
-        + (f" {c['height_m']:g} m" if c["height_m"] else "")
-        + (f", {c['rent_vnd_month']:,} VND/month" if c["rent_vnd_month"] is not None else "")
-        + f", {c['distance_m']:g} m away)"
-        for c in candidates[:5]
-    )
-    return (
-        f"{len(candidates)} shareable site(s) within {radius_m:g} m: {names}. State why a new structure is "
-        "needed (new_structure_reason), or request tenancy on one of them"
+def sharing_problem(candidates: list[dict], radius_m: float) -> Problem:
+    """Shareable structures nearby: a new one needs its reason (the answer lists them in full)."""
+    sites = [f"{c['code']} ({c['owner']}, {c['distance_m']:g} m)" for c in candidates[:5]]
+    return Problem(
+        "site.sharing_first",
+        "new_structure_reason",
+        params={"count": len(candidates), "radius": radius_m, "sites": sites},
     )
 
 
@@ -134,28 +133,19 @@ def resolve_position(conn: Connection, position, field: str = "position") -> tup
         else:
             lon, lat = position.lon, position.lat
     except PositionError as exc:
-        raise Unprocessable(
-            f"{field}: {exc}", extra={"problems": [{"field": field, "message": str(exc)}]}
-        ) from None
+        raise Unprocessable(reasons=[replace(exc.problem, field=field)]) from None
     bounds = province_bounds(conn)
     swap = swapped_hint(lon, lat, bounds) if bounds else None
     if swap is not None:
-        message = (
-            f"latitude {lat:g} and longitude {lon:g} look swapped: did you mean latitude {swap[1]:g}, "
-            f"longitude {swap[0]:g}?"
-        )
+        given = {"lon": lon, "lat": lat, "swapped_lon": swap[0], "swapped_lat": swap[1]}
         raise Unprocessable(
-            f"{field}: {message}",
-            extra={
-                "problems": [{"field": field, "message": message}],
-                "suggestion": {"lon": swap[0], "lat": swap[1]},
-            },
+            reasons=[Problem("position.swapped", field, params=given)],
+            extra={"suggestion": {"lon": swap[0], "lat": swap[1]}},
         )
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        message = f"({lon:g}, {lat:g}) is not a longitude/latitude pair"
-        raise Unprocessable(f"{field}: {message}", extra={"problems": [{"field": field, "message": message}]})
+        raise Unprocessable(reasons=[Problem("position.not_lon_lat", field, params={"lon": lon, "lat": lat})])
     place = place_of(conn, lon, lat)
     if place is None:
-        message = f"({lon:.6f}, {lat:.6f}) is outside the province"
-        raise Unprocessable(f"{field}: {message}", extra={"problems": [{"field": field, "message": message}]})
+        at = {"lon": round(lon, 6), "lat": round(lat, 6)}
+        raise Unprocessable(reasons=[Problem("position.outside_province", field, params=at)])
     return lon, lat, place

@@ -3,6 +3,7 @@
 import pytest
 from pyproj.transformer import TransformerGroup
 
+from app.i18n import catalogue
 from gis import site_rules
 from gis.coordinates import PositionError, from_vn2000, parse_dms, swapped_hint
 from gis.crs import to_metric
@@ -19,7 +20,7 @@ GOOD_CELL = {
 
 
 def fields(problems):
-    return [f for f, _ in problems]
+    return [p.field for p in problems]
 
 
 def test_a_plausible_cell_has_no_problem():
@@ -27,20 +28,46 @@ def test_a_plausible_cell_has_no_problem():
 
 
 @pytest.mark.parametrize(
-    ("change", "field", "words"),
+    ("change", "field", "code", "vietnamese"),
     [
-        ({"technology": "2G", "band_mhz": 2600}, "band_mhz", "not a 2G band"),
-        ({"band_mhz": 3500}, "band_mhz", "valid: 700, 850, 900, 1800, 2100, 2300, 2600"),
-        ({"antenna_height_m": 60.0}, "antenna_height_m", "above its 35 m structure"),
-        ({"eirp_dbm": None, "tx_power_dbm": 43.0}, "eirp_dbm", "both tx_power_dbm and antenna_gain_dbi"),
-        ({"azimuth_deg": None}, "azimuth_deg", "needs an azimuth"),
-        ({"technology": "6G"}, "technology", "not one of 2G, 3G, 4G, 5G"),
+        (
+            {"technology": "2G", "band_mhz": 2600},
+            "band_mhz",
+            "band.invalid",
+            "Băng tần 2600 MHz không dùng cho 2G",
+        ),
+        (
+            {"band_mhz": 3500},
+            "band_mhz",
+            "band.invalid",
+            "băng tần hợp lệ: 700, 850, 900, 1800, 2100, 2300, 2600",
+        ),
+        (
+            {"antenna_height_m": 60.0},
+            "antenna_height_m",
+            "height.antenna_above_structure",
+            "vượt quá cột 35 m",
+        ),
+        (
+            {"eirp_dbm": None, "tx_power_dbm": 43.0},
+            "eirp_dbm",
+            "power.incomplete",
+            "công suất phát và độ lợi",
+        ),
+        ({"azimuth_deg": None}, "azimuth_deg", "azimuth.required", "cần có hướng"),
+        (
+            {"technology": "6G"},
+            "technology",
+            "technology.invalid",
+            "“6G” không thuộc các giá trị: 2G, 3G, 4G, 5G",
+        ),
     ],
 )
-def test_each_bad_cell_value_is_named(change, field, words):
+def test_each_bad_cell_value_is_named(change, field, code, vietnamese):
     problems = site_rules.cell_problems({**GOOD_CELL, **change}, 35.0, "cells[0].")
-    assert f"cells[0].{field}" in fields(problems)
-    assert any(words in message for f, message in problems if f == f"cells[0].{field}")
+    (problem,) = [p for p in problems if p.field == f"cells[0].{field}"]
+    assert problem.code == code
+    assert vietnamese in catalogue("vi").render(problem)
 
 
 def test_an_omni_cell_needs_no_azimuth():
@@ -93,6 +120,8 @@ def test_site_fields():
 def test_lifecycle(current, target, role, owner, reason, kind):
     problem = site_rules.transition_problem(current, target, role, owner, reason)
     assert (problem[0] if problem else None) == kind
+    if kind == "reason":
+        assert (problem[1].code, problem[1].field) == ("reason.required", "reason")
 
 
 @pytest.mark.parametrize(
@@ -141,8 +170,10 @@ def test_vn2000_easting_northing_to_wgs84_is_the_official_transformation(crs):
 
 def test_vn2000_northing_typed_as_easting_is_detected():
     x, y = _official("EPSG:5897").transform(105.6412, 9.7851)
-    with pytest.raises(PositionError, match="swap them"):
+    with pytest.raises(PositionError) as refused:
         from_vn2000(y, x)
+    assert refused.value.problem.code == "position.xy_swapped"
+    assert refused.value.problem.params == {"easting": round(y), "northing": round(x)}
 
 
 def test_swapped_latitude_and_longitude_are_offered_back():

@@ -547,13 +547,22 @@ def test_a_place_beside_another_companys_plan_is_refused_without_naming_it(clien
     }
     r = client_as("vina1").post("/api/sites", json=body)
     assert r.status_code == 409
-    assert r.json() == {
-        "code": "Conflict",
-        "description": "another company's site awaiting approval stands within 30 m: no two sites within 30 m",
-    }
+    (unseen,) = r.json()["problems"]
+    assert set(r.json()) == {"code", "description", "problems"}
+    assert (unseen["code"], unseen["params"]) == ("site.too_close_unseen", {"spacing": 30})
+    assert r.json()["description"] == (
+        "Vị trí: một trạm đang chờ duyệt của doanh nghiệp khác nằm trong phạm vi 30 m: "
+        "hai trạm không được gần nhau dưới 30 m"
+    )
     # The Department is told which one.
     r = client_as("planner1").post("/api/sites", json={**body, "owner": "VinaPhone"})
-    assert r.status_code == 409 and "RM-VT (Viettel, proposed)" in r.json()["description"]
+    assert r.status_code == 409 and "RM-VT (Viettel)" in r.json()["description"]
+    (seen,) = r.json()["problems"]
+    assert {k: seen["params"][k] for k in ("code", "owner", "status")} == {
+        "code": "RM-VT",
+        "owner": "Viettel",
+        "status": "proposed",
+    }
     assert r.json()["site"]["code"] == "RM-VT"
     # Nor does a sharing request tell it exists.
     asked, unknown = (

@@ -25,6 +25,10 @@ def problems(r):
     return {p["field"]: p["message"] for p in r.json().get("problems", [])}
 
 
+def codes(r):
+    return {p["field"]: p["code"] for p in r.json().get("problems", [])}
+
+
 def etag(r):
     return {"If-Match": r.headers["ETag"]}
 
@@ -81,8 +85,34 @@ def test_swapped_latitude_and_longitude_are_refused_with_the_swap_offered(client
     lon, lat = GAP[2]
     r = client_as("viettel1").post("/api/sites", json=site_body("REG-SWAP", lat, lon))
     assert r.status_code == 422
-    assert "swapped" in problems(r)["position"]
+    (swapped,) = r.json()["problems"]
+    assert (swapped["code"], swapped["field"]) == ("position.swapped", "position")
+    assert swapped["params"] == {"lon": lat, "lat": lon, "swapped_lon": lon, "swapped_lat": lat}
+    assert swapped["message"].startswith(f"Vị trí: vĩ độ {lon} và kinh độ {lat} có vẻ bị đảo")
     assert r.json()["suggestion"] == {"lon": lon, "lat": lat}
+
+
+def test_a_refusal_is_said_in_the_readers_language_from_its_code(client_as):
+    """The sentence of a refusal comes from its code and params, in Vietnamese unless English is asked for."""
+    body = {**site_body("REG-LANG", *GAP[3]), "cells": [{**CELL, "band_mhz": 3500}]}
+    op = client_as("viettel1")
+    said = {}
+    for lang in ("vi", "en"):
+        r = op.post("/api/sites", json=body, headers={"Accept-Language": lang})
+        assert r.status_code == 422, r.text
+        (band,) = [p for p in r.json()["problems"] if p["code"] == "band.invalid"]
+        assert band["field"] == "cells[0].band_mhz"
+        assert band["params"] == {
+            "band": 3500,
+            "technology": "4G",
+            "valid": [700, 850, 900, 1800, 2100, 2300, 2600],
+        }
+        said[lang] = band["message"]
+        assert band["message"] in r.json()["description"]
+    assert said["vi"].endswith(
+        "Băng tần 3500 MHz không dùng cho 4G (băng tần hợp lệ: 700, 850, 900, 1800, 2100, 2300, 2600)"
+    )
+    assert said["en"].endswith("3500 MHz is not a 4G band (valid: 700, 850, 900, 1800, 2100, 2300, 2600)")
 
 
 @pytest.mark.parametrize(
@@ -138,6 +168,11 @@ def _json(body) -> str:
 def test_an_operator_registers_for_its_own_company_only(client_as):
     r = client_as("viettel1").post("/api/sites", json=site_body("REG-OTHER", *GAP[3], owner="MobiFone"))
     assert r.status_code == 403 and "Viettel" in r.json()["description"]
+    (refusal,) = r.json()["problems"]
+    assert (refusal["code"], refusal["params"]) == (
+        "owner.own_company_only",
+        {"own": "Viettel", "other": "MobiFone"},
+    )
 
 
 def test_duplicate_code_and_a_site_within_30_m_are_409s(client_as, engine):
@@ -150,10 +185,14 @@ def test_duplicate_code_and_a_site_within_30_m_are_409s(client_as, engine):
     op = client_as("viettel1")
     r = op.post("/api/sites", json=site_body(code, *GAP[3]))
     assert r.status_code == 409 and code in r.json()["description"]
+    assert [(p["code"], p["params"]["code"]) for p in r.json()["problems"]] == [("record.code_exists", code)]
     r = op.post(
         "/api/sites", json=site_body("REG-CLOSE", lon + 0.0001, lat, new_structure_reason="x")
     )  # ≈ 11 m
     assert r.status_code == 409 and code in r.json()["description"] and "30 m" in r.json()["description"]
+    (close,) = r.json()["problems"]
+    assert close["code"] == "site.too_close" and close["params"]["code"] == code
+    assert close["params"]["spacing"] == 30 and close["params"]["distance"] == r.json()["site"]["distance_m"]
 
 
 def _shareable(engine, urban: bool, dlat: float = 0.0):
@@ -182,7 +221,7 @@ def test_sharing_first(client_as, engine):
     assert r.status_code == 200 and r.json()["radius_m"] == 500
     assert [c["code"] for c in r.json()["candidates"]] == [code]
     r = op.post("/api/sites", json=near)
-    assert r.status_code == 422 and "new_structure_reason" in problems(r)
+    assert r.status_code == 422 and codes(r) == {"new_structure_reason": "site.sharing_first"}
     assert (
         r.json()["sharing_candidates"][0]["code"] == code
         and r.json()["sharing_candidates"][0]["owner"] == owner
@@ -206,16 +245,18 @@ def test_lifecycle_with_roles_and_reasons(client_as, engine):
     op, planner = client_as("viettel1"), client_as("planner1")
     r = op.post("/api/sites", json=site_body("REG-LIFE", *GAP[4]))
     assert r.status_code == 201
-    assert (
-        op.post("/api/sites/REG-LIFE/transitions", json={"to": "approved"}, headers=etag(r)).status_code
-        == 403
-    )
-    assert (
-        planner.post("/api/sites/REG-LIFE/transitions", json={"to": "active"}, headers=etag(r)).status_code
-        == 409
-    )
+    refused = op.post("/api/sites/REG-LIFE/transitions", json={"to": "approved"}, headers=etag(r))
+    assert refused.status_code == 403 and codes(refused) == {None: "transition.staff_only"}
+    refused = planner.post("/api/sites/REG-LIFE/transitions", json={"to": "active"}, headers=etag(r))
+    assert refused.status_code == 409 and codes(refused) == {None: "transition.not_allowed"}
+    assert refused.json()["problems"][0]["params"] == {
+        "current": "proposed",
+        "target": "active",
+        "allowed": ["approved", "rejected", "decommissioned"],
+    }
     r2 = planner.post("/api/sites/REG-LIFE/transitions", json={"to": "rejected"}, headers=etag(r))
-    assert r2.status_code == 422 and "reason" in problems(r2)
+    assert r2.status_code == 422 and codes(r2) == {"reason": "reason.required"}
+    assert problems(r2)["reason"] == "Lý do: cần ghi lý do"
     assert planner.post("/api/sites/REG-LIFE/transitions", json={"to": "approved"}).status_code == 428
     r = planner.post("/api/sites/REG-LIFE/transitions", json={"to": "approved"}, headers=etag(r))
     assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["approved_on"]
@@ -341,22 +382,37 @@ def test_poles_and_ducts_have_the_same_ownership_locking_and_sharing(client_as):
         "/api/poles", json={"code": "REG-P-2", "position": {"lon": lon, "lat": lat}, "height_m": 55}
     )
     assert bad.status_code == 422 and "height_m" in problems(bad)
-    assert other.patch("/api/poles/REG-P-1", json={"height_m": 10}, headers=etag(r)).status_code == 403
+    refused = other.patch("/api/poles/REG-P-1", json={"height_m": 10}, headers=etag(r))
+    assert refused.status_code == 403 and codes(refused) == {None: "record.not_yours"}
+    assert (
+        refused.json()["description"] == "“REG-P-1” thuộc Viettel: chỉ chủ sở hữu hoặc Sở TT&TT được thay đổi"
+    )
     r = op.patch("/api/poles/REG-P-1", json={"height_m": 10}, headers=etag(r))
     assert r.status_code == 200 and r.json()["version"] == 2
-    assert (
-        op.patch("/api/poles/REG-P-1", json={"height_m": 11}, headers={"If-Match": '"1"'}).status_code == 409
-    )
+    stale = op.patch("/api/poles/REG-P-1", json={"height_m": 11}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 409 and codes(stale) == {None: "record.changed"}
+    assert stale.json()["problems"][0]["params"] == {
+        "kind": "pole",
+        "code": "REG-P-1",
+        "version": 1,
+        "current": 2,
+    }
     req = other.post("/api/sharing-requests", json={"asset": "pole", "code": "REG-P-1"}).json()
     assert op.post(f"/api/sharing-requests/{req['id']}/decision", json={"accept": True}).status_code == 200
     r = op.get("/api/poles/REG-P-1")
     assert r.json()["users"] == ["VinaPhone"]
-    assert op.delete("/api/poles/REG-P-1", headers=etag(r)).status_code == 409  # carries VinaPhone's cable
+    shared = op.delete("/api/poles/REG-P-1", headers={**etag(r), "Accept-Language": "en"})
+    assert shared.status_code == 409 and codes(shared) == {None: "record.shared"}  # carries VinaPhone's cable
+    assert (
+        shared.json()["description"]
+        == "pole 'REG-P-1' is used by VinaPhone: it cannot be deleted while shared"
+    )
     line = {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.003, lat + 0.001]]}
     r = op.post("/api/ducts", json={"code": "REG-D-1", "geometry": line, "duct_count": 2})
     assert r.status_code == 201 and r.json()["duct_count"] == 2, r.text
     far = {"type": "LineString", "coordinates": [[lon, lat], [106.7, 10.78]]}
-    assert op.post("/api/ducts", json={"code": "REG-D-2", "geometry": far}).status_code == 422
+    refused = op.post("/api/ducts", json={"code": "REG-D-2", "geometry": far})
+    assert refused.status_code == 422 and codes(refused) == {"geometry": "route.outside_province"}
     assert op.delete("/api/ducts/REG-D-1", headers=etag(r)).status_code == 204
     assert op.get("/api/ducts/REG-D-1").status_code == 404
 
@@ -393,7 +449,7 @@ def test_the_department_names_an_owner_as_files_do(client_as):
     r = planner.post(
         "/api/poles", json={"code": "REG-P-TYPO", "position": {"lon": lon, "lat": lat}, "owner": "Viettell"}
     )
-    assert r.status_code == 422 and "closest: Viettel" in problems(r)["owner"], r.text
+    assert r.status_code == 422 and "Viettel" in problems(r)["owner"], r.text
     r = client_as("viettel1").post(
         "/api/poles", json={"code": "REG-P-VT", "position": {"lon": lon + 0.001, "lat": lat}, "owner": "VTL"}
     )

@@ -266,3 +266,33 @@ def test_vn2000_input_and_the_offered_swap(map_page):
     assert float(page.input_value("#hg-reg-lat")) == lat and float(page.input_value("#hg-reg-lon")) == lon
     map_page.errors[:] = [e for e in map_page.errors if "status of 422" not in e]  # the refusal, as expected
     assert not map_page.errors, map_page.errors
+
+
+def test_a_refusal_is_shown_in_the_pages_language_from_its_code(chromium, live_server_url):
+    """The form says a refusal from its code and params: in Vietnamese, then in English once switched."""
+    operator = MapPage(chromium, live_server_url, user="viettel1")
+    try:
+        page = operator.open()
+        page.fill("#hg-reg-code", "UI-LANG-1")
+        page.fill("#hg-reg-lat", "9.8516")
+        page.fill("#hg-reg-lon", "105.4908")
+        page.locator("#hg-reg-form [name='band_mhz']").first.fill("3500")
+        band = page.locator("#hg-reg-message li[data-field='cells[0].band_mhz']")
+        page.click("#hg-reg-submit")
+        band.wait_for()
+        assert band.get_attribute("data-problem") == "band.invalid"
+        valid = "700, 850, 900, 1800, 2100, 2300, 2600"
+        assert (
+            band.inner_text()
+            == f"Cell 1, Băng tần: Băng tần 3500 MHz không dùng cho 4G (băng tần hợp lệ: {valid})"
+        )
+        page.click("#hg-lang-toggle")
+        page.click("#hg-reg-submit")
+        page.wait_for_function(
+            "document.querySelector(\"#hg-reg-message li[data-field='cells[0].band_mhz']\")"
+            "?.innerText.includes('is not a 4G band')"
+        )
+        assert band.inner_text() == f"Cell 1, band: 3500 MHz is not a 4G band (valid: {valid})"
+        assert [e for e in operator.errors if "status of 422" not in e] == [], operator.errors
+    finally:
+        operator.context.close()

@@ -1,7 +1,6 @@
 // Small DOM builders shared by the registration panels (forms, lists, dialogs).
 import { translateDom } from '../i18n.js';
-import { problemParts } from '../problems.js';
-import { fieldLabel, messageText } from './messages.js';
+import { problemText, refusalText } from './messages.js';
 
 /** `el('button', { type: 'button', 'data-i18n': 'x' }, [children])`; data-*, for, aria-* become attributes. */
 export function el(tag, attrs = {}, children = []) {
@@ -26,21 +25,18 @@ export function options(select, values, label) {
   return select;
 }
 
-// A value out of its range comes structured, as an import's (gis/importers/ranges.py): the catalogue says it.
-const sentence = (p) => (p.code ? problemParts(p).text : messageText(p.message));
-
-/** A list of problems from an ApiError: the server's `problems` (field + message) or its description,
- * in the current language (the field as the form labels it). */
+/** A list of problems from an ApiError: the server's `problems` (code, field, params) in the current
+ * language (the field as the form labels it), or what it says of an error without them. */
 export function problemList(error) {
   const problems = error?.body?.problems;
   if (Array.isArray(problems) && problems.length) {
     return el('ul', { className: 'hg-problems' }, problems.map((p) => el('li', {
-      textContent: typeof p === 'string' ? messageText(p) : `${fieldLabel(p.field)}: ${sentence(p)}`,
-      'data-field': typeof p === 'string' ? null : p.field,
+      textContent: problemText(p),
+      'data-field': p?.field ?? null,
+      'data-problem': p?.code ?? null,
     })));
   }
-  const text = error?.description || String(error?.message ?? error);
-  return el('p', { className: 'hg-form-error', textContent: messageText(text) });
+  return el('p', { className: 'hg-form-error', textContent: refusalText(error) });
 }
 
 export function translated(node) {

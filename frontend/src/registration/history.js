@@ -3,8 +3,9 @@
 import { getJSON } from '../api.js';
 import { formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
-import { describeError, notify } from '../notify.js';
+import { notify } from '../notify.js';
 import { el, translated } from './dom.js';
+import { refusalText } from './messages.js';
 
 let dialog = null;
 let body = null;
@@ -30,7 +31,7 @@ export async function showHistory(kind, code) {
   try {
     ({ entries } = await getJSON(`/api/history/${kind}/${encodeURIComponent(code)}`));
   } catch (error) {
-    notify(describeError(error));
+    notify(refusalText(error));
     return;
   }
   ensureDialog();

@@ -4,8 +4,9 @@
 import { getJSON, sendJSON, withQuery } from '../api.js';
 import { currentUser, isStaff } from '../account/session.js';
 import { t, tEnum } from '../i18n.js';
-import { describeError, notify } from '../notify.js';
+import { notify } from '../notify.js';
 import { el, labelled, translated } from './dom.js';
+import { refusalText } from './messages.js';
 import { showHistory } from './history.js';
 
 // The export counts days as the Department does (app/services/audit.py LOCAL_TZ), not in UTC:
@@ -72,7 +73,7 @@ export class ReviewPanel {
         await this.refresh();
         this.onChange?.();
       } catch (error) {
-        notify(describeError(error));
+        notify(refusalText(error));
         b.disabled = false;
       }
     });
