@@ -138,6 +138,8 @@ def test_duct_popup_shows_the_route_name_free_ducts_and_stated_length(map_page):
     page = map_page.open()
     page.get_by_label("Trạm BTS").uncheck()
     page.get_by_label("Tuyến cống bể").check()
+    # Routes without a free duct are dashed, and the legend says so.
+    expect(page.locator(".hg-legend-section[data-layer='ducts']")).to_contain_text("Hết ống trống")
     duct = map_page.api("/ogc/collections/ducts/items?limit=1&filter=free_duct_count > 0")["features"][0]
     props = duct["properties"]
     on_line = shape(duct["geometry"]).interpolate(0.5, normalized=True)

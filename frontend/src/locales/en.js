@@ -93,6 +93,7 @@ export default {
   'legend.fapPlanned': 'Planned',
   'legend.download': 'Download speed',
   'legend.sharedDuct': 'Shared',
+  'legend.fullDuct': 'No free duct',
   'legend.cellSector': 'Sector (by operator)',
   'legend.ftthGap': 'Part of a hamlet out of fibre reach',
   'legend.modelled': 'Modelled, not measured.',

@@ -93,6 +93,7 @@ export default {
   'legend.fapPlanned': 'Kế hoạch',
   'legend.download': 'Tốc độ tải xuống',
   'legend.sharedDuct': 'Dùng chung',
+  'legend.fullDuct': 'Hết ống trống',
   'legend.cellSector': 'Hướng phát (theo nhà mạng)',
   'legend.ftthGap': 'Phần ấp ngoài tầm phục vụ cáp quang',
   'legend.modelled': 'Kết quả mô hình tính toán, không phải số đo.',
