@@ -218,17 +218,24 @@ COLLECTIONS: dict[str, Collection] = {
             "Tuyến cống bể cáp",
             "Duct routes",
             "LineString",
-            "SELECT r.code AS fid, r.code, o.short_name AS owner, r.duct_count, r.subduct_count, "
-            "round(r.length_m::numeric, 1)::float8 AS length_m, t.operators, coalesce(t.n, 0) AS occupant_count, "
-            "coalesce(t.n, 0) >= 2 AS shared, r.geom FROM duct_routes r "
+            # The name, free ducts and stated length are the owner's file's, NULL when it gave none;
+            # the ducts in use follow from the free ones (and are unknown without them).
+            "SELECT r.code AS fid, r.code, r.name, o.short_name AS owner, r.duct_count, r.free_duct_count, "
+            "r.duct_count - r.free_duct_count AS used_duct_count, r.subduct_count, "
+            "round(r.length_m::numeric, 1)::float8 AS length_m, r.stated_length_m, t.operators, "
+            "coalesce(t.n, 0) AS occupant_count, coalesce(t.n, 0) >= 2 AS shared, r.geom FROM duct_routes r "
             "JOIN operators o ON o.id = r.owner_id "
             + _TENANTS.format(table="duct_occupancy", key="duct_route_id", owner="r"),
             {
                 "code": "string",
+                "name": "string",
                 "owner": "string",
                 "duct_count": "integer",
+                "free_duct_count": "integer",
+                "used_duct_count": "integer",
                 "subduct_count": "integer",
                 "length_m": "number",
+                "stated_length_m": "number",
                 "operators": "string",
                 "occupant_count": "integer",
                 "shared": "boolean",

@@ -60,6 +60,7 @@ const ENTRIES = {
   ducts: () => [
     item('line', styles.ductStyle({ duct_count: 2 }), () => t('layer.ducts')),
     item('line', styles.ductStyle({ duct_count: 2, shared: true }), () => t('legend.sharedDuct')),
+    item('line', styles.ductStyle({ duct_count: 2, free_duct_count: 0 }), () => t('legend.fullDuct')),
   ],
   manholes: () => [item('circle', styles.manholeStyle({}, ZOOM), () => t('layer.manholes'))],
   fibre_access_points: () => [

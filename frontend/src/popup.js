@@ -12,6 +12,13 @@ export function element(tag, className, text) {
   return el;
 }
 
+/** A field's label: the layer's own (`field.ducts.name`) if the locales have one, else the shared one. */
+function fieldLabel(layerId, name) {
+  const own = `field.${layerId}.${name}`;
+  const label = t(own);
+  return label === own ? t(`field.${name}`) : label;
+}
+
 /**
  * Build the popup for `feature` of the collection `def` (see layers/registry.js).
  * Built at open time, so it is always in the current language.
@@ -28,7 +35,7 @@ export function renderPopup(def, feature) {
     const value = properties[name];
     const row = element('tr');
     row.dataset.field = name;
-    row.append(element('th', null, t(`field.${name}`)));
+    row.append(element('th', null, fieldLabel(def.id, name)));
     const shown = (value === null || value === undefined) && nullKey ? t(nullKey) : formatValue(value, format);
     row.append(element('td', null, shown));
     body.append(row);

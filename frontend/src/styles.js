@@ -71,9 +71,12 @@ export function poleStyle(properties, zoom) {
 }
 
 export function ductStyle(properties) {
+  // A route whose owner reports no free duct is dashed: no room for another operator's cable.
+  // Unknown free ducts (null) draw as the plain line.
   return {
     color: properties.shared ? '#6a1b9a' : '#8d6e63',
     weight: Math.min(2 + (properties.duct_count ?? 1) / 2, 6), opacity: 0.85,
+    dashArray: properties.free_duct_count === 0 ? '6 4' : null,
   };
 }
 

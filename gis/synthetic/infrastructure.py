@@ -14,7 +14,9 @@ import numpy as np
 import shapely
 from shapely.ops import substring
 
+from gis.importers.lengths import geodesic_length_m
 from gis.synthetic.draw import pick, random_date
+from gis.synthetic.geo import to_output
 from gis.synthetic.radio import TOWERCO
 from gis.synthetic.world import EDGE_MARGIN_M, World
 
@@ -55,6 +57,9 @@ class Duct:
     duct_count: int
     subduct_count: int
     occupants: list[str]
+    name: str  # "Tuyến ống QL61 – Vị Thanh", "Tuyến ống Phường I số 2"
+    free_duct_count: int  # 0..duct_count
+    stated_length_m: float  # as an operator's file states it: near the drawn length, never exact
 
 
 @dataclass
@@ -140,24 +145,30 @@ def build_poles(world: World, rng: np.random.Generator) -> list[Pole]:
 
 def build_ducts(world: World, rng: np.random.Generator) -> tuple[list[Duct], list[Manhole]]:
     """About 160 duct routes in towns and along main roads near seats, with their manholes."""
-    routes: list[object] = []
+    routes: list[tuple[object, str]] = []  # (line, where it runs: a town or "road – district")
     towns = world.towns
     pop = np.array([t.population for t in towns], dtype=float)
     for t, n in zip(towns, rng.multinomial(120, pop / pop.sum()), strict=True):
         for _ in range(int(n)):
             line = _street_route(world, t.centre, rng)
             if line is not None:
-                routes.append(line)
-    seats = [d.centre for d in world.admin.districts]
+                routes.append((line, t.name))
+    districts = world.admin.districts
     for _ in range(40):
-        line = _road_route(world, seats[int(rng.integers(0, len(seats)))], rng)
-        if line is not None:
-            routes.append(line)
-    start = np.array([ln.coords[0] for ln in routes])
+        district = districts[int(rng.integers(0, len(districts)))]
+        found = _road_route(world, district.centre, rng)
+        if found is not None:
+            road, line = found
+            routes.append((line, f"{road} – {district.name.removeprefix(district.kind).strip()}"))
+    start = np.array([ln.coords[0] for ln, _ in routes])
     routes = [routes[i] for i in np.lexsort((start[:, 0], -start[:, 1]))]
+    names = _route_names([where for _, where in routes])
+    # The operator's own figures come from a stream of their own, so the routes, owners and
+    # manholes drawn before these fields existed stay what they were.
+    figures = rng.spawn(1)[0]
 
     ducts, manholes = [], []
-    for i, line in enumerate(routes):
+    for i, ((line, _), name) in enumerate(zip(routes, names, strict=True)):
         code = f"HG-D{i + 1:04d}"
         owner = pick(
             rng, (("VNPT", 0.45), ("Viettel", 0.3), ("FPT Telecom", 0.1), (TOWERCO, 0.1), ("MobiFone", 0.05))
@@ -171,10 +182,32 @@ def build_ducts(world: World, rng: np.random.Generator) -> tuple[list[Duct], lis
             occupants = [owner] + rng.choice(others, size=extra, replace=False).tolist()
         count = pick(rng, ((1, 0.15), (2, 0.3), (3, 0.25), (4, 0.18), (6, 0.12)))
         sub = int(rng.integers(0, min(12, 3 * count) + 1))
-        ducts.append(Duct(code, line, owner, count, sub, [o for o in CABLE_OPERATORS if o in occupants]))
+        occupants = [o for o in CABLE_OPERATORS if o in occupants]
+        # Each occupant's cable fills a tube or more; what is left is free.
+        free = int(figures.integers(0, max(count - len(occupants), 0) + 1))
+        stated = _stated_length_m(line, figures)
+        ducts.append(Duct(code, line, owner, count, sub, occupants, name, free, stated))
         for p in _manhole_points(line, rng):
             manholes.append(Manhole(f"HG-M{len(manholes) + 1:04d}", p, owner, code))
     return ducts, manholes
+
+
+def _route_names(places: list[str]) -> list[str]:
+    """A route name per place, "Tuyến ống <place>", numbered "số 2", "số 3" … when repeated."""
+    seen: dict[str, int] = {}
+    names = []
+    for place in places:
+        seen[place] = seen.get(place, 0) + 1
+        names.append(f"Tuyến ống {place}" + (f" số {seen[place]}" if seen[place] > 1 else ""))
+    return names
+
+
+def _stated_length_m(line, rng: np.random.Generator) -> float:
+    """A survey's length of ``line`` (UTM): its published lon/lat line's geodesic length, mostly
+    within 1 % (slack, risers), one in five 2–6 % off; never in the importer's 10 % warning band."""
+    drawn = geodesic_length_m(to_output(line))
+    share = rng.uniform(-0.01, 0.01) if rng.random() < 0.8 else rng.choice((-1, 1)) * rng.uniform(0.02, 0.06)
+    return round(drawn * (1 + share), 1)
 
 
 def _street_route(world: World, centre, rng, tries: int = 20):
@@ -196,9 +229,9 @@ def _street_route(world: World, centre, rng, tries: int = 20):
     return None
 
 
-def _road_route(world: World, seat, rng):
-    """A 0.3–2 km stretch of the main road nearest to a seat."""
-    _, road = min(world.roads, key=lambda r: r[1].distance(shapely.Point(seat)))
+def _road_route(world: World, seat, rng) -> tuple[str, object] | None:
+    """A 0.3–2 km stretch of the main road nearest to a seat: the road's name and the line."""
+    name, road = min(world.roads, key=lambda r: r[1].distance(shapely.Point(seat)))
     at = road.project(shapely.Point(seat)) + rng.normal(0.0, 1_500.0)
     length = rng.uniform(300.0, 2_000.0)
     a, b = np.clip([at, at + length], 0.0, road.length)
@@ -207,7 +240,7 @@ def _road_route(world: World, seat, rng):
     line = shapely.offset_curve(substring(road, a, b), float(rng.choice([-6.0, 6.0])))
     if line.geom_type != "LineString" or not world.inner.contains(line):
         return None
-    return line
+    return name, line
 
 
 def _manhole_points(line, rng) -> list[np.ndarray]:

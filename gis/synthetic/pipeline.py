@@ -139,9 +139,12 @@ def write_sample(sample: Sample, out: Path) -> dict:
             (
                 {
                     "code": d.code,
+                    "name": d.name,
                     "owner": d.owner,
                     "duct_count": d.duct_count,
+                    "free_duct_count": d.free_duct_count,
                     "subduct_count": d.subduct_count,
+                    "stated_length_m": d.stated_length_m,
                     "occupants": d.occupants,
                 },
                 shape_geometry(to_output(d.line)),

@@ -22,7 +22,7 @@ SQL = {
         (SELECT string_agg(op.short_name || ':' || a.cable_count, ',' ORDER BY op.short_name) FROM pole_attachments a
          JOIN operators op ON op.id = a.operator_id WHERE a.pole_id = p.id), p.geom
         FROM poles p JOIN operators o ON o.id = p.owner_id""",
-    "ducts": """SELECT r.code, o.short_name, r.duct_count, r.subduct_count,
+    "ducts": """SELECT r.code, o.short_name, r.name, r.duct_count, r.free_duct_count, r.subduct_count, r.stated_length_m,
         (SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) FROM duct_occupancy d
          JOIN operators op ON op.id = d.operator_id WHERE d.duct_route_id = r.id), r.geom
         FROM duct_routes r JOIN operators o ON o.id = r.owner_id""",

@@ -12,13 +12,17 @@ from app.collections import COLLECTIONS
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-def _tile_of(engine, z: int, code: str) -> tuple[int, int]:
-    """The XYZ tile at zoom z holding a site, computed in PostGIS-independent maths."""
+def _tile_of(engine, z: int, code: str, table: str = "sites") -> tuple[int, int]:
+    """The XYZ tile at zoom z holding a site (or a point of another feature), computed in
+    PostGIS-independent maths."""
     import math
 
     with engine.connect() as conn:
         lon, lat = conn.execute(
-            text("SELECT ST_X(geom), ST_Y(geom) FROM sites WHERE code = :c"), {"c": code}
+            text(
+                f"SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM {table} WHERE code = :c) x"
+            ),
+            {"c": code},
         ).one()
     n = 1 << z
     x = int((lon + 180) / 360 * n)
@@ -56,6 +60,23 @@ def test_xyz_tile_holds_the_sites_of_its_envelope(client, engine):
     assert len(features) >= _count_in_tile(engine, "sites", z, x, y)
     props = features[0]["properties"]
     assert {"owner", "status", "tenant_count", "shared"} <= set(props)
+
+
+def test_duct_tiles_carry_the_owners_name_free_ducts_and_stated_length(client, engine):
+    with engine.connect() as conn:
+        code, *expected = conn.execute(
+            text(
+                "SELECT code, name, free_duct_count, duct_count - free_duct_count, stated_length_m "
+                "FROM duct_routes WHERE free_duct_count > 0 ORDER BY code LIMIT 1"
+            )
+        ).one()
+    x, y = _tile_of(engine, 14, code, "duct_routes")
+    features = mapbox_vector_tile.decode(client.get(f"/tiles/ducts/14/{x}/{y}.mvt").content)["ducts"][
+        "features"
+    ]
+    mine = next(f["properties"] for f in features if f["properties"]["code"] == code)
+    keys = ("name", "free_duct_count", "used_duct_count", "stated_length_m")
+    assert [mine[k] for k in keys] == pytest.approx(expected) and mine["name"].startswith("Tuyến ống ")
 
 
 def test_several_layers_in_one_tile(client, engine):

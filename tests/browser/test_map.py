@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from shapely.geometry import shape
 
-from tests.browser.support import layer_state, painted_pixels, view, wait_idle
+from tests.browser.support import click_at, format_vi, layer_state, painted_pixels, set_view, view, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -131,6 +131,31 @@ def test_popup_labels_are_vietnamese_and_values_formatted(map_page):
     expect(popup.locator("th", has_text="Chủ sở hữu")).to_be_visible()
     expect(popup.locator("tr[data-field='shared'] td")).to_have_text(
         "Có" if site["properties"]["shared"] else "Không"
+    )
+
+
+def test_duct_popup_shows_the_route_name_free_ducts_and_stated_length(map_page):
+    page = map_page.open()
+    page.get_by_label("Trạm BTS").uncheck()
+    page.get_by_label("Tuyến cống bể").check()
+    # Routes without a free duct are dashed, and the legend says so.
+    expect(page.locator(".hg-legend-section[data-layer='ducts']")).to_contain_text("Hết ống trống")
+    duct = map_page.api("/ogc/collections/ducts/items?limit=1&filter=free_duct_count > 0")["features"][0]
+    props = duct["properties"]
+    on_line = shape(duct["geometry"]).interpolate(0.5, normalized=True)
+    set_view(page, on_line.y, on_line.x, 17)
+    click_at(page, on_line.y, on_line.x)
+    popup = page.locator(".leaflet-popup .hg-popup")
+    expect(popup.locator(".hg-popup-layer")).to_have_text("Tuyến cống bể")
+    expect(popup.locator(".hg-popup-title")).to_have_text(props["code"])
+    expect(popup.locator("tr[data-field='name'] th")).to_have_text("Tên tuyến")
+    expect(popup.locator("tr[data-field='name'] td")).to_have_text(props["name"])
+    expect(popup.locator("tr[data-field='free_duct_count'] th")).to_have_text("Số ống trống")
+    expect(popup.locator("tr[data-field='free_duct_count'] td")).to_have_text(str(props["free_duct_count"]))
+    expect(popup.locator("tr[data-field='used_duct_count'] td")).to_have_text(str(props["used_duct_count"]))
+    expect(popup.locator("tr[data-field='stated_length_m'] th")).to_have_text("Chiều dài khai báo")
+    expect(popup.locator("tr[data-field='stated_length_m'] td")).to_have_text(
+        f"{format_vi(props['stated_length_m'], 1)} m"
     )
 
 

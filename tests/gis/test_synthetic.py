@@ -13,6 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from gis.importers.lengths import geodesic_length_m
 from gis.synthetic import FILES, generate
 from gis.synthetic.facts import GAP_HIGH_BAND_KM, GAPS
 from gis.synthetic.geo import latlon_points_utm, to_metric
@@ -41,7 +42,16 @@ FIELDS = {
         "tenants",
     ],
     "poles.geojson": ["code", "owner", "material", "height_m", "attachments"],
-    "ducts.geojson": ["code", "owner", "duct_count", "subduct_count", "occupants"],
+    "ducts.geojson": [
+        "code",
+        "name",
+        "owner",
+        "duct_count",
+        "free_duct_count",
+        "subduct_count",
+        "stated_length_m",
+        "occupants",
+    ],
     "manholes.geojson": ["code", "owner", "duct_code"],
     "fibre_access_points.geojson": [
         "code",
@@ -379,6 +389,21 @@ def test_ducts_and_manholes():
     codes = {f["properties"]["code"] for f in ducts}
     per_duct = Counter(f["properties"]["duct_code"] for f in features("manholes.geojson"))
     assert set(per_duct) == codes and min(per_duct.values()) >= 2
+
+
+def test_ducts_carry_an_operators_name_free_tubes_and_stated_length():
+    """As an operator's file would: a route name, free tubes (at most its tubes) and a stated
+    length near the drawn one, inside the importer's 10 % warning band, some a few percent off."""
+    ducts = features("ducts.geojson")
+    names = [f["properties"]["name"] for f in ducts]
+    assert all(n.startswith("Tuyến ống ") for n in names) and len(set(names)) == len(names)
+    assert any(" – " in n for n in names) and any(n.startswith("Tuyến ống Phường ") for n in names)
+    free = [(f["properties"]["free_duct_count"], f["properties"]["duct_count"]) for f in ducts]
+    assert all(0 <= n <= total for n, total in free) and any(n > 0 for n, _ in free)
+    gaps = np.array(
+        [f["properties"]["stated_length_m"] / geodesic_length_m(shape(f["geometry"])) - 1 for f in ducts]
+    )
+    assert np.abs(gaps).max() < 0.10 and 0.1 <= (np.abs(gaps) > 0.02).mean() <= 0.3
 
 
 def test_speed_tests():

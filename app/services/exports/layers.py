@@ -479,7 +479,7 @@ ORDER BY 2
 """
 
 _OFDS_SPANS = """
-SELECT r.code, o.short_name AS owner, t.operators, ST_AsBinary(r.geom) AS wkb
+SELECT r.code, coalesce(r.name, r.code) AS name, o.short_name AS owner, t.operators, ST_AsBinary(r.geom) AS wkb
 FROM duct_routes r JOIN operators o ON o.id = r.owner_id
 LEFT JOIN LATERAL (SELECT array_agg(op.short_name ORDER BY op.short_name) AS operators
                    FROM duct_occupancy d JOIN operators op ON op.id = d.operator_id
@@ -525,7 +525,7 @@ def ofds_network(session: Session, scope: Scope) -> dict:
     spans = [
         ofds.SpanRecord(
             id=r.code,
-            name=r.code,
+            name=r.name,  # the owner's route name, else its code
             coords=tuple(shapely.get_coordinates(shapely.from_wkb(bytes(r.wkb))).tolist()),
             owner=r.owner,
             providers=tuple(r.operators or ()),

@@ -6,7 +6,8 @@
 //           'canvas' — the shared canvas (points and lines), or a canvas of its own when the
 //           entry names a `pane` (coverage).
 // filters: which of the filter panel's query parameters the collection accepts.
-// fields: popup rows as [property, format] (formats in format.js); `title` heads the popup.
+// fields: popup rows as [property, format] (formats in format.js); `title` heads the popup. A row's
+//   label is `field.<layer id>.<property>` when the locales have one ("Tên tuyến"), else `field.<property>`.
 // collection: the OGC collection when it is not the id (two layers may draw one collection).
 // choices: the layer's own options and their defaults (layerControls.js shows them);
 //   query(choices) → the query parameters they add; the style receives them too.
@@ -96,7 +97,8 @@ export const LAYERS = [
   {
     id: 'ducts', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 11, renderer: 'canvas', history: 'duct',
     style: styles.ductStyle, title: 'code', filters: ['operator'],
-    fields: [['owner', 'text'], ['duct_count', 'int'], ['subduct_count', 'int'], ['length_m', 'm'],
+    fields: [['name', 'text'], ['owner', 'text'], ['duct_count', 'int'], ['free_duct_count', 'int'],
+      ['used_duct_count', 'int'], ['subduct_count', 'int'], ['length_m', 'm'], ['stated_length_m', 'm'],
       ['operators', 'list'], ['occupant_count', 'int'], ['shared', 'bool']],
   },
   {
