@@ -145,17 +145,23 @@ class LineGeometry(Strict):
 
 class DuctIn(Strict):
     code: Code
+    name: Text | None = Field(default=None, max_length=200, examples=["Tuyến cống QL61 – Vị Thanh"])
     owner: Text | None = Field(default=None, max_length=64)
     geometry: LineGeometry
     duct_count: int = Field(default=1, ge=1, le=100)
+    free_duct_count: int | None = Field(default=None, ge=0, le=100, description="at most duct_count")
     subduct_count: int = Field(default=0, ge=0, le=1000)
+    stated_length_m: float | None = Field(default=None, gt=0, description="the length the owner states")
     accepts_tenants: bool = True
 
 
 class DuctPatch(Strict):
     geometry: LineGeometry | None = None
+    name: Text | None = Field(default=None, max_length=200)
     duct_count: int | None = Field(default=None, ge=1, le=100)
+    free_duct_count: int | None = Field(default=None, ge=0, le=100)
     subduct_count: int | None = Field(default=None, ge=0, le=1000)
+    stated_length_m: float | None = Field(default=None, gt=0)
     accepts_tenants: bool | None = None
 
 
@@ -312,8 +318,11 @@ class PoleOut(AssetOut):
 
 
 class DuctOut(AssetOut):
+    name: str | None
     duct_count: int
+    free_duct_count: int | None
     subduct_count: int
+    stated_length_m: float | None
     geometry: LineStringOut
 
 

@@ -35,7 +35,7 @@ KINDS = {
         "duct_routes",
         "duct_occupancy",
         "duct_route_id",
-        ("duct_count", "subduct_count", "accepts_tenants"),
+        ("name", "duct_count", "free_duct_count", "subduct_count", "stated_length_m", "accepts_tenants"),
     ),
 }
 _TARGET = {"pole": "poles", "duct": "ducts"}  # the import target whose ranges and builder a kind shares
@@ -88,24 +88,32 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
     if problems:
         raise unprocessable(problems)
     conn = session.connection()
-    given, ctx = {"code": body.code, **values}, targets.Context.load(conn)
-    try:  # the import's builders: a registered pole or duct is a row like a file's
-        if kind == "pole":
-            lon, lat, _ = site_checks.resolve_position(conn, body.position)
-            row = targets.pole_row(given, ctx, owner_id)
-            row["geom"] = from_shape(Point(lon, lat), srid=m.SRID)
-        else:
-            line = shape(orjson.loads(_line_in_province(session, body.geometry)))
-            row = targets.duct_row(given, line, ctx, owner_id)
-            row["geom"] = from_shape(line, srid=m.SRID)
-    except targets.RowProblem as exc:
-        raise unprocessable([placed(exc, "", kind)]) from exc
+    given = {"code": body.code, **values}
+    if kind == "pole":
+        lon, lat, _ = site_checks.resolve_position(conn, body.position)
+        row = _built(session, kind, given, owner_id)
+        row["geom"] = from_shape(Point(lon, lat), srid=m.SRID)
+    else:
+        line = shape(orjson.loads(_line_in_province(session, body.geometry)))
+        row = _built(session, kind, given, owner_id, line)
+        row["geom"] = from_shape(line, srid=m.SRID)
     if session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": body.code}).first():
         raise Conflict(reasons=[code_exists(kind, body.code)])
     row["accepts_tenants"] = body.accepts_tenants
     session.execute(insert(m.Base.metadata.tables[table]).values(row))
     session.commit()
     return get_asset(session, kind, body.code)
+
+
+def _built(session: Session, kind: str, given: dict, owner_id: int, line=None) -> dict:
+    """The import's builders: a registered or edited pole or duct is a row like a file's."""
+    ctx = targets.Context.load(session.connection())
+    try:
+        if kind == "pole":
+            return targets.pole_row(given, ctx, owner_id)
+        return targets.duct_row(given, line, ctx, owner_id)
+    except targets.RowProblem as exc:
+        raise unprocessable([placed(exc, "", kind)]) from exc
 
 
 def _conflict(session: Session, kind: str, code: str, version: int) -> Conflict:
@@ -133,10 +141,13 @@ def edit(
     version = required_version(version)
     given = patch.model_dump(exclude_unset=True, exclude={"position", "geometry"})
     merged = {c: current[c] for c in columns} | given
-    sets, params = [f"{c} = :{c}" for c in columns], dict(merged)
     problems = ranged(merged, _TARGET[kind])
     if problems:
         raise unprocessable(problems)
+    built = _built(session, kind, {"code": code, **merged}, current["owner_id"])
+    # The builder's reading of every editable column (accepts_tenants is the form's own).
+    params = {c: built.get(c, merged[c]) for c in columns}
+    sets = [f"{c} = :{c}" for c in columns]
     if kind == "pole" and patch.position is not None:
         lon, lat, _ = site_checks.resolve_position(session.connection(), patch.position)
         sets.append("geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)")

@@ -417,6 +417,46 @@ def test_poles_and_ducts_have_the_same_ownership_locking_and_sharing(client_as):
     assert op.get("/api/ducts/REG-D-1").status_code == 404
 
 
+def test_a_duct_route_registers_and_edits_its_name_free_ducts_and_stated_length(client_as):
+    """The form and the API write what a ducts file writes, through the same builder and rules."""
+    op = client_as("viettel1")
+    lon, lat = GAP[0]
+    line = {"type": "LineString", "coordinates": [[lon, lat + 0.002], [lon + 0.003, lat + 0.003]]}
+    body = {
+        "code": "REG-D-NAME",
+        "name": "Tuyến cống QL61 – Vị Thanh",
+        "geometry": line,
+        "duct_count": 4,
+        "free_duct_count": 1,
+        "stated_length_m": 345.5,
+    }
+    r = op.post("/api/ducts", json=body)
+    assert r.status_code == 201, r.text
+    got = r.json()
+    assert (got["name"], got["duct_count"], got["free_duct_count"], got["stated_length_m"]) == (
+        "Tuyến cống QL61 – Vị Thanh",
+        4,
+        1,
+        345.5,
+    )
+    too_many = op.post("/api/ducts", json={**body, "code": "REG-D-FREE", "free_duct_count": 5})
+    assert too_many.status_code == 422 and op.get("/api/ducts/REG-D-FREE").status_code == 404
+    # An edit is checked as a whole, the stored values with the changed ones: 3 free of 2 ducts.
+    refused = op.patch("/api/ducts/REG-D-NAME", json={"duct_count": 2, "free_duct_count": 3}, headers=etag(r))
+    assert refused.status_code == 422, refused.text
+    assert op.get("/api/ducts/REG-D-NAME").json()["version"] == 1
+    r = op.patch(
+        "/api/ducts/REG-D-NAME", json={"name": "Tuyến cống Vị Thanh", "free_duct_count": 0}, headers=etag(r)
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["name"], r.json()["free_duct_count"], r.json()["version"]) == (
+        "Tuyến cống Vị Thanh",
+        0,
+        2,
+    )
+    assert op.delete("/api/ducts/REG-D-NAME", headers=etag(r)).status_code == 204
+
+
 def test_a_monopole_registers_like_any_structure(client_as):
     """The form and the API know every structure type the importer knows ("Cột đơn thân")."""
     r = client_as("viettel1").post(
