@@ -14,6 +14,7 @@ from app.security import CSRF_COOKIE, SESSION_COOKIE, Admin, LoggedIn, OptionalP
 from app.services import accounts
 from app.services.accounts import Principal
 from app.settings import get_settings
+from gis.problems import Problem
 
 router = APIRouter(prefix="/api", tags=["Accounts"])
 
@@ -178,7 +179,7 @@ def change_password(
 ) -> dict:
     user = accounts.get_user(session, principal.username)
     if not accounts.verify_password(user, body.current_password):
-        raise Unauthorized("the current password is wrong")
+        raise accounts.Refused(Problem("password.current_wrong", field="current_password"), Unauthorized)
     accounts.set_password(session, user, body.new_password, keep_token_id=principal.token_id)
     session.commit()
     return {"changed": True}

@@ -118,7 +118,7 @@ def test_admin_creates_accounts_with_checked_fields(client_as):
     assert admin.post("/api/users", json=good).status_code == 409
     for bad, words in [
         ({**good, "username": "x y"}, "username"),
-        ({**good, "username": "short-pw", "password": "123"}, "at least 10"),
+        ({**good, "username": "short-pw", "password": "123"}, "ít nhất 10"),
         ({**good, "username": "no-company", "operator": None}, "operator"),
         ({**good, "username": "ghost-co", "operator": "Ghost Telecom"}, "unknown company"),
         (

@@ -38,7 +38,7 @@ function passwordDialog({ forced }) {
       dialog.close();
       window.location.reload();
     } catch (err) {
-      error.textContent = accountMessage(describeError(err));
+      error.textContent = accountMessage(err);
       error.hidden = false;
     }
   });
