@@ -25,6 +25,7 @@ __all__ = [
     "Metric",
     "ReportedRow",
     "check_figures",
+    "number",
     "parse_figure",
     "parse_rows",
 ]

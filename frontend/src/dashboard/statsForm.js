@@ -153,7 +153,7 @@ export class StatisticsForm {
     if (!this.message) return box;
     const { kind, key, params, text, problems } = this.message;
     box.dataset.kind = kind;
-    const shown = key === 'dash.stats.saved' ? { ...params, period: periodLabel(params.period) } : params;
+    const shown = params?.period ? { ...params, period: periodLabel(params.period) } : params;
     box.append(element('p', null, key ? t(key, shown) : text));
     if (problems.length) {
       const list = element('ul');
