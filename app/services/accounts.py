@@ -22,7 +22,6 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from app.errors import (
     Conflict,
-    DomainError,
     Forbidden,
     InvalidParameter,
     NotFound,
@@ -101,16 +100,25 @@ class Principal:
         }
 
 
-class Refused(ProblemsFound, DomainError):
-    """A refusal as structured problems, answered in the reader's language (app/errors.py) with the
-    status of ``error`` (400 for a password rule, 401 for a wrong current password, as before); still
-    a DomainError, whose English ``description`` the CLI prints."""
+class _Refusal(ProblemsFound):
+    """A refusal that is also the DomainError mixed in after it (its status; the English
+    ``description`` the CLI prints; ``except Unauthorized`` still catches it), answered as a
+    structured problem in the reader's language (app/errors.py answers ProblemsFound first)."""
 
-    def __init__(self, problem: Problem, error: type[DomainError] = InvalidParameter):
-        ProblemsFound.__init__(self, [problem])
-        self.code, self.status_code = error.__name__, error.status_code
+    def __init__(self, problem: Problem):
+        super().__init__([problem])
         self.description = "; ".join(catalogue("en").render_all(self.problems))
         self.extra, self.headers = {}, {}
+
+
+class PasswordRefused(_Refusal, InvalidParameter):
+    code = "InvalidParameter"
+
+
+class CredentialsRefused(_Refusal, Unauthorized):
+    """A wrong password (logging in, or the current one when changing it)."""
+
+    code = "Unauthorized"
 
 
 def _sha256(token: str) -> str:
@@ -130,19 +138,21 @@ def check_password_policy(password: str, username: str, full_name: str = "", fie
     (zxcvbn sees "nguyen van binh 1990" as random letters, "nguyenvanbinh1990" as a name and a year),
     the user's own names known. Refused as the problem of ``field`` (the form's input)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Refused(Problem("password.too_short", field=field, params={"min": MIN_PASSWORD_LENGTH}))
+        raise PasswordRefused(Problem("password.too_short", field=field, params={"min": MIN_PASSWORD_LENGTH}))
     if username in password.lower():
-        raise Refused(Problem("password.contains_username", field=field))
+        raise PasswordRefused(Problem("password.contains_username", field=field))
     folded = fold_vi(password)[:_ZXCVBN_MAX_CHARS]
     squeezed = _SEPARATORS.sub("", folded)
     if folded in _COMMON_PASSWORDS or squeezed in _COMMON_PASSWORDS:
-        raise Refused(Problem("password.common", field=field))
+        raise PasswordRefused(Problem("password.common", field=field))
     names = fold_vi(full_name).split()
     hints = [username, *names, "".join(names), *_GUESSED_WORDS]
     score = min(zxcvbn(text, user_inputs=hints)["score"] for text in (folded, squeezed or folded))
     needed = get_settings().password_min_strength
     if score < needed:
-        raise Refused(Problem("password.weak", field=field, params={"score": score, "needed": needed}))
+        raise PasswordRefused(
+            Problem("password.weak", field=field, params={"score": score, "needed": needed})
+        )
 
 
 def _operator_row(session: Session, name: str) -> Operator:
@@ -225,7 +235,7 @@ def set_password(session: Session, user: User, new_password: str, keep_token_id:
     that changed it, which stays logged in)."""
     check_password_policy(new_password, user.username, user.full_name or "", "new_password")
     if verify_password(user, new_password):
-        raise Refused(Problem("password.same", field="new_password"))
+        raise PasswordRefused(Problem("password.same", field="new_password"))
     user.password_hash = _HASHER.hash(new_password)
     user.must_change_password = False
     _revoke_tokens(session, user, keep_token_id)
@@ -294,7 +304,7 @@ def authenticate(session: Session, username: str, password: str, client_ip: str)
     if not ok or not user.active:
         session.add(LoginFailure(username=name, client_ip=client_ip))
         session.commit()  # the failure counts even though the request fails
-        raise Unauthorized("wrong username or password, or the account is disabled")
+        raise CredentialsRefused(Problem("login.failed"))
     session.execute(LoginFailure.__table__.delete().where(LoginFailure.username == name))
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)

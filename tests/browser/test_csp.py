@@ -209,6 +209,11 @@ def test_logging_in_and_a_forced_password_change_in_vietnamese(visitor, engine):
     page = _open(visitor)
     page.click("#hg-login-button")
     page.fill("#hg-username", "csp.doimk")
+    page.fill("#hg-password", "not the password")
+    page.click("#hg-login-submit")
+    expect(page.locator("#hg-login-dialog .hg-form-error")).to_have_text(
+        "Đăng nhập không thành công: sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khoá"
+    )
     page.fill("#hg-password", TEST_PASSWORD)
     with page.expect_navigation():
         page.click("#hg-login-submit")
@@ -224,7 +229,7 @@ def test_logging_in_and_a_forced_password_change_in_vietnamese(visitor, engine):
     dialog.locator("#hg-new-password").fill(TEST_PASSWORD)
     dialog.get_by_role("button", name="Đổi mật khẩu").click()
     expect(dialog.locator(".hg-form-error")).to_have_text("Mật khẩu mới: phải khác mật khẩu hiện tại")
-    visitor.errors.clear()  # the browser logs the two refusals (400), as expected
+    visitor.errors.clear()  # the browser logs the refusals (401, 400), as expected
     dialog.locator("#hg-new-password").fill("sông Hậu mùa nước nổi")
     with page.expect_navigation():
         dialog.get_by_role("button", name="Đổi mật khẩu").click()

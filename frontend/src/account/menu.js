@@ -1,6 +1,5 @@
 // The header's account corner: a login dialog for visitors; name, role and logout when logged in.
 // Logging in or out reloads the page, so every layer and panel starts again with the new rights.
-import { describeError } from '../notify.js';
 import { onLangChange, t, translateDom } from '../i18n.js';
 import { accountMessage } from './messages.js';
 import { changePassword, currentUser, login, logout } from './session.js';
@@ -66,7 +65,7 @@ function loginDialog() {
       await login(form.elements['hg-username'].value, form.elements['hg-password'].value);
       window.location.reload();
     } catch (err) {
-      error.textContent = t('account.failed', { message: describeError(err) });
+      error.textContent = t('account.failed', { message: accountMessage(err) });
       error.hidden = false;
     }
   });
