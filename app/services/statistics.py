@@ -182,7 +182,8 @@ def import_statistics(
     session: Session, path: Path, *, dry_run: bool = False, district_code: str | None = None
 ) -> dict:
     """Import a statistics table (CSV/XLSX, wide or long): every row or none; a dry run checks
-    everything, database constraints included, and writes nothing."""
+    everything, database constraints included, and writes nothing. The report's ``warnings`` are
+    Problems (the caller says them in its reader's language); a refusal is ImportFailed."""
     try:
         fmt, header, raw_rows = read_rows(Path(path))
     except ImportRefused as exc:

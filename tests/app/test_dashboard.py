@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, InvalidParameter, NotFound
+from app.i18n import catalogue
 from app.routers.indicators import IndicatorReport
 from app.services import statistics
 from app.services.importer import ImportFailed
@@ -425,3 +426,12 @@ def test_the_template_round_trips(tiny, tmp_path):
         report = statistics.import_statistics(session, tmp_path / "filled.xlsx")
     assert report["format"] == "XLSX" and report["periods"] == ["2025-Q3"]
     assert _units(tiny, "district", "2025-Q3")["931"]["internet_users"]["value"] == 60.0
+
+
+def test_every_metric_is_labelled_in_the_field_catalogues_as_in_its_definition():
+    # A refused figure names its metric by the field label, the form by the metric's own label.
+    for lang in ("vi", "en"):
+        labels = catalogue(lang).fields
+        assert {key: labels.get(key) for key in statistics.METRICS} == {
+            m.key: getattr(m, f"label_{lang}") for m in statistics.METRICS.values()
+        }
