@@ -304,7 +304,9 @@ def authenticate(session: Session, username: str, password: str, client_ip: str)
     if not ok or not user.active:
         session.add(LoginFailure(username=name, client_ip=client_ip))
         session.commit()  # the failure counts even though the request fails
-        raise CredentialsRefused(Problem("login.failed"))
+        # The password's problem, whichever was wrong: the answer must not tell which usernames exist
+        # (and an API answer's problem names a field).
+        raise CredentialsRefused(Problem("login.failed", field="password"))
     session.execute(LoginFailure.__table__.delete().where(LoginFailure.username == name))
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)

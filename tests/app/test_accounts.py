@@ -67,7 +67,9 @@ def test_wrong_passwords_are_throttled(app_instance, engine):
     for _ in range(5):
         r = _login(c, "throttled", "wrong password!")
         assert r.status_code == 401 and r.json()["code"] == "Unauthorized"
-        assert r.json()["description"] == "sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khoá"
+        assert r.json()["description"] == (
+            "Mật khẩu: không đúng với tên đăng nhập, hoặc tài khoản không tồn tại hay đã bị khoá"
+        )
     r = _login(c, "throttled")  # even the right password, for a while
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
     assert _login(c, "nobody-at-all", "x").status_code == 401  # same answer as a wrong password

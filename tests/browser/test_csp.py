@@ -212,7 +212,7 @@ def test_logging_in_and_a_forced_password_change_in_vietnamese(visitor, engine):
     page.fill("#hg-password", "not the password")
     page.click("#hg-login-submit")
     expect(page.locator("#hg-login-dialog .hg-form-error")).to_have_text(
-        "Đăng nhập không thành công: sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khoá"
+        "Mật khẩu: không đúng với tên đăng nhập, hoặc tài khoản không tồn tại hay đã bị khoá"
     )
     page.fill("#hg-password", TEST_PASSWORD)
     with page.expect_navigation():

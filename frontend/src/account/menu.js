@@ -65,7 +65,9 @@ function loginDialog() {
       await login(form.elements['hg-username'].value, form.elements['hg-password'].value);
       window.location.reload();
     } catch (err) {
-      error.textContent = t('account.failed', { message: accountMessage(err) });
+      const said = accountMessage(err);
+      // A refused password says it all ("Mật khẩu: không đúng …"); anything else is prefixed.
+      error.textContent = err.problems?.[0]?.code ? said : t('account.failed', { message: said });
       error.hidden = false;
     }
   });
