@@ -9,6 +9,7 @@ subscriptions per person (Vietnam reports about 1.3). Pure: no web or database i
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from gis.importers.columns import canonical, column_key
 from gis.indicators import Quarter
+from gis.problems import Problem
 
 __all__ = [
     "METRICS",
@@ -23,6 +25,7 @@ __all__ = [
     "Metric",
     "ReportedRow",
     "check_figures",
+    "number",
     "parse_figure",
     "parse_rows",
 ]
@@ -119,23 +122,31 @@ METRICS: dict[str, Metric] = {
     )
 }
 
-# (part, whole, what): the part can never exceed the whole. A whole of "population" or
-# "households" is the unit's own figure (admin_units), anything else a metric of the same report.
+# The problem of a part exceeding each whole: one code per whole, so that each language names it.
+_EXCEEDS = {
+    "mobile_subscriptions": Problem("stats.exceeds_mobile_subscriptions"),
+    "adults": Problem("stats.exceeds_adults"),
+    "households_internet": Problem("stats.exceeds_households_internet"),
+    "households": Problem("stats.exceeds_households"),
+    "population": Problem("stats.exceeds_population"),
+}
+# (part, whole): the part can never exceed the whole. A whole of "population" or "households" is
+# the unit's own figure (admin_units), anything else a metric of the same report.
 _PARTS = (
-    ("mobile_bb_subscriptions", "mobile_subscriptions", "mobile subscriptions"),
-    ("smartphone_subscriptions", "mobile_subscriptions", "mobile subscriptions"),
-    ("adults_smartphone", "adults", "adults"),
-    ("households_fibre", "households_internet", "households with Internet access"),
-    ("households_internet", "households", "the unit's households"),
-    ("households_fibre", "households", "the unit's households"),
-    ("internet_users", "population", "the unit's population"),
-    ("adults", "population", "the unit's population"),
-    ("fixed_bb_subscriptions", "population", "the unit's population"),
+    ("mobile_bb_subscriptions", "mobile_subscriptions"),
+    ("smartphone_subscriptions", "mobile_subscriptions"),
+    ("adults_smartphone", "adults"),
+    ("households_fibre", "households_internet"),
+    ("households_internet", "households"),
+    ("households_fibre", "households"),
+    ("internet_users", "population"),
+    ("adults", "population"),
+    ("fixed_bb_subscriptions", "population"),
 )
 _PER_PERSON = ("mobile_subscriptions", "mobile_bb_subscriptions", "smartphone_subscriptions")
 
 
-def parse_figure(raw: object, metric: Metric) -> tuple[Decimal | None, str | None]:
+def parse_figure(raw: object, metric: Metric) -> tuple[Decimal | None, Problem | None]:
     """(value, None) for a valid figure, (None, None) for an empty cell, (None, problem) otherwise.
 
     Accepts numbers and text with a Vietnamese decimal comma ("42,5") or thousands dots
@@ -145,13 +156,13 @@ def parse_figure(raw: object, metric: Metric) -> tuple[Decimal | None, str | Non
     -------
     >>> parse_figure("1.234", METRICS["internet_users"]), parse_figure("42,5%", METRICS["cloud_enterprises_domestic_pct"])
     ((Decimal('1234'), None), (Decimal('42.5'), None))
-    >>> parse_figure(-3, METRICS["adults"])[1], parse_figure(100.5, METRICS["digital_platforms_state_pct"])[1]
-    ('must not be negative, got -3', 'is a share in percent and must be at most 100, got 100.5')
+    >>> parse_figure(-3, METRICS["adults"])[1].code, parse_figure(100.5, METRICS["digital_platforms_state_pct"])[1].params
+    ('stats.negative', {'value': 100.5})
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, None
     if isinstance(raw, bool):
-        return None, f"must be a number, got {raw}"
+        return None, Problem("value.not_a_number", field=metric.key, params={"value": str(raw)})
     text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
     if metric.kind == "pct":
         text = text.removesuffix("%")
@@ -163,48 +174,52 @@ def parse_figure(raw: object, metric: Metric) -> tuple[Decimal | None, str | Non
     try:
         value = Decimal(text)
     except InvalidOperation:
-        return None, f"'{raw}' is not a number"
+        return None, Problem("value.not_a_number", field=metric.key, params={"value": str(raw)})
     if not value.is_finite() or (isinstance(raw, float) and not math.isfinite(raw)):
-        return None, f"'{raw}' is not a finite number"
-    if value < 0:
-        return None, f"must not be negative, got {_show(value)}"
-    if metric.kind == "count" and value != value.to_integral_value():
-        return None, f"must be a whole number (a count), got {_show(value)}"
-    if metric.kind == "pct" and value > 100:
-        return None, f"is a share in percent and must be at most 100, got {_show(value)}"
-    if value >= Decimal("1e15"):
-        return None, f"is implausibly large ({_show(value)})"
+        return None, Problem("stats.not_finite", field=metric.key, params={"value": str(raw)})
+    for broken, problem in (
+        (value < 0, Problem("stats.negative")),
+        (metric.kind == "count" and value != value.to_integral_value(), Problem("stats.not_whole")),
+        (metric.kind == "pct" and value > 100, Problem("stats.over_100")),
+        (value >= Decimal("1e15"), Problem("stats.too_large")),
+    ):
+        if broken:
+            return None, dataclasses.replace(problem, field=metric.key, params={"value": number(value)})
     return value, None
 
 
-def check_figures(figures: dict[str, Decimal], population: int | None, households: int | None) -> list[str]:
-    """Problems of one unit's figures for one quarter taken together (already parsed one by one).
+def check_figures(
+    figures: dict[str, Decimal], population: int | None, households: int | None
+) -> list[Problem]:
+    """Problems of one unit's figures for one quarter taken together (already parsed one by one);
+    each names the part (``field``), its ``value`` and the ``limit`` it exceeds.
 
     Example
     -------
-    >>> check_figures({"mobile_subscriptions": Decimal(900), "smartphone_subscriptions": Decimal(950)}, 1000, 250)
-    ['smartphone_subscriptions (950) exceeds mobile subscriptions (900)']
+    >>> [p] = check_figures({"mobile_subscriptions": Decimal(900), "smartphone_subscriptions": Decimal(950)}, 1000, 250)
+    >>> p.code, p.field, dict(p.params)
+    ('stats.exceeds_mobile_subscriptions', 'smartphone_subscriptions', {'value': 950, 'limit': 900})
     """
     unit = {"population": population, "households": households}
     problems = []
-    for part, whole, what in _PARTS:
+    for part, whole in _PARTS:
         p = figures.get(part)
         w = unit[whole] if whole in unit else figures.get(whole)
         if p is not None and w is not None and p > w:
-            problems.append(f"{part} ({_show(p)}) exceeds {what} ({_show(w)})")
+            params = {"value": number(p), "limit": number(w)}
+            problems.append(dataclasses.replace(_EXCEEDS[whole], field=part, params=params))
     for key in _PER_PERSON:
         value = figures.get(key)
         if value is not None and population and value > MAX_MOBILE_SUBS_PER_PERSON * population:
-            problems.append(
-                f"{key} ({_show(value)}) is more than {MAX_MOBILE_SUBS_PER_PERSON} per person "
-                f"(population {_show(population)}): not consistent with the population"
-            )
+            params = {"value": number(value), "max": MAX_MOBILE_SUBS_PER_PERSON, "population": population}
+            problems.append(Problem("stats.per_person", field=key, params=params))
     return problems
 
 
-def _show(value: Decimal | int | float) -> str:
+def number(value: Decimal | int | float) -> int | float:
+    """A figure as JSON shows it: whole numbers without a fraction."""
     d = Decimal(str(value))
-    return str(d.to_integral_value()) if d == d.to_integral_value() else str(d.normalize())
+    return int(d) if d == d.to_integral_value() else float(d)
 
 
 @dataclass
@@ -230,7 +245,7 @@ def _metric_columns(header: list[str]) -> dict[str, str]:
 
 def parse_rows(
     name: str, header: list[str], rows: list[tuple[int, dict]]
-) -> tuple[list[ReportedRow], list[str], list[str]]:
+) -> tuple[list[ReportedRow], list[Problem], list[Problem]]:
     """Rows of a statistics file → (one ReportedRow per unit and quarter, problems, warnings).
 
     Wide format: a unit code column, a period column and one column per metric (its key or its
@@ -243,19 +258,19 @@ def parse_rows(
     metric_col = next((h for h in header if column_key(h) in _LONG_METRIC), None)
     value_col = next((h for h in header if column_key(h) in _LONG_VALUE), None)
     metric_cols = _metric_columns(header)
+    found_cols = [h for h in header if h]
     missing = [
-        what
-        for what, col in (("unit code (ma_don_vi)", code_col), ("period (ky)", period_col))
-        if col is None
-    ]
-    if not (metric_col and value_col) and not metric_cols:
-        missing.append("metric columns (e.g. " + ", ".join(list(METRICS)[:3]) + " …)")
-    if missing:
-        return (
-            [],
-            [f"{name}: no column for {', '.join(missing)}; found {', '.join(h for h in header if h)}"],
-            [],
+        problem
+        for problem, col in (
+            (Problem("stats.no_unit_column"), code_col),
+            (Problem("stats.no_period_column"), period_col),
+            (Problem("stats.no_metric_columns"), (metric_col and value_col) or metric_cols),
         )
+        if not col
+    ]
+    if missing:
+        params = {"found": found_cols, "examples": list(METRICS)[:3]}
+        return [], [dataclasses.replace(p, params=params, source=name) for p in missing], []
     used = {
         code_col,
         period_col,
@@ -264,26 +279,23 @@ def parse_rows(
         *metric_cols,
         *(h for h, r in roles.items() if r == "name"),
     }
-    warnings = [
-        f"{name}: unrecognised columns ignored: {', '.join(h for h in header if h and h not in used)}"
-    ]
-    warnings = warnings if any(h and h not in used for h in header) else []
-    problems: list[str] = []
+    ignored = [h for h in header if h and h not in used]
+    warnings = [Problem("stats.columns_ignored", params={"columns": ignored}, source=name)] if ignored else []
+    problems: list[Problem] = []
     found: dict[tuple[str, str], ReportedRow] = {}
     seen: set[tuple[str, str, str]] = set()
     for number, row in rows:
-        where = f"{name} row {number}"
         code = str(row.get(code_col) or "").strip()
         raw_period = str(row.get(period_col) or "").strip()
         if isinstance(row.get(code_col), float) and row[code_col].is_integer():
             code = str(int(row[code_col]))  # Excel turns 934 into 934.0
-        if not code:
-            problems.append(f"{where}: no unit code")
-            continue
+        problem = None if code else Problem("stats.no_unit_code")
         try:
             period = str(Quarter.parse(raw_period))
-        except ValueError as exc:
-            problems.append(f"{where}: {exc}")
+        except ValueError:
+            problem = problem or Problem("stats.bad_period", params={"value": raw_period})
+        if problem:
+            problems.append(problem.at(row=number, source=name))
             continue
         if metric_col and value_col:
             key = column_key(str(row.get(metric_col) or ""))
@@ -291,21 +303,22 @@ def parse_rows(
         else:
             pairs = [(metric_cols[h], row.get(h)) for h in metric_cols]
         entry = found.setdefault((code, period), ReportedRow(number, code, period))
+        where = {"unit": code, "period": period}
         if not (metric_col and value_col) and entry.number != number:
-            problems.append(f"{where}: unit {code} and {period} already given in row {entry.number}")
+            problem = Problem("stats.repeated", params={**where, "first": entry.number})
+            problems.append(problem.at(row=number, source=name))
             continue
         for key, raw in pairs:
             metric = METRICS.get(key)
             if metric is None:
-                problems.append(f"{where}: unknown metric '{key}' (known: {', '.join(METRICS)})")
-                continue
-            if (code, period, key) in seen:
-                problems.append(f"{where}: {key} of unit {code} in {period} is given twice")
-                continue
-            seen.add((code, period, key))
-            value, problem = parse_figure(raw, metric)
+                problem = Problem("stats.unknown_metric", params={"metric": key, "known": list(METRICS)})
+            elif (code, period, key) in seen:
+                problem = Problem("stats.twice", field=key, params=where)
+            else:
+                seen.add((code, period, key))
+                value, problem = parse_figure(raw, metric)
+                if value is not None:
+                    entry.figures[key] = value
             if problem:
-                problems.append(f"{where} column {key}: {problem}")
-            elif value is not None:
-                entry.figures[key] = value
+                problems.append(problem.at(row=number, source=name))
     return list(found.values()), problems, warnings

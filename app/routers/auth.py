@@ -7,13 +7,13 @@ from pydantic import BaseModel, Field
 
 from app.collections import shown_to
 from app.deps import SessionDep
-from app.errors import Unauthorized
 from app.models_accounts import ROLES
 from app.schemas_registry import Timestamp
 from app.security import CSRF_COOKIE, SESSION_COOKIE, Admin, LoggedIn, OptionalPrincipal, client_ip, require
 from app.services import accounts
 from app.services.accounts import Principal
 from app.settings import get_settings
+from gis.problems import Problem
 
 router = APIRouter(prefix="/api", tags=["Accounts"])
 
@@ -178,7 +178,7 @@ def change_password(
 ) -> dict:
     user = accounts.get_user(session, principal.username)
     if not accounts.verify_password(user, body.current_password):
-        raise Unauthorized("the current password is wrong")
+        raise accounts.CredentialsRefused(Problem("password.current_wrong", field="current_password"))
     accounts.set_password(session, user, body.new_password, keep_token_id=principal.token_id)
     session.commit()
     return {"changed": True}

@@ -6,19 +6,21 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
 from app.deps import DistrictScopeDep, SessionDep
+from app.i18n import catalogue, language
 from app.middleware import page_policy
 from app.routers.exports import file_answer, streamed_file
-from app.routers.imports import save_upload
+from app.routers.imports import _refused, save_upload
 from app.security import LoggedIn, Staff
 from app.services import statistics
 from app.services.exports import drilldown as drilldown_export
 from app.services.exports.layers import TABLE_FORMATS, XLSX_MEDIA, ExportFile, export_filename, parse_format
+from app.services.importer import ImportFailed
 from app.services.reports import drilldown, periods
 from app.services.reports import report as reports
 from app.services.reports.html import render_report_html
@@ -70,14 +72,29 @@ def get_statistics(
     return statistics.get_figures(session, code, period, district_code=district_scope)
 
 
+def _lang(request: Request) -> str:
+    return language(request.headers.get("accept-language"))
+
+
+# Refused figures are answered as a refused import is (app/routers/imports.py): every problem as a
+# sentence in the reader's language and, in ``details``, as data (code, field, row, params, message).
+_REFUSED = "422 with every problem: `problems` (sentences), `details` (code, field, row, params, message)."
+
+
 @router.put(
     "/statistics",
     summary="Save one unit's reported figures for a quarter (the dashboard's form); all or nothing",
+    description=_REFUSED,
 )
-def put_statistics(body: Figures, session: SessionDep, _: Staff, district_scope: DistrictScopeDep) -> dict:
-    return statistics.save_figures(
-        session, body.code, body.period, body.figures, district_code=district_scope
-    )
+def put_statistics(
+    body: Figures, request: Request, session: SessionDep, _: Staff, district_scope: DistrictScopeDep
+) -> dict:
+    try:
+        return statistics.save_figures(
+            session, body.code, body.period, body.figures, district_code=district_scope
+        )
+    except ImportFailed as exc:
+        return _refused(exc, _lang(request))
 
 
 @router.get(
@@ -102,9 +119,10 @@ def statistics_template(
 @router.post(
     "/statistics/import",
     summary="Import reported statistics from CSV/XLSX (one row per unit and quarter); all or nothing",
-    description="422 with every problem and its row number; `dry_run` checks everything and writes nothing.",
+    description=_REFUSED + " `dry_run` checks everything and writes nothing; `warnings` are structured too.",
 )
 async def import_statistics(
+    request: Request,
     session: SessionDep,
     _: Staff,
     district_scope: DistrictScopeDep,
@@ -114,11 +132,15 @@ async def import_statistics(
     folder = Path(tempfile.mkdtemp(prefix="hg-stats-"))
     try:
         path = await save_upload(file, folder)
-        return await run_in_threadpool(
+        report = await run_in_threadpool(
             statistics.import_statistics, session, path, dry_run=dry_run, district_code=district_scope
         )
+    except ImportFailed as exc:
+        return _refused(exc, _lang(request))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    said = catalogue(_lang(request))
+    return {**report, "warnings": [{**w.as_dict(), "message": said.render(w)} for w in report["warnings"]]}
 
 
 @router.get(

@@ -20,11 +20,20 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from app.errors import Conflict, Forbidden, InvalidParameter, NotFound, TooManyRequests, Unauthorized
+from app.errors import (
+    Conflict,
+    Forbidden,
+    InvalidParameter,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
+from app.i18n import catalogue
 from app.models import AdminUnit, Operator
 from app.models_accounts import ROLES, AuthToken, LoginFailure, User
 from app.services.audit import Actor
 from app.settings import get_settings
+from gis.problems import Problem, ProblemsFound
 from gis.text import fold_vi
 
 # argon2id with the library's defaults (RFC 9106's second recommended profile, 64 MiB).
@@ -91,6 +100,27 @@ class Principal:
         }
 
 
+class _Refusal(ProblemsFound):
+    """A refusal that is also the DomainError mixed in after it (its status; the English
+    ``description`` the CLI prints; ``except Unauthorized`` still catches it), answered as a
+    structured problem in the reader's language (app/errors.py answers ProblemsFound first)."""
+
+    def __init__(self, problem: Problem):
+        super().__init__([problem])
+        self.description = "; ".join(catalogue("en").render_all(self.problems))
+        self.extra, self.headers = {}, {}
+
+
+class PasswordRefused(_Refusal, InvalidParameter):
+    code = "InvalidParameter"
+
+
+class CredentialsRefused(_Refusal, Unauthorized):
+    """A wrong password (logging in, or the current one when changing it)."""
+
+    code = "Unauthorized"
+
+
 def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -102,27 +132,26 @@ def normalise_username(raw: str) -> str:
     return name
 
 
-def check_password_policy(password: str, username: str, full_name: str = "") -> None:
+def check_password_policy(password: str, username: str, full_name: str = "", field: str = "password") -> None:
     """Long enough, not a common password, and hard enough to guess by zxcvbn's estimate, scored as an
     attacker would try it: Vietnamese diacritics folded, with and without its spaces and punctuation
     (zxcvbn sees "nguyen van binh 1990" as random letters, "nguyenvanbinh1990" as a name and a year),
-    the user's own names known."""
+    the user's own names known. Refused as the problem of ``field`` (the form's input)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidParameter(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+        raise PasswordRefused(Problem("password.too_short", field=field, params={"min": MIN_PASSWORD_LENGTH}))
     if username in password.lower():
-        raise InvalidParameter("password: must not contain the username")
+        raise PasswordRefused(Problem("password.contains_username", field=field))
     folded = fold_vi(password)[:_ZXCVBN_MAX_CHARS]
     squeezed = _SEPARATORS.sub("", folded)
     if folded in _COMMON_PASSWORDS or squeezed in _COMMON_PASSWORDS:
-        raise InvalidParameter("password: one of the most common passwords; choose another")
+        raise PasswordRefused(Problem("password.common", field=field))
     names = fold_vi(full_name).split()
     hints = [username, *names, "".join(names), *_GUESSED_WORDS]
     score = min(zxcvbn(text, user_inputs=hints)["score"] for text in (folded, squeezed or folded))
     needed = get_settings().password_min_strength
     if score < needed:
-        raise InvalidParameter(
-            f"password: too easy to guess (strength {score} of 4, {needed} needed); "
-            "a phrase of several unrelated words is easier to remember and harder to guess"
+        raise PasswordRefused(
+            Problem("password.weak", field=field, params={"score": score, "needed": needed})
         )
 
 
@@ -204,9 +233,9 @@ def set_active(session: Session, username: str, active: bool) -> User:
 def set_password(session: Session, user: User, new_password: str, keep_token_id: int | None = None) -> None:
     """A new password; every session and API token of the user ends, but ``keep_token_id`` (the one
     that changed it, which stays logged in)."""
-    check_password_policy(new_password, user.username, user.full_name or "")
+    check_password_policy(new_password, user.username, user.full_name or "", "new_password")
     if verify_password(user, new_password):
-        raise InvalidParameter("password: the new password must differ from the current one")
+        raise PasswordRefused(Problem("password.same", field="new_password"))
     user.password_hash = _HASHER.hash(new_password)
     user.must_change_password = False
     _revoke_tokens(session, user, keep_token_id)
@@ -275,7 +304,9 @@ def authenticate(session: Session, username: str, password: str, client_ip: str)
     if not ok or not user.active:
         session.add(LoginFailure(username=name, client_ip=client_ip))
         session.commit()  # the failure counts even though the request fails
-        raise Unauthorized("wrong username or password, or the account is disabled")
+        # The password's problem, whichever was wrong: the answer must not tell which usernames exist
+        # (and an API answer's problem names a field).
+        raise CredentialsRefused(Problem("login.failed", field="password"))
     session.execute(LoginFailure.__table__.delete().where(LoginFailure.username == name))
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)

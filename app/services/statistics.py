@@ -31,7 +31,8 @@ from app.services.scope import check_unit
 from gis.importers import ImportRefused
 from gis.importers.readers import read_rows
 from gis.indicators import Quarter
-from gis.reported import METRICS, ReportedRow, check_figures, parse_figure, parse_rows
+from gis.problems import Problem
+from gis.reported import METRICS, ReportedRow, check_figures, number, parse_figure, parse_rows
 
 REPORTING_LEVELS = ("province", "district", "commune")
 
@@ -70,11 +71,11 @@ def _stored(
     return found
 
 
-def _period_problem(session: Session, period: str) -> str | None:
+def _period_problem(session: Session, period: str) -> Problem | None:
     if snapshots.closed_period(session, period) is not None:
-        return f"{period} is closed: its figures are frozen"
+        return Problem("stats.period_closed", params={"period": period})
     if Quarter.parse(period).start > today():
-        return f"{period} has not started yet"
+        return Problem("stats.period_not_started", params={"period": period})
     return None
 
 
@@ -96,9 +97,7 @@ def get_figures(session: Session, code: str, period: str, *, district_code: str 
 
 
 def _plain(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
+    return None if value is None else number(value)
 
 
 def save_figures(
@@ -111,39 +110,37 @@ def save_figures(
     for key, raw in figures.items():
         metric = METRICS.get(key)
         if metric is None:
-            problems.append(f"{key}: unknown metric (known: {', '.join(METRICS)})")
+            problems.append(Problem("stats.unknown_metric", params={"metric": key, "known": list(METRICS)}))
             continue
         value, problem = parse_figure(raw, metric)
         if problem:
-            problems.append(f"{key}: {problem}")
+            problems.append(problem)
         elif value is None:
             removed.append(key)
         else:
             values[key] = value
     if problems:
         raise ImportFailed(problems)
-    _write(
-        session,
-        [ReportedRow(0, code, quarter, values)],
-        removed={(code, quarter): removed},
-        where=lambda _: "form",
-    )
+    _write(session, [ReportedRow(0, code, quarter, values)], removed={(code, quarter): removed})
     session.commit()
     return get_figures(session, code, quarter, district_code=district_code)
 
 
-def _write(session: Session, rows: list[ReportedRow], *, removed=None, where) -> int:
-    """Check ``rows`` against the units, the quarters and the stored figures, then upsert them."""
+def _write(session: Session, rows: list[ReportedRow], *, removed=None, source: str | None = None) -> int:
+    """Check ``rows`` against the units, the quarters and the stored figures, then upsert them.
+    Problems name the row of ``source`` (a file); the form's one row (number 0) has none."""
     removed = removed or {}
     units = _units(session)
     problems = []
+
+    def refuse(row: ReportedRow, problem: Problem) -> None:
+        problems.append(problem.at(row=row.number or None, source=source))
+
     for row in rows:
         if row.code not in units:
-            problems.append(
-                f"{where(row)}: unit code '{row.code}' is not a province, district or commune in force"
-            )
+            refuse(row, Problem("stats.unknown_unit", params={"unit": row.code}))
         elif problem := _period_problem(session, row.period):
-            problems.append(f"{where(row)}: {problem}")
+            refuse(row, problem)
     if problems:
         raise ImportFailed(problems)
     stored = _stored(session, [units[r.code]["id"] for r in rows], sorted({r.period for r in rows}))
@@ -156,7 +153,7 @@ def _write(session: Session, rows: list[ReportedRow], *, removed=None, where) ->
             deletes.append({"unit": unit["id"], "period": row.period, "metric": key})
         merged.update(row.figures)
         for problem in check_figures(merged, unit["population"], unit["households"]):
-            problems.append(f"{where(row)} (unit {row.code}, {row.period}): {problem}")
+            refuse(row, problem)
         writes += [
             {"unit": unit["id"], "period": row.period, "metric": k, "value": v}
             for k, v in row.figures.items()
@@ -185,23 +182,20 @@ def import_statistics(
     session: Session, path: Path, *, dry_run: bool = False, district_code: str | None = None
 ) -> dict:
     """Import a statistics table (CSV/XLSX, wide or long): every row or none; a dry run checks
-    everything, database constraints included, and writes nothing."""
+    everything, database constraints included, and writes nothing. The report's ``warnings`` are
+    Problems (the caller says them in its reader's language); a refusal is ImportFailed."""
     try:
         fmt, header, raw_rows = read_rows(Path(path))
     except ImportRefused as exc:
-        raise ImportFailed(exc.problems) from exc
+        raise ImportFailed(exc.items) from exc
     rows, problems, warnings = parse_rows(Path(path).name, header, raw_rows)
     if problems:
         raise ImportFailed(problems)
     if district_code is not None:
         for row in rows:
             check_unit(session, row.code, district_code)
-
-    def where(row: ReportedRow) -> str:
-        return f"{Path(path).name} row {row.number}"
-
     try:
-        written = _write(session, rows, where=where)
+        written = _write(session, rows, source=Path(path).name)
     except BaseException:
         session.rollback()
         raise

@@ -67,6 +67,9 @@ def test_wrong_passwords_are_throttled(app_instance, engine):
     for _ in range(5):
         r = _login(c, "throttled", "wrong password!")
         assert r.status_code == 401 and r.json()["code"] == "Unauthorized"
+        assert r.json()["description"] == (
+            "Mật khẩu: không đúng với tên đăng nhập, hoặc tài khoản không tồn tại hay đã bị khoá"
+        )
     r = _login(c, "throttled")  # even the right password, for a while
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
     assert _login(c, "nobody-at-all", "x").status_code == 401  # same answer as a wrong password
@@ -118,7 +121,7 @@ def test_admin_creates_accounts_with_checked_fields(client_as):
     assert admin.post("/api/users", json=good).status_code == 409
     for bad, words in [
         ({**good, "username": "x y"}, "username"),
-        ({**good, "username": "short-pw", "password": "123"}, "at least 10"),
+        ({**good, "username": "short-pw", "password": "123"}, "ít nhất 10"),
         ({**good, "username": "no-company", "operator": None}, "operator"),
         ({**good, "username": "ghost-co", "operator": "Ghost Telecom"}, "unknown company"),
         (

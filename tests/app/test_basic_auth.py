@@ -45,8 +45,9 @@ def test_wrong_basic_passwords_count_in_the_login_limit(app_instance, engine):
     new_account(engine, "basic.pw")
     c = TestClient(app_instance)
     for _ in range(5):
-        r = c.get(PROTECTED, headers=basic("basic.pw", "a wrong password"))
-        assert r.status_code == 401 and r.json()["description"].startswith("wrong username or password")
+        r = c.get(PROTECTED, headers={**basic("basic.pw", "a wrong password"), "Accept-Language": "en"})
+        assert r.status_code == 401 and r.json()["description"].startswith("Password: does not match")
+        assert [p["code"] for p in r.json()["problems"]] == ["login.failed"]
     assert _failures(engine, "basic.pw") == 5
     assert c.get(PROTECTED, headers=basic("basic.pw", TEST_PASSWORD)).status_code == 429
     r = c.post("/api/auth/login", json={"username": "basic.pw", "password": TEST_PASSWORD})

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, InvalidParameter, NotFound
+from app.i18n import catalogue
 from app.routers.indicators import IndicatorReport
 from app.services import statistics
 from app.services.importer import ImportFailed
@@ -152,8 +153,11 @@ def test_closing_freezes_numbers_and_reports(tiny, tmp_path):
     with Session(tiny) as session:
         with pytest.raises(Conflict, match="closed already"):
             periods.close_period(session, "2025-Q3")
-        with pytest.raises(ImportFailed, match="2025-Q3 is closed"):
+        with pytest.raises(ImportFailed) as refused:
             statistics.save_figures(session, "930", "2025-Q3", {"internet_users": 700})
+        assert [(p.code, p.params) for p in refused.value.details] == [
+            ("stats.period_closed", {"period": "2025-Q3"})
+        ]
         with pytest.raises(InvalidParameter, match="has not ended"):
             periods.close_period(session, str(periods.Quarter.of(periods.today())))
         listed = {p["period"]: p for p in periods.list_periods(session)}
@@ -321,17 +325,19 @@ def test_the_form_saves_all_or_nothing(tiny):
                     "nonsense": 1,
                 },
             )
-        assert refused.value.problems == [
-            "internet_users: must not be negative, got -5",
-            "digital_platforms_state_pct: is a share in percent and must be at most 100, got 120",
-            "nonsense: unknown metric (known: " + ", ".join(statistics.METRICS) + ")",
+        assert [(p.code, p.field, p.row, p.params) for p in refused.value.details] == [
+            ("stats.negative", "internet_users", None, {"value": -5}),
+            ("stats.over_100", "digital_platforms_state_pct", None, {"value": 120}),
+            ("stats.unknown_metric", None, None, {"metric": "nonsense", "known": list(statistics.METRICS)}),
         ]
-        with pytest.raises(ImportFailed, match="adults_smartphone \\(1700\\) exceeds adults \\(1600\\)"):
+        with pytest.raises(ImportFailed) as refused:
             statistics.save_figures(session, "931", "2025-Q3", {"adults_smartphone": 1700})
-        with pytest.raises(
-            ImportFailed, match="internet_users \\(2001\\) exceeds the unit's population \\(2000\\)"
-        ):
+        assert refused.value.sentences("vi") == [
+            "Số người trưởng thành có điện thoại thông minh: 1700 lớn hơn dân số trưởng thành (1600)"
+        ]
+        with pytest.raises(ImportFailed) as refused:
             statistics.save_figures(session, "931", "2025-Q3", {"internet_users": 2001})
+        assert refused.value.sentences("en") == ["Internet users: 2001 exceeds the unit's population (2000)"]
         assert _count(tiny) == before
         removed = statistics.save_figures(session, "931", "2025-Q3", {"adults": None})
         assert removed["figures"]["adults"] is None and _count(tiny) == before - 1
@@ -361,9 +367,9 @@ def test_import_is_all_or_nothing_with_row_numbers_and_a_dry_run(tiny, tmp_path)
     before = _count(tiny)
     with Session(tiny) as session, pytest.raises(ImportFailed) as refused:
         statistics.import_statistics(session, bad)
-    assert refused.value.problems == [
-        "so_lieu.csv row 4: unit code '999' is not a province, district or commune in force",
-        "so_lieu.csv row 5: 2099-Q1 has not started yet",
+    assert [(p.source, p.row, p.code, p.params) for p in refused.value.details] == [
+        ("so_lieu.csv", 4, "stats.unknown_unit", {"unit": "999"}),
+        ("so_lieu.csv", 5, "stats.period_not_started", {"period": "2099-Q1"}),
     ]
     _write_csv(
         bad,
@@ -375,8 +381,8 @@ def test_import_is_all_or_nothing_with_row_numbers_and_a_dry_run(tiny, tmp_path)
     )
     with Session(tiny) as session, pytest.raises(ImportFailed) as refused:
         statistics.import_statistics(session, bad)
-    assert refused.value.problems == [
-        "so_lieu.csv row 3 (unit 931, 2025-Q4): households_internet (501) exceeds the unit's households (500)"
+    assert refused.value.sentences("vi") == [
+        "so_lieu.csv dòng 3: Số hộ gia đình có truy nhập Internet: 501 lớn hơn số hộ của đơn vị (500)"
     ]
     assert _count(tiny) == before  # row 2 was fine, yet nothing was written
 
@@ -420,3 +426,12 @@ def test_the_template_round_trips(tiny, tmp_path):
         report = statistics.import_statistics(session, tmp_path / "filled.xlsx")
     assert report["format"] == "XLSX" and report["periods"] == ["2025-Q3"]
     assert _units(tiny, "district", "2025-Q3")["931"]["internet_users"]["value"] == 60.0
+
+
+def test_every_metric_is_labelled_in_the_field_catalogues_as_in_its_definition():
+    # A refused figure names its metric by the field label, the form by the metric's own label.
+    for lang in ("vi", "en"):
+        labels = catalogue(lang).fields
+        assert {key: labels.get(key) for key in statistics.METRICS} == {
+            m.key: getattr(m, f"label_{lang}") for m in statistics.METRICS.values()
+        }

@@ -90,6 +90,18 @@ def test_statistics_endpoints_refuse_bad_input_with_every_problem(client):
     assert r.status_code == 422
     body = r.json()
     assert body["code"] == "ImportFailed" and len(body["problems"]) == 2
+    assert [(d["code"], d["field"], d["params"]) for d in body["details"]] == [
+        ("stats.negative", "internet_users", {"value": -1}),
+        ("stats.over_100", "digital_platforms_state_pct", {"value": 101}),
+    ]
+    # Said in Vietnamese unless the reader asks for English.
+    assert body["details"][0]["message"] == "Số người sử dụng Internet: không được âm, nhận được -1"
+    english = client.put(
+        "/api/statistics",
+        json={"code": "934", "period": "2025-Q3", "figures": {"internet_users": -1}},
+        headers={"Accept-Language": "en"},
+    ).json()
+    assert english["problems"] == ["Internet users: must not be negative, got -1"]
     assert (
         client.get("/api/statistics", params={"code": "934", "period": "2025-Q3"}).json()["figures"][
             "internet_users"
@@ -103,8 +115,15 @@ def test_statistics_endpoints_refuse_bad_input_with_every_problem(client):
         files={"file": ("so_lieu.csv", bad.encode(), "text/csv")},
     )
     assert r.status_code == 422 and r.json()["problems"] == [
-        "so_lieu.csv row 2 column internet_users: 'abc' is not a number"
+        "so_lieu.csv dòng 2: Số người sử dụng Internet: “abc” không phải là số"
     ]
+    [detail] = r.json()["details"]
+    assert (detail["source"], detail["row"], detail["code"], detail["field"]) == (
+        "so_lieu.csv",
+        2,
+        "value.not_a_number",
+        "internet_users",
+    )
     r = client.post("/api/statistics/import", files={"file": ("x.geojson", b"{}", "application/json")})
     assert r.status_code == 422 and "CSV or XLSX" in r.json()["description"]
     r = client.get("/api/statistics/template", params={"period": "2025-Q3", "format": "csv"})
@@ -117,6 +136,19 @@ def test_statistics_endpoints_refuse_bad_input_with_every_problem(client):
         files={"file": ("long.csv", sample.encode(), "text/csv")},
     )
     assert r.status_code == 200 and r.json()["counts"] == {"rows": 1, "figures": 1} and r.json()["dry_run"]
+    noted = "admin_code,period,metric,value,ghi_chu\n934,2025-Q3,internet_users,1,x\n"
+    r = client.post(
+        "/api/statistics/import",
+        params={"dry_run": "true"},
+        files={"file": ("noted.csv", noted.encode(), "text/csv")},
+        headers={"Accept-Language": "en"},
+    )
+    [warning] = r.json()["warnings"]
+    assert (warning["code"], warning["params"], warning["message"]) == (
+        "stats.columns_ignored",
+        {"columns": ["ghi_chu"]},
+        "noted.csv: unrecognised columns ignored: ghi_chu",
+    )
 
 
 def test_reports_need_a_closed_period_and_targets_validate(client, client_as, anon_client):

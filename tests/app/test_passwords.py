@@ -13,8 +13,11 @@ from app.services import accounts
 from tests.conftest import ROOT, TEST_PASSWORD, TEST_USERS, bearer, new_account
 
 GOOD = "sông Hậu mùa nước nổi"
-TOO_EASY = "password: too easy to guess (strength {} of 4, 3 needed); a phrase of several unrelated words is easier to remember and harder to guess"
-COMMON = "password: one of the most common passwords; choose another"
+TOO_EASY = "Password: too easy to guess (strength {} of 4, 3 needed); a phrase of several unrelated words is easier to remember and harder to guess"
+
+
+def _weak(score: int) -> tuple[str, dict]:
+    return "password.weak", {"score": score, "needed": 3}
 
 
 def test_the_test_accounts_password_passes_the_policy():
@@ -23,23 +26,34 @@ def test_the_test_accounts_password_passes_the_policy():
 
 
 @pytest.mark.parametrize(
-    "password,full_name,description",
+    "password,full_name,code,params",
     [
-        ("1234567890", "", COMMON),
-        ("qwertyuiop", "", COMMON),
-        ("Password123", "", COMMON),  # case does not help
-        ("matkhau123456", "", TOO_EASY.format(1)),  # "password" in Vietnamese, then digits
-        ("mật khẩu 123456", "", TOO_EASY.format(1)),  # the same with diacritics and a space
-        ("Nguyen Van Binh 1990", "Nguyễn Văn Bình", TOO_EASY.format(1)),  # one's own name and a year
-        ("abcabcabcabc", "", TOO_EASY.format(0)),
-        ("short", "", "password: at least 10 characters"),
-        ("pw-of-binh.nv-2025", "", "password: must not contain the username"),
+        ("1234567890", "", "password.common", {}),
+        ("qwertyuiop", "", "password.common", {}),
+        ("Password123", "", "password.common", {}),  # case does not help
+        ("matkhau123456", "", *_weak(1)),  # "password" in Vietnamese, then digits
+        ("mật khẩu 123456", "", *_weak(1)),  # the same with diacritics and a space
+        ("Nguyen Van Binh 1990", "Nguyễn Văn Bình", *_weak(1)),  # one's own name and a year
+        ("abcabcabcabc", "", *_weak(0)),
+        ("short", "", "password.too_short", {"min": 10}),
+        ("pw-of-binh.nv-2025", "", "password.contains_username", {}),
     ],
 )
-def test_admins_cannot_give_weak_passwords(client_as, password, full_name, description):
+def test_admins_cannot_give_weak_passwords(client_as, password, full_name, code, params):
     body = {"username": "binh.nv", "password": password, "role": "official", "full_name": full_name}
     r = client_as("admin1").post("/api/users", json=body)
-    assert (r.status_code, r.json()) == (400, {"code": "InvalidParameter", "description": description})
+    assert (r.status_code, r.json()["code"]) == (400, "InvalidParameter")
+    [problem] = r.json()["problems"]
+    assert (problem["code"], problem["field"], problem["params"]) == (code, "password", params)
+
+
+def test_a_refused_password_is_said_in_vietnamese_unless_english_is_asked(client_as):
+    body = {"username": "binh.nv", "password": "short", "role": "official"}
+    admin = client_as("admin1")
+    said = admin.post("/api/users", json=body).json()
+    assert said["description"] == said["problems"][0]["message"] == "Mật khẩu: phải có ít nhất 10 ký tự"
+    english = admin.post("/api/users", json=body, headers={"Accept-Language": "en"}).json()
+    assert english["description"] == "Password: at least 10 characters"
 
 
 def test_a_passphrase_is_accepted(client_as):
@@ -94,12 +108,20 @@ def test_changing_the_password_ends_the_other_sessions_and_tokens(app_instance, 
     same = {"current_password": TEST_PASSWORD, "new_password": TEST_PASSWORD}
     r = here.post("/api/auth/password", json=same, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 400
-    assert r.json()["description"] == "password: the new password must differ from the current one"
+    assert r.json()["description"] == "Mật khẩu mới: phải khác mật khẩu hiện tại"
+    assert [(p["code"], p["field"]) for p in r.json()["problems"]] == [("password.same", "new_password")]
     weak = {"current_password": TEST_PASSWORD, "new_password": "1234567890"}
-    assert (
-        here.post("/api/auth/password", json=weak, headers={"X-CSRF-Token": csrf}).json()["description"]
-        == COMMON
+    r = here.post("/api/auth/password", json=weak, headers={"X-CSRF-Token": csrf})
+    assert [(p["code"], p["field"]) for p in r.json()["problems"]] == [("password.common", "new_password")]
+    # A wrong current password is still 401, said in the reader's language.
+    wrong = {"current_password": "not it at all", "new_password": GOOD}
+    r = here.post("/api/auth/password", json=wrong, headers={"X-CSRF-Token": csrf, "Accept-Language": "en"})
+    assert (r.status_code, r.json()["code"], r.json()["description"]) == (
+        401,
+        "Unauthorized",
+        "Current password: incorrect",
     )
+    assert r.json()["problems"][0]["code"] == "password.current_wrong"
     assert [_me(here), _me(elsewhere), _me(api)] == ["doi.mk"] * 3
 
     changed = {"current_password": TEST_PASSWORD, "new_password": GOOD}

@@ -209,6 +209,11 @@ def test_logging_in_and_a_forced_password_change_in_vietnamese(visitor, engine):
     page = _open(visitor)
     page.click("#hg-login-button")
     page.fill("#hg-username", "csp.doimk")
+    page.fill("#hg-password", "not the password")
+    page.click("#hg-login-submit")
+    expect(page.locator("#hg-login-dialog .hg-form-error")).to_have_text(
+        "Mật khẩu: không đúng với tên đăng nhập, hoặc tài khoản không tồn tại hay đã bị khoá"
+    )
     page.fill("#hg-password", TEST_PASSWORD)
     with page.expect_navigation():
         page.click("#hg-login-submit")
@@ -219,12 +224,12 @@ def test_logging_in_and_a_forced_password_change_in_vietnamese(visitor, engine):
     dialog.locator("#hg-new-password").fill("1234567890")
     dialog.get_by_role("button", name="Đổi mật khẩu").click()
     expect(dialog.locator(".hg-form-error")).to_have_text(
-        "Đây là một trong những mật khẩu phổ biến nhất: hãy chọn mật khẩu khác."
+        "Mật khẩu mới: là một trong những mật khẩu phổ biến nhất; hãy chọn mật khẩu khác"
     )
     dialog.locator("#hg-new-password").fill(TEST_PASSWORD)
     dialog.get_by_role("button", name="Đổi mật khẩu").click()
-    expect(dialog.locator(".hg-form-error")).to_have_text("Mật khẩu mới phải khác mật khẩu hiện tại.")
-    visitor.errors.clear()  # the browser logs the two refusals (400), as expected
+    expect(dialog.locator(".hg-form-error")).to_have_text("Mật khẩu mới: phải khác mật khẩu hiện tại")
+    visitor.errors.clear()  # the browser logs the refusals (401, 400), as expected
     dialog.locator("#hg-new-password").fill("sông Hậu mùa nước nổi")
     with page.expect_navigation():
         dialog.get_by_role("button", name="Đổi mật khẩu").click()

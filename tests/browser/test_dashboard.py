@@ -164,3 +164,29 @@ def test_closing_a_period_then_its_report_prints_to_a4(map_page):
     ):
         assert unicodedata.normalize("NFC", expected.replace(" ", "")) in text, expected
     assert map_page.errors == []
+
+
+def test_refused_figures_are_listed_in_the_current_language(map_page):
+    page = _open(map_page)
+    page.fill("#dash-stat-internet_users", "12.5")  # the browser lets it through (step any)
+    page.locator("#dash-stats-form button[type=submit]").click()
+    problem = page.locator("#dash-stats-message li[data-code='stats.not_whole']")
+    expect(problem).to_have_text("Số người sử dụng Internet: phải là số nguyên (số đếm), nhận được 12.5")
+    # An import's problems name their row; the list follows the language toggle.
+    page.set_input_files(
+        "#dash-import-file",
+        files=[
+            {
+                "name": "so_lieu.csv",
+                "mimeType": "text/csv",
+                "buffer": b"ma_don_vi,ky,adults\n934,2025-Q3,abc\n",
+            }
+        ],
+    )
+    page.locator("#dash-import-form button[type=submit]").click()
+    problem = page.locator("#dash-stats-message li[data-code='value.not_a_number']")
+    expect(problem).to_have_text("Dòng 2 — Dân số trưởng thành: “abc” không phải là số")
+    page.click("#hg-lang-toggle")
+    expect(problem).to_have_text("Row 2 — Adult population: 'abc' is not a number")
+    expect(page.locator("#dash-stats-message > p")).to_have_text("Invalid figures, nothing was saved:")
+    map_page.errors.clear()  # the browser logs the two refusals (422), as expected

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from gis.problems import Problem
 from gis.reported import METRICS, check_figures, parse_figure, parse_rows
 
 
@@ -16,19 +17,22 @@ from gis.reported import METRICS, check_figures, parse_figure, parse_rows
         ("100%", "digital_platforms_state_pct", Decimal(100), None),
         ("", "internet_users", None, None),
         (None, "internet_users", None, None),
-        (-1, "internet_users", None, "must not be negative"),
-        ("-0,5", "iot_ready_infrastructure_pct", None, "must not be negative"),
-        (100.5, "digital_platforms_state_pct", None, "at most 100"),
-        (12.5, "households_fibre", None, "whole number"),
-        ("abc", "adults", None, "not a number"),
-        (float("nan"), "adults", None, "finite"),
-        (True, "adults", None, "must be a number"),
+        (-1, "internet_users", None, ("stats.negative", {"value": -1})),
+        ("-0,5", "iot_ready_infrastructure_pct", None, ("stats.negative", {"value": -0.5})),
+        (100.5, "digital_platforms_state_pct", None, ("stats.over_100", {"value": 100.5})),
+        (12.5, "households_fibre", None, ("stats.not_whole", {"value": 12.5})),
+        ("abc", "adults", None, ("value.not_a_number", {"value": "abc"})),
+        (float("nan"), "adults", None, ("stats.not_finite", {"value": "nan"})),
+        (True, "adults", None, ("value.not_a_number", {"value": "True"})),
     ],
 )
 def test_parse_figure(raw, metric, value, problem):
     got, said = parse_figure(raw, METRICS[metric])
     assert got == value
-    assert (said is None) if problem is None else (problem in said)
+    if problem is None:
+        assert said is None
+    else:
+        assert (said.code, said.field, dict(said.params)) == (problem[0], metric, problem[1])
 
 
 def test_parts_never_exceed_wholes_and_population_bounds_subscriptions():
@@ -44,11 +48,15 @@ def test_parts_never_exceed_wholes_and_population_bounds_subscriptions():
     bad = {**ok, "households_fibre": Decimal(210), "internet_users": Decimal(1001)}
     problems = check_figures(bad, 1000, 250)
     assert problems == [
-        "households_fibre (210) exceeds households with Internet access (200)",
-        "internet_users (1001) exceeds the unit's population (1000)",
+        Problem("stats.exceeds_households_internet", "households_fibre", params={"value": 210, "limit": 200}),
+        Problem("stats.exceeds_population", "internet_users", params={"value": 1001, "limit": 1000}),
     ]
-    many = check_figures({"mobile_subscriptions": Decimal(3001)}, 1000, 250)
-    assert len(many) == 1 and "more than 3 per person" in many[0]
+    [many] = check_figures({"mobile_subscriptions": Decimal(3001)}, 1000, 250)
+    assert (many.code, many.field, many.params) == (
+        "stats.per_person",
+        "mobile_subscriptions",
+        {"value": 3001, "max": 3, "population": 1000},
+    )
     # Without a population the per-person rule cannot be judged, and is not.
     assert check_figures({"mobile_subscriptions": Decimal(3001)}, None, None) == []
 
@@ -82,13 +90,15 @@ def test_wide_rows_vietnamese_headers_and_every_problem_with_its_row():
         "internet_users": Decimal(750),
         "digital_platforms_enterprises_pct": Decimal("45.5"),
     }
-    assert problems == [
-        "so_lieu.csv row 3 column internet_users: must not be negative, got -3",
-        "so_lieu.csv row 4: period must look like 2025-Q3 (year, '-Q', quarter 1–4), got '2025Q3'",
-        "so_lieu.csv row 5: unit 930 and 2025-Q3 already given in row 2",
-        "so_lieu.csv row 6: no unit code",
+    assert [(p.source, p.row, p.code, p.field, p.params) for p in problems] == [
+        ("so_lieu.csv", 3, "stats.negative", "internet_users", {"value": -3}),
+        ("so_lieu.csv", 4, "stats.bad_period", None, {"value": "2025Q3"}),
+        ("so_lieu.csv", 5, "stats.repeated", None, {"unit": "930", "period": "2025-Q3", "first": 2}),
+        ("so_lieu.csv", 6, "stats.no_unit_code", None, {}),
     ]
-    assert warnings == ["so_lieu.csv: unrecognised columns ignored: ghi chú"]
+    assert warnings == [
+        Problem("stats.columns_ignored", params={"columns": ["ghi chú"]}, source="so_lieu.csv")
+    ]
 
 
 def test_long_rows_like_the_sample_statistics_csv():
@@ -103,14 +113,18 @@ def test_long_rows_like_the_sample_statistics_csv():
     assert [(r.code, r.period, r.figures) for r in found] == [
         ("93", "2025-Q3", {"adults": Decimal(540925), "adults_smartphone": Decimal(465737)})
     ]
-    assert len(problems) == 2 and "given twice" in problems[0] and "unknown metric 'tv_sets'" in problems[1]
+    assert [(p.row, p.code, p.field) for p in problems] == [
+        (4, "stats.twice", "adults"),
+        (5, "stats.unknown_metric", None),
+    ]
+    assert problems[1].params["metric"] == "tv_sets"
 
 
 def test_a_file_without_the_needed_columns_says_which():
     _, problems, _ = parse_rows("x.csv", ["name", "value2"], [(2, {"name": "a"})])
-    assert (
-        problems
-        and "unit code" in problems[0]
-        and "period" in problems[0]
-        and "metric columns" in problems[0]
-    )
+    assert [p.code for p in problems] == [
+        "stats.no_unit_column",
+        "stats.no_period_column",
+        "stats.no_metric_columns",
+    ]
+    assert problems[0].params["found"] == ["name", "value2"]

@@ -1,6 +1,5 @@
 // The header's account corner: a login dialog for visitors; name, role and logout when logged in.
 // Logging in or out reloads the page, so every layer and panel starts again with the new rights.
-import { describeError } from '../notify.js';
 import { onLangChange, t, translateDom } from '../i18n.js';
 import { accountMessage } from './messages.js';
 import { changePassword, currentUser, login, logout } from './session.js';
@@ -38,7 +37,7 @@ function passwordDialog({ forced }) {
       dialog.close();
       window.location.reload();
     } catch (err) {
-      error.textContent = accountMessage(describeError(err));
+      error.textContent = accountMessage(err);
       error.hidden = false;
     }
   });
@@ -66,7 +65,9 @@ function loginDialog() {
       await login(form.elements['hg-username'].value, form.elements['hg-password'].value);
       window.location.reload();
     } catch (err) {
-      error.textContent = t('account.failed', { message: describeError(err) });
+      const said = accountMessage(err);
+      // A refused password says it all ("Mật khẩu: không đúng …"); anything else is prefixed.
+      error.textContent = err.problems?.[0]?.code ? said : t('account.failed', { message: said });
       error.hidden = false;
     }
   });

@@ -5,7 +5,26 @@ import { getLang, onLangChange, t } from '../i18n.js';
 import { periodLabel } from '../indicators.js';
 import { describeError } from '../notify.js';
 import { element } from '../popup.js';
+import { problemParts } from '../problems.js';
 import { labelled as field } from './toolbar.js';
+
+// A refused save or import: the structured problems (`details`, as an import's refusal) and any
+// sentence the server did not structure; a refusal without problems as the server said it.
+function refusal(error) {
+  const details = error.body?.details ?? [];
+  const structured = new Set(details.map((d) => d.message));
+  const sentences = (error.problems ?? []).filter((p) => typeof p === 'string' && !structured.has(p));
+  const problems = [...details, ...sentences];
+  return { kind: 'error', key: 'dash.stats.refused', problems: problems.length ? problems : [describeError(error)] };
+}
+
+/** "Dòng 3 — Số người sử dụng Internet: không được âm, nhận được -3" in the current language. */
+function problemLine(problem) {
+  if (typeof problem === 'string') return problem;
+  const { column, text } = problemParts(problem);
+  const where = problem.row == null ? '' : `${t(`upload.where.${problem.label ?? 'row'}`, { number: problem.row })} — `;
+  return `${where}${column ? `${column}: ` : ''}${text}`;
+}
 
 export class StatisticsForm {
   constructor(container, { onSaved }) {
@@ -15,7 +34,8 @@ export class StatisticsForm {
     this.code = null;
     this.units = [];
     this.data = null;
-    this.message = null; // {kind: 'ok' | 'error', text, problems}
+    // {kind: 'ok' | 'error', key, params, text, problems}: drawn again in the language of the moment
+    this.message = null;
   }
 
   /** `units`: the province and the districts ({code, name}), those a figure is reported for. */
@@ -82,10 +102,10 @@ export class StatisticsForm {
     }
     try {
       this.data = await sendJSON('/api/statistics', { method: 'PUT', body: { code: this.code, period: this.period, figures } });
-      this.message = { kind: 'ok', text: t('dash.stats.saved', { name: this.data.unit.name, period: periodLabel(this.period) }), problems: [] };
+      this.message = { kind: 'ok', key: 'dash.stats.saved', params: { name: this.data.unit.name, period: this.period }, problems: [] };
       this._onSaved();
     } catch (error) {
-      this.message = { kind: 'error', text: t('dash.stats.refused'), problems: error.problems?.length ? error.problems : [describeError(error)] };
+      this.message = refusal(error);
     }
     this._render();
   }
@@ -116,10 +136,10 @@ export class StatisticsForm {
       try {
         const report = await sendForm(withQuery('/api/statistics/import', { dry_run: dry.checked }), body);
         const key = report.dry_run ? 'dash.stats.checked' : 'dash.stats.imported';
-        this.message = { kind: 'ok', text: t(key, report.counts), problems: report.warnings };
+        this.message = { kind: 'ok', key, params: report.counts, problems: report.warnings };
         if (!report.dry_run) { this._onSaved(); await this._load(); return; }
       } catch (error) {
-        this.message = { kind: 'error', text: t('dash.stats.refused'), problems: error.problems?.length ? error.problems : [describeError(error)] };
+        this.message = refusal(error);
       }
       this._render();
     });
@@ -131,11 +151,17 @@ export class StatisticsForm {
     box.id = 'dash-stats-message';
     box.setAttribute('role', 'status');
     if (!this.message) return box;
-    box.dataset.kind = this.message.kind;
-    box.append(element('p', null, this.message.text));
-    if (this.message.problems.length) {
+    const { kind, key, params, text, problems } = this.message;
+    box.dataset.kind = kind;
+    const shown = params?.period ? { ...params, period: periodLabel(params.period) } : params;
+    box.append(element('p', null, key ? t(key, shown) : text));
+    if (problems.length) {
       const list = element('ul');
-      this.message.problems.forEach((p) => list.append(element('li', null, p)));
+      for (const problem of problems) {
+        const item = element('li', null, problemLine(problem));
+        if (problem.code) Object.assign(item.dataset, { code: problem.code, row: problem.row ?? '' });
+        list.append(item);
+      }
       box.append(list);
     }
     return box;
