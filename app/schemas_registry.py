@@ -76,6 +76,7 @@ class CellIn(Strict):
 
 class SiteFields(Strict):
     position: Position | None = None
+    name: Text | None = Field(default=None, max_length=200, examples=["Vị Thanh 3"])
     structure_type: Literal[STRUCTURE_TYPES] | None = None
     height_m: Finite | None = None
     accepts_tenants: bool | None = None
@@ -222,6 +223,7 @@ class Registration(BaseModel):
     """A site awaiting a decision or commissioning, or with a change awaiting approval."""
 
     code: str
+    name: str | None
     owner: str
     status: Literal[SITE_STATUSES]
     structure_type: Literal[STRUCTURE_TYPES]
@@ -267,6 +269,7 @@ class SiteOut(BaseModel):
     change and who sent it read null."""
 
     code: str
+    name: str | None
     owner: str
     status: Literal[SITE_STATUSES]
     structure_type: Literal[STRUCTURE_TYPES]

@@ -31,6 +31,7 @@ from gis.importers import ranges
 from gis.problems import Problem
 
 SITE_COLUMNS = (
+    "name",
     "structure_type",
     "height_m",
     "accepts_tenants",
@@ -216,6 +217,14 @@ def _place_checks(
         )
 
 
+def _built(session: Session, code: str, values: dict, owner_id: int) -> dict:
+    """The import's builder: a registration or an edit is a site row like a file's (no position)."""
+    try:
+        return targets.site_row(code, values, owner_id, None, targets.Context.load(session.connection()))
+    except targets.RowProblem as exc:
+        raise unprocessable([placed(exc, "", "site")]) from exc
+
+
 def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
     owner = owner_of(session, principal, body.owner)
     conn = session.connection()
@@ -229,18 +238,10 @@ def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
     if session.execute(text("SELECT 1 FROM sites WHERE code = :c"), {"c": body.code}).first():
         raise Conflict(reasons=[code_exists("site", body.code)])
     _place_checks(session, principal, owner[0], lon, lat, place, body.new_structure_reason, None)
-    ctx = targets.Context.load(conn)
-    try:  # the import's builder: a registration is a site row like a file's
-        row = targets.site_row(
-            body.code,
-            {**values, "status": "proposed"},
-            owner[0],
-            from_shape(Point(lon, lat), srid=m.SRID),
-            ctx,
-        )
-    except targets.RowProblem as exc:
-        raise unprocessable([placed(exc, "", "site")]) from exc
-    row.update(proposed_on=date.today(), created_by=principal.username)
+    row = _built(session, body.code, {**values, "status": "proposed"}, owner[0])
+    row.update(
+        geom=from_shape(Point(lon, lat), srid=m.SRID), proposed_on=date.today(), created_by=principal.username
+    )
     site_id = session.execute(insert(m.Site.__table__).values(row).returning(m.Site.id)).scalar_one()
     _write_cells(session, site_id, owner[0], cell_rows)
     session.commit()
@@ -321,7 +322,8 @@ def _validated_change(
         problems += cell_problems
     if problems:
         raise unprocessable(problems)
-    return merged, cell_rows, (lon, lat)
+    row = _built(session, s.code, {**merged, "status": s.status}, s.owner_id)
+    return {c: row[c] for c in SITE_COLUMNS}, cell_rows, (lon, lat)
 
 
 def _apply(
@@ -464,7 +466,7 @@ def list_registrations(session: Session, principal: Principal) -> dict:
     states = "'proposed', 'approved'" + (", 'rejected'" if principal.role == "operator" else "")
     rows = session.execute(
         text(
-            "SELECT s.code, o.short_name AS owner, s.status, s.structure_type, s.height_m, s.created_by, "
+            "SELECT s.code, s.name, o.short_name AS owner, s.status, s.structure_type, s.height_m, s.created_by, "
             "s.proposed_on, s.pending_change IS NOT NULL AS has_pending_change, s.pending_by, s.new_structure_reason, "
             "s.status_reason, s.version, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat "
             "FROM sites s JOIN operators o ON o.id = s.owner_id "

@@ -477,6 +477,25 @@ def test_a_monopole_registers_like_any_structure(client_as):
     assert r.status_code == 400 and "structure_type" in r.text  # a request the schema refuses
 
 
+def test_a_site_is_registered_and_renamed_by_its_name_as_files_name_it(client_as):
+    """ "Tên trạm" is stored from the form as from a file, and an edit goes through the same builder."""
+    op = client_as("viettel1")
+    body = site_body(
+        "REG-VT-NAMED",
+        GAP[4][0] - 0.004,
+        GAP[4][1] + 0.004,
+        name="  Vị Thanh 3 ",
+        new_structure_reason="Không có cột dùng chung trong bán kính phục vụ",
+    )
+    r = op.post("/api/sites", json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["name"] == "Vị Thanh 3"  # read as a file's cell is: trimmed
+    r = op.patch("/api/sites/REG-VT-NAMED", json={"name": "Vị Thanh 3 (Ấp 4)"}, headers=etag(r))
+    assert r.status_code == 200, r.text
+    assert (r.json()["name"], r.json()["version"]) == ("Vị Thanh 3 (Ấp 4)", 2)
+    assert op.get("/api/sites/REG-VT-NAMED").json()["name"] == "Vị Thanh 3 (Ấp 4)"
+
+
 def test_the_department_names_an_owner_as_files_do(client_as):
     """The form reads an owner like an import's owner column: any alias of the organisation."""
     planner = client_as("planner1")

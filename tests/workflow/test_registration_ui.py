@@ -34,6 +34,7 @@ def test_operator_registers_planner_approves_site_goes_active(chromium, live_ser
         assert "viettel1" in page.locator("#hg-account-name").inner_text()
         assert page.locator("#hg-register").is_visible()
         page.fill("#hg-reg-code", "UI-VT-001")
+        page.fill("#hg-reg-name", "Vị Thanh 9")
         set_view(page, lat, new_lon, 15)
         page.click("#hg-reg-place")
         click_at(page, lat, new_lon)
@@ -57,6 +58,11 @@ def test_operator_registers_planner_approves_site_goes_active(chromium, live_ser
         assert "chờ Sở TT&TT phê duyệt" in page.locator("#hg-reg-message").inner_text()
         page.wait_for_selector("#hg-review-list li[data-code='UI-VT-001'][data-status='proposed']")
         assert page.locator("#hg-approve-UI-VT-001").count() == 0  # operators do not approve
+        with engine.connect() as conn:
+            assert (
+                conn.execute(text("SELECT name FROM sites WHERE code = 'UI-VT-001'")).scalar_one()
+                == "Vị Thanh 9"
+            )
         # The browser logs the one refusal it was shown (the missing reason), and nothing else.
         assert [e for e in operator.errors if "status of 422" not in e or "/api/sites" not in e] == [], (
             operator.errors

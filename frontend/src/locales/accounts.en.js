@@ -21,6 +21,7 @@ export default {
   'role.operator': 'operator',
   'reg.title': 'Register a BTS site',
   'reg.code': 'Site code',
+  'reg.name': 'Site name',
   'reg.owner': 'Owning company',
   'reg.position': 'Position given as',
   'reg.mode.wgs84': 'WGS 84 (decimal degrees)',

@@ -21,6 +21,7 @@ export default {
   'role.operator': 'doanh nghiệp',
   'reg.title': 'Đăng ký trạm BTS',
   'reg.code': 'Mã trạm',
+  'reg.name': 'Tên trạm',
   'reg.owner': 'Doanh nghiệp sở hữu',
   'reg.position': 'Nhập vị trí theo',
   'reg.mode.wgs84': 'WGS 84 (độ thập phân)',

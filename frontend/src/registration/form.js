@@ -25,6 +25,7 @@ export class RegistrationForm {
   mount(container) {
     const f = (this.fields = {
       code: el('input', { type: 'text', required: true, maxLength: 32, autocomplete: 'off' }),
+      name: el('input', { type: 'text', maxLength: 200, autocomplete: 'off' }),
       owner: el('select'),
       mode: options(el('select'), ['wgs84', 'dms', 'vn2000'], (m) => t(`reg.mode.${m}`)),
       lat: el('input', { type: 'text', inputMode: 'decimal' }),
@@ -64,6 +65,7 @@ export class RegistrationForm {
     this.reasonRow = el('div', { id: 'hg-reg-reason-row', hidden: true }, labelled('hg-reg-reason', 'reg.reason', f.reason));
     const form = el('form', { className: 'hg-form', id: 'hg-reg-form', noValidate: true }, [
       ...labelled('hg-reg-code', 'reg.code', f.code),
+      ...labelled('hg-reg-name', 'reg.name', f.name),
       ...ownerRow,
       ...labelled('hg-reg-mode', 'reg.position', f.mode),
       this.positionBoxes.wgs84, this.positionBoxes.dms, this.positionBoxes.vn2000, place,
@@ -177,6 +179,7 @@ export class RegistrationForm {
     };
     if (isStaff()) body.owner = this.owner();
     if (f.reason.value.trim()) body.new_structure_reason = f.reason.value.trim();
+    body.name = f.name.value.trim() || null; // an edit may clear it
     return body;
   }
 
@@ -278,6 +281,7 @@ export class RegistrationForm {
     this.showMode();
     f.lat.value = site.lat.toFixed(6);
     f.lon.value = site.lon.toFixed(6);
+    f.name.value = site.name ?? '';
     f.structure.value = site.structure_type;
     f.height.value = site.height_m ?? '';
     f.tenants.checked = site.accepts_tenants;
