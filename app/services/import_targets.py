@@ -3,24 +3,24 @@ its cells registered through the form or the API are built by the same ``site_ro
 
 Each builder takes the table, a context (id lookups) and a problems list; it appends one
 :class:`Problem` per bad row (placed in its file: source, row/feature number) and returns what to
-insert. Nothing is written here.
+insert. Nothing is written here. The readers of single values (numbers, dates, yes/no …) and
+:class:`RowProblem` are app/services/import_values.py's.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from types import MappingProxyType
+from datetime import UTC, datetime
 
 from shapely import MultiPolygon, Polygon
 from sqlalchemy import Connection, select
 
 from app import models as m
+from app.services.import_values import RowProblem, boolean, day, instant, integer, names, num, text_
 from app.services.loader import ids_by
 from gis import site_rules
 from gis.importers import ImportedTable
@@ -29,8 +29,6 @@ from gis.problems import Problem
 from gis.text import fold_vi
 from gis.vocabulary import CLOSE_ENOUGH, Vocabulary, fold_key
 
-_TRUE = {"1", "true", "yes", "y", "x", "co", "có", "dung", "đúng", "t"}
-_FALSE = {"0", "false", "no", "n", "khong", "không", "f", ""}
 # OpenCelliD has no radio parameters: typical values for a macro cell, reported as assumptions.
 OCID_DEFAULTS = {"2G": 900, "3G": 2100, "4G": 1800, "5G": 3500}
 
@@ -50,21 +48,6 @@ TABLES = {
 CELL_RADIO = tuple(
     c.name for c in m.Cell.__table__.columns if c.name not in ("id", "code", "site_id", "operator_id")
 )
-
-
-class RowProblem(ValueError):
-    """What stops one row being built: a structured :class:`Problem` (``code``, ``field``,
-    ``params``), placed in its file by the caller (``problem.at(row=…)``); ``str()`` is its English
-    sentence, for logs and the form's answers."""
-
-    def __init__(self, code: str, field: str | None = None, /, **params):
-        self.problem = Problem(code, field, params=MappingProxyType(params))
-        super().__init__(code)
-
-    def __str__(self) -> str:
-        from app.i18n import catalogue  # the catalogue reads settings: only when a sentence is wanted
-
-        return catalogue("en").render(self.problem)
 
 
 @dataclass
@@ -131,91 +114,6 @@ class Context:
             return self.short_names[self.operators[fold_key(near)]]
         match = difflib.get_close_matches(fold_key(name), list(self.operators), n=1, cutoff=CLOSE_ENOUGH)
         return self.short_names[self.operators[match[0]]] if match else None
-
-
-def num(p: dict, key: str, *, required=False, default=None) -> float | None:
-    v = p.get(key)
-    if v in (None, ""):
-        if required:
-            raise RowProblem("value.required", key)
-        return default
-    try:
-        out = float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)
-    except ValueError as exc:
-        raise RowProblem("value.not_a_number", key, value=v) from exc
-    if not math.isfinite(out):  # "nan", "inf": named by gis/importers/ranges.py too
-        raise RowProblem("value.not_a_number", key, value=v)
-    return out
-
-
-def integer(p: dict, key: str, *, required=False, default=None) -> int | None:
-    v = num(p, key, required=required, default=default)
-    if v is None:
-        return None
-    if v != int(v):
-        raise RowProblem("value.not_whole", key, value=p.get(key))
-    return int(v)
-
-
-def boolean(p: dict, key: str) -> bool:
-    v = p.get(key)
-    if isinstance(v, bool):
-        return v
-    text = fold_vi(str(v if v is not None else ""))
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise RowProblem("value.not_yes_no", key, value=v)
-
-
-def text_(p: dict, key: str, *, required=False, default=None) -> str | None:
-    v = p.get(key)
-    if v in (None, ""):
-        if required:
-            raise RowProblem("value.required", key)
-        return default
-    return str(v).strip()
-
-
-def names(p: dict, key: str) -> list[str]:
-    v = p.get(key)
-    if v in (None, ""):
-        return []
-    if isinstance(v, list):
-        return [str(x) for x in v]
-    return [s.strip() for s in str(v).replace(";", ",").split(",") if s.strip()]
-
-
-_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
-_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?")
-_EXCEL_EPOCH = date(1899, 12, 30)  # serial day 1 is 1900-01-01 (Excel's phantom 1900-02-29 included)
-
-
-def day(p: dict, key: str) -> date | None:
-    """A date written as an Excel date (cell or serial number), dd/mm/yyyy or yyyy-mm-dd."""
-    v = p.get(key)
-    if v in (None, ""):
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        if v != int(v) or not 1 <= v <= 2958465:  # 9999-12-31
-            raise RowProblem("value.not_a_date", key, value=v)
-        return _EXCEL_EPOCH + timedelta(days=int(v))
-    text = str(v).strip()
-    if found := _DMY.fullmatch(text):
-        d, mo, y = (int(x) for x in found.groups())
-    elif found := _YMD.fullmatch(text):
-        y, mo, d = (int(x) for x in found.groups())
-    else:
-        raise RowProblem("value.not_a_date", key, value=v)
-    try:
-        return date(y, mo, d)
-    except ValueError as exc:  # 31/02/2025
-        raise RowProblem("value.not_a_real_date", key, value=v) from exc
 
 
 def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx: Context) -> str:
@@ -432,7 +330,9 @@ def cell_row(
     operator is the row's own, else (a sheet of cells, a form) its site's."""
     if ocid:
         op = _plmn_operator(ctx, p)
-        ctx.defaults_used.add("OpenCelliD cells: band, height 30 m, EIRP 58 dBm assumed")
+        # Written as field=value, as choice() notes its defaults: the same in every language.
+        bands = " ".join(f"{t}:{b}" for t, b in OCID_DEFAULTS.items())
+        ctx.defaults_used.update({f"band_mhz={bands}", "antenna_height_m=30", "eirp_dbm=58"})
         tech = p["technology"]
         band, height, eirp = OCID_DEFAULTS[tech], 30.0, 58.0
     else:
@@ -617,7 +517,7 @@ def speed_tests(table, ctx, problems):
     test's instant, position and operator, so importing it again finds the same codes."""
     derive = "code" not in table.columns.values()
     if derive and table.features:
-        ctx.defaults_used.add("code=ST-<sha1 of time|lon|lat|operator>")
+        ctx.defaults_used.add("code=ST-sha1(measured_at|lon|lat|operator)")
 
     def build(f, p):
         at = instant(p, "measured_at")
@@ -643,20 +543,6 @@ def speed_tests(table, ctx, problems):
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.SpeedTest.__table__, table, rows, problems)
     return rows
-
-
-def instant(p: dict, key: str) -> datetime:
-    """An ISO 8601 date and time ("2025-03-01T08:15:30+07:00", "2025-03-01 08:15:30Z"); its UTC
-    offset is kept, so the stored value is the exact instant."""
-    v = p.get(key)
-    if isinstance(v, datetime):
-        return v
-    if v in (None, ""):
-        raise RowProblem("value.required", key)
-    try:
-        return datetime.fromisoformat(str(v).strip())
-    except ValueError as exc:
-        raise RowProblem("value.not_an_instant", key, value=v) from exc
 
 
 def speed_test_code(at: datetime, position, operator: str) -> str:

@@ -144,6 +144,11 @@ def test_opencellid_sites(db, tmp_path):
     report = import_file(db, _csv(tmp_path / "ocid.csv", head, rows), "sites")
     assert report.counts["sites"] == 1 and report.counts["cells"] == 2
     assert _count(db, "sites", "code = 'OCID-45204-E9001'") == 1
+    assert report.as_dict("vi")["warnings"] == [
+        "ocid.csv: bỏ qua 1 dòng của nước khác (MCC ≠ 452)",
+        "giá trị mặc định được dùng khi tệp không có: antenna_height_m=30, "
+        "band_mhz=2G:900 3G:2100 4G:1800 5G:3500, eirp_dbm=58, status=active, structure_type=tower",
+    ]
 
 
 def test_outside_the_province_is_refused_with_the_other_problems(db, tmp_path):
