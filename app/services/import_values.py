@@ -33,12 +33,17 @@ class RowProblem(ValueError):
         return catalogue("en").render(self.problem)
 
 
+def _absent(key: str, required: bool, default):
+    """What a reader gives for a value not written: its default, unless the value is required."""
+    if required:
+        raise RowProblem("value.required", key)
+    return default
+
+
 def num(p: dict, key: str, *, required=False, default=None) -> float | None:
     v = p.get(key)
     if v in (None, ""):
-        if required:
-            raise RowProblem("value.required", key)
-        return default
+        return _absent(key, required, default)
     try:
         out = float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)
     except ValueError as exc:
@@ -72,9 +77,7 @@ def boolean(p: dict, key: str) -> bool:
 def text_(p: dict, key: str, *, required=False, default=None) -> str | None:
     v = p.get(key)
     if v in (None, ""):
-        if required:
-            raise RowProblem("value.required", key)
-        return default
+        return _absent(key, required, default)
     return str(v).strip()
 
 
