@@ -131,7 +131,7 @@ def _import(args: argparse.Namespace) -> int:
     print(f"import: {report.file} ({report.format}, {report.crs}) {verb} {counts} ({report.seconds:.1f} s)")
     if report.dry_run:
         _print_mapping(report)
-    for warning in report.warnings:
+    for warning in report.as_dict(args.lang)["warnings"]:
         print(f"  ! {warning}")
     if args.save_profile:
         try:

@@ -59,7 +59,10 @@ class ImportReportOut(BaseModel):
     dry_run: bool
     mode: str
     counts: dict[str, int] = Field(description="rows per table written (or, in a dry run, that would be)")
-    warnings: list[str]
+    warnings: list[str] = Field(description="every warning as a sentence in the reader's language")
+    warning_details: list[dict] = Field(
+        description="the same warnings structured: {code, field, row, source, label, params, message}"
+    )
     seconds: float
     axis_order: str
     mapping: Mapping
@@ -199,7 +202,7 @@ async def import_upload(
             )
         except importer.ImportFailed as exc:
             return _refused(exc, language(accept_language))
-    out = report.as_dict()
+    out = report.as_dict(language(accept_language))
     if save_profile is not None:
         saved = await run_in_threadpool(_save_used, report, save_profile, principal)
         out["saved_profile"] = saved["name"]
@@ -271,8 +274,8 @@ async def save_upload(file: UploadFile, folder: Path) -> Path:
 
 
 def _refused(exc: importer.ImportFailed, lang: str) -> JSONResponse:
-    """Every problem as a sentence (the structured ones in the reader's language) and, in
-    ``details``, the structured ones as data with their sentence (as app/errors.py answers them)."""
+    """Every problem as a sentence in the reader's language and, in ``details``, as data with its
+    sentence (as app/errors.py answers them)."""
     problems = exc.sentences(lang)
     said = catalogue(lang)
     details = [{**p.as_dict(), "message": said.render(p)} for p in exc.details]

@@ -1,25 +1,26 @@
 """Per-target row builders for `importer.import_file`: imported features → table rows; a site and
 its cells registered through the form or the API are built by the same ``site_row`` and ``cell_row``.
 
-Each builder takes the table, a context (id lookups) and a problems list; it appends one message
-per bad row (file + row/feature number) and returns what to insert. Nothing is written here.
+Each builder takes the table, a context (id lookups) and a problems list; it appends one
+:class:`Problem` per bad row (placed in its file: source, row/feature number) and returns what to
+insert. Nothing is written here. The readers of single values (numbers, dates, yes/no …) and
+:class:`RowProblem` are app/services/import_values.py's.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from types import MappingProxyType
+from datetime import UTC, datetime
 
 from shapely import MultiPolygon, Polygon
 from sqlalchemy import Connection, select
 
 from app import models as m
+from app.services.import_values import RowProblem, boolean, day, instant, integer, names, num, text_
 from app.services.loader import ids_by
 from gis import site_rules
 from gis.importers import ImportedTable
@@ -28,8 +29,6 @@ from gis.problems import Problem
 from gis.text import fold_vi
 from gis.vocabulary import CLOSE_ENOUGH, Vocabulary, fold_key
 
-_TRUE = {"1", "true", "yes", "y", "x", "co", "có", "dung", "đúng", "t"}
-_FALSE = {"0", "false", "no", "n", "khong", "không", "f", ""}
 # OpenCelliD has no radio parameters: typical values for a macro cell, reported as assumptions.
 OCID_DEFAULTS = {"2G": 900, "3G": 2100, "4G": 1800, "5G": 3500}
 
@@ -49,23 +48,6 @@ TABLES = {
 CELL_RADIO = tuple(
     c.name for c in m.Cell.__table__.columns if c.name not in ("id", "code", "site_id", "operator_id")
 )
-
-
-class RowProblem(ValueError):
-    """What stops one row being built: a structured :class:`Problem` (``code``, ``field``,
-    ``params``), placed in its file by the caller (``problem.at(row=…)``); ``str()`` is its English
-    sentence, for logs. A plain sentence (``RowProblem("…")``) is the old form, code ``row.text``."""
-
-    def __init__(self, code: str, field: str | None = None, **params):
-        if " " in code and field is None and not params:
-            code, params = "row.text", {"text": code}
-        self.problem = Problem(code, field, params=MappingProxyType(params))
-        super().__init__(code)
-
-    def __str__(self) -> str:
-        from app.i18n import catalogue  # the catalogue reads settings: only when a sentence is wanted
-
-        return catalogue("en").render(self.problem)
 
 
 @dataclass
@@ -106,7 +88,7 @@ class Context:
         domain, a short or a full name); ``mobile``: it must be a mobile operator (cells, mobile
         speed tests), otherwise any organisation (owners of sites, poles, ducts)."""
         if name in (None, ""):
-            raise RowProblem(f"'{column}' is required")
+            raise RowProblem("value.required", column)
         known = self.known_ids.get((str(name), mobile))
         if known is not None:
             self.resolved.setdefault((column, str(name).strip()), self.short_names[known])
@@ -115,14 +97,13 @@ class Context:
         op_id = self.operators.get(fold_key(meant if meant is not None else name))
         if op_id is None:
             near = self._closest_organisation(name)
-            hint = f" (closest: {near})" if near else ""
             self.resolved.setdefault((column, str(name).strip()), None)
-            raise RowProblem(f"unknown organisation '{name}' in '{column}'{hint}")
+            if near:
+                raise RowProblem("organisation.unknown_closest", column, name=name, closest=near)
+            raise RowProblem("organisation.unknown", column, name=name)
         if mobile and self.kinds[op_id] != "mobile":
-            kind = self.kinds[op_id].replace("_", " ")
-            raise RowProblem(
-                f"'{name}' in '{column}' is not a mobile operator ({self.short_names[op_id]}: {kind})"
-            )
+            short, kind = self.short_names[op_id], self.kinds[op_id]
+            raise RowProblem("organisation.not_mobile", column, name=name, operator=short, kind=kind)
         self.known_ids[(str(name), mobile)] = op_id
         self.resolved.setdefault((column, str(name).strip()), self.short_names[op_id])
         return op_id
@@ -135,96 +116,11 @@ class Context:
         return self.short_names[self.operators[match[0]]] if match else None
 
 
-def num(p: dict, key: str, *, required=False, default=None) -> float | None:
-    v = p.get(key)
-    if v in (None, ""):
-        if required:
-            raise RowProblem(f"'{key}' is required")
-        return default
-    try:
-        out = float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)
-    except ValueError as exc:
-        raise RowProblem(f"'{key}' is not a number ('{v}')") from exc
-    if not math.isfinite(out):  # "nan", "inf": named by gis/importers/ranges.py too
-        raise RowProblem(f"'{key}' is not a number ('{v}')")
-    return out
-
-
-def integer(p: dict, key: str, *, required=False, default=None) -> int | None:
-    v = num(p, key, required=required, default=default)
-    if v is None:
-        return None
-    if v != int(v):
-        raise RowProblem(f"'{key}' is not a whole number ('{p.get(key)}')")
-    return int(v)
-
-
-def boolean(p: dict, key: str) -> bool:
-    v = p.get(key)
-    if isinstance(v, bool):
-        return v
-    text = fold_vi(str(v if v is not None else ""))
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise RowProblem(f"'{key}' is not yes/no ('{v}')")
-
-
-def text_(p: dict, key: str, *, required=False, default=None) -> str | None:
-    v = p.get(key)
-    if v in (None, ""):
-        if required:
-            raise RowProblem(f"'{key}' is required")
-        return default
-    return str(v).strip()
-
-
-def names(p: dict, key: str) -> list[str]:
-    v = p.get(key)
-    if v in (None, ""):
-        return []
-    if isinstance(v, list):
-        return [str(x) for x in v]
-    return [s.strip() for s in str(v).replace(";", ",").split(",") if s.strip()]
-
-
-_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
-_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?")
-_EXCEL_EPOCH = date(1899, 12, 30)  # serial day 1 is 1900-01-01 (Excel's phantom 1900-02-29 included)
-
-
-def day(p: dict, key: str) -> date | None:
-    """A date written as an Excel date (cell or serial number), dd/mm/yyyy or yyyy-mm-dd."""
-    v = p.get(key)
-    if v in (None, ""):
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        if v != int(v) or not 1 <= v <= 2958465:  # 9999-12-31
-            raise RowProblem(f"'{key}' is not a date ('{v}')")
-        return _EXCEL_EPOCH + timedelta(days=int(v))
-    text = str(v).strip()
-    if found := _DMY.fullmatch(text):
-        d, mo, y = (int(x) for x in found.groups())
-    elif found := _YMD.fullmatch(text):
-        y, mo, d = (int(x) for x in found.groups())
-    else:
-        raise RowProblem(f"'{key}' is not a date ('{v}'): write dd/mm/yyyy or yyyy-mm-dd")
-    try:
-        return date(y, mo, d)
-    except ValueError as exc:
-        raise RowProblem(f"'{key}' is not a real date ('{v}': {exc})") from exc
-
-
 def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx: Context) -> str:
     v = text_(p, key)
     if v is None:
         if default is None:
-            raise RowProblem(f"'{key}' is required ({', '.join(allowed)})")
+            raise RowProblem("value.required_one_of", key, allowed=list(allowed))
         ctx.defaults_used.add(f"{key}={default}")
         return default
     known = ctx.known_codes.get((key, v, allowed))
@@ -237,32 +133,34 @@ def choice(p: dict, key: str, allowed: tuple[str, ...], default: str | None, ctx
     if found is not None:
         ctx.known_codes[(key, v, allowed)] = found
     else:
-        meaning = f", meaning {meant}" if meant is not None and fold_key(meant) != fold_key(v) else ""
         near = ctx.vocabulary.closest(key, v) if meant is None else None
-        hint = f"; closest: {near}" if near in allowed else ""
         ctx.resolved.setdefault((key, v), None)
-        raise RowProblem(f"'{key}' must be one of {', '.join(allowed)} (got '{v}'{meaning}{hint})")
+        if meant is not None and fold_key(meant) != fold_key(v):
+            raise RowProblem("value.not_one_of_meaning", key, value=v, allowed=list(allowed), meaning=meant)
+        if near in allowed:
+            raise RowProblem("value.not_one_of_closest", key, value=v, allowed=list(allowed), closest=near)
+        raise RowProblem("value.not_one_of", key, value=v, allowed=list(allowed))
     ctx.resolved.setdefault((key, v), found)
     return found
 
 
 def point(f) -> object:
     if f.geometry.geom_type != "Point":
-        raise RowProblem(f"expected a Point, got {f.geometry.geom_type}")
+        raise RowProblem("geometry.wrong_type", expected="Point", got=f.geometry.geom_type)
     return f.geometry  # turned into WKB for all rows at once when stored (importer._as_wkb)
 
 
-def _rows(table: ImportedTable, build, problems: list[str]) -> list[tuple[int, dict]]:
+def _rows(table: ImportedTable, build, problems: list[Problem]) -> list[tuple[int, dict]]:
     out = []
     for f in table.features:
         try:
             out.append((f.number, build(f, f.properties)))
         except RowProblem as exc:
-            problems.append(f"{table.where(f.number)}: {exc}")
+            problems.append(table.place(exc.problem, f.number))
     return out
 
 
-def _check_codes(ctx: Context, table_obj, table: ImportedTable, rows, problems: list[str]) -> None:
+def _check_codes(ctx: Context, table_obj, table: ImportedTable, rows, problems: list[Problem]) -> None:
     """Codes repeated in the file are refused; stored ones too, unless the import is an upsert."""
     existing = ids_by(ctx.conn, table_obj)
     ctx.existing[table_obj.name] = {row["code"] for _, row in rows if row["code"] in existing}
@@ -270,17 +168,15 @@ def _check_codes(ctx: Context, table_obj, table: ImportedTable, rows, problems: 
     for number, row in rows:
         code = row["code"]
         if code in existing and not ctx.upsert:
-            problems.append(
-                f"{table.where(number)}: code '{code}' already exists (imports add, never overwrite; "
-                "use mode=upsert to update)"
-            )
+            problems.append(table.place(Problem("code.exists", "code", params={"code": code}), number))
         elif code in seen:
-            problems.append(f"{table.where(number)}: code '{code}' repeats row/feature {seen[code]}")
+            params = {"code": code, "first": seen[code]}
+            problems.append(table.place(Problem("code.repeated", "code", params=params), number))
         seen.setdefault(code, number)
 
 
 # ---------------------------------------------------------------- sites (+ cells)
-def sites(table: ImportedTable, ctx: Context, problems: list[str]):
+def sites(table: ImportedTable, ctx: Context, problems: list[Problem]):
     """Rows are sites, or cells with a site_code column (site attributes repeated), or OpenCelliD;
     a workbook's sheet of cells (``table.cells``) adds cells to its sites or to stored ones."""
     per_cell = table.opencellid or any(_names_a_cell(f.properties) for f in table.features)
@@ -289,7 +185,7 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
         for f in table.features:
             code = _site_of_cell(f.properties)
             if code is None:
-                problems.append(f"{table.where(f.number)}: 'site_code' is required")
+                problems.append(table.place(Problem("value.required", "site_code"), f.number))
                 continue
             groups[code].append(f)
     else:
@@ -310,28 +206,28 @@ def sites(table: ImportedTable, ctx: Context, problems: list[str]):
                 owner = ctx.operator(p.get("owner") or p.get("operator"), "owner")
                 geom = point(first)
             if code.startswith("#"):
-                raise RowProblem("'code' is required")
+                raise RowProblem("value.required", "code")
             site_rows.append((first.number, site_row(code, p, owner, geom, ctx)))
             ops = set() if listed else {owner}
             for t in names(p, "tenants") or names(p, "operators"):
                 ops.add(ctx.operator(t, "tenants"))
             operators[code] = ctx.operator(p["operator"], "operator") if p.get("operator") else owner
         except RowProblem as exc:
-            problems.append(f"{table.where(first.number)}: {exc}")
+            problems.append(table.place(exc.problem, first.number))
             continue
         if per_cell:
             for k, f in enumerate(feats, start=1):
                 try:
                     cell = cell_row(f.properties, code, k, ctx, table.opencellid)
                 except RowProblem as exc:
-                    problems.append(f"{table.where(f.number)}: {exc}")
+                    problems.append(table.place(exc.problem, f.number))
                     continue
                 ops.add(cell["operator_id"])
                 cell_rows.append((f.number, cell))
         tenants.extend((code, op) for op in ops)
     _check_codes(ctx, m.Site.__table__, table, site_rows, problems)
     if table.cells is not None and per_cell:
-        problems.append(f"{table.name}: cells in rows (a site code column) and in a sheet of cells: use one")
+        problems.append(Problem("cells.two_ways", source=table.name))
     elif table.cells is not None:
         sheet_cells, sheet_tenants = _cells_of_sites(table.cells, ctx, problems, operators, table.name)
         _check_codes(ctx, m.Cell.__table__, table.cells, sheet_cells, problems)
@@ -378,7 +274,7 @@ def _stored_site_operators(ctx: Context) -> dict[str, int]:
 def _cells_of_sites(
     cells: ImportedTable,
     ctx: Context,
-    problems: list[str],
+    problems: list[Problem],
     operators: dict[str, int],
     sites_name: str | None = None,
 ):
@@ -389,11 +285,16 @@ def _cells_of_sites(
     for f in cells.features:
         site = _site_of_cell(f.properties)
         if site is None:
-            problems.append(f"{cells.where(f.number)}: the site code ('site_code', e.g. Mã trạm) is required")
+            problems.append(cells.place(Problem("value.required", "site_code"), f.number))
             continue
         if site not in operators and site not in stored:
-            where = f"in neither {sites_name} nor the database" if sites_name else "not in the database"
-            problems.append(f"{cells.where(f.number)}: site '{site}' is {where}")
+            if sites_name:
+                unknown = Problem(
+                    "site.unknown_in_file", "site_code", params={"site": site, "file": sites_name}
+                )
+            else:
+                unknown = Problem("site.unknown", "site_code", params={"site": site})
+            problems.append(cells.place(unknown, f.number))
             continue
         per_site[site] += 1
         try:
@@ -401,14 +302,14 @@ def _cells_of_sites(
                 f.properties, site, per_site[site], ctx, False, operators.get(site) or stored.get(site)
             )
         except RowProblem as exc:
-            problems.append(f"{cells.where(f.number)}: {exc}")
+            problems.append(cells.place(exc.problem, f.number))
             continue
         rows.append((f.number, cell))
         tenants.append((site, cell["operator_id"]))
     return rows, tenants
 
 
-def cells(table: ImportedTable, ctx: Context, problems: list[str]):
+def cells(table: ImportedTable, ctx: Context, problems: list[Problem]):
     """Cells of sites already stored, by site code (a CSV of cells or a workbook's cell sheet)."""
     rows, tenants = _cells_of_sites(table, ctx, problems, {})
     _check_codes(ctx, m.Cell.__table__, table, rows, problems)
@@ -418,7 +319,7 @@ def cells(table: ImportedTable, ctx: Context, problems: list[str]):
 def _plmn_operator(ctx: Context, p: dict) -> int:
     op = ctx.plmn.get((p["mcc"], p["mnc"]))
     if op is None:
-        raise RowProblem(f"no operator with MCC {p['mcc']} MNC {p['mnc']}")
+        raise RowProblem("organisation.unknown_plmn", "operator", mcc=p["mcc"], mnc=p["mnc"])
     return op
 
 
@@ -429,7 +330,9 @@ def cell_row(
     operator is the row's own, else (a sheet of cells, a form) its site's."""
     if ocid:
         op = _plmn_operator(ctx, p)
-        ctx.defaults_used.add("OpenCelliD cells: band, height 30 m, EIRP 58 dBm assumed")
+        # Written as field=value, as choice() notes its defaults: the same in every language.
+        bands = " ".join(f"{t}:{b}" for t, b in OCID_DEFAULTS.items())
+        ctx.defaults_used.update({f"band_mhz={bands}", "antenna_height_m=30", "eirp_dbm=58"})
         tech = p["technology"]
         band, height, eirp = OCID_DEFAULTS[tech], 30.0, 58.0
     else:
@@ -440,8 +343,8 @@ def cell_row(
         height = num(p, "antenna_height_m") or num(p, "height_m", required=True)
         eirp = num(p, "eirp_dbm")
     tx, gain = num(p, "tx_power_dbm"), num(p, "antenna_gain_dbi")
-    if missing := site_rules.power_problem({"eirp_dbm": eirp, "tx_power_dbm": tx, "antenna_gain_dbi": gain}):
-        raise RowProblem(missing)
+    if site_rules.power_problem({"eirp_dbm": eirp, "tx_power_dbm": tx, "antenna_gain_dbi": gain}):
+        raise RowProblem("cell.no_power", "eirp_dbm")
     azimuth = num(p, "azimuth_deg")
     return dict(
         code=text_(p, "cell_code")
@@ -495,12 +398,10 @@ def cables(p: dict, key: str, ctx: Context) -> list[tuple[int, dict]]:
         found = _CABLES.match(item)
         name, count = (found.group(1), found.group(2)) if found else (item, "1")
         if not count.isdigit() or int(count) < 1:
-            raise RowProblem(
-                f"'{key}': the cable count of '{name}' must be a whole number ≥ 1 (got '{count}')"
-            )
+            raise RowProblem("cables.bad_count", key, name=name, value=count)
         op = ctx.operator(name, key)
         if op in out:
-            raise RowProblem(f"'{key}': '{name}' is listed twice")
+            raise RowProblem("organisation.listed_twice", key, name=name)
         out[op] = {"cable_count": int(count)}
     return list(out.items())
 
@@ -511,10 +412,10 @@ def duct_row(p: dict, line, ctx: Context, owner: int | None = None) -> dict:
     duct_count = integer(p, "duct_count", default=1)
     free = integer(p, "free_duct_count")
     if free is not None and not 0 <= free <= duct_count:
-        raise RowProblem(f"'free_duct_count' must be between 0 and the duct count {duct_count} (got {free})")
+        raise RowProblem("ducts.free_count", "free_duct_count", value=free, ducts=duct_count)
     stated = num(p, "stated_length_m")
     if stated is not None and stated <= 0:
-        raise RowProblem(f"'stated_length_m' must be positive (got {p['stated_length_m']})")
+        raise RowProblem("value.not_positive", "stated_length_m", value=p["stated_length_m"])
     return dict(
         code=text_(p, "code", required=True),
         name=text_(p, "name"),
@@ -530,7 +431,7 @@ def duct_row(p: dict, line, ctx: Context, owner: int | None = None) -> dict:
 def ducts(table, ctx, problems):
     def build(f, p):
         if f.geometry.geom_type != "LineString":
-            raise RowProblem(f"expected a LineString, got {f.geometry.geom_type}")
+            raise RowProblem("geometry.wrong_type", expected="LineString", got=f.geometry.geom_type)
         row = duct_row(p, f.geometry, ctx)
         occupants = names(p, "occupants") or names(p, "operators")
         return {**row, "_links": list(dict.fromkeys(ctx.operator(n, "occupants") for n in occupants))}
@@ -566,7 +467,7 @@ def manholes(table, ctx, problems):
     def route(p):
         code = text_(p, "duct_route_code")
         if code is not None and code not in routes:
-            raise RowProblem(f"unknown duct route '{code}' in 'duct_route_code'")
+            raise RowProblem("duct_route.unknown", "duct_route_code", code=code)
         return routes.get(code)
 
     def build(f, p):
@@ -589,7 +490,7 @@ def commune_offices(table, ctx, problems):
     def commune(p):
         code = text_(p, "commune_code", required=True)
         if code not in communes:
-            raise RowProblem(f"unknown commune '{code}'")
+            raise RowProblem("commune.unknown", "commune_code", code=code)
         return communes[code]
 
     rows = _rows(
@@ -616,7 +517,7 @@ def speed_tests(table, ctx, problems):
     test's instant, position and operator, so importing it again finds the same codes."""
     derive = "code" not in table.columns.values()
     if derive and table.features:
-        ctx.defaults_used.add("code=ST-<sha1 of time|lon|lat|operator>")
+        ctx.defaults_used.add("code=ST-sha1(measured_at|lon|lat|operator)")
 
     def build(f, p):
         at = instant(p, "measured_at")
@@ -642,20 +543,6 @@ def speed_tests(table, ctx, problems):
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.SpeedTest.__table__, table, rows, problems)
     return rows
-
-
-def instant(p: dict, key: str) -> datetime:
-    """An ISO 8601 date and time ("2025-03-01T08:15:30+07:00", "2025-03-01 08:15:30Z"); its UTC
-    offset is kept, so the stored value is the exact instant."""
-    v = p.get(key)
-    if isinstance(v, datetime):
-        return v
-    if v in (None, ""):
-        raise RowProblem(f"'{key}' is required")
-    try:
-        return datetime.fromisoformat(str(v).strip())
-    except ValueError as exc:
-        raise RowProblem(f"'{key}' is not an ISO 8601 date and time ('{v}')") from exc
 
 
 def speed_test_code(at: datetime, position, operator: str) -> str:
@@ -687,7 +574,7 @@ def admin_level(p: dict) -> str:
                 return level
     if len(code) in _CODE_LEVEL:
         return _CODE_LEVEL[len(code)]
-    raise RowProblem("cannot tell province / district / commune / hamlet: give a 'level' or 'kind' column")
+    raise RowProblem("admin.level_unknown", "level")
 
 
 def admin_record(f, level: str | None = None) -> tuple[str, dict]:
@@ -705,16 +592,16 @@ def admin_record(f, level: str | None = None) -> tuple[str, dict]:
     )
     code = text_(p, "code") or (text_(p, own) if own else None)
     if code is None and given != "hamlet":
-        raise RowProblem("'code' is required")
+        raise RowProblem("value.required", "code")
     # "Tên ấp" names a hamlet in a hamlet file; in a commune file "Tên huyện" is only its parent's.
     name = text_(p, "name") or text_(p, f"{level}_name")
     if name is None:
-        raise RowProblem("'name' is required")
+        raise RowProblem("value.required", "name")
     geom = f.geometry
     if isinstance(geom, Polygon):
         geom = MultiPolygon([geom])
     if not isinstance(geom, MultiPolygon):
-        raise RowProblem(f"expected a Polygon or MultiPolygon, got {geom.geom_type}")
+        raise RowProblem("geometry.not_a_polygon", got=geom.geom_type)
     return level, dict(
         code=code,
         name=name,
@@ -728,7 +615,7 @@ def admin_record(f, level: str | None = None) -> tuple[str, dict]:
 
 
 def hamlet_codes(
-    conn: Connection, recs: list[tuple[int, dict]], table: ImportedTable, problems: list[str]
+    conn: Connection, recs: list[tuple[int, dict]], table: ImportedTable, problems: list[Problem]
 ) -> None:
     """Give a code to every hamlet record that has none, keyed by commune + name, never by name
     alone ("Ấp 1" exists in many communes): a stored hamlet of that commune with the same name
@@ -748,25 +635,19 @@ def hamlet_codes(
         commune = rec["parent_code"]
         if commune is None:
             if rec["code"] is None:
-                problems.append(
-                    f"{table.where(number)}: 'commune_code' is required: a hamlet without a code is known by "
-                    "its commune and name"
-                )
+                problems.append(table.place(Problem("hamlet.commune_required", "commune_code"), number))
             continue
         key = (commune, fold_vi(rec["name"]))
         if key in seen:
-            problems.append(
-                f"{table.where(number)}: hamlet '{rec['name']}' of commune {commune} repeats "
-                f"{table.label} {seen[key]}"
-            )
+            params = {"name": rec["name"], "commune": commune, "first": seen[key]}
+            problems.append(table.place(Problem("hamlet.repeated", "name", params=params), number))
             continue
         seen[key] = number
         if rec["code"] is None:
             rec["code"] = by_name.get(key) or _free_hamlet_code(commune, taken)
             if rec["code"] is None:
-                problems.append(
-                    f"{table.where(number)}: commune {commune} has no free hamlet code left (01..99)"
-                )
+                params = {"commune": commune}
+                problems.append(table.place(Problem("hamlet.no_free_code", "code", params=params), number))
             taken.add(rec["code"])
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
 
@@ -55,7 +55,6 @@ _NETWORK = (
 )
 TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK)
 MODES = ("insert", "upsert")
-_ROW = re.compile(r" (?:row|feature) (\d+)")
 # Row columns filled from other file attributes than their own name (see _update_columns).
 _SOURCES = {
     "owner_id": ("owner", "operator"),
@@ -70,14 +69,14 @@ UPSERT_PAGE = 1000  # rows per INSERT … ON CONFLICT statement
 
 
 class ImportFailed(LoadError):
-    """The file was refused; ``problems`` lists every reason with its row/feature number (the
-    structured ones rendered in English), ``details`` the structured :class:`Problem` s."""
+    """The file was refused: ``details`` holds every reason as a :class:`Problem`, placed in its
+    file; ``problems`` the same as English sentences. A plain sentence (the statistics import's, the
+    bulk rules') is kept as code ``row.text``, its file and row read from its "<file> row <n>: "."""
 
     status_code = 422
 
     def __init__(self, problems: list[str | Problem]):
-        self.items = list(problems)  # in report order, sentences and Problems
-        self.details = [p for p in self.items if isinstance(p, Problem)]
+        self.details = [p if isinstance(p, Problem) else _as_problem(p) for p in problems]
         self.problems = self.sentences("en")
         self.mapping: dict | None = None  # the report's mapping, when the file could be read
         super().__init__(
@@ -86,9 +85,19 @@ class ImportFailed(LoadError):
         )
 
     def sentences(self, lang: str = "vi") -> list[str]:
-        """Every problem as a sentence, the structured ones in ``lang``."""
-        said = catalogue(lang)
-        return [p if isinstance(p, str) else said.render(p) for p in self.items]
+        """Every problem as a sentence in ``lang``."""
+        return catalogue(lang).render_all(self.details)
+
+
+_PLACED = re.compile(r"^(\S+) (row|feature) (\d+): (.*)$", re.S)
+
+
+def _as_problem(sentence: str) -> Problem:
+    found = _PLACED.match(sentence)
+    if found is None:
+        return Problem("row.text", params={"text": sentence})
+    source, label, row, text_ = found.groups()
+    return Problem("row.text", None, int(row), {"text": text_}, source, label)
 
 
 @dataclass
@@ -100,7 +109,7 @@ class ImportReport:
     dry_run: bool
     mode: str = "insert"
     counts: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     axis_order: str = ""  # when not as declared: "X = northing, Y = easting" (the VN-2000 survey convention)
     # How the file was read: {columns: [{column, field, coordinate}], unrecognised, values: [{field,
@@ -109,9 +118,14 @@ class ImportReport:
     # What a saved profile would hold: the corrections used and the options asked (never answered).
     used: dict = field(default_factory=dict, repr=False)
 
-    def as_dict(self) -> dict:
-        out = asdict(self)
-        out.pop("used")
+    def as_dict(self, lang: str = "vi") -> dict:
+        """The JSON answer: ``warnings`` as sentences in ``lang``, ``warning_details`` structured
+        (each with its ``message``)."""
+        said = catalogue(lang)
+        details = [w if isinstance(w, Problem) else _as_problem(w) for w in self.warnings]  # the bulk rules'
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "used"}
+        out["warnings"] = said.render_all(details)
+        out["warning_details"] = [{**w.as_dict(), "message": said.render(w)} for w in details]
         return out
 
 
@@ -181,11 +195,11 @@ def import_into(
     """
     started = time.perf_counter()
     if target not in TARGETS:
-        raise ImportFailed([f"unknown target '{target}' (one of {', '.join(TARGETS)})"])
+        raise ImportFailed([Problem("import.unknown_target", params={"target": target, "known": TARGETS})])
     if mode not in MODES:
-        raise ImportFailed([f"unknown mode '{mode}' (insert or upsert)"])
+        raise ImportFailed([Problem("import.unknown_mode", params={"mode": mode, "known": MODES})])
     if gnb_id_bits is not None and not 22 <= gnb_id_bits <= 32:
-        raise ImportFailed([f"the gNB id length must be 22..32 bits (got {gnb_id_bits})"])
+        raise ImportFailed([Problem("opencellid.gnb_id_bits", params={"value": gnb_id_bits})])
     if vocabulary is None:
         vocabulary = current_vocabulary(conn)
     stored, corrections = _corrections(conn, target, profile, columns, values)
@@ -208,9 +222,9 @@ def import_into(
             **({"gnb_id_bits": gnb_id_bits} if gnb_id_bits is not None else {}),
         )
     except ImportRefused as exc:
-        raise ImportFailed(exc.items) from exc
+        raise ImportFailed(exc.problems) from exc
     if table.opencellid and target != "sites":
-        raise ImportFailed([f"{table.name}: an OpenCelliD file can only be imported into 'sites'"])
+        raise ImportFailed([Problem("opencellid.sites_only", source=table.name, params={"target": target})])
     report = ImportReport(
         target, table.name, table.format, table.crs, False, mode, warnings=list(table.warnings)
     )
@@ -223,9 +237,10 @@ def import_into(
         actor.apply(conn)
     # Writers check every row and write nothing once a problem is known: all are reported.
     # Structured first: a swap, a bad geometry or a value out of range is never masked.
-    problems = [*table.problems, *ranges.check(table, target)]
+    ranged = ranges.check(table, target)
     if table.cells is not None:  # a workbook's sheet of cells
-        problems += ranges.check(table.cells, "cells")
+        ranged += ranges.check(table.cells, "cells")
+    problems = [*table.problems, *ranged]
     problems += _province_check(conn, table, report)
     if mode == "upsert":
         bulk_rules.check_upsert(conn, target, table, principal, problems)
@@ -235,7 +250,9 @@ def import_into(
             conn, target, table, principal, problems, report, new_registrations=new_registrations
         )
     if problems:
-        failed = ImportFailed(sorted(_unrepeated(problems), key=_row_number))
+        failed = ImportFailed(
+            sorted(_unrepeated(problems, ranged), key=lambda p: getattr(p, "row", None) or 0)
+        )
         failed.mapping = report.mapping  # how the file was read, to correct it
         raise failed
     report.seconds = round(time.perf_counter() - started, 3)
@@ -310,38 +327,29 @@ def _mapping(table, profile: str | None) -> dict:
     }
 
 
-def _row_number(problem: str | Problem) -> int:
-    if isinstance(problem, Problem):
-        return problem.row or 0
-    found = _ROW.search(problem)
-    return int(found.group(1)) if found else 0
-
-
-def _unrepeated(problems: list) -> list:
-    """The row builders' own word on a value already named by a structured problem is dropped."""
-    named = {(p.row, p.field) for p in problems if isinstance(p, Problem) and p.field}
-    if not named:
-        return problems
+def _unrepeated(problems: list, ranged: list[Problem]) -> list:
+    """The row builders' word on a value the range checks named already is dropped."""
+    named = {(p.source, p.row, p.field) for p in ranged if p.field}
+    first = {id(p) for p in ranged}
     return [
         p
         for p in problems
-        if isinstance(p, Problem)
-        or not any(row == _row_number(p) and f"'{field}'" in p for row, field in named)
+        if id(p) in first or not isinstance(p, Problem) or (p.source, p.row, p.field) not in named
     ]
 
 
-def _province_check(conn: Connection, table, report: ImportReport) -> list[str]:
+def _province_check(conn: Connection, table, report: ImportReport) -> list[Problem]:
     if any(f.geometry is None for f in table.features):  # cells: their sites were checked
         return []
     t = m.AdminUnit.__table__
     geom = conn.execute(select(t.c.geom).where(t.c.level == "province", t.c.valid_to.is_(None))).scalar()
     if geom is None:
-        report.warnings.append("no province loaded: features are not checked against its boundary")
+        report.warnings.append(Problem("province.none_loaded"))
         return []
     return outside_problems(table, to_shape(geom))
 
 
-def _write(conn: Connection, run, rows: list[tuple[int, dict]], where, problems: list[str]) -> None:
+def _write(conn: Connection, run, rows: list[tuple[int, dict]], table, problems: list[Problem]) -> None:
     """``run(dicts)`` writes every row; when the database refuses, retry row by row (savepoints)
     to name the rows."""
     if not rows:
@@ -358,7 +366,7 @@ def _write(conn: Connection, run, rows: list[tuple[int, dict]], where, problems:
                 run([row])
         except (IntegrityError, DBAPIError) as exc:
             detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-            problems.append(f"{where(number)}: refused by the database ({detail})")
+            problems.append(table.place(Problem("db.refused", params={"detail": detail}), number))
         if len(problems) > 50:
             break
 
@@ -406,7 +414,7 @@ def _store(conn, table_obj, rows, table, ctx, problems, counts: dict) -> None:
         def run(dicts: list[dict]) -> None:
             conn.execute(insert(table_obj), dicts)  # batched by SQLAlchemy (insertmanyvalues)
 
-    _write(conn, run, rows, table.where, problems)
+    _write(conn, run, rows, table, problems)
     if ctx.upsert:
         updated = len(ctx.existing.get(name, ()))
         counts[f"{name}_inserted"], counts[f"{name}_updated"] = len(rows) - updated, updated
@@ -499,9 +507,7 @@ def _note_defaults(ctx, report: ImportReport) -> None:
             {"field": f, "value": v, "code": code} for (f, v), code in sorted(ctx.resolved.items())
         ]
     if ctx.defaults_used:
-        report.warnings.append(
-            "values assumed where the file has none: " + ", ".join(sorted(ctx.defaults_used))
-        )
+        report.warnings.append(Problem("values.assumed", params={"values": sorted(ctx.defaults_used)}))
 
 
 def _write_admin_units(conn, table, problems, report, level: str | None = None):
@@ -516,7 +522,7 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
         try:
             row_level, rec = targets.admin_record(f, level)
         except targets.RowProblem as exc:
-            problems.append(f"{table.where(f.number)}: {exc}")
+            problems.append(table.place(exc.problem, f.number))
             continue
         by_level[row_level].append((f.number, rec))
     if level == "hamlet":
@@ -542,7 +548,8 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
         for number, rec in recs:
             parent_id = parents.get(rec["parent_code"] or "")
             if rec["parent_code"] and parent_id is None:
-                problems.append(f"{table.where(number)}: unknown parent code '{rec['parent_code']}'")
+                unknown = Problem("unit.unknown_parent", "parent_code", params={"code": rec["parent_code"]})
+                problems.append(table.place(unknown, number))
                 continue
             if rec["code"] in existing:
                 values = dict(
@@ -565,7 +572,7 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
             with conn.begin_nested():
                 inserted = load_admin_units(conn, level, new)
         except LoadError as exc:
-            problems.append(f"{table.name}: {exc.description}")
+            problems.append(Problem("db.load_refused", params={"detail": exc.description}, source=table.name))
             return {}
         counts[f"{level}_updated"], counts[f"{level}_inserted"] = updated, inserted
     if by_level["district"]:
@@ -588,7 +595,7 @@ def _redraw_province(conn: Connection) -> int:
     ).rowcount
 
 
-def _nesting(conn: Connection, table, numbers: dict[tuple[str, str], int]) -> list[str]:
+def _nesting(conn: Connection, table, numbers: dict[tuple[str, str], int]) -> list[Problem]:
     """Units of this file not inside their parent, and stored units an updated parent no longer holds."""
     rows = conn.execute(
         text("""
@@ -602,18 +609,25 @@ def _nesting(conn: Connection, table, numbers: dict[tuple[str, str], int]) -> li
     out = []
     for level, code, parent_level, parent, outside in rows:
         pct = 100 * (outside or 0)
-        share = f"{pct:.0f} % outside" if pct >= 10 else f"{pct:.1f} % outside"
+        params = {"code": code, "parent": parent, "share": round(pct) if pct >= 10 else round(pct, 1)}
         if (level, code) in numbers:
-            out.append(
-                f"{table.where(numbers[level, code])}: {level} {code} is not inside its "
-                f"{parent_level} {parent} ({share})"
-            )
+            out.append(table.place(_NOT_INSIDE[level](params), numbers[level, code]))
         elif (parent_level, parent) in numbers:
-            out.append(
-                f"{table.where(numbers[parent_level, parent])}: {parent_level} {parent} no longer "
-                f"contains its {level} {code} ({share})"
-            )
+            out.append(table.place(_NO_LONGER_CONTAINS[level](params), numbers[parent_level, parent]))
     return out
+
+
+# One code per level, so that each language names the levels in its own words.
+_NOT_INSIDE = {
+    "district": lambda params: Problem("admin.district_not_inside", params=params),
+    "commune": lambda params: Problem("admin.commune_not_inside", params=params),
+    "hamlet": lambda params: Problem("admin.hamlet_not_inside", params=params),
+}
+_NO_LONGER_CONTAINS = {  # by the level of the unit left outside
+    "district": lambda params: Problem("admin.province_no_longer_contains", params=params),
+    "commune": lambda params: Problem("admin.district_no_longer_contains", params=params),
+    "hamlet": lambda params: Problem("admin.commune_no_longer_contains", params=params),
+}
 
 
 _WRITERS = {

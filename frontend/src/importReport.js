@@ -1,8 +1,8 @@
 // The report of one import or check, drawn in the current language: what happened, the counts,
-// the warnings and every problem with its row or feature number.
+// the warnings and every problem with its row or feature number, from the server's structured
+// problems (`{code, field, row, label, params, message}`) and the catalogues.
 import { formatNumber } from './format.js';
-import { t } from './i18n.js';
-import { parseMessage, reasonText } from './importMessages.js';
+import { getLang, t } from './i18n.js';
 import { problemParts } from './problems.js';
 
 function element(tag, { className, text, key, attrs } = {}) {
@@ -22,28 +22,27 @@ export function countLabel(key) {
   return action ? t(`upload.action.${action}`, { name }) : name;
 }
 
-function where(parsed) {
-  if (parsed.unit) return t(`upload.where.${parsed.unit}`, { number: parsed.number });
+function where(line) {
+  if (line.unit) return t(`upload.where.${line.unit}`, { number: line.number });
   return t('upload.where.file');
 }
 
-// One line per problem: the server's sentences parsed, and its structured problems (`details`, in
-// the same answer as sentences too) drawn from the catalogues in the current language, by row.
-function entries(messages, details) {
-  const structured = new Set(details.map((detail) => detail.message));
-  const lines = messages.filter((message) => !structured.has(message)).map((message) => {
-    const parsed = parseMessage(message);
-    return { ...parsed, reason: reasonText(parsed) };
-  });
-  for (const detail of details) {
-    const parts = problemParts(detail);
-    lines.push({ unit: detail.row == null ? null : detail.label, number: parts.number, column: parts.column,
-      reason: { text: parts.text, translated: parts.translated } });
+// One line per problem, by row. An answer without structured problems (a request refused before
+// any file was read) is shown as the server said it.
+function entries(details, messages) {
+  if (!details.length) {
+    return messages.map((text) => ({ unit: null, number: null, column: '',
+      reason: { text, translated: getLang() === 'en' } }));
   }
+  const lines = details.map((detail) => {
+    const parts = problemParts(detail);
+    return { unit: detail.row == null ? null : detail.label, number: parts.number, column: parts.column,
+      reason: { text: parts.text, translated: parts.translated } };
+  });
   return lines.sort((a, b) => (a.number ?? 0) - (b.number ?? 0));
 }
 
-function messageTable(messages, id, details = []) {
+function messageTable(id, details, messages = []) {
   const table = element('table', { className: 'hg-report-table', attrs: { id } });
   const head = element('tr');
   for (const key of ['upload.col.where', 'upload.col.column', 'upload.col.reason']) {
@@ -51,12 +50,12 @@ function messageTable(messages, id, details = []) {
   }
   table.append(element('thead'), element('tbody'));
   table.tHead.append(head);
-  for (const parsed of entries(messages, details)) {
-    const { reason } = parsed;
+  for (const line of entries(details, messages)) {
+    const { reason } = line;
     const row = element('tr');
-    row.dataset.number = parsed.number ?? '';
-    row.append(element('td', { text: where(parsed), className: 'hg-report-where' }),
-      element('td', { text: parsed.column ?? '' }));
+    row.dataset.number = line.number ?? '';
+    row.append(element('td', { text: where(line), className: 'hg-report-where' }),
+      element('td', { text: line.column ?? '' }));
     const cell = element('td', { text: reason.text });
     if (!reason.translated) {
       cell.lang = 'en';
@@ -106,17 +105,24 @@ export function renderReport(container, outcome) {
     status.textContent = t('upload.error', { message: outcome.error });
     return;
   }
+  if (outcome.tooLarge) {
+    status.classList.add('is-refused');
+    status.textContent = t('upload.tooLarge');
+    return;
+  }
   if (outcome.problems) {
     status.classList.add('is-refused');
     status.textContent = t('upload.refused', { n: formatNumber(outcome.problems.length, 0) });
-    container.append(element('h3', { key: 'upload.problems' }), messageTable(outcome.problems, 'hg-upload-problems', outcome.details ?? []));
+    container.append(element('h3', { key: 'upload.problems' }),
+      messageTable('hg-upload-problems', outcome.details ?? [], outcome.problems));
     return;
   }
   const { report } = outcome;
   status.classList.add(report.dry_run ? 'is-checked' : 'is-written');
   status.textContent = t(report.dry_run ? 'upload.checked' : 'upload.written');
   container.append(summary(report), counts(report));
-  if (report.warnings.length) {
-    container.append(element('h3', { key: 'upload.warnings' }), messageTable(report.warnings, 'hg-upload-warnings'));
+  const warnings = report.warning_details ?? [];
+  if (warnings.length) {
+    container.append(element('h3', { key: 'upload.warnings' }), messageTable('hg-upload-warnings', warnings));
   }
 }

@@ -136,7 +136,8 @@ function drawReport() {
     renderMapping(reportBox, read, { staff: isStaff(), message, ...mappingActions });
   }
   if (!isStaff() || !outcome) return;
-  const offers = outcome.report ? unrecognisedColumns(outcome.report.warnings) : unknownValues(outcome.problems);
+  const offers = outcome.report ? unrecognisedColumns(outcome.report.warning_details)
+    : unknownValues(outcome.details);
   renderVocabularyOffer(reportBox, offers);
 }
 
@@ -175,6 +176,7 @@ async function submit(dryRun, saveProfile = null) {
     outcome = refused
       ? {
         problems: error.problems.length ? error.problems : [error.description],
+        tooLarge: error.status === 413,
         details: error.body?.details ?? [],
         mapping: error.body?.mapping ?? null,
       }

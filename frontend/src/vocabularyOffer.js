@@ -3,34 +3,23 @@
 // of the vocabulary (POST /api/vocabulary) that every later file is read with. The server checks it.
 import { ApiError, getJSON, sendJSON } from './api.js';
 import { getLang, t } from './i18n.js';
-import { parseMessage } from './importMessages.js';
 
-const UNRECOGNISED = /^unrecognised columns ignored: (.+)$/;
-const SAME_MEANING = / \(same meaning as .+\)$/;
-const NOT_ONE_OF = /^'(.+)' must be one of (.+) \(got '(.*)'\)$/;
+// The problems naming a value no code is known for (not one that means a code the field refuses).
+const UNKNOWN_VALUE = new Set(['value.not_one_of', 'value.not_one_of_closest']);
 const added = new Map(); // "domain\u0000alias" → canonical, kept across redraws (a language change)
 let targetsRequest = null;
 
-/** `{domain: 'column', alias}` for every header a report's warnings name as unrecognised. */
+/** `{domain: 'column', alias}` for every header a report's warnings (structured) name as unrecognised. */
 export function unrecognisedColumns(warnings) {
-  const offers = [];
-  for (const warning of warnings ?? []) {
-    const match = UNRECOGNISED.exec(parseMessage(warning).text);
-    if (!match) continue;
-    for (const column of match[1].split(', ')) {
-      if (column && !SAME_MEANING.test(column)) offers.push({ domain: 'column', alias: column });
-    }
-  }
+  const offers = (warnings ?? []).filter((w) => w.code === 'columns.unrecognised')
+    .flatMap((w) => w.params?.columns ?? []).filter(Boolean).map((alias) => ({ domain: 'column', alias }));
   return unique(offers);
 }
 
-/** `{domain, alias, choices}` for every coded value a refusal names as not allowed. */
+/** `{domain, alias, choices}` for every coded value a refusal's problems (structured) name as unknown. */
 export function unknownValues(problems) {
-  const offers = [];
-  for (const problem of problems ?? []) {
-    const match = NOT_ONE_OF.exec(parseMessage(typeof problem === 'string' ? problem : problem?.message ?? '').text);
-    if (match && match[3]) offers.push({ domain: match[1], alias: match[3], choices: match[2].split(', ') });
-  }
+  const offers = (problems ?? []).filter((p) => UNKNOWN_VALUE.has(p.code) && p.field && p.params?.value)
+    .map((p) => ({ domain: p.field, alias: String(p.params.value), choices: p.params.allowed ?? [] }));
   return unique(offers);
 }
 

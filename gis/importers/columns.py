@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from gis.problems import Problem
 from gis.vocabulary import Vocabulary, fold_key, read_terms
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "X_KEYS",
     "Y_KEYS",
     "WKT_KEYS",
+    "unrecognised",
 ]
 
 VOCABULARY_DIR = Path(__file__).resolve().parents[2] / "data" / "vocabulary"
@@ -54,3 +56,17 @@ def canonical(header: str, vocabulary: Vocabulary | None = None, target: str | N
     vocabulary = vocabulary or default_vocabulary()
     own = vocabulary.resolve(f"column.{target}", header) if target else None
     return own or vocabulary.resolve("column", header)
+
+
+def unrecognised(source: str, unknown: list[tuple[str, str | None]]) -> tuple[list[str], list[Problem]]:
+    """The unrecognised columns of ``source`` (``(header, the column first read as the same field
+    or None)``, in file order) as the report's mapping lists them, and their warnings."""
+    shown = [h if first is None else f"{h} (same meaning as {first})" for h, first in unknown]
+    plain = [h for h, first in unknown if first is None]
+    warnings = [Problem("columns.unrecognised", source=source, params={"columns": plain})] if plain else []
+    warnings += [
+        Problem("columns.same_meaning", source=source, params={"column": h, "first": first})
+        for h, first in unknown
+        if first is not None
+    ]
+    return shown, warnings

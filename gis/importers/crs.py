@@ -24,6 +24,7 @@ from pyproj.crs.datum import CustomDatum
 from pyproj.exceptions import CRSError
 
 from gis.importers.errors import ImportRefused
+from gis.problems import Problem
 
 __all__ = [
     "VN2000_HELMERT",
@@ -65,7 +66,7 @@ def parse_crs(value: object, where: str) -> CRS:
     try:
         return CRS.from_user_input(text)
     except CRSError as exc:
-        raise ImportRefused(f"{where}: unknown coordinate reference system '{text[:80]}'") from exc
+        raise ImportRefused(Problem("crs.unknown", source=where, params={"crs": text[:80]})) from exc
 
 
 def _datum_name(crs: CRS) -> str:
@@ -104,10 +105,7 @@ def _transformer(wkt: str) -> Transformer:
         return _vn2000_pipeline(crs)
     t = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     if "ballpark" in (t.description or "").lower() and _datum_name(crs) not in _WGS84_DATUMS:
-        raise ImportRefused(
-            f"no datum transformation known from '{crs.name}' to WGS 84; give the EPSG code "
-            "(e.g. EPSG:5897 for VN-2000 / TM-3 105°)"
-        )
+        raise ImportRefused(Problem("crs.no_transformation", params={"crs": crs.name}))
     return t
 
 
@@ -211,10 +209,8 @@ def reproject(geoms: list, crs: CRS, where: str, swap=None) -> Reprojected:
         if fits.all():
             return Reprojected(list(_apply(tr, arr, flag)), flag)
     x0, y0 = shapely.get_coordinates(arr)[0]
-    raise ImportRefused(
-        f"{where}: coordinates do not fall in Vietnam when read as {crs.name} "
-        f"(first point X={x0:.3f}, Y={y0:.3f}, either axis order); check the CRS"
-    )
+    params = {"crs": crs.name, "x": round(float(x0), 3), "y": round(float(y0), 3)}
+    raise ImportRefused(Problem("crs.not_in_vietnam", source=where, params=params))
 
 
 def _is_wgs84(crs: CRS) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 
 from gis.importers.errors import ImportRefused
+from gis.problems import Problem
 
 __all__ = ["decode_text", "encoding_label", "is_utf8_text", "parse_encoding", "recode"]
 
@@ -42,14 +43,9 @@ def parse_encoding(value: str | None, where: str) -> str | None:
     raw = str(value).strip().lower()
     enc = _CPG.get(raw) or _CPG.get(raw.replace("windows", "").replace("ansi", "").strip("- _"))
     if enc is None:
-        hint = (
-            " (TCVN3/ABC text must be converted to Unicode first, e.g. with Unikey)"
-            if "tcvn" in raw or raw in ("abc", "vni")
-            else ""
-        )
-        raise ImportRefused(
-            f"{where}: unsupported text encoding '{value}': use UTF-8 or Windows-1258 (1258){hint}"
-        )
+        if "tcvn" in raw or raw in ("abc", "vni"):  # a legacy Vietnamese font encoding
+            raise ImportRefused(Problem("encoding.tcvn3", source=where, params={"encoding": value}))
+        raise ImportRefused(Problem("encoding.unsupported", source=where, params={"encoding": value}))
     return enc
 
 
@@ -79,10 +75,8 @@ def recode(table, encoding: str, shown: str) -> None:
     ]
     if texts and all(is_utf8_text(v.encode("latin-1")) for _, v in texts):
         number, v = texts[0]
-        raise ImportRefused(
-            f"{shown} feature {number}: the text is UTF-8 ('{v.encode('latin-1').decode('utf-8')[:30]}'), "
-            f"not {encoding_label(encoding)}; import it without an encoding"
-        )
+        params = {"text": v.encode("latin-1").decode("utf-8")[:30], "encoding": encoding_label(encoding)}
+        raise ImportRefused(Problem("encoding.is_utf8", None, number, params, shown, "feature"))
 
     def fix(v, number):
         if not isinstance(v, str):
@@ -91,9 +85,13 @@ def recode(table, encoding: str, shown: str) -> None:
         try:
             return unicodedata.normalize("NFC", data.decode(encoding))
         except UnicodeDecodeError as exc:
+            params = {
+                "encoding": encoding_label(encoding),
+                "byte": f"0x{data[exc.start]:02x}",
+                "text": v[:30],
+            }
             raise ImportRefused(
-                f"{shown} feature {number}: text is not {encoding_label(encoding)} "
-                f"(byte 0x{data[exc.start]:02x} in '{v[:30]}'); check the encoding"
+                Problem("encoding.wrong_text", None, number, params, shown, "feature")
             ) from exc
 
     for r in table.rows:
@@ -107,26 +105,19 @@ def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            hint = "" if encoding else " or give its encoding (e.g. encoding=1258 for Windows-1258)"
-            raise ImportRefused(
-                f"{name}: line {line} is not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as "
-                f"UTF-8 (Excel: 'CSV UTF-8'){hint}; Windows-1258 or TCVN3 text is not guessed"
-            ) from exc
+            params = {"line": line, "byte": f"0x{data[exc.start]:02x}"}
+            raise ImportRefused(Problem("file.not_utf8", source=name, params=params)) from exc
     label = encoding_label(encoding)
     if data.startswith(b"\xef\xbb\xbf") or is_utf8_text(data):
         first = next(i for i, b in enumerate(data) if b > 0x7F)
         line = data[:first].count(b"\n") + 1
-        raise ImportRefused(
-            f"{name}: encoding {label} was given but the text is UTF-8 (line {line}); import it without "
-            "an encoding"
-        )
+        params = {"encoding": label, "line": line}
+        raise ImportRefused(Problem("encoding.given_but_utf8", source=name, params=params))
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportRefused(
-            f"{name}: line {line} is not {label} (byte 0x{data[exc.start]:02x} has no meaning in it); "
-            "check the encoding"
-        ) from exc
+        params = {"encoding": label, "line": line, "byte": f"0x{data[exc.start]:02x}"}
+        raise ImportRefused(Problem("encoding.wrong_line", source=name, params=params)) from exc
     # Windows-1258 writes tone marks as combining characters: compose them as Unicode text is.
     return unicodedata.normalize("NFC", text)

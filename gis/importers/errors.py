@@ -1,4 +1,4 @@
-"""The one error the importers raise: a file refused, with every problem found (row numbers inside)."""
+"""The one error the importers raise: a file refused, with every problem found (placed in its file)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ __all__ = ["ImportRefused"]
 
 
 class ImportRefused(ValueError):
-    """A file that cannot be imported. ``problems`` lists one message per problem (the structured
-    ones rendered plainly); ``details`` holds the structured :class:`Problem` s themselves."""
+    """A file that cannot be imported: ``problems`` lists every :class:`Problem` found (its source,
+    row or feature number and params); the sentences are the catalogues' (app/i18n.py). A plain
+    sentence is kept as code ``row.text`` (callers outside the importers may still give one)."""
 
-    def __init__(self, problems: str | list[str | Problem]):
-        items = [problems] if isinstance(problems, str) else list(problems)
-        self.items = items  # in the order found, strings and Problems
-        self.details = [p for p in items if isinstance(p, Problem)]
-        self.problems = [p if isinstance(p, str) else render(p, {}) for p in items]
-        super().__init__("; ".join(self.problems))
+    def __init__(self, problems: Problem | str | list[Problem | str]):
+        items = [problems] if isinstance(problems, Problem | str) else list(problems)
+        self.problems = [
+            p if isinstance(p, Problem) else Problem("row.text", params={"text": p}) for p in items
+        ]
+        super().__init__("; ".join(render(p, {"row.text": "{text}"}) for p in self.problems))

@@ -13,6 +13,8 @@ from __future__ import annotations
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
+from gis.problems import Problem
+
 __all__ = ["geodesic_length_m", "stated_length_warnings"]
 
 _GEOD = Geod(ellps="WGS84")
@@ -25,8 +27,8 @@ def geodesic_length_m(line: BaseGeometry) -> float:
     return _GEOD.geometry_length(line)
 
 
-def stated_length_warnings(table) -> list[str]:
-    """One sentence per feature of ``table`` (an ImportedTable of ducts) whose ``stated_length_m``
+def stated_length_warnings(table) -> list[Problem]:
+    """One warning per feature of ``table`` (an ImportedTable of ducts) whose ``stated_length_m``
     differs from its drawn length by more than 10 % and 10 m."""
     out = []
     for f in table.features:
@@ -40,8 +42,8 @@ def stated_length_warnings(table) -> list[str]:
         drawn = geodesic_length_m(f.geometry)
         gap = abs(stated - drawn)
         if gap > TOLERANCE_M and gap > TOLERANCE_SHARE * drawn:
+            params = {"stated": round(stated), "drawn": round(drawn), "gap": round(100 * gap / drawn)}
             out.append(
-                f"{table.where(f.number)}: stated length {stated:,.0f} m, drawn {drawn:,.0f} m "
-                f"({100 * gap / drawn:.0f} % apart); check the route or its length"
+                table.place(Problem("duct.length_differs", "stated_length_m", params=params), f.number)
             )
     return out

@@ -15,6 +15,7 @@ import numpy as np
 from shapely.geometry import Point
 
 from gis.importers.errors import ImportRefused
+from gis.problems import Problem
 
 __all__ = ["VIETNAM_MCC", "RADIO_TECHNOLOGY", "GNB_ID_BITS", "enb_id", "gnb_id", "keep_vietnam", "to_cells"]
 
@@ -24,11 +25,13 @@ GNB_ID_BITS = 24  # 3GPP TS 38.413 allows 22..32; 24 is the common choice
 RADIO_TECHNOLOGY = {"GSM": "2G", "UMTS": "3G", "CDMA": "3G", "LTE": "4G", "NR": "5G"}
 
 
-def _int(v, where: str, column: str) -> int:
+def _int(v, where: tuple[str, int], column: str) -> int:
+    """The whole number in ``column`` of row ``where`` (file, row number)."""
     try:
         return int(float(v))
     except (TypeError, ValueError) as exc:
-        raise ImportRefused(f"{where}: column '{column}' is not an integer ('{v}')") from exc
+        params = {"column": column, "value": v}
+        raise ImportRefused(Problem("opencellid.not_an_integer", None, where[1], params, where[0])) from exc
 
 
 def enb_id(eci: int) -> int:
@@ -56,13 +59,13 @@ def keep_vietnam(raw):
     keep = []
     for r in raw.rows:
         low = {k.strip().lower(): v for k, v in r.properties.items()}
-        if _int(low.get("mcc"), f"{raw.name} row {r.number}", "mcc") == VIETNAM_MCC:
+        if _int(low.get("mcc"), (raw.name, r.number), "mcc") == VIETNAM_MCC:
             keep.append(r)
     skipped = len(raw.rows) - len(keep)
     if skipped:
-        raw.warnings.append(f"{raw.name}: {skipped} rows of other countries (MCC ≠ 452) skipped")
+        raw.warnings.append(Problem("opencellid.other_countries", source=raw.name, params={"count": skipped}))
     if not keep:
-        raise ImportRefused(f"{raw.name}: no Vietnamese (MCC 452) cells in this OpenCelliD file")
+        raise ImportRefused(Problem("opencellid.none_in_vietnam", source=raw.name))
     raw.rows, raw.crs, raw.default_lonlat = keep, "EPSG:4326", True
     return raw
 
@@ -73,15 +76,20 @@ def to_cells(table, gnb_id_bits: int = GNB_ID_BITS):
     from gis.importers.table import ImportedFeature
 
     if not 22 <= gnb_id_bits <= 32:
-        raise ImportRefused(f"{table.name}: the gNB id length must be 22 to 32 bits (got {gnb_id_bits})")
+        raise ImportRefused(
+            Problem("opencellid.gnb_id_bits", source=table.name, params={"value": gnb_id_bits})
+        )
 
     cells = []
     for f in table.features:
         raw = {k.strip().lower(): v for k, v in f.raw.items()}
-        where = table.where(f.number)
+        where = (table.name, f.number)
         radio = str(raw.get("radio") or "").upper()
         if radio not in RADIO_TECHNOLOGY:
-            raise ImportRefused(f"{where}: unknown radio '{radio}' (GSM, UMTS, CDMA, LTE, NR)")
+            unknown = Problem(
+                "opencellid.unknown_radio", params={"radio": radio, "known": list(RADIO_TECHNOLOGY)}
+            )
+            raise ImportRefused(table.place(unknown, f.number))
         net = _int(raw.get("net"), where, "net")
         area = _int(raw.get("area"), where, "area")
         cell = _int(raw.get("cell"), where, "cell")

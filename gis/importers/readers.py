@@ -23,6 +23,7 @@ from gis.importers import safety, workbook
 from gis.importers.columns import LAT_KEYS, LON_KEYS, WKT_KEYS, X_KEYS, Y_KEYS, column_key
 from gis.importers.encoding import decode_text, encoding_label, parse_encoding, recode
 from gis.importers.errors import ImportRefused
+from gis.problems import Problem
 
 __all__ = ["RawRow", "RawTable", "read_raw", "read_rows"]
 
@@ -63,15 +64,16 @@ class RawTable:
     crs: object | None = None  # what the file says (EPSG code, WKT, pyproj CRS) or None
     crs_note: str = ""
     default_lonlat: bool = False  # a missing CRS means WGS 84 by the format's own rule (GeoJSON, KML)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     coordinate_columns: tuple[str, ...] = ()
     sheets: list = field(default_factory=list)  # a workbook's other sheets (gis.importers.workbook.Sheet)
 
 
-def _problems(problems: list[str]) -> None:
+def _problems(problems: list[Problem], source: str) -> None:
     if problems:
         extra = len(problems) - MAX_PROBLEMS
-        raise ImportRefused(problems[:MAX_PROBLEMS] + ([f"… and {extra} more problems"] if extra > 0 else []))
+        more = [Problem("file.more_problems", source=source, params={"count": extra})] if extra > 0 else []
+        raise ImportRefused(problems[:MAX_PROBLEMS] + more)
 
 
 # ---------------------------------------------------------------- GeoJSON
@@ -80,16 +82,16 @@ def read_geojson(path: Path, data: bytes) -> RawTable:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise ImportRefused(f"{name}: GeoJSON must be UTF-8 (byte {exc.start} is not)") from exc
+        raise ImportRefused(Problem("geojson.not_utf8", source=name, params={"byte": exc.start})) from exc
     except ValueError as exc:
-        raise ImportRefused(f"{name}: not valid JSON ({exc})") from exc
+        raise ImportRefused(Problem("geojson.not_json", source=name, params={"reason": str(exc)})) from exc
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise ImportRefused(f"{name}: expected a GeoJSON FeatureCollection")
+        raise ImportRefused(Problem("geojson.not_a_collection", source=name))
     feats = doc.get("features")
     if not isinstance(feats, list) or not feats:
-        raise ImportRefused(f"{name}: the FeatureCollection has no features")
+        raise ImportRefused(Problem("geojson.no_features", source=name))
     safety.check_feature_count(name, len(feats))
     crs, note = None, ""
     legacy = doc.get("crs")
@@ -99,20 +101,22 @@ def read_geojson(path: Path, data: bytes) -> RawTable:
         except (KeyError, TypeError):
             crs = None
         if crs is None:
-            raise ImportRefused(f"{name}: unreadable legacy 'crs' member {json.dumps(legacy)[:80]}")
+            params = {"crs": json.dumps(legacy)[:80]}
+            raise ImportRefused(Problem("geojson.bad_crs", source=name, params=params))
         note = f"legacy GeoJSON 'crs' member: {crs}"
     rows, problems = [], []
     for i, feat in enumerate(feats, start=1):
         try:
             geom = shape(feat["geometry"]) if feat.get("geometry") else None
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            problems.append(f"{name} feature {i}: unreadable geometry ({type(exc).__name__}: {exc})")
+            params = {"reason": f"{type(exc).__name__}: {exc}"}
+            problems.append(Problem("geometry.unreadable", None, i, params, name, "feature"))
             continue
         if geom is None:
-            problems.append(f"{name} feature {i}: no geometry")
+            problems.append(Problem("geometry.none", row=i, source=name, label="feature"))
             continue
         rows.append(RawRow(i, dict(feat.get("properties") or {}), geom))
-    _problems(problems)
+    _problems(problems, name)
     return RawTable(name, "GeoJSON", "feature", rows, crs, note, default_lonlat=crs is None)
 
 
@@ -124,19 +128,20 @@ def _read_ogr(path: Path, shown: str, fmt: str, *, layer=None, encoding=None, al
     try:
         layers = [row[0] for row in pyogrio.list_layers(path)]
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise ImportRefused(f"{shown}: cannot open as {fmt} ({exc})") from exc
+        params = {"format": fmt, "reason": str(exc)}
+        raise ImportRefused(Problem("file.cannot_open", source=shown, params=params)) from exc
     if not layers:
-        raise ImportRefused(f"{shown}: the {fmt} has no layers")
+        raise ImportRefused(Problem("file.no_layers", source=shown, params={"format": fmt}))
     if layer is not None and layer not in layers:
-        raise ImportRefused(f"{shown}: no layer '{layer}' (layers: {', '.join(layers)})")
+        params = {"layer": layer, "layers": layers}
+        raise ImportRefused(Problem("file.no_such_layer", source=shown, params=params))
     chosen = [layer] if layer is not None else (layers if all_layers else layers[:1])
     rows: list[RawRow] = []
-    warnings: list[str] = []
+    warnings: list[Problem] = []
     crs = None
     if layer is None and len(layers) > 1 and not all_layers:
-        warnings.append(
-            f"{shown}: {len(layers)} layers, reading the first ('{layers[0]}'); choose with layer="
-        )
+        params = {"count": len(layers), "first": layers[0]}
+        warnings.append(Problem("layers.first_read", source=shown, params=params))
     number = 0
     for lyr in chosen:
         try:
@@ -144,12 +149,14 @@ def _read_ogr(path: Path, shown: str, fmt: str, *, layer=None, encoding=None, al
             safety.check_feature_count(shown, number + int(info.get("features") or 0))
             meta, _fids, wkbs, values = pyogrio.raw.read(path, layer=lyr, encoding=encoding)
         except UnicodeDecodeError as exc:
-            raise ImportRefused(
-                f"{shown}: text is not {encoding_label(encoding or 'utf-8')} (byte 0x{exc.object[exc.start]:02x}); "
-                "give its encoding (e.g. encoding=1258 for Windows-1258), add a .cpg file naming it, or save as UTF-8"
-            ) from exc
+            params = {
+                "encoding": encoding_label(encoding or "utf-8"),
+                "byte": f"0x{exc.object[exc.start]:02x}",
+            }
+            raise ImportRefused(Problem("encoding.layer_text", source=shown, params=params)) from exc
         except (DataSourceError, DataLayerError, OSError, RuntimeError) as exc:
-            raise ImportRefused(f"{shown}: cannot read layer '{lyr}' ({exc})") from exc
+            params = {"layer": lyr, "reason": str(exc)}
+            raise ImportRefused(Problem("file.cannot_read_layer", source=shown, params=params)) from exc
         crs = crs or meta.get("crs")
         names = list(meta["fields"])
         geoms = (
@@ -162,7 +169,9 @@ def _read_ogr(path: Path, shown: str, fmt: str, *, layer=None, encoding=None, al
                 props.setdefault("layer", lyr)
             rows.append(RawRow(number, props, geom))
     bad = [r.number for r in rows if r.geometry is None]
-    _problems([f"{shown} feature {n}: no geometry or unreadable geometry" for n in bad])
+    _problems(
+        [Problem("geometry.none_or_unreadable", row=n, source=shown, label="feature") for n in bad], shown
+    )
     return RawTable(shown, fmt, "feature", rows, crs, f"{fmt} CRS: {crs}" if crs else "", warnings=warnings)
 
 
@@ -179,7 +188,7 @@ def _plain(v):
 def read_gpkg(path: Path, layer=None) -> RawTable:
     with path.open("rb") as fh:
         if not fh.read(16).startswith(b"SQLite format 3"):
-            raise ImportRefused(f"{path.name}: not a GeoPackage (no SQLite header)")
+            raise ImportRefused(Problem("gpkg.no_header", source=path.name))
     return _read_ogr(path, path.name, "GeoPackage", layer=layer)
 
 
@@ -200,30 +209,26 @@ def read_zip(path: Path, layer=None, encoding: str | None = None) -> RawTable:
             _utf8_only("kml", encoding, path.name)
             return _read_kml_file(kmls[0], f"{path.name}/{kmls[0].name}", layer)
         if not shps:
-            raise ImportRefused(f"{path.name}: no .shp (or .kml) inside the zip")
+            raise ImportRefused(Problem("zip.no_shapefile", source=path.name))
         if len(shps) > 1 and layer is None:
-            raise ImportRefused(
-                f"{path.name}: {len(shps)} shapefiles in the zip ({', '.join(s.name for s in shps)}); "
-                "choose one with layer="
-            )
+            params = {"count": len(shps), "files": [s.name for s in shps]}
+            raise ImportRefused(Problem("zip.many_shapefiles", source=path.name, params=params))
         shp = next((s for s in shps if s.stem == layer), None) if layer else shps[0]
         if shp is None:
-            raise ImportRefused(
-                f"{path.name}: no shapefile '{layer}' in the zip ({', '.join(s.stem for s in shps)})"
-            )
+            params = {"layer": layer, "files": [s.stem for s in shps]}
+            raise ImportRefused(Problem("zip.no_such_shapefile", source=path.name, params=params))
         shown = f"{path.name}/{shp.name}"
         for ext in (".dbf", ".shx"):
             if not any(f.suffix.lower() == ext and f.stem == shp.stem for f in files):
-                raise ImportRefused(f"{shown}: the shapefile's {ext} is missing from the zip")
+                raise ImportRefused(Problem("zip.part_missing", source=shown, params={"ext": ext}))
         cpg = next((f for f in files if f.suffix.lower() == ".cpg" and f.stem == shp.stem), None)
         prj = next((f for f in files if f.suffix.lower() == ".prj" and f.stem == shp.stem), None)
         declared = _cpg_encoding(cpg, shown) if cpg else None
         chosen = encoding or declared or "utf-8"
         warnings = []
         if encoding and declared and encoding != declared:
-            warnings.append(
-                f"{shown}: the .cpg says {encoding_label(declared)}; using the given {encoding_label(encoding)}"
-            )
+            params = {"declared": encoding_label(declared), "given": encoding_label(encoding)}
+            warnings.append(Problem("encoding.cpg_overridden", source=shown, params=params))
         # Without a .cpg GDAL reads the dbf byte for byte as Latin-1; the bytes are then decoded
         # in Python (iconv's CP1258 is stateful and drops the last letter of every field).
         # UTF-8 is left to GDAL, which refuses bytes that are not UTF-8.
@@ -240,12 +245,13 @@ def read_zip(path: Path, layer=None, encoding: str | None = None) -> RawTable:
             table.crs = prj.read_text(errors="replace")
         _full_field_names(table, files, shp.stem)
         if cpg is None and encoding is None:
-            table.warnings.append(f"{shown}: no .cpg; the attribute text was read as UTF-8")
+            table.warnings.append(Problem("encoding.no_cpg", source=shown))
         elif chosen != "utf-8":
-            source = "given" if encoding else ".cpg"
-            table.warnings.append(
-                f"{shown}: attribute text converted from {encoding_label(chosen)} ({source})"
-            )
+            params = {"encoding": encoding_label(chosen)}
+            if encoding:
+                table.warnings.append(Problem("encoding.converted_given", source=shown, params=params))
+            else:
+                table.warnings.append(Problem("encoding.converted_cpg", source=shown, params=params))
         return table
 
 
@@ -258,7 +264,9 @@ def _full_field_names(table: RawTable, files: list[Path], stem: str) -> None:
         rows = list(csv.DictReader(io.StringIO(sidecar.read_text(encoding="utf-8-sig"))))
         names = {r["field"]: r["name"] for r in rows if r.get("field") and r.get("name")}
     except (UnicodeDecodeError, csv.Error, KeyError):
-        table.warnings.append(f"{table.name}: {sidecar.name} is not a field list (field,name); ignored")
+        table.warnings.append(
+            Problem("fields.sidecar_ignored", source=table.name, params={"file": sidecar.name})
+        )
         return
     for r in table.rows:
         r.properties = {names.get(k, k): v for k, v in r.properties.items()}
@@ -304,15 +312,15 @@ def read_kml(path: Path, data: bytes, layer=None) -> RawTable:
 # ---------------------------------------------------------------- CSV / XLSX
 def _utf8_only(fmt: str, encoding: str | None, name: str) -> None:
     if encoding not in (None, "utf-8"):
-        raise ImportRefused(
-            f"{name}: {_UTF8_ONLY[fmt]} text is always UTF-8; the encoding option ({encoding_label(encoding)}) "
-            "applies to CSV files and Shapefiles (.dbf) only"
-        )
+        params = {"format": _UTF8_ONLY[fmt], "encoding": encoding_label(encoding)}
+        raise ImportRefused(Problem("encoding.utf8_only", source=name, params=params))
 
 
-def _number(value, where: str, problems: list[str]) -> float | None:
+def _number(value, place: tuple[str, int, str], problems: list[Problem]) -> float | None:
+    """The number in a coordinate column; ``place`` is (file, row, column)."""
+    name, number, column = place
     if value is None or (isinstance(value, str) and not value.strip()):
-        problems.append(f"{where}: missing coordinate")
+        problems.append(Problem("coordinate.missing", None, number, {"column": column}, name))
         return None
     if isinstance(value, int | float):
         return float(value)
@@ -322,10 +330,12 @@ def _number(value, where: str, problems: list[str]) -> float | None:
     try:
         out = float(text)
     except ValueError:
-        problems.append(f"{where}: '{value}' is not a number")
+        params = {"column": column, "value": value}
+        problems.append(Problem("coordinate.not_a_number", None, number, params, name))
         return None
     if not np.isfinite(out):
-        problems.append(f"{where}: '{value}' is not a finite number")
+        params = {"column": column, "value": value}
+        problems.append(Problem("coordinate.not_finite", None, number, params, name))
         return None
     return out
 
@@ -353,37 +363,35 @@ def rows_to_table(name: str, fmt: str, header: list[str], records: list[tuple[in
         cx = cy = None
         coord_kind = "wkt"
     else:
-        raise ImportRefused(
-            f"{name}: no coordinate columns: expected lat/lon (lat, latitude, vi_do … / lon, lng, "
-            f"longitude, kinh_do …), x/y, or a WKT column; found {', '.join(h for h in header if h)}"
-        )
+        params = {"columns": [h for h in header if h]}
+        raise ImportRefused(Problem("coordinate.no_columns", source=name, params=params))
     safety.check_feature_count(name, len(records))
     rows, problems = [], []
     for number, values in records:
         props = {h: _cell(v) for h, v in zip(header, values, strict=False) if h}
-        where = f"{name} row {number}"
         if coord_kind == "wkt":
             text = props.get(wkt)
             try:
                 geom = shapely.from_wkt(str(text)) if text else None
             except shapely.errors.GEOSException as exc:
-                problems.append(f"{where}: unreadable WKT ({str(exc)[:80]})")
+                params = {"column": wkt, "reason": str(exc)[:80]}
+                problems.append(Problem("wkt.unreadable", None, number, params, name))
                 continue
             if geom is None:
-                problems.append(f"{where}: empty WKT column '{wkt}'")
+                problems.append(Problem("wkt.empty", None, number, {"column": wkt}, name))
                 continue
         else:
-            a = _number(props.get(cx), f"{where} column '{cx}'", problems)
-            b = _number(props.get(cy), f"{where} column '{cy}'", problems)
+            a = _number(props.get(cx), (name, number, cx), problems)
+            b = _number(props.get(cy), (name, number, cy), problems)
             if a is None or b is None:
                 continue
             geom = Point(a, b)
         rows.append(RawRow(number, props, geom))
         if len(problems) > MAX_PROBLEMS:
             break
-    _problems(problems)
+    _problems(problems, name)
     if not rows:
-        raise ImportRefused(f"{name}: a header but no data rows")
+        raise ImportRefused(Problem("file.no_rows", source=name))
     used = tuple(c for c in (cx, cy, wkt if coord_kind == "wkt" else None) if c)
     return RawTable(name, fmt, "row", rows, None, f"{coord_kind} columns", coordinate_columns=used)
 
@@ -400,7 +408,7 @@ def read_csv(
 ) -> tuple[list[str], list[tuple[int, list]]]:
     text = decode_text(data, path.name, encoding)
     if not text.strip():
-        raise ImportRefused(f"{path.name}: the file is empty")
+        raise ImportRefused(Problem("file.empty", source=path.name))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -410,7 +418,8 @@ def read_csv(
         header = next(reader)
         records = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
     except csv.Error as exc:
-        raise ImportRefused(f"{path.name} row {reader.line_num}: malformed CSV ({exc})") from exc
+        problem = Problem("csv.malformed", None, reader.line_num, {"reason": str(exc)}, path.name)
+        raise ImportRefused(problem) from exc
     return header, records
 
 
@@ -452,10 +461,7 @@ def sniff_format(path: Path, head: bytes) -> str:
         return "gpkg"
     if head.startswith(b"PK"):
         return "zip"
-    raise ImportRefused(
-        f"{path.name}: unsupported file type '{ext or '?'}' (GeoJSON, GeoPackage, zipped Shapefile, "
-        "KML/KMZ, CSV, XLSX)"
-    )
+    raise ImportRefused(Problem("file.unsupported_type", source=path.name, params={"ext": ext or "?"}))
 
 
 def read_raw(path: Path, *, layer=None, encoding: str | None = None) -> tuple[RawTable, bool]:
@@ -471,7 +477,7 @@ def read_raw(path: Path, *, layer=None, encoding: str | None = None) -> tuple[Ra
     if fmt in _UTF8_ONLY:
         _utf8_only(fmt, encoding, path.name)
     if fmt in ("zip", "xlsx") and not head.startswith(b"PK"):
-        raise ImportRefused(f"{path.name}: not a zip archive (the file does not start like one)")
+        raise ImportRefused(Problem("zip.not_a_zip", source=path.name))
     if fmt == "geojson":
         return read_geojson(path, path.read_bytes()), False
     if fmt == "gpkg":
@@ -493,9 +499,9 @@ def read_rows(path: Path) -> tuple[str, list[str], list[tuple[int, dict]]]:
         head = fh.read(16)
     fmt = sniff_format(path, head)
     if fmt not in ("csv", "xlsx"):
-        raise ImportRefused(f"{path.name}: expected a CSV or XLSX table, got {fmt}")
+        raise ImportRefused(Problem("file.not_a_table", source=path.name, params={"format": fmt}))
     if fmt == "xlsx" and not head.startswith(b"PK"):
-        raise ImportRefused(f"{path.name}: not a zip archive (the file does not start like one)")
+        raise ImportRefused(Problem("zip.not_a_zip", source=path.name))
     header, records = read_csv(path, path.read_bytes()) if fmt == "csv" else read_xlsx(path)
     header = [str(h).strip() if h is not None else "" for h in header]
     safety.check_feature_count(path.name, len(records))
@@ -504,5 +510,5 @@ def read_rows(path: Path) -> tuple[str, list[str], list[tuple[int, dict]]]:
         for number, values in records
     ]
     if not rows:
-        raise ImportRefused(f"{path.name}: a header but no data rows")
+        raise ImportRefused(Problem("file.no_rows", source=path.name))
     return ("CSV" if fmt == "csv" else "XLSX"), header, rows

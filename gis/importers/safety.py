@@ -9,6 +9,7 @@ import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
 from gis.importers.errors import ImportRefused
+from gis.problems import Problem
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -33,19 +34,22 @@ def check_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> int:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ImportRefused(f"{path.name}: cannot read the file ({exc.strerror})") from exc
-    if size == 0:
-        raise ImportRefused(f"{path.name}: the file is empty")
-    if size > max_bytes:
         raise ImportRefused(
-            f"{path.name}: the file is {size / 1e6:.1f} MB, more than the {max_bytes / 1e6:.0f} MB limit"
-        )
+            Problem("file.unreadable", source=path.name, params={"reason": exc.strerror})
+        ) from exc
+    if size == 0:
+        raise ImportRefused(Problem("file.empty", source=path.name))
+    if size > max_bytes:
+        params = {"mb": round(size / 1e6, 1), "limit": round(max_bytes / 1e6)}
+        raise ImportRefused(Problem("file.too_large", source=path.name, params=params))
     return size
 
 
 def check_feature_count(name: str, count: int, limit: int = MAX_FEATURES) -> None:
     if count > limit:
-        raise ImportRefused(f"{name}: {count} features, more than the {limit} limit; split the file")
+        raise ImportRefused(
+            Problem("file.too_many_features", source=name, params={"count": count, "limit": limit})
+        )
 
 
 def open_zip(path: Path) -> zipfile.ZipFile:
@@ -53,29 +57,27 @@ def open_zip(path: Path) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
-        raise ImportRefused(f"{path.name}: not a readable zip archive (truncated or damaged: {exc})") from exc
+        raise ImportRefused(Problem("zip.damaged", source=path.name, params={"reason": str(exc)})) from exc
     members = zf.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
-        raise ImportRefused(f"{path.name}: {len(members)} files in the archive, more than {MAX_ZIP_MEMBERS}")
+        params = {"count": len(members), "limit": MAX_ZIP_MEMBERS}
+        raise ImportRefused(Problem("zip.too_many_files", source=path.name, params=params))
     total = 0
     for info in members:
         name = info.filename
         parts = PurePosixPath(name.replace("\\", "/")).parts
         if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-            raise ImportRefused(f"{path.name}: unsafe path in the archive '{name}' (absolute or '..')")
+            raise ImportRefused(Problem("zip.unsafe_path", source=path.name, params={"member": name}))
         if info.flag_bits & 0x1:
-            raise ImportRefused(f"{path.name}: '{name}' is encrypted")
+            raise ImportRefused(Problem("zip.encrypted", source=path.name, params={"member": name}))
         total += info.file_size
         if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
-            raise ImportRefused(
-                f"{path.name}: '{name}' expands {info.file_size / info.compress_size:.0f}× "
-                f"(limit {MAX_ZIP_RATIO}×): refused as a zip bomb"
-            )
+            ratio = round(info.file_size / info.compress_size)
+            params = {"member": name, "ratio": ratio, "limit": MAX_ZIP_RATIO}
+            raise ImportRefused(Problem("zip.bomb_ratio", source=path.name, params=params))
     if total > MAX_UNZIPPED_BYTES:
-        raise ImportRefused(
-            f"{path.name}: declares {total / 1e6:.0f} MB once unpacked, more than "
-            f"{MAX_UNZIPPED_BYTES / 1e6:.0f} MB: refused as a zip bomb"
-        )
+        params = {"mb": round(total / 1e6), "limit": round(MAX_UNZIPPED_BYTES / 1e6)}
+        raise ImportRefused(Problem("zip.bomb_size", source=path.name, params=params))
     return zf
 
 
@@ -90,7 +92,9 @@ def safe_extract(path: Path, dest: Path) -> list[Path]:
                 continue
             target = (dest / info.filename).resolve()
             if not target.is_relative_to(dest.resolve()):
-                raise ImportRefused(f"{path.name}: unsafe path in the archive '{info.filename}'")
+                raise ImportRefused(
+                    Problem("zip.unsafe_path", source=path.name, params={"member": info.filename})
+                )
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 written = 0
@@ -99,15 +103,12 @@ def safe_extract(path: Path, dest: Path) -> list[Path]:
                         written += len(chunk)
                         budget -= len(chunk)
                         if budget < 0 or written > info.file_size:
-                            raise ImportRefused(
-                                f"{path.name}: '{info.filename}' unpacks to more than it declares: "
-                                "refused as a zip bomb"
-                            )
+                            params = {"member": info.filename}
+                            raise ImportRefused(Problem("zip.bomb_lies", source=path.name, params=params))
                         dst.write(chunk)
             except (zipfile.BadZipFile, EOFError, OSError) as exc:
-                raise ImportRefused(
-                    f"{path.name}: '{info.filename}' cannot be unpacked (truncated or damaged: {exc})"
-                ) from exc
+                params = {"member": info.filename, "reason": str(exc)}
+                raise ImportRefused(Problem("zip.member_damaged", source=path.name, params=params)) from exc
             out.append(target)
     return out
 
@@ -117,9 +118,7 @@ def check_xml(data: bytes, name: str) -> None:
     try:
         safe_et.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise ImportRefused(
-            f"{name}: XML with a DTD or entity declarations is refused (external entities / XXE): "
-            f"{type(exc).__name__}"
-        ) from exc
+        params = {"reason": type(exc).__name__}
+        raise ImportRefused(Problem("xml.entities", source=name, params=params)) from exc
     except safe_et.ParseError as exc:
-        raise ImportRefused(f"{name}: not well-formed XML ({exc})") from exc
+        raise ImportRefused(Problem("xml.malformed", source=name, params={"reason": str(exc)})) from exc

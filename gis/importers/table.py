@@ -24,7 +24,7 @@ from gis import crs as metric
 from gis.importers import crs as crs_mod
 from gis.importers import opencellid as opencellid_mod
 from gis.importers import workbook
-from gis.importers.columns import canonical, default_vocabulary
+from gis.importers.columns import canonical, default_vocabulary, unrecognised
 from gis.importers.errors import ImportRefused
 from gis.importers.readers import MAX_PROBLEMS, RawRow, RawTable, read_raw
 from gis.problems import Problem
@@ -51,13 +51,13 @@ class ImportedTable:
     label: str  # "row" or "feature"
     features: list[ImportedFeature]
     crs: str  # the CRS the coordinates were read in
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # file column → project attribute
     unrecognised: list[str] = field(default_factory=list)
     opencellid: bool = False
     cells: ImportedTable | None = None  # a workbook's sheet of cells (features without geometry)
-    # Only with read_table(collect=True): what refuses the file (Problems, and sentences for the rest).
-    problems: list[Problem | str] = field(default_factory=list)
+    # Only with read_table(collect=True): what refuses the file.
+    problems: list[Problem] = field(default_factory=list)
     axis_order: str = ""  # how X and Y were read when not as declared: "X = northing, Y = easting"
     # What the file's words mean: its column names were read with it; builders resolve coded values.
     vocabulary: Vocabulary = field(default_factory=default_vocabulary, repr=False)
@@ -68,14 +68,19 @@ class ImportedTable:
     def where(self, number: int) -> str:
         return f"{self.name} {self.label} {number}"
 
+    def place(self, problem: Problem, number: int | None = None) -> Problem:
+        """``problem`` placed in this file, at row or feature ``number`` when given."""
+        return problem.at(row=number, source=self.name, label=self.label)
 
-def _choose_crs(raw: RawTable, given, coords: np.ndarray, warnings: list[str]):
+
+def _choose_crs(raw: RawTable, given, coords: np.ndarray, warnings: list[Problem]):
     if given is not None:
         chosen = crs_mod.parse_crs(given, raw.name)
         if raw.crs is not None and not raw.default_lonlat:
             declared = crs_mod.parse_crs(raw.crs, raw.name)
             if not declared.equals(chosen, ignore_axis_order=True):
-                warnings.append(f"{raw.name}: the file says {declared.name}; using the given {chosen.name}")
+                params = {"declared": declared.name, "given": chosen.name}
+                warnings.append(Problem("crs.overridden", source=raw.name, params=params))
         return chosen
     if raw.crs is not None:
         return crs_mod.parse_crs(raw.crs, raw.name)
@@ -85,27 +90,19 @@ def _choose_crs(raw: RawTable, given, coords: np.ndarray, warnings: list[str]):
         or crs_mod.looks_like_lonlat(coords[:, 1], coords[:, 0])
     ):
         if not raw.default_lonlat:
-            warnings.append(
-                f"{raw.name}: no CRS given; the coordinates are lon/lat numbers inside Vietnam, "
-                "taken as WGS 84 (EPSG:4326)"
-            )
+            warnings.append(Problem("crs.assumed_wgs84", source=raw.name))
         return crs_mod.parse_crs("EPSG:4326", raw.name)
     x0, y0 = coords[0]
-    raise ImportRefused(
-        f"{raw.name}: projected coordinates (first point X={x0:.3f}, Y={y0:.3f}) and no CRS "
-        f"({raw.crs_note or 'none in the file'}); give one, e.g. --crs EPSG:5897 (VN-2000 / TM-3 105°, "
-        "Hậu Giang) or EPSG:3405 (VN-2000 / UTM 48N)"
-    )
+    params = {"x": round(float(x0), 3), "y": round(float(y0), 3), "note": raw.crs_note or "-"}
+    raise ImportRefused(Problem("crs.missing", source=raw.name, params=params))
 
 
-def _check_geometry(
-    geom: BaseGeometry, where: str, place: dict, warnings: list[str], problems: list, repair: bool
-):
+def _check_geometry(geom: BaseGeometry, place: dict, warnings: list[Problem], problems: list, repair: bool):
     if geom.is_empty:
-        problems.append(f"{where}: empty geometry")
+        problems.append(Problem("geometry.empty", **place))
         return None
     if not np.all(np.isfinite(shapely.get_coordinates(geom))):
-        problems.append(f"{where}: geometry with non-finite coordinates")
+        problems.append(Problem("geometry.not_finite", **place))
         return None
     if geom.is_valid:
         return geom
@@ -124,10 +121,8 @@ def _check_geometry(
         problems.append(invalid)
         return fixed  # only for the checks that follow: nothing is written once a problem is known
     before, after = metric.geometry_to_metric(geom).area, metric.geometry_to_metric(fixed).area
-    warnings.append(
-        f"{where}: invalid polygon repaired ({reason} at {at['lon']:.6f}, {at['lat']:.6f}): "
-        f"area {before:.0f} m² as drawn, {after:.0f} m² repaired"
-    )
+    params = {"reason": reason, **at, "before": round(before), "after": round(after)}
+    warnings.append(Problem("geometry.repaired", params=params, **place))
     return fixed
 
 
@@ -145,8 +140,8 @@ def _validity(geom: BaseGeometry) -> tuple[str, dict]:
 @dataclass
 class _Axes:
     swap: object  # one bool, or one per geometry: read X and Y exchanged
-    problems: list  # coords.swapped Problems; a sentence per row that lands nowhere
-    notes: list[str] = field(default_factory=list)
+    problems: list[Problem]  # coords.swapped, coords.nowhere
+    notes: list[Problem] = field(default_factory=list)
     order: str = ""  # the axis order, when not as declared
     lost: np.ndarray | None = None  # rows in Vietnam in neither order: left out of the table
 
@@ -158,11 +153,9 @@ def _axis_order(raw: RawTable, source, geoms: list, swap_axes: bool) -> _Axes:
     if swap_axes:
         wrong = [r.number for r, ok in zip(raw.rows, swapped, strict=True) if not ok]
         if wrong:
-            raise ImportRefused(
-                f"{raw.name}: read with X and Y exchanged (swap_axes), {raw.label}s "
-                f"{', '.join(map(str, wrong[:10]))} do not fall in Vietnam; import without swap_axes"
-            )
-        note = f"{raw.name}: axis order: {first} and {second} read exchanged, as asked (swap_axes)"
+            params = {"numbers": wrong[:10]}
+            raise ImportRefused(Problem("axis.swap_wrong", source=raw.name, label=raw.label, params=params))
+        note = Problem("axis.asked", source=raw.name, params={"first": first, "second": second})
         return _Axes(True, [], [note], f"{first} ↔ {second} (swap_axes)")
     lost = ~as_read & ~swapped
     if lost.all():
@@ -175,7 +168,7 @@ def _axis_order(raw: RawTable, source, geoms: list, swap_axes: bool) -> _Axes:
     survey = raw.crs_note == "x/y columns" and source.is_projected and crs_mod.is_vn2000(source)
     if survey and landed.all():
         order = f"{first} = northing, {second} = easting"
-        note = f"{raw.name}: axis order: {order} (the VN-2000 survey convention)"
+        note = Problem("axis.survey", source=raw.name, params={"x": first, "y": second})
         return _Axes(flip, problems, [note], order, lost)
     params = {"first": first, "second": second}
     if landed.all() and not problems:
@@ -185,12 +178,10 @@ def _axis_order(raw: RawTable, source, geoms: list, swap_axes: bool) -> _Axes:
     return _Axes(flip, problems, lost=lost)
 
 
-def _nowhere(raw: RawTable, row: RawRow, source) -> str:
+def _nowhere(raw: RawTable, row: RawRow, source) -> Problem:
     x, y = shapely.get_coordinates(row.geometry)[0]
-    return (
-        f"{raw.name} {raw.label} {row.number}: coordinates do not fall in Vietnam when read as {source.name} "
-        f"(X={x:.3f}, Y={y:.3f}, either axis order); check them, or the CRS"
-    )
+    params = {"crs": source.name, "x": round(float(x), 3), "y": round(float(y), 3)}
+    return Problem("coords.nowhere", None, row.number, params, raw.name, raw.label)
 
 
 def _headers(raw: RawTable) -> list[str]:
@@ -200,8 +191,9 @@ def _headers(raw: RawTable) -> list[str]:
 
 def _map_columns(
     raw: RawTable, vocabulary: Vocabulary, target: str | None, corrections: dict[str, str] | None = None
-) -> tuple[dict[str, str], list[str], list[str]]:
-    """(file column → attribute, unrecognised columns, columns left out by a correction).
+) -> tuple[dict[str, str], list[tuple[str, str | None]], list[str]]:
+    """(file column → attribute, unrecognised columns (with the column first read as the same
+    attribute, if any), columns left out by a correction).
     ``corrections`` (file column → attribute, "" to leave out; headers matched by fold_key) win
     over the vocabulary."""
     corrected = {fold_key(k): v for k, v in (corrections or {}).items()}
@@ -216,10 +208,9 @@ def _map_columns(
         if name and name not in mapping.values():
             mapping[h] = name
         elif name:
-            first = next(k for k, v in mapping.items() if v == name)
-            unknown.append(f"{h} (same meaning as {first})")
+            unknown.append((h, next(k for k, v in mapping.items() if v == name)))
         else:
-            unknown.append(h)
+            unknown.append((h, None))
     return mapping, unknown, ignored
 
 
@@ -242,15 +233,13 @@ def _coordinate_meanings(raw: RawTable, order: str, swap_axes: bool) -> dict[str
     return dict(zip(cols[:2], meant, strict=True))
 
 
-def _tcvn3(raw: RawTable) -> list[str]:
+def _tcvn3(raw: RawTable) -> list[Problem]:
     problems = []
     for r in raw.rows:
         for h, v in r.properties.items():
             if isinstance(v, str) and sum(ch in _TCVN3_MARKS for ch in v) >= 2:
-                problems.append(
-                    f"{raw.name} {raw.label} {r.number} column '{h}': text looks like TCVN3 (ABC) legacy "
-                    f"encoding ('{v[:30]}'); convert it to Unicode (e.g. Unikey's converter) first"
-                )
+                params = {"column": h, "text": v[:30]}
+                problems.append(Problem("encoding.looks_tcvn3", None, r.number, params, raw.name, raw.label))
                 break
         if len(problems) >= 5:
             break
@@ -311,22 +300,22 @@ def read_table(
     geoms = [r.geometry for r in raw.rows]
     coords = shapely.get_coordinates(np.asarray(geoms, dtype=object))
     if not len(coords):
-        raise ImportRefused(f"{raw.name}: no coordinates in any feature")
+        raise ImportRefused(Problem("coordinate.none", source=raw.name))
     source = _choose_crs(raw, crs, coords, warnings)
     axes = _axis_order(raw, source, geoms, swap_axes)
     warnings.extend(axes.notes)
     found = axes.problems
     moved = crs_mod.reproject(geoms, source, raw.name, swap=axes.swap)
     features = []
-    mapping, unknown, ignored = _map_columns(raw, vocabulary, target, columns)
-    if unknown and not opencellid:
-        warnings.append(f"{raw.name}: unrecognised columns ignored: {', '.join(unknown)}")
+    mapping, found_unknown, ignored = _map_columns(raw, vocabulary, target, columns)
+    unknown, notes = unrecognised(raw.name, found_unknown)
+    if not opencellid:
+        warnings.extend(notes)
     for i, (r, geom) in enumerate(zip(raw.rows, moved.geometries, strict=True)):
         if axes.lost is not None and axes.lost[i]:
             continue
-        where = f"{raw.name} {raw.label} {r.number}"
         place = {"row": r.number, "source": raw.name, "label": raw.label}
-        checked = _check_geometry(geom, where, place, warnings, problems, repair)
+        checked = _check_geometry(geom, place, warnings, problems, repair)
         if checked is not None:
             props = {mapping[h]: v for h, v in r.properties.items() if h in mapping}
             features.append(ImportedFeature(r.number, checked, props, r.properties))
@@ -361,8 +350,8 @@ def _cell_sheet(
     return workbook.cell_table(shown, "XLSX", sheet.header, sheet.records, vocabulary, columns)
 
 
-def outside_problems(table: ImportedTable, area: BaseGeometry, tolerance_deg: float = 0.01) -> list[str]:
-    """Features that do not touch ``area`` (e.g. the province, ~1 km tolerance), one message each."""
+def outside_problems(table: ImportedTable, area: BaseGeometry, tolerance_deg: float = 0.01) -> list[Problem]:
+    """Features that do not touch ``area`` (e.g. the province, ~1 km tolerance), one problem each."""
     zone = area.buffer(tolerance_deg)
     shapely.prepare(zone)
     geoms = np.asarray([f.geometry for f in table.features], dtype=object)
@@ -371,5 +360,6 @@ def outside_problems(table: ImportedTable, area: BaseGeometry, tolerance_deg: fl
     for f, ok in zip(table.features, inside, strict=True):
         if not ok:
             c = f.geometry.representative_point()
-            out.append(f"{table.where(f.number)}: outside the province (at {c.x:.5f}, {c.y:.5f})")
+            params = {"lon": round(c.x, 5), "lat": round(c.y, 5)}
+            out.append(table.place(Problem("geometry.outside_province", params=params), f.number))
     return out

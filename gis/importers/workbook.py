@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gis.importers import safety
-from gis.importers.columns import canonical, column_key
+from gis.importers.columns import canonical, column_key, unrecognised
 from gis.importers.errors import ImportRefused
+from gis.problems import Problem
 from gis.vocabulary import Vocabulary, fold_key
 
 __all__ = [
@@ -55,9 +56,8 @@ def read_sheets(path: Path) -> list[Sheet]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many unrelated types on damaged files
-        raise ImportRefused(
-            f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
-        ) from exc
+        params = {"reason": f"{type(exc).__name__}: {exc}"}
+        raise ImportRefused(Problem("xlsx.unreadable", source=path.name, params=params)) from exc
     sheets = []
     try:
         for ws in wb.worksheets:
@@ -67,7 +67,7 @@ def read_sheets(path: Path) -> list[Sheet]:
     finally:
         wb.close()
     if not sheets:
-        raise ImportRefused(f"{path.name}: the first sheet is empty (and so is every other)")
+        raise ImportRefused(Problem("xlsx.empty", source=path.name))
     return sheets
 
 
@@ -123,7 +123,7 @@ def cell_table(
     header = [str(h).strip() if h is not None else "" for h in header]
     corrected = {fold_key(k): v for k, v in (columns or {}).items()}
     mapping: dict[str, str] = {}
-    unknown: list[str] = []
+    unknown: list[tuple[str, str | None]] = []
     for h in header:
         if not h:
             continue
@@ -131,10 +131,9 @@ def cell_table(
         if attribute == "":
             continue
         if attribute is None:
-            unknown.append(h)
+            unknown.append((h, None))
         elif attribute in mapping.values():
-            first = next(k for k, v in mapping.items() if v == attribute)
-            unknown.append(f"{h} (same meaning as {first})")
+            unknown.append((h, next(k for k, v in mapping.items() if v == attribute)))
         else:
             mapping[h] = attribute
     safety.check_feature_count(name, len(records))
@@ -143,8 +142,8 @@ def cell_table(
         raw = {h: _value(v) for h, v in zip(header, values, strict=False) if h}
         props = {mapping[h]: v for h, v in raw.items() if h in mapping}
         features.append(ImportedFeature(number, None, props, raw))
-    warnings = [f"{name}: unrecognised columns ignored: {', '.join(unknown)}"] if unknown else []
-    table = ImportedTable(name, fmt, "row", features, "", warnings, mapping, unknown)
+    shown, warnings = unrecognised(name, unknown)
+    table = ImportedTable(name, fmt, "row", features, "", warnings, mapping, shown)
     if vocabulary is not None:
         table.vocabulary = vocabulary
     return table
@@ -180,7 +179,7 @@ def read_cell_table(
         shown = sheet.shown(path.name, len(sheets) > 1)
         table = cell_table(shown, "XLSX", sheet.header, sheet.records, vocabulary, columns)
     else:
-        raise ImportRefused(f"{path.name}: cells come in a CSV or an XLSX table, not {fmt}")
+        raise ImportRefused(Problem("file.not_a_table", source=path.name, params={"format": fmt}))
     if not table.features:
-        raise ImportRefused(f"{table.name}: a header but no data rows")
+        raise ImportRefused(Problem("file.no_rows", source=table.name))
     return table

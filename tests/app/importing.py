@@ -85,3 +85,8 @@ def to_cp1258(text_: str) -> bytes:
         else:  # a shape mark (circumflex, breve, horn): composed with its letter
             clusters[-1][0] = unicodedata.normalize("NFC", clusters[-1][0] + ch)
     return "".join(letter + tones for letter, tones in clusters).encode("cp1258")
+
+
+def placed(problems) -> list[tuple]:
+    """(source, row, field, code) of each structured problem or warning: what it says, in any language."""
+    return [(p.source, p.row, p.field, p.code) for p in problems]

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from app.services import importer
 from app.services.importer import ImportFailed, import_file
-from tests.app.importing import HEADER, LAT, LON, REAL
+from tests.app.importing import HEADER, LAT, LON, REAL, placed
 from tests.app.importing import cell_rows as _cell_rows
 from tests.app.importing import count as _count
 from tests.app.importing import write_csv as _csv
@@ -47,7 +47,10 @@ def test_a_bad_row_writes_nothing(db, tmp_path):
     rows[4][5] = "NoSuchTelecom"  # row 6 of the file (header = row 1)
     with pytest.raises(ImportFailed) as err:
         import_file(db, _csv(tmp_path / "bad.csv", HEADER, rows), "sites")
-    assert err.value.problems == ["bad.csv row 6: unknown organisation 'NoSuchTelecom' in 'operator'"]
+    assert placed(err.value.details) == [("bad.csv", 6, "operator", "organisation.unknown")]
+    assert err.value.sentences("vi") == [
+        "bad.csv dòng 6: Nhà mạng: không có doanh nghiệp “NoSuchTelecom” trong danh mục"
+    ]
     assert _count(db, "sites", "code LIKE 'BAD-%'") == 0
 
 
@@ -71,8 +74,11 @@ def test_dry_run_writes_nothing(db, tmp_path):
 def test_reimporting_the_same_codes_is_refused(db, tmp_path):
     path = _csv(tmp_path / "twice.csv", HEADER, _cell_rows(1, prefix="TWICE"))
     import_file(db, path, "sites")
-    with pytest.raises(ImportFailed, match="already exists"):
+    with pytest.raises(ImportFailed) as err:
         import_file(db, path, "sites")
+    assert placed(err.value.details) == [
+        ("twice.csv", n, "code", "code.exists") for n in (2, 2, 3, 4)
+    ]  # the site, its 3 cells
 
 
 def test_poles_speed_tests_and_offices(db, tmp_path):
@@ -138,6 +144,11 @@ def test_opencellid_sites(db, tmp_path):
     report = import_file(db, _csv(tmp_path / "ocid.csv", head, rows), "sites")
     assert report.counts["sites"] == 1 and report.counts["cells"] == 2
     assert _count(db, "sites", "code = 'OCID-45204-E9001'") == 1
+    assert report.as_dict("vi")["warnings"] == [
+        "ocid.csv: bỏ qua 1 dòng của nước khác (MCC ≠ 452)",
+        "giá trị mặc định được dùng khi tệp không có: antenna_height_m=30, "
+        "band_mhz=2G:900 3G:2100 4G:1800 5G:3500, eirp_dbm=58, status=active, structure_type=tower",
+    ]
 
 
 def test_outside_the_province_is_refused_with_the_other_problems(db, tmp_path):
@@ -148,10 +159,11 @@ def test_outside_the_province_is_refused_with_the_other_problems(db, tmp_path):
     rows[0][5] = "NoSuchTelecom"  # row 2
     with pytest.raises(ImportFailed) as err:
         import_file(db, _csv(tmp_path / "out.csv", HEADER, rows), "sites")
-    assert err.value.problems == [
-        "out.csv row 2: unknown organisation 'NoSuchTelecom' in 'operator'",
-        "out.csv row 3: outside the province (at 105.85000, 21.03000)",
+    assert placed(err.value.details) == [
+        ("out.csv", 2, "operator", "organisation.unknown"),
+        ("out.csv", 3, None, "geometry.outside_province"),
     ]
+    assert err.value.details[1].params == {"lon": 105.85, "lat": 21.03}
 
 
 def _vn2000_csv(tmp_path, swap=False):
@@ -171,19 +183,19 @@ def _vn2000_csv(tmp_path, swap=False):
 
 
 @pytest.mark.parametrize(
-    "name,make,crs,message",
+    "name,make,crs,code",
     [
-        ("truncated zip", lambda p: _truncated_zip(p), None, "truncated"),
-        ("wrong CRS", lambda p: _vn2000_csv(p), "EPSG:2154", "do not fall in Vietnam"),
-        ("no CRS for projected", lambda p: _vn2000_csv(p), None, "no CRS"),
+        ("truncated zip", lambda p: _truncated_zip(p), None, "zip.damaged"),
+        ("wrong CRS", lambda p: _vn2000_csv(p), "EPSG:2154", "crs.not_in_vietnam"),
+        ("no CRS for projected", lambda p: _vn2000_csv(p), None, "crs.missing"),
         (
             "bad encoding",
             lambda p: _write(p / "cp.csv", "site_code,lat,lon\nTr\xe2m,9.78,105.47\n".encode("latin-1")),
             None,
-            "not UTF-8",
+            "file.not_utf8",
         ),
-        ("empty file", lambda p: _write(p / "empty.geojson", b""), None, "empty"),
-        ("huge file", lambda p: _huge(p), None, "MB limit"),
+        ("empty file", lambda p: _write(p / "empty.geojson", b""), None, "file.empty"),
+        ("huge file", lambda p: _huge(p), None, "file.too_large"),
         (
             "geometry garbage",
             lambda p: _write(
@@ -202,11 +214,11 @@ def _vn2000_csv(tmp_path, swap=False):
                 ).encode(),
             ),
             None,
-            "feature 1: unreadable geometry",
+            "geometry.unreadable",
         ),
-        ("zip bomb", lambda p: _zip(p / "bomb.zip", {"a.shp": b"\0" * 30_000_000}), None, "zip bomb"),
-        ("path traversal", lambda p: _zip(p / "trav.zip", {"../../x.shp": b"x"}), None, "unsafe path"),
-        ("absolute path", lambda p: _zip(p / "abs.zip", {"/etc/x.shp": b"x"}), None, "unsafe path"),
+        ("zip bomb", lambda p: _zip(p / "bomb.zip", {"a.shp": b"\0" * 30_000_000}), None, "zip.bomb_ratio"),
+        ("path traversal", lambda p: _zip(p / "trav.zip", {"../../x.shp": b"x"}), None, "zip.unsafe_path"),
+        ("absolute path", lambda p: _zip(p / "abs.zip", {"/etc/x.shp": b"x"}), None, "zip.unsafe_path"),
         (
             "XXE KML",
             lambda p: _write(
@@ -214,7 +226,7 @@ def _vn2000_csv(tmp_path, swap=False):
                 b'<?xml version="1.0"?><!DOCTYPE k [<!ENTITY e SYSTEM "file:///etc/passwd">]><kml>&e;</kml>',
             ),
             None,
-            "XXE",
+            "xml.entities",
         ),
         (
             "billion laughs",
@@ -224,24 +236,25 @@ def _vn2000_csv(tmp_path, swap=False):
                 b'<!ENTITY b "&a;&a;&a;">]><kml>&b;</kml>',
             ),
             None,
-            "XXE",
+            "xml.entities",
         ),
-        ("unknown format", lambda p: _write(p / "a.dwg", b"AC1018"), None, "unsupported file type"),
+        ("unknown format", lambda p: _write(p / "a.dwg", b"AC1018"), None, "file.unsupported_type"),
     ],
 )
-def test_bad_files_are_refused_with_their_own_message(db, tmp_path, name, make, crs, message):
+def test_bad_files_are_refused_with_their_own_message(db, tmp_path, name, make, crs, code):
     before = _count(db, "sites")
     with pytest.raises(ImportFailed) as err:
         import_file(db, make(tmp_path), "sites", crs=crs)
-    assert any(message in p for p in err.value.problems), err.value.problems
+    assert [p.code for p in err.value.details] == [code], err.value.problems
     assert _count(db, "sites") == before
 
 
 def test_vn2000_survey_axis_order_is_read_and_said(db, tmp_path):
     report = import_file(db, _vn2000_csv(tmp_path, swap=True), "sites", crs="EPSG:5897")
-    assert (
-        "vn2000.csv: axis order: X = northing, Y = easting (the VN-2000 survey convention)" in report.warnings
-    )
+    assert placed(report.warnings) == [("vn2000.csv", None, None, "axis.survey")]
+    assert report.as_dict("vi")["warnings"] == [
+        "vn2000.csv: thứ tự trục: X là toạ độ Bắc (northing), Y là toạ độ Đông (easting), theo quy ước đo đạc VN-2000"
+    ]
     assert report.axis_order == "X = northing, Y = easting"
     with db.connect() as conn:
         d = conn.execute(
@@ -301,9 +314,13 @@ def test_api_upload_dry_run_and_refusal(db, tmp_path, monkeypatch, tokens):
             )
         },
     )
-    assert r.status_code == 422 and any("unsafe path" in p for p in r.json()["problems"])
+    assert r.status_code == 422 and [d["code"] for d in r.json()["details"]] == ["zip.unsafe_path"]
     r = client.post("/api/import?target=nope", files={"file": ("a.csv", b"a,b\n", "text/csv")})
-    assert r.status_code == 422 and "unknown target" in r.json()["problems"][0]
+    assert r.status_code == 422
+    ((detail,),) = [r.json()["details"]]
+    assert (detail["code"], detail["params"]["target"]) == ("import.unknown_target", "nope")
+    assert r.json()["problems"] == [detail["message"]]
+    assert detail["message"].startswith("không có lớp dữ liệu “nope” (một trong: admin_units, ")
 
 
 def test_cli_import(db, tmp_path, monkeypatch, capsys):
@@ -315,7 +332,9 @@ def test_cli_import(db, tmp_path, monkeypatch, capsys):
     assert "would write sites 1, cells 3" in capsys.readouterr().out
     bad = _write(tmp_path / "e.csv", b"")
     assert cli.main(["import", str(bad), "--target", "sites"]) == 1
-    assert "empty" in capsys.readouterr().err
+    assert capsys.readouterr().err.endswith("\n  - e.csv: tệp rỗng\n")  # Vietnamese unless --lang en
+    assert cli.main(["import", str(bad), "--target", "sites", "--lang", "en"]) == 1
+    assert capsys.readouterr().err.endswith("\n  - e.csv: the file is empty\n")
 
 
 def test_1500_sites_5000_cells_from_csv(db, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from app.services.importer import ImportFailed, import_file
-from tests.app.importing import REAL, count
+from tests.app.importing import REAL, count, placed
 
 COMMUNE, OTHER = "93404", "93501"  # Xã Tân Bình (Phụng Hiệp) and a commune of Vị Thuỷ
 
@@ -93,10 +93,11 @@ def test_communes_and_hamlets_update_insert_and_report_nesting(db, tmp_path):
         "hamlet_updated": 0,
         "hamlet_inserted": 2,
     }
-    nesting = [w for w in report.warnings if "inside" in w or "contains" in w]
-    assert nesting == [
-        f"xa_ap.geojson feature 3: hamlet {COMMUNE}92 is not inside its commune {COMMUNE} (100 % outside)"
-    ]
+    nesting = [w for w in report.warnings if w.code.startswith("admin.")]
+    assert placed(nesting) == [("xa_ap.geojson", 3, None, "admin.hamlet_not_inside")]
+    assert report.as_dict("vi")["warnings"][-1] == (
+        f"xa_ap.geojson đối tượng 3: ấp {COMMUNE}92 không nằm trong xã {COMMUNE} (100 % nằm ngoài)"
+    )
     after = _unit(db, "commune", COMMUNE)
     # Updated in place: same id (its hamlets and offices still point at it), new name, folded for search.
     assert (after.id, after.name, after.name_folded) == (before.id, "Xã Tân Bình Mới", "xa tan binh moi")
@@ -123,7 +124,7 @@ def test_a_commune_moved_away_from_its_hamlets_is_reported(db, tmp_path):
     )
     report = import_file(db, path, "admin_units", dry_run=True)
     assert report.counts == {"commune_updated": 1, "commune_inserted": 0}
-    nesting = [w for w in report.warnings if "contains" in w]
+    nesting = [w for w in report.warnings if w.code == "admin.commune_no_longer_contains"]
     with db.connect() as conn:
         hamlets = (
             conn.execute(
@@ -137,9 +138,9 @@ def test_a_commune_moved_away_from_its_hamlets_is_reported(db, tmp_path):
             .all()
         )
     assert len(hamlets) > 1 and len(nesting) == len(hamlets)
-    assert nesting[0].startswith(
-        f"xa.geojson feature 1: commune {OTHER} no longer contains its hamlet {hamlets[0]} ("
-    )
+    assert [(w.source, w.row, w.params["parent"], w.params["code"]) for w in nesting] == [
+        ("xa.geojson", 1, OTHER, code) for code in hamlets
+    ]
     assert _unit(db, "commune", OTHER).name != "Xã Thu Nhỏ"  # a dry run
 
 
@@ -159,7 +160,8 @@ def test_an_unknown_parent_refuses_the_whole_file(db, tmp_path):
     )
     with pytest.raises(ImportFailed) as err:
         import_file(db, path, "admin_units")
-    assert err.value.problems == ["ap.geojson feature 2: unknown parent code '99999'"]
+    assert placed(err.value.details) == [("ap.geojson", 2, "parent_code", "unit.unknown_parent")]
+    assert err.value.details[0].params == {"code": "99999"}
     assert _unit(db, "hamlet", f"{COMMUNE}93") is None
 
 
@@ -182,8 +184,8 @@ def test_real_communes_counts_areas_and_nesting(db, tmp_path):
     assert province_km2 == pytest.approx(1621.0, rel=0.002)  # SOURCES.md (UTM 48N): the union of the 8
     with pytest.raises(ImportFailed) as err:
         import_file(db, REAL / "haugiang_communes.geojson", "admin_units")
-    assert err.value.problems == [
-        f"haugiang_communes.geojson feature {n}: 'code' is required" for n in uncoded
+    assert placed(err.value.details) == [
+        ("haugiang_communes.geojson", n, "code", "value.required") for n in uncoded
     ]
     assert count(db, "admin_units", "code LIKE '31%'") == 0
 
@@ -213,7 +215,7 @@ def test_real_communes_counts_areas_and_nesting(db, tmp_path):
         assert stored[p["commune_code"]] == pytest.approx(p["area_km2"], rel=0.005)
     # SOURCES.md: the communes are older and simplified, so they do not nest exactly; `district_overlap`
     # is the share of each inside its district. Those clearly out are reported, those inside are not.
-    warned = {w.split(": commune ")[1].split()[0] for w in real.warnings if "is not inside its district" in w}
+    warned = {w.params["code"] for w in real.warnings if w.code == "admin.commune_not_inside"}
     overlap = {
         f["properties"]["commune_code"]: f["properties"]["district_overlap"] for f in coded["features"]
     }

@@ -12,7 +12,7 @@ from shapely.geometry import LineString, Point
 from sqlalchemy import text
 
 from app.services.importer import ImportFailed, import_file
-from tests.app.importing import HEADER, LAT, LON, cell_rows, count, to_cp1258, write_csv
+from tests.app.importing import HEADER, LAT, LON, cell_rows, count, placed, to_cp1258, write_csv
 
 OFFICES = ["Mã", "Tên", "Mã xã", "Vĩ độ", "Kinh độ", "Ghi chú"]
 NAME = "UBND xã Tân Phước Hưng — Ấp Lộc Ninh"  # every kind of Vietnamese mark
@@ -55,13 +55,14 @@ def test_windows_1258_csv_needs_its_encoding(db, tmp_path, commune):
     path = _cp1258_csv(tmp_path / "ubnd.csv", commune, "ENC-1")
     with pytest.raises(ImportFailed) as err:
         import_file(db, path, "commune_offices")
-    assert err.value.problems == [
-        "ubnd.csv: line 1 is not UTF-8 (byte 0xde); save the file as UTF-8 (Excel: 'CSV UTF-8') or give its "
-        "encoding (e.g. encoding=1258 for Windows-1258); Windows-1258 or TCVN3 text is not guessed"
+    assert err.value.sentences("vi") == [
+        "ubnd.csv: dòng 1 không phải UTF-8 (byte 0xde): lưu tệp dạng “CSV UTF-8” hoặc chọn bảng mã "
+        "Windows-1258; không tự đoán Windows-1258 hay TCVN3"
     ]
     report = import_file(db, path, "commune_offices", encoding="windows-1258")
     assert report.counts == {"commune_offices": 1}
-    assert "ubnd.csv: unrecognised columns ignored: Ghi chú" in report.warnings  # the header was decoded too
+    unknown = [w for w in report.warnings if w.code == "columns.unrecognised"]
+    assert [w.params for w in unknown] == [{"columns": ["Ghi chú"]}]  # the header was decoded too
     assert _office_name(db, "ENC-1") == NAME  # composed Unicode, as typed
 
 
@@ -132,12 +133,15 @@ def test_an_old_dbf_without_cpg_with_the_encoding_given(db, tmp_path):
                 zf.writestr(f.name, dbf.replace(utf8, cp.ljust(len(utf8))))
             elif f.suffix != ".cpg":  # old files have no .cpg
                 zf.write(f, f.name)
-    with pytest.raises(ImportFailed, match="not UTF-8"):
+    with pytest.raises(ImportFailed) as err:
         import_file(db, path, "poles")
+    assert [p.code for p in err.value.details] == ["encoding.layer_text"]
     report = import_file(db, path, "poles", encoding="1258", dry_run=True)
     assert report.counts == {"poles": 1, "pole_attachments": 0}
-    assert "cot.zip/cot.shp: attribute text converted from Windows-1258 (given)" in report.warnings
-    assert any("ghi_chu" in w for w in report.warnings)
+    assert [(w.source, w.code, dict(w.params)) for w in report.warnings] == [
+        ("cot.zip/cot.shp", "encoding.converted_given", {"encoding": "Windows-1258"}),
+        ("cot.zip/cot.shp", "columns.unrecognised", {"columns": ["ghi_chu"]}),
+    ]
 
 
 def test_encoding_through_the_api_and_the_cli(db, tmp_path, commune, client, monkeypatch, capsys):
@@ -145,7 +149,8 @@ def test_encoding_through_the_api_and_the_cli(db, tmp_path, commune, client, mon
 
     body = _cp1258_csv(tmp_path / "ubnd.csv", commune, "ENC-API").read_bytes()
     r = client.post("/api/import?target=commune_offices", files={"file": ("ubnd.csv", body, "text/csv")})
-    assert r.status_code == 422 and "line 1 is not UTF-8" in r.json()["problems"][0]
+    assert r.status_code == 422 and r.json()["details"][0]["code"] == "file.not_utf8"
+    assert r.json()["details"][0]["params"] == {"line": 1, "byte": "0xde"}
     r = client.post(
         "/api/import?target=commune_offices&encoding=1258", files={"file": ("ubnd.csv", body, "text/csv")}
     )
@@ -178,10 +183,14 @@ def test_choosing_a_layer_of_a_geopackage(db, tmp_path):
     # Without a layer the first one is read, and said; its lines are no poles.
     with pytest.raises(ImportFailed) as err:
         import_file(db, path, "poles")
-    assert err.value.problems == ["ha_tang.gpkg feature 1: expected a Point, got LineString"]
+    assert placed(err.value.details) == [("ha_tang.gpkg", 1, None, "geometry.wrong_type")]
+    assert err.value.sentences("vi") == [
+        "ha_tang.gpkg đối tượng 1: cần hình học kiểu Point, tệp có LineString"
+    ]
     with pytest.raises(ImportFailed) as err:
         import_file(db, path, "poles", layer="cot")
     assert err.value.problems == ["ha_tang.gpkg: no layer 'cot' (layers: tuyen_cong, cot_treo_cap)"]
+    assert err.value.details[0].params == {"layer": "cot", "layers": ["tuyen_cong", "cot_treo_cap"]}
 
     report = import_file(db, path, "poles", layer="cot_treo_cap")
     assert report.counts == {"poles": 2, "pole_attachments": 0} and report.crs == "EPSG:5897"
@@ -217,10 +226,10 @@ def test_choosing_a_folder_of_a_kml(db, tmp_path):
     path.write_text(kml, encoding="utf-8")
     with pytest.raises(ImportFailed) as err:  # every folder at once: the BTS placemark has no code
         import_file(db, path, "poles")
-    assert "google_earth.kml feature 1: 'code' is required" in err.value.problems
+    assert ("google_earth.kml", 1, "code", "value.required") in placed(err.value.details)
     report = import_file(db, path, "poles", layer="Cột treo cáp")
     assert report.counts == {"poles": 2, "pole_attachments": 0}
-    assert not any("unrecognised" in w for w in report.warnings)  # "Mã cột" survives GDAL's KML reader
+    assert "columns.unrecognised" not in [w.code for w in report.warnings]  # "Mã cột" survives GDAL's KML
     assert count(db, "poles", "code IN ('KML-P1', 'KML-P2')") == 2
 
 
@@ -261,9 +270,8 @@ def test_reimporting_poles_is_refused_unless_upsert(db, tmp_path, client):
     )
     with pytest.raises(ImportFailed) as err:
         import_file(db, survey, "poles")
-    assert err.value.problems == [
-        "do_cao.csv row 2: code 'UPS-P1' already exists (imports add, never overwrite; use mode=upsert to update)"
-    ]
+    assert placed(err.value.details) == [("do_cao.csv", 2, "code", "code.exists")]
+    assert err.value.details[0].params == {"code": "UPS-P1"}
     assert _pole(db, "UPS-P1") == p1 and count(db, "poles", "code = 'UPS-P3'") == 0
 
     report = import_file(db, survey, "poles", mode="upsert")
@@ -294,7 +302,7 @@ def test_reimporting_poles_is_refused_unless_upsert(db, tmp_path, client):
     assert _pole(db, "UPS-P1").attached == "MobiFone"
     assert client.post(
         "/api/import?target=poles&mode=replace", files={"file": ("c.csv", cables.read_bytes(), "text/csv")}
-    ).json()["problems"] == ["unknown mode 'replace' (insert or upsert)"]
+    ).json()["problems"] == ["không có chế độ “replace” (một trong: insert, upsert)"]
 
 
 def test_an_upsert_with_a_bad_row_changes_nothing(db, tmp_path):
@@ -342,7 +350,7 @@ def test_upserting_sites_updates_cells_and_adds_new_ones(db, tmp_path, monkeypat
     path = write_csv(tmp_path / "tram2.csv", HEADER, changed)
     monkeypatch.setattr("app.db.get_engine", lambda: db)
     assert cli.main(["import", str(path), "--target", "sites"]) == 1
-    assert "already exists (imports add, never overwrite; use mode=upsert" in capsys.readouterr().err
+    assert "tram2.csv dòng 3: Mã: “UPS-00000-1” đã có trong cơ sở dữ liệu" in capsys.readouterr().err
     assert cli.main(["import", str(path), "--target", "sites", "--upsert"]) == 0
     out = capsys.readouterr().out
     assert (

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from app.services.importer import ImportFailed, import_file
 from gis.importers.ranges import RANGES
-from tests.app.importing import HEADER, ROOT, cell_rows, count, write_csv
+from tests.app.importing import HEADER, ROOT, cell_rows, count, placed, write_csv
 
 COMMUNE = "93404"  # Xã Tân Bình (Phụng Hiệp)
 
@@ -45,11 +45,14 @@ def test_a_swap_and_a_missing_technology_are_reported_together(db, tmp_path):
     before = count(db, "cells")
     with pytest.raises(ImportFailed) as err:
         import_file(db, path, "sites")
-    assert [p.code for p in err.value.details] == ["coords.swapped"]
+    assert placed(err.value.details) == [
+        ("dao.csv", None, None, "coords.swapped"),
+        ("dao.csv", 3, "technology", "value.required_one_of"),
+    ]
     assert err.value.problems == [
         "dao.csv: Kinh độ and Vĩ độ are the wrong way round: these coordinates fall in Vietnam only when "
         "exchanged; to read them so, import again with --swap-axes (API: swap_axes=true)",
-        "dao.csv row 3: 'technology' is required (2G, 3G, 4G, 5G)",
+        "dao.csv row 3: Technology: a value is required (one of: 2G, 3G, 4G, 5G)",
     ]
     assert count(db, "cells") == before and _sites(db, "SWP") == 0
 
@@ -58,7 +61,17 @@ def test_swap_axes_reads_them_exchanged_and_says_so(db, tmp_path):
     path = write_csv(tmp_path / "dao.csv", HEADER, _swapped(cell_rows(2, cells_per_site=1, prefix="SWA")))
     report = import_file(db, path, "sites", swap_axes=True)
     assert report.counts["sites"] == 2
-    assert "dao.csv: axis order: Kinh độ and Vĩ độ read exchanged, as asked (swap_axes)" in report.warnings
+    assert report.as_dict("vi")["warning_details"][1:] == [  # after crs.assumed_wgs84
+        {
+            "code": "axis.asked",
+            "field": None,
+            "row": None,
+            "source": "dao.csv",
+            "label": "row",
+            "params": {"first": "Kinh độ", "second": "Vĩ độ"},
+            "message": "dao.csv: thứ tự trục: Kinh độ và Vĩ độ được đọc đổi chỗ cho nhau, theo yêu cầu (swap_axes)",
+        }
+    ]
     with db.connect() as conn:
         lon, lat = conn.execute(
             text("SELECT ST_X(geom), ST_Y(geom) FROM sites WHERE code = 'SWA-00000'")
@@ -137,8 +150,8 @@ def test_a_bowtie_is_refused_unless_repair_then_written_with_the_change(db, tmp_
     assert cli.main(["import", str(path), "--target", "admin_units", "--repair"]) == 0
     out = capsys.readouterr().out
     assert re.search(
-        r"ap_no\.geojson feature 1: invalid polygon repaired \(Self-intersection at [\d.]+, [\d.]+\): "
-        r"area \d+ m² as drawn, \d+ m² repaired",
+        r"ap_no\.geojson đối tượng 1: đa giác không hợp lệ đã được sửa \(Self-intersection tại [\d.]+, [\d.]+\): "
+        r"diện tích \d+ m² như đã vẽ, \d+ m² sau khi sửa",
         out,
     ), out
     assert count(db, "admin_units") == before + 1
@@ -162,12 +175,15 @@ def test_values_out_of_range_named_per_row_and_field_in_vietnamese_and_english(d
         "tram.csv dòng 2: Góc phương vị: giá trị 720 nằm ngoài khoảng cho phép (0 ≤ x < 360°)",
         "tram.csv dòng 3: Độ cao anten: giá trị 1e+308 nằm ngoài khoảng cho phép (0 < x ≤ 200 m)",
         "tram.csv dòng 4: Băng tần: giá trị 0 nằm ngoài khoảng cho phép (400 ≤ x ≤ 6000 MHz)",
-        "tram.csv row 4: unknown organisation 'Không Có' in 'owner'",
+        "tram.csv dòng 4: Chủ sở hữu: không có doanh nghiệp “Không Có” trong danh mục",
     ]
-    assert [(d["row"], d["field"], d["params"]["value"]) for d in vi["details"]] == [
+    assert [
+        (d["row"], d["field"], d["params"].get("value", d["params"].get("name"))) for d in vi["details"]
+    ] == [
         (2, "azimuth_deg", 720),
         (3, "antenna_height_m", 1e308),
         (4, "band_mhz", 0),
+        (4, "owner", "Không Có"),
     ]
     en = client.post("/api/import?target=sites", files=files, headers={"Accept-Language": "en"}).json()
     assert en["problems"][:3] == [
@@ -216,6 +232,10 @@ def test_a_row_without_geometry_does_not_hide_another_rows_value(db, tmp_path):
     assert err.value.problems == [
         "cot.geojson feature 1: empty geometry",
         "cot.geojson feature 2: height: 99 is out of range (allowed: 0 < x ≤ 40 m)",
+    ]
+    assert placed(err.value.details) == [
+        ("cot.geojson", 1, None, "geometry.empty"),
+        ("cot.geojson", 2, "height_m", "value.out_of_range"),
     ]
     assert count(db, "poles", "code LIKE 'GEO-%'") == 0
 

@@ -61,7 +61,7 @@ def test_a_bad_row_writes_nothing(scratch_url, tmp_path):
     (bundle / "sites.geojson").write_text(json.dumps(sites, ensure_ascii=False), encoding="utf-8")
     engine = create_engine(scratch_url)
     with pytest.raises(
-        LoadError, match="sites.geojson feature 42: unknown organisation 'Không Tồn Tại' in 'owner'"
+        LoadError, match="sites.geojson feature 42: Owner: unknown organisation 'Không Tồn Tại'"
     ):
         loader.load_sample(engine, bundle)
     assert _scalar(engine, "SELECT count(*) FROM admin_units") == 0

@@ -72,17 +72,15 @@ def test_a_bad_file_is_refused_by_row_and_a_good_one_imported(map_page, engine, 
     problems = page.locator("#hg-upload-problems tbody tr")
     expect(problems).to_have_count(2)
     expect(problems.nth(0).locator("td")).to_have_text(
-        ["Dòng 3", "", "Không có doanh nghiệp “Không Có” trong danh mục (cột “owner”)"]
+        ["Dòng 3", "Chủ sở hữu", "không có doanh nghiệp “Không Có” trong danh mục"]
     )
     expect(problems.nth(1).locator("td")).to_have_text(["Dòng 4", "Độ cao", "“cao” không phải là số"])
     assert _poles(engine) == {}  # all or nothing: the good row 2 was not written either
 
-    # The same report in English, as the server wrote it.
+    # The same report in English, from the same structured problems.
     page.locator("#hg-lang-toggle").click()
     expect(status).to_have_text("The file was refused (2 problems). Nothing was written to the database.")
-    expect(problems.nth(0).locator("td")).to_have_text(
-        ["Row 3", "", "unknown organisation 'Không Có' in 'owner'"]
-    )
+    expect(problems.nth(0).locator("td")).to_have_text(["Row 3", "Owner", "unknown organisation 'Không Có'"])
     page.locator("#hg-lang-toggle").click()
     expect(page.locator("h1")).to_have_text("Nhập dữ liệu hạ tầng viễn thông")
 
@@ -116,7 +114,7 @@ def test_a_bad_file_is_refused_by_row_and_a_good_one_imported(map_page, engine, 
     expect(counts.locator("caption")).to_have_text("Số bản ghi sẽ được ghi")
     expect(counts.locator("tbody tr")).to_have_text(["Cột treo cáp3", "Lượt treo cáp trên cột3"])
     expect(page.locator("#hg-upload-warnings")).to_contain_text(
-        "Tệp không ghi hệ toạ độ; các toạ độ là kinh độ/vĩ độ trong lãnh thổ Việt Nam nên được hiểu là WGS 84"
+        "tệp không ghi hệ toạ độ; các toạ độ là kinh độ/vĩ độ trong lãnh thổ Việt Nam nên được hiểu là WGS 84"
     )
     assert _poles(engine) == {}
 
@@ -132,7 +130,13 @@ def test_a_bad_file_is_refused_by_row_and_a_good_one_imported(map_page, engine, 
     # Again: the codes exist now, so the default refuses and says how to update instead.
     page.get_by_role("button", name="Nhập vào cơ sở dữ liệu").click()
     expect(status).to_have_text("Tệp bị từ chối (3 lỗi). Không ghi gì vào cơ sở dữ liệu.")
-    expect(problems.nth(0)).to_contain_text("Mã “UPL-1” đã có trong cơ sở dữ liệu")
+    expect(problems.nth(0).locator("td")).to_have_text(
+        [
+            "Dòng 2",
+            "Mã",
+            "“UPL-1” đã có trong cơ sở dữ liệu (mặc định chỉ thêm mới; chọn “Cập nhật các mã đã có” để cập nhật)",
+        ]
+    )
     page.get_by_label("Cập nhật các mã đã có").check()
     page.get_by_role("button", name="Nhập vào cơ sở dữ liệu").click()
     expect(page.locator("#hg-upload-counts tbody tr")).to_have_text(

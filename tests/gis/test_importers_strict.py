@@ -39,9 +39,7 @@ def test_survey_x_northing_is_a_good_file_read_as_such(tmp_path, x, y):
     path.write_text(f"code,{x},{y}\nA,{n:.4f},{e:.4f}\n", encoding="utf-8")
     table = read_table(path, crs="EPSG:5897")
     assert _metres(table.features[0].geometry, LON, LAT) < 0.001
-    assert table.warnings == [
-        f"khao_sat.csv: axis order: {x} = northing, {y} = easting (the VN-2000 survey convention)"
-    ]
+    assert table.warnings == [Problem("axis.survey", params={"x": x, "y": y}, source="khao_sat.csv")]
     assert table.problems == []
     assert table.axis_order == f"{x} = northing, {y} = easting"
 
@@ -53,7 +51,7 @@ def test_easting_northing_named_columns_the_wrong_way_round_are_refused(tmp_path
     with pytest.raises(ImportRefused) as err:
         read_table(path, crs="EPSG:5897")
     params = {"first": "Easting", "second": "Northing"}
-    assert err.value.details == [Problem("coords.swapped", params=params, source="en.csv")]
+    assert err.value.problems == [Problem("coords.swapped", params=params, source="en.csv")]
 
 
 def test_lat_lon_swapped_in_every_row_is_refused_naming_the_file(tmp_path):
@@ -62,11 +60,12 @@ def test_lat_lon_swapped_in_every_row_is_refused_naming_the_file(tmp_path):
     with pytest.raises(ImportRefused) as err:
         read_table(path)
     params = {"first": "Kinh độ", "second": "Vĩ độ"}
-    assert err.value.details == [Problem("coords.swapped", params=params, source="dao.csv")]
+    assert err.value.problems == [Problem("coords.swapped", params=params, source="dao.csv")]
 
     table = read_table(path, swap_axes=True)
     assert _metres(table.features[0].geometry, LON, LAT) == 0
-    assert "dao.csv: axis order: Kinh độ and Vĩ độ read exchanged, as asked (swap_axes)" in table.warnings
+    params = {"first": "Kinh độ", "second": "Vĩ độ"}
+    assert Problem("axis.asked", params=params, source="dao.csv") in table.warnings
     assert table.axis_order == "Kinh độ ↔ Vĩ độ (swap_axes)"
 
 
@@ -85,8 +84,7 @@ def test_a_row_in_vietnam_in_neither_order_is_named_with_the_rest(tmp_path):
     path.write_text(f"code,lat,lon\nA,{LAT},{LON}\nB,48.85,2.35\nC,{LON},{LAT}\n", encoding="utf-8")
     table = read_table(path, collect=True)
     assert table.problems == [
-        "xa.csv row 3: coordinates do not fall in Vietnam when read as WGS 84 (X=2.350, Y=48.850, either axis "
-        "order); check them, or the CRS",
+        Problem("coords.nowhere", None, 3, {"crs": "WGS 84", "x": 2.35, "y": 48.85}, "xa.csv"),
         Problem("coords.swapped", None, 4, {"first": "lon", "second": "lat"}, "xa.csv"),
     ]
     assert [f.number for f in table.features] == [2, 4]
@@ -96,7 +94,7 @@ def test_a_gis_layer_that_lands_only_swapped_is_refused(tmp_path):
     path = _geojson(tmp_path / "lop.geojson", {"type": "Point", "coordinates": [LAT, LON]})
     with pytest.raises(ImportRefused) as err:
         read_table(path)
-    assert [(p.code, p.row, p.source, p.label) for p in err.value.details] == [
+    assert [(p.code, p.row, p.source, p.label) for p in err.value.problems] == [
         ("coords.swapped", None, "lop.geojson", "feature")
     ]
     assert read_table(path, swap_axes=True).features[0].geometry.equals(Point(LON, LAT))
@@ -105,8 +103,9 @@ def test_a_gis_layer_that_lands_only_swapped_is_refused(tmp_path):
 def test_swap_axes_on_a_good_file_is_refused(tmp_path):
     path = tmp_path / "dung.csv"
     path.write_text(f"code,lat,lon\nA,{LAT},{LON}\n", encoding="utf-8")
-    with pytest.raises(ImportRefused, match="rows 2 do not fall in Vietnam"):
+    with pytest.raises(ImportRefused) as err:
         read_table(path, swap_axes=True)
+    assert err.value.problems == [Problem("axis.swap_wrong", params={"numbers": [2]}, source="dung.csv")]
 
 
 # ---------------------------------------------------------------- invalid polygons
@@ -118,7 +117,7 @@ def test_a_bowtie_is_refused_naming_the_feature_the_reason_and_the_place(tmp_pat
     with pytest.raises(ImportRefused) as err:
         read_table(path)
     params = {"kind": "Polygon", "reason": "Self-intersection", "lon": 105.475, "lat": 9.789}
-    assert err.value.details == [Problem("geometry.invalid", None, 1, params, "no.geojson", "feature")]
+    assert err.value.problems == [Problem("geometry.invalid", None, 1, params, "no.geojson", "feature")]
 
 
 def test_repair_repairs_and_reports_the_area(tmp_path):
@@ -127,11 +126,14 @@ def test_repair_repairs_and_reports_the_area(tmp_path):
     fixed = table.features[0].geometry
     assert fixed.is_valid and fixed.geom_type == "MultiPolygon"
     assert fixed.area == pytest.approx(2 * 0.5 * 0.01 * 0.005, rel=1e-9)  # both triangles kept
-    (note,) = [w for w in table.warnings if "repaired" in w]
-    assert note.startswith(
-        "no.geojson feature 1: invalid polygon repaired (Self-intersection at 105.475000, "
-    )
-    assert note.endswith(" m² repaired")
+    (note,) = [w for w in table.warnings if w.code == "geometry.repaired"]
+    assert (note.source, note.row, note.label) == ("no.geojson", 1, "feature")
+    assert {k: note.params[k] for k in ("reason", "lon", "lat")} == {
+        "reason": "Self-intersection",
+        "lon": 105.475,
+        "lat": 9.789,
+    }
+    assert note.params["after"] > note.params["before"]  # the bowtie's two triangles cancel as drawn
 
 
 # ---------------------------------------------------------------- ranges

@@ -24,7 +24,21 @@ def test_only_lengths_far_from_the_drawing_are_reported():
     # 110.6 m drawn. 118 m: 7.4 m apart, kept. 125 m: 14.4 m and 13 % apart, reported. 100 m: 10.6 m
     # but 9.6 % apart, kept. 300 m: reported. None, zero or text: the row builders' business.
     warnings = stated_length_warnings(_table(118, 125, 100, "300,0", None, 0, "dài"))
-    assert warnings == [
-        "cong.geojson feature 2: stated length 125 m, drawn 111 m (13 % apart); check the route or its length",
-        "cong.geojson feature 4: stated length 300 m, drawn 111 m (171 % apart); check the route or its length",
+    assert [(w.code, w.field, w.row, w.source, w.label, dict(w.params)) for w in warnings] == [
+        (
+            "duct.length_differs",
+            "stated_length_m",
+            2,
+            "cong.geojson",
+            "feature",
+            {"stated": 125, "drawn": 111, "gap": 13},
+        ),
+        (
+            "duct.length_differs",
+            "stated_length_m",
+            4,
+            "cong.geojson",
+            "feature",
+            {"stated": 300, "drawn": 111, "gap": 171},
+        ),
     ]

@@ -64,13 +64,14 @@ def test_every_bad_row_is_named_and_nothing_is_written(client_as, engine):
     )
     r = _upload(client_as("viettel1"), data)
     assert r.status_code == 422, r.text
-    problems = r.json()["problems"]
+    # The bulk rules still say sentences: kept whole (code row.text), placed at their file and row.
+    said = [((d["source"], d["row"]), d["params"].get("text", "")) for d in r.json()["details"]]
     assert any(
-        p.startswith("tram.csv row 3:") and "cell BK-2-a" in p and "2600 MHz is not a 2G band" in p
-        for p in problems
+        where == ("tram.csv", 3) and "cell BK-2-a" in text and "2600 MHz is not a 2G band" in text
+        for where, text in said
     )
-    assert any(p.startswith("tram.csv row 4:") and "belongs to MobiFone" in p for p in problems)
-    assert any(p.startswith("tram.csv row 5:") and "BK-1" in p and "30 m" in p for p in problems)
+    assert any(where == ("tram.csv", 4) and "belongs to MobiFone" in text for where, text in said)
+    assert any(where == ("tram.csv", 5) and "BK-1" in text and "30 m" in text for where, text in said)
     assert _count(engine, "BK-") == 0
 
 
@@ -204,9 +205,13 @@ def test_an_operators_upsert_cannot_take_over_another_companys_records(client_as
     r = _import(client_as("viettel1"), target, taking)
     assert r.status_code == 422, r.text
     kind = {"poles": "pole", "ducts": "duct", "fibre_access_points": "fibre access point"}[target]
-    assert r.json()["problems"] == [
-        f"ha_tang.geojson feature 2: {kind} '{prefix}VNPT' belongs to VNPT: "
-        "only its owner or the Department may change it"
+    assert [(d["source"], d["row"], d["label"], d["params"]["text"]) for d in r.json()["details"]] == [
+        (
+            "ha_tang.geojson",
+            2,
+            "feature",
+            f"{kind} '{prefix}VNPT' belongs to VNPT: only its owner or the Department may change it",
+        )
     ]
     assert _rows(engine, table, prefix) == before
     with engine.connect() as conn:

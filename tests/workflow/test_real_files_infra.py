@@ -150,11 +150,17 @@ def test_bad_pole_survey_is_refused_naming_each_reason(db, tmp_path):
     ]
     with pytest.raises(ImportFailed) as err:
         import_file(db, rf.pole_survey(tmp_path / "cot_loi.csv", rows), "poles")
-    assert err.value.problems == [
-        "cot_loi.csv row 2: unknown organisation 'Viettell' in 'owner' (closest: Viettel)",
-        "cot_loi.csv row 3: 'attachments': the cable count of 'Viettel' must be a whole number ≥ 1 (got '0')",
-        "cot_loi.csv row 4: 'material' must be one of concrete, steel, wood, composite (got 'Cột nhôm')",
-        "cot_loi.csv row 5: 'attachments': 'VTL' is listed twice",
+    assert err.value.sentences("vi") == [
+        "cot_loi.csv dòng 2: Chủ sở hữu: không có doanh nghiệp “Viettell” trong danh mục; gần nhất: “Viettel”",
+        "cot_loi.csv dòng 3: Cáp treo trên cột: số dây cáp của “Viettel” phải là số nguyên ≥ 1 (giá trị “0”)",
+        "cot_loi.csv dòng 4: Vật liệu cột: phải là một trong: concrete, steel, wood, composite (giá trị “Cột nhôm”)",
+        "cot_loi.csv dòng 5: Cáp treo trên cột: “VTL” được ghi hai lần",
+    ]
+    assert [(p.row, p.field, p.code) for p in err.value.details] == [
+        (2, "owner", "organisation.unknown_closest"),
+        (3, "attachments", "cables.bad_count"),
+        (4, "material", "value.not_one_of"),
+        (5, "attachments", "organisation.listed_twice"),
     ]
     assert _count(db, "poles", "code LIKE 'RF-X-%'") == 0
 
@@ -166,8 +172,11 @@ def test_an_organisation_alias_given_by_the_caller(db, tmp_path):
     path = rf.pole_survey(
         tmp_path / "cot_rieng.csv", [["RF-V-0001", "Công ty Điện Hậu Giang", "BTLT", "9", ""]]
     )
-    with pytest.raises(ImportFailed, match="unknown organisation 'Công ty Điện Hậu Giang' in 'owner'"):
+    with pytest.raises(ImportFailed) as err:
         import_file(db, path, "poles")
+    assert [(p.field, p.code, p.params["name"]) for p in err.value.details] == [
+        ("owner", "organisation.unknown_closest", "Công ty Điện Hậu Giang")
+    ]
     assert import_file(db, path, "poles", vocabulary=mine).counts == {"poles": 1, "pole_attachments": 0}
     assert _all(
         db,
@@ -180,9 +189,11 @@ def test_duct_routes_of_an_owner(db, tmp_path):
     report = import_file(db, rf.duct_routes(tmp_path / "tuyen_cong.geojson"), "ducts")
     assert report.counts == {"duct_routes": 3, "duct_occupancy": 5}
     # Each route is drawn 491 m long: the stated 1,250.5 m and 800 m are questions for the surveyor.
-    assert [w for w in report.warnings if "stated length" in w] == [
-        "tuyen_cong.geojson feature 1: stated length 1,250 m, drawn 491 m (155 % apart); check the route or its length",
-        "tuyen_cong.geojson feature 2: stated length 800 m, drawn 491 m (63 % apart); check the route or its length",
+    assert [w for w in report.as_dict("vi")["warnings"] if "chiều dài ghi" in w] == [
+        "tuyen_cong.geojson đối tượng 1: Chiều dài ghi trong hồ sơ: chiều dài ghi 1250 m, chiều dài vẽ 491 m "
+        "(lệch 155 %); kiểm tra lại tuyến hoặc chiều dài",
+        "tuyen_cong.geojson đối tượng 2: Chiều dài ghi trong hồ sơ: chiều dài ghi 800 m, chiều dài vẽ 491 m "
+        "(lệch 63 %); kiểm tra lại tuyến hoặc chiều dài",
     ]
     rows = _all(
         db,
@@ -221,10 +232,10 @@ def test_more_free_ducts_than_ducts_is_refused(db, tmp_path):
     ]
     with pytest.raises(ImportFailed) as err:
         import_file(db, rf.duct_routes(tmp_path / "cong_loi.geojson", rows), "ducts")
-    assert err.value.problems == [
-        "cong_loi.geojson feature 1: 'free_duct_count' must be between 0 and the duct count 4 (got 5)",
-        "cong_loi.geojson feature 2: 'free_duct_count' must be between 0 and the duct count 2 (got -1)",
-        "cong_loi.geojson feature 3: 'stated_length_m' must be positive (got 0)",
+    assert [(p.row, p.field, p.code, dict(p.params)) for p in err.value.details] == [
+        (1, "free_duct_count", "ducts.free_count", {"value": 5, "ducts": 4}),
+        (2, "free_duct_count", "ducts.free_count", {"value": -1, "ducts": 2}),
+        (3, "stated_length_m", "value.not_positive", {"value": 0}),
     ]
     assert _count(db, "duct_routes", "code LIKE 'RF-TX-%'") == 0
 
@@ -261,10 +272,8 @@ def test_speed_test_export_without_ids(db, tmp_path):
     # The same export again: every test is recognised, nothing is added; an upsert updates them.
     with pytest.raises(ImportFailed) as err:
         import_file(db, path, "speed_tests")
-    assert err.value.problems == [
-        f"speedtest.csv row {i + 2}: code '{code}' already exists (imports add, never overwrite; "
-        "use mode=upsert to update)"
-        for i, code in enumerate(codes)
+    assert [(p.row, p.field, p.code, dict(p.params)) for p in err.value.details] == [
+        (i + 2, "code", "code.exists", {"code": code}) for i, code in enumerate(codes)
     ]
     assert _count(db, "speed_tests", "code LIKE 'ST-%'") == 4
     again = import_file(db, path, "speed_tests", mode="upsert")
@@ -283,11 +292,19 @@ def test_bad_speed_test_export_is_refused(db, tmp_path):
     with pytest.raises(ImportFailed) as err:
         import_file(db, rf.speed_export(tmp_path / "do_loi.csv", rows), "speed_tests")
     assert err.value.problems == [
-        "do_loi.csv row 2: 'PC Hậu Giang' in 'operator' is not a mobile operator (PC Hậu Giang: power utility)",
-        "do_loi.csv row 3: 'measured_at' is not an ISO 8601 date and time ('05/03/2025 08:00')",
-        "do_loi.csv row 4: 'technology' must be one of 4G, 5G, fixed (got 'LTTE'; closest: 4G)",
-        "do_loi.csv row 5: 'technology' must be one of 4G, 5G, fixed (got 'WCDMA', meaning 3G)",
+        "do_loi.csv row 2: Operator: 'PC Hậu Giang' is not a mobile operator (PC Hậu Giang)",
+        "do_loi.csv row 3: Measured at: '05/03/2025 08:00' is not an ISO 8601 date and time "
+        "(e.g. 2025-03-01T08:15:30+07:00)",
+        "do_loi.csv row 4: Technology: must be one of 4G, 5G, fixed (got 'LTTE'; closest: 4G)",
+        "do_loi.csv row 5: Technology: must be one of 4G, 5G, fixed (got 'WCDMA', meaning 3G)",
     ]
+    assert [p.code for p in err.value.details] == [
+        "organisation.not_mobile",
+        "value.not_an_instant",
+        "value.not_one_of_closest",
+        "value.not_one_of_meaning",
+    ]
+    assert err.value.details[0].params["kind"] == "power_utility"
     assert _count(db, "speed_tests") == before
 
 
@@ -314,8 +331,8 @@ def test_a_power_company_is_no_cell_operator(db, tmp_path):
     rows[0][5] = "Điện lực Hậu Giang"
     with pytest.raises(ImportFailed) as err:
         import_file(db, write_csv(tmp_path / "tram_dien.csv", HEADER, rows), "sites")
-    assert err.value.problems == [
-        "tram_dien.csv row 2: 'Điện lực Hậu Giang' in 'operator' is not a mobile operator (PC Hậu Giang: power utility)"
+    assert err.value.sentences("vi") == [
+        "tram_dien.csv dòng 2: Nhà mạng: “Điện lực Hậu Giang” không phải là doanh nghiệp di động (PC Hậu Giang)"
     ]
     assert _count(db, "sites", "code LIKE 'RF-E-%'") == 0
 

@@ -103,7 +103,7 @@ def test_workbook_of_sites_and_cells_imports_both_sheets(db, tmp_path):
     assert report.counts == {"sites": 3, "cells": 7, "site_tenancies": 3}
     assert _counts(db) == (before[0] + 3, before[1] + 7, before[2] + 3)
     assert report.file == "tram.xlsx › Trạm"
-    assert not [w for w in report.warnings if "unrecognised" in w]
+    assert "columns.unrecognised" not in [w.code for w in report.warnings]
     sites = _rows(
         db,
         """
@@ -188,7 +188,7 @@ def test_a_cell_of_an_unknown_site_is_refused_with_sheet_row_and_code(db, tmp_pa
     ]
     problems = _refused(db, _workbook(tmp_path / "tram.xlsx", sites, cells), "sites")
     assert problems == [
-        "tram.xlsx › Cell row 4: site 'HGI-T999' is in neither tram.xlsx › Trạm nor the database"
+        "tram.xlsx › Cell row 4: Site code: site 'HGI-T999' is in neither tram.xlsx › Trạm nor the database"
     ]
 
 
@@ -202,9 +202,9 @@ def test_impossible_and_unreadable_dates_are_refused(db, tmp_path):
         db,
         path,
         "sites",
-        "tram.xlsx › Trạm row 2: 'commissioned_on' is not a real date ('31/02/2021'",
-        "tram.xlsx › Trạm row 3: 'commissioned_on' is not a date ('mùa xuân 2020'): write dd/mm/yyyy or yyyy-mm-dd",
-        "tram.xlsx › Trạm row 4: 'commissioned_on' is not a real date ('2021-13-01'",
+        "tram.xlsx › Trạm row 2: Commissioned on: '31/02/2021' is not a real date",
+        "tram.xlsx › Trạm row 3: Commissioned on: 'mùa xuân 2020' is not a date: write dd/mm/yyyy or yyyy-mm-dd",
+        "tram.xlsx › Trạm row 4: Commissioned on: '2021-13-01' is not a real date",
     )
 
 
@@ -263,7 +263,7 @@ def test_cells_of_unknown_sites_are_refused(db, tmp_path):
         ["HG-S9999", "HG-S9999-1", "", "4G", 1800, 0, 30, 58],
     ]
     problems = _refused(db, write_csv(tmp_path / "cells.csv", CELLS_CSV_HEADER, rows), "cells")
-    assert problems == ["cells.csv row 3: site 'HG-S9999' is not in the database"]
+    assert problems == ["cells.csv row 3: Site code: site 'HG-S9999' is not in the database"]
 
 
 def _geojson(path, features):
@@ -313,8 +313,8 @@ def test_manholes_on_unknown_duct_routes_are_refused(db, tmp_path):
     before = count(db, "manholes")
     with pytest.raises(ImportFailed) as exc:
         import_file(db, path, "manholes")
-    assert exc.value.problems == [
-        "ho_ga.geojson feature 2: unknown duct route 'HG-D9999' in 'duct_route_code'"
+    assert [(p.row, p.field, p.code, dict(p.params)) for p in exc.value.details] == [
+        (2, "duct_route_code", "duct_route.unknown", {"code": "HG-D9999"})
     ]
     assert count(db, "manholes") == before
 
@@ -386,9 +386,9 @@ def test_one_hamlet_named_twice_in_a_commune_is_refused(db, tmp_path):
     before = count(db, "admin_units", "level = 'hamlet'"), _hamlets(db, "93501")
     with pytest.raises(ImportFailed) as exc:
         import_file(db, path, "hamlets")
-    assert exc.value.problems == [
-        "ap.geojson feature 2: hamlet 'ap rach goc' of commune 93501 repeats feature 1",
-        "ap.geojson feature 4: 'commune_code' is required: a hamlet without a code is known by its commune and name",
+    assert exc.value.sentences("vi") == [
+        "ap.geojson đối tượng 2: Tên: ấp “ap rach goc” của xã 93501 trùng với dòng/đối tượng 1",
+        "ap.geojson đối tượng 4: Mã xã: thiếu giá trị bắt buộc: ấp không có mã được nhận ra theo xã và tên",
     ]
     assert (count(db, "admin_units", "level = 'hamlet'"), _hamlets(db, "93501")) == before
 
@@ -401,7 +401,7 @@ def test_communes_target_says_the_level(db, tmp_path):
     # Without a level column, admin_units takes the row's only own-looking code (ma_huyen) for a district's.
     with pytest.raises(ImportFailed) as exc:
         import_file(db, path, "admin_units")
-    assert exc.value.problems == ["xa.geojson feature 1: 'name' is required"]
+    assert [(p.row, p.field, p.code) for p in exc.value.details] == [(1, "name", "value.required")]
     report = import_file(db, path, "communes", dry_run=True)
     assert report.counts == {"commune_updated": 1, "commune_inserted": 0}
 
@@ -437,5 +437,8 @@ def test_commissioning_dates_as_operators_write_them(value, expected):
     "value", ["29/02/2023", "00/01/2020", "2021-02-30", "07/15/2019", 43661.5, "15-07-19"]
 )
 def test_impossible_dates_are_refused_with_their_value(value):
-    with pytest.raises(targets.RowProblem, match=f"'commissioned_on' is not a (real )?date \\('{value}'"):
+    with pytest.raises(targets.RowProblem) as refused:
         targets.day({"commissioned_on": value}, "commissioned_on")
+    problem = refused.value.problem
+    assert problem.code in ("value.not_a_date", "value.not_a_real_date")
+    assert (problem.field, problem.params) == ("commissioned_on", {"value": value})

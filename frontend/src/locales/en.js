@@ -415,7 +415,6 @@ export default {
   'export.note': 'Each link downloads one layer that is on: its features in the current view, with the chosen filters.',
   'export.noteKml': 'KML is always WGS 84. Each link downloads one layer that is on: its features in the current view, with the chosen filters.',
   'export.none': 'Turn a layer on to download it.',
-  // No importMsg.* keys: they put the server's English import messages into Vietnamese.
   'upload.title': 'Import telecom infrastructure data — Hậu Giang province',
   'upload.heading': 'Import telecom infrastructure data',
   'upload.link': 'Import data',
@@ -492,6 +491,7 @@ export default {
   'upload.written': 'Imported into the database.',
   'upload.refused': 'The file was refused ({n} problems). Nothing was written to the database.',
   'upload.error': 'The file could not be sent: {message}',
+  'upload.tooLarge': 'The file is larger than an upload may be. Nothing was written to the database.',
   'upload.problems': 'Problems to fix',
   'upload.warnings': 'Warnings',
   'upload.profile': 'Import profile (a saved way of reading files)',
