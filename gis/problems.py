@@ -20,6 +20,7 @@ Example
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -84,7 +85,8 @@ def render(
     """One problem as a sentence: ``"<source> <row|feature> <n>: <field label>: <template>"``.
 
     ``catalogue`` maps codes to templates (an unknown code renders as the code and its params, so
-    nothing is ever lost); ``field_labels`` maps attribute names to labels; ``words`` translates
+    nothing is ever lost); ``field_labels`` maps attribute names to labels, and coded values to
+    theirs (``enum.<domain>.<code>``, used by a placeholder ``{name:domain}``); ``words`` translates
     "row" and "feature". Template placeholders a problem lacks are left as written.
     """
     template = catalogue.get(problem.code)
@@ -92,7 +94,7 @@ def render(
         shown = ", ".join(f"{k}={v}" for k, v in problem.params.items())
         text = f"{problem.code} ({shown})" if shown else problem.code
     else:
-        text = _fill(template, problem.params)
+        text = _fill(template, problem.params, field_labels or {})
     if problem.field:
         text = f"{(field_labels or {}).get(problem.field, problem.field)}: {text}"
     where = problem.source or ""
@@ -101,17 +103,23 @@ def render(
     return f"{where}: {text}" if where else text
 
 
-class _Keep(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+# {name} or {name:domain}: a parameter, or a coded value shown by its label (e.g. {status:status}).
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 
-def _fill(template: str, params: Mapping[str, Any]) -> str:
-    values = _Keep({k: _shown(v) for k, v in params.items()})
-    try:
-        return template.format_map(values)
-    except (ValueError, IndexError, AttributeError):  # a malformed template in a catalogue file
-        return template
+def _fill(template: str, params: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    def one(match: re.Match) -> str:
+        name, domain = match.groups()
+        if name not in params:
+            return match.group(0)
+        value = params[name]
+        if domain:
+            values = value if isinstance(value, (list, tuple)) else [value]
+            value = [labels.get(f"enum.{domain}.{v}", v) for v in values]
+            value = value if isinstance(params[name], (list, tuple)) else value[0]
+        return str(_shown(value))
+
+    return _PLACEHOLDER.sub(one, template)
 
 
 def _shown(value: Any) -> Any:

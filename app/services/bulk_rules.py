@@ -11,11 +11,8 @@ so PostGIS sees them beside everything else) and before it commits: any problem 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlalchemy import Connection, text
 
-from app.i18n import catalogue
 from app.services import site_checks
 from app.services.accounts import Principal
 from app.services.import_targets import CELL_RADIO, TABLES
@@ -23,6 +20,7 @@ from app.services.registration import manage_refusal
 from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings
 from gis import site_rules
+from gis.problems import Problem
 
 OPERATOR_TARGETS = ("sites", "poles", "ducts", "fibre_access_points")
 _TABLE_OF_TARGET = {target: TABLES[target].name for target in OPERATOR_TARGETS}
@@ -33,18 +31,19 @@ _OWNER_COLUMN = {
 _KIND = {"sites": "site", "poles": "pole", "duct_routes": "duct", "fibre_access_points": "fibre access point"}
 
 
-def _rows_by_code(table) -> dict[str, int]:
-    """code → the first row/feature number that names it (site_code for per-cell files)."""
+def _rows_by_code(table, *keys: str) -> dict[str, int]:
+    """code → the first row/feature number that names it (by default a site_code for per-cell
+    files, else the code)."""
     out: dict[str, int] = {}
     for f in table.features:
-        code = f.properties.get("site_code") or f.properties.get("code")
+        code = next((f.properties.get(k) for k in keys or ("site_code", "code") if f.properties.get(k)), None)
         if code not in (None, ""):
             out.setdefault(str(code).strip(), f.number)
     return out
 
 
 def check_upsert(
-    conn: Connection, target: str, table, principal: Principal | None, problems: list[str]
+    conn: Connection, target: str, table, principal: Principal | None, problems: list[Problem]
 ) -> None:
     """Before an upsert writes: every stored record it names must be one the caller may change (the
     rule of PATCH), whoever the file says owns it now."""
@@ -62,7 +61,7 @@ def check_upsert(
     )
     for code, owner_id, owner in stored:
         if refusal := manage_refusal(principal, _KIND[name], code, owner_id, owner):
-            problems.append(f"{table.where(rows[code])}: {catalogue('en').render(refusal)}")
+            problems.append(table.place(refusal, rows[code]))
 
 
 def check(
@@ -70,7 +69,7 @@ def check(
     target: str,
     table,
     principal: Principal | None,
-    problems: list[str],
+    problems: list[Problem],
     report,
     *,
     new_registrations: bool = True,
@@ -82,14 +81,26 @@ def check(
     cells = getattr(table, "cells", None)
     cell_rows = _rows_by_code(cells) if cells is not None else {}
 
-    def where(code: str) -> str:
+    # The rows a cell's own problem is placed at: its row in a per-cell file or a sheet of cells.
+    per_cell = any(f.properties.get("site_code") for f in table.features)
+    by_cell = _rows_by_code(table, "cell_code", "code") if per_cell else {}
+    cell_of_sheet = _rows_by_code(cells, "cell_code", "code") if cells is not None else {}
+
+    def place(problem: Problem, code: str, cell: str | None = None) -> Problem:
+        """``problem`` of site ``code`` (or of its cell ``cell``) at the row that names it."""
+        if cell is not None and cell in cell_of_sheet:
+            return cells.place(problem, cell_of_sheet[cell])
+        if cell is not None and cell in by_cell:
+            return table.place(problem, by_cell[cell])
         if code in rows:
-            return table.where(rows[code])
-        return cells.where(cell_rows[code]) if code in cell_rows else f"{table.name} {code}"
+            return table.place(problem, rows[code])
+        if code in cell_rows:
+            return cells.place(problem, cell_rows[code])
+        return table.place(problem)
 
     operator = principal if principal is not None and principal.role == "operator" else None
     if target == "cells":  # rows name their sites: every cell of those sites passes the rules
-        _check_cells(conn, sorted(rows), operator, where, problems)
+        _check_cells(conn, sorted(rows), operator, place, problems)
         return
     name = _TABLE_OF_TARGET.get(target)
     if name is None:
@@ -104,19 +115,17 @@ def check(
             ),
             {"codes": codes, "me": operator.operator_id},
         ):
-            problems.append(
-                f"{where(code)}: belongs to {owner}; an operator imports its own company's records only"
-            )
+            problems.append(place(Problem("bulk.not_own", params={"code": code, "owner": owner}), code))
     if target != "sites":
         return
-    _check_cells(conn, sorted(set(codes) | set(cell_rows)), operator, where, problems)
+    _check_cells(conn, sorted(set(codes) | set(cell_rows)), operator, place, problems)
     if operator is not None:
-        _operator_sites_are_proposals(conn, codes, table, where, problems, report)
+        _operator_sites_are_proposals(conn, codes, table, place, problems, report)
     if new_registrations:
-        _check_places(conn, codes, where, problems, EVERYTHING if principal is None else Scope.of(principal))
+        _check_places(conn, codes, place, problems, EVERYTHING if principal is None else Scope.of(principal))
 
 
-def _check_cells(conn, codes, operator, where, problems) -> None:
+def _check_cells(conn, codes, operator, place, problems) -> None:
     cells = conn.execute(
         text(
             f"SELECT s.code AS site, s.height_m, c.code, c.operator_id, {', '.join('c.' + k for k in CELL_RADIO)} "
@@ -126,14 +135,13 @@ def _check_cells(conn, codes, operator, where, problems) -> None:
     ).mappings()
     for c in cells:
         for problem in site_rules.cell_problems(c, c["height_m"]):
-            problems.append(f"{where(c['site'])}: cell {c['code']} {catalogue('en').render(problem)}")
+            problems.append(place(problem, c["site"], c["code"]))
         if operator is not None and c["operator_id"] != operator.operator_id:
-            problems.append(
-                f"{where(c['site'])}: cell {c['code']} is another operator's; it joins by a tenancy request"
-            )
+            not_own = Problem("bulk.cell_not_own", "operator", params={"cell": c["code"]})
+            problems.append(place(not_own, c["site"], c["code"]))
 
 
-def _operator_sites_are_proposals(conn, codes, table, where, problems, report) -> None:
+def _operator_sites_are_proposals(conn, codes, table, place, problems, report) -> None:
     """An operator's sites are registrations: `proposed` (assumed when the file gives no status)."""
     given = {
         str(f.properties.get("site_code") or f.properties.get("code")).strip(): f.properties.get("status")
@@ -144,7 +152,7 @@ def _operator_sites_are_proposals(conn, codes, table, where, problems, report) -
     ):
         if given.get(code) not in (None, "") and status != "proposed":
             problems.append(
-                f"{where(code)}: status '{status}': operators register sites as proposed; the Department approves them"
+                place(Problem("bulk.status_not_proposed", "status", params={"status": status}), code)
             )
     conn.execute(
         text(
@@ -153,10 +161,10 @@ def _operator_sites_are_proposals(conn, codes, table, where, problems, report) -
         ),
         {"c": codes},
     )
-    report.warnings.append("sites registered as proposed: the Department approves them")
+    report.warnings.append(table.place(Problem("bulk.registered_as_proposed")))
 
 
-def _check_places(conn, codes, where, problems, scope: Scope) -> None:
+def _check_places(conn, codes, place, problems, scope: Scope) -> None:
     spacing = get_settings().min_site_spacing_m
     new = conn.execute(
         text(
@@ -168,12 +176,9 @@ def _check_places(conn, codes, where, problems, scope: Scope) -> None:
     for s in new:
         near = site_checks.sites_within(conn, s.lon, s.lat, spacing, s.id)
         if near:
-            too_close = site_checks.spacing_problem(near[0], spacing, scope)
-            problems.append(f"{where(s.code)}: {catalogue('en').render(replace(too_close, field=None))}")
+            problems.append(place(site_checks.spacing_problem(near[0], spacing, scope), s.code))
             continue
-        place = site_checks.place_of(conn, s.lon, s.lat)
-        radius = site_checks.share_radius_m(place)
+        radius = site_checks.share_radius_m(site_checks.place_of(conn, s.lon, s.lat))
         candidates = site_checks.sharing_candidates(conn, s.lon, s.lat, s.owner_id, radius, s.id)
         if candidates and not (s.new_structure_reason or "").strip():
-            sharing = site_checks.sharing_problem(candidates, radius)
-            problems.append(f"{where(s.code)}: {catalogue('en').render(replace(sharing, field=None))}")
+            problems.append(place(site_checks.sharing_problem(candidates, radius), s.code))

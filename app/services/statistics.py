@@ -187,7 +187,7 @@ def import_statistics(
     try:
         fmt, header, raw_rows = read_rows(Path(path))
     except ImportRefused as exc:
-        raise ImportFailed(exc.items) from exc
+        raise ImportFailed(exc.problems) from exc
     rows, problems, warnings = parse_rows(Path(path).name, header, raw_rows)
     if problems:
         raise ImportFailed(problems)

@@ -48,6 +48,13 @@ export function problemParts(detail) {
   const column = detail.field ? (fields[detail.field] ?? detail.field) : '';
   if (!template) return { number: detail.row, column: '', text: detail.message ?? detail.code, translated: false };
   const params = detail.params ?? {};
-  const text = template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? shown(params[name]) : whole));
+  // {name:domain}: a coded value shown by its label (fields' enum.<domain>.<code>), as gis/problems.py does.
+  const label = (domain, value) => fields[`enum.${domain}.${value}`] ?? value;
+  const text = template.replace(/\{(\w+)(?::(\w+))?\}/g, (whole, name, domain) => {
+    if (!(name in params)) return whole;
+    const value = params[name];
+    if (!domain) return shown(value);
+    return shown(Array.isArray(value) ? value.map((v) => label(domain, v)) : label(domain, value));
+  });
   return { number: detail.row, column, text, translated: true };
 }

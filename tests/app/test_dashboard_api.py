@@ -125,7 +125,8 @@ def test_statistics_endpoints_refuse_bad_input_with_every_problem(client):
         "internet_users",
     )
     r = client.post("/api/statistics/import", files={"file": ("x.geojson", b"{}", "application/json")})
-    assert r.status_code == 422 and "CSV or XLSX" in r.json()["description"]
+    assert r.status_code == 422 and [d["code"] for d in r.json()["details"]] == ["file.not_a_table"]
+    assert "cần bảng CSV hoặc XLSX" in r.json()["description"]
     r = client.get("/api/statistics/template", params={"period": "2025-Q3", "format": "csv"})
     header = next(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert header[:4] == ["ma_don_vi", "ten_don_vi", "ky", "mobile_subscriptions"]

@@ -259,9 +259,9 @@ def test_both_catalogues_have_the_same_codes_and_placeholders():
         en = json.loads(vi_path.with_name(vi_path.name.replace(".vi.", ".en.")).read_text(encoding="utf-8"))
         assert set(vi) == set(en), vi_path.name
         for code, template in vi.items():
-            assert sorted(re.findall(r"\{(\w+)\}", template)) == sorted(re.findall(r"\{(\w+)\}", en[code])), (
-                code
-            )
+            assert sorted(re.findall(r"\{(\w+)(?::\w+)?\}", template)) == sorted(
+                re.findall(r"\{(\w+)(?::\w+)?\}", en[code])
+            ), code
     ranged = {f for fields in RANGES.values() for f in fields}
     for lang in ("vi", "en"):
         labels = json.loads((locales / f"fields.{lang}.json").read_text(encoding="utf-8"))

@@ -44,3 +44,14 @@ def test_problems_found_sorts_by_file_then_row():
         "label": "feature",
         "params": {},
     }
+
+
+def test_a_coded_value_is_shown_by_its_label_and_a_list_by_each_label():
+    p = Problem("transition.not_allowed", params={"current": "approved", "allowed": ["active", "rejected"]})
+    labels = {"enum.status.approved": "Đã phê duyệt", "enum.status.active": "Đang hoạt động"}
+    template = "“{current:status}” → {allowed:status}; {missing:status} {current}"
+    # A code without a label shows as itself; a placeholder the problem lacks stays as written.
+    assert (
+        render(p, {p.code: template}, labels)
+        == "“Đã phê duyệt” → Đang hoạt động, rejected; {missing:status} approved"
+    )

@@ -64,14 +64,18 @@ def test_every_bad_row_is_named_and_nothing_is_written(client_as, engine):
     )
     r = _upload(client_as("viettel1"), data)
     assert r.status_code == 422, r.text
-    # The bulk rules still say sentences: kept whole (code row.text), placed at their file and row.
-    said = [((d["source"], d["row"]), d["params"].get("text", "")) for d in r.json()["details"]]
-    assert any(
-        where == ("tram.csv", 3) and "cell BK-2-a" in text and "2600 MHz is not a 2G band" in text
-        for where, text in said
+    # Each rule's problem, placed at the row that names the cell or the site.
+    said = {(d["source"], d["row"], d["code"]): d for d in r.json()["details"]}
+    band = said["tram.csv", 3, "band.invalid"]
+    assert (band["field"], band["params"]["band"], band["params"]["technology"]) == ("band_mhz", 2600, "2G")
+    assert said["tram.csv", 4, "bulk.not_own"]["params"] == {"code": "BK-3", "owner": "MobiFone"}
+    close = said["tram.csv", 5, "site.too_close"]
+    assert (close["params"]["code"], close["params"]["spacing"]) == ("BK-1", 30)
+    assert close["message"] == (  # in Vietnamese, the other site's state by its label
+        "tram.csv dòng 5: Vị trí: trạm BK-1 (Viettel, Đề xuất) chỉ cách 11 m: "
+        "hai trạm không được gần nhau dưới 30 m — hãy dùng chung trạm đó"
     )
-    assert any(where == ("tram.csv", 4) and "belongs to MobiFone" in text for where, text in said)
-    assert any(where == ("tram.csv", 5) and "BK-1" in text and "30 m" in text for where, text in said)
+    assert all(d["code"] != "row.text" for d in r.json()["details"])
     assert _count(engine, "BK-") == 0
 
 
@@ -89,7 +93,7 @@ def test_an_operators_file_registers_proposed_sites(client_as, engine):
     assert _count(engine, "BK-OK-") == 0
     r = _upload(c, data)
     assert r.status_code == 200, r.text
-    assert any("proposed" in w for w in r.json()["warnings"])
+    assert "bulk.registered_as_proposed" in [w["code"] for w in r.json()["warning_details"]]
     with engine.connect() as conn:
         rows = conn.execute(
             text(
@@ -114,7 +118,9 @@ def test_an_operators_file_registers_proposed_sites(client_as, engine):
 def test_an_operator_cannot_import_active_sites_or_the_departments_layers(client_as, engine):
     c = client_as("viettel1")
     r = _upload(c, _csv([_row("BK-ACT", "BK-ACT-a", 9.8980, 105.4700, status="active")]))
-    assert r.status_code == 422 and "operators register sites as proposed" in r.json()["description"]
+    assert r.status_code == 422 and [(d["code"], d["params"]) for d in r.json()["details"]] == [
+        ("bulk.status_not_proposed", {"status": "active"})
+    ]
     assert _count(engine, "BK-ACT") == 0
     r = _upload(c, b"code,name\n", target="admin_units", name="don_vi.csv")
     assert r.status_code == 403
@@ -205,12 +211,13 @@ def test_an_operators_upsert_cannot_take_over_another_companys_records(client_as
     r = _import(client_as("viettel1"), target, taking)
     assert r.status_code == 422, r.text
     kind = {"poles": "pole", "ducts": "duct", "fibre_access_points": "fibre access point"}[target]
-    assert [(d["source"], d["row"], d["label"], d["params"]["text"]) for d in r.json()["details"]] == [
+    assert [(d["source"], d["row"], d["label"], d["code"], d["params"]) for d in r.json()["details"]] == [
         (
             "ha_tang.geojson",
             2,
             "feature",
-            f"{kind} '{prefix}VNPT' belongs to VNPT: only its owner or the Department may change it",
+            "record.not_yours",
+            {"kind": kind, "code": f"{prefix}VNPT", "owner": "VNPT"},
         )
     ]
     assert _rows(engine, table, prefix) == before
