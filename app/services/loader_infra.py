@@ -10,12 +10,12 @@ writes nothing.
 
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
-from app import models as m
 from app.services.import_targets import TABLES
 from app.services.importer import import_into
-from app.services.loader import LoadError, read_csv
+from app.services.statistics import write_statistics
 
 # Admin units, parents first: (import target, file, level counted)
 ADMIN_LAYERS = (
@@ -51,19 +51,9 @@ def load_all(conn: Connection, d: Path) -> dict[str, int]:
 
 
 def _load_statistics(conn: Connection, path: Path) -> int:
-    """Reported statistics per admin unit (not an import target: planners enter them by period)."""
-    t = m.AdminUnit.__table__
-    current = (t.c.level.in_(("province", "district", "commune")), t.c.valid_to.is_(None))
-    units = dict(conn.execute(select(t.c.code, t.c.id).where(*current)).all())
-    rows = []
-    for n, r in enumerate(read_csv(path), start=2):  # row 1 is the header
-        if r["admin_code"] not in units:
-            raise LoadError(f"{path.name} row {n}: unknown admin unit '{r['admin_code']}'")
-        rows.append(
-            dict(
-                admin_unit_id=units[r["admin_code"]], period=r["period"], metric=r["metric"], value=r["value"]
-            )
-        )
-    if rows:
-        conn.execute(insert(m.Statistic.__table__), rows)
-    return len(rows)
+    """Reported statistics per admin unit, read and checked as a planner's statistics file is."""
+    # The session works in a savepoint of the caller's transaction: its commit releases only that.
+    with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+        report = write_statistics(session, path, recorded=True)
+        session.commit()
+    return report["counts"]["figures"]

@@ -126,7 +126,14 @@ def save_figures(
     return get_figures(session, code, quarter, district_code=district_code)
 
 
-def _write(session: Session, rows: list[ReportedRow], *, removed=None, source: str | None = None) -> int:
+def _write(
+    session: Session,
+    rows: list[ReportedRow],
+    *,
+    removed=None,
+    source: str | None = None,
+    recorded: bool = False,
+) -> int:
     """Check ``rows`` against the units, the quarters and the stored figures, then upsert them.
     Problems name the row of ``source`` (a file); the form's one row (number 0) has none."""
     removed = removed or {}
@@ -139,7 +146,7 @@ def _write(session: Session, rows: list[ReportedRow], *, removed=None, source: s
     for row in rows:
         if row.code not in units:
             refuse(row, Problem("stats.unknown_unit", params={"unit": row.code}))
-        elif problem := _period_problem(session, row.period):
+        elif not recorded and (problem := _period_problem(session, row.period)):
             refuse(row, problem)
     if problems:
         raise ImportFailed(problems)
@@ -185,6 +192,24 @@ def import_statistics(
     everything, database constraints included, and writes nothing. The report's ``warnings`` are
     Problems (the caller says them in its reader's language); a refusal is ImportFailed."""
     try:
+        report = write_statistics(session, path, district_code=district_code)
+    except BaseException:
+        session.rollback()
+        raise
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return {**report, "dry_run": dry_run}
+
+
+def write_statistics(
+    session: Session, path: Path, *, district_code: str | None = None, recorded: bool = False
+) -> dict:
+    """The work of :func:`import_statistics` in the caller's transaction (the seed loads a whole
+    province in one). ``recorded``: the figures are a register as recorded (the sample province),
+    loaded whatever quarters are closed or not begun; every other check applies."""
+    try:
         fmt, header, raw_rows = read_rows(Path(path))
     except ImportRefused as exc:
         raise ImportFailed(exc.problems) from exc
@@ -194,19 +219,10 @@ def import_statistics(
     if district_code is not None:
         for row in rows:
             check_unit(session, row.code, district_code)
-    try:
-        written = _write(session, rows, source=Path(path).name)
-    except BaseException:
-        session.rollback()
-        raise
-    if dry_run:
-        session.rollback()
-    else:
-        session.commit()
+    written = _write(session, rows, source=Path(path).name, recorded=recorded)
     return {
         "file": Path(path).name,
         "format": fmt,
-        "dry_run": dry_run,
         "counts": {"rows": len(rows), "figures": written},
         "periods": sorted({r.period for r in rows}),
         "warnings": warnings,

@@ -90,6 +90,39 @@ def test_an_invalid_hamlet_polygon_stops_the_seed_naming_it(scratch_url, tmp_pat
     engine.dispose()
 
 
+def test_the_seeds_statistics_pass_the_checks_of_a_planners_file(scratch_url, tmp_path):
+    """Mobile broadband subscriptions above all mobile subscriptions: refused, naming the row."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(SAMPLE, bundle)
+    lines = (bundle / "statistics.csv").read_text(encoding="utf-8").splitlines()
+    number = next(
+        n for n, line in enumerate(lines, start=1) if line.startswith("93,2024-Q4,mobile_bb_subscriptions,")
+    )
+    lines[number - 1] = "93,2024-Q4,mobile_bb_subscriptions,999999999"
+    (bundle / "statistics.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    engine = create_engine(scratch_url)
+    with pytest.raises(ImportFailed) as err:
+        loader.load_sample(engine, bundle)
+    said = [(p.code, p.field, p.source, dict(p.params)) for p in err.value.details]
+    assert said == [
+        (
+            "stats.exceeds_mobile_subscriptions",
+            "mobile_bb_subscriptions",
+            "statistics.csv",
+            {"value": 999999999, "limit": 878002},
+        ),
+        (
+            "stats.per_person",
+            "mobile_bb_subscriptions",
+            "statistics.csv",
+            {"value": 999999999, "max": 3, "population": 732000},
+        ),
+    ]
+    assert _scalar(engine, "SELECT count(*) FROM statistics") == 0
+    assert _scalar(engine, "SELECT count(*) FROM admin_units") == 0
+    engine.dispose()
+
+
 def test_the_seed_reads_the_province_as_a_layer_of_admin_units(engine):
     province = _features("province.geojson")[0]["properties"]
     with engine.connect() as conn:
