@@ -43,7 +43,7 @@ def _restore(args: argparse.Namespace) -> None:
 
 def _seed(args: argparse.Namespace) -> None:
     from app.db import get_engine
-    from app.services import loader
+    from app.services.imports import loader
 
     engine = get_engine()
     if not args.force and not loader.is_empty(engine):
@@ -94,7 +94,7 @@ def _corrections(args: argparse.Namespace) -> tuple[dict, dict] | str:
 def _import(args: argparse.Namespace) -> int:
     from app.db import get_engine
     from app.i18n import catalogue
-    from app.services import importer
+    from app.services.imports import importer
     from gis.problems import ProblemsFound
 
     corrections = _corrections(args)
@@ -250,7 +250,7 @@ def _vocab(args: argparse.Namespace) -> int:
 
     from app.errors import DomainError
     from app.i18n import catalogue, language
-    from app.services import vocabulary
+    from app.services.imports import vocabulary
     from gis.problems import ProblemsFound
     from gis.vocabulary import Term
 

@@ -378,7 +378,7 @@ class VocabularyTerm(Base):
 
 
 class ImportProfile(Base):
-    """A planner's mapping of one shape of file, by name (app/services/import_profiles.py): its
+    """A planner's mapping of one shape of file, by name (app/services/imports/profiles.py): its
     columns (file column → field, "" to ignore), its values (field → {as written: code}) and the
     CRS, axis order and encoding its files come in."""
 

@@ -114,7 +114,7 @@ def _one_case(args: argparse.Namespace) -> int:
     """Child process: one import, then its time, peak memory and counts as one JSON line."""
     from sqlalchemy import create_engine
 
-    from app.services.importer import import_file
+    from app.services.imports.importer import import_file
 
     engine = create_engine(args.url)
     started = time.perf_counter()

@@ -43,7 +43,7 @@ def _url_for(name: str, login=BASE_URL) -> str:
 @contextmanager
 def sample_database(tag: str):
     """A throw-away migrated database with the sample province loaded: its engine, then dropped."""
-    from app.services import loader
+    from app.services.imports import loader
 
     url = _url_for(f"{BASE_URL.database}_scratch_{tag}_{uuid.uuid4().hex[:6]}")
     dbadmin.ensure_database(url)
@@ -69,7 +69,7 @@ def database_url() -> str:
     os.environ["DATABASE_OWNER_URL"] = url
     get_settings.cache_clear()
     reset_engine()
-    from app.services import loader
+    from app.services.imports import loader
 
     engine = create_engine(url)
     loader.load_sample(engine, ROOT / "data" / "hamlets")

@@ -20,7 +20,7 @@ from app.security import LoggedIn, Staff
 from app.services import statistics
 from app.services.exports import drilldown as drilldown_export
 from app.services.exports.layers import TABLE_FORMATS, XLSX_MEDIA, ExportFile, export_filename, parse_format
-from app.services.importer import ImportFailed
+from app.services.imports.importer import ImportFailed
 from app.services.reports import drilldown, periods
 from app.services.reports import report as reports
 from app.services.reports.html import render_report_html

@@ -1,5 +1,5 @@
 """POST /api/import: upload a file into one layer (the same service as `python -m app.cli import`),
-and the import profiles: named mappings of a shape of file (app/services/import_profiles.py)."""
+and the import profiles: named mappings of a shape of file (app/services/imports/profiles.py)."""
 
 import json
 import shutil
@@ -18,9 +18,8 @@ from app.deps import SessionDep
 from app.errors import Forbidden, InvalidParameter
 from app.i18n import catalogue, language
 from app.security import LoggedIn, Staff, Writer
-from app.services import import_profiles as profiles
-from app.services import importer
-from app.services.bulk_rules import OPERATOR_TARGETS
+from app.services.imports import importer, profiles
+from app.services.imports.bulk_rules import OPERATOR_TARGETS
 
 router = APIRouter(tags=["import"])
 STAFF_ROLES = ("admin", "planner")

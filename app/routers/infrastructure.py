@@ -19,7 +19,8 @@ from app.schemas_registry import (
     SharingRequests,
 )
 from app.security import LoggedIn, Writer
-from app.services import assets, scope, sharing, templates
+from app.services import assets, scope, sharing
+from app.services.imports import templates
 
 router = APIRouter(prefix="/api", tags=["Infrastructure"])
 

@@ -1,5 +1,5 @@
 """The vocabulary the importer reads files with: list it (anyone logged in), and the Department's
-terms — added as JSON or as a CSV file, removed by id (app/services/vocabulary.py)."""
+terms — added as JSON or as a CSV file, removed by id (app/services/imports/vocabulary.py)."""
 
 from typing import Annotated, Literal
 
@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.deps import SessionDep
 from app.errors import InvalidParameter
 from app.security import LoggedIn, Staff
-from app.services import vocabulary
+from app.services.imports import vocabulary
 from gis.vocabulary import Term
 
 router = APIRouter(prefix="/api/vocabulary", tags=["Vocabulary"])

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from app import models as m
 from app.errors import Conflict, Forbidden, NotFound
 from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePatch
-from app.services import import_targets as targets
 from app.services import site_checks
 from app.services.accounts import Principal
+from app.services.imports import targets
 from app.services.registration import (
     changed,
     code_exists,

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from app import models as m
 from app.errors import Conflict, Forbidden, NotFound, PreconditionRequired, Unprocessable
 from app.schemas_registry import CellIn, SiteFields, SiteIn
-from app.services import import_targets as targets
 from app.services import site_checks
 from app.services.accounts import Principal
+from app.services.imports import targets
+from app.services.imports.vocabulary import current as current_vocabulary
 from app.services.scope import Scope
-from app.services.vocabulary import current as current_vocabulary
 from app.settings import get_settings
 from gis import site_rules
 from gis.importers import ranges

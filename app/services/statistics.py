@@ -23,7 +23,7 @@ from app.services.exports.layers import (
     write_csv,
     write_workbook,
 )
-from app.services.importer import ImportFailed
+from app.services.imports.importer import ImportFailed
 from app.services.reports import snapshots
 from app.services.reports.indicators import parse_period
 from app.services.reports.periods import today

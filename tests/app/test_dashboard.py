@@ -14,7 +14,7 @@ from app.errors import Conflict, Forbidden, InvalidParameter, NotFound
 from app.i18n import catalogue
 from app.routers.indicators import IndicatorReport
 from app.services import statistics
-from app.services.importer import ImportFailed
+from app.services.imports.importer import ImportFailed
 from app.services.reports import drilldown, labels, periods, targets, trends
 from app.services.reports.html import render_report_html
 from app.services.reports.indicators import indicators_report

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import COLLECTIONS
 from app.services.exports import layers as exporter
-from app.services.importer import import_file
+from app.services.imports.importer import import_file
 from app.services.scope import EVERYTHING
 from tests.conftest import bearer, new_account, sample_database
 from tests.fixtures import real_files as rf

@@ -1,4 +1,4 @@
-"""app.services.importer on a scratch database: sites+cells from CSV/XLSX, all-or-nothing, dry run,
+"""app.services.imports.importer on a scratch database: sites+cells from CSV/XLSX, all-or-nothing, dry run,
 a corpus of bad files each refused with its own message, and VN-2000 round trips of real districts."""
 
 import io
@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from app.services import importer
-from app.services.importer import ImportFailed, import_file
+from app.services.imports import importer
+from app.services.imports.importer import ImportFailed, import_file
 from tests.app.importing import HEADER, LAT, LON, REAL, placed
 from tests.app.importing import cell_rows as _cell_rows
 from tests.app.importing import count as _count

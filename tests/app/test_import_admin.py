@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.services.importer import ImportFailed, import_file
+from app.services.imports.importer import ImportFailed, import_file
 from tests.app.importing import REAL, count, placed
 
 COMMUNE, OTHER = "93404", "93501"  # Xã Tân Bình (Phụng Hiệp) and a commune of Vị Thuỷ

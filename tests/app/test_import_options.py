@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from shapely.geometry import LineString, Point
 from sqlalchemy import text
 
-from app.services.importer import ImportFailed, import_file
+from app.services.imports.importer import ImportFailed, import_file
 from tests.app.importing import HEADER, LAT, LON, cell_rows, count, placed, to_cp1258, write_csv
 
 OFFICES = ["Mã", "Tên", "Mã xã", "Vĩ độ", "Kinh độ", "Ghi chú"]

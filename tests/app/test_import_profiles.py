@@ -1,5 +1,5 @@
 """The mapping an import reads a file with, as the report says it, and import profiles: corrections
-saved under a name (app/services/import_profiles.py, /api/import/profiles, `app.cli import --profile`)."""
+saved under a name (app/services/imports/profiles.py, /api/import/profiles, `app.cli import --profile`)."""
 
 import io
 import json
@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app import cli
-from app.services import import_profiles as profiles
 from app.services.audit import Actor
-from app.services.importer import ImportFailed, import_file
+from app.services.imports import profiles
+from app.services.imports.importer import ImportFailed, import_file
 from tests.app.importing import INSIDE, count, write_csv
 from tests.conftest import bearer
 

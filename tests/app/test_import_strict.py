@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from app.services.importer import ImportFailed, import_file
+from app.services.imports.importer import ImportFailed, import_file
 from gis.importers.ranges import RANGES
 from tests.app.importing import HEADER, ROOT, cell_rows, count, placed, write_csv
 

@@ -7,9 +7,9 @@ import pytest
 from shapely.geometry import shape
 from sqlalchemy import create_engine, text
 
-from app.services import loader
-from app.services.importer import ImportFailed, import_into
-from app.services.loader import LoadError
+from app.services.imports import loader
+from app.services.imports.importer import ImportFailed, import_into
+from app.services.imports.loader import LoadError
 from tests.conftest import ROOT, SHARED
 
 SAMPLE = ROOT / "data" / "hamlets"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import COLLECTIONS
 from app.services.exports import layers as exporter
-from app.services.importer import import_file
+from app.services.imports.importer import import_file
 from app.services.scope import EVERYTHING
 
 FORMATS = ("geojson", "gpkg", "shp", "kml", "csv", "xlsx")

@@ -1,4 +1,4 @@
-"""The planners' vocabulary (app/services/vocabulary.py, /api/vocabulary): terms checked before
+"""The planners' vocabulary (app/services/imports/vocabulary.py, /api/vocabulary): terms checked before
 anything is written, all or nothing, diacritics-insensitive, and read by the importer."""
 
 import inspect
@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from app.services import importer, vocabulary
 from app.services.audit import Actor
+from app.services.imports import importer, vocabulary
 from gis.importers import ImportRefused
 from gis.problems import ProblemsFound
 from gis.vocabulary import Term, Vocabulary, fold_key, read_terms

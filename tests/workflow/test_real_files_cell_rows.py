@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from app.services.importer import ImportFailed, import_file
+from app.services.imports.importer import ImportFailed, import_file
 from tests.app.importing import INSIDE, count
 from tests.conftest import sample_database
 

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from app import dbadmin
 from app import models as m
-from app.services.importer import ImportFailed, import_file
+from app.services.imports.importer import ImportFailed, import_file
 from gis.importers import read_table
 from gis.importers.columns import VOCABULARY_DIR, canonical, default_vocabulary
 from gis.vocabulary import Term, Vocabulary, read_terms

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from app import cli
-from app.services import import_targets as targets
-from app.services.importer import ImportFailed, import_file
+from app.services.imports import targets
+from app.services.imports.importer import ImportFailed, import_file
 from tests.app.importing import INSIDE, LAT, LON, count, write_csv
 from tests.conftest import sample_database
 

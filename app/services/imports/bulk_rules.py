@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from app.services import site_checks
 from app.services.accounts import Principal
-from app.services.import_targets import CELL_RADIO, TABLES
+from app.services.imports.targets import CELL_RADIO, TABLES
 from app.services.registration import manage_refusal
 from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings

@@ -28,13 +28,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import models as m
 from app.i18n import catalogue
-from app.services import bulk_rules
-from app.services import import_profiles as profiles
-from app.services import import_targets as targets
 from app.services.accounts import Principal
 from app.services.audit import Actor
-from app.services.loader import PARENT_LEVEL, AdminRecord, LoadError, ids_by, load_admin_units
-from app.services.vocabulary import current as current_vocabulary
+from app.services.imports import bulk_rules, profiles, targets
+from app.services.imports.loader import PARENT_LEVEL, AdminRecord, LoadError, ids_by, load_admin_units
+from app.services.imports.vocabulary import current as current_vocabulary
 from gis.importers import ImportRefused, lengths, outside_problems, ranges, read_table
 from gis.importers.workbook import read_cell_table
 from gis.problems import Problem
@@ -182,12 +180,12 @@ def import_into(
     ``encoding`` is the text encoding of a CSV or .dbf that is not UTF-8 (e.g. "1258");
     ``mode`` is "insert" (existing codes refused) or "upsert" (existing codes updated);
     ``actor`` is who the audit trail names; ``principal`` (when an operator) limits the file to that
-    company's records and makes its sites registrations (app/services/bulk_rules.py);
+    company's records and makes its sites registrations (app/services/imports/bulk_rules.py);
     ``swap_axes`` reads X and Y exchanged (refused as ``coords.swapped`` otherwise); ``repair``
     repairs invalid polygons and reports each (refused as ``geometry.invalid`` otherwise).
     Values out of their range (gis/importers/ranges.py) are named before any other check.
     ``vocabulary`` reads headers and values (default: the files' terms and the planners').
-    ``profile`` names a saved mapping (app/services/import_profiles.py): its columns and values
+    ``profile`` names a saved mapping (app/services/imports/profiles.py): its columns and values
     override the vocabulary's reading, its crs, swap_axes and encoding are defaults of this run;
     ``columns`` (file column → field, "" to leave out) and ``values`` (field → {as written: code})
     correct this run on top of it. Bad corrections are refused before the file is read.

@@ -4,7 +4,7 @@ its cells registered through the form or the API are built by the same ``site_ro
 Each builder takes the table, a context (id lookups) and a problems list; it appends one
 :class:`Problem` per bad row (placed in its file: source, row/feature number) and returns what to
 insert. Nothing is written here. The readers of single values (numbers, dates, yes/no …) and
-:class:`RowProblem` are app/services/import_values.py's.
+:class:`RowProblem` are app/services/imports/values.py's.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from shapely import MultiPolygon, Polygon
 from sqlalchemy import Connection, select
 
 from app import models as m
-from app.services.import_values import RowProblem, boolean, day, instant, integer, names, num, text_
-from app.services.loader import ids_by
+from app.services.imports.loader import ids_by
+from app.services.imports.values import RowProblem, boolean, day, instant, integer, names, num, text_
 from gis import site_rules
 from gis.importers import ImportedTable
 from gis.importers.columns import default_vocabulary

@@ -1,4 +1,4 @@
-"""The value readers of the row builders (app/services/import_targets.py): a number, a whole
+"""The value readers of the row builders (app/services/imports/targets.py): a number, a whole
 number, yes/no, text, a list of names, a date, an instant, out of a row's attributes; what they
 cannot read they raise as a :class:`RowProblem` naming the field and the value."""
 

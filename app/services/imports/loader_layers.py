@@ -1,5 +1,5 @@
 """The layers of a province bundle — admin units, then sites and cells, poles, ducts, access
-points … — each imported through the one import path (app/services/importer.py), on the caller's
+points … — each imported through the one import path (app/services/imports/importer.py), on the caller's
 transaction.
 
 The sample is the Department's register as recorded: its proposed sites were received long ago,
@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from app.services.import_targets import TABLES
-from app.services.importer import import_into
+from app.services.imports.importer import import_into
+from app.services.imports.targets import TABLES
 from app.services.statistics import write_statistics
 
 # Admin units, parents first: (import target, file, level counted)

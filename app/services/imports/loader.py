@@ -1,7 +1,7 @@
 """Load a province (admin units and infrastructure) from GeoJSON/CSV files, all in one transaction.
 
 `load_sample` reads data/hamlets/ (see docs/sample-data-contract.md), its layers imported as any
-file is (app/services/loader_infra.py). `load_admin_units` inserts the admin units an import built.
+file is (app/services/imports/loader_layers.py). `load_admin_units` inserts the admin units an import built.
 """
 
 import csv
@@ -126,8 +126,8 @@ def is_empty(engine: Engine) -> bool:
 
 def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
     """Replace everything with the files in data_dir, in one transaction: the operators here, the
-    admin units and the network layers through the importer (app/services/loader_infra.py)."""
-    from app.services import loader_infra  # it imports the importer, which builds on this module
+    admin units and the network layers through the importer (app/services/imports/loader_layers.py)."""
+    from app.services.imports import loader_layers  # it imports the importer, which builds on this module
 
     d = Path(data_dir)
     with engine.begin() as conn:
@@ -135,7 +135,7 @@ def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
         # Ids are not restarted: the audit trail keeps telling old records from new ones.
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
         counts = {"operators": _load_operators(conn, d / "operators.csv")}
-        counts.update(loader_infra.load_all(conn, d))
+        counts.update(loader_layers.load_all(conn, d))
         # A fresh province needs a full coverage run, not thousands of incremental ones.
         conn.execute(text("DELETE FROM coverage_dirty"))
     return counts

@@ -19,8 +19,8 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from app import models as m
 from app.errors import NotFound
 from app.services.audit import Actor
-from app.services.import_targets import CELL_RADIO
-from app.services.vocabulary import CODED, ORGANISATION
+from app.services.imports.targets import CELL_RADIO
+from app.services.imports.vocabulary import CODED, ORGANISATION
 from gis.problems import Problem, ProblemsFound
 from gis.vocabulary import Term, Vocabulary, fold_key
 
@@ -55,7 +55,7 @@ _ADMIN = (
     "households",
     "urban",
 )
-# The attributes each target's row builders read (app/services/import_targets.py).
+# The attributes each target's row builders read (app/services/imports/targets.py).
 FIELDS: dict[str, tuple[str, ...]] = {
     "sites": (
         "code",
