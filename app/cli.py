@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument(
         "--target",
         required=True,
-        help="admin_units, districts, communes, hamlets, sites (a "
+        help="organisations (owners, operators), admin_units, districts, communes, hamlets, sites (a "
         "workbook's sheet of cells too), cells (of stored sites), poles, ducts, manholes, "
         "fibre_access_points, commune_offices or speed_tests",
     )

@@ -347,7 +347,7 @@ def _cell_sheet(
     if sheet is None:
         return None
     shown = sheet.shown(raw.name.split(" › ")[0], True)
-    return workbook.cell_table(shown, "XLSX", sheet.header, sheet.records, vocabulary, columns)
+    return workbook.plain_table(shown, "XLSX", sheet.header, sheet.records, vocabulary, columns)
 
 
 def outside_problems(table: ImportedTable, area: BaseGeometry, tolerance_deg: float = 0.01) -> list[Problem]:

@@ -2,7 +2,7 @@
 
 An operator sends one XLSX with a sheet "Trạm" (sites, with coordinates) and a sheet "Cell"
 (cells, without: a cell stands where its site stands). ``read_sheets`` reads every sheet,
-``sites_sheet`` / ``cells_sheet`` tell them apart by name, and ``cell_table`` maps a cell sheet
+``sites_sheet`` / ``cells_sheet`` tell them apart by name, and ``plain_table`` maps a cell sheet
 (or a CSV of cells) to project attributes: there "Mã trạm" names the cell's site, not the cell.
 Problems name the sheet: "tram.xlsx › Cell row 7: …".
 """
@@ -26,8 +26,8 @@ __all__ = [
     "read_sheets",
     "sites_sheet",
     "cells_sheet",
-    "cell_table",
-    "read_cell_table",
+    "plain_table",
+    "read_plain_table",
 ]
 
 # Sheet titles, folded by column_key ("Danh sách trạm" → "danh_sach_tram").
@@ -100,24 +100,28 @@ def cells_sheet(sheets: list[Sheet]) -> Sheet | None:
     return next((s for s in sheets if _role(s) == "cells"), None)
 
 
-def _cell_attribute(header: str, vocabulary: Vocabulary | None, corrected: dict[str, str]) -> str | None:
+def _attribute(
+    header: str, vocabulary: Vocabulary | None, corrected: dict[str, str], target: str
+) -> str | None:
     if fold_key(header) in corrected:  # a planner's correction (a profile, --map): "" leaves it out
         return corrected[fold_key(header)]
-    if column_key(header) in _SITE_CODE_IN_CELLS:
+    if target == "cells" and column_key(header) in _SITE_CODE_IN_CELLS:
         return "site_code"
-    return canonical(header, vocabulary, "cells")
+    return canonical(header, vocabulary, target)
 
 
-def cell_table(
+def plain_table(
     name: str,
     fmt: str,
     header: list,
     records: list[tuple[int, list]],
     vocabulary: Vocabulary | None = None,
     columns: dict[str, str] | None = None,
+    target: str = "cells",
 ):
-    """Rows of cells (no geometry) as an ImportedTable whose features have ``geometry=None``;
-    ``vocabulary`` and ``columns`` (file column → attribute, "" to leave out) read the headers."""
+    """Rows without geometry (cells, organisations) as an ImportedTable whose features have
+    ``geometry=None``; ``vocabulary`` and ``columns`` (file column → attribute, "" to leave out)
+    read the headers as ``target``'s."""
     from gis.importers.table import ImportedFeature, ImportedTable
 
     header = [str(h).strip() if h is not None else "" for h in header]
@@ -127,7 +131,7 @@ def cell_table(
     for h in header:
         if not h:
             continue
-        attribute = _cell_attribute(h, vocabulary, corrected)
+        attribute = _attribute(h, vocabulary, corrected, target)
         if attribute == "":
             continue
         if attribute is None:
@@ -156,13 +160,15 @@ def _value(v):
     return v
 
 
-def read_cell_table(
+def read_plain_table(
     path: Path,
     encoding: str | None = None,
     vocabulary: Vocabulary | None = None,
     columns: dict[str, str] | None = None,
+    target: str = "cells",
 ):
-    """A CSV of cells, or a workbook's cell sheet (its first sheet when none is named like cells)."""
+    """A CSV of cells, or a workbook's cell sheet (its first sheet when none is named like cells);
+    another ``target`` without geometry (organisations) reads a CSV or a workbook's first sheet."""
     from gis.importers.encoding import parse_encoding
     from gis.importers.readers import read_csv, sniff_format
 
@@ -172,12 +178,12 @@ def read_cell_table(
     fmt = sniff_format(path, head)
     if fmt == "csv":
         header, records = read_csv(path, path.read_bytes(), parse_encoding(encoding, path.name))
-        table = cell_table(path.name, "CSV", header, records, vocabulary, columns)
+        table = plain_table(path.name, "CSV", header, records, vocabulary, columns, target)
     elif fmt == "xlsx" and head.startswith(b"PK"):
         sheets = read_sheets(path)
-        sheet = cells_sheet(sheets) or sheets[0]
+        sheet = (cells_sheet(sheets) if target == "cells" else None) or sheets[0]
         shown = sheet.shown(path.name, len(sheets) > 1)
-        table = cell_table(shown, "XLSX", sheet.header, sheet.records, vocabulary, columns)
+        table = plain_table(shown, "XLSX", sheet.header, sheet.records, vocabulary, columns, target)
     else:
         raise ImportRefused(Problem("file.not_a_table", source=path.name, params={"format": fmt}))
     if not table.features:

@@ -39,7 +39,7 @@ _ALLOWED = {
     "technology": m.TECHNOLOGIES + m.SPEED_TECHNOLOGIES,
     "status": m.SITE_STATUSES + m.FAP_STATUSES,
     "material": m.POLE_MATERIALS,
-    "kind": m.FAP_KINDS,
+    "kind": m.FAP_KINDS + m.OPERATOR_KINDS,
 }
 
 

@@ -30,14 +30,14 @@ from app import models as m
 from app.i18n import catalogue
 from app.services.accounts import Principal
 from app.services.audit import Actor
-from app.services.imports import bulk_rules, profiles, targets
+from app.services.imports import bulk_rules, organisations, profiles, targets
 from app.services.imports.loader import PARENT_LEVEL, AdminRecord, LoadError, ids_by, load_admin_units
 from app.services.imports.vocabulary import current as current_vocabulary
 from gis.importers import ImportRefused, lengths, outside_problems, ranges, read_table
-from gis.importers.workbook import read_cell_table
+from gis.importers.workbook import read_plain_table
 from gis.problems import Problem
 from gis.text import fold_vi
-from gis.vocabulary import Vocabulary
+from gis.vocabulary import Vocabulary, fold_key
 
 # Targets that say the level of their rows: a hamlet layer has no level column.
 _ADMIN_LEVELS = {"districts": "district", "communes": "commune", "hamlets": "hamlet"}
@@ -51,7 +51,8 @@ _NETWORK = (
     "commune_offices",
     "speed_tests",
 )
-TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK)
+_PLAIN = ("cells", "organisations")  # targets whose files are tables without geometry
+TARGETS = ("organisations", "admin_units", *_ADMIN_LEVELS, *_NETWORK)
 MODES = ("insert", "upsert")
 # Row columns filled from other file attributes than their own name (see _update_columns).
 _SOURCES = {
@@ -282,10 +283,11 @@ def save_used_profile(conn: Connection, report: ImportReport, name: str, actor: 
 
 
 def _read(path: Path, target: str, **options):
-    """Cells have no geometry of their own (they stand at their sites): read as a plain table."""
-    if target == "cells":
-        return read_cell_table(
-            path, options.get("encoding"), options.get("vocabulary"), options.get("columns")
+    """Cells have no geometry of their own (they stand at their sites), organisations none at all:
+    read as plain tables."""
+    if target in _PLAIN:
+        return read_plain_table(
+            path, options.get("encoding"), options.get("vocabulary"), options.get("columns"), target
         )
     return read_table(path, target=target, **options)
 
@@ -508,6 +510,40 @@ def _note_defaults(ctx, report: ImportReport) -> None:
         report.warnings.append(Problem("values.assumed", params={"values": sorted(ctx.defaults_used)}))
 
 
+def _write_organisations(conn, table, problems, report):
+    """New organisations are inserted; one already registered (by its short name, any case or
+    diacritics) is refused, or updated by an upsert in the columns the file has."""
+    ctx = targets.Context.load(conn, upsert=report.mode == "upsert", vocabulary=table.vocabulary)
+    known, t = organisations.stored(conn), m.Operator.__table__
+    rows = organisations.organisations(table, ctx, problems, known)
+    _note_defaults(ctx, report)
+    present = set(table.columns.values())
+    new, updated = [], []
+    for number, row in rows:
+        found = known.get(fold_key(row["short_name"]))
+        if found is None:
+            new.append((number, row))
+        elif ctx.upsert:
+            # The columns the file has, and in them the cells it fills: an empty one keeps what is stored.
+            values = {k: v for k, v in row.items() if k in present and k != "short_name" and v is not None}
+            updated.append((number, {**values, "_id": found[0]}))
+        else:
+            params = {"name": row["short_name"], "stored": found[1]}
+            problems.append(table.place(Problem("organisation.exists", "short_name", params=params), number))
+    if problems:
+        return {}
+    _write(conn, lambda dicts: conn.execute(insert(t), dicts), new, table, problems)
+    for number, row in updated:
+        op_id = row.pop("_id")
+        if not row:
+            continue
+        change = update(t).where(t.c.id == op_id).values(**row)
+        _write(conn, lambda _, change=change: conn.execute(change), [(number, row)], table, problems)
+    if ctx.upsert:
+        return {"operators_inserted": len(new), "operators_updated": len(updated)}
+    return {"operators": len(new)}
+
+
 def _write_admin_units(conn, table, problems, report, level: str | None = None):
     """Admin units of any level (the file says which), or all of ``level`` (the target says)."""
     by_level: dict[str, list[tuple[int, dict]]] = {
@@ -629,6 +665,7 @@ _NO_LONGER_CONTAINS = {  # by the level of the unit left outside
 
 
 _WRITERS = {
+    "organisations": _write_organisations,
     "admin_units": _write_admin_units,
     **{target: partial(_write_admin_units, level=level) for target, level in _ADMIN_LEVELS.items()},
     "sites": _write_sites,

@@ -4,7 +4,6 @@
 file is (app/services/imports/loader_layers.py). `load_admin_units` inserts the admin units an import built.
 """
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -52,14 +51,6 @@ PARENT_LEVEL = {"district": "province", "commune": "district", "hamlet": "commun
 
 class LoadError(DomainError):
     status_code = 422
-
-
-def read_csv(path: Path) -> list[dict]:
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            return list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError(f"{path.name}: cannot read CSV ({exc})") from exc
 
 
 def ids_by(conn: Connection, table: Table, key: str = "code") -> dict[str, int]:
@@ -125,8 +116,8 @@ def is_empty(engine: Engine) -> bool:
 
 
 def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
-    """Replace everything with the files in data_dir, in one transaction: the operators here, the
-    admin units and the network layers through the importer (app/services/imports/loader_layers.py)."""
+    """Replace everything with the files in data_dir, in one transaction: organisations, admin units,
+    network layers and statistics, each imported as any file is (app/services/imports/loader_layers.py)."""
     from app.services.imports import loader_layers  # it imports the importer, which builds on this module
 
     d = Path(data_dir)
@@ -134,23 +125,7 @@ def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
         tables = ", ".join(RESULT_TABLES + DATA_TABLES)
         # Ids are not restarted: the audit trail keeps telling old records from new ones.
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
-        counts = {"operators": _load_operators(conn, d / "operators.csv")}
-        counts.update(loader_layers.load_all(conn, d))
+        counts = loader_layers.load_all(conn, d)
         # A fresh province needs a full coverage run, not thousands of incremental ones.
         conn.execute(text("DELETE FROM coverage_dirty"))
     return counts
-
-
-def _load_operators(conn: Connection, path: Path) -> int:
-    rows = [
-        dict(
-            short_name=r["short_name"],
-            name=r["name"],
-            kind=r["kind"],
-            mcc=r.get("mcc") or None,
-            mnc=r.get("mnc") or None,
-        )
-        for r in read_csv(path)
-    ]
-    conn.execute(insert(m.Operator.__table__), rows)
-    return len(rows)

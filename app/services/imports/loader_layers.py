@@ -1,5 +1,5 @@
-"""The layers of a province bundle — admin units, then sites and cells, poles, ducts, access
-points … — each imported through the one import path (app/services/imports/importer.py), on the caller's
+"""The layers of a province bundle — organisations, admin units, then sites and cells, poles,
+ducts, access points …, statistics — each imported through the one import path (app/services/imports/importer.py), on the caller's
 transaction.
 
 The sample is the Department's register as recorded: its proposed sites were received long ago,
@@ -38,8 +38,10 @@ LAYERS = (
 
 
 def load_all(conn: Connection, d: Path) -> dict[str, int]:
-    """Import every layer of ``d`` (operators loaded) and its statistics."""
-    counts: dict[str, int] = {}
+    """Import every layer of ``d``: its organisations first, then admin units, network layers and
+    statistics."""
+    report = import_into(conn, d / "operators.csv", "organisations", new_registrations=False)
+    counts: dict[str, int] = {"operators": report.counts["operators"]}
     for target, name, level in ADMIN_LAYERS:
         report = import_into(conn, d / name, target, new_registrations=False)
         counts[level] = report.counts[f"{level}_inserted"]

@@ -118,6 +118,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "latency_ms",
     ),
     **{target: _ADMIN for target in ("admin_units", "districts", "communes", "hamlets")},
+    "organisations": ("short_name", "name", "kind", "mcc", "mnc"),
 }
 # Fields whose values name an organisation (read through the vocabulary's ``organisation`` domain).
 ORGANISATION_FIELDS = ("owner", "operator", "tenants", "operators", "attachments", "occupants")
