@@ -20,6 +20,7 @@ from app.i18n import catalogue, language
 from app.security import LoggedIn, Staff, Writer
 from app.services.imports import importer, profiles
 from app.services.imports.bulk_rules import OPERATOR_TARGETS
+from gis.problems import Problem
 
 router = APIRouter(tags=["import"])
 STAFF_ROLES = ("admin", "planner")
@@ -170,13 +171,14 @@ async def import_upload(
     given = _corrections(corrections)
     if save_profile is not None:
         if principal.role not in STAFF_ROLES:
-            raise Forbidden("only the Department (planner, admin) saves import profiles")
+            raise Forbidden(reasons=[Problem("import.profile_department_only", "save_profile")])
         profiles.check_name(save_profile)
     if principal.role == "operator" and target not in OPERATOR_TARGETS:
-        raise Forbidden(f"operators import {', '.join(OPERATOR_TARGETS)}; '{target}' is the Department's")
+        params = {"target": target, "allowed": list(OPERATOR_TARGETS)}
+        raise Forbidden(reasons=[Problem("import.department_target", "target", params=params)])
     if principal.role == "operator" and target == "sites" and mode == "upsert":
         # An operator's change of a registered site may need the Department's approval: one at a time.
-        raise Forbidden("operators change registered sites through PATCH /api/sites/{code}, not by upsert")
+        raise Forbidden(reasons=[Problem("import.operator_site_upsert", "mode")])
     with tempfile.TemporaryDirectory(prefix="hg-upload-") as tmp:
         path = await save_upload(file, Path(tmp))
         try:

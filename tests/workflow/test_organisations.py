@@ -130,6 +130,12 @@ def test_an_operator_may_not_import_the_register(client_as):
         "file": ("to_chuc.csv", "Tên viết tắt,Tên doanh nghiệp,Loại hình\nX,Y,Hạ tầng\n".encode(), "text/csv")
     }
     r = client_as("viettel1").post("/api/import?target=organisations&dry_run=true", files=files)
-    assert r.status_code == 403
+    assert r.status_code == 403 and [(p["code"], p["field"]) for p in r.json()["problems"]] == [
+        ("import.department_target", "target")
+    ]
+    assert r.json()["description"] == (
+        "Lớp dữ liệu: doanh nghiệp chỉ nhập Trạm BTS (và cell), Cột treo cáp, Tuyến cống bể, "
+        "Điểm truy nhập cáp quang (FTTH); lớp “Tổ chức, doanh nghiệp (chủ sở hữu, nhà mạng)” do Sở quản lý"
+    )
     r = client_as("planner1").post("/api/import?target=organisations&dry_run=true", files=files)
     assert r.status_code == 200 and r.json()["counts"] == {"operators": 1}, r.text
