@@ -20,6 +20,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PayloadTooLarge, error_response
+from app.i18n import language
+from gis.problems import Problem
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -149,12 +151,13 @@ class BodyLimit:
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int, upload: bool) -> None:
-        what = "an upload" if upload else "a request that is not a file upload"
+        code = "request.upload_too_large" if upload else "request.too_large"
         error = PayloadTooLarge(
-            f"the request body is larger than {_size(limit)}, the limit of {what}",
+            reasons=[Problem(code, params={"limit": _size(limit)})],
             headers={"Connection": "close"},  # rather than read the rest of it to keep the connection
         )
-        await error_response(error)(scope, receive, send)
+        said = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+        await error_response(error, language(said))(scope, receive, send)
 
 
 # The basemap's tiles (frontend/src/basemap.js): the one origin a page loads anything from but us.

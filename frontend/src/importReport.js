@@ -105,14 +105,10 @@ export function renderReport(container, outcome) {
     status.textContent = t('upload.error', { message: outcome.error });
     return;
   }
-  if (outcome.tooLarge) {
-    status.classList.add('is-refused');
-    status.textContent = t('upload.tooLarge');
-    return;
-  }
   if (outcome.problems) {
     status.classList.add('is-refused');
-    status.textContent = t('upload.refused', { n: formatNumber(outcome.problems.length, 0) });
+    status.textContent = outcome.tooLarge ? t('upload.tooLarge')
+      : t('upload.refused', { n: formatNumber(outcome.problems.length, 0) });
     container.append(element('h3', { key: 'upload.problems' }),
       messageTable('hg-upload-problems', outcome.details ?? [], outcome.problems));
     return;

@@ -175,9 +175,10 @@ async function submit(dryRun, saveProfile = null) {
     const refused = error instanceof ApiError && error.status >= 400 && error.status < 500;
     outcome = refused
       ? {
-        problems: error.problems.length ? error.problems : [error.description],
+        problems: error.problems.length ? error.problems.map((p) => p.message ?? p) : [error.description],
         tooLarge: error.status === 413,
-        details: error.body?.details ?? [],
+        // An import's refusal lists them as `details`; any other refusal (403, 413) as `problems`.
+        details: error.body?.details ?? error.problems.filter((p) => p?.code),
         mapping: error.body?.mapping ?? null,
       }
       : { error: describeError(error) };

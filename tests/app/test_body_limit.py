@@ -9,14 +9,20 @@ from sqlalchemy import text
 from tests.conftest import TEST_PASSWORD, bearer
 
 MiB = 1024 * 1024
-JSON_LIMIT = {
-    "code": "PayloadTooLarge",
-    "description": "the request body is larger than 1 MiB, the limit of a request that is not a file upload",
-}
-UPLOAD_LIMIT = {
-    "code": "PayloadTooLarge",
-    "description": "the request body is larger than 50 MiB, the limit of an upload",
-}
+
+
+def _refusal(code: str, limit: str, sentence: str) -> dict:
+    """The 413 answer: its problem as data and its sentence (Vietnamese unless asked otherwise)."""
+    problem = {"code": code, "field": None, "row": None, "source": None, "label": "row"}
+    return {
+        "code": "PayloadTooLarge",
+        "description": sentence,
+        "problems": [{**problem, "params": {"limit": limit}, "message": sentence}],
+    }
+
+
+JSON_LIMIT = _refusal("request.too_large", "1 MiB", "yêu cầu quá lớn: tối đa 1 MiB (trừ khi tải tệp lên)")
+UPLOAD_LIMIT = _refusal("request.upload_too_large", "50 MiB", "Tệp quá lớn: mỗi lần tải lên tối đa 50 MiB")
 
 
 def _json_of(n_bytes: int) -> bytes:
@@ -116,9 +122,11 @@ def test_the_limits_are_settings_and_uploads_have_their_own(small_limits):
         "/api/statistics/import?dry_run=true", files={"file": ("s.csv", csv.encode() * 3, "text/csv")}
     )
     assert r.status_code == 413
-    assert r.json()["description"] == "the request body is larger than 64 KiB, the limit of an upload"
+    assert r.json()["description"] == "Tệp quá lớn: mỗi lần tải lên tối đa 64 KiB"
     r = small_limits.post(
-        "/api/auth/login", content=_chunks(_json_of(1025), 100), headers={"Content-Type": "application/json"}
+        "/api/auth/login",
+        content=_chunks(_json_of(1025), 100),
+        headers={"Content-Type": "application/json", "Accept-Language": "en"},
     )
     assert r.status_code == 413
     assert r.json()["description"].startswith("the request body is larger than 1 KiB, the limit of a request")

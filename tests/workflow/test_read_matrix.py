@@ -556,7 +556,7 @@ def test_a_place_beside_another_companys_plan_is_refused_without_naming_it(clien
     )
     # The Department is told which one.
     r = client_as("planner1").post("/api/sites", json={**body, "owner": "VinaPhone"})
-    assert r.status_code == 409 and "RM-VT (Viettel)" in r.json()["description"]
+    assert r.status_code == 409 and "RM-VT (Viettel, Đề xuất)" in r.json()["description"]
     (seen,) = r.json()["problems"]
     assert {k: seen["params"][k] for k in ("code", "owner", "status")} == {
         "code": "RM-VT",
