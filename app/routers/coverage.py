@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.deps import DistrictScopeDep, SessionDep
 from app.schemas import WhatIfRequest
+from app.schemas_dashboard import HamletCoverage, ModelCard, WhatIf
 from app.security import LoggedIn, OptionalPrincipal
 from app.services import scope
 from app.services.coverage import read as coverage_read
@@ -16,13 +17,18 @@ router = APIRouter(prefix="/api", tags=["Coverage"])
     "/coverage/model-card",
     summary="Model, parameters and timing of the latest coverage run",
     responses={404: {"description": "No coverage has been computed yet"}},
+    response_model=ModelCard,
 )
 def model_card(session: SessionDep) -> dict:
     return coverage_read.model_card(session)
 
 
 @router.get(
-    "/hamlets/{code}/coverage", summary="A hamlet's coverage per operator, dead zones and nearest sites"
+    "/hamlets/{code}/coverage",
+    summary="A hamlet's coverage per operator, dead zones and nearest sites",
+    response_model=HamletCoverage,
+    # Keys the service leaves out stay out: an anonymous visitor's nearest sites have no site_code.
+    response_model_exclude_unset=True,
 )
 def hamlet_coverage(
     code: str, session: SessionDep, principal: OptionalPrincipal, district_scope: DistrictScopeDep
@@ -38,6 +44,10 @@ def hamlet_coverage(
     return out
 
 
-@router.post("/coverage/what-if", summary="Effect of an unsaved site on coverage and ratios (writes nothing)")
+@router.post(
+    "/coverage/what-if",
+    summary="Effect of an unsaved site on coverage and ratios (writes nothing)",
+    response_model=WhatIf,
+)
 def what_if(body: WhatIfRequest, session: SessionDep, _: LoggedIn) -> dict:
     return whatif.what_if(session, body)

@@ -16,6 +16,7 @@ from app.i18n import catalogue, language
 from app.middleware import page_policy
 from app.routers.exports import file_answer, streamed_file
 from app.routers.imports import _refused, save_upload
+from app.schemas_dashboard import ClosedPeriod, HamletGaps, Periods, StatisticsImport, UnitFigures
 from app.security import LoggedIn, Staff
 from app.services import statistics
 from app.services.exports import drilldown as drilldown_export
@@ -43,7 +44,7 @@ class Figures(BaseModel):
     )
 
 
-@router.get("/periods", summary="Quarters the dashboard knows, and which are closed")
+@router.get("/periods", summary="Quarters the dashboard knows, and which are closed", response_model=Periods)
 def list_periods(session: SessionDep) -> dict:
     return {"periods": periods.list_periods(session)}
 
@@ -52,6 +53,7 @@ def list_periods(session: SessionDep) -> dict:
     "/periods/{period}/close",
     summary="Close a quarter: freeze every indicator, hamlet, office and report map as they stand",
     description="Irreversible; 409 when closed already. Reports can only be made of closed quarters.",
+    response_model=ClosedPeriod,
 )
 def close_period(
     period: str, session: SessionDep, principal: Staff, body: CloseRequest | None = None
@@ -61,7 +63,11 @@ def close_period(
     return periods.close_period(session, period, closed_by=closed_by)
 
 
-@router.get("/statistics", summary="One unit's reported figures for a quarter, and the metrics")
+@router.get(
+    "/statistics",
+    summary="One unit's reported figures for a quarter, and the metrics",
+    response_model=UnitFigures,
+)
 def get_statistics(
     session: SessionDep,
     _: LoggedIn,
@@ -85,6 +91,7 @@ _REFUSED = "422 with every problem: `problems` (sentences), `details` (code, fie
     "/statistics",
     summary="Save one unit's reported figures for a quarter (the dashboard's form); all or nothing",
     description=_REFUSED,
+    response_model=UnitFigures,
 )
 def put_statistics(
     body: Figures, request: Request, session: SessionDep, _: Staff, district_scope: DistrictScopeDep
@@ -120,6 +127,7 @@ def statistics_template(
     "/statistics/import",
     summary="Import reported statistics from CSV/XLSX (one row per unit and quarter); all or nothing",
     description=_REFUSED + " `dry_run` checks everything and writes nothing; `warnings` are structured too.",
+    response_model=StatisticsImport,
 )
 async def import_statistics(
     request: Request,
@@ -146,6 +154,7 @@ async def import_statistics(
 @router.get(
     "/drilldown/{code}",
     summary="Hamlets of a district or commune not covered by mobile broadband or FTTH; offices not connected",
+    response_model=HamletGaps,
 )
 def hamlet_gaps(
     code: str,

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from app.deps import DistrictScopeDep, SessionDep
+from app.schemas_dashboard import CoverageRun, TargetHistory, Trends
 from app.security import Admin
 from app.services.reports import targets as target_service
 from app.services.reports import trends
@@ -50,11 +51,6 @@ class UnitIndicators(BaseModel):
     level: str
     parent_code: str | None = None
     indicators: list[IndicatorValue]
-
-
-class CoverageRun(BaseModel):
-    id: int
-    finished_at: datetime | None
 
 
 class IndicatorReport(BaseModel):
@@ -120,6 +116,7 @@ def indicators(
 @router.get(
     "/indicators/trends",
     summary="One unit's indicators over every known quarter (closed ones from their snapshots)",
+    response_model=Trends,
 )
 def indicator_trends(
     session: SessionDep,
@@ -168,6 +165,10 @@ def edit_target(indicator_id: str, body: TargetEdit, session: SessionDep, princi
     return target_service.update_target(session, indicator_id, **values)
 
 
-@router.get("/targets/{indicator_id}/history", summary="Every change of an indicator's target, newest first")
+@router.get(
+    "/targets/{indicator_id}/history",
+    summary="Every change of an indicator's target, newest first",
+    response_model=TargetHistory,
+)
 def target_history(indicator_id: str, session: SessionDep) -> dict:
     return {"id": indicator_id, "changes": target_service.target_history(session, indicator_id)}

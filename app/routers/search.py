@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps import DistrictScopeDep, SessionDep
+from app.schemas_dashboard import SearchResults
 from app.services.search import search_admin_units
 
 router = APIRouter(prefix="/api", tags=["Search"])
 
 
-@router.get("/search", summary="Find districts, communes and hamlets by name")
+@router.get("/search", summary="Find districts, communes and hamlets by name", response_model=SearchResults)
 def search(
     session: SessionDep,
     district_scope: DistrictScopeDep,

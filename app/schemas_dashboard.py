@@ -1,0 +1,321 @@
+"""Answers of the coverage, dashboard, indicator and search routes: exactly what their services
+(app/services/coverage/, reports/, statistics.py, search.py) return, so /openapi.json documents
+them and nothing undeclared rides along.
+
+Units are in the field names (``_m``, ``_km2``, ``_mbps``, ``_ms``, ``_s``); a ``share`` is a ratio
+0–1, a ``pct`` or an indicator's value in unit ``%`` a percentage 0–100."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+BBox = list[float]
+BBOX = "[xmin, ymin, xmax, ymax] in CRS84 (lon/lat)"
+Status = Literal["met", "on_track", "behind", "no_data"]
+
+
+# ------------------------------------------------------------------ coverage
+
+
+class CoverageRun(BaseModel):
+    id: int
+    finished_at: datetime | None
+
+
+class RunOut(BaseModel):
+    id: int
+    kind: str = Field(description="full or incremental")
+    started_at: datetime
+    finished_at: datetime | None
+    data_snapshot_at: datetime | None = Field(description="when the infrastructure it read was taken")
+    blocks: int | None = Field(description="grid blocks computed")
+    duration_s: float = Field(description="seconds from start to finish")
+
+
+class ModelCard(BaseModel):
+    run: RunOut
+    card: dict[str, Any] = Field(
+        description="the run's model card as stored: model, propagation models, grid and parameters, "
+        "thresholds (dBm), coverage shares (0–1), validity notes and citations"
+    )
+
+
+class DeadZone(BaseModel):
+    kind: str = Field(description="no_signal, no_mbb (2G/3G only) or single_operator")
+    area_km2: float
+    population: int | None = Field(description="people living there (population spread over the area)")
+
+
+class OperatorShare(BaseModel):
+    operator: str
+    mbb_share: float | None = Field(description="ratio 0–1 of the hamlet's grid cells this operator covers")
+
+
+class NearestSite(BaseModel):
+    operator: str
+    site_code: str | None = Field(
+        None,
+        description="absent for anonymous visitors; null when the site lies outside a limited official's district",
+    )
+    distance_m: int = Field(description="from the site to the hamlet's polygon (0: inside)")
+
+
+class NearestSiteTech(NearestSite):
+    technologies: str | None = Field(description="the operator's technologies on the site, comma-separated")
+
+
+class HamletCoverage(BaseModel):
+    code: str
+    name: str
+    commune_name: str
+    district_name: str
+    population: int | None
+    mbb_share: float | None = Field(
+        description="ratio 0–1 of the hamlet covered by 4G/5G; null: never computed"
+    )
+    mbb_covered: bool | None = Field(description="mbb_share at or above the model card's mbb_covered_share")
+    ftth_share: float | None = Field(description="ratio 0–1 of the hamlet within reach of fibre")
+    ftth_covered: bool | None
+    dead_zone_population: int | None = Field(description="people without mobile broadband")
+    dead_zones: list[DeadZone]
+    operators: list[OperatorShare]
+    nearest_sites: list[NearestSiteTech] = Field(description="each mobile operator's nearest active site")
+
+
+class WhatIfPlace(BaseModel):
+    lon: float
+    lat: float
+    hamlet_code: str
+    hamlet_name: str
+    commune_code: str
+    district_code: str
+
+
+class HamletChange(BaseModel):
+    code: str
+    name: str
+    population: int | None
+    mbb_share_before: float = Field(description="ratio 0–1")
+    mbb_share_after: float = Field(description="ratio 0–1")
+    covered_before: bool
+    covered_after: bool
+    population_gain: float = Field(
+        description="people newly covered (population spread evenly over the area)"
+    )
+
+
+class RatioChange(BaseModel):
+    level: Literal["district", "province"]
+    code: str
+    indicator: str
+    before: float | None = Field(description="percentage 0–100")
+    after: float | None = Field(description="percentage 0–100")
+
+
+class WhatIf(BaseModel):
+    site: WhatIfPlace
+    newly_covered_area_km2: float
+    population_newly_covered: int
+    hamlets_improved: list[HamletChange] = Field(description="by population gained, most first")
+    hamlets_changing_status: list[HamletChange] = Field(description="hamlets the site would make covered")
+    ratios: list[RatioChange]
+    coverage_run_id: int = Field(description="the run whose rasters it was computed against")
+    blocks: int = Field(description="grid blocks within the site's reach")
+    elapsed_ms: float
+
+
+# ------------------------------------------------------------------ periods
+
+
+class PeriodState(BaseModel):
+    period: str = Field(description="quarter YYYY-Qn")
+    closed: bool
+    closed_at: datetime | None
+    has_statistics: bool
+    current: bool = Field(description="the quarter of today (Asia/Ho_Chi_Minh)")
+
+
+class Periods(BaseModel):
+    periods: list[PeriodState]
+
+
+class FrozenCounts(BaseModel):
+    indicator_records: int
+    hamlets: int
+    offices: int
+    maps: int
+
+
+class ClosedPeriod(BaseModel):
+    period: str
+    closed_at: datetime
+    closed_by: str | None
+    coverage_run: CoverageRun | None = Field(description="the coverage run frozen with the quarter")
+    counts: FrozenCounts = Field(description="records frozen")
+
+
+# ------------------------------------------------------------------ statistics
+
+
+class ReportingUnit(BaseModel):
+    code: str
+    name: str
+    level: str
+    population: int | None
+    households: int | None
+
+
+class Metric(BaseModel):
+    key: str
+    kind: str = Field(description="count (an integer ≥ 0) or pct (a percentage 0–100)")
+    label_vi: str
+    label_en: str
+
+
+class UnitFigures(BaseModel):
+    unit: ReportingUnit
+    period: str
+    closed: bool
+    figures: dict[str, int | float | None] = Field(description="metric → value; null: not reported")
+    metrics: list[Metric]
+
+
+class ImportCounts(BaseModel):
+    rows: int
+    figures: int
+
+
+class StatisticsWarning(BaseModel):
+    code: str
+    field: str | None
+    row: int | None
+    source: str | None
+    label: str | None
+    params: dict[str, Any]
+    message: str = Field(description="the warning as a sentence in the reader's language")
+
+
+class StatisticsImport(BaseModel):
+    file: str
+    format: str
+    counts: ImportCounts = Field(
+        description="rows read and figures written (or, in a dry run, that would be)"
+    )
+    periods: list[str]
+    warnings: list[StatisticsWarning]
+    dry_run: bool
+
+
+# ------------------------------------------------------------------ drill-down
+
+
+class DrilldownUnit(BaseModel):
+    code: str
+    name: str
+    level: str
+
+
+class InCommune(BaseModel):
+    """A hamlet or an office, and the commune and district in force it lies in."""
+
+    code: str
+    name: str
+    commune_code: str
+    commune_name: str
+    district_code: str
+    district_name: str
+
+
+class HamletGap(InCommune):
+    population: int | None
+    households: int | None
+    mbb_share: float | None = Field(description="ratio 0–1; null: coverage never computed")
+    mbb_covered: bool | None
+    ftth_share: float | None = Field(description="ratio 0–1")
+    ftth_covered: bool | None
+    dead_zone_population: int | None
+    dead_zone_area_km2: float | None = Field(
+        description="ground without mobile broadband (none, or 2G/3G only)"
+    )
+    bbox: BBox = Field(description=BBOX)
+    nearest_sites: list[NearestSite]
+
+
+class OfficeGap(InCommune):
+    gov_network_connected: bool
+    bandwidth_mbps: float | None
+    lon: float
+    lat: float
+
+
+class HamletGaps(BaseModel):
+    unit: DrilldownUnit
+    period: str | None = Field(description="the quarter asked for; null: now")
+    closed: bool = Field(description="read from the quarter's snapshot")
+    hamlets: list[HamletGap] = Field(description="hamlets short of mobile broadband or FTTH")
+    offices: list[OfficeGap] = Field(description="commune offices not on the government data network")
+
+
+# ------------------------------------------------------------------ indicators, targets, search
+
+
+class TrendPoint(BaseModel):
+    period: str
+    closed: bool
+    value: float | None = Field(description="in the indicator's unit (% is 0–100)")
+    target: float
+    status: Status
+    expected: float | None = Field(description="the trajectory's value for the quarter")
+    detail: dict | None
+
+
+class TrendSeries(BaseModel):
+    id: str
+    name_vi: str
+    name_en: str
+    unit: str
+    method: Literal["computed", "reported"]
+    points: list[TrendPoint]
+    target: float = Field(description="the latest quarter's target")
+    target_year: int | None
+
+
+class TrendPeriod(BaseModel):
+    period: str
+    closed: bool = Field(description="read from the quarter's snapshot; else computed live")
+
+
+class Trends(BaseModel):
+    unit: DrilldownUnit
+    periods: list[TrendPeriod]
+    indicators: list[TrendSeries]
+
+
+class TargetChange(BaseModel):
+    old_value: float
+    new_value: float
+    old_year: int
+    new_year: int
+    changed_at: datetime
+    changed_by: str | None
+    note: str | None
+
+
+class TargetHistory(BaseModel):
+    id: str
+    changes: list[TargetChange] = Field(description="newest first")
+
+
+class Found(BaseModel):
+    level: Literal["district", "commune", "hamlet"]
+    code: str
+    name: str
+    parent_name: str | None = Field(description="the commune or district it lies in; null for a district")
+    district_name: str | None
+    bbox: BBox = Field(description=BBOX)
+
+
+class SearchResults(BaseModel):
+    query: str
+    results: list[Found]
