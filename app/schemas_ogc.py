@@ -2,16 +2,29 @@
 
 GDAL, QGIS and web maps read these documents, so the models say member for member what the routers
 build and forbid anything else (a member added without its model is an error, not a silent drop).
-A member the router may leave out is optional, and stays absent (OMITTED_STAY_ABSENT).
+A member the router may leave out (a link's title, the extent of a collection the caller sees no
+feature of) is `omittable`: absent or a value, never null, in the answer as in the schema.
 """
 
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
-# Route options of the answers with optional members: a link without a title, a collection the
-# caller sees no feature of (no extent) leave the member out rather than send null.
+# Options of the routes answering omittable members: what the router left out stays out.
 OMITTED_STAY_ABSENT = {"response_model_exclude_unset": True}
+
+Absent = SkipJsonSchema[None]
+
+
+def _without_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+def omittable(description: str | None = None):
+    """An optional member whose schema shows neither null nor a default (`X | Absent = omittable()`)."""
+    return Field(default=None, description=description, json_schema_extra=_without_default)
+
 
 Bbox = list[float]  # min x, min y, max x, max y (CRS84: lon/lat)
 Point2 = list[float]
@@ -25,8 +38,8 @@ class Link(Answer):
     href: str
     rel: str
     type: str = Field(description="media type of the target")
-    title: str | None = None
-    templated: bool | None = Field(default=None, description="href is a URI template ({tileMatrix} …)")
+    title: str | Absent = omittable()
+    templated: bool | Absent = omittable("href is a URI template ({tileMatrix} …)")
 
 
 # OGC API – Common / Features
@@ -53,8 +66,8 @@ class TemporalExtent(Answer):
 
 
 class Extent(Answer):
-    spatial: SpatialExtent | None = None
-    temporal: TemporalExtent | None = None
+    spatial: SpatialExtent | Absent = omittable()
+    temporal: TemporalExtent | Absent = omittable("absent when the collection has no time or no times")
 
 
 class CollectionInfo(Answer):
@@ -66,7 +79,7 @@ class CollectionInfo(Answer):
     storageCrs: str
     geometryType: str
     links: list[Link]
-    extent: Extent | None = Field(default=None, description="absent when the caller sees no feature")
+    extent: Extent | Absent = omittable("absent when the caller sees no feature")
 
 
 class Collections(Answer):
@@ -173,9 +186,7 @@ class Tileset(Answer):
     tileMatrixSetURI: str
     layers: list[TilesetLayer]
     links: list[Link]
-    boundingBox: BoundingBox | None = Field(
-        default=None, description="absent when the caller sees no feature"
-    )
+    boundingBox: BoundingBox | Absent = omittable("absent when the caller sees no feature")
 
 
 # TileJSON 3.0.0
