@@ -19,6 +19,7 @@ from app.deps import (
     SessionDep,
     SortDep,
 )
+from app.schemas_ogc import OMITTED_STAY_ABSENT, CollectionInfo, Collections, Conformance, LandingPage
 from app.security import OptionalPrincipal
 from app.services import features
 from app.services.cql2 import LANGS, queryable_types
@@ -81,7 +82,7 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("", summary="Landing page")
+@router.get("", summary="Landing page", response_model=LandingPage, **OMITTED_STAY_ABSENT)
 def landing(request: Request, _: FormatDep) -> dict:
     base = _base(request)
     return {
@@ -104,7 +105,7 @@ def landing(request: Request, _: FormatDep) -> dict:
     }
 
 
-@router.get("/conformance", summary="Conformance classes")
+@router.get("/conformance", summary="Conformance classes", response_model=Conformance)
 def conformance(_: FormatDep) -> dict:
     return {"conformsTo": CONFORMANCE}
 
@@ -144,7 +145,12 @@ def _collection_doc(request: Request, session, collection: Collection, scope: Sc
     return doc
 
 
-@router.get("/collections", summary="Collections (anonymous visitors: the public ones)")
+@router.get(
+    "/collections",
+    summary="Collections (anonymous visitors: the public ones)",
+    response_model=Collections,
+    **OMITTED_STAY_ABSENT,
+)
 def collections(
     request: Request, session: SessionDep, principal: OptionalPrincipal, scope: ScopeDep, _: FormatDep
 ) -> dict:
@@ -156,7 +162,12 @@ def collections(
     }
 
 
-@router.get("/collections/{collection_id}", summary="A collection")
+@router.get(
+    "/collections/{collection_id}",
+    summary="A collection",
+    response_model=CollectionInfo,
+    **OMITTED_STAY_ABSENT,
+)
 def collection(
     request: Request, c: CollectionDep, session: SessionDep, scope: ScopeDep, _: FormatDep
 ) -> dict:

@@ -16,6 +16,14 @@ from app.deps import (
     visible_collection,
 )
 from app.errors import InvalidParameter
+from app.schemas_ogc import (
+    OMITTED_STAY_ABSENT,
+    TileJson,
+    TileMatrixSetDefinition,
+    TileMatrixSets,
+    Tileset,
+    Tilesets,
+)
 from app.security import OptionalPrincipal
 from app.services import features, tiles
 from app.services.crs_output import CRS84
@@ -90,7 +98,9 @@ def xyz_tile(
     return _tile_response(request, session, layers, z, x, y, filters, scope)
 
 
-@router.get("/tiles/{collection_ids}/tilejson.json", summary="TileJSON 3.0 for the XYZ tiles")
+@router.get(
+    "/tiles/{collection_ids}/tilejson.json", summary="TileJSON 3.0 for the XYZ tiles", response_model=TileJson
+)
 def tilejson(
     request: Request, collection_ids: str, session: SessionDep, principal: OptionalPrincipal, scope: ScopeDep
 ) -> dict:
@@ -106,7 +116,7 @@ def tilejson(
             max(e[3] for e in extents),
         ]
         if extents
-        else [-180, -85.0511, 180, 85.0511]
+        else [-180.0, -85.0511, 180.0, 85.0511]
     )
     max_zoom = get_settings().tile_max_zoom
     return {
@@ -144,7 +154,12 @@ def _link(href: str, rel: str, type_: str, title: str) -> dict:
     return {"href": href, "rel": rel, "type": type_, "title": title}
 
 
-@router.get("/ogc/tileMatrixSets", summary="The tile matrix sets of the vector tiles")
+@router.get(
+    "/ogc/tileMatrixSets",
+    summary="The tile matrix sets of the vector tiles",
+    response_model=TileMatrixSets,
+    **OMITTED_STAY_ABSENT,
+)
 def tile_matrix_sets(request: Request) -> dict:
     base = f"{_base(request)}/ogc/tileMatrixSets"
     return {
@@ -162,7 +177,11 @@ def tile_matrix_sets(request: Request) -> dict:
     }
 
 
-@router.get("/ogc/tileMatrixSets/{tms_id}", summary="A tile matrix set (OGC 2D Tile Matrix Set 2.0)")
+@router.get(
+    "/ogc/tileMatrixSets/{tms_id}",
+    summary="A tile matrix set (OGC 2D Tile Matrix Set 2.0)",
+    response_model=TileMatrixSetDefinition,
+)
 def tile_matrix_set(tms: TmsDep) -> dict:
     return tms.definition(get_settings().tile_max_zoom)
 
@@ -176,7 +195,12 @@ def _tileset_links(request: Request, c: Collection, tms: TileMatrixSet) -> list[
     ]
 
 
-@router.get("/ogc/collections/{collection_id}/tiles", summary="Vector tilesets of a collection")
+@router.get(
+    "/ogc/collections/{collection_id}/tiles",
+    summary="Vector tilesets of a collection",
+    response_model=Tilesets,
+    **OMITTED_STAY_ABSENT,
+)
 def tilesets(request: Request, c: CollectionDep) -> dict:
     url = f"{_base(request)}/ogc/collections/{c.id}/tiles"
     return {
@@ -197,6 +221,8 @@ def tilesets(request: Request, c: CollectionDep) -> dict:
 @router.get(
     "/ogc/collections/{collection_id}/tiles/{tms_id}",
     summary="A vector tileset of a collection: tile matrix set, layer and fields, tile URL template",
+    response_model=Tileset,
+    **OMITTED_STAY_ABSENT,
 )
 def tileset(request: Request, c: CollectionDep, tms: TmsDep, session: SessionDep, scope: ScopeDep) -> dict:
     max_zoom = get_settings().tile_max_zoom

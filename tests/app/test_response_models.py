@@ -6,6 +6,7 @@ from typing import Any, get_origin
 
 import orjson
 import pytest
+from fastapi import FastAPI
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -18,7 +19,7 @@ from app.db import get_session
 from app.i18n import catalogue
 from app.main import create_app
 from app.schemas import WhatIfRequest
-from app.services import assets, registration, statistics
+from app.services import assets, features, registration, statistics
 from app.services.coverage import read as coverage_read
 from app.services.coverage import whatif
 from app.services.reports import drilldown, periods, snapshots, targets, trends
@@ -68,25 +69,11 @@ def test_the_pages_are_files_outside_the_api_definition(path):
     assert not _answers_json(page) and not page.include_in_schema
 
 
-# Routes whose model is still a bare `dict` (their return annotation): documented as "any object",
-# their answers unchecked. The list only shrinks: a new route declares a model of its own.
-BARE_DICT = {
-    "GET /ogc",
-    "GET /ogc/collections",
-    "GET /ogc/collections/{collection_id}",
-    "GET /ogc/collections/{collection_id}/tiles",
-    "GET /ogc/collections/{collection_id}/tiles/{tms_id}",
-    "GET /ogc/conformance",
-    "GET /ogc/tileMatrixSets",
-    "GET /ogc/tileMatrixSets/{tms_id}",
-    "GET /tiles/{collection_ids}/tilejson.json",
-}
-
-
-def test_no_new_route_answers_a_bare_dict():
+def test_no_route_answers_a_bare_dict():
+    """A bare `dict` (a `-> dict` annotation without a model) is documented as "any object" and its
+    answer unchecked: every JSON route declares a model of its own."""
     bare = {_name(r) for r in ROUTES if dict in (r.response_model, get_origin(r.response_model))}
-    assert bare - BARE_DICT == set(), "declare a response model instead of `-> dict`"
-    assert BARE_DICT - bare == set(), "these now declare a model: take them off BARE_DICT"
+    assert bare == set(), "declare a response model instead of `-> dict`"
 
 
 @pytest.mark.parametrize("kind", ["site", "pole", "duct"])
@@ -237,3 +224,48 @@ def test_closing_a_quarter_answers_what_is_frozen(tiny_client, tiny):
     assert any(p["closed"] for p in trend["periods"])
     got = tiny_client.get("/api/indicators/trends", params={"level": "district", "code": "930"}).json()
     assert got == _as_json(trend)
+
+
+# The OGC API and TileJSON documents (GDAL, QGIS and web maps read them) and sample paths of each.
+OGC_DOCUMENTS = {
+    "GET /ogc": ["/ogc"],
+    "GET /ogc/conformance": ["/ogc/conformance"],
+    "GET /ogc/collections": ["/ogc/collections"],
+    "GET /ogc/collections/{collection_id}": ["/ogc/collections/sites", "/ogc/collections/ducts"],
+    "GET /ogc/collections/{collection_id}/tiles": ["/ogc/collections/sites/tiles"],
+    "GET /ogc/collections/{collection_id}/tiles/{tms_id}": [
+        "/ogc/collections/hamlets/tiles/WebMercatorQuad",
+        "/ogc/collections/cells/tiles/WorldCRS84Quad",
+    ],
+    "GET /ogc/tileMatrixSets": ["/ogc/tileMatrixSets"],
+    "GET /ogc/tileMatrixSets/{tms_id}": [
+        "/ogc/tileMatrixSets/WebMercatorQuad",
+        "/ogc/tileMatrixSets/WorldCRS84Quad",
+    ],
+    "GET /tiles/{collection_ids}/tilejson.json": ["/tiles/sites,hamlets/tilejson.json?operator=Viettel"],
+}
+
+
+@pytest.fixture(scope="module")
+def unmodelled(tokens):
+    """The same routes without their models: answering what their functions build, as before them."""
+    bare = FastAPI()
+    for route in ROUTES:
+        if _name(route) in OGC_DOCUMENTS:
+            bare.add_api_route(route.path, route.endpoint, methods=list(route.methods), response_model=None)
+    return TestClient(bare, headers=bearer(tokens["planner1"]))
+
+
+@pytest.mark.parametrize("featureless", [False, True], ids=["features", "featureless"])
+@pytest.mark.parametrize("path", [p for paths in OGC_DOCUMENTS.values() for p in paths])
+def test_the_ogc_documents_are_what_the_routes_build(client, unmodelled, monkeypatch, path, featureless):
+    """Member for member: a model that drops, renames or nulls a member fails here. Featureless
+    collections (no extent, no times) leave their optional members out."""
+    if featureless:
+        monkeypatch.setattr(features, "get_extent", lambda *_: None)
+        monkeypatch.setattr(features, "get_time_extent", lambda *_: None)
+    r, built = client.get(path), unmodelled.get(path)
+    assert r.status_code == built.status_code == 200
+    assert r.json() == built.json()
+    if featureless:
+        assert "extent" not in r.text and "boundingBox" not in r.text and "null" not in r.text
