@@ -20,6 +20,7 @@ Example
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -59,8 +60,17 @@ class Problem:
             "row": self.row,
             "source": self.source,
             "label": self.label,
-            "params": dict(self.params),
+            "params": {k: _json_safe(v) for k, v in self.params.items()},
         }
+
+
+def _json_safe(value: Any) -> Any:
+    """A parameter as JSON can carry it: a non-finite number (a file's "inf") as its text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 class ProblemsFound(ValueError):

@@ -1,6 +1,8 @@
 """Site registration through the API: positions in three notations, every validation rule,
 sharing first, the lifecycle, pending edits of active sites, optimistic locking, sharing requests."""
 
+import json
+
 import pytest
 from pyproj.transformer import TransformerGroup
 from sqlalchemy import text
@@ -160,7 +162,6 @@ def test_a_value_out_of_range_is_the_imports_own_problem(client_as, engine):
 
 
 def _json(body) -> str:
-    import json
 
     return json.dumps(body, allow_nan=True)
 
@@ -514,3 +515,14 @@ def test_the_department_names_an_owner_as_files_do(client_as):
         "/api/poles", json={"code": "REG-P-VT", "position": {"lon": lon + 0.001, "lat": lat}, "owner": "VTL"}
     )
     assert r.status_code == 201 and r.json()["owner"] == "Viettel", r.text  # its own company, by alias
+
+
+def test_a_position_projected_to_infinity_is_refused_with_its_values_as_text(client_as):
+    """A VN-2000 easting/northing far outside the zone projects to no finite point: answered 422
+    with the values as text (JSON has no Infinity), never a 500."""
+    body = {**site_body("REG-INF", 0, 0), "position": {"easting": 1e300, "northing": 1e300}}
+    r = client_as("viettel1").post("/api/sites", json=body)
+    assert r.status_code == 422, r.text
+    [problem] = r.json()["problems"]
+    assert problem["code"] == "position.not_lon_lat", problem
+    assert problem["params"] == {"lon": "inf", "lat": "inf"}

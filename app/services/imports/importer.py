@@ -52,7 +52,7 @@ _NETWORK = (
     "speed_tests",
 )
 _PLAIN = ("cells", "organisations")  # targets whose files are tables without geometry
-TARGETS = ("organisations", "admin_units", *_ADMIN_LEVELS, *_NETWORK)
+TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK, "organisations")
 MODES = ("insert", "upsert")
 # Row columns filled from other file attributes than their own name (see _update_columns).
 _SOURCES = {
