@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="organisations (owners, operators), admin_units, districts, communes, hamlets, sites (a "
         "workbook's sheet of cells too), cells (of stored sites), poles, ducts, manholes, "
-        "fibre_access_points, commune_offices or speed_tests",
+        "fibre_access_points, commune_offices, speed_tests or bodies (who issues the report, to whom)",
     )
     imp.add_argument("--crs", help="the file's CRS when it does not say, e.g. EPSG:5897 (VN-2000 TM-3 105°)")
     imp.add_argument("--layer", help="layer (GeoPackage/KML) or shapefile name inside a zip")

@@ -377,6 +377,35 @@ class VocabularyTerm(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
 
 
+BODY_ROLES = ("issuer", "recipient")
+
+
+class Body(Base):
+    """Who issues the periodic report (``issuer``: the Department, with its superior, document
+    symbol, place and region for the letterhead) and to whom it goes (``recipient``, in
+    ``position`` order), each in force from ``valid_from`` to ``valid_to`` (inclusive; NULL: open)."""
+
+    __tablename__ = "bodies"
+    __table_args__ = (
+        CheckConstraint("role IN ('issuer', 'recipient')", name="bodies_role"),
+        CheckConstraint(
+            "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="bodies_period"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    parent: Mapped[str | None] = mapped_column(Text)
+    symbol: Mapped[str | None] = mapped_column(String(32))
+    place: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
 class ImportProfile(Base):
     """A planner's mapping of one shape of file, by name (app/services/imports/profiles.py): its
     columns (file column → field, "" to ignore), its values (field → {as written: code}) and the

@@ -53,9 +53,6 @@ class Settings(BaseSettings):
     share_radius_urban_m: float = 200.0
     coverage_worker: bool = True  # recompute what edits touched, in the background
     coverage_poll_seconds: float = 2.0
-    # Who issues the periodic report (plan VI.1.e) and to whom it goes.
-    report_issuer: str = "Sở Thông tin và Truyền thông tỉnh Hậu Giang"
-    report_recipients: str = "Bộ Thông tin và Truyền thông; Ủy ban nhân dân tỉnh Hậu Giang"
 
 
 @lru_cache

@@ -23,6 +23,8 @@ __all__ = [
     "GAPS",
     "Operator",
     "OPERATORS",
+    "Body",
+    "BODIES",
 ]
 
 PROVINCE_CODE = "93"
@@ -362,4 +364,63 @@ OPERATORS: tuple[Operator, ...] = (
         "power_utility",
     ),
     Operator("SCTV", "Công ty TNHH Truyền hình cáp Saigontourist (SCTV)", "fixed"),
+)
+
+
+@dataclass(frozen=True)
+class Body:
+    """Who issues the periodic report and to whom it goes, in force from/to (inclusive) — as
+    written to bodies.csv. The dates are the real reorganisations: the Department of Information
+    and Communications merged into the Department of Science and Technology on 1 March 2025 (and
+    the Ministries likewise); Hậu Giang became part of Cần Thơ city on 1 July 2025."""
+
+    code: str
+    role: str  # issuer / recipient
+    name: str
+    parent: str = ""
+    symbol: str = ""
+    place: str = ""
+    region: str = ""
+    position: int = 0
+    valid_from: str = ""
+    valid_to: str = ""
+
+
+_HG, _CT = "Ủy ban nhân dân tỉnh Hậu Giang", "Ủy ban nhân dân thành phố Cần Thơ"
+BODIES: tuple[Body, ...] = (
+    Body(
+        "HG-STTTT",
+        "issuer",
+        "Sở Thông tin và Truyền thông tỉnh Hậu Giang",
+        _HG,
+        "STTTT",
+        "Hậu Giang",
+        "tỉnh Hậu Giang",
+        valid_to="2025-02-28",
+    ),
+    Body(
+        "HG-SKHCN",
+        "issuer",
+        "Sở Khoa học và Công nghệ tỉnh Hậu Giang",
+        _HG,
+        "SKHCN",
+        "Hậu Giang",
+        "tỉnh Hậu Giang",
+        valid_from="2025-03-01",
+        valid_to="2025-06-30",
+    ),
+    Body(
+        "CT-SKHCN",
+        "issuer",
+        "Sở Khoa học và Công nghệ thành phố Cần Thơ",
+        _CT,
+        "SKHCN",
+        "Cần Thơ",
+        "thành phố Cần Thơ",
+        valid_from="2025-07-01",
+    ),
+    Body("BTTTT", "recipient", "Bộ Thông tin và Truyền thông", position=1, valid_to="2025-02-28"),
+    Body("BKHCN", "recipient", "Bộ Khoa học và Công nghệ", position=1, valid_from="2025-03-01"),
+    Body("HG-UBND", "recipient", _HG, position=2, valid_to="2025-06-30"),
+    Body("CT-UBND", "recipient", _CT, position=2, valid_from="2025-07-01"),
 )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from gis.synthetic.admin import Admin, Unit, build_admin
-from gis.synthetic.facts import OPERATORS
+from gis.synthetic.facts import BODIES, OPERATORS, Body
 from gis.synthetic.geo import to_output
 from gis.synthetic.infrastructure import (
     AccessPoint,
@@ -44,6 +45,7 @@ FILES = (
     "commune_offices.geojson",
     "speed_tests.geojson",
     "statistics.csv",
+    "bodies.csv",
     "README.md",
 )
 _CELL_FIELDS = (
@@ -213,6 +215,8 @@ def write_sample(sample: Sample, out: Path) -> dict:
         ],
     )
     write_csv(out / "statistics.csv", ("admin_code", "period", "metric", "value"), sample.statistics)
+    body_fields = tuple(f.name for f in dataclasses.fields(Body))
+    write_csv(out / "bodies.csv", body_fields, [[getattr(b, f) for f in body_fields] for b in BODIES])
     summary = summarise(sample)
     (out / "README.md").write_text(readme_text(summary), encoding="utf-8")
     return summary

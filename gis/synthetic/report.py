@@ -152,6 +152,7 @@ no real dataset was read.
 | `commune_offices.geojson` | commune People's Committee offices and their gov-network link |
 | `speed_tests.geojson` | speed tests 2024-10 … 2025-09 |
 | `statistics.csv` | reported statistics, province "93" and each district, 2024-Q4 … 2025-Q3 |
+| `bodies.csv` | who issues the periodic report and to whom, in force by date (the 2025 reorganisations) |
 
 Fields, types and codes are exactly those of the contract. Notes on values:
 - Geometry: EPSG:4326, 7 decimals. Hamlets are unions of clipped-Voronoi "atoms" assigned by

@@ -14,7 +14,7 @@ from app.errors import Conflict, Forbidden, InvalidParameter, NotFound
 from app.i18n import catalogue
 from app.routers.indicators import IndicatorReport
 from app.services import statistics
-from app.services.imports.importer import ImportFailed
+from app.services.imports.importer import ImportFailed, import_file
 from app.services.reports import drilldown, labels, periods, targets, trends
 from app.services.reports.html import render_report_html
 from app.services.reports.indicators import indicators_report
@@ -120,6 +120,137 @@ def _report_files(engine, tmp_path, name: str, scope: str = "province") -> tuple
     return html, cells
 
 
+# The Department's file of bodies as a planner would keep it: Vietnamese headers, roles in words,
+# dates as dd/mm/yyyy (the 2025 reorganisations).
+BODIES_HEADER = [
+    "Mã",
+    "Vai trò",
+    "Tên cơ quan",
+    "Cơ quan chủ quản",
+    "Ký hiệu",
+    "Địa danh",
+    "Địa bàn",
+    "Thứ tự",
+    "Hiệu lực từ",
+    "Hiệu lực đến",
+]
+BODIES = [
+    [
+        "HG-STTTT",
+        "Cơ quan báo cáo",
+        "Sở Thông tin và Truyền thông tỉnh Hậu Giang",
+        "Ủy ban nhân dân tỉnh Hậu Giang",
+        "STTTT",
+        "Hậu Giang",
+        "tỉnh Hậu Giang",
+        "",
+        "",
+        "28/02/2025",
+    ],
+    [
+        "HG-SKHCN",
+        "Cơ quan báo cáo",
+        "Sở Khoa học và Công nghệ tỉnh Hậu Giang",
+        "Ủy ban nhân dân tỉnh Hậu Giang",
+        "SKHCN",
+        "Hậu Giang",
+        "tỉnh Hậu Giang",
+        "",
+        "01/03/2025",
+        "30/06/2025",
+    ],
+    [
+        "CT-SKHCN",
+        "Cơ quan báo cáo",
+        "Sở Khoa học và Công nghệ thành phố Cần Thơ",
+        "Ủy ban nhân dân thành phố Cần Thơ",
+        "SKHCN",
+        "Cần Thơ",
+        "thành phố Cần Thơ",
+        "",
+        "01/07/2025",
+        "",
+    ],
+    ["BTTTT", "Nơi nhận", "Bộ Thông tin và Truyền thông", "", "", "", "", "1", "", "28/02/2025"],
+    ["BKHCN", "Nơi nhận", "Bộ Khoa học và Công nghệ", "", "", "", "", "1", "01/03/2025", ""],
+    ["HG-UBND", "Nơi nhận", "Ủy ban nhân dân tỉnh Hậu Giang", "", "", "", "", "2", "", "30/06/2025"],
+    ["CT-UBND", "Nơi nhận", "Ủy ban nhân dân thành phố Cần Thơ", "", "", "", "", "2", "01/07/2025", ""],
+]
+
+
+@pytest.mark.parametrize(
+    "issued,issuer,parent,place,symbol,recipients",
+    [
+        (
+            date(2025, 1, 10),
+            "Sở Thông tin và Truyền thông tỉnh Hậu Giang",
+            "ỦY BAN NHÂN DÂN TỈNH HẬU GIANG",
+            "Hậu Giang",
+            "STTTT",
+            ["Bộ Thông tin và Truyền thông", "Ủy ban nhân dân tỉnh Hậu Giang"],
+        ),
+        (
+            date(2025, 4, 10),
+            "Sở Khoa học và Công nghệ tỉnh Hậu Giang",
+            "ỦY BAN NHÂN DÂN TỈNH HẬU GIANG",
+            "Hậu Giang",
+            "SKHCN",
+            ["Bộ Khoa học và Công nghệ", "Ủy ban nhân dân tỉnh Hậu Giang"],
+        ),
+        (
+            date(2026, 10, 5),
+            "Sở Khoa học và Công nghệ thành phố Cần Thơ",
+            "ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ",
+            "Cần Thơ",
+            "SKHCN",
+            ["Bộ Khoa học và Công nghệ", "Ủy ban nhân dân thành phố Cần Thơ"],
+        ),
+    ],
+)
+def test_a_report_is_headed_by_the_bodies_in_force_on_its_day(
+    tiny, tmp_path, issued, issuer, parent, place, symbol, recipients
+):
+    path = tmp_path / "co_quan.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([BODIES_HEADER, *BODIES])
+    assert import_file(tiny, path, "bodies").counts == {"bodies": 7}
+    _close(tiny, "2025-Q3")
+    with Session(tiny) as session:
+        report = build_report(session, "2025-Q3", "province", issued_on=issued)
+    assert (report.issuer, report.recipients) == (issuer, recipients)
+    html = render_report_html(report)
+    assert f"{parent}<br><b>{issuer.upper()}</b>" in html
+    assert (
+        f"Số: ……/BC-{symbol}" in html and f"{place}, ngày {issued.day:02d} tháng {issued.month:02d}" in html
+    )
+    assert f"Kính gửi: {'; '.join(recipients)}." in html
+    write_report_xlsx(report, tmp_path / "r.xlsx")
+    summary = next(
+        openpyxl.load_workbook(tmp_path / "r.xlsx").worksheets[0].iter_rows(values_only=True, max_row=3)
+    )
+    assert summary is not None
+
+
+def test_a_bodies_file_with_a_reversed_period_or_unknown_role_is_refused(tiny, tmp_path):
+    path = tmp_path / "sai.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(
+            [
+                BODIES_HEADER,
+                ["X1", "Cơ quan báo cáo", "Sở X", "", "", "", "", "", "01/07/2025", "30/06/2025"],
+                ["X2", "Người ký", "Sở Y", "", "", "", "", "", "", ""],
+            ]
+        )
+    with pytest.raises(ImportFailed) as err:
+        import_file(tiny, path, "bodies")
+    assert [(p.row, p.code, p.field) for p in err.value.details] == [
+        (2, "body.period_reversed", "valid_to"),
+        (3, "value.not_one_of", "role"),
+    ]
+    with tiny.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM bodies")).scalar_one() == 0
+
+
 def test_closing_freezes_numbers_and_reports(tiny, tmp_path):
     with Session(tiny) as session, pytest.raises(Conflict, match="not closed"):
         build_report(session, "2025-Q3")
@@ -183,7 +314,7 @@ def test_report_workbook_and_html_hold_the_expected_cells(tiny, tmp_path):
     assert len(indicator_sheets) == 21 and "bts_site_sharing" in indicator_sheets
     summary = cells["Tổng hợp"]
     assert summary[0][0] == TITLE and "Quý 3/2025" in summary[1][0]
-    assert summary[2][0] == "Cơ quan báo cáo: Sở Thông tin và Truyền thông tỉnh Hậu Giang"
+    assert summary[2][0] == "Cơ quan báo cáo: ……"  # the tiny province has no bodies: left to write in
     rows = {r[1]: r for r in summary if r and isinstance(r[0], int)}
     assert list(rows["bts_site_sharing"][4:8]) == [30, 10, 0, "Đạt"]
     assert list(rows["commune_gov_network"][4:10]) == [50, 100, 50, "Chậm tiến độ", 1, 2]
@@ -206,8 +337,7 @@ def test_report_workbook_and_html_hold_the_expected_cells(tiny, tmp_path):
     for text_ in (
         "Báo cáo kết quả thực hiện Kế hoạch phát triển hạ tầng số",
         "Quý 3/2025",
-        "ngày 15 tháng 01 năm 2026",
-        "SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH HẬU GIANG",
+        "……, ngày 15 tháng 01 năm 2026",  # no bodies in the tiny province: the place is left to write in
         "<svg",
         'class="hg-report-map"',
         "<td>U2</td>",

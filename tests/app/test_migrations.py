@@ -34,6 +34,8 @@ TABLES = {
     "vocabulary_terms",
     # 0012: import profiles
     "import_profiles",
+    # 0013: who issues the report and to whom, in force by date
+    "bodies",
 }
 GEOMETRY_TABLES = {
     "admin_units": ("MultiPolygon", 4326),

@@ -40,6 +40,7 @@ _ALLOWED = {
     "status": m.SITE_STATUSES + m.FAP_STATUSES,
     "material": m.POLE_MATERIALS,
     "kind": m.FAP_KINDS + m.OPERATOR_KINDS,
+    "role": m.BODY_ROLES,
 }
 
 

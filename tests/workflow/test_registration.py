@@ -386,8 +386,7 @@ def test_poles_and_ducts_have_the_same_ownership_locking_and_sharing(client_as):
     refused = other.patch("/api/poles/REG-P-1", json={"height_m": 10}, headers=etag(r))
     assert refused.status_code == 403 and codes(refused) == {None: "record.not_yours"}
     assert (
-        refused.json()["description"]
-        == "cột “REG-P-1” thuộc Viettel: chỉ chủ sở hữu hoặc Sở TT&TT được thay đổi"
+        refused.json()["description"] == "cột “REG-P-1” thuộc Viettel: chỉ chủ sở hữu hoặc Sở được thay đổi"
     )
     r = op.patch("/api/poles/REG-P-1", json={"height_m": 10}, headers=etag(r))
     assert r.status_code == 200 and r.json()["version"] == 2

@@ -55,7 +55,7 @@ def test_operator_registers_planner_approves_site_goes_active(chromium, live_ser
         page.fill("#hg-reg-reason", "Cột hiện có không đủ chiều cao cho anten 5G")
         page.click("#hg-reg-submit")
         page.wait_for_function("document.querySelector('#hg-reg-message').innerText.includes('UI-VT-001')")
-        assert "chờ Sở TT&TT phê duyệt" in page.locator("#hg-reg-message").inner_text()
+        assert "chờ Sở phê duyệt" in page.locator("#hg-reg-message").inner_text()
         page.wait_for_selector("#hg-review-list li[data-code='UI-VT-001'][data-status='proposed']")
         assert page.locator("#hg-approve-UI-VT-001").count() == 0  # operators do not approve
         with engine.connect() as conn:
@@ -222,7 +222,7 @@ def test_an_operator_edits_its_active_site_and_the_department_approves_the_chang
         page.fill("#hg-reg-height", str(height + 6))
         page.click("#hg-reg-submit")
         page.wait_for_function(
-            "document.querySelector('#hg-reg-message').innerText.includes('chờ Sở TT&TT phê duyệt')"
+            "document.querySelector('#hg-reg-message').innerText.includes('chờ Sở phê duyệt')"
         )
         assert not operator.errors, operator.errors
     finally:

@@ -30,7 +30,7 @@ from app import models as m
 from app.i18n import catalogue
 from app.services.accounts import Principal
 from app.services.audit import Actor
-from app.services.imports import bulk_rules, organisations, profiles, targets
+from app.services.imports import bodies, bulk_rules, organisations, profiles, targets
 from app.services.imports.loader import PARENT_LEVEL, AdminRecord, LoadError, ids_by, load_admin_units
 from app.services.imports.vocabulary import current as current_vocabulary
 from gis.importers import ImportRefused, lengths, outside_problems, ranges, read_table
@@ -51,8 +51,8 @@ _NETWORK = (
     "commune_offices",
     "speed_tests",
 )
-_PLAIN = ("cells", "organisations")  # targets whose files are tables without geometry
-TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK, "organisations")
+_PLAIN = ("cells", "organisations", "bodies")  # targets whose files are tables without geometry
+TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK, "organisations", "bodies")
 MODES = ("insert", "upsert")
 # Row columns filled from other file attributes than their own name (see _update_columns).
 _SOURCES = {
@@ -666,6 +666,7 @@ _NO_LONGER_CONTAINS = {  # by the level of the unit left outside
 
 _WRITERS = {
     "organisations": _write_organisations,
+    "bodies": _layer_writer(bodies.bodies, m.Body.__table__),
     "admin_units": _write_admin_units,
     **{target: partial(_write_admin_units, level=level) for target, level in _ADMIN_LEVELS.items()},
     "sites": _write_sites,

@@ -31,6 +31,7 @@ RESULT_TABLES = (
     "coverage_runs",
 )
 DATA_TABLES = (
+    "bodies",
     "statistics",
     "speed_tests",
     "commune_offices",

@@ -1,4 +1,4 @@
-"""The layers of a province bundle — organisations, admin units, then sites and cells, poles,
+"""The layers of a province bundle — organisations, report bodies, admin units, then sites and cells, poles,
 ducts, access points …, statistics — each imported through the one import path (app/services/imports/importer.py), on the caller's
 transaction.
 
@@ -42,6 +42,7 @@ def load_all(conn: Connection, d: Path) -> dict[str, int]:
     statistics."""
     report = import_into(conn, d / "operators.csv", "organisations", new_registrations=False)
     counts: dict[str, int] = {"operators": report.counts["operators"]}
+    counts["bodies"] = import_into(conn, d / "bodies.csv", "bodies").counts["bodies"]
     for target, name, level in ADMIN_LAYERS:
         report = import_into(conn, d / name, target, new_registrations=False)
         counts[level] = report.counts[f"{level}_inserted"]

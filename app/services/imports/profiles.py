@@ -119,6 +119,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     **{target: _ADMIN for target in ("admin_units", "districts", "communes", "hamlets")},
     "organisations": ("short_name", "name", "kind", "mcc", "mnc"),
+    "bodies": (
+        "code",
+        "role",
+        "name",
+        "parent",
+        "symbol",
+        "place",
+        "region",
+        "position",
+        "valid_from",
+        "valid_to",
+    ),
 }
 # Fields whose values name an organisation (read through the vocabulary's ``organisation`` domain).
 ORGANISATION_FIELDS = ("owner", "operator", "tenants", "operators", "attachments", "occupants")

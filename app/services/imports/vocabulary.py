@@ -48,6 +48,7 @@ CODED: dict[str, tuple[str, ...]] = {
     "status": tuple(dict.fromkeys(m.SITE_STATUSES + m.FAP_STATUSES)),
     "material": m.POLE_MATERIALS,
     "kind": m.FAP_KINDS + m.OPERATOR_KINDS,  # an access point's kind, an organisation's
+    "role": m.BODY_ROLES,
 }
 LANGS = ("", "vi", "en")
 MAX_ALIAS = 200

@@ -53,14 +53,24 @@ def _cell(record: dict | None) -> str:
 
 
 def _letterhead(r: Report) -> str:
-    day = r.issued_on
+    """The administrative letterhead of the issuer in force on the report's day (a body missing
+    from the data leaves its lines to be written in)."""
+    day, body = r.issued_on, r.bodies.issuer or {}
+    parent = _e((body.get("parent") or "").upper()) or "……"
+    symbol = _e(body.get("symbol") or "……")
+    place = _e(body.get("place") or "……")
     return (
-        '<table class="letterhead"><tr><td>ỦY BAN NHÂN DÂN TỈNH HẬU GIANG<br>'
-        f"<b>{_e(r.issuer.upper())}</b></td>"
+        f'<table class="letterhead"><tr><td>{parent}<br>'
+        f"<b>{_e(r.issuer.upper()) or '……'}</b></td>"
         "<td><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br><b><u>Độc lập – Tự do – Hạnh phúc</u></b></td></tr>"
-        f'<tr><td>Số: ……/BC-STTTT</td><td class="date">Hậu Giang, ngày {day.day:02d} tháng {day.month:02d} '
+        f'<tr><td>Số: ……/BC-{symbol}</td><td class="date">{place}, ngày {day.day:02d} tháng {day.month:02d} '
         f"năm {day.year}</td></tr></table>"
     )
+
+
+def _region(r: Report) -> str:
+    region = (r.bodies.issuer or {}).get("region")
+    return f" {region}" if region else ""
 
 
 def _summary(r: Report) -> str:
@@ -196,11 +206,11 @@ def render_report_html(r: Report) -> str:
         f"<style>{_CSS}</style></head><body>{_letterhead(r)}"
         f"<h1>BÁO CÁO</h1><h2>{_e(_subject(r.title))}</h2>"
         f'<p class="period">{_e(r.subtitle())}</p>'
-        f"<p>Kính gửi: {_e(r.recipients)}.</p>"
+        f"<p>Kính gửi: {_e('; '.join(r.recipients)) or '……'}.</p>"
         f'<p class="note">Số liệu chốt lúc {closed:%H:%M ngày %d/%m/%Y}{_e(run_text)}. Nguồn: Hệ thống thông tin quản lý '
-        "hạ tầng viễn thông tỉnh Hậu Giang. Số liệu của kỳ đã chốt không thay đổi khi dữ liệu được cập nhật sau đó.</p>"
+        f"hạ tầng viễn thông{_e(_region(r))}. Số liệu của kỳ đã chốt không thay đổi khi dữ liệu được cập nhật sau đó.</p>"
         f"{_summary(r)}{_sharing(r)}{_hamlets(r)}{_offices(r)}{_by_unit(r)}{_charts(r)}{_map(r)}"
         '<table class="signature"><tr><td><b>Nơi nhận:</b><br>'
-        f"{'<br>'.join('- ' + _e(x.strip()) + ';' for x in r.recipients.split(';'))}<br>- Lưu: VT.</td>"
+        f"{''.join('- ' + _e(x) + ';<br>' for x in r.recipients)}- Lưu: VT.</td>"
         f"<td><b>GIÁM ĐỐC</b><br><br><br><br><br>{_e(r.issuer)}</td></tr></table></body></html>"
     )

@@ -10,13 +10,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
+from app.services.imports.bodies import Bodies, bodies_on
 from app.services.reports import snapshots
 from app.services.reports.drilldown import snapshot_rows
 from app.services.reports.indicators import PLAN_ORDER, parse_period
 from app.services.reports.labels import period_label
 from app.services.reports.periods import today
 from app.services.scope import check_report_scope, nearest_sites_within
-from app.settings import get_settings
 
 TITLE = "Báo cáo kết quả thực hiện Kế hoạch phát triển hạ tầng số trên địa bàn tỉnh Hậu Giang giai đoạn 2023 – 2025"
 SHARING = ("bts_site_sharing", "pole_sharing", "duct_sharing")
@@ -26,8 +26,7 @@ SHARING = ("bts_site_sharing", "pole_sharing", "duct_sharing")
 class Report:
     period: str
     scope: str  # "province" or a district code
-    issuer: str
-    recipients: str
+    bodies: Bodies  # the issuer and recipients in force on issued_on (app/services/imports/bodies.py)
     closed: snapshots.ClosedPeriod
     issued_on: date
     unit: dict  # the scope's own snapshot unit, with its indicator records
@@ -37,6 +36,15 @@ class Report:
     offices: list[dict]  # commune offices not on the government network
     map_svg: str | None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def issuer(self) -> str:
+        """The issuing body's name ("" when none is in force on the day: the letterhead is left blank)."""
+        return (self.bodies.issuer or {}).get("name") or ""
+
+    @property
+    def recipients(self) -> list[str]:
+        return [b["name"] for b in self.bodies.recipients]
 
     @property
     def level(self) -> str:
@@ -116,14 +124,13 @@ def build_report(
     svg = session.execute(
         text("SELECT svg FROM period_maps WHERE period = :p AND scope_code = :s"), {"p": quarter, "s": scope}
     ).scalar()
-    settings = get_settings()
+    issued_on = issued_on or today()
     return Report(
         period=quarter,
         scope=scope,
-        issuer=settings.report_issuer,
-        recipients=settings.report_recipients,
+        bodies=bodies_on(session.connection(), issued_on),
         closed=closed,
-        issued_on=issued_on or today(),
+        issued_on=issued_on,
         unit=units[0],
         children=units[1:],
         history=history,

@@ -38,7 +38,7 @@ def _head(ws, report: Report, heading: str) -> int:
     ws.append([report.title])
     ws["A1"].font = _TITLE
     ws.append([f"{heading} — {report.subtitle()}"])
-    ws.append([f"Cơ quan báo cáo: {report.issuer}"])
+    ws.append([f"Cơ quan báo cáo: {report.issuer or '……'}"])
     ws.append(
         [
             f"Ngày chốt số liệu: {report.closed.closed_at.astimezone(LOCAL_TZ).strftime('%d/%m/%Y')}; "
@@ -256,7 +256,7 @@ def write_report_xlsx(report: Report, path: Path) -> None:
     for part in (_summary, _by_unit, _hamlets, _offices, _sharing, _data_sheets):
         part(wb, report)
     wb.properties.title = f"{report.title} — {report.subtitle()}"
-    wb.properties.creator = report.issuer
+    wb.properties.creator = report.issuer or None
     # Fixed timestamps: the same closed period gives the same workbook.
     wb.properties.created = wb.properties.modified = report.closed.closed_at.replace(tzinfo=None)
     wb.save(path)
