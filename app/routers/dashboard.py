@@ -3,6 +3,7 @@ the hamlet drill-down and the periodic reports."""
 
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -190,6 +191,10 @@ def hamlet_gaps_export(
 
 
 Scope = Annotated[str, Query(max_length=16, description="province, or a district code")]
+IssuedOn = Annotated[
+    date | None,
+    Query(description="the report's day (default today): its letterhead names the bodies in force then"),
+]
 
 
 @router.get(
@@ -199,9 +204,14 @@ Scope = Annotated[str, Query(max_length=16, description="province, or a district
     responses=file_answer(["xlsx"]),
 )
 def report_xlsx(
-    period: str, session: SessionDep, _: LoggedIn, district_scope: DistrictScopeDep, scope: Scope = "province"
+    period: str,
+    session: SessionDep,
+    _: LoggedIn,
+    district_scope: DistrictScopeDep,
+    scope: Scope = "province",
+    issued_on: IssuedOn = None,
 ):
-    report = reports.build_report(session, period, scope, district_code=district_scope)
+    report = reports.build_report(session, period, scope, district_code=district_scope, issued_on=issued_on)
 
     def write(folder: Path) -> ExportFile:
         filename = export_filename(f"bao_cao_ha_tang_so_{scope}_{report.period}", "xlsx", report.issued_on)
@@ -217,7 +227,13 @@ def report_xlsx(
     response_class=HTMLResponse,
 )
 def report_html(
-    period: str, session: SessionDep, _: LoggedIn, district_scope: DistrictScopeDep, scope: Scope = "province"
+    period: str,
+    session: SessionDep,
+    _: LoggedIn,
+    district_scope: DistrictScopeDep,
+    scope: Scope = "province",
+    issued_on: IssuedOn = None,
 ):
-    html = render_report_html(reports.build_report(session, period, scope, district_code=district_scope))
+    report = reports.build_report(session, period, scope, district_code=district_scope, issued_on=issued_on)
+    html = render_report_html(report)
     return HTMLResponse(html, headers={"Content-Security-Policy": page_policy(html)})  # its inline <style>

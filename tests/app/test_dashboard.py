@@ -179,9 +179,10 @@ BODIES = [
 
 
 @pytest.mark.parametrize(
-    "issued,issuer,parent,place,symbol,recipients",
+    "period,issued,issuer,parent,place,symbol,recipients",
     [
         (
+            "2024-Q4",
             date(2025, 1, 10),
             "Sở Thông tin và Truyền thông tỉnh Hậu Giang",
             "ỦY BAN NHÂN DÂN TỈNH HẬU GIANG",
@@ -190,6 +191,7 @@ BODIES = [
             ["Bộ Thông tin và Truyền thông", "Ủy ban nhân dân tỉnh Hậu Giang"],
         ),
         (
+            "2025-Q1",
             date(2025, 4, 10),
             "Sở Khoa học và Công nghệ tỉnh Hậu Giang",
             "ỦY BAN NHÂN DÂN TỈNH HẬU GIANG",
@@ -198,6 +200,7 @@ BODIES = [
             ["Bộ Khoa học và Công nghệ", "Ủy ban nhân dân tỉnh Hậu Giang"],
         ),
         (
+            "2026-Q3",
             date(2026, 10, 5),
             "Sở Khoa học và Công nghệ thành phố Cần Thơ",
             "ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ",
@@ -208,15 +211,15 @@ BODIES = [
     ],
 )
 def test_a_report_is_headed_by_the_bodies_in_force_on_its_day(
-    tiny, tmp_path, issued, issuer, parent, place, symbol, recipients
+    tiny, tmp_path, period, issued, issuer, parent, place, symbol, recipients
 ):
     path = tmp_path / "co_quan.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh).writerows([BODIES_HEADER, *BODIES])
     assert import_file(tiny, path, "bodies").counts == {"bodies": 7}
-    _close(tiny, "2025-Q3")
+    _close(tiny, period)
     with Session(tiny) as session:
-        report = build_report(session, "2025-Q3", "province", issued_on=issued)
+        report = build_report(session, period, "province", issued_on=issued)
     assert (report.issuer, report.recipients) == (issuer, recipients)
     html = render_report_html(report)
     assert f"{parent}<br><b>{issuer.upper()}</b>" in html

@@ -157,6 +157,13 @@ def test_reports_need_a_closed_period_and_targets_validate(client, client_as, an
     assert r.status_code == 409 and "close the period first" in r.json()["description"]
     assert client.get("/api/reports/2025Q2.xlsx").status_code == 400
     assert anon_client.get("/api/reports/2025-Q2.html").status_code == 401
+    # A report's day comes after its quarter: a day inside it, or tomorrow, is refused first.
+    for day in ("2025-05-01", "2999-01-01"):
+        r = client.get(f"/api/reports/2025-Q2.html?issued_on={day}")
+        assert r.status_code == 400 and [(p["code"], p["field"]) for p in r.json()["problems"]] == [
+            ("report.issued_on", "issued_on")
+        ]
+    assert "phải sau khi hết quý (từ 2025-07-01)" in r.json()["description"]
     admin = client_as("admin1")
     r = admin.put("/api/targets/pole_sharing", json={"target_value": 120})
     assert r.status_code == 400 and "at most 100" in r.json()["description"]

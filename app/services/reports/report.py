@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidParameter, NotFound
 from app.services.imports.bodies import Bodies, bodies_on
 from app.services.reports import snapshots
 from app.services.reports.drilldown import snapshot_rows
@@ -17,6 +17,7 @@ from app.services.reports.indicators import PLAN_ORDER, parse_period
 from app.services.reports.labels import period_label
 from app.services.reports.periods import today
 from app.services.scope import check_report_scope, nearest_sites_within
+from gis.problems import Problem
 
 TITLE = "Báo cáo kết quả thực hiện Kế hoạch phát triển hạ tầng số trên địa bàn tỉnh Hậu Giang giai đoạn 2023 – 2025"
 SHARING = ("bts_site_sharing", "pole_sharing", "duct_sharing")
@@ -91,8 +92,18 @@ def build_report(
     district_code: str | None = None,
     issued_on: date | None = None,
 ) -> Report:
-    """The report of closed ``period`` for ``scope`` ("province" or a district code)."""
-    quarter = str(parse_period(period))
+    """The report of closed ``period`` for ``scope`` ("province" or a district code), issued on
+    ``issued_on`` (default today; a report re-issued as it was sent names its day): after the
+    quarter, not in the future. Its bodies are those in force on that day."""
+    parsed = parse_period(period)
+    quarter = str(parsed)
+    if issued_on is not None and not parsed.end <= issued_on <= today():
+        params = {
+            "issued_on": issued_on.isoformat(),
+            "first": parsed.end.isoformat(),
+            "today": today().isoformat(),
+        }
+        raise InvalidParameter(reasons=[Problem("report.issued_on", "issued_on", params=params)])
     check_report_scope(scope, district_code)
     closed = snapshots.closed_period(session, quarter)
     if closed is None:
