@@ -165,6 +165,31 @@ def test_an_unknown_parent_refuses_the_whole_file(db, tmp_path):
     assert _unit(db, "hamlet", f"{COMMUNE}93") is None
 
 
+def test_a_commune_of_the_two_level_government_lies_under_its_province(db, tmp_path):
+    """Since 1 July 2025 a commune names its province (Mã tỉnh), not a district: it is stored under
+    the province, and its hamlets under it. Only a code no unit has is refused."""
+    area = _inner_square(db, OTHER, 0.003)
+    communes = _geojson(
+        tmp_path / "xa_moi.geojson",
+        [({"Mã xã": "93990", "Tên xã": "Xã Thử Mới", "Loại": "Xã", "Mã tỉnh": "93"}, area)],
+    )
+    assert import_file(db, communes, "communes").counts["commune_inserted"] == 1
+    assert _unit(db, "commune", "93990").parent == "93"
+    hamlets = _geojson(
+        tmp_path / "ap_moi.geojson",
+        [({"Tên ấp": "Ấp Thử", "Mã xã": "93990"}, _inner_square(db, OTHER, 0.001))],
+    )
+    assert import_file(db, hamlets, "hamlets").counts["hamlet_inserted"] == 1
+    assert _unit(db, "hamlet", "9399001").parent == "93990"
+    stray = _geojson(
+        tmp_path / "xa_sai.geojson",
+        [({"Mã xã": "93991", "Tên xã": "Xã Lạc", "Loại": "Xã", "Mã tỉnh": "99"}, area)],
+    )
+    with pytest.raises(ImportFailed) as err:
+        import_file(db, stray, "communes")
+    assert placed(err.value.details) == [("xa_sai.geojson", 1, "parent_code", "unit.unknown_parent")]
+
+
 @pytest.mark.skipif(not (REAL / "haugiang_communes.geojson").exists(), reason="no ../shared/data/real")
 def test_real_communes_counts_areas_and_nesting(db, tmp_path):
     source = json.loads((REAL / "haugiang_communes.geojson").read_text(encoding="utf-8"))

@@ -31,7 +31,14 @@ from app.i18n import catalogue
 from app.services.accounts import Principal
 from app.services.audit import Actor
 from app.services.imports import bodies, bulk_rules, organisations, profiles, targets
-from app.services.imports.loader import PARENT_LEVEL, AdminRecord, LoadError, ids_by, load_admin_units
+from app.services.imports.loader import (
+    PARENT_LEVELS,
+    AdminRecord,
+    LoadError,
+    current_ids,
+    ids_by,
+    load_admin_units,
+)
 from app.services.imports.vocabulary import current as current_vocabulary
 from gis.importers import ImportRefused, lengths, outside_problems, ranges, read_table
 from gis.importers.workbook import read_plain_table
@@ -568,16 +575,8 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
     for level, recs in by_level.items():  # parents first, so new children find them
         if not recs:
             continue
-        existing = dict(
-            conn.execute(select(t.c.code, t.c.id).where(t.c.level == level, t.c.valid_to.is_(None))).all()
-        )
-        parents = {}  # a province has none
-        if level in PARENT_LEVEL:
-            parents = dict(
-                conn.execute(
-                    select(t.c.code, t.c.id).where(t.c.level == PARENT_LEVEL[level], t.c.valid_to.is_(None))
-                ).all()
-            )
+        existing = current_ids(conn, (level,))
+        parents = current_ids(conn, PARENT_LEVELS.get(level, ()))  # a province has none
         updated, new = 0, []
         for number, rec in recs:
             parent_id = parents.get(rec["parent_code"] or "")

@@ -47,7 +47,9 @@ DATA_TABLES = (
     "operators",
     "admin_units",
 )
-PARENT_LEVEL = {"district": "province", "commune": "district", "hamlet": "commune"}
+# The levels a unit's parent may be: since 1 July 2025 (two-level local government) a commune or ward
+# lies directly under its province or city, as before it lay under a district.
+PARENT_LEVELS = {"district": ("province",), "commune": ("district", "province"), "hamlet": ("commune",)}
 
 
 class LoadError(DomainError):
@@ -71,9 +73,10 @@ class AdminRecord:
     official_code: bool = False
 
 
-def _current_ids(conn: Connection, level: str) -> dict[str, int]:
+def current_ids(conn: Connection, levels: Iterable[str]) -> dict[str, int]:
+    """Code → id of the units in force at ``levels``."""
     t = m.AdminUnit.__table__
-    rows = conn.execute(select(t.c.code, t.c.id).where(t.c.level == level, t.c.valid_to.is_(None)))
+    rows = conn.execute(select(t.c.code, t.c.id).where(t.c.level.in_(tuple(levels)), t.c.valid_to.is_(None)))
     return dict(rows.all())
 
 
@@ -81,7 +84,7 @@ def load_admin_units(
     conn: Connection, level: str, records: Iterable[AdminRecord], valid_from: date | None = None
 ) -> int:
     """Insert admin units of one level; parents (one level up) must already be loaded."""
-    parents = _current_ids(conn, PARENT_LEVEL[level]) if level in PARENT_LEVEL else {}
+    parents = current_ids(conn, PARENT_LEVELS[level]) if level in PARENT_LEVELS else {}
     rows = []
     for rec in records:
         parent_id = None

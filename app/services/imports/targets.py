@@ -606,7 +606,10 @@ def admin_record(f, level: str | None = None) -> tuple[str, dict]:
         code=code,
         name=name,
         kind=text_(p, "kind"),
-        parent_code=text_(p, "parent_code") or (text_(p, parent_key) if parent_key else None),
+        # A commune of the two-level government (since 1 July 2025) names its province, not a district.
+        parent_code=text_(p, "parent_code")
+        or (text_(p, parent_key) if parent_key else None)
+        or (text_(p, "province_code") if level == "commune" else None),
         population=integer(p, "population"),
         households=integer(p, "households"),
         urban=boolean(p, "urban") if p.get("urban") not in (None, "") else False,
