@@ -8,12 +8,12 @@ from sqlalchemy.orm import Session
 
 from app.collections import Collection, get_collection, is_public
 from app.db import get_session
-from app.errors import Forbidden, InvalidBBox, InvalidParameter, Unauthorized
+from app.errors import InvalidBBox, InvalidParameter, Unauthorized
 from app.security import OptionalPrincipal
 from app.services.accounts import Principal
 from app.services.crs_output import OutputCrs, on_earth, parse_crs
 from app.services.features import BBox, BBoxFilter, SortKey
-from app.services.scope import Scope
+from app.services.scope import Scope, outside_district
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -50,7 +50,7 @@ def scope_filters(filters: dict[str, str], scope: Scope) -> dict[str, str]:
     code = scope.district_code
     given = filters.get("district")
     if code is not None and given is not None and given != code:
-        raise Forbidden(f"this account sees district {code} only, not {given}")
+        raise outside_district(code, given)
     return filters
 
 

@@ -22,6 +22,7 @@ from app.collections import IN_FORCE
 from app.errors import Forbidden, NotFound
 from app.layer_types import IN_DISTRICT_POINT, UNAPPROVED, Collection
 from app.services.accounts import Principal
+from gis.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,16 @@ def lineage(session: Session, code: str) -> list[tuple[str, str]]:
     return [tuple(r) for r in session.execute(text(_LINEAGE), {"code": code})]
 
 
-def _refuse(district_code: str, what: str) -> Forbidden:
-    return Forbidden(f"this account sees district {district_code} only; {what} is outside it")
+def outside_district(district_code: str, asked: str | None = None, **point) -> Forbidden:
+    """The refusal of a limited official's ask outside their district: a unit (``asked``: its
+    code), the province as a whole (no ``asked``), or a point (``lon``, ``lat``)."""
+    if point:
+        problem = Problem("scope.point_outside_district", params={"district": district_code, **point})
+    elif asked is None:
+        problem = Problem("scope.province_outside_district", params={"district": district_code})
+    else:
+        problem = Problem("scope.outside_district", params={"district": district_code, "asked": asked})
+    return Forbidden(reasons=[problem])
 
 
 def check_unit(session: Session, code: str, district_code: str | None) -> list[tuple[str, str]]:
@@ -130,7 +139,7 @@ def check_unit(session: Session, code: str, district_code: str | None) -> list[t
     if not found:
         raise NotFound(f"no admin unit in force with code '{code}'")
     if district_code is not None and district_code not in {c for c, _ in found}:
-        raise _refuse(district_code, f"unit {code}")
+        raise outside_district(district_code, code)
     return found
 
 
@@ -142,20 +151,18 @@ def restrict_listing(
     if district_code is None:
         return code, parent
     if level == "province":
-        raise _refuse(district_code, "the province as a whole")
+        raise outside_district(district_code)
     if parent is not None and parent != district_code:
-        raise _refuse(district_code, f"unit {parent}")
+        raise outside_district(district_code, parent)
     if level == "district" and code not in (None, district_code):
-        raise _refuse(district_code, f"district {code}")
+        raise outside_district(district_code, code)
     return code, district_code
 
 
 def check_report_scope(scope: str, district_code: str | None) -> None:
     """A report's scope is "province" or one district code."""
     if district_code is not None and scope != district_code:
-        raise _refuse(
-            district_code, "the province as a whole" if scope == "province" else f"district {scope}"
-        )
+        raise outside_district(district_code, None if scope == "province" else scope)
 
 
 _TABLES = {"site": "sites", "pole": "poles", "duct": "duct_routes"}
@@ -211,4 +218,4 @@ def nearest_sites_within(session: Session, district_code: str | None, hamlets: l
 def check_point(scope: Scope, place: dict | None, lon: float, lat: float) -> None:
     """Forbidden when a limited official asks about a point outside their district."""
     if scope.district_code is not None and (place is None or place["district_code"] != scope.district_code):
-        raise _refuse(scope.district_code, f"the point ({lon:g}, {lat:g})")
+        raise outside_district(scope.district_code, lon=round(lon, 6), lat=round(lat, 6))

@@ -1,5 +1,6 @@
 // Short messages (load errors) in a polite live region, so screen readers hear them too.
 import { t } from './i18n.js';
+import { problemParts } from './problems.js';
 
 const SHOW_MS = 9000;
 let timer = null;
@@ -7,6 +8,14 @@ let timer = null;
 /** A person-readable reason for an ApiError (or any error). */
 export function describeError(error) {
   if (error?.status === 0) return t('error.network');
+  // A structured refusal is said in the page's language from its codes, whatever the server wrote.
+  const structured = (error?.problems ?? []).filter((p) => p?.code);
+  if (structured.length) {
+    return structured.map((p) => {
+      const { column, text } = problemParts(p);
+      return column ? `${column}: ${text}` : text;
+    }).join('; ');
+  }
   return error?.description || (error?.status ? t('error.http', { status: error.status }) : String(error?.message ?? error));
 }
 

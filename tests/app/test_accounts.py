@@ -315,6 +315,19 @@ def test_a_limited_official_opens_records_of_their_district_only(client_as, engi
         r = limited.get(path)
         assert r.status_code == status and said in r.json()["description"], path
         assert everyone.get(path).status_code == 200, path
+    # The refusal is data, said in the reader's language (Vietnamese unless asked otherwise).
+    r = limited.get(f"/api/hamlets/{hamlet_out}/coverage")
+    assert [(p["code"], p["params"]) for p in r.json()["problems"]] == [
+        ("scope.outside_district", {"district": "934", "asked": hamlet_out})
+    ]
+    assert (
+        r.json()["description"] == f"tài khoản này chỉ xem được huyện 934; “{hamlet_out}” nằm ngoài huyện đó"
+    )
+    r = limited.get("/api/indicators?level=province", headers={"Accept-Language": "en"})
+    assert r.status_code == 403 and [p["code"] for p in r.json()["problems"]] == [
+        "scope.province_outside_district"
+    ]
+    assert r.json()["description"] == "this account sees district 934 only, not the province as a whole"
     assert limited.get("/api/sites/NO-SUCH").json()["description"] == "no site 'NO-SUCH'"
     assert (
         limited.get("/api/history/site/NO-SUCH").json()["description"]

@@ -7,11 +7,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import IN_FORCE
-from app.errors import Forbidden, NotFound
+from app.errors import NotFound
 from app.services.coverage.read import nearest_sites_by_hamlet
 from app.services.reports import snapshots
 from app.services.reports.indicators import parse_period
-from app.services.scope import check_unit, nearest_sites_within
+from app.services.scope import check_unit, nearest_sites_within, outside_district
 
 # Hamlets hang from communes, communes from districts (or the province after the reform);
 # :code NULL = every hamlet (what a snapshot keeps). Dead-zone area counts the ground without
@@ -74,7 +74,7 @@ def _frozen_unit(session: Session, period: str, code: str, district_code: str | 
         raise NotFound(f"no district or commune with code '{code}' in the snapshot of {period}")
     unit = units[0]
     if district_code is not None and district_code not in (unit["code"], unit["parent_code"]):
-        raise Forbidden(f"this account sees district {district_code} only; unit {code} is outside it")
+        raise outside_district(district_code, code)
     return {k: unit[k] for k in ("code", "name", "level")}
 
 

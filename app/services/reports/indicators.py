@@ -14,11 +14,11 @@ from decimal import Decimal
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden, InvalidParameter, NotFound
+from app.errors import InvalidParameter, NotFound
 from app.services.reports import indicators_sql as sql
 from app.services.reports import snapshots
 from app.services.reports.indicators_sql import Scope
-from app.services.scope import restrict_listing
+from app.services.scope import outside_district, restrict_listing
 from gis.indicators import Quarter, judge, mean_median, round_value, share_pct
 
 # Reported: id -> (numerator metric, denominator). The denominator is a column of admin_units
@@ -236,7 +236,7 @@ def _units_or_refuse(session: Session, scope: Scope, district_code: str | None) 
     units = sql.units(session, scope)
     if scope.code is not None and not units:
         if district_code is not None and sql.unit_exists(session, scope.level, scope.code):
-            raise Forbidden(f"this account sees district {district_code} only; {scope.code} is outside it")
+            raise outside_district(district_code, scope.code)
         raise NotFound(f"no {scope.level} in force with code '{scope.code}'")
     return units
 
@@ -278,7 +278,7 @@ def _frozen_units(session: Session, period: str, scope: Scope, district_code: st
     units = snapshots.snapshot_units(session, period, scope.level, scope.code, scope.within)
     if scope.code is not None and not units:
         if district_code is not None and snapshots.snapshot_units(session, period, scope.level, scope.code):
-            raise Forbidden(f"this account sees district {district_code} only; {scope.code} is outside it")
+            raise outside_district(district_code, scope.code)
         raise NotFound(f"no {scope.level} with code '{scope.code}' in the snapshot of {period}")
     rank = {key: i for i, key in enumerate(PLAN_ORDER)}
     for unit in units:
