@@ -27,6 +27,8 @@ const initial = parseHash(window.location.hash);
 setLang(initialLang(initial.lang));
 // Anonymous visitors get the public layers only (the server says which).
 await loadSession();
+// Only those who may import see the way to it (the server refuses the others anyway).
+document.getElementById('hg-upload-link').hidden = !mayRegister();
 const LAYERS = ALL_LAYERS.filter((def) => canSee(def.collection ?? def.id));
 mountAccountMenu(document.getElementById('hg-account'));
 

@@ -145,6 +145,7 @@ def test_anonymous_map_shows_public_layers_and_logs_in(anon_page):
     layers = page.evaluate("Object.keys(window.__hgmap.layers)")
     assert "sites" not in layers and "districts" in layers and "dead_zones" in layers
     assert page.locator("#hg-register").is_hidden()
+    assert page.locator("#hg-upload-link").is_hidden()  # nothing to import without an account
     page.click("#hg-login-button")
     page.fill("#hg-username", "official1")
     page.fill("#hg-password", "wrong password")
@@ -158,6 +159,7 @@ def test_anonymous_map_shows_public_layers_and_logs_in(anon_page):
     assert "official1" in page.locator("#hg-account-name").inner_text()
     assert "sites" in page.evaluate("Object.keys(window.__hgmap.layers)")
     assert page.locator("#hg-register").is_hidden()  # officials read only
+    assert page.locator("#hg-upload-link").is_hidden()
     assert not anon_page.errors, anon_page.errors
 
 
