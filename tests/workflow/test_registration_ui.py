@@ -46,7 +46,11 @@ def test_operator_registers_planner_approves_site_goes_active(chromium, live_ser
         assert (
             "trạm của doanh nghiệp khác cho thuê dùng chung" in page.locator("#hg-reg-results").inner_text()
         )
-        assert "Nếu xây" in page.locator("#hg-reg-whatif").inner_text()
+        what_if = page.locator("#hg-reg-whatif")
+        assert "Nếu xây" in what_if.inner_text()
+        # Its lead-in ends with a colon exactly when a list of hamlets follows.
+        lead = what_if.locator("p").inner_text().strip()
+        assert lead.endswith(":") == (what_if.locator("li").count() > 0), lead
         assert page.locator("#hg-reg-reason-row").is_visible()
         page.click("#hg-reg-submit")  # without a reason: refused, naming the field
         page.wait_for_selector("#hg-reg-message .hg-problems")

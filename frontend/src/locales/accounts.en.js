@@ -55,6 +55,7 @@ export default {
   'reg.asked': 'Request sent',
   'reg.reason': 'Why a new structure is needed (required when a shareable site is near)',
   'reg.whatIf': 'If built: {population} more people and {area} km² covered by mobile broadband; {count} hamlet(s) become covered:',
+  'reg.whatIfNone': 'If built: {population} more people and {area} km² covered by mobile broadband; no hamlet becomes covered yet.',
   'reg.whatIfFailed': 'The coverage effect could not be computed: {message}',
   'reg.submit': 'Submit',
   'reg.done': 'Site {code} submitted; it awaits the Department’s approval.',

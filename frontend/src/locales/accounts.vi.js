@@ -55,6 +55,7 @@ export default {
   'reg.asked': 'Đã gửi yêu cầu',
   'reg.reason': 'Lý do cần xây cột mới (bắt buộc khi có trạm dùng chung gần đó)',
   'reg.whatIf': 'Nếu xây: thêm {population} người và {area} km² được phủ băng rộng di động; {count} ấp đạt chuẩn phủ sóng:',
+  'reg.whatIfNone': 'Nếu xây: thêm {population} người và {area} km² được phủ băng rộng di động; chưa có ấp nào đạt thêm chuẩn phủ sóng.',
   'reg.whatIfFailed': 'Không tính được hiệu quả phủ sóng: {message}',
   'reg.submit': 'Gửi đăng ký',
   'reg.done': 'Đã gửi đăng ký trạm {code}; hồ sơ chờ Sở phê duyệt.',

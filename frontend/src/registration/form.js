@@ -249,7 +249,9 @@ export class RegistrationForm {
     } else {
       const newly = whatIf.hamlets_changing_status ?? [];
       parts.push(el('div', { id: 'hg-reg-whatif', className: 'hg-form-note' }, [
-        el('p', { textContent: t('reg.whatIf', { population: formatNumber(whatIf.population_newly_covered, 0),
+        // The list's lead-in ends with a colon only when a list follows it.
+        el('p', { textContent: t(newly.length ? 'reg.whatIf' : 'reg.whatIfNone', {
+          population: formatNumber(whatIf.population_newly_covered, 0),
           area: formatNumber(whatIf.newly_covered_area_km2, 2), count: newly.length }) }),
         el('ul', { className: 'hg-list' }, newly.map((h) => el('li', { 'data-code': h.code,
           textContent: `${h.name} (${h.code}): ${formatNumber(h.mbb_share_before * 100, 0)}% → ${formatNumber(h.mbb_share_after * 100, 0)}%` }))),
