@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
@@ -197,22 +197,28 @@ IssuedOn = Annotated[
 ]
 
 
-@router.get(
-    "/reports/{period}.xlsx",
-    summary="The periodic report of a closed quarter as an XLSX workbook",
-    response_class=FileResponse,
-    responses=file_answer(["xlsx"]),
-)
-def report_xlsx(
+def _report(
     period: str,
     session: SessionDep,
     _: LoggedIn,
     district_scope: DistrictScopeDep,
     scope: Scope = "province",
     issued_on: IssuedOn = None,
-):
-    report = reports.build_report(session, period, scope, district_code=district_scope, issued_on=issued_on)
+) -> reports.Report:
+    """The report both formats render: the closed quarter's, for the scope the caller may see."""
+    return reports.build_report(session, period, scope, district_code=district_scope, issued_on=issued_on)
 
+
+ReportDep = Annotated[reports.Report, Depends(_report)]
+
+
+@router.get(
+    "/reports/{period}.xlsx",
+    summary="The periodic report of a closed quarter as an XLSX workbook",
+    response_class=FileResponse,
+    responses=file_answer(["xlsx"]),
+)
+def report_xlsx(report: ReportDep, scope: Scope = "province"):
     def write(folder: Path) -> ExportFile:
         filename = export_filename(f"bao_cao_ha_tang_so_{scope}_{report.period}", "xlsx", report.issued_on)
         write_report_xlsx(report, folder / filename)
@@ -226,14 +232,6 @@ def report_xlsx(
     summary="The periodic report of a closed quarter as print-ready A4 HTML (print to PDF from the browser)",
     response_class=HTMLResponse,
 )
-def report_html(
-    period: str,
-    session: SessionDep,
-    _: LoggedIn,
-    district_scope: DistrictScopeDep,
-    scope: Scope = "province",
-    issued_on: IssuedOn = None,
-):
-    report = reports.build_report(session, period, scope, district_code=district_scope, issued_on=issued_on)
+def report_html(report: ReportDep):
     html = render_report_html(report)
     return HTMLResponse(html, headers={"Content-Security-Policy": page_policy(html)})  # its inline <style>

@@ -116,6 +116,8 @@ def _requests(world):
         ),
         ("POST", "/api/import", "/api/import?target=sites", empty_csv, WRITERS),
         ("POST", "/api/import", "/api/import?target=admin_units", empty_csv, STAFF),
+        ("POST", "/api/import", "/api/import?target=organisations", empty_csv, STAFF),
+        ("POST", "/api/import", "/api/import?target=bodies", empty_csv, STAFF),
         ("POST", "/api/import", "/api/import?target=statistics_of_nothing", empty_csv, STAFF),
         # Owner Viettel: VinaPhone may not register records for another company.
         ("POST", "/api/sites", "/api/sites", {"json": site}, STAFF | {"viettel1"}),
