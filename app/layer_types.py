@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass, field
 
-# Admin units in force today; older versions stay in the table for past reports.
-IN_FORCE = "{a}.valid_from <= CURRENT_DATE AND ({a}.valid_to IS NULL OR {a}.valid_to > CURRENT_DATE)"
+# Admin units in force on a day (an SQL expression: a bound parameter such as ":on", or CURRENT_DATE);
+# a unit is valid over [valid_from, valid_to), older versions stay in the table for past reports.
+IN_FORCE_ON = "{a}.valid_from <= {day} AND ({a}.valid_to IS NULL OR {a}.valid_to > {day})"
+# In force today.
+IN_FORCE = IN_FORCE_ON.replace("{day}", "CURRENT_DATE")
 
 # A site not yet approved: a company's plan, secret from the other operators (app/services/scope.py).
 UNAPPROVED = ("proposed", "rejected")
