@@ -144,7 +144,8 @@ def test_the_planner_rejects_with_a_reason_and_the_operator_sees_it(chromium, li
         operator.context.close()
 
 
-def test_anonymous_map_shows_public_layers_and_logs_in(anon_page):
+def test_anonymous_map_shows_public_layers_and_logs_in(anon_page, tokens):
+    # `tokens` creates the test accounts this visitor then logs in with.
     page = anon_page.open()
     layers = page.evaluate("Object.keys(window.__hgmap.layers)")
     assert "sites" not in layers and "districts" in layers and "dead_zones" in layers
