@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Match, Mount
 from starlette.staticfiles import StaticFiles
 
 from app.i18n import catalogue, language
+from app.request_problems import problems_of
 from gis.problems import Problem, ProblemsFound
 
 
@@ -147,12 +148,10 @@ def install_handlers(app: FastAPI) -> None:
         return error_response(exc, language(request.headers.get("accept-language")))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
-            parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
-        return _body("InvalidParameter", "; ".join(parts) or "invalid request", 400)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = _rendered(problems_of(exc.errors()), language(request.headers.get("accept-language")))
+        description = _described([p["message"] for p in problems]) or "invalid request"
+        return _body("InvalidParameter", description, 400, {"problems": problems})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -3,6 +3,7 @@
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class WhatIfCell(BaseModel):
@@ -23,8 +24,9 @@ class WhatIfSite(BaseModel):
     @model_validator(mode="after")
     def _latitude(self) -> "WhatIfSite":
         if not -90 <= self.lat <= 90:
-            hint = "; latitude and longitude swapped?" if -90 <= self.lon <= 90 else ""
-            raise ValueError(f"lat {self.lat} is not a latitude (−90..90){hint}")
+            swapped = -90 <= self.lon <= 90
+            code = "position.not_a_latitude_swapped" if swapped else "position.not_a_latitude"
+            raise PydanticCustomError(code, "lat {lat} is not a latitude (−90..90)", {"lat": self.lat})
         return self
 
 

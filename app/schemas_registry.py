@@ -10,13 +10,14 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.models import OPERATOR_KINDS, POLE_MATERIALS, SITE_STATUSES, STRUCTURE_TYPES, TECHNOLOGIES
 
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+        raise PydanticCustomError("request.text_nul", "must not contain NUL characters")
     return value.strip()
 
 
@@ -51,11 +52,13 @@ class Position(Strict):
             self.easting is not None or self.northing is not None,
         ]
         if sum(forms) != 1:
-            raise ValueError("give exactly one of lon+lat, dms, or easting+northing")
+            raise PydanticCustomError(
+                "position.one_form", "give exactly one of lon+lat, dms, or easting+northing"
+            )
         if forms[0] and (self.lon is None or self.lat is None):
-            raise ValueError("give both lon and lat")
+            raise PydanticCustomError("position.both_lonlat", "give both lon and lat")
         if forms[2] and (self.easting is None or self.northing is None):
-            raise ValueError("give both easting and northing")
+            raise PydanticCustomError("position.both_xy", "give both easting and northing")
         return self
 
 

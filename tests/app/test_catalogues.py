@@ -7,8 +7,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "frontend" / "src" / "locales" / "problems"
-# Problem("code", …), RowProblem("code", …), Refusal("code", …) and problem("code", …) as written.
-_RAISED = re.compile(r"\b(?:Problem|RowProblem|Refusal|problem)\(\s*\"([a-z_]+(?:\.[a-z_0-9]+)+)\"")
+# Problem("code", …), RowProblem("code", …), Refusal("code", …), problem("code", …) and a schema
+# validator's PydanticCustomError("code", …) as written.
+_RAISED = re.compile(
+    r"\b(?:Problem|RowProblem|Refusal|problem|PydanticCustomError)\(\s*\"([a-z_]+(?:\.[a-z_0-9]+)+)\""
+)
 
 
 def _catalogue(lang: str) -> dict[str, str]:

@@ -214,14 +214,14 @@ def test_what_if_then_edit_then_incremental_equals_full(computed_scratch, monkey
     [
         ({"cells": [{**NEW_SITE["cells"][0], "operator": "Nope"}]}, 400, "not a mobile operator"),
         ({"cells": [{**NEW_SITE["cells"][0], "band_mhz": 3500}]}, 400, "not a 4G band"),
-        ({"site": {"lon": 9.8, "lat": 105.6}}, 400, "latitude and longitude swapped"),
+        ({"site": {"lon": 9.8, "lat": 105.6}}, 400, "longitude and latitude swapped"),
         ({"site": {"lon": 106.5, "lat": 10.8}}, 400, "outside the province"),
-        ({"cells": []}, 400, "cells"),
-        ({"cells": [{**NEW_SITE["cells"][0], "azimuth_deg": 400}]}, 400, "azimuth_deg"),
+        ({"cells": []}, 400, "at least 1 items needed"),
+        ({"cells": [{**NEW_SITE["cells"][0], "azimuth_deg": 400}]}, 400, "azimuth: must be less than 360"),
     ],
 )
 def test_what_if_bad_input(client, patch, status, words):
-    r = client.post("/api/coverage/what-if", json={**NEW_SITE, **patch})
+    r = client.post("/api/coverage/what-if", json={**NEW_SITE, **patch}, headers={"Accept-Language": "en"})
     assert r.status_code == status, r.text
     assert words in r.json()["description"]
 

@@ -599,8 +599,8 @@ def test_a_period_without_statistics_is_no_data_not_zero(client):
     ],
 )
 def test_bad_requests(client, params, status, says):
-    r = client.get("/api/indicators", params=params)
-    assert r.status_code == status and says in r.json()["description"]
+    r = client.get("/api/indicators", params=params, headers={"Accept-Language": "en"})
+    assert r.status_code == status and says in r.json()["description"], r.json()
 
 
 def test_targets(client):

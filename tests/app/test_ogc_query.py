@@ -274,7 +274,7 @@ def test_filter_applies_to_tiles(client):
         ({"sortby": "-colour"}, "sortby: unknown property 'colour'"),
         ({"properties": "code,colour"}, "properties: unknown property 'colour'"),
         ({"offset": "-1"}, "offset"),
-        ({"offset": "99999999999999999999"}, "offset: Input should be less than or equal to 1000000000"),
+        ({"offset": "99999999999999999999"}, "offset: không được lớn hơn 1000000000"),
         ({"after": "HG-S\x00"}, "'after' holds a NUL character"),
         (
             {"bbox": "-1e30,-1e30,1e30,1e30", "bbox-crs": EPSG + "3405"},
