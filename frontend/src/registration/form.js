@@ -91,7 +91,6 @@ export class RegistrationForm {
     for (let k = 0; k < 3; k += 1) this.addCell({ ...DEFAULT_CELL, azimuth_deg: k * 120 });
     this.showMode();
     if (isStaff()) this.loadOwners();
-    this.map.on('click', (event) => this.placeAt(event.latlng));
     translated(container);
   }
 
@@ -110,16 +109,40 @@ export class RegistrationForm {
     for (const [mode, box] of Object.entries(this.positionBoxes)) box.hidden = mode !== this.fields.mode.value;
   }
 
+  /**
+   * The next click (or tap) on the map places the site, whatever is drawn there: a dead zone is
+   * exactly where sites go, and Leaflet stops a click that opens a feature's popup before the map
+   * hears it. So the click is taken in the capture phase, before any layer, and goes no further.
+   */
   startPlacing() {
+    if (this.placing) return;
     this.placing = true;
-    this.map.getContainer().style.cursor = 'crosshair';
+    const box = this.map.getContainer();
+    box.style.cursor = 'crosshair';
+    let down = null;
+    const press = (event) => { down = [event.clientX, event.clientY]; };
+    const click = (event) => {
+      // A drag that pans the map ends in a click too: only a click that stayed put places.
+      if (down && Math.hypot(event.clientX - down[0], event.clientY - down[1]) > 6) return;
+      if (event.target.closest?.('.leaflet-control-container, .leaflet-popup')) return; // zoom, layers …
+      event.stopPropagation();
+      event.preventDefault();
+      this.placeAt(this.map.mouseEventToLatLng(event));
+    };
+    box.addEventListener('pointerdown', press, true);
+    box.addEventListener('click', click, true);
+    this.stopPlacing = () => {
+      box.removeEventListener('pointerdown', press, true);
+      box.removeEventListener('click', click, true);
+      box.style.cursor = '';
+      this.placing = false;
+    };
     this.say('reg.placeHint');
   }
 
   placeAt(latlng) {
     if (!this.placing) return;
-    this.placing = false;
-    this.map.getContainer().style.cursor = '';
+    this.stopPlacing();
     this.fields.mode.value = 'wgs84';
     this.showMode();
     this.fields.lat.value = latlng.lat.toFixed(6);
