@@ -9,7 +9,7 @@ queries live in `indicators_sql`, the arithmetic in `gis.indicators`; this modul
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.engine import Row
@@ -138,26 +138,17 @@ def _default_period(session: Session) -> Quarter:
     return Quarter.parse(latest) if latest else Quarter.of(sql.today())
 
 
-def last_day(quarter: Quarter) -> date:
-    return quarter.end - timedelta(days=1)
-
-
 def period_day(quarter: Quarter) -> date:
     """The day an open quarter is computed as of: today while it runs, its last day once ended."""
-    return min(sql.today(), last_day(quarter))
+    return min(sql.today(), quarter.last_day)
 
 
 def _checked_day(as_of: date, quarter: Quarter | None) -> date:
     """``as_of`` for the live figures: not after today, and in ``quarter`` when one is given."""
     today = sql.today()
     if as_of > today:
-        raise InvalidParameter(
-            reasons=[
-                Problem(
-                    "asof.in_future", "as_of", params={"as_of": as_of.isoformat(), "today": today.isoformat()}
-                )
-            ]
-        )
+        params = {"as_of": as_of.isoformat(), "today": today.isoformat()}
+        raise InvalidParameter(reasons=[Problem("asof.in_future", "as_of", params=params)])
     if quarter is not None and Quarter.of(as_of) != quarter:
         params = {"as_of": as_of.isoformat(), "period": str(quarter)}
         raise InvalidParameter(reasons=[Problem("asof.outside_period", "as_of", params=params)])

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, InvalidParameter
 from app.services.reports import drilldown, indicators_sql, snapshots
 from app.services.reports import svg_map as report_map
-from app.services.reports.indicators import last_day, live_units, parse_period
+from app.services.reports.indicators import live_units, parse_period
 from app.services.reports.indicators_sql import Scope
 from gis.indicators import Quarter
 
@@ -70,7 +70,7 @@ def close_period(session: Session, period: str, *, closed_by: str | None = None)
         ),
         {
             "p": str(quarter),
-            "as_of": last_day(quarter),
+            "as_of": quarter.last_day,
             "by": closed_by,
             "run": run[0] if run else None,
             "finished": run[1] if run else None,
@@ -90,7 +90,7 @@ def close_period(session: Session, period: str, *, closed_by: str | None = None)
 
 
 def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
-    period, day = str(quarter), last_day(quarter)
+    period, day = str(quarter), quarter.last_day
     rows = []
     levels = indicators_sql.levels_in_force(session, day)
     for level in (lv for lv in snapshots.SNAPSHOT_LEVELS if lv in levels):
