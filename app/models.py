@@ -190,11 +190,21 @@ class Cell(Base):
     eirp_dbm: Mapped[float | None] = mapped_column(Float)
 
 
+def _in_service(table: str) -> CheckConstraint:
+    """Migration 0016: in service over [in_service_from, in_service_to); NULL from = since before
+    the records began, NULL to = still in service."""
+    return CheckConstraint(
+        "in_service_to IS NULL OR in_service_from IS NULL OR in_service_to > in_service_from",
+        name=f"{table}_in_service",
+    )
+
+
 class Pole(Base):
     __tablename__ = "poles"
     __table_args__ = (
         CheckConstraint("height_m IS NULL OR (height_m > 0 AND height_m <= 40)", name="poles_height"),
         _valid("poles"),
+        _in_service("poles"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,6 +215,8 @@ class Pole(Base):
     geom = mapped_column(_geom("POINT"), nullable=False)
     accepts_tenants: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    in_service_from: Mapped[date | None] = mapped_column(Date)
+    in_service_to: Mapped[date | None] = mapped_column(Date)
 
 
 class PoleAttachment(Base):
@@ -227,6 +239,7 @@ class DuctRoute(Base):
         ),
         CheckConstraint("stated_length_m IS NULL OR stated_length_m > 0", name="duct_routes_stated_length"),
         _valid("duct_routes"),
+        _in_service("duct_routes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -242,6 +255,8 @@ class DuctRoute(Base):
     name: Mapped[str | None] = mapped_column(Text)
     free_duct_count: Mapped[int | None] = mapped_column(Integer)
     stated_length_m: Mapped[float | None] = mapped_column(Float)
+    in_service_from: Mapped[date | None] = mapped_column(Date)
+    in_service_to: Mapped[date | None] = mapped_column(Date)
 
 
 class DuctOccupancy(Base):
@@ -255,7 +270,7 @@ class DuctOccupancy(Base):
 
 class Manhole(Base):
     __tablename__ = "manholes"
-    __table_args__ = (_valid("manholes"),)
+    __table_args__ = (_valid("manholes"), _in_service("manholes"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -264,6 +279,8 @@ class Manhole(Base):
         ForeignKey("duct_routes.id", ondelete="SET NULL"), index=True
     )
     geom = mapped_column(_geom("POINT"), nullable=False)
+    in_service_from: Mapped[date | None] = mapped_column(Date)
+    in_service_to: Mapped[date | None] = mapped_column(Date)
 
 
 class FibreAccessPoint(Base):
@@ -275,6 +292,7 @@ class FibreAccessPoint(Base):
         CheckConstraint("ports_used >= 0 AND ports_used <= ports_total", name="fap_ports_used"),
         CheckConstraint("service_radius_m > 0 AND service_radius_m <= 5000", name="fap_radius"),
         _valid("fibre_access_points"),
+        _in_service("fibre_access_points"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -286,6 +304,8 @@ class FibreAccessPoint(Base):
     service_radius_m: Mapped[float] = mapped_column(Float, server_default=text("500"))
     status: Mapped[str] = mapped_column(_enum("fap_status", FAP_STATUSES), index=True)
     geom = mapped_column(_geom("POINT"), nullable=False)
+    in_service_from: Mapped[date | None] = mapped_column(Date)
+    in_service_to: Mapped[date | None] = mapped_column(Date)
 
 
 class CommuneOffice(Base):
@@ -295,6 +315,10 @@ class CommuneOffice(Base):
     __table_args__ = (
         CheckConstraint("bandwidth_mbps IS NULL OR bandwidth_mbps > 0", name="commune_offices_bandwidth"),
         _valid("commune_offices"),
+        CheckConstraint(
+            "disconnected_on IS NULL OR connected_on IS NULL OR disconnected_on > connected_on",
+            name="commune_offices_connection",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -305,6 +329,7 @@ class CommuneOffice(Base):
     bandwidth_mbps: Mapped[float | None] = mapped_column(Float)
     connected_on: Mapped[date | None] = mapped_column(Date)
     geom = mapped_column(_geom("POINT"), nullable=False)
+    disconnected_on: Mapped[date | None] = mapped_column(Date)  # migration 0016: first day off (exclusive)
 
 
 class SpeedTest(Base):

@@ -5,7 +5,7 @@ them and nothing undeclared rides along.
 Units are in the field names (``_m``, ``_km2``, ``_mbps``, ``_ms``, ``_s``); a ``share`` is a ratio
 0–1, a ``pct`` or an indicator's value in unit ``%`` a percentage 0–100."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -149,6 +149,7 @@ class FrozenCounts(BaseModel):
 
 class ClosedPeriod(BaseModel):
     period: str
+    as_of: date = Field(description="the day its figures describe: the quarter's last day")
     closed_at: datetime
     closed_by: str | None
     coverage_run: CoverageRun | None = Field(description="the coverage run frozen with the quarter")

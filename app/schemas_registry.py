@@ -131,6 +131,7 @@ class PoleIn(Strict):
     material: Literal["concrete", "steel", "wood", "composite"] | None = None
     height_m: Finite | None = None
     accepts_tenants: bool = True
+    in_service_from: date | None = Field(default=None, description="first day in service; default today")
 
 
 class PolePatch(Strict):
@@ -157,6 +158,7 @@ class DuctIn(Strict):
     subduct_count: int = Field(default=0, ge=0, le=1000)
     stated_length_m: float | None = Field(default=None, gt=0, description="the length the owner states")
     accepts_tenants: bool = True
+    in_service_from: date | None = Field(default=None, description="first day in service; default today")
 
 
 class DuctPatch(Strict):

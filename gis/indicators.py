@@ -17,7 +17,7 @@ import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
@@ -131,6 +131,11 @@ class Quarter:
     def end(self) -> date:
         """First day of the next quarter (exclusive end)."""
         return date(self.year + 1, 1, 1) if self.quarter == 4 else date(self.year, 3 * self.quarter + 1, 1)
+
+    @property
+    def last_day(self) -> date:
+        """Last day of the quarter: the day a closed quarter's figures describe."""
+        return self.end - timedelta(days=1)
 
     @property
     def index(self) -> int:

@@ -1,7 +1,7 @@
 """The plan's indicators per province / district / commune and period, their trends, and the
 plan's targets (listed, edited with history)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -56,9 +56,15 @@ class UnitIndicators(BaseModel):
 class IndicatorReport(BaseModel):
     level: str
     period: str
+    as_of: date = Field(description="the day the infrastructure, units and connections are counted on")
     closed: bool = False
     closed_at: datetime | None = None
     coverage_run: CoverageRun | None
+    coverage_as_of: date | None = Field(
+        default=None,
+        description="the day of the coverage run the hamlet coverage comes from; it may be later than "
+        "`as_of` (coverage is not yet kept per day)",
+    )
     units: list[UnitIndicators]
 
 
@@ -91,9 +97,12 @@ class TargetEdit(BaseModel):
         "Every indicator of the plan (ids as in targets.md) for each unit of the level in force. "
         + STATUS_RULE
         + " A closed period is served from the snapshot taken when it was closed (`closed` true): the "
-        "infrastructure, coverage run, statistics, targets and unit names as they stood then. An open "
-        "period is computed live: infrastructure as it is now, speed tests of the period's quarter "
-        "(Asia/Ho_Chi_Minh), the latest coverage run, the period's statistics."
+        "infrastructure and units as of the quarter's last day, the coverage run, statistics, targets "
+        "and unit names as they stood then. An open period is computed live as of `as_of` — today for "
+        "the current quarter, the last day of a past one: sites active, poles and duct routes in service, "
+        "offices connected and units in force that day; speed tests of the period's quarter "
+        "(Asia/Ho_Chi_Minh), the latest coverage run (`coverage_as_of`), the period's statistics. "
+        "`as_of` asks for the live figures of one day (not after today; within `period` when both are given)."
     ),
     response_model=IndicatorReport,
 )
@@ -109,8 +118,13 @@ def indicators(
     parent: Annotated[
         str | None, Query(max_length=16, description="only units at or under this district, e.g. 934")
     ] = None,
+    as_of: Annotated[
+        date | None, Query(description="the day of the figures (YYYY-MM-DD), live; default: see above")
+    ] = None,
 ) -> dict:
-    return indicators_report(session, level, period, code, parent=parent, district_code=district_scope)
+    return indicators_report(
+        session, level, period, code, parent=parent, district_code=district_scope, as_of=as_of
+    )
 
 
 @router.get(

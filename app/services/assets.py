@@ -26,6 +26,7 @@ from app.services.registration import (
     required_version,
     unprocessable,
 )
+from app.services.reports.indicators_sql import today
 from gis.problems import Problem
 
 # kind -> (table, link table, link key, editable columns)
@@ -88,7 +89,8 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
     if problems:
         raise unprocessable(problems)
     conn = session.connection()
-    given = {"code": body.code, **values}
+    # A pole or duct registered as it is put up: in service from today unless the form says when.
+    given = {"code": body.code, **values, "in_service_from": body.in_service_from or today()}
     if kind == "pole":
         lon, lat, _ = site_checks.resolve_position(conn, body.position)
         row = _built(session, kind, given, owner_id)

@@ -15,7 +15,9 @@ from app.errors import InvalidParameter, NotFound
 from app.routers.indicators import IndicatorReport
 from app.services.coverage.ftth import refresh_ftth
 from app.services.reports.indicators import indicators_report
+from app.services.reports.indicators_sql import today
 from gis.crs import METRIC_CRSS
+from gis.indicators import Quarter
 from tests.conftest import SHARED
 
 # ---------------------------------------------------------------------------------------------
@@ -330,10 +332,17 @@ def test_levels_follow_what_is_in_force(tiny):
     assert [u["code"] for u in one["units"]] == ["931"]
 
     with tiny.begin() as conn:  # the 2025 reform: districts abolished
-        conn.execute(text("UPDATE admin_units SET valid_to = CURRENT_DATE WHERE level = 'district'"))
+        conn.execute(
+            text(
+                "UPDATE admin_units SET valid_to = CURRENT_DATE WHERE level = 'district' AND valid_to IS NULL"
+            )
+        )
+    now = str(Quarter.of(today()))
     with pytest.raises(InvalidParameter, match="province, commune, hamlet; got 'district'"):
-        _report(tiny, "district")
-    assert list(_by_unit(_report(tiny, "commune", "2025-Q3"))) == ["93001", "93101"]
+        _report(tiny, "district", now)
+    assert list(_by_unit(_report(tiny, "commune", now))) == ["93001", "93101"]
+    # 2025-Q3 is counted as of its last day, when the districts were still in force.
+    assert [u["code"] for u in _report(tiny, "district", "2025-Q3")["units"]] == ["930", "931"]
 
 
 # ---------------------------------------------------------------- FTTH reach: the true circle

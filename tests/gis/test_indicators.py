@@ -82,6 +82,7 @@ def test_quarter_parse_bounds_and_order():
     assert (q.year, q.quarter, str(q)) == (2025, 3, "2025-Q3")
     assert (q.start, q.end) == (date(2025, 7, 1), date(2025, 10, 1))
     assert Quarter.parse("2024-Q4").end == date(2025, 1, 1)
+    assert (Quarter(2024, 4).last_day, Quarter(2024, 1).last_day) == (date(2024, 12, 31), date(2024, 3, 31))
     assert Quarter.parse("2025-Q1").start == date(2025, 1, 1)
     assert Quarter.of(date(2025, 9, 30)) == q and Quarter.of(date(2025, 10, 1)) == Quarter(2025, 4)
     assert Quarter(2024, 4) < Quarter(2025, 1)

@@ -55,6 +55,8 @@ _ADMIN = (
     "households",
     "urban",
 )
+# The valid time of a pole, duct route, manhole or access point (migration 0016).
+_IN_SERVICE = ("in_service_from", "in_service_to")
 # The attributes each target's row builders read (app/services/imports/targets.py).
 FIELDS: dict[str, tuple[str, ...]] = {
     "sites": (
@@ -77,7 +79,16 @@ FIELDS: dict[str, tuple[str, ...]] = {
         *_CELL,
     ),
     "cells": ("site_code", "code", "cell_code", "operator", "owner", "height_m", *_CELL),
-    "poles": ("code", "owner", "material", "structure_type", "height_m", "attachments", "operators"),
+    "poles": (
+        "code",
+        "owner",
+        "material",
+        "structure_type",
+        "height_m",
+        "attachments",
+        "operators",
+        *_IN_SERVICE,
+    ),
     "ducts": (
         "code",
         "name",
@@ -88,8 +99,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "stated_length_m",
         "occupants",
         "operators",
+        *_IN_SERVICE,
     ),
-    "manholes": ("code", "owner", "operator", "duct_route_code"),
+    "manholes": ("code", "owner", "operator", "duct_route_code", *_IN_SERVICE),
     "fibre_access_points": (
         "code",
         "operator",
@@ -99,6 +111,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "ports_used",
         "service_radius_m",
         "status",
+        *_IN_SERVICE,
     ),
     "commune_offices": (
         "code",
@@ -107,6 +120,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "gov_network_connected",
         "bandwidth_mbps",
         "connected_on",
+        "disconnected_on",
     ),
     "speed_tests": (
         "code",

@@ -366,6 +366,15 @@ def cell_row(
 
 
 # ---------------------------------------------------------------- point and line layers
+def in_service(p: dict, start: str = "in_service_from", end: str = "in_service_to") -> dict:
+    """The valid time a row states (dd/mm/yyyy, yyyy-mm-dd or an Excel date): the first day in
+    service and the first day out of it; absent = unknown (since before the records) / still in."""
+    since, to = day(p, start), day(p, end)
+    if since is not None and to is not None and to <= since:
+        raise RowProblem("asof.ends_before_start", end, since=since.isoformat(), to=to.isoformat())
+    return {start: since, end: to}
+
+
 def pole_row(p: dict, ctx: Context, owner: int | None = None) -> dict:
     """One pole row but its geometry, of a file's row (``owner``: the one it names) or a
     registration (the form, the API: ``owner`` the registering company's id)."""
@@ -374,7 +383,7 @@ def pole_row(p: dict, ctx: Context, owner: int | None = None) -> dict:
     material = choice(made_of, "material", m.POLE_MATERIALS, None, ctx) if made_of["material"] else None
     code = text_(p, "code", required=True)
     owner = ctx.operator(p.get("owner"), "owner") if owner is None else owner
-    return dict(code=code, owner_id=owner, material=material, height_m=num(p, "height_m"))
+    return dict(code=code, owner_id=owner, material=material, height_m=num(p, "height_m"), **in_service(p))
 
 
 def poles(table, ctx, problems):
@@ -424,6 +433,7 @@ def duct_row(p: dict, line, ctx: Context, owner: int | None = None) -> dict:
         free_duct_count=free,
         subduct_count=integer(p, "subduct_count", default=0),
         stated_length_m=stated,
+        **in_service(p),
         geom=line,  # shapely, as point() gives: WKB when stored (importer._as_wkb, assets.create)
     )
 
@@ -452,6 +462,7 @@ def fibre_access_points(table, ctx, problems):
             ports_used=integer(p, "ports_used", default=0),
             service_radius_m=num(p, "service_radius_m", default=500.0),
             status=choice(p, "status", m.FAP_STATUSES, "active", ctx),
+            **in_service(p),
             geom=point(f),
         ),
         problems,
@@ -473,7 +484,11 @@ def manholes(table, ctx, problems):
     def build(f, p):
         owner = ctx.operator(p.get("owner") or p.get("operator"), "owner")
         return dict(
-            code=text_(p, "code", required=True), owner_id=owner, duct_route_id=route(p), geom=point(f)
+            code=text_(p, "code", required=True),
+            owner_id=owner,
+            duct_route_id=route(p),
+            **in_service(p),
+            geom=point(f),
         )
 
     rows = _rows(table, build, problems)
@@ -503,7 +518,7 @@ def commune_offices(table, ctx, problems):
             if p.get("gov_network_connected") not in (None, "")
             else False,
             bandwidth_mbps=num(p, "bandwidth_mbps"),
-            connected_on=text_(p, "connected_on"),
+            **in_service(p, "connected_on", "disconnected_on"),
             geom=point(f),
         ),
         problems,

@@ -1,7 +1,8 @@
 """The plan's indicators (ids as in shared/plan/targets.md) per admin unit, against their targets.
 
-Open periods are computed live: computed indicators describe the infrastructure as it is now
-(and speed tests of the period); reported ones divide the period's statistics by the unit's
+Open periods are computed live as of a day (``as_of``: today for the current quarter, the last
+day of a past one): computed indicators describe the infrastructure in service that day (and
+speed tests of the period); reported ones divide the period's statistics by the unit's
 population or households. Closed periods are served from their snapshot (``snapshots``). The
 queries live in `indicators_sql`, the arithmetic in `gis.indicators`; this module joins them.
 """
@@ -20,6 +21,7 @@ from app.services.reports import snapshots
 from app.services.reports.indicators_sql import Scope
 from app.services.scope import outside_district, restrict_listing
 from gis.indicators import Quarter, judge, mean_median, round_value, share_pct
+from gis.problems import Problem
 
 # Reported: id -> (numerator metric, denominator). The denominator is a column of admin_units
 # (population, households), another metric of the period, or None for a ready-made percentage.
@@ -122,8 +124,8 @@ def _number(value: Decimal | float | int | None) -> float | int | None:
     return int(value) if value == int(value) else float(value)
 
 
-def _check_level(session: Session, level: str) -> None:
-    known = sql.levels_in_force(session)
+def _check_level(session: Session, level: str, as_of: date | None = None) -> None:
+    known = sql.levels_in_force(session, as_of)
     if level not in known:
         raise InvalidParameter(
             f"level must be one of the levels in force: {', '.join(known) or 'none (no admin units)'}; "
@@ -133,7 +135,24 @@ def _check_level(session: Session, level: str) -> None:
 
 def _default_period(session: Session) -> Quarter:
     latest = sql.latest_period(session)
-    return Quarter.parse(latest) if latest else Quarter.of(date.today())
+    return Quarter.parse(latest) if latest else Quarter.of(sql.today())
+
+
+def period_day(quarter: Quarter) -> date:
+    """The day an open quarter is computed as of: today while it runs, its last day once ended."""
+    return min(sql.today(), quarter.last_day)
+
+
+def _checked_day(as_of: date, quarter: Quarter | None) -> date:
+    """``as_of`` for the live figures: not after today, and in ``quarter`` when one is given."""
+    today = sql.today()
+    if as_of > today:
+        params = {"as_of": as_of.isoformat(), "today": today.isoformat()}
+        raise InvalidParameter(reasons=[Problem("asof.in_future", "as_of", params=params)])
+    if quarter is not None and Quarter.of(as_of) != quarter:
+        params = {"as_of": as_of.isoformat(), "period": str(quarter)}
+        raise InvalidParameter(reasons=[Problem("asof.outside_period", "as_of", params=params)])
+    return as_of
 
 
 def _shares(counts: sql.Shared | None) -> Measure:
@@ -235,7 +254,7 @@ def _indicator(target: Row, measure: Measure, quarter: Quarter, baseline) -> dic
 def _units_or_refuse(session: Session, scope: Scope, district_code: str | None) -> list[Row]:
     units = sql.units(session, scope)
     if scope.code is not None and not units:
-        if district_code is not None and sql.unit_exists(session, scope.level, scope.code):
+        if district_code is not None and sql.unit_exists(session, scope.level, scope.code, scope.as_of):
             raise outside_district(district_code, scope.code)
         raise NotFound(f"no {scope.level} in force with code '{scope.code}'")
     return units
@@ -244,8 +263,8 @@ def _units_or_refuse(session: Session, scope: Scope, district_code: str | None) 
 def live_units(
     session: Session, scope: Scope, quarter: Quarter, district_code: str | None = None
 ) -> list[dict]:
-    """Every indicator of every unit in ``scope``, computed now, judged against the trajectory from
-    each unit's baseline (its earliest closed period before ``quarter``)."""
+    """Every indicator of every unit in ``scope``, computed as of the scope's day, judged against the
+    trajectory from each unit's baseline (its earliest closed period before ``quarter``)."""
     units = _units_or_refuse(session, scope, district_code)
     measures = _measures(session, scope, quarter) if units else {}
     targets = sorted_targets(session)
@@ -294,28 +313,35 @@ def indicators_report(
     *,
     parent: str | None = None,
     district_code: str | None = None,
+    as_of: date | None = None,
 ) -> dict:
     """Every indicator of the plan for every unit of ``level`` (or the one ``code``; those at or
     under district ``parent``), limited to district ``district_code`` when the caller is.
 
-    A closed period is served from its snapshot, an open one computed live."""
-    quarter = parse_period(period) if period is not None else _default_period(session)
+    A closed period is served from its snapshot, an open one computed live as of ``period_day``.
+    ``as_of`` (not after today, within ``period`` when both are given) asks for the live figures
+    of that day, closed quarter or not."""
+    given = parse_period(period) if period is not None else None
+    day = None if as_of is None else _checked_day(as_of, given)
+    quarter = given or (Quarter.of(day) if day else _default_period(session))
     code, within = restrict_listing(level, code, parent, district_code)
-    scope = Scope(level, code, within)
-    closed = snapshots.closed_period(session, str(quarter))
+    closed = snapshots.closed_period(session, str(quarter)) if day is None else None
+    scope = Scope(level, code, within, closed.as_of if closed else day or period_day(quarter))
     if closed is not None:
         units = _frozen_units(session, str(quarter), scope, district_code)
         run = closed.as_dict()["coverage_run"]
     else:
-        _check_level(session, level)
+        _check_level(session, level, scope.as_of)
         units = live_units(session, scope, quarter, district_code)
         latest = sql.latest_coverage_run(session)
         run = None if latest is None else {"id": latest[0], "finished_at": latest[1]}
     return {
         "level": level,
         "period": str(quarter),
+        "as_of": scope.as_of,
         "closed": closed is not None,
         "closed_at": closed.closed_at if closed else None,
         "coverage_run": run,
+        "coverage_as_of": sql.local_day(run["finished_at"]) if run else None,
         "units": units,
     }

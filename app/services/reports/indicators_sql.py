@@ -1,25 +1,64 @@
 """The queries behind the plan's indicators: one per family, grouped by admin unit.
 
-Every query starts from the units of one level in force (optionally one code) and lets PostGIS
-assign features to them with ST_Intersects on the GiST indexes; Python only divides.
+Every query starts from the units of one level in force on the scope's day (optionally one code)
+and lets PostGIS assign features to them with ST_Intersects on the GiST indexes; Python only divides.
 A point lying exactly on a shared border counts in both units (measure-zero in practice).
+
+As of a day d (the scope's ``as_of``, bound as :as_of): units in force on d; sites active on d;
+poles and duct routes in service on d; offices connected by d (``ACTIVE_SITE_ON``, ``IN_SERVICE_ON``,
+``CONNECTED_ON``). Tenancies, attachments and occupancy carry no dates: they are today's.
+Hamlet coverage is the latest coverage run's, whatever the day (``latest_coverage_run``).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from app.collections import IN_FORCE
+from app.layer_types import IN_FORCE_ON
 from app.models import ADMIN_LEVELS
 from gis.indicators import Quarter
 
 # Quarters are calendar quarters of the province's clock.
 TIMEZONE = "Asia/Ho_Chi_Minh"
+
+# The day of the figures, bound once per query.
+_DAY = "CAST(:as_of AS date)"
+IN_FORCE = IN_FORCE_ON.replace("{day}", _DAY)
+# A site active on the day: commissioned by then (NULL: before the records began) and not yet
+# decommissioned; a decommissioned site without its day is not known to have been active then.
+ACTIVE_SITE_ON = (
+    "{a}.status IN ('active', 'decommissioned') AND ({a}.commissioned_on IS NULL OR {a}.commissioned_on <= {day}) "
+    "AND ({a}.decommissioned_on > {day} OR ({a}.decommissioned_on IS NULL AND {a}.status = 'active'))"
+)
+# Poles, duct routes, access points, manholes over [in_service_from, in_service_to) (migration 0016).
+IN_SERVICE_ON = (
+    "({a}.in_service_from IS NULL OR {a}.in_service_from <= {day}) "
+    "AND ({a}.in_service_to IS NULL OR {a}.in_service_to > {day})"
+)
+# An office on the government network on the day: connected by then (NULL: before the records
+# began) and not disconnected yet; one marked unconnected without a disconnection day never was.
+CONNECTED_ON = (
+    "({a}.gov_network_connected OR {a}.disconnected_on IS NOT NULL) "
+    "AND ({a}.connected_on IS NULL OR {a}.connected_on <= {day}) "
+    "AND ({a}.disconnected_on IS NULL OR {a}.disconnected_on > {day})"
+)
+
+
+def today() -> date:
+    """Today on the province's clock: the day of the live figures."""
+    return datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def local_day(at: datetime | None) -> date | None:
+    """The province's day of an instant (a coverage run's end: the day its coverage describes)."""
+    return None if at is None else at.astimezone(ZoneInfo(TIMEZONE)).date()
+
 
 # `within` keeps the units at or under one district (its communes, their hamlets).
 _WITHIN = f"""(CAST(:within AS text) IS NULL OR u.code = :within
@@ -34,16 +73,22 @@ _UNITS = (
 
 @dataclass(frozen=True)
 class Scope:
-    """The units a report covers: every unit of `level` in force, or the one with `code`, at or
-    under the unit `within` (a district) when given."""
+    """The units a report covers: every unit of `level` in force on `as_of` (None: today), or the
+    one with `code`, at or under the unit `within` (a district) when given; the figures are those
+    of that day."""
 
     level: str
     code: str | None = None
     within: str | None = None
+    as_of: date | None = None
+
+    @property
+    def day(self) -> date:
+        return self.as_of or today()
 
     @property
     def params(self) -> dict[str, object]:
-        return {"level": self.level, "code": self.code, "within": self.within}
+        return {"level": self.level, "code": self.code, "within": self.within, "as_of": self.day}
 
 
 @dataclass(frozen=True)
@@ -69,8 +114,11 @@ class HamletCounts:
     ftth_covered: int
 
 
-def levels_in_force(session: Session) -> list[str]:
-    rows = session.execute(text(f"SELECT DISTINCT u.level FROM admin_units u WHERE {IN_FORCE.format(a='u')}"))
+def levels_in_force(session: Session, as_of: date | None = None) -> list[str]:
+    rows = session.execute(
+        text(f"SELECT DISTINCT u.level FROM admin_units u WHERE {IN_FORCE.format(a='u')}"),
+        {"as_of": as_of or today()},
+    )
     found = {r[0] for r in rows}
     return [level for level in ADMIN_LEVELS if level in found]
 
@@ -94,13 +142,13 @@ def latest_period(session: Session) -> str | None:
     ).scalar_one()
 
 
-def unit_exists(session: Session, level: str, code: str) -> bool:
+def unit_exists(session: Session, level: str, code: str, as_of: date | None = None) -> bool:
     return bool(
         session.execute(
             text(
                 f"SELECT 1 FROM admin_units u WHERE u.level = :level AND u.code = :code AND {IN_FORCE.format(a='u')}"
             ),
-            {"level": level, "code": code},
+            {"level": level, "code": code, "as_of": as_of or today()},
         ).first()
     )
 
@@ -137,13 +185,15 @@ def _shared_points(session: Session, scope: Scope, table: str, tenants: str, key
 
 
 def site_sharing(session: Session, scope: Scope) -> dict[int, Shared]:
-    """Active sites and those with two or more tenant operators, per unit."""
-    return _shared_points(session, scope, "sites", "site_tenancies", "site_id", "f.status = 'active'")
+    """Sites active on the scope's day and those with two or more tenant operators, per unit."""
+    active = ACTIVE_SITE_ON.format(a="f", day=_DAY)
+    return _shared_points(session, scope, "sites", "site_tenancies", "site_id", active)
 
 
 def pole_sharing(session: Session, scope: Scope) -> dict[int, Shared]:
-    """Poles and those carrying two or more operators' cables, per unit."""
-    return _shared_points(session, scope, "poles", "pole_attachments", "pole_id", "true")
+    """Poles in service on the scope's day and those carrying two or more operators' cables, per unit."""
+    in_service = IN_SERVICE_ON.format(a="f", day=_DAY)
+    return _shared_points(session, scope, "poles", "pole_attachments", "pole_id", in_service)
 
 
 # A route counts (by number) in every unit holding a stretch of it, and by length with that
@@ -156,7 +206,7 @@ WITH parts AS MATERIALIZED (  -- each stretch measured once, not again by every 
          CASE WHEN ST_Contains(u.geom, r.geom) THEN r.length_m
               ELSE ST_Length(ST_Intersection(r.geom, u.geom)::geography) END AS part_m
   FROM admin_units u JOIN duct_routes r ON ST_Intersects(u.geom, r.geom)
-  WHERE {_UNITS}
+  WHERE {_UNITS} AND {IN_SERVICE_ON.format(a="r", day=_DAY)}
 )
 SELECT p.unit_id,
        count(*) FILTER (WHERE coalesce(o.n, 0) >= 2) AS shared, count(*) AS total,
@@ -181,7 +231,8 @@ def duct_sharing(session: Session, scope: Scope) -> dict[int, DuctShares]:
 # commune row an office names may be a version no longer in force, while its point still falls
 # in exactly the unit in force that serves it, at any level.
 _OFFICES = f"""
-SELECT u.id AS unit_id, count(*) FILTER (WHERE o.gov_network_connected) AS shared, count(*) AS total
+SELECT u.id AS unit_id, count(*) FILTER (WHERE {CONNECTED_ON.format(a="o", day=_DAY)}) AS shared,
+       count(*) AS total
 FROM admin_units u JOIN commune_offices o ON ST_Intersects(u.geom, o.geom)
 WHERE {_UNITS}
 GROUP BY u.id
@@ -189,8 +240,14 @@ GROUP BY u.id
 
 
 def office_connections(session: Session, scope: Scope) -> dict[int, Shared]:
-    """Commune offices and those connected to the government data network, per unit."""
+    """Commune offices and those connected to the government data network on the day, per unit."""
     return {r.unit_id: Shared(r.shared, r.total) for r in session.execute(text(_OFFICES), scope.params)}
+
+
+def offices_connected(session: Session, as_of: date) -> set[str]:
+    """Codes of the offices on the government data network on ``as_of``."""
+    sql = f"SELECT o.code FROM commune_offices o WHERE {CONNECTED_ON.format(a='o', day=_DAY)}"
+    return set(session.execute(text(sql), {"as_of": as_of}).scalars())
 
 
 # Hamlets belong to a unit through parent_id ancestry among units in force, whatever the levels

@@ -1,9 +1,13 @@
 """Quarters: which ones the dashboard knows, and closing one — freezing every indicator of the
 province, its districts and communes, every hamlet's coverage, every commune office and the
-report maps, in one transaction, so that its reports never change afterwards."""
+report maps, in one transaction, so that its reports never change afterwards.
+
+A quarter is frozen as of its last day, whenever it is closed: the infrastructure in service and
+the offices connected that day, the units in force that day. Coverage is the latest run's (the
+run is named in the snapshot, with its day)."""
 
 import json
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -16,11 +20,11 @@ from app.services.reports.indicators import live_units, parse_period
 from app.services.reports.indicators_sql import Scope
 from gis.indicators import Quarter
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL_TZ = ZoneInfo(indicators_sql.TIMEZONE)
 
 
 def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
+    return indicators_sql.today()
 
 
 def known_periods(session: Session) -> list[str]:
@@ -61,11 +65,12 @@ def close_period(session: Session, period: str, *, closed_by: str | None = None)
     run = indicators_sql.latest_coverage_run(session)
     inserted = session.execute(
         text(
-            "INSERT INTO closed_periods (period, closed_by, coverage_run_id, coverage_finished_at) "
-            "VALUES (:p, :by, :run, :finished) ON CONFLICT (period) DO NOTHING RETURNING period"
+            "INSERT INTO closed_periods (period, closed_by, coverage_run_id, coverage_finished_at, as_of) "
+            "VALUES (:p, :by, :run, :finished, :as_of) ON CONFLICT (period) DO NOTHING RETURNING period"
         ),
         {
             "p": str(quarter),
+            "as_of": quarter.last_day,
             "by": closed_by,
             "run": run[0] if run else None,
             "finished": run[1] if run else None,
@@ -85,11 +90,11 @@ def close_period(session: Session, period: str, *, closed_by: str | None = None)
 
 
 def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
-    period = str(quarter)
+    period, day = str(quarter), quarter.last_day
     rows = []
-    levels = indicators_sql.levels_in_force(session)
+    levels = indicators_sql.levels_in_force(session, day)
     for level in (lv for lv in snapshots.SNAPSHOT_LEVELS if lv in levels):
-        for unit in live_units(session, Scope(level), quarter):
+        for unit in live_units(session, Scope(level, as_of=day), quarter):
             rows += [
                 {
                     "p": period,
@@ -112,11 +117,12 @@ def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
         )
     hamlets = drilldown.all_hamlets(session)
     _insert_records(session, "hamlet_snapshots", "hamlet_code", period, hamlets)
-    offices = drilldown.all_offices(session)
+    connected = indicators_sql.offices_connected(session, day)
+    offices = [{**o, "gov_network_connected": o["code"] in connected} for o in drilldown.all_offices(session)]
     _insert_records(session, "office_snapshots", "office_code", period, offices)
-    province = indicators_sql.units(session, Scope("province"))
+    province = indicators_sql.units(session, Scope("province", as_of=day))
     scopes = [("province", province[0].name if province else "Toàn tỉnh")] + [
-        (u.code, u.name) for u in indicators_sql.units(session, Scope("district"))
+        (u.code, u.name) for u in indicators_sql.units(session, Scope("district", as_of=day))
     ]
     for scope, name in scopes:
         svg = report_map.scope_map(session, scope, f"Vùng phủ sóng và vùng lõm — {name}")

@@ -1,12 +1,13 @@
 """Reading closed periods: which quarters are closed, their frozen indicator records, baselines.
 
 A closed period's indicators are served from ``indicator_snapshots`` exactly as they were
-computed at closing (value, target, gap, status, unit name), so a past report never changes.
+computed at closing, as of the quarter's last day (value, target, gap, status, unit name), so a
+past report never changes.
 Writing them is ``app.services.reports.periods``.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -23,10 +24,12 @@ class ClosedPeriod:
     closed_by: str | None
     coverage_run_id: int | None
     coverage_finished_at: datetime | None
+    as_of: date  # the day its figures describe: the quarter's last day (migration 0016)
 
     def as_dict(self) -> dict:
         return {
             "period": self.period,
+            "as_of": self.as_of,
             "closed_at": self.closed_at,
             "closed_by": self.closed_by,
             "coverage_run": None
@@ -35,7 +38,7 @@ class ClosedPeriod:
         }
 
 
-_COLUMNS = "period, closed_at, closed_by, coverage_run_id, coverage_finished_at"
+_COLUMNS = "period, closed_at, closed_by, coverage_run_id, coverage_finished_at, as_of"
 
 
 def closed_period(session: Session, period: str) -> ClosedPeriod | None:

@@ -1,4 +1,5 @@
-"""One unit's indicators over the quarters: closed ones from their snapshots, open ones live."""
+"""One unit's indicators over the quarters: closed ones from their snapshots, open ones live as
+of their last day (today for the current one), so a past quarter shows its own value."""
 
 from sqlalchemy.orm import Session
 
