@@ -14,14 +14,25 @@ TIMEOUT_MS = 20_000
 class MapPage:
     """A fresh browser context on the map, with console errors collected."""
 
-    def __init__(self, browser, base_url: str, user: str | None = None, enforce_csp: bool = False):
+    def __init__(
+        self,
+        browser,
+        base_url: str,
+        user: str | None = None,
+        enforce_csp: bool = False,
+        phone_width: int | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.host = urlsplit(self.base_url).netloc
+        # A phone: its width, touch, and the mobile viewport meta honoured.
+        device = (
+            {"viewport": {"width": phone_width, "height": 800}, "is_mobile": True, "has_touch": True}
+            if phone_width
+            else {"viewport": {"width": 1280, "height": 800}}
+        )
         # Playwright's string predicates (wait_for_function) are eval'd in the page, which our
         # Content-Security-Policy forbids; tests/browser/test_csp.py uses the pages under it.
-        self.context = browser.new_context(
-            viewport={"width": 1280, "height": 800}, bypass_csp=not enforce_csp
-        )
+        self.context = browser.new_context(**device, bypass_csp=not enforce_csp)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.errors: list[str] = []
         if user:
