@@ -30,6 +30,7 @@ __all__ = [
     "PARTS",
     "Link",
     "area_shares",
+    "cell_text",
     "check_areas",
     "check_lineage",
     "dissolve",
@@ -62,7 +63,7 @@ def parse_lineage(
     :class:`Link` s; an empty ``part`` is ``full``. Every bad row is one problem."""
     links, problems = [], []
     for number, values in rows:
-        got = {k: _text(values.get(k)) for k in ("new_code", "new_name", "old_code", "old_name", "part")}
+        got = {k: cell_text(values.get(k)) for k in ("new_code", "new_name", "old_code", "old_name", "part")}
         missing = [k for k in ("new_code", "new_name", "old_code") if not got[k]]
         for key in missing:
             problems.append(Problem("value.required", key, number, source=source))
@@ -78,7 +79,8 @@ def parse_lineage(
     return links, problems
 
 
-def _text(value) -> str | None:
+def cell_text(value) -> str | None:
+    """A cell as text: stripped, None when empty; a code a spreadsheet read as 31336.0 as "31336"."""
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():  # a spreadsheet's code read as a number
