@@ -105,7 +105,8 @@ def provinces(scratch_url):
             )
         # A third province whose commune already lies directly under it: untouched by LINEAGE.
         ids["93"] = _insert(conn, "province", "93", "Tỉnh Thử C", "Tỉnh", None, _box(105.05, 105.06))
-        _insert(conn, "commune", "93001", "Xã Nam", "Xã", ids["93"], _box(105.05, 105.06), 900)
+        ids["93001"] = _insert(conn, "commune", "93001", "Xã Nam", "Xã", ids["93"], _box(105.05, 105.06), 900)
+        _insert(conn, "hamlet", "9300101", "Ấp Nam", "Ấp", ids["93001"], box(105.052, 9.005, 105.054, 9.007))
         for code, name, kind, district, west, east, pop in COMMUNES:
             ids[code] = _insert(conn, "commune", code, name, kind, ids[district], _box(west, east), pop)
         for code, name, commune, west, pop in HAMLETS:
@@ -207,6 +208,7 @@ def test_a_reform_ends_the_old_units_starts_the_new_ones_and_keeps_the_lineage(p
         "9100101": "91001",
         "9100301": "91001",
         "9100302": "92001",
+        "9300101": "93001",  # its commune goes on: the same version
     }
     shares = _lineage(provinces)
     assert {k: (v[0], round(v[1], 3), v[2]) for k, v in shares.items()} == {
@@ -262,10 +264,11 @@ def test_a_reform_given_in_two_files_grows_the_city_the_first_one_made(provinces
         "districts_ended": 0,
         "provinces_ended": 1,
         "provinces_inserted": 0,
-        "hamlets_moved": 0,
+        "hamlets_moved": 1,
         "lineage": 1,
     }
     assert _in_force(provinces, ON, "commune")["93001"] == ("Xã Nam Mới", "92", ON)
+    assert _in_force(provinces, ON, "hamlet")["9300101"] == ("Ấp Nam", "93001", ON)
     with provinces.connect() as conn:
         provinces_on, city_km2, communes_km2 = conn.execute(
             text(
@@ -534,3 +537,34 @@ def test_the_real_former_hau_giang_dissolves_into_its_28_new_communes(scratch_ur
         assert {v[0] for v in _lineage(engine).values()} == {"full"}
     finally:
         engine.dispose()
+
+
+def test_the_command_line_dry_run_counts_and_writes_nothing(database_url, engine, tmp_path, capsys):
+    """`python -m app.cli reform` on the sample province: every commune kept as it is, under a new
+    city (a dry run: the counts, nothing written); then a refused file, its problems in Vietnamese."""
+    from app import cli
+
+    with engine.connect() as conn:
+        communes = conn.execute(
+            text(
+                "SELECT code, name FROM admin_units WHERE level = 'commune' AND valid_to IS NULL ORDER BY code"
+            )
+        ).all()
+        hamlets = conn.execute(
+            text("SELECT count(*) FROM admin_units WHERE level = 'hamlet' AND valid_to IS NULL")
+        ).scalar_one()
+    rows = [[code, name, code, name, "Toàn bộ", "", *CITY] for code, name in communes]
+    lineage = _csv(tmp_path / "giu_nguyen.csv", HEADER, rows)
+    before = _count(engine)
+    assert cli.main(["reform", str(lineage), "--effective", "2025-07-01", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"would write communes_ended {len(communes)}, communes_inserted {len(communes)}" in out
+    assert f"provinces_ended 1, provinces_inserted 1, hamlets_moved {hamlets}, lineage {len(communes)}" in out
+    assert _count(engine) == before
+    bad = _csv(tmp_path / "thieu.csv", HEADER, rows[1:])
+    assert cli.main(["reform", str(bad), "--effective", "2025-07-01"]) == 1
+    err = capsys.readouterr().err
+    code, name = communes[0]
+    assert "thieu.csv: refused, nothing written" not in err and "thieu.csv refused, nothing written" in err
+    assert f"đơn vị cũ {code} ({name}) thuộc vùng sắp xếp nhưng không có trong bảng sắp xếp" in err
+    assert _count(engine) == before

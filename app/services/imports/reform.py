@@ -25,6 +25,7 @@ import shapely
 from geoalchemy2.shape import from_shape
 from shapely import MultiPolygon, Polygon
 from sqlalchemy import Connection, Engine, insert, text, update
+from sqlalchemy.exc import DBAPIError
 
 from app import models as m
 from app.i18n import catalogue
@@ -43,6 +44,8 @@ TARGET = "reform"  # the vocabulary domain of its headers: column.reform
 # A new unit's kind read from the start of its name when no column gives it.
 _KINDS = ("Phường", "Xã", "Thị trấn", "Đặc khu")
 _URBAN = {"phuong", "thi tran"}
+# Effective dates outside these are typing mistakes (and the day before date.min does not exist).
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @dataclass
@@ -125,6 +128,9 @@ def apply_into(
     layer: str | None = None,
 ) -> ReformReport:
     """The work of :func:`apply_file` on a connection whose transaction the caller owns."""
+    if not _FIRST_DAY <= effective <= _LAST_DAY:
+        params = {"date": effective.isoformat(), "min": _FIRST_DAY.isoformat(), "max": _LAST_DAY.isoformat()}
+        raise ImportFailed([Problem("reform.date_out_of_range", "effective", params=params)])
     vocabulary = current_vocabulary(conn)
     try:
         table = read_plain_table(Path(lineage), None, vocabulary, None, TARGET)
@@ -160,7 +166,13 @@ def apply_into(
         raise ImportFailed([p.at(source=table.name) for p in problems])
     if actor is not None:
         actor.apply(conn)
-    report.counts = _write(conn, state, links, units, new_geoms, shares, hamlets, reform)
+    try:
+        report.counts = _write(conn, state, links, units, new_geoms, shares, hamlets, reform)
+    except DBAPIError as exc:  # a code too long for its column …: said, and the caller rolls back
+        detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        raise ImportFailed(
+            [Problem("db.load_refused", params={"detail": detail}, source=table.name)]
+        ) from exc
     return report
 
 
@@ -232,9 +244,8 @@ class _State:
     """The stored units the reform touches: communes in force the day before, their hamlets."""
 
     effective: date
-    communes: dict[
-        str, dict
-    ]  # code → {id, name, valid_to, province, province_id, district_id, population, geom}
+    # code → {id, name, valid_to, province, province_id, district_id, population, geom}
+    communes: dict[str, dict]
     # (level, code) → ids of the units in force on the effective date (a province that ends then and
     # its successor made by an earlier file of the same reform share a code).
     in_force: dict[tuple[str, str], list[int]]
@@ -344,6 +355,8 @@ def _place_hamlets(state: _State, links, new_geoms: dict, problems: list[Problem
     out = []
     for h in state.hamlets:
         going = successors.get(h["commune"], [])
+        if not going:  # its commune goes on
+            continue
         if len(going) == 1:
             out.append((h["id"], going[0]))
             continue
