@@ -19,6 +19,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from shapely import box, union_all
 from shapely.geometry import mapping, shape
 from sqlalchemy import create_engine, text
@@ -340,6 +342,55 @@ def test_a_bad_lineage_is_refused_with_every_problem_and_nothing_written(provinc
         apply_file(provinces, lineage, ON, polygons=_polygons(tmp_path / "xa_moi.geojson", NEW_POLYGONS))
     assert [(d.code, d.params["code"]) for d in err.value.details] == codes
     assert all(d.source == "sap_xep_xa.csv" for d in err.value.details)
+    assert _count(provinces) == before
+
+
+# Mostly sound values, some wrong ones: codes stored and not, names, parts, provinces.
+_CODES = [
+    "91001",
+    "91002",
+    "91003",
+    "92001",
+    "92002",
+    "93001",
+    "91001",
+    "91003",
+    "92001",
+    "99999",
+    "31336.0",
+    "",
+]
+_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(_CODES),
+        st.sampled_from(["Xã An Bình", "Phường Đông Chợ", "Xã Tây", "Xã  an bình"]),
+        st.sampled_from(_CODES),
+        st.sampled_from(["Xã An", "", "Phường Chợ"]),
+        st.sampled_from(["Toàn bộ", "Một phần", "", "full", "partial", "Toàn bộ", "Một phần", "nửa"]),
+        st.sampled_from(["Xã", "Phường", ""]),
+        st.sampled_from(["92", "92", "93", ""]),
+        st.sampled_from(["Thành phố Thử", "Thành phố Thử", ""]),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=_ROWS)
+def test_any_lineage_is_applied_or_refused_with_its_problems_never_half_written(provinces, tmp_path, rows):
+    before = _count(provinces)
+    lineage = _csv(tmp_path / "sap_xep_xa.csv", HEADER, [list(r) for r in rows])
+    drawn = {code: g for code, g in NEW_POLYGONS.items() if code in {r[0] for r in rows}}
+    polygons = _polygons(tmp_path / "xa_moi.geojson", drawn) if drawn else None
+    try:
+        report = apply_file(provinces, lineage, ON, polygons=polygons, dry_run=True)
+    except ImportFailed as exc:
+        assert exc.details and all(d.code for d in exc.details)
+        event(exc.details[0].code)
+    else:
+        event("applied")
+        assert report.counts["lineage"] == len(rows)
     assert _count(provinces) == before
 
 
