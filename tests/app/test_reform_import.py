@@ -18,6 +18,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -256,9 +257,12 @@ def test_a_reform_ends_the_old_units_starts_the_new_ones_and_keeps_the_lineage(p
 def test_a_reform_given_in_two_files_grows_the_city_the_first_one_made(provinces, tmp_path):
     polygons = _polygons(tmp_path / "xa_moi.geojson", NEW_POLYGONS)
     apply_file(provinces, _csv(tmp_path / "sap_xep_xa.csv", HEADER, LINEAGE), ON, polygons=polygons)
-    more = _csv(
-        tmp_path / "sap_xep_xa_2.csv", HEADER, [["93001", "Xã Nam Mới", "93001", "Xã Nam", "", "Xã", *CITY]]
-    )
+    # The second file a workbook, its codes typed as numbers, as a spreadsheet keeps them.
+    workbook = openpyxl.Workbook()
+    workbook.active.append(HEADER)
+    workbook.active.append([93001, "Xã Nam Mới", 93001, "Xã Nam", None, "Xã", 92, "Thành phố Thử"])
+    more = tmp_path / "sap_xep_xa_2.xlsx"
+    workbook.save(more)
     report = apply_file(provinces, more, ON)
     assert report.counts == {
         "communes_ended": 1,
@@ -429,13 +433,13 @@ def test_a_unit_given_again_with_a_later_start_gets_a_new_version(provinces, tmp
                 {
                     "type": "Feature",
                     "properties": {
-                        "Mã xã": "92002",
+                        "Mã xã": "91001",
                         "Tên xã": name,
                         "Loại": "Xã",
-                        "Mã huyện": "920",
+                        "Mã huyện": "910",
                         "Hiệu lực từ": since,
                     },
-                    "geometry": mapping(_box(105.04, 105.06)),
+                    "geometry": mapping(_box(105.00, 105.012)),
                 }
             ],
         }
@@ -443,19 +447,28 @@ def test_a_unit_given_again_with_a_later_start_gets_a_new_version(provinces, tmp
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         return path
 
-    report = import_file(provinces, commune("Xã Tây Mới", "01/01/2024"), "communes")
+    report = import_file(provinces, commune("Xã An Mới", "01/01/2024"), "communes")
     assert report.counts == {"commune_updated": 0, "commune_inserted": 0, "commune_new_versions": 1}
-    assert _in_force(provinces, date(2023, 12, 31), "commune")["92002"] == ("Xã Tây", "920", date(2020, 1, 1))
-    assert _in_force(provinces, date(2024, 1, 1), "commune")["92002"] == (
-        "Xã Tây Mới",
-        "920",
+    assert _in_force(provinces, date(2023, 12, 31), "commune")["91001"] == ("Xã An", "910", date(2020, 1, 1))
+    assert _in_force(provinces, date(2024, 1, 1), "commune")["91001"] == (
+        "Xã An Mới",
+        "910",
         date(2024, 1, 1),
     )
-    report = import_file(provinces, commune("Xã Tây Mới Hơn", "2024-01-01"), "communes")
+    with provinces.connect() as conn:
+        # Ấp Một (in force) now lies under the new version; the old version keeps its outline.
+        follows, old_km2, new_km2 = conn.execute(
+            text(
+                "SELECT c.valid_from, (SELECT area_km2 FROM admin_units WHERE code = '91001' AND valid_to IS NOT NULL), "
+                "c.area_km2 FROM admin_units h JOIN admin_units c ON c.id = h.parent_id WHERE h.code = '9100101'"
+            )
+        ).one()
+    assert follows == date(2024, 1, 1) and new_km2 == pytest.approx(1.2 * old_km2, rel=1e-3)
+    report = import_file(provinces, commune("Xã An Mới Hơn", "2024-01-01"), "communes")
     assert report.counts["commune_updated"] == 1
-    assert _in_force(provinces, date(2024, 1, 1), "commune")["92002"][0] == "Xã Tây Mới Hơn"
+    assert _in_force(provinces, date(2024, 1, 1), "commune")["91001"][0] == "Xã An Mới Hơn"
     with pytest.raises(ImportFailed) as err:
-        import_file(provinces, commune("Xã Tây Cũ", "01/01/2019"), "communes")
+        import_file(provinces, commune("Xã An Cũ", "01/01/2019"), "communes")
     assert [(d.code, d.field, d.row) for d in err.value.details] == [
         ("admin.valid_from_earlier", "valid_from", 1)
     ]
