@@ -243,7 +243,7 @@ def test_a_reform_ends_the_old_units_starts_the_new_ones_and_keeps_the_lineage(p
         )
     assert areas["92"] == pytest.approx(old_total, rel=1e-6)  # the city is the union of its communes
     assert areas["91001"] == pytest.approx(2.5 * areas["92002"], rel=1e-3)  # 0.025° vs 0.01° wide
-    # A population is summed only when every predecessor went in whole.
+    # A population is summed only when every predecessor went in whole (so the city's is unknown).
     assert populations == {"91001": None, "92001": None, "92002": 700}
     # Applying it again is refused: nothing more is written.
     with pytest.raises(ImportFailed) as err:
@@ -290,6 +290,21 @@ def test_a_reform_given_in_two_files_grows_the_city_the_first_one_made(provinces
     assert provinces_on == 1  # one city, redrawn with the commune of the second file
     assert city_km2 == pytest.approx(communes_km2, rel=1e-6)
     assert population == 900
+
+
+def test_units_kept_whole_under_a_new_city_carry_their_populations_up(provinces, tmp_path):
+    """Every commune goes on as it was, under the new city: no polygon file is needed, the city's
+    population is the sum of its communes' (1000 + 2000 + 400 + 500 + 700)."""
+    rows = [[code, name, code, name, "Toàn bộ", kind, *CITY] for code, name, kind, *_ in COMMUNES]
+    report = apply_file(provinces, _csv(tmp_path / "giu_nguyen.csv", HEADER, rows), ON)
+    assert report.counts["communes_inserted"] == 5 and report.counts["hamlets_moved"] == 3
+    with provinces.connect() as conn:
+        city = conn.execute(
+            text("SELECT population, kind FROM admin_units WHERE level = 'province' AND valid_from = :d"),
+            {"d": ON},
+        ).one()
+    assert tuple(city) == (4600, "Thành phố")
+    assert {v[0] for v in _lineage(provinces).values()} == {"full"}
 
 
 def test_search_finds_the_unit_an_old_name_became_part_of(provinces, tmp_path):

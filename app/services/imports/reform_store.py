@@ -176,8 +176,8 @@ def write(
     for level in ("district", "province"):
         if ending[level]:
             conn.execute(update(t).where(t.c.id.in_(sorted(ending[level]))).values(valid_to=eff))
-    provinces, made = _provinces(conn, state, units, new_geoms, ending["province"])
     population = _populations(state, links)
+    provinces, made = _provinces(conn, state, units, new_geoms, ending["province"], population)
     rows = [
         dict(
             level="commune",
@@ -220,9 +220,12 @@ def write(
     }
 
 
-def _provinces(conn, state: Stored, units, new_geoms, ending: set[int]) -> tuple[dict[str, int], int]:
+def _provinces(
+    conn, state: Stored, units, new_geoms, ending: set[int], population: dict[str, int]
+) -> tuple[dict[str, int], int]:
     """Province/city code → the id the new communes lie under: the one in force on the effective
-    date that goes on, else a new version drawn as the union of its new communes."""
+    date that goes on, else a new version drawn as the union of its new communes (its population
+    theirs, when every one is known)."""
     t = m.AdminUnit.__table__
     out, made = {}, 0
     for code in dict.fromkeys(u.province_code for u in units.values()):
@@ -240,6 +243,9 @@ def _provinces(conn, state: Stored, units, new_geoms, ending: set[int]) -> tuple
             name_folded=fold_vi(name),
             kind="Thành phố" if fold_vi(name).startswith("thanh pho") else "Tỉnh",
             valid_from=state.effective,
+            population=sum(population[u.code] for u in mine)
+            if all(u.code in population for u in mine)
+            else None,
             geom=from_shape(_multi(shapely.union_all([new_geoms[u.code] for u in mine])), srid=m.SRID),
         )
         out[code] = conn.execute(insert(t).values(**row).returning(t.c.id)).scalar_one()
