@@ -95,7 +95,8 @@ def check_lineage(
 
     ``old_units``: code → name of the units that may end (in force the day before the reform);
     ``affected``: the codes that must all be covered (every unit of the area reformed).
-    Problems: ``reform.old_repeated`` (an old unit listed twice, not as ``partial``),
+    Problems: ``reform.pair_repeated`` (the same old and new unit on two rows),
+    ``reform.old_repeated`` (an old unit listed twice, not as ``partial``),
     ``reform.partial_once`` (a ``partial`` unit listed once: where did the rest go?),
     ``reform.new_names_differ``, ``reform.old_unknown``, ``reform.old_not_covered``.
     """
@@ -106,7 +107,12 @@ def check_lineage(
     for code, listed in rows_of.items():
         first = listed[0]
         partial = [x.part == "partial" for x in listed]
-        if len(listed) > 1 and not all(partial):
+        going = [x.new_code for x in listed]
+        if len(set(going)) < len(going):  # the same pair twice
+            twice = next(x for i, x in enumerate(listed) if x.new_code in going[:i])
+            params = {"code": code, "new_code": twice.new_code}
+            problems.append(Problem("reform.pair_repeated", "old_code", twice.row, params, source))
+        elif len(listed) > 1 and not all(partial):
             params = {"code": code, "rows": [x.row for x in listed]}
             problems.append(Problem("reform.old_repeated", "old_code", listed[1].row, params, source))
         elif len(listed) == 1 and partial[0]:

@@ -88,6 +88,11 @@ def test_every_way_a_lineage_is_wrong_is_named():
     ]
 
 
+def test_the_same_pair_twice_is_named_once():
+    links = [*SPLIT, Link(6, "N2", "Xã Hai", "C", "Xã C", "partial")]
+    assert _codes(check_lineage(links, OLD_NAMES, affected=OLD_NAMES)) == [("reform.pair_repeated", 6, "C")]
+
+
 def test_names_differing_only_in_tone_marks_placement_are_one_name():
     links = [Link(2, "N1", "Xã Hỏa Lựu", "A", "Xã A"), Link(3, "N1", "Xã Hoả Lựu", "B", "Xã B")]
     assert check_lineage(links, OLD_NAMES) == []
