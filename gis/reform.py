@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import shapely
+from shapely import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gis.problems import Problem
@@ -30,6 +31,7 @@ __all__ = [
     "PARTS",
     "Link",
     "area_shares",
+    "as_multipolygon",
     "cell_text",
     "check_areas",
     "check_lineage",
@@ -162,16 +164,15 @@ def dissolve(
             problems.append(Problem("reform.polygon_needed", "geometry", preds[0].row, params))
             continue
         parts = [old_geoms[x.old_code] for x in preds if x.old_code in old_geoms]
-        out[new_code] = _polygonal(shapely.union_all(parts))
+        out[new_code] = as_multipolygon(shapely.union_all(parts))
     return out, problems
 
 
-def _polygonal(geom: BaseGeometry) -> BaseGeometry:
-    """The polygons of a union (lines and points where neighbours only touch are dropped)."""
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    polys = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(polys)
+def as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
+    """The polygons of ``geom`` (a union's lines and points, where neighbours only touch, dropped) as
+    one MultiPolygon, as an admin unit's column holds it."""
+    parts = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon | MultiPolygon)]
+    return MultiPolygon([p for g in parts for p in getattr(g, "geoms", [g])])
 
 
 def area_shares(

@@ -10,9 +10,9 @@ area shares, each with the answer worked out by hand.
 """
 
 import pytest
-from shapely import box
+from shapely import GeometryCollection, LineString, MultiPolygon, box
 
-from gis.reform import Link, area_shares, check_areas, check_lineage, dissolve, parse_lineage
+from gis.reform import Link, area_shares, as_multipolygon, check_areas, check_lineage, dissolve, parse_lineage
 
 A, B, C = box(0, 0, 1, 1), box(1, 0, 2, 1), box(0, 1, 2, 2)
 OLD = {"A": A, "B": B, "C": C}
@@ -155,3 +155,10 @@ def test_a_new_unit_larger_than_its_predecessors_beyond_the_tolerance_is_named()
         "expected_km2": 1.0,
         "off_pct": 10.0,
     }
+
+
+def test_a_union_is_kept_as_its_polygons():
+    square, line = box(0, 0, 1, 1), LineString([(1, 1), (2, 2)])
+    kept = as_multipolygon(GeometryCollection([square, line]))
+    assert isinstance(kept, MultiPolygon) and kept.equals(square) and kept.area == 1.0
+    assert len(as_multipolygon(MultiPolygon([square, box(2, 2, 3, 3)])).geoms) == 2

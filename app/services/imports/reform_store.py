@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 import shapely
 from geoalchemy2.shape import from_shape
-from shapely import MultiPolygon, Polygon
 from sqlalchemy import Connection, insert, text, update
 
 from app import models as m
@@ -190,7 +189,7 @@ def write(
             population=population.get(u.code),
             urban=fold_vi(u.kind or "") in _URBAN,
             valid_from=eff,
-            geom=from_shape(_multi(new_geoms[u.code]), srid=m.SRID),
+            geom=from_shape(lineage_mod.as_multipolygon(new_geoms[u.code]), srid=m.SRID),
         )
         for u in units.values()
     ]
@@ -246,7 +245,9 @@ def _provinces(
             population=sum(population[u.code] for u in mine)
             if all(u.code in population for u in mine)
             else None,
-            geom=from_shape(_multi(shapely.union_all([new_geoms[u.code] for u in mine])), srid=m.SRID),
+            geom=from_shape(
+                lineage_mod.as_multipolygon(shapely.union_all([new_geoms[u.code] for u in mine])), srid=m.SRID
+            ),
         )
         out[code] = conn.execute(insert(t).values(**row).returning(t.c.id)).scalar_one()
         made += 1
@@ -264,13 +265,6 @@ def _redraw(conn: Connection, effective: date, ids: list[int]) -> None:
         ),
         {"ids": ids, "on": effective},
     )
-
-
-def _multi(geom):
-    """A union as the MULTIPOLYGON column holds it (slivers where neighbours only touch dropped)."""
-    polys = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon | MultiPolygon)]
-    parts = [p for g in polys for p in getattr(g, "geoms", [g])]
-    return MultiPolygon(parts)
 
 
 def _populations(state: Stored, links) -> dict[str, int]:
