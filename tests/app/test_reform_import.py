@@ -489,24 +489,53 @@ def test_a_unit_given_again_with_a_later_start_gets_a_new_version(provinces, tmp
     ]
 
 
-def test_the_department_may_apply_a_reform_others_may_not(client_as, anon_client, tmp_path):
-    lineage = _csv(tmp_path / "sap_xep_xa.csv", HEADER, LINEAGE)
+def _sample_kept(engine, folder: Path) -> tuple[Path, int, int]:
+    """A lineage keeping every commune of the sample province as it is, under a new city: (file,
+    communes, hamlets in force)."""
+    with engine.connect() as conn:
+        communes = conn.execute(
+            text(
+                "SELECT code, name FROM admin_units WHERE level = 'commune' AND valid_to IS NULL ORDER BY code"
+            )
+        ).all()
+        hamlets = conn.execute(
+            text("SELECT count(*) FROM admin_units WHERE level = 'hamlet' AND valid_to IS NULL")
+        ).scalar_one()
+    rows = [[code, name, code, name, "Toàn bộ", "", *CITY] for code, name in communes]
+    return _csv(folder / "giu_nguyen.csv", HEADER, rows), len(communes), hamlets
 
-    def post(client):
-        with lineage.open("rb") as fh:
+
+def test_the_department_may_apply_a_reform_others_may_not(client_as, anon_client, engine, tmp_path):
+    lineage, communes, _ = _sample_kept(engine, tmp_path)
+    wrong = _csv(tmp_path / "sap_xep_xa.csv", HEADER, LINEAGE)
+
+    def post(client, path=lineage, lang="vi"):
+        with path.open("rb") as fh:
             return client.post(
                 "/api/import/reform",
-                params={"effective": "2025-07-01", "dry_run": "true"},
-                files={"lineage": ("sap_xep_xa.csv", fh, "text/csv")},
+                params={"effective": "2025-07-01", "dry_run": "true", "reform": "NQ 1668/NQ-UBTVQH15"},
+                files={"lineage": (path.name, fh, "text/csv")},
+                headers={"Accept-Language": lang},
             )
 
     assert post(anon_client).status_code == 401
     for user in ("official1", "viettel1"):
         assert post(client_as(user)).status_code == 403
-    # A planner reaches the checks: the sample province has none of these communes.
+    before = _count(engine)
     answer = post(client_as("planner1"))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["dry_run"], body["effective"], body["reform"]) == (True, "2025-07-01", "NQ 1668/NQ-UBTVQH15")
+    assert body["counts"]["communes_inserted"] == communes and body["counts"]["provinces_inserted"] == 1
+    assert _count(engine) == before
+    # Refused: every problem structured, with its sentence in the reader's language.
+    answer = post(client_as("admin1"), wrong, "en")
     assert answer.status_code == 422
-    assert {d["code"] for d in answer.json()["details"]} >= {"reform.old_unknown"}
+    unknown = [d for d in answer.json()["details"] if d["code"] == "reform.old_unknown"]
+    assert (
+        unknown[0]["message"]
+        == "sap_xep_xa.csv row 2: old_code: no old unit 91001 (Xã An) is in force before the reform"
+    )
 
 
 def _real_lineage(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
@@ -623,27 +652,20 @@ def test_the_command_line_dry_run_counts_and_writes_nothing(database_url, engine
     city (a dry run: the counts, nothing written); then a refused file, its problems in Vietnamese."""
     from app import cli
 
-    with engine.connect() as conn:
-        communes = conn.execute(
-            text(
-                "SELECT code, name FROM admin_units WHERE level = 'commune' AND valid_to IS NULL ORDER BY code"
-            )
-        ).all()
-        hamlets = conn.execute(
-            text("SELECT count(*) FROM admin_units WHERE level = 'hamlet' AND valid_to IS NULL")
-        ).scalar_one()
-    rows = [[code, name, code, name, "Toàn bộ", "", *CITY] for code, name in communes]
-    lineage = _csv(tmp_path / "giu_nguyen.csv", HEADER, rows)
+    lineage, communes, hamlets = _sample_kept(engine, tmp_path)
     before = _count(engine)
     assert cli.main(["reform", str(lineage), "--effective", "2025-07-01", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert f"would write communes_ended {len(communes)}, communes_inserted {len(communes)}" in out
-    assert f"provinces_ended 1, provinces_inserted 1, hamlets_moved {hamlets}, lineage {len(communes)}" in out
+    assert f"would write communes_ended {communes}, communes_inserted {communes}" in out
+    assert f"provinces_ended 1, provinces_inserted 1, hamlets_moved {hamlets}, lineage {communes}" in out
     assert _count(engine) == before
-    bad = _csv(tmp_path / "thieu.csv", HEADER, rows[1:])
+    # The first commune left out.
+    header, first, *rest = lineage.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "thieu.csv"
+    bad.write_text("\n".join([header, *rest]) + "\n", encoding="utf-8")
     assert cli.main(["reform", str(bad), "--effective", "2025-07-01"]) == 1
     err = capsys.readouterr().err
-    code, name = communes[0]
-    assert "thieu.csv: refused, nothing written" not in err and "thieu.csv refused, nothing written" in err
+    code, name = first.split(",")[:2]
+    assert f"reform: {bad} refused, nothing written" in err
     assert f"đơn vị cũ {code} ({name}) thuộc vùng sắp xếp nhưng không có trong bảng sắp xếp" in err
     assert _count(engine) == before
