@@ -1,5 +1,5 @@
 """Command line: `python -m app.cli migrate | seed [--force] | compute [--if-missing] | import FILE --target T
-| ensure-admin | user create|disable|enable|list | vocab list|add|remove | backup [FILE]
+| reform LINEAGE --effective D | ensure-admin | user create|disable|enable|list | vocab list|add|remove | backup [FILE]
 | restore FILE [--force]`.
 `migrate`, `backup` and `restore` log in as the owner (DATABASE_OWNER_URL), the rest as the service."""
 
@@ -122,17 +122,8 @@ def _import(args: argparse.Namespace) -> int:
             gnb_id_bits=args.gnb_id_bits,
         )
     except importer.ImportFailed as exc:
-        print(f"import: {args.file} refused, nothing written:", file=sys.stderr)
-        for problem in exc.sentences(args.lang):
-            print(f"  - {problem}", file=sys.stderr)
-        return 1
-    verb = "would write" if report.dry_run else "wrote"
-    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
-    print(f"import: {report.file} ({report.format}, {report.crs}) {verb} {counts} ({report.seconds:.1f} s)")
-    if report.dry_run:
-        _print_mapping(report)
-    for warning in report.as_dict(args.lang)["warnings"]:
-        print(f"  ! {warning}")
+        return _refused("import", args.file, exc, args.lang)
+    _said("import", f"{report.file} ({report.format}, {report.crs})", report, args.lang)
     if args.save_profile:
         try:
             with engine.begin() as conn:
@@ -144,6 +135,54 @@ def _import(args: argparse.Namespace) -> int:
             return 1
         print(f"import: profile '{saved['name']}' saved ({saved['target']})")
     return 0
+
+
+def _reform(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from app.db import get_engine
+    from app.services.imports import importer, reform
+
+    try:
+        effective = date.fromisoformat(args.effective)
+    except ValueError:
+        print(f"reform: --effective {args.effective}: write the date as YYYY-MM-DD", file=sys.stderr)
+        return 2
+    try:
+        report = reform.apply_file(
+            get_engine(),
+            args.lineage,
+            effective,
+            codes=args.codes,
+            polygons=args.polygons,
+            reform=args.act,
+            dry_run=args.dry_run,
+            actor=_cli_actor(),
+            crs=args.crs,
+            layer=args.layer,
+        )
+    except importer.ImportFailed as exc:
+        return _refused("reform", args.lineage, exc, args.lang)
+    _said("reform", f"{report.file} from {report.effective}", report, args.lang)
+    return 0
+
+
+def _refused(command: str, file: str, exc, lang: str) -> int:
+    print(f"{command}: {file} refused, nothing written:", file=sys.stderr)
+    for problem in exc.sentences(lang):
+        print(f"  - {problem}", file=sys.stderr)
+    return 1
+
+
+def _said(command: str, what: str, report, lang: str) -> None:
+    """What an import wrote (or, dry, would write), its mapping when dry, then its warnings."""
+    verb = "would write" if report.dry_run else "wrote"
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
+    print(f"{command}: {what} {verb} {counts} ({report.seconds:.1f} s)")
+    if report.dry_run and getattr(report, "mapping", None):
+        _print_mapping(report)
+    for warning in report.as_dict(lang)["warnings"]:
+        print(f"  ! {warning}")
 
 
 def _print_mapping(report) -> None:
@@ -373,6 +412,23 @@ def main(argv: list[str] | None = None) -> int:
         help="save the mapping used (corrections included) under NAME, after a successful run",
     )
     imp.set_defaults(func=_import)
+    ref = sub.add_parser(
+        "reform", help="apply an administrative reform: new units and their lineage, all or nothing"
+    )
+    ref.add_argument(
+        "lineage", help="CSV/XLSX: new_code,new_name,old_code,old_name,part (or Vietnamese headers)"
+    )
+    ref.add_argument("--effective", required=True, help="the day the new units start (YYYY-MM-DD)")
+    ref.add_argument(
+        "--codes", help="CSV/XLSX of the new codes: new_code,new_name,unit_type,province_code,province_name"
+    )
+    ref.add_argument("--polygons", help="GeoJSON/GPKG/zipped SHP of the new units (needed for split units)")
+    ref.add_argument("--act", help='the act, e.g. "NQ 1668/NQ-UBTVQH15"')
+    ref.add_argument("--crs", help="the polygons' CRS when the file does not say")
+    ref.add_argument("--layer", help="layer or shapefile name inside the polygons' file")
+    ref.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    ref.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the problems (vi)")
+    ref.set_defaults(func=_reform)
     sub.add_parser(
         "ensure-admin",
         help="create the first admin (ADMIN_USERNAME / ADMIN_PASSWORD, or a printed one-time password)",

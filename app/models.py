@@ -95,6 +95,31 @@ class AdminUnit(Base):
     area_km2: Mapped[float] = mapped_column(Float, Computed("ST_Area(geom::geography) / 1e6", persisted=True))
 
 
+class AdminLineage(Base):
+    """Which old admin unit (wholly, or ``partial``-ly when it was split) went into which new one in a
+    reform, with the share of its area (and, when known, population) in the new unit (migration 0014)."""
+
+    __tablename__ = "admin_lineage"
+    __table_args__ = (
+        UniqueConstraint("old_unit_id", "new_unit_id", name="admin_lineage_old_new_key"),
+        CheckConstraint("part IN ('full', 'partial')", name="admin_lineage_part"),
+        CheckConstraint("area_share >= 0 AND area_share <= 1", name="admin_lineage_area_share"),
+        CheckConstraint(
+            "population_share IS NULL OR (population_share >= 0 AND population_share <= 1)",
+            name="admin_lineage_population_share",
+        ),
+        CheckConstraint("old_unit_id <> new_unit_id", name="admin_lineage_not_itself"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id", ondelete="CASCADE"), index=True)
+    new_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id", ondelete="CASCADE"), index=True)
+    part: Mapped[str] = mapped_column(String(8), server_default=text("'full'"))
+    area_share: Mapped[Decimal] = mapped_column(Numeric(7, 6))
+    population_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
+    reform: Mapped[str | None] = mapped_column(Text)  # the act, e.g. "NQ 1668/NQ-UBTVQH15"
+
+
 class Operator(Base):
     __tablename__ = "operators"
     __table_args__ = (

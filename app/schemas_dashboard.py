@@ -315,6 +315,9 @@ class Found(BaseModel):
     parent_name: str | None = Field(description="the commune or district it lies in; null for a district")
     district_name: str | None
     bbox: BBox = Field(description=BBOX)
+    formerly: str | None = Field(
+        None, description="found by the name of a former unit that became part of this one: that name"
+    )
 
 
 class SearchResults(BaseModel):

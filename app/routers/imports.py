@@ -4,6 +4,7 @@ and the import profiles: named mappings of a shape of file (app/services/imports
 import json
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path, PurePath
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from app.errors import Forbidden, InvalidParameter
 from app.i18n import catalogue, language
 from app.security import LoggedIn, Staff, Writer
 from app.services.imports import importer, profiles
+from app.services.imports import reform as reform_service
 from app.services.imports.bulk_rules import OPERATOR_TARGETS
 from gis.problems import Problem
 
@@ -208,6 +210,74 @@ async def import_upload(
         saved = await run_in_threadpool(_save_used, report, save_profile, principal)
         out["saved_profile"] = saved["name"]
     return out
+
+
+class ReformReportOut(BaseModel):
+    file: str
+    effective: date
+    reform: str | None
+    dry_run: bool
+    counts: dict[str, int] = Field(description="units ended and inserted, hamlets moved, lineage rows")
+    warnings: list[str]
+    warning_details: list[dict]
+    seconds: float
+
+
+@router.post(
+    "/api/import/reform",
+    summary="Apply an administrative reform: new units and their lineage, all or nothing (the Department)",
+    response_model=ReformReportOut,
+)
+async def import_reform(
+    principal: Staff,
+    lineage: Annotated[
+        UploadFile, File(description="CSV/XLSX: new_code, new_name, old_code, old_name, part (or Vietnamese)")
+    ],
+    effective: Annotated[date, Query(description="the day the new units start, e.g. 2025-07-01")],
+    codes: Annotated[
+        UploadFile | None,
+        File(
+            description="CSV/XLSX of the new codes: new_code, new_name, unit_type, province_code, province_name"
+        ),
+    ] = None,
+    polygons: Annotated[
+        UploadFile | None,
+        File(description="GeoJSON/GPKG/zipped SHP of the new units (needed for split units)"),
+    ] = None,
+    reform: Annotated[
+        str | None, Query(max_length=200, description="the act, e.g. NQ 1668/NQ-UBTVQH15")
+    ] = None,
+    dry_run: Annotated[bool, Query(description="check everything, write nothing")] = False,
+    crs: Annotated[str | None, Query(description="the polygons' CRS when the file does not say")] = None,
+    layer: Annotated[
+        str | None, Query(description="layer or shapefile name inside the polygons' file")
+    ] = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+):
+    with tempfile.TemporaryDirectory(prefix="hg-reform-") as tmp:
+        folder = Path(tmp)
+        paths = {}
+        for key, upload in (("lineage", lineage), ("codes", codes), ("polygons", polygons)):
+            if upload is not None:
+                (folder / key).mkdir()
+                paths[key] = await save_upload(upload, folder / key)
+        try:
+            report = await run_in_threadpool(
+                reform_service.apply_file,
+                get_engine(),
+                paths["lineage"],
+                effective,
+                codes=paths.get("codes"),
+                polygons=paths.get("polygons"),
+                reform=reform,
+                dry_run=dry_run,
+                actor=principal.actor(),
+                crs=crs,
+                layer=layer,
+            )
+        except importer.ImportFailed as exc:
+            return _refused(exc, language(accept_language))
+    return report.as_dict(language(accept_language))
 
 
 def _save_used(report: importer.ImportReport, name: str, principal) -> dict:

@@ -9,7 +9,7 @@ const LIMIT = 10;
 
 /**
  * Render the search box into `container`; `onSelect(result)` receives the chosen result
- * (`{level, code, name, parent_name, district_name, bbox}`).
+ * (`{level, code, name, parent_name, district_name, bbox, formerly}`).
  */
 export function mountSearch(container, { onSelect }) {
   container.innerHTML = `
@@ -74,6 +74,12 @@ export function mountSearch(container, { onSelect }) {
       context.textContent = [result.parent_name, result.district_name]
         .filter((part, j, parts) => part && parts.indexOf(part) === j && part !== result.name).join(', ');
       option.append(level, name, context);
+      if (result.formerly) { // found by the name of a former unit that became part of this one
+        const formerly = document.createElement('span');
+        formerly.className = 'hg-result-context hg-result-formerly';
+        formerly.textContent = t('search.formerly', { name: result.formerly });
+        option.append(formerly);
+      }
       // mousedown, not click: it comes before the input's blur closes the list.
       option.addEventListener('mousedown', (event) => {
         event.preventDefault();

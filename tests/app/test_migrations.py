@@ -36,6 +36,8 @@ TABLES = {
     "import_profiles",
     # 0013: who issues the report and to whom, in force by date
     "bodies",
+    # 0014: which old admin units formed each new one
+    "admin_lineage",
 }
 GEOMETRY_TABLES = {
     "admin_units": ("MultiPolygon", 4326),

@@ -82,6 +82,7 @@ def _requests(world):
         "owner": "Viettel",
     }
     empty_csv = {"files": {"file": ("empty.csv", b"", "text/csv")}}
+    empty_lineage = {"files": {"lineage": ("sap_xep.csv", b"", "text/csv")}}
     line_out = {"type": "LineString", "coordinates": [[105.43, 9.69], [106.7, 10.78]]}
     return [
         (
@@ -230,6 +231,7 @@ def _requests(world):
         ),
         ("DELETE", "/api/import/profiles/{name}", "/api/import/profiles/no-such-profile", {}, STAFF),
         ("POST", "/api/import", "/api/import?target=sites&save_profile=matrix", empty_csv, STAFF),
+        ("POST", "/api/import/reform", "/api/import/reform?effective=2025-07-01", empty_lineage, STAFF),
     ]
 
 

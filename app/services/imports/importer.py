@@ -39,6 +39,7 @@ from app.services.imports.loader import (
     ids_by,
     load_admin_units,
 )
+from app.services.imports.values import day
 from app.services.imports.vocabulary import current as current_vocabulary
 from gis.importers import ImportRefused, lengths, outside_problems, ranges, read_table
 from gis.importers.workbook import read_plain_table
@@ -143,11 +144,17 @@ def import_file(
     ``encoding``, ``mode``, ``actor``, ``principal``, ``swap_axes``, ``repair``, ``vocabulary``,
     ``profile``, ``columns``, ``values``, ``gnb_id_bits``) it passes on. A dry run does the same
     work, database constraints included, and rolls back."""
+    return in_transaction(engine, lambda conn: import_into(conn, path, target, **options), dry_run)
+
+
+def in_transaction(engine: Engine, work, dry_run: bool):
+    """``work(conn)``'s report, in a transaction of its own: committed, or rolled back when a dry
+    run or on any error; the report's ``dry_run`` and ``seconds`` are set."""
     started = time.perf_counter()
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            report = import_into(conn, path, target, **options)
+            report = work(conn)
         except BaseException:
             trans.rollback()
             raise
@@ -562,6 +569,7 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
     for f in table.features:
         try:
             row_level, rec = targets.admin_record(f, level)
+            rec["valid_from"] = day(f.properties, "valid_from")  # "Hiệu lực từ": a new version from then
         except targets.RowProblem as exc:
             problems.append(table.place(exc.problem, f.number))
             continue
@@ -577,13 +585,22 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
             continue
         existing = current_ids(conn, (level,))
         parents = current_ids(conn, PARENT_LEVELS.get(level, ()))  # a province has none
-        updated, new = 0, []
+        updated, new, versions = 0, [], 0
         for number, rec in recs:
             parent_id = parents.get(rec["parent_code"] or "")
             if rec["parent_code"] and parent_id is None:
                 unknown = Problem("unit.unknown_parent", "parent_code", params={"code": rec["parent_code"]})
                 problems.append(table.place(unknown, number))
                 continue
+            since = rec.pop("valid_from")
+            if rec["code"] in existing and since is not None:
+                versioned = _new_version(conn, existing[rec["code"]], rec, since, parent_id)
+                if isinstance(versioned, Problem):
+                    problems.append(table.place(versioned, number))
+                    continue
+                if versioned:
+                    versions += 1
+                    continue
             if rec["code"] in existing:
                 values = dict(
                     name=rec["name"],
@@ -598,21 +615,56 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
                 conn.execute(update(t).where(t.c.id == existing[rec["code"]]).values(**values))
                 updated += 1
             else:
-                new.append(AdminRecord(**rec))
+                new.append((since, AdminRecord(**rec)))
         if problems:
             return {}
         try:
             with conn.begin_nested():
-                inserted = load_admin_units(conn, level, new)
+                inserted = sum(
+                    load_admin_units(conn, level, [r for s, r in new if s == since], since)
+                    for since in dict.fromkeys(s for s, _ in new)
+                )
         except LoadError as exc:
             problems.append(Problem("db.load_refused", params={"detail": exc.description}, source=table.name))
             return {}
         counts[f"{level}_updated"], counts[f"{level}_inserted"] = updated, inserted
+        if versions:
+            counts[f"{level}_new_versions"] = versions
     if by_level["district"]:
         counts["province_updated"] = _redraw_province(conn)
     numbers = {(level, rec["code"]): number for level, recs in by_level.items() for number, rec in recs}
     report.warnings.extend(_nesting(conn, table, numbers))
     return counts
+
+
+def _new_version(conn: Connection, unit_id: int, rec: dict, since, parent_id: int | None) -> bool | Problem:
+    """A unit given again with a later ``valid_from`` ("Hiệu lực từ") than its version in force: that
+    version ends the day before ``since`` (``valid_to`` is exclusive) and a new one starts, so the
+    old name and outline stay for the reports of before. Its units in force below follow the new
+    version (their own ids, and everything that points at them, stay). True when versioned; False
+    when ``since`` is the stored version's own start (updated in place); a Problem when earlier."""
+    t = m.AdminUnit.__table__
+    stored = conn.execute(select(t).where(t.c.id == unit_id)).mappings().one()
+    if since == stored["valid_from"]:
+        return False
+    if since < stored["valid_from"]:
+        params = {"code": rec["code"], "given": since.isoformat(), "stored": stored["valid_from"].isoformat()}
+        return Problem("admin.valid_from_earlier", "valid_from", params=params)
+    conn.execute(update(t).where(t.c.id == unit_id).values(valid_to=since))
+    keep = ("level", "official_code", "kind", "parent_id", "population", "households", "urban", "clutter")
+    row = {k: stored[k] for k in keep}
+    row.update({k: rec[k] for k in ("kind", "population", "households") if rec[k] is not None})
+    row.update(
+        code=rec["code"],
+        name=rec["name"],
+        name_folded=fold_vi(rec["name"]),
+        geom=from_shape(rec["geometry"], srid=m.SRID),
+        valid_from=since,
+        parent_id=parent_id if parent_id is not None else stored["parent_id"],
+    )
+    new_id = conn.execute(insert(t).values(**row).returning(t.c.id)).scalar_one()
+    conn.execute(update(t).where(t.c.parent_id == unit_id, t.c.valid_to.is_(None)).values(parent_id=new_id))
+    return True
 
 
 def _redraw_province(conn: Connection) -> int:
@@ -691,5 +743,6 @@ __all__ = [
     "ImportReport",
     "import_file",
     "import_into",
+    "in_transaction",
     "save_used_profile",
 ]

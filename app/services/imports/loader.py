@@ -45,6 +45,7 @@ DATA_TABLES = (
     "site_tenancies",
     "sites",
     "operators",
+    "admin_lineage",
     "admin_units",
 )
 # The levels a unit's parent may be: since 1 July 2025 (two-level local government) a commune or ward

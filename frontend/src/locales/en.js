@@ -74,6 +74,7 @@ export default {
   'search.results': 'Search results',
   'search.searching': 'Searching…',
   'search.none': 'No results',
+  'search.formerly': 'formerly: {name}',
   'search.error': 'Search failed: {message}',
   'level.district': 'District',
   'level.commune': 'Commune',

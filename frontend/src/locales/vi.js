@@ -74,6 +74,7 @@ export default {
   'search.results': 'Kết quả tìm kiếm',
   'search.searching': 'Đang tìm…',
   'search.none': 'Không tìm thấy kết quả',
+  'search.formerly': 'trước đây: {name}',
   'search.error': 'Lỗi tìm kiếm: {message}',
   'level.district': 'Huyện',
   'level.commune': 'Xã',
