@@ -12,7 +12,12 @@ from app.services.region import region_on
 router = APIRouter(prefix="/api", tags=["Region"])
 
 
-@router.get("/region", summary="The region in force on a day: codes, names, extent", response_model=RegionOut)
+@router.get(
+    "/region",
+    summary="The region in force on a day: codes, names, extent",
+    response_model=RegionOut,
+    responses={404: {"description": "No province or city is in force on that day"}},
+)
 def region(
     session: SessionDep,
     date_: Annotated[date | None, Query(alias="date", description="the day (default today)")] = None,
