@@ -129,6 +129,29 @@ def test_the_region_follows_the_reform_by_date(engine):
         trans.rollback()
 
 
+def test_a_position_is_checked_against_the_region_of_its_day(engine):
+    """The province closed at the end of yesterday and nothing after it: a point of a commune is
+    outside the region today, inside it as of yesterday (rolled back)."""
+    from app.errors import Unprocessable
+    from app.schemas_registry import Position
+
+    yesterday = today() - timedelta(days=1)
+    with engine.connect() as conn, conn.begin() as trans:
+        lon, lat = conn.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM admin_units "
+                "WHERE level = 'commune' AND valid_to IS NULL ORDER BY code LIMIT 1) x"
+            )
+        ).one()
+        conn.execute(text("UPDATE admin_units SET valid_to = CURRENT_DATE WHERE level = 'province'"))
+        position = Position(lon=lon, lat=lat)
+        assert site_checks.resolve_position(conn, position, day=yesterday)[2]["commune_code"]
+        with pytest.raises(Unprocessable) as refused:
+            site_checks.resolve_position(conn, position)
+        assert [p.code for p in refused.value.reasons] == ["position.outside_province"]
+        trans.rollback()
+
+
 @pytest.fixture
 def closed_commune(engine):
     """A commune of district 930 whose last day in force was yesterday (removed afterwards)."""
