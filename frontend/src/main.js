@@ -1,7 +1,7 @@
 // Wiring only: build the map, the layers and the controls, and connect them to the URL.
 import { mountAccountMenu } from './account/menu.js';
-import { mountAsOfDate } from './asOfDate.js';
 import { canSee, loadSession, mayRegister } from './account/session.js';
+import { mountAsOfDate } from './asOfDate.js';
 import { loadCollection } from './api.js';
 import { Basemap } from './basemap.js';
 import { installDebugHook } from './debug.js';
@@ -21,8 +21,8 @@ import { ModelCard } from './modelCard.js';
 import { RegistrationForm } from './registration/form.js';
 import { ReviewPanel } from './registration/review.js';
 import { describeError, notify } from './notify.js';
-import { mountSearch } from './search.js';
 import { loadRegion } from './region.js';
+import { mountSearch } from './search.js';
 import { parseHash, UrlState } from './urlState.js';
 
 const initial = parseHash(window.location.hash);
