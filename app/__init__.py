@@ -1,1 +1,1 @@
-"""Hậu Giang telecom infrastructure GIS — web service."""
+"""Telecom infrastructure GIS — web service."""

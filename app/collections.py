@@ -8,7 +8,16 @@ from the admin units in force (so they follow boundary changes without any rewri
 
 from app.collections_results import HAMLET_COVERAGE_COLUMNS, HAMLET_COVERAGE_PROPERTIES, RESULT_COLLECTIONS
 from app.errors import NotFound
-from app.layer_types import IN_FORCE, LOCATION_FILTERS, UNAPPROVED_SQL, Collection, Filter, eq, in_list
+from app.layer_types import (
+    IN_FORCE,
+    IN_FORCE_ON,
+    LOCATION_FILTERS,
+    UNAPPROVED_SQL,
+    Collection,
+    Filter,
+    eq,
+    in_list,
+)
 
 __all__ = [
     "COLLECTIONS",
@@ -34,6 +43,29 @@ _TENANTS = """LEFT JOIN LATERAL (
     SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) AS operators, count(*) AS n
     FROM {table} x JOIN operators op ON op.id = x.operator_id WHERE x.{key} = {owner}.id) t ON true"""
 
+# The admin units in force on `{day}` (an SQL expression: CURRENT_DATE, or a bound day).
+_IN_FORCE_DAY = IN_FORCE_ON.format(a="a", day="{day}")
+_DISTRICTS = (
+    f"SELECT {_ADMIN_COLUMNS}, a.geom FROM admin_units a WHERE a.level = 'district' AND {_IN_FORCE_DAY}"
+)
+_COMMUNES = (
+    f"SELECT {_ADMIN_COLUMNS}, d.code AS district_code, d.name AS district_name, a.geom "
+    "FROM admin_units a JOIN admin_units d ON d.id = a.parent_id "
+    f"WHERE a.level = 'commune' AND {_IN_FORCE_DAY}"
+)
+_HAMLETS = (
+    f"SELECT {_ADMIN_COLUMNS}, c.code AS commune_code, c.name AS commune_name, "
+    "d.code AS district_code, " + HAMLET_COVERAGE_COLUMNS + ", a.geom FROM admin_units a "
+    "JOIN admin_units c ON c.id = a.parent_id JOIN admin_units d ON d.id = c.parent_id "
+    "LEFT JOIN hamlet_coverage hc ON hc.hamlet_id = a.id "
+    f"WHERE a.level = 'hamlet' AND {_IN_FORCE_DAY}"
+)
+
+
+def _today(dated: str) -> str:
+    return dated.replace("{day}", "CURRENT_DATE")
+
+
 COLLECTIONS: dict[str, Collection] = {
     c.id: c
     for c in [
@@ -42,8 +74,7 @@ COLLECTIONS: dict[str, Collection] = {
             "Huyện, thị xã, thành phố",
             "Districts",
             "MultiPolygon",
-            f"SELECT {_ADMIN_COLUMNS}, a.geom FROM admin_units a "
-            f"WHERE a.level = 'district' AND {IN_FORCE.format(a='a')}",
+            _today(_DISTRICTS),
             {
                 "code": "string",
                 "name": "string",
@@ -53,15 +84,14 @@ COLLECTIONS: dict[str, Collection] = {
                 "area_km2": "number",
             },
             district_sql="{a}.code = :scope_district",
+            dated_source=_DISTRICTS,
         ),
         Collection(
             "communes",
             "Xã, phường, thị trấn",
             "Communes",
             "MultiPolygon",
-            f"SELECT {_ADMIN_COLUMNS}, d.code AS district_code, d.name AS district_name, a.geom "
-            "FROM admin_units a JOIN admin_units d ON d.id = a.parent_id "
-            f"WHERE a.level = 'commune' AND {IN_FORCE.format(a='a')}",
+            _today(_COMMUNES),
             {
                 "code": "string",
                 "name": "string",
@@ -72,18 +102,15 @@ COLLECTIONS: dict[str, Collection] = {
                 "households": "integer",
                 "area_km2": "number",
             },
-            {"district": eq("district_code", description="district code (930–937)")},
+            {"district": eq("district_code", description="district code")},
+            dated_source=_COMMUNES,
         ),
         Collection(
             "hamlets",
             "Ấp, khu vực",
             "Hamlets",
             "MultiPolygon",
-            f"SELECT {_ADMIN_COLUMNS}, c.code AS commune_code, c.name AS commune_name, "
-            "d.code AS district_code, " + HAMLET_COVERAGE_COLUMNS + ", a.geom FROM admin_units a "
-            "JOIN admin_units c ON c.id = a.parent_id JOIN admin_units d ON d.id = c.parent_id "
-            "LEFT JOIN hamlet_coverage hc ON hc.hamlet_id = a.id "
-            f"WHERE a.level = 'hamlet' AND {IN_FORCE.format(a='a')}",
+            _today(_HAMLETS),
             {
                 "code": "string",
                 "name": "string",
@@ -101,6 +128,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "mbb_covered": eq("mbb_covered", "boolean"),
                 "ftth_covered": eq("ftth_covered", "boolean"),
             },
+            dated_source=_HAMLETS,
         ),
         Collection(
             "sites",

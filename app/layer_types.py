@@ -61,6 +61,18 @@ class Collection:
         raise ValueError(f"collection {self.id} does not say how it lies in a district")
 
     temporal: str | None = None  # the property holding each feature's time (OGC `datetime` reads it)
+    # Admin units: the source with `{day}` (an SQL expression) where `source` says CURRENT_DATE;
+    # OGC `datetime` (one day) selects the units in force then (app/services/sql.py, scoped_source).
+    dated_source: str | None = None
+
+    @property
+    def description(self) -> str:
+        if self.dated_source is None:
+            return self.title_en
+        return (
+            f"{self.title_en} in force on a day: today by default, or the day `datetime` names (a date, "
+            "or a date-time's day in Vietnam); an interval is refused, since a unit may have changed in it"
+        )
 
     @property
     def all_properties(self) -> dict[str, str]:
@@ -77,6 +89,6 @@ def in_list(column: str, description: str = "") -> Filter:
 
 
 LOCATION_FILTERS = {
-    "district": eq("district_code", description="district code (930–937)"),
+    "district": eq("district_code", description="district code"),
     "commune": eq("commune_code", description="commune code"),
 }

@@ -29,6 +29,7 @@ from app.routers import (
     indicators,
     infrastructure,
     ogc,
+    region,
     registry,
     search,
     tiles,
@@ -90,9 +91,10 @@ async def _lifespan(app: FastAPI):
 def create_app() -> FastAPI:
     app = FastAPI(
         lifespan=_lifespan,
-        title="Hạ tầng viễn thông Hậu Giang",
+        title="Hạ tầng viễn thông — API",
         version="0.1.0",
-        description="Telecom infrastructure GIS of Hậu Giang: OGC API – Features and Tiles, search.",
+        # The region is data (GET /api/region), not part of the API's definition.
+        description="Telecom infrastructure GIS: OGC API – Features and Tiles, search.",
         docs_url=None,  # ours (_mount_frontend) loads Swagger UI from the app, not from a CDN
         redoc_url=None,
     )
@@ -106,6 +108,7 @@ def create_app() -> FastAPI:
         ogc,
         tiles,
         search,
+        region,
         indicators,
         dashboard,
         coverage,

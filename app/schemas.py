@@ -1,5 +1,6 @@
-"""Request bodies, validated with the ranges a real transmitter can have; the import's report."""
+"""Request bodies, validated with the ranges a real transmitter can have; the import's report; the region."""
 
+from datetime import date as date_
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -33,3 +34,23 @@ class WhatIfSite(BaseModel):
 class WhatIfRequest(BaseModel):
     site: WhatIfSite
     cells: list[WhatIfCell] = Field(min_length=1, max_length=24)
+
+
+class RegionUnitOut(BaseModel):
+    code: str
+    name: str = Field(description="as stored, with its kind: 'Tỉnh A'")
+    kind: str | None
+
+
+class RegionOut(BaseModel):
+    """The region in force on a day: the top-level admin units (one province, or several)."""
+
+    date: date_
+    codes: list[str]
+    units: list[RegionUnitOut]
+    name: str = Field(description="the units' names joined: 'Tỉnh A, Tỉnh B và Thành phố C'")
+    display_vi: str = Field(description="for titles in Vietnamese: 'tỉnh A'")
+    display_en: str = Field(description="for titles in English: 'A province'")
+    bbox: list[float] = Field(description="lon/lat: min x, min y, max x, max y")
+    centre: list[float] = Field(description="lon, lat: a point inside the region")
+    outline: dict | None = Field(None, description="the simplified outline (GeoJSON), when asked for")

@@ -75,8 +75,8 @@ def from_vn2000(easting_m: float, northing_m: float, crs: str = VN2000_CRS) -> t
     """VN-2000 TM-3 (default zone 105°, EPSG:5897) easting/northing → (lon, lat) WGS 84, with the
     official 7-parameter shift of Decision 05/2007 (the importers' transformation; PROJ by EPSG code
     alone would take another one, 0.8 m away)."""
-    # Hậu Giang lies around easting 500–600 km and northing 1,050–1,120 km in TM-3 105°: a northing
-    # typed as easting (the common X/Y mix-up of Vietnamese surveys) is told apart by its size.
+    # In Vietnam a TM-3 easting stays within ~200 km of 500 km and a northing runs from ~950 km (Cà Mau)
+    # to ~2,600 km: a northing typed as easting (the common X/Y mix-up of surveys) shows by its size.
     if easting_m > 900_000 > northing_m > 100_000:
         raise PositionError(
             Problem(

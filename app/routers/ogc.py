@@ -19,12 +19,14 @@ from app.deps import (
     SessionDep,
     SortDep,
 )
+from app.errors import NotFound
 from app.schemas_ogc import OMITTED_STAY_ABSENT, CollectionInfo, Collections, Conformance, LandingPage
 from app.security import OptionalPrincipal
 from app.services import features
 from app.services.cql2 import LANGS, queryable_types
 from app.services.crs_output import CRS84, SUPPORTED
 from app.services.exports.layers import FORMATS as EXPORT_FORMATS
+from app.services.region import region_on
 from app.services.scope import Scope
 
 router = APIRouter(prefix="/ogc", tags=["OGC API"])
@@ -83,11 +85,16 @@ def _base(request: Request) -> str:
 
 
 @router.get("", summary="Landing page", response_model=LandingPage, **OMITTED_STAY_ABSENT)
-def landing(request: Request, _: FormatDep) -> dict:
+def landing(request: Request, session: SessionDep, _: FormatDep) -> dict:
     base = _base(request)
+    try:
+        region = region_on(session.connection())
+        title, where = f"Hạ tầng viễn thông {region.display_vi}", f" of {region.display_en}"
+    except NotFound:  # nothing loaded yet: the service still describes itself
+        title, where = "Hạ tầng viễn thông", ""
     return {
-        "title": "Hạ tầng viễn thông tỉnh Hậu Giang",
-        "description": "Telecom infrastructure of Hậu Giang province: admin units, BTS sites, "
+        "title": title,
+        "description": f"Telecom infrastructure{where}: admin units, BTS sites, "
         "cells, poles, ducts, fibre access points, commune offices and speed tests.",
         "links": [
             _link(f"{base}/ogc", "self", "application/json", "this document"),
@@ -119,7 +126,7 @@ def _collection_doc(request: Request, session, collection: Collection, scope: Sc
     doc = {
         "id": collection.id,
         "title": collection.title_vi,
-        "description": collection.title_en,
+        "description": collection.description,
         "itemType": "feature",
         "crs": list(SUPPORTED),
         "storageCrs": CRS84,
@@ -273,7 +280,8 @@ def items(
             alias="datetime",
             description="an instant or an interval (RFC 3339 dates or date-times, `..` for an open end) "
             "on the collection's time (queryables: x-ogc-role primary-instant); ignored by collections "
-            "without one",
+            "without one. Admin units (districts, communes, hamlets): the one day whose units in force "
+            "are shown (default today; an interval is refused)",
             examples=["2025-01-01/2025-03-31", "../2024-12-31", "2025-03-31T08:00:00Z"],
         ),
     ] = None,

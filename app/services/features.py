@@ -102,7 +102,7 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
     # filter or the sort needs it, otherwise only for the rows of the page.
     early = needs_location(collection, query.filters, {k.name for k in query.sortby})
     where, params = _where(collection, query)
-    source, scope_params = scoped_source(collection, query.scope, located=early)
+    source, scope_params = scoped_source(collection, query.scope, located=early, filters=query.filters)
     params.update(scope_params)
     matching = f"SELECT * FROM ({source}) AS f WHERE {where}"
     matched = session.execute(text(f"SELECT count(*) FROM ({matching}) AS f"), params).scalar_one()

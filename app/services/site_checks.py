@@ -1,13 +1,17 @@
-"""Spatial checks of a registration, done by PostGIS: in the province, where (urban or rural),
+"""Spatial checks of a registration, done by PostGIS: in the region in force, where (urban or rural),
 another site too close, shareable structures nearby. Shared by the form and the bulk import."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from sqlalchemy import Connection, text
 
-from app.errors import Unprocessable
+from app.errors import NotFound, Unprocessable
+from app.layer_types import IN_FORCE_ON
+from app.services.region import in_region_sql, region_on
+from app.services.reports.periods import today
 from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings
 from gis.coordinates import PositionError, from_vn2000, parse_dms, swapped_hint
@@ -16,33 +20,41 @@ from gis.problems import Problem
 # Structures that stand (or will): a rejected or decommissioned site blocks nothing.
 STANDING = ("proposed", "approved", "active")
 _POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+_IN_FORCE_H = IN_FORCE_ON.format(a="h", day=":day")
+_IN_FORCE_C = IN_FORCE_ON.format(a="c", day=":day")
 
 
-def province_bounds(conn: Connection) -> tuple[float, float, float, float] | None:
-    row = conn.execute(
-        text(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e "
-            "FROM admin_units WHERE level = 'province' AND valid_to IS NULL) x"
-        )
-    ).first()
-    return None if row is None or row[0] is None else tuple(row)
+def region_bounds(conn: Connection, day: date | None = None) -> tuple[float, float, float, float] | None:
+    """The extent of the region in force on ``day`` (default today), None when none is loaded."""
+    try:
+        return region_on(conn, day).bbox
+    except NotFound:
+        return None
 
 
-def place_of(conn: Connection, lon: float, lat: float) -> dict | None:
-    """The hamlet, commune and district at a point (None outside the province), and whether the
-    commune is a town ward (phường / thị trấn), where structures stand closer together."""
+def place_of(conn: Connection, lon: float, lat: float, day: date | None = None) -> dict | None:
+    """The hamlet, commune and district in force on ``day`` (default today) at a point (None outside
+    every commune), and whether the commune is a town ward (phường / thị trấn), where structures
+    stand closer together."""
     row = conn.execute(
         text(
             "SELECT h.code AS hamlet_code, h.name AS hamlet_name, c.code AS commune_code, c.name AS commune_name, "
             "c.urban, d.code AS district_code, d.name AS district_name "
             "FROM admin_units c JOIN admin_units d ON d.id = c.parent_id "
-            "LEFT JOIN admin_units h ON h.parent_id = c.id AND h.level = 'hamlet' AND h.valid_to IS NULL "
+            f"LEFT JOIN admin_units h ON h.parent_id = c.id AND h.level = 'hamlet' AND {_IN_FORCE_H} "
             f"AND ST_Intersects(h.geom, {_POINT}) "
-            f"WHERE c.level = 'commune' AND c.valid_to IS NULL AND ST_Intersects(c.geom, {_POINT}) LIMIT 1"
+            f"WHERE c.level = 'commune' AND {_IN_FORCE_C} AND ST_Intersects(c.geom, {_POINT}) LIMIT 1"
         ),
-        {"lon": lon, "lat": lat},
+        {"lon": lon, "lat": lat, "day": day or today()},
     ).first()
     return None if row is None else dict(row._mapping)
+
+
+def in_region(conn: Connection, lon: float, lat: float, day: date | None = None) -> bool:
+    """Whether a point lies in the region (the union of its top-level units) in force on ``day``."""
+    return conn.execute(
+        text(f"SELECT {in_region_sql(_POINT)}"), {"lon": lon, "lat": lat, "day": day or today()}
+    ).scalar_one()
 
 
 def share_radius_m(place: dict | None) -> float:
@@ -122,9 +134,12 @@ def sharing_problem(candidates: list[dict], radius_m: float) -> Problem:
     )
 
 
-def resolve_position(conn: Connection, position, field: str = "position") -> tuple[float, float, dict]:
-    """A typed position (schemas_registry.Position) → (lon, lat, place) inside the province, or a 422
-    naming the field — with the swapped pair offered when latitude and longitude look swapped."""
+def resolve_position(
+    conn: Connection, position, field: str = "position", day: date | None = None
+) -> tuple[float, float, dict]:
+    """A typed position (schemas_registry.Position) → (lon, lat, place) inside the region in force on
+    ``day`` (default today: a new registration), or a 422 naming the field — with the swapped pair
+    offered when latitude and longitude look swapped."""
     try:
         if position.dms is not None:
             lon, lat = parse_dms(position.dms)
@@ -134,7 +149,7 @@ def resolve_position(conn: Connection, position, field: str = "position") -> tup
             lon, lat = position.lon, position.lat
     except PositionError as exc:
         raise Unprocessable(reasons=[replace(exc.problem, field=field)]) from None
-    bounds = province_bounds(conn)
+    bounds = region_bounds(conn, day)
     swap = swapped_hint(lon, lat, bounds) if bounds else None
     if swap is not None:
         given = {"lon": lon, "lat": lat, "swapped_lon": swap[0], "swapped_lat": swap[1]}
@@ -144,8 +159,10 @@ def resolve_position(conn: Connection, position, field: str = "position") -> tup
         )
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise Unprocessable(reasons=[Problem("position.not_lon_lat", field, params={"lon": lon, "lat": lat})])
-    place = place_of(conn, lon, lat)
-    if place is None:
+    place = place_of(conn, lon, lat, day)
+    # Outside the region's units; a point inside them but in no commune (a gap in the data) too,
+    # since every record needs its place.
+    if place is None or not in_region(conn, lon, lat, day):
         at = {"lon": round(lon, 6), "lat": round(lat, 6)}
         raise Unprocessable(reasons=[Problem("position.outside_province", field, params=at)])
     return lon, lat, place

@@ -1,10 +1,12 @@
 """Small named SQL pieces shared by the feature and tile services (always with bound values)."""
 
+from dataclasses import replace
+
 from app.collections import IN_FORCE, Collection, Filter
 from app.errors import InvalidParameter, UnknownFilter
 from app.services.cql2 import compile_filter
 from app.services.scope import Scope
-from app.services.temporal import DATETIME, parse_datetime, temporal_clause
+from app.services.temporal import DATETIME, in_force_day, parse_datetime, temporal_clause
 
 # CQL2 and `datetime` travel with the property filters (so every service that takes filters
 # understands them); every collection takes them.
@@ -32,13 +34,33 @@ def located_source(collection: Collection) -> str:
     return with_location(collection.source) if collection.located else collection.source
 
 
+def dated(
+    collection: Collection, filters: dict[str, str] | None, prefix: str = "s"
+) -> tuple[Collection, dict]:
+    """The collection as `datetime` among `filters` asks: admin units in force on its day (bound as
+    :<prefix>day); any other collection, or no `datetime`, as it is."""
+    if collection.dated_source is None or not filters or DATETIME not in filters:
+        return collection, {}
+    key = f"{prefix}day"
+    source = collection.dated_source.replace("{day}", f"CAST(:{key} AS date)")
+    return replace(collection, source=source), {key: in_force_day(filters[DATETIME])}
+
+
 def scoped_source(
-    collection: Collection, scope: Scope, *, located: bool = False
+    collection: Collection,
+    scope: Scope,
+    *,
+    located: bool = False,
+    filters: dict[str, str] | None = None,
+    prefix: str = "s",
 ) -> tuple[str, dict[str, object]]:
-    """The rows of `collection` that `scope` may see (with the location columns when `located`),
-    and the values its conditions bind: every reader of a collection starts from here."""
+    """The rows of `collection` that `scope` may see (with the location columns when `located`;
+    admin units as in force on the day `filters` name), and the values its conditions bind: every
+    reader of a collection starts from here."""
+    collection, day = dated(collection, filters, prefix)
     source = located_source(collection) if located else collection.source
     clauses, params = scope.clauses(collection, "sc")
+    params = {**params, **day}
     if not clauses:
         return source, params
     return f"SELECT * FROM ({source}) AS sc WHERE {' AND '.join(clauses)}", params

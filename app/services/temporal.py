@@ -5,7 +5,8 @@ A collection declares the property that carries its features' time (`Collection.
 feature is selected when that time falls in the requested range, and a feature without a time is
 not. A collection without one (boundaries as in force today, the network, computed coverage)
 ignores a well-formed `datetime`, as Part 1 lets a server do for data without time. Dates (with
-no time of day) are whole days in the country's time zone.
+no time of day) are whole days in the country's time zone. Admin units are the exception: they are
+valid over periods, and `datetime` names the one day whose units are shown (`in_force_day`).
 """
 
 import re
@@ -16,7 +17,7 @@ from app.errors import InvalidParameter
 from app.layer_types import Collection
 from app.services.audit import LOCAL_TZ
 
-__all__ = ["DATETIME", "TimeRange", "parse_datetime", "temporal_clause", "temporal_interval"]
+__all__ = ["DATETIME", "TimeRange", "in_force_day", "parse_datetime", "temporal_clause", "temporal_interval"]
 
 DATETIME = "datetime"
 _DATE = r"\d{4}-\d{2}-\d{2}"
@@ -85,6 +86,17 @@ def _range(value: str) -> TimeRange:
     start = None if first in _OPEN else _instant(first)[0]
     end = None if last in _OPEN else _instant(last)[1]  # the end instant (or day) is included
     return TimeRange(start, end)
+
+
+def in_force_day(raw: str) -> date:
+    """The day whose admin units `datetime` asks for: a date, or the local day of a date-time. An
+    interval is refused: a unit may have been replaced within it, and the map shows one geography."""
+    if "/" in raw.strip():
+        raise InvalidParameter(
+            f"datetime: '{raw}' is an interval; admin units are shown as in force on one day "
+            "(a date such as 2025-06-30)"
+        )
+    return parse_datetime(raw).start.astimezone(LOCAL_TZ).date()
 
 
 def temporal_clause(collection: Collection, span: TimeRange, prefix: str) -> tuple[str, dict[str, object]]:

@@ -48,7 +48,9 @@ def _layer_sql(
     collection: Collection, index: int, filters: dict[str, str], scope: Scope, srid: int
 ) -> tuple[str, dict]:
     clauses, params = filter_clauses(collection, filters, prefix=f"l{index}f")
-    source, scope_params = scoped_source(collection, scope, located=needs_location(collection, filters))
+    source, scope_params = scoped_source(
+        collection, scope, located=needs_location(collection, filters), filters=filters, prefix=f"l{index}s"
+    )
     params.update(scope_params)
     geom = "f.geom" if srid == 4326 else f"ST_Transform(f.geom, {srid})"
     if collection.geometry_type != "Point":

@@ -1,28 +1,29 @@
-// "Zoom to district": a select listing the province and its districts; choosing one fits the map.
+// "Zoom to district": a select listing the region (its province or provinces, as GET /api/region
+// says) and its districts; choosing one fits the map.
 import { geoJSON } from 'leaflet';
 import { onLangChange, t, translateDom } from './i18n.js';
-import { PROVINCE_BOUNDS } from './map.js';
-
-const PROVINCE = '93';
+import { regionBounds } from './map.js';
 
 /**
- * Render the select into `container`. `districts()` resolves to the districts FeatureCollection.
+ * Render the select into `container`. `districts()` resolves to the districts FeatureCollection;
+ * `region` is the region in force (null: the entry for the whole region is left out).
  */
-export function mountDistrictZoom(container, { map, districts }) {
+export function mountDistrictZoom(container, { map, districts, region }) {
   container.innerHTML = `
     <h2 data-i18n="district.title"></h2>
     <label class="visually-hidden" for="hg-district-select" data-i18n="district.label"></label>
     <select id="hg-district-select" name="district"></select>`;
   translateDom(container);
   const select = container.querySelector('select');
-  const bounds = new Map([[PROVINCE, PROVINCE_BOUNDS]]);
+  const whole = region ? region.codes.join(',') : null;
+  const bounds = new Map(whole ? [[whole, regionBounds(region)]] : []);
   let features = [];
 
   function render() {
     const value = select.value;
     select.replaceChildren(
       new Option(t('district.placeholder'), ''),
-      new Option(t('district.province'), PROVINCE),
+      ...(whole ? [new Option(t('district.province'), whole)] : []),
       ...features.map((f) => new Option(f.properties.name, f.properties.code)),
     );
     select.value = value;
@@ -39,7 +40,7 @@ export function mountDistrictZoom(container, { map, districts }) {
     for (const feature of features) bounds.set(String(feature.properties.code), geoJSON(feature).getBounds());
     render();
   }).catch(() => {
-    // The districts layer shows the error; the province entry still works.
+    // The districts layer shows the error; the region's entry still works.
   });
   render();
   onLangChange(render);

@@ -13,12 +13,26 @@ const LOCALES = { vi: 'vi-VN', en: 'en-GB' };
 
 let current = 'vi';
 const listeners = new Set();
+// Placeholders every sentence may use, per language (`{region}`: the region's name, from the
+// server); until one is set, the catalogue's `context.<name>` says it generically.
+const context = {};
+
+/** Set a placeholder every sentence may use: `byLanguage` is `{vi, en}`. Call `refresh()` after. */
+export function setContext(name, byLanguage) {
+  context[name] = byLanguage;
+}
+
+function placeholder(name, params) {
+  if (params && name in params) return String(params[name]);
+  if (context[name]) return String(context[name][current] ?? context[name].vi);
+  return DICTIONARIES[current][`context.${name}`] ?? vi[`context.${name}`];
+}
 
 /** Translate `key`, filling `{name}` placeholders; falls back to Vietnamese, then to the key. */
 export function t(key, params) {
   const text = DICTIONARIES[current][key] ?? vi[key] ?? key;
-  if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  if (!text.includes('{')) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => placeholder(name, params) ?? whole);
 }
 
 /** Translate a coded value (`enum.<namespace>.<value>`), or return the value itself. */
@@ -61,6 +75,9 @@ export function setLang(lang) {
   translateDom(document.body);
   listeners.forEach((listener) => listener(lang));
 }
+
+/** Say everything again in the current language (after a `setContext`). */
+export const refresh = () => setLang(current);
 
 export function onLangChange(listener) {
   listeners.add(listener);

@@ -1,6 +1,7 @@
 // Wiring only: build the map, the layers and the controls, and connect them to the URL.
 import { mountAccountMenu } from './account/menu.js';
 import { canSee, loadSession, mayRegister } from './account/session.js';
+import { mountAsOfDate } from './asOfDate.js';
 import { loadCollection } from './api.js';
 import { Basemap } from './basemap.js';
 import { installDebugHook } from './debug.js';
@@ -20,11 +21,14 @@ import { ModelCard } from './modelCard.js';
 import { RegistrationForm } from './registration/form.js';
 import { ReviewPanel } from './registration/review.js';
 import { describeError, notify } from './notify.js';
+import { loadRegion } from './region.js';
 import { mountSearch } from './search.js';
 import { parseHash, UrlState } from './urlState.js';
 
 const initial = parseHash(window.location.hash);
 setLang(initialLang(initial.lang));
+// The region in force today names the page and gives the first view.
+const region = await loadRegion();
 // Anonymous visitors get the public layers only (the server says which).
 await loadSession();
 // Only those who may import see the way to it (the server refuses the others anyway).
@@ -32,7 +36,7 @@ document.getElementById('hg-upload-link').hidden = !mayRegister();
 const LAYERS = ALL_LAYERS.filter((def) => canSee(def.collection ?? def.id));
 mountAccountMenu(document.getElementById('hg-account'));
 
-const { map, canvasRenderer } = createMap(document.getElementById('map'), initial.view);
+const { map, canvasRenderer } = createMap(document.getElementById('map'), initial.view, region);
 let filters = { ...initial.filters };
 
 const layers = new Map(LAYERS.map((def) => [def.id, collectionLayer(def, {
@@ -126,6 +130,7 @@ basemap.mount(document.getElementById('hg-basemap'));
 const legend = new LegendControl({ layers, extras: [indicators] }).addTo(map);
 const layerExtras = mountLayerControls(layers, { onChange: () => urlState.schedule() });
 layerExtras.set('group:coverage', modelCard.mountButton());
+layerExtras.set('group:admin', mountAsOfDate(layers, { onChange: () => urlState.schedule() }));
 mountLayerPanel(document.getElementById('hg-layers'), { layers, onToggle: setVisible, extras: layerExtras });
 indicators.mount(document.getElementById('hg-indicators'));
 const filterForm = mountFilters(document.getElementById('hg-filter-panel'), {
@@ -133,7 +138,7 @@ const filterForm = mountFilters(document.getElementById('hg-filter-panel'), {
 });
 const exportPanel = mountExportPanel(document.getElementById('hg-export'), { map, layers });
 mountDistrictZoom(document.getElementById('hg-district-zoom'), {
-  map, districts: () => loadCollection('districts'),
+  map, districts: () => loadCollection('districts'), region,
 });
 mountSearch(document.getElementById('hg-search'), { onSelect: (result) => highlight.show(result) });
 // Click priority among the SVG polygons: hamlets, then the indicator choropleth, then outlines.

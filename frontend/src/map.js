@@ -2,8 +2,13 @@
 import { canvas, control, latLngBounds, map as createLeafletMap } from 'leaflet';
 import { COVERAGE_OPACITY } from './styles.js';
 
-// Hậu Giang's extent (from the district boundaries), used for the first view.
-export const PROVINCE_BOUNDS = latLngBounds([9.5824, 105.3283], [9.9943, 105.8972]);
+// Without a region (none loaded, server unreachable) the map opens on the whole country.
+const COUNTRY_BOUNDS = latLngBounds([8.2, 102.1], [23.4, 109.5]);
+
+/** The region's extent (GET /api/region's bbox) as Leaflet bounds; the country's without one. */
+export const regionBounds = (region) => (region
+  ? latLngBounds([region.bbox[1], region.bbox[0]], [region.bbox[3], region.bbox[2]])
+  : COUNTRY_BOUNDS);
 
 // z-index per pane. Boundaries are SVG (one DOM path each) under the one canvas that draws
 // every point and line; the highlight sits on top and never takes clicks.
@@ -20,15 +25,17 @@ const PANES = {
 };
 
 /**
- * Create the map in `element`, showing `view` ({zoom, lat, lon}) or the whole province.
- * Returns `{ map, canvasRenderer }` (the shared canvas, for points and lines).
+ * Create the map in `element`, showing `view` ({zoom, lat, lon}) or the whole `region` (as
+ * GET /api/region answers; null: the country). Returns `{ map, canvasRenderer }` (the shared
+ * canvas, for points and lines).
  */
-export function createMap(element, view) {
+export function createMap(element, view, region = null) {
+  const bounds = regionBounds(region);
   const map = createLeafletMap(element, {
     zoomControl: false,
-    minZoom: 8,
+    minZoom: region ? 8 : 5,
     maxZoom: 19,
-    maxBounds: PROVINCE_BOUNDS.pad(1.5),
+    maxBounds: bounds.pad(1.5),
     attributionControl: true,
   });
   for (const [name, zIndex] of Object.entries(PANES)) {
@@ -45,7 +52,7 @@ export function createMap(element, view) {
   map.getPane('hgCoverage').style.opacity = String(COVERAGE_OPACITY);
 
   if (view) map.setView([view.lat, view.lon], view.zoom);
-  else map.fitBounds(PROVINCE_BOUNDS, { padding: [8, 8] });
+  else map.fitBounds(bounds, { padding: [8, 8] });
   return { map, canvasRenderer };
 }
 

@@ -7,6 +7,7 @@ import { getLang, initialLang, onLangChange, setLang, t } from './i18n.js';
 import { loadProfiles, renderMapping } from './importMapping.js';
 import { renderReport } from './importReport.js';
 import { describeError } from './notify.js';
+import { loadRegion } from './region.js';
 import { renderVocabularyOffer, unknownValues, unrecognisedColumns } from './vocabularyOffer.js';
 
 const ALL_TARGETS = [
@@ -211,3 +212,4 @@ if (mayRegister()) {
   hintKey = 'upload.needLogin';
 }
 setLang(initialLang(new URLSearchParams(window.location.search).get('lang')));
+loadRegion(); // the title names the region in force

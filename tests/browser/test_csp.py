@@ -134,7 +134,7 @@ def test_the_dashboard_works_under_its_policy(planner):
     expect(page.locator("#dash-trend-chart svg")).to_be_visible()
     page.locator('th[data-indicator="pole_sharing"] button').click()
     page.click("#hg-lang-toggle")
-    expect(page.locator("h1")).to_have_text("Hậu Giang digital-infrastructure indicators")
+    expect(page.locator("h1")).to_have_text("Digital-infrastructure indicators of Hậu Giang province")
     _clean(planner, page)
 
 
@@ -197,7 +197,7 @@ def test_the_api_documentation_loads_from_the_app(planner):
     page = planner.page
     page.on("request", lambda request: requested.append(request.url))
     _open(planner, "/docs")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Hạ tầng viễn thông Hậu Giang")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Hạ tầng viễn thông — API")
     page.locator(".opblock-summary").first.click()
     expect(page.locator(".opblock-body").first).to_be_visible()
     assert all(url.startswith(planner.base_url) for url in requested), requested

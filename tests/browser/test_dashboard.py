@@ -66,7 +66,7 @@ def test_the_table_shows_what_the_api_says(map_page):
     assert [c for c in _state(page)["rows"] if c != "93"] == expected[::-1]
     # English on demand.
     page.click("#hg-lang-toggle")
-    expect(page.locator("h1")).to_have_text("Hậu Giang digital-infrastructure indicators")
+    expect(page.locator("h1")).to_have_text("Digital-infrastructure indicators of Hậu Giang province")
     expect(page.locator('th[data-indicator="pole_sharing"]')).to_contain_text("Share of cable poles")
     assert map_page.errors == []
 

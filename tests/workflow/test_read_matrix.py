@@ -185,6 +185,7 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
         (tile, "/tiles/districts,sites/9/405/241.mvt", logged_in),
         ("/tiles/{collection_ids}/tilejson.json", "/tiles/sites/tilejson.json", logged_in),
         ("/api/search", "/api/search?q=tan", everyone),
+        ("/api/region", "/api/region", everyone),
         ("/api/indicators", "/api/indicators?level=district", everyone),
         ("/api/indicators", "/api/indicators?level=province", not_934),
         ("/api/indicators/trends", "/api/indicators/trends?level=district&code=934", everyone),

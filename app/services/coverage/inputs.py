@@ -13,7 +13,7 @@ from gis.crs import geometry_to_metric
 from gis.propagation import RURAL, SUBURBAN, URBAN
 
 _CLUTTER = {"urban": URBAN, "suburban": SUBURBAN, "rural": RURAL}
-# Hậu Giang's wards and towns are low-rise: Hata's "urban" (big-city) correction would paint them
+# The delta's wards and towns are low-rise: Hata's "urban" (big-city) correction would paint them
 # as dead zones. Urban clutter applies only where a hamlet's `clutter` column says so.
 CLUTTER_RULE = (
     "a hamlet's own clutter when set; else suburban in wards (Phường) and towns (Thị trấn), rural elsewhere"

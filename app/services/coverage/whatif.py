@@ -12,6 +12,7 @@ from app.errors import Conflict, InvalidParameter
 from app.schemas import WhatIfRequest
 from app.services.coverage.inputs import HamletIndex, load_hamlets, load_operators
 from app.services.coverage.runs import coverage_params, province_blocks
+from app.services.region import region_on
 from gis.block_analysis import decode_raster, hamlet_counts
 from gis.coverage import CellArrays, CoverageParams, best_signal
 from gis.crs import to_metric
@@ -172,7 +173,8 @@ def _ratios(session: Session, place: dict, changed: list[dict], req: WhatIfReque
             ),
             {"code": code},
         ).one()
-        unit_code = code or "93"
+        # The region-wide ratio is named by the region's code(s) in force today.
+        unit_code = code or ",".join(region_on(session.connection()).codes)
         out.append(
             _ratio(
                 level, unit_code, "mobile_bb_hamlet_coverage", hc.covered, hc.covered + hc.gained, hc.n, hc.n

@@ -34,6 +34,8 @@ from sqlalchemy.orm import Session
 from app.collections import Collection, get_collection
 from app.errors import InvalidParameter
 from app.services.exports.labels import FIELD_LABELS, label_en, label_vi
+from app.services.imports.bodies import bodies_on
+from app.services.region import region_on
 from app.services.scope import Scope
 from app.services.sql import filter_clauses, scoped_source
 from gis import ofds
@@ -83,7 +85,7 @@ TABLE_FORMATS = ("csv", "xlsx")
 
 EXPORT_CRSS: dict[str, str] = {
     "EPSG:4326": "WGS 84 (lon/lat)",
-    "EPSG:5897": "VN-2000 / TM-3 zone 482 (105°00′), Hậu Giang",
+    "EPSG:5897": "VN-2000 / TM-3 zone 482 (105°00′)",
     "EPSG:3405": "VN-2000 / UTM zone 48N",
 }
 
@@ -127,7 +129,7 @@ def query_frame(
 ) -> gpd.GeoDataFrame:
     """Every matching feature `scope` may see (ordered by code) with typed columns, in EPSG:4326."""
     clauses, params = filter_clauses(collection, filters)
-    source, scope_params = scoped_source(collection, scope, located=True)
+    source, scope_params = scoped_source(collection, scope, located=True, filters=filters)
     params.update(scope_params)
     if bbox is not None:
         clauses.append(_bbox_clause(bbox))
@@ -532,14 +534,18 @@ def ofds_network(session: Session, scope: Scope) -> dict:
         )
         for r in session.execute(text(spans_sql), spans_params)
     ]
+    published = datetime.now(LOCAL_TZ).date()
+    region = region_on(session.connection(), published)
+    issuer = bodies_on(session.connection(), published).issuer
     return ofds.build_network(
         nodes,
         spans,
         organisations=organisations,
-        network_id=ofds.network_uuid("hau-giang-passive-infrastructure"),
-        name="Hạ tầng viễn thông thụ động tỉnh Hậu Giang",
-        publisher="Sở Khoa học và Công nghệ tỉnh Hậu Giang",
-        publication_date=datetime.now(LOCAL_TZ).date(),
+        # Stable while the region is: derived from its codes, as the name and publisher from data.
+        network_id=ofds.network_uuid("passive-infrastructure-" + "-".join(region.codes)),
+        name=f"Hạ tầng viễn thông thụ động {region.display_vi}",
+        publisher=issuer["name"] if issuer else "",
+        publication_date=published,
     )
 
 

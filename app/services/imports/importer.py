@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import shapely
 from geoalchemy2.elements import WKBElement
-from geoalchemy2.shape import from_shape, to_shape
+from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -41,6 +41,7 @@ from app.services.imports.loader import (
 )
 from app.services.imports.values import day
 from app.services.imports.vocabulary import current as current_vocabulary
+from app.services.region import region_geometry
 from gis.importers import ImportRefused, lengths, outside_problems, ranges, read_table
 from gis.importers.workbook import read_plain_table
 from gis.problems import Problem
@@ -353,14 +354,15 @@ def _unrepeated(problems: list, ranged: list[Problem]) -> list:
 
 
 def _province_check(conn: Connection, table, report: ImportReport) -> list[Problem]:
+    """Features outside the region in force today (the union of its top-level units): the rows
+    carry no day of their own to judge them on."""
     if any(f.geometry is None for f in table.features):  # cells: their sites were checked
         return []
-    t = m.AdminUnit.__table__
-    geom = conn.execute(select(t.c.geom).where(t.c.level == "province", t.c.valid_to.is_(None))).scalar()
-    if geom is None:
+    area = region_geometry(conn)
+    if area is None:
         report.warnings.append(Problem("province.none_loaded"))
         return []
-    return outside_problems(table, to_shape(geom))
+    return outside_problems(table, area)
 
 
 def _write(conn: Connection, run, rows: list[tuple[int, dict]], table, problems: list[Problem]) -> None:

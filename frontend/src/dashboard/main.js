@@ -5,6 +5,7 @@ import { currentUser, isStaff, loadSession } from '../account/session.js';
 import { fetchIndicators, getJSON } from '../api.js';
 import { getLang, initialLang, onLangChange, setLang } from '../i18n.js';
 import { describeError, notify } from '../notify.js';
+import { loadRegion } from '../region.js';
 import { DashboardMap } from './mapView.js';
 import { HamletPanel } from './hamlets.js';
 import { StatisticsForm } from './statsForm.js';
@@ -15,6 +16,7 @@ import { TrendPanel } from './trend.js';
 
 const params = new URLSearchParams(window.location.search);
 setLang(initialLang(params.get('lang')));
+await loadRegion(); // the title names the region in force
 // Anyone sees the indicators; the drill-down and reports need a login, the forms the Department
 // (targets: an admin). The server enforces all of it; the page only hides what would be refused.
 await loadSession();

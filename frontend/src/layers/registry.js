@@ -18,24 +18,27 @@ import * as styles from '../styles.js';
 import { cellToLayer } from './sector.js';
 
 const ADMIN_KIND = 'enum:admin_kind';
+// The boundary layers show the units in force on a day (asOfDate.js; '' = today): OGC `datetime`.
+const AS_OF = { choices: { as_of: '' }, query: ({ as_of: asOf }) => ({ datetime: asOf }) };
 
 export const GROUPS = ['admin', 'coverage', 'mobile', 'passive', 'service'];
 
 export const LAYERS = [
   {
     id: 'districts', group: 'admin', defaultOn: true, load: 'all', renderer: 'svg', pane: 'hgDistricts',
-    className: 'hg-district', style: styles.districtStyle, title: 'name',
+    className: 'hg-district', style: styles.districtStyle, title: 'name', ...AS_OF,
     fields: [['code', 'text'], ['kind', ADMIN_KIND], ['population', 'int'], ['households', 'int'], ['area_km2', 'km2']],
   },
   {
     id: 'communes', group: 'admin', defaultOn: true, load: 'all', renderer: 'svg', pane: 'hgCommunes',
-    className: 'hg-commune', style: styles.communeStyle, title: 'name',
+    className: 'hg-commune', style: styles.communeStyle, title: 'name', ...AS_OF,
     fields: [['code', 'text'], ['kind', ADMIN_KIND], ['district_name', 'text'], ['population', 'int'],
       ['households', 'int'], ['area_km2', 'km2']],
   },
   {
     id: 'hamlets', group: 'admin', defaultOn: false, load: 'all', renderer: 'svg', pane: 'hgHamlets',
     className: 'hg-hamlet', style: styles.hamletStyle, title: 'name', popup: hamletPopup('code'), popupWidth: 380,
+    ...AS_OF,
     fields: [['code', 'text'], ['kind', ADMIN_KIND], ['commune_name', 'text'], ['population', 'int'],
       ['households', 'int'], ['area_km2', 'km2']],
   },

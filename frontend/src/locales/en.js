@@ -1,7 +1,8 @@
 // English strings. A key missing here falls back to Vietnamese (see i18n.js).
 export default {
-  'app.title': 'Telecom infrastructure map of Hậu Giang province',
-  'app.short': 'Hậu Giang telecom infrastructure',
+  'app.title': 'Telecom infrastructure map of {region}',
+  'app.short': 'Telecom infrastructure of {region}',
+  'context.region': 'the region',
   'lang.button': 'VI',
   'lang.switch': 'Switch to Vietnamese (Tiếng Việt)',
   'panel.toggle': 'Show/hide the control panel',
@@ -16,6 +17,8 @@ export default {
   'notice.close': 'Close notice',
 
   'layers.title': 'Map layers',
+  'asOf.label': 'As of',
+  'asOf.note': 'District, commune and hamlet boundaries in force on this day (empty: today).',
   'group.admin': 'Administrative boundaries',
   'group.mobile': 'Mobile infrastructure',
   'group.passive': 'Poles, ducts and fibre',
@@ -67,7 +70,7 @@ export default {
   'district.title': 'Zoom to district',
   'district.label': 'Choose a district',
   'district.placeholder': '— Choose a district —',
-  'district.province': 'Whole of Hậu Giang province',
+  'district.province': 'Whole of {region}',
 
   'search.label': 'Search hamlets, communes, districts',
   'search.placeholder': 'Search hamlet, commune, district… (e.g. ap tan loi)',
@@ -321,7 +324,7 @@ export default {
   'enum.run_kind.full': 'Full',
   'enum.run_kind.incremental': 'Incremental (changed areas)',
 
-  'dash.title': "Hậu Giang digital-infrastructure indicators",
+  'dash.title': 'Digital-infrastructure indicators of {region}',
   'dash.toMap': "Map",
   'dash.toDashboard': "Indicators",
   'dash.period': "Period",
@@ -416,7 +419,7 @@ export default {
   'export.note': 'Each link downloads one layer that is on: its features in the current view, with the chosen filters.',
   'export.noteKml': 'KML is always WGS 84. Each link downloads one layer that is on: its features in the current view, with the chosen filters.',
   'export.none': 'Turn a layer on to download it.',
-  'upload.title': 'Import telecom infrastructure data — Hậu Giang province',
+  'upload.title': 'Import telecom infrastructure data — {region}',
   'upload.heading': 'Import telecom infrastructure data',
   'upload.link': 'Import data',
   'upload.linkTitle': 'Upload a GeoJSON, GeoPackage, Shapefile, KML, CSV or Excel file into the database',

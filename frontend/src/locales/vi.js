@@ -1,7 +1,9 @@
 // Vietnamese strings (the default language). Keys are shared with en.js.
 export default {
-  'app.title': 'Bản đồ hạ tầng viễn thông tỉnh Hậu Giang',
-  'app.short': 'Hạ tầng viễn thông Hậu Giang',
+  'app.title': 'Bản đồ hạ tầng viễn thông {region}',
+  'app.short': 'Hạ tầng viễn thông {region}',
+  // {region}: the region in force (GET /api/region), until it is known:
+  'context.region': 'địa phương',
   'lang.button': 'EN',
   'lang.switch': 'Chuyển sang tiếng Anh (English)',
   'panel.toggle': 'Hiện/ẩn bảng điều khiển',
@@ -16,6 +18,8 @@ export default {
   'notice.close': 'Đóng thông báo',
 
   'layers.title': 'Lớp bản đồ',
+  'asOf.label': 'Ngày hiệu lực',
+  'asOf.note': 'Ranh giới huyện, xã, ấp có hiệu lực vào ngày này (để trống: hôm nay).',
   'group.admin': 'Ranh giới hành chính',
   'group.mobile': 'Hạ tầng di động',
   'group.passive': 'Cột, cống bể và cáp quang',
@@ -67,7 +71,7 @@ export default {
   'district.title': 'Phóng tới huyện',
   'district.label': 'Chọn huyện/thị/thành phố',
   'district.placeholder': '— Chọn huyện/thị/thành phố —',
-  'district.province': 'Toàn tỉnh Hậu Giang',
+  'district.province': 'Toàn {region}',
 
   'search.label': 'Tìm ấp, xã, huyện',
   'search.placeholder': 'Tìm ấp, xã, huyện… (vd. ap tan loi)',
@@ -312,7 +316,7 @@ export default {
   'enum.run_kind.full': 'Tính toàn bộ',
   'enum.run_kind.incremental': 'Tính lại phần thay đổi',
 
-  'dash.title': "Theo dõi chỉ tiêu hạ tầng số tỉnh Hậu Giang",
+  'dash.title': 'Theo dõi chỉ tiêu hạ tầng số {region}',
   'dash.toMap': "Bản đồ",
   'dash.toDashboard': "Bảng chỉ tiêu",
   'dash.period': "Kỳ báo cáo",
@@ -412,7 +416,7 @@ export default {
   'export.note': 'Mỗi liên kết tải một lớp đang bật: các đối tượng trong khung nhìn hiện tại, theo bộ lọc đang chọn.',
   'export.noteKml': 'KML luôn dùng WGS 84. Mỗi liên kết tải một lớp đang bật: các đối tượng trong khung nhìn hiện tại, theo bộ lọc đang chọn.',
   'export.none': 'Bật một lớp bản đồ để tải dữ liệu.',
-  'upload.title': 'Nhập dữ liệu hạ tầng viễn thông — tỉnh Hậu Giang',
+  'upload.title': 'Nhập dữ liệu hạ tầng viễn thông — {region}',
   'upload.heading': 'Nhập dữ liệu hạ tầng viễn thông',
   'upload.link': 'Nhập dữ liệu',
   'upload.linkTitle': 'Tải tệp GeoJSON, GeoPackage, Shapefile, KML, CSV hoặc Excel lên cơ sở dữ liệu',

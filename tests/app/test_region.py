@@ -1,0 +1,242 @@
+"""The deployment's region is data (issue 12): the top-level units in force on a day, their names,
+extent and outline; the admin collections as in force on the day `datetime` names; nothing in the
+code names one province."""
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import mapbox_vector_tile
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.services import site_checks
+from app.services.exports.layers import ofds_network
+from app.services.region import region_on
+from app.services.reports.periods import today
+from app.services.scope import EVERYTHING
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def api(database_url):
+    """The app on the sample database, without the coverage run the shared clients wait for."""
+    from app.main import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def test_the_region_of_the_sample_province(api):
+    r = api.get("/api/region")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["date"] == today().isoformat()
+    assert body["codes"] == ["93"]
+    assert body["units"] == [{"code": "93", "name": "Tỉnh Hậu Giang", "kind": "Tỉnh"}]
+    assert body["name"] == "Tỉnh Hậu Giang"
+    assert body["display_vi"] == "tỉnh Hậu Giang"
+    assert body["display_en"] == "Hậu Giang province"
+    # data/hamlets/province.geojson spans 105.409–105.872 E, 9.603–10.0 N
+    assert body["bbox"] == pytest.approx([105.409, 9.603, 105.872, 10.0], abs=1e-6)
+    lon, lat = body["centre"]
+    assert 105.409 < lon < 105.872 and 9.603 < lat < 10.0
+    assert body["outline"] is None
+    outlined = api.get("/api/region?outline=true&date=2024-12-31").json()
+    assert outlined["date"] == "2024-12-31" and outlined["outline"]["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_a_day_before_any_unit_is_a_structured_404(api):
+    r = api.get("/api/region?date=2019-12-31", headers={"Accept-Language": "vi"})
+    assert r.status_code == 404
+    (problem,) = r.json()["problems"]
+    assert problem["code"] == "region.none_in_force" and problem["params"] == {"date": "2019-12-31"}
+    assert "2019-12-31" in problem["message"]
+    assert api.get("/api/region?date=31/12/2024").status_code == 400
+
+
+def test_titles_come_from_the_region(api):
+    assert api.get("/openapi.json").json()["info"]["title"] == "Hạ tầng viễn thông — API"
+    landing = api.get("/ogc").json()
+    assert landing["title"] == "Hạ tầng viễn thông tỉnh Hậu Giang"
+    assert landing["description"].startswith("Telecom infrastructure of Hậu Giang province:")
+
+
+def test_the_fibre_network_is_published_by_the_issuer_in_force(engine):
+    with Session(engine) as session:
+        (network,) = ofds_network(session, EVERYTHING)["networks"]
+    assert network["name"] == "Hạ tầng viễn thông thụ động tỉnh Hậu Giang"
+    # data/hamlets/bodies.csv: the city's Department since 1 July 2025
+    assert network["publisher"]["name"] == "Sở Khoa học và Công nghệ thành phố Cần Thơ"
+
+
+def _square(lon: float, lat: float, size: float = 0.1) -> str:
+    return (
+        f"SRID=4326;MULTIPOLYGON((({lon} {lat},{lon + size} {lat},{lon + size} {lat + size},"
+        f"{lon} {lat + size},{lon} {lat})))"
+    )
+
+
+def _province(conn, code: str, name: str, kind: str, geom: str, valid_from: str, valid_to: str | None):
+    conn.execute(
+        text(
+            "INSERT INTO admin_units (level, code, name, name_folded, kind, geom, valid_from, valid_to) "
+            "VALUES ('province', :code, :name, lower(:name), :kind, ST_GeomFromEWKT(:geom), :f, :t)"
+        ),
+        {"code": code, "name": name, "kind": kind, "geom": geom, "f": valid_from, "t": valid_to},
+    )
+
+
+def test_the_region_follows_the_reform_by_date(engine):
+    """A second province in force until the merger, then one city: names, codes and extent by day;
+    a point in the second province is in the region while it is in force (rolled back)."""
+    with engine.connect() as conn, conn.begin() as trans:
+        conn.execute(
+            text("UPDATE admin_units SET valid_to = '2025-07-01' WHERE level = 'province' AND code = '93'")
+        )
+        _province(conn, "94", "Tỉnh Sóc Trăng", "Tỉnh", _square(105.9, 9.3), "2020-01-01", "2025-07-01")
+        city = (
+            "SRID=4326;"
+            + conn.execute(
+                text("SELECT ST_AsText(ST_Multi(ST_Union(geom))) FROM admin_units WHERE level = 'province'")
+            ).scalar_one()
+        )
+        _province(conn, "92", "Thành phố Cần Thơ", "Thành phố", city, "2025-07-01", None)
+
+        before = region_on(conn, date(2025, 6, 30))
+        assert before.codes == ["93", "94"]
+        assert before.name == "Tỉnh Hậu Giang và Tỉnh Sóc Trăng"
+        assert before.display_vi == "tỉnh Hậu Giang và tỉnh Sóc Trăng"
+        assert before.display_en == "Hậu Giang province and Sóc Trăng province"
+        assert before.bbox == pytest.approx((105.409, 9.3, 106.0, 10.0), abs=1e-6)
+
+        after = region_on(conn, date(2025, 7, 1))
+        assert (after.codes, after.name, after.display_vi, after.display_en) == (
+            ["92"],
+            "Thành phố Cần Thơ",
+            "thành phố Cần Thơ",
+            "Cần Thơ city",
+        )
+        assert after.bbox == before.bbox
+
+        in_soc_trang = (105.95, 9.35)
+        assert site_checks.in_region(conn, *in_soc_trang, date(2025, 6, 30))
+        assert not site_checks.in_region(conn, *in_soc_trang, date(2019, 12, 31))
+        conn.execute(text("UPDATE admin_units SET valid_to = '2026-01-01' WHERE code = '92'"))
+        assert not site_checks.in_region(conn, *in_soc_trang, today())
+        trans.rollback()
+
+
+def test_a_position_is_checked_against_the_region_of_its_day(engine):
+    """The province closed at the end of yesterday and nothing after it: a point of a commune is
+    outside the region today, inside it as of yesterday (rolled back)."""
+    from app.errors import Unprocessable
+    from app.schemas_registry import Position
+
+    yesterday = today() - timedelta(days=1)
+    with engine.connect() as conn, conn.begin() as trans:
+        lon, lat = conn.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM admin_units "
+                "WHERE level = 'commune' AND valid_to IS NULL ORDER BY code LIMIT 1) x"
+            )
+        ).one()
+        conn.execute(text("UPDATE admin_units SET valid_to = CURRENT_DATE WHERE level = 'province'"))
+        position = Position(lon=lon, lat=lat)
+        assert site_checks.resolve_position(conn, position, day=yesterday)[2]["commune_code"]
+        with pytest.raises(Unprocessable) as refused:
+            site_checks.resolve_position(conn, position)
+        assert [p.code for p in refused.value.reasons] == ["position.outside_province"]
+        trans.rollback()
+
+
+@pytest.fixture
+def closed_commune(engine):
+    """A commune of district 930 whose last day in force was yesterday (removed afterwards)."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO admin_units (level, code, name, name_folded, kind, parent_id, geom, "
+                "valid_from, valid_to) SELECT 'commune', '93099', 'Xã Thử Nghiệm', 'xa thu nghiem', 'Xã', d.id, "
+                "ST_Multi(ST_Buffer(ST_PointOnSurface(d.geom), 0.004)), '2020-01-01', CURRENT_DATE "
+                "FROM admin_units d WHERE d.level = 'district' AND d.code = '930' AND d.valid_to IS NULL"
+            )
+        )
+        lon, lat = conn.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Centroid(geom) AS p FROM admin_units WHERE code = '93099') x"
+            )
+        ).one()
+    yield lon, lat
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM admin_units WHERE code = '93099'"))
+
+
+def _codes(api, query: str) -> list[str]:
+    r = api.get(f"/ogc/collections/communes/items?filter=code='93099'{query}")
+    assert r.status_code == 200, r.text
+    return [f["properties"]["code"] for f in r.json()["features"]]
+
+
+def test_admin_collections_as_in_force_on_a_day(api, closed_commune):
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    assert _codes(api, "") == []
+    assert _codes(api, f"&datetime={today().isoformat()}") == []
+    assert _codes(api, f"&datetime={yesterday}") == ["93099"]
+    # a date-time names its day in Vietnam: 20:00 UTC yesterday is already today there
+    assert _codes(api, f"&datetime={yesterday}T16:59:59Z") == ["93099"]
+    assert _codes(api, f"&datetime={yesterday}T17:00:00Z") == []
+    refused = api.get(f"/ogc/collections/communes/items?datetime=2025-01-01/{yesterday}")
+    assert refused.status_code == 400 and "interval" in refused.json()["description"]
+    # the districts of that day: all eight of the sample
+    districts = api.get(f"/ogc/collections/districts/items?datetime={yesterday}").json()
+    assert districts["numberMatched"] == 8
+    doc = api.get("/ogc/collections/communes").json()
+    assert "`datetime`" in doc["description"] and "interval is refused" in doc["description"]
+
+
+def _tile_codes(api, lon: float, lat: float, query: str) -> set[str]:
+    z = 14
+    x, y = _tile_of(lon, lat, z)
+    r = api.get(f"/tiles/communes/{z}/{x}/{y}.mvt{query}")
+    assert r.status_code == 200, r.text
+    layer = mapbox_vector_tile.decode(r.content).get("communes", {"features": []})
+    return {f["properties"]["code"] for f in layer["features"]}
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    import math
+
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def test_vector_tiles_of_admin_units_as_of_a_day(api, closed_commune):
+    lon, lat = closed_commune
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    assert "93099" not in _tile_codes(api, lon, lat, "")
+    assert "93099" in _tile_codes(api, lon, lat, f"?datetime={yesterday}")
+
+
+# Where the region is spoken of in code: no province's name or code may be written there. Locale
+# catalogues hold sentences about data (the coordinate systems' usual provinces), and are left out;
+# so is the plan's report (app/services/reports/report.py), whose title becomes the plan's data.
+_CODE_DIRS = ("app", "frontend/src")
+_LEFT_OUT = ("locales", "reports")
+_FORBIDDEN = re.compile(r"Hậu Giang|Hau Giang|hau-giang|['\"]93['\"]")
+
+
+def test_no_province_is_written_in_the_code():
+    found = []
+    for folder in _CODE_DIRS:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix not in (".py", ".js") or set(_LEFT_OUT) & set(path.parts):
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if _FORBIDDEN.search(line):
+                    found.append(f"{Path(path).relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == []
