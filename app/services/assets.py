@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.errors import Conflict, Forbidden, NotFound
+from app.layer_types import IN_FORCE
 from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePatch
 from app.services import site_checks
 from app.services.accounts import Principal
@@ -62,15 +63,17 @@ def get_asset(session: Session, kind: str, code: str) -> dict:
     return out
 
 
-def _line_in_province(session: Session, geometry: LineGeometry) -> str:
+def _line_in_region(session: Session, geometry: LineGeometry) -> str:
+    """The route as GeoJSON when it is a valid line inside the region in force today (the union of
+    its top-level units: one city may be three former provinces)."""
     geojson = orjson.dumps(
         {"type": "LineString", "coordinates": [c[:2] for c in geometry.coordinates]}
     ).decode()
     ok, valid, length = session.execute(
         text(
             "WITH g AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326) AS g) SELECT "
-            "coalesce((SELECT ST_CoveredBy(g.g, p.geom) FROM admin_units p WHERE p.level = 'province' "
-            "AND p.valid_to IS NULL LIMIT 1), true), ST_IsValid(g.g), ST_Length(g.g::geography) FROM g"
+            "coalesce((SELECT ST_CoveredBy(g.g, ST_Union(p.geom)) FROM admin_units p WHERE p.level = 'province' "
+            f"AND {IN_FORCE.format(a='p')}), true), ST_IsValid(g.g), ST_Length(g.g::geography) FROM g"
         ),
         {"g": geojson},
     ).one()
@@ -96,7 +99,7 @@ def create(session: Session, principal: Principal, kind: str, body: PoleIn | Duc
         row = _built(session, kind, given, owner_id)
         row["geom"] = from_shape(Point(lon, lat), srid=m.SRID)
     else:
-        line = shape(orjson.loads(_line_in_province(session, body.geometry)))
+        line = shape(orjson.loads(_line_in_region(session, body.geometry)))
         row = _built(session, kind, given, owner_id, line)
         row["geom"] = from_shape(line, srid=m.SRID)
     if session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": body.code}).first():
@@ -156,7 +159,7 @@ def edit(
         params |= {"lon": lon, "lat": lat}
     elif kind == "duct" and patch.geometry is not None:
         sets.append("geom = ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)")
-        params["g"] = _line_in_province(session, patch.geometry)
+        params["g"] = _line_in_region(session, patch.geometry)
     done = session.execute(
         text(f"UPDATE {table} SET {', '.join(sets)} WHERE id = :id AND version = :v RETURNING id"),
         {**params, "id": current["id"], "v": version},

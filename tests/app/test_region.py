@@ -240,3 +240,21 @@ def test_no_province_is_written_in_the_code():
                 if _FORBIDDEN.search(line):
                     found.append(f"{Path(path).relative_to(ROOT)}:{number}: {line.strip()}")
     assert found == []
+
+
+def test_a_duct_route_may_cross_between_the_units_of_the_region(engine):
+    """A route from the province into a second top-level unit in force today is inside the region
+    (the union of its units), and outside it while that unit is not there (rolled back)."""
+    from app.errors import Unprocessable
+    from app.schemas_registry import LineGeometry
+    from app.services.assets import _line_in_region
+
+    route = LineGeometry(type="LineString", coordinates=[[105.6, 9.8], [106.05, 9.85]])
+    with engine.connect() as conn, conn.begin() as trans:
+        session = Session(bind=conn)
+        with pytest.raises(Unprocessable) as refused:
+            _line_in_region(session, route)
+        assert [p.code for p in refused.value.reasons] == ["route.outside_province"]
+        _province(conn, "94", "Tỉnh Sóc Trăng", "Tỉnh", _square(105.8, 9.7, 0.3), "2020-01-01", None)
+        assert '"LineString"' in _line_in_region(session, route)
+        trans.rollback()

@@ -455,7 +455,7 @@ export default {
   'upload.target.communes': 'Commune boundaries',
   'upload.target.hamlets': 'Hamlet boundaries (by commune and name)',
   'upload.crs.file': 'From the file (lon/lat: WGS 84)',
-  'upload.crs.EPSG:5897': 'VN-2000 / TM-3 central meridian 105° (Hậu Giang) — EPSG:5897',
+  'upload.crs.EPSG:5897': 'VN-2000 / TM-3 central meridian 105° — EPSG:5897',
   'upload.crs.EPSG:3405': 'VN-2000 / UTM zone 48N — EPSG:3405',
   'upload.crs.EPSG:4756': 'VN-2000 geographic (degrees) — EPSG:4756',
   'upload.crs.EPSG:4326': 'WGS 84 geographic (degrees) — EPSG:4326',

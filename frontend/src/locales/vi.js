@@ -452,7 +452,7 @@ export default {
   'upload.target.communes': 'Ranh giới xã',
   'upload.target.hamlets': 'Ranh giới ấp (theo xã và tên ấp)',
   'upload.crs.file': 'Theo tệp (kinh độ/vĩ độ: WGS 84)',
-  'upload.crs.EPSG:5897': 'VN-2000 / TM-3 kinh tuyến trục 105° (Hậu Giang) — EPSG:5897',
+  'upload.crs.EPSG:5897': 'VN-2000 / TM-3 kinh tuyến trục 105° — EPSG:5897',
   'upload.crs.EPSG:3405': 'VN-2000 / UTM múi 48N — EPSG:3405',
   'upload.crs.EPSG:4756': 'VN-2000 toạ độ địa lý (độ) — EPSG:4756',
   'upload.crs.EPSG:4326': 'WGS 84 toạ độ địa lý (độ) — EPSG:4326',
