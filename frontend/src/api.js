@@ -161,6 +161,11 @@ export function loadCollection(collection) {
   return wholeCollections.get(collection);
 }
 
+/** Drop a shared whole collection (after a write changed it): the next `loadCollection` fetches it. */
+export function forgetCollection(collection) {
+  wholeCollections.delete(collection);
+}
+
 /** `GET /api/search`: places whose folded name matches `q`. */
 export async function searchPlaces(q, { limit = 10, signal } = {}) {
   const body = await getJSON(withQuery('/api/search', { q, limit }), { signal });

@@ -147,7 +147,8 @@ enablePolygonPicking(map, () => [layers.get('hamlet_coverage'), layers.get('haml
 
 // Operators and the Department: register sites, decide registrations and sharing requests.
 if (mayRegister()) {
-  const refreshSites = () => layers.get('sites')?.refresh();
+  // A registration, a decision or a commissioning changes sites and their cells: draw them anew.
+  const refreshSites = () => Promise.all(['sites', 'cells'].map((id) => layers.get(id)?.reload()));
   let form = null;
   const review = new ReviewPanel({ onChange: refreshSites, onEdit: (code) => form.edit(code) });
   form = new RegistrationForm({ map, onRegistered: () => { refreshSites(); review.refresh(); } });

@@ -1,7 +1,7 @@
 // One OGC API collection as a Leaflet layer: loads itself when added, by bbox when heavy,
 // aborts stale requests, and reports its state (loading, count, error) through 'hg:state'.
 import { GeoJSON, circleMarker } from 'leaflet';
-import { fetchFeatures, isAbort, loadCollection } from '../api.js';
+import { fetchFeatures, forgetCollection, isAbort, loadCollection } from '../api.js';
 import { renderPopup } from '../popup.js';
 
 const PAGE_LIMIT = 10000; // the server's maximum
@@ -108,6 +108,23 @@ export const CollectionLayer = GeoJSON.extend({
       if (value) params[name] = value;
     }
     return params;
+  },
+
+  /**
+   * Load again after a write changed the collection (what `refresh` skips when the view and
+   * filters are unchanged); a popup open on one of its records reopens on the record as it is now.
+   */
+  async reload() {
+    const popup = this._map?._popup;
+    const code = this._map?.hasLayer(popup ?? {}) ? popup._source?.feature?.properties?.code : null;
+    const mine = code != null && this.hasLayer(popup._source);
+    forgetCollection(this.collection);
+    this._loaded = null;
+    this._pending = null;
+    await this.refresh();
+    if (!mine || !this._map) return;
+    const again = this.getLayers().find((layer) => layer.feature?.properties?.code === code);
+    if (again) again.openPopup(popup.getLatLng());
   },
 
   /** Load what the current view and filters need, unless it is already drawn. */

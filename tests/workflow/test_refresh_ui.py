@@ -1,0 +1,68 @@
+"""Every write refreshes what it changed: the open popup of a site the planner commissions shows
+its new state at once, not the old one until a reload."""
+
+import pytest
+from sqlalchemy import text
+
+from tests.browser.support import MapPage, click_at, set_view, wait_idle
+from tests.conftest import bearer
+
+pytestmark = pytest.mark.browser
+
+CELL = {"technology": "4G", "band_mhz": 1800, "azimuth_deg": 0, "antenna_height_m": 38, "eirp_dbm": 60}
+
+
+def _quiet_spot(engine) -> tuple[float, float]:
+    """A point of a dead zone with no site within 1 km: no sharing rule stands in the way."""
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(
+                text(
+                    "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p, area_km2 FROM dead_zones) z "
+                    "WHERE NOT EXISTS (SELECT 1 FROM sites s WHERE ST_DWithin(s.geom::geography, z.p::geography, 1000)) "
+                    "ORDER BY area_km2 DESC LIMIT 1"
+                )
+            ).one()
+        )
+
+
+def test_commissioning_a_site_updates_its_open_popup(chromium, live_server_url, tokens, engine, coverage_run):
+    import httpx
+
+    lon, lat = _quiet_spot(engine)
+    body = {
+        "code": "UI-REFRESH-1",
+        "position": {"lon": lon, "lat": lat},
+        "structure_type": "tower",
+        "height_m": 40,
+        "cells": [CELL, {**CELL, "azimuth_deg": 120}, {**CELL, "azimuth_deg": 240}],
+    }
+    with httpx.Client(base_url=live_server_url, timeout=30) as api:
+        r = api.post("/api/sites", json=body, headers=bearer(tokens["viettel1"]))
+        assert r.status_code == 201, r.text
+        r = api.post(
+            "/api/sites/UI-REFRESH-1/transitions",
+            json={"to": "approved"},
+            headers={**bearer(tokens["planner1"]), "If-Match": r.headers["ETag"]},
+        )
+        assert r.status_code == 200, r.text
+    planner = MapPage(chromium, live_server_url, user="planner1")
+    try:
+        page = planner.open()
+        set_view(page, lat, lon, 16)
+        page.wait_for_function("window.__hgmap.codes('sites').includes('UI-REFRESH-1')")
+        click_at(page, lat, lon)
+        popup = page.locator(".leaflet-popup")
+        popup.wait_for()
+        assert "UI-REFRESH-1" in popup.inner_text() and "Đã phê duyệt" in popup.inner_text()
+        page.click("#hg-activate-UI-REFRESH-1")
+        page.wait_for_function("!document.querySelector(\"#hg-review-list li[data-code='UI-REFRESH-1']\")")
+        wait_idle(page)
+        page.wait_for_function(
+            "(document.querySelector('.leaflet-popup')?.innerText ?? '').includes('Đang hoạt động')"
+        )
+        text_ = page.locator(".leaflet-popup").inner_text()
+        assert "UI-REFRESH-1" in text_ and "Đã phê duyệt" not in text_
+        assert not planner.errors, planner.errors
+    finally:
+        planner.context.close()
