@@ -242,6 +242,8 @@ class Registration(BaseModel):
     version: int
     lon: float
     lat: float
+    commune: str | None = Field(description="the commune in force where it stands")
+    district: str | None = Field(description="its district, where districts are in force")
 
 
 class Registrations(BaseModel):

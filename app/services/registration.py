@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.errors import Conflict, Forbidden, NotFound, PreconditionRequired, Unprocessable
+from app.layer_types import IN_FORCE
 from app.schemas_registry import CellIn, SiteFields, SiteIn
 from app.services import site_checks
 from app.services.accounts import Principal
@@ -468,8 +469,12 @@ def list_registrations(session: Session, principal: Principal) -> dict:
         text(
             "SELECT s.code, s.name, o.short_name AS owner, s.status, s.structure_type, s.height_m, s.created_by, "
             "s.proposed_on, s.pending_change IS NOT NULL AS has_pending_change, s.pending_by, s.new_structure_reason, "
-            "s.status_reason, s.version, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat "
+            "s.status_reason, s.version, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, w.commune, w.district "
             "FROM sites s JOIN operators o ON o.id = s.owner_id "
+            # Where it stands, to sort the queue by place: its commune and (before 2025) district.
+            "LEFT JOIN LATERAL (SELECT c.name AS commune, CASE WHEN d.level = 'district' THEN d.name END AS district "
+            "FROM admin_units c LEFT JOIN admin_units d ON d.id = c.parent_id "
+            f"WHERE c.level = 'commune' AND {IN_FORCE.format(a='c')} AND ST_Intersects(c.geom, s.geom) LIMIT 1) w ON true "
             f"WHERE (s.status IN ({states}) OR s.pending_change IS NOT NULL) {own} "
             "ORDER BY s.proposed_on DESC NULLS LAST, s.code"
         ),

@@ -152,6 +152,18 @@ if (mayRegister()) {
   let form = null;
   const review = new ReviewPanel({ onChange: refreshSites, onEdit: (code) => form.edit(code) });
   form = new RegistrationForm({ map, onRegistered: () => { refreshSites(); review.refresh(); } });
+  // The queue's "on the map": centre the site and open its popup (the map shows queued sites to
+  // those who decide them).
+  window.addEventListener('hg:show-site', async (event) => {
+    const { code, lon, lat } = event.detail;
+    map.setView([lat, lon], Math.max(map.getZoom(), 16));
+    if (window.matchMedia('(max-width: 800px)').matches) setPanelOpen(false);
+    const sites = layers.get('sites');
+    if (!sites) return;
+    if (!map.hasLayer(sites)) map.addLayer(sites);
+    await sites.reload();
+    sites.getLayers().find((layer) => layer.feature?.properties?.code === code)?.openPopup();
+  });
   window.addEventListener('hg:edit-site', (event) => {
     map.closePopup();
     form.edit(event.detail).catch((error) => notify(describeError(error)));

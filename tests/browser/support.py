@@ -135,3 +135,15 @@ def format_vi(value: float, digits: int = 2) -> str:
     if digits:
         text = text.rstrip("0").rstrip(".")
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def answer_next_dialog(page, accept: bool = True) -> list[str]:
+    """Answer the page's next confirm() (Playwright would dismiss it); the list gets its sentence."""
+    said: list[str] = []
+
+    def answer(dialog):
+        said.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    return said

@@ -4,7 +4,7 @@ its new state at once, not the old one until a reload."""
 import pytest
 from sqlalchemy import text
 
-from tests.browser.support import MapPage, click_at, set_view, wait_idle
+from tests.browser.support import MapPage, answer_next_dialog, click_at, set_view, wait_idle
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.browser
@@ -55,12 +55,16 @@ def test_commissioning_a_site_updates_its_open_popup(chromium, live_server_url, 
         popup = page.locator(".leaflet-popup")
         popup.wait_for()
         assert "UI-REFRESH-1" in popup.inner_text() and "Đã phê duyệt" in popup.inner_text()
+        asked = answer_next_dialog(page)
         page.click("#hg-activate-UI-REFRESH-1")
         page.wait_for_function("!document.querySelector(\"#hg-review-list li[data-code='UI-REFRESH-1']\")")
         wait_idle(page)
         page.wait_for_function(
             "(document.querySelector('.leaflet-popup')?.innerText ?? '').includes('Đang hoạt động')"
         )
+        assert asked == [
+            "Đưa trạm UI-REFRESH-1 của Viettel vào hoạt động? Trạm sẽ được tính vào vùng phủ sóng và các chỉ tiêu."
+        ]
         text_ = page.locator(".leaflet-popup").inner_text()
         assert "UI-REFRESH-1" in text_ and "Đã phê duyệt" not in text_
         assert not planner.errors, planner.errors

@@ -4,7 +4,7 @@ the sharing suggestion and the what-if, submits; a planner approves; the site go
 import pytest
 from sqlalchemy import text
 
-from tests.browser.support import MapPage, click_at, set_view, wait_idle
+from tests.browser.support import MapPage, answer_next_dialog, click_at, set_view, wait_idle
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -79,8 +79,11 @@ def test_operator_registers_planner_approves_site_goes_active(chromium, live_ser
         page = planner.open()
         row = page.locator("#hg-review-list li[data-code='UI-VT-001']")
         assert "Cột hiện có không đủ chiều cao" in row.inner_text()
+        asked = answer_next_dialog(page)
         page.click("#hg-approve-UI-VT-001")
         page.wait_for_selector("#hg-review-list li[data-code='UI-VT-001'][data-status='approved']")
+        assert asked == ["Phê duyệt trạm UI-VT-001 của Viettel? Doanh nghiệp sẽ được phép xây dựng."]
+        answer_next_dialog(page)
         page.click("#hg-activate-UI-VT-001")
         page.wait_for_function("!document.querySelector(\"#hg-review-list li[data-code='UI-VT-001']\")")
         wait_idle(page)
@@ -119,6 +122,7 @@ def test_the_planner_rejects_with_a_reason_and_the_operator_sees_it(chromium, li
     try:
         page = planner.open()
         page.fill("#hg-reason-UI-REJ-1", reason)
+        answer_next_dialog(page)
         page.click("#hg-reject-UI-REJ-1")
         # The Department's list keeps what awaits it: the rejected registration leaves it.
         page.wait_for_function("!document.querySelector(\"#hg-review-list li[data-code='UI-REJ-1']\")")
@@ -237,6 +241,7 @@ def test_an_operator_edits_its_active_site_and_the_department_approves_the_chang
     planner = MapPage(chromium, live_server_url, user="planner1")
     try:
         page = planner.open()
+        answer_next_dialog(page)
         page.click("#hg-approve-change-UI-VT-001")
         page.wait_for_function("!document.querySelector('#hg-approve-change-UI-VT-001')")
         site = planner.api("/api/sites/UI-VT-001")

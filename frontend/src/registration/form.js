@@ -1,9 +1,9 @@
 // Register a BTS site: place it (map click, WGS 84, DMS or VN-2000), describe its structure and
 // cells, check it (the shareable sites nearby and the what-if of the coverage engine), submit.
 import { circleMarker } from 'leaflet';
-import { getJSON, sendJSON, withQuery } from '../api.js';
+import { getJSON, sendJSON } from '../api.js';
+import { candidatesPart, fetchEvidence, whatIfPart } from './evidence.js';
 import { currentUser, isStaff } from '../account/session.js';
-import { formatDistance, formatNumber } from '../format.js';
 import { t, tEnum } from '../i18n.js';
 import { el, labelled, options, problemList, translated } from './dom.js';
 
@@ -233,13 +233,10 @@ export class RegistrationForm {
     try {
       const place = await sendJSON('/api/positions/resolve', { body: this.position() });
       this.showMarker(place.lat, place.lon);
-      const query = { lon: place.lon, lat: place.lat, owner: isStaff() ? this.owner() : undefined };
-      const nearby = await getJSON(withQuery('/api/sites/sharing-candidates', query));
-      const height = num(this.fields.height);
-      const whatIf = await sendJSON('/api/coverage/what-if', { body: {
-        site: { lon: place.lon, lat: place.lat, height_m: height },
-        cells: this.cells().map((c) => ({ ...c, operator: this.owner(), beamwidth_deg: 65 })),
-      } }).catch((error) => ({ error }));
+      const { nearby, whatIf } = await fetchEvidence({
+        lon: place.lon, lat: place.lat, owner: this.owner(), candidatesFor: isStaff() ? this.owner() : undefined,
+        heightM: num(this.fields.height), cells: this.cells(),
+      });
       this.checked = { ...place, candidates: nearby.candidates, whatIf };
       this.renderCheck(place, nearby, whatIf);
     } catch (error) {
@@ -252,34 +249,9 @@ export class RegistrationForm {
     const where = place.place;
     const parts = [el('p', { className: 'hg-form-note', id: 'hg-reg-place-name',
       textContent: t('reg.placeName', { hamlet: where.hamlet_name ?? '—', commune: where.commune_name, district: where.district_name }) })];
-    const list = el('ul', { className: 'hg-list', id: 'hg-reg-candidates' });
-    for (const c of nearby.candidates) {
-      const ask = el('button', { type: 'button', className: 'hg-button secondary', textContent: t('reg.askTenancy') });
-      ask.addEventListener('click', () => this.askTenancy(c.code, ask));
-      list.append(el('li', { 'data-code': c.code }, [
-        el('strong', { textContent: `${c.code} · ${c.owner}` }),
-        ` — ${tEnum('structure_type', c.structure_type)}${c.height_m ? ` ${formatNumber(c.height_m, 1)} m` : ''}, `,
-        `${formatDistance(c.distance_m)}`,
-        c.rent_vnd_month != null ? `, ${formatNumber(c.rent_vnd_month, 0)} ${t('unit.perMonth')}` : '',
-        ' ', ask]));
-    }
-    parts.push(el('h3', { className: 'hg-form-note', textContent: nearby.candidates.length
-      ? t('reg.candidates', { count: nearby.candidates.length, radius: formatNumber(nearby.radius_m, 0) })
-      : t('reg.noCandidates', { radius: formatNumber(nearby.radius_m, 0) }) }), list);
+    parts.push(...candidatesPart(nearby, { id: 'hg-reg-candidates', ask: (code, button) => this.askTenancy(code, button) }));
     this.reasonRow.hidden = nearby.candidates.length === 0;
-    if (whatIf.error) {
-      parts.push(el('p', { className: 'hg-form-error', textContent: t('reg.whatIfFailed', { message: whatIf.error.description ?? '' }) }));
-    } else {
-      const newly = whatIf.hamlets_changing_status ?? [];
-      parts.push(el('div', { id: 'hg-reg-whatif', className: 'hg-form-note' }, [
-        // The list's lead-in ends with a colon only when a list follows it.
-        el('p', { textContent: t(newly.length ? 'reg.whatIf' : 'reg.whatIfNone', {
-          population: formatNumber(whatIf.population_newly_covered, 0),
-          area: formatNumber(whatIf.newly_covered_area_km2, 2), count: newly.length }) }),
-        el('ul', { className: 'hg-list' }, newly.map((h) => el('li', { 'data-code': h.code,
-          textContent: `${h.name} (${h.code}): ${formatNumber(h.mbb_share_before * 100, 0)}% → ${formatNumber(h.mbb_share_after * 100, 0)}%` }))),
-      ]));
-    }
+    parts.push(whatIfPart(whatIf, { id: 'hg-reg-whatif' }));
     this.results.replaceChildren(...parts);
   }
 
