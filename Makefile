@@ -8,6 +8,9 @@ PGPORT ?= 5433
 PGPORT_TEST ?= 5434
 PY := .venv/bin/python
 FUZZ_EXAMPLES ?= 100
+# SAMPLE_REFORM=1: the sample is loaded with its 2025 reform applied (data/hamlets/reform/).
+SAMPLE_REFORM ?=
+SEED_REFORM := $(if $(SAMPLE_REFORM),--reform)
 PG := PGPORT=$(PGPORT) PGPORT_TEST=$(PGPORT_TEST) scripts/pg.sh
 # Without DATABASE_URL we run (and own) this checkout's clusters (scripts/pg.sh): `make run` logs the
 # service in as hg_app with a password and runs the owner's steps as the superuser over the socket;
@@ -61,8 +64,8 @@ db-reset: ## wipe this checkout's cluster and start an empty one
 migrate: setup db ## create the database and extension if needed, apply migrations
 	$(PY) -m app.cli migrate
 
-seed: migrate ## (re)load the sample province from data/hamlets/
-	$(PY) -m app.cli seed --force
+seed: migrate ## (re)load the sample province from data/hamlets/ (SAMPLE_REFORM=1: with its 2025 reform)
+	$(PY) -m app.cli seed --force $(SEED_REFORM)
 
 sample: setup ## regenerate data/hamlets/ from the deterministic generator (seed 2023)
 	$(PY) -m gis.synthetic --seed 2023 --out data/hamlets
@@ -72,7 +75,7 @@ compute: migrate ## recompute coverage, dead zones and FTTH reach over the whole
 
 # --no-proxy-headers: the app alone decides whose X-Forwarded-For to believe (TRUSTED_PROXIES).
 run: migrate ## set everything up and serve the map on http://$(HOST):$(PORT)
-	$(PY) -m app.cli seed
+	$(PY) -m app.cli seed $(SEED_REFORM)
 	$(PY) -m app.cli ensure-admin
 	$(PY) -m app.cli compute --if-missing
 	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers

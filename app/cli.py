@@ -1,4 +1,4 @@
-"""Command line: `python -m app.cli migrate | seed [--force] | compute [--if-missing] | import FILE --target T
+"""Command line: `python -m app.cli migrate | seed [--force] [--reform] | compute [--if-missing] | import FILE --target T
 | reform LINEAGE --effective D | ensure-admin | user create|disable|enable|list | vocab list|add|remove | backup [FILE]
 | restore FILE [--force]`.
 `migrate`, `backup` and `restore` log in as the owner (DATABASE_OWNER_URL), the rest as the service."""
@@ -41,16 +41,26 @@ def _restore(args: argparse.Namespace) -> None:
     print(f"restore: {make_url(settings.owner_url).database} restored from {args.file}")
 
 
-def _seed(args: argparse.Namespace) -> None:
+def _seed(args: argparse.Namespace) -> int | None:
     from app.db import get_engine
-    from app.services.imports import loader
+    from app.services.imports import importer, loader
 
     engine = get_engine()
     if not args.force and not loader.is_empty(engine):
         print("seed: data present, nothing to do (make seed reloads)")
         return
     started = time.perf_counter()
-    counts = loader.load_sample(engine, get_settings().sample_data_dir)
+    reform = None
+    if args.reform:  # the sample's reform: its act and date are the generator's facts
+        from datetime import date
+
+        from gis.synthetic.facts import REFORM
+
+        reform = loader.SampleReform(date.fromisoformat(REFORM.effective), REFORM.act)
+    try:
+        counts = loader.load_sample(engine, get_settings().sample_data_dir, reform)
+    except importer.ImportFailed as exc:
+        return _refused("seed", get_settings().sample_data_dir, exc, "vi")
     took = time.perf_counter() - started
     print("seed: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" ({took:.1f} s)")
 
@@ -352,6 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     restore.set_defaults(func=_restore)
     seed = sub.add_parser("seed", help="load the sample province when the database is empty")
     seed.add_argument("--force", action="store_true", help="replace whatever is loaded")
+    seed.add_argument(
+        "--reform",
+        action="store_true",
+        help="then apply the sample's 2025 reform (data/hamlets/reform/: communes merged, districts ended)",
+    )
     seed.set_defaults(func=_seed)
     compute = sub.add_parser("compute", help="recompute coverage, dead zones and FTTH reach")
     compute.add_argument("--if-missing", action="store_true", help="only when no run exists yet")

@@ -32,6 +32,7 @@ APP_LOGIN = (
     else BASE_URL.set(username=dbadmin.APP_ROLE, password=None)
 )
 TEST_DB = f"{BASE_URL.database}_test"
+REFORMED_DB = f"{BASE_URL.database}_reformed"
 # In-process apps must not recompute behind a test's back; the live server below runs the worker.
 os.environ["COVERAGE_WORKER"] = "false"
 
@@ -76,6 +77,31 @@ def database_url() -> str:
     engine.dispose()
     yield url
     reset_engine()
+
+
+@pytest.fixture(scope="session")
+def reformed_url() -> str:
+    """A second test database (`<name>_reformed`, the owner's URL): the sample province with its
+    synthetic 2025 reform applied (data/hamlets/reform/), loaded as `python -m app.cli seed --reform`
+    does. The service's login for it: ``_url_for(REFORMED_DB, APP_LOGIN)``."""
+    from datetime import date
+
+    from app.services.imports import loader
+    from gis.synthetic.facts import REFORM
+
+    url = _url_for(REFORMED_DB)
+    dbadmin.drop_database(url)
+    dbadmin.ensure_database(url)
+    dbadmin.upgrade(url)
+    dbadmin.ensure_app_login(url, _url_for(REFORMED_DB, APP_LOGIN))
+    engine = create_engine(url)
+    try:
+        reform = loader.SampleReform(date.fromisoformat(REFORM.effective), REFORM.act)
+        loader.load_sample(engine, ROOT / "data" / "hamlets", reform)
+    finally:
+        engine.dispose()
+    yield url
+    dbadmin.drop_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,8 @@ __all__ = [
     "OPERATORS",
     "Body",
     "BODIES",
+    "ReformFact",
+    "REFORM",
 ]
 
 PROVINCE_CODE = "93"
@@ -424,3 +426,20 @@ BODIES: tuple[Body, ...] = (
     Body("HG-UBND", "recipient", _HG, position=2, valid_to="2025-06-30"),
     Body("CT-UBND", "recipient", _CT, position=2, valid_from="2025-07-01"),
 )
+
+
+@dataclass(frozen=True)
+class ReformFact:
+    """The 2025 reform the sample goes through: the act, the day the new units start, the city the
+    former province becomes part of (it keeps its code) and how many communes the former province's
+    ones are merged into (the real former Hậu Giang: 75 into 28, none split)."""
+
+    act: str
+    effective: str  # ISO date
+    city_code: str
+    city_name: str
+    commune_count: int
+    max_merged: int  # at most this many old communes form one new one
+
+
+REFORM = ReformFact("Nghị quyết 1668/NQ-UBTVQH15", "2025-07-01", "92", "Thành phố Cần Thơ", 28, 4)

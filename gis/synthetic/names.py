@@ -1,4 +1,5 @@
-"""Plausible Vietnamese hamlet names ("Ấp …", "Khu vực …"), unique within their commune."""
+"""Plausible Vietnamese hamlet names ("Ấp …", "Khu vực …"), unique within their commune, and names
+for the communes a reform makes."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 
 from gis.text import fold_vi
 
-__all__ = ["hamlet_names", "RESERVED"]
+__all__ = ["hamlet_names", "new_unit_name", "RESERVED"]
 
 _FIRST = (
     "Tân",
@@ -150,3 +151,14 @@ def hamlet_names(commune_name: str, kind: str, count: int, rng: np.random.Genera
 def _ordered(names: list[str], rng: np.random.Generator) -> list[str]:
     """Named hamlets (forced ones included) in random code order."""
     return [names[i] for i in rng.permutation(len(names))]
+
+
+def new_unit_name(taken: set[str]) -> str:
+    """The first two-word place name ("Tân Hòa") whose folded form is not in ``taken`` nor a
+    reserved hamlet name: a new commune's name (without its kind), the same on every run."""
+    for a in _FIRST:
+        for b in _SECOND:
+            name = f"{a} {b}"
+            if b not in a.split() and fold_vi(name) not in taken and fold_vi(f"Ấp {name}") not in RESERVED:
+                return name
+    raise ValueError("every place name is taken")

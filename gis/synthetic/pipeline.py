@@ -24,6 +24,14 @@ from gis.synthetic.infrastructure import (
 )
 from gis.synthetic.measurements import SpeedTest, build_speed_tests, build_statistics
 from gis.synthetic.radio import Site, build_sites
+from gis.synthetic.reform import (
+    LINEAGE_HEADER,
+    UNITS_HEADER,
+    NewCommune,
+    build_reform,
+    lineage_rows,
+    unit_rows,
+)
 from gis.synthetic.report import readme_text, summarise
 from gis.synthetic.world import World, build_world, lonlat_point
 from gis.synthetic.writer import point_geometry, shape_geometry, write_csv, write_geojson
@@ -46,6 +54,8 @@ FILES = (
     "speed_tests.geojson",
     "statistics.csv",
     "bodies.csv",
+    "reform/lineage.csv",
+    "reform/units.csv",
     "README.md",
 )
 _CELL_FIELDS = (
@@ -78,6 +88,7 @@ class Sample:
     offices: list[Office]
     speed_tests: list[SpeedTest]
     statistics: list[tuple]
+    reform: list[NewCommune]
 
 
 def build_sample(seed: int, *, atom_count: int | None = None) -> Sample:
@@ -92,7 +103,8 @@ def build_sample(seed: int, *, atom_count: int | None = None) -> Sample:
     offices = build_offices(world, streams[6])
     tests = build_speed_tests(world, sites, aps, streams[7])
     stats = build_statistics(admin, streams[8])
-    return Sample(seed, admin, world, sites, poles, ducts, manholes, aps, offices, tests, stats)
+    reform = build_reform(admin)  # no random stream: the grouping follows from the geometries
+    return Sample(seed, admin, world, sites, poles, ducts, manholes, aps, offices, tests, stats, reform)
 
 
 def generate(seed: int, out_dir: Path | str, *, atom_count: int | None = None) -> dict:
@@ -217,6 +229,9 @@ def write_sample(sample: Sample, out: Path) -> dict:
     write_csv(out / "statistics.csv", ("admin_code", "period", "metric", "value"), sample.statistics)
     body_fields = tuple(f.name for f in dataclasses.fields(Body))
     write_csv(out / "bodies.csv", body_fields, [[getattr(b, f) for f in body_fields] for b in BODIES])
+    (out / "reform").mkdir(exist_ok=True)
+    write_csv(out / "reform" / "lineage.csv", LINEAGE_HEADER, lineage_rows(sample.reform))
+    write_csv(out / "reform" / "units.csv", UNITS_HEADER, unit_rows(sample.reform))
     summary = summarise(sample)
     (out / "README.md").write_text(readme_text(summary), encoding="utf-8")
     return summary

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import shapely
 
-from gis.synthetic.facts import DISTRICTS, GAP_HIGH_BAND_KM, GAPS, ROADS
+from gis.synthetic.facts import DISTRICTS, GAP_HIGH_BAND_KM, GAPS, REFORM, ROADS
 from gis.synthetic.radio import FEEDER_LOSS_DB
 
 __all__ = ["summarise", "readme_text", "MOBILE_PROXY_KM", "FTTH_RADIUS_M"]
@@ -79,6 +79,18 @@ def summarise(sample) -> dict:
         "speed_tests": len(sample.speed_tests),
         "speed_by_technology": {k: (len(v), round(float(np.mean(v)), 1)) for k, v in sorted(by_tech.items())},
         "statistics_rows": len(sample.statistics),
+        "reform": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "kind": c.kind,
+                "old": [u.name for u in sorted(c.predecessors, key=lambda u: u.code)],
+                "districts": sorted({u.parent_code for u in c.predecessors}),
+                "area_km2": round(c.area_km2, 1),
+                "population": c.population,
+            }
+            for c in sample.reform
+        ],
     }
 
 
@@ -114,6 +126,33 @@ def readme_text(s: dict) -> str:
         roads=", ".join(r.name for r in ROADS),
         population_fmt=f"{s['population']:,}",
         households_fmt=f"{s['households']:,}",
+    ) + _reform_text(s)
+
+
+def _reform_text(s: dict) -> str:
+    """The README's section on reform/: the act, the counts and every new commune."""
+    new = s["reform"]
+    merged = Counter(len(c["old"]) for c in new)
+    table = "\n".join(
+        f"| {c['code']} | {c['name']} | {', '.join(c['old'])} | {', '.join(c['districts'])} | "
+        f"{c['area_km2']} | {c['population']:,} |"
+        for c in new
+    )
+    return _REFORM_TEMPLATE.format(
+        act=REFORM.act,
+        effective=REFORM.effective,
+        city_code=REFORM.city_code,
+        city_name=REFORM.city_name,
+        old_count=s["commune_count"],
+        new_count=len(new),
+        kinds=", ".join(f"{n} {k}" for k, n in sorted(Counter(c["kind"] for c in new).items())),
+        sizes=", ".join(
+            f"{merged[k]} new communes of {k} old ones" if i == 0 else f"{merged[k]} of {k}"
+            for i, k in enumerate(k for k in sorted(merged, reverse=True) if k > 1)
+        ),
+        kept=merged[1],
+        across=sum(len(c["districts"]) > 1 for c in new),
+        table=table,
     )
 
 
@@ -153,6 +192,7 @@ no real dataset was read.
 | `speed_tests.geojson` | speed tests 2024-10 … 2025-09 |
 | `statistics.csv` | reported statistics, province "93" and each district, 2024-Q4 … 2025-Q3 |
 | `bodies.csv` | who issues the periodic report and to whom, in force by date (the 2025 reorganisations) |
+| `reform/lineage.csv`, `reform/units.csv` | the synthetic 2025 reform: which old communes formed each new one, and the new ones (below) |
 
 Fields, types and codes are exactly those of the contract. Notes on values:
 - Geometry: EPSG:4326, 7 decimals. Hamlets are unions of clipped-Voronoi "atoms" assigned by
@@ -205,4 +245,37 @@ rural reach at 1800 MHz) leaves hamlets near the centres uncovered.
 | commune offices / on the government data network | {offices} / {offices_connected_pct} % |
 | speed tests | {speed_tests} ({speeds}) |
 | statistics rows | {statistics_rows} |
+"""
+
+_REFORM_TEMPLATE = """
+## The 2025 reform (reform/)
+
+A **synthetic** reform, shaped like the real one — {act}, in force from {effective}:
+the former Hậu Giang's 75 communes merged into 28 inside the former province, none split.
+
+- From {effective} the sample's {old_count} communes are {new_count} ({kinds}), directly under
+  {city_name} (code {city_code}); the 8 districts and the province end; the hamlets stay as they
+  are, under their new commune.
+- Neighbouring communes (sharing a border) are merged smallest first, each with the neighbour that
+  makes the smallest new unit, one of the same former district preferred: {sizes};
+  {kept} left unchanged; {across} across a former district boundary.
+- A new unit is a Phường when one of its old communes was, else a Xã; it keeps the code and name of
+  its largest old commune whose name is free (a numbered ward gives way to its former district's
+  name).
+- The real lineage does not apply to the sample: its codes are synthetic.
+
+The files, as a Department receives them (the reform import's Vietnamese headers):
+- `reform/lineage.csv` — Mã xã mới, Tên xã mới, Mã xã cũ, Tên xã cũ, Hình thức: one row per old
+  commune, every one "toàn bộ" (whole).
+- `reform/units.csv` — Mã đơn vị mới, Tên đơn vị mới, Loại đơn vị mới (Phường/Xã), Mã tỉnh/thành
+  phố, Tên tỉnh/thành phố.
+
+No polygons: the reform import draws each new commune as the union of its old ones. Apply it after
+the sample with `python -m app.cli seed --force --reform` (`SAMPLE_REFORM=1 make seed`), or by hand:
+`python -m app.cli reform data/hamlets/reform/lineage.csv --effective {effective} --codes
+data/hamlets/reform/units.csv --act "{act}"`.
+
+| new code | new commune | old communes | old districts | area km² | population |
+|---|---|---|---|---|---|
+{table}
 """

@@ -144,7 +144,8 @@ def children(parent_layer: str, child_layer: str):
 
 
 def test_every_file_is_present():
-    assert sorted(p.name for p in SAMPLE.iterdir()) == sorted(FILES)
+    files = [p.relative_to(SAMPLE).as_posix() for p in SAMPLE.rglob("*") if p.is_file()]
+    assert sorted(files) == sorted(FILES)
 
 
 @pytest.mark.parametrize("name", sorted(FIELDS))

@@ -1,7 +1,8 @@
 """Load a province (admin units and infrastructure) from GeoJSON/CSV files, all in one transaction.
 
 `load_sample` reads data/hamlets/ (see docs/sample-data-contract.md), its layers imported as any
-file is (app/services/imports/loader_layers.py). `load_admin_units` inserts the admin units an import built.
+file is (app/services/imports/loader_layers.py), and, when asked, applies the reform in its reform/
+folder as any reform is (app/services/imports/reform.py). `load_admin_units` inserts the admin units an import built.
 """
 
 from collections.abc import Iterable
@@ -51,6 +52,18 @@ DATA_TABLES = (
 # The levels a unit's parent may be: since 1 July 2025 (two-level local government) a commune or ward
 # lies directly under its province or city, as before it lay under a district.
 PARENT_LEVELS = {"district": ("province",), "commune": ("district", "province"), "hamlet": ("commune",)}
+
+
+# A sample's reform: data_dir/reform/lineage.csv and the new units' list, data_dir/reform/units.csv.
+REFORM_DIR = "reform"
+
+
+@dataclass(frozen=True)
+class SampleReform:
+    """The reform a sample's reform/ folder holds: the day its new units start and the act."""
+
+    effective: date
+    act: str | None = None
 
 
 class LoadError(DomainError):
@@ -120,9 +133,10 @@ def is_empty(engine: Engine) -> bool:
         return conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM admin_units)")).scalar_one()
 
 
-def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
+def load_sample(engine: Engine, data_dir: str | Path, reform: SampleReform | None = None) -> dict[str, int]:
     """Replace everything with the files in data_dir, in one transaction: organisations, admin units,
-    network layers and statistics, each imported as any file is (app/services/imports/loader_layers.py)."""
+    network layers and statistics, each imported as any file is (app/services/imports/loader_layers.py);
+    with ``reform``, then the reform of data_dir/reform/ — all of it or nothing."""
     from app.services.imports import loader_layers  # it imports the importer, which builds on this module
 
     d = Path(data_dir)
@@ -131,6 +145,18 @@ def load_sample(engine: Engine, data_dir: str | Path) -> dict[str, int]:
         # Ids are not restarted: the audit trail keeps telling old records from new ones.
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
         counts = loader_layers.load_all(conn, d)
+        if reform is not None:
+            counts.update(_apply_reform(conn, d / REFORM_DIR, reform))
         # A fresh province needs a full coverage run, not thousands of incremental ones.
         conn.execute(text("DELETE FROM coverage_dirty"))
     return counts
+
+
+def _apply_reform(conn: Connection, folder: Path, reform: SampleReform) -> dict[str, int]:
+    """The reform of ``folder`` on the caller's transaction: its counts (communes_ended …)."""
+    from app.services.imports.reform import apply_into
+
+    report = apply_into(
+        conn, folder / "lineage.csv", reform.effective, codes=folder / "units.csv", reform=reform.act
+    )
+    return report.counts
