@@ -154,7 +154,10 @@ def install_handlers(app: FastAPI) -> None:
         return _body("InvalidParameter", description, 400, {"problems": problems})
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404 and exc.detail == "Not Found":  # no route answers this path
+            reasons = [Problem("request.no_route", params={"path": request.url.path})]
+            return error_response(NotFound(reasons=reasons), language(request.headers.get("accept-language")))
         return _body("NotFound" if exc.status_code == 404 else "HTTPError", str(exc.detail), exc.status_code)
 
     # Last line of defence: a rule the services did not check first is still a 4xx, never a 500.

@@ -33,3 +33,13 @@ def test_a_logged_in_user_is_told_every_collection(client, url):
     r = client.get(url)
     assert r.status_code == 404, r.text
     assert r.json()["description"] == f"unknown collection 'nope'; known: {', '.join(COLLECTIONS)}"
+
+
+def test_a_path_no_route_serves_is_a_structured_404_in_the_readers_language(anon_client):
+    r = anon_client.get("/api/dashboard")
+    assert r.status_code == 404
+    (problem,) = r.json()["problems"]
+    assert problem["code"] == "request.no_route" and problem["params"] == {"path": "/api/dashboard"}
+    assert r.json()["description"] == "không có trang hay dịch vụ nào ở địa chỉ /api/dashboard"
+    en = anon_client.get("/api/dashboard", headers={"Accept-Language": "en"})
+    assert en.json()["description"] == "nothing is served at /api/dashboard"
