@@ -7,7 +7,7 @@ from the admin units in force (so they follow boundary changes without any rewri
 """
 
 from app.collections_results import HAMLET_COVERAGE_COLUMNS, HAMLET_COVERAGE_PROPERTIES, RESULT_COLLECTIONS
-from app.errors import NotFound
+from app.errors import not_found
 from app.layer_types import (
     IN_FORCE,
     IN_FORCE_ON,
@@ -362,7 +362,7 @@ def get_collection(collection_id: str, logged_in: bool = False) -> Collection:
         return COLLECTIONS[collection_id]
     except KeyError:
         known = ", ".join(c.id for c in shown_to(logged_in))
-        raise NotFound(f"unknown collection '{collection_id}'; known: {known}") from None
+        raise not_found("notfound.collection", id=collection_id, known=known) from None
 
 
 def is_public(collection: Collection) -> bool:

@@ -55,6 +55,11 @@ class NotFound(DomainError):
     status_code = 404
 
 
+def not_found(problem: str, /, **params) -> NotFound:
+    """A structured 404: a catalogue code (``notfound.*``) and its parameters."""
+    return NotFound(reasons=[Problem(problem, params=params)])
+
+
 class TileOutOfRange(NotFound):
     pass
 

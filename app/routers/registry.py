@@ -160,7 +160,7 @@ def pending(
     response_model=History,
 )
 def history(kind: str, code: str, session: SessionDep, _: LoggedIn, visible: ScopeDep) -> dict:
-    owner = scope.check_record(session, visible, kind, code, " in the audit trail")
+    owner = scope.check_record(session, visible, kind, code, in_audit=True)
     return visible.shown_history(audit.record_history(session, kind, code), owner)
 
 

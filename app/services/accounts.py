@@ -24,9 +24,9 @@ from app.errors import (
     Conflict,
     Forbidden,
     InvalidParameter,
-    NotFound,
     TooManyRequests,
     Unauthorized,
+    not_found,
 )
 from app.i18n import catalogue
 from app.models import AdminUnit, Operator
@@ -211,7 +211,7 @@ def create_user(
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
     if user is None:
-        raise NotFound(f"no user '{username}'")
+        raise not_found("notfound.record", kind="user", code=username)
     return user
 
 

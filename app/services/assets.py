@@ -11,7 +11,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, not_found
 from app.layer_types import IN_FORCE
 from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePatch
 from app.services import site_checks
@@ -56,7 +56,7 @@ def get_asset(session: Session, kind: str, code: str) -> dict:
         {"c": code},
     ).first()
     if row is None:
-        raise NotFound(f"no {kind} '{code}'")
+        raise not_found("notfound.record", kind=kind, code=code)
     out = dict(row._mapping)
     out["users"] = list(out["users"] or [])
     out["shared"] = len(out["users"]) >= 2

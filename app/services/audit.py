@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from app.errors import InvalidParameter, NotFound
+from app.errors import InvalidParameter, not_found
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 EXPORT_COLUMNS = (
@@ -94,7 +94,7 @@ def record_history(session: Session, kind: str, code: str) -> dict:
         {"t": table, "c": code, "since": since},
     ).scalar()
     if rid is None:
-        raise NotFound(f"no {kind} '{code}' in the audit trail")
+        raise not_found("notfound.audit", kind=kind, code=code)
     key = _PARENT_KEY[table]
     rows = session.execute(
         text(

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import Collection
-from app.errors import InvalidParameter, NotFound
+from app.errors import InvalidParameter, not_found
 from app.services.crs_output import DEFAULT as CRS84
 from app.services.crs_output import OutputCrs
 from app.services.scope import Scope
@@ -151,14 +151,14 @@ def get_item(
 ) -> str:
     """One feature; NotFound as well when it lies outside the caller's scope (its existence is not told)."""
     if "\x00" in feature_id:  # no id holds one (and the database takes no NUL in text)
-        raise NotFound(f"no feature {feature_id!r} in collection '{collection.id}'")
+        raise not_found("notfound.feature", id=repr(str(feature_id))[1:-1], collection=collection.id)
     source, params = scoped_source(collection, scope, located=True)
     row = session.execute(
         text(f"SELECT {_feature_sql(crs, properties)} FROM ({source}) AS f WHERE f.fid = :fid"),
         {**params, "fid": feature_id},
     ).first()
     if row is None:
-        raise NotFound(f"no feature '{feature_id}' in collection '{collection.id}'")
+        raise not_found("notfound.feature", id=repr(str(feature_id))[1:-1], collection=collection.id)
     return row[0]
 
 

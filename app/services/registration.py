@@ -18,7 +18,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app.errors import Conflict, Forbidden, NotFound, PreconditionRequired, Unprocessable
+from app.errors import Conflict, Forbidden, PreconditionRequired, Unprocessable, not_found
 from app.layer_types import IN_FORCE
 from app.schemas_registry import CellIn, SiteFields, SiteIn
 from app.services import site_checks
@@ -97,7 +97,7 @@ def _site_row(session: Session, code: str, lock: bool = False, seen_by: Principa
     ).first()
     # Another company's site awaiting approval is not even confirmed to exist (app/services/scope.py).
     if row is None or (seen_by is not None and not Scope.of(seen_by).sees_site(row.owner, row.status)):
-        raise NotFound(f"no site '{code}'")
+        raise not_found("notfound.record", kind="site", code=code)
     return row
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import IN_FORCE
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, not_found
 from app.layer_types import IN_DISTRICT_POINT, UNAPPROVED, Collection
 from app.services.accounts import Principal
 from gis.problems import Problem
@@ -137,7 +137,7 @@ def check_unit(session: Session, code: str, district_code: str | None) -> list[t
     """The unit's lineage; NotFound when unknown, Forbidden when outside ``district_code``."""
     found = lineage(session, code)
     if not found:
-        raise NotFound(f"no admin unit in force with code '{code}'")
+        raise not_found("notfound.unit", code=code)
     if district_code is not None and district_code not in {c for c, _ in found}:
         raise outside_district(district_code, code)
     return found
@@ -168,7 +168,7 @@ def check_report_scope(scope: str, district_code: str | None) -> None:
 _TABLES = {"site": "sites", "pole": "poles", "duct": "duct_routes"}
 
 
-def check_record(session: Session, scope: Scope, kind: str, code: str, where: str = "") -> str | None:
+def check_record(session: Session, scope: Scope, kind: str, code: str, in_audit: bool = False) -> str | None:
     """The owner of a site / pole / duct (None when unknown: the caller says so); NotFound — worded as
     for an unknown code, ``where`` included — when it is outside ``scope``: in another district than a
     limited official's, or another company's site not yet approved."""
@@ -186,7 +186,7 @@ def check_record(session: Session, scope: Scope, kind: str, code: str, where: st
     if row is None:
         return None
     if not (row.inside and (kind != "site" or scope.sees_site(row.owner, row.status))):
-        raise NotFound(f"no {kind} '{code}'{where}")
+        raise not_found("notfound.audit" if in_audit else "notfound.record", kind=kind, code=code)
     return row.owner
 
 

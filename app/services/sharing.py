@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, not_found
 from app.services.accounts import Principal
 from app.services.scope import Scope
 
@@ -31,7 +31,7 @@ def _asset(session: Session, asset: str, code: str):
         {"c": code},
     ).first()
     if row is None:
-        raise NotFound(f"no {asset} '{code}'")
+        raise not_found("notfound.record", kind=asset, code=code)
     return row
 
 
@@ -40,7 +40,9 @@ def request_sharing(session: Session, principal: Principal, asset: str, code: st
         raise Forbidden("sharing is requested by an operator company for itself")
     a = _asset(session, asset, code)
     if asset == "site" and not Scope.of(principal).sees_site(a.owner, a.status):
-        raise NotFound(f"no site '{code}'")  # another company's plan: not even its existence is told
+        raise not_found(
+            "notfound.record", kind="site", code=code
+        )  # another company's plan: not even its existence is told
     table, column, link, key = ASSETS[asset]
     if a.owner_id == principal.operator_id:
         raise Conflict(f"{asset} '{code}' is {principal.operator}'s own")
@@ -86,7 +88,7 @@ def get_request(session: Session, request_id: int) -> dict:
         {"id": request_id},
     ).first()
     if row is None:
-        raise NotFound(f"no sharing request #{request_id}")
+        raise not_found("notfound.record", kind="sharing_request", code=f"#{request_id}")
     out = dict(row._mapping)
     for k in ("requested_at", "decided_at"):
         out[k] = out[k].isoformat() if out[k] else None
@@ -98,7 +100,7 @@ def decide(session: Session, principal: Principal, request_id: int, accept: bool
         text("SELECT * FROM sharing_requests WHERE id = :id FOR UPDATE"), {"id": request_id}
     ).first()
     if r is None:
-        raise NotFound(f"no sharing request #{request_id}")
+        raise not_found("notfound.record", kind="sharing_request", code=f"#{request_id}")
     table, column, link, key = ASSETS[r.asset]
     asset_id = getattr(r, column)
     owner_id = session.execute(
@@ -134,7 +136,7 @@ def withdraw(session: Session, principal: Principal, request_id: int) -> dict:
         {"id": request_id},
     ).first()
     if r is None:
-        raise NotFound(f"no sharing request #{request_id}")
+        raise not_found("notfound.record", kind="sharing_request", code=f"#{request_id}")
     if principal.operator_id != r.requester_id:
         raise Forbidden("only the requesting operator withdraws its request")
     if r.status != "pending":

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import IN_FORCE
-from app.errors import InvalidParameter, NotFound
+from app.errors import InvalidParameter, not_found
 from app.services.exports.layers import (
     FORMATS,
     XLSX_MEDIA,
@@ -85,7 +85,7 @@ def get_figures(session: Session, code: str, period: str, *, district_code: str 
     check_unit(session, code, district_code)
     unit = _units(session).get(code)
     if unit is None:
-        raise NotFound(f"'{code}' is not a province, district or commune in force")
+        raise not_found("notfound.statistics_unit", code=code)
     stored = _stored(session, [unit["id"]], [quarter]).get((unit["id"], quarter), {})
     return {
         "unit": {k: unit[k] for k in ("code", "name", "level", "population", "households")},

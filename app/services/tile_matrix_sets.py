@@ -8,7 +8,7 @@ driver does for vector tiles (it prefers this set when it is offered).
 import math
 from dataclasses import dataclass
 
-from app.errors import NotFound, TileOutOfRange
+from app.errors import TileOutOfRange, not_found
 
 __all__ = [
     "TILE_MATRIX_SETS",
@@ -140,5 +140,5 @@ TILE_MATRIX_SETS = {t.id: t for t in (WEB_MERCATOR_QUAD, WORLD_CRS84_QUAD)}
 def get_tile_matrix_set(tms_id: str) -> TileMatrixSet:
     tms = TILE_MATRIX_SETS.get(tms_id)
     if tms is None:
-        raise NotFound(f"unknown tile matrix set '{tms_id}'; served: {', '.join(TILE_MATRIX_SETS)}")
+        raise not_found("notfound.tile_matrix_set", id=tms_id, served=list(TILE_MATRIX_SETS))
     return tms

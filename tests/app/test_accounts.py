@@ -308,8 +308,8 @@ def test_a_limited_official_opens_records_of_their_district_only(client_as, engi
     assert limited.get(f"/api/history/site/{inside}").status_code == 200
     # A record outside the district is answered as an unknown one; an area outside it is refused.
     for path, status, said in (
-        (f"/api/sites/{outside}", 404, f"no site '{outside}'"),
-        (f"/api/history/site/{outside}", 404, f"no site '{outside}' in the audit trail"),
+        (f"/api/sites/{outside}", 404, f"không có trạm “{outside}”"),
+        (f"/api/history/site/{outside}", 404, f"không có trạm “{outside}” trong nhật ký thay đổi"),
         (f"/api/hamlets/{hamlet_out}/coverage", 403, "934"),
     ):
         r = limited.get(path)
@@ -328,8 +328,8 @@ def test_a_limited_official_opens_records_of_their_district_only(client_as, engi
         "scope.province_outside_district"
     ]
     assert r.json()["description"] == "this account sees district 934 only, not the province as a whole"
-    assert limited.get("/api/sites/NO-SUCH").json()["description"] == "no site 'NO-SUCH'"
+    assert limited.get("/api/sites/NO-SUCH").json()["description"] == "không có trạm “NO-SUCH”"
     assert (
-        limited.get("/api/history/site/NO-SUCH").json()["description"]
+        limited.get("/api/history/site/NO-SUCH", headers={"Accept-Language": "en"}).json()["description"]
         == "no site 'NO-SUCH' in the audit trail"
     )

@@ -10,7 +10,7 @@ LOCALES = ROOT / "frontend" / "src" / "locales" / "problems"
 # Problem("code", …), RowProblem("code", …), Refusal("code", …), problem("code", …) and a schema
 # validator's PydanticCustomError("code", …) as written.
 _RAISED = re.compile(
-    r"\b(?:Problem|RowProblem|Refusal|problem|PydanticCustomError)\(\s*\"([a-z_]+(?:\.[a-z_0-9]+)+)\""
+    r"\b(?:Problem|RowProblem|Refusal|problem|PydanticCustomError|not_found)\(\s*\"([a-z_]+(?:\.[a-z_0-9]+)+)\""
 )
 
 

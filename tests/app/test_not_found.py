@@ -18,19 +18,21 @@ URLS = [
 
 @pytest.mark.parametrize("url", URLS)
 def test_an_anonymous_visitor_is_told_only_the_public_collections(anon_client, url):
-    r = anon_client.get(url)
+    r = anon_client.get(url, headers={"Accept-Language": "en"})
     assert r.status_code == 404, r.text
     public = [c for c in COLLECTIONS if c in PUBLIC]
-    assert r.json() == {
-        "code": "NotFound",
-        "description": f"unknown collection 'nope'; known: {', '.join(public)}",
-    }
+    body = r.json()
+    assert body["code"] == "NotFound"
+    assert body["description"] == f"unknown collection 'nope'; known: {', '.join(public)}"
+    assert [p["code"] for p in body["problems"]] == ["notfound.collection"]
     assert "sites" not in r.text and "poles" not in r.text
+    vi = anon_client.get(url).json()["description"]
+    assert vi == f"không có lớp dữ liệu “nope”; có: {', '.join(public)}"
 
 
 @pytest.mark.parametrize("url", URLS[:2])
 def test_a_logged_in_user_is_told_every_collection(client, url):
-    r = client.get(url)
+    r = client.get(url, headers={"Accept-Language": "en"})
     assert r.status_code == 404, r.text
     assert r.json()["description"] == f"unknown collection 'nope'; known: {', '.join(COLLECTIONS)}"
 

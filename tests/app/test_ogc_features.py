@@ -218,7 +218,7 @@ def test_options_on_items(client):
     ],
 )
 def test_bad_input_gets_a_clear_4xx(client, url, status, words):
-    r = client.get(url)
+    r = client.get(url, headers={"Accept-Language": "en"})
     assert r.status_code == status, r.text
     body = r.json()
     assert words in body["description"] and body["code"]

@@ -319,7 +319,8 @@ def test_official934_never_receives_a_record_of_another_district(client_as, worl
         other = next(f["id"] for f in _items(everyone, cid) if not _in_934(cid, f, district))
         r = limited.get(f"/ogc/collections/{cid}/items/{other}")
         assert (
-            r.status_code == 404 and r.json()["description"] == f"no feature '{other}' in collection '{cid}'"
+            r.status_code == 404
+            and r.json()["description"] == f"không có đối tượng “{other}” trong lớp {cid}"
         )
     # Tiles: every layer at once, features of the district only (and others' are there for official1).
     layers = [c for c in COLLECTIONS if c != "coverage"]
@@ -570,16 +571,16 @@ def test_a_place_beside_another_companys_plan_is_refused_without_naming_it(clien
         client_as("vina1").post("/api/sharing-requests", json={"asset": "site", "code": c})
         for c in ("RM-VT", "RM-NONE")
     )
-    assert (asked.status_code, asked.json()["description"]) == (404, "no site 'RM-VT'")
+    assert (asked.status_code, asked.json()["description"]) == (404, "không có trạm “RM-VT”")
     assert unknown.status_code == 404
     # Nor an edit or a transition tried on it (an unknown site answers the same).
     stale = {"If-Match": '"1"'}
     for code in ("RM-VT", "RM-NONE"):
         vina = client_as("vina1")
         r = vina.patch(f"/api/sites/{code}", json={"height_m": 41}, headers=stale)
-        assert (r.status_code, r.json()["description"]) == (404, f"no site '{code}'")
+        assert (r.status_code, r.json()["description"]) == (404, f"không có trạm “{code}”")
         r = vina.post(f"/api/sites/{code}/transitions", json={"to": "rejected", "reason": "x"}, headers=stale)
-        assert (r.status_code, r.json()["description"]) == (404, f"no site '{code}'")
+        assert (r.status_code, r.json()["description"]) == (404, f"không có trạm “{code}”")
 
 
 @pytest.mark.browser

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from app import models as m
-from app.errors import NotFound
+from app.errors import not_found
 from app.services.audit import Actor
 from app.services.imports.targets import CELL_RADIO
 from app.services.imports.vocabulary import CODED, ORGANISATION
@@ -260,7 +260,7 @@ def get_profile(conn: Connection, name: str) -> dict:
     """The profile called ``name`` (case, diacritics and punctuation ignored), or NotFound."""
     row = conn.execute(select(_P).where(_P.c.name_key == _key(name))).mappings().first()
     if row is None:
-        raise NotFound(f"no import profile '{name}'")
+        raise not_found("notfound.record", kind="import_profile", code=name)
     return _shown(row)
 
 
@@ -325,7 +325,7 @@ def delete_profile(conn: Connection, name: str, actor: Actor) -> dict:
     actor.apply(conn)
     row = conn.execute(delete(_P).where(_P.c.name_key == _key(name)).returning(_P)).mappings().first()
     if row is None:
-        raise NotFound(f"no import profile '{name}'")
+        raise not_found("notfound.record", kind="import_profile", code=name)
     return _shown(row)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, insert, select, update
 
 from app import models as m
-from app.errors import NotFound
+from app.errors import not_found
 from app.services.audit import Actor
 from gis.importers.columns import default_vocabulary
 from gis.problems import Problem, ProblemsFound
@@ -328,5 +328,5 @@ def remove_term(conn: Connection, term_id: int, actor: Actor) -> dict:
     actor.apply(conn)
     row = conn.execute(delete(_T).where(_T.c.id == term_id).returning(_T)).mappings().first()
     if row is None:
-        raise NotFound(f"no vocabulary term {term_id} added by a planner")
+        raise not_found("notfound.record", kind="vocabulary_term", code=str(term_id))
     return _stored(row)
