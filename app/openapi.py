@@ -38,8 +38,21 @@ ERROR = {
                     {"type": "string"},
                     {
                         "type": "object",
-                        "required": ["field", "message"],
-                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                        "description": "a problem as data (gis/problems.py): its catalogue code and parameters, "
+                        "where it is, and its sentence in the reader's language",
+                        "required": ["message"],
+                        "properties": {
+                            "code": {"type": "string", "example": "request.at_most"},
+                            "field": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                            "row": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+                            "source": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                            "label": {
+                                "type": "string",
+                                "description": "how the source counts: row, feature, item",
+                            },
+                            "params": {"type": "object"},
+                            "message": {"type": "string"},
+                        },
                     },
                 ]
             },

@@ -83,7 +83,8 @@ def problem_of(error: Mapping[str, Any]) -> Problem:
     """One pydantic error (an item of ``RequestValidationError.errors()``) as a Problem."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
-    source, field, item = _place(error.get("loc", ()))
+    # A body that is not JSON at all is placed at a character, not at an item of a list.
+    source, field, item = (None, None, None) if kind == "json_invalid" else _place(error.get("loc", ()))
     params: dict[str, Any] = {}
     if (value := _shown(error.get("input"))) is not None and kind != "missing":
         params["value"] = value
