@@ -7,9 +7,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import text
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
+from app import dbadmin
 from app.errors import NotFound
 from app.routers.indicators import IndicatorReport, Targets
 from app.schemas_dashboard import Plans
@@ -137,6 +139,40 @@ def test_the_migration_made_the_hau_giang_plan(tiny):
         with pytest.raises(NotFound) as missing:
             plans.plan_for(session, "KHONG-CO")
         assert [p.code for p in missing.value.reasons] == ["plans.unknown"]
+
+
+def test_the_migration_moves_targets_out_and_back(tiny, scratch_url, tmp_path):
+    import_file(tiny, plan_workbook(tmp_path / "ct.xlsx"), "plans")
+    with Session(tiny) as session:
+        targets.update_target(session, "pole_sharing", target_value=55, plan=HG)
+        targets.update_target(session, "fixed_bb_subs_per_100", target_value=45, plan=CT)
+        periods.close_period(session, "2025-Q3", closed_by="test")
+    frozen = "SELECT DISTINCT record->>'plan' FROM indicator_snapshots"
+    with tiny.connect() as conn:
+        assert conn.execute(text(frozen)).scalars().all() == [HG]
+    # Down to the revision before plans (whatever the chain is when migrations are merged).
+    before = (
+        ScriptDirectory.from_config(dbadmin.alembic_config(scratch_url)).get_revision("0015").down_revision
+    )
+    dbadmin.downgrade(scratch_url, before)
+    with tiny.connect() as conn:
+        assert not {"plans", "plan_targets"} & set(inspect(conn).get_table_names())
+        rows = dict(conn.execute(text("SELECT id, target_value FROM indicators")).all())
+        # The first plan's target wins; an indicator only another plan has keeps that plan's.
+        assert (rows["pole_sharing"], rows["fixed_bb_subs_per_100"], rows["commune_5g_coverage"]) == (
+            55,
+            25,
+            100,
+        )
+        history = conn.execute(text("SELECT indicator_id, new_value FROM indicator_target_history")).all()
+        assert history == [("pole_sharing", 55)]  # the other plan's edits go with it
+        assert conn.execute(text(frozen)).scalars().all() == [None]
+    dbadmin.upgrade(scratch_url)
+    with Session(tiny) as session:
+        listed = {t["id"]: t["target_value"] for t in targets.list_targets(session, HG)["targets"]}
+        assert (listed["pole_sharing"], len(listed)) == (55, 22)  # every indicator is the first plan's again
+    with tiny.connect() as conn:
+        assert conn.execute(text(frozen)).scalars().all() == [HG]
 
 
 def test_a_second_plan_from_a_workbook_is_picked_by_plan(tiny, tmp_path):

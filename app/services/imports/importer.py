@@ -59,7 +59,9 @@ _NETWORK = (
     "speed_tests",
 )
 _PLAIN = ("cells", "organisations", "bodies")  # targets whose files are tables without geometry
-TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK, "organisations", "bodies", "plans")
+# Targets whose files are read whole by their own module, not as one table (a plan: two sheets).
+_WHOLE_FILE = ("plans",)
+TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK, "organisations", "bodies", *_WHOLE_FILE)
 MODES = ("insert", "upsert")
 # Row columns filled from other file attributes than their own name (see _update_columns).
 _SOURCES = {
@@ -208,8 +210,8 @@ def import_into(
         raise ImportFailed([Problem("opencellid.gnb_id_bits", params={"value": gnb_id_bits})])
     if vocabulary is None:
         vocabulary = current_vocabulary(conn)
-    if target == "plans":  # a workbook of two sheets, not one table
-        return _import_plan(conn, Path(path), mode, vocabulary, actor, started)
+    if target in _WHOLE_FILE:
+        return _WHOLE_FILE_IMPORTS[target](conn, Path(path), mode, vocabulary, actor, started)
     stored, corrections = _corrections(conn, target, profile, columns, values)
     crs = crs or stored.get("crs") or None
     encoding = encoding or stored.get("encoding") or None
@@ -704,6 +706,8 @@ _WRITERS = {
     "commune_offices": _layer_writer(targets.commune_offices, m.CommuneOffice.__table__),
     "speed_tests": _layer_writer(targets.speed_tests, m.SpeedTest.__table__),
 }
+
+_WHOLE_FILE_IMPORTS = {"plans": _import_plan}
 
 __all__ = [
     "MODES",
