@@ -71,6 +71,15 @@ def plan_for(session: Session, code: str | None = None, day: date | None = None)
     return Plan(*row)
 
 
+def plan_codes(session: Session) -> list[str]:
+    """Every plan's code, the latest period first."""
+    return list(
+        session.execute(
+            text("SELECT code FROM plans ORDER BY period_to DESC, period_from DESC, code")
+        ).scalars()
+    )
+
+
 def list_plans(session: Session, day: date | None = None) -> list[dict]:
     """Every plan, latest period first, with its number of indicators and whether it is the
     default on ``day`` (today)."""

@@ -148,8 +148,8 @@ def test_the_migration_moves_targets_out_and_back(tiny, scratch_url, tmp_path):
         targets.update_target(session, "fixed_bb_subs_per_100", target_value=45, plan=CT)
         periods.close_period(session, "2025-Q3", closed_by="test")
     frozen = "SELECT DISTINCT record->>'plan' FROM indicator_snapshots"
-    with tiny.connect() as conn:
-        assert conn.execute(text(frozen)).scalars().all() == [HG]
+    with tiny.connect() as conn:  # the new plan's own indicator was frozen against its plan
+        assert sorted(conn.execute(text(frozen)).scalars().all()) == [CT, HG]
     # Down to the revision before plans (whatever the chain is when migrations are merged).
     before = (
         ScriptDirectory.from_config(dbadmin.alembic_config(scratch_url)).get_revision("0015").down_revision
@@ -252,6 +252,22 @@ def test_reports_name_their_plan_and_closed_periods_meet_the_plans_targets(tiny,
     assert hg_rows[0][0] == f"Báo cáo kết quả thực hiện {HG_TITLE}"
     assert ct_rows[0][0] == f"Báo cáo kết quả thực hiện {CT_TITLE}"
     assert ct_rows[3][0].startswith("Căn cứ Kế hoạch số 45/KH-UBND")
+
+
+def test_closing_a_quarter_of_the_new_plan_keeps_the_old_plans_values_too(tiny, tmp_path):
+    import_file(tiny, plan_workbook(tmp_path / "ct.xlsx"), "plans")
+    with Session(tiny) as session:
+        closed = periods.close_period(session, "2026-Q1", closed_by="test")
+        # 21 indicators of the first plan and the new one, for the province and its 4 districts.
+        assert closed["counts"]["indicator_records"] == 22 * 5
+        ct = indicators_report(session, "province", "2026-Q1")
+        assert ct["plan"]["code"] == CT and len(ct["units"][0]["indicators"]) == 3
+        hg = {
+            i["id"]: i
+            for i in indicators_report(session, "province", "2026-Q1", plan=HG)["units"][0]["indicators"]
+        }
+        assert len(hg) == 21 and hg["bts_site_sharing"]["value"] is not None
+        assert (hg["bts_site_sharing"]["target"], hg["fixed_bb_subs_per_100"]["target"]) == (10, 25)
 
 
 def test_targets_are_edited_per_plan(tiny, tmp_path):

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter, NotFound
-from app.services.plans import Plan, plan_for
+from app.services.plans import Plan, plan_codes, plan_for
 from app.services.reports import indicators_sql as sql
 from app.services.reports import snapshots
 from app.services.reports.indicators_sql import Scope
@@ -230,13 +230,15 @@ def live_units(
     district_code: str | None = None,
     plan: str | None = None,
 ) -> list[dict]:
-    """Every indicator of ``plan`` (default: the one in force in ``quarter``) for every unit in
-    ``scope``, computed now, judged against the trajectory from each unit's baseline (its earliest
-    closed period before ``quarter``)."""
-    plan = plan or quarter_plan(session, quarter).code
+    """Every indicator of ``plan`` for every unit in ``scope``, computed now, judged against the
+    trajectory from each unit's baseline (its earliest closed period before ``quarter``).
+
+    Without ``plan`` (closing a quarter): the indicators of the plan in force in ``quarter``, then
+    those only other plans have, each against its own plan's target — so that a closed quarter
+    holds a value for every plan's indicators (:func:`judged_by_plan` judges them per plan)."""
     units = _units_or_refuse(session, scope, district_code)
     measures = _measures(session, scope, quarter) if units else {}
-    targets = sorted_targets(session, plan)
+    targets = [(t, plan) for t in sorted_targets(session, plan)] if plan else _every_target(session, quarter)
     starts = snapshots.baselines(session, quarter) if units else {}
     return [
         {
@@ -250,13 +252,23 @@ def live_units(
                     measures[t.id](u) if t.id in measures else NO_DATA,
                     quarter,
                     starts.get((u.level, u.code, t.id)),
-                    plan,
+                    code,
                 )
-                for t in targets
+                for t, code in targets
             ],
         }
         for u in units
     ]
+
+
+def _every_target(session: Session, quarter: Quarter) -> list[tuple[Row, str]]:
+    """(indicator and target, plan code): the quarter's plan's, then each other plan's own ones."""
+    first = quarter_plan(session, quarter).code
+    found: dict[str, tuple[Row, str]] = {}
+    for code in [first, *(c for c in plan_codes(session) if c != first)]:
+        for t in sorted_targets(session, code):
+            found.setdefault(t.id, (t, code))
+    return list(found.values())
 
 
 def judged_by_plan(session: Session, units: list[dict], quarter: Quarter, plan: str) -> list[dict]:
