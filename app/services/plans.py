@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from gis.problems import Problem
+from gis.vocabulary import fold_key
 
 _COLUMNS = "code, title, decision, issued_on, issuer, period_from, period_to, judged_on, note"
 # In force on :day first (the one begun latest), else the latest plan.
@@ -46,11 +47,17 @@ class Plan:
         return asdict(self)
 
     def basis(self) -> str:
-        """The report's "căn cứ" line: the decision, its day and body, and the plan's title."""
+        """The report's "căn cứ" line, as administrative Vietnamese writes it: "Căn cứ Kế hoạch số
+        45/KH-UBND ngày 20/01/2026 của … về phát triển …" (the plan is the document), or "Căn cứ
+        Quyết định số … về việc ban hành Kế hoạch …" (a decision issued it)."""
         said = self.decision or "Kế hoạch số ……"
         if self.issued_on is not None:
             said += f" ngày {self.issued_on:%d/%m/%Y}"
-        return f"Căn cứ {said} của {self.issuer or '……'} về việc ban hành {self.title}"
+        about = f"về việc ban hành {self.title}"
+        if fold_key(said).startswith("ke_hoach"):
+            subject = self.title.removeprefix("Kế hoạch ").removeprefix("kế hoạch ")
+            about = f"về {subject[:1].lower()}{subject[1:]}"
+        return f"Căn cứ {said} của {self.issuer or '……'} {about}"
 
 
 def _unknown(code: str) -> NotFound:

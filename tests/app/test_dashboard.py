@@ -322,7 +322,7 @@ def test_report_workbook_and_html_hold_the_expected_cells(tiny, tmp_path):
     )
     assert "Quý 3/2025" in summary[1][0]
     assert summary[3][0].startswith(
-        "Căn cứ Kế hoạch số …… của Ủy ban nhân dân tỉnh Hậu Giang về việc ban hành"
+        "Căn cứ Kế hoạch số …… của Ủy ban nhân dân tỉnh Hậu Giang về phát triển hạ tầng số trên địa bàn"
     )
     assert summary[2][0] == "Cơ quan báo cáo: ……"  # the tiny province has no bodies: left to write in
     rows = {r[1]: r for r in summary if r and isinstance(r[0], int)}

@@ -123,6 +123,29 @@ def _xlsx_rows(report, path: Path) -> list[list]:
     return [list(r) for r in wb["Tổng hợp"].iter_rows(values_only=True)]
 
 
+def test_the_basis_line_names_the_document_as_administrative_vietnamese_does():
+    plan = plans.Plan(CT, CT_TITLE, None, None, None, date(2026, 1, 1), date(2030, 12, 31), None, None)
+    assert (
+        plan.basis()
+        == "Căn cứ Kế hoạch số …… của …… về phát triển hạ tầng số thành phố Cần Thơ giai đoạn 2026 – 2030"
+    )
+    by_decision = plans.Plan(
+        CT,
+        CT_TITLE,
+        "Quyết định số 12/QĐ-UBND",
+        date(2026, 1, 5),
+        "Ủy ban nhân dân thành phố Cần Thơ",
+        date(2026, 1, 1),
+        date(2030, 12, 31),
+        None,
+        None,
+    )
+    assert by_decision.basis() == (
+        "Căn cứ Quyết định số 12/QĐ-UBND ngày 05/01/2026 của Ủy ban nhân dân thành phố Cần Thơ về việc ban hành "
+        + CT_TITLE
+    )
+
+
 def test_the_migration_made_the_hau_giang_plan(tiny):
     with Session(tiny) as session:
         plan = plans.plan_for(session, HG)
@@ -246,8 +269,8 @@ def test_reports_name_their_plan_and_closed_periods_meet_the_plans_targets(tiny,
     assert f"Kết quả thực hiện {HG_TITLE}" in html_hg and CT_TITLE not in html_hg
     assert f"Kết quả thực hiện {CT_TITLE}" in html_ct
     assert (
-        "Căn cứ Kế hoạch số 45/KH-UBND ngày 20/01/2026 của Ủy ban nhân dân thành phố Cần Thơ về việc ban hành "
-        + CT_TITLE
+        "Căn cứ Kế hoạch số 45/KH-UBND ngày 20/01/2026 của Ủy ban nhân dân thành phố Cần Thơ về phát triển hạ tầng "
+        "số thành phố Cần Thơ giai đoạn 2026 – 2030."
     ) in html_ct
     assert hg_rows[0][0] == f"Báo cáo kết quả thực hiện {HG_TITLE}"
     assert ct_rows[0][0] == f"Báo cáo kết quả thực hiện {CT_TITLE}"
