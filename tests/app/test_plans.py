@@ -404,6 +404,9 @@ def test_reading_plans_is_public(anon_client):
         == 404
     )
     assert anon_client.get("/api/targets", params={"plan": HG}).json()["code"] == HG
+    export = {"level": "district", "period": "2025-Q3", "format": "csv"}
+    assert anon_client.get("/api/export/indicators", params={**export, "plan": HG}).status_code == 200
+    assert anon_client.get("/api/export/indicators", params={**export, "plan": "KHONG-CO"}).status_code == 404
 
 
 @pytest.mark.parametrize(
