@@ -379,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="organisations (owners, operators), admin_units, districts, communes, hamlets, sites (a "
         "workbook's sheet of cells too), cells (of stored sites), poles, ducts, manholes, "
-        "fibre_access_points, commune_offices, speed_tests or bodies (who issues the report, to whom)",
+        "fibre_access_points, commune_offices, speed_tests, bodies (who issues the report, to whom) or plans "
+        "(an XLSX with the sheets 'Kế hoạch' and 'Chỉ tiêu'; --upsert replaces a plan of the same code)",
     )
     imp.add_argument("--crs", help="the file's CRS when it does not say, e.g. EPSG:5897 (VN-2000 TM-3 105°)")
     imp.add_argument("--layer", help="layer (GeoPackage/KML) or shapefile name inside a zip")

@@ -40,6 +40,7 @@ FAP_KINDS = ("splitter", "odp")
 FAP_STATUSES = ("active", "planned")
 SPEED_TECHNOLOGIES = ("4G", "5G", "fixed")
 INDICATOR_METHODS = ("computed", "reported")
+INDICATOR_UNITS = ("%", "per_100", "Mb/s")  # what the indicator pages and reports know how to show
 
 
 def _enum(name: str, values: tuple[str, ...]) -> Enum:
@@ -377,17 +378,55 @@ class SpeedTest(Base):
 
 
 class Indicator(Base):
-    """An indicator of the plan (ids as in shared/plan/targets.md) and its 2025 target."""
+    """A measure (ids as in shared/plan/targets.md): name, unit and how it is measured. Its targets
+    are the plans' (``PlanTarget``)."""
 
     __tablename__ = "indicators"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name_vi: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str] = mapped_column(Text)
-    unit: Mapped[str] = mapped_column(String(16))  # "%", "per_100", "Mb/s"
+    unit: Mapped[str] = mapped_column(String(16))  # one of INDICATOR_UNITS
     method: Mapped[str] = mapped_column(_enum("indicator_method", INDICATOR_METHODS))
+
+
+class Plan(Base):
+    """A plan as a record (migration 0015): its title, the decision that issued it (number and
+    symbol, day, body), its period (inclusive days) and ``judged_on``, the day whose admin units its
+    results are computed on (NULL: the report's own day)."""
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint("period_to >= period_from", name="plans_period"),
+        CheckConstraint("code <> ''", name="plans_code_not_empty"),
+    )
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(Text)
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    issuer: Mapped[str | None] = mapped_column(Text)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    judged_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanTarget(Base):
+    """One indicator's target in one plan, in the plan's order (``position``)."""
+
+    __tablename__ = "plan_targets"
+    __table_args__ = (CheckConstraint("target_value >= 0", name="plan_targets_value_nonnegative"),)
+
+    plan_code: Mapped[str] = mapped_column(
+        ForeignKey("plans.code", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True
+    )
+    indicator_id: Mapped[str] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     target_value: Mapped[Decimal] = mapped_column(Numeric(12, 3))
-    target_year: Mapped[int] = mapped_column(Integer, server_default=text("2025"))
+    target_year: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class Statistic(Base):

@@ -73,7 +73,7 @@ MEANINGS = {
     503: "The database cannot be reached",
 }
 # Query parameters that name a record or a unit by its code: 404 when there is none.
-_NAMING = frozenset({"code", "parent", "indicator", "scope"})
+_NAMING = frozenset({"code", "parent", "indicator", "scope", "plan"})
 _REQUIRE = require().dependency.__code__  # every role check is a closure of this one function
 _SECURITY = {
     "bearer": {"type": "http", "scheme": "bearer", "description": "an API token (POST /api/auth/tokens)"},

@@ -293,6 +293,34 @@ class Trends(BaseModel):
     indicators: list[TrendSeries]
 
 
+class PlanRef(BaseModel):
+    code: str
+    title: str
+
+
+class PlanRecord(PlanRef):
+    """A plan as a record (app/services/plans.py)."""
+
+    decision: str | None = Field(description='its number and symbol, e.g. "Kế hoạch số 123/KH-UBND"')
+    issued_on: date | None
+    issuer: str | None = Field(description="the issuing body")
+    period_from: date = Field(description="first day of its period")
+    period_to: date = Field(description="last day of its period")
+    judged_on: date | None = Field(
+        description="the day whose admin units its results are computed on; null: the report's own day"
+    )
+    note: str | None
+
+
+class PlanSummary(PlanRecord):
+    indicators: int = Field(description="how many indicators it sets targets for")
+    default: bool = Field(description="the plan in force today (else the latest): what pages show unasked")
+
+
+class Plans(BaseModel):
+    plans: list[PlanSummary] = Field(description="latest period first")
+
+
 class TargetChange(BaseModel):
     old_value: float
     new_value: float

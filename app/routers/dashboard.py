@@ -191,6 +191,13 @@ def hamlet_gaps_export(
 
 
 Scope = Annotated[str, Query(max_length=16, description="province, or a district code")]
+ReportPlan = Annotated[
+    str | None,
+    Query(
+        max_length=32,
+        description="the plan reported on (GET /api/plans); default: the plan in force in the quarter",
+    ),
+]
 IssuedOn = Annotated[
     date | None,
     Query(description="the report's day (default today): its letterhead names the bodies in force then"),
@@ -204,9 +211,12 @@ def _report(
     district_scope: DistrictScopeDep,
     scope: Scope = "province",
     issued_on: IssuedOn = None,
+    plan: ReportPlan = None,
 ) -> reports.Report:
-    """The report both formats render: the closed quarter's, for the scope the caller may see."""
-    return reports.build_report(session, period, scope, district_code=district_scope, issued_on=issued_on)
+    """The report both formats render: the closed quarter's on a plan, for the scope the caller may see."""
+    return reports.build_report(
+        session, period, scope, district_code=district_scope, issued_on=issued_on, plan=plan
+    )
 
 
 ReportDep = Annotated[reports.Report, Depends(_report)]

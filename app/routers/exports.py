@@ -57,7 +57,7 @@ def export_ofds(session: SessionDep, _: LoggedIn, scope: ScopeDep) -> FileRespon
 
 @router.get(
     "/indicators",
-    summary="The plan's indicators per admin unit as CSV or XLSX",
+    summary="A plan's indicators per admin unit as CSV or XLSX",
     response_class=FileResponse,
     responses=file_answer(TABLE_FORMATS),
 )
@@ -68,6 +68,10 @@ def export_indicators(
     period: Annotated[str | None, Query(description="quarter YYYY-Qn; default: the latest")] = None,
     code: Annotated[str | None, Query(max_length=16, description="one unit's code")] = None,
     format: Annotated[str | None, Query(description="csv or xlsx")] = None,
+    plan: Annotated[
+        str | None,
+        Query(max_length=32, description="a plan's code; default: the plan in force in the period"),
+    ] = None,
 ) -> FileResponse:
     fmt = exporter.parse_format(format, TABLE_FORMATS)
     return streamed_file(
@@ -79,6 +83,7 @@ def export_indicators(
             fmt=fmt,
             directory=folder,
             district_code=district_scope,
+            plan=plan,
         )
     )
 

@@ -1,21 +1,33 @@
-"""The plan's indicators per province / district / commune and period, their trends, and the
-plan's targets (listed, edited with history)."""
+"""A plan's indicators per province / district / commune and period, their trends, and the
+plans' targets (listed, edited with history). Every route takes ``plan`` (a plan's code, see
+/api/plans); by default the plan in force in the period asked (the targets: today)."""
 
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from app.deps import DistrictScopeDep, SessionDep
-from app.schemas_dashboard import CoverageRun, TargetHistory, Trends
-from app.security import Admin
+from app.schemas_dashboard import CoverageRun, PlanRecord, PlanRef, Plans, TargetHistory, Trends
+from app.security import Staff
+from app.services import plans as plan_service
 from app.services.reports import targets as target_service
 from app.services.reports import trends
 from app.services.reports.indicators import indicators_report
 
 router = APIRouter(prefix="/api", tags=["Indicators"])
+
+PlanCode = Annotated[
+    str | None,
+    Query(
+        max_length=32,
+        description="a plan's code (GET /api/plans), e.g. HG-2023-2025; default: the plan in force in the "
+        "period (for targets: today), else the latest",
+    ),
+]
 
 STATUS_RULE = (
     "Values are rounded to 0.1 and judged on that: `met` when value ≥ target; `on_track` when below "
@@ -54,6 +66,7 @@ class UnitIndicators(BaseModel):
 
 
 class IndicatorReport(BaseModel):
+    plan: PlanRef = Field(description="the plan whose indicators and targets these are")
     level: str
     period: str
     as_of: date = Field(description="the day the infrastructure, units and connections are counted on")
@@ -79,22 +92,23 @@ class Target(BaseModel):
     target_year: int
 
 
-class Targets(BaseModel):
-    targets: list[Target]
+class Targets(PlanRecord):
+    targets: list[Target] = Field(description="the plan's indicators, in its order")
 
 
 class TargetEdit(BaseModel):
     target_value: float = Field(ge=0, description="the new target, in the indicator's unit")
-    target_year: int | None = Field(default=None, ge=2023, le=2100)
+    target_year: int | None = Field(default=None, ge=2000, le=2100)
     changed_by: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=2000, description="why (e.g. the decision number)")
 
 
 @router.get(
     "/indicators",
-    summary="The plan's indicators for every admin unit of a level, against the 2025 targets",
+    summary="A plan's indicators for every admin unit of a level, against its targets",
     description=(
-        "Every indicator of the plan (ids as in targets.md) for each unit of the level in force. "
+        "Every indicator of the plan (`plan`; default: the plan in force in the period) for each unit of "
+        "the level in force. "
         + STATUS_RULE
         + " A closed period is served from the snapshot taken when it was closed (`closed` true): the "
         "infrastructure and units as of the quarter's last day, the coverage run, statistics, targets "
@@ -121,9 +135,10 @@ def indicators(
     as_of: Annotated[
         date | None, Query(description="the day of the figures (YYYY-MM-DD), live; default: see above")
     ] = None,
+    plan: PlanCode = None,
 ) -> dict:
     return indicators_report(
-        session, level, period, code, parent=parent, district_code=district_scope, as_of=as_of
+        session, level, period, code, parent=parent, district_code=district_scope, as_of=as_of, plan=plan
     )
 
 
@@ -137,8 +152,9 @@ def indicator_trends(
     district_scope: DistrictScopeDep,
     level: Annotated[str, Query(description="province, district or commune")],
     code: Annotated[str, Query(max_length=16)],
+    plan: PlanCode = None,
 ) -> dict:
-    return trends.unit_trends(session, level, code, district_code=district_scope)
+    return trends.unit_trends(session, level, code, district_code=district_scope, plan=plan)
 
 
 @router.get(
@@ -154,35 +170,54 @@ def indicator_trend_svg(
     code: Annotated[str, Query(max_length=16)],
     indicator: Annotated[str, Query(max_length=64)],
     lang: Annotated[Literal["vi", "en"], Query()] = "vi",
+    plan: PlanCode = None,
 ) -> Response:
-    svg = trends.trend_svg(session, level, code, indicator, lang=lang, district_code=district_scope)
+    svg = trends.trend_svg(
+        session, level, code, indicator, lang=lang, district_code=district_scope, plan=plan
+    )
     return Response(svg, media_type="image/svg+xml")
 
 
-@router.get("/targets", summary="The plan's indicators and their targets", response_model=Targets)
-def targets(session: SessionDep) -> dict:
-    return {"targets": target_service.list_targets(session)}
+@router.get(
+    "/plans",
+    summary="The plans (title, decision, period, the geography they are judged on)",
+    response_model=Plans,
+)
+def plans(session: SessionDep) -> dict:
+    return {"plans": plan_service.list_plans(session)}
+
+
+@router.get("/plans/{code}", summary="One plan and its indicators' targets", response_model=Targets)
+def plan(code: Annotated[str, PathParam(max_length=32)], session: SessionDep) -> dict:
+    return target_service.list_targets(session, code)
+
+
+@router.get("/targets", summary="A plan and its indicators' targets", response_model=Targets)
+def targets(session: SessionDep, plan: PlanCode = None) -> dict:
+    return target_service.list_targets(session, plan)
 
 
 @router.put(
     "/targets/{indicator_id}",
-    summary="Change an indicator's target (admin); the change is kept in its history",
+    summary="Change an indicator's target in a plan (the Department's staff); the change is kept in its history",
     description="Open periods are judged against the new target; closed periods keep theirs.",
     response_model=Target,
 )
-def edit_target(indicator_id: str, body: TargetEdit, session: SessionDep, principal: Admin) -> dict:
+def edit_target(
+    indicator_id: str, body: TargetEdit, session: SessionDep, principal: Staff, plan: PlanCode = None
+) -> dict:
     values = body.model_dump()
     # Who changed it is the account; a name typed in the form rides along.
     values["changed_by"] = (
         f"{body.changed_by} ({principal.username})" if body.changed_by else principal.username
     )
-    return target_service.update_target(session, indicator_id, **values)
+    return target_service.update_target(session, indicator_id, plan=plan, **values)
 
 
 @router.get(
     "/targets/{indicator_id}/history",
-    summary="Every change of an indicator's target, newest first",
+    summary="Every change of an indicator's target in a plan, newest first",
     response_model=TargetHistory,
 )
-def target_history(indicator_id: str, session: SessionDep) -> dict:
-    return {"id": indicator_id, "changes": target_service.target_history(session, indicator_id)}
+def target_history(indicator_id: str, session: SessionDep, plan: PlanCode = None) -> dict:
+    return {"id": indicator_id, "changes": target_service.target_history(session, indicator_id, plan)}

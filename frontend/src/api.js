@@ -180,5 +180,5 @@ export const fetchHamletCoverage = (code, { signal } = {}) =>
   getJSON(`/api/hamlets/${encodeURIComponent(code)}/coverage`, { signal });
 
 /** `GET /api/indicators`: the plan's indicators per unit of `level` for `period`. */
-export const fetchIndicators = ({ level, period, parent, code }, { signal } = {}) =>
-  getJSON(withQuery('/api/indicators', { level, period, parent, code }), { signal });
+export const fetchIndicators = ({ level, period, parent, code, plan }, { signal } = {}) =>
+  getJSON(withQuery('/api/indicators', { level, period, parent, code, plan }), { signal });

@@ -1,7 +1,7 @@
 """in service dates: poles, duct routes, fibre access points and manholes carry their valid time
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07
 
 Indicators are computed as of a day (closing a quarter freezes its last day), so every piece of
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,7 +18,7 @@ from app.services.imports.importer import ImportFailed, import_file
 from app.services.reports import drilldown, labels, periods, targets, trends
 from app.services.reports.html import render_report_html
 from app.services.reports.indicators import indicators_report
-from app.services.reports.report import TITLE, build_report
+from app.services.reports.report import build_report
 from app.services.reports.xlsx import write_report_xlsx
 
 ISSUED = date(2026, 1, 15)
@@ -316,7 +316,14 @@ def test_report_workbook_and_html_hold_the_expected_cells(tiny, tmp_path):
     ]
     assert len(indicator_sheets) == 21 and "bts_site_sharing" in indicator_sheets
     summary = cells["Tổng hợp"]
-    assert summary[0][0] == TITLE and "Quý 3/2025" in summary[1][0]
+    # The title and the "căn cứ" line are the plan's (migration 0015 moved them out of the code).
+    assert summary[0][0] == (
+        "Báo cáo kết quả thực hiện Kế hoạch phát triển hạ tầng số trên địa bàn tỉnh Hậu Giang giai đoạn 2023 – 2025"
+    )
+    assert "Quý 3/2025" in summary[1][0]
+    assert summary[3][0].startswith(
+        "Căn cứ Kế hoạch số …… của Ủy ban nhân dân tỉnh Hậu Giang về phát triển hạ tầng số trên địa bàn"
+    )
     assert summary[2][0] == "Cơ quan báo cáo: ……"  # the tiny province has no bodies: left to write in
     rows = {r[1]: r for r in summary if r and isinstance(r[0], int)}
     assert list(rows["bts_site_sharing"][4:8]) == [30, 10, 0, "Đạt"]
@@ -399,7 +406,7 @@ def test_targets_are_edited_with_history(tiny):
         )
         assert (saved["target_value"], saved["target_year"]) == (55.0, 2025)
         targets.update_target(session, "pole_sharing", target_value=60, target_year=2026)
-        listed = {t["id"]: t for t in targets.list_targets(session)}
+        listed = {t["id"]: t for t in targets.list_targets(session)["targets"]}
         assert (listed["pole_sharing"]["target_value"], listed["pole_sharing"]["target_year"]) == (60.0, 2026)
         history = targets.target_history(session, "pole_sharing")
         assert [(h["old_value"], h["new_value"], h["old_year"], h["new_year"]) for h in history] == [

@@ -168,7 +168,12 @@ def test_reports_need_a_closed_period_and_targets_validate(client, client_as, an
     r = admin.put("/api/targets/pole_sharing", json={"target_value": 120})
     assert r.status_code == 400 and "at most 100" in r.json()["description"]
     assert admin.put("/api/targets/nope", json={"target_value": 1}).status_code == 404
-    assert client.put("/api/targets/pole_sharing", json={"target_value": 60}).status_code == 403  # a planner
+    # The Department's planners edit targets too (a value over 100 % is refused after the door).
+    assert client.put("/api/targets/pole_sharing", json={"target_value": 120}).status_code == 400
+    assert (
+        client_as("official1").put("/api/targets/pole_sharing", json={"target_value": 60}).status_code == 403
+    )
+    assert anon_client.put("/api/targets/pole_sharing", json={"target_value": 60}).status_code == 401
     assert client.get("/api/targets/pole_sharing/history").json() == {"id": "pole_sharing", "changes": []}
     assert client.post("/api/periods/2099-Q1/close").status_code == 400
 

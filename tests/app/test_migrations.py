@@ -90,9 +90,14 @@ def test_upgrade_creates_schema_with_typed_indexed_geometries(scratch_url):
 def test_targets_seeded_with_the_ids_of_targets_md(scratch_url):
     engine = create_engine(scratch_url)
     with engine.connect() as conn:
-        rows = dict(conn.execute(text("SELECT id, target_value FROM indicators")).all())
+        rows = dict(
+            conn.execute(
+                text("SELECT indicator_id, target_value FROM plan_targets WHERE plan_code = 'HG-2023-2025'")
+            ).all()
+        )
+        measures = conn.execute(text("SELECT count(*) FROM indicators")).scalar_one()
     engine.dispose()
-    assert len(rows) == 21
+    assert len(rows) == measures == 21
     assert rows["bts_site_sharing"] == 10 and rows["pole_sharing"] == 50 and rows["mobile_4g_speed"] == 70
     targets_md = SHARED / "plan" / "targets.md"
     if targets_md.exists():

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
+from sqlalchemy import text
 
 from tests.browser.support import format_vi
 
@@ -191,3 +192,42 @@ def test_refused_figures_are_listed_in_the_current_language(map_page):
     expect(problem).to_have_text("Row 2 — Adult population: 'abc' is not a number")
     expect(page.locator("#dash-stats-message > p")).to_have_text("Invalid figures, nothing was saved:")
     map_page.errors.clear()  # the browser logs the two refusals (422), as expected
+
+
+def test_a_second_plan_is_picked_and_the_report_links_carry_it(map_page, engine, tmp_path):
+    # A past plan (2021–2022): neither in force today nor the latest, so no other test's default moves.
+    from app.services.imports.importer import import_file
+    from tests.app.test_plans import PLAN_ROWS, TARGET_ROWS, plan_workbook
+
+    code = "VD-2021-2022"
+    rows = [
+        ("Mã kế hoạch", code),
+        ("Tên kế hoạch", "Kế hoạch thử nghiệm giai đoạn 2021 – 2022"),
+        *[r for r in PLAN_ROWS if r[0] not in ("Mã kế hoạch", "Tên kế hoạch", "Từ năm", "Đến năm")],
+        ("Từ năm", 2021),
+        ("Đến năm", 2022),
+    ]
+    targets = [[*r[:6], 50, 2022] for r in TARGET_ROWS[:2]]
+    import_file(engine, plan_workbook(tmp_path / "vd.xlsx", rows, targets), "plans")
+    try:
+        page = _open(map_page, "?period=2024-Q4")
+        assert _state(page)["shownPlan"] == "HG-2023-2025"  # the quarter's plan, unasked
+        page.on("dialog", lambda dialog: dialog.accept())
+        if page.locator("#dash-close").count():
+            page.click("#dash-close")
+            _idle(page)
+        page.select_option("#dash-plan", code)
+        page.wait_for_function(f"window.__hgdash.idle && window.__hgdash.state.shownPlan === '{code}'")
+        shown = page.eval_on_selector_all(
+            "#dash-table th[data-indicator]", "els => els.map((e) => e.dataset.indicator)"
+        )
+        assert shown == ["mobile_bb_hamlet_coverage", "fixed_bb_subs_per_100"]
+        link = page.locator(".hg-dash-report-link[data-kind='html']")
+        expect(link).to_have_attribute("href", f"/api/reports/2024-Q4.html?scope=province&plan={code}")
+        assert f"plan={code}" in page.url
+        html = map_page.context.request.get(f"{map_page.base_url}{link.get_attribute('href')}").text()
+        assert "Kết quả thực hiện Kế hoạch thử nghiệm giai đoạn 2021 – 2022" in html
+        assert map_page.errors == []
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM plans WHERE code = :c"), {"c": code})

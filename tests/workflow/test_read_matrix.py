@@ -196,6 +196,8 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
             everyone,
         ),
         ("/api/targets", "/api/targets", everyone),
+        ("/api/plans", "/api/plans", everyone),
+        ("/api/plans/{code}", "/api/plans/HG-2023-2025", everyone),
         ("/api/targets/{indicator_id}/history", "/api/targets/pole_sharing/history", everyone),
         ("/api/periods", "/api/periods", everyone),
         ("/api/statistics", "/api/statistics?code=934&period=2025-Q3", logged_in),

@@ -440,10 +440,11 @@ def export_indicators(
     fmt: str,
     directory: Path,
     district_code: str | None,
+    plan: str | None = None,
 ) -> ExportFile:
     from app.services.reports.indicators import indicators_report
 
-    report = indicators_report(session, level, period, code, district_code=district_code)
+    report = indicators_report(session, level, period, code, district_code=district_code, plan=plan)
     rows = indicator_rows(report)
     filename = export_filename(f"indicators_{level}_{report['period']}", fmt)
     path = directory / filename

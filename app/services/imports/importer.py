@@ -30,7 +30,7 @@ from app import models as m
 from app.i18n import catalogue
 from app.services.accounts import Principal
 from app.services.audit import Actor
-from app.services.imports import bodies, bulk_rules, organisations, profiles, targets
+from app.services.imports import bodies, bulk_rules, organisations, plans, profiles, targets
 from app.services.imports.loader import (
     PARENT_LEVELS,
     AdminRecord,
@@ -61,7 +61,9 @@ _NETWORK = (
     "speed_tests",
 )
 _PLAIN = ("cells", "organisations", "bodies")  # targets whose files are tables without geometry
-TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK, "organisations", "bodies")
+# Targets whose files are read whole by their own module, not as one table (a plan: two sheets).
+_WHOLE_FILE = ("plans",)
+TARGETS = ("admin_units", *_ADMIN_LEVELS, *_NETWORK, "organisations", "bodies", *_WHOLE_FILE)
 MODES = ("insert", "upsert")
 # Row columns filled from other file attributes than their own name (see _update_columns).
 _SOURCES = {
@@ -216,6 +218,8 @@ def import_into(
         raise ImportFailed([Problem("opencellid.gnb_id_bits", params={"value": gnb_id_bits})])
     if vocabulary is None:
         vocabulary = current_vocabulary(conn)
+    if target in _WHOLE_FILE:
+        return _WHOLE_FILE_IMPORTS[target](conn, Path(path), mode, vocabulary, actor, started)
     stored, corrections = _corrections(conn, target, profile, columns, values)
     crs = crs or stored.get("crs") or None
     encoding = encoding or stored.get("encoding") or None
@@ -269,6 +273,25 @@ def import_into(
         )
         failed.mapping = report.mapping  # how the file was read, to correct it
         raise failed
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _import_plan(conn, path: Path, mode: str, vocabulary, actor, started: float) -> ImportReport:
+    """A plan and its targets (app/services/imports/plans.py), all or nothing."""
+    problems: list[Problem] = []
+    try:
+        found = plans.read_plan(conn, path, vocabulary, problems, upsert=mode == "upsert")
+    except ImportRefused as exc:
+        raise ImportFailed(exc.problems) from exc
+    if problems:
+        failed = ImportFailed(problems)
+        failed.mapping = found.mapping or None
+        raise failed
+    report = ImportReport("plans", path.name, "XLSX", "", False, mode, mapping=found.mapping)
+    if actor is not None:
+        actor.apply(conn)
+    report.counts = plans.write_plan(conn, found, note=f"Nhập tệp {path.name}")
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -737,6 +760,8 @@ _WRITERS = {
     "commune_offices": _layer_writer(targets.commune_offices, m.CommuneOffice.__table__),
     "speed_tests": _layer_writer(targets.speed_tests, m.SpeedTest.__table__),
 }
+
+_WHOLE_FILE_IMPORTS = {"plans": _import_plan}
 
 __all__ = [
     "MODES",

@@ -49,6 +49,8 @@ CODED: dict[str, tuple[str, ...]] = {
     "material": m.POLE_MATERIALS,
     "kind": m.FAP_KINDS + m.OPERATOR_KINDS,  # an access point's kind, an organisation's
     "role": m.BODY_ROLES,
+    "method": m.INDICATOR_METHODS,  # an indicator's (the plans import)
+    "indicator_unit": m.INDICATOR_UNITS,
 }
 LANGS = ("", "vi", "en")
 MAX_ALIAS = 200

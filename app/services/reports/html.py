@@ -206,6 +206,7 @@ def render_report_html(r: Report) -> str:
         f"<style>{_CSS}</style></head><body>{_letterhead(r)}"
         f"<h1>BÁO CÁO</h1><h2>{_e(_subject(r.title))}</h2>"
         f'<p class="period">{_e(r.subtitle())}</p>'
+        f'<p class="basis">{_e(r.basis)}.</p>'
         f"<p>Kính gửi: {_e('; '.join(r.recipients)) or '……'}.</p>"
         f'<p class="note">Số liệu chốt lúc {closed:%H:%M ngày %d/%m/%Y}{_e(run_text)}. Nguồn: Hệ thống thông tin quản lý '
         f"hạ tầng viễn thông{_e(_region(r))}. Số liệu của kỳ đã chốt không thay đổi khi dữ liệu được cập nhật sau đó.</p>"

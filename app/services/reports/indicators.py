@@ -9,13 +9,14 @@ queries live in `indicators_sql`, the arithmetic in `gis.indicators`; this modul
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter, NotFound
+from app.services.plans import Plan, plan_codes, plan_for
 from app.services.reports import indicators_sql as sql
 from app.services.reports import snapshots
 from app.services.reports.indicators_sql import Scope
@@ -44,31 +45,6 @@ _UNIT_COLUMNS = ("population", "households")
 
 # Speed indicators: id -> speed_tests.technology.
 SPEEDS = {"mobile_4g_speed": "4G", "fixed_bb_speed": "fixed"}
-
-# The order of targets.md, for a stable response; ids unknown here follow, alphabetically.
-PLAN_ORDER = (
-    "mobile_bb_hamlet_coverage",
-    "ftth_hamlet_coverage",
-    "bts_site_sharing",
-    "pole_sharing",
-    "duct_sharing",
-    "commune_gov_network",
-    "mobile_bb_subs_per_100",
-    "smartphone_share_of_subs",
-    "internet_users",
-    "fixed_bb_subs_per_100",
-    "households_fibre",
-    "adults_smartphone",
-    "households_internet",
-    "mobile_4g_speed",
-    "fixed_bb_speed",
-    "iot_ready_infrastructure",
-    "iot_industrial_zones",
-    "cloud_provincial_systems",
-    "cloud_enterprises_domestic",
-    "digital_platforms_state",
-    "digital_platforms_enterprises",
-)
 
 
 # The dashboard's groups of indicators.
@@ -223,16 +199,22 @@ def _measures(session: Session, scope: Scope, quarter: Quarter) -> dict[str, Cal
     return measures
 
 
-def sorted_targets(session: Session) -> list[Row]:
-    rank = {key: i for i, key in enumerate(PLAN_ORDER)}
-    return sorted(sql.targets(session), key=lambda t: (rank.get(t.id, len(rank)), t.id))
+def sorted_targets(session: Session, plan: str) -> list[Row]:
+    """The indicators of ``plan`` and their targets, in the plan's order."""
+    return sql.targets(session, plan)
 
 
-def _indicator(target: Row, measure: Measure, quarter: Quarter, baseline) -> dict:
+def quarter_plan(session: Session, quarter: Quarter, plan: str | None = None) -> Plan:
+    """The plan ``plan``, or the one in force on the quarter's last day."""
+    return plan_for(session, plan, quarter.end - timedelta(days=1))
+
+
+def _indicator(target: Row, measure: Measure, quarter: Quarter, baseline, plan: str) -> dict:
     verdict = judge(
         measure.value, target.target_value, quarter=quarter, target_year=target.target_year, baseline=baseline
     )
     return {
+        "plan": plan,  # a frozen record says which plan's target it was judged against
         "id": target.id,
         "name_vi": target.name_vi,
         "name_en": target.name_en,
@@ -261,13 +243,22 @@ def _units_or_refuse(session: Session, scope: Scope, district_code: str | None) 
 
 
 def live_units(
-    session: Session, scope: Scope, quarter: Quarter, district_code: str | None = None
+    session: Session,
+    scope: Scope,
+    quarter: Quarter,
+    district_code: str | None = None,
+    plan: str | None = None,
 ) -> list[dict]:
-    """Every indicator of every unit in ``scope``, computed as of the scope's day, judged against the
-    trajectory from each unit's baseline (its earliest closed period before ``quarter``)."""
+    """Every indicator of ``plan`` for every unit in ``scope``, computed as of the scope's day,
+    judged against the trajectory from each unit's baseline (its earliest closed period before
+    ``quarter``).
+
+    Without ``plan`` (closing a quarter): the indicators of the plan in force in ``quarter``, then
+    those only other plans have, each against its own plan's target — so that a closed quarter
+    holds a value for every plan's indicators (:func:`judged_by_plan` judges them per plan)."""
     units = _units_or_refuse(session, scope, district_code)
     measures = _measures(session, scope, quarter) if units else {}
-    targets = sorted_targets(session)
+    targets = [(t, plan) for t in sorted_targets(session, plan)] if plan else _every_target(session, quarter)
     starts = snapshots.baselines(session, quarter) if units else {}
     return [
         {
@@ -281,15 +272,56 @@ def live_units(
                     measures[t.id](u) if t.id in measures else NO_DATA,
                     quarter,
                     starts.get((u.level, u.code, t.id)),
+                    code,
                 )
-                for t in targets
+                for t, code in targets
             ],
         }
         for u in units
     ]
 
 
-def _frozen_units(session: Session, period: str, scope: Scope, district_code: str | None) -> list[dict]:
+def _every_target(session: Session, quarter: Quarter) -> list[tuple[Row, str]]:
+    """(indicator and target, plan code): the quarter's plan's, then each other plan's own ones."""
+    first = quarter_plan(session, quarter).code
+    found: dict[str, tuple[Row, str]] = {}
+    for code in [first, *(c for c in plan_codes(session) if c != first)]:
+        for t in sorted_targets(session, code):
+            found.setdefault(t.id, (t, code))
+    return list(found.values())
+
+
+def judged_by_plan(session: Session, units: list[dict], quarter: Quarter, plan: str) -> list[dict]:
+    """Frozen units with ``plan``'s indicators, in its order: a record judged against this plan is
+    kept as frozen; one judged against another plan keeps its value and meets this plan's target;
+    an indicator frozen for no plan has no data."""
+    targets = sorted_targets(session, plan)
+    starts = None
+    for unit in units:
+        frozen = {r["id"]: r for r in unit["indicators"]}
+        records = []
+        for t in targets:
+            record = frozen.get(t.id)
+            if record is not None and record.get("plan") == plan:
+                records.append(record)
+                continue
+            if starts is None:
+                starts = snapshots.baselines(session, quarter)
+            measure = (
+                NO_DATA
+                if record is None
+                else Measure(record["value"], record["numerator"], record["denominator"], record["detail"])
+            )
+            records.append(
+                _indicator(t, measure, quarter, starts.get((unit["level"], unit["code"], t.id)), plan)
+            )
+        unit["indicators"] = records
+    return units
+
+
+def _frozen_units(
+    session: Session, period: str, scope: Scope, district_code: str | None, plan: str
+) -> list[dict]:
     if scope.level not in snapshots.SNAPSHOT_LEVELS:
         raise InvalidParameter(
             f"{period} is closed: its snapshot holds {', '.join(snapshots.SNAPSHOT_LEVELS)}; got '{scope.level}'"
@@ -299,10 +331,7 @@ def _frozen_units(session: Session, period: str, scope: Scope, district_code: st
         if district_code is not None and snapshots.snapshot_units(session, period, scope.level, scope.code):
             raise outside_district(district_code, scope.code)
         raise NotFound(f"no {scope.level} with code '{scope.code}' in the snapshot of {period}")
-    rank = {key: i for i, key in enumerate(PLAN_ORDER)}
-    for unit in units:
-        unit["indicators"].sort(key=lambda r: (rank.get(r["id"], len(rank)), r["id"]))
-    return units
+    return judged_by_plan(session, units, Quarter.parse(period), plan)
 
 
 def indicators_report(
@@ -314,9 +343,11 @@ def indicators_report(
     parent: str | None = None,
     district_code: str | None = None,
     as_of: date | None = None,
+    plan: str | None = None,
 ) -> dict:
-    """Every indicator of the plan for every unit of ``level`` (or the one ``code``; those at or
-    under district ``parent``), limited to district ``district_code`` when the caller is.
+    """Every indicator of ``plan`` (default: the one in force in the period) for every unit of
+    ``level`` (or the one ``code``; those at or under district ``parent``), limited to district
+    ``district_code`` when the caller is.
 
     A closed period is served from its snapshot, an open one computed live as of ``period_day``.
     ``as_of`` (not after today, within ``period`` when both are given) asks for the live figures
@@ -327,15 +358,17 @@ def indicators_report(
     code, within = restrict_listing(level, code, parent, district_code)
     closed = snapshots.closed_period(session, str(quarter)) if day is None else None
     scope = Scope(level, code, within, closed.as_of if closed else day or period_day(quarter))
+    chosen = quarter_plan(session, quarter, plan)
     if closed is not None:
-        units = _frozen_units(session, str(quarter), scope, district_code)
+        units = _frozen_units(session, str(quarter), scope, district_code, chosen.code)
         run = closed.as_dict()["coverage_run"]
     else:
         _check_level(session, level, scope.as_of)
-        units = live_units(session, scope, quarter, district_code)
+        units = live_units(session, scope, quarter, district_code, chosen.code)
         latest = sql.latest_coverage_run(session)
         run = None if latest is None else {"id": latest[0], "finished_at": latest[1]}
     return {
+        "plan": {"code": chosen.code, "title": chosen.title},
         "level": level,
         "period": str(quarter),
         "as_of": scope.as_of,

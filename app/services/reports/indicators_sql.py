@@ -161,11 +161,15 @@ def latest_coverage_run(session: Session) -> tuple[int, datetime | None] | None:
     return (row.id, row.finished_at) if row else None
 
 
-def targets(session: Session) -> list[Row]:
+def targets(session: Session, plan: str) -> list[Row]:
+    """The indicators of ``plan`` with their targets, in the plan's order."""
     return session.execute(
         text(
-            "SELECT id, name_vi, name_en, unit, method, target_value, target_year FROM indicators ORDER BY id"
-        )
+            "SELECT i.id, i.name_vi, i.name_en, i.unit, i.method, t.target_value, t.target_year "
+            "FROM plan_targets t JOIN indicators i ON i.id = t.indicator_id "
+            "WHERE t.plan_code = :plan ORDER BY t.position, i.id"
+        ),
+        {"plan": plan},
     ).all()
 
 

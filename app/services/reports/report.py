@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidParameter, NotFound
 from app.services.imports.bodies import Bodies, bodies_on
+from app.services.plans import Plan
 from app.services.reports import snapshots
 from app.services.reports.drilldown import snapshot_rows
-from app.services.reports.indicators import PLAN_ORDER, parse_period
+from app.services.reports.indicators import judged_by_plan, parse_period, quarter_plan
 from app.services.reports.labels import period_label
 from app.services.reports.periods import today
 from app.services.scope import check_report_scope, nearest_sites_within
 from gis.problems import Problem
 
-TITLE = "Báo cáo kết quả thực hiện Kế hoạch phát triển hạ tầng số trên địa bàn tỉnh Hậu Giang giai đoạn 2023 – 2025"
 SHARING = ("bts_site_sharing", "pole_sharing", "duct_sharing")
 
 
@@ -27,6 +27,7 @@ SHARING = ("bts_site_sharing", "pole_sharing", "duct_sharing")
 class Report:
     period: str
     scope: str  # "province" or a district code
+    plan: Plan  # the plan it reports on: its title, its decision, its targets (app/services/plans.py)
     bodies: Bodies  # the issuer and recipients in force on issued_on (app/services/imports/bodies.py)
     closed: snapshots.ClosedPeriod
     issued_on: date
@@ -53,20 +54,21 @@ class Report:
 
     @property
     def title(self) -> str:
-        return TITLE
+        return f"Báo cáo kết quả thực hiện {self.plan.title}"
+
+    @property
+    def basis(self) -> str:
+        """The "căn cứ" line: the decision that issued the plan."""
+        return self.plan.basis()
 
     def subtitle(self) -> str:
         where = "" if self.scope == "province" else f" — {self.unit['name']}"
         return f"{period_label(self.period)}{where}"
 
 
-def _ordered(records: list[dict]) -> list[dict]:
-    rank = {key: i for i, key in enumerate(PLAN_ORDER)}
-    return sorted(records, key=lambda r: (rank.get(r["id"], len(rank)), r["id"]))
-
-
-def _scope_units(session: Session, period: str, scope: str) -> list[dict]:
-    """[scope unit, *its children] in the snapshot of ``period`` ([] when the scope is not in it)."""
+def _scope_units(session: Session, period: str, scope: str, plan: str) -> list[dict]:
+    """[scope unit, *its children] in the snapshot of ``period``, with ``plan``'s indicators ([]
+    when the scope is not in it)."""
     if scope == "province":
         head = snapshots.snapshot_units(session, period, "province")
         children = snapshots.snapshot_units(session, period, "district")
@@ -79,9 +81,7 @@ def _scope_units(session: Session, period: str, scope: str) -> list[dict]:
         ]
     if not head:
         return []
-    for unit in head + children:
-        unit["indicators"] = _ordered(unit["indicators"])
-    return head[:1] + children
+    return judged_by_plan(session, head[:1] + children, parse_period(period), plan)
 
 
 def build_report(
@@ -91,11 +91,14 @@ def build_report(
     *,
     district_code: str | None = None,
     issued_on: date | None = None,
+    plan: str | None = None,
 ) -> Report:
-    """The report of closed ``period`` for ``scope`` ("province" or a district code), issued on
-    ``issued_on`` (default today; a report re-issued as it was sent names its day): after the
-    quarter, not in the future. Its bodies are those in force on that day."""
+    """The report of closed ``period`` for ``scope`` ("province" or a district code) on ``plan``
+    (default: the plan in force in the quarter), issued on ``issued_on`` (default today; a report
+    re-issued as it was sent names its day): after the quarter, not in the future. Its bodies are
+    those in force on that day."""
     parsed = parse_period(period)
+    chosen = quarter_plan(session, parsed, plan)
     quarter = str(parsed)
     if issued_on is not None and not parsed.end <= issued_on <= today():
         params = {
@@ -108,7 +111,7 @@ def build_report(
     closed = snapshots.closed_period(session, quarter)
     if closed is None:
         raise Conflict(f"{quarter} is not closed: close the period first, so that its report never changes")
-    units = _scope_units(session, quarter, scope)
+    units = _scope_units(session, quarter, scope, chosen.code)
     if not units:
         raise NotFound(
             f"no district with code '{scope}' in the snapshot of {quarter} (scope: province or a district)"
@@ -116,7 +119,7 @@ def build_report(
     history = {}
     for earlier in snapshots.closed_periods(session):
         if earlier.period <= quarter:
-            found = _scope_units(session, earlier.period, scope)
+            found = _scope_units(session, earlier.period, scope, chosen.code)
             if found:
                 history[earlier.period] = found
     code = None if scope == "province" else scope
@@ -139,6 +142,7 @@ def build_report(
     return Report(
         period=quarter,
         scope=scope,
+        plan=chosen,
         bodies=bodies_on(session.connection(), issued_on),
         closed=closed,
         issued_on=issued_on,

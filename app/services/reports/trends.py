@@ -19,6 +19,7 @@ def unit_trends(
     until: str | None = None,
     closed_only: bool = False,
     district_code: str | None = None,
+    plan: str | None = None,
 ) -> dict:
     """Every indicator of unit ``code`` in every known quarter up to ``until`` (all by default);
     ``closed_only`` keeps the closed quarters (what a report may show)."""
@@ -30,7 +31,7 @@ def unit_trends(
         if (last is not None and Quarter.parse(period) > last) or (closed_only and period not in closed):
             continue
         try:
-            report = indicators_report(session, level, period, code, district_code=district_code)
+            report = indicators_report(session, level, period, code, district_code=district_code, plan=plan)
         except NotFound:  # the unit did not exist then (or not yet)
             continue
         periods.append({"period": period, "closed": report["closed"]})
@@ -88,8 +89,9 @@ def trend_svg(
     *,
     lang: str = "vi",
     district_code: str | None = None,
+    plan: str | None = None,
 ) -> str:
-    trends = unit_trends(session, level, code, district_code=district_code)
+    trends = unit_trends(session, level, code, district_code=district_code, plan=plan)
     entry = next((e for e in trends["indicators"] if e["id"] == indicator), None)
     if entry is None:
         raise NotFound(f"no indicator '{indicator}'")

@@ -39,6 +39,7 @@ def _head(ws, report: Report, heading: str) -> int:
     ws["A1"].font = _TITLE
     ws.append([f"{heading} — {report.subtitle()}"])
     ws.append([f"Cơ quan báo cáo: {report.issuer or '……'}"])
+    ws.append([f"{report.basis}."])
     ws.append(
         [
             f"Ngày chốt số liệu: {report.closed.closed_at.astimezone(LOCAL_TZ).strftime('%d/%m/%Y')}; "

@@ -17,16 +17,18 @@ import { TrendPanel } from './trend.js';
 const params = new URLSearchParams(window.location.search);
 setLang(initialLang(params.get('lang')));
 await loadRegion(); // the title names the region in force
-// Anyone sees the indicators; the drill-down and reports need a login, the forms the Department
-// (targets: an admin). The server enforces all of it; the page only hides what would be refused.
+// Anyone sees the indicators; the drill-down and reports need a login, the forms (statistics,
+// targets) the Department. The server enforces all of it; the page only hides what would be refused.
 await loadSession();
 mountAccountMenu(document.getElementById('hg-account'));
 const user = currentUser();
 document.getElementById('dash-stats').hidden = !isStaff();
-document.getElementById('dash-targets').hidden = user?.role !== 'admin';
+document.getElementById('dash-targets').hidden = !isStaff();
 document.getElementById('dash-hamlets').hidden = !user;
 
 const state = {
+  plan: params.get('plan') || null, // a plan's code; null: the plan in force in the period
+  plans: [],
   period: params.get('period') || null,
   group: params.get('group') || '',
   unit: null, // {level, code, name}: the row chosen for the trend and the drill-down
@@ -38,6 +40,7 @@ const state = {
 };
 
 const toolbar = new Toolbar(document.getElementById('dash-toolbar'), {
+  onPlan: (plan) => { state.plan = plan; syncUrl(); loadTable(); targets.setPlan(plan).catch((e) => notify(describeError(e))); },
   onPeriod: (period) => { state.period = period; state.communes.clear(); loadTable(); },
   onGroup: (group) => { state.group = group; render(); },
   onClosed: () => loadPeriods().then(loadTable),
@@ -67,7 +70,7 @@ async function drill(code) {
   state.drilled = state.drilled === code ? null : code;
   if (state.drilled && !state.communes.has(code)) {
     try {
-      const body = await fetchIndicators({ level: 'commune', parent: code, period: state.period });
+      const body = await fetchIndicators({ level: 'commune', parent: code, period: state.period, plan: state.plan });
       state.communes.set(code, body.units);
     } catch (error) {
       notify(describeError(error));
@@ -75,6 +78,17 @@ async function drill(code) {
     }
   }
   render();
+}
+
+function syncUrl() {
+  const url = new URL(window.location.href);
+  if (state.plan) url.searchParams.set('plan', state.plan);
+  else url.searchParams.delete('plan');
+  window.history.replaceState(null, '', url);
+}
+
+async function loadPlans() {
+  state.plans = (await getJSON('/api/plans')).plans;
 }
 
 async function loadPeriods() {
@@ -93,15 +107,16 @@ async function loadTable() {
   render();
   try {
     const [province, districts] = await Promise.all([
-      fetchIndicators({ level: 'province', period: state.period }),
-      fetchIndicators({ level: 'district', period: state.period }),
+      fetchIndicators({ level: 'province', period: state.period, plan: state.plan }),
+      fetchIndicators({ level: 'district', period: state.period, plan: state.plan }),
     ]);
+    state.shownPlan = districts.plan;
     state.province = province.units;
     state.districts = districts.units;
     state.closedAt = districts.closed_at;
     state.communes.clear();
     if (state.drilled) {
-      const body = await fetchIndicators({ level: 'commune', parent: state.drilled, period: state.period });
+      const body = await fetchIndicators({ level: 'commune', parent: state.drilled, period: state.period, plan: state.plan });
       state.communes.set(state.drilled, body.units);
     }
     state.unit ??= province.units[0] ? { level: 'province', code: province.units[0].code, name: province.units[0].name } : null;
@@ -116,9 +131,10 @@ async function loadTable() {
 function render() {
   const period = state.periods.find((p) => p.period === state.period) ?? null;
   const drilledUnit = state.districts.find((u) => u.code === state.drilled) ?? null;
-  toolbar.render({ periods: state.periods, period, group: state.group, scope: drilledUnit });
+  toolbar.render({ plans: state.plans, plan: state.plan, periods: state.periods, period, group: state.group,
+    scope: drilledUnit });
   table.render(state);
-  trend.show(state.unit, state.indicator);
+  trend.show(state.unit, state.indicator, state.plan);
   map.show({ indicator: state.indicator, districts: state.districts, drilled: drilledUnit,
     communes: state.communes.get(state.drilled) ?? [], period: state.period });
 }
@@ -133,7 +149,7 @@ Object.defineProperty(window, '__hgdash', {
     get idle() { return !state.loading && !trend.loading && !map.loading && !hamlets.loading; },
     get state() {
       return {
-        period: state.period, group: state.group, indicator: state.indicator, drilled: state.drilled,
+        plan: state.plan, shownPlan: state.shownPlan?.code ?? null, period: state.period, group: state.group, indicator: state.indicator, drilled: state.drilled,
         unit: state.unit, error: state.error ? state.error.message : null,
         rows: table.rowCodes(), map: map.debugState(), hamlets: hamlets.debugState(), lang: getLang(),
       };
@@ -142,7 +158,7 @@ Object.defineProperty(window, '__hgdash', {
   }),
 });
 
-loadPeriods().then(loadTable).then(() => {
+Promise.all([loadPlans(), loadPeriods()]).then(loadTable).then(() => {
   stats.mount([...state.province, ...state.districts].map((u) => ({ code: u.code, name: u.name })));
-  targets.mount();
+  if (isStaff()) targets.mount(state.plan);
 }).catch((error) => notify(describeError(error)));

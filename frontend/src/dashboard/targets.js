@@ -1,5 +1,5 @@
-// The plan's targets: each editable (the server keeps every change), with its history.
-import { getJSON, sendJSON } from '../api.js';
+// A plan's targets: each editable (the server keeps every change), with its history.
+import { getJSON, sendJSON, withQuery } from '../api.js';
 import { formatDateTime, formatIndicator } from '../format.js';
 import { localName, onLangChange, t } from '../i18n.js';
 import { describeError, notify } from '../notify.js';
@@ -11,11 +11,18 @@ export class TargetsPanel {
     this._onSaved = onSaved;
     this.targets = [];
     this.history = new Map(); // id → changes, once asked for
+    this.plan = null; // a plan's code; null: the server's default
   }
 
-  async mount() {
-    this.targets = (await getJSON('/api/targets')).targets;
+  async mount(plan = null) {
+    await this.setPlan(plan);
     onLangChange(() => this._render());
+  }
+
+  async setPlan(plan) {
+    this.plan = plan;
+    this.history.clear();
+    this.targets = (await getJSON(withQuery('/api/targets', { plan }))).targets;
     this._render();
   }
 
@@ -68,7 +75,7 @@ export class TargetsPanel {
 
   async _save(target, raw) {
     try {
-      const saved = await sendJSON(`/api/targets/${encodeURIComponent(target.id)}`, {
+      const saved = await sendJSON(withQuery(`/api/targets/${encodeURIComponent(target.id)}`, { plan: this.plan }), {
         method: 'PUT', body: { target_value: Number(raw) },
       });
       this.targets = this.targets.map((x) => (x.id === saved.id ? saved : x));
@@ -83,7 +90,8 @@ export class TargetsPanel {
 
   async _history(target) {
     try {
-      this.history.set(target.id, (await getJSON(`/api/targets/${encodeURIComponent(target.id)}/history`)).changes);
+      const path = withQuery(`/api/targets/${encodeURIComponent(target.id)}/history`, { plan: this.plan });
+      this.history.set(target.id, (await getJSON(path)).changes);
     } catch (error) {
       notify(describeError(error));
     }

@@ -1,5 +1,6 @@
-// The dashboard's toolbar: period (closed or provisional, and closing it), indicator group, and
-// the report of a closed period for the province or the drilled district.
+// The dashboard's toolbar: the plan (when there are several), period (closed or provisional, and
+// closing it), indicator group, and the report of a closed period for the province or the drilled
+// district on the plan shown.
 import { isStaff } from '../account/session.js';
 import { sendJSON } from '../api.js';
 import { formatDateTime } from '../format.js';
@@ -11,14 +12,15 @@ import { element } from '../popup.js';
 export const GROUPS = ['coverage', 'sharing', 'usage', 'speed', 'cloud_platforms'];
 
 export class Toolbar {
-  constructor(container, { onPeriod, onGroup, onClosed }) {
+  constructor(container, { onPlan, onPeriod, onGroup, onClosed }) {
     this.container = container;
-    this._on = { onPeriod, onGroup, onClosed };
+    this._on = { onPlan, onPeriod, onGroup, onClosed };
     this.closing = false;
   }
 
-  render({ periods, period, group, scope }) {
+  render({ plans = [], plan = null, periods, period, group, scope }) {
     const root = element('div', 'hg-dash-tools');
+    if (plans.length > 1) root.append(this._plans(plans, plan));
     const periodSelect = element('select');
     periodSelect.id = 'dash-period';
     periodSelect.append(...periods.map((p) => new Option(
@@ -49,11 +51,23 @@ export class Toolbar {
       close.addEventListener('click', () => this._close(period.period));
       root.append(close);
     }
-    root.append(this._reports(period, scope));
+    root.append(this._reports(period, scope, plan));
     this.container.replaceChildren(root);
   }
 
-  _reports(period, scope) {
+  _plans(plans, plan) {
+    const select = element('select');
+    select.id = 'dash-plan';
+    // A plan's title is its own words (Vietnamese); the code and period read in any language.
+    select.append(new Option(t('dash.plan.default'), ''), ...plans.map((p) => new Option(
+      `${p.code} — ${p.title} (${p.period_from.slice(0, 4)}–${p.period_to.slice(0, 4)})`, p.code,
+    )));
+    select.value = plan ?? '';
+    select.addEventListener('change', () => this._on.onPlan(select.value || null));
+    return labelled('dash-plan', t('dash.plan'), select);
+  }
+
+  _reports(period, scope, plan) {
     const box = element('div', 'hg-dash-reports');
     box.append(element('strong', null, `${t('dash.report')} · ${t('dash.report.scope', {
       name: scope?.name ?? t('district.province'),
@@ -62,7 +76,7 @@ export class Toolbar {
       box.append(element('span', 'hg-note', t('dash.report.needsClosed')));
       return box;
     }
-    const query = `scope=${encodeURIComponent(scope?.code ?? 'province')}`;
+    const query = new URLSearchParams({ scope: scope?.code ?? 'province', ...(plan ? { plan } : {}) });
     for (const [kind, label] of [['xlsx', 'dash.report.xlsx'], ['html', 'dash.report.html']]) {
       const link = element('a', 'hg-dash-report-link', t(label));
       link.href = `/api/reports/${period.period}.${kind}?${query}`;

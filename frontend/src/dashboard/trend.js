@@ -13,8 +13,8 @@ export class TrendPanel {
     this._controller = null;
   }
 
-  async show(unit, indicator) {
-    const key = unit && indicator ? `${unit.level}:${unit.code}:${indicator}:${getLang()}` : null;
+  async show(unit, indicator, plan = null) {
+    const key = unit && indicator ? `${unit.level}:${unit.code}:${indicator}:${plan}:${getLang()}` : null;
     if (key === this._key) return;
     this._key = key;
     const heading = element('h2', null, t('dash.trend.title'));
@@ -30,7 +30,7 @@ export class TrendPanel {
     this.loading = true;
     try {
       const svg = await getText(withQuery('/api/indicators/trend.svg', {
-        level: unit.level, code: unit.code, indicator, lang: getLang(),
+        level: unit.level, code: unit.code, indicator, lang: getLang(), plan,
       }), { signal: controller.signal });
       if (controller === this._controller) chart.innerHTML = svg; // our own server's SVG, no script
     } catch (error) {
