@@ -38,7 +38,7 @@ class CoverageRun(Base):
     data_snapshot_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     blocks: Mapped[int | None] = mapped_column(Integer)
     card: Mapped[dict] = mapped_column(JSONB)
-    as_of: Mapped[date] = mapped_column(Date)  # the day of the network it computed
+    as_of: Mapped[date] = mapped_column(Date)  # the day of the network it computed (default: today)
     reused_blocks: Mapped[int | None] = mapped_column(Integer)
 
 

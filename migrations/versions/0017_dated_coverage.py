@@ -32,7 +32,13 @@ def upgrade() -> None:
     op.execute(
         "UPDATE coverage_runs SET as_of = (coalesce(finished_at, started_at) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
     )
-    op.alter_column("coverage_runs", "as_of", nullable=False)
+    # The province's day when the run starts: the live runs compute today's network.
+    op.alter_column(
+        "coverage_runs",
+        "as_of",
+        nullable=False,
+        server_default=sa.text("((now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)"),
+    )
     op.drop_constraint("coverage_runs_kind", "coverage_runs")
     op.create_check_constraint(
         "coverage_runs_kind", "coverage_runs", "kind IN ('full', 'incremental', 'dated')"

@@ -26,7 +26,6 @@ from sqlalchemy import Connection, Engine, insert, text
 from app import models_coverage as mc
 from app.services.coverage.ftth import hamlets_near, refresh_ftth
 from app.services.coverage.inputs import CLUTTER_RULE, HamletIndex, Inputs, load_inputs
-from app.services.reports.indicators_sql import TIMEZONE
 from app.settings import get_settings
 from gis.block_analysis import BlockResult, analyse_block, block_input_hash, encode_raster
 from gis.coverage import Block, CellArrays, CoverageParams, Grid
@@ -34,8 +33,6 @@ from gis.crs import geometry_to_lonlat, to_metric
 
 LOCK_ID = 930_2025  # pg_advisory_xact_lock key: one coverage run at a time
 LIVE_DONE = "status = 'done' AND kind <> 'dated'"  # the runs of the live layers
-# The province's day of the run's data: the day its network is.
-TODAY_SQL = f"(now() AT TIME ZONE '{TIMEZONE}')::date"
 RESULT_TABLES = (
     "coverage_rasters",
     "coverage_parts",
@@ -254,8 +251,8 @@ def _start_run(conn: Connection, kind: str, params: CoverageParams) -> tuple[int
     snapshot = conn.execute(text("SELECT now()")).scalar_one()
     run_id = conn.execute(
         text(
-            "INSERT INTO coverage_runs (kind, status, started_at, data_snapshot_at, card, as_of) "
-            f"VALUES (:kind, 'running', clock_timestamp(), :snap, CAST(:card AS jsonb), {TODAY_SQL}) RETURNING id"
+            "INSERT INTO coverage_runs (kind, status, started_at, data_snapshot_at, card) "
+            "VALUES (:kind, 'running', clock_timestamp(), :snap, CAST(:card AS jsonb)) RETURNING id"
         ),
         {"kind": kind, "snap": snapshot, "card": card_json(params)},
     ).scalar_one()
