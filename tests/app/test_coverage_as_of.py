@@ -224,3 +224,24 @@ def test_closing_the_quarter_uses_the_run_as_of_its_last_day(world):
 def test_a_future_day_is_refused(world):
     with pytest.raises(InvalidParameter, match="in the future"):
         dated.run_dated(world["engine"], today() + timedelta(days=1))
+
+
+def test_a_corrected_commissioning_day_makes_the_run_of_that_day_stale(world):
+    eng, day, district = world["engine"], world["day"], world["district"]
+    coverage.run_full(eng, as_of=day, processes=2)
+    assert _indicator(world, as_of=day)[1]["coverage_as_of"] == day
+    with eng.begin() as conn:  # the site was in fact on air on the quarter's last day
+        conn.execute(text("UPDATE sites SET commissioned_on = :d WHERE code = 'HG-MOI-2025'"), {"d": day})
+    found, body = _indicator(world, as_of=day)  # the stored run no longer describes that day
+    assert body["coverage_as_of"] == today()
+    coverage.run_incremental(eng)  # the worker: live layers first, the stale run marked so
+    status = _rows(
+        eng, "SELECT status FROM coverage_runs WHERE kind = 'dated' AND as_of = :d ORDER BY id", d=day
+    )
+    # Stale, the runs of that day: the closed quarter's (kept, it names it) and the latest one.
+    assert [s for (s,) in status] == ["stale", "stale", "queued"]
+    summary = dated.run_queued(eng)
+    assert summary is not None and summary.reused == summary.blocks  # that day's network is now today's
+    found, body = _indicator(world, as_of=day)
+    assert body["coverage_as_of"] == day
+    assert found["numerator"] == _district_counts(eng, district, world["after"])[0]
