@@ -8,7 +8,7 @@ import getpass
 import secrets
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -65,11 +65,24 @@ def _seed(args: argparse.Namespace) -> int | None:
     print("seed: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" ({took:.1f} s)")
 
 
-def _compute(args: argparse.Namespace) -> None:
+def _compute(args: argparse.Namespace) -> int | None:
     from app.db import get_engine
     from app.services.coverage import runs as coverage
 
     engine = get_engine()
+    if args.as_of is not None:
+        from app.errors import InvalidParameter
+
+        try:
+            summary = coverage.run_full(engine, processes=args.processes, as_of=args.as_of)
+        except InvalidParameter as exc:
+            print(f"compute: {exc}", file=sys.stderr)
+            return 1
+        print(
+            f"compute: run {summary.run_id} as of {args.as_of.isoformat()}, {summary.blocks} blocks "
+            f"({summary.reused} reused, {summary.blocks - summary.reused} computed) in {summary.seconds:.1f} s"
+        )
+        return
     if args.if_missing and coverage.has_run(engine):
         print("compute: coverage already computed (make compute recomputes)")
         return
@@ -371,6 +384,12 @@ def main(argv: list[str] | None = None) -> int:
     compute = sub.add_parser("compute", help="recompute coverage, dead zones and FTTH reach")
     compute.add_argument("--if-missing", action="store_true", help="only when no run exists yet")
     compute.add_argument("--processes", type=int, default=2, help="worker processes (default 2)")
+    compute.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the network of that day (sites active then), stored beside the live coverage",
+    )
     compute.set_defaults(func=_compute)
     imp = sub.add_parser("import", help="import a GeoJSON/GPKG/Shapefile zip/KML/CSV/XLSX file into a layer")
     imp.add_argument("file", help="the file to import")

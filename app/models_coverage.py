@@ -1,9 +1,22 @@
-"""Tables of coverage results (created by migration 0004): runs, per-block rasters, parts, counts."""
+"""Tables of coverage results (migrations 0004, 0017): runs, per-block rasters, parts, counts, and the
+blocks of dated runs (results kept once per digest of their inputs, shared by the runs)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import ARRAY, BigInteger, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,6 +38,8 @@ class CoverageRun(Base):
     data_snapshot_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     blocks: Mapped[int | None] = mapped_column(Integer)
     card: Mapped[dict] = mapped_column(JSONB)
+    as_of: Mapped[date] = mapped_column(Date)  # the day of the network it computed (default: today)
+    reused_blocks: Mapped[int | None] = mapped_column(Integer)
 
 
 class CoverageRaster(Base):
@@ -36,6 +51,7 @@ class CoverageRaster(Base):
     ny: Mapped[int] = mapped_column(Integer)
     nx: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    input_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class CoveragePart(Base):
@@ -99,3 +115,38 @@ class CoverageDirty(Base):
     detail: Mapped[dict | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     geom = _geom("GEOMETRY")
+
+
+class CoverageBlock(Base):
+    """The results of one block computed from inputs with this digest (whatever the run)."""
+
+    __tablename__ = "coverage_blocks"
+
+    input_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    block_key: Mapped[str] = mapped_column(String(32))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CoverageBlockCounts(Base):
+    __tablename__ = "coverage_block_counts"
+
+    input_hash: Mapped[str] = mapped_column(
+        ForeignKey("coverage_blocks.input_hash", ondelete="CASCADE"), primary_key=True
+    )
+    hamlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cells_total: Mapped[int] = mapped_column(Integer)
+    cells_mbb_any: Mapped[int] = mapped_column(Integer)
+    cells_legacy_only: Mapped[int] = mapped_column(Integer)
+    cells_no_signal: Mapped[int] = mapped_column(Integer)
+    cells_single_operator: Mapped[int] = mapped_column(Integer)
+
+
+class CoverageRunBlock(Base):
+    """A block of a dated run: the digest of its inputs, and whether an earlier run had it already."""
+
+    __tablename__ = "coverage_run_blocks"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("coverage_runs.id", ondelete="CASCADE"), primary_key=True)
+    block_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    input_hash: Mapped[str] = mapped_column(ForeignKey("coverage_blocks.input_hash"))
+    reused: Mapped[bool] = mapped_column(Boolean)

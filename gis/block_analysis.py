@@ -4,10 +4,13 @@ Pure computation on top of ``gis.coverage``: the caller supplies the block, the 
 the hamlets that touch the block (metric polygons) and gets plain numbers and geometries back.
 """
 
+import hashlib
+import json
 import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 
 from gis.coverage import (
     NO_SIGNAL,
@@ -18,13 +21,25 @@ from gis.coverage import (
     best_signal,
     polygonize,
     rasterize_zones,
+    reaching,
     zone_counts,
 )
 from gis.propagation import RURAL
 
-__all__ = ["BlockHamlets", "BlockResult", "analyse_block", "hamlet_counts", "encode_raster", "decode_raster"]
+__all__ = [
+    "BlockHamlets",
+    "BlockResult",
+    "analyse_block",
+    "block_input_hash",
+    "hamlet_counts",
+    "encode_raster",
+    "decode_raster",
+]
 
 BANDS = {1: "weak", 2: "fair", 3: "good"}
+# Mixed into every block's input hash: bump it when the same inputs would give other results.
+ENGINE_VERSION = 1
+_CELL_FIELDS = ("x_m", "y_m", "operator", "tech_class", "band_mhz", "antenna_height_m", "eirp_dbm")
 CLASS_NAMES = ("mbb", "legacy")
 DEAD_KINDS = ("no_signal", "no_mbb", "single_operator")
 
@@ -139,6 +154,39 @@ def _add_polygons(result, block, rsrp, zones, masks, hamlet_ids, params) -> None
         for value, geom in polygonize(labels, block).items():
             if value > 0:
                 result.dead.append((hamlet_ids[value - 1], kind, geom))
+
+
+def block_input_hash(
+    block: Block, cells: CellArrays, hamlets: BlockHamlets, params: CoverageParams, operators: list[str]
+) -> str:
+    """A digest of everything ``analyse_block`` reads for ``block``: the parameters, the operator
+    list, the hamlets touching it (ids, outlines, clutter) and the cells that reach it. Two blocks
+    with the same digest have the same results, whatever the day or the run they belong to.
+
+    Cells are hashed as a set (sorted rows): the best server does not depend on their order.
+    """
+    h = hashlib.sha256()
+    head = {"engine": ENGINE_VERSION, "block": block.key, "operators": operators, "params": params.to_card()}
+    h.update(json.dumps(head, sort_keys=True, default=str).encode())
+    h.update(np.asarray(hamlets.ids, np.int64).tobytes())
+    h.update(np.asarray(hamlets.clutter, np.uint8).tobytes())
+    for geom in hamlets.geoms:
+        h.update(shapely.to_wkb(geom))
+    index = reaching(block, cells, params)
+    if index.size:
+        technology = np.unique(cells.technology[index], return_inverse=True)
+        rows = np.column_stack(
+            [getattr(cells, name)[index].astype(np.float64) for name in _CELL_FIELDS]
+            + [
+                technology[1].astype(np.float64),
+                np.nan_to_num(cells.azimuth_deg[index], nan=-1.0),
+                cells.beamwidth_deg[index],
+            ]
+        )
+        rows = rows[np.lexsort(rows.T[::-1])]
+        h.update(json.dumps(technology[0].tolist()).encode())
+        h.update(rows.tobytes())
+    return h.hexdigest()
 
 
 def encode_raster(rsrp: np.ndarray) -> bytes:

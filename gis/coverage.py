@@ -63,6 +63,7 @@ __all__ = [
     "Block",
     "Grid",
     "best_signal",
+    "reaching",
     "band_index",
     "polygonize",
     "rasterize_zones",
@@ -496,6 +497,21 @@ def _clutter_raster(clutter, block: Block) -> np.ndarray | None:
     return prop.clutter_codes(codes)
 
 
+def reaching(block: Block, cells: CellArrays, params: CoverageParams) -> np.ndarray:
+    """Indices of the cells whose reach (to the floor, in the best clutter) meets a cell centre
+    of ``block``: the only ones ``best_signal`` evaluates there, so the block depends on no other."""
+    if not len(cells):
+        return np.zeros(0, np.int64)
+    pre = _prepare(cells, params)
+    x0, y0, x1, y1 = block.bounds_m
+    half = block.cell_m / 2.0
+    near = np.hypot(
+        np.maximum(np.maximum(x0 + half - pre.x, pre.x - (x1 - half)), 0.0),
+        np.maximum(np.maximum(y0 + half - pre.y, pre.y - (y1 - half)), 0.0),
+    )
+    return np.flatnonzero(near <= pre.reach_m)
+
+
 def best_signal(
     block: Block, cells: CellArrays, params: CoverageParams, n_operators: int, clutter=None
 ) -> np.ndarray:
@@ -513,13 +529,7 @@ def best_signal(
     if not len(cells):
         return out
     pre = _prepare(cells, params)
-    x0, y0, x1, y1 = block.bounds_m
-    half = block.cell_m / 2.0
-    near = np.hypot(
-        np.maximum(np.maximum(x0 + half - pre.x, pre.x - (x1 - half)), 0.0),
-        np.maximum(np.maximum(y0 + half - pre.y, pre.y - (y1 - half)), 0.0),
-    )
-    cand = np.flatnonzero(near <= pre.reach_m)
+    cand = reaching(block, cells, params)
     if not cand.size:
         return out
     levels = tile_levels(block, prop.RURAL if codes is None else codes, 3, TILE_CELLS)

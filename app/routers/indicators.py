@@ -75,8 +75,9 @@ class IndicatorReport(BaseModel):
     coverage_run: CoverageRun | None
     coverage_as_of: date | None = Field(
         default=None,
-        description="the day of the coverage run the hamlet coverage comes from; it may be later than "
-        "`as_of` (coverage is not yet kept per day)",
+        description="the day of the network the hamlet coverage was computed for: `as_of` once the "
+        "coverage run of that day is stored; until then (it is being computed in the background) the "
+        "live run's day",
     )
     units: list[UnitIndicators]
 
@@ -115,7 +116,7 @@ class TargetEdit(BaseModel):
         "and unit names as they stood then. An open period is computed live as of `as_of` — today for "
         "the current quarter, the last day of a past one: sites active, poles and duct routes in service, "
         "offices connected and units in force that day; speed tests of the period's quarter "
-        "(Asia/Ho_Chi_Minh), the latest coverage run (`coverage_as_of`), the period's statistics. "
+        "(Asia/Ho_Chi_Minh), the coverage run of that day (`coverage_as_of`), the period's statistics. "
         "`as_of` asks for the live figures of one day (not after today; within `period` when both are given)."
     ),
     response_model=IndicatorReport,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app import dbadmin
 from app.db import get_engine
 from app.errors import InvalidParameter
+from app.services.coverage import dated
 from app.services.imports.importer import ImportFailed, import_file
 from app.services.reports import periods, trends
 from app.services.reports.indicators import indicators_report
@@ -130,6 +131,8 @@ def test_closing_a_quarter_freezes_its_last_day(tiny):
             ),
             {"d": today()},
         )
+    # The recomputation reads the coverage run as of that day, which closing computes itself.
+    dated.run_dated(tiny, date(2024, 12, 31))
     with Session(tiny) as session:
         recomputed = {
             level: indicators_report(session, level, "2024-Q4", as_of=date(2024, 12, 31))

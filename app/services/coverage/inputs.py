@@ -1,12 +1,16 @@
-"""Read what the coverage engine needs from the database: transmitters and hamlets."""
+"""Read what the coverage engine needs from the database: transmitters and hamlets, today's (the
+live run) or those of a past day (a dated run)."""
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import shapely
 from sqlalchemy import Connection, text
 
 from app.collections import IN_FORCE
+from app.layer_types import IN_FORCE_ON
+from app.services.reports.indicators_sql import ACTIVE_SITE_ON
 from gis.block_analysis import BlockHamlets
 from gis.coverage import Block, CellArrays, CoverageParams
 from gis.crs import geometry_to_metric
@@ -25,8 +29,12 @@ SELECT ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, o.short_name AS operator, c.tec
        c.band_mhz, c.antenna_height_m, coalesce(c.eirp_dbm, c.tx_power_dbm + c.antenna_gain_dbi) AS eirp_dbm,
        c.azimuth_deg, c.beamwidth_deg
 FROM cells c JOIN sites s ON s.id = c.site_id JOIN operators o ON o.id = c.operator_id
-WHERE s.status = 'active' ORDER BY c.id
+WHERE {active} ORDER BY c.id
 """
+_DAY = "CAST(:as_of AS date)"
+# Today's network is what is switched on now; a past day's, the sites active then (the indicators' rule).
+LIVE_SITES = "s.status = 'active'"
+SITES_ON = ACTIVE_SITE_ON.format(a="s", day=_DAY)
 
 
 @dataclass
@@ -67,14 +75,16 @@ def load_operators(conn: Connection) -> tuple[list[str], list[int]]:
     return [r.short_name for r in rows], [r.id for r in rows]
 
 
-def load_hamlets(conn: Connection, params: CoverageParams) -> HamletIndex:
+def load_hamlets(conn: Connection, params: CoverageParams, as_of: date | None = None) -> HamletIndex:
+    in_force = IN_FORCE if as_of is None else IN_FORCE_ON.replace("{day}", _DAY)
     rows = conn.execute(
         text(
             "SELECT h.id, h.population, ST_AsBinary(h.geom) AS wkb, coalesce(h.clutter, CASE c.kind "
             "WHEN 'Phường' THEN 'suburban' WHEN 'Thị trấn' THEN 'suburban' ELSE 'rural' END) AS clutter "  # see CLUTTER_RULE
             "FROM admin_units h JOIN admin_units c ON c.id = h.parent_id "
-            f"WHERE h.level = 'hamlet' AND {IN_FORCE.format(a='h')} ORDER BY h.id"
-        )
+            f"WHERE h.level = 'hamlet' AND {in_force.format(a='h')} ORDER BY h.id"
+        ),
+        {"as_of": as_of},
     ).all()
     geoms = [geometry_to_metric(shapely.from_wkb(bytes(r.wkb)), params.crs) for r in rows]
     return HamletIndex(
@@ -86,8 +96,11 @@ def load_hamlets(conn: Connection, params: CoverageParams) -> HamletIndex:
     )
 
 
-def load_inputs(conn: Connection, params: CoverageParams) -> Inputs:
+def load_inputs(conn: Connection, params: CoverageParams, as_of: date | None = None) -> Inputs:
+    """Today's network (``as_of`` None) or the one of ``as_of``: its active sites' cells and the
+    hamlets in force that day."""
     names, ids = load_operators(conn)
-    records = [dict(r._mapping) for r in conn.execute(text(CELLS_SQL))]
+    sql = CELLS_SQL.format(active=LIVE_SITES if as_of is None else SITES_ON)
+    records = [dict(r._mapping) for r in conn.execute(text(sql), {"as_of": as_of})]
     cells = CellArrays.from_records(records, names, crs=params.crs)
-    return Inputs(names, ids, cells, load_hamlets(conn, params))
+    return Inputs(names, ids, cells, load_hamlets(conn, params, as_of))

@@ -11,7 +11,7 @@ def latest_run(session: Session) -> dict | None:
         text(
             "SELECT id, kind, started_at, finished_at, data_snapshot_at, blocks, card, "
             "extract(epoch FROM finished_at - started_at) AS duration_s "
-            "FROM coverage_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1"
+            "FROM coverage_runs WHERE status = 'done' AND kind <> 'dated' ORDER BY id DESC LIMIT 1"
         )
     ).first()
     return dict(row._mapping) if row else None

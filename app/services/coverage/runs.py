@@ -3,6 +3,10 @@
 A run reads the active transmitters and the hamlets, evaluates the grid block by block
 (gis.block_analysis), and replaces the results of those blocks in one transaction, so readers
 always see a complete, consistent state. One run at a time (an advisory lock).
+
+These are the live runs: today's network, served by the map, tiles and OGC collections. Every
+block they compute is also kept under the digest of its inputs, for the runs as of a past day
+(``app.services.coverage.dated``) to reuse.
 """
 
 import json
@@ -10,7 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from multiprocessing import get_context
 
 import shapely
@@ -23,11 +27,12 @@ from app import models_coverage as mc
 from app.services.coverage.ftth import hamlets_near, refresh_ftth
 from app.services.coverage.inputs import CLUTTER_RULE, HamletIndex, Inputs, load_inputs
 from app.settings import get_settings
-from gis.block_analysis import BlockResult, analyse_block, encode_raster
+from gis.block_analysis import BlockResult, analyse_block, block_input_hash, encode_raster
 from gis.coverage import Block, CellArrays, CoverageParams, Grid
 from gis.crs import geometry_to_lonlat, to_metric
 
 LOCK_ID = 930_2025  # pg_advisory_xact_lock key: one coverage run at a time
+LIVE_DONE = "status = 'done' AND kind <> 'dated'"  # the runs of the live layers
 RESULT_TABLES = (
     "coverage_rasters",
     "coverage_parts",
@@ -45,6 +50,7 @@ class RunSummary:
     kind: str
     blocks: int
     seconds: float
+    reused: int = 0  # blocks taken from an earlier run with the same inputs (dated runs)
 
 
 def coverage_params() -> CoverageParams:
@@ -65,13 +71,13 @@ def _srid(params: CoverageParams) -> int:
 
 
 # Work shared with forked worker processes (set just before the pool starts).
-_WORK: tuple[Inputs, CoverageParams] | None = None
+_WORK: tuple[Inputs, CoverageParams, bool] | None = None
 
 
 def _analyse(block: Block) -> BlockResult:
-    inputs, params = _WORK
+    inputs, params, polygons = _WORK
     return analyse_block(
-        block, inputs.cells, inputs.hamlets.hamlets_for(block), params, len(inputs.operators)
+        block, inputs.cells, inputs.hamlets.hamlets_for(block), params, len(inputs.operators), polygons
     )
 
 
@@ -81,9 +87,10 @@ def compute_blocks(
     params: CoverageParams,
     processes: int = 1,
     progress: Progress | None = None,
+    polygons: bool = True,
 ) -> list[BlockResult]:
     global _WORK
-    _WORK = (inputs, params)
+    _WORK = (inputs, params, polygons)
     results: list[BlockResult] = []
     if processes > 1 and len(blocks) > 1:
         with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
@@ -102,8 +109,53 @@ def compute_blocks(
 
 def province_blocks(hamlets: HamletIndex, params: CoverageParams, bounds_m=None) -> list[Block]:
     """Blocks of the fixed grid that hold some hamlet (within bounds_m when given)."""
+    if not hamlets.ids:
+        return []
     grid = Grid.for_params(params)
     return [b for b in grid.blocks_intersecting(bounds_m or hamlets.bounds_m()) if hamlets.holds(b)]
+
+
+def _count_rows(result: BlockResult, **key) -> list[dict]:
+    """The hamlet cell counts of a block as rows, each with ``key`` (its block key or digest)."""
+    names = ("cells_total", "cells_mbb_any", "cells_legacy_only", "cells_no_signal", "cells_single_operator")
+    return [dict(key, hamlet_id=h, **dict(zip(names, c, strict=True))) for h, c in result.counts.items()]
+
+
+def input_hashes(inputs: Inputs, blocks: list[Block], params: CoverageParams) -> dict[str, str]:
+    """Block key → digest of what its results depend on (gis.block_analysis.block_input_hash)."""
+    return {
+        b.key: block_input_hash(b, inputs.cells, inputs.hamlets.hamlets_for(b), params, inputs.operators)
+        for b in blocks
+    }
+
+
+def keep_blocks(conn: Connection, results: list[BlockResult], hashes: dict[str, str]) -> None:
+    """Keep the hamlet counts of ``results`` under their digests (once: a digest's results never vary)."""
+    if not results:
+        return
+    new = set(
+        conn.execute(
+            text(
+                "INSERT INTO coverage_blocks (input_hash, block_key) SELECT * FROM unnest(CAST(:h AS text[]), "
+                "CAST(:k AS text[])) ON CONFLICT DO NOTHING RETURNING input_hash"
+            ),
+            {"h": [hashes[r.key] for r in results], "k": [r.key for r in results]},
+        ).scalars()
+    )
+    rows = [row for r in results if hashes[r.key] in new for row in _count_rows(r, input_hash=hashes[r.key])]
+    if rows:
+        conn.execute(insert(mc.CoverageBlockCounts.__table__), rows)
+
+
+def forget_unused_blocks(conn: Connection) -> None:
+    """Drop the kept blocks no run names any more (neither a live block nor a dated run's)."""
+    conn.execute(
+        text(
+            "DELETE FROM coverage_blocks b WHERE NOT EXISTS (SELECT 1 FROM coverage_run_blocks r "
+            "WHERE r.input_hash = b.input_hash) AND NOT EXISTS (SELECT 1 FROM coverage_rasters x "
+            "WHERE x.input_hash = b.input_hash)"
+        )
+    )
 
 
 def _lonlat(geom, params: CoverageParams) -> MultiPolygon:
@@ -115,7 +167,12 @@ def _lonlat(geom, params: CoverageParams) -> MultiPolygon:
 
 
 def store_results(
-    conn: Connection, run_id: int, inputs: Inputs, results: list[BlockResult], params: CoverageParams
+    conn: Connection,
+    run_id: int,
+    inputs: Inputs,
+    results: list[BlockResult],
+    params: CoverageParams,
+    hashes: dict[str, str],
 ) -> None:
     keys = [r.key for r in results]
     for table in RESULT_TABLES:
@@ -131,20 +188,10 @@ def store_results(
                 ny=r.raster.shape[2],
                 nx=r.raster.shape[3],
                 data=encode_raster(r.raster),
+                input_hash=hashes[r.key],
             )
         )
-        counts += [
-            dict(
-                block_key=r.key,
-                hamlet_id=h,
-                cells_total=c[0],
-                cells_mbb_any=c[1],
-                cells_legacy_only=c[2],
-                cells_no_signal=c[3],
-                cells_single_operator=c[4],
-            )
-            for h, c in r.counts.items()
-        ]
+        counts += _count_rows(r, block_key=r.key)
         op_counts += [
             dict(block_key=r.key, hamlet_id=h, operator_id=op_ids[o], cells_mbb=n)
             for (h, o), n in r.operator_counts.items()
@@ -179,6 +226,7 @@ def store_results(
     ):
         if rows:
             conn.execute(insert(model.__table__), rows)
+    keep_blocks(conn, results, hashes)
 
 
 def refresh_dead_zones(conn: Connection, hamlet_ids: list[int] | None = None) -> None:
@@ -206,12 +254,25 @@ def _start_run(conn: Connection, kind: str, params: CoverageParams) -> tuple[int
             "INSERT INTO coverage_runs (kind, status, started_at, data_snapshot_at, card) "
             "VALUES (:kind, 'running', clock_timestamp(), :snap, CAST(:card AS jsonb)) RETURNING id"
         ),
-        {"kind": kind, "snap": snapshot, "card": _card_json(params)},
+        {"kind": kind, "snap": snapshot, "card": card_json(params)},
     ).scalar_one()
     return run_id, snapshot
 
 
-def _card_json(params: CoverageParams, extra: dict | None = None) -> str:
+def stale_dated_runs(conn: Connection, last_dirty: int) -> None:
+    """Dated runs computed before a queued change to the sites, cells or hamlets may be wrong now
+    (a commissioning day corrected, a cell retuned): they are recomputed when next asked for."""
+    conn.execute(
+        text(
+            "UPDATE coverage_runs r SET status = 'stale' WHERE r.kind = 'dated' AND r.status = 'done' "
+            "AND EXISTS (SELECT 1 FROM coverage_dirty d WHERE d.id <= :m AND d.source <> 'fibre_access_points' "
+            "AND d.created_at >= r.data_snapshot_at)"
+        ),
+        {"m": last_dirty},
+    )
+
+
+def card_json(params: CoverageParams, extra: dict | None = None) -> str:
     card = params.to_card()
     card.update(
         {
@@ -232,13 +293,23 @@ def _finish_run(conn: Connection, run_id: int, blocks: int, seconds: float, para
             "UPDATE coverage_runs SET status = 'done', finished_at = clock_timestamp(), blocks = :b, "
             "card = CAST(:card AS jsonb) WHERE id = :id"
         ),
-        {"b": blocks, "id": run_id, "card": _card_json(params, {"run_seconds": round(seconds, 2)})},
+        {"b": blocks, "id": run_id, "card": card_json(params, {"run_seconds": round(seconds, 2)})},
     )
 
 
 def run_full(
-    engine: Engine, params: CoverageParams | None = None, processes: int = 2, progress: Progress | None = None
+    engine: Engine,
+    params: CoverageParams | None = None,
+    processes: int = 2,
+    progress: Progress | None = None,
+    as_of: date | None = None,
 ) -> RunSummary:
+    """Recompute the live layers from today's network; with ``as_of``, compute the coverage of
+    that day's network instead, stored beside the live run (``dated.run_dated``)."""
+    if as_of is not None:
+        from app.services.coverage import dated  # it builds on this module
+
+        return dated.run_dated(engine, as_of, params, processes, progress)
     params = params or coverage_params()
     t0 = time.perf_counter()
     with engine.begin() as conn:
@@ -249,10 +320,12 @@ def run_full(
         results = compute_blocks(inputs, blocks, params, processes, progress)
         for table in RESULT_TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
-        store_results(conn, run_id, inputs, results, params)
+        store_results(conn, run_id, inputs, results, params, input_hashes(inputs, blocks, params))
         refresh_dead_zones(conn)
         refresh_ftth(conn, _srid(params))
+        stale_dated_runs(conn, last_dirty)
         conn.execute(text("DELETE FROM coverage_dirty WHERE id <= :m"), {"m": last_dirty})
+        forget_unused_blocks(conn)
         seconds = time.perf_counter() - t0
         _finish_run(conn, run_id, len(blocks), seconds, params)
     return RunSummary(run_id, "full", len(blocks), seconds)
@@ -307,7 +380,7 @@ def _reach_m(conn: Connection, d, inputs: Inputs, params: CoverageParams) -> flo
 def has_run(engine: Engine) -> bool:
     with engine.connect() as conn:
         return conn.execute(
-            text("SELECT EXISTS (SELECT 1 FROM coverage_runs WHERE status = 'done')")
+            text(f"SELECT EXISTS (SELECT 1 FROM coverage_runs WHERE {LIVE_DONE})")
         ).scalar_one()
 
 
@@ -319,7 +392,7 @@ def run_incremental(engine: Engine, params: CoverageParams | None = None) -> Run
         if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM coverage_dirty)")).scalar_one():
             return None
         if not conn.execute(
-            text("SELECT EXISTS (SELECT 1 FROM coverage_runs WHERE status = 'done')")
+            text(f"SELECT EXISTS (SELECT 1 FROM coverage_runs WHERE {LIVE_DONE})")
         ).scalar_one():
             return None  # nothing to update yet: a full run comes first
         run_id, _ = _start_run(conn, "incremental", params)
@@ -347,7 +420,7 @@ def run_incremental(engine: Engine, params: CoverageParams | None = None) -> Run
         results = compute_blocks(inputs, blocks, params, processes=1)
         for table in RESULT_TABLES:
             conn.execute(text(f"DELETE FROM {table} WHERE block_key = ANY(:k)"), {"k": sorted(reached)})
-        store_results(conn, run_id, inputs, results, params)
+        store_results(conn, run_id, inputs, results, params, input_hashes(inputs, blocks, params))
         touched = sorted({h for r in results for h in r.counts} | {h for r in results for h, _, _ in r.dead})
         conn.execute(text("DELETE FROM dead_zones WHERE hamlet_id <> ALL(:ids)"), {"ids": inputs.hamlets.ids})
         refresh_dead_zones(conn, touched)
@@ -355,7 +428,9 @@ def run_incremental(engine: Engine, params: CoverageParams | None = None) -> Run
         ftth_hamlets = hamlets_near(conn, dirty_ids)
         if ftth_hamlets:
             refresh_ftth(conn, _srid(params), ftth_hamlets)
+        stale_dated_runs(conn, max(dirty_ids))
         conn.execute(text("DELETE FROM coverage_dirty WHERE id = ANY(:ids)"), {"ids": dirty_ids})
+        forget_unused_blocks(conn)
         seconds = time.perf_counter() - t0
         _finish_run(conn, run_id, len(blocks), seconds, params)
     return RunSummary(run_id, "incremental", len(blocks), seconds)

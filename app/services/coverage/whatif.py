@@ -58,7 +58,9 @@ def _validate(session: Session, req: WhatIfRequest, operators: list[str]) -> dic
 def what_if(session: Session, req: WhatIfRequest) -> dict:
     t0 = time.perf_counter()
     run = session.execute(
-        text("SELECT id, card FROM coverage_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1")
+        text(
+            "SELECT id, card FROM coverage_runs WHERE status = 'done' AND kind <> 'dated' ORDER BY id DESC LIMIT 1"
+        )
     ).first()
     if run is None:
         raise Conflict("no coverage has been computed yet: run `make compute` first")

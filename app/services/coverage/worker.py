@@ -1,4 +1,5 @@
-"""A background thread that applies incremental coverage recomputes shortly after edits.
+"""A background thread that applies incremental coverage recomputes shortly after edits, then
+computes the runs as of a past day that readers asked for (app.services.coverage.asof).
 
 Triggers queue every changed area in coverage_dirty; this loop picks them up every few
 seconds. Several app processes may run it: the run itself takes an advisory lock.
@@ -10,6 +11,7 @@ import threading
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_engine
+from app.services.coverage import dated
 from app.services.coverage import runs as coverage
 
 log = logging.getLogger(__name__)
@@ -31,15 +33,18 @@ class CoverageWorker:
     def _loop(self) -> None:
         while not self._stop.wait(self.poll_seconds):
             try:
-                summary = coverage.run_incremental(get_engine())
-                if summary:
-                    log.info(
-                        "coverage: incremental run %s, %s blocks, %.2f s",
-                        summary.run_id,
-                        summary.blocks,
-                        summary.seconds,
-                    )
+                for job in (coverage.run_incremental, dated.run_queued):
+                    summary = job(get_engine())
+                    if summary:
+                        log.info(
+                            "coverage: %s run %s, %s blocks (%s reused), %.2f s",
+                            summary.kind,
+                            summary.run_id,
+                            summary.blocks,
+                            summary.reused,
+                            summary.seconds,
+                        )
             except SQLAlchemyError:
-                log.exception("coverage: incremental run failed; will retry")
+                log.exception("coverage: run failed; will retry")
             except Exception:  # noqa: BLE001 - keep the loop alive, the queue is kept for a retry
-                log.exception("coverage: incremental run failed unexpectedly")
+                log.exception("coverage: run failed unexpectedly")

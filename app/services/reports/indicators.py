@@ -362,11 +362,13 @@ def indicators_report(
     if closed is not None:
         units = _frozen_units(session, str(quarter), scope, district_code, chosen.code)
         run = closed.as_dict()["coverage_run"]
+        ref = run and sql.coverage_run_by_id(session, run["id"])
+        run_day = ref.as_of if ref else run and sql.local_day(run["finished_at"])
     else:
         _check_level(session, level, scope.as_of)
         units = live_units(session, scope, quarter, district_code, chosen.code)
-        latest = sql.latest_coverage_run(session)
-        run = None if latest is None else {"id": latest[0], "finished_at": latest[1]}
+        ref = sql.coverage_run(session, scope.day)
+        run, run_day = (ref.as_dict(), ref.as_of) if ref else (None, None)
     return {
         "plan": {"code": chosen.code, "title": chosen.title},
         "level": level,
@@ -375,6 +377,6 @@ def indicators_report(
         "closed": closed is not None,
         "closed_at": closed.closed_at if closed else None,
         "coverage_run": run,
-        "coverage_as_of": sql.local_day(run["finished_at"]) if run else None,
+        "coverage_as_of": run_day,
         "units": units,
     }

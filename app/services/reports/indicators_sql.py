@@ -7,7 +7,8 @@ A point lying exactly on a shared border counts in both units (measure-zero in p
 As of a day d (the scope's ``as_of``, bound as :as_of): units in force on d; sites active on d;
 poles and duct routes in service on d; offices connected by d (``ACTIVE_SITE_ON``, ``IN_SERVICE_ON``,
 ``CONNECTED_ON``). Tenancies, attachments and occupancy carry no dates: they are today's.
-Hamlet coverage is the latest coverage run's, whatever the day (``latest_coverage_run``).
+Hamlet coverage is that of the coverage run of the day (``coverage_run``): the live run today, the
+dated run of a past day when stored, else the live run while the day's is computed in the background.
 """
 
 from collections import defaultdict
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.layer_types import IN_FORCE_ON
 from app.models import ADMIN_LEVELS
+from app.services.coverage import asof
 from gis.indicators import Quarter
 
 # Quarters are calendar quarters of the province's clock.
@@ -153,12 +155,14 @@ def unit_exists(session: Session, level: str, code: str, as_of: date | None = No
     )
 
 
-def latest_coverage_run(session: Session) -> tuple[int, datetime | None] | None:
-    # The same run the hamlet_coverage view reads its thresholds from.
-    row = session.execute(
-        text("SELECT id, finished_at FROM coverage_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1")
-    ).first()
-    return (row.id, row.finished_at) if row else None
+def coverage_run(session: Session, day: date) -> asof.RunRef | None:
+    """The coverage run the figures of ``day`` use (``asof.run_for_day``); a past day without its
+    run is queued for the worker, in a transaction of its own."""
+    return asof.run_for_day(session, day, today(), session.get_bind())
+
+
+def coverage_run_by_id(session: Session, run_id: int) -> asof.RunRef | None:
+    return asof.run_by_id(session, run_id)
 
 
 def targets(session: Session, plan: str) -> list[Row]:
@@ -257,27 +261,34 @@ def offices_connected(session: Session, as_of: date) -> set[str]:
 # Hamlets belong to a unit through parent_id ancestry among units in force, whatever the levels
 # in between (hamlet → commune → district → province today, hamlet → commune → province after
 # the reform). NULL in hamlet_coverage = not computed yet, so it is counted apart.
-_HAMLETS = f"""
+_HAMLETS = """
 WITH RECURSIVE tree AS (
-  SELECT u.id AS unit_id, u.id, u.level FROM admin_units u WHERE {_UNITS}
+  SELECT u.id AS unit_id, u.id, u.level FROM admin_units u WHERE {units}
   UNION ALL
   SELECT t.unit_id, c.id, c.level FROM tree t
-  JOIN admin_units c ON c.parent_id = t.id AND {IN_FORCE.format(a="c")}
+  JOIN admin_units c ON c.parent_id = t.id AND {in_force}
   WHERE t.level <> 'hamlet'
 )
 SELECT t.unit_id, count(*) AS hamlets,
        count(hc.mbb_covered) AS mbb_known, count(*) FILTER (WHERE hc.mbb_covered) AS mbb_covered,
        count(hc.ftth_covered) AS ftth_known, count(*) FILTER (WHERE hc.ftth_covered) AS ftth_covered
-FROM tree t JOIN hamlet_coverage hc ON hc.hamlet_id = t.id
+FROM tree t JOIN {coverage} hc ON hc.hamlet_id = t.id
 WHERE t.level = 'hamlet'
 GROUP BY t.unit_id
 """
+_HAMLETS_LIVE = _HAMLETS.format(units=_UNITS, in_force=IN_FORCE.format(a="c"), coverage="hamlet_coverage")
+_HAMLETS_DATED = _HAMLETS.format(
+    units=_UNITS, in_force=IN_FORCE.format(a="c"), coverage=f"({asof.HAMLET_COVERAGE_OF_RUN})"
+)
 
 
 def hamlet_coverage(session: Session, scope: Scope) -> dict[int, HamletCounts]:
+    """Hamlets with mobile broadband / FTTH per unit, from the coverage run of the scope's day."""
+    run = coverage_run(session, scope.day)
+    sql = _HAMLETS_DATED if run is not None and run.dated else _HAMLETS_LIVE
     return {
         r.unit_id: HamletCounts(r.hamlets, r.mbb_known, r.mbb_covered, r.ftth_known, r.ftth_covered)
-        for r in session.execute(text(_HAMLETS), scope.params)
+        for r in session.execute(text(sql), {**scope.params, "coverage_run": run and run.id})
     }
 
 

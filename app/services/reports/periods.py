@@ -3,8 +3,9 @@ province, its districts and communes, every hamlet's coverage, every commune off
 report maps, in one transaction, so that its reports never change afterwards.
 
 A quarter is frozen as of its last day, whenever it is closed: the infrastructure in service and
-the offices connected that day, the units in force that day. Coverage is the latest run's (the
-run is named in the snapshot, with its day)."""
+the offices connected that day, the units in force that day. Hamlet coverage is that of the
+network of that day: the run as of the last day is computed (reusing unchanged blocks) before the
+freeze and named in the snapshot."""
 
 import json
 from datetime import date
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidParameter
+from app.services.coverage import dated
 from app.services.reports import drilldown, indicators_sql, snapshots
 from app.services.reports import svg_map as report_map
 from app.services.reports.indicators import live_units, parse_period
@@ -62,7 +64,11 @@ def close_period(session: Session, period: str, *, closed_by: str | None = None)
         raise InvalidParameter(
             f"{quarter} has not ended yet (it ends on {quarter.end.isoformat()}); close it afterwards"
         )
-    run = indicators_sql.latest_coverage_run(session)
+    if snapshots.closed_period(session, str(quarter)) is None:  # else Conflict below, without computing
+        summary = dated.run_dated(session.get_bind(), quarter.last_day)
+        run = indicators_sql.coverage_run_by_id(session, summary.run_id)
+    else:
+        run = None
     inserted = session.execute(
         text(
             "INSERT INTO closed_periods (period, closed_by, coverage_run_id, coverage_finished_at, as_of) "
@@ -72,8 +78,8 @@ def close_period(session: Session, period: str, *, closed_by: str | None = None)
             "p": str(quarter),
             "as_of": quarter.last_day,
             "by": closed_by,
-            "run": run[0] if run else None,
-            "finished": run[1] if run else None,
+            "run": run.id if run else None,
+            "finished": run.finished_at if run else None,
         },
     ).first()
     if inserted is None:
