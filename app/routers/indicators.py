@@ -70,6 +70,10 @@ class IndicatorReport(BaseModel):
     level: str
     period: str
     as_of: date = Field(description="the day the infrastructure, units and connections are counted on")
+    units_on: date = Field(
+        description="the day whose admin units the figures are grouped by: `as_of`, or the plan's `judged_on` "
+        "when earlier (a plan on the former districts keeps them after a reform)"
+    )
     closed: bool = False
     closed_at: datetime | None = None
     coverage_run: CoverageRun | None

@@ -2,6 +2,7 @@
 
 import math
 import re
+from datetime import date
 
 import numpy as np
 import pytest
@@ -338,6 +339,14 @@ def test_levels_follow_what_is_in_force(tiny):
             )
         )
     now = str(Quarter.of(today()))
+    # The 2023–2025 plan is judged on the units of 30/06/2025 (its `judged_on`): its former districts
+    # still answer today, with today's network.
+    judged = _report(tiny, "district", now)
+    assert [u["code"] for u in judged["units"]] == ["930", "931"]
+    assert (judged["units_on"], judged["as_of"]) == (date(2025, 6, 30), today())
+    # A plan judged on each day's own units finds no district in force now.
+    with tiny.begin() as conn:
+        conn.execute(text("UPDATE plans SET judged_on = NULL"))
     with pytest.raises(InvalidParameter, match="province, commune, hamlet; got 'district'"):
         _report(tiny, "district", now)
     assert list(_by_unit(_report(tiny, "commune", now))) == ["93001", "93101"]

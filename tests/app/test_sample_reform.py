@@ -194,3 +194,17 @@ def test_seed_with_the_reform_from_the_command_line_all_or_nothing(
         monkeypatch.undo()
         get_settings.cache_clear()
         reset_engine()
+
+
+def test_the_plan_of_the_former_province_is_still_reported_on_its_districts(api):
+    """Today, after the reform: the 2023–2025 plan (judged on 30/06/2025) answers by its 8 former
+    districts and 76 former communes with today's network; the city's own geography is the new one."""
+    districts = api.get("/api/indicators", params={"level": "district"})
+    assert districts.status_code == 200, districts.text
+    body = districts.json()
+    assert body["plan"]["code"] == "HG-2023-2025" and body["units_on"] == "2025-06-30"
+    assert len(body["units"]) == 8
+    communes = api.get("/api/indicators", params={"level": "commune"}).json()
+    assert len(communes["units"]) == 76
+    # The map's communes today are the city's 28.
+    assert api.get("/ogc/collections/communes/items", params={"limit": 1}).json()["numberMatched"] == 28

@@ -236,7 +236,7 @@ def _indicator(target: Row, measure: Measure, quarter: Quarter, baseline, plan: 
 def _units_or_refuse(session: Session, scope: Scope, district_code: str | None) -> list[Row]:
     units = sql.units(session, scope)
     if scope.code is not None and not units:
-        if district_code is not None and sql.unit_exists(session, scope.level, scope.code, scope.as_of):
+        if district_code is not None and sql.unit_exists(session, scope.level, scope.code, scope.units_day):
             raise outside_district(district_code, scope.code)
         raise NotFound(f"no {scope.level} in force with code '{scope.code}'")
     return units
@@ -357,15 +357,18 @@ def indicators_report(
     quarter = given or (Quarter.of(day) if day else _default_period(session))
     code, within = restrict_listing(level, code, parent, district_code)
     closed = snapshots.closed_period(session, str(quarter)) if day is None else None
-    scope = Scope(level, code, within, closed.as_of if closed else day or period_day(quarter))
     chosen = quarter_plan(session, quarter, plan)
+    as_of = closed.as_of if closed else day or period_day(quarter)
+    # A plan judged on an earlier geography (the former districts) is computed on those units.
+    judged = chosen.judged_on if closed is None and chosen.judged_on and chosen.judged_on < as_of else None
+    scope = Scope(level, code, within, as_of, units_on=judged)
     if closed is not None:
         units = _frozen_units(session, str(quarter), scope, district_code, chosen.code)
         run = closed.as_dict()["coverage_run"]
         ref = run and sql.coverage_run_by_id(session, run["id"])
         run_day = ref.as_of if ref else run and sql.local_day(run["finished_at"])
     else:
-        _check_level(session, level, scope.as_of)
+        _check_level(session, level, scope.units_day)
         units = live_units(session, scope, quarter, district_code, chosen.code)
         ref = sql.coverage_run(session, scope.day)
         run, run_day = (ref.as_dict(), ref.as_of) if ref else (None, None)
@@ -374,6 +377,7 @@ def indicators_report(
         "level": level,
         "period": str(quarter),
         "as_of": scope.as_of,
+        "units_on": scope.units_day,
         "closed": closed is not None,
         "closed_at": closed.closed_at if closed else None,
         "coverage_run": run,

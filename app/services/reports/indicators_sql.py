@@ -31,7 +31,9 @@ TIMEZONE = "Asia/Ho_Chi_Minh"
 
 # The day of the figures, bound once per query.
 _DAY = "CAST(:as_of AS date)"
-IN_FORCE = IN_FORCE_ON.replace("{day}", _DAY)
+# The units are those in force on the scope's units day: its own, or the day a plan is judged on
+# (a plan on the former districts keeps them after a reform; the network is still the day's).
+IN_FORCE = IN_FORCE_ON.replace("{day}", "CAST(:units_on AS date)")
 # A site active on the day: commissioned by then (NULL: before the records began) and not yet
 # decommissioned; a decommissioned site without its day is not known to have been active then.
 ACTIVE_SITE_ON = (
@@ -83,14 +85,25 @@ class Scope:
     code: str | None = None
     within: str | None = None
     as_of: date | None = None
+    units_on: date | None = None  # the units in force on this day instead (a plan's `judged_on`)
 
     @property
     def day(self) -> date:
         return self.as_of or today()
 
     @property
+    def units_day(self) -> date:
+        return self.units_on or self.day
+
+    @property
     def params(self) -> dict[str, object]:
-        return {"level": self.level, "code": self.code, "within": self.within, "as_of": self.day}
+        return {
+            "level": self.level,
+            "code": self.code,
+            "within": self.within,
+            "as_of": self.day,
+            "units_on": self.units_day,
+        }
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,7 @@ class HamletCounts:
 def levels_in_force(session: Session, as_of: date | None = None) -> list[str]:
     rows = session.execute(
         text(f"SELECT DISTINCT u.level FROM admin_units u WHERE {IN_FORCE.format(a='u')}"),
-        {"as_of": as_of or today()},
+        {"units_on": as_of or today()},
     )
     found = {r[0] for r in rows}
     return [level for level in ADMIN_LEVELS if level in found]
@@ -150,7 +163,7 @@ def unit_exists(session: Session, level: str, code: str, as_of: date | None = No
             text(
                 f"SELECT 1 FROM admin_units u WHERE u.level = :level AND u.code = :code AND {IN_FORCE.format(a='u')}"
             ),
-            {"level": level, "code": code, "as_of": as_of or today()},
+            {"level": level, "code": code, "units_on": as_of or today()},
         ).first()
     )
 
