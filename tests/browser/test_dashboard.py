@@ -231,3 +231,21 @@ def test_a_second_plan_is_picked_and_the_report_links_carry_it(map_page, engine,
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM plans WHERE code = :c"), {"c": code})
+
+
+def test_an_official_limited_to_a_district_starts_on_it(chromium, live_server_url, tokens):
+    """official934 sees district 934 and its communes at once; nothing asks for the province (403)."""
+    from tests.browser.support import MapPage
+
+    official = MapPage(chromium, live_server_url, user="official934")
+    try:
+        page = _open(official)
+        state = _state(page)
+        assert state["error"] is None and state["drilled"] == "934"
+        assert state["unit"]["code"] == "934"
+        rows = state["rows"]
+        assert "934" in rows and all(code == "934" or code.startswith("934") for code in rows), rows
+        assert len(rows) > 1  # its communes are listed under it
+        assert not official.errors, official.errors  # no refused request logged
+    finally:
+        official.context.close()

@@ -49,7 +49,7 @@ def test_a_bad_file_is_refused_by_row_and_a_good_one_imported(map_page, engine, 
     expect(page.locator("#hg-upload-crs option")).to_have_text(
         [
             "Theo tệp (kinh độ/vĩ độ: WGS 84)",
-            "VN-2000 / TM-3 kinh tuyến trục 105° (Hậu Giang) — EPSG:5897",
+            "VN-2000 / TM-3 kinh tuyến trục 105° — EPSG:5897",
             "VN-2000 / UTM múi 48N — EPSG:3405",
             "VN-2000 toạ độ địa lý (độ) — EPSG:4756",
             "WGS 84 toạ độ địa lý (độ) — EPSG:4326",

@@ -41,6 +41,8 @@ _ALLOWED = {
     "material": m.POLE_MATERIALS,
     "kind": m.FAP_KINDS + m.OPERATOR_KINDS,
     "role": m.BODY_ROLES,
+    "method": m.INDICATOR_METHODS,
+    "indicator_unit": m.INDICATOR_UNITS,
 }
 
 

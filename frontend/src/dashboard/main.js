@@ -106,10 +106,13 @@ async function loadTable() {
   state.error = null;
   render();
   try {
+    // An official limited to one district starts on it and never asks for the province (a 403).
+    const limitedTo = user?.district_code ?? null;
     const [province, districts] = await Promise.all([
-      fetchIndicators({ level: 'province', period: state.period, plan: state.plan }),
+      limitedTo ? { units: [] } : fetchIndicators({ level: 'province', period: state.period, plan: state.plan }),
       fetchIndicators({ level: 'district', period: state.period, plan: state.plan }),
     ]);
+    if (limitedTo && !state.drilled) state.drilled = limitedTo;
     state.shownPlan = districts.plan;
     state.province = province.units;
     state.districts = districts.units;
@@ -119,7 +122,8 @@ async function loadTable() {
       const body = await fetchIndicators({ level: 'commune', parent: state.drilled, period: state.period, plan: state.plan });
       state.communes.set(state.drilled, body.units);
     }
-    state.unit ??= province.units[0] ? { level: 'province', code: province.units[0].code, name: province.units[0].name } : null;
+    const first = province.units[0] ?? districts.units[0];
+    state.unit ??= first ? { level: province.units[0] ? 'province' : 'district', code: first.code, name: first.name } : null;
   } catch (error) {
     state.error = error;
   }
