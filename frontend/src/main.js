@@ -130,7 +130,13 @@ basemap.mount(document.getElementById('hg-basemap'));
 const legend = new LegendControl({ layers, extras: [indicators] }).addTo(map);
 const layerExtras = mountLayerControls(layers, { onChange: () => urlState.schedule() });
 layerExtras.set('group:coverage', modelCard.mountButton());
-layerExtras.set('group:admin', mountAsOfDate(layers, { onChange: () => urlState.schedule() }));
+// The title names the region of the day the boundaries show (a province before a merger, the city after).
+layerExtras.set('group:admin', mountAsOfDate(layers, { onChange: (day) => {
+  urlState.schedule();
+  loadRegion({ date: day || undefined });
+} }));
+const shownDay = layers.get('districts')?.choice.as_of;
+if (shownDay) loadRegion({ date: shownDay });
 mountLayerPanel(document.getElementById('hg-layers'), { layers, onToggle: setVisible, extras: layerExtras });
 indicators.mount(document.getElementById('hg-indicators'));
 const filterForm = mountFilters(document.getElementById('hg-filter-panel'), {

@@ -58,3 +58,33 @@ def test_the_date_field_reloads_the_communes_as_of_its_day(anon_page, closed_com
     page.click("#hg-lang-toggle")
     expect(page.get_by_label("As of")).to_be_visible()
     assert anon_page.errors == []
+
+
+@pytest.fixture
+def second_province_in_2020(engine):
+    """A second top-level unit in force during 2020 only (removed afterwards): the region of a day
+    in 2020 is two provinces."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO admin_units (level, code, name, name_folded, kind, geom, valid_from, valid_to) "
+                "VALUES ('province', '99', 'Tỉnh Thử Nghiệm', 'tinh thu nghiem', 'Tỉnh', "
+                "ST_GeomFromEWKT('SRID=4326;MULTIPOLYGON(((106 9,106.1 9,106.1 9.1,106 9.1,106 9)))'), "
+                "'2020-01-01', '2021-01-01')"
+            )
+        )
+    yield
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM admin_units WHERE level = 'province' AND code = '99'"))
+
+
+def test_the_title_follows_the_day_the_boundaries_show(anon_page, second_province_in_2020):
+    page = anon_page.open()
+    expect(page).to_have_title("Bản đồ hạ tầng viễn thông tỉnh Hậu Giang")
+    page.get_by_label("Ngày hiệu lực").fill("2020-06-01")
+    expect(page).to_have_title("Bản đồ hạ tầng viễn thông tỉnh Hậu Giang và tỉnh Thử Nghiệm")
+    page.get_by_label("Ngày hiệu lực").fill("")
+    expect(page).to_have_title("Bản đồ hạ tầng viễn thông tỉnh Hậu Giang")
+    assert anon_page.errors == []
