@@ -8,6 +8,7 @@ import { loadProfiles, renderMapping } from './importMapping.js';
 import { renderReport } from './importReport.js';
 import { describeError } from './notify.js';
 import { loadRegion } from './region.js';
+import { mountReformUpload } from './reformUpload.js';
 import { renderVocabularyOffer, unknownValues, unrecognisedColumns } from './vocabularyOffer.js';
 
 const ALL_TARGETS = [
@@ -204,6 +205,8 @@ onLangChange(() => {
 });
 
 renderOptions();
+// The Department also applies administrative reforms (new units and their lineage).
+if (isStaff()) mountReformUpload(document.getElementById('hg-reform'));
 if (mayRegister()) {
   await refreshProfiles();
 } else {

@@ -1,0 +1,111 @@
+// The Department applies an administrative reform (POST /api/import/reform): the lineage file
+// (which old communes form each new one), optionally the new codes and the new units' polygons,
+// the day the new units start and the act. "Kiểm tra" checks everything and writes nothing;
+// "Áp dụng" ends the old units and inserts the new ones, all or nothing.
+import { ApiError, sendForm, withQuery } from './api.js';
+import { formatNumber } from './format.js';
+import { t, translateDom } from './i18n.js';
+import { problemParts } from './problems.js';
+
+const COUNTS = ['communes_ended', 'communes_inserted', 'districts_ended', 'provinces_ended',
+  'provinces_inserted', 'hamlets_moved', 'lineage'];
+
+function field(id, key, control) {
+  const label = document.createElement('label');
+  label.className = 'hg-field';
+  label.htmlFor = id;
+  label.dataset.i18n = key;
+  control.id = id;
+  return [label, control];
+}
+
+function input(type, attrs = {}) {
+  const node = document.createElement('input');
+  node.type = type;
+  Object.assign(node, attrs);
+  return node;
+}
+
+/** The reform's form in `section` (shown to the Department's staff only). */
+export function mountReformUpload(section) {
+  const form = document.createElement('form');
+  form.className = 'hg-upload-form';
+  form.noValidate = true;
+  const title = document.createElement('h2');
+  title.dataset.i18n = 'reform.title';
+  const intro = document.createElement('p');
+  intro.className = 'hg-note';
+  intro.dataset.i18n = 'reform.intro';
+  const effective = input('date', { name: 'effective', required: true });
+  const act = input('text', { name: 'reform', maxLength: 200, autocomplete: 'off' });
+  const lineage = input('file', { name: 'lineage', accept: '.csv,.txt,.xlsx,.xlsm', required: true });
+  const codes = input('file', { name: 'codes', accept: '.csv,.txt,.xlsx,.xlsm' });
+  const polygons = input('file', { name: 'polygons', accept: '.geojson,.json,.gpkg,.zip' });
+  const actions = document.createElement('div');
+  actions.className = 'hg-upload-actions';
+  const check = Object.assign(document.createElement('button'), { type: 'submit', value: 'check', className: 'hg-button', id: 'hg-reform-check' });
+  check.dataset.i18n = 'reform.check';
+  const apply = Object.assign(document.createElement('button'), { type: 'submit', value: 'apply', className: 'hg-button hg-primary', id: 'hg-reform-apply' });
+  apply.dataset.i18n = 'reform.apply';
+  actions.append(check, apply);
+  const result = document.createElement('div');
+  result.id = 'hg-reform-result';
+  result.setAttribute('aria-live', 'polite');
+  form.append(title, intro, ...field('hg-reform-effective', 'reform.effective', effective),
+    ...field('hg-reform-act', 'reform.act', act), ...field('hg-reform-lineage', 'reform.lineage', lineage),
+    ...field('hg-reform-codes', 'reform.codes', codes), ...field('hg-reform-polygons', 'reform.polygons', polygons),
+    actions, result);
+  section.replaceChildren(form);
+  section.hidden = false;
+  translateDom(section);
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const dryRun = event.submitter?.value !== 'apply';
+    if (!lineage.files[0] || !effective.value) {
+      say(result, [t('reform.missing')], true);
+      return;
+    }
+    if (!dryRun && !window.confirm(t('reform.confirm', { day: effective.value }))) return;
+    const body = new FormData();
+    body.append('lineage', lineage.files[0], lineage.files[0].name);
+    if (codes.files[0]) body.append('codes', codes.files[0], codes.files[0].name);
+    if (polygons.files[0]) body.append('polygons', polygons.files[0], polygons.files[0].name);
+    const params = { effective: effective.value, reform: act.value || undefined, dry_run: dryRun ? 'true' : 'false' };
+    check.disabled = apply.disabled = true;
+    try {
+      const report = await sendForm(withQuery('/api/import/reform', params), body);
+      const lines = COUNTS.filter((k) => report.counts[k]).map((k) =>
+        t(`reform.count.${k}`, { n: formatNumber(report.counts[k], 0) }));
+      say(result, [t(report.dry_run ? 'reform.checked' : 'reform.applied'), ...lines,
+        ...(report.warnings ?? [])], false);
+    } catch (error) {
+      const problems = error instanceof ApiError ? (error.body?.details ?? error.body?.problems ?? []) : [];
+      const lines = problems.length
+        ? problems.map((p) => (p.code ? sentence(p) : p.message ?? String(p)))
+        : [error.description ?? error.message];
+      say(result, [t('reform.refused'), ...lines], true);
+    } finally {
+      check.disabled = apply.disabled = false;
+    }
+  });
+}
+
+/** A problem as one line: "<file> dòng 3: <field>: <sentence>". */
+function sentence(problem) {
+  const { number, column, text } = problemParts(problem);
+  const where = [problem.source, number != null ? `${t('reform.row')} ${number}` : null].filter(Boolean).join(' ');
+  return [where, column, text].filter(Boolean).join(': ');
+}
+
+function say(container, lines, refused) {
+  const list = document.createElement('ul');
+  list.className = refused ? 'hg-problems' : 'hg-list';
+  for (const line of lines) {
+    const item = document.createElement('li');
+    item.textContent = line;
+    list.append(item);
+  }
+  container.replaceChildren(list);
+  container.dataset.state = refused ? 'refused' : 'done';
+}
