@@ -2,29 +2,17 @@
 zone is exactly where operators place new sites — and no popup covers the new marker."""
 
 import pytest
-from sqlalchemy import text
 
 from tests.browser.support import MapPage, click_at, set_view, wait_idle
+from tests.workflow.spots import dead_zone_spots
 
 pytestmark = pytest.mark.browser
-
-
-def _inside_a_dead_zone(engine) -> tuple[float, float]:
-    with engine.connect() as conn:
-        return tuple(
-            conn.execute(
-                text(
-                    "SELECT ST_Y(p), ST_X(p) FROM (SELECT ST_PointOnSurface(geom) AS p, area_km2 FROM dead_zones "
-                    "WHERE kind = 'no_mbb') z ORDER BY area_km2 DESC LIMIT 1"
-                )
-            ).one()
-        )
 
 
 def test_a_click_inside_a_dead_zone_places_the_site_and_opens_no_popup(
     chromium, live_server_url, tokens, engine, coverage_run
 ):
-    lat, lon = _inside_a_dead_zone(engine)
+    ((lon, lat),) = dead_zone_spots(engine, kind="no_mbb")
     operator = MapPage(chromium, live_server_url, user="viettel1")
     try:
         page = operator.open()

@@ -2,34 +2,20 @@
 its new state at once, not the old one until a reload."""
 
 import pytest
-from sqlalchemy import text
 
 from tests.browser.support import MapPage, answer_next_dialog, click_at, set_view, wait_idle
 from tests.conftest import bearer
+from tests.workflow.spots import dead_zone_spots
 
 pytestmark = pytest.mark.browser
 
 CELL = {"technology": "4G", "band_mhz": 1800, "azimuth_deg": 0, "antenna_height_m": 38, "eirp_dbm": 60}
 
 
-def _quiet_spot(engine) -> tuple[float, float]:
-    """A point of a dead zone with no site within 1 km: no sharing rule stands in the way."""
-    with engine.connect() as conn:
-        return tuple(
-            conn.execute(
-                text(
-                    "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p, area_km2 FROM dead_zones) z "
-                    "WHERE NOT EXISTS (SELECT 1 FROM sites s WHERE ST_DWithin(s.geom::geography, z.p::geography, 1000)) "
-                    "ORDER BY area_km2 DESC LIMIT 1"
-                )
-            ).one()
-        )
-
-
 def test_commissioning_a_site_updates_its_open_popup(chromium, live_server_url, tokens, engine, coverage_run):
     import httpx
 
-    lon, lat = _quiet_spot(engine)
+    ((lon, lat),) = dead_zone_spots(engine, free_m=1000)
     body = {
         "code": "UI-REFRESH-1",
         "position": {"lon": lon, "lat": lat},

@@ -4,27 +4,14 @@ irreversible without a confirmation."""
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from tests.browser.support import MapPage, answer_next_dialog, wait_idle
 from tests.conftest import bearer
+from tests.workflow.spots import dead_zone_spots
 
 pytestmark = pytest.mark.browser
 
 CELL = {"technology": "4G", "band_mhz": 1800, "azimuth_deg": 0, "antenna_height_m": 38, "eirp_dbm": 60}
-
-
-def _spots(engine, n: int) -> list[tuple[float, float]]:
-    """Points of dead zones with no site within 1 km, 1 km apart from each other."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p, area_km2 FROM dead_zones) z "
-                "WHERE NOT EXISTS (SELECT 1 FROM sites s WHERE ST_DWithin(s.geom::geography, z.p::geography, 1000)) "
-                "ORDER BY area_km2 DESC LIMIT 20"
-            )
-        ).all()
-    return [tuple(r) for r in rows][-n:]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +20,9 @@ def queued(live_server_url, tokens, engine, coverage_run):
     made = {}
     with httpx.Client(base_url=live_server_url, timeout=30) as api:
         for (lon, lat), (code, who) in zip(
-            _spots(engine, 2), [("UI-Q-VT", "viettel1"), ("UI-Q-VN", "vina1")], strict=True
+            dead_zone_spots(engine, 3, free_m=1000)[1:],
+            [("UI-Q-VT", "viettel1"), ("UI-Q-VN", "vina1")],
+            strict=True,
         ):
             body = {
                 "code": code,
