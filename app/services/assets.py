@@ -16,6 +16,7 @@ from app.layer_types import IN_FORCE
 from app.schemas_registry import DuctIn, DuctPatch, LineGeometry, PoleIn, PolePatch
 from app.services import site_checks
 from app.services.accounts import Principal
+from app.services.clock import today
 from app.services.imports import targets
 from app.services.registration import (
     changed,
@@ -27,7 +28,6 @@ from app.services.registration import (
     required_version,
     unprocessable,
 )
-from app.services.reports.indicators_sql import today
 from gis.problems import Problem
 
 # kind -> (table, link table, link key, editable columns)

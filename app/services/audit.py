@@ -11,15 +11,14 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter, not_found
+from app.services.clock import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 EXPORT_COLUMNS = (
     "id",
     "at",

@@ -9,13 +9,13 @@ code: a caller that gives none gets the plan in force on the day in question (:f
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
+from app.services.clock import today
 from gis.problems import Problem
 from gis.vocabulary import fold_key
 
@@ -25,10 +25,6 @@ _DEFAULT = (
     f"SELECT {_COLUMNS} FROM plans ORDER BY (period_from <= :day AND period_to >= :day) DESC, "
     "period_to DESC, period_from DESC, code LIMIT 1"
 )
-
-
-def _today() -> date:
-    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()  # the province's day, as periods.today()
 
 
 @dataclass(frozen=True)
@@ -72,7 +68,7 @@ def plan_for(session: Session, code: str | None = None, day: date | None = None)
         if row is None:
             raise _unknown(code)
         return Plan(*row)
-    row = session.execute(text(_DEFAULT), {"day": day or _today()}).first()
+    row = session.execute(text(_DEFAULT), {"day": day or today()}).first()
     if row is None:
         raise NotFound(reasons=[Problem("plans.none")])
     return Plan(*row)

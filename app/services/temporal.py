@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from app.errors import InvalidParameter
 from app.layer_types import Collection
-from app.services.audit import LOCAL_TZ
+from app.services.clock import LOCAL_TZ
 
 __all__ = ["DATETIME", "TimeRange", "in_force_day", "parse_datetime", "temporal_clause", "temporal_interval"]
 

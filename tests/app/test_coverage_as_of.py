@@ -9,12 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter
+from app.services.clock import today
 from app.services.coverage import dated
 from app.services.coverage import runs as coverage
 from app.services.coverage.inputs import load_operators
 from app.services.reports import periods
 from app.services.reports.indicators import indicators_report
-from app.services.reports.indicators_sql import today
 from gis.coverage import CellArrays, Grid, reaching
 from gis.indicators import Quarter
 from tests.app.test_coverage import _rows

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from app.collections import IN_FORCE
 from app.errors import InvalidParameter, NotFound
 from app.routers.indicators import IndicatorReport
+from app.services.clock import today
 from app.services.coverage.ftth import refresh_ftth
 from app.services.reports.indicators import indicators_report
-from app.services.reports.indicators_sql import today
 from gis.crs import METRIC_CRSS
 from gis.indicators import Quarter
 from tests.conftest import SHARED

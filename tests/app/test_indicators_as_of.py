@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from app import dbadmin
 from app.db import get_engine
 from app.errors import InvalidParameter
+from app.services.clock import today
 from app.services.coverage import dated
 from app.services.imports.importer import ImportFailed, import_file
 from app.services.reports import periods, trends
 from app.services.reports.indicators import indicators_report
-from app.services.reports.indicators_sql import today
 from tests.app.importing import LAT, LON, SAMPLE, count, placed, write_csv
 
 # ---------------------------------------------------------------- the tiny province, dated

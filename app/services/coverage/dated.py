@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, insert, text
 
 from app import models_coverage as mc
 from app.errors import InvalidParameter
+from app.services.clock import today
 from app.services.coverage.inputs import load_inputs
 from app.services.coverage.runs import (
     LOCK_ID,
@@ -29,7 +30,6 @@ from app.services.coverage.runs import (
     keep_blocks,
     province_blocks,
 )
-from app.services.reports.indicators_sql import today
 from gis.coverage import CoverageParams
 
 DATED_LOCK = LOCK_ID + 1  # one dated run at a time; the live runs go on meanwhile

@@ -17,7 +17,6 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import Collection, get_collection
 from app.errors import InvalidParameter
+from app.services.clock import LOCAL_TZ
 from app.services.exports.labels import FIELD_LABELS, label_en, label_vi
 from app.services.imports.bodies import bodies_on
 from app.services.region import region_on
@@ -56,7 +56,6 @@ __all__ = [
     "parse_format",
 ]
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_MAX_CELL = 32_767  # characters in one Excel cell
 XLSX_MAX_ROWS = 1_048_575

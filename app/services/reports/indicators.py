@@ -16,6 +16,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter, NotFound
+from app.services.clock import local_day, today
 from app.services.plans import Plan, plan_codes, plan_for
 from app.services.reports import indicators_sql as sql
 from app.services.reports import snapshots
@@ -111,19 +112,19 @@ def _check_level(session: Session, level: str, as_of: date | None = None) -> Non
 
 def _default_period(session: Session) -> Quarter:
     latest = sql.latest_period(session)
-    return Quarter.parse(latest) if latest else Quarter.of(sql.today())
+    return Quarter.parse(latest) if latest else Quarter.of(today())
 
 
 def period_day(quarter: Quarter) -> date:
     """The day an open quarter is computed as of: today while it runs, its last day once ended."""
-    return min(sql.today(), quarter.last_day)
+    return min(today(), quarter.last_day)
 
 
 def _checked_day(as_of: date, quarter: Quarter | None) -> date:
     """``as_of`` for the live figures: not after today, and in ``quarter`` when one is given."""
-    today = sql.today()
-    if as_of > today:
-        params = {"as_of": as_of.isoformat(), "today": today.isoformat()}
+    now = today()
+    if as_of > now:
+        params = {"as_of": as_of.isoformat(), "today": now.isoformat()}
         raise InvalidParameter(reasons=[Problem("asof.in_future", "as_of", params=params)])
     if quarter is not None and Quarter.of(as_of) != quarter:
         params = {"as_of": as_of.isoformat(), "period": str(quarter)}
@@ -366,7 +367,7 @@ def indicators_report(
         units = _frozen_units(session, str(quarter), scope, district_code, chosen.code)
         run = closed.as_dict()["coverage_run"]
         ref = run and sql.coverage_run_by_id(session, run["id"])
-        run_day = ref.as_of if ref else run and sql.local_day(run["finished_at"])
+        run_day = ref.as_of if ref else run and local_day(run["finished_at"])
     else:
         _check_level(session, level, scope.units_day)
         units = live_units(session, scope, quarter, district_code, chosen.code)

@@ -13,9 +13,8 @@ dated run of a past day when stored, else the live run while the day's is comput
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.engine import Row
@@ -23,11 +22,9 @@ from sqlalchemy.orm import Session
 
 from app.layer_types import IN_FORCE_ON
 from app.models import ADMIN_LEVELS
+from app.services.clock import TIMEZONE, today
 from app.services.coverage import asof
 from gis.indicators import Quarter
-
-# Quarters are calendar quarters of the province's clock.
-TIMEZONE = "Asia/Ho_Chi_Minh"
 
 # The day of the figures, bound once per query.
 _DAY = "CAST(:as_of AS date)"
@@ -52,16 +49,6 @@ CONNECTED_ON = (
     "AND ({a}.connected_on IS NULL OR {a}.connected_on <= {day}) "
     "AND ({a}.disconnected_on IS NULL OR {a}.disconnected_on > {day})"
 )
-
-
-def today() -> date:
-    """Today on the province's clock: the day of the live figures."""
-    return datetime.now(ZoneInfo(TIMEZONE)).date()
-
-
-def local_day(at: datetime | None) -> date | None:
-    """The province's day of an instant (a coverage run's end: the day its coverage describes)."""
-    return None if at is None else at.astimezone(ZoneInfo(TIMEZONE)).date()
 
 
 # `within` keeps the units at or under one district (its communes, their hamlets).
