@@ -18,7 +18,7 @@ from gis.svg import MapLayer, map_svg
 # Lower bounds of the share classes and their colours, as on the web map; grey = not computed.
 SHARE_CLASSES = ((0.95, "#006d2c"), (0.8, "#2ca25f"), (0.5, "#66c2a4"), (0.2, "#99d8c9"), (0.0, "#ccece6"))
 NOT_COMPUTED = "#bdbdbd"
-DEAD_ZONE_COLORS = {"no_signal": "#a50f15", "no_mbb": "#7b3294"}
+DEAD_ZONE_COLORS = {"no_signal": "#b2003f", "no_mbb": "#7b3294"}
 _DISTRICT_LABEL_PX, _COMMUNE_LABEL_PX = 11.0, 8.0
 _SIMPLIFY_DEG = 0.0001  # ≈ 11 m, before the geometries leave the database
 
