@@ -263,5 +263,5 @@ def write_template(
         m.key: (f"{m.label_vi} — {'%, 0–100' if m.kind == 'pct' else 'số nguyên ≥ 0'}", m.label_en)
         for m in METRICS.values()
     }
-    write_workbook(path, "so_lieu", columns, rows, {k: METRICS[k].kind for k in METRICS}, labels)
+    write_workbook(path, "Số liệu", columns, rows, {k: METRICS[k].kind for k in METRICS}, labels)
     return ExportFile(path, filename, XLSX_MEDIA)

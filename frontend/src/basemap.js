@@ -1,5 +1,7 @@
 // Basemap: OpenStreetMap tiles when they load; otherwise (or by choice) the project's own
 // district outlines filled light, with `basemap-offline` on <body> and the map, and a notice.
+// Once the tile server has failed, the session remembers it: no page and no zoom asks it again
+// (each request would only log another error) until the notice's "retry" is pressed.
 import { DomEvent, geoJSON, tileLayer } from 'leaflet';
 import { t, translateDom } from './i18n.js';
 import { outlineStyle } from './styles.js';
@@ -7,9 +9,28 @@ import { outlineStyle } from './styles.js';
 const OSM_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
 const OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>';
 const FIRST_TILE_TIMEOUT_MS = 5000; // no tile by then: treat the tile server as unreachable
-const ERROR_GRACE_MS = 1200; // after a tile error, how long another tile may still prove it works
+// Errors in a row after tiles did load that mean the network is gone (about a screenful of tiles).
+const LOST_AFTER_ERRORS = 8;
+const OFFLINE_KEY = 'hg.basemap.offline'; // sessionStorage: the tile server failed in this session
 export const CHOICES = ['osm', 'none'];
 const OFFLINE_CLASS = 'basemap-offline';
+
+function rememberedOffline() {
+  try {
+    return sessionStorage.getItem(OFFLINE_KEY) === '1';
+  } catch {
+    return false; // storage refused (privacy settings): ask the tile server, as before
+  }
+}
+
+function rememberOffline(offline) {
+  try {
+    if (offline) sessionStorage.setItem(OFFLINE_KEY, '1');
+    else sessionStorage.removeItem(OFFLINE_KEY);
+  } catch {
+    // nothing to remember with
+  }
+}
 
 export class Basemap {
   /**
@@ -21,11 +42,11 @@ export class Basemap {
     this.map = map;
     this.choice = null;
     this.offline = false;
-    this.reason = null; // 'user' | 'tileerror' | 'timeout'
+    this.reason = null; // 'user' | 'tileerror' | 'timeout' (this page or earlier in the session)
     this._outlineSource = outline;
     this._onChange = onChange;
     this._osm = tileLayer(OSM_URL, { maxZoom: 19, attribution: OSM_ATTRIBUTION });
-    this._osm.on('tileload', () => { this._tilesLoaded += 1; });
+    this._osm.on('tileload', () => { this._tilesLoaded += 1; this._errorsInRow = 0; });
     this._osm.on('tileerror', () => this._onTileError());
     this._notice = this._createNotice();
   }
@@ -34,8 +55,16 @@ export class Basemap {
     if (!CHOICES.includes(choice) || choice === this.choice) return;
     this.choice = choice;
     this._radios?.forEach((radio) => { radio.checked = radio.value === choice; });
-    if (choice === 'osm') this._tryOsm();
-    else this._goOffline('user');
+    if (choice !== 'osm') this._goOffline('user');
+    else if (rememberedOffline()) this._goOffline('tileerror');
+    else this._tryOsm();
+  }
+
+  /** Ask the tile server again (the notice's button): forget that it failed. */
+  retry() {
+    if (this.choice !== 'osm') return;
+    rememberOffline(false);
+    this._tryOsm();
   }
 
   /** Render the radio group into `container`. */
@@ -64,19 +93,27 @@ export class Basemap {
   _tryOsm() {
     this._setOffline(false, null);
     this._tilesLoaded = 0;
+    this._errorsInRow = 0;
     clearTimeout(this._timer);
     this._timer = setTimeout(() => this._checkTiles('timeout'), FIRST_TILE_TIMEOUT_MS);
     this._osm.addTo(this.map);
   }
 
+  // A failure before any tile has loaded is the server unreachable: stop at once, before a zoom
+  // requests another batch. After tiles have loaded, only a run of failures says so.
   _onTileError() {
-    if (this._tilesLoaded > 0 || this.offline) return;
-    clearTimeout(this._timer);
-    this._timer = setTimeout(() => this._checkTiles('tileerror'), ERROR_GRACE_MS);
+    if (this.offline || this.choice !== 'osm') return;
+    this._errorsInRow += 1;
+    if (this._tilesLoaded === 0 || this._errorsInRow >= LOST_AFTER_ERRORS) this._failed('tileerror');
   }
 
   _checkTiles(reason) {
-    if (this.choice === 'osm' && this._tilesLoaded === 0) this._goOffline(reason);
+    if (this.choice === 'osm' && this._tilesLoaded === 0) this._failed(reason);
+  }
+
+  _failed(reason) {
+    rememberOffline(true);
+    this._goOffline(reason);
   }
 
   _goOffline(reason) {
@@ -113,13 +150,19 @@ export class Basemap {
     notice.setAttribute('role', 'status');
     notice.hidden = true;
     const text = document.createElement('span');
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.className = 'hg-basemap-retry';
+    retry.dataset.i18n = 'basemap.retry';
+    retry.addEventListener('click', () => this.retry());
     const close = document.createElement('button');
     close.type = 'button';
     close.className = 'hg-notice-close';
     close.textContent = '×';
     close.dataset.i18nLabel = 'notice.close';
     close.addEventListener('click', () => { notice.hidden = true; });
-    notice.append(text, close);
+    notice.append(text, retry, close);
+    this._retryButton = retry;
     DomEvent.disableClickPropagation(notice);
     this.map.getContainer().append(notice);
     return notice;
@@ -129,6 +172,7 @@ export class Basemap {
     const text = this._notice.firstChild;
     text.dataset.i18n = this.reason === 'user' ? 'basemap.notice.none' : 'basemap.notice.offline';
     text.textContent = t(text.dataset.i18n);
+    this._retryButton.hidden = this.reason === 'user';
     translateDom(this._notice);
     this._notice.hidden = !this.offline;
   }

@@ -127,12 +127,14 @@ export function coverageStyle(properties) {
   return { color, weight: 1, opacity: 1, fillColor: color, fillOpacity: 1 };
 }
 
-// Dead zones from the most to the least severe: red, orange, amber.
+// Dead zones from the most to the least severe: crimson, purple, orchid. Reds and purples
+// belong to gaps alone (FTTH gaps too): no choropleth uses those hues, so a dead zone drawn over
+// the hamlet shares or beside the indicator map never reads as one of their classes.
 export const DEAD_ZONE_KINDS = ['no_signal', 'no_mbb', 'single_operator'];
-export const DEAD_ZONE_COLORS = { no_signal: '#c62828', no_mbb: '#ef6c00', single_operator: '#f9a825' };
+export const DEAD_ZONE_COLORS = { no_signal: '#b2003f', no_mbb: '#7b3294', single_operator: '#c994c7' };
 
 export function deadZoneStyle(properties) {
-  const color = DEAD_ZONE_COLORS[properties.kind] ?? '#c62828';
+  const color = DEAD_ZONE_COLORS[properties.kind] ?? DEAD_ZONE_COLORS.no_signal;
   return { color, weight: 1.2, opacity: 0.95, fillColor: color, fillOpacity: 0.5 };
 }
 
@@ -140,13 +142,15 @@ export function ftthGapStyle() {
   return { color: '#ad1457', weight: 1.2, opacity: 0.9, dashArray: '4 3', fillColor: '#ad1457', fillOpacity: 0.22 };
 }
 
-// A share 0–1 (coverage of a hamlet): lower bounds, inclusive; null = not computed.
+// A share 0–1 (coverage of a hamlet): lower bounds, inclusive; null = not computed. Sequential
+// blue-green (ColorBrewer BuGn), darker for more: the report's map draws the same classes
+// (app/services/reports/svg_map.py).
 export const SHARE_CLASSES = [
-  { min: 0.95, color: '#1a9850' },
-  { min: 0.8, color: '#91cf60' },
-  { min: 0.5, color: '#fee08b' },
-  { min: 0.2, color: '#fc8d59' },
-  { min: 0, color: '#d73027' },
+  { min: 0.95, color: '#006d2c' },
+  { min: 0.8, color: '#2ca25f' },
+  { min: 0.5, color: '#66c2a4' },
+  { min: 0.2, color: '#99d8c9' },
+  { min: 0, color: '#ccece6' },
 ];
 export const NOT_COMPUTED_COLOR = '#bdbdbd';
 export const shareColor = (share) => (share === null || share === undefined
@@ -160,17 +164,18 @@ export function hamletShareStyle(properties, zoom, { metric = 'mbb' } = {}) {
   };
 }
 
-// An indicator against its target. Met: greens; behind: orange → red by the shortfall
+// An indicator against its target. Met: greens; behind: light → dark orange by the shortfall
 // relative to the target ((target − value) / target, upper bounds exclusive); no data: hatched.
+// Oranges, not reds: reds and purples are the dead zones'.
 export const MET_CLASSES = [
   { id: 'exceeded', minOver: 0.1, color: '#1a9850' },
   { id: 'met', minOver: 0, color: '#66bd63' },
 ];
 export const BEHIND_CLASSES = [
-  { id: 'behind10', below: 0.1, color: '#fdae61' },
-  { id: 'behind25', below: 0.25, color: '#f46d43' },
-  { id: 'behind50', below: 0.5, color: '#d73027' },
-  { id: 'behindMore', below: Infinity, color: '#a50026' },
+  { id: 'behind10', below: 0.1, color: '#fdae6b' },
+  { id: 'behind25', below: 0.25, color: '#f16913' },
+  { id: 'behind50', below: 0.5, color: '#d94801' },
+  { id: 'behindMore', below: Infinity, color: '#8c2d04' },
 ];
 // Below target but on the trajectory to it (see the API's status rule): yellow.
 export const ON_TRACK_CLASS = { id: 'onTrack', color: '#fee08b' };

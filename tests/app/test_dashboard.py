@@ -307,14 +307,15 @@ def test_report_workbook_and_html_hold_the_expected_cells(tiny, tmp_path):
         if name
         not in ("Tổng hợp", "Theo đơn vị", "Ấp chưa phủ", "UBND xã chưa kết nối", "Dùng chung hạ tầng")
     ]
+    # In the order of the report's numerals (I … V, then VI's data sheet per indicator).
     assert list(cells)[:5] == [
         "Tổng hợp",
         "Theo đơn vị",
+        "Dùng chung hạ tầng",
         "Ấp chưa phủ",
         "UBND xã chưa kết nối",
-        "Dùng chung hạ tầng",
     ]
-    assert len(indicator_sheets) == 21 and "bts_site_sharing" in indicator_sheets
+    assert len(indicator_sheets) == 21 and all(n.startswith("VI.") for n in indicator_sheets)
     summary = cells["Tổng hợp"]
     # The title and the "căn cứ" line are the plan's (migration 0015 moved them out of the code).
     assert summary[0][0] == (
@@ -342,7 +343,9 @@ def test_report_workbook_and_html_hold_the_expected_cells(tiny, tmp_path):
     assert len(offices) == 1 and offices[0][2] == "Xã Hai"
     hamlets = [r for r in cells["Ấp chưa phủ"] if r and str(r[0]).startswith("93")]
     assert {r[0] for r in hamlets} == {"9300101", "9300102", "9310101"} and hamlets[0][6] == "Chưa tính"
-    data = [r for r in cells["bts_site_sharing"] if r and r[0] == "2025-Q3"]
+    number = rows["bts_site_sharing"][0]
+    data_sheet = next(n for n in indicator_sheets if n.startswith(f"VI.{number} "))
+    data = [r for r in cells[data_sheet] if r and r[0] == "2025-Q3"]
     assert [(r[1], r[3]) for r in data] == [("93", 30), ("930", 30), ("931", None)]
     for text_ in (
         "Báo cáo kết quả thực hiện Kế hoạch phát triển hạ tầng số",
@@ -551,7 +554,7 @@ def test_the_template_round_trips(tiny, tmp_path):
     with Session(tiny) as session:
         template = statistics.write_template(session, "2025-Q3", "xlsx", tmp_path)
     wb = openpyxl.load_workbook(template.path)
-    ws = wb["so_lieu"]
+    ws = wb["Số liệu"]
     header = [c.value for c in ws[1]]
     assert header[:3] == ["ma_don_vi", "ten_don_vi", "ky"] and set(header[3:]) == set(statistics.METRICS)
     rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}

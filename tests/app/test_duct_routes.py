@@ -117,7 +117,7 @@ def test_exports_carry_them(db, tmp_path, fmt):
     read = {r["code"]: tuple(_plain(r[k]) for k in NEW) for _, r in frame.iterrows()}
     assert read == {code: tuple(_plain(v) for v in values) for code, values in EXPECTED.items()}
     if fmt == "xlsx":
-        fields = load_workbook(out.path, read_only=True)["truong_du_lieu"]
+        fields = load_workbook(out.path, read_only=True)["Trường dữ liệu"]
         labels = {r[0]: r[1] for r in fields.iter_rows(min_row=2, values_only=True)}
         assert (labels["free_duct_count"], labels["used_duct_count"], labels["stated_length_m"]) == (
             "Số ống trống",

@@ -26,9 +26,9 @@ pytestmark = pytest.mark.browser
 
 PERIOD = "2025-Q3"  # the latest period with statistics: the indicator panel's default
 # The district choropleth's palette (frontend/src/styles.js): greens when the target is met,
-# orange → red by the shortfall relative to the target, hatching when there is no data.
+# light → dark orange by the shortfall relative to the target, hatching when there is no data.
 MET = {"exceeded": "#1a9850", "met": "#66bd63"}
-BEHIND = [(0.1, "#fdae61"), (0.25, "#f46d43"), (0.5, "#d73027"), (float("inf"), "#a50026")]
+BEHIND = [(0.1, "#fdae6b"), (0.25, "#f16913"), (0.5, "#d94801"), (float("inf"), "#8c2d04")]
 HATCH = "url(#hg-hatch)"
 STATUS_VI = {"met": "Đạt chỉ tiêu", "behind": "Chưa đạt", "no_data": "Chưa có số liệu"}
 

@@ -84,3 +84,26 @@ def label_vi(name: str) -> str:
 
 def label_en(name: str) -> str:
     return FIELD_LABELS.get(name, (name, name))[1]
+
+
+# Excel refuses a sheet name longer than 31 characters, with any of []:*?/\ or starting or ending
+# with an apostrophe, and names equal but for case.
+SHEET_NAME_MAX = 31
+_SHEET_FORBIDDEN = str.maketrans({c: "-" for c in "[]:*?/\\"})
+
+
+def sheet_name(title: str, taken: set[str] | None = None) -> str:
+    """``title`` as a valid Excel sheet name, not one of ``taken`` (compared without case), which
+    it joins: "Tỷ lệ hộ gia đình … (2)" rather than a refused workbook."""
+    base = " ".join(title.translate(_SHEET_FORBIDDEN).split()).strip("'") or "Trang"
+    taken = set() if taken is None else taken
+    seen = {t.casefold() for t in taken}
+    name, n = base, 1
+    while True:
+        suffix = "" if n == 1 else f" ({n})"
+        room = SHEET_NAME_MAX - len(suffix)
+        name = (base if len(base) <= room else base[: room - 1].rstrip() + "…") + suffix
+        if name.casefold() not in seen:
+            taken.add(name)
+            return name
+        n += 1

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from app.collections import Collection, get_collection
 from app.errors import InvalidParameter
 from app.services.clock import LOCAL_TZ
-from app.services.exports.labels import FIELD_LABELS, label_en, label_vi
+from app.services.exports.labels import FIELD_LABELS, label_en, label_vi, sheet_name
 from app.services.imports.bodies import bodies_on
 from app.services.region import region_on
 from app.services.scope import Scope
@@ -199,7 +199,8 @@ def export_collection(
         frame = frame.set_geometry(gpd.GeoSeries(moved, index=frame.index, crs=crs), crs=crs)
     filename = export_filename(collection.id, spec.extension)
     path = directory / filename
-    _WRITERS[fmt](frame, path, collection.id)
+    # A file's layer keeps the collection's id; a workbook's sheet is read by people: its title.
+    _WRITERS[fmt](frame, path, collection.title_vi if fmt == "xlsx" else collection.id)
     return ExportFile(path, filename, spec.media_type)
 
 
@@ -297,13 +298,15 @@ def _excel_value(value):
 def write_workbook(
     path: Path, sheet: str, columns: list[str], rows, field_types: dict[str, str], labels=FIELD_LABELS
 ) -> None:
-    """One header row of field names (Vietnamese label as a note) and a sheet of the headers."""
+    """One header row of field names (Vietnamese label as a note) on sheet ``sheet`` (a title, made
+    a valid sheet name) and a sheet of the headers."""
 
     def label(name: str) -> tuple[str, str]:
         return labels.get(name, (name, name))
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
+    taken: set[str] = set()
+    ws = wb.create_sheet(sheet_name(sheet, taken))
     ws.freeze_panes = "A2"
     header = []
     for name in columns:
@@ -314,7 +317,7 @@ def write_workbook(
     ws.append(header)
     for row in rows:
         ws.append(row)
-    fields = wb.create_sheet("truong_du_lieu")
+    fields = wb.create_sheet(sheet_name("Trường dữ liệu", taken))
     fields.append(["Trường / Field", "Tiếng Việt", "English", "Kiểu / Type"])
     for name in columns:
         fields.append([name, *label(name), field_types.get(name, "")])
@@ -349,11 +352,14 @@ _WRITERS = {
 }
 
 
-def write_frame(frame: gpd.GeoDataFrame, fmt: str, directory: Path, stem: str) -> ExportFile:
-    """Any frame (in its own CRS) as a file of ``fmt``: the writers of the layer exports."""
+def write_frame(
+    frame: gpd.GeoDataFrame, fmt: str, directory: Path, stem: str, title: str | None = None
+) -> ExportFile:
+    """Any frame (in its own CRS) as a file of ``fmt``: the writers of the layer exports; a
+    workbook's sheet is named ``title`` (default: the stem)."""
     spec = FORMATS[fmt]
     filename = f"{stem}.{spec.extension}"
-    _WRITERS[fmt](frame, directory / filename, stem)
+    _WRITERS[fmt](frame, directory / filename, title if fmt == "xlsx" and title else stem)
     return ExportFile(directory / filename, filename, spec.media_type)
 
 
@@ -451,7 +457,7 @@ def export_indicators(
         write_csv(path, INDICATOR_COLUMNS, rows)
         return ExportFile(path, filename, FORMATS["csv"].media_type)
     labels = {k: (v, k) for k, v in _INDICATOR_LABELS.items()}
-    write_workbook(path, "chi_tieu", list(INDICATOR_COLUMNS), rows, {}, labels)
+    write_workbook(path, "Chỉ tiêu", list(INDICATOR_COLUMNS), rows, {}, labels)
     return ExportFile(path, filename, XLSX_MEDIA)
 
 

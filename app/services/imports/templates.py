@@ -8,10 +8,12 @@ from pathlib import Path
 import geopandas as gpd
 from shapely import LineString, Point
 
+from app.collections import get_collection
 from app.errors import InvalidParameter
 from app.services.exports.layers import ExportFile, write_frame
 
 FORMATS = ("csv", "xlsx", "geojson", "kml")
+
 # Inside the province, kilometres from any sample site: the example registers as it stands.
 _LON, _LAT = 105.4826, 9.9091
 _SITE = {
@@ -88,4 +90,6 @@ def _frame(target: str, owner: str) -> gpd.GeoDataFrame:
 def template_file(target: str, fmt: str, owner: str, directory: Path) -> ExportFile:
     if fmt not in FORMATS:
         raise InvalidParameter(f"templates come as {', '.join(FORMATS)}, not '{fmt}'")
-    return write_frame(_frame(target, owner), fmt, directory, f"mau_{target}")
+    frame = _frame(target, owner)
+    # The sheet is named as the map names the layer ("Trạm BTS" is also a sheet of sites to the importer).
+    return write_frame(frame, fmt, directory, f"mau_{target}", get_collection(target).title_vi)

@@ -6,7 +6,7 @@ from html import escape
 
 from app.services.reports import labels
 from app.services.reports.periods import LOCAL_TZ
-from app.services.reports.report import SHARING, Report, trend_entries
+from app.services.reports.report import SECTIONS, SHARING, Report, numeral, trend_entries
 from app.services.reports.trends import chart_svg
 from gis.text import format_number
 
@@ -85,7 +85,7 @@ def _summary(r: Report) -> str:
             f'<td class="status-{_e(x["status"])}">{_e(labels.status_label(x["status"]))}</td></tr>'
         )
     return (
-        f'<section id="summary"><h3>I. Kết quả thực hiện các chỉ tiêu — {_e(r.unit["name"])}</h3>'
+        f'<section id="summary"><h3>{numeral("summary")}. Kết quả thực hiện các chỉ tiêu — {_e(r.unit["name"])}</h3>'
         f'<p class="note">{len(r.unit["indicators"])} chỉ tiêu; {_e(said)}. Chỉ tiêu “đúng tiến độ” khi chưa đạt '
         "nhưng không thấp hơn giá trị của lộ trình tuyến tính từ kỳ đã chốt đầu tiên đến mục tiêu cuối năm kế hoạch.</p>"
         '<table class="data"><thead><tr><th>STT</th><th>Chỉ tiêu</th><th>Giá trị</th><th>Mục tiêu</th>'
@@ -111,7 +111,7 @@ def _by_unit(r: Report) -> str:
             f'<table class="data"><thead><tr><th>Chỉ tiêu</th><th>Mục tiêu</th>{head}</tr></thead><tbody>{body}</tbody></table>'
         )
     what = "huyện, thị xã, thành phố" if r.scope == "province" else "xã, phường, thị trấn"
-    return f'<section class="wide" id="by-unit"><h3>II. Chỉ tiêu theo {what}</h3>{"".join(tables)}</section>'
+    return f'<section class="wide" id="by-unit"><h3>{numeral("by_unit")}. Chỉ tiêu theo {what}</h3>{"".join(tables)}</section>'
 
 
 def _sharing(r: Report) -> str:
@@ -126,7 +126,7 @@ def _sharing(r: Report) -> str:
         )
         rows.append(f"<tr><td>{_e(unit['name'])}</td>{cells}</tr>")
     return (
-        '<section id="sharing"><h3>III. Dùng chung hạ tầng viễn thông thụ động</h3><table class="data"><thead><tr>'
+        f'<section id="sharing"><h3>{numeral("sharing")}. Dùng chung hạ tầng viễn thông thụ động</h3><table class="data"><thead><tr>'
         "<th>Đơn vị</th><th>Trạm BTS dùng chung / tổng</th><th>Tỷ lệ</th><th>Cột dùng chung / tổng</th><th>Tỷ lệ</th>"
         f"<th>Tuyến cống dùng chung / tổng</th><th>Tỷ lệ</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )
@@ -151,7 +151,7 @@ def _hamlets(r: Report) -> str:
     no_mbb = sum(1 for h in r.hamlets if h["mbb_covered"] is False)
     no_ftth = sum(1 for h in r.hamlets if h["ftth_covered"] is False)
     return (
-        '<section id="hamlets"><h3>IV. Ấp, khu vực chưa được phủ băng rộng di động hoặc chưa có cáp quang</h3>'
+        f'<section id="hamlets"><h3>{numeral("hamlets")}. Ấp, khu vực chưa được phủ băng rộng di động hoặc chưa có cáp quang</h3>'
         f'<p class="note">{no_mbb} ấp chưa được phủ băng rộng di động; {no_ftth} ấp chưa có cáp quang (FTTH).</p>'
         '<table class="data"><thead><tr><th>Ấp, khu vực</th><th>Xã</th><th>Huyện</th><th>Dân số</th>'
         "<th>Phủ băng rộng di động</th><th>Có cáp quang</th><th>Vùng lõm (km²)</th><th>Trạm gần nhất</th></tr></thead>"
@@ -169,14 +169,14 @@ def _offices(r: Report) -> str:
         if rows
         else '<p class="note">Tất cả UBND cấp xã đã kết nối.</p>'
     )
-    return f'<section id="offices"><h3>V. UBND cấp xã chưa kết nối mạng truyền số liệu chuyên dùng</h3>{body}</section>'
+    return f'<section id="offices"><h3>{numeral("offices")}. UBND cấp xã chưa kết nối mạng truyền số liệu chuyên dùng</h3>{body}</section>'
 
 
 def _charts(r: Report) -> str:
     charts = "".join(chart_svg(entry, "vi") for entry in trend_entries(r))
     periods = ", ".join(labels.period_label(p) for p in sorted(r.history))
     return (
-        '<section class="charts" id="trends"><h3>VI. Diễn biến các chỉ tiêu qua các kỳ đã chốt</h3>'
+        f'<section class="charts" id="trends"><h3>{numeral("trends")}. Diễn biến các chỉ tiêu qua các kỳ đã chốt</h3>'
         f'<p class="note">Các kỳ: {_e(periods)}. Đường nét đứt: mục tiêu kế hoạch.</p>'
         f'<div class="chart-grid">{charts}</div></section>'
     )
@@ -184,7 +184,18 @@ def _charts(r: Report) -> str:
 
 def _map(r: Report) -> str:
     body = r.map_svg or '<p class="note">Chưa có bản đồ cho kỳ này.</p>'
-    return f'<section class="charts map" id="map"><h3>VII. Bản đồ vùng phủ sóng và vùng lõm sóng</h3>{body}</section>'
+    return f'<section class="charts map" id="map"><h3>{numeral("map")}. Bản đồ vùng phủ sóng và vùng lõm sóng</h3>{body}</section>'
+
+
+_PARTS = {
+    "summary": _summary,
+    "by_unit": _by_unit,
+    "sharing": _sharing,
+    "hamlets": _hamlets,
+    "offices": _offices,
+    "trends": _charts,
+    "map": _map,
+}
 
 
 def _subject(title: str) -> str:
@@ -210,7 +221,7 @@ def render_report_html(r: Report) -> str:
         f"<p>Kính gửi: {_e('; '.join(r.recipients)) or '……'}.</p>"
         f'<p class="note">Số liệu chốt lúc {closed:%H:%M ngày %d/%m/%Y}{_e(run_text)}. Nguồn: Hệ thống thông tin quản lý '
         f"hạ tầng viễn thông{_e(_region(r))}. Số liệu của kỳ đã chốt không thay đổi khi dữ liệu được cập nhật sau đó.</p>"
-        f"{_summary(r)}{_sharing(r)}{_hamlets(r)}{_offices(r)}{_by_unit(r)}{_charts(r)}{_map(r)}"
+        f"{''.join(_PARTS[part](r) for part in SECTIONS)}"
         '<table class="signature"><tr><td><b>Nơi nhận:</b><br>'
         f"{''.join('- ' + _e(x) + ';<br>' for x in r.recipients)}- Lưu: VT.</td>"
         f"<td><b>GIÁM ĐỐC</b><br><br><br><br><br>{_e(r.issuer)}</td></tr></table></body></html>"

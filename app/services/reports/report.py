@@ -21,6 +21,14 @@ from app.services.scope import check_report_scope, nearest_sites_within
 from gis.problems import Problem
 
 SHARING = ("bts_site_sharing", "pole_sharing", "duct_sharing")
+# The report's parts in the order of their numerals; the HTML and the workbook both follow it.
+SECTIONS = ("summary", "by_unit", "sharing", "hamlets", "offices", "trends", "map")
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+def numeral(section: str) -> str:
+    """The Roman numeral of a part of the report: numeral("sharing") == "III"."""
+    return _ROMAN[SECTIONS.index(section)]
 
 
 @dataclass

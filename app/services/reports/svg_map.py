@@ -2,7 +2,8 @@
 
 Hamlets are filled by their mobile-broadband share (the classes of the web map's hamlet layer,
 frontend/src/styles.js SHARE_CLASSES), dead zones without mobile broadband drawn over them,
-commune and district boundaries on top. Drawn when a period is closed and kept with it.
+commune and district boundaries on top, their names placed where they do not collide, a north
+arrow and a scale bar true on the ground. Drawn when a period is closed and kept with it.
 """
 
 import numpy as np
@@ -11,13 +12,14 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import IN_FORCE
-from gis.crs import geometry_to_metric
+from gis.crs import METRIC_CRS, geometry_to_metric
 from gis.svg import MapLayer, map_svg
 
 # Lower bounds of the share classes and their colours, as on the web map; grey = not computed.
-SHARE_CLASSES = ((0.95, "#1a9850"), (0.8, "#91cf60"), (0.5, "#fee08b"), (0.2, "#fc8d59"), (0.0, "#d73027"))
+SHARE_CLASSES = ((0.95, "#006d2c"), (0.8, "#2ca25f"), (0.5, "#66c2a4"), (0.2, "#99d8c9"), (0.0, "#ccece6"))
 NOT_COMPUTED = "#bdbdbd"
-DEAD_ZONE_COLORS = {"no_signal": "#c62828", "no_mbb": "#ef6c00"}
+DEAD_ZONE_COLORS = {"no_signal": "#b2003f", "no_mbb": "#7b3294"}
+_DISTRICT_LABEL_PX, _COMMUNE_LABEL_PX = 11.0, 8.0
 _SIMPLIFY_DEG = 0.0001  # ≈ 11 m, before the geometries leave the database
 
 # Units under the scope: the province is every unit; a district its communes and their hamlets.
@@ -85,10 +87,26 @@ def scope_map(session: Session, scope: str, title: str) -> str:
             )
         )
     layers.append(
-        MapLayer(_metric(by_level["commune"]), stroke="#6d4c41", stroke_width=0.6, css_class="communes")
+        MapLayer(
+            _metric(by_level["commune"]),
+            stroke="#6d4c41",
+            stroke_width=0.6,
+            titles=[c.name for c in by_level["commune"]],
+            css_class="communes",
+            label_size=_COMMUNE_LABEL_PX,
+        )
     )
     districts = by_level["district"]
-    layers.append(MapLayer(_metric(districts), stroke="#263238", stroke_width=1.6, css_class="districts"))
+    layers.append(
+        MapLayer(
+            _metric(districts),
+            stroke="#263238",
+            stroke_width=1.6,
+            titles=[d.name for d in districts],
+            css_class="districts",
+            label_size=_DISTRICT_LABEL_PX,
+        )
+    )
     bounds = ["≥ 95 %", "80–95 %", "50–80 %", "20–50 %", "< 20 %"]
     legend = [
         (color, f"Ấp phủ băng rộng di động {b} diện tích")
@@ -99,4 +117,4 @@ def scope_map(session: Session, scope: str, title: str) -> str:
         (DEAD_ZONE_COLORS["no_signal"], "Vùng lõm: không có sóng"),
         (DEAD_ZONE_COLORS["no_mbb"], "Vùng lõm: chỉ có 2G/3G"),
     ]
-    return map_svg(layers, title=title, legend=legend)
+    return map_svg(layers, title=title, legend=legend, crs=METRIC_CRS)

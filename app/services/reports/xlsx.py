@@ -9,9 +9,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from app.services.exports.labels import sheet_name
 from app.services.reports import labels
 from app.services.reports.periods import LOCAL_TZ
-from app.services.reports.report import SHARING, Report
+from app.services.reports.report import SECTIONS, SHARING, Report, numeral
 from gis.text import format_number
 
 _BOLD = Font(bold=True)
@@ -72,7 +73,7 @@ def _note(record: dict) -> str:
 def _summary(wb: Workbook, report: Report) -> None:
     ws = wb.active
     ws.title = "Tổng hợp"
-    row = _head(ws, report, f"Chỉ tiêu của {report.unit['name']}")
+    row = _head(ws, report, f"{numeral('summary')}. Chỉ tiêu của {report.unit['name']}")
     _header(ws, row, _INDICATOR_HEADER)
     for i, r in enumerate(report.unit["indicators"], start=1):
         ws.append(
@@ -98,7 +99,7 @@ def _summary(wb: Workbook, report: Report) -> None:
 def _by_unit(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Theo đơn vị")
     units = [report.unit, *report.children]
-    row = _head(ws, report, "Giá trị chỉ tiêu theo đơn vị")
+    row = _head(ws, report, f"{numeral('by_unit')}. Giá trị chỉ tiêu theo đơn vị")
     _header(ws, row, ["Mã chỉ tiêu", "Chỉ tiêu", "Chỉ tiêu kế hoạch", *(u["name"] for u in units)])
     records = [{r["id"]: r for r in u["indicators"]} for u in units]
     for r in report.unit["indicators"]:
@@ -115,7 +116,11 @@ def _by_unit(wb: Workbook, report: Report) -> None:
 
 def _hamlets(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Ấp chưa phủ")
-    row = _head(ws, report, "Ấp, khu vực chưa được phủ băng rộng di động hoặc chưa có cáp quang (FTTH)")
+    row = _head(
+        ws,
+        report,
+        f"{numeral('hamlets')}. Ấp, khu vực chưa được phủ băng rộng di động hoặc chưa có cáp quang (FTTH)",
+    )
     _header(
         ws,
         row,
@@ -168,7 +173,7 @@ def _hamlets(wb: Workbook, report: Report) -> None:
 
 def _offices(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("UBND xã chưa kết nối")
-    row = _head(ws, report, "UBND cấp xã chưa kết nối mạng truyền số liệu chuyên dùng")
+    row = _head(ws, report, f"{numeral('offices')}. UBND cấp xã chưa kết nối mạng truyền số liệu chuyên dùng")
     _header(ws, row, ["Mã", "Tên", "Xã", "Huyện", "Kinh độ", "Vĩ độ"])
     for o in report.offices:
         ws.append([o["code"], o["name"], o["commune_name"], o["district_name"], o["lon"], o["lat"]])
@@ -177,7 +182,7 @@ def _offices(wb: Workbook, report: Report) -> None:
 
 def _sharing(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Dùng chung hạ tầng")
-    row = _head(ws, report, "Tỷ lệ dùng chung hạ tầng theo đơn vị")
+    row = _head(ws, report, f"{numeral('sharing')}. Tỷ lệ dùng chung hạ tầng theo đơn vị")
     _header(
         ws,
         row,
@@ -208,8 +213,10 @@ def _sharing(wb: Workbook, report: Report) -> None:
 
 
 def _data_sheets(wb: Workbook, report: Report) -> None:
-    for r in report.unit["indicators"]:
-        ws = wb.create_sheet(r["id"][:31])
+    taken = set(wb.sheetnames)
+    for i, r in enumerate(report.unit["indicators"], start=1):
+        # "VI.3 Tỷ lệ dùng chung trạm BTS": the part of the report, the indicator's number in I.
+        ws = wb.create_sheet(sheet_name(f"{numeral('trends')}.{i} {r['name_vi']}", taken))
         ws.append([r["name_vi"]])
         ws["A1"].font = _TITLE
         ws.append([f"{r['name_en']} — {report.subtitle()}"])
@@ -252,10 +259,22 @@ def _data_sheets(wb: Workbook, report: Report) -> None:
         ws.column_dimensions["C"].width = 26
 
 
+# The sheets of the report's parts (the map has none), in the order of SECTIONS.
+_SHEETS = {
+    "summary": _summary,
+    "by_unit": _by_unit,
+    "sharing": _sharing,
+    "hamlets": _hamlets,
+    "offices": _offices,
+    "trends": _data_sheets,
+}
+
+
 def write_report_xlsx(report: Report, path: Path) -> None:
     wb = Workbook()
-    for part in (_summary, _by_unit, _hamlets, _offices, _sharing, _data_sheets):
-        part(wb, report)
+    for section in SECTIONS:
+        if section in _SHEETS:
+            _SHEETS[section](wb, report)
     wb.properties.title = f"{report.title} — {report.subtitle()}"
     wb.properties.creator = report.issuer or None
     # Fixed timestamps: the same closed period gives the same workbook.

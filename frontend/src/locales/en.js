@@ -14,6 +14,7 @@ export default {
   'basemap.none': 'No basemap',
   'basemap.notice.offline': 'OpenStreetMap tiles could not be loaded — showing the project’s own boundaries.',
   'basemap.notice.none': 'No basemap — showing the project’s own boundaries.',
+  'basemap.retry': 'Retry',
   'notice.close': 'Close notice',
 
   'layers.title': 'Map layers',

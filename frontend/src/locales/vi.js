@@ -15,6 +15,7 @@ export default {
   'basemap.none': 'Không nền',
   'basemap.notice.offline': 'Không tải được nền OpenStreetMap — đang hiển thị ranh giới của dự án.',
   'basemap.notice.none': 'Không dùng nền bản đồ — đang hiển thị ranh giới của dự án.',
+  'basemap.retry': 'Thử lại',
   'notice.close': 'Đóng thông báo',
 
   'layers.title': 'Lớp bản đồ',

@@ -1,0 +1,123 @@
+"""The map offline: the tile server is asked once a session, not after every zoom; and the
+palettes of gaps (dead zones) and of choropleths never share a hue.
+
+The test pages abort every request that does not go to the live server (support.py), so the
+OpenStreetMap tiles fail as they do on a machine without the Internet."""
+
+import colorsys
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from app.services.reports import svg_map
+from tests.browser.support import set_view, view, wait_idle
+
+pytestmark = pytest.mark.browser
+
+TILE_HOST = "tile.openstreetmap.org"
+
+
+def _count_tile_requests(page) -> list[str]:
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda request: asked.append(request.url) if urlsplit(request.url).netloc == TILE_HOST else None,
+    )
+    return asked
+
+
+def _zoom_around(page, times: int = 4) -> None:
+    here = view(page)
+    for step in range(times):
+        set_view(page, here["lat"], here["lon"], here["zoom"] + 1 + step % 3)
+
+
+def test_tiles_that_failed_are_not_asked_again_until_retry(map_page):
+    page = map_page.page
+    asked = _count_tile_requests(page)
+    map_page.open()
+    _zoom_around(page)  # at once, as a person who does not wait for the notice
+    expect(page.locator("body.basemap-offline")).to_be_attached()
+    first_batch = len(asked)
+    assert first_batch > 0  # the map did try the tile server once
+    _zoom_around(page)
+    page.wait_for_timeout(300)
+    assert len(asked) == first_batch, asked[first_batch:]
+
+    # The next page of the session remembers: no tile is asked, the outlines are there at once.
+    page.reload()
+    wait_idle(page)
+    _zoom_around(page)
+    expect(page.locator("body.basemap-offline")).to_be_attached()
+    assert len(asked) == first_batch, asked[first_batch:]
+    assert page.evaluate("window.__hgmap.basemap") == {
+        "choice": "osm",
+        "offline": True,
+        "reason": "tileerror",
+    }
+
+    # "Thử lại" asks once more — and fails once more, back offline.
+    retry = page.locator(".hg-basemap-notice .hg-basemap-retry")
+    expect(retry).to_have_text("Thử lại")
+    retry.click()
+    expect(page.locator("body.basemap-offline")).to_be_attached()
+    wait_idle(page)
+    retried = len(asked)
+    assert retried > first_batch
+    _zoom_around(page)
+    assert len(asked) == retried
+    assert map_page.errors == []
+
+
+def test_no_basemap_by_choice_offers_no_retry(map_page):
+    page = map_page.open("#12/9.78/105.47?basemap=none")
+    expect(page.locator(".hg-basemap-notice")).to_be_visible()
+    expect(page.locator(".hg-basemap-notice .hg-basemap-retry")).to_be_hidden()
+
+
+def _hue(color: str) -> float | None:
+    """Hue in degrees of "#rrggbb"; None for a grey (no hue to confuse)."""
+    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    h, _, s = colorsys.rgb_to_hls(r, g, b)
+    return None if s < 0.15 else h * 360
+
+
+def _hue_gap(a: float, b: float) -> float:
+    return min(abs(a - b), 360 - abs(a - b))
+
+
+def test_dead_zone_and_choropleth_palettes_share_no_hue(map_page):
+    page = map_page.open()
+    palettes = page.evaluate(
+        """async () => {
+            const s = await import('/src/styles.js');
+            return {
+                deadZones: Object.values(s.DEAD_ZONE_COLORS),
+                ftthGaps: [s.ftthGapStyle().fillColor],
+                shares: s.SHARE_CLASSES.map((c) => c.color),
+                targets: [...s.MET_CLASSES, s.ON_TRACK_CLASS, ...s.BEHIND_CLASSES].map((c) => c.color),
+                bands: Object.values(s.BAND_COLORS),
+            };
+        }"""
+    )
+    gaps = palettes["deadZones"] + palettes["ftthGaps"]
+    choropleths = palettes["shares"] + palettes["targets"] + palettes["bands"]
+    assert not set(gaps) & set(choropleths)
+    # Not only other hex codes: other hues, at least 30° apart on the colour wheel.
+    for gap in gaps:
+        for colour in choropleths:
+            if _hue(colour) is not None:
+                assert _hue_gap(_hue(gap), _hue(colour)) >= 30, (gap, colour)
+    # Reds and purples for dead zones; the hamlet shares a sequential blue-green, darker for more.
+    assert all(_hue(c) >= 270 for c in palettes["deadZones"])
+    assert all(120 <= _hue(c) <= 200 for c in palettes["shares"])
+    lightness = [
+        colorsys.rgb_to_hls(*(int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)))[1] for c in palettes["shares"]
+    ]
+    assert lightness == sorted(lightness)
+    # The report's map draws the same classes as the web map.
+    assert [c for _, c in svg_map.SHARE_CLASSES] == palettes["shares"]
+    assert {
+        k: palettes["deadZones"][i] for i, k in enumerate(("no_signal", "no_mbb"))
+    } == svg_map.DEAD_ZONE_COLORS
