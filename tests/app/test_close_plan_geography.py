@@ -11,9 +11,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from app import dbadmin
+from app.errors import Forbidden, NotFound
 from app.services import statistics
-from app.services.reports import periods, snapshots
+from app.services.reports import drilldown, periods, snapshots
 from app.services.reports.indicators import indicators_report
+from app.services.reports.report import build_report
 from gis.synthetic.facts import REFORM
 from tests.conftest import BASE_URL, ROOT, _url_for
 
@@ -149,3 +151,44 @@ def test_a_district_without_its_figure_is_the_sum_of_its_old_communes(reformed):
     assert vi_thanh["detail"]["derived"]["mobile_bb_subscriptions"]["derived"] == "sum"
     assert communes["93001"]["numerator"] == 300 and "derived" not in communes["93001"]["detail"]
     assert _subs(live["units"])["931"]["numerator"] is None  # not all its communes are known
+
+
+def test_hamlets_offices_maps_and_reports_follow_the_plans_units(reformed, closed):
+    judged = date(2025, 6, 30)
+    with Session(reformed) as session:
+        old = drilldown.hamlet_gaps(session, "930", "2025-Q3", plan=HG)
+        with pytest.raises(NotFound):  # the new city's plan has no districts
+            drilldown.hamlet_gaps(session, "930", "2025-Q3", plan=CITY)
+        new = drilldown.hamlet_gaps(session, "93003", "2025-Q3", plan=CITY)
+        report = build_report(session, "2025-Q3", "930", plan=HG)
+        maps = dict(
+            session.execute(text("SELECT units_on, count(*) FROM period_maps GROUP BY units_on")).all()
+        )
+        under_930 = session.execute(
+            text(
+                "SELECT count(*) FROM admin_units h JOIN admin_units c ON c.id = h.parent_id "
+                "JOIN admin_units d ON d.id = c.parent_id WHERE h.level = 'hamlet' AND d.code = '930' "
+                "AND h.valid_from <= :d AND (h.valid_to IS NULL OR h.valid_to > :d)"
+            ),
+            {"d": judged},
+        ).scalar_one()
+    assert (old["unit"]["code"], old["unit"]["level"], old["closed"]) == ("930", "district", True)
+    # No live coverage in this database: every hamlet is short of it, on its former district.
+    assert len(old["hamlets"]) == under_930 > 0
+    assert {h["district_code"] for h in old["hamlets"]} == {"930"}
+    assert new["unit"]["level"] == "commune" and {h["commune_code"] for h in new["hamlets"]} == {"93003"}
+    assert maps == {judged: 1 + 8, closed["as_of"]: 1}  # the province and each former district; the city
+    assert [c["code"] for c in report.children] == sorted(OLD_POPULATION)
+    assert _subs(report.children)["93006"]["numerator"] == 600
+    assert report.map_svg and len(report.hamlets) == under_930
+
+
+def test_an_open_quarter_drills_down_on_the_named_plans_units(reformed):
+    with Session(reformed) as session:
+        old = drilldown.hamlet_gaps(session, "93006", "2025-Q4", plan=HG)
+        with pytest.raises(NotFound):  # not in force today: the plan in force on the day is asked for
+            drilldown.hamlet_gaps(session, "930", "2025-Q4")
+        with pytest.raises(Forbidden):
+            drilldown.hamlet_gaps(session, "93006", "2025-Q4", plan=HG, district_code="931")
+    assert (old["closed"], old["unit"]["level"]) == (False, "commune")
+    assert {h["commune_code"] for h in old["hamlets"]} == {"93006"}

@@ -368,9 +368,11 @@ def indicators_report(
     as_of = closed.as_of if closed else day or period_day(quarter)
     # A plan judged on an earlier geography (the former districts) is computed on those units, and
     # frozen on them (a period closed before it was, only on its own day's units).
-    judged = snapshots.units_day(chosen.judged_on, as_of)
-    if closed is not None and judged not in snapshots.frozen_days(session, closed.period):
-        judged = as_of
+    judged = (
+        snapshots.plan_units_day(session, closed, chosen.judged_on)
+        if closed is not None
+        else snapshots.units_day(chosen.judged_on, as_of)
+    )
     scope = Scope(level, code, within, as_of, units_on=judged)
     if closed is not None:
         units = _frozen_units(session, str(quarter), scope, district_code, chosen.code)

@@ -60,6 +60,13 @@ def units_day(judged_on: date | None, day: date) -> date:
     return judged_on if judged_on is not None and judged_on < day else day
 
 
+def plan_units_day(session: Session, closed: ClosedPeriod, judged_on: date | None) -> date:
+    """The units day a plan judged on ``judged_on`` reads closed period ``closed`` on: its own when
+    frozen, else the period's (its units did not change, or it was closed before plans had days)."""
+    day = units_day(judged_on, closed.as_of)
+    return day if day in frozen_days(session, closed.period) else closed.as_of
+
+
 def frozen_days(session: Session, period: str) -> list[date]:
     """The days whose units ``period`` holds indicators on."""
     rows = session.execute(
