@@ -17,6 +17,7 @@ from app.i18n import catalogue, language
 from app.middleware import page_policy
 from app.routers.exports import file_answer, streamed_file
 from app.routers.imports import _refused, save_upload
+from app.routers.indicators import PlanCode
 from app.schemas_dashboard import ClosedPeriod, HamletGaps, Periods, StatisticsImport, UnitFigures
 from app.security import LoggedIn, Staff
 from app.services import statistics
@@ -163,8 +164,9 @@ def hamlet_gaps(
     _: LoggedIn,
     district_scope: DistrictScopeDep,
     period: Period | None = None,
+    plan: PlanCode = None,
 ) -> dict:
-    return drilldown.hamlet_gaps(session, code, period, district_code=district_scope)
+    return drilldown.hamlet_gaps(session, code, period, district_code=district_scope, plan=plan)
 
 
 @router.get(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter, NotFound
 from app.services.clock import local_day, today
+from app.services.derived_statistics import through_lineage
 from app.services.plans import Plan, plan_codes, plan_for
 from app.services.reports import indicators_sql as sql
 from app.services.reports import snapshots
@@ -160,7 +161,9 @@ def _speed(samples: list[float] | None) -> Measure:
     return Measure(mean, detail={"median": median, "samples": len(samples or [])})
 
 
-def _reported(unit: Row, stats: dict[str, Decimal] | None, indicator_id: str) -> Measure:
+def _reported(
+    unit: Row, stats: dict[str, Decimal] | None, indicator_id: str, derived: dict[str, dict] | None = None
+) -> Measure:
     metric, base = REPORTED[indicator_id]
     if not stats or metric not in stats:
         return NO_DATA
@@ -168,12 +171,12 @@ def _reported(unit: Row, stats: dict[str, Decimal] | None, indicator_id: str) ->
     if base is None:
         return Measure(round_value(value), detail={"metric": metric})
     denominator = getattr(unit, base) if base in _UNIT_COLUMNS else stats.get(base)
-    return Measure(
-        share_pct(value, denominator),
-        _number(value),
-        _number(denominator),
-        {"metric": metric, "per": base},
-    )
+    detail = {"metric": metric, "per": base}
+    # A figure carried back from the units that replaced this one says so (derived_statistics).
+    carried = {m: (derived or {})[m] for m in (metric, base) if m in (derived or {})}
+    if carried:
+        detail["derived"] = carried
+    return Measure(share_pct(value, denominator), _number(value), _number(denominator), detail)
 
 
 def _measures(session: Session, scope: Scope, quarter: Quarter) -> dict[str, Callable[[Row], Measure]]:
@@ -185,6 +188,7 @@ def _measures(session: Session, scope: Scope, quarter: Quarter) -> dict[str, Cal
     hamlets = sql.hamlet_coverage(session, scope)
     speeds = sql.speed_samples(session, scope, quarter, tuple(SPEEDS.values()))
     stats = sql.statistics(session, scope, str(quarter))
+    derived = through_lineage(session, scope, str(quarter), stats)
     measures: dict[str, Callable[[Row], Measure]] = {
         "mobile_bb_hamlet_coverage": lambda u: _hamlets(hamlets.get(u.id), "mbb"),
         "ftth_hamlet_coverage": lambda u: _hamlets(hamlets.get(u.id), "ftth"),
@@ -196,7 +200,7 @@ def _measures(session: Session, scope: Scope, quarter: Quarter) -> dict[str, Cal
     for key, tech in SPEEDS.items():
         measures[key] = lambda u, tech=tech: _speed(speeds.get((u.id, tech)))
     for key in REPORTED:
-        measures[key] = lambda u, key=key: _reported(u, stats.get(u.id), key)
+        measures[key] = lambda u, key=key: _reported(u, stats.get(u.id), key, derived.get(u.id))
     return measures
 
 
@@ -327,9 +331,12 @@ def _frozen_units(
         raise InvalidParameter(
             f"{period} is closed: its snapshot holds {', '.join(snapshots.SNAPSHOT_LEVELS)}; got '{scope.level}'"
         )
-    units = snapshots.snapshot_units(session, period, scope.level, scope.code, scope.within)
+    day = scope.units_day
+    units = snapshots.snapshot_units(session, period, scope.level, scope.code, scope.within, day)
     if scope.code is not None and not units:
-        if district_code is not None and snapshots.snapshot_units(session, period, scope.level, scope.code):
+        if district_code is not None and snapshots.snapshot_units(
+            session, period, scope.level, scope.code, units_on=day
+        ):
             raise outside_district(district_code, scope.code)
         raise NotFound(f"no {scope.level} with code '{scope.code}' in the snapshot of {period}")
     return judged_by_plan(session, units, Quarter.parse(period), plan)
@@ -360,8 +367,13 @@ def indicators_report(
     closed = snapshots.closed_period(session, str(quarter)) if day is None else None
     chosen = quarter_plan(session, quarter, plan)
     as_of = closed.as_of if closed else day or period_day(quarter)
-    # A plan judged on an earlier geography (the former districts) is computed on those units.
-    judged = chosen.judged_on if closed is None and chosen.judged_on and chosen.judged_on < as_of else None
+    # A plan judged on an earlier geography (the former districts) is computed on those units, and
+    # frozen on them (a period closed before it was, only on its own day's units).
+    judged = (
+        snapshots.plan_units_day(session, closed, chosen.judged_on)
+        if closed is not None
+        else snapshots.units_day(chosen.judged_on, as_of)
+    )
     scope = Scope(level, code, within, as_of, units_on=judged)
     if closed is not None:
         units = _frozen_units(session, str(quarter), scope, district_code, chosen.code)

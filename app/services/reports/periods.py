@@ -3,7 +3,9 @@ province, its districts and communes, every hamlet's coverage, every commune off
 report maps, in one transaction, so that its reports never change afterwards.
 
 A quarter is frozen as of its last day, whenever it is closed: the infrastructure in service and
-the offices connected that day, the units in force that day. Hamlet coverage is that of the
+the offices connected that day, the units in force that day — and, for a plan judged on an earlier
+geography (``plans.judged_on``: the former districts and communes), its indicators, hamlets, offices
+and maps on those units too (each snapshot row says its ``units_on``). Hamlet coverage is that of the
 network of that day: the run as of the last day is computed (reusing unchanged blocks) before the
 freeze and named in the snapshot."""
 
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidParameter
 from app.services.coverage import dated
+from app.services.plans import plan_codes, plan_for
 from app.services.reports import drilldown, indicators_sql, snapshots
 from app.services.reports import svg_map as report_map
 from app.services.reports.indicators import live_units, parse_period
@@ -95,66 +98,96 @@ def close_period(session: Session, period: str, *, closed_by: str | None = None)
     return {**closed.as_dict(), "counts": counts}
 
 
+_UNIT_IDS = (
+    "SELECT coalesce(array_agg(u.id ORDER BY u.id), '{}') FROM admin_units u "
+    f"WHERE u.level IN ('province', 'district', 'commune') AND {indicators_sql.IN_FORCE.format(a='u')}"
+)
+
+
+def geography_days(session: Session, day: date) -> list[date]:
+    """The days whose units a quarter ending on ``day`` is frozen on: ``day`` itself (plans without
+    ``judged_on``, and readers naming no plan) and each plan's earlier ``judged_on`` whose units
+    differ from ``day``'s (no reform in between: the plan reads ``day``'s, see indicators_report)."""
+    plans = [plan_for(session, code) for code in plan_codes(session)]
+    earlier = {snapshots.units_day(p.judged_on, day) for p in plans} - {day}
+    ids = {d: session.execute(text(_UNIT_IDS), {"units_on": d}).scalar_one() for d in earlier | {day}}
+    return sorted({day} | {d for d in earlier if ids[d] != ids[day]})
+
+
 def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
     period, day = str(quarter), quarter.last_day
     rows = []
-    levels = indicators_sql.levels_in_force(session, day)
-    for level in (lv for lv in snapshots.SNAPSHOT_LEVELS if lv in levels):
-        for unit in live_units(session, Scope(level, as_of=day), quarter):
-            rows += [
-                {
-                    "p": period,
-                    "level": level,
-                    "code": unit["code"],
-                    "name": unit["name"],
-                    "parent": unit["parent_code"],
-                    "id": r["id"],
-                    "record": _json(r),
-                }
-                for r in unit["indicators"]
-            ]
+    # Every plan's indicators on every geography: the network is the last day's, the units those
+    # the plan is judged on (a plan on the former districts is frozen on them after a reform).
+    days = geography_days(session, day)
+    for units_on in days:
+        levels = indicators_sql.levels_in_force(session, units_on)
+        for level in (lv for lv in snapshots.SNAPSHOT_LEVELS if lv in levels):
+            for unit in live_units(session, Scope(level, as_of=day, units_on=units_on), quarter):
+                rows += [
+                    {
+                        "p": period,
+                        "units_on": units_on,
+                        "level": level,
+                        "code": unit["code"],
+                        "name": unit["name"],
+                        "parent": unit["parent_code"],
+                        "id": r["id"],
+                        "record": _json(r),
+                    }
+                    for r in unit["indicators"]
+                ]
     if rows:
         session.execute(
             text(
-                "INSERT INTO indicator_snapshots (period, unit_level, unit_code, unit_name, parent_code, "
-                "indicator_id, record) VALUES (:p, :level, :code, :name, :parent, :id, CAST(:record AS jsonb))"
+                "INSERT INTO indicator_snapshots (period, units_on, unit_level, unit_code, unit_name, "
+                "parent_code, indicator_id, record) "
+                "VALUES (:p, :units_on, :level, :code, :name, :parent, :id, CAST(:record AS jsonb))"
             ),
             rows,
         )
-    hamlets = drilldown.all_hamlets(session)
-    _insert_records(session, "hamlet_snapshots", "hamlet_code", period, hamlets)
+    counts = {"indicator_records": len(rows), "hamlets": 0, "offices": 0, "maps": 0}
     connected = indicators_sql.offices_connected(session, day)
-    offices = [{**o, "gov_network_connected": o["code"] in connected} for o in drilldown.all_offices(session)]
-    _insert_records(session, "office_snapshots", "office_code", period, offices)
-    province = indicators_sql.units(session, Scope("province", as_of=day))
-    scopes = [("province", province[0].name if province else "Toàn tỉnh")] + [
-        (u.code, u.name) for u in indicators_sql.units(session, Scope("district", as_of=day))
-    ]
-    for scope, name in scopes:
-        svg = report_map.scope_map(session, scope, f"Vùng phủ sóng và vùng lõm — {name}")
-        session.execute(
-            text("INSERT INTO period_maps (period, scope_code, svg) VALUES (:p, :s, :svg)"),
-            {"p": period, "s": scope, "svg": svg},
-        )
-    return {
-        "indicator_records": len(rows),
-        "hamlets": len(hamlets),
-        "offices": len(offices),
-        "maps": len(scopes),
-    }
+    for units_on in days:
+        hamlets = drilldown.all_hamlets(session, units_on=units_on)
+        _insert_records(session, "hamlet_snapshots", "hamlet_code", period, units_on, hamlets)
+        offices = [
+            {**o, "gov_network_connected": o["code"] in connected}
+            for o in drilldown.all_offices(session, units_on=units_on)
+        ]
+        _insert_records(session, "office_snapshots", "office_code", period, units_on, offices)
+        province = indicators_sql.units(session, Scope("province", as_of=day, units_on=units_on))
+        scopes = [("province", province[0].name if province else "Toàn tỉnh")] + [
+            (u.code, u.name)
+            for u in indicators_sql.units(session, Scope("district", as_of=day, units_on=units_on))
+        ]
+        for scope, name in scopes:
+            svg = report_map.scope_map(session, scope, f"Vùng phủ sóng và vùng lõm — {name}", units_on)
+            session.execute(
+                text("INSERT INTO period_maps (period, units_on, scope_code, svg) VALUES (:p, :d, :s, :svg)"),
+                {"p": period, "d": units_on, "s": scope, "svg": svg},
+            )
+        counts["hamlets"] += len(hamlets)
+        counts["offices"] += len(offices)
+        counts["maps"] += len(scopes)
+    return counts
 
 
-def _insert_records(session: Session, table: str, key: str, period: str, records: list[dict]) -> None:
-    """Keep ``records`` (hamlets or offices, our own table names) in the snapshot of ``period``."""
+def _insert_records(
+    session: Session, table: str, key: str, period: str, units_on: date, records: list[dict]
+) -> None:
+    """Keep ``records`` (hamlets or offices, our own table names) in the snapshot of ``period`` on
+    the units of ``units_on``."""
     if records:
         session.execute(
             text(
-                f"INSERT INTO {table} (period, {key}, district_code, commune_code, record) "
-                "VALUES (:p, :code, :district, :commune, CAST(:record AS jsonb))"
+                f"INSERT INTO {table} (period, units_on, {key}, district_code, commune_code, record) "
+                "VALUES (:p, :units_on, :code, :district, :commune, CAST(:record AS jsonb))"
             ),
             [
                 {
                     "p": period,
+                    "units_on": units_on,
                     "code": r["code"],
                     "district": r["district_code"],
                     "commune": r["commune_code"],

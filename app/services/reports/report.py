@@ -74,22 +74,23 @@ class Report:
         return f"{period_label(self.period)}{where}"
 
 
-def _scope_units(session: Session, period: str, scope: str, plan: str) -> list[dict]:
-    """[scope unit, *its children] in the snapshot of ``period``, with ``plan``'s indicators ([]
-    when the scope is not in it)."""
+def _scope_units(session: Session, closed: snapshots.ClosedPeriod, scope: str, plan: Plan) -> list[dict]:
+    """[scope unit, *its children] in the snapshot of ``closed`` on the units ``plan`` is judged
+    on, with its indicators ([] when the scope is not in it)."""
+    period, day = closed.period, snapshots.plan_units_day(session, closed, plan.judged_on)
     if scope == "province":
-        head = snapshots.snapshot_units(session, period, "province")
-        children = snapshots.snapshot_units(session, period, "district")
+        head = snapshots.snapshot_units(session, period, "province", units_on=day)
+        children = snapshots.snapshot_units(session, period, "district", units_on=day)
     else:
-        head = snapshots.snapshot_units(session, period, "district", scope)
+        head = snapshots.snapshot_units(session, period, "district", scope, units_on=day)
         children = [
             u
-            for u in snapshots.snapshot_units(session, period, "commune", within=scope)
+            for u in snapshots.snapshot_units(session, period, "commune", within=scope, units_on=day)
             if u["parent_code"] == scope
         ]
     if not head:
         return []
-    return judged_by_plan(session, head[:1] + children, parse_period(period), plan)
+    return judged_by_plan(session, head[:1] + children, parse_period(period), plan.code)
 
 
 def build_report(
@@ -119,7 +120,7 @@ def build_report(
     closed = snapshots.closed_period(session, quarter)
     if closed is None:
         raise Conflict(f"{quarter} is not closed: close the period first, so that its report never changes")
-    units = _scope_units(session, quarter, scope, chosen.code)
+    units = _scope_units(session, closed, scope, chosen)
     if not units:
         raise NotFound(
             f"no district with code '{scope}' in the snapshot of {quarter} (scope: province or a district)"
@@ -127,24 +128,28 @@ def build_report(
     history = {}
     for earlier in snapshots.closed_periods(session):
         if earlier.period <= quarter:
-            found = _scope_units(session, earlier.period, scope, chosen.code)
+            found = _scope_units(session, earlier, scope, chosen)
             if found:
                 history[earlier.period] = found
     code = None if scope == "province" else scope
+    units_on = snapshots.plan_units_day(session, closed, chosen.judged_on)
     hamlets = nearest_sites_within(
         session,
         district_code,
         [
             h
-            for h in snapshot_rows(session, "hamlet_snapshots", quarter, code)
+            for h in snapshot_rows(session, "hamlet_snapshots", quarter, code, units_on)
             if h["mbb_covered"] is not True or h["ftth_covered"] is not True
         ],
     )
     offices = [
-        o for o in snapshot_rows(session, "office_snapshots", quarter, code) if not o["gov_network_connected"]
+        o
+        for o in snapshot_rows(session, "office_snapshots", quarter, code, units_on)
+        if not o["gov_network_connected"]
     ]
     svg = session.execute(
-        text("SELECT svg FROM period_maps WHERE period = :p AND scope_code = :s"), {"p": quarter, "s": scope}
+        text("SELECT svg FROM period_maps WHERE period = :p AND units_on = :d AND scope_code = :s"),
+        {"p": quarter, "d": units_on, "s": scope},
     ).scalar()
     issued_on = issued_on or today()
     return Report(

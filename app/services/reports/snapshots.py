@@ -2,7 +2,8 @@
 
 A closed period's indicators are served from ``indicator_snapshots`` exactly as they were
 computed at closing, as of the quarter's last day (value, target, gap, status, unit name), so a
-past report never changes.
+past report never changes. A period holds one set of units per geography its plans are judged on
+(``units_on``, migration 0018: the last day's units, and a plan's former ones — ``units_day``).
 Writing them is ``app.services.reports.periods``.
 """
 
@@ -53,20 +54,48 @@ def closed_periods(session: Session) -> list[ClosedPeriod]:
     return [ClosedPeriod(*r) for r in rows]
 
 
+def units_day(judged_on: date | None, day: date) -> date:
+    """The day whose units a plan's figures of ``day`` are on: its ``judged_on`` when earlier (a
+    plan judged on the former districts keeps them after a reform), else ``day`` itself."""
+    return judged_on if judged_on is not None and judged_on < day else day
+
+
+def plan_units_day(session: Session, closed: ClosedPeriod, judged_on: date | None) -> date:
+    """The units day a plan judged on ``judged_on`` reads closed period ``closed`` on: its own when
+    frozen, else the period's (its units did not change, or it was closed before plans had days)."""
+    day = units_day(judged_on, closed.as_of)
+    return day if day in frozen_days(session, closed.period) else closed.as_of
+
+
+def frozen_days(session: Session, period: str) -> list[date]:
+    """The days whose units ``period`` holds indicators on."""
+    rows = session.execute(
+        text("SELECT DISTINCT units_on FROM indicator_snapshots WHERE period = :p ORDER BY 1"), {"p": period}
+    )
+    return list(rows.scalars())
+
+
 def snapshot_units(
-    session: Session, period: str, level: str, code: str | None = None, within: str | None = None
+    session: Session,
+    period: str,
+    level: str,
+    code: str | None = None,
+    within: str | None = None,
+    units_on: date | None = None,
 ) -> list[dict]:
-    """Units of ``level`` frozen in ``period`` (one ``code``; at or under district ``within``),
-    each with its indicator records in the order of ``order`` (the plan's)."""
+    """Units of ``level`` frozen in ``period`` on the units of ``units_on`` (default: the period's
+    own day; one ``code``; at or under district ``within``), each with its indicator records."""
     rows = session.execute(
         text(
             "SELECT unit_code, unit_name, unit_level, parent_code, indicator_id, record "
-            "FROM indicator_snapshots WHERE period = :period AND unit_level = :level "
+            "FROM indicator_snapshots s WHERE period = :period AND unit_level = :level "
+            "AND s.units_on = coalesce(CAST(:units_on AS date), "
+            "(SELECT c.as_of FROM closed_periods c WHERE c.period = s.period)) "
             "AND (CAST(:code AS text) IS NULL OR unit_code = :code) "
             "AND (CAST(:within AS text) IS NULL OR unit_code = :within OR parent_code = :within) "
             "ORDER BY unit_code, indicator_id"
         ),
-        {"period": period, "level": level, "code": code, "within": within},
+        {"period": period, "level": level, "code": code, "within": within, "units_on": units_on},
     )
     units: dict[str, dict] = {}
     for r in rows:

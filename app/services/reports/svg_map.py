@@ -6,12 +6,14 @@ commune and district boundaries on top, their names placed where they do not col
 arrow and a scale bar true on the ground. Drawn when a period is closed and kept with it.
 """
 
+from datetime import date
+
 import numpy as np
 import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.collections import IN_FORCE
+from app.collections import IN_FORCE, IN_FORCE_ON
 from gis.crs import METRIC_CRS, geometry_to_metric
 from gis.svg import MapLayer, map_svg
 
@@ -22,24 +24,34 @@ DEAD_ZONE_COLORS = {"no_signal": "#b2003f", "no_mbb": "#7b3294"}
 _DISTRICT_LABEL_PX, _COMMUNE_LABEL_PX = 11.0, 8.0
 _SIMPLIFY_DEG = 0.0001  # ≈ 11 m, before the geometries leave the database
 
+# The units in force on :units_on (NULL: today): a plan judged on the former districts is drawn on them.
+_ON = IN_FORCE_ON.replace("{day}", "coalesce(CAST(:units_on AS date), CURRENT_DATE)")
+
 # Units under the scope: the province is every unit; a district its communes and their hamlets.
 _UNDER = f"""
 SELECT u.id, u.level, u.code, u.name, ST_AsBinary(ST_SimplifyPreserveTopology(u.geom, {_SIMPLIFY_DEG})) AS wkb
 FROM admin_units u
 LEFT JOIN admin_units p ON p.id = u.parent_id
 LEFT JOIN admin_units g ON g.id = p.parent_id
-WHERE {IN_FORCE.format(a="u")} AND u.level IN ('district', 'commune', 'hamlet')
+WHERE {_ON.format(a="u")} AND u.level IN ('district', 'commune', 'hamlet')
   AND (:scope = 'province' OR :scope IN (u.code, p.code, g.code))
 ORDER BY u.level, u.code
 """
 
+# Dead zones and shares are computed for the hamlets in force now: a former version of a hamlet
+# reads those of its version in force now, by code.
 _DEAD = f"""
 SELECT z.kind, h.name, z.area_km2, ST_AsBinary(ST_SimplifyPreserveTopology(z.geom, {_SIMPLIFY_DEG})) AS wkb
-FROM dead_zones z JOIN admin_units h ON h.id = z.hamlet_id
+FROM dead_zones z JOIN admin_units cur ON cur.id = z.hamlet_id
+JOIN admin_units h ON h.level = 'hamlet' AND h.code = cur.code AND {_ON.format(a="h")}
 JOIN admin_units c ON c.id = h.parent_id JOIN admin_units d ON d.id = c.parent_id
-WHERE z.kind IN ('no_signal', 'no_mbb') AND {IN_FORCE.format(a="h")}
+WHERE z.kind IN ('no_signal', 'no_mbb') AND {IN_FORCE.format(a="cur")}
   AND (:scope = 'province' OR :scope IN (c.code, d.code))
 ORDER BY z.kind, h.code
+"""
+_SHARES = f"""
+SELECT h.code, hc.mbb_share FROM hamlet_coverage hc JOIN admin_units h ON h.id = hc.hamlet_id
+WHERE {IN_FORCE.format(a="h")}
 """
 
 
@@ -56,17 +68,18 @@ def _metric(rows) -> list:
     return list(geometry_to_metric(geoms))
 
 
-def scope_map(session: Session, scope: str, title: str) -> str:
-    """The SVG map of ``scope`` ("province" or a district code) as the data stand now."""
-    units = session.execute(text(_UNDER), {"scope": scope}).all()
-    shares = dict(session.execute(text("SELECT hamlet_id, mbb_share FROM hamlet_coverage")).all())
-    dead = session.execute(text(_DEAD), {"scope": scope}).all()
+def scope_map(session: Session, scope: str, title: str, units_on: date | None = None) -> str:
+    """The SVG map of ``scope`` ("province" or a district code) as the data stand now, on the units
+    in force on ``units_on`` (default today)."""
+    units = session.execute(text(_UNDER), {"scope": scope, "units_on": units_on}).all()
+    shares = dict(session.execute(text(_SHARES)).all())
+    dead = session.execute(text(_DEAD), {"scope": scope, "units_on": units_on}).all()
     by_level = {level: [u for u in units if u.level == level] for level in ("district", "commune", "hamlet")}
     hamlets = by_level["hamlet"]
     layers = [
         MapLayer(
             _metric(hamlets),
-            fill=[_share_color(shares.get(h.id)) for h in hamlets],
+            fill=[_share_color(shares.get(h.code)) for h in hamlets],
             stroke="#ffffff",
             stroke_width=0.4,
             titles=[h.name for h in hamlets],
