@@ -157,20 +157,22 @@ export class RegistrationForm {
   }
 
   addCell(cell = DEFAULT_CELL) {
-    const input = (value, attrs) => el('input', { type: 'number', value, ...attrs });
-    const tech = options(el('select', { name: 'technology' }), TECHNOLOGIES, (x) => x);
+    // Each control is named by its column's header (the table's cells have no <label> of their own).
+    const named = (key) => ({ 'data-i18n-label': key });
+    const input = (value, key, attrs) => el('input', { type: 'number', value, ...named(key), ...attrs });
+    const tech = options(el('select', { name: 'technology', ...named('reg.cell.technology') }), TECHNOLOGIES, (x) => x);
     tech.value = cell.technology;
-    const remove = el('button', { type: 'button', className: 'hg-button secondary', textContent: '×' });
+    const remove = el('button', { type: 'button', className: 'hg-button secondary', textContent: '×', ...named('reg.cell.remove') });
     const row = el('tr', {}, [
       el('td', {}, [tech]),
-      el('td', {}, [input(cell.band_mhz, { name: 'band_mhz', step: 1 })]),
-      el('td', {}, [input(cell.azimuth_deg, { name: 'azimuth_deg', min: 0, max: 359, step: 1 })]),
-      el('td', {}, [input(cell.antenna_height_m, { name: 'antenna_height_m', step: 0.1 })]),
-      el('td', {}, [input(cell.eirp_dbm, { name: 'eirp_dbm', step: 0.1 })]),
+      el('td', {}, [input(cell.band_mhz, 'reg.cell.band', { name: 'band_mhz', step: 1 })]),
+      el('td', {}, [input(cell.azimuth_deg, 'reg.cell.azimuth', { name: 'azimuth_deg', min: 0, max: 359, step: 1 })]),
+      el('td', {}, [input(cell.antenna_height_m, 'reg.cell.height', { name: 'antenna_height_m', step: 0.1 })]),
+      el('td', {}, [input(cell.eirp_dbm, 'reg.cell.eirp', { name: 'eirp_dbm', step: 0.1 })]),
       el('td', {}, [remove]),
     ]);
     remove.addEventListener('click', () => row.remove());
-    this.cellRows.append(row);
+    this.cellRows.append(translated(row));
   }
 
   cells() {
