@@ -68,8 +68,12 @@ def _open_site_popup(visitor, page) -> None:
     point = page.evaluate("([lat, lon]) => window.__hgmap.map.latLngToContainerPoint([lat, lon])", [lat, lon])
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    _popup_shown(page)
+
+
+def _popup_shown(page) -> None:
+    """Leaflet fades a popup in; axe measures contrast as drawn, so wait until it is opaque."""
     page.locator(".leaflet-popup .hg-popup").wait_for()
-    # Leaflet fades a popup in; axe measures contrast as drawn, so wait until it is opaque.
     page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
 
 
@@ -94,7 +98,7 @@ def test_the_map_for_a_planner_with_the_approval_queue(probe, proposal):
     page.locator(f"#hg-evidence-{proposal} .hg-whatif").wait_for()
     _assert_clean(page, "map, planner, approval queue")
     page.click(f"#hg-onmap-{proposal}")
-    page.wait_for_selector(".leaflet-popup")
+    _popup_shown(page)
     wait_idle(page)
     _assert_clean(page, "map, planner, proposal's popup")
 
@@ -104,6 +108,10 @@ def test_the_map_for_an_operator_registering_a_site(probe):
     page = operator.open()
     assert page.locator("#hg-register").is_visible()
     _assert_clean(page, "map, operator, registration form")
+    # Each control of the cells table is named by its row and column, in the current language.
+    assert page.get_by_label("Cell 2, Băng tần (MHz)").count() == 1
+    page.click("#hg-lang-toggle")
+    assert page.get_by_label("Cell 3, Antenna height (m)").count() == 1
 
 
 def test_the_dashboard_for_a_visitor_and_a_planner_with_a_district_drilled(probe):
