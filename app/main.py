@@ -51,7 +51,8 @@ def _mount_frontend(app: FastAPI) -> None:
     for url, path in (
         ("/src", frontend / "src"),
         ("/styles", frontend / "styles"),
-        ("/vendor", frontend / "node_modules"),
+        # Leaflet only: node_modules also holds test-only packages (axe-core) no user needs.
+        ("/vendor/leaflet", frontend / "node_modules" / "leaflet"),
         ("/docs/assets", _SWAGGER_UI),
     ):
         if path.is_dir():

@@ -2,6 +2,7 @@
 readers of `window.__hgmap` (frontend/src/debug.js). Fixtures are in conftest.py."""
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.conftest import TEST_PASSWORD
@@ -147,3 +148,37 @@ def answer_next_dialog(page, accept: bool = True) -> list[str]:
 
     page.once("dialog", answer)
     return said
+
+
+# axe-core is a test-only npm package (frontend/package.json devDependencies); the app never serves
+# it, so each test injects it (the test contexts bypass the Content-Security-Policy for that).
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+
+def axe_findings(page, exclude: tuple[str, ...] = ()) -> list[str]:
+    """axe-core's WCAG 2.0 and 2.1 A/AA violations of impact serious or critical on the page as it is now,
+    one line per rule: its id, impact and the elements' selectors. `exclude`: selectors of
+    elements that are not ours to fix (each caller says why)."""
+    assert AXE_SCRIPT.is_file(), f"{AXE_SCRIPT} is missing: `make setup` installs it (npm ci in frontend/)"
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    violations = page.evaluate(
+        """async (exclude) => {
+            const context = exclude.length ? { include: [document], exclude: exclude.map((s) => [s]) } : document;
+            const result = await window.axe.run(context, {
+              runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'],
+            });
+            return result.violations.map((v) => ({
+              id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')),
+              why: v.nodes[0].failureSummary.split('\\n').slice(1, 2).join(' ').trim(),
+            }));
+        }""",
+        list(exclude),
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {', '.join(v['targets'][:8])}{' …' if len(v['targets']) > 8 else ''}"
+        f" — {v['why']}"
+        for v in violations
+        if v["impact"] in SERIOUS
+    ]

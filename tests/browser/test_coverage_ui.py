@@ -277,7 +277,7 @@ def test_english_toggle_translates_the_coverage_controls(map_page, district_repo
     indicator = indicator_with_values(district_report)
     page = map_page.open("#?layers=districts,dead_zones,coverage,hamlet_coverage")
     choose_indicator(page, indicator)
-    page.get_by_role("button", name="Chuyển sang tiếng Anh (English)").click()
+    page.get_by_role("button", name="Chuyển sang tiếng Anh").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
     layers = ("Dead zones", "Mobile coverage", "No fibre (FTTH) yet", "Mobile broadband coverage by hamlet")

@@ -35,7 +35,7 @@ def _download(page, link, tmp_path):
 def test_the_filtered_view_downloads_as_the_api_returns_it(map_page, tmp_path):
     page = map_page.open()
     page.get_by_label("Nhà mạng").select_option("Viettel")
-    page.get_by_label("Công nghệ").select_option("4G")
+    page.get_by_label("Công nghệ", exact=True).select_option("4G")
     set_view(page, 9.80, 105.55, 12)
     page.locator("#hg-export-format").select_option("gpkg")
     page.locator("#hg-export-crs").select_option("EPSG:5897")

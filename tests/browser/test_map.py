@@ -95,7 +95,7 @@ def test_search_ignores_diacritics_and_moves_the_map(map_page):
 
 def test_english_toggle_switches_labels_and_is_remembered(map_page):
     page = map_page.open()
-    page.get_by_role("button", name="Chuyển sang tiếng Anh (English)").click()
+    page.get_by_role("button", name="Chuyển sang tiếng Anh").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_title("Telecom infrastructure map of Hậu Giang province")
     expect(page.locator("#hg-lang-toggle")).to_have_text("VI")
@@ -215,7 +215,7 @@ def test_permalink_follows_the_map_and_restores_it(map_page):
     page.wait_for_function("() => !window.__hgmap.map._animatingZoom")
     page.evaluate("() => { window.__hgmap.map.panBy([120, 70], {animate: false}); }")
     page.get_by_label("UBND cấp xã").check()
-    page.get_by_label("Công nghệ").select_option("4G")
+    page.get_by_label("Công nghệ", exact=True).select_option("4G")
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"commune_offices"))
     expect(page).to_have_url(re.compile(r"technology=4G"))
@@ -242,7 +242,7 @@ def test_permalink_follows_the_map_and_restores_it(map_page):
     assert abs(restored["lon"] - moved["lon"]) < 1e-4
     expect(fresh.get_by_label("UBND cấp xã")).to_be_checked()
     expect(fresh.get_by_label("Trạm BTS")).to_be_checked()
-    expect(fresh.get_by_label("Công nghệ")).to_have_value("4G")
+    expect(fresh.get_by_label("Công nghệ", exact=True)).to_have_value("4G")
     assert layer_state(fresh, "commune_offices")["count"] > 0
     assert map_page.errors == []
 

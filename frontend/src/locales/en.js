@@ -4,7 +4,7 @@ export default {
   'app.short': 'Telecom infrastructure of {region}',
   'context.region': 'the region',
   'lang.button': 'VI',
-  'lang.switch': 'Switch to Vietnamese (Tiếng Việt)',
+  'lang.switch': 'VI – Switch to Vietnamese',
   'panel.toggle': 'Show/hide the control panel',
   'panel.label': 'Map control panel',
   'map.label': 'Telecom infrastructure map',

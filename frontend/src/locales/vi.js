@@ -5,7 +5,8 @@ export default {
   // {region}: the region in force (GET /api/region), until it is known:
   'context.region': 'địa phương',
   'lang.button': 'EN',
-  'lang.switch': 'Chuyển sang tiếng Anh (English)',
+  // The name starts with the button's visible text (WCAG 2.5.3, label in name: a voice user says "EN").
+  'lang.switch': 'EN – Chuyển sang tiếng Anh',
   'panel.toggle': 'Hiện/ẩn bảng điều khiển',
   'panel.label': 'Bảng điều khiển bản đồ',
   'map.label': 'Bản đồ hạ tầng viễn thông',

@@ -4,7 +4,7 @@ import { circleMarker } from 'leaflet';
 import { getJSON, sendJSON } from '../api.js';
 import { candidatesPart, fetchEvidence, whatIfPart } from './evidence.js';
 import { currentUser, isStaff } from '../account/session.js';
-import { t, tEnum } from '../i18n.js';
+import { onLangChange, t, tEnum } from '../i18n.js';
 import { el, labelled, options, problemList, translated } from './dom.js';
 
 const STRUCTURES = ['tower', 'monopole', 'guyed_mast', 'rooftop', 'camouflaged', 'small_cell'];
@@ -40,6 +40,7 @@ export class RegistrationForm {
       reason: el('textarea', { rows: 2, maxLength: 2000 }),
     });
     this.cellRows = el('tbody');
+    this.unlistenLang ??= onLangChange(() => this.nameCells());
     this.results = el('div', { id: 'hg-reg-results', 'aria-live': 'polite' });
     this.message = el('div', { id: 'hg-reg-message', 'aria-live': 'polite' });
     const place = el('button', { type: 'button', id: 'hg-reg-place', className: 'hg-button secondary', 'data-i18n': 'reg.place' });
@@ -157,20 +158,35 @@ export class RegistrationForm {
   }
 
   addCell(cell = DEFAULT_CELL) {
-    const input = (value, attrs) => el('input', { type: 'number', value, ...attrs });
-    const tech = options(el('select', { name: 'technology' }), TECHNOLOGIES, (x) => x);
+    // The table's controls have no <label>: each is named "Cell n, <its column>" (nameCells).
+    const column = (key) => ({ 'data-cell-column': key });
+    const input = (value, key, attrs) => el('input', { type: 'number', value, ...column(key), ...attrs });
+    const tech = options(el('select', { name: 'technology', ...column('reg.cell.technology') }), TECHNOLOGIES, (x) => x);
     tech.value = cell.technology;
-    const remove = el('button', { type: 'button', className: 'hg-button secondary', textContent: '×' });
+    const remove = el('button', { type: 'button', className: 'hg-button secondary', textContent: '×', ...column('reg.cell.remove') });
     const row = el('tr', {}, [
       el('td', {}, [tech]),
-      el('td', {}, [input(cell.band_mhz, { name: 'band_mhz', step: 1 })]),
-      el('td', {}, [input(cell.azimuth_deg, { name: 'azimuth_deg', min: 0, max: 359, step: 1 })]),
-      el('td', {}, [input(cell.antenna_height_m, { name: 'antenna_height_m', step: 0.1 })]),
-      el('td', {}, [input(cell.eirp_dbm, { name: 'eirp_dbm', step: 0.1 })]),
+      el('td', {}, [input(cell.band_mhz, 'reg.cell.band', { name: 'band_mhz', step: 1 })]),
+      el('td', {}, [input(cell.azimuth_deg, 'reg.cell.azimuth', { name: 'azimuth_deg', min: 0, max: 359, step: 1 })]),
+      el('td', {}, [input(cell.antenna_height_m, 'reg.cell.height', { name: 'antenna_height_m', step: 0.1 })]),
+      el('td', {}, [input(cell.eirp_dbm, 'reg.cell.eirp', { name: 'eirp_dbm', step: 0.1 })]),
       el('td', {}, [remove]),
     ]);
-    remove.addEventListener('click', () => row.remove());
+    remove.addEventListener('click', () => {
+      row.remove();
+      this.nameCells();
+    });
     this.cellRows.append(row);
+    this.nameCells();
+  }
+
+  /** Name every cell control by its row and column, as the server's refusals name the field. */
+  nameCells() {
+    [...this.cellRows.rows].forEach((row, k) => {
+      row.querySelectorAll('[data-cell-column]').forEach((control) => {
+        control.setAttribute('aria-label', t('reg.cellField', { n: k + 1, field: t(control.dataset.cellColumn) }));
+      });
+    });
   }
 
   cells() {
