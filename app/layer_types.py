@@ -13,15 +13,29 @@ UNAPPROVED = ("proposed", "rejected")
 UNAPPROVED_SQL = "(" + ", ".join(f"'{status}'" for status in UNAPPROVED) + ")"
 
 # Where a row lies, for the scope of a district-limited official (bound :scope_district). A record
-# lies in the district holding a point of it (ST_PointOnSurface, as the location columns say).
-_DISTRICT_GEOM = (
-    "(SELECT d.geom FROM admin_units d WHERE d.level = 'district' AND d.code = :scope_district AND "
+# lies in the district holding a point of it (ST_PointOnSurface, as the location columns say). The
+# district is its version in force, or its last one when a reform abolished it: an official of a
+# former district keeps that area.
+DISTRICT_GEOM = (
+    "(SELECT d.geom FROM admin_units d WHERE d.level = 'district' AND d.code = :scope_district "
+    "AND d.valid_from <= CURRENT_DATE ORDER BY d.valid_from DESC LIMIT 1)"
+)
+IN_DISTRICT_POINT = "ST_Intersects(" + DISTRICT_GEOM + ", ST_PointOnSurface({geom}))"
+IN_DISTRICT_AREA = "ST_Intersects(" + DISTRICT_GEOM + ", {geom})"
+# Since a reform abolished the district, units hang from the city: a unit of the official's former
+# district is one with a point in it.
+ABOLISHED_DISTRICT = (
+    "NOT EXISTS (SELECT 1 FROM admin_units d WHERE d.level = 'district' AND d.code = :scope_district AND "
     + IN_FORCE.format(a="d")
     + ")"
 )
-IN_DISTRICT_POINT = "ST_Intersects(" + _DISTRICT_GEOM + ", ST_PointOnSurface({geom}))"
-IN_DISTRICT_AREA = "ST_Intersects(" + _DISTRICT_GEOM + ", {geom})"
-IN_DISTRICT_COLUMN = "{a}.district_code = :scope_district"
+IN_DISTRICT_COLUMN = (
+    "({a}.district_code = :scope_district OR ("
+    + ABOLISHED_DISTRICT
+    + " AND "
+    + IN_DISTRICT_POINT.format(geom="{a}.geom")
+    + "))"
+)
 
 
 @dataclass(frozen=True)

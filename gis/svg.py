@@ -57,7 +57,10 @@ def trend_chart(
     left, right, top, bottom = 48, 30, 26, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [p.value for p in points if p.value is not None]
-    top_value = _nice_max(max(values + [target or 0]) * 1.05)
+    highest = max(values + [target or 0])
+    top_value = _nice_max(highest * 1.05)
+    if unit == "%" and highest <= 100:
+        top_value = min(top_value, 100.0)  # a share never runs past 100 %: no axis up to 200 %
     x_step = plot_w / max(len(points) - 1, 1)
 
     def x(i: int) -> float:

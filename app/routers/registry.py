@@ -67,7 +67,7 @@ def sharing_candidates(
 ) -> dict:
     conn = session.connection()
     place = site_checks.place_of(conn, lon, lat)
-    scope.check_point(visible, place, lon, lat)
+    scope.check_point(conn, visible, place, lon, lat)
     owner_id = owner_of(session, principal, owner)[0] if (owner or principal.role == "operator") else None
     radius = radius_m or site_checks.share_radius_m(place)
     candidates = site_checks.sharing_candidates(conn, lon, lat, owner_id, radius, scope=visible)

@@ -186,7 +186,9 @@ def create_user(
             select(func.count())
             .select_from(AdminUnit)
             .where(
-                AdminUnit.level == "district", AdminUnit.code == district_code, AdminUnit.valid_to.is_(None)
+                # A former district too: its officials keep reporting a plan judged on it.
+                AdminUnit.level == "district",
+                AdminUnit.code == district_code,
             )
         )
         if not found:

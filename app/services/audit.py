@@ -103,13 +103,24 @@ def record_history(session: Session, kind: str, code: str) -> dict:
         ),
         {"t": table, "id": rid, "children": list(_CHILDREN[table]), "key": key, "since": since},
     ).mappings()
-    return {"kind": kind, "code": code, "entries": [_entry(r) for r in rows]}
+    owners = dict(session.execute(text("SELECT id, short_name FROM operators")).tuples().all())
+    return {"kind": kind, "code": code, "entries": [_entry(r, owners) for r in rows]}
 
 
-def _entry(row) -> dict:
+def _named(record: dict | None, owners: dict[int, str]) -> dict | None:
+    """A row as people read it: its owner company by name, not by the operators table's id."""
+    if record is None or "owner_id" not in record:
+        return record
+    named = {k: v for k, v in record.items() if k != "owner_id"}
+    named["owner"] = owners.get(record["owner_id"], record["owner_id"])
+    return named
+
+
+def _entry(row, owners: dict[int, str]) -> dict:
     entry = dict(row)
     entry["at"] = row["at"].isoformat()
-    before, after = row["before"] or {}, row["after"] or {}
+    entry["before"], entry["after"] = _named(row["before"], owners), _named(row["after"], owners)
+    before, after = entry["before"] or {}, entry["after"] or {}
     entry["changed"] = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     return entry
 

@@ -14,13 +14,14 @@ checks below first.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from app.collections import IN_FORCE
+from app.collections import IN_FORCE_ON
 from app.errors import Forbidden, not_found
-from app.layer_types import IN_DISTRICT_POINT, UNAPPROVED, Collection
+from app.layer_types import ABOLISHED_DISTRICT, IN_DISTRICT_POINT, UNAPPROVED, Collection
 from app.services.accounts import Principal
 from gis.problems import Problem
 
@@ -104,11 +105,13 @@ def _without_plans(record: dict | None) -> dict | None:
     return None if record is None else {k: v for k, v in record.items() if k not in PLAN_FIELDS}
 
 
+# A unit in force on :on (NULL: today).
+_ON = IN_FORCE_ON.replace("{day}", "coalesce(CAST(:on AS date), CURRENT_DATE)")
 # Ancestors of a unit in force, itself included (hamlet → commune → district → province).
 _LINEAGE = f"""
 WITH RECURSIVE up AS (
   SELECT u.id, u.parent_id, u.code, u.level FROM admin_units u
-  WHERE u.code = :code AND {IN_FORCE.format(a="u")}
+  WHERE u.code = :code AND {_ON.format(a="u")}
   UNION ALL
   SELECT p.id, p.parent_id, p.code, p.level FROM admin_units p JOIN up ON p.id = up.parent_id
 )
@@ -116,9 +119,10 @@ SELECT code, level FROM up
 """
 
 
-def lineage(session: Session, code: str) -> list[tuple[str, str]]:
-    """(code, level) of the unit in force with ``code`` and of its ancestors; [] when unknown."""
-    return [tuple(r) for r in session.execute(text(_LINEAGE), {"code": code})]
+def lineage(session: Session, code: str, on: date | None = None) -> list[tuple[str, str]]:
+    """(code, level) of the unit in force on ``on`` (today) with ``code`` and of its ancestors; []
+    when unknown."""
+    return [tuple(r) for r in session.execute(text(_LINEAGE), {"code": code, "on": on})]
 
 
 def outside_district(district_code: str, asked: str | None = None, **point) -> Forbidden:
@@ -133,14 +137,33 @@ def outside_district(district_code: str, asked: str | None = None, **point) -> F
     return Forbidden(reasons=[problem])
 
 
-def check_unit(session: Session, code: str, district_code: str | None) -> list[tuple[str, str]]:
-    """The unit's lineage; NotFound when unknown, Forbidden when outside ``district_code``."""
-    found = lineage(session, code)
+def check_unit(
+    session: Session, code: str, district_code: str | None, on: date | None = None
+) -> list[tuple[str, str]]:
+    """The lineage of the unit in force on ``on`` (today); NotFound when unknown, Forbidden when
+    outside ``district_code``."""
+    found = lineage(session, code, on)
     if not found:
         raise not_found("notfound.unit", code=code)
     if district_code is not None and district_code not in {c for c, _ in found}:
-        raise outside_district(district_code, code)
+        if not _lies_in_former_district(session, code, district_code, on):
+            raise outside_district(district_code, code)
     return found
+
+
+def _lies_in_former_district(session: Session, code: str, district_code: str, on: date | None) -> bool:
+    """Whether unit ``code`` in force lies in ``district_code`` abolished by a reform (its units now
+    hang from the city): a unit lies where a point of it does, as records do."""
+    inside = IN_DISTRICT_POINT.format(geom="u.geom")
+    return bool(
+        session.execute(
+            text(
+                f"SELECT {inside} AND {ABOLISHED_DISTRICT} FROM admin_units u "
+                f"WHERE u.code = :code AND {_ON.format(a='u')}"
+            ),
+            {"code": code, "scope_district": district_code, "on": on},
+        ).scalar()
+    )
 
 
 def restrict_listing(
@@ -215,7 +238,15 @@ def nearest_sites_within(session: Session, district_code: str | None, hamlets: l
     ]
 
 
-def check_point(scope: Scope, place: dict | None, lon: float, lat: float) -> None:
-    """Forbidden when a limited official asks about a point outside their district."""
-    if scope.district_code is not None and (place is None or place["district_code"] != scope.district_code):
-        raise outside_district(scope.district_code, lon=round(lon, 6), lat=round(lat, 6))
+def check_point(conn: Connection, scope: Scope, place: dict | None, lon: float, lat: float) -> None:
+    """Forbidden when a limited official asks about a point outside their district (a point of no
+    district since a reform abolished them: outside the former district's area)."""
+    code = scope.district_code
+    if code is None or (place is not None and place["district_code"] == code):
+        return
+    if place is not None:
+        inside = IN_DISTRICT_POINT.format(geom="ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)")
+        sql = f"SELECT {inside} AND {ABOLISHED_DISTRICT}"
+        if conn.execute(text(sql), {"lon": lon, "lat": lat, "scope_district": code}).scalar():
+            return
+    raise outside_district(code, lon=round(lon, 6), lat=round(lat, 6))

@@ -7,13 +7,14 @@ within wholes, subscriptions consistent with the population) — see ``gis.repor
 quarters are frozen and refuse writes; quarters that have not started yet cannot be reported.
 """
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.collections import IN_FORCE
+from app.collections import IN_FORCE_ON
 from app.errors import InvalidParameter, not_found
 from app.services.exports.layers import (
     FORMATS,
@@ -44,13 +45,20 @@ def metric_catalogue() -> list[dict]:
     ]
 
 
-def _units(session: Session) -> dict[str, dict]:
+def units_day(period: str) -> date:
+    """The day whose units a quarter's figures are about: its last day (today while it runs), so
+    figures of a quarter before a reform belong to the units of then (a former district)."""
+    return min(Quarter.parse(period).last_day, today())
+
+
+def _units(session: Session, day: date) -> dict[str, dict]:
+    """code → the reporting units in force on ``day``."""
     rows = session.execute(
         text(
             "SELECT u.id, u.code, u.name, u.level, u.population, u.households FROM admin_units u "
-            f"WHERE u.level = ANY(:levels) AND {IN_FORCE.format(a='u')}"
+            f"WHERE u.level = ANY(:levels) AND {IN_FORCE_ON.format(a='u', day=':day')}"
         ),
-        {"levels": list(REPORTING_LEVELS)},
+        {"levels": list(REPORTING_LEVELS), "day": day},
     )
     return {r.code: dict(r._mapping) for r in rows}
 
@@ -82,8 +90,9 @@ def _period_problem(session: Session, period: str) -> Problem | None:
 def get_figures(session: Session, code: str, period: str, *, district_code: str | None = None) -> dict:
     """One unit's reported figures for a quarter (None = not reported), with the catalogue."""
     quarter = str(parse_period(period))
-    check_unit(session, code, district_code)
-    unit = _units(session).get(code)
+    day = units_day(quarter)
+    check_unit(session, code, district_code, on=day)
+    unit = _units(session, day).get(code)
     if unit is None:
         raise not_found("notfound.statistics_unit", code=code)
     stored = _stored(session, [unit["id"]], [quarter]).get((unit["id"], quarter), {})
@@ -105,7 +114,7 @@ def save_figures(
 ) -> dict:
     """Set one unit's figures for a quarter from the form; a null figure removes a stored one."""
     quarter = str(parse_period(period))
-    check_unit(session, code, district_code)
+    check_unit(session, code, district_code, on=units_day(quarter))
     problems, values, removed = [], {}, []
     for key, raw in figures.items():
         metric = METRICS.get(key)
@@ -137,23 +146,23 @@ def _write(
     """Check ``rows`` against the units, the quarters and the stored figures, then upsert them.
     Problems name the row of ``source`` (a file); the form's one row (number 0) has none."""
     removed = removed or {}
-    units = _units(session)
+    by_period = {p: _units(session, units_day(p)) for p in {r.period for r in rows}}
     problems = []
 
     def refuse(row: ReportedRow, problem: Problem) -> None:
         problems.append(problem.at(row=row.number or None, source=source))
 
     for row in rows:
-        if row.code not in units:
+        if row.code not in by_period[row.period]:
             refuse(row, Problem("stats.unknown_unit", params={"unit": row.code}))
         elif not recorded and (problem := _period_problem(session, row.period)):
             refuse(row, problem)
     if problems:
         raise ImportFailed(problems)
-    stored = _stored(session, [units[r.code]["id"] for r in rows], sorted({r.period for r in rows}))
+    stored = _stored(session, [by_period[r.period][r.code]["id"] for r in rows], sorted(by_period))
     writes, deletes = [], []
     for row in rows:
-        unit = units[row.code]
+        unit = by_period[row.period][row.code]
         merged = dict(stored.get((unit["id"], row.period), {}))
         for key in removed.get((row.code, row.period), []):
             merged.pop(key, None)
@@ -218,7 +227,7 @@ def write_statistics(
         raise ImportFailed(problems)
     if district_code is not None:
         for row in rows:
-            check_unit(session, row.code, district_code)
+            check_unit(session, row.code, district_code, on=units_day(row.period))
     written = _write(session, rows, source=Path(path).name, recorded=recorded)
     return {
         "file": Path(path).name,
@@ -240,7 +249,9 @@ def write_template(
     quarter = str(parse_period(period))
     if fmt not in ("csv", "xlsx"):
         raise InvalidParameter(f"unsupported format '{fmt}'; valid formats: csv, xlsx")
-    units = [u for u in _units(session).values() if u["level"] in ("province", "district")]
+    units = [
+        u for u in _units(session, units_day(quarter)).values() if u["level"] in ("province", "district")
+    ]
     if district_code is not None:
         units = [u for u in units if u["code"] == district_code]
     units.sort(key=lambda u: (REPORTING_LEVELS.index(u["level"]), u["code"]))

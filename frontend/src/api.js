@@ -151,19 +151,34 @@ const wholeCollections = new Map();
 /**
  * A whole unfiltered collection (all pages), fetched once and shared by everyone who asks:
  * the districts feed their layer, the zoom-to-district list and the offline outline.
+ * `datetime` (a day): the admin units in force that day (a plan judged on a former geography).
  */
-export function loadCollection(collection) {
-  if (!wholeCollections.has(collection)) {
-    const request = fetchFeatures(collection, { limit: 10000 }, { followNext: true });
-    request.catch(() => wholeCollections.delete(collection)); // let a later call retry
-    wholeCollections.set(collection, request);
+export function loadCollection(collection, { datetime } = {}) {
+  const key = `${collection}@${datetime ?? ''}`;
+  if (!wholeCollections.has(key)) {
+    const params = datetime ? { limit: 10000, datetime } : { limit: 10000 };
+    const request = fetchFeatures(collection, params, { followNext: true });
+    request.catch(() => wholeCollections.delete(key)); // let a later call retry
+    wholeCollections.set(key, request);
   }
-  return wholeCollections.get(collection);
+  return wholeCollections.get(key);
+}
+
+/**
+ * The region's subdivisions in force today: its districts, or — since a reform abolished them —
+ * its communes. Resolves to `{ level, collection }`.
+ */
+export async function loadSubdivisions() {
+  const districts = await loadCollection('districts');
+  if (districts.features.length) return { level: 'district', collection: districts };
+  return { level: 'commune', collection: await loadCollection('communes') };
 }
 
 /** Drop a shared whole collection (after a write changed it): the next `loadCollection` fetches it. */
 export function forgetCollection(collection) {
-  wholeCollections.delete(collection);
+  for (const key of [...wholeCollections.keys()]) {
+    if (key.startsWith(`${collection}@`)) wholeCollections.delete(key);
+  }
 }
 
 /** `GET /api/search`: places whose folded name matches `q`. */

@@ -82,10 +82,9 @@ export class IndicatorPanel {
     this.error = null;
     this._render();
     try {
-      const [answer, districts] = await Promise.all([
-        fetchIndicators({ level: LEVEL, period: this.period }, { signal: controller.signal }),
-        this._districts(),
-      ]);
+      const answer = await fetchIndicators({ level: LEVEL, period: this.period }, { signal: controller.signal });
+      // The districts the plan is judged on (a former geography after a reform).
+      const districts = await this._districts(answer.units_on);
       if (controller !== this._controller) return;
       this._answer = answer;
       this.layer.setDistricts(districts);

@@ -2,7 +2,7 @@
 import { mountAccountMenu } from './account/menu.js';
 import { canSee, loadSession, mayRegister } from './account/session.js';
 import { mountAsOfDate } from './asOfDate.js';
-import { loadCollection } from './api.js';
+import { loadCollection, loadSubdivisions } from './api.js';
 import { Basemap } from './basemap.js';
 import { installDebugHook } from './debug.js';
 import { mountDistrictZoom } from './districtZoom.js';
@@ -65,13 +65,13 @@ const urlState = new UrlState({
 });
 
 const basemap = new Basemap(map, {
-  outline: () => loadCollection('districts'),
+  outline: async () => (await loadSubdivisions()).collection,
   onChange: () => urlState.schedule(),
 });
 const highlight = new Highlight(map);
 const indicators = new IndicatorPanel({
   map,
-  districts: () => loadCollection('districts'),
+  districts: (day) => loadCollection('districts', { datetime: day }),
   initial: { indicator: initial.indicator, period: initial.period },
   onChange: () => {
     urlState.schedule();
@@ -144,7 +144,7 @@ const filterForm = mountFilters(document.getElementById('hg-filter-panel'), {
 });
 const exportPanel = mountExportPanel(document.getElementById('hg-export'), { map, layers });
 mountDistrictZoom(document.getElementById('hg-district-zoom'), {
-  map, districts: () => loadCollection('districts'), region,
+  map, subdivisions: loadSubdivisions, region,
 });
 mountSearch(document.getElementById('hg-search'), { onSelect: (result) => highlight.show(result) });
 // Click priority among the SVG polygons: hamlets, then the indicator choropleth, then outlines.

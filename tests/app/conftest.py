@@ -23,3 +23,11 @@ def db():
     """A scratch database with the sample province loaded (operators, province, communes)."""
     with sample_database("imp") as engine:
         yield engine
+
+
+@pytest.fixture(scope="module")
+def reformed(reformed_url):
+    """An engine on the reformed sample (tests/conftest.py ``reformed_url``)."""
+    engine = create_engine(reformed_url)
+    yield engine
+    engine.dispose()

@@ -107,6 +107,28 @@ def test_on_track_needs_a_closed_baseline(tiny):
     assert _units(tiny, "district", "2025-Q3")["931"]["internet_users"]["status"] == "no_data"
 
 
+def test_a_new_unit_with_an_old_code_does_not_take_the_old_ones_baseline(tiny):
+    with Session(tiny) as session:
+        statistics.save_figures(session, "930", "2025-Q2", {"internet_users": 500})
+    _close(tiny, "2025-Q2")
+    # A reform on 1 August 2025 ends district 930 and starts another unit under the same code; the
+    # plan is judged on the units of each quarter's end (not on a former geography).
+    _sql(tiny, "UPDATE plans SET judged_on = NULL")
+    _sql(tiny, "UPDATE admin_units SET valid_to = '2025-08-01' WHERE code = '930' AND level = 'district'")
+    _sql(
+        tiny,
+        "INSERT INTO admin_units (level, code, name, name_folded, parent_id, population, households, "
+        "valid_from, geom) SELECT level, code, 'Quận Mới', 'quan moi', parent_id, population, households, "
+        "'2025-08-01', geom FROM admin_units WHERE code = '930' AND level = 'district'",
+    )
+    with Session(tiny) as session:
+        statistics.save_figures(session, "930", "2025-Q3", {"internet_users": 750})
+    new = _units(tiny, "district", "2025-Q3")["930"]["internet_users"]
+    # Its own value, but no closed quarter of its own: no trajectory yet (the old 930's 50 % of
+    # Q2 would have made 75 % "on track" against an expected 65 %).
+    assert (new["value"], new["status"], new["expected"]) == (75.0, "behind", None)
+
+
 # ------------------------------------------------------------------ closing a period
 
 

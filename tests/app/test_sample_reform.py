@@ -19,13 +19,6 @@ LINEAGE = ROOT / "data" / "hamlets" / "reform" / "lineage.csv"
 
 
 @pytest.fixture(scope="module")
-def reformed(reformed_url):
-    engine = create_engine(reformed_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
 def api(reformed_url):
     """The app logged in to the reformed database as the service is (anonymous requests)."""
     from app.db import reset_engine

@@ -41,6 +41,18 @@ def test_trend_points_line_and_target():
     assert len(root.findall(".//s:polyline", NS)) == 1
 
 
+def test_a_share_near_its_whole_tops_at_100_percent():
+    _, root = _chart([TrendPoint("Q1/2025", 96.0), TrendPoint("Q2/2025", 99.5)], target=100.0)
+    labels = [
+        t.text for t in root.findall(".//s:text", NS) if t.text and t.text.strip().rstrip("%").isdigit()
+    ]
+    assert "100" in [label.rstrip("%").strip() for label in labels]
+    assert all(float(label.rstrip("%").strip()) <= 100 for label in labels)
+    # 100 % is drawn at the plot's top edge
+    target = root.find(".//s:line[@class='hg-trend-target']", NS)
+    assert abs(float(target.get("y1")) - 26) < 0.11
+
+
 def test_missing_values_are_gaps_not_zeros():
     svg, root = _chart(
         [TrendPoint("Q1", 50.0), TrendPoint("Q2", None), TrendPoint("Q3", 70.0), TrendPoint("Q4", 72.0)]

@@ -57,6 +57,9 @@ def test_history_of_a_record_includes_its_cells(client_as):
         ("sites", "update"),
     ]
     assert entries[-1]["changed"] == ["height_m", "version"]
+    # The owner company by its name (the log keeps the operators table's id).
+    site = entries[0]["after"]
+    assert site["owner"] == "VinaPhone" and "owner_id" not in site
     assert client_as("official1").get("/api/history/site/NO-SUCH").status_code == 404
 
 

@@ -190,6 +190,7 @@ def test_a_sites_popup_opens_its_history_and_the_department_downloads_the_trail(
     # Field names and codes as people read them, not the database's ("status: approved → active").
     assert "Trạng thái: Đã phê duyệt → Đang hoạt động" in text_ and "Tạo trạm UI-VT-001" in text_
     assert "sites" not in text_ and "status:" not in text_
+    assert "Chủ sở hữu: — → Viettel" in text_ and "mã số" not in text_  # the owner by name, not its id
     href = page.get_attribute("#hg-audit-download", "href")
     r = map_page.context.request.get(f"{map_page.base_url}{href}")
     assert r.ok and "UI-VT-001" in r.text()

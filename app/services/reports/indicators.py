@@ -264,7 +264,7 @@ def live_units(
     units = _units_or_refuse(session, scope, district_code)
     measures = _measures(session, scope, quarter) if units else {}
     targets = [(t, plan) for t in sorted_targets(session, plan)] if plan else _every_target(session, quarter)
-    starts = snapshots.baselines(session, quarter) if units else {}
+    starts = snapshots.baselines(session, quarter, scope.units_day) if units else {}
     return [
         {
             "code": u.code,
@@ -296,7 +296,9 @@ def _every_target(session: Session, quarter: Quarter) -> list[tuple[Row, str]]:
     return list(found.values())
 
 
-def judged_by_plan(session: Session, units: list[dict], quarter: Quarter, plan: str) -> list[dict]:
+def judged_by_plan(
+    session: Session, units: list[dict], quarter: Quarter, plan: str, units_on: date
+) -> list[dict]:
     """Frozen units with ``plan``'s indicators, in its order: a record judged against this plan is
     kept as frozen; one judged against another plan keeps its value and meets this plan's target;
     an indicator frozen for no plan has no data."""
@@ -311,7 +313,7 @@ def judged_by_plan(session: Session, units: list[dict], quarter: Quarter, plan: 
                 records.append(record)
                 continue
             if starts is None:
-                starts = snapshots.baselines(session, quarter)
+                starts = snapshots.baselines(session, quarter, units_on)
             measure = (
                 NO_DATA
                 if record is None
@@ -339,7 +341,7 @@ def _frozen_units(
         ):
             raise outside_district(district_code, scope.code)
         raise NotFound(f"no {scope.level} with code '{scope.code}' in the snapshot of {period}")
-    return judged_by_plan(session, units, Quarter.parse(period), plan)
+    return judged_by_plan(session, units, Quarter.parse(period), plan, day)
 
 
 def indicators_report(

@@ -90,7 +90,7 @@ def _scope_units(session: Session, closed: snapshots.ClosedPeriod, scope: str, p
         ]
     if not head:
         return []
-    return judged_by_plan(session, head[:1] + children, parse_period(period), plan.code)
+    return judged_by_plan(session, head[:1] + children, parse_period(period), plan.code, day)
 
 
 def build_report(

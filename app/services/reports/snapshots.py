@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.layer_types import IN_FORCE_ON
 from gis.indicators import Quarter
 
 SNAPSHOT_LEVELS = ("province", "district", "commune")
@@ -113,16 +114,22 @@ def snapshot_units(
     return list(units.values())
 
 
-def baselines(session: Session, before: Quarter) -> dict[tuple[str, str, str], tuple[Quarter, float]]:
+def baselines(
+    session: Session, before: Quarter, units_on: date
+) -> dict[tuple[str, str, str], tuple[Quarter, float]]:
     """(level, unit code, indicator) → (quarter, value) of the earliest closed period before
-    ``before`` in which the unit had a value: the start of its trajectory to the target."""
+    ``before`` in which the unit in force on ``units_on`` had a value: the start of its trajectory
+    to the target. A code is the same unit only while the same version of it is in force: a reform
+    may give an old code to a new unit, which must not inherit the old one's start."""
     rows = session.execute(
         text(
-            "SELECT DISTINCT ON (unit_level, unit_code, indicator_id) unit_level, unit_code, indicator_id, "
-            "period, (record->>'value')::float AS value FROM indicator_snapshots "
-            "WHERE period < :before AND record->>'value' IS NOT NULL "
-            "ORDER BY unit_level, unit_code, indicator_id, period"
+            "SELECT DISTINCT ON (s.unit_level, s.unit_code, s.indicator_id) s.unit_level, s.unit_code, "
+            "s.indicator_id, s.period, (s.record->>'value')::float AS value FROM indicator_snapshots s "
+            "JOIN admin_units u ON u.level::text = s.unit_level::text AND u.code = s.unit_code "
+            f"AND {IN_FORCE_ON.format(a='u', day='s.units_on')} AND {IN_FORCE_ON.format(a='u', day=':units_on')} "
+            "WHERE s.period < :before AND s.record->>'value' IS NOT NULL "
+            "ORDER BY s.unit_level, s.unit_code, s.indicator_id, s.period"
         ),
-        {"before": str(before)},
+        {"before": str(before), "units_on": units_on},
     )
     return {(r.unit_level, r.unit_code, r.indicator_id): (Quarter.parse(r.period), r.value) for r in rows}

@@ -34,6 +34,7 @@ const state = {
   unit: null, // {level, code, name}: the row chosen for the trend and the drill-down
   indicator: params.get('indicator') || 'mobile_bb_hamlet_coverage',
   drilled: null, // district code whose communes are shown
+  unitsOn: null, // the day whose units the plan is judged on (its districts' outlines)
   loading: false,
   error: null,
   province: [], districts: [], communes: new Map(), periods: [],
@@ -117,6 +118,7 @@ async function loadTable() {
     state.province = province.units;
     state.districts = districts.units;
     state.closedAt = districts.closed_at;
+    state.unitsOn = districts.units_on ?? null;
     state.communes.clear();
     if (state.drilled) {
       const body = await fetchIndicators({ level: 'commune', parent: state.drilled, period: state.period, plan: state.plan });
@@ -140,7 +142,7 @@ function render() {
   table.render(state);
   trend.show(state.unit, state.indicator, state.plan);
   map.show({ indicator: state.indicator, districts: state.districts, drilled: drilledUnit,
-    communes: state.communes.get(state.drilled) ?? [], period: state.period });
+    communes: state.communes.get(state.drilled) ?? [], period: state.period, unitsOn: state.unitsOn });
 }
 
 document.getElementById('hg-lang-toggle').addEventListener('click', () => setLang(getLang() === 'vi' ? 'en' : 'vi'));

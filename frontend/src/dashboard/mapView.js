@@ -32,7 +32,7 @@ export class DashboardMap {
     }
   }
 
-  async show({ indicator, districts, drilled, communes, period }) {
+  async show({ indicator, districts, drilled, communes, period, unitsOn }) {
     this._period = period;
     const level = drilled ? 'commune' : 'district';
     const units = drilled ? communes : districts;
@@ -45,12 +45,13 @@ export class DashboardMap {
     this.loading = true;
     try {
       if (level === 'district') {
-        this._layers.district.setDistricts(await loadCollection('districts'));
-      } else if (this._communesOf !== drilled.code) {
-        const collection = await fetchFeatures('communes', { district: drilled.code, limit: 1000 });
+        this._layers.district.setDistricts(await loadCollection('districts', { datetime: unitsOn }));
+      } else if (this._communesOf !== `${drilled.code}@${unitsOn}`) {
+        const params = { district: drilled.code, limit: 1000, ...(unitsOn ? { datetime: unitsOn } : {}) };
+        const collection = await fetchFeatures('communes', params);
         this._layers.commune.clearLayers();
         this._layers.commune.addData(collection);
-        this._communesOf = drilled.code;
+        this._communesOf = `${drilled.code}@${unitsOn}`;
         this.map.fitBounds(this._layers.commune.getBounds(), { padding: [12, 12] });
       }
     } catch (error) {

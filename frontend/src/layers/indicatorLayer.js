@@ -33,9 +33,12 @@ export const IndicatorLayer = GeoJSON.extend({
     return this._records.get(String(feature.properties?.code)) ?? null;
   },
 
-  /** The district polygons (once). */
+  /** The district polygons (replaced when another day's units are given). */
   setDistricts(collection) {
-    if (!this.getLayers().length) this.addData(collection);
+    if (this._collection === collection) return;
+    this._collection = collection;
+    this.clearLayers();
+    this.addData(collection);
   },
 
   /** Show `records` (Map district code → record); `meta.periodLabel` heads the popups. */

@@ -72,6 +72,9 @@ export default {
   'district.label': 'Choose a district',
   'district.placeholder': '— Choose a district —',
   'district.province': 'Whole of {region}',
+  'commune.title': 'Zoom to commune',
+  'commune.label': 'Choose a commune or ward',
+  'commune.placeholder': '— Choose a commune or ward —',
 
   'search.label': 'Search hamlets, communes, districts',
   'search.placeholder': 'Search hamlet, commune, district… (e.g. ap tan loi)',

@@ -74,6 +74,9 @@ export default {
   'district.label': 'Chọn huyện/thị/thành phố',
   'district.placeholder': '— Chọn huyện/thị/thành phố —',
   'district.province': 'Toàn {region}',
+  'commune.title': 'Phóng tới xã/phường',
+  'commune.label': 'Chọn xã/phường',
+  'commune.placeholder': '— Chọn xã/phường —',
 
   'search.label': 'Tìm ấp, xã, huyện',
   'search.placeholder': 'Tìm ấp, xã, huyện… (vd. ap tan loi)',

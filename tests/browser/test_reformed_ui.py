@@ -1,0 +1,97 @@
+"""The map and the dashboard on the reformed sample (``reformed_url``): districts are abolished, so
+the zoom list and the offline outline show the city's communes; the plan of the former province is
+still drawn on its former districts; an official of a former district starts on it."""
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+
+from tests.browser.support import MapPage, wait_idle
+from tests.conftest import APP_LOGIN, REFORMED_DB, _serve, _url_for, issue_tokens
+
+pytestmark = pytest.mark.browser
+
+PLAN = "HG-2023-2025"
+# The reformed sample is loaded without computing coverage: the map asks for the model card and is
+# told there is none (a 404 the browser logs; the map says "not computed").
+NO_RUN = "/api/coverage/model-card"
+PERIOD = "2025-Q2"  # a quarter of the plan, before the reform
+
+
+@pytest.fixture(scope="module")
+def reformed_server(reformed_url):
+    issue_tokens(
+        reformed_url, {"official934ui": ("official", None, "934"), "planner_ui": ("planner", None, None)}
+    )
+    yield from _serve(_url_for(REFORMED_DB, APP_LOGIN), worker=False)
+
+
+@pytest.fixture(scope="module")
+def units(reformed_url) -> dict[str, set[str]]:
+    """Codes of the communes in force today and of the districts on the day before the reform."""
+    engine = create_engine(reformed_url)
+    with engine.connect() as conn:
+        found = {
+            name: set(conn.execute(text(sql)).scalars())
+            for name, sql in {
+                "communes": "SELECT code FROM admin_units WHERE level = 'commune' AND valid_to IS NULL",
+                "districts": "SELECT code FROM admin_units WHERE level = 'district' AND valid_from <= '2025-06-30' "
+                "AND valid_to > '2025-06-30'",
+                "communes_934": "SELECT c.code FROM admin_units c JOIN admin_units d ON d.id = c.parent_id "
+                "WHERE c.level = 'commune' AND d.code = '934' AND c.valid_to = '2025-07-01'",
+            }.items()
+        }
+    engine.dispose()
+    return found
+
+
+def test_the_zoom_list_and_the_offline_outline_are_the_communes(chromium, reformed_server, units):
+    visitor = MapPage(chromium, reformed_server)
+    try:
+        page = visitor.open()
+        wait_idle(page)
+        expect(page.locator("#hg-district-zoom h2")).to_have_text("Phóng tới xã/phường")
+        options = page.locator("#hg-district-select option")
+        expect(options).to_have_count(2 + len(units["communes"]))
+        expect(options.nth(1)).to_have_text("Toàn thành phố Cần Thơ")
+        # No tile server answers here: the map goes offline and draws the communes' outlines.
+        expect(page.locator("body.basemap-offline")).to_be_attached()
+        expect(page.locator("path.hg-outline")).to_have_count(len(units["communes"]))
+        page.click("#hg-lang-toggle")
+        expect(page.locator("#hg-district-zoom h2")).to_have_text("Zoom to commune")
+        assert [e for e in visitor.errors if NO_RUN not in e] == []
+    finally:
+        visitor.context.close()
+
+
+def test_the_dashboard_draws_the_plan_on_its_former_districts(chromium, reformed_server, units):
+    official = MapPage(chromium, reformed_server, user="official934ui")
+    try:
+        page = official.page
+        page.goto(f"{reformed_server}/dashboard?plan={PLAN}&period={PERIOD}")
+        page.wait_for_function(
+            "window.__hgdash !== undefined && window.__hgdash.idle && window.__hgdash.state.rows.length"
+        )
+        state = page.evaluate("window.__hgdash.state")
+        assert state["error"] is None and state["drilled"] == "934"
+        assert set(state["rows"]) == {"934", *units["communes_934"]}
+        # The map shows the communes of the former district as they were, each coloured.
+        assert state["map"]["level"] == "commune"
+        assert set(state["map"]["units"]) == units["communes_934"]
+        assert all(u["fill"] for u in state["map"]["units"].values())
+        assert official.errors == []
+    finally:
+        official.context.close()
+
+
+def test_the_map_choropleth_of_the_plan_is_on_its_former_districts(chromium, reformed_server, units):
+    visitor = MapPage(chromium, reformed_server, user="planner_ui")
+    try:
+        page = visitor.open(f"#?indicator=mobile_bb_hamlet_coverage&period={PERIOD}")
+        wait_idle(page)
+        choropleth = page.evaluate("window.__hgmap.choropleth")
+        assert choropleth["indicator"] == "mobile_bb_hamlet_coverage"
+        assert set(choropleth["districts"]) == units["districts"]
+        assert [e for e in visitor.errors if NO_RUN not in e] == []
+    finally:
+        visitor.context.close()
