@@ -95,3 +95,41 @@ def test_the_map_choropleth_of_the_plan_is_on_its_former_districts(chromium, ref
         assert [e for e in visitor.errors if NO_RUN not in e] == []
     finally:
         visitor.context.close()
+
+
+def test_the_dashboard_map_shows_the_former_province_whole_with_its_legend_under_it(
+    chromium, reformed_server, reformed_url
+):
+    engine = create_engine(reformed_url)
+    with engine.connect() as conn:
+        west, south, east, north = conn.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e "
+                "FROM admin_units WHERE level = 'district' AND valid_to = '2025-07-01') x"
+            )
+        ).one()
+    engine.dispose()
+    planner = MapPage(chromium, reformed_server, user="planner_ui")
+    try:
+        page = planner.page
+        page.goto(f"{reformed_server}/dashboard?plan={PLAN}&period={PERIOD}")
+        page.wait_for_function(
+            "window.__hgdash !== undefined && window.__hgdash.idle && window.__hgdash.state.rows.length"
+        )
+        # The report's scope is the province the plan is judged on, not today's city.
+        expect(page.locator(".hg-dash-reports strong")).to_contain_text("Phạm vi: Tỉnh Hậu Giang")
+        # The map is fitted to the former districts: all in view, and not a speck in a wide view.
+        view = page.evaluate(
+            "(() => { const b = window.__hgdash.map.getBounds();"
+            " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+        )
+        assert view[0] <= west and view[1] <= south and view[2] >= east and view[3] >= north, view
+        assert (view[2] - view[0]) < 3 * (east - west)
+        # The legend lies under the map, not over it.
+        assert page.locator("#dash-map .hg-legend").count() == 0
+        expect(page.locator(".hg-dash-legend .hg-legend")).to_be_visible()
+        legend, chart = (page.locator(s).bounding_box() for s in (".hg-dash-legend .hg-legend", "#dash-map"))
+        assert legend["y"] >= chart["y"] + chart["height"]
+        assert [e for e in planner.errors if NO_RUN not in e] == []
+    finally:
+        planner.context.close()

@@ -138,7 +138,7 @@ function render() {
   const period = state.periods.find((p) => p.period === state.period) ?? null;
   const drilledUnit = state.districts.find((u) => u.code === state.drilled) ?? null;
   toolbar.render({ plans: state.plans, plan: state.plan, periods: state.periods, period, group: state.group,
-    scope: drilledUnit });
+    scope: drilledUnit, whole: state.province[0]?.name ?? null });
   table.render(state);
   trend.show(state.unit, state.indicator, state.plan);
   map.show({ indicator: state.indicator, districts: state.districts, drilled: drilledUnit,

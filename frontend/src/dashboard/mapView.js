@@ -21,6 +21,11 @@ export class DashboardMap {
     this._communesOf = null;
     this._onSelect = onSelect;
     this.legend = new LegendControl({ layers: new Map(), extras: [this] }).addTo(this.map);
+    // The dashboard's map is small: its legend goes under it instead of covering the units.
+    const holder = document.createElement('div');
+    holder.className = 'hg-dash-legend';
+    holder.append(this.legend.getContainer());
+    element.after(holder);
     // The shared canvas lies over the SVG fills: a click reaches a unit through polygon picking,
     // which opens its popup; opening it chooses the unit too.
     enablePolygonPicking(this.map, () => Object.values(this._layers).filter((layer) => this.map.hasLayer(layer)));
@@ -45,7 +50,10 @@ export class DashboardMap {
     this.loading = true;
     try {
       if (level === 'district') {
-        this._layers.district.setDistricts(await loadCollection('districts', { datetime: unitsOn }));
+        // New outlines (the first, or another day's units): show them whole.
+        if (this._layers.district.setDistricts(await loadCollection('districts', { datetime: unitsOn }))) {
+          this._fitDistricts = true;
+        }
       } else if (this._communesOf !== `${drilled.code}@${unitsOn}`) {
         const params = { district: drilled.code, limit: 1000, ...(unitsOn ? { datetime: unitsOn } : {}) };
         const collection = await fetchFeatures('communes', params);
@@ -66,7 +74,10 @@ export class DashboardMap {
       if (other !== level && this.map.hasLayer(otherLayer)) this.map.removeLayer(otherLayer);
     }
     if (!this.map.hasLayer(layer)) this.map.addLayer(layer);
-    if (level === 'district' && this._level !== 'district') this.map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+    if (level === 'district' && (this._level !== 'district' || this._fitDistricts) && layer.getLayers().length) {
+      this.map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+      this._fitDistricts = false;
+    }
     this._level = level;
     const title = document.getElementById('dash-map-title');
     if (title) {

@@ -18,7 +18,7 @@ export class Toolbar {
     this.closing = false;
   }
 
-  render({ plans = [], plan = null, periods, period, group, scope }) {
+  render({ plans = [], plan = null, periods, period, group, scope, whole = null }) {
     const root = element('div', 'hg-dash-tools');
     if (plans.length > 1) root.append(this._plans(plans, plan));
     const periodSelect = element('select');
@@ -51,7 +51,7 @@ export class Toolbar {
       close.addEventListener('click', () => this._close(period.period));
       root.append(close);
     }
-    root.append(this._reports(period, scope, plan));
+    root.append(this._reports(period, scope, plan, whole));
     this.container.replaceChildren(root);
   }
 
@@ -67,10 +67,11 @@ export class Toolbar {
     return labelled('dash-plan', t('dash.plan'), select);
   }
 
-  _reports(period, scope, plan) {
+  // `whole`: the name of the province the plan is judged on (a former one after a reform).
+  _reports(period, scope, plan, whole) {
     const box = element('div', 'hg-dash-reports');
     box.append(element('strong', null, `${t('dash.report')} · ${t('dash.report.scope', {
-      name: scope?.name ?? t('district.province'),
+      name: scope?.name ?? whole ?? t('district.province'),
     })}`));
     if (!period?.closed) {
       box.append(element('span', 'hg-note', t('dash.report.needsClosed')));

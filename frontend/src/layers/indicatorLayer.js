@@ -33,12 +33,46 @@ export const IndicatorLayer = GeoJSON.extend({
     return this._records.get(String(feature.properties?.code)) ?? null;
   },
 
-  /** The district polygons (replaced when another day's units are given). */
+  /** The district polygons (replaced when another day's units are given); true when they changed. */
   setDistricts(collection) {
-    if (this._collection === collection) return;
+    if (this._collection === collection) return false;
     this._collection = collection;
     this.clearLayers();
     this.addData(collection);
+    return true;
+  },
+
+  onAdd(map) {
+    GeoJSON.prototype.onAdd.call(this, map);
+    map.on('zoomend', this._declutter, this);
+    this._declutter();
+  },
+
+  onRemove(map) {
+    map.off('zoomend', this._declutter, this);
+    GeoJSON.prototype.onRemove.call(this, map);
+  },
+
+  // Labels that would overlap a bigger unit's label are hidden until a zoom gives them room
+  // (their popup still tells everything).
+  _declutter() {
+    if (!this._map) return;
+    requestAnimationFrame(() => {
+      const placed = [];
+      const byArea = this.getLayers().map((layer) => {
+        const b = layer.getBounds();
+        return { layer, area: (b.getEast() - b.getWest()) * (b.getNorth() - b.getSouth()) };
+      }).sort((a, b) => b.area - a.area);
+      for (const { layer } of byArea) {
+        const el = layer.getTooltip()?.getElement();
+        if (!el) continue;
+        el.style.visibility = '';
+        const box = el.getBoundingClientRect();
+        const hit = placed.some((p) => box.left < p.right && p.left < box.right && box.top < p.bottom && p.top < box.bottom);
+        if (hit) el.style.visibility = 'hidden';
+        else placed.push(box);
+      }
+    });
   },
 
   /** Show `records` (Map district code → record); `meta.periodLabel` heads the popups. */
@@ -55,6 +89,7 @@ export const IndicatorLayer = GeoJSON.extend({
       layer.setTooltipContent(this._label(layer.feature));
       if (layer.isPopupOpen()) layer.getPopup().update();
     });
+    this._declutter();
   },
 
   _label(feature) {
