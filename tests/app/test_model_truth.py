@@ -43,9 +43,11 @@ def _levels(engine) -> dict[tuple[str, int, int], float]:
 
 
 @pytest.fixture
-def measured(tiny):
-    """The tiny province, A's omni 4G cell, a run, and one speed test (with RSRP 6 dB below the model)
-    at the centre of every 4th grid cell A covers; returns (engine, {(block,row,col): predicted})."""
+def measured(tiny, request):
+    """The tiny province, A's omni 4G cell, a run, and one speed test (with RSRP 6 dB below the model,
+    or ``request.param`` dB off) at the centre of every 4th grid cell A covers; returns
+    (engine, {(block,row,col): predicted})."""
+    delta_db = getattr(request, "param", -6.0)
     with tiny.begin() as conn:
         conn.execute(
             text(
@@ -66,7 +68,7 @@ def measured(tiny):
         (lon,), (lat,) = to_lonlat([x], [y], PARAMS.crs)
         at = datetime(2025, 3, 1, 8, 0, i % 60, tzinfo=UTC)
         rows.append(
-            {"code": f"DT-{i:04d}", "at": at, "rsrp": level - 6.0, "lon": float(lon), "lat": float(lat)}
+            {"code": f"DT-{i:04d}", "at": at, "rsrp": level + delta_db, "lon": float(lon), "lat": float(lat)}
         )
     with tiny.begin() as conn:
         conn.execute(
@@ -205,3 +207,27 @@ def test_refusals(measured):
             )
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM coverage_calibrations")).scalar_one() == 0
+
+
+@pytest.mark.parametrize("measured", [-6.0, 4.0], indirect=True)
+def test_the_worker_recomputes_as_a_full_run_would(measured):
+    """Acceptance and withdrawal queue the operator's cells: the incremental runs then give the
+    layers a full run gives (a positive offset reaches farther: those blocks are redone too)."""
+    engine, _ = measured
+    bare = _levels(engine)
+    with engine.begin() as conn:
+        offset = calibration.model_truth(conn, _card(conn))["proposals"][0]["offset_db"]
+        calibration.accept(conn, "A", "mbb", offset, PLANNER)
+    assert coverage.run_incremental(engine, params=PARAMS) is not None
+    calibrated = _levels(engine)
+    assert calibrated != bare
+    _run(engine)
+    assert _levels(engine) == calibrated
+    with engine.begin() as conn:
+        calibration.withdraw(conn, "A", "mbb", PLANNER)
+    assert coverage.run_incremental(engine, params=PARAMS) is not None
+    assert _levels(engine) == bare
+
+
+def _card(conn) -> dict:
+    return conn.execute(text("SELECT card FROM coverage_runs ORDER BY id DESC LIMIT 1")).scalar_one()

@@ -192,8 +192,8 @@ def accept(conn: Connection, operator: str, tech_class: str, offset_db: float, a
             extra={"proposal": found},
         )
     actor.apply(conn)
+    _queue_recompute(conn, op_id, tech_class, _offset_in_force(conn, op_id, tech_class), found["offset_db"])
     _end(conn, op_id, tech_class, actor)
-    _queue_recompute(conn, op_id, tech_class)
     conn.execute(
         text(
             "INSERT INTO coverage_calibrations (operator_id, tech_class, offset_db, samples, agreement_before, "
@@ -219,22 +219,35 @@ def withdraw(conn: Connection, operator: str, tech_class: str, actor: Actor) -> 
     op_id = _operator_id(conn, operator)
     current = _one(conn, operator, tech_class)
     actor.apply(conn)
+    _queue_recompute(conn, op_id, tech_class, current["offset_db"])
     _end(conn, op_id, tech_class, actor)
-    _queue_recompute(conn, op_id, tech_class)
     return current
 
 
-def _queue_recompute(conn: Connection, op_id: int, tech_class: str) -> None:
+def _queue_recompute(conn: Connection, op_id: int, tech_class: str, *offsets_db: float) -> None:
     """Queue the operator's cells of the class as changed (as the cells' trigger does), so the
-    coverage worker recomputes every block they reach with the new offset."""
+    coverage worker recomputes every block they reach; their EIRP is queued with the larger of the
+    old and the new offset, so the blocks only the stronger of the two levels reached are redone too."""
     techs = [t for t, c in TECH_CLASS.items() if CLASSES[c] == tech_class]
     conn.execute(
         text(
-            "INSERT INTO coverage_dirty (source, source_id, detail, geom) SELECT 'cells', c.id, to_jsonb(c), s.geom "
-            "FROM cells c JOIN sites s ON s.id = c.site_id WHERE c.operator_id = :op AND c.technology = ANY(:t)"
+            "INSERT INTO coverage_dirty (source, source_id, detail, geom) SELECT 'cells', c.id, to_jsonb(c) || "
+            "jsonb_build_object('eirp_dbm', coalesce(c.eirp_dbm, c.tx_power_dbm + c.antenna_gain_dbi) + :boost), "
+            "s.geom FROM cells c JOIN sites s ON s.id = c.site_id WHERE c.operator_id = :op AND c.technology = ANY(:t)"
         ),
-        {"op": op_id, "t": techs},
+        {"op": op_id, "t": techs, "boost": max(0.0, *offsets_db)},
     )
+
+
+def _offset_in_force(conn: Connection, op_id: int, tech_class: str) -> float:
+    found = conn.execute(
+        text(
+            "SELECT offset_db FROM coverage_calibrations WHERE operator_id = :op AND tech_class = :cls "
+            "AND withdrawn_at IS NULL"
+        ),
+        {"op": op_id, "cls": tech_class},
+    ).scalar_one_or_none()
+    return 0.0 if found is None else float(found)
 
 
 def _end(conn: Connection, op_id: int, tech_class: str, actor: Actor) -> None:

@@ -377,6 +377,8 @@ def _reach_m(conn: Connection, d, inputs: Inputs, params: CoverageParams) -> flo
             return float(inputs.cells.max_range_m(params).max()) if len(inputs.cells) else 0.0
         if not rows:
             return 0.0
+    # A calibration in force may raise a cell's level: reach as far as the largest positive offset.
+    boost_db = max([0.0, *(float(c["offset_db"]) for c in inputs.calibration)])
     records = [
         dict(
             lon=d.x0,
@@ -385,9 +387,8 @@ def _reach_m(conn: Connection, d, inputs: Inputs, params: CoverageParams) -> flo
             technology=r["technology"],
             band_mhz=r["band_mhz"],
             antenna_height_m=r["antenna_height_m"],
-            eirp_dbm=r["eirp_dbm"]
-            if r.get("eirp_dbm") is not None
-            else r["tx_power_dbm"] + r["antenna_gain_dbi"],
+            eirp_dbm=boost_db
+            + (r["eirp_dbm"] if r.get("eirp_dbm") is not None else r["tx_power_dbm"] + r["antenna_gain_dbi"]),
             azimuth_deg=r.get("azimuth_deg"),
             beamwidth_deg=r.get("beamwidth_deg") or 360,
         )
