@@ -25,7 +25,9 @@ function table(caption, headers, rows) {
   rows.forEach((row) => body.append(row));
   out.append(element('thead'), body);
   out.tHead.append(head);
-  return out;
+  const scroll = element('div', 'hg-truth-scroll'); // a phone scrolls the table, not the dialog
+  scroll.append(out);
+  return scroll;
 }
 
 function row(key, cells) {
