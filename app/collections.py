@@ -336,7 +336,7 @@ COLLECTIONS: dict[str, Collection] = {
             "Speed tests",
             "Point",
             "SELECT t.code AS fid, t.code, t.measured_at, o.short_name AS operator, t.technology, "
-            "t.download_mbps, t.upload_mbps, t.latency_ms, t.geom FROM speed_tests t "
+            "t.download_mbps, t.upload_mbps, t.latency_ms, t.rsrp_dbm, t.geom FROM speed_tests t "
             "LEFT JOIN operators o ON o.id = t.operator_id",
             {
                 "code": "string",
@@ -346,6 +346,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "download_mbps": "number",
                 "upload_mbps": "number",
                 "latency_ms": "number",
+                "rsrp_dbm": "number",
             },
             {"operator": eq("operator"), "technology": eq("technology"), **LOCATION_FILTERS},
             located=True,

@@ -363,6 +363,10 @@ class SpeedTest(Base):
     __table_args__ = (
         CheckConstraint("download_mbps >= 0 AND upload_mbps >= 0", name="speed_tests_speeds"),
         CheckConstraint("latency_ms IS NULL OR latency_ms >= 0", name="speed_tests_latency"),
+        CheckConstraint(
+            "rsrp_dbm IS NULL OR (rsrp_dbm >= -156 AND rsrp_dbm <= -31)", name="speed_tests_rsrp"
+        ),
+        CheckConstraint("rsrp_dbm IS NULL OR technology <> 'fixed'", name="speed_tests_rsrp_mobile"),
         _valid("speed_tests"),
     )
 
@@ -374,6 +378,7 @@ class SpeedTest(Base):
     download_mbps: Mapped[float] = mapped_column(Float)
     upload_mbps: Mapped[float] = mapped_column(Float)
     latency_ms: Mapped[float | None] = mapped_column(Float)
+    rsrp_dbm: Mapped[float | None] = mapped_column(Float)  # LTE RSRP / NR SS-RSRP the phone reported
     geom = mapped_column(_geom("POINT"), nullable=False)
 
 

@@ -1,4 +1,4 @@
-"""Tables of coverage results (migrations 0004, 0017): runs, per-block rasters, parts, counts, and the
+"""Tables of coverage results (migrations 0004, 0017, 0020): runs, per-block rasters, parts, counts, and the
 blocks of dated runs (results kept once per digest of their inputs, shared by the runs)."""
 
 from datetime import date, datetime
@@ -150,3 +150,22 @@ class CoverageRunBlock(Base):
     block_key: Mapped[str] = mapped_column(String(32), primary_key=True)
     input_hash: Mapped[str] = mapped_column(ForeignKey("coverage_blocks.input_hash"))
     reused: Mapped[bool] = mapped_column(Boolean)
+
+
+class CoverageCalibration(Base):
+    """An offset (dB) a planner accepted for one mobile operator and class (migration 0020)."""
+
+    __tablename__ = "coverage_calibrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    tech_class: Mapped[str] = mapped_column(String(8))
+    offset_db: Mapped[float] = mapped_column(Float)
+    samples: Mapped[int] = mapped_column(Integer)
+    agreement_before: Mapped[float | None] = mapped_column(Float)
+    agreement_after: Mapped[float | None] = mapped_column(Float)
+    median_error_before_db: Mapped[float | None] = mapped_column(Float)
+    accepted_by: Mapped[str] = mapped_column(Text)
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from app.schemas_truth import ModelTruth
+
 BBox = list[float]
 BBOX = "[xmin, ymin, xmax, ymax] in CRS84 (lon/lat)"
 Status = Literal["met", "on_track", "behind", "no_data"]
@@ -39,6 +41,7 @@ class ModelCard(BaseModel):
         description="the run's model card as stored: model, propagation models, grid and parameters, "
         "thresholds (dBm), coverage shares (0–1), validity notes and citations"
     )
+    truth: ModelTruth = Field(description="the live coverage against the speed-test samples (So với đo đạc)")
 
 
 class DeadZone(BaseModel):

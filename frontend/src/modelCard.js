@@ -3,6 +3,7 @@
 import { fetchModelCard } from './api.js';
 import { formatDateTime, formatDuration, formatNumber, formatShare } from './format.js';
 import { onLangChange, t, tEnum } from './i18n.js';
+import { TruthSection } from './modelTruth.js';
 import { describeError } from './notify.js';
 import { element } from './popup.js';
 
@@ -17,7 +18,8 @@ const isProse = (value, length = 60) => typeof value === 'string' && value.lengt
 const ORDER = ['model', 'description', 'propagation_models', 'antenna_pattern', 'terrain', 'grid', 'cell_m',
   'block_cells', 'crs', 'classes', 'mbb', 'legacy', 'bands', 'band_edges_dbm', 'good', 'fair', 'weak',
   'reliability', 'shadow_margin_db', 'reference_signal_offsets_db', '2G', '3G', '4G', '5G', 'received_level',
-  'mbb_covered_share', 'ftth_covered_share', 'ftth_default_radius_m', 'dead_zone_population', 'parameters'];
+  'mbb_covered_share', 'ftth_covered_share', 'ftth_default_radius_m', 'dead_zone_population', 'calibration',
+  'parameters'];
 const rank = (key) => (ORDER.includes(key) ? ORDER.indexOf(key) : ORDER.length);
 const ordered = (object) => Object.entries(object).sort(([a], [b]) => rank(a) - rank(b));
 const RUN_FIELDS = ['id', 'kind', 'started_at', 'finished_at', 'duration_s', 'data_snapshot_at', 'blocks'];
@@ -90,6 +92,7 @@ export class ModelCard {
     this.loading = false;
     this._dialog = null;
     this._status = null;
+    this._truth = new TruthSection(() => this.load());
     onLangChange(() => this._renderAll());
   }
 
@@ -187,6 +190,7 @@ export class ModelCard {
     this._body.append(element('h3', null, t('card.run')));
     this._body.append(paramTable(RUN_FIELDS.filter((key) => key in run)
       .map((key) => [key, t(`card.run.${key}`), runValue(key, run[key])])));
+    if (this.answer.truth) this._body.append(this._truth.render(this.answer.truth));
     // Prose first (the description), then the parameters, then lists of sentences (notes,
     // validity limits, citations) each under its own heading.
     const entries = ordered(card);

@@ -81,6 +81,8 @@ RANGES: dict[str, dict[str, Range]] = {
         "download_mbps": _SPEED,  # speed_tests_speeds
         "upload_mbps": _SPEED,
         "latency_ms": Range(0, 600_000, "ms"),  # speed_tests_latency
+        # NR SS-RSRP reporting range (3GPP TS 38.133), which holds LTE RSRP's (TS 36.133)
+        "rsrp_dbm": Range(-156, -31, "dBm"),  # speed_tests_rsrp
     },
     "admin_units": {
         "population": Range(0, 200_000_000),  # admin_units_population

@@ -159,3 +159,11 @@ def test_axe_core_is_not_served_to_users(live_server_url):
     """The test-only package stays in the tests: /vendor serves Leaflet alone."""
     assert httpx.get(f"{live_server_url}/vendor/axe-core/axe.min.js").status_code == 404
     assert httpx.get(f"{live_server_url}/vendor/leaflet/dist/leaflet.css").status_code == 200
+
+
+def test_the_model_card_with_its_comparison_to_measurements(probe):
+    for user in (None, "planner1"):
+        page = probe(user=user).open()
+        page.get_by_role("button", name="Mô hình tính toán").click()
+        page.locator("#hg-model-card .hg-truth").wait_for()
+        _assert_clean(page, f"model card, {user or 'visitor'}")

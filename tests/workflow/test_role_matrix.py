@@ -233,6 +233,24 @@ def _requests(world):
         ("DELETE", "/api/import/profiles/{name}", "/api/import/profiles/no-such-profile", {}, STAFF),
         ("POST", "/api/import", "/api/import?target=sites&save_profile=matrix", empty_csv, STAFF),
         ("POST", "/api/import/reform", "/api/import/reform?effective=2025-07-01", empty_lineage, STAFF),
+        # Model truth: the sample's speed tests carry no RSRP, so nothing is proposed (404) nor in force.
+        *[
+            (method, route, path, kwargs, STAFF)
+            for method, route, path, kwargs in (
+                (
+                    "POST",
+                    "/api/coverage/calibrations",
+                    "/api/coverage/calibrations",
+                    {"json": {"operator": "Viettel", "tech_class": "mbb", "offset_db": -6}},
+                ),
+                (
+                    "DELETE",
+                    "/api/coverage/calibrations/{operator}/{tech_class}",
+                    "/api/coverage/calibrations/Viettel/mbb",
+                    {},
+                ),
+            )
+        ],
     ]
 
 

@@ -22,6 +22,7 @@ from app.services.coverage.runs import (
     LOCK_ID,
     Progress,
     RunSummary,
+    calibration_card,
     card_json,
     compute_blocks,
     coverage_params,
@@ -110,6 +111,7 @@ def run_dated(
             {"day": as_of},
         )
         extra = {"as_of": as_of, "run_seconds": round(seconds, 2), "blocks_reused": reused}
+        extra.update(calibration_card(inputs))
         conn.execute(
             text(
                 "UPDATE coverage_runs SET status = 'done', finished_at = clock_timestamp(), blocks = :b, "

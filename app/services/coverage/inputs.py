@@ -1,7 +1,7 @@
 """Read what the coverage engine needs from the database: transmitters and hamlets, today's (the
 live run) or those of a past day (a dated run)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -10,9 +10,10 @@ from sqlalchemy import Connection, text
 
 from app.collections import IN_FORCE
 from app.layer_types import IN_FORCE_ON
+from app.services.coverage.calibration import in_force, offsets_by_operator
 from app.services.reports.indicators_sql import ACTIVE_SITE_ON
 from gis.block_analysis import BlockHamlets
-from gis.coverage import Block, CellArrays, CoverageParams
+from gis.coverage import TECH_CLASS, Block, CellArrays, CoverageParams
 from gis.crs import geometry_to_metric
 from gis.propagation import RURAL, SUBURBAN, URBAN
 
@@ -68,6 +69,7 @@ class Inputs:
     operator_ids: list[int]
     cells: CellArrays
     hamlets: HamletIndex
+    calibration: list[dict] = field(default_factory=list)  # the offsets in force, added to the EIRP
 
 
 def load_operators(conn: Connection) -> tuple[list[str], list[int]]:
@@ -102,5 +104,19 @@ def load_inputs(conn: Connection, params: CoverageParams, as_of: date | None = N
     names, ids = load_operators(conn)
     sql = CELLS_SQL.format(active=LIVE_SITES if as_of is None else SITES_ON)
     records = [dict(r._mapping) for r in conn.execute(text(sql), {"as_of": as_of})]
+    calibration = in_force(conn)
+    calibrate(records, calibration)
     cells = CellArrays.from_records(records, names, crs=params.crs)
-    return Inputs(names, ids, cells, load_hamlets(conn, params, as_of))
+    return Inputs(names, ids, cells, load_hamlets(conn, params, as_of), calibration)
+
+
+def calibrate(records: list[dict], calibration: list[dict]) -> list[dict]:
+    """Add each accepted offset (app.services.coverage.calibration) to the EIRP of the cells of its
+    operator and class, in place: the offset enters propagation, and the blocks' input digests."""
+    offsets = offsets_by_operator(calibration)
+    if offsets:
+        for r in records:
+            offset = offsets.get((r["operator"], TECH_CLASS[r["technology"]]))
+            if offset is not None and r["eirp_dbm"] is not None:
+                r["eirp_dbm"] = float(r["eirp_dbm"]) + offset
+    return records

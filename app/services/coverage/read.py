@@ -1,9 +1,11 @@
-"""Reading coverage results: the model card of the latest run and one hamlet's coverage."""
+"""Reading coverage results: the model card of the latest run (with how it compares with the
+measurements) and one hamlet's coverage."""
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
+from app.services.coverage.calibration import model_truth
 
 
 def latest_run(session: Session) -> dict | None:
@@ -23,7 +25,7 @@ def model_card(session: Session) -> dict:
         raise NotFound("no coverage has been computed yet: run `make compute`")
     card = run.pop("card")
     run["duration_s"] = round(float(run["duration_s"]), 2)
-    return {"run": run, "card": card}
+    return {"run": run, "card": card, "truth": model_truth(session.connection(), card)}
 
 
 def hamlet_coverage(session: Session, code: str) -> dict:

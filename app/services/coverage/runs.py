@@ -30,6 +30,7 @@ from app.settings import get_settings
 from gis.block_analysis import BlockResult, analyse_block, block_input_hash, encode_raster
 from gis.coverage import Block, CellArrays, CoverageParams, Grid
 from gis.crs import geometry_to_lonlat, to_metric
+from gis.model_truth import OFFSET_RULE
 
 LOCK_ID = 930_2025  # pg_advisory_xact_lock key: one coverage run at a time
 LIVE_DONE = "status = 'done' AND kind <> 'dated'"  # the runs of the live layers
@@ -287,13 +288,32 @@ def card_json(params: CoverageParams, extra: dict | None = None) -> str:
     return json.dumps(card, default=str, ensure_ascii=False)
 
 
-def _finish_run(conn: Connection, run_id: int, blocks: int, seconds: float, params: CoverageParams) -> None:
+def calibration_card(inputs: Inputs) -> dict:
+    """What a run's card says of the calibration offsets its inputs carried (none: the bare model)."""
+    return {
+        "calibration": {
+            "rule": OFFSET_RULE,
+            "offsets": [
+                {
+                    k: c[k]
+                    for k in ("operator", "tech_class", "offset_db", "samples", "accepted_by", "accepted_at")
+                }
+                for c in inputs.calibration
+            ],
+        }
+    }
+
+
+def _finish_run(
+    conn: Connection, run_id: int, blocks: int, seconds: float, params: CoverageParams, inputs: Inputs
+) -> None:
+    extra = {"run_seconds": round(seconds, 2), **calibration_card(inputs)}
     conn.execute(
         text(
             "UPDATE coverage_runs SET status = 'done', finished_at = clock_timestamp(), blocks = :b, "
             "card = CAST(:card AS jsonb) WHERE id = :id"
         ),
-        {"b": blocks, "id": run_id, "card": card_json(params, {"run_seconds": round(seconds, 2)})},
+        {"b": blocks, "id": run_id, "card": card_json(params, extra)},
     )
 
 
@@ -327,7 +347,7 @@ def run_full(
         conn.execute(text("DELETE FROM coverage_dirty WHERE id <= :m"), {"m": last_dirty})
         forget_unused_blocks(conn)
         seconds = time.perf_counter() - t0
-        _finish_run(conn, run_id, len(blocks), seconds, params)
+        _finish_run(conn, run_id, len(blocks), seconds, params, inputs)
     return RunSummary(run_id, "full", len(blocks), seconds)
 
 
@@ -357,6 +377,8 @@ def _reach_m(conn: Connection, d, inputs: Inputs, params: CoverageParams) -> flo
             return float(inputs.cells.max_range_m(params).max()) if len(inputs.cells) else 0.0
         if not rows:
             return 0.0
+    # A calibration in force may raise a cell's level: reach as far as the largest positive offset.
+    boost_db = max([0.0, *(float(c["offset_db"]) for c in inputs.calibration)])
     records = [
         dict(
             lon=d.x0,
@@ -365,9 +387,8 @@ def _reach_m(conn: Connection, d, inputs: Inputs, params: CoverageParams) -> flo
             technology=r["technology"],
             band_mhz=r["band_mhz"],
             antenna_height_m=r["antenna_height_m"],
-            eirp_dbm=r["eirp_dbm"]
-            if r.get("eirp_dbm") is not None
-            else r["tx_power_dbm"] + r["antenna_gain_dbi"],
+            eirp_dbm=boost_db
+            + (r["eirp_dbm"] if r.get("eirp_dbm") is not None else r["tx_power_dbm"] + r["antenna_gain_dbi"]),
             azimuth_deg=r.get("azimuth_deg"),
             beamwidth_deg=r.get("beamwidth_deg") or 360,
         )
@@ -432,5 +453,5 @@ def run_incremental(engine: Engine, params: CoverageParams | None = None) -> Run
         conn.execute(text("DELETE FROM coverage_dirty WHERE id = ANY(:ids)"), {"ids": dirty_ids})
         forget_unused_blocks(conn)
         seconds = time.perf_counter() - t0
-        _finish_run(conn, run_id, len(blocks), seconds, params)
+        _finish_run(conn, run_id, len(blocks), seconds, params, inputs)
     return RunSummary(run_id, "incremental", len(blocks), seconds)

@@ -66,6 +66,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "download_mbps": ("Tốc độ tải xuống (Mbps)", "Download (Mbps)"),
     "upload_mbps": ("Tốc độ tải lên (Mbps)", "Upload (Mbps)"),
     "latency_ms": ("Độ trễ (ms)", "Latency (ms)"),
+    "rsrp_dbm": ("Cường độ tín hiệu RSRP (dBm)", "Signal strength RSRP (dBm)"),
     "tech_class": ("Nhóm công nghệ", "Technology class"),
     "band": ("Mức tín hiệu", "Signal band"),
     "block_key": ("Khối tính toán", "Computation block"),

@@ -130,6 +130,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "download_mbps",
         "upload_mbps",
         "latency_ms",
+        "rsrp_dbm",
     ),
     **{target: _ADMIN for target in ("admin_units", "districts", "communes", "hamlets")},
     "organisations": ("short_name", "name", "kind", "mcc", "mnc"),

@@ -552,12 +552,22 @@ def speed_tests(table, ctx, problems):
             download_mbps=num(p, "download_mbps", required=True),
             upload_mbps=num(p, "upload_mbps", required=True),
             latency_ms=num(p, "latency_ms"),
+            rsrp_dbm=_signal(p, tech),
             geom=geom,
         )
 
     rows = _rows(table, build, problems)
     _check_codes(ctx, m.SpeedTest.__table__, table, rows, problems)
     return rows
+
+
+def _signal(p: dict, technology: str) -> float | None:
+    """The phone's RSRP (dBm; its range is checked with the others, gis/importers/ranges.py); a
+    fixed line has no radio signal, so a value there means the columns were mixed up."""
+    rsrp = num(p, "rsrp_dbm")
+    if rsrp is not None and technology == "fixed":
+        raise RowProblem("speed_test.signal_on_fixed", "rsrp_dbm", value=p.get("rsrp_dbm"))
+    return rsrp
 
 
 def speed_test_code(at: datetime, position, operator: str) -> str:
