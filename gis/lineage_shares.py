@@ -6,7 +6,8 @@ went into a NEW one (``area_share``; ``population_share`` when the split is know
 ``1`` for an old unit that went in whole. A new unit's figure is therefore split among its
 predecessors in proportion to what each brought in — share × the old unit's population (when every
 predecessor's population share and population are known), else share × its area — and an old unit
-gets the sum of its parts over the new units it went into.
+gets the sum of its parts over the new units it went into. A whole count is split into whole
+parts that add up to it (largest remainders).
 
 Only counts are carried (subscriptions, users, households, adults: they add up over the ground).
 Percentages are not: a new commune's share of households with fibre says nothing about which of its
@@ -21,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["Link", "Derived", "predecessor_weights", "distribute", "sum_up"]
+__all__ = ["Link", "Derived", "predecessor_weights", "apportion", "distribute", "sum_up"]
 
 
 @dataclass(frozen=True)
@@ -72,19 +73,41 @@ def predecessor_weights(links: Iterable[Link]) -> dict[tuple[Hashable, Hashable]
     return weights
 
 
+def apportion(total: float, weights: Mapping[Hashable, float]) -> dict[Hashable, float]:
+    """``total`` split by ``weights`` (adding up to 1). A whole count is split into whole parts
+    that add up to it (largest remainders; ties to the larger weight, then to the key's order):
+    people and subscriptions are not counted in fractions, and the parts still make the whole."""
+    exact = {k: total * w for k, w in weights.items()}
+    if float(total) != int(total):
+        return exact
+    parts = {k: int(v // 1) for k, v in exact.items()}
+    left = int(total) - sum(parts.values())
+    order = sorted(exact, key=lambda k: (-(exact[k] - parts[k]), -weights[k], str(k)))
+    for k in order[:left]:
+        parts[k] += 1
+    return {k: float(v) for k, v in parts.items()}
+
+
 def distribute(values: Mapping[Hashable, float], links: Iterable[Link]) -> dict[Hashable, Derived]:
     """One count per new unit (``values``) → its value for each old unit every piece of which lies
-    in a new unit with a value and a weight; the others are left out (see the module's note)."""
+    in a new unit with a value and a weight; the others are left out (see the module's note).
+    Whole counts stay whole (:func:`apportion`)."""
     links = list(links)
     weights = predecessor_weights(links)
+    parts: dict[tuple[Hashable, Hashable], float] = {}
+    for new in {n for _, n in weights}:
+        if new in values:
+            shares = {old: w for (old, n), w in weights.items() if n == new}
+            for old, part in apportion(float(values[new]), shares).items():
+                parts[old, new] = part
     successors: dict[Hashable, list[Hashable]] = defaultdict(list)
     for link in links:
         successors[link.old].append(link.new)
     out = {}
     for old, news in successors.items():
-        if any(n not in values or (old, n) not in weights for n in news):
+        if any((old, n) not in parts for n in news):
             continue
-        sources = {n: float(values[n]) * weights[old, n] for n in news}
+        sources = {n: parts[old, n] for n in news}
         out[old] = Derived(sum(sources.values()), sources)
     return out
 

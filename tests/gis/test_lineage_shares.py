@@ -2,7 +2,7 @@
 
 import pytest
 
-from gis.lineage_shares import Link, distribute, predecessor_weights, sum_up
+from gis.lineage_shares import Link, apportion, distribute, predecessor_weights, sum_up
 
 
 def test_a_merged_commune_splits_by_what_each_predecessor_brought_in_people():
@@ -53,3 +53,19 @@ def test_predecessors_without_any_size_are_not_weighed():
 def test_a_district_is_the_sum_of_all_its_communes_or_nothing():
     known = {"c1": 600, "c2": 200, "c3": 250}
     assert sum_up({"d1": ["c1", "c2"], "d2": ["c3", "c4"], "d3": []}, known) == {"d1": 800}
+
+
+def test_whole_counts_are_carried_back_whole_and_still_add_up():
+    # Three equal predecessors share 10 subscriptions: 4 + 3 + 3, not 3.33 each.
+    links = [Link(k, "n", 1.0, 1.0, old_population=100, old_area_km2=1) for k in ("a", "b", "c")]
+    carried = distribute({"n": 10}, links)
+    values = {k: d.value for k, d in carried.items()}
+    assert sorted(values.values()) == [3, 3, 4] and sum(values.values()) == 10
+    assert values == {"a": 4, "b": 3, "c": 3}  # the tie goes by order, the same every time
+
+
+def test_apportion_by_largest_remainder():
+    # 7 × (0.5, 0.3, 0.2) = 3.5, 2.1, 1.4 → 3, 2, 1 and one left: to the largest remainder (0.5).
+    assert apportion(7, {"x": 0.5, "y": 0.3, "z": 0.2}) == {"x": 4, "y": 2, "z": 1}
+    # a share of a fractional total is not rounded
+    assert apportion(2.5, {"x": 0.5, "y": 0.5}) == {"x": 1.25, "y": 1.25}
