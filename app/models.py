@@ -404,6 +404,7 @@ class Plan(Base):
     __table_args__ = (
         CheckConstraint("period_to >= period_from", name="plans_period"),
         CheckConstraint("code <> ''", name="plans_code_not_empty"),
+        CheckConstraint("area_code <> ''", name="plans_area_code_not_empty"),
     )
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -415,6 +416,7 @@ class Plan(Base):
     period_to: Mapped[date] = mapped_column(Date)
     judged_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
+    area_code: Mapped[str | None] = mapped_column(String(16))  # migration 0025: the unit it covers
 
 
 class PlanTarget(Base):

@@ -313,6 +313,10 @@ class PlanRecord(PlanRef):
         description="the day whose admin units its results are computed on; null: the report's own day"
     )
     note: str | None
+    area_code: str | None = Field(
+        default=None,
+        description="the admin unit it covers (e.g. a former province of a merged city); null: the whole region",
+    )
 
 
 class PlanSummary(PlanRecord):

@@ -1,7 +1,8 @@
 """Plans as data (migration 0015): which plan a page or a report is judged against.
 
 A plan is a record — title, the decision that issued it, its issuing body, its period, the day whose
-admin units its results are computed on (``judged_on``) — with its own indicators' targets
+admin units its results are computed on (``judged_on``) and the unit it covers (``area_code``: a
+province's plan stays that province's after it merged into a city) — with its own indicators' targets
 (``plan_targets``; listed and edited in app/services/reports/targets.py). Nothing names a plan in
 code: a caller that gives none gets the plan in force on the day in question (:func:`plan_for`).
 """
@@ -19,7 +20,7 @@ from app.services.clock import today
 from gis.problems import Problem
 from gis.vocabulary import fold_key
 
-_COLUMNS = "code, title, decision, issued_on, issuer, period_from, period_to, judged_on, note"
+_COLUMNS = "code, title, decision, issued_on, issuer, period_from, period_to, judged_on, note, area_code"
 # In force on :day first (the one begun latest), else the latest plan.
 _DEFAULT = (
     f"SELECT {_COLUMNS} FROM plans ORDER BY (period_from <= :day AND period_to >= :day) DESC, "
@@ -38,6 +39,7 @@ class Plan:
     period_to: date
     judged_on: date | None  # whose admin units its results are computed on; None: the report's day
     note: str | None
+    area_code: str | None = None  # the unit it covers (a former province of a merged city); None: all
 
     def as_dict(self) -> dict:
         return asdict(self)

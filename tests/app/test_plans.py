@@ -247,6 +247,34 @@ def test_a_second_plan_from_a_workbook_is_picked_by_plan(tiny, tmp_path):
         assert hg["fixed_bb_subs_per_100"]["value"] == first["fixed_bb_subs_per_100"]["value"]
 
 
+def test_a_plan_covers_the_unit_its_workbook_names_live_and_closed(tiny, tmp_path):
+    # A district's own plan: "Mã địa bàn" names the unit it covers (a province's plan after a merger
+    # is the same: it must not be computed over the other provinces' districts).
+    unknown = [*PLAN_ROWS, ("Mã địa bàn", "999")]
+    assert _refused(tiny, plan_workbook(tmp_path / "x.xlsx", unknown)) == [
+        ("plans.unknown_area", "area_code", None)
+    ]
+    import_file(tiny, plan_workbook(tmp_path / "ct.xlsx", [*PLAN_ROWS, ("Mã địa bàn", "930")]), "plans")
+    with Session(tiny) as session:
+        assert plans.plan_for(session, CT).area_code == "930"
+        assert [p["area_code"] for p in plans.list_plans(session) if p["code"] == CT] == ["930"]
+        everyone = indicators_report(session, "commune", "2025-Q3")["units"]
+        ours = indicators_report(session, "commune", "2025-Q3", plan=CT)["units"]
+        assert {u["parent_code"] for u in everyone} == {"930", "931"}
+        assert ours and [u["code"] for u in ours] == [
+            u["code"] for u in everyone if u["parent_code"] == "930"
+        ]
+        assert [u["code"] for u in indicators_report(session, "district", "2025-Q3", plan=CT)["units"]] == [
+            "930"
+        ]
+    with Session(tiny) as session:
+        periods.close_period(session, "2025-Q3", closed_by="test")
+    with Session(tiny) as session:
+        frozen = indicators_report(session, "district", "2025-Q3", plan=CT)
+        assert frozen["closed"] and [u["code"] for u in frozen["units"]] == ["930"]
+        assert len(indicators_report(session, "district", "2025-Q3")["units"]) == 2
+
+
 def test_reports_name_their_plan_and_closed_periods_meet_the_plans_targets(tiny, tmp_path):
     import_file(tiny, plan_workbook(tmp_path / "ct.xlsx"), "plans")
     with Session(tiny) as session:

@@ -145,11 +145,24 @@ def load_sample(engine: Engine, data_dir: str | Path, reform: SampleReform | Non
         # Ids are not restarted: the audit trail keeps telling old records from new ones.
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
         counts = loader_layers.load_all(conn, d)
+        _plans_cover_the_sample(conn)
         if reform is not None:
             counts.update(_apply_reform(conn, d / REFORM_DIR, reform))
         # A fresh province needs a full coverage run, not thousands of incremental ones.
         conn.execute(text("DELETE FROM coverage_dirty"))
     return counts
+
+
+def _plans_cover_the_sample(conn: Connection) -> None:
+    """The plans that came without an area (the one the migrations made of the sample's targets)
+    are the sample province's: a reform seed adds other former provinces, whose districts they must
+    not be computed over."""
+    conn.execute(
+        text(
+            "UPDATE plans SET area_code = (SELECT min(code) FROM admin_units WHERE level = 'province') "
+            "WHERE area_code IS NULL AND (SELECT count(*) FROM admin_units WHERE level = 'province') = 1"
+        )
+    )
 
 
 def _apply_reform(conn: Connection, folder: Path, reform: SampleReform) -> dict[str, int]:

@@ -46,6 +46,7 @@ PLAN_LABELS = {
     **dict.fromkeys(("den_nam", "den_ngay", "period_to"), "period_to"),
     **dict.fromkeys(("tinh_tren_dia_gioi_ngay", "dia_gioi_ngay", "judged_on"), "judged_on"),
     **dict.fromkeys(("ghi_chu", "note"), "note"),
+    **dict.fromkeys(("ma_dia_ban", "dia_ban_ma", "ma_don_vi_hanh_chinh", "area_code"), "area_code"),
 }
 TARGET_COLUMNS = {
     **dict.fromkeys(("ma_chi_tieu", "ma", "id", "indicator_id"), "id"),
@@ -121,6 +122,7 @@ def _plan_fields(conn: Connection, rows: list[list], upsert: bool, problems: lis
             "period_to": _year_or_day(given, "period_to", first=False),
             "judged_on": day(given, "judged_on"),
             "note": text_(given, "note"),
+            "area_code": text_(given, "area_code"),
         }
     except RowProblem as exc:
         problems.append(exc.problem)
@@ -130,10 +132,29 @@ def _plan_fields(conn: Connection, rows: list[list], upsert: bool, problems: lis
     if plan["period_to"] < plan["period_from"]:
         params = {"period_from": str(plan["period_from"]), "period_to": str(plan["period_to"])}
         problems.append(Problem("plans.period_reversed", "period_to", params=params))
+    if plan["area_code"] is not None and not _unit_known(conn, plan["area_code"], plan["judged_on"]):
+        params = {"area": plan["area_code"], "day": str(plan["judged_on"] or "")}
+        problems.append(Problem("plans.unknown_area", "area_code", params=params))
     stored = conn.execute(text("SELECT 1 FROM plans WHERE code = :c"), {"c": plan["code"]}).first()
     if stored is not None and not upsert:
         problems.append(Problem("plans.exists", "code", params={"code": plan["code"]}))
     return plan
+
+
+def _unit_known(conn: Connection, code: str, on: date | None) -> bool:
+    """Whether a unit of ``code`` is in force on ``on`` (any day when the plan is judged on each
+    report's own)."""
+    day = "coalesce(CAST(:on AS date), u.valid_from)"
+    return (
+        conn.execute(
+            text(
+                f"SELECT 1 FROM admin_units u WHERE u.code = :c AND u.level IN ('province', 'district', 'commune') "
+                f"AND u.valid_from <= {day} AND (u.valid_to IS NULL OR u.valid_to > {day}) LIMIT 1"
+            ),
+            {"c": code, "on": on},
+        ).first()
+        is not None
+    )
 
 
 def _year_or_day(given: dict, key: str, *, first: bool) -> date:
@@ -244,7 +265,8 @@ def write_plan(conn: Connection, found: PlanFile, *, note: str) -> dict[str, int
     updated = conn.execute(
         text(
             "UPDATE plans SET title = :title, decision = :decision, issued_on = :issued_on, issuer = :issuer, "
-            "period_from = :period_from, period_to = :period_to, judged_on = :judged_on, note = :note "
+            "period_from = :period_from, period_to = :period_to, judged_on = :judged_on, note = :note, "
+            "area_code = :area_code "
             "WHERE code = :code"
         ),
         plan,

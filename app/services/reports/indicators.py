@@ -335,6 +335,9 @@ def _frozen_units(
         )
     day = scope.units_day
     units = snapshots.snapshot_units(session, period, scope.level, scope.code, scope.within, day)
+    inside = sql.area_codes(session, scope.area, day)
+    if inside is not None:  # a snapshot keeps every unit; the plan covers those of its area
+        units = [u for u in units if u["code"] in inside]
     if scope.code is not None and not units:
         if district_code is not None and snapshots.snapshot_units(
             session, period, scope.level, scope.code, units_on=day
@@ -376,7 +379,7 @@ def indicators_report(
         if closed is not None
         else snapshots.units_day(chosen.judged_on, as_of)
     )
-    scope = Scope(level, code, within, as_of, units_on=judged)
+    scope = Scope(level, code, within, as_of, units_on=judged, area=chosen.area_code)
     if closed is not None:
         units = _frozen_units(session, str(quarter), scope, district_code, chosen.code)
         run = closed.as_dict()["coverage_run"]

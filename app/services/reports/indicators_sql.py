@@ -56,9 +56,15 @@ _WITHIN = f"""(CAST(:within AS text) IS NULL OR u.code = :within
   OR u.parent_id IN (SELECT w.id FROM admin_units w WHERE w.code = :within AND {IN_FORCE.format(a="w")})
   OR u.parent_id IN (SELECT c.id FROM admin_units c JOIN admin_units w ON c.parent_id = w.id
                      WHERE w.code = :within AND {IN_FORCE.format(a="w")}))"""
+# `area` keeps the units at or under the unit a plan covers (a former province of a merged city).
+AREA_UNITS = f"""WITH RECURSIVE down AS (
+  SELECT a.id, a.code FROM admin_units a WHERE a.code = :area AND {IN_FORCE.format(a="a")}
+  UNION ALL SELECT c.id, c.code FROM admin_units c JOIN down ON c.parent_id = down.id)
+SELECT id, code FROM down"""
+_AREA = f"(CAST(:area AS text) IS NULL OR u.id IN (SELECT id FROM ({AREA_UNITS}) area))"
 _UNITS = (
     f"u.level = :level AND {IN_FORCE.format(a='u')} AND (CAST(:code AS text) IS NULL OR u.code = :code) "
-    f"AND {_WITHIN}"
+    f"AND {_WITHIN} AND {_AREA}"
 )
 
 
@@ -73,6 +79,7 @@ class Scope:
     within: str | None = None
     as_of: date | None = None
     units_on: date | None = None  # the units in force on this day instead (a plan's `judged_on`)
+    area: str | None = None  # only the units at or under this one (the plan's `area_code`)
 
     @property
     def day(self) -> date:
@@ -90,6 +97,7 @@ class Scope:
             "within": self.within,
             "as_of": self.day,
             "units_on": self.units_day,
+            "area": self.area,
         }
 
 
@@ -114,6 +122,14 @@ class HamletCounts:
     mbb_covered: int
     ftth_known: int
     ftth_covered: int
+
+
+def area_codes(session: Session, area: str | None, units_on: date) -> set[str] | None:
+    """The codes of the units at or under ``area`` in force on ``units_on`` (None: no area, all)."""
+    if area is None:
+        return None
+    rows = session.execute(text(f"SELECT code FROM ({AREA_UNITS}) x"), {"area": area, "units_on": units_on})
+    return set(rows.scalars())
 
 
 def levels_in_force(session: Session, as_of: date | None = None) -> list[str]:

@@ -157,7 +157,10 @@ def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
         ]
         _insert_records(session, "office_snapshots", "office_code", period, units_on, offices)
         province = indicators_sql.units(session, Scope("province", as_of=day, units_on=units_on))
-        scopes = [("province", province[0].name if province else "Toàn tỉnh")] + [
+        # The region, each of its provinces when it holds several (a plan covers one: its area),
+        # and each district.
+        several = [(u.code, u.name) for u in province] if len(province) > 1 else []
+        scopes = [("province", province[0].name if len(province) == 1 else "Toàn vùng"), *several] + [
             (u.code, u.name)
             for u in indicators_sql.units(session, Scope("district", as_of=day, units_on=units_on))
         ]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, InvalidParameter, NotFound
 from app.services.imports.bodies import Bodies, bodies_on
 from app.services.plans import Plan
-from app.services.reports import snapshots
+from app.services.reports import indicators_sql, snapshots
 from app.services.reports.drilldown import snapshot_rows
 from app.services.reports.indicators import judged_by_plan, parse_period, quarter_plan
 from app.services.reports.labels import period_label
@@ -88,6 +88,9 @@ def _scope_units(session: Session, closed: snapshots.ClosedPeriod, scope: str, p
             for u in snapshots.snapshot_units(session, period, "commune", within=scope, units_on=day)
             if u["parent_code"] == scope
         ]
+    inside = indicators_sql.area_codes(session, plan.area_code, day)
+    if inside is not None:  # the plan covers its area's units only (a former province of a city)
+        head, children = ([u for u in us if u["code"] in inside] for us in (head, children))
     if not head:
         return []
     return judged_by_plan(session, head[:1] + children, parse_period(period), plan.code, day)
@@ -133,23 +136,33 @@ def build_report(
                 history[earlier.period] = found
     code = None if scope == "province" else scope
     units_on = snapshots.plan_units_day(session, closed, chosen.judged_on)
+    inside = indicators_sql.area_codes(session, chosen.area_code, units_on)
+
+    def in_area(record: dict) -> bool:
+        return inside is None or record["commune_code"] in inside
+
     hamlets = nearest_sites_within(
         session,
         district_code,
         [
             h
             for h in snapshot_rows(session, "hamlet_snapshots", quarter, code, units_on)
-            if h["mbb_covered"] is not True or h["ftth_covered"] is not True
+            if (h["mbb_covered"] is not True or h["ftth_covered"] is not True) and in_area(h)
         ],
     )
     offices = [
         o
         for o in snapshot_rows(session, "office_snapshots", quarter, code, units_on)
-        if not o["gov_network_connected"]
+        if not o["gov_network_connected"] and in_area(o)
     ]
+    # The plan's province when it covers one of several (its own map), else the scope's.
+    map_scopes = [chosen.area_code, scope] if scope == "province" and chosen.area_code else [scope]
     svg = session.execute(
-        text("SELECT svg FROM period_maps WHERE period = :p AND units_on = :d AND scope_code = :s"),
-        {"p": quarter, "d": units_on, "s": scope},
+        text(
+            "SELECT svg FROM period_maps WHERE period = :p AND units_on = :d AND scope_code = ANY(:s) "
+            "ORDER BY array_position(CAST(:s AS text[]), scope_code) LIMIT 1"
+        ),
+        {"p": quarter, "d": units_on, "s": map_scopes},
     ).scalar()
     issued_on = issued_on or today()
     return Report(

@@ -33,8 +33,9 @@ SELECT u.id, u.level, u.code, u.name, ST_AsBinary(ST_SimplifyPreserveTopology(u.
 FROM admin_units u
 LEFT JOIN admin_units p ON p.id = u.parent_id
 LEFT JOIN admin_units g ON g.id = p.parent_id
+LEFT JOIN admin_units gg ON gg.id = g.parent_id
 WHERE {_ON.format(a="u")} AND u.level IN ('district', 'commune', 'hamlet')
-  AND (:scope = 'province' OR :scope IN (u.code, p.code, g.code))
+  AND (:scope = 'province' OR :scope IN (u.code, p.code, g.code, gg.code))
 ORDER BY u.level, u.code
 """
 
@@ -45,8 +46,9 @@ SELECT z.kind, h.name, z.area_km2, ST_AsBinary(ST_SimplifyPreserveTopology(z.geo
 FROM dead_zones z JOIN admin_units cur ON cur.id = z.hamlet_id
 JOIN admin_units h ON h.level = 'hamlet' AND h.code = cur.code AND {_ON.format(a="h")}
 JOIN admin_units c ON c.id = h.parent_id JOIN admin_units d ON d.id = c.parent_id
+LEFT JOIN admin_units pr ON pr.id = d.parent_id
 WHERE z.kind IN ('no_signal', 'no_mbb') AND {IN_FORCE.format(a="cur")}
-  AND (:scope = 'province' OR :scope IN (c.code, d.code))
+  AND (:scope = 'province' OR :scope IN (c.code, d.code, pr.code))
 ORDER BY z.kind, h.code
 """
 _SHARES = f"""
@@ -69,7 +71,8 @@ def _metric(rows) -> list:
 
 
 def scope_map(session: Session, scope: str, title: str, units_on: date | None = None) -> str:
-    """The SVG map of ``scope`` ("province" or a district code) as the data stand now, on the units
+    """The SVG map of ``scope`` ("province": the whole region, or a province's or a district's code)
+    as the data stand now, on the units
     in force on ``units_on`` (default today)."""
     units = session.execute(text(_UNDER), {"scope": scope, "units_on": units_on}).all()
     shares = dict(session.execute(text(_SHARES)).all())
