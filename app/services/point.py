@@ -66,7 +66,9 @@ _SAMPLES = (
     "SELECT t.measured_at, o.short_name AS operator, t.technology::text AS technology, t.download_mbps, "
     "t.upload_mbps, ST_Distance(t.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) "
     "AS distance_m FROM speed_tests t LEFT JOIN operators o ON o.id = t.operator_id "
-    "WHERE ST_DWithin(t.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :r) "
+    # the box first (the GiST index on geom), then the exact distance on the ellipsoid
+    "WHERE t.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :deg) "
+    "AND ST_DWithin(t.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :r) "
     "AND (CAST(:until AS date) IS NULL OR t.measured_at < CAST(:until AS date)) AND {inside} "
     "ORDER BY t.measured_at DESC, t.code"
 )
@@ -191,6 +193,12 @@ def _summary(tests: list[dict], with_items: bool) -> dict:
     return out
 
 
+def _degrees(radius_m: float, lat: float) -> float:
+    """Degrees that hold ``radius_m`` in longitude and latitude at ``lat`` (a box for the index; generous:
+    a degree is ≥ 110.5 km of latitude and cos(lat) · 111.3 km of longitude)."""
+    return radius_m / 110_000.0 / max(float(np.cos(np.radians(lat))), 0.1)
+
+
 def _samples(
     session: Session, scope: Scope, lon: float, lat: float, radius_m: float, day: date | None
 ) -> list[dict]:
@@ -198,7 +206,7 @@ def _samples(
     until = day + timedelta(days=1) if day is not None else None
     rows = session.execute(
         text(_SAMPLES.format(inside=inside)),
-        {**params, "lon": lon, "lat": lat, "r": radius_m, "until": until},
+        {**params, "lon": lon, "lat": lat, "r": radius_m, "until": until, "deg": _degrees(radius_m, lat)},
     )
     return [dict(r._mapping) for r in rows]
 

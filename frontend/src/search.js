@@ -1,4 +1,5 @@
-// Place search: a combobox over GET /api/search (the server folds diacritics), debounced,
+// Place search: a combobox over GET /api/search (names with diacritics folded, site codes, typed
+// positions: decimal, DMS, VN-2000 X/Y), debounced,
 // with stale requests aborted and the result list navigable by keyboard.
 import { isAbort, searchPlaces } from './api.js';
 import { onLangChange, t, translateDom } from './i18n.js';
@@ -113,7 +114,9 @@ export function mountSearch(container, { onSelect }) {
       if (isAbort(error)) return;
       results = [];
       render();
-      showMessage('search.error', { message: error.message });
+      // A position that cannot be (outside the region, a latitude of 200°): the server says why.
+      if (error.status === 422 && error.problems?.length) showMessage('search.refused', { message: error.problems.map((p) => p.message).join('; ') });
+      else showMessage('search.error', { message: error.message });
     }
   }
 
