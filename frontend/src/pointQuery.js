@@ -1,11 +1,13 @@
 // "Tại điểm này": what serves a spot (GET /api/point), in a popup laid out per operator — the
 // predicted level, its band and where it serves (trong nhà / trên xe / ngoài trời), the serving and
 // next-best cells, and the speed tests measured nearby. Opened by a click where no feature popup
-// opens, by a right-click or long press anywhere, and by a position or site found by the search.
+// opens, by the "Tại điểm này" button this module adds to every other popup (the district and
+// commune outlines answer most clicks), by a right-click or long press anywhere, and by a position
+// or site found by the search.
 import { popup } from 'leaflet';
 import { getJSON, isAbort, withQuery } from './api.js';
 import { formatDate, formatDistance, formatNumber } from './format.js';
-import { t, tEnum } from './i18n.js';
+import { onLangChange, t, tEnum } from './i18n.js';
 import { describeError } from './notify.js';
 import { element } from './popup.js';
 
@@ -79,6 +81,8 @@ export function renderPoint(answer) {
   root.append(dead);
   if (answer.run.live_instead) root.append(element('p', 'hg-popup-note', t('point.liveInstead', { date: formatDate(answer.date) })));
   const list = element('ul', 'hg-point-operators');
+  list.tabIndex = 0; // it scrolls on a small screen: reachable by keyboard
+  list.setAttribute('aria-label', t('point.byOperator'));
   for (const op of answer.operators) {
     const item = element('li', 'hg-point-operator');
     item.dataset.operator = op.operator;
@@ -135,6 +139,27 @@ export function mountPointQuery(map) {
     openAt(event.latlng.lat, event.latlng.lng);
   });
   map.on('contextmenu', (event) => openAt(event.latlng.lat, event.latlng.lng));
+
+  // Every other popup gets a "Tại điểm này" button asking about the spot it was opened at.
+  function addButton(other) {
+    const box = other?.getElement?.()?.querySelector('.leaflet-popup-content');
+    if (!box || other === shown || box.querySelector('.hg-point-here')) return;
+    const button = element('button', 'hg-button secondary hg-point-here', t('point.here'));
+    button.type = 'button';
+    button.addEventListener('click', () => {
+      const { lat, lng } = other.getLatLng();
+      openAt(lat, lng);
+    });
+    box.append(button);
+  }
+  let other = null;
+  map.on('popupopen', (event) => {
+    other = event.popup === shown ? null : event.popup;
+    addButton(other);
+  });
+  map.on('popupclose', (event) => { if (event.popup === other) other = null; });
+  // An open popup is rebuilt in the new language (main.js) after this listener: add it back then.
+  onLangChange(() => queueMicrotask(() => addButton(other)));
   /** Fly to a found position or site, then ask about it. */
   function flyTo(lat, lon) {
     map.closePopup();

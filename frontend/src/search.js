@@ -3,6 +3,7 @@
 // with stale requests aborted and the result list navigable by keyboard.
 import { isAbort, searchPlaces } from './api.js';
 import { onLangChange, t, translateDom } from './i18n.js';
+import { problemParts } from './problems.js';
 
 const DEBOUNCE_MS = 250;
 const MIN_CHARS = 2;
@@ -115,7 +116,7 @@ export function mountSearch(container, { onSelect }) {
       results = [];
       render();
       // A position that cannot be (outside the region, a latitude of 200°): the server says why.
-      if (error.status === 422 && error.problems?.length) showMessage('search.refused', { message: error.problems.map((p) => p.message).join('; ') });
+      if (error.status === 422 && error.problems?.length) showMessage('search.refused', { message: error.problems.map((p) => problemParts(p).text).join('; ') });
       else showMessage('search.error', { message: error.message });
     }
   }

@@ -569,6 +569,8 @@ export default {
   'vocab.failed': 'Could not add it: {message}',
   // What serves this spot (pointQuery.js)
   'point.title': 'At this spot',
+  'point.here': 'At this spot',
+  'point.byOperator': 'By operator',
   'point.loading': 'Looking up the signal here…',
   'point.noPlace': 'Outside the communes',
   'point.deadZone': 'Dead zone: {kind}',

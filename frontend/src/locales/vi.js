@@ -567,6 +567,8 @@ export default {
   'vocab.failed': 'Không thêm được: {message}',
   // What serves this spot (pointQuery.js)
   'point.title': 'Tại điểm này',
+  'point.here': 'Tại điểm này',
+  'point.byOperator': 'Theo nhà mạng',
   'point.loading': 'Đang xem sóng tại điểm này…',
   'point.noPlace': 'Ngoài các xã',
   'point.deadZone': 'Vùng lõm sóng: {kind}',
