@@ -17,6 +17,11 @@ router = APIRouter(prefix="/api", tags=["Coverage"])
     "/point",
     summary="What serves this spot: signal per operator, servers, speed tests nearby, hamlet and dead zone",
     response_model=PointAnswer,
+    responses={
+        403: {"description": "A district-limited official asked about a point outside the district"},
+        404: {"description": "No coverage has been computed yet"},
+        422: {"description": "The point lies outside the region (problem point.outside_region)"},
+    },
     response_model_exclude_unset=True,
     response_model_by_alias=True,
 )

@@ -18,6 +18,7 @@ router = APIRouter(prefix="/api", tags=["Search"])
     summary="Find a typed position, a site by its code, or districts, communes and hamlets by name "
     "(a former unit's name finds its successor)",
     response_model=SearchResults,
+    responses={422: {"description": "A typed position that cannot be read, or lies outside the region"}},
     response_model_exclude_unset=True,  # lon, lat and crs belong to positions and sites only
 )
 def search(

@@ -125,7 +125,7 @@ def _raster_at(
     return list(found.operators), raster[:, :, row, col]
 
 
-# (run id, operators) → the run's network: every cell of the sites active on its day, read once per
+# (run id, finished, operators) → the run's network: every cell of the sites active on its day, read once per
 # run (a new live run comes with every change the worker applies) and evaluated whole at each spot —
 # a few thousand cells cost less than a millisecond, less than finding the near ones in SQL.
 _NETWORKS: dict[tuple, tuple[CellArrays, list[dict]]] = {}
@@ -133,7 +133,7 @@ _NETWORKS_KEPT = 4
 
 
 def _cells(session: Session, run: _Run, operators: list[str]) -> tuple[CellArrays, list[dict]]:
-    key = (run.ref.id, tuple(operators))
+    key = (run.ref.id, run.ref.finished_at, tuple(operators))  # finished_at: a run id again after a reset
     if key not in _NETWORKS:
         day = run.ref.as_of if run.ref.dated else None
         sql = _CELLS.format(active=LIVE_SITES if day is None else SITES_ON)
