@@ -7,7 +7,7 @@
 import { popup } from 'leaflet';
 import { getJSON, isAbort, withQuery } from './api.js';
 import { formatDate, formatDistance, formatNumber } from './format.js';
-import { onLangChange, t, tEnum } from './i18n.js';
+import { t, tEnum } from './i18n.js';
 import { describeError } from './notify.js';
 import { element } from './popup.js';
 
@@ -140,10 +140,11 @@ export function mountPointQuery(map) {
   });
   map.on('contextmenu', (event) => openAt(event.latlng.lat, event.latlng.lng));
 
-  // Every other popup gets a "Tại điểm này" button asking about the spot it was opened at.
+  // Every other popup gets a "Tại điểm này" button asking about the spot it was opened at — again
+  // whenever its content is rebuilt (a hamlet's coverage arriving, the language toggled).
   function addButton(other) {
-    const box = other?.getElement?.()?.querySelector('.leaflet-popup-content');
-    if (!box || other === shown || box.querySelector('.hg-point-here')) return;
+    const box = other.getElement?.()?.querySelector('.leaflet-popup-content');
+    if (!box || box.querySelector('.hg-point-here')) return;
     const button = element('button', 'hg-button secondary hg-point-here', t('point.here'));
     button.type = 'button';
     button.addEventListener('click', () => {
@@ -152,14 +153,25 @@ export function mountPointQuery(map) {
     });
     box.append(button);
   }
-  let other = null;
+  let watching = null;
   map.on('popupopen', (event) => {
-    other = event.popup === shown ? null : event.popup;
+    watching?.disconnect();
+    watching = null;
+    const other = event.popup;
+    if (other === shown) return;
     addButton(other);
+    const box = other.getElement?.()?.querySelector('.leaflet-popup-content');
+    if (!box) return;
+    watching = new MutationObserver(() => addButton(other));
+    watching.popup = other;
+    watching.observe(box, { childList: true });
   });
-  map.on('popupclose', (event) => { if (event.popup === other) other = null; });
-  // An open popup is rebuilt in the new language (main.js) after this listener: add it back then.
-  onLangChange(() => queueMicrotask(() => addButton(other)));
+  map.on('popupclose', (event) => {
+    if (watching?.popup !== event.popup) return;
+    watching.disconnect();
+    watching = null;
+  });
+
   /** Fly to a found position or site, then ask about it. */
   function flyTo(lat, lon) {
     map.closePopup();
