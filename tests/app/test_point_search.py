@@ -112,3 +112,28 @@ def test_site_codes_by_who_may_see_them(client, client_as, anon_client, engine):
 
     assert plan.code in codes("viettel1")
     assert plan.code not in codes("vina1")
+
+
+def test_a_limited_official_finds_the_sites_of_the_district_only(client_as, engine):
+    with engine.connect() as conn:
+        inside, outside = (
+            conn.execute(
+                text(
+                    "SELECT s.code FROM sites s JOIN admin_units d ON d.level = 'district' AND d.valid_to IS NULL "
+                    f"AND ST_Intersects(d.geom, s.geom) WHERE s.status = 'active' AND d.code {op} '934' "
+                    "ORDER BY s.code LIMIT 1"
+                )
+            ).scalar_one()
+            for op in ("=", "<>")
+        )
+    official = client_as("official934")
+
+    def sites(code):
+        return [
+            r["code"]
+            for r in official.get("/api/search", params={"q": code}).json()["results"]
+            if r["level"] == "site"
+        ]
+
+    assert inside in sites(inside)
+    assert outside not in sites(outside)
