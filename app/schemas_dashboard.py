@@ -344,7 +344,7 @@ class TargetHistory(BaseModel):
 
 
 class Found(BaseModel):
-    level: Literal["district", "commune", "hamlet"]
+    level: Literal["district", "commune", "hamlet", "site", "position"]
     code: str
     name: str
     parent_name: str | None = Field(description="the commune or district it lies in; null for a district")
@@ -353,6 +353,10 @@ class Found(BaseModel):
     formerly: str | None = Field(
         None, description="found by the name of a former unit that became part of this one: that name"
     )
+    # A typed position or a site (app/services/search.py): the point to fly to and ask about.
+    lon: float | None = None
+    lat: float | None = None
+    crs: str | None = Field(None, description="the VN-2000 zone an X/Y position was read in")
 
 
 class SearchResults(BaseModel):

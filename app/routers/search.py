@@ -1,27 +1,48 @@
-"""Search admin units by name, diacritics optional."""
+"""Search positions (decimal, DMS, VN-2000 X/Y), site codes, and districts, communes and hamlets by name."""
 
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.deps import DistrictScopeDep, SessionDep
+from app.deps import DistrictScopeDep, ScopeDep, SessionDep
 from app.schemas_dashboard import SearchResults
-from app.services.search import search_admin_units
+from app.security import OptionalPrincipal
+from app.services.search import search_admin_units, search_position, search_sites
 
 router = APIRouter(prefix="/api", tags=["Search"])
 
 
 @router.get(
     "/search",
-    summary="Find districts, communes and hamlets by name (a former unit's name finds its successor)",
+    summary="Find a typed position, a site by its code, or districts, communes and hamlets by name "
+    "(a former unit's name finds its successor)",
     response_model=SearchResults,
+    responses={422: {"description": "A typed position that cannot be read, or lies outside the region"}},
+    response_model_exclude_unset=True,  # lon, lat and crs belong to positions and sites only
 )
 def search(
     session: SessionDep,
     district_scope: DistrictScopeDep,
-    q: Annotated[str, Query(min_length=1, max_length=100, description="name, with or without diacritics")],
+    scope: ScopeDep,
+    principal: OptionalPrincipal,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="a name (diacritics optional), a site code, or a position: 9.78, 105.47 · "
+            "9°46'48\"N 105°28'12\"E · VN-2000 X/Y in metres (TM-3 105° or, with 'UTM', UTM 48N)",
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
     on: Annotated[date | None, Query(description="the units in force on this day (default today)")] = None,
 ) -> dict:
-    return {"query": q, "results": search_admin_units(session, q, limit, district_scope, on)}
+    positions = search_position(session, q, on)
+    if positions is not None:
+        return {"query": q, "results": positions[:limit]}
+    sites = search_sites(session, q, scope, limit) if principal is not None else []
+    units = (
+        search_admin_units(session, q, limit - len(sites), district_scope, on) if len(sites) < limit else []
+    )
+    return {"query": q, "results": sites + units}

@@ -1,13 +1,22 @@
-"""Admin-unit search that ignores diacritics ("ap tan loi" finds "Ấp Tân Lợi"), among the units in
+"""Search: positions typed as coordinates (decimal, DMS, VN-2000 X/Y: gis.point_search), site codes,
+and admin units by name ignoring diacritics ("ap tan loi" finds "Ấp Tân Lợi"), among the units in
 force on a day (default today); an old unit's name finds the unit it became part of, marked with
 the old name ("xa hoa luu" → the new commune, formerly Xã Hỏa Lựu), through admin_lineage."""
 
+import re
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.layer_types import IN_FORCE_ON
+from app.errors import Unprocessable
+from app.layer_types import IN_FORCE_ON, UNAPPROVED_SQL
+from app.services.scope import Scope
+from app.services.site_checks import in_region, place_of
+from gis.coordinates import PositionError
+from gis.point_search import VN2000_ZONES, read_position
+from gis.problems import Problem
 from gis.text import fold_vi
 
 _LEVELS = ("district", "commune", "hamlet")
@@ -69,5 +78,77 @@ def search_admin_units(
             "bbox": [round(v, 7) for v in r[5:9]],
             "formerly": r.formerly,
         }
+        for r in rows
+    ]
+
+
+def _point_result(
+    level: str, code: str, name: str, lon: float, lat: float, place: dict | None, **extra
+) -> dict:
+    return {
+        "level": level,
+        "code": code,
+        "name": name,
+        "parent_name": place["commune_name"] if place else None,
+        "district_name": place["district_name"] if place else None,
+        "bbox": [round(lon, 7), round(lat, 7), round(lon, 7), round(lat, 7)],
+        "formerly": None,
+        "lon": round(lon, 7),
+        "lat": round(lat, 7),
+        **extra,
+    }
+
+
+def search_position(session: Session, query: str, on: date | None = None) -> list[dict] | None:
+    """The places a typed position means inside the region (None: the text is no position); a 422
+    when it looks like one but cannot be read, or lies outside the region."""
+    try:
+        found = read_position(query)
+    except PositionError as exc:
+        raise Unprocessable(reasons=[replace(exc.problem, field="q")]) from None
+    if found is None:
+        return None
+    conn = session.connection()
+    out = []
+    for c in found:
+        if not in_region(conn, c.lon, c.lat, on):
+            continue
+        label = f"{c.lat:.6f}, {c.lon:.6f}"
+        name = f"{VN2000_ZONES[c.crs]}: {label}" if c.crs else label
+        out.append(
+            _point_result("position", label, name, c.lon, c.lat, place_of(conn, c.lon, c.lat, on), crs=c.crs)
+        )
+    if not out:
+        first = found[0]
+        params = {"text": query, "lon": round(first.lon, 6), "lat": round(first.lat, 6)}
+        raise Unprocessable(reasons=[Problem("search.coordinates_outside", "q", params=params)])
+    return out
+
+
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{2,31}")
+
+
+def search_sites(session: Session, query: str, scope: Scope, limit: int) -> list[dict]:
+    """Sites whose code starts with ``query`` (any case) that ``scope`` may see: none for anonymous
+    visitors (sites are not on the public map), never another company's unapproved site."""
+    query = query.strip()
+    if not _CODE.fullmatch(query) or not any(ch.isdigit() for ch in query):
+        return []
+    inside, params = scope.in_district("s.geom")
+    plans = (
+        "true" if scope.every_company else f"(s.status NOT IN {UNAPPROVED_SQL} OR o.short_name = :company)"
+    )
+    prefix = query.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = session.execute(
+        text(
+            "SELECT s.code, s.name, o.short_name AS owner, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat FROM sites s "
+            f"JOIN operators o ON o.id = s.owner_id WHERE upper(s.code) LIKE :prefix AND {plans} AND {inside} "
+            "ORDER BY length(s.code), s.code LIMIT :limit"
+        ),
+        {**params, "prefix": prefix, "company": scope.company, "limit": limit},
+    ).all()
+    conn = session.connection()
+    return [
+        _point_result("site", r.code, f"{r.code} ({r.owner})", r.lon, r.lat, place_of(conn, r.lon, r.lat))
         for r in rows
     ]

@@ -23,6 +23,7 @@ import { ReviewPanel } from './registration/review.js';
 import { describeError, notify } from './notify.js';
 import { loadRegion } from './region.js';
 import { mountSearch } from './search.js';
+import { mountPointQuery } from './pointQuery.js';
 import { parseHash, UrlState } from './urlState.js';
 
 const initial = parseHash(window.location.hash);
@@ -146,10 +147,14 @@ const exportPanel = mountExportPanel(document.getElementById('hg-export'), { map
 mountDistrictZoom(document.getElementById('hg-district-zoom'), {
   map, subdivisions: loadSubdivisions, region,
 });
-mountSearch(document.getElementById('hg-search'), { onSelect: (result) => highlight.show(result) });
 // Click priority among the SVG polygons: hamlets, then the indicator choropleth, then outlines.
 enablePolygonPicking(map, () => [layers.get('hamlet_coverage'), layers.get('hamlets'), indicators.layer,
   layers.get('communes'), layers.get('districts')].filter((layer) => map.hasLayer(layer)));
+// "Tại điểm này": after the feature popups, which take their clicks first.
+const pointQuery = mountPointQuery(map);
+mountSearch(document.getElementById('hg-search'), {
+  onSelect: (result) => (result.lon == null ? highlight.show(result) : pointQuery.flyTo(result.lat, result.lon)),
+});
 
 // Operators and the Department: register sites, decide registrations and sharing requests.
 if (mayRegister()) {
@@ -208,3 +213,4 @@ onLangChange(() => openPopup?.update());
 urlState.writeNow();
 
 installDebugHook({ map, layers, basemap, highlight, getLang, indicators, modelCard });
+window.__hgpoint = pointQuery; // for the browser tests: the answer the popup shows

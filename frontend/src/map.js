@@ -75,6 +75,7 @@ export function enablePolygonPicking(map, layers) {
     for (const layer of layers()) {
       const hit = layer.getLayers().find((path) => under.has(path.getElement?.()));
       if (hit) {
+        original.hgFeatureHit = true; // a feature's popup answers this click (pointQuery.js)
         hit.openPopup(event.latlng);
         return;
       }

@@ -1,7 +1,9 @@
-// Place search: a combobox over GET /api/search (the server folds diacritics), debounced,
+// Place search: a combobox over GET /api/search (names with diacritics folded, site codes, typed
+// positions: decimal, DMS, VN-2000 X/Y), debounced,
 // with stale requests aborted and the result list navigable by keyboard.
 import { isAbort, searchPlaces } from './api.js';
 import { onLangChange, t, translateDom } from './i18n.js';
+import { problemParts } from './problems.js';
 
 const DEBOUNCE_MS = 250;
 const MIN_CHARS = 2;
@@ -113,7 +115,9 @@ export function mountSearch(container, { onSelect }) {
       if (isAbort(error)) return;
       results = [];
       render();
-      showMessage('search.error', { message: error.message });
+      // A position that cannot be (outside the region, a latitude of 200°): the server says why.
+      if (error.status === 422 && error.problems?.length) showMessage('search.refused', { message: error.problems.map((p) => problemParts(p).text).join('; ') });
+      else showMessage('search.error', { message: error.message });
     }
   }
 

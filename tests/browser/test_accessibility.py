@@ -90,6 +90,20 @@ def test_the_map_for_a_visitor_and_a_planner_with_a_popup_open(probe, lang):
     _assert_clean(page, f"map, planner, a site's popup ({lang})")
 
 
+def test_the_map_with_the_point_popup_open(probe):
+    """ "Tại điểm này" (frontend/src/pointQuery.js), as a visitor asks it with a right-click."""
+    visitor = probe()
+    page = visitor.open()
+    lon, lat = visitor.api("/api/region")["centre"]
+    set_view(page, lat, lon, 14)
+    point = page.evaluate("([lat, lon]) => window.__hgmap.map.latLngToContainerPoint([lat, lon])", [lat, lon])
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"], button="right")
+    page.locator(".leaflet-popup .hg-point .hg-point-operators").wait_for()
+    _popup_shown(page)
+    _assert_clean(page, "map, visitor, the point popup")
+
+
 def test_the_map_for_a_planner_with_the_approval_queue(probe, proposal):
     planner = probe(user="planner1")
     page = planner.open()

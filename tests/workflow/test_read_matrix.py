@@ -239,6 +239,10 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
         ("/api/vocabulary", "/api/vocabulary?domain=column", logged_in),
         ("/api/import/profiles", "/api/import/profiles", logged_in),
         ("/api/import/profiles/{name}", "/api/import/profiles/matrix-profile", logged_in),
+        # What serves this spot: everyone (anonymous with the public map's details), a limited official
+        # in the district only (app/services/point.py)
+        ("/api/point", f"/api/point?lon={lon}&lat={lat}&radius_m=5000", everyone),
+        ("/api/point", "/api/point?lon=105.4968&lat=9.8623", not_934),
     ]
 
 
