@@ -353,6 +353,9 @@ class Found(BaseModel):
     formerly: str | None = Field(
         None, description="found by the name of a former unit that became part of this one: that name"
     )
+    until: date | None = Field(
+        None, description="a former district (abolished by a reform) found by its name: its last day"
+    )
     # A typed position or a site (app/services/search.py): the point to fly to and ask about.
     lon: float | None = None
     lat: float | None = None

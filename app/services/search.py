@@ -1,7 +1,8 @@
 """Search: positions typed as coordinates (decimal, DMS, VN-2000 X/Y: gis.point_search), site codes,
 and admin units by name ignoring diacritics ("ap tan loi" finds "Ấp Tân Lợi"), among the units in
 force on a day (default today); an old unit's name finds the unit it became part of, marked with
-the old name ("xa hoa luu" → the new commune, formerly Xã Hỏa Lựu), through admin_lineage."""
+the old name ("xa hoa luu" → the new commune, formerly Xã Hỏa Lựu), through admin_lineage; a
+district a reform abolished is found as itself, with its last day ("huyen phung hiep")."""
 
 import re
 from dataclasses import replace
@@ -23,10 +24,22 @@ _LEVELS = ("district", "commune", "hamlet")
 # The units a name may lead to: a unit of that name (formerly NULL), or the unit in force that an
 # ended unit of that name went into.
 _NAMED = (
-    "SELECT a.id, NULL::text AS formerly FROM admin_units a WHERE {words} "
+    f"SELECT a.id, NULL::text AS formerly FROM admin_units a WHERE {{words}} AND {IN_FORCE_ON.format(a='a', day=':on')} "
     "UNION ALL "
     "SELECT l.new_unit_id, a.name FROM admin_units a JOIN admin_lineage l ON l.old_unit_id = a.id "
-    "WHERE {words} AND a.valid_to IS NOT NULL AND a.valid_to <= :on"
+    "WHERE {words} AND a.valid_to IS NOT NULL AND a.valid_to <= :on "
+    # A district that a reform abolished (no unit took its place): found as itself, until its end.
+    "UNION ALL "
+    "SELECT a.id, a.name FROM admin_units a WHERE {words} AND a.level = 'district' AND a.valid_to <= :on "
+    "AND NOT EXISTS (SELECT 1 FROM admin_units s WHERE s.level = 'district' AND s.code = a.code "
+    f"AND {IN_FORCE_ON.format(a='s', day=':on')}) "
+    "AND NOT EXISTS (SELECT 1 FROM admin_units s WHERE s.level = 'district' AND s.code = a.code "
+    "AND s.valid_from > a.valid_from AND s.valid_to <= :on)"
+)
+# The unit found, in force on :on — or a former district found by its own name (see above).
+_SHOWN = (
+    f"({IN_FORCE_ON.format(a='a', day=':on')} OR (a.level = 'district' AND a.valid_to <= :on "
+    "AND f.formerly = a.name))"
 )
 
 
@@ -51,14 +64,15 @@ def search_admin_units(
             "SELECT a.level, a.code, a.name, p.name AS parent_name, "
             "CASE a.level WHEN 'district' THEN NULL WHEN 'commune' THEN "
             "CASE p.level WHEN 'district' THEN p.name END ELSE CASE pp.level WHEN 'district' THEN pp.name END END "
-            "AS district_name, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), f.formerly "
+            "AS district_name, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), f.formerly, "
+            "CASE WHEN a.valid_to <= :on THEN a.valid_to - 1 END AS until "
             # A unit found by its own name is not repeated through its predecessors.
             f"FROM (SELECT DISTINCT ON (id) id, formerly FROM ({named}) n ORDER BY id, formerly NULLS FIRST) f "
             "JOIN admin_units a ON a.id = f.id "
             "LEFT JOIN admin_units p ON p.id = a.parent_id "
             "LEFT JOIN admin_units pp ON pp.id = p.parent_id, "
             "LATERAL (SELECT a.geom::box2d AS e) b "
-            f"WHERE a.level IN ('district', 'commune', 'hamlet') AND {IN_FORCE_ON.format(a='a', day=':on')} AND "
+            f"WHERE a.level IN ('district', 'commune', 'hamlet') AND {_SHOWN} AND "
             "(CAST(:district AS text) IS NULL OR :district = CASE a.level WHEN 'district' THEN a.code "
             "WHEN 'commune' THEN p.code ELSE pp.code END) "
             "ORDER BY (f.formerly IS NULL) DESC, (a.name_folded = :phrase) DESC, "
@@ -77,6 +91,7 @@ def search_admin_units(
             "district_name": r.district_name,
             "bbox": [round(v, 7) for v in r[5:9]],
             "formerly": r.formerly,
+            **({"until": r.until} if r.until is not None else {}),
         }
         for r in rows
     ]

@@ -2,6 +2,7 @@
 // positions: decimal, DMS, VN-2000 X/Y), debounced,
 // with stale requests aborted and the result list navigable by keyboard.
 import { isAbort, searchPlaces } from './api.js';
+import { formatDate } from './format.js';
 import { onLangChange, t, translateDom } from './i18n.js';
 import { problemParts } from './problems.js';
 
@@ -76,7 +77,12 @@ export function mountSearch(container, { onSelect }) {
       context.textContent = [result.parent_name, result.district_name]
         .filter((part, j, parts) => part && parts.indexOf(part) === j && part !== result.name).join(', ');
       option.append(level, name, context);
-      if (result.formerly) { // found by the name of a former unit that became part of this one
+      if (result.until) { // a former district, abolished by a reform: found as itself
+        const until = document.createElement('span');
+        until.className = 'hg-result-context hg-result-formerly';
+        until.textContent = t('search.until', { day: formatDate(result.until) });
+        option.append(until);
+      } else if (result.formerly) { // found by the name of a former unit that became part of this one
         const formerly = document.createElement('span');
         formerly.className = 'hg-result-context hg-result-formerly';
         formerly.textContent = t('search.formerly', { name: result.formerly });

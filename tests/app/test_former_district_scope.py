@@ -134,3 +134,23 @@ def test_the_plan_of_the_former_province_still_lists_the_officials_communes(clie
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["units"] and {u["parent_code"] for u in body["units"]} == {DISTRICT}
+
+
+def test_a_former_districts_name_finds_it_with_its_last_day(reformed, clients):
+    with reformed.connect() as conn:
+        name, last = conn.execute(
+            text(
+                "SELECT name, valid_to - 1 FROM admin_units WHERE level = 'district' AND code = :d "
+                "ORDER BY valid_from DESC LIMIT 1"
+            ),
+            {"d": DISTRICT},
+        ).one()
+    for who in ("staff_r", "off934r"):
+        found = clients[who].get("/api/search", params={"q": name}).json()["results"]
+        district = [r for r in found if r["level"] == "district"]
+        assert [(r["code"], r["until"]) for r in district] == [(DISTRICT, last.isoformat())], found
+    # The day before the reform it is a district in force, found with no end.
+    before = clients["staff_r"].get("/api/search", params={"q": name, "on": last.isoformat()}).json()
+    assert [(r["code"], r.get("until")) for r in before["results"] if r["level"] == "district"] == [
+        (DISTRICT, None)
+    ]

@@ -82,6 +82,7 @@ export default {
   'search.searching': 'Searching…',
   'search.none': 'No results',
   'search.formerly': 'formerly: {name}',
+  'search.until': 'former unit, until {day}',
   'search.refused': '{message}',
   'search.error': 'Search failed: {message}',
   'level.district': 'District',

@@ -84,6 +84,7 @@ export default {
   'search.searching': 'Đang tìm…',
   'search.none': 'Không tìm thấy kết quả',
   'search.formerly': 'trước đây: {name}',
+  'search.until': 'đơn vị cũ, đến {day}',
   'search.refused': '{message}',
   'search.error': 'Lỗi tìm kiếm: {message}',
   'level.district': 'Huyện',
