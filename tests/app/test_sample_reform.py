@@ -277,7 +277,8 @@ def test_every_old_commune_of_the_three_provinces_is_in_the_stored_lineage_once(
         )
     communes = {f["properties"]["code"] for f in _features("communes.geojson")}
     assert set(stored) == communes and set(stored.values()) == {1}
-    assert {code[:2] for code in communes} == {"91", "93", "94", "95"}  # districts 916–927, 930–937, 941–951
+    districts = {f["properties"]["code"] for f in _features("districts.geojson")}
+    assert {code[:3] for code in communes} == districts and len(districts) == 8 + 9 + 11
 
 
 def test_the_day_after_the_region_is_one_city(api):
