@@ -3,6 +3,7 @@ and the one lineage of the three, as committed in data/hamlets/city/."""
 
 import csv
 import json
+import re
 from collections import Counter
 from functools import cache
 
@@ -15,7 +16,7 @@ from gis.synthetic.city_facts import CAN_THO, FORMER, SOC_TRANG
 from gis.synthetic.facts import HAU_GIANG, REFORM
 from gis.synthetic.geo import latlon_points_utm, to_metric
 from gis.synthetic.pipeline import LAYERS
-from tests.gis.test_synthetic import SAMPLE
+from tests.gis.test_synthetic import CSV_FIELDS, FIELDS, GEOMETRY, SAMPLE
 
 CITY = SAMPLE / CITY_DIR
 FOLDERS = {"93": SAMPLE, **{f.code: CITY / f.code for f in FORMER}}
@@ -134,3 +135,26 @@ def test_no_new_commune_spans_two_former_provinces_and_names_are_free_city_wide(
     }
     bases = [u["Tên đơn vị mới"].split(" ", 1)[1].casefold() for u in units]
     assert len(set(bases)) == len(bases)
+
+
+@pytest.mark.parametrize("code", [f.code for f in FORMER])
+def test_the_added_provinces_keep_the_sample_contract(code):
+    for name in ("cells.csv", "statistics.csv"):
+        with (FOLDERS[code] / name).open(encoding="utf-8", newline="") as fh:
+            assert next(csv.reader(fh)) == CSV_FIELDS[name], name
+    for name in sorted(FIELDS):
+        text = (FOLDERS[code] / name).read_text(encoding="utf-8")
+        features = _layer(code, name)
+        assert features and len(text.splitlines()) == len(features) + 2 and "\\u" not in text
+        codes = [f["properties"]["code"] for f in features]
+        assert codes == sorted(codes) and len(set(codes)) == len(codes), name
+        for f in features:
+            assert list(f["properties"]) == FIELDS[name] and f["geometry"]["type"] == GEOMETRY.get(
+                name, "Point"
+            )
+        decimals = re.findall(r"-?\d+\.(\d+)", " ".join(re.findall(r'"coordinates":(\[[^"]*\])', text)))
+        assert max(len(d) for d in decimals) <= 7, name
+    statistics = _rows(FOLDERS[code] / "statistics.csv")
+    assert {r["admin_code"] for r in statistics} == {code} | {
+        d["properties"]["code"] for d in _layer(code, "districts.geojson")
+    }
