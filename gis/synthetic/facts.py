@@ -469,5 +469,15 @@ class ProvinceFact:
 
 
 HAU_GIANG = ProvinceFact(
-    PROVINCE_CODE, PROVINCE_NAME, "Tỉnh", OUTLINE_LATLON, DISTRICTS, ROADS, GAPS, "HG", 1.0, 24_000, 28
+    PROVINCE_CODE,
+    PROVINCE_NAME,
+    "Tỉnh",
+    OUTLINE_LATLON,
+    DISTRICTS,
+    ROADS,
+    GAPS,
+    "HG",
+    1.0,
+    24_000,
+    REFORM.commune_count,
 )
