@@ -8,7 +8,7 @@ PGPORT ?= 5433
 PGPORT_TEST ?= 5434
 PY := .venv/bin/python
 FUZZ_EXAMPLES ?= 100
-# SAMPLE_REFORM=1: the sample is loaded with its 2025 reform applied (data/hamlets/reform/).
+# SAMPLE_REFORM=1: the sample and two more former provinces, merged by the 2025 reform into one city (data/hamlets/city/).
 SAMPLE_REFORM ?=
 SEED_REFORM := $(if $(SAMPLE_REFORM),--reform)
 PG := PGPORT=$(PGPORT) PGPORT_TEST=$(PGPORT_TEST) scripts/pg.sh

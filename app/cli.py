@@ -51,12 +51,12 @@ def _seed(args: argparse.Namespace) -> int | None:
         return
     started = time.perf_counter()
     reform = None
-    if args.reform:  # the sample's reform: its act and date are the generator's facts
+    if args.reform:  # the sample's city and its reform: act, date and folder are the generator's facts
         from datetime import date
 
         from gis.synthetic.facts import REFORM
 
-        reform = loader.SampleReform(date.fromisoformat(REFORM.effective), REFORM.act)
+        reform = loader.SampleReform(date.fromisoformat(REFORM.effective), REFORM.act, REFORM.folder)
     try:
         counts = loader.load_sample(engine, get_settings().sample_data_dir, reform)
     except importer.ImportFailed as exc:
@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument(
         "--reform",
         action="store_true",
-        help="then apply the sample's 2025 reform (data/hamlets/reform/: communes merged, districts ended)",
+        help="with two more former provinces, then the 2025 reform merging the three into one city (data/hamlets/city/)",
     )
     seed.set_defaults(func=_seed)
     compute = sub.add_parser("compute", help="recompute coverage, dead zones and FTTH reach")

@@ -81,9 +81,9 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def reformed_url() -> str:
-    """A second test database (`<name>_reformed`, the owner's URL): the sample province with its
-    synthetic 2025 reform applied (data/hamlets/reform/), loaded as `python -m app.cli seed --reform`
-    does. The service's login for it: ``_url_for(REFORMED_DB, APP_LOGIN)``."""
+    """A second test database (`<name>_reformed`, the owner's URL): the sample province and two more
+    former provinces, merged by the synthetic 2025 reform into one city (data/hamlets/city/), loaded as
+    `python -m app.cli seed --reform` does. The service's login for it: ``_url_for(REFORMED_DB, APP_LOGIN)``."""
     from datetime import date
 
     from app.services.imports import loader
@@ -96,7 +96,7 @@ def reformed_url() -> str:
     dbadmin.ensure_app_login(url, _url_for(REFORMED_DB, APP_LOGIN))
     engine = create_engine(url)
     try:
-        reform = loader.SampleReform(date.fromisoformat(REFORM.effective), REFORM.act)
+        reform = loader.SampleReform(date.fromisoformat(REFORM.effective), REFORM.act, REFORM.folder)
         loader.load_sample(engine, ROOT / "data" / "hamlets", reform)
     finally:
         engine.dispose()

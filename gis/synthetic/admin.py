@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from gis.synthetic.facts import DISTRICTS, OUTLINE_LATLON, PROVINCE_CODE, PROVINCE_NAME
+from gis.synthetic.facts import HAU_GIANG, ProvinceFact
 from gis.synthetic.geo import latlon_points_utm, to_metric, to_output
 from gis.synthetic.names import hamlet_names
 from gis.synthetic.partition import (
@@ -59,35 +59,43 @@ class Admin:
     hamlets: list[Unit]
 
 
-def build_admin(rng: np.random.Generator, atom_count: int = ATOM_COUNT) -> Admin:
-    """Build the whole hierarchy from one random stream."""
-    outline = shapely.Polygon(latlon_points_utm(OUTLINE_LATLON))
-    towns = _town_centres(rng)
+def build_admin(
+    rng: np.random.Generator,
+    atom_count: int = ATOM_COUNT,
+    facts: ProvinceFact = HAU_GIANG,
+    outline=None,
+) -> Admin:
+    """Build the whole hierarchy from one random stream. ``outline`` (UTM metres; default the facts')
+    is kept exactly when given, so a province drawn beside another shares its border vertex for vertex."""
+    given = outline is not None
+    outline = outline if given else shapely.Polygon(latlon_points_utm(facts.outline))
+    districts = facts.districts
+    towns = _town_centres(districts, rng)
     atoms = build_atoms(outline, _atom_seeds(outline, list(towns.values()), atom_count, rng))
     centre = shapely.get_coordinates(shapely.centroid(atoms))
     area = shapely.area(atoms)
     pairs, lengths = atom_adjacency(atoms)
 
-    dist_lab = _label_districts(centre, area, pairs, lengths, rng)
-    comm_lab, comm_seed = _label_communes(centre, area, pairs, lengths, dist_lab, towns, rng)
-    ham_lab, ham_parent = _label_hamlets(centre, area, pairs, lengths, comm_lab, rng)
+    dist_lab = _label_districts(districts, centre, area, pairs, lengths, rng)
+    comm_lab, comm_seed = _label_communes(districts, centre, area, pairs, lengths, dist_lab, towns, rng)
+    ham_lab, ham_parent = _label_hamlets(districts, centre, area, pairs, lengths, comm_lab, rng)
 
     polys = np.array(dissolve(atoms, ham_lab, len(ham_parent)), dtype=object)
-    polys = shapely.coverage_simplify(polys, SIMPLIFY_M)
+    polys = shapely.coverage_simplify(polys, SIMPLIFY_M, simplify_boundary=not given)
     out = shapely.remove_repeated_points(to_output(polys))
     if not (shapely.is_valid(out).all() and shapely.coverage_is_valid(out)):
         raise RuntimeError("hamlet coverage became invalid after rounding")
 
-    return _assemble(out, ham_parent, comm_seed, rng)
+    return _assemble(facts, out, ham_parent, comm_seed, rng)
 
 
 # --- atoms -----------------------------------------------------------------------------------
 
 
-def _town_centres(rng: np.random.Generator) -> dict[tuple[int, int], np.ndarray]:
+def _town_centres(districts, rng: np.random.Generator) -> dict[tuple[int, int], np.ndarray]:
     """UTM centre of every urban commune keyed by (district index, commune index)."""
     towns: dict[tuple[int, int], np.ndarray] = {}
-    for di, d in enumerate(DISTRICTS):
+    for di, d in enumerate(districts):
         seat = latlon_points_utm([d.seat])[0]
         wards = [ci for ci, c in enumerate(d.communes) if c.kind == "Phường"]
         radius = 2_000.0 if d.kind == "Thành phố" else 3_000.0
@@ -150,15 +158,15 @@ def _kmeans_seeds(points, areas, count, rng, rounds: int = 12):
 # --- labelling -------------------------------------------------------------------------------
 
 
-def _label_districts(centre, area, pairs, lengths, rng):
-    anchors = latlon_points_utm([d.anchor for d in DISTRICTS])
-    targets = np.array([d.area_km2 for d in DISTRICTS], dtype=float)
+def _label_districts(districts, centre, area, pairs, lengths, rng):
+    anchors = latlon_points_utm([d.anchor for d in districts])
+    targets = np.array([d.area_km2 for d in districts], dtype=float)
     warped = _warp(centre, rng, 1_500.0, 14_000.0)
     _, lab = fit_power_weights(warped, area, anchors, targets, tolerance=0.005)
     return absorb_fragments(lab, area, pairs, lengths)
 
 
-def _label_communes(centre, area, pairs, lengths, dist_lab, towns, rng):
+def _label_communes(districts, centre, area, pairs, lengths, dist_lab, towns, rng):
     """Global commune label per atom (facts order) and each commune's seed point.
 
     Towns first: the atoms nearest (in warped space) to a town centre form the town, a city's
@@ -169,7 +177,7 @@ def _label_communes(centre, area, pairs, lengths, dist_lab, towns, rng):
     anchors: list[int] = []
     seeds_out: list[np.ndarray] = []
     offset = 0
-    for di, d in enumerate(DISTRICTS):
+    for di, d in enumerate(districts):
         members = np.flatnonzero(dist_lab == di)
         pts, wpts, ar = centre[members], warped[members], area[members]
         share = np.array([_commune_share(d.kind, c.kind, rng) for c in d.communes])
@@ -193,9 +201,12 @@ def _label_communes(centre, area, pairs, lengths, dist_lab, towns, rng):
         in_town = {ci for ids in _town_clusters(d) for ci in ids}
         rural = [ci for ci in range(len(d.communes)) if ci not in in_town]
         rest = np.flatnonzero(lab < 0)
-        seeds[rural] = _kmeans_seeds(pts[rest], ar[rest], len(rural), rng)
-        _, sub = fit_power_weights(wpts[rest], ar[rest], seeds[rural], target[rural], tolerance=0.03)
-        lab[rest] = np.asarray(rural)[sub]
+        if rural:
+            seeds[rural] = _kmeans_seeds(pts[rest], ar[rest], len(rural), rng)
+            _, sub = fit_power_weights(wpts[rest], ar[rest], seeds[rural], target[rural], tolerance=0.03)
+            lab[rest] = np.asarray(rural)[sub]
+        else:  # an urban district (quận) is wards only: what they left goes to the nearest one
+            lab[rest] = np.argmin(((pts[rest][:, None] - seeds[None]) ** 2).sum(axis=2), axis=1)
         labels[members] = lab + offset
         anchors.extend(anchor.tolist())
         seeds_out.extend(seeds)
@@ -230,9 +241,9 @@ def _commune_share(district_kind: str, kind: str, rng) -> float:
     return base * rng.uniform(0.75, 1.3)
 
 
-def _label_hamlets(centre, area, pairs, lengths, comm_lab, rng):
+def _label_hamlets(districts, centre, area, pairs, lengths, comm_lab, rng):
     """Global hamlet label per atom and the commune index of every hamlet."""
-    kinds = [c.kind for d in DISTRICTS for c in d.communes]
+    kinds = [c.kind for d in districts for c in d.communes]
     warped = _warp(centre, rng, 200.0, 2_000.0)
     labels = np.empty(len(centre), dtype=int)
     parent: list[int] = []
@@ -264,7 +275,7 @@ def _multi(geom):
     return geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon([geom])
 
 
-def _assemble(ham_geoms, ham_parent, comm_seed, rng) -> Admin:
+def _assemble(facts: ProvinceFact, ham_geoms, ham_parent, comm_seed, rng) -> Admin:
     """Codes, names, populations and parent geometries, district by district."""
     ham_metric = to_metric(ham_geoms)
     ham_area = shapely.area(ham_metric)
@@ -273,7 +284,7 @@ def _assemble(ham_geoms, ham_parent, comm_seed, rng) -> Admin:
     communes: list[Unit] = []
     hamlets: list[Unit] = []
     ci = 0
-    for d in DISTRICTS:
+    for d in facts.districts:
         weight = [
             ham_area[ham_parent == ci + k].sum() * _URBAN_DENSITY.get(c.kind, 1.0) * rng.lognormal(0.0, 0.15)
             for k, c in enumerate(d.communes)
@@ -311,9 +322,9 @@ def _assemble(ham_geoms, ham_parent, comm_seed, rng) -> Admin:
             ci += 1
         communes.extend(kids)
         seat = latlon_points_utm([d.seat])[0]
-        districts.append(_parent(d.code, d.name, d.kind, PROVINCE_CODE, kids, None, seat))
+        districts.append(_parent(d.code, d.name, d.kind, facts.code, kids, None, seat))
     centre = np.mean([u.centre for u in districts], axis=0)
-    province = _parent(PROVINCE_CODE, PROVINCE_NAME, "Tỉnh", None, districts, None, centre)
+    province = _parent(facts.code, facts.name, facts.kind, None, districts, None, centre)
     return Admin(province, districts, communes, hamlets)
 
 

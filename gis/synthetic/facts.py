@@ -27,6 +27,8 @@ __all__ = [
     "BODIES",
     "ReformFact",
     "REFORM",
+    "ProvinceFact",
+    "HAU_GIANG",
 ]
 
 PROVINCE_CODE = "93"
@@ -440,6 +442,42 @@ class ReformFact:
     city_name: str
     commune_count: int
     max_merged: int  # at most this many old communes form one new one
+    folder: str = "city"  # the whole city's reform (three former provinces) under the sample's folder
 
 
 REFORM = ReformFact("Nghị quyết 1668/NQ-UBTVQH15", "2025-07-01", "92", "Thành phố Cần Thơ", 28, 4)
+
+
+@dataclass(frozen=True)
+class ProvinceFact:
+    """Everything the generator needs to draw one province: its outline, districts, roads and dead
+    zones, the prefix of its infrastructure codes (HG-S0001), how many of each network feature it
+    gets relative to the sample province (``scale``), its atom count and, for the reform, how many
+    communes its own merge into."""
+
+    code: str
+    name: str
+    kind: str  # "Tỉnh" / "Thành phố"
+    outline: tuple[tuple[float, float], ...]
+    districts: tuple[DistrictFact, ...]
+    roads: tuple[Road, ...]
+    gaps: tuple[Gap, ...]
+    prefix: str
+    scale: float
+    atom_count: int
+    commune_count: int
+
+
+HAU_GIANG = ProvinceFact(
+    PROVINCE_CODE,
+    PROVINCE_NAME,
+    "Tỉnh",
+    OUTLINE_LATLON,
+    DISTRICTS,
+    ROADS,
+    GAPS,
+    "HG",
+    1.0,
+    24_000,
+    REFORM.commune_count,
+)

@@ -99,13 +99,13 @@ class Office:
 
 def build_poles(world: World, rng: np.random.Generator) -> list[Pole]:
     """About 5,000 poles along roads, in towns and around village centres."""
-    parts = [world.along_roads(2_300, rng, offset_m=15.0)]
+    parts = [world.along_roads(world.count(2_300), rng, offset_m=15.0)]
     towns = world.towns
     pop = np.array([t.population for t in towns], dtype=float)
-    for t, n in zip(towns, rng.multinomial(1_900, pop / pop.sum()), strict=True):
+    for t, n in zip(towns, rng.multinomial(world.count(1_900), pop / pop.sum()), strict=True):
         parts.append(world.around(t, int(n), rng, sigma_m=800.0))
     rural = [h for h in world.admin.hamlets if not h.urban]
-    for k in rng.choice(len(rural), size=160, replace=False):
+    for k in rng.choice(len(rural), size=world.count(160), replace=False):
         parts.append(world.around(rural[k], 5, rng, sigma_m=300.0))
     xy = np.vstack(parts)
     xy = xy[world.inside(xy)]
@@ -136,7 +136,7 @@ def build_poles(world: World, rng: np.random.Generator) -> list[Pole]:
         if owner != POWER and n and owner not in chosen:  # an operator's pole carries its cable
             chosen[int(rng.integers(0, n))] = owner
         attachments = [o for o in CABLE_OPERATORS if o in chosen]
-        poles.append(Pole(f"HG-P{i + 1:05d}", p, owner, material, height, attachments))
+        poles.append(Pole(f"{world.prefix}-P{i + 1:05d}", p, owner, material, height, attachments))
     return poles
 
 
@@ -148,13 +148,13 @@ def build_ducts(world: World, rng: np.random.Generator) -> tuple[list[Duct], lis
     routes: list[tuple[object, str]] = []  # (line, where it runs: a town or "road – district")
     towns = world.towns
     pop = np.array([t.population for t in towns], dtype=float)
-    for t, n in zip(towns, rng.multinomial(120, pop / pop.sum()), strict=True):
+    for t, n in zip(towns, rng.multinomial(world.count(120), pop / pop.sum()), strict=True):
         for _ in range(int(n)):
             line = _street_route(world, t.centre, rng)
             if line is not None:
                 routes.append((line, t.name))
     districts = world.admin.districts
-    for _ in range(40):
+    for _ in range(world.count(40)):
         district = districts[int(rng.integers(0, len(districts)))]
         found = _road_route(world, district.centre, rng)
         if found is not None:
@@ -169,7 +169,7 @@ def build_ducts(world: World, rng: np.random.Generator) -> tuple[list[Duct], lis
 
     ducts, manholes = [], []
     for i, ((line, _), name) in enumerate(zip(routes, names, strict=True)):
-        code = f"HG-D{i + 1:04d}"
+        code = f"{world.prefix}-D{i + 1:04d}"
         owner = pick(
             rng, (("VNPT", 0.45), ("Viettel", 0.3), ("FPT Telecom", 0.1), (TOWERCO, 0.1), ("MobiFone", 0.05))
         )
@@ -188,7 +188,7 @@ def build_ducts(world: World, rng: np.random.Generator) -> tuple[list[Duct], lis
         stated = _stated_length_m(line, figures)
         ducts.append(Duct(code, line, owner, count, sub, occupants, name, free, stated))
         for p in _manhole_points(line, rng):
-            manholes.append(Manhole(f"HG-M{len(manholes) + 1:04d}", p, owner, code))
+            manholes.append(Manhole(f"{world.prefix}-M{len(manholes) + 1:04d}", p, owner, code))
     return ducts, manholes
 
 
@@ -268,7 +268,7 @@ def build_access_points(world: World, rng: np.random.Generator) -> list[AccessPo
         if rng.random() < served:
             spacing = (620.0, 950.0) if h.urban else (760.0,)
             for op, step in zip(ops, spacing, strict=False):
-                for p in _grid(world, h, step, rng):
+                for p in _grid(world, h, world.spacing(step), rng):
                     points.append((p, op, h.code))
         else:
             for p in world.within(h, int(rng.integers(0, 3)), rng):
@@ -283,7 +283,9 @@ def build_access_points(world: World, rng: np.random.Generator) -> list[AccessPo
         status = "active" if rng.random() < 0.95 else "planned"
         used = int(rng.binomial(total, rng.uniform(0.3, 0.9))) if status == "active" else 0
         radius = pick(rng, ((500, 0.8), (300, 0.1), (800, 0.1)))
-        aps.append(AccessPoint(f"HG-F{i + 1:05d}", p, op, kind, total, used, radius, status, hamlet))
+        aps.append(
+            AccessPoint(f"{world.prefix}-F{i + 1:05d}", p, op, kind, total, used, radius, status, hamlet)
+        )
     return aps
 
 

@@ -73,7 +73,8 @@ def build_speed_tests(
     rng: np.random.Generator,
     count: int = 6_000,
 ) -> list[SpeedTest]:
-    """About ``count`` tests from 2024-10 to 2025-09, codes in time order."""
+    """About ``count`` tests (scaled to the province) from 2024-10 to 2025-09, codes in time order."""
+    count = world.count(count)
     tests = []
     servers = {
         tech: [
@@ -123,7 +124,7 @@ def build_speed_tests(
     tests.sort(key=lambda t: (t[0], t[1][0], t[1][1]))
     return [
         SpeedTest(
-            f"HG-T{i + 1:06d}",
+            f"{world.prefix}-T{i + 1:06d}",
             xy,
             when.isoformat(),
             op,

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from gis.synthetic.admin import Admin, Unit, build_admin
-from gis.synthetic.facts import BODIES, OPERATORS, Body
+from gis.synthetic.facts import BODIES, HAU_GIANG, OPERATORS, Body, ProvinceFact
 from gis.synthetic.geo import to_output
 from gis.synthetic.infrastructure import (
     AccessPoint,
@@ -36,7 +36,16 @@ from gis.synthetic.report import readme_text, summarise
 from gis.synthetic.world import World, build_world, lonlat_point
 from gis.synthetic.writer import point_geometry, shape_geometry, write_csv, write_geojson
 
-__all__ = ["Sample", "build_sample", "write_sample", "generate", "FILES"]
+__all__ = [
+    "Sample",
+    "build_sample",
+    "build_province",
+    "write_sample",
+    "write_province",
+    "generate",
+    "FILES",
+    "LAYERS",
+]
 
 FILES = (
     "province.geojson",
@@ -58,6 +67,8 @@ FILES = (
     "reform/units.csv",
     "README.md",
 )
+# One province's own files (write_province): what a former province of the reform seed's city brings.
+LAYERS = tuple(n for n in FILES if n not in ("operators.csv", "bodies.csv", "README.md") and "/" not in n)
 _CELL_FIELDS = (
     "code",
     "site_code",
@@ -93,9 +104,20 @@ class Sample:
 
 def build_sample(seed: int, *, atom_count: int | None = None) -> Sample:
     """Everything, from independent random streams spawned from ``seed``."""
-    streams = np.random.default_rng(seed).spawn(9)
-    admin = build_admin(streams[0]) if atom_count is None else build_admin(streams[0], atom_count)
-    world = build_world(admin, streams[1])
+    sample = build_province(np.random.default_rng(seed), HAU_GIANG, atom_count=atom_count)
+    sample.seed = seed
+    sample.reform = build_reform(sample.admin)  # no random stream: the grouping follows from the geometries
+    return sample
+
+
+def build_province(
+    rng: np.random.Generator, facts: ProvinceFact, *, atom_count: int | None = None, outline=None
+) -> Sample:
+    """One province's units and network from independent streams spawned from ``rng`` (no reform);
+    ``outline``: its UTM polygon when not the facts' own (see build_admin)."""
+    streams = rng.spawn(9)
+    admin = build_admin(streams[0], atom_count or facts.atom_count, facts, outline)
+    world = build_world(admin, streams[1], facts)
     sites = build_sites(world, streams[2])
     poles = build_poles(world, streams[3])
     ducts, manholes = build_ducts(world, streams[4])
@@ -103,28 +125,45 @@ def build_sample(seed: int, *, atom_count: int | None = None) -> Sample:
     offices = build_offices(world, streams[6])
     tests = build_speed_tests(world, sites, aps, streams[7])
     stats = build_statistics(admin, streams[8])
-    reform = build_reform(admin)  # no random stream: the grouping follows from the geometries
-    return Sample(seed, admin, world, sites, poles, ducts, manholes, aps, offices, tests, stats, reform)
+    return Sample(0, admin, world, sites, poles, ducts, manholes, aps, offices, tests, stats, [])
 
 
 def generate(seed: int, out_dir: Path | str, *, atom_count: int | None = None) -> dict:
-    """Build and write the sample; returns the measured summary."""
+    """Build and write the sample and the reform seed's city beside it; returns the measured summary."""
+    from gis.synthetic.city import build_city, write_city  # the city builds on this module
+
     sample = build_sample(seed, atom_count=atom_count)
-    return write_sample(sample, Path(out_dir))
+    summary = write_sample(sample, Path(out_dir))
+    write_city(build_city(sample, atom_count=atom_count), Path(out_dir))
+    return summary
 
 
 def write_sample(sample: Sample, out: Path) -> dict:
+    """The sample province's files, its organisations and bodies, its reform and README."""
+    write_province(sample, out)
+    write_csv(
+        out / "operators.csv",
+        ("short_name", "name", "kind", "mcc", "mnc"),
+        [(o.short_name, o.name, o.kind, o.mcc, o.mnc) for o in OPERATORS],
+    )
+    body_fields = tuple(f.name for f in dataclasses.fields(Body))
+    write_csv(out / "bodies.csv", body_fields, [[getattr(b, f) for f in body_fields] for b in BODIES])
+    (out / "reform").mkdir(exist_ok=True)
+    write_csv(out / "reform" / "lineage.csv", LINEAGE_HEADER, lineage_rows(sample.reform))
+    write_csv(out / "reform" / "units.csv", UNITS_HEADER, unit_rows(sample.reform))
+    summary = summarise(sample)
+    (out / "README.md").write_text(readme_text(summary), encoding="utf-8")
+    return summary
+
+
+def write_province(sample: Sample, out: Path) -> None:
+    """One province's layers (LAYERS) in the data contract's shape."""
     out.mkdir(parents=True, exist_ok=True)
     a = sample.admin
     write_geojson(out / "province.geojson", [_unit(a.province, parent=False, urban=False)])
     write_geojson(out / "districts.geojson", [_unit(u, urban=False) for u in a.districts])
     write_geojson(out / "communes.geojson", [_unit(u) for u in a.communes])
     write_geojson(out / "hamlets.geojson", [_unit(u) for u in a.hamlets])
-    write_csv(
-        out / "operators.csv",
-        ("short_name", "name", "kind", "mcc", "mnc"),
-        [(o.short_name, o.name, o.kind, o.mcc, o.mnc) for o in OPERATORS],
-    )
     write_geojson(out / "sites.geojson", [_site(s) for s in sample.sites])
     write_csv(
         out / "cells.csv",
@@ -227,14 +266,6 @@ def write_sample(sample: Sample, out: Path) -> dict:
         ],
     )
     write_csv(out / "statistics.csv", ("admin_code", "period", "metric", "value"), sample.statistics)
-    body_fields = tuple(f.name for f in dataclasses.fields(Body))
-    write_csv(out / "bodies.csv", body_fields, [[getattr(b, f) for f in body_fields] for b in BODIES])
-    (out / "reform").mkdir(exist_ok=True)
-    write_csv(out / "reform" / "lineage.csv", LINEAGE_HEADER, lineage_rows(sample.reform))
-    write_csv(out / "reform" / "units.csv", UNITS_HEADER, unit_rows(sample.reform))
-    summary = summarise(sample)
-    (out / "README.md").write_text(readme_text(summary), encoding="utf-8")
-    return summary
 
 
 def _unit(u: Unit, *, parent: bool = True, urban: bool = True) -> tuple[dict, dict]:

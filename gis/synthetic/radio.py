@@ -77,7 +77,7 @@ def build_sites(world: World, rng: np.random.Generator) -> list[Site]:
     xy, setting = _positions(world, rng)
     sites = []
     for i, (p, s) in enumerate(zip(xy, setting, strict=True)):
-        site = _site(f"HG-S{i + 1:04d}", p, s, rng)
+        site = _site(f"{world.prefix}-S{i + 1:04d}", p, s, rng)
         if site.status == "active":
             _equip(site, world, rng)
         sites.append(site)
@@ -88,17 +88,17 @@ def _positions(world: World, rng: np.random.Generator):
     """Site positions: towns, then roads, then countryside; gaps thinned to a few 2G sites."""
     pts, kind = [], []
     for town in world.towns:
-        n = max(6, int(round(town.population / 550)))
+        n = max(6, world.count(int(round(town.population / 550))))
         p = world.around(town, n, rng, sigma_m=900.0)
         pts.append(p)
         kind += ["town"] * len(p)
-    road = world.along_roads(180, rng, offset_m=120.0)
+    road = world.along_roads(world.count(180), rng, offset_m=120.0)
     road = road[world.inside(road)]
     pts.append(road)
     kind += ["road"] * len(road)
     rural_hamlets = [h for h in world.admin.hamlets if not h.urban]
     pop = np.array([h.population for h in rural_hamlets], dtype=float)
-    picks = rng.choice(len(rural_hamlets), size=1_200, p=pop / pop.sum())
+    picks = rng.choice(len(rural_hamlets), size=world.count(1_200), p=pop / pop.sum())
     for k in picks:
         pts.append(world.within(rural_hamlets[k], 1, rng))
         kind.append("rural")

@@ -33,6 +33,7 @@ __all__ = [
     "commune_adjacency",
     "group_communes",
     "build_reform",
+    "build_city_reform",
     "lineage_rows",
     "unit_rows",
 ]
@@ -121,10 +122,24 @@ def group_communes(
 
 def build_reform(admin: Admin) -> list[NewCommune]:
     """The new communes of the sample province, sorted by code."""
-    districts = {d.code: d for d in admin.districts}
+    return build_city_reform([(admin, REFORM.commune_count)])
+
+
+def build_city_reform(provinces: list[tuple[Admin, int]]) -> list[NewCommune]:
+    """The new communes of former provinces merged into one city, sorted by code: each province's
+    communes merged among themselves into the count given (as in the real reform, no new commune spans
+    two former provinces), the names free across the whole city, the first province's chosen first."""
     taken: set[str] = set()
+    out: list[NewCommune] = []
+    for admin, count in provinces:
+        out += _new_communes(admin, count, taken)
+    return sorted(out, key=lambda c: c.code)
+
+
+def _new_communes(admin: Admin, count: int, taken: set[str]) -> list[NewCommune]:
+    districts = {d.code: d for d in admin.districts}
     out = []
-    for members in group_communes(admin.communes):
+    for members in group_communes(admin.communes, count):
         old = sorted((admin.communes[i] for i in members), key=lambda u: (-u.population, u.code))
         kind = "Phường" if any(u.kind == "Phường" for u in old) else "Xã"
         # A numbered ward gives way to its former district's name ("Phường I" → "Phường Vị Thanh").
@@ -135,7 +150,7 @@ def build_reform(admin: Admin) -> list[NewCommune]:
         base = base or new_unit_name(taken)
         taken.add(fold_vi(base))
         out.append(NewCommune(giver.code, f"{kind} {base}", kind, tuple(old)))
-    return sorted(out, key=lambda c: c.code)
+    return out
 
 
 def _base(unit: Unit) -> str:

@@ -193,6 +193,7 @@ no real dataset was read.
 | `statistics.csv` | reported statistics, province "93" and each district, 2024-Q4 … 2025-Q3 |
 | `bodies.csv` | who issues the periodic report and to whom, in force by date (the 2025 reorganisations) |
 | `reform/lineage.csv`, `reform/units.csv` | the synthetic 2025 reform: which old communes formed each new one, and the new ones (below) |
+| `city/` | the reform seed's city: two more former provinces (92, 94) beside this one and the reform of the three (its README); not loaded by the default seed |
 
 Fields, types and codes are exactly those of the contract. Notes on values:
 - Geometry: EPSG:4326, 7 decimals. Hamlets are unions of clipped-Voronoi "atoms" assigned by
@@ -270,10 +271,11 @@ The files, as a Department receives them (the reform import's Vietnamese headers
 - `reform/units.csv` — Mã đơn vị mới, Tên đơn vị mới, Loại đơn vị mới (Phường/Xã), Mã tỉnh/thành
   phố, Tên tỉnh/thành phố.
 
-No polygons: the reform import draws each new commune as the union of its old ones. Apply it after
-the sample with `python -m app.cli seed --force --reform` (`SAMPLE_REFORM=1 make seed`), or by hand:
-`python -m app.cli reform data/hamlets/reform/lineage.csv --effective {effective} --codes
-data/hamlets/reform/units.csv --act "{act}"`.
+No polygons: the reform import draws each new commune as the union of its old ones. Apply it to
+the sample by hand: `python -m app.cli reform data/hamlets/reform/lineage.csv --effective {effective}
+--codes data/hamlets/reform/units.csv --act "{act}"`. `python -m app.cli seed --force --reform`
+(`SAMPLE_REFORM=1 make seed`) loads the sample with two more former provinces instead and applies
+the whole city's reform, whose sample part is this one (city/, see its README).
 
 | new code | new commune | old communes | old districts | area km² | population |
 |---|---|---|---|---|---|

@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from gis.synthetic.admin import Admin, Unit
-from gis.synthetic.facts import GAP_HIGH_BAND_KM, GAPS, ROADS
+from gis.synthetic.facts import GAP_HIGH_BAND_KM, HAU_GIANG, ProvinceFact
 from gis.synthetic.geo import latlon_points_utm, round7, utm_to_lonlat
 
 __all__ = ["World", "build_world", "lonlat_point", "EDGE_MARGIN_M"]
@@ -28,6 +28,20 @@ class World:
     gap_centres: np.ndarray  # (g, 2) UTM
     gap_radius_m: np.ndarray  # (g,)
     inner: object  # province shrunk by EDGE_MARGIN_M (prepared)
+    facts: ProvinceFact = HAU_GIANG
+
+    @property
+    def prefix(self) -> str:
+        """The province's infrastructure code prefix (HG-S0001)."""
+        return self.facts.prefix
+
+    def count(self, n: int) -> int:
+        """``n`` features of the sample province, scaled to this one."""
+        return n if self.facts.scale == 1.0 else max(1, int(round(n * self.facts.scale)))
+
+    def spacing(self, m: float) -> float:
+        """A grid spacing of the sample province, widened so a scaled one gets ``scale`` as many points."""
+        return m if self.facts.scale == 1.0 else m / float(np.sqrt(self.facts.scale))
 
     @property
     def towns(self) -> list[Unit]:
@@ -96,20 +110,20 @@ def _sample_inside(polygon, n: int, draw, rounds: int = 200) -> np.ndarray:
     return np.concatenate(found)[:n] if found else np.empty((0, 2))
 
 
-def build_world(admin: Admin, rng: np.random.Generator) -> World:
+def build_world(admin: Admin, rng: np.random.Generator, facts: ProvinceFact = HAU_GIANG) -> World:
     """Add meandering main roads and the dead-zone discs to an admin hierarchy."""
     inner = shapely.buffer(admin.province.metric, -EDGE_MARGIN_M)
     shapely.prepare(inner)
     roads = []
-    for road in ROADS:
+    for road in facts.roads:
         line = _meander(latlon_points_utm(road.waypoints), rng)
         clipped = shapely.intersection(line, inner)
         parts = [p for p in shapely.get_parts(clipped) if p.geom_type == "LineString"]
         if parts:
             roads.append((road.name, max(parts, key=lambda p: p.length)))
-    centres = latlon_points_utm([(g.lat, g.lon) for g in GAPS])
-    radius = np.array([g.radius_km * 1000.0 for g in GAPS])
-    return World(admin, roads, centres, radius, inner)
+    centres = latlon_points_utm([(g.lat, g.lon) for g in facts.gaps])
+    radius = np.array([g.radius_km * 1000.0 for g in facts.gaps])
+    return World(admin, roads, centres, radius, inner, facts)
 
 
 def _meander(waypoints: np.ndarray, rng: np.random.Generator, step_m: float = 150.0):

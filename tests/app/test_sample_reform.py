@@ -1,8 +1,9 @@
-"""The sample province with its synthetic 2025 reform applied (`python -m app.cli seed --reform`, the
-``reformed_url`` database): the old geography on 30 June 2025, the new one since 1 July, as the
-database, the region, search and the OGC collections tell them."""
+"""The reform seed's city (`python -m app.cli seed --reform`, the ``reformed_url`` database): the sample
+province and two more former provinces (data/hamlets/city/), three provinces on 30 June 2025 and one
+city since 1 July, as the database, the region, search and the OGC collections tell them."""
 
 import csv
+import json
 import shutil
 from datetime import date
 
@@ -15,7 +16,22 @@ from tests.conftest import APP_LOGIN, REFORMED_DB, ROOT, _url_for
 
 BEFORE, ON = date(2025, 6, 30), date.fromisoformat(REFORM.effective)
 TODAY = date.today()
-LINEAGE = ROOT / "data" / "hamlets" / "reform" / "lineage.csv"
+SAMPLE = ROOT / "data" / "hamlets"
+CITY = SAMPLE / REFORM.folder
+LINEAGE = CITY / "lineage.csv"
+FORMER = ("92", "93", "94")  # the former Cần Thơ city, Hậu Giang (the sample) and Sóc Trăng
+
+
+def _features(name: str) -> list[dict]:
+    """The features of ``name`` in the sample and in each added province's folder."""
+    out = []
+    for folder in (SAMPLE, *sorted(p for p in CITY.iterdir() if p.is_dir())):
+        out += json.loads((folder / name).read_text(encoding="utf-8"))["features"]
+    return out
+
+
+def _count(name: str) -> int:
+    return len(_features(name))
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +74,15 @@ def _in_force(engine, day: date, level: str) -> dict[str, tuple]:
 
 
 def test_the_day_before_the_old_geography_is_whole(reformed):
-    assert len(_in_force(reformed, BEFORE, "province")) == 1
-    assert len(_in_force(reformed, BEFORE, "district")) == 8
+    provinces = _in_force(reformed, BEFORE, "province")
+    assert sorted(provinces) == list(FORMER)
+    assert provinces["92"][0] == "Thành phố Cần Thơ" and provinces["94"][0] == "Tỉnh Sóc Trăng"
+    assert len(_in_force(reformed, BEFORE, "district")) == _count("districts.geojson") == 8 + 9 + 11
     communes = _in_force(reformed, BEFORE, "commune")
-    assert len(communes) == 76 and {level for _, level, _, _ in communes.values()} == {"district"}
-    assert len(_in_force(reformed, BEFORE, "hamlet")) == 536
+    assert len(communes) == _count("communes.geojson") and {
+        level for _, level, _, _ in communes.values()
+    } == {"district"}
+    assert len(_in_force(reformed, BEFORE, "hamlet")) == _count("hamlets.geojson")
 
 
 def test_since_the_reform_the_new_communes_lie_directly_under_the_city(reformed):
@@ -77,7 +97,9 @@ def test_since_the_reform_the_new_communes_lie_directly_under_the_city(reformed)
         (city,) = _in_force(reformed, day, "province").items()
         assert city[0] == REFORM.city_code and city[1][0] == REFORM.city_name
         hamlets = _in_force(reformed, day, "hamlet")
-        assert len(hamlets) == 536 and {level for _, level, _, _ in hamlets.values()} == {"commune"}
+        assert len(hamlets) == _count("hamlets.geojson") and {
+            level for _, level, _, _ in hamlets.values()
+        } == {"commune"}
         assert {parent for _, _, parent, _ in hamlets.values()} == set(new)
     with reformed.connect() as conn:
         since = (
@@ -108,7 +130,8 @@ def test_the_region_is_the_city_today_and_the_province_before(api):
     today = api.get("/api/region").json()
     assert today["codes"] == [REFORM.city_code] and today["name"] == REFORM.city_name
     before = api.get(f"/api/region?date={BEFORE}").json()
-    assert before["codes"] == ["93"] and before["name"] == "Tỉnh Hậu Giang"
+    assert sorted(before["codes"]) == list(FORMER)
+    assert {u["name"] for u in before["units"]} == {"Thành phố Cần Thơ", "Tỉnh Hậu Giang", "Tỉnh Sóc Trăng"}
 
 
 def test_an_old_name_finds_the_commune_it_became_part_of(api):
@@ -137,10 +160,15 @@ def test_the_ogc_communes_are_those_in_force_on_the_day_asked(api):
         assert r.status_code == 200, r.text
         return r.json()["numberMatched"]
 
-    assert matched(f"&datetime={BEFORE}") == 76
-    assert matched("") == 28
-    assert matched(f"&datetime={ON}") == 28
-    assert api.get(f"/ogc/collections/districts/items?limit=1&datetime={BEFORE}").json()["numberMatched"] == 8
+    new = len({r["Mã xã mới"] for r in _lineage()})
+    assert matched(f"&datetime={BEFORE}") == _count("communes.geojson")
+    assert matched("") == new
+    assert matched(f"&datetime={ON}") == new
+    districts = _count("districts.geojson")
+    assert (
+        api.get(f"/ogc/collections/districts/items?limit=1&datetime={BEFORE}").json()["numberMatched"]
+        == districts
+    )
     assert api.get("/ogc/collections/districts/items?limit=1").json()["numberMatched"] == 0
 
 
@@ -156,33 +184,41 @@ def _scalar(url: str, sql: str):
 def test_seed_with_the_reform_from_the_command_line_all_or_nothing(
     scratch_url, monkeypatch, capsys, tmp_path
 ):
-    """`seed --reform` loads the sample and applies its reform; a reform that cannot be applied (an old
-    commune left out of the lineage) leaves nothing behind, the sample included."""
+    """`seed --reform` loads the sample and the two other former provinces and applies the city's
+    reform; a reform that cannot be applied (an old commune left out of the lineage) leaves nothing
+    behind, the sample included. (The broken bundle is the sample alone, its lineage the sample's part
+    of the city's but for its last row: refused the same way, in half the time.)"""
     from app import cli
     from app.db import reset_engine
     from app.settings import get_settings
 
     broken = tmp_path / "hamlets"
-    shutil.copytree(ROOT / "data" / "hamlets", broken)
-    lines = (broken / "reform" / "lineage.csv").read_text(encoding="utf-8").splitlines()
-    (broken / "reform" / "lineage.csv").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    shutil.copytree(SAMPLE, broken, ignore=lambda d, names: [n for n in names if n.isdigit()])
+    lines = LINEAGE.read_text(encoding="utf-8").splitlines()
+    sample_rows = [line for line in lines[1:] if line.split(",")[2].startswith("93")]
+    (broken / REFORM.folder / "lineage.csv").write_text(
+        "\n".join([lines[0], *sample_rows[:-1]]) + "\n", "utf-8"
+    )
+    missing = sample_rows[-1].split(",")[2]
+    old, new, hamlets = len(lines) - 1, len({r["Mã xã mới"] for r in _lineage()}), _count("hamlets.geojson")
     monkeypatch.setenv("DATABASE_URL", scratch_url)
     get_settings.cache_clear()
     reset_engine()
     try:
         assert cli.main(["seed", "--reform"]) == 0
         out = capsys.readouterr().out
-        assert "commune 76, hamlet 536," in out and "communes_ended 76, communes_inserted 28" in out
-        assert "districts_ended 8, provinces_ended 1, provinces_inserted 1, hamlets_moved 536" in out
+        assert "province 3, district 28," in out and f"commune {old}, hamlet {hamlets}," in out
+        assert f"communes_ended {old}, communes_inserted {new}" in out
+        assert f"districts_ended 28, provinces_ended 3, provinces_inserted 1, hamlets_moved {hamlets}" in out
         in_force = "SELECT count(*) FROM admin_units WHERE level = 'commune' AND valid_to IS NULL"
-        assert _scalar(scratch_url, in_force) == 28
+        assert _scalar(scratch_url, in_force) == new
         monkeypatch.setenv("SAMPLE_DATA_DIR", str(broken))
         get_settings.cache_clear()
         assert cli.main(["seed", "--force", "--reform"]) == 1
         err = capsys.readouterr().err
-        assert "refused, nothing written" in err and lines[-1].split(",")[2] in err
-        assert _scalar(scratch_url, in_force) == 28  # the reformed sample, as it was
-        assert _scalar(scratch_url, "SELECT count(*) FROM admin_lineage") == 76
+        assert "refused, nothing written" in err and missing in err
+        assert _scalar(scratch_url, in_force) == new  # the reformed city, as it was
+        assert _scalar(scratch_url, "SELECT count(*) FROM admin_lineage") == old
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
@@ -190,14 +226,63 @@ def test_seed_with_the_reform_from_the_command_line_all_or_nothing(
 
 
 def test_the_plan_of_the_former_province_is_still_reported_on_its_districts(api):
-    """Today, after the reform: the 2023–2025 plan (judged on 30/06/2025) answers by its 8 former
-    districts and 76 former communes with today's network; the city's own geography is the new one."""
+    """Today, after the reform: the 2023–2025 plan (judged on 30/06/2025) answers by the former districts
+    and communes with today's network — those of the three former provinces, as a plan is judged on a
+    day's geography, not on one province of it; the city's own geography is the new one."""
     districts = api.get("/api/indicators", params={"level": "district"})
     assert districts.status_code == 200, districts.text
     body = districts.json()
     assert body["plan"]["code"] == "HG-2023-2025" and body["units_on"] == "2025-06-30"
-    assert len(body["units"]) == 8
+    codes = {u["code"] for u in body["units"]}
+    assert len(codes) == _count("districts.geojson") and {f"93{i}" for i in range(8)} <= codes
     communes = api.get("/api/indicators", params={"level": "commune"}).json()
-    assert len(communes["units"]) == 76
-    # The map's communes today are the city's 28.
-    assert api.get("/ogc/collections/communes/items", params={"limit": 1}).json()["numberMatched"] == 28
+    assert len(communes["units"]) == _count("communes.geojson")
+    # The map's communes today are the city's.
+    new = len({r["Mã xã mới"] for r in _lineage()})
+    assert api.get("/ogc/collections/communes/items", params={"limit": 1}).json()["numberMatched"] == new
+
+
+def test_the_old_city_92_ends_and_the_new_city_92_starts_as_another_version(reformed):
+    """Code 92 named the former Cần Thơ city before the merger and names the new city after it: two
+    versions, one ending the day the other starts, the new one as large as the three former provinces."""
+    with reformed.connect() as conn:
+        versions = conn.execute(
+            text(
+                "SELECT id, name, valid_from, valid_to, area_km2 FROM admin_units "
+                "WHERE level = 'province' AND code = '92' ORDER BY valid_from"
+            )
+        ).all()
+        former = conn.execute(
+            text("SELECT sum(area_km2) FROM admin_units WHERE level = 'province' AND valid_to = :on"),
+            {"on": ON},
+        ).scalar_one()
+    old, new = versions
+    assert old.id != new.id and old.valid_to == ON == new.valid_from and new.valid_to is None
+    assert old.name == new.name == REFORM.city_name and old.valid_from < BEFORE
+    assert new.area_km2 == pytest.approx(former, rel=0.005)
+    assert new.area_km2 > 2.5 * old.area_km2
+
+
+def test_every_old_commune_of_the_three_provinces_is_in_the_stored_lineage_once(reformed):
+    with reformed.connect() as conn:
+        stored = dict(
+            conn.execute(
+                text(
+                    "SELECT o.code, count(*) FROM admin_lineage l JOIN admin_units o ON o.id = l.old_unit_id "
+                    "GROUP BY o.code"
+                )
+            ).all()
+        )
+    communes = {f["properties"]["code"] for f in _features("communes.geojson")}
+    assert set(stored) == communes and set(stored.values()) == {1}
+    districts = {f["properties"]["code"] for f in _features("districts.geojson")}
+    assert {code[:3] for code in communes} == districts and len(districts) == 8 + 9 + 11
+
+
+def test_the_day_after_the_region_is_one_city(api):
+    after = api.get("/api/region?date=2025-07-02").json()
+    assert after["codes"] == [REFORM.city_code] and after["name"] == REFORM.city_name
+    assert [u["name"] for u in after["units"]] == [REFORM.city_name]
+    before = api.get(f"/api/region?date={BEFORE}").json()
+    # The city's extent is that of the three former provinces.
+    assert after["bbox"] == pytest.approx(before["bbox"], abs=1e-6)

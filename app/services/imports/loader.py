@@ -60,10 +60,13 @@ REFORM_DIR = "reform"
 
 @dataclass(frozen=True)
 class SampleReform:
-    """The reform a sample's reform/ folder holds: the day its new units start and the act."""
+    """The reform a sample's folder holds: the day its new units start, the act, and the folder (under
+    the sample's) of its lineage.csv and units.csv, whose sub-folders hold the other former provinces
+    it merges, each loaded as the sample's own layers before the reform applies."""
 
     effective: date
     act: str | None = None
+    folder: str = REFORM_DIR
 
 
 class LoadError(DomainError):
@@ -147,7 +150,11 @@ def load_sample(engine: Engine, data_dir: str | Path, reform: SampleReform | Non
         counts = loader_layers.load_all(conn, d)
         _plans_cover_the_sample(conn)
         if reform is not None:
-            counts.update(_apply_reform(conn, d / REFORM_DIR, reform))
+            folder = d / reform.folder
+            for province in sorted(p for p in folder.iterdir() if p.is_dir()):
+                for key, n in loader_layers.load_province(conn, province).items():
+                    counts[key] += n
+            counts.update(_apply_reform(conn, folder, reform))
         # A fresh province needs a full coverage run, not thousands of incremental ones.
         conn.execute(text("DELETE FROM coverage_dirty"))
     return counts

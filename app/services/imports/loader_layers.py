@@ -43,6 +43,13 @@ def load_all(conn: Connection, d: Path) -> dict[str, int]:
     report = import_into(conn, d / "operators.csv", "organisations", new_registrations=False)
     counts: dict[str, int] = {"operators": report.counts["operators"]}
     counts["bodies"] = import_into(conn, d / "bodies.csv", "bodies").counts["bodies"]
+    return counts | load_province(conn, d)
+
+
+def load_province(conn: Connection, d: Path) -> dict[str, int]:
+    """Import one province's layers of ``d`` (admin units, network layers, statistics); its
+    organisations are loaded already."""
+    counts: dict[str, int] = {}
     for target, name, level in ADMIN_LAYERS:
         report = import_into(conn, d / name, target, new_registrations=False)
         counts[level] = report.counts[f"{level}_inserted"]
