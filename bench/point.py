@@ -12,12 +12,11 @@ following passes find them decoded (48 blocks kept per process; the sample has 5
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 from sqlalchemy import create_engine, text
 
-from bench.run import ROOT, _bench_token, _free_port, measure
+from bench.run import ROOT, _bench_token, _free_port, measure, wait_healthy
 
 SPOTS = 200
 
@@ -50,12 +49,7 @@ def main() -> int:
         rows = []
         for who, headers in (("planner", {"Authorization": f"Bearer {token}"}), ("anonymous", {})):
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60, headers=headers) as client:
-                for _ in range(100):
-                    try:
-                        if client.get("/health").status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        time.sleep(0.2)
+                wait_healthy(client)
                 client.get(urls[0]).raise_for_status()  # the run's network, read once
                 if not rows:  # the first pass decodes each block's raster once (then kept per process)
                     rows.append(("cold", 1, *measure(client, urls, 1)))

@@ -188,6 +188,16 @@ def _reopen() -> None:
     engine.dispose()
 
 
+def wait_healthy(client: httpx.Client) -> None:
+    """Wait (up to ~20 s) for the server under ``client`` to answer /health."""
+    for _ in range(100):
+        try:
+            if client.get("/health").status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -220,12 +230,7 @@ def main() -> int:
         with httpx.Client(
             base_url=base, timeout=60, limits=httpx.Limits(max_connections=16), headers=headers
         ) as client:
-            for _ in range(100):
-                try:
-                    if client.get("/health").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+            wait_healthy(client)
             rng = random.Random(2023)
             cases = [(f"tile z{z} ({TILE_LAYERS})", lambda n, z=z: tile_urls(z, n, rng)) for z in (8, 11, 14)]
             cases += [

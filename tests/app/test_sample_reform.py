@@ -227,16 +227,21 @@ def test_seed_with_the_reform_from_the_command_line_all_or_nothing(
 
 def test_the_plan_of_the_former_province_is_still_reported_on_its_districts(api):
     """Today, after the reform: the 2023–2025 plan (judged on 30/06/2025) answers by the former districts
-    and communes with today's network — those of the three former provinces, as a plan is judged on a
-    day's geography, not on one province of it; the city's own geography is the new one."""
+    and communes of its own province (its area, the sample's) with today's network — not by those of
+    the other two former provinces; the city's own geography is the new one."""
+    plan = api.get("/api/plans/HG-2023-2025").json()
+    assert plan["area_code"] == "93"
     districts = api.get("/api/indicators", params={"level": "district"})
     assert districts.status_code == 200, districts.text
     body = districts.json()
     assert body["plan"]["code"] == "HG-2023-2025" and body["units_on"] == "2025-06-30"
-    codes = {u["code"] for u in body["units"]}
-    assert len(codes) == _count("districts.geojson") and {f"93{i}" for i in range(8)} <= codes
+    sample = json.loads((SAMPLE / "districts.geojson").read_text(encoding="utf-8"))["features"]
+    assert {u["code"] for u in body["units"]} == {f["properties"]["code"] for f in sample}
     communes = api.get("/api/indicators", params={"level": "commune"}).json()
-    assert len(communes["units"]) == _count("communes.geojson")
+    assert len(communes["units"]) == len(json.loads((SAMPLE / "communes.geojson").read_text())["features"])
+    assert len(communes["units"]) < _count("communes.geojson")  # the other provinces' are left out
+    provinces = api.get("/api/indicators", params={"level": "province"}).json()["units"]
+    assert [u["code"] for u in provinces] == ["93"]
     # The map's communes today are the city's.
     new = len({r["Mã xã mới"] for r in _lineage()})
     assert api.get("/ogc/collections/communes/items", params={"limit": 1}).json()["numberMatched"] == new

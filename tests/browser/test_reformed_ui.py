@@ -28,15 +28,18 @@ def reformed_server(reformed_url):
 
 @pytest.fixture(scope="module")
 def units(reformed_url) -> dict[str, set[str]]:
-    """Codes of the communes in force today and of the districts on the day before the reform."""
+    """Codes of the communes in force today, of the plan's districts on the day before the reform and
+    of the communes of district 934 then."""
     engine = create_engine(reformed_url)
     with engine.connect() as conn:
         found = {
             name: set(conn.execute(text(sql)).scalars())
             for name, sql in {
                 "communes": "SELECT code FROM admin_units WHERE level = 'commune' AND valid_to IS NULL",
-                "districts": "SELECT code FROM admin_units WHERE level = 'district' AND valid_from <= '2025-06-30' "
-                "AND valid_to > '2025-06-30'",
+                # the plan's: those of its province (its area), not of the other former provinces
+                "districts": "SELECT d.code FROM admin_units d JOIN plans p ON p.code = 'HG-2023-2025' "
+                "JOIN admin_units pr ON pr.id = d.parent_id AND pr.code = p.area_code "
+                "WHERE d.level = 'district' AND d.valid_from <= '2025-06-30' AND d.valid_to > '2025-06-30'",
                 "communes_934": "SELECT c.code FROM admin_units c JOIN admin_units d ON d.id = c.parent_id "
                 "WHERE c.level = 'commune' AND d.code = '934' AND c.valid_to = '2025-07-01'",
             }.items()
@@ -105,7 +108,7 @@ def test_the_dashboard_map_shows_the_former_province_whole_with_its_legend_under
         west, south, east, north = conn.execute(
             text(
                 "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e "
-                "FROM admin_units WHERE level = 'district' AND valid_to = '2025-07-01') x"
+                "FROM admin_units WHERE level = 'province' AND code = '93' AND valid_to = '2025-07-01') x"
             )
         ).one()
     engine.dispose()
