@@ -85,9 +85,10 @@ export class IndicatorPanel {
       const answer = await fetchIndicators({ level: LEVEL, period: this.period }, { signal: controller.signal });
       // The districts the plan is judged on (a former geography after a reform).
       const districts = await this._districts(answer.units_on);
+      const codes = new Set((answer.units ?? []).map((u) => String(u.code)));
       if (controller !== this._controller) return;
       this._answer = answer;
-      this.layer.setDistricts(districts);
+      this.layer.setDistricts(districts, codes);
     } catch (error) {
       if (isAbort(error) || controller !== this._controller) return;
       this.error = error;

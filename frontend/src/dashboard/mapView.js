@@ -51,7 +51,9 @@ export class DashboardMap {
     try {
       if (level === 'district') {
         // New outlines (the first, or another day's units): show them whole.
-        if (this._layers.district.setDistricts(await loadCollection('districts', { datetime: unitsOn }))) {
+        const outlines = await loadCollection('districts', { datetime: unitsOn });
+        // The plan's districts only (a plan covers one former province of a merged city).
+        if (this._layers.district.setDistricts(outlines, new Set(districts.map((u) => String(u.code))))) {
           this._fitDistricts = true;
         }
       } else if (this._communesOf !== `${drilled.code}@${unitsOn}`) {

@@ -33,12 +33,19 @@ export const IndicatorLayer = GeoJSON.extend({
     return this._records.get(String(feature.properties?.code)) ?? null;
   },
 
-  /** The district polygons (replaced when another day's units are given); true when they changed. */
-  setDistricts(collection) {
-    if (this._collection === collection) return false;
+  /**
+   * The district polygons — those of `codes` only when given (a plan covering one province of
+   * several) — replaced when another day's units or other codes are given; true when they changed.
+   */
+  setDistricts(collection, codes = null) {
+    const key = codes ? [...codes].sort().join(',') : '';
+    if (this._collection === collection && this._codes === key) return false;
     this._collection = collection;
+    this._codes = key;
     this.clearLayers();
-    this.addData(collection);
+    this.addData(codes
+      ? { ...collection, features: collection.features.filter((f) => codes.has(String(f.properties?.code))) }
+      : collection);
     return true;
   },
 
