@@ -1,0 +1,101 @@
+"""Maximal and set covering on hand-built instances whose optimum is derived by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gis.site_proposals import CoverInstance, coverage_curve, exact, greedy, maximal_cover
+
+# Six demand points. A covers the middle four (4 people); B and C each cover two of those and a
+# point of their own worth 1.5. K = 2: greedy takes A (4) then B (+1.5) = 5.5; B + C cover
+# everything = 7, the optimum (any pair with A covers at most 4 + 1.5).
+PEOPLE = [1, 1, 1, 1, 1.5, 1.5]
+A, B, C = [0, 1, 2, 3], [0, 1, 4], [2, 3, 5]
+
+
+def test_greedy_is_not_optimal_and_says_how_far_it_may_be():
+    inst = CoverInstance.build(PEOPLE, [A, B, C])
+    g = greedy(inst, 2)
+    assert g.chosen == [0, 1] and g.gains == [4.0, 1.5] and g.objective == 5.5
+    # Online bound: min(0 + 4 + 3.5, 4 + 1.5 + 1.5) = 7 — here exactly the optimum.
+    assert g.upper_bound == 7.0
+    assert g.gap == pytest.approx(1.5 / 7)
+    assert g.objective >= (1 - 1 / math.e) * 7
+
+
+def test_the_exact_solver_finds_the_optimum_and_ranks_it():
+    inst = CoverInstance.build(PEOPLE, [A, B, C])
+    s = maximal_cover(inst, 2)
+    assert s.method == "exact" and s.optimal
+    assert sorted(s.chosen) == [1, 2] and s.objective == 7.0 and s.gap == 0.0
+    assert s.chosen == [1, 2] and s.gains == [3.5, 3.5]  # equal gains: the lower index first
+    assert maximal_cover(inst, 2, method="greedy").objective == 5.5
+
+
+def test_k_one_greedy_is_optimal_and_proves_it():
+    inst = CoverInstance.build(PEOPLE, [A, B, C])
+    s = maximal_cover(inst, 1)
+    assert s.chosen == [0] and s.objective == 4.0
+    assert s.method == "greedy" and s.optimal and s.gap == 0.0  # bound 0 + 4 = 4
+
+
+def test_ties_prefer_co_location_then_the_lower_index():
+    # Candidate 0 a new grid point (rank 3), 1 a co-location (rank 0), 2 a pole (rank 1): each
+    # covers 2 people of its own; K = 1 → the co-location.
+    inst = CoverInstance.build([1, 1, 1, 1, 1, 1], [[0, 1], [2, 3], [4, 5]], rank=[3, 0, 1])
+    assert greedy(inst, 1).chosen == [1]
+    assert greedy(inst, 2).chosen == [1, 2]
+    assert exact(inst, 2).chosen == [1, 2]  # every pair covers 4: the preferred ones
+    # Two candidates covering the same points: the one to share wins in both solvers.
+    same = CoverInstance.build([2, 3], [[0, 1], [0, 1]], rank=[2, 0])
+    assert greedy(same, 1).chosen == [1] and exact(same, 1).chosen == [1]
+
+
+def test_a_candidate_covering_nothing_and_k_beyond_the_candidates():
+    inst = CoverInstance.build([2, 5], [[], [1], [0, 1]])
+    for solve in (greedy, exact):
+        s = solve(inst, 5)
+        assert s.chosen == [2] and s.objective == 7.0 and s.gains == [7.0], solve
+    # Zero sites: nothing chosen, nothing covered.
+    assert greedy(inst, 0).chosen == [] and exact(inst, 0).objective == 0.0
+
+
+def test_points_of_one_hamlet_covered_alike_are_merged_and_hamlets_counted():
+    # Hamlet 0 has four uncovered points and needs three of them; hamlet 1 needs its one point.
+    # Candidate 0 covers points 0, 1 (two of hamlet 0), candidate 1 points 2, 3 and hamlet 1's 4.
+    inst = CoverInstance.build(
+        [1, 1, 1, 1, 2], [[0, 1], [2, 3, 4]], hamlet=[0, 0, 0, 0, 1], hamlet_need=[3, 1]
+    )
+    assert inst.people.size == 3 and sorted(inst.points.tolist()) == [1, 2, 2]
+    s = greedy(inst, 2)
+    assert s.chosen == [1, 0] and s.gains == [4.0, 2.0]
+    assert s.hamlets_covered == [1, 2]  # hamlet 1 first; hamlet 0 reaches 4 ≥ 3 after both
+
+
+def test_the_set_covering_curve_until_everyone_coverable():
+    inst = CoverInstance.build(PEOPLE + [9], [A, B, C, []])  # point 6: no candidate reaches it
+    curve, fewest = coverage_curve(inst)
+    assert [(p.sites, p.people) for p in curve] == [(1, 4.0), (2, 5.5), (3, 7.0)]
+    assert [p.hamlets for p in curve] == [4, 5, 6]
+    assert fewest == 2  # B and C cover every coverable person; greedy needs 3
+
+
+def test_bad_instances_are_refused():
+    with pytest.raises(ValueError):
+        CoverInstance.build([1, -1], [[0]])
+    with pytest.raises(ValueError):
+        CoverInstance.build([1], [[3]])
+    with pytest.raises(ValueError):
+        CoverInstance.build([1], [[0]], rank=[0, 1])
+
+
+def test_a_random_instance_exact_never_below_greedy_and_within_its_bound():
+    rng = np.random.default_rng(7)
+    people = rng.integers(0, 50, 300).astype(float)
+    covers = [rng.choice(300, rng.integers(5, 40), replace=False) for _ in range(40)]
+    inst = CoverInstance.build(people, covers, rank=rng.integers(0, 4, 40))
+    for k in (1, 3, 8):
+        g, e = greedy(inst, k), exact(inst, k)
+        assert e.optimal and g.objective <= e.objective + 1e-9 <= g.upper_bound + 1e-6
+        assert e.objective == pytest.approx(inst.value(e.chosen))
