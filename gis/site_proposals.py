@@ -33,7 +33,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CoverInstance", "Solution", "CurvePoint", "maximal_cover", "greedy", "exact", "coverage_curve"]
+from gis import propagation as prop
+from gis.antenna import bearing_deg, sector_attenuation_db
+from gis.coverage import CellArrays, CoverageParams
+
+__all__ = [
+    "CoverInstance",
+    "Solution",
+    "CurvePoint",
+    "maximal_cover",
+    "greedy",
+    "exact",
+    "coverage_curve",
+    "levels_at",
+    "newly_covered",
+]
 
 # Below these sizes the integer programme is solved exactly (HiGHS answers such instances in
 # well under a second); larger ones go to the greedy.
@@ -382,3 +396,36 @@ def _fewest_sites(inst: CoverInstance) -> int | None:
         options={"time_limit": EXACT_TIME_LIMIT_S},
     )
     return int(round(res.fun)) if res.status == 0 else None
+
+
+# --- what a candidate would newly cover ---------------------------------------------------------
+
+
+def levels_at(cells: CellArrays, params: CoverageParams, x_m, y_m, clutter) -> np.ndarray:
+    """Received level (dBm) of every cell at every point: the coverage engine's formula
+    (gis.coverage: EIRP − RS offset − shadow margin − path loss − sector attenuation), evaluated
+    at given points instead of a whole grid. Returns (n_cells, n_points); ``clutter`` holds the
+    points' codes (URBAN / SUBURBAN / RURAL)."""
+    x_m, y_m = np.asarray(x_m, float), np.asarray(y_m, float)
+    codes = np.asarray(clutter, np.intp)
+    dx, dy = x_m[None, :] - cells.x_m[:, None], y_m[None, :] - cells.y_m[:, None]
+    d_km = np.hypot(dx, dy) / 1000.0
+    loss = prop.path_loss_db(
+        cells.band_mhz[:, None], cells.antenna_height_m[:, None], params.rx_height_m, d_km, codes[None, :]
+    )
+    sector = sector_attenuation_db(
+        bearing_deg(dx, dy), cells.azimuth_deg[:, None], cells.beamwidth_deg[:, None], params.front_to_back_db
+    )
+    return cells.reference_level_dbm(params)[:, None] - loss - sector
+
+
+def newly_covered(cells: CellArrays, params: CoverageParams, x_m, y_m, clutter, near=None) -> np.ndarray:
+    """Indices of the points (uncovered demand) where the best of ``cells`` — one candidate site's
+    sectors — reaches the outdoor threshold. ``near`` (indices) may pre-select the points within
+    the cells' reach."""
+    idx = np.arange(np.asarray(x_m).size) if near is None else np.asarray(near, np.int64)
+    if not idx.size or not len(cells):
+        return np.zeros(0, np.int64)
+    x, y, c = np.asarray(x_m)[idx], np.asarray(y_m)[idx], np.asarray(clutter)[idx]
+    best = levels_at(cells, params, x, y, c).max(axis=0)
+    return idx[best >= params.outdoor_threshold_dbm]

@@ -99,3 +99,36 @@ def test_a_random_instance_exact_never_below_greedy_and_within_its_bound():
         g, e = greedy(inst, k), exact(inst, k)
         assert e.optimal and g.objective <= e.objective + 1e-9 <= g.upper_bound + 1e-6
         assert e.objective == pytest.approx(inst.value(e.chosen))
+
+
+def test_a_candidates_levels_are_the_coverage_engines():
+    """The gains use the engine's formula at the demand points: the same levels as best_signal
+    on a block, sector pattern and clutter included."""
+    from gis.coverage import Block, CellArrays, CoverageParams, best_signal
+    from gis.site_proposals import levels_at, newly_covered
+
+    params = CoverageParams(cell_m=100.0)
+    block = Block("b", 0, 0, 0.0, 0.0, 100.0, 64, 64)  # 6.4 km: the edge of coverage is inside
+    cells = CellArrays(
+        x_m=[3200.0, 3200.0, 3200.0],
+        y_m=[3150.0] * 3,
+        operator=[0, 0, 0],
+        tech_class=[0, 0, 0],
+        technology=["4G"] * 3,
+        band_mhz=[1800.0] * 3,
+        antenna_height_m=[30.0] * 3,
+        eirp_dbm=[58.0] * 3,
+        azimuth_deg=[0.0, 120.0, 240.0],
+        beamwidth_deg=[65.0] * 3,
+    )
+    clutter = np.full((64, 64), 2, np.uint8)
+    clutter[:, :20] = 1  # a suburban strip
+    engine = best_signal(block, cells, params, 1, clutter=clutter)[0, 0]
+    xs, ys = block.cell_centres()
+    ours = levels_at(cells, params, xs.ravel(), ys.ravel(), clutter.ravel()).max(axis=0).reshape(64, 64)
+    seen = engine > -999
+    assert seen.sum() > 1000
+    assert np.abs(ours[seen] - engine[seen]).max() < 0.01
+    hit = newly_covered(cells, params, xs.ravel(), ys.ravel(), clutter.ravel())
+    assert 500 < hit.size < 64 * 64 - 500
+    assert set(hit.tolist()) == set(np.flatnonzero((engine >= params.outdoor_threshold_dbm).ravel()).tolist())
