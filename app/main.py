@@ -29,6 +29,7 @@ from app.routers import (
     indicators,
     infrastructure,
     ogc,
+    proposals,
     region,
     registry,
     search,
@@ -118,6 +119,7 @@ def create_app() -> FastAPI:
         registry,
         infrastructure,
         vocabulary,
+        proposals,
     )
     routers = [module.router for module in modules]
     for router in routers:

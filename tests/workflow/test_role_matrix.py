@@ -233,6 +233,11 @@ def _requests(world):
         ("DELETE", "/api/import/profiles/{name}", "/api/import/profiles/no-such-profile", {}, STAFF),
         ("POST", "/api/import", "/api/import?target=sites&save_profile=matrix", empty_csv, STAFF),
         ("POST", "/api/import/reform", "/api/import/reform?effective=2025-07-01", empty_lineage, STAFF),
+        # Site proposals write nothing: every account asks (k = 0 is then refused, 422); an
+        # operator for its own company only, a district's official within the district (tested
+        # in tests/app/test_proposals.py); anonymous visitors 401.
+        ("POST", "/api/proposals", "/api/proposals", {"json": {"k": 0}}, LOGGED_IN),
+        ("POST", "/api/proposals.xlsx", "/api/proposals.xlsx", {"json": {"k": 0}}, LOGGED_IN),
     ]
 
 
