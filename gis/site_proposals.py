@@ -45,6 +45,7 @@ __all__ = [
     "greedy",
     "exact",
     "coverage_curve",
+    "greedy_path",
     "levels_at",
     "newly_covered",
 ]
@@ -55,6 +56,7 @@ EXACT_MAX_CANDIDATES = 400
 EXACT_MAX_ELEMENTS = 40_000
 EXACT_TIME_LIMIT_S = 10.0
 _REL_EPS = 1e-9
+LAGRANGE_ITERATIONS = 150
 
 
 @dataclass(frozen=True)
@@ -242,13 +244,17 @@ def _hamlets_cumulative(inst: CoverInstance, order: list[int]) -> list[int]:
     return out
 
 
-def greedy(inst: CoverInstance, k: int) -> Solution:
-    """The lazy greedy's k picks, with its (1 − 1/e) guarantee and its online bound."""
+def greedy(inst: CoverInstance, k: int, dual_iterations: int = LAGRANGE_ITERATIONS) -> Solution:
+    """The lazy greedy's k picks, with its (1 − 1/e) guarantee, its online bound and the
+    Lagrangian (LP-relaxation) bound, whichever is tightest."""
     t0 = time.perf_counter()
     order, gains, bounds = _lazy_greedy(inst, k)
     value = float(sum(gains))
     bound = float(bounds[k - 1]) if k > 0 else 0.0
-    bound = max(min(bound, value / (1 - 1 / math.e)), value)
+    bound = min(bound, value / (1 - 1 / math.e), float(inst.people.sum()))
+    if bound > value + 1e-6 and dual_iterations:
+        bound = min(bound, lagrangian_bound(inst, k, order, value, dual_iterations)[0])
+    bound = max(bound, value)
     return Solution(
         method="greedy",
         k=k,
@@ -262,14 +268,90 @@ def greedy(inst: CoverInstance, k: int) -> Solution:
     )
 
 
-def _incidence(inst: CoverInstance):
-    from scipy.sparse import csr_array
+def lagrangian_bound(
+    inst: CoverInstance, k: int, start: list[int], lower: float, iterations: int, u0=None
+) -> tuple[float, np.ndarray]:
+    """Upper bound on OPT_k from the Lagrangian dual of the LP relaxation: for any u with
+    0 ≤ u ≤ people, OPT_k ≤ Σ (people − u) + the k largest Σ_{e∈j} u_e. Starts from ``u0`` or
+    where the online bound of ``start`` stands (u = people of the points it leaves uncovered)
+    and descends by projected subgradient with Polyak steps towards ``lower`` (the greedy's
+    value); every iterate is a valid bound, so stopping early only loosens it. Returns the
+    bound and its u (a warm start for the next k)."""
+    a = _incidence(inst)
+    at = a.T.tocsr()
+    w = inst.people
+    if u0 is None:
+        covered = np.zeros(w.size, bool)
+        for j in start:
+            covered[inst.covers[j]] = True
+        u0 = np.where(covered, 0.0, w)
+    u, best_u = u0, u0
+    best, theta, stale = np.inf, 1.0, 0
+    nc = inst.n_candidates
+    for _ in range(iterations):
+        c = at @ u
+        top = np.argpartition(-c, k - 1)[:k] if k < nc else np.arange(nc)
+        b = float((w - u).sum() + c[top].sum())
+        if b < best - 1e-9:
+            best, best_u, stale = b, u, 0
+        else:
+            stale += 1
+            if stale >= 10:
+                theta, stale = theta / 2, 0
+        pick = np.zeros(nc)
+        pick[top] = 1.0
+        g = a @ pick - 1.0
+        norm = float(np.square(g).sum())  # not g @ g: BLAS threads spin on a loaded machine
+        if norm == 0 or best - lower <= 1e-6 * max(1.0, lower):
+            break
+        u = np.clip(u - theta * (b - lower) / norm * g, 0.0, w)
+    return best, best_u
 
-    rows = np.concatenate([c for c in inst.covers] or [np.zeros(0, np.int64)])
-    cols = np.concatenate([np.full(c.size, j) for j, c in enumerate(inst.covers)] or [np.zeros(0, np.int64)])
-    return csr_array(
-        (np.ones(rows.size), (rows, cols)), shape=(inst.people.size, inst.n_candidates)
-    )  # element × candidate
+
+def greedy_path(
+    inst: CoverInstance, k_max: int, dual_iterations: int = LAGRANGE_ITERATIONS
+) -> list[Solution]:
+    """Greedy solutions for k = 1 … k_max (prefixes of one greedy run), each with its bound (the
+    Lagrangian descent of each k starts from its own greedy prefix: warm starts from the previous
+    k's multipliers were measured to stall)."""
+    order, gains, bounds = _lazy_greedy(inst, k_max)
+    hamlets = _hamlets_cumulative(inst, order)
+    total, out = float(inst.people.sum()), []
+    for k in range(1, k_max + 1):
+        t0 = time.perf_counter()
+        n = min(k, len(order))
+        value = float(sum(gains[:n]))
+        bound = min(float(bounds[k - 1]), value / (1 - 1 / math.e) if value else 0.0, total)
+        if bound > value + 1e-6 and dual_iterations:
+            dual, _ = lagrangian_bound(inst, k, order[:n], value, dual_iterations)
+            bound = min(bound, dual)
+        bound = max(bound, value)
+        out.append(
+            Solution("greedy", k, order[:n], gains[:n], value, bound, bound <= value + 1e-6,
+                     time.perf_counter() - t0, hamlets_covered=hamlets[:n])
+        )  # fmt: skip
+    return out
+
+
+def _incidence(inst: CoverInstance):
+    """The element × candidate 0/1 matrix (CSR), built once per instance."""
+    from scipy.sparse import csc_array
+
+    cached = _INCIDENCE.get(id(inst))
+    if cached is not None and cached[0] is inst:
+        return cached[1]
+    lengths = np.array([c.size for c in inst.covers], np.int64)
+    indptr = np.r_[0, np.cumsum(lengths)]
+    indices = np.concatenate(list(inst.covers) or [np.zeros(0, np.int64)])
+    a = csc_array(
+        (np.ones(indices.size), indices, indptr), shape=(inst.people.size, inst.n_candidates)
+    ).tocsr()
+    _INCIDENCE.clear()  # one instance at a time: the last one asked about
+    _INCIDENCE[id(inst)] = (inst, a)
+    return a
+
+
+_INCIDENCE: dict = {}
 
 
 def exact(inst: CoverInstance, k: int, time_limit_s: float = EXACT_TIME_LIMIT_S) -> Solution:

@@ -10,6 +10,7 @@ then maximal covering picks K sites and greedy draws the set-covering curve.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -38,20 +39,34 @@ from gis.coverage import CoverageParams
 from gis.problems import Problem
 from gis.site_proposals import CoverInstance, coverage_curve, maximal_cover, newly_covered
 
-__all__ = ["propose", "ANY"]
+__all__ = ["propose", "problem", "ANY"]
 
 ANY = "any"
 
 
-def propose(
+@dataclass
+class Instance:
+    """What the solver is given, and what explains its answer."""
+
+    unit: dict
+    operator: str
+    run_id: int
+    params: CoverageParams
+    demand: Demand
+    candidates: list[Candidate]
+    instance: CoverInstance
+    timing_ms: dict
+
+
+def problem(
     session: Session,
     principal: Principal,
     area: str | None,
     operator: str,
-    k: int,
     day: date | None = None,
     grid_m: float = 1000.0,
-) -> dict:
+) -> Instance:
+    """The area's uncovered demand and every candidate's gain on it, as a covering instance."""
     t0 = time.perf_counter()
     conn = session.connection()
     run = live_run(conn)
@@ -67,7 +82,6 @@ def propose(
     xy = np.column_stack([demand.x_m, demand.y_m])
     candidates = load_candidates(conn, params, operator_id, xy, reach, grid_m)
     covers = _covers(candidates, demand, params, reach)
-    t_gains = time.perf_counter()
     inst = CoverInstance.build(
         demand.people,
         covers,
@@ -75,16 +89,34 @@ def propose(
         hamlet=demand.hamlet,
         hamlet_need=demand.hamlet_need,
     )
+    t_gains = time.perf_counter()
+    timing = {"demand": round((t_demand - t0) * 1000), "gains": round((t_gains - t_demand) * 1000)}
+    name = names[op_index] if op_index is not None else ANY
+    return Instance(unit, name, run.id, params, demand, candidates, inst, timing)
+
+
+def propose(
+    session: Session,
+    principal: Principal,
+    area: str | None,
+    operator: str,
+    k: int,
+    day: date | None = None,
+    grid_m: float = 1000.0,
+) -> dict:
+    p = problem(session, principal, area, operator, day, grid_m)
+    demand, candidates, inst, params = p.demand, p.candidates, p.instance, p.params
+    t_gains = time.perf_counter()
     solution = maximal_cover(inst, k)
     curve, fewest = coverage_curve(inst)
     t_solve = time.perf_counter()
     people_total = float(demand.people.sum())
     hamlets_total = int((demand.hamlet_need > 0).sum())
     return {
-        "area": unit,
-        "operator": names[op_index] if op_index is not None else ANY,
+        "area": p.unit,
+        "operator": p.operator,
         "k": k,
-        "coverage_run_id": run.id,
+        "coverage_run_id": p.run_id,
         "demand": {
             "people_uncovered": round(people_total, 1),
             "cells_uncovered": int(demand.x_m.size),
@@ -113,11 +145,7 @@ def propose(
             for p in curve
         ],  # fmt: skip
         "sites_for_all_coverable": {"greedy": len(curve), "exact": fewest},
-        "timing_ms": {
-            "demand": round((t_demand - t0) * 1000),
-            "gains": round((t_gains - t_demand) * 1000),
-            "solve": round((t_solve - t_gains) * 1000),
-        },
+        "timing_ms": {**p.timing_ms, "solve": round((t_solve - t_gains) * 1000)},
     }
 
 

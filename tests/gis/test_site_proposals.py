@@ -132,3 +132,23 @@ def test_a_candidates_levels_are_the_coverage_engines():
     hit = newly_covered(cells, params, xs.ravel(), ys.ravel(), clutter.ravel())
     assert 500 < hit.size < 64 * 64 - 500
     assert set(hit.tolist()) == set(np.flatnonzero((engine >= params.outdoor_threshold_dbm).ravel()).tolist())
+
+
+def test_the_lagrangian_bound_is_valid_and_tighter_than_the_online_one():
+    from gis.site_proposals import greedy_path, lagrangian_bound
+
+    rng = np.random.default_rng(11)
+    people = rng.integers(1, 30, 400).astype(float)
+    covers = [rng.choice(400, rng.integers(10, 60), replace=False) for _ in range(60)]
+    inst = CoverInstance.build(people, covers)
+    path = greedy_path(inst, 6)
+    for k, g in enumerate(path, start=1):
+        online = greedy(inst, k, dual_iterations=0)
+        assert g.chosen == online.chosen and g.objective == online.objective  # prefixes of one run
+        optimum = exact(inst, k).objective
+        dual, _ = lagrangian_bound(inst, k, g.chosen, g.objective, 150)
+        assert optimum <= dual + 1e-6  # every iterate is a bound
+        assert optimum <= g.upper_bound + 1e-6 and g.upper_bound <= online.upper_bound + 1e-6
+    # On the hand-built instance the LP relaxation is tight at 7 (x = 2/3 each covers all).
+    hand = CoverInstance.build(PEOPLE, [A, B, C])
+    assert lagrangian_bound(hand, 2, [0, 1], 5.5, 300)[0] == pytest.approx(7.0, abs=0.05)
