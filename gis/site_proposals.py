@@ -434,17 +434,17 @@ def small(inst: CoverInstance) -> bool:
 
 def maximal_cover(inst: CoverInstance, k: int, method: str = "auto") -> Solution:
     """At most ``k`` candidates covering the most people: exact on small instances (or when
-    ``method="exact"``), greedy otherwise; the answer names its method, bound and gap."""
+    ``method="exact"``) — which also finds, among the optima, the fewest and most shareable
+    sites — greedy otherwise; the answer names its method, bound and gap."""
     if k < 0:
         raise ValueError("k must be ≥ 0")
-    g = greedy(inst, k)
-    if method == "greedy" or (method == "auto" and not small(inst)) or g.optimal:
-        if g.optimal and method != "greedy" and small(inst):
-            g.note = "the greedy's value meets its upper bound: proven optimal"
-        return g
+    if method == "greedy" or (method == "auto" and not small(inst)):
+        return greedy(inst, k)
+    g = greedy(inst, k, dual_iterations=0)
     e = exact(inst, k)
     if e.optimal or e.objective >= g.objective:
-        e.upper_bound = min(e.upper_bound, g.upper_bound) if not e.optimal else e.upper_bound
+        if not e.optimal:
+            e.upper_bound = min(e.upper_bound, g.upper_bound)
         return e
     g.upper_bound = min(g.upper_bound, e.upper_bound)
     g.note = e.note

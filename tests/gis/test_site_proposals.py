@@ -35,9 +35,18 @@ def test_the_exact_solver_finds_the_optimum_and_ranks_it():
 
 def test_k_one_greedy_is_optimal_and_proves_it():
     inst = CoverInstance.build(PEOPLE, [A, B, C])
-    s = maximal_cover(inst, 1)
+    s = greedy(inst, 1, dual_iterations=0)
     assert s.chosen == [0] and s.objective == 4.0
     assert s.method == "greedy" and s.optimal and s.gap == 0.0  # bound 0 + 4 = 4
+
+
+def test_among_optima_the_exact_solver_takes_the_fewest_sites():
+    # K = 3. Greedy: A (4), then B (+1.5), then C (+1.5) = 7 with three sites; B + C alone
+    # cover all 7 (D, a new grid point, adds nothing to them). The exact answer keeps two sites.
+    inst = CoverInstance.build(PEOPLE, [A, B, C, [4]], rank=[0, 0, 0, 4])
+    assert greedy(inst, 3).objective == 7.0 and len(greedy(inst, 3).chosen) == 3
+    s = maximal_cover(inst, 3)
+    assert s.method == "exact" and s.objective == 7.0 and sorted(s.chosen) == [1, 2]
 
 
 def test_ties_prefer_co_location_then_the_lower_index():

@@ -3,7 +3,7 @@
 const NS = 'http://www.w3.org/2000/svg';
 const W = 280;
 const H = 120;
-const PAD = 24;
+const PAD = 36; // room for the axis labels
 
 function node(tag, attrs = {}) {
   const el = document.createElementNS(NS, tag);
@@ -33,6 +33,7 @@ export function curveSvg(curve, k, label) {
   tick('100 %', PAD - 2, PAD + 4, 'end');
   tick('0', PAD - 2, H - PAD + 4, 'end');
   tick(String(n), W - PAD, H - PAD + 14, 'end');
-  tick(`K = ${k}`, kx + 3, PAD + 10, 'start');
+  const late = kx > W / 2; // the label on the side of the line with room
+  tick(`K = ${k}`, late ? kx - 3 : kx + 3, PAD + 10, late ? 'end' : 'start');
   return svg;
 }

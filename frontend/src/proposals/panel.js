@@ -108,7 +108,9 @@ export class ProposalPanel {
       sites: fewest.exact ?? fewest.greedy, people: fmt(a.demand.people_coverable) }) });
     const xlsx = el('button', { type: 'button', id: 'hg-prop-xlsx', className: 'hg-button secondary', textContent: t('prop.xlsx') });
     xlsx.addEventListener('click', () => this.download(xlsx));
-    this.results.replaceChildren(table, el('h3', { textContent: t('prop.curveTitle') }), ...(curve ? [curve] : []), note, xlsx);
+    // A region's table is wider than the panel: it scrolls, and the keyboard can scroll it too.
+    const scroll = el('div', { className: 'hg-prop-scroll', tabIndex: 0, role: 'region', 'aria-label': t('prop.title') }, [table]);
+    this.results.replaceChildren(scroll, el('h3', { textContent: t('prop.curveTitle') }), ...(curve ? [curve] : []), note, xlsx);
   }
 
   where(row) {
