@@ -105,6 +105,10 @@ def test_refusals_are_structured_and_nothing_is_proposed_outside_scope(client, c
     assert client.post("/api/proposals", json={"area": commune["code"], "k": 0}).status_code in (400, 422)
     official = client_as("official934")
     assert official.post("/api/proposals", json={"k": 1}).status_code == 403  # the whole region
+    outside = official.post("/api/proposals", json={"area": commune["code"], "k": 1})
+    assert outside.status_code == (200 if commune["code"].startswith("934") else 403)
+    # Units in force on the day asked: none of the sample's existed before 2020.
+    assert client.post("/api/proposals", json={"area": commune["code"], "date": "2019-06-30"}).status_code == 404
     inside = official.post("/api/proposals", json={"area": "934", "k": 2})
     assert inside.status_code == 200, inside.text
     assert inside.json()["area"]["level"] == "district"
