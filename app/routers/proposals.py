@@ -19,6 +19,10 @@ from app.services.proposals_schemas import ProposalRequest, Proposals
 from app.services.proposals_xlsx import write_proposals_xlsx
 
 router = APIRouter(prefix="/api", tags=["Coverage"])
+_ERRORS = {
+    404: {"description": "No unit of that code in force on the day (or no region in force)"},
+    409: {"description": "No coverage computed yet, or the operators changed since"},
+}
 
 
 def _answer(session, principal, body: ProposalRequest) -> dict:
@@ -29,6 +33,7 @@ def _answer(session, principal, body: ProposalRequest) -> dict:
     "/proposals",
     summary="Propose K new 4G sites for an area, co-location first (maximal covering; writes nothing)",
     response_model=Proposals,
+    responses=_ERRORS,
 )
 def propose(body: ProposalRequest, session: SessionDep, principal: LoggedIn) -> dict:
     return _answer(session, principal, body)
@@ -38,7 +43,7 @@ def propose(body: ProposalRequest, session: SessionDep, principal: LoggedIn) -> 
     "/proposals.xlsx",
     summary="The same proposals as an XLSX workbook (Vietnamese headers)",
     response_class=FileResponse,
-    responses=file_answer(["xlsx"]),
+    responses={**file_answer(["xlsx"]), **_ERRORS},
 )
 def propose_xlsx(body: ProposalRequest, session: SessionDep, principal: LoggedIn):
     answer = _answer(session, principal, body)
