@@ -101,10 +101,10 @@ def test_bad_instances_are_refused():
 
 def test_a_random_instance_exact_never_below_greedy_and_within_its_bound():
     rng = np.random.default_rng(7)
-    people = rng.integers(0, 50, 300).astype(float)
-    covers = [rng.choice(300, rng.integers(5, 40), replace=False) for _ in range(40)]
-    inst = CoverInstance.build(people, covers, rank=rng.integers(0, 4, 40))
-    for k in (1, 3, 8):
+    people = rng.integers(0, 50, 150).astype(float)
+    covers = [rng.choice(150, rng.integers(5, 30), replace=False) for _ in range(20)]
+    inst = CoverInstance.build(people, covers, rank=rng.integers(0, 4, 20))
+    for k in (1, 3, 6):
         g, e = greedy(inst, k), exact(inst, k)
         assert e.optimal and g.objective <= e.objective + 1e-9 <= g.upper_bound + 1e-6
         assert e.objective == pytest.approx(inst.value(e.chosen))
@@ -147,10 +147,10 @@ def test_the_lagrangian_bound_is_valid_and_tighter_than_the_online_one():
     from gis.site_proposals import greedy_path, lagrangian_bound
 
     rng = np.random.default_rng(11)
-    people = rng.integers(1, 30, 400).astype(float)
-    covers = [rng.choice(400, rng.integers(10, 60), replace=False) for _ in range(60)]
+    people = rng.integers(1, 30, 120).astype(float)
+    covers = [rng.choice(120, rng.integers(5, 25), replace=False) for _ in range(20)]
     inst = CoverInstance.build(people, covers)
-    path = greedy_path(inst, 6)
+    path = greedy_path(inst, 4)
     for k, g in enumerate(path, start=1):
         online = greedy(inst, k, dual_iterations=0)
         assert g.chosen == online.chosen and g.objective == online.objective  # prefixes of one run
