@@ -354,6 +354,33 @@ def _incidence(inst: CoverInstance):
 _INCIDENCE: dict = {}
 
 
+def _undominated(inst: CoverInstance) -> np.ndarray:
+    """Candidates no other one makes redundant. ``j`` goes when some ``i`` covers all it covers
+    with a rank no worse (a strict order: identical sets of equal rank keep the lower index), so
+    a dropped one can always be swapped for a kept one covering as much at no greater cost — the
+    exact optimum, the preference among optima and the fewest sites are all unchanged."""
+    a = _incidence(inst)
+    overlap = (a.T @ a).toarray()
+    size = np.diag(overlap)
+    rank, idx = inst.rank, np.arange(inst.n_candidates)
+    keep = size > 0
+    for j in np.flatnonzero(keep):
+        sup = (overlap[j] == size[j]) & (idx != j) & (rank <= rank[j])
+        strict = (size > size[j]) | (rank < rank[j]) | (idx < j)
+        if np.any(sup & strict):
+            keep[j] = False
+    return np.flatnonzero(keep)
+
+
+def _restricted(inst: CoverInstance, kept: np.ndarray) -> CoverInstance:
+    """The instance over the ``kept`` candidates, its elements merged again (those that differed
+    only by dropped candidates become one; hamlets do not matter to the optimisation)."""
+    n = inst.people.size
+    return CoverInstance.build(
+        inst.people, [inst.covers[j] for j in kept], rank=inst.rank[kept], hamlet=np.zeros(n, np.int64)
+    )
+
+
 def exact(inst: CoverInstance, k: int, time_limit_s: float = EXACT_TIME_LIMIT_S) -> Solution:
     """max Σ people·y  s.t.  y_e ≤ Σ_{j∋e} x_j,  Σ x_j ≤ k,  x binary, 0 ≤ y ≤ 1 (HiGHS); then,
     among the optima, the least Σ (1 + rank)·x: sharing first and no site that adds nothing."""
@@ -361,7 +388,11 @@ def exact(inst: CoverInstance, k: int, time_limit_s: float = EXACT_TIME_LIMIT_S)
     from scipy.sparse import eye_array, hstack
 
     t0 = time.perf_counter()
+    full, kept = inst, _undominated(inst)
+    inst = _restricted(inst, kept)
     nc, ne = inst.n_candidates, inst.people.size
+    if not nc or not ne:  # nothing to cover, or nothing covers anything: no site is the answer
+        return Solution("exact", k, [], [], 0.0, 0.0, True, time.perf_counter() - t0)
     a = _incidence(inst)
     cover = LinearConstraint(hstack([-a, eye_array(ne)]).tocsr(), -np.inf, 0.0)
     count = LinearConstraint(np.r_[np.ones(nc), np.zeros(ne)][None, :], 0, k)
@@ -394,7 +425,8 @@ def exact(inst: CoverInstance, k: int, time_limit_s: float = EXACT_TIME_LIMIT_S)
         )
         if second.status == 0:
             x = second.x[:nc]
-    chosen = [int(j) for j in np.flatnonzero(x > 0.5)]
+    chosen = [int(kept[j]) for j in np.flatnonzero(x > 0.5)]
+    inst = full
     order, gains = _ranked(inst, chosen)
     value = float(sum(gains))
     return Solution(
@@ -466,6 +498,7 @@ def _fewest_sites(inst: CoverInstance) -> int | None:
     """min Σ x  s.t. every element with people is covered by a chosen candidate (HiGHS)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
+    inst = _restricted(inst, _undominated(inst))
     need = np.flatnonzero(inst.people > 0)
     if not need.size:
         return 0

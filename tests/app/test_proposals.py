@@ -98,7 +98,15 @@ def test_an_operator_asks_for_itself_and_never_gets_its_own_towers(client_as, co
     assert all(p["owner"] != "Viettel" for p in r.json()["proposals"])
 
 
-def test_refusals_are_structured_and_nothing_is_proposed_outside_scope(client, client_as, commune):
+def test_refusals_are_structured_and_nothing_is_proposed_outside_scope(client, client_as, commune, engine):
+    with engine.connect() as conn:
+        covered_commune = conn.execute(
+            text(
+                "SELECT c.code FROM admin_units c JOIN admin_units h ON h.parent_id = c.id "
+                "JOIN hamlet_cover_cells x ON x.hamlet_id = h.id WHERE c.level = 'commune' "
+                "GROUP BY c.code HAVING sum(x.cells_total - x.cells_mbb_any) = 0 ORDER BY c.code LIMIT 1"
+            )
+        ).scalar_one()
     r = client.post("/api/proposals", json={"area": commune["code"], "operator": "Viettelx"})
     assert r.status_code == 422 and r.json()["problems"][0]["code"] == "proposal.unknown_operator"
     assert client.post("/api/proposals", json={"area": "99999"}).status_code == 404
@@ -108,7 +116,12 @@ def test_refusals_are_structured_and_nothing_is_proposed_outside_scope(client, c
     outside = official.post("/api/proposals", json={"area": commune["code"], "k": 1})
     assert outside.status_code == (200 if commune["code"].startswith("934") else 403)
     # Units in force on the day asked: none of the sample's existed before 2020.
-    assert client.post("/api/proposals", json={"area": commune["code"], "date": "2019-06-30"}).status_code == 404
+    assert (
+        client.post("/api/proposals", json={"area": commune["code"], "date": "2019-06-30"}).status_code == 404
+    )
+    # A commune without a dead zone: nothing to propose, said as such.
+    none = client.post("/api/proposals", json={"area": covered_commune, "k": 3}).json()
+    assert none["proposals"] == [] and none["curve"] == [] and none["demand"]["people_uncovered"] == 0
     inside = official.post("/api/proposals", json={"area": "934", "k": 2})
     assert inside.status_code == 200, inside.text
     assert inside.json()["area"]["level"] == "district"

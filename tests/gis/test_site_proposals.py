@@ -68,6 +68,11 @@ def test_a_candidate_covering_nothing_and_k_beyond_the_candidates():
         assert s.chosen == [2] and s.objective == 7.0 and s.gains == [7.0], solve
     # Zero sites: nothing chosen, nothing covered.
     assert greedy(inst, 0).chosen == [] and exact(inst, 0).objective == 0.0
+    # Nothing any candidate covers, and no demand at all: no site, proven.
+    for empty in (CoverInstance.build([1, 2], [[], []]), CoverInstance.build([], [])):
+        s = maximal_cover(empty, 3)
+        assert s.chosen == [] and s.objective == 0.0 and s.optimal
+        assert coverage_curve(empty) == ([], 0)
 
 
 def test_points_of_one_hamlet_covered_alike_are_merged_and_hamlets_counted():
@@ -161,3 +166,16 @@ def test_the_lagrangian_bound_is_valid_and_tighter_than_the_online_one():
     # On the hand-built instance the LP relaxation is tight at 7 (x = 2/3 each covers all).
     hand = CoverInstance.build(PEOPLE, [A, B, C])
     assert lagrangian_bound(hand, 2, [0, 1], 5.5, 300)[0] == pytest.approx(7.0, abs=0.05)
+
+
+def test_dominated_candidates_leave_the_exact_model_but_never_a_preferred_one():
+    from gis.site_proposals import _undominated
+
+    # 0 ⊂ 1 (same rank): 0 goes. 2 ≡ 3, 3 a co-location: 2 goes (3 is preferred). 4 ≡ 5 of one
+    # rank: the lower index stays. 6 covers nothing.
+    inst = CoverInstance.build(
+        [1] * 8, [[0], [0, 1], [2, 3], [2, 3], [4, 5], [4, 5], []], rank=[1, 1, 2, 0, 3, 3, 0]
+    )
+    assert _undominated(inst).tolist() == [1, 3, 4]
+    s = exact(inst, 3)
+    assert sorted(s.chosen) == [1, 3, 4] and s.objective == 6.0
