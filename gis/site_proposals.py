@@ -288,7 +288,12 @@ def lagrangian_bound(
     u, best_u = u0, u0
     best, theta, stale = np.inf, 1.0, 0
     nc = inst.n_candidates
-    for _ in range(iterations):
+    checkpoint = (np.inf, 0)  # (best then, iteration): stop once 20 iterations gain < 0.01 %
+    for it in range(iterations):
+        if it - checkpoint[1] >= 20:
+            if best > checkpoint[0] * (1 - 1e-4):
+                break
+            checkpoint = (best, it)
         c = at @ u
         top = np.argpartition(-c, k - 1)[:k] if k < nc else np.arange(nc)
         b = float((w - u).sum() + c[top].sum())
