@@ -277,8 +277,7 @@ def lagrangian_bound(
     and descends by projected subgradient with Polyak steps towards ``lower`` (the greedy's
     value); every iterate is a valid bound, so stopping early only loosens it. Returns the
     bound and its u (a warm start for the next k)."""
-    a = _incidence(inst)
-    at = a.T.tocsr()
+    a, at = _incidence(inst), _incidence_t(inst)
     w = inst.people
     if u0 is None:
         covered = np.zeros(w.size, bool)
@@ -348,8 +347,10 @@ def _incidence(inst: CoverInstance):
     lengths = np.array([c.size for c in inst.covers], np.int64)
     indptr = np.r_[0, np.cumsum(lengths)]
     indices = np.concatenate(list(inst.covers) or [np.zeros(0, np.int64)])
+    # 32-bit indices: the Lagrangian descent is two products per step, bound by memory traffic
     a = csc_array(
-        (np.ones(indices.size), indices, indptr), shape=(inst.people.size, inst.n_candidates)
+        (np.ones(indices.size), indices.astype(np.int32), indptr.astype(np.int32)),
+        shape=(inst.people.size, inst.n_candidates),
     ).tocsr()
     _INCIDENCE.clear()  # one instance at a time: the last one asked about
     _INCIDENCE[id(inst)] = (inst, a)
@@ -357,6 +358,16 @@ def _incidence(inst: CoverInstance):
 
 
 _INCIDENCE: dict = {}
+
+
+def _incidence_t(inst: CoverInstance):
+    """The candidate × element matrix (CSR), kept beside the incidence."""
+    cached = _INCIDENCE.get(("t", id(inst)))
+    if cached is not None and cached[0] is inst:
+        return cached[1]
+    at = _incidence(inst).T.tocsr()
+    _INCIDENCE[("t", id(inst))] = (inst, at)
+    return at
 
 
 def _undominated(inst: CoverInstance) -> np.ndarray:
