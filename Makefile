@@ -107,6 +107,7 @@ bench: migrate ## latency and recompute tables over the sample data (not part of
 	$(PY) -m bench.point
 	$(PY) -m bench.imports
 	$(PY) -m bench.body_limit
+	$(PY) -m bench.proposals
 
 bench-country: setup ## the country-sized coverage run (330,000 km², 110,000 sites, 100 m): minutes
 	$(PY) -m bench.coverage_scale --fractions 1.0 --polygons

@@ -30,6 +30,7 @@ from app.routers import (
     infrastructure,
     ogc,
     point,
+    proposals,
     region,
     registry,
     search,
@@ -120,6 +121,7 @@ def create_app() -> FastAPI:
         registry,
         infrastructure,
         vocabulary,
+        proposals,
     )
     routers = [module.router for module in modules]
     for router in routers:

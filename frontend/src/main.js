@@ -1,6 +1,6 @@
 // Wiring only: build the map, the layers and the controls, and connect them to the URL.
 import { mountAccountMenu } from './account/menu.js';
-import { canSee, loadSession, mayRegister } from './account/session.js';
+import { canSee, currentUser, loadSession, mayRegister } from './account/session.js';
 import { mountAsOfDate } from './asOfDate.js';
 import { loadCollection, loadSubdivisions } from './api.js';
 import { Basemap } from './basemap.js';
@@ -24,6 +24,8 @@ import { describeError, notify } from './notify.js';
 import { loadRegion } from './region.js';
 import { mountSearch } from './search.js';
 import { mountPointQuery } from './pointQuery.js';
+import { draftRegistration } from './proposals/draft.js';
+import { ProposalPanel } from './proposals/panel.js';
 import { parseHash, UrlState } from './urlState.js';
 
 const initial = parseHash(window.location.hash);
@@ -157,6 +159,7 @@ mountSearch(document.getElementById('hg-search'), {
 });
 
 // Operators and the Department: register sites, decide registrations and sharing requests.
+let registrationForm = null;
 if (mayRegister()) {
   // A registration, a decision or a commissioning changes sites and their cells: draw them anew.
   const refreshSites = () => Promise.all(['sites', 'cells'].map((id) => layers.get(id)?.reload()));
@@ -184,6 +187,15 @@ if (mayRegister()) {
     section.hidden = false;
     panel.mount(section);
   }
+  registrationForm = form;
+}
+
+// Every account: site proposals; a row becomes a sharing request or a draft registration.
+if (currentUser()) {
+  const section = document.getElementById('hg-proposals');
+  section.hidden = false;
+  const onDraft = registrationForm && ((row, answer) => draftRegistration(registrationForm, row, answer));
+  new ProposalPanel({ map, onDraft }).mount(section).catch((error) => notify(describeError(error)));
 }
 
 // Header buttons.

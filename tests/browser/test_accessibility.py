@@ -128,6 +128,29 @@ def test_the_map_for_an_operator_registering_a_site(probe):
     assert page.get_by_label("Cell 3, Antenna height (m)").count() == 1
 
 
+def test_the_map_with_site_proposals_in_both_languages(probe, engine):
+    """The proposals panel with its table, markers and curve, as an operator sees it (the sharing
+    buttons), then in English."""
+    with engine.connect() as conn:
+        commune = conn.execute(
+            text(
+                "SELECT c.code FROM admin_units c JOIN admin_units h ON h.parent_id = c.id "
+                "JOIN hamlet_cover_cells x ON x.hamlet_id = h.id WHERE c.level = 'commune' "
+                "GROUP BY c.code ORDER BY sum(x.cells_total - x.cells_mbb_any) DESC, c.code LIMIT 1"
+            )
+        ).scalar_one()
+    page = probe(user="vina1").open()
+    page.locator(f"#hg-prop-area option[value='{commune}']").wait_for(state="attached")
+    page.select_option("#hg-prop-area", commune)
+    page.click("#hg-prop-submit")
+    page.locator("#hg-prop-table tbody tr").first.wait_for(timeout=60_000)
+    _assert_clean(page, "map, operator, site proposals")
+    page.click("#hg-lang-toggle")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("document.querySelector('#hg-prop-table thead th').textContent === 'Rank'")
+    _assert_clean(page, "map, operator, site proposals (en)")
+
+
 def test_the_dashboard_for_a_visitor_and_a_planner_with_a_district_drilled(probe):
     for user in (None, "planner1"):
         official = probe(user=user)

@@ -251,6 +251,11 @@ def _requests(world):
                 ),
             )
         ],
+        # Site proposals write nothing: every account asks (k = 0 is then refused, 422); an
+        # operator for its own company only, a district's official within the district (tested
+        # in tests/app/test_proposals.py); anonymous visitors 401.
+        ("POST", "/api/proposals", "/api/proposals", {"json": {"k": 0}}, LOGGED_IN),
+        ("POST", "/api/proposals.xlsx", "/api/proposals.xlsx", {"json": {"k": 0}}, LOGGED_IN),
     ]
 
 

@@ -1,0 +1,89 @@
+"""Site proposals on the map: a planner asks for five proposals in a commune and sees them ranked
+(table, numbered markers, curve) and turns a new site into a draft registration; the operator
+whose proposals they are turns a co-location into a sharing request (a sharing request is an
+operator company's own: the Department cannot file one, app/services/sharing.py)."""
+
+import pytest
+from sqlalchemy import text
+
+from tests.browser.support import MapPage, axe_findings
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def commune(engine) -> str:
+    """The commune with the most grid cells no operator covers."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT c.code FROM admin_units c JOIN admin_units h ON h.parent_id = c.id "
+                "JOIN hamlet_cover_cells x ON x.hamlet_id = h.id WHERE c.level = 'commune' "
+                "GROUP BY c.code ORDER BY sum(x.cells_total - x.cells_mbb_any) DESC, c.code LIMIT 1"
+            )
+        ).scalar_one()
+
+
+def _ask(page, commune: str, operator: str | None = None, k: int = 5) -> list:
+    page.wait_for_selector(
+        f"#hg-proposals:not([hidden]) #hg-prop-area option[value='{commune}']", state="attached"
+    )
+    page.select_option("#hg-prop-area", commune)
+    if operator:
+        page.select_option("#hg-prop-operator", operator)
+    page.fill("#hg-prop-k", str(k))
+    page.click("#hg-prop-submit")
+    page.wait_for_selector("#hg-prop-table tbody tr", timeout=60_000)
+    return page.locator("#hg-prop-table tbody tr").all()
+
+
+def test_a_planner_asks_for_five_proposals_in_a_commune(map_page, commune):
+    page = map_page.open()
+    rows = _ask(page, commune, "VinaPhone")
+    assert 1 <= len(rows) <= 5
+    assert [r.get_attribute("data-rank") for r in rows] == [str(i) for i in range(1, len(rows) + 1)]
+    assert page.locator(".hg-prop-marker").count() == len(rows)
+    assert page.locator("#hg-prop-curve polyline").count() == 2
+    status = page.inner_text("#hg-prop-status")
+    assert "trạm phủ thêm" in status and "người ở vùng lõm" in status
+    assert page.inner_text("#hg-prop-table thead").startswith("Hạng")
+    # The Department files no sharing request; a new site becomes a draft registration.
+    assert page.locator(".hg-prop-share").count() == 0
+    new = page.locator("#hg-prop-table tbody tr[data-kind='new']").first
+    shown = [float(v) for v in new.locator("td").nth(1).inner_text().split(",")]  # "lat, lon"
+    new.locator(".hg-prop-draft").click()
+    lat, lon = float(page.input_value("#hg-reg-lat")), float(page.input_value("#hg-reg-lon"))
+    assert (lat, lon) == pytest.approx(tuple(shown), abs=1e-5)
+    assert page.input_value("#hg-reg-structure") == "tower"
+    assert "Đề xuất vị trí trạm số" in page.input_value("#hg-reg-reason")
+    findings = axe_findings(page)
+    assert not findings, findings
+    assert not map_page.errors
+
+
+def test_the_operator_turns_a_co_location_into_a_sharing_request(
+    chromium, live_server_url, tokens, commune, engine
+):
+    vina = MapPage(chromium, live_server_url, user="vina1")
+    try:
+        page = vina.open()
+        rows = _ask(page, commune)  # an operator asks for itself: the choice is its own company
+        assert page.input_value("#hg-prop-operator") == "VinaPhone"
+        share = page.locator(".hg-prop-share").first
+        code = share.get_attribute("data-code")
+        share.click()
+        page.wait_for_selector(".hg-prop-share[disabled]")
+        assert share.inner_text() == "Đã gửi yêu cầu"
+        requests = vina.api("/api/sharing-requests")["requests"]
+        mine = [r for r in requests if r["code"] == code and r["status"] == "pending"]
+        assert len(mine) == 1 and mine[0]["requester"] == "VinaPhone" and len(rows) >= 1
+        assert "Đề xuất vị trí trạm số" in mine[0]["note"]
+        assert not vina.errors
+    finally:
+        vina.context.close()
+        with engine.begin() as conn:  # leave the shared test database as it was
+            conn.execute(
+                text(
+                    "DELETE FROM sharing_requests WHERE requested_by = 'vina1' AND note LIKE 'Đề xuất vị trí trạm số%'"
+                )
+            )
