@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import time
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.errors import PayloadTooLarge, Unprocessable
 from gis.problems import Problem
+from gis.text import fold_vi
 
 PROOF_MAX_AGE_S = 3600  # a form left open an hour must prove again
 PROOF_FUTURE_S = 300  # clocks a few minutes apart
@@ -83,7 +85,10 @@ def attachment(filename: str, content: bytes, max_bytes: int) -> Attachment:
         )
     if not content:
         raise Unprocessable(reasons=[Problem("challenge.attachment_empty", "attachment")])
-    stem = (filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0] or "tep")[:80]
+    # ASCII only: the name goes back out in a Content-Disposition header.
+    base = fold_vi(filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0])
+    stem = re.sub(r"[^a-z0-9._-]+", "_", base)
+    stem = stem.strip("._")[:80] or "tep"
     if content[:8] == b"\x89PNG\r\n\x1a\n" or content[:3] == b"\xff\xd8\xff":
         return _photo(stem, content)
     return _speed_test(stem, content)

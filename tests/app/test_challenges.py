@@ -22,6 +22,31 @@ SPEED_CSV = (
 ).encode()
 
 
+def seed_challenges(conn) -> None:
+    """Two public reports in the test database from the start (tests/conftest.py), so that every
+    published layer has features: one open, one accepted for Viettel and confirmed by measurements."""
+    conn.execute(
+        text(
+            "INSERT INTO challenges (token_sha256, proof_sha256, kind, operator_id, technology, observed_at, "
+            "hamlet_id, status, measured, deadline, client_ip, geom) "
+            "SELECT md5(h.code) || md5('token'), md5(h.code) || md5('proof'), x.kind, o.id, '4G', "
+            "now() - interval '3 days', h.id, x.status, x.measured, x.deadline, '192.0.2.1', "
+            "ST_PointOnSurface(h.geom) FROM (VALUES (30, 'no_signal', 'open', false, NULL::date), "
+            "(31, 'weak_signal', 'accepted', true, CURRENT_DATE + 60)) x(n, kind, status, measured, deadline) "
+            "JOIN LATERAL (SELECT * FROM admin_units WHERE level = 'hamlet' AND valid_to IS NULL "
+            "ORDER BY code OFFSET x.n LIMIT 1) h ON true, operators o WHERE o.short_name = 'Viettel'"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO challenge_steps (challenge_id, step, side, operator_id, deadline) "
+            "SELECT id, 'filed', 'public', NULL, NULL FROM challenges "
+            "UNION ALL SELECT id, 'accepted', 'department', operator_id, deadline FROM challenges "
+            "WHERE status = 'accepted'"
+        )
+    )
+
+
 def spot(engine, offset: int = 0) -> tuple[float, float, str, str]:
     """A point inside a hamlet in force (lon, lat, hamlet code, commune code), the ``offset``-th one."""
     with engine.connect() as conn:
@@ -350,11 +375,14 @@ def _attachment(client_as, code: str):
 
 def test_a_photo_is_kept_without_its_metadata(public, client_as, engine):
     lon, lat, *_ = spot(engine, 8)
-    files = {"file": ("IMG_20251102_184012.jpg", _jpeg_with_gps(), "image/jpeg")}
+    files = {"file": ("Ảnh nhà 02-11.jpg", _jpeg_with_gps(), "image/jpeg")}
     r = file(public(), lon, lat, files=files)
     assert r.status_code == 201, r.text
     kept = _attachment(client_as, r.json()["code"])
     assert kept.headers["content-type"] == "image/jpeg"
+    assert (
+        kept.headers["content-disposition"] == 'attachment; filename="anh_nha_02-11.jpg"'
+    )  # ASCII, nothing to unquote
     img = Image.open(io.BytesIO(kept.content))
     assert img.format == "JPEG" and not img.getexif() and b"Exif" not in kept.content
     assert b"Samsung" not in kept.content and b"Galaxy" not in kept.content

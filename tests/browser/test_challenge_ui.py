@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.app.test_challenges import report, spot
-from tests.browser.support import MapPage
+from tests.browser.support import MapPage, layer_state, wait_idle
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.browser
@@ -122,3 +122,52 @@ def test_the_operator_answers_and_the_reporter_sees_every_step(chromium, live_se
         assert not reporter.errors, reporter.errors
     finally:
         reporter.context.close()
+
+
+def test_the_dashboard_counts_the_reports_per_commune_and_operator(chromium, live_server_url, engine):
+    _file(live_server_url, engine, 23)
+    summary = httpx.get(f"{live_server_url}/api/challenges/summary", timeout=30).json()
+    probe = MapPage(chromium, live_server_url)
+    try:
+        page = probe.page
+        page.goto(f"{live_server_url}/dashboard")
+        panel = page.locator("#dash-challenges")
+        panel.locator("table").first.wait_for()
+        text = panel.inner_text()
+        assert "Phản ánh của người dân" in text and "Theo xã, phường" in text and "Theo nhà mạng" in text
+        rows = panel.locator("table").first.locator("tbody tr")
+        assert rows.count() == len(summary["by_commune"])
+        viettel = panel.locator("table").nth(1).locator("tbody tr", has_text="Viettel")
+        (row,) = [r for r in summary["by_operator"] if r["code"] == "Viettel"]
+        assert viettel.locator("td").first.inner_text() == str(row["open"])
+        assert not probe.errors, probe.errors
+    finally:
+        probe.context.close()
+
+
+def test_the_map_shows_the_reports_and_the_measured_dead_zones_to_a_visitor(
+    chromium, live_server_url, engine, tokens
+):
+    filed = _file(live_server_url, engine, 24)
+    planner = bearer(tokens["planner1"])
+    url = f"{live_server_url}/api/challenges/{filed['code']}"
+    assert httpx.post(f"{url}/decision", json={"accept": True}, headers=planner).status_code == 200
+    assert httpx.post(f"{url}/measured", json={"note": "Đo 3 lần"}, headers=planner).status_code == 200
+    shown = httpx.get(f"{live_server_url}/ogc/collections/challenges/items?limit=1").json()["numberMatched"]
+    measured = httpx.get(f"{live_server_url}/ogc/collections/challenges/items?limit=1&measured=true").json()[
+        "numberMatched"
+    ]
+    assert shown > measured >= 1
+    probe = MapPage(chromium, live_server_url)
+    try:
+        page = probe.open()
+        page.get_by_label("Phản ánh của người dân", exact=True).check()
+        page.get_by_label("Vùng lõm — đo thực tế", exact=True).check()
+        wait_idle(page)
+        assert layer_state(page, "challenges")["count"] == shown
+        assert layer_state(page, "measured_dead_zones")["count"] == measured
+        legend = page.locator(".hg-legend-section[data-layer='measured_dead_zones']")
+        assert "Đo thực tế xác nhận" in legend.inner_text()
+        assert not probe.errors, probe.errors
+    finally:
+        probe.context.close()
