@@ -33,7 +33,13 @@ Operator = Annotated[Principal, require("operator")]
 _TEXT = {"max_length": 200}
 
 
-@router.post("", status_code=201, response_model=Filed, summary="Report a spot or a hamlet (no account)")
+@router.post(
+    "",
+    status_code=201,
+    response_model=Filed,
+    summary="Report a spot or a hamlet (no account)",
+    responses={409: {"description": "This proof of work was used already"}, 429: {}},
+)
 async def file_challenge(
     request: Request,
     session: SessionDep,
@@ -83,7 +89,12 @@ def form(session: SessionDep):
     return challenges.form_info(session)
 
 
-@router.get("/track", response_model=Tracked, summary="The reporter's private view (token in a header)")
+@router.get(
+    "/track",
+    response_model=Tracked,
+    summary="The reporter's private view (token in a header)",
+    responses={404: {"description": "No report has this token"}},
+)
 def track(
     session: SessionDep, token: Annotated[str | None, Header(alias="X-Challenge-Token", max_length=64)] = None
 ):
