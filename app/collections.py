@@ -6,6 +6,7 @@ always with bound values. `located` sources get the commune and district they li
 from the admin units in force (so they follow boundary changes without any rewrite).
 """
 
+from app.collections_challenges import CHALLENGES
 from app.collections_results import HAMLET_COVERAGE_COLUMNS, HAMLET_COVERAGE_PROPERTIES, RESULT_COLLECTIONS
 from app.errors import not_found
 from app.layer_types import (
@@ -32,7 +33,7 @@ __all__ = [
 
 # What anonymous visitors may see: boundaries and computed coverage, never infrastructure
 # details (site positions, owners, offices' network links or individual measurements).
-PUBLIC = frozenset({"districts", "communes", "hamlets", "coverage", "dead_zones", "ftth_gaps"})
+PUBLIC = frozenset({"districts", "communes", "hamlets", "coverage", "dead_zones", "ftth_gaps", "challenges"})
 
 _ADMIN_COLUMNS = (
     "a.code AS fid, a.code, a.name, a.kind, a.population, a.households, "
@@ -353,6 +354,7 @@ COLLECTIONS: dict[str, Collection] = {
             temporal="measured_at",
         ),
         *RESULT_COLLECTIONS,
+        CHALLENGES,
     ]
 }
 

@@ -21,6 +21,7 @@ from app.middleware import (
 from app.openapi import install_openapi_30
 from app.routers import (
     auth,
+    challenges,
     coverage,
     dashboard,
     exports,
@@ -72,6 +73,10 @@ def _mount_frontend(app: FastAPI) -> None:
     def upload() -> FileResponse:
         return FileResponse(frontend / "upload.html", media_type="text/html")
 
+    @app.get("/challenge", include_in_schema=False, response_class=FileResponse)
+    def challenge_page() -> FileResponse:
+        return FileResponse(frontend / "challenge.html", media_type="text/html")
+
     @app.get("/docs", include_in_schema=False, response_class=FileResponse)
     def docs() -> FileResponse:
         return FileResponse(frontend / "docs.html", media_type="text/html")
@@ -122,6 +127,7 @@ def create_app() -> FastAPI:
         infrastructure,
         vocabulary,
         proposals,
+        challenges,
     )
     routers = [module.router for module in modules]
     for router in routers:

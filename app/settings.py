@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     min_site_spacing_m: float = 30.0
     share_radius_rural_m: float = 500.0
     share_radius_urban_m: float = 200.0
+    # Public challenges (app/services/challenges.py): the operator's deadline (the FCC's 60 days), reports
+    # per client address per window, the proof of work's difficulty, the attachment's ceiling.
+    challenge_deadline_days: int = 60
+    challenge_max_per_ip: int = 5
+    challenge_window_minutes: int = 60
+    challenge_proof_bits: int = 16
+    challenge_max_attachment_bytes: int = 5 * 1024 * 1024
     coverage_worker: bool = True  # recompute what edits touched, in the background
     coverage_poll_seconds: float = 2.0
 

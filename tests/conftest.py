@@ -74,6 +74,10 @@ def database_url() -> str:
 
     engine = create_engine(url)
     loader.load_sample(engine, ROOT / "data" / "hamlets")
+    from tests.app.test_challenges import seed_challenges  # public reports: the challenges layer has features
+
+    with engine.begin() as conn:
+        seed_challenges(conn)
     engine.dispose()
     yield url
     reset_engine()

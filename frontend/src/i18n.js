@@ -3,9 +3,11 @@ import viMain from './locales/vi.js';
 import enMain from './locales/en.js';
 import viAccounts from './locales/accounts.vi.js';
 import enAccounts from './locales/accounts.en.js';
+import viChallenge from './locales/challenge.vi.js';
+import enChallenge from './locales/challenge.en.js';
 
-const vi = { ...viMain, ...viAccounts };
-const en = { ...enMain, ...enAccounts };
+const vi = { ...viMain, ...viAccounts, ...viChallenge };
+const en = { ...enMain, ...enAccounts, ...enChallenge };
 const DICTIONARIES = { vi, en };
 export const LANGUAGES = Object.keys(DICTIONARIES);
 const STORAGE_KEY = 'hgmap.lang';

@@ -1,5 +1,6 @@
 // Legend: the symbols of the layers that are on the map, drawn with the map's own styles.
 import { Control, DomEvent } from 'leaflet';
+import { challengeLegend, measuredLegend } from './challenge/layerStyle.js';
 import { formatIndicator } from './format.js';
 import { t, tEnum, onLangChange } from './i18n.js';
 import { choiceLabel } from './layerControls.js';
@@ -72,6 +73,11 @@ const ENTRIES = {
     () => (i === 0 ? `≥ ${speedClass.min} Mbps` : `${speedClass.min}–${all[i - 1].min} Mbps`),
   )),
 };
+
+// The public challenges (frontend/src/challenge/layerStyle.js): rows as [shape, style, [enum, value]].
+const fromRows = (rows) => rows.map(([shape, style, [namespace, value]]) => item(shape, style, () => tEnum(namespace, value)));
+ENTRIES.challenges = () => fromRows(challengeLegend());
+ENTRIES.measured_dead_zones = () => fromRows(measuredLegend());
 
 export const legendEntries = (layerId, layer) => ENTRIES[layerId]?.(layer) ?? [];
 

@@ -15,7 +15,7 @@ async function load(path) {
 
 // Every file under locales/problems/ (a test compares this list with the folder).
 export const AREAS = ['core', 'import', 'registration', 'accounts', 'statistics', 'asof', 'reform', 'region', 'plans',
-  'calibration', 'point', 'proposal'];
+  'calibration', 'point', 'proposal', 'challenge'];
 
 const merged = async (lang) => Object.assign({}, ...await Promise.all(
   AREAS.map((area) => load(`/src/locales/problems/${area}.${lang}.json`))));

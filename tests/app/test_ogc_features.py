@@ -22,6 +22,7 @@ TABLE_COUNTS = {
     "coverage": "SELECT count(*) FROM coverage_parts",
     "dead_zones": "SELECT count(*) FROM dead_zones",
     "ftth_gaps": "SELECT count(*) FROM hamlet_ftth WHERE geom IS NOT NULL",
+    "challenges": "SELECT count(*) FROM challenges WHERE status <> 'rejected'",
 }
 
 

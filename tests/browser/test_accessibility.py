@@ -180,6 +180,18 @@ def test_the_upload_page_and_the_api_documentation(probe):
     _assert_clean(page, "API documentation", exclude=(".opblock-summary-control",))
 
 
+def test_the_challenge_page_for_a_visitor_and_the_planners_queue(probe):
+    """The public report form, and a planner's triage queue beside it."""
+    for user in (None, "planner1"):
+        visit = probe(user=user)
+        page = visit.page
+        page.goto(f"{visit.base_url}/challenge")
+        page.wait_for_function("window.__hgchallenge && window.__hgchallenge.ready")
+        if user:
+            page.locator("#hg-ch-queue h2").wait_for()
+        _assert_clean(page, f"challenge page ({user or 'visitor'})")
+
+
 def test_on_a_phone_the_map_and_the_registration_form(probe):
     visitor = probe(phone_width=390)
     page = visitor.open()

@@ -13,6 +13,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 
 from app.deps import if_match_version
+from tests.app.test_challenges import report as challenge_report
+from tests.app.test_challenges import spot as challenge_spot
 from tests.conftest import TEST_PASSWORD
 
 ROLES = ["anonymous", "admin1", "planner1", "official1", "official934", "viettel1", "vina1"]
@@ -67,7 +69,14 @@ def world(client_as, engine):
         ).status_code
         == 200
     )
-    return {"duct": duct, "request": rid}
+    return {"duct": duct, "request": rid, "challenge": _open_challenge(vt, engine)}
+
+
+def _open_challenge(client, engine) -> str:
+    """A public report still open (filing takes no account: any client files it)."""
+    r = client.post("/api/challenges", data=challenge_report(*challenge_spot(engine)[:2]))
+    assert r.status_code == 201, r.text
+    return r.json()["code"]
 
 
 def _requests(world):
@@ -256,6 +265,30 @@ def _requests(world):
         # in tests/app/test_proposals.py); anonymous visitors 401.
         ("POST", "/api/proposals", "/api/proposals", {"json": {"k": 0}}, LOGGED_IN),
         ("POST", "/api/proposals.xlsx", "/api/proposals.xlsx", {"json": {"k": 0}}, LOGGED_IN),
+        # Challenges: anyone files (a report without a spot is refused); the Department decides (a
+        # rejection without a reason is refused); the operator answers (an open one is not theirs: 404).
+        ("POST", "/api/challenges", "/api/challenges", {"data": {"kind": "no_signal"}}, set(ROLES)),
+        (
+            "POST",
+            "/api/challenges/{code}/decision",
+            f"/api/challenges/{world['challenge']}/decision",
+            {"json": {"accept": False}},
+            STAFF,
+        ),
+        (
+            "POST",
+            "/api/challenges/{code}/answer",
+            f"/api/challenges/{world['challenge']}/answer",
+            {"json": {"answer": "fixed"}},
+            {"viettel1", "vina1"},
+        ),
+        (
+            "POST",
+            "/api/challenges/{code}/measured",
+            f"/api/challenges/{world['challenge']}/measured",
+            {"json": {}},
+            STAFF,
+        ),
     ]
 
 

@@ -6,6 +6,7 @@ import { fetchIndicators, getJSON } from '../api.js';
 import { getLang, initialLang, onLangChange, setLang } from '../i18n.js';
 import { describeError, notify } from '../notify.js';
 import { loadRegion } from '../region.js';
+import { ChallengePanel } from './challenges.js';
 import { DashboardMap } from './mapView.js';
 import { HamletPanel } from './hamlets.js';
 import { StatisticsForm } from './statsForm.js';
@@ -59,6 +60,7 @@ const hamlets = new HamletPanel(document.getElementById('dash-hamlets'), {
 });
 const stats = new StatisticsForm(document.getElementById('dash-stats'), { onSaved: () => loadTable() });
 const targets = new TargetsPanel(document.getElementById('dash-targets'), { onSaved: () => loadTable() });
+new ChallengePanel(document.getElementById('dash-challenges')).load().catch((e) => notify(describeError(e)));
 
 function select(unit, indicator) {
   state.unit = unit;
