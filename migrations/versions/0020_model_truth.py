@@ -1,7 +1,7 @@
 """model truth: speed tests carry the measured signal; planners accept a calibration of the model
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-07
 
 ``speed_tests.rsrp_dbm``: the reference-signal received power the phone reported with the test
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
