@@ -265,7 +265,7 @@ def point(
                 Problem("point.outside_region", "lon", params={"lon": round(lon, 6), "lat": round(lat, 6)})
             ]
         )
-    check_point(scope, place, lon, lat)
+    check_point(conn, scope, place, lon, lat)
     run = _run(session, day)
     params = run.params
     x, y = to_metric(lon, lat, params.crs)
