@@ -85,10 +85,16 @@ export const PlaceNames = Layer.extend({
     const label = document.createElement('label');
     const checkbox = document.createElement('input');
     Object.assign(checkbox, { type: 'checkbox', name: 'place_names', checked: Boolean(this._map) });
+    const sample = document.createElement('span'); // in the place of the other rows' swatches
+    sample.className = 'hg-swatch hg-place-swatch';
+    sample.setAttribute('aria-hidden', 'true');
+    sample.textContent = 'Aa';
     const name = document.createElement('span');
     name.className = 'hg-layer-name';
     name.dataset.i18n = 'layer.place_names';
-    label.append(checkbox, name);
+    name.id = 'hg-place-names-name';
+    checkbox.setAttribute('aria-labelledby', name.id); // the sample "Aa" is no part of its name
+    label.append(checkbox, sample, name);
     row.append(label);
     translateDom(row);
     let map = this._map;
@@ -163,6 +169,16 @@ export const PlaceNames = Layer.extend({
     return this._widths.get(key);
   },
 
+  /** What covers the map (zoom buttons, legend, notices): boxes no name is written under. */
+  _obstacles() {
+    const container = this._map.getContainer();
+    const origin = container.getBoundingClientRect();
+    return [...container.querySelectorAll('.leaflet-control, .hg-basemap-notice')]
+      .map((el) => el.getBoundingClientRect())
+      .filter((r) => r.width > 0 && r.height > 0) // hidden ones have no box
+      .map((r) => ({ x0: r.left - origin.left, y0: r.top - origin.top, x1: r.right - origin.left, y1: r.bottom - origin.top }));
+  },
+
   /** The labelling pass: most important first, each kept only where it overlaps none placed before. */
   _place(units, levels) {
     const started = performance.now();
@@ -170,10 +186,11 @@ export const PlaceNames = Layer.extend({
     const rank = new Map(levels.map((def, i) => [def.level, i]));
     const size = map.getSize();
     const sorted = units.slice().sort((a, b) => rank.get(a.level) - rank.get(b.level) || b.areaKm2 - a.areaKm2);
-    const placed = [];
+    const placed = this._obstacles();
+    const obstacles = placed.length;
     const fragment = document.createDocumentFragment();
     for (const unit of sorted) {
-      if (placed.length >= MAX_LABELS) break;
+      if (placed.length - obstacles >= MAX_LABELS) break;
       const at = map.latLngToContainerPoint([unit.lat, unit.lon]);
       if (at.x < 0 || at.y < 0 || at.x > size.x || at.y > size.y) continue;
       const def = levels[rank.get(unit.level)];
@@ -181,6 +198,8 @@ export const PlaceNames = Layer.extend({
       const text = labelText(unit);
       const width = this._width(text, font);
       const box = { x0: at.x - width / 2, y0: at.y - def.height / 2, x1: at.x + width / 2, y1: at.y + def.height / 2 };
+      // A name cut by the map's edge reads as another name: only whole ones.
+      if (box.x0 < 0 || box.y0 < 0 || box.x1 > size.x || box.y1 > size.y) continue;
       if (placed.some((other) => overlaps(other, box))) continue;
       placed.push(box);
       const label = DomUtil.create('div', `hg-place-label hg-place-${unit.level}`);
@@ -195,6 +214,6 @@ export const PlaceNames = Layer.extend({
     }
     this._container.replaceChildren(fragment);
     this._container.style.visibility = '';
-    this._setState({ count: placed.length, passMs: performance.now() - started });
+    this._setState({ count: placed.length - obstacles, passMs: performance.now() - started });
   },
 });
