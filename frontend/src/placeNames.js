@@ -77,7 +77,10 @@ export const PlaceNames = Layer.extend({
     this._setState({ ready: false, count: 0 });
   },
 
-  /** A checkbox row for the layer panel's admin group, before what `extras` already shows there. */
+  /**
+   * A checkbox row for the layer panel's admin group (before what `extras` already shows there);
+   * call it after `addTo(map)`.
+   */
   mountToggle(extras, key = 'group:admin') {
     const row = document.createElement('div');
     row.className = 'hg-layer-row hg-place-names-row';
@@ -97,9 +100,8 @@ export const PlaceNames = Layer.extend({
     label.append(checkbox, sample, name);
     row.append(label);
     translateDom(row);
-    let map = this._map;
+    const map = this._map; // mounted once the layer is on its map
     checkbox.addEventListener('change', () => {
-      map = this._map ?? map;
       if (checkbox.checked) this.addTo(map);
       else this.remove();
     });
