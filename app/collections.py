@@ -35,9 +35,17 @@ __all__ = [
 # details (site positions, owners, offices' network links or individual measurements).
 PUBLIC = frozenset({"districts", "communes", "hamlets", "coverage", "dead_zones", "ftth_gaps", "challenges"})
 
+# Where the map writes a unit's name: a point surely inside it (an L- or C-shaped unit's bbox centre or
+# centroid may lie outside it, in a neighbour), ~1 m precision.
+_LABEL_POINT = (
+    "round(ST_X(ST_PointOnSurface(a.geom))::numeric, 5)::float8 AS label_lon, "
+    "round(ST_Y(ST_PointOnSurface(a.geom))::numeric, 5)::float8 AS label_lat"
+)
+_LABEL_PROPERTIES = {"label_lon": "number", "label_lat": "number"}
+
 _ADMIN_COLUMNS = (
     "a.code AS fid, a.code, a.name, a.kind, a.population, a.households, "
-    "round(a.area_km2::numeric, 3)::float8 AS area_km2"
+    "round(a.area_km2::numeric, 3)::float8 AS area_km2, " + _LABEL_POINT
 )
 
 _TENANTS = """LEFT JOIN LATERAL (
@@ -83,6 +91,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "population": "integer",
                 "households": "integer",
                 "area_km2": "number",
+                **_LABEL_PROPERTIES,
             },
             district_sql="{a}.code = :scope_district",
             dated_source=_DISTRICTS,
@@ -102,6 +111,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "population": "integer",
                 "households": "integer",
                 "area_km2": "number",
+                **_LABEL_PROPERTIES,
             },
             {"district": eq("district_code", description="district code")},
             dated_source=_COMMUNES,
@@ -122,6 +132,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "population": "integer",
                 "households": "integer",
                 "area_km2": "number",
+                **_LABEL_PROPERTIES,
                 **HAMLET_COVERAGE_PROPERTIES,
             },
             {

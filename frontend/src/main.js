@@ -21,6 +21,7 @@ import { ModelCard } from './modelCard.js';
 import { RegistrationForm } from './registration/form.js';
 import { ReviewPanel } from './registration/review.js';
 import { describeError, notify } from './notify.js';
+import { PlaceNames } from './placeNames.js';
 import { loadRegion } from './region.js';
 import { mountSearch } from './search.js';
 import { mountPointQuery } from './pointQuery.js';
@@ -138,6 +139,7 @@ layerExtras.set('group:admin', mountAsOfDate(layers, { onChange: (day) => {
   urlState.schedule();
   loadRegion({ date: day || undefined });
 } }));
+new PlaceNames({ layers }).addTo(map).mountToggle(layerExtras); // "Tên địa danh", on by default
 const shownDay = layers.get('districts')?.choice.as_of;
 if (shownDay) loadRegion({ date: shownDay });
 mountLayerPanel(document.getElementById('hg-layers'), { layers, onToggle: setVisible, extras: layerExtras });

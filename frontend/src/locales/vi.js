@@ -29,6 +29,7 @@ export default {
   'layer.districts': 'Huyện/thị/thành phố',
   'layer.communes': 'Xã/phường/thị trấn',
   'layer.hamlets': 'Ấp/khu vực',
+  'layer.place_names': 'Tên địa danh',
   'layer.sites': 'Trạm BTS',
   'layer.cells': 'Ô/cell',
   'layer.poles': 'Cột treo cáp',
