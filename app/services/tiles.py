@@ -1,11 +1,15 @@
 """Vector tiles built by PostGIS: one query per tile, one MVT layer per collection, in any of the
 tile matrix sets of app.services.tile_matrix_sets."""
 
+import hashlib
+from dataclasses import dataclass
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import Collection
 from app.errors import UnknownFilter
+from app.services import tile_cache
 from app.services.scope import Scope
 from app.services.sql import COMMON_PARAMS, filter_clauses, needs_location, scoped_source
 from app.services.tile_matrix_sets import WEB_MERCATOR_QUAD, TileMatrixSet
@@ -67,8 +71,7 @@ def _layer_sql(
     return sql, params
 
 
-def render_tile(
-    session: Session,
+def tile_query(
     collections: list[Collection],
     z: int,
     x: int,
@@ -76,10 +79,11 @@ def render_tile(
     filters: dict[str, str],
     scope: Scope,
     tms: TileMatrixSet = WEB_MERCATOR_QUAD,
-) -> bytes:
-    """The tile at zoom z, column x, row y of `tms` (checked by the caller). Filters apply to every
-    layer that knows them; a filter no layer knows is an error. A CQL2 `filter` applies to every
-    layer (so it must name properties each of them has)."""
+) -> tuple[str, dict[str, object]]:
+    """The SQL and bound values of the tile at zoom z, column x, row y of `tms` (checked by the
+    caller): everything but the data that decides its bytes. Filters apply to every layer that knows
+    them; a filter no layer knows is an error. A CQL2 `filter` applies to every layer (so it must
+    name properties each of them has)."""
     size = tms.tile_size(z)
     minx, miny, maxx, maxy = tms.envelope(z, x, y)
     params: dict[str, object] = {
@@ -108,4 +112,46 @@ def render_tile(
     if tms.srid != 4326:
         with_margin = f"ST_Transform({with_margin}, 4326)"
     query = f"WITH tile AS (SELECT {envelope} AS env, {with_margin} AS env4326) SELECT " + " || ".join(parts)
-    return bytes(session.execute(text(query), params).scalar_one())
+    return query, params
+
+
+@dataclass(frozen=True)
+class CachedTile:
+    etag: str
+    outcome: str  # hit, miss, bypass (not cacheable), not-modified (the client's ETag still holds)
+    data: bytes | None  # None when not-modified
+
+
+def cached_tile(
+    session: Session,
+    collections: list[Collection],
+    z: int,
+    x: int,
+    y: int,
+    filters: dict[str, str],
+    scope: Scope,
+    tms: TileMatrixSet,
+    if_none_match: str | None,
+    budget_bytes: int,
+) -> CachedTile:
+    """The tile, from this process's cache when its key (SQL, bound values, day, data versions) was
+    built before; a client holding its ETag gets `not-modified` without the tile being built."""
+    query, params = tile_query(collections, z, x, y, filters, scope, tms)
+    epoch, versions = tile_cache.data_versions(session)
+    key = tile_cache.tile_key(tile_cache.tables_read(session, query), epoch, query, params, versions)
+    if key is None:
+        data = bytes(session.execute(text(query), params).scalar_one())
+        etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
+        if tile_cache.etag_matches(if_none_match, etag):
+            return CachedTile(etag, "not-modified", None)
+        return CachedTile(etag, "bypass", data)
+    if tile_cache.etag_matches(if_none_match, key.etag):
+        return CachedTile(key.etag, "not-modified", None)
+    lru = tile_cache.tile_lru(budget_bytes)
+    data = lru.get(key.digest) if lru is not None else None
+    if data is not None:
+        return CachedTile(key.etag, "hit", data)
+    data = bytes(session.execute(text(query), params).scalar_one())
+    if lru is not None:
+        lru.put(key.digest, data)
+    return CachedTile(key.etag, "miss", data)
