@@ -62,10 +62,12 @@ def _layer_sql(
         geom = f"ST_Simplify({geom}, :pixel, true)"
     columns = ", ".join(f"f.{name}" for name in collection.properties)
     where = " AND ".join(["f.geom && (SELECT env4326 FROM tile)", *clauses])
+    # OFFSET 0 keeps `m` a subquery of its own: PostgreSQL would otherwise push `m.geom IS NOT NULL`
+    # into the scan and build every feature's tile geometry twice (the filter, then the output).
     sql = (
         f"(SELECT coalesce(ST_AsMVT(m, :name{index}, {EXTENT}, 'geom'), ''::bytea) FROM ("
         f"SELECT ST_AsMVTGeom({geom}, (SELECT env FROM tile), {EXTENT}, {BUFFER}, true) AS geom, "
-        f"{columns} FROM ({source}) AS f WHERE {where}) AS m WHERE m.geom IS NOT NULL)"
+        f"{columns} FROM ({source}) AS f WHERE {where} OFFSET 0) AS m WHERE m.geom IS NOT NULL)"
     )
     params[f"name{index}"] = collection.id
     return sql, params
