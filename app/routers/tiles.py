@@ -73,6 +73,7 @@ def _tile_response(
         tms,
         request.headers.get("if-none-match"),
         settings.tile_cache_bytes,
+        gzip_ok="gzip" in request.headers.get("accept-encoding", ""),
     )
     # Shared caches may keep a tile only when every caller gets the same bytes: public layers and
     # a scope that restricts none of them (not a district official's, nor an operator's view).
@@ -80,9 +81,11 @@ def _tile_response(
     headers = {
         "ETag": tile.etag,
         "Cache-Control": f"{'public' if shared else 'private'}, max-age={settings.tile_cache_seconds}",
-        "Vary": "Cookie, Authorization",
+        "Vary": "Accept-Encoding, Cookie, Authorization",
         "X-Tile-Cache": tile.outcome,
     }
+    if tile.gzipped:
+        headers["Content-Encoding"] = "gzip"  # the GZip middleware leaves it as it is
     if tile.data is None:
         return Response(status_code=304, headers=headers)
     return Response(tile.data, media_type=MVT, headers=headers)

@@ -98,6 +98,15 @@ class Key:
     def etag(self) -> str:
         return f'"t-{self.digest}"'
 
+    # The gzip-compressed tile: another representation, so another ETag and cache entry.
+    @property
+    def gzip_digest(self) -> str:
+        return f"{self.digest}.gz"
+
+    @property
+    def gzip_etag(self) -> str:
+        return f'"t-{self.digest}-gz"'
+
 
 def tile_key(
     read: frozenset[str], epoch: str, sql: str, params: dict, versions: dict[str, int]

@@ -1,6 +1,7 @@
 """Vector tiles built by PostGIS: one query per tile, one MVT layer per collection, in any of the
 tile matrix sets of app.services.tile_matrix_sets."""
 
+import gzip
 import hashlib
 from dataclasses import dataclass
 
@@ -117,11 +118,16 @@ def tile_query(
     return query, params
 
 
+# As the app's GZipMiddleware: smaller tiles travel as they are.
+GZIP_MIN_BYTES = 1000
+
+
 @dataclass(frozen=True)
 class CachedTile:
     etag: str
     outcome: str  # hit, miss, bypass (not cacheable), not-modified (the client's ETag still holds)
     data: bytes | None  # None when not-modified
+    gzipped: bool = False  # data is gzip-compressed (kept so in the cache: hits cost no compression)
 
 
 def cached_tile(
@@ -135,9 +141,11 @@ def cached_tile(
     tms: TileMatrixSet,
     if_none_match: str | None,
     budget_bytes: int,
+    gzip_ok: bool = False,
 ) -> CachedTile:
     """The tile, from this process's cache when its key (SQL, bound values, day, data versions) was
-    built before; a client holding its ETag gets `not-modified` without the tile being built."""
+    built before; a client holding its ETag gets `not-modified` without the tile being built. With
+    `gzip_ok`, a tile worth compressing comes gzipped (its own ETag)."""
     query, params = tile_query(collections, z, x, y, filters, scope, tms)
     epoch, versions = tile_cache.data_versions(session)
     key = tile_cache.tile_key(tile_cache.tables_read(session, query), epoch, query, params, versions)
@@ -147,13 +155,23 @@ def cached_tile(
         if tile_cache.etag_matches(if_none_match, etag):
             return CachedTile(etag, "not-modified", None)
         return CachedTile(etag, "bypass", data)
-    if tile_cache.etag_matches(if_none_match, key.etag):
-        return CachedTile(key.etag, "not-modified", None)
+    for etag in (key.gzip_etag, key.etag) if gzip_ok else (key.etag,):
+        if tile_cache.etag_matches(if_none_match, etag):
+            return CachedTile(etag, "not-modified", None)
     lru = tile_cache.tile_lru(budget_bytes)
+    if lru is not None and gzip_ok:
+        packed = lru.get(key.gzip_digest)
+        if packed is not None:
+            return CachedTile(key.gzip_etag, "hit", packed, True)
     data = lru.get(key.digest) if lru is not None else None
-    if data is not None:
-        return CachedTile(key.etag, "hit", data)
-    data = bytes(session.execute(text(query), params).scalar_one())
-    if lru is not None:
-        lru.put(key.digest, data)
-    return CachedTile(key.etag, "miss", data)
+    outcome = "hit" if data is not None else "miss"
+    if data is None:
+        data = bytes(session.execute(text(query), params).scalar_one())
+        if lru is not None:
+            lru.put(key.digest, data)
+    if gzip_ok and len(data) >= GZIP_MIN_BYTES:
+        packed = gzip.compress(data, 6)
+        if lru is not None:
+            lru.put(key.gzip_digest, packed)
+        return CachedTile(key.gzip_etag, outcome, packed, True)
+    return CachedTile(key.etag, outcome, data)

@@ -230,3 +230,20 @@ def test_lru_evicts_the_least_recently_used_by_bytes():
 
 def test_no_budget_no_server_side_cache():
     assert tile_cache.tile_lru(0) is None and tile_cache.tile_lru(1024) is not None
+
+
+def test_gzipped_tiles_are_cached_gzipped_with_an_etag_of_their_own(client, engine):
+    x, y = _xy(105.47, 9.78, 10)
+    url = f"/tiles/poles/10/{x}/{y}.mvt"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    again = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert again.headers["x-tile-cache"] == "hit" and again.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers and len(plain.content) > 1000
+    # httpx decodes: the same tile either way, under two ETags.
+    assert (
+        again.content == first.content == plain.content == _fresh(engine, ["poles"], 10, x, y, {}, EVERYTHING)
+    )
+    assert again.headers["etag"] != plain.headers["etag"] and "Accept-Encoding" in again.headers["vary"]
+    tag = again.headers["etag"]
+    assert client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": tag}).status_code == 304
