@@ -7,6 +7,7 @@ import math
 from contextlib import contextmanager
 
 import mapbox_vector_tile
+import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
@@ -247,3 +248,30 @@ def test_gzipped_tiles_are_cached_gzipped_with_an_etag_of_their_own(client, engi
     assert again.headers["etag"] != plain.headers["etag"] and "Accept-Encoding" in again.headers["vary"]
     tag = again.headers["etag"]
     assert client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": tag}).status_code == 304
+
+
+def test_a_write_by_another_process_shows_in_the_next_tile(client, engine):
+    """Another worker, the coverage engine or psql: versions live in the database, not the process."""
+    with engine.connect() as conn:
+        code, lon, lat, height_m = conn.execute(
+            text(
+                "SELECT code, ST_X(geom), ST_Y(geom), height_m FROM sites WHERE status = 'active' ORDER BY code LIMIT 1"
+            )
+        ).one()
+    x, y = _xy(lon, lat, 13)
+    url = f"/tiles/sites/13/{x}/{y}.mvt"
+
+    def height() -> float:
+        r = client.get(url)
+        features = mapbox_vector_tile.decode(r.content)["sites"]["features"]
+        return next(f["properties"]["height_m"] for f in features if f["properties"]["code"] == code)
+
+    assert height() == pytest.approx(height_m) and client.get(url).headers["x-tile-cache"] == "hit"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE sites SET height_m = height_m + 7 WHERE code = :c"), {"c": code})
+    try:
+        assert height() == pytest.approx(height_m + 7)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE sites SET height_m = :h WHERE code = :c"), {"c": code, "h": height_m})
+    assert height() == pytest.approx(height_m)
