@@ -9,7 +9,7 @@ ones: no operators' names, tenants or shares). An in-memory ASGI server of the w
 (2 workers) gives the ceiling. Every client sends Accept-Encoding: gzip; timings are wall-clock per
 request, from this client, which shares the machine.
 
-DATABASE_URL: the service's login (as `make run`); TiPg logs in with the same one.
+DATABASE_URL (in the environment, as bench.run reads it): the service's login; TiPg logs in with it too.
 """
 
 import argparse
@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from app.settings import get_settings
 from bench.run import PROVINCE_BBOX, _bench_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,16 +199,19 @@ def main() -> int:
 
     uvicorn_tipg = Path(args.tipg_venv) / "bin" / "uvicorn"
     if uvicorn_tipg.exists():
-        dsn = os.environ["DATABASE_URL"].replace("postgresql+psycopg2://", "postgresql://")
+        dsn = get_settings().database_url.replace("postgresql+psycopg2://", "postgresql://")
         tipg_env = {
             "PATH": os.environ.get("PATH", ""),
             "DATABASE_URL": dsn,
             "TIPG_DB_TABLES": '["public.sites","public.poles"]',
             "_CWD": tempfile.gettempdir(),  # not the project's .env
         }
-        table["tipg"] = run_server(
-            "TiPg", [str(uvicorn_tipg), "tipg.main:app"], tipg_env, "/collections", tipg, work, {}, False
-        )
+        try:
+            table["tipg"] = run_server(
+                "TiPg", [str(uvicorn_tipg), "tipg.main:app"], tipg_env, "/collections", tipg, work, {}, False
+            )
+        except (RuntimeError, httpx.HTTPError) as e:
+            print(f"TiPg did not serve ({e}): no comparison", file=sys.stderr)
     else:
         print(f"TiPg not found in {args.tipg_venv}: no comparison", file=sys.stderr)
 
