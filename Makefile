@@ -105,6 +105,7 @@ bench: migrate ## latency and recompute tables over the sample data (not part of
 	$(PY) -m bench.coverage_scale --fractions 0.01 0.03 0.1
 	$(PY) -m bench.run
 	$(PY) -m bench.point
+	$(PY) -m bench.tiles
 	$(PY) -m bench.imports
 	$(PY) -m bench.body_limit
 	$(PY) -m bench.proposals

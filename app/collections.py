@@ -227,13 +227,14 @@ COLLECTIONS: dict[str, Collection] = {
             "Point",
             "SELECT p.code AS fid, p.code, o.short_name AS owner, p.material, p.height_m, "
             "t.operators, coalesce(t.n, 0) AS attachment_count, coalesce(t.n, 0) >= 2 AS shared, "
-            "c.cables, p.geom FROM poles p JOIN operators o ON o.id = p.owner_id "
-            + _TENANTS.format(table="pole_attachments", key="pole_id", owner="p")
-            # Each operator's cables as operators write them ("VNPT:1;Viettel:2"): the importer reads
-            # it back, so an exported survey keeps its cable counts.
-            + " LEFT JOIN LATERAL (SELECT string_agg(op.short_name || ':' || a.cable_count, ';' "
-            "ORDER BY op.short_name) AS cables FROM pole_attachments a JOIN operators op "
-            "ON op.id = a.operator_id WHERE a.pole_id = p.id) c ON true",
+            "t.cables, p.geom FROM poles p JOIN operators o ON o.id = p.owner_id "
+            # The attachments read once per pole (a tile of thousands of poles paid twice): the
+            # operators, and each one's cables as operators write them ("VNPT:1;Viettel:2"): the
+            # importer reads it back, so an exported survey keeps its cable counts.
+            "LEFT JOIN LATERAL (SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) AS operators, "
+            "count(*) AS n, string_agg(op.short_name || ':' || x.cable_count, ';' ORDER BY op.short_name) "
+            "AS cables FROM pole_attachments x JOIN operators op ON op.id = x.operator_id "
+            "WHERE x.pole_id = p.id) t ON true",
             {
                 "code": "string",
                 "owner": "string",

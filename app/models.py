@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Computed,
@@ -525,3 +526,13 @@ class ImportProfile(Base):
     created_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+
+
+class DataVersion(Base):
+    """A table's data version: bumped by each statement writing the table (migration 0024's trigger),
+    in its transaction; the tile cache's key (app/services/tile_cache.py)."""
+
+    __tablename__ = "data_versions"
+
+    table_name: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, server_default=text("1"))

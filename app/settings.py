@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     sample_data_dir: str = "data/hamlets"
     frontend_dir: str = "frontend"
     tile_max_zoom: int = 22
-    tile_cache_seconds: int = 60
+    tile_cache_seconds: int = 60  # browsers' max-age; the ETag then revalidates
+    # Each process's server-side tile cache (app/services/tile_cache.py), in bytes; 0 turns it off.
+    tile_cache_bytes: int = 64 * 1024 * 1024
     db_pool_size: int = 10
     coverage_cell_m: float = 50.0
     coverage_crs: str = "EPSG:32648"  # or EPSG:5897, VN-2000 / TM-3 105°

@@ -1,6 +1,5 @@
 """Mapbox vector tiles: OGC API – Tiles per collection and an XYZ alias for several layers."""
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -63,18 +62,33 @@ def _tile_response(
 ) -> Response:
     settings = get_settings()
     tms.check(z, x, y, settings.tile_max_zoom)
-    data = tiles.render_tile(session, layers, z, x, y, filters, scope, tms)
-    etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
-    # Shared caches may keep public layers only; the rest is per user.
-    cache = "public" if all(is_public(c) for c in layers) else "private"
+    tile = tiles.cached_tile(
+        session,
+        layers,
+        z,
+        x,
+        y,
+        filters,
+        scope,
+        tms,
+        request.headers.get("if-none-match"),
+        settings.tile_cache_bytes,
+        gzip_ok="gzip" in request.headers.get("accept-encoding", ""),
+    )
+    # Shared caches may keep a tile only when every caller gets the same bytes: public layers and
+    # a scope that restricts none of them (not a district official's, nor an operator's view).
+    shared = all(is_public(c) and not scope.clauses(c, "f")[0] for c in layers)
     headers = {
-        "ETag": etag,
-        "Cache-Control": f"{cache}, max-age={settings.tile_cache_seconds}",
-        "Vary": "Cookie, Authorization",
+        "ETag": tile.etag,
+        "Cache-Control": f"{'public' if shared else 'private'}, max-age={settings.tile_cache_seconds}",
+        "Vary": "Accept-Encoding, Cookie, Authorization",
+        "X-Tile-Cache": tile.outcome,
     }
-    if request.headers.get("if-none-match") == etag:
+    if tile.gzipped:
+        headers["Content-Encoding"] = "gzip"  # the GZip middleware leaves it as it is
+    if tile.data is None:
         return Response(status_code=304, headers=headers)
-    return Response(data, media_type=MVT, headers=headers)
+    return Response(tile.data, media_type=MVT, headers=headers)
 
 
 @router.get(

@@ -1,11 +1,16 @@
 """Vector tiles built by PostGIS: one query per tile, one MVT layer per collection, in any of the
 tile matrix sets of app.services.tile_matrix_sets."""
 
+import gzip
+import hashlib
+from dataclasses import dataclass
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.collections import Collection
 from app.errors import UnknownFilter
+from app.services import tile_cache
 from app.services.scope import Scope
 from app.services.sql import COMMON_PARAMS, filter_clauses, needs_location, scoped_source
 from app.services.tile_matrix_sets import WEB_MERCATOR_QUAD, TileMatrixSet
@@ -58,17 +63,18 @@ def _layer_sql(
         geom = f"ST_Simplify({geom}, :pixel, true)"
     columns = ", ".join(f"f.{name}" for name in collection.properties)
     where = " AND ".join(["f.geom && (SELECT env4326 FROM tile)", *clauses])
+    # OFFSET 0 keeps `m` a subquery of its own: PostgreSQL would otherwise push `m.geom IS NOT NULL`
+    # into the scan and build every feature's tile geometry twice (the filter, then the output).
     sql = (
         f"(SELECT coalesce(ST_AsMVT(m, :name{index}, {EXTENT}, 'geom'), ''::bytea) FROM ("
         f"SELECT ST_AsMVTGeom({geom}, (SELECT env FROM tile), {EXTENT}, {BUFFER}, true) AS geom, "
-        f"{columns} FROM ({source}) AS f WHERE {where}) AS m WHERE m.geom IS NOT NULL)"
+        f"{columns} FROM ({source}) AS f WHERE {where} OFFSET 0) AS m WHERE m.geom IS NOT NULL)"
     )
     params[f"name{index}"] = collection.id
     return sql, params
 
 
-def render_tile(
-    session: Session,
+def tile_query(
     collections: list[Collection],
     z: int,
     x: int,
@@ -76,10 +82,11 @@ def render_tile(
     filters: dict[str, str],
     scope: Scope,
     tms: TileMatrixSet = WEB_MERCATOR_QUAD,
-) -> bytes:
-    """The tile at zoom z, column x, row y of `tms` (checked by the caller). Filters apply to every
-    layer that knows them; a filter no layer knows is an error. A CQL2 `filter` applies to every
-    layer (so it must name properties each of them has)."""
+) -> tuple[str, dict[str, object]]:
+    """The SQL and bound values of the tile at zoom z, column x, row y of `tms` (checked by the
+    caller): everything but the data that decides its bytes. Filters apply to every layer that knows
+    them; a filter no layer knows is an error. A CQL2 `filter` applies to every layer (so it must
+    name properties each of them has)."""
     size = tms.tile_size(z)
     minx, miny, maxx, maxy = tms.envelope(z, x, y)
     params: dict[str, object] = {
@@ -108,4 +115,63 @@ def render_tile(
     if tms.srid != 4326:
         with_margin = f"ST_Transform({with_margin}, 4326)"
     query = f"WITH tile AS (SELECT {envelope} AS env, {with_margin} AS env4326) SELECT " + " || ".join(parts)
-    return bytes(session.execute(text(query), params).scalar_one())
+    return query, params
+
+
+# As the app's GZipMiddleware: smaller tiles travel as they are.
+GZIP_MIN_BYTES = 1000
+
+
+@dataclass(frozen=True)
+class CachedTile:
+    etag: str
+    outcome: str  # hit, miss, bypass (not cacheable), not-modified (the client's ETag still holds)
+    data: bytes | None  # None when not-modified
+    gzipped: bool = False  # data is gzip-compressed (kept so in the cache: hits cost no compression)
+
+
+def cached_tile(
+    session: Session,
+    collections: list[Collection],
+    z: int,
+    x: int,
+    y: int,
+    filters: dict[str, str],
+    scope: Scope,
+    tms: TileMatrixSet,
+    if_none_match: str | None,
+    budget_bytes: int,
+    gzip_ok: bool = False,
+) -> CachedTile:
+    """The tile, from this process's cache when its key (SQL, bound values, day, data versions) was
+    built before; a client holding its ETag gets `not-modified` without the tile being built. With
+    `gzip_ok`, a tile worth compressing comes gzipped (its own ETag)."""
+    query, params = tile_query(collections, z, x, y, filters, scope, tms)
+    epoch, versions = tile_cache.data_versions(session)
+    key = tile_cache.tile_key(tile_cache.tables_read(session, query), epoch, query, params, versions)
+    if key is None:
+        data = bytes(session.execute(text(query), params).scalar_one())
+        etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
+        if tile_cache.etag_matches(if_none_match, etag):
+            return CachedTile(etag, "not-modified", None)
+        return CachedTile(etag, "bypass", data)
+    for etag in (key.gzip_etag, key.etag) if gzip_ok else (key.etag,):
+        if tile_cache.etag_matches(if_none_match, etag):
+            return CachedTile(etag, "not-modified", None)
+    lru = tile_cache.tile_lru(budget_bytes)
+    if lru is not None and gzip_ok:
+        packed = lru.get(key.gzip_digest)
+        if packed is not None:
+            return CachedTile(key.gzip_etag, "hit", packed, True)
+    data = lru.get(key.digest) if lru is not None else None
+    outcome = "hit" if data is not None else "miss"
+    if data is None:
+        data = bytes(session.execute(text(query), params).scalar_one())
+        if lru is not None:
+            lru.put(key.digest, data)
+    if gzip_ok and len(data) >= GZIP_MIN_BYTES:
+        packed = gzip.compress(data, 6)
+        if lru is not None:
+            lru.put(key.gzip_digest, packed)
+        return CachedTile(key.gzip_etag, outcome, packed, True)
+    return CachedTile(key.etag, outcome, data)

@@ -1,0 +1,275 @@
+"""`make bench`: vector tiles/s and p95 at z8, z11 and z14, concurrency 1, 4 and 16, over the sample.
+
+The service runs under uvicorn with 2 workers, twice: cold (TILE_CACHE_BYTES=0, no server-side tile
+cache: every tile built by PostGIS) and warm (the cache on, filled by one pass over the same tiles).
+When TiPg is installed in its own virtualenv (TIPG_VENV, /tmp/tipgvenv by default:
+`python -m venv /tmp/tipgvenv && /tmp/tipgvenv/bin/pip install tipg uvicorn`), it is started on the
+same database with 2 workers and served the same tiles in the same order (its tables are the raw
+ones: no operators' names, tenants or shares). An in-memory ASGI server of the warm tiles' bytes
+(2 workers) gives the ceiling. Every client sends Accept-Encoding: gzip; timings are wall-clock per
+request, from this client, which shares the machine.
+
+DATABASE_URL (in the environment, as bench.run reads it): the service's login; TiPg logs in with it too.
+"""
+
+import argparse
+import math
+import os
+import pickle
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from app.settings import get_settings
+from bench.run import PROVINCE_BBOX, _bench_token
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("sites", "poles")  # dense point layers TiPg also has as raw tables
+ZOOMS = (8, 11, 14)
+CONCURRENCY = (1, 4, 16)
+WORKERS = 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tiles(z: int, count: int, rng: random.Random) -> list[tuple[str, int, int, int]]:
+    """`count` (layer, z, x, y) at random places of the province, the layers in turn."""
+    minx, miny, maxx, maxy = PROVINCE_BBOX
+    n = 1 << z
+    out = []
+    for i in range(count):
+        lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        x = int((lon + 180) / 360 * n)
+        y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+        out.append((LAYERS[i % len(LAYERS)], z, x, y))
+    return out
+
+
+def ours(t) -> str:
+    layer, z, x, y = t
+    return f"/tiles/{layer}/{z}/{x}/{y}.mvt"
+
+
+def tipg(t) -> str:
+    layer, z, x, y = t
+    return f"/collections/public.{layer}/tiles/WebMercatorQuad/{z}/{x}/{y}"
+
+
+class Memory:
+    """An ASGI app serving tile bytes from a dict (path -> bytes), gzipped as the client asks."""
+
+    def __init__(self):
+        import gzip
+
+        with open(os.environ["BENCH_MEMORY_TILES"], "rb") as fh:
+            self.tiles = {k: (v, gzip.compress(v, 6)) for k, v in pickle.load(fh).items()}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return
+        plain, packed = self.tiles.get(scope["path"], (b"", b""))
+        gz = any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"])
+        body = packed if gz else plain
+        headers = [(b"content-type", b"application/vnd.mapbox-vector-tile")]
+        if gz:
+            headers.append((b"content-encoding", b"gzip"))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _start(argv: list[str], env: dict, ready: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            *argv,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        cwd=env.pop("_CWD", ROOT),
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(base + ready, timeout=5).status_code < 500:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"{argv[0]} exited with {proc.returncode}")
+        time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError(f"{argv} did not start")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def measure(base: str, paths: list[str], concurrency: int, headers: dict) -> tuple[float, float, float]:
+    """(tiles/s, p50 ms, p95 ms) of GETting `paths` with `concurrency` clients."""
+    with httpx.Client(
+        base_url=base,
+        timeout=120,
+        limits=httpx.Limits(max_connections=concurrency),
+        headers={**headers, "Accept-Encoding": "gzip"},
+    ) as client:
+
+        def one(path: str) -> float:
+            t0 = time.perf_counter()
+            r = client.get(path)
+            r.raise_for_status()
+            r.read()
+            return time.perf_counter() - t0
+
+        one(paths[0])  # open the connection
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            times = sorted(pool.map(one, paths))
+        wall = time.perf_counter() - t0
+    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+    return len(paths) / wall, statistics.median(times) * 1000, p95 * 1000
+
+
+def fetch_all(base: str, paths: list[str], headers: dict) -> dict[str, bytes]:
+    with httpx.Client(base_url=base, timeout=120, headers=headers) as client:
+        return {p: client.get(p).raise_for_status().content for p in dict.fromkeys(paths)}
+
+
+def run_server(name, argv, env, ready, url_of, work, headers, warm_first) -> dict:
+    """Measures one server over `work` ({z: tiles}); returns {(z, c): (tiles/s, p50, p95)}."""
+    proc, base = _start(argv, env, ready)
+    results = {}
+    try:
+        for z, zoom_tiles in work.items():
+            paths = [url_of(t) for t in zoom_tiles]
+            # One pass first: the database's buffers (and, when on, the tile cache) are warm for all.
+            for _ in range(3 if warm_first else 1):
+                measure(base, paths if warm_first else paths[:8], 4, headers)
+            for c in CONCURRENCY:
+                results[(z, c)] = measure(
+                    base, paths[: max(24, len(paths) * c // max(CONCURRENCY))], c, headers
+                )
+                print(f"  {name:12} z{z:<2} c={c:<2} {results[(z, c)][0]:8.1f} tiles/s", file=sys.stderr)
+    finally:
+        _stop(proc)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--tiles", type=int, default=240, help="tiles per zoom at concurrency 16 (fewer below)"
+    )
+    parser.add_argument("--tipg-venv", default=os.environ.get("TIPG_VENV", "/tmp/tipgvenv"))
+    args = parser.parse_args()
+    rng = random.Random(2023)
+    work = {z: tiles(z, args.tiles, rng) for z in ZOOMS}
+    token, _ = _bench_token()
+    headers = {"Authorization": f"Bearer {token}"}
+    app = [sys.executable, "-m", "uvicorn", "app.main:app", "--no-proxy-headers"]
+    base_env = {**os.environ, "COVERAGE_WORKER": "false"}
+    table = {}
+    table["cold"] = run_server(
+        "cache off", app, {**base_env, "TILE_CACHE_BYTES": "0"}, "/health", ours, work, headers, False
+    )
+    table["warm"] = run_server("cache on", app, dict(base_env), "/health", ours, work, headers, True)
+
+    uvicorn_tipg = Path(args.tipg_venv) / "bin" / "uvicorn"
+    if uvicorn_tipg.exists():
+        dsn = get_settings().database_url.replace("postgresql+psycopg2://", "postgresql://")
+        tipg_env = {
+            "PATH": os.environ.get("PATH", ""),
+            "DATABASE_URL": dsn,
+            "TIPG_DB_TABLES": '["public.sites","public.poles"]',
+            "_CWD": tempfile.gettempdir(),  # not the project's .env
+        }
+        try:
+            table["tipg"] = run_server(
+                "TiPg", [str(uvicorn_tipg), "tipg.main:app"], tipg_env, "/collections", tipg, work, {}, False
+            )
+        except (RuntimeError, httpx.HTTPError) as e:
+            print(f"TiPg did not serve ({e}): no comparison", file=sys.stderr)
+    else:
+        print(f"TiPg not found in {args.tipg_venv}: no comparison", file=sys.stderr)
+
+    # The ceiling: the same tiles' bytes from memory, under the same uvicorn settings.
+    proc, base = _start(app, {**base_env}, "/health")
+    try:
+        every = [ours(t) for zoom_tiles in work.values() for t in zoom_tiles]
+        blobs = fetch_all(base, every, headers)
+    finally:
+        _stop(proc)
+    with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as fh:
+        pickle.dump(blobs, fh)
+    try:
+        memory_env = {**base_env, "BENCH_MEMORY_TILES": fh.name}
+        table["memory"] = run_server(
+            "in memory",
+            [sys.executable, "-m", "uvicorn", "bench.tiles:Memory", "--factory"],
+            memory_env,
+            "/",
+            ours,
+            work,
+            {},
+            False,
+        )
+    finally:
+        os.unlink(fh.name)
+    _print(table, args.tiles)
+    return 0
+
+
+def _print(table: dict, count: int) -> None:
+    print(
+        f"\nvector tiles ({', '.join(LAYERS)} in turn; {count} random tiles of the province per zoom at c=16, "
+        f"fewer below), {WORKERS} uvicorn workers each, gzip; machine: {os.cpu_count()} cores, shared"
+    )
+    servers = list(table)
+    head = f"{'zoom':>4} {'c':>3} | " + " | ".join(f"{s:>9} t/s  p95 ms" for s in servers)
+    if "tipg" in table:
+        head += " | off/TiPg on/TiPg"
+    print(head)
+    print("-" * len(head))
+    for z in ZOOMS:
+        for c in CONCURRENCY:
+            cells = [f"{table[s][(z, c)][0]:13.1f} {table[s][(z, c)][2]:7.1f}" for s in servers]
+            line = f"{z:>4} {c:>3} | " + " | ".join(cells)
+            if "tipg" in table:
+                t = table["tipg"][(z, c)][0]
+                line += f" | {table['cold'][(z, c)][0] / t:8.2f} {table['warm'][(z, c)][0] / t:6.2f}"
+            print(line)
+    if "tipg" in table:
+        ratios = [table["cold"][k][0] / table["tipg"][k][0] for k in table["tipg"]]
+        print(f"geometric mean, cache off / TiPg: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}")
+    if "memory" in table:
+        ratios = [table["warm"][k][0] / table["memory"][k][0] for k in table["memory"]]
+        print(
+            f"geometric mean, cache on / in memory: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
