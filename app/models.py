@@ -529,10 +529,19 @@ class ImportProfile(Base):
 
 
 class DataVersion(Base):
-    """A table's data version: bumped by each statement writing the table (migration 0024's trigger),
-    in its transaction; the tile cache's key (app/services/tile_cache.py)."""
+    """A table's data version: bumped when a transaction that wrote the table commits (migration
+    0024's triggers); the tile cache's key (app/services/tile_cache.py)."""
 
     __tablename__ = "data_versions"
 
     table_name: Mapped[str] = mapped_column(Text, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, server_default=text("1"))
+
+
+class DataVersionMark(Base):
+    """A writing transaction while it runs (migration 0024): its commit bumps the versions."""
+
+    __tablename__ = "data_version_marks"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    txid: Mapped[int] = mapped_column(BigInteger, server_default=text("txid_current()"))

@@ -3,9 +3,9 @@
 The key is the exact SQL a tile runs, its bound values (tile bounds, filters, `datetime`'s day, the
 caller's scope: district and whose unapproved sites — so an operator never gets a tile rendered for
 the Department), the day (admin units in force follow CURRENT_DATE) and the data version of every
-table the SQL reads. Versions live in `data_versions`, bumped by statement-level triggers in the
-writing transaction (migration 0024), and are read once per request: a write is seen by the next
-request of every worker. A query reading a table without a version is never cached.
+table the SQL reads. Versions live in `data_versions`, bumped when a writing transaction commits
+(migration 0024's triggers: no version before its data, no lock held through a transaction), and
+are read once per request: a write is seen by the next request of every worker. A query reading a table without a version is never cached.
 
 Each process keeps its own bounded LRU (TILE_CACHE_BYTES, 0 turns it off); the key's hash is also
 the tile's ETag, so a client's If-None-Match is answered 304 without building the tile.

@@ -1,7 +1,7 @@
 """plan area: the unit a plan covers
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0024
 Create Date: 2026-12-07
 
 A plan is judged on a day's units (``judged_on``), but a province's plan covers that province only:
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0020"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

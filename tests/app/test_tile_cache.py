@@ -275,3 +275,37 @@ def test_a_write_by_another_process_shows_in_the_next_tile(client, engine):
         with engine.begin() as conn:
             conn.execute(text("UPDATE sites SET height_m = :h WHERE code = :c"), {"c": code, "h": height_m})
     assert height() == pytest.approx(height_m)
+
+
+def test_versions_move_at_commit_once_and_hold_no_lock_through_a_transaction(engine):
+    """A version changes when the writing transaction commits (never before its data is visible),
+    once per transaction however many statements; an open writer does not hold the row, so another
+    writer of the same table commits meanwhile (bumping at each statement would make it wait)."""
+    code = _first_active_site(engine)
+    before = _version(engine, "sites")
+    first = engine.connect()
+    try:
+        with first.begin():
+            for step in (1, -1, 2):
+                first.execute(
+                    text("UPDATE sites SET height_m = height_m + :d WHERE code = :c"), {"d": step, "c": code}
+                )
+            assert _version(engine, "sites") == before  # not yet committed: not yet seen
+            with engine.begin() as second:  # a second writer of sites, while the first is open
+                second.execute(text("SET LOCAL lock_timeout = '3s'"))
+                other = "SELECT min(code) FROM sites WHERE code <> :c"
+                second.execute(text(f"UPDATE sites SET status = status WHERE code = ({other})"), {"c": code})
+            assert _version(engine, "sites") == before + 1  # the second's commit
+            first.execute(text("UPDATE sites SET height_m = height_m - 2 WHERE code = :c"), {"c": code})
+        assert _version(engine, "sites") == before + 2  # the first's three statements: one bump
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM data_version_marks")).scalar_one() == 0
+    finally:
+        first.close()
+
+
+def _first_active_site(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT code FROM sites WHERE status = 'active' ORDER BY code LIMIT 1")
+        ).scalar_one()
