@@ -282,7 +282,8 @@ def test_english_toggle_translates_the_coverage_controls(map_page, district_repo
 
     layers = ("Dead zones", "Mobile coverage", "No fibre (FTTH) yet", "Mobile broadband coverage by hamlet")
     for name in layers:
-        expect(page.locator(".hg-layer-name", has_text=name)).to_be_visible()
+        # exact: "Dead zones" also begins the measured dead zones' name (challenges)
+        expect(page.locator(".hg-layer-name").get_by_text(name, exact=True)).to_be_visible()
     expect(page.get_by_label("Provider").locator("option:checked")).to_have_text("All operators")
     expect(page.get_by_label("Network generation").locator("option:checked")).to_have_text(
         "4G/5G (mobile broadband)"

@@ -410,19 +410,19 @@ def run_incremental(engine: Engine, params: CoverageParams | None = None) -> Run
     params = params or coverage_params()
     t0 = time.perf_counter()
     with engine.begin() as conn:
-        if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM coverage_dirty)")).scalar_one():
-            return None
         if not conn.execute(
             text(f"SELECT EXISTS (SELECT 1 FROM coverage_runs WHERE {LIVE_DONE})")
         ).scalar_one():
             return None  # nothing to update yet: a full run comes first
-        run_id, _ = _start_run(conn, "incremental", params)
         dirty = conn.execute(
             text(
                 "SELECT id, source, source_id, detail, ST_XMin(geom) AS x0, ST_YMin(geom) AS y0, "
                 "ST_XMax(geom) AS x1, ST_YMax(geom) AS y1 FROM coverage_dirty ORDER BY id LIMIT 20000"
             )
         ).all()
+        if not dirty:  # nothing changed — or another worker took the changes meanwhile
+            return None
+        run_id, _ = _start_run(conn, "incremental", params)
         inputs = load_inputs(conn, params)
         keys: dict[str, Block] = {}
         reached: set[str] = set()  # every block within reach, holding hamlets or not (any more)

@@ -662,7 +662,7 @@ export default {
   'prop.region': 'Whole region',
   'prop.communes': 'Communes and wards',
   'prop.districts': '(Former) districts and towns',
-  'prop.operator': 'Operator',
+  'prop.operator': 'Proposals for',
   'prop.anyOperator': 'Any operator (areas nobody covers)',
   'prop.k': 'Sites to propose (K)',
   'prop.submit': 'Propose',

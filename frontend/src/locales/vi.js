@@ -649,7 +649,7 @@ export default {
   'prop.region': 'Toàn vùng',
   'prop.communes': 'Xã, phường, thị trấn',
   'prop.districts': 'Huyện (cũ), thị xã, thành phố',
-  'prop.operator': 'Doanh nghiệp',
+  'prop.operator': 'Đề xuất cho doanh nghiệp',
   'prop.anyOperator': 'Mọi doanh nghiệp (vùng chưa ai phủ)',
   'prop.k': 'Số trạm đề xuất (K)',
   'prop.submit': 'Đề xuất',
