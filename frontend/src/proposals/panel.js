@@ -129,7 +129,7 @@ export class ProposalPanel {
       button.addEventListener('click', () => this.onDraft(row, this.answer));
       action.append(button);
     }
-    return el('tr', { 'data-rank': row.rank, 'data-kind': row.kind }, [
+    return el('tr', { 'data-rank': row.rank, 'data-kind': row.kind, 'data-lat': row.lat, 'data-lon': row.lon }, [
       el('td', { textContent: String(row.rank) }),
       el('td', { textContent: this.where(row) }),
       el('td', { textContent: t(`prop.kind.${row.kind}`) }),
