@@ -2,6 +2,22 @@
 
 from app.layer_types import IN_DISTRICT_AREA, Collection, eq
 
+# A measured dead zone: a challenge of no or weak signal the Department confirmed by measurements
+# (POST /api/challenges/{code}/measured) and the operator has not fixed since, drawn as the disc of
+# this radius around the reported spot — what one person's report and a drive test stand for, not a
+# modelled area. Its people: the hamlet's, in the share of the hamlet's area the disc covers.
+MEASURED_ZONE_RADIUS_M = 300
+MEASURED_DEAD_ZONES = (
+    "SELECT x.code AS fid, x.code, 'measured' AS source, h.code AS hamlet_code, h.name AS hamlet_name, "
+    "c.code AS commune_code, d.code AS district_code, x.kind, round((ST_Area(x.geom::geography) / 1e6)"
+    "::numeric, 4)::float8 AS area_km2, round(coalesce(h.population, 0) * least(ST_Area(x.geom::geography) "
+    "/ 1e6 / nullif(h.area_km2, 0), 1))::int AS population, x.geom FROM (SELECT ch.code, ch.kind, ch.hamlet_id, "
+    f"ST_Multi(ST_Buffer(ch.geom::geography, {MEASURED_ZONE_RADIUS_M}, 'quad_segs=8')::geometry) AS geom "
+    "FROM challenges ch WHERE ch.measured AND ch.kind IN ('no_signal', 'weak_signal') "
+    "AND ch.status NOT IN ('rejected', 'fixed')) x LEFT JOIN admin_units h ON h.id = x.hamlet_id "
+    "LEFT JOIN admin_units c ON c.id = h.parent_id LEFT JOIN admin_units d ON d.id = c.parent_id"
+)
+
 # Columns the hamlets layer gains from the hamlet_coverage view (NULL until a run has computed them).
 HAMLET_COVERAGE_COLUMNS = (
     "round(hc.mbb_share::numeric, 4)::float8 AS mbb_share, hc.mbb_covered, "
@@ -54,15 +70,18 @@ RESULT_COLLECTIONS = [
     Collection(
         "dead_zones",
         "Vùng lõm sóng",
-        "Dead zones: no signal, no mobile broadband (2G/3G only), or a single operator",
+        "Dead zones: no signal, no mobile broadband (2G/3G only), or a single operator — modelled by the "
+        "coverage run, or measured (a public challenge the Department confirmed by measurements)",
         "MultiPolygon",
-        "SELECT h.code || '-' || z.kind AS fid, h.code || '-' || z.kind AS code, h.code AS hamlet_code, "
-        "h.name AS hamlet_name, c.code AS commune_code, d.code AS district_code, z.kind, "
+        "SELECT h.code || '-' || z.kind AS fid, h.code || '-' || z.kind AS code, 'modelled' AS source, "
+        "h.code AS hamlet_code, h.name AS hamlet_name, c.code AS commune_code, d.code AS district_code, z.kind, "
         "round(z.area_km2::numeric, 4)::float8 AS area_km2, z.population, z.geom FROM dead_zones z "
         "JOIN admin_units h ON h.id = z.hamlet_id JOIN admin_units c ON c.id = h.parent_id "
-        "JOIN admin_units d ON d.id = c.parent_id",
+        "JOIN admin_units d ON d.id = c.parent_id "
+        f"UNION ALL {MEASURED_DEAD_ZONES}",
         {
             "code": "string",
+            "source": "string",
             "hamlet_code": "string",
             "hamlet_name": "string",
             "commune_code": "string",
@@ -72,7 +91,12 @@ RESULT_COLLECTIONS = [
             "population": "integer",
         },
         {
-            "kind": eq("kind", description="no_signal, no_mbb or single_operator"),
+            "kind": eq(
+                "kind", description="no_signal, no_mbb or single_operator; measured: also weak_signal"
+            ),
+            "source": eq(
+                "source", description="modelled (the coverage run) or measured (a confirmed challenge)"
+            ),
             "district": eq("district_code"),
             "commune": eq("commune_code"),
         },

@@ -4,7 +4,18 @@ what only the Department may see (the reporter's contact details) and the attach
 from datetime import date, datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, Computed, Date, DateTime, ForeignKey, LargeBinary, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models import SRID, Base
@@ -57,6 +68,40 @@ class ChallengeStep(Base):
     planned_on: Mapped[date | None] = mapped_column(Date)
 
 
+class ChallengeOperator(Base):
+    """An operator a challenge was sent to, and its own answer (migration 0026)."""
+
+    __tablename__ = "challenge_operators"
+
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True
+    )
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(12), server_default="accepted")  # accepted = not answered yet
+    planned_on: Mapped[date | None] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChallengeDisputeFile(Base):
+    """The file an operator's dispute carries (checked like the report's attachment)."""
+
+    __tablename__ = "challenge_dispute_files"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["challenge_id", "operator_id"],
+            ["challenge_operators.challenge_id", "challenge_operators.operator_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    challenge_id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    media_type: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class ChallengeContact(Base):
     __tablename__ = "challenge_contacts"
 
@@ -88,5 +133,7 @@ __all__ = [
     "Challenge",
     "ChallengeAttachment",
     "ChallengeContact",
+    "ChallengeDisputeFile",
+    "ChallengeOperator",
     "ChallengeStep",
 ]

@@ -1,6 +1,6 @@
 // Legend: the symbols of the layers that are on the map, drawn with the map's own styles.
 import { Control, DomEvent } from 'leaflet';
-import { challengeLegend, measuredLegend } from './challenge/layerStyle.js';
+import { challengeLegend } from './challenge/layerStyle.js';
 import { formatIndicator } from './format.js';
 import { t, tEnum, onLangChange } from './i18n.js';
 import { choiceLabel } from './layerControls.js';
@@ -31,9 +31,13 @@ const shareItems = () => {
 // Legend rows per layer (given the layer, for its choices); labels are functions so they
 // follow the language.
 const ENTRIES = {
-  dead_zones: (layer) => styles.DEAD_ZONE_KINDS
-    .filter((kind) => !layer?.choice.kind || layer.choice.kind === kind)
-    .map((kind) => item('area', styles.deadZoneStyle({ kind }), () => tEnum('dead_zone_kind', kind))),
+  dead_zones: (layer) => [
+    ...styles.DEAD_ZONE_KINDS
+      .filter((kind) => !layer?.choice.kind || layer.choice.kind === kind)
+      .map((kind) => item('area', styles.deadZoneStyle({ kind }), () => tEnum('dead_zone_kind', kind))),
+    item('area', styles.deadZoneStyle({ kind: layer?.choice.kind || 'no_signal', source: 'measured' }),
+      () => tEnum('dead_zone_source', 'measured')),
+  ],
   // Drawn opaque in a see-through pane (map.js): the swatch shows the result.
   coverage: () => styles.BANDS.map((band) => item('area', {
     ...styles.coverageStyle({ band }), fillOpacity: styles.COVERAGE_OPACITY, opacity: styles.COVERAGE_OPACITY,
@@ -77,7 +81,6 @@ const ENTRIES = {
 // The public challenges (frontend/src/challenge/layerStyle.js): rows as [shape, style, [enum, value]].
 const fromRows = (rows) => rows.map(([shape, style, [namespace, value]]) => item(shape, style, () => tEnum(namespace, value)));
 ENTRIES.challenges = () => fromRows(challengeLegend());
-ENTRIES.measured_dead_zones = () => fromRows(measuredLegend());
 
 export const legendEntries = (layerId, layer) => ENTRIES[layerId]?.(layer) ?? [];
 
@@ -108,7 +111,7 @@ const TITLES = {
 };
 const NOTES = {
   coverage: () => t('legend.modelled'),
-  dead_zones: () => t('legend.modelled'),
+  dead_zones: () => t('legend.deadZoneSources'),
 };
 const legendTitle = (def, layer) => TITLES[def.id]?.(layer) ?? t(`layer.${def.id}`);
 

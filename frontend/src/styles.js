@@ -131,10 +131,18 @@ export function coverageStyle(properties) {
 // belong to gaps alone (FTTH gaps too): no choropleth uses those hues, so a dead zone drawn over
 // the hamlet shares or beside the indicator map never reads as one of their classes.
 export const DEAD_ZONE_KINDS = ['no_signal', 'no_mbb', 'single_operator'];
-export const DEAD_ZONE_COLORS = { no_signal: '#b2003f', no_mbb: '#7b3294', single_operator: '#c994c7' };
+// A measured one (a challenge confirmed by measurements; only those may say "weak signal") is
+// drawn apart from the model's: a dark dashed rim around a denser fill.
+export const DEAD_ZONE_COLORS = {
+  no_signal: '#b2003f', no_mbb: '#7b3294', single_operator: '#c994c7', weak_signal: '#dd3497',
+};
+export const MEASURED_RIM = '#1a1a1a';
 
 export function deadZoneStyle(properties) {
   const color = DEAD_ZONE_COLORS[properties.kind] ?? DEAD_ZONE_COLORS.no_signal;
+  if (properties.source === 'measured') {
+    return { color: MEASURED_RIM, weight: 2.5, opacity: 1, dashArray: '5 3', fillColor: color, fillOpacity: 0.75 };
+  }
   return { color, weight: 1.2, opacity: 0.95, fillColor: color, fillOpacity: 0.5 };
 }
 

@@ -45,6 +45,12 @@ def seed_challenges(conn) -> None:
             "WHERE status = 'accepted'"
         )
     )
+    conn.execute(
+        text(
+            "INSERT INTO challenge_operators (challenge_id, operator_id, status) "
+            "SELECT id, operator_id, status FROM challenges WHERE status = 'accepted'"
+        )
+    )
 
 
 def spot(engine, offset: int = 0) -> tuple[float, float, str, str]:

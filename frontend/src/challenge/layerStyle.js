@@ -14,12 +14,6 @@ export function challengeStyle(properties, zoom) {
   };
 }
 
-/** A spot the Department confirmed by measurements: a dead zone "đo thực tế", beside the model's. */
-export function measuredDeadZoneStyle(properties, zoom) {
-  return { radius: pointRadius(zoom, 7), color: '#b71c1c', weight: 3, fillColor: '#ffebee', fillOpacity: 0.9 };
-}
-
-/** Legend rows ([shape, style, label key or enum]) of the two layers. */
+/** Legend rows ([shape, style, label key or enum]) of the layer. */
 export const challengeLegend = () => Object.keys(CHALLENGE_PHASE_COLORS).map((phase) => ['circle',
   challengeStyle({ phase }, 13), ['challenge_phase', phase]]);
-export const measuredLegend = () => [['circle', measuredDeadZoneStyle({}, 13), ['challenge_measured', 'true']]];

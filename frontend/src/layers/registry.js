@@ -13,7 +13,7 @@
 //   query(choices) → the query parameters they add; the style receives them too.
 // popup: a renderer instead of popup.js's table; interactive: false → no clicks, no popup.
 // history: the audit-trail kind (site, pole, duct): the popup offers the record's history.
-import { challengeStyle, measuredDeadZoneStyle } from '../challenge/layerStyle.js';
+import { challengeStyle } from '../challenge/layerStyle.js';
 import { hamletPopup } from '../hamletPopup.js';
 import * as styles from '../styles.js';
 import { cellToLayer } from './sector.js';
@@ -49,12 +49,13 @@ export const LAYERS = [
     fields: [['code', 'text'], ['commune_code', 'text'], ['gov_network_connected', 'bool'],
       ['bandwidth_mbps', 'mbps'], ['connected_on', 'date']],
   },
-  // Results of the coverage model (computed by the backend; see the model card).
+  // Results of the coverage model (computed by the backend; see the model card), and the dead zones
+  // measured (đo thực tế: challenges the Department confirmed by measurements), told by `source`.
   {
     id: 'dead_zones', group: 'coverage', defaultOn: false, load: 'all', renderer: 'canvas',
     style: styles.deadZoneStyle, title: 'hamlet_name', choices: { kind: '' }, query: ({ kind }) => ({ kind }),
     popup: hamletPopup('hamlet_code'), popupWidth: 380,
-    fields: [['kind', 'enum:dead_zone_kind'], ['hamlet_code', 'text'], ['commune_code', 'text'],
+    fields: [['kind', 'enum:dead_zone_kind'], ['source', 'enum:dead_zone_source'], ['hamlet_code', 'text'], ['commune_code', 'text'],
       ['district_code', 'text'], ['area_km2', 'km2'], ['population', 'int']],
   },
   // Public challenges (frontend/challenge.html): no private field is in the collection.
@@ -63,14 +64,6 @@ export const LAYERS = [
     title: 'code',
     fields: [['phase', 'enum:challenge_phase'], ['kind', 'enum:challenge_kind'], ['technology', 'text'],
       ['operator', 'text'], ['measured', 'bool'], ['filed_at', 'date'], ['hamlet_code', 'text'], ['commune_code', 'text']],
-  },
-  // Dead zones measured (đo thực tế): challenges the Department confirmed by measurements, apart
-  // from the modelled dead zones above.
-  {
-    id: 'measured_dead_zones', collection: 'challenges', group: 'coverage', defaultOn: false, load: 'all',
-    renderer: 'canvas', style: measuredDeadZoneStyle, title: 'code', query: () => ({ measured: 'true' }),
-    fields: [['kind', 'enum:challenge_kind'], ['technology', 'text'], ['operator', 'text'], ['phase', 'enum:challenge_phase'],
-      ['hamlet_code', 'text'], ['commune_code', 'text']],
   },
   {
     id: 'coverage', group: 'coverage', defaultOn: false, load: 'bbox', minZoom: 9, renderer: 'canvas',
@@ -143,7 +136,7 @@ export const LAYERS = [
 // points, sites on top (they are what people click most, and the canvas hands a click to
 // the topmost feature).
 export const CANVAS_ORDER = ['ftth_gaps', 'dead_zones', 'ducts', 'cells', 'speed_tests', 'poles',
-  'manholes', 'fibre_access_points', 'commune_offices', 'challenges', 'measured_dead_zones', 'sites'];
+  'manholes', 'fibre_access_points', 'commune_offices', 'challenges', 'sites'];
 
 export const layerDef = (id) => LAYERS.find((def) => def.id === id);
 export const DEFAULT_VISIBLE = LAYERS.filter((def) => def.defaultOn).map((def) => def.id);

@@ -110,8 +110,4 @@ export default {
   'dash.challenges.byOperator': 'By operator',
   'dash.challenges.noCommune': 'Outside the hamlets',
   'dash.challenges.noOperator': 'Operator not named',
-  'layer.measured_dead_zones': 'Dead zones — measured',
-  'enum.challenge_measured.true': 'Confirmed by measurements (not the model)',
-  'field.measured_dead_zones.phase': 'State',
-  'field.measured_dead_zones.kind': 'Problem',
 };

@@ -110,8 +110,4 @@ export default {
   'dash.challenges.byOperator': 'Theo nhà mạng',
   'dash.challenges.noCommune': 'Ngoài các ấp',
   'dash.challenges.noOperator': 'Chưa rõ nhà mạng',
-  'layer.measured_dead_zones': 'Vùng lõm — đo thực tế',
-  'enum.challenge_measured.true': 'Đo thực tế xác nhận (không phải mô hình)',
-  'field.measured_dead_zones.phase': 'Tình trạng',
-  'field.measured_dead_zones.kind': 'Vấn đề',
 };

@@ -377,6 +377,10 @@ export default {
   'enum.dead_zone_kind.no_signal': 'No signal',
   'enum.dead_zone_kind.no_mbb': '2G/3G only',
   'enum.dead_zone_kind.single_operator': 'One 4G/5G operator only',
+  'enum.dead_zone_kind.weak_signal': 'Weak signal (measured)',
+  'enum.dead_zone_source.modelled': 'Modelled',
+  'enum.dead_zone_source.measured': 'Measured (confirmed challenge)',
+  'legend.deadZoneSources': 'Plain: modelled by the coverage run. Dark dashed rim: measured, a public challenge the Department confirmed.',
   'enum.run_kind.full': 'Full',
   'enum.run_kind.incremental': 'Incremental (changed areas)',
 

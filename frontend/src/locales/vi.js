@@ -359,6 +359,10 @@ export default {
   'enum.dead_zone_kind.no_signal': 'Không có sóng',
   'enum.dead_zone_kind.no_mbb': 'Chỉ có 2G/3G',
   'enum.dead_zone_kind.single_operator': 'Chỉ một nhà mạng 4G/5G',
+  'enum.dead_zone_kind.weak_signal': 'Sóng yếu (đo thực tế)',
+  'enum.dead_zone_source.modelled': 'Mô hình tính toán',
+  'enum.dead_zone_source.measured': 'Đo thực tế (phản ánh đã xác nhận)',
+  'legend.deadZoneSources': 'Nền màu: kết quả mô hình tính toán. Viền đậm nét đứt: đo thực tế, phản ánh của người dân được Sở xác nhận.',
   'enum.run_kind.full': 'Tính toàn bộ',
   'enum.run_kind.incremental': 'Tính lại phần thay đổi',
 
