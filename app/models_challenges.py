@@ -80,6 +80,7 @@ class ChallengeOperator(Base):
     status: Mapped[str] = mapped_column(String(12), server_default="accepted")  # accepted = not answered yet
     planned_on: Mapped[date | None] = mapped_column(Date)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review: Mapped[str | None] = mapped_column(String(12))  # upheld: the Department kept the dispute
 
 
 class ChallengeDisputeFile(Base):

@@ -1,7 +1,7 @@
 """Answers and bodies of the challenge loop (app/routers/challenges.py)."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -33,7 +33,18 @@ class FormInfo(BaseModel):
 
 class Step(BaseModel):
     at: datetime
-    step: Literal["filed", "rejected", "accepted", "disputed", "planned", "fixed", "measured"]
+    step: Literal[
+        "filed",
+        "rejected",
+        "accepted",
+        "disputed",
+        "planned",
+        "fixed",
+        "measured",
+        "upheld",
+        "overruled",
+        "erased",
+    ]
     side: Literal["public", "department", "operator"] = Field(description="who acted: a side, never a person")
     operator: str | None
     note: str | None
@@ -61,7 +72,21 @@ class PublicChallenge(BaseModel):
     commune_name: str | None
 
 
+class OperatorAnswer(BaseModel):
+    operator: str
+    status: Literal["accepted", "disputed", "planned", "fixed"] = Field(
+        description="accepted: not answered yet"
+    )
+    planned_on: date | None
+    answered_at: datetime | None
+    review: Literal["upheld"] | None = Field(description="the Department upheld the operator's dispute")
+    evidence_file: str | None = Field(
+        default=None, description="the dispute's file (the Department and the operator)"
+    )
+
+
 class Tracked(PublicChallenge):
+    operators: list[OperatorAnswer] = Field(description="each operator it was sent to, and its own answer")
     steps: list[Step]
 
 
@@ -105,6 +130,7 @@ class Detail(QueueItem):
     model: Model
     speed_tests: list[NearbyTest]
     nearby_m: float
+    operators: list[OperatorAnswer]
     steps: list[Step]
 
 
@@ -112,6 +138,9 @@ class Decision(BaseModel):
     accept: bool
     reason: str | None = Field(default=None, max_length=2000, description="required to reject")
     operator: str | None = Field(default=None, max_length=64, description="to send it to another operator")
+    operators: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, max_length=10, description="to send it to several operators (each answers for itself)"
+    )
     deadline_days: int | None = Field(default=None, ge=1, le=365, description="default: the setting (60)")
 
 
@@ -119,6 +148,14 @@ class Answer(BaseModel):
     answer: Literal[ANSWERS]
     note: str | None = Field(default=None, max_length=4000, description="the evidence, required to dispute")
     planned_on: date | None = Field(default=None, description="required to plan")
+
+
+class Review(BaseModel):
+    outcome: Literal["uphold", "reject"] = Field(description="uphold the operator's dispute, or reject it")
+    reason: str = Field(min_length=1, max_length=2000, description="shown to the reporter")
+    operator: str | None = Field(
+        default=None, max_length=64, description="whose dispute (needed when several operators disputed)"
+    )
 
 
 class Measured(BaseModel):

@@ -15,6 +15,7 @@ from app.schemas_challenges import (
     Kind,
     Measured,
     Queue,
+    Review,
     Status,
     Summary,
     Technology,
@@ -23,7 +24,7 @@ from app.schemas_challenges import (
 from app.security import Staff, client_ip, require
 from app.services import challenges, challenges_summary
 from app.services.accounts import Principal
-from app.services.challenges_evidence import attachment
+from app.services.challenges_evidence import Attachment, attachment
 from app.settings import get_settings
 
 router = APIRouter(prefix="/api/challenges", tags=["Challenges"])
@@ -31,6 +32,14 @@ router = APIRouter(prefix="/api/challenges", tags=["Challenges"])
 Worker = Annotated[Principal, require("admin", "planner", "operator")]
 Operator = Annotated[Principal, require("operator")]
 _TEXT = {"max_length": 200}
+
+
+async def _checked(file: UploadFile | None) -> Attachment | None:
+    """An uploaded photo or speed-test export as it will be kept (challenges_evidence.attachment)."""
+    if file is None or not file.filename:
+        return None
+    limit = get_settings().challenge_max_attachment_bytes
+    return attachment(file.filename, await file.read(limit + 1), limit)
 
 
 @router.post(
@@ -77,11 +86,7 @@ async def file_challenge(
         website=website,
         proof=proof,
     )
-    kept = None
-    if file is not None and file.filename:
-        limit = get_settings().challenge_max_attachment_bytes
-        kept = attachment(file.filename, await file.read(limit + 1), limit)
-    return challenges.file(session, report, kept, client_ip(request))
+    return challenges.file(session, report, await _checked(file), client_ip(request))
 
 
 @router.get("/form", response_model=FormInfo, summary="What the report form needs (operators, proof bits)")
@@ -100,6 +105,20 @@ def track(
 ):
     # In a header, not the URL: the token stays out of access logs, history and Referer.
     return challenges.track(session, token)
+
+
+@router.delete(
+    "/track/contact",
+    response_model=Tracked,
+    summary="The reporter erases their contact details (token in a header)",
+    responses={404: {"description": "No report has this token"}, 409: {"description": "Nothing to erase"}},
+)
+def erase_own_contact(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Header(alias="X-Challenge-Token", max_length=64)] = None,
+):
+    return challenges.erase_own_contact(session, token, client_ip(request))
 
 
 @router.get("/summary", response_model=Summary, summary="Counts per commune and per operator")
@@ -124,7 +143,10 @@ def detail(session: SessionDep, principal: Worker, code: str):
 
 @router.get("/{code}/attachment", response_class=Response, summary="The report's photo or speed-test file")
 def attachment_file(session: SessionDep, principal: Worker, code: str) -> Response:
-    media_type, filename, content = challenges.attachment_of(session, principal, code)
+    return _download(*challenges.attachment_of(session, principal, code))
+
+
+def _download(media_type: str, filename: str, content: bytes) -> Response:
     return Response(
         content,
         media_type=media_type,
@@ -137,14 +159,64 @@ def attachment_file(session: SessionDep, principal: Worker, code: str) -> Respon
 
 @router.post("/{code}/decision", response_model=Detail, summary="Accept (to the operator) or reject")
 def decide(session: SessionDep, principal: Staff, code: str, body: Decision):
+    several = body.operators is not None
+    named = body.operators if several else [body.operator] if body.operator else None
     return challenges.decide(
-        session, principal, code, body.accept, body.reason, body.operator, body.deadline_days
+        session,
+        principal,
+        code,
+        body.accept,
+        body.reason,
+        named,
+        body.deadline_days,
+        "operators" if several else "operator",
     )
 
 
 @router.post("/{code}/answer", response_model=Detail, summary="The operator disputes, plans or fixes")
 def answer(session: SessionDep, principal: Operator, code: str, body: Answer):
     return challenges.answer(session, principal, code, body.answer, body.note, body.planned_on)
+
+
+@router.post(
+    "/{code}/dispute",
+    response_model=Detail,
+    summary="The operator disputes with evidence: a text and an optional file (photo, speed-test export)",
+)
+async def dispute(
+    session: SessionDep,
+    principal: Operator,
+    code: str,
+    note: Annotated[str, Form(max_length=4000, description="the evidence, in words")],
+    file: Annotated[
+        UploadFile | None, File(description="a photo (JPEG/PNG) or a speed-test CSV/JSON")
+    ] = None,
+) -> dict:
+    return challenges.answer(session, principal, code, "disputed", note, None, await _checked(file))
+
+
+@router.get(
+    "/{code}/dispute-file/{operator}",
+    response_class=Response,
+    summary="The file of an operator's dispute (the Department, and that operator)",
+)
+def dispute_file(session: SessionDep, principal: Worker, code: str, operator: str) -> Response:
+    return _download(*challenges.dispute_file_of(session, principal, code, operator))
+
+
+@router.post("/{code}/review", response_model=Detail, summary="The Department upholds or rejects a dispute")
+def review(session: SessionDep, principal: Staff, code: str, body: Review):
+    return challenges.review(session, principal, code, body.outcome, body.reason, body.operator)
+
+
+@router.delete(
+    "/{code}/contact",
+    response_model=Detail,
+    summary="The Department erases the reporter's contact details on request",
+    responses={409: {"description": "Nothing to erase"}},
+)
+def erase_contact(session: SessionDep, principal: Staff, code: str):
+    return challenges.erase_contact(session, principal, code)
 
 
 @router.post("/{code}/measured", response_model=Detail, summary="Confirmed by the Department's measurements")

@@ -3,6 +3,13 @@ as without signal, with weak signal or without fibre; the Department triages it 
 and the measurements there; an accepted challenge goes to the operator concerned with a deadline; the
 operator disputes it with evidence, plans a fix by a date, or fixes it; overdue ones are escalated.
 
+A challenge may concern several operators (``challenge_operators``): each one named gets it and
+answers for itself (an operator sees and answers only what was sent to it). ``challenges.status``
+sums up their answers (``_settle``): ``accepted`` while one has not answered, else ``planned``
+while one plans a fix, else ``disputed`` when one disputed (the Department may overrule a dispute:
+``review``), else ``fixed``. So a challenge is resolved once every operator has fixed it or
+disputed it, and a plan keeps it with the operators until the fix.
+
 Every step is a row of ``challenge_steps`` (audited, with the actor, by migration 0019's triggers);
 the reporter's private link shows the steps by side (the public, the Department, the operator),
 never by person. Contact details are read by the Department only (``detail``, ``queue``).
@@ -304,7 +311,7 @@ def track(session: Session, token: str | None) -> dict:
     ).first()
     if row is None:
         raise not_found("notfound.challenge_link")
-    return {**_shaped(row, None), "steps": _steps(session, row.id)}
+    return {**_shaped(row, None), "operators": _operators(session, row.id), "steps": _steps(session, row.id)}
 
 
 def _visible(principal: Principal) -> tuple[str, dict]:
@@ -312,7 +319,44 @@ def _visible(principal: Principal) -> tuple[str, dict]:
     operator those sent to it (accepted at least once, never an open or rejected report)."""
     if principal.is_staff:
         return "true", {}
-    return "c.operator_id = :own AND c.status NOT IN ('open', 'rejected')", {"own": principal.operator_id}
+    return (
+        "c.status NOT IN ('open', 'rejected') AND EXISTS (SELECT 1 FROM challenge_operators co "
+        "WHERE co.challenge_id = c.id AND co.operator_id = :own)",
+        {"own": principal.operator_id},
+    )
+
+
+def _operators(session: Session, challenge_id: int, internal: bool = False) -> list[dict]:
+    """Each operator the challenge was sent to, its own answer and the review of its dispute
+    (public: companies, not people); ``internal`` adds the dispute's file name."""
+    evidence = "f.filename" if internal else "NULL"
+    rows = session.execute(
+        text(
+            f"SELECT o.short_name AS operator, co.status, co.planned_on, co.answered_at, co.review, "
+            f"{evidence} AS evidence_file FROM challenge_operators co JOIN operators o ON o.id = co.operator_id "
+            "LEFT JOIN challenge_dispute_files f ON f.challenge_id = co.challenge_id "
+            "AND f.operator_id = co.operator_id WHERE co.challenge_id = :id ORDER BY o.short_name"
+        ),
+        {"id": challenge_id},
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+# The challenge's status from its operators' answers (see the module's docstring); resolved_at is
+# kept from the first time it was resolved, and cleared when it goes back to the operators.
+_SETTLE = """
+UPDATE challenges c SET status = s.status, planned_on = s.planned_on,
+       resolved_at = CASE WHEN s.status IN ('disputed', 'fixed') THEN coalesce(c.resolved_at, now()) END
+FROM (SELECT CASE WHEN bool_or(status = 'accepted') THEN 'accepted' WHEN bool_or(status = 'planned') THEN 'planned'
+                  WHEN bool_or(status = 'disputed') THEN 'disputed' ELSE 'fixed' END AS status,
+             min(planned_on) FILTER (WHERE status = 'planned') AS planned_on
+      FROM challenge_operators WHERE challenge_id = :id) s
+WHERE c.id = :id
+"""
+
+
+def _settle(session: Session, challenge_id: int) -> None:
+    session.execute(text(_SETTLE), {"id": challenge_id})
 
 
 def queue(
@@ -375,6 +419,7 @@ def detail(session: Session, principal: Principal, code: str) -> dict:
         "model": {"bands": [dict(b._mapping) for b in bands], "dead_zones": list(zones)},
         "speed_tests": [dict(t._mapping) for t in tests],
         "nearby_m": NEARBY_TESTS_M,
+        "operators": _operators(session, row.id, internal=True),
         "steps": _steps(session, row.id),
     }
 
@@ -396,10 +441,12 @@ def decide(
     code: str,
     accept: bool,
     reason: str | None = None,
-    operator: str | None = None,
+    operators: list[str] | None = None,
     deadline_days: int | None = None,
+    field: str = "operators",
 ) -> dict:
-    """The Department's triage: accept (sent to the operator with a deadline) or reject with a reason."""
+    """The Department's triage: accept (sent to the operators named, else to the one the report
+    named, with a deadline) or reject with a reason."""
     row = _row(session, principal, code)
     if row.status != "open":
         raise Conflict(reasons=[Problem("challenge.not_open", params={"code": code, "status": row.status})])
@@ -413,31 +460,56 @@ def decide(
         )
         _step(session, row.id, "rejected", "department", note=reason)
     else:
-        operator_id = _operator_id(session, operator) if operator else row.operator_id
-        if operator_id is None:
-            raise Unprocessable(reasons=[Problem("challenge.operator_required", "operator")])
+        named = [n for n in operators or [] if n and n.strip()]
+        ids = list(dict.fromkeys(_operator_id(session, n, field) for n in named))
+        if not ids and row.operator_id is not None:
+            ids = [row.operator_id]
+        if not ids:
+            raise Unprocessable(reasons=[Problem("challenge.operator_required", field)])
         deadline = today() + timedelta(days=deadline_days or get_settings().challenge_deadline_days)
         session.execute(
             text(
                 "UPDATE challenges SET status = 'accepted', operator_id = :op, deadline = :d WHERE id = :id"
             ),
-            {"id": row.id, "op": operator_id, "d": deadline},
+            {"id": row.id, "op": ids[0], "d": deadline},
         )
-        _step(
-            session, row.id, "accepted", "department", operator_id=operator_id, note=reason, deadline=deadline
-        )
+        for operator_id in ids:
+            session.execute(
+                text("INSERT INTO challenge_operators (challenge_id, operator_id) VALUES (:id, :op)"),
+                {"id": row.id, "op": operator_id},
+            )
+            _step(
+                session,
+                row.id,
+                "accepted",
+                "department",
+                operator_id=operator_id,
+                note=reason,
+                deadline=deadline,
+            )
     session.commit()
     return detail(session, principal, code)
 
 
 def answer(
-    session: Session, principal: Principal, code: str, kind: str, note: str | None, planned_on: date | None
+    session: Session,
+    principal: Principal,
+    code: str,
+    kind: str,
+    note: str | None,
+    planned_on: date | None,
+    evidence: Attachment | None = None,
 ) -> dict:
-    """The operator's answer: disputed (with evidence), planned (with a day) or fixed."""
+    """The operator's answer for itself: disputed (with evidence: a text, and a file checked as the
+    report's attachment is), planned (with a day) or fixed."""
     row = _row(session, principal, code)
-    if row.status not in ("accepted", "planned"):
+    own = session.execute(
+        text("SELECT status FROM challenge_operators WHERE challenge_id = :id AND operator_id = :op"),
+        {"id": row.id, "op": principal.operator_id},
+    ).scalar_one()  # _row found it among those sent to this operator
+    if own not in ("accepted", "planned"):
         raise Conflict(
-            reasons=[Problem("challenge.not_awaiting_answer", params={"code": code, "status": row.status})]
+            reasons=[Problem("challenge.not_awaiting_answer", params={"code": code, "status": own})]
         )
     note = (note or "").strip() or None
     if kind == "disputed" and note is None:
@@ -449,15 +521,38 @@ def answer(
             raise Unprocessable(reasons=[Problem("challenge.planned_on_past", "planned_on")])
     else:
         planned_on = None
-    resolved = "now()" if kind in ("disputed", "fixed") else "NULL"
+    if evidence is not None and kind != "disputed":
+        raise Unprocessable(reasons=[Problem("challenge.evidence_for_dispute", "file")])
+    mine = {"id": row.id, "op": principal.operator_id}
     session.execute(
         text(
-            f"UPDATE challenges SET status = :s, planned_on = coalesce(:p, planned_on), resolved_at = {resolved} "
-            "WHERE id = :id"
+            "UPDATE challenge_operators SET status = :s, planned_on = coalesce(:p, planned_on), answered_at = now(), "
+            "review = NULL WHERE challenge_id = :id AND operator_id = :op"
         ),
-        {"id": row.id, "s": kind, "p": planned_on},
+        {**mine, "s": kind, "p": planned_on},
     )
-    _step(session, row.id, kind, "operator", operator_id=row.operator_id, note=note, planned_on=planned_on)
+    if kind == "disputed":  # the evidence of this dispute only: an earlier one's file goes
+        session.execute(
+            text("DELETE FROM challenge_dispute_files WHERE challenge_id = :id AND operator_id = :op"), mine
+        )
+    if evidence is not None:
+        session.execute(
+            text(
+                "INSERT INTO challenge_dispute_files (challenge_id, operator_id, kind, media_type, filename, content) "
+                "VALUES (:id, :op, :kind, :media, :name, :content)"
+            ),
+            {
+                **mine,
+                "kind": evidence.kind,
+                "media": evidence.media_type,
+                "name": evidence.filename,
+                "content": evidence.content,
+            },
+        )
+    _settle(session, row.id)
+    _step(
+        session, row.id, kind, "operator", operator_id=principal.operator_id, note=note, planned_on=planned_on
+    )
     session.commit()
     return detail(session, principal, code)
 
@@ -473,4 +568,116 @@ def confirm_measured(session: Session, principal: Principal, code: str, note: st
     session.execute(text("UPDATE challenges SET measured = true WHERE id = :id"), {"id": row.id})
     _step(session, row.id, "measured", "department", note=(note or "").strip() or None)
     session.commit()
+    return detail(session, principal, code)
+
+
+def dispute_file_of(
+    session: Session, principal: Principal, code: str, operator: str
+) -> tuple[str, str, bytes]:
+    """The file of an operator's dispute: for the Department, and for that operator only."""
+    row = _row(session, principal, code)
+    found = session.execute(
+        text(
+            "SELECT f.media_type, f.filename, f.content, f.operator_id FROM challenge_dispute_files f "
+            "JOIN operators o ON o.id = f.operator_id WHERE f.challenge_id = :id AND lower(o.short_name) = lower(:o)"
+        ),
+        {"id": row.id, "o": operator},
+    ).first()
+    if found is None or not (principal.is_staff or found.operator_id == principal.operator_id):
+        raise not_found("notfound.challenge_evidence", code=code, operator=operator)
+    return found.media_type, found.filename, bytes(found.content)
+
+
+def review(
+    session: Session, principal: Principal, code: str, outcome: str, reason: str, operator: str | None = None
+) -> dict:
+    """The Department reviews an operator's dispute: upheld (the challenge stays closed for that
+    operator) or rejected (it goes back to the operator with a new deadline). The reason is shown
+    to the reporter; the step is audited with the Department's account."""
+    row = _row(session, principal, code)
+    reason = reason.strip()
+    if not reason:
+        raise Unprocessable(reasons=[Problem("challenge.review_reason_required", "reason")])
+    pending = session.execute(
+        text(
+            "SELECT co.operator_id, o.short_name FROM challenge_operators co JOIN operators o ON o.id = co.operator_id "
+            "WHERE co.challenge_id = :id AND co.status = 'disputed' AND co.review IS NULL ORDER BY o.short_name"
+        ),
+        {"id": row.id},
+    ).all()
+    if operator:
+        operator_id = _operator_id(session, operator)
+        pending = [p for p in pending if p.operator_id == operator_id]
+    if not pending:
+        raise Conflict(reasons=[Problem("challenge.no_dispute_to_review", params={"code": code})])
+    if len(pending) > 1:
+        names = ", ".join(p.short_name for p in pending)
+        raise Unprocessable(
+            reasons=[Problem("challenge.review_whose", "operator", params={"operators": names})]
+        )
+    operator_id = pending[0].operator_id
+    if outcome == "uphold":
+        session.execute(
+            text(
+                "UPDATE challenge_operators SET review = 'upheld' WHERE challenge_id = :id AND operator_id = :op"
+            ),
+            {"id": row.id, "op": operator_id},
+        )
+        _step(session, row.id, "upheld", "department", operator_id=operator_id, note=reason)
+    else:
+        deadline = today() + timedelta(days=get_settings().challenge_deadline_days)
+        session.execute(
+            text(
+                "UPDATE challenge_operators SET status = 'accepted', answered_at = NULL "
+                "WHERE challenge_id = :id AND operator_id = :op"
+            ),
+            {"id": row.id, "op": operator_id},
+        )
+        session.execute(
+            text("UPDATE challenges SET deadline = :d WHERE id = :id"), {"id": row.id, "d": deadline}
+        )
+        _settle(session, row.id)
+        _step(
+            session,
+            row.id,
+            "overruled",
+            "department",
+            operator_id=operator_id,
+            note=reason,
+            deadline=deadline,
+        )
+    session.commit()
+    return detail(session, principal, code)
+
+
+def _erase(session: Session, row, side: str) -> None:
+    """Erase a report's contact details: the values go (``challenge_contacts`` is not audited, so no
+    copy of them remains); the step ``erased`` says when and by which side, audited without them."""
+    gone = session.execute(
+        text("DELETE FROM challenge_contacts WHERE challenge_id = :id"), {"id": row.id}
+    ).rowcount
+    if not gone:
+        raise Conflict(reasons=[Problem("challenge.no_contact", params={"code": row.code})])
+    _step(session, row.id, "erased", side)
+    session.commit()
+
+
+def erase_own_contact(session: Session, token: str | None, client_ip: str) -> dict:
+    """The reporter erases their contact details through the private link."""
+    if not token:
+        raise not_found("notfound.challenge_link")
+    row = session.execute(
+        text("SELECT id, code FROM challenges WHERE token_sha256 = :t"), {"t": _hash(token)}
+    ).first()
+    if row is None:
+        raise not_found("notfound.challenge_link")
+    bind_actor(session, Actor(None, "public", None, client_ip))
+    _erase(session, row, "public")
+    return track(session, token)
+
+
+def erase_contact(session: Session, principal: Principal, code: str) -> dict:
+    """The Department erases a reporter's contact details on request."""
+    row = _row(session, principal, code)
+    _erase(session, row, "department")
     return detail(session, principal, code)

@@ -60,7 +60,13 @@ def upgrade() -> None:
         sa.Column("status", sa.String(12), nullable=False, server_default="accepted"),
         sa.Column("planned_on", sa.Date),
         sa.Column("answered_at", sa.DateTime(timezone=True)),
+        # The Department's review of the operator's last dispute: NULL until reviewed; a dispute
+        # overruled goes back to the operator (status accepted), so only 'upheld' stays.
+        sa.Column("review", sa.String(12)),
         sa.CheckConstraint(_in("status", ANSWERED), name="challenge_operators_status"),
+        sa.CheckConstraint(
+            "review IS NULL OR (review = 'upheld' AND status = 'disputed')", name="challenge_operators_review"
+        ),
     )
     op.execute(
         "INSERT INTO challenge_operators (challenge_id, operator_id, status, planned_on, answered_at) "

@@ -20,7 +20,9 @@ TABLE_COUNTS = {
     "commune_offices": "SELECT count(*) FROM commune_offices",
     "speed_tests": "SELECT count(*) FROM speed_tests",
     "coverage": "SELECT count(*) FROM coverage_parts",
-    "dead_zones": "SELECT count(*) FROM dead_zones",
+    # the model's, and the challenges of no or weak signal confirmed by measurements, not yet fixed
+    "dead_zones": "SELECT (SELECT count(*) FROM dead_zones) + count(*) FROM challenges WHERE measured "
+    "AND kind IN ('no_signal', 'weak_signal') AND status NOT IN ('rejected', 'fixed')",
     "ftth_gaps": "SELECT count(*) FROM hamlet_ftth WHERE geom IS NOT NULL",
     "challenges": "SELECT count(*) FROM challenges WHERE status <> 'rejected'",
 }

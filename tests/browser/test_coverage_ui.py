@@ -119,8 +119,8 @@ def test_dead_zones_are_drawn_as_the_api_reports(map_page):
     assert state["error"] is None
     assert state["count"] == matched
     legend = page.locator(".hg-legend-section[data-layer='dead_zones']")
-    expect(legend.locator("li")).to_have_count(3)
-    for kind in ("Không có sóng", "Chỉ có 2G/3G", "Chỉ một nhà mạng 4G/5G"):
+    expect(legend.locator("li")).to_have_count(4)  # the model's three kinds and the measured ones
+    for kind in ("Không có sóng", "Chỉ có 2G/3G", "Chỉ một nhà mạng 4G/5G", "Đo thực tế"):
         expect(legend).to_contain_text(kind)
 
     # One kind only: the API filters, the map redraws, the permalink keeps it.

@@ -271,6 +271,12 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
             f"/api/challenges/{w['challenge']}/attachment",
             _expect(STAFF, {"viettel1", "vina1"}),
         ),
+        # A dispute's file: the Department and the disputing operator (none here: 404 for them).
+        (
+            "/api/challenges/{code}/dispute-file/{operator}",
+            f"/api/challenges/{w['challenge']}/dispute-file/Viettel",
+            _expect(set(), STAFF | {"viettel1", "vina1"}),
+        ),
     ]
 
 

@@ -289,6 +289,26 @@ def _requests(world):
             {"json": {}},
             STAFF,
         ),
+        # An operator disputes with evidence (the open one is not theirs: 404); the Department
+        # reviews a dispute (none to review: 409).
+        (
+            "POST",
+            "/api/challenges/{code}/dispute",
+            f"/api/challenges/{world['challenge']}/dispute",
+            {"data": {"note": "Đo tại chỗ có sóng"}},
+            {"viettel1", "vina1"},
+        ),
+        # Contact details: the reporter erases theirs by the private link (no token here: 404 for
+        # everyone); the Department erases on request (an unknown challenge here: 404).
+        ("DELETE", "/api/challenges/track/contact", "/api/challenges/track/contact", {}, set(ROLES)),
+        ("DELETE", "/api/challenges/{code}/contact", "/api/challenges/KN-999999/contact", {}, STAFF),
+        (
+            "POST",
+            "/api/challenges/{code}/review",
+            f"/api/challenges/{world['challenge']}/review",
+            {"json": {"outcome": "uphold", "reason": "Đủ bằng chứng"}},
+            STAFF,
+        ),
     ]
 
 

@@ -48,5 +48,8 @@ export function summaryOf(c) {
     [t('challenge.observedAt'), formatDateTime(c.observed_at)],
     [t('challenge.deadline'), c.deadline ? formatDate(c.deadline) : null],
     [t('challenge.plannedOn'), c.planned_on ? formatDate(c.planned_on) : null],
+    // Each operator it was sent to answers for itself.
+    [t('challenge.operatorAnswers'), (c.operators ?? []).map((o) => `${o.operator}: ${tEnum('challenge_status', o.status)}`
+      + (o.planned_on ? ` (${formatDate(o.planned_on)})` : '')).join(' · ')],
   ]);
 }

@@ -1,12 +1,14 @@
 // The Department's triage queue and the operators' list: each challenge against the model and the
 // measurements at its spot, with the actions the role may take (the server checks them again).
-import { getJSON, sendJSON, withQuery } from '../api.js';
+import { getJSON, sendForm, sendJSON, withQuery } from '../api.js';
 import { formatDate, formatDateTime, formatNumber } from '../format.js';
 import { t, tEnum } from '../i18n.js';
 import { describeError } from '../notify.js';
 import { el, facts, stepList, summaryOf } from './dom.js';
 
 const ANSWERS = ['planned', 'fixed', 'disputed'];
+// The operators whose dispute awaits the Department's review.
+const pendingDisputes = (c) => c.operators.filter((o) => o.status === 'disputed' && !o.review);
 
 export function mountQueue(box, { staff, operators }) {
   let escalatedOnly = false;
@@ -53,8 +55,12 @@ export function mountQueue(box, { staff, operators }) {
       summaryOf(c),
       c.description ? el('p', {}, c.description) : null,
       staff ? facts([[t('challenge.contactOf'), [c.contact_name, c.contact_phone, c.contact_email].filter(Boolean).join(' · ')]]) : null,
+      staff && (c.contact_name || c.contact_phone || c.contact_email) ? eraseContact(c) : null,
       c.attachment_name ? el('p', {}, el('a', { href: `/api/challenges/${encodeURIComponent(c.code)}/attachment` },
         `${t('challenge.attachmentOf')}: ${c.attachment_name}`)) : null,
+      ...c.operators.filter((o) => o.evidence_file).map((o) => el('p', {}, el('a', {
+        href: `/api/challenges/${encodeURIComponent(c.code)}/dispute-file/${encodeURIComponent(o.operator)}`,
+      }, `${t('challenge.evidenceOf', { operator: o.operator })}: ${o.evidence_file}`))),
       el('h4', {}, t('challenge.model')),
       facts([[t('challenge.bands'), bands.join('; ') || t('challenge.none')],
         [t('challenge.deadZones'), c.model.dead_zones.map((k) => tEnum('dead_zone_kind', k)).join('; ') || t('challenge.none')]]),
@@ -66,13 +72,23 @@ export function mountQueue(box, { staff, operators }) {
     );
   }
 
+  /** The Department erases the reporter's contact details on their request. */
+  function eraseContact(c) {
+    const button = el('button', { type: 'button', className: 'hg-button secondary', id: 'hg-ch-erase-contact' }, t('challenge.eraseOnRequest'));
+    button.addEventListener('click', async () => {
+      await sendJSON(`/api/challenges/${encodeURIComponent(c.code)}/contact`, { method: 'DELETE' });
+      await detail(c.code);
+    });
+    return button;
+  }
+
   function actions(c) {
     const form = el('form', { className: 'hg-ch-actions', id: 'hg-ch-actions' });
     const note = el('textarea', { id: 'hg-ch-note', rows: 2 });
     const status = el('p', { className: 'hg-note', role: 'status' });
     const send = async (url, body) => {
       try {
-        await sendJSON(url, { body });
+        await (body instanceof FormData ? sendForm(url, body) : sendJSON(url, { body }));
         status.textContent = t('challenge.done');
         await list();
       } catch (error) {
@@ -88,30 +104,52 @@ export function mountQueue(box, { staff, operators }) {
     const url = (verb) => `/api/challenges/${encodeURIComponent(c.code)}/${verb}`;
     const noteLabel = el('label', { htmlFor: 'hg-ch-note', className: 'hg-field' }, t(staff ? 'challenge.reason' : 'challenge.note'));
     if (staff && c.status === 'open') {
-      const operator = el('select', { id: 'hg-ch-send-to' }, ...operators.map((o) => new Option(o.short_name, o.short_name)));
-      operator.value = c.operator ?? operators[0]?.short_name ?? '';
+      // One or several operators (each answers for itself): the report's own is chosen first.
+      const operator = el('select', { id: 'hg-ch-send-to', multiple: true, size: Math.min(operators.length, 4) },
+        ...operators.map((o) => new Option(o.short_name, o.short_name)));
+      for (const option of operator.options) option.selected = option.value === (c.operator ?? operators[0]?.short_name);
       const days = el('input', { id: 'hg-ch-days', type: 'number', min: 1, max: 365, placeholder: '60' });
       form.append(
         el('label', { htmlFor: 'hg-ch-send-to', className: 'hg-field' }, t('challenge.sendTo')), operator,
         el('label', { htmlFor: 'hg-ch-days', className: 'hg-field' }, t('challenge.deadlineDays')), days,
         noteLabel, note,
         button('challenge.accept', () => send(url('decision'), {
-          accept: true, operator: operator.value || null, reason: note.value || null, deadline_days: Number(days.value) || null,
+          accept: true, operators: [...operator.selectedOptions].map((o) => o.value), reason: note.value || null, deadline_days: Number(days.value) || null,
         }), true),
         button('challenge.reject', () => send(url('decision'), { accept: false, reason: note.value })),
+      );
+    } else if (staff && pendingDisputes(c).length) {
+      // The Department reviews a dispute: uphold it, or reject it (back to the operator); the reason is the reporter's to read.
+      const whose = el('select', { id: 'hg-ch-review-operator' }, ...pendingDisputes(c).map((o) => new Option(o.operator, o.operator)));
+      const review = (outcome) => send(url('review'), { outcome, reason: note.value, operator: whose.value });
+      form.append(
+        el('label', { htmlFor: 'hg-ch-review-operator', className: 'hg-field' }, t('challenge.reviewWhose')), whose,
+        el('label', { htmlFor: 'hg-ch-note', className: 'hg-field' }, t('challenge.reviewReason')), note,
+        button('challenge.uphold', () => review('uphold'), true),
+        button('challenge.overrule', () => review('reject')),
       );
     } else if (staff && !['open', 'rejected'].includes(c.status) && !c.measured) {
       form.append(noteLabel, note, button('challenge.markMeasured', () => send(url('measured'), { note: note.value || null })));
     } else if (!staff && ['accepted', 'planned'].includes(c.status)) {
       const kind = el('select', { id: 'hg-ch-answer' }, ...ANSWERS.map((a) => new Option(tEnum('challenge_answer', a), a)));
       const day = el('input', { id: 'hg-ch-planned-on', type: 'date' });
+      const evidence = el('input', { id: 'hg-ch-evidence', type: 'file', accept: 'image/jpeg,image/png,.csv,.json' });
+      const answer = () => {
+        if (kind.value !== 'disputed') {
+          return send(url('answer'), { answer: kind.value, note: note.value || null, planned_on: day.value || null });
+        }
+        // A dispute carries its evidence: the words, and a photo or a speed-test export when there is one.
+        const body = new FormData();
+        body.append('note', note.value);
+        if (evidence.files[0]) body.append('file', evidence.files[0]);
+        return send(url('dispute'), body);
+      };
       form.append(
         el('label', { htmlFor: 'hg-ch-answer', className: 'hg-field' }, t('challenge.answerKind')), kind,
         el('label', { htmlFor: 'hg-ch-planned-on', className: 'hg-field' }, t('challenge.plannedOn')), day,
         noteLabel, note,
-        button('challenge.sendAnswer', () => send(url('answer'), {
-          answer: kind.value, note: note.value || null, planned_on: day.value || null,
-        }), true),
+        el('label', { htmlFor: 'hg-ch-evidence', className: 'hg-field' }, t('challenge.evidenceFile')), evidence,
+        button('challenge.sendAnswer', answer, true),
       );
     } else {
       return null;

@@ -20,5 +20,26 @@ export async function showTrack(box, token) {
     c.measured ? el('p', {}, t('challenge.measuredNote')) : null,
     el('h3', {}, t('challenge.steps')),
     stepList(c.steps),
+    eraseButton(box, token, c),
   );
+}
+
+/** The reporter erases their contact details (the Department keeps none afterwards). */
+function eraseButton(box, token, c) {
+  if (c.steps.some((s) => s.step === 'erased')) return el('p', { className: 'hg-note' }, t('challenge.contactErased'));
+  const status = el('p', { className: 'hg-note', role: 'status' });
+  const button = el('button', { type: 'button', className: 'hg-button secondary', id: 'hg-ch-erase' }, t('challenge.eraseMine'));
+  button.addEventListener('click', async () => {
+    const response = await fetch('/api/challenges/track/contact', {
+      method: 'DELETE', headers: { 'X-Challenge-Token': token, Accept: 'application/json' },
+    });
+    if (response.ok) {
+      await showTrack(box, token);
+      return;
+    }
+    const body = await response.json().catch(() => ({}));
+    status.className = 'hg-note hg-report-status is-refused';
+    status.textContent = body.problems?.[0]?.message ?? body.detail ?? String(response.status);
+  });
+  return el('div', { className: 'hg-ch-actions' }, el('p', { className: 'hg-note' }, t('challenge.eraseHint')), button, status);
 }
