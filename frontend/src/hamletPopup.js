@@ -121,6 +121,17 @@ function renderCoverage(section, data) {
   );
 }
 
+/** "Báo sai vùng phủ ở đây": the public challenge form with the popup's spot (where the map was
+ * clicked, else the feature's middle) filled in. */
+function challengeLink(layer) {
+  const spot = layer.getPopup?.()?.getLatLng() ?? layer.getBounds?.().getCenter();
+  const link = element('a', 'hg-popup-challenge', t('challenge.reportHere'));
+  link.href = spot
+    ? `/challenge?${new URLSearchParams({ lon: spot.lng.toFixed(6), lat: spot.lat.toFixed(6) })}`
+    : '/challenge';
+  return link;
+}
+
 /**
  * A `popup` (see layers/registry.js) for features of one hamlet: the feature's own table, then
  * the coverage of the hamlet whose code is in `codeField` (hamlets: 'code'; dead zones and FTTH
@@ -141,5 +152,6 @@ export const hamletPopup = (codeField) => (def, feature, layer) => {
   } else {
     renderCoverage(section, entry.data);
   }
+  root.append(challengeLink(layer));
   return root;
 };

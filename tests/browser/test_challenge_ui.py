@@ -172,3 +172,42 @@ def test_the_map_shows_the_reports_and_the_measured_dead_zones_to_a_visitor(
         assert not probe.errors, probe.errors
     finally:
         probe.context.close()
+
+
+def test_a_dead_zone_popup_links_to_the_form_with_its_spot_and_the_map_picker_moves_it(
+    chromium, live_server_url
+):
+    from shapely.geometry import shape
+
+    from tests.browser.support import click_at, set_view
+
+    zones = httpx.get(
+        f"{live_server_url}/ogc/collections/dead_zones/items?source=modelled&limit=10000"
+    ).json()
+    zone = max(zones["features"], key=lambda f: shape(f["geometry"]).area)  # the largest: easy to hit
+    inside = shape(zone["geometry"]).representative_point()
+    probe = MapPage(chromium, live_server_url)
+    try:
+        page = probe.open("#?layers=dead_zones")
+        set_view(page, inside.y, inside.x, 14)
+        click_at(page, inside.y, inside.x)
+        link = page.locator(".leaflet-popup .hg-popup-hamlet a.hg-popup-challenge")
+        link.wait_for()
+        assert link.inner_text() == "Báo sai vùng phủ ở đây"
+        link.click()
+        page.wait_for_url(re.compile(r"/challenge\?lon=[0-9.]+&lat=[0-9.]+$"))
+        page.wait_for_function("window.__hgchallenge && window.__hgchallenge.ready")
+        lon, lat = float(page.input_value("#hg-ch-lon")), float(page.input_value("#hg-ch-lat"))
+        assert abs(lon - inside.x) < 5e-4 and abs(lat - inside.y) < 5e-4  # a few pixels at zoom 14
+        picker = page.locator("#hg-ch-picker[data-ready='true']")
+        picker.wait_for()
+        assert picker.locator("path.leaflet-interactive").count() == 1  # the spot's marker
+        # A click elsewhere on the small map sets the spot there.
+        box = picker.bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5)
+        moved = float(page.input_value("#hg-ch-lon"))
+        assert moved < lon and float(page.input_value("#hg-ch-lat")) == pytest.approx(lat, abs=5e-4)
+        assert picker.get_attribute("data-picked") == "true"
+        assert not probe.errors, probe.errors
+    finally:
+        probe.context.close()

@@ -3,6 +3,7 @@ import { ApiError, sendForm } from '../api.js';
 import { t, tEnum } from '../i18n.js';
 import { describeError } from '../notify.js';
 import { el } from './dom.js';
+import { mountPicker, spotOfPage } from './picker.js';
 import { solveProof } from './proof.js';
 
 const KINDS = ['no_signal', 'weak_signal', 'no_fibre'];
@@ -28,10 +29,19 @@ export function mountReport(form, info, onFiled) {
   // The local time now, as datetime-local wants it.
   const now = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
   field('observed_at').value = now.toISOString().slice(0, 16);
+  // A spot or a hamlet sent from the map's popups, then the map picker on it.
+  const asked = spotOfPage();
+  if (asked.lon !== null && asked.lat !== null) {
+    field('lon').value = String(asked.lon);
+    field('lat').value = String(asked.lat);
+  }
+  if (asked.hamlet) field('hamlet').value = asked.hamlet;
+  mountPicker(form.querySelector('#hg-ch-picker'), field('lon'), field('lat'));
   form.querySelector('#hg-ch-locate').addEventListener('click', () => {
     navigator.geolocation?.getCurrentPosition((position) => {
       field('lon').value = position.coords.longitude.toFixed(6);
       field('lat').value = position.coords.latitude.toFixed(6);
+      field('lat').dispatchEvent(new Event('change')); // the picker's marker follows
     });
   });
   form.addEventListener('submit', async (event) => {
