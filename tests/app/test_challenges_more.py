@@ -278,6 +278,72 @@ def test_a_dispute_carries_evidence_and_the_department_reviews_it(public, client
     assert actors == {"planner1"}
 
 
+_KEPT = """
+SELECT c.code, c.status, o.short_name, h.code AS hamlet, ct.phone, a.filename,
+       (SELECT string_agg(s.step || ':' || coalesce(so.short_name, '-'), ',' ORDER BY s.id)
+        FROM challenge_steps s LEFT JOIN operators so ON so.id = s.operator_id WHERE s.challenge_id = c.id) AS steps,
+       (SELECT string_agg(x.short_name || ':' || co.status, ',' ORDER BY x.short_name)
+        FROM challenge_operators co JOIN operators x ON x.id = co.operator_id WHERE co.challenge_id = c.id) AS sent_to
+FROM challenges c LEFT JOIN operators o ON o.id = c.operator_id LEFT JOIN admin_units h ON h.id = c.hamlet_id
+LEFT JOIN challenge_contacts ct ON ct.challenge_id = c.id LEFT JOIN challenge_attachments a ON a.challenge_id = c.id
+ORDER BY c.code
+"""
+
+
+def test_reloading_the_sample_keeps_the_challenges(tmp_path):
+    """`python -m app.cli seed --force`, as the service's role: the challenges, their steps, operators,
+    contacts and files are still there, pointing at the reloaded operators and hamlets."""
+    import os
+    import subprocess
+    import sys
+
+    from app import dbadmin
+    from tests.app.test_challenges import seed_challenges
+    from tests.conftest import APP_LOGIN, ROOT, sample_database
+
+    with sample_database("reload") as engine:
+        with engine.begin() as conn:
+            seed_challenges(conn)
+            conn.execute(
+                text(
+                    "INSERT INTO challenge_contacts (challenge_id, name, phone) "
+                    "SELECT id, 'Trần Văn Út', '0987 654 321' FROM challenges WHERE status = 'open'"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO challenge_attachments (challenge_id, kind, media_type, filename, content) "
+                    "SELECT id, 'speed_test', 'text/csv', 'do_toc_do.csv', :csv FROM challenges WHERE status = 'open'"
+                ),
+                {"csv": SPEED_CSV},
+            )
+            before = conn.execute(text(_KEPT)).all()
+            old_operators = set(conn.execute(text("SELECT id FROM operators")).scalars())
+        assert len(before) == 2 and all(row.hamlet for row in before)
+        url = engine.url.render_as_string(hide_password=False)
+        app_url = APP_LOGIN.set(database=engine.url.database).render_as_string(hide_password=False)
+        dbadmin.ensure_app_login(url, app_url)
+        env = {**os.environ, "DATABASE_URL": app_url, "DATABASE_OWNER_URL": url}
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", "seed", "--force"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "challenges 2" in done.stdout
+        with engine.connect() as conn:
+            after = conn.execute(text(_KEPT)).all()
+            new_operators = set(conn.execute(text("SELECT id FROM operators")).scalars())
+            dangling = conn.execute(
+                text(
+                    "SELECT count(*) FROM challenge_steps WHERE operator_id NOT IN (SELECT id FROM operators)"
+                )
+            ).scalar_one()
+        assert not new_operators & old_operators  # new ids: the challenges were pointed at them
+        assert after == before and dangling == 0
+
 
 def test_contact_details_are_erased_by_the_reporter_or_the_department_and_the_audit_keeps_none(
     public, client_as, anon_client, engine

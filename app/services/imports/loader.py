@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, Table, insert, select, text
 
 from app import models as m
 from app.errors import DomainError
+from app.services.imports import kept
 from gis.text import fold_vi
 
 SRID = m.SRID
@@ -145,6 +146,7 @@ def load_sample(engine: Engine, data_dir: str | Path, reform: SampleReform | Non
     d = Path(data_dir)
     with engine.begin() as conn:
         tables = ", ".join(RESULT_TABLES + DATA_TABLES)
+        kept.set_aside(conn)  # the public's challenges outlive the reload (app/services/imports/kept.py)
         # Ids are not restarted: the audit trail keeps telling old records from new ones.
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
         counts = loader_layers.load_all(conn, d)
@@ -155,6 +157,10 @@ def load_sample(engine: Engine, data_dir: str | Path, reform: SampleReform | Non
                 for key, n in loader_layers.load_province(conn, province).items():
                     counts[key] += n
             counts.update(_apply_reform(conn, folder, reform))
+        try:
+            counts["challenges"] = kept.put_back(conn)
+        except kept.LostOperators as exc:
+            raise LoadError(f"challenges name operators the new data lacks: {exc}") from None
         # A fresh province needs a full coverage run, not thousands of incremental ones.
         conn.execute(text("DELETE FROM coverage_dirty"))
     return counts
