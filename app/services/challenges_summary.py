@@ -19,16 +19,25 @@ SELECT {{key}} AS code, {{name}} AS name,
        count(*) FILTER (WHERE c.measured) AS measured,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.resolved_at - c.filed_at) / 86400)
          FILTER (WHERE {PHASE_SQL} = 'resolved') AS median_days_to_resolve
-FROM challenges c
-LEFT JOIN operators o ON o.id = c.operator_id
+FROM challenges c {{sent_to}}
+LEFT JOIN operators o ON o.id = {{operator}}
 LEFT JOIN admin_units h ON h.id = c.hamlet_id
 LEFT JOIN admin_units m ON m.id = h.parent_id
 GROUP BY 1, 2 ORDER BY 1 NULLS LAST
 """
 
 
-def _rows(session: Session, key: str, name: str) -> list[dict]:
-    rows = session.execute(text(_COUNTS.format(key=key, name=name)), {"today": today()})
+# Per operator, a challenge counts for each operator it was sent to (challenge_operators), else for
+# the operator the report named.
+_PER_OPERATOR = {
+    "sent_to": "LEFT JOIN challenge_operators co ON co.challenge_id = c.id",
+    "operator": "coalesce(co.operator_id, c.operator_id)",
+}
+_PER_COMMUNE = {"sent_to": "", "operator": "c.operator_id"}
+
+
+def _rows(session: Session, key: str, name: str, joins: dict[str, str]) -> list[dict]:
+    rows = session.execute(text(_COUNTS.format(key=key, name=name, **joins)), {"today": today()})
     out = []
     for r in rows:
         row = dict(r._mapping)
@@ -39,8 +48,9 @@ def _rows(session: Session, key: str, name: str) -> list[dict]:
 
 
 def summary(session: Session) -> dict:
-    """Counts per commune (code NULL: a spot outside every hamlet) and per operator (NULL: not named)."""
+    """Counts per commune (code NULL: a spot outside every hamlet) and per operator (NULL: not named;
+    a challenge sent to several operators counts for each)."""
     return {
-        "by_commune": _rows(session, "m.code", "m.name"),
-        "by_operator": _rows(session, "o.short_name", "o.name"),
+        "by_commune": _rows(session, "m.code", "m.name", _PER_COMMUNE),
+        "by_operator": _rows(session, "o.short_name", "o.name", _PER_OPERATOR),
     }
