@@ -57,12 +57,36 @@ def tiles(z: int, count: int, rng: random.Random) -> list[tuple[str, int, int, i
     return out
 
 
+def items(count: int, rng: random.Random) -> list[tuple]:
+    """`count` items pages: sites by 100 (the first page), poles in a random ~5 km box by 1,000, in turn."""
+    minx, miny, maxx, maxy = PROVINCE_BBOX
+    out: list[tuple] = []
+    for i in range(count):
+        if i % 2 == 0:
+            out.append(("sites", None, 100))
+            continue
+        lon, lat = rng.uniform(minx, maxx - 0.05), rng.uniform(miny, maxy - 0.05)
+        out.append(
+            ("poles", (round(lon, 4), round(lat, 4), round(lon + 0.05, 4), round(lat + 0.05, 4)), 1000)
+        )
+    return out
+
+
+def _items_query(t) -> str:
+    _, bbox, limit = t
+    return f"?limit={limit}" + (f"&bbox={','.join(map(str, bbox))}" if bbox else "")
+
+
 def ours(t) -> str:
+    if len(t) == 3:
+        return f"/ogc/collections/{t[0]}/items{_items_query(t)}"
     layer, z, x, y = t
     return f"/tiles/{layer}/{z}/{x}/{y}.mvt"
 
 
 def tipg(t) -> str:
+    if len(t) == 3:
+        return f"/collections/public.{t[0]}/items{_items_query(t)}"
     layer, z, x, y = t
     return f"/collections/public.{layer}/tiles/WebMercatorQuad/{z}/{x}/{y}"
 
@@ -172,7 +196,12 @@ def run_server(name, argv, env, ready, url_of, work, headers, warm_first) -> dic
                 results[(z, c)] = measure(
                     base, paths[: max(24, len(paths) * c // max(CONCURRENCY))], c, headers
                 )
-                print(f"  {name:12} z{z:<2} c={c:<2} {results[(z, c)][0]:8.1f} tiles/s", file=sys.stderr)
+                load = os.getloadavg()[0]
+                print(
+                    f"  {name:12} {z!s:>5} c={c:<2} {results[(z, c)][0]:8.1f} /s  p95 {results[(z, c)][2]:6.1f} ms"
+                    f"  load {load:.2f}",
+                    file=sys.stderr,
+                )
     finally:
         _stop(proc)
     return results
@@ -184,21 +213,36 @@ def main() -> int:
         "--tiles", type=int, default=240, help="tiles per zoom at concurrency 16 (fewer below)"
     )
     parser.add_argument("--tipg-venv", default=os.environ.get("TIPG_VENV", "/tmp/tipgvenv"))
+    parser.add_argument(
+        "--servers",
+        default="cold,warm,tipg,memory",
+        help="which to run, in this order (comma-separated): cold (cache off), warm (cache on), tipg, memory",
+    )
+    parser.add_argument(
+        "--items", type=int, default=0, help="also this many items pages (sites by 100, poles by bbox)"
+    )
     args = parser.parse_args()
+    servers = args.servers.split(",")
     rng = random.Random(2023)
     work = {z: tiles(z, args.tiles, rng) for z in ZOOMS}
+    if args.items:
+        work["items"] = items(args.items, rng)
     token, _ = _bench_token()
     headers = {"Authorization": f"Bearer {token}"}
     app = [sys.executable, "-m", "uvicorn", "app.main:app", "--no-proxy-headers"]
     base_env = {**os.environ, "COVERAGE_WORKER": "false"}
     table = {}
-    table["cold"] = run_server(
-        "cache off", app, {**base_env, "TILE_CACHE_BYTES": "0"}, "/health", ours, work, headers, False
-    )
-    table["warm"] = run_server("cache on", app, dict(base_env), "/health", ours, work, headers, True)
+    if "cold" in servers:
+        table["cold"] = run_server(
+            "cache off", app, {**base_env, "TILE_CACHE_BYTES": "0"}, "/health", ours, work, headers, False
+        )
+    if "warm" in servers:
+        table["warm"] = run_server("cache on", app, dict(base_env), "/health", ours, work, headers, True)
 
     uvicorn_tipg = Path(args.tipg_venv) / "bin" / "uvicorn"
-    if uvicorn_tipg.exists():
+    if "tipg" not in servers:
+        pass
+    elif uvicorn_tipg.exists():
         dsn = get_settings().database_url.replace("postgresql+psycopg2://", "postgresql://")
         tipg_env = {
             "PATH": os.environ.get("PATH", ""),
@@ -215,7 +259,15 @@ def main() -> int:
     else:
         print(f"TiPg not found in {args.tipg_venv}: no comparison", file=sys.stderr)
 
-    # The ceiling: the same tiles' bytes from memory, under the same uvicorn settings.
+    if "memory" in servers:
+        table["memory"] = _memory(app, base_env, work, headers)
+    _print(table, args.tiles)
+    return 0
+
+
+def _memory(app: list[str], base_env: dict, work: dict, headers: dict) -> dict:
+    """The ceiling: the same tiles' bytes from memory, under the same uvicorn settings."""
+    work = {z: t for z, t in work.items() if z != "items"}
     proc, base = _start(app, {**base_env}, "/health")
     try:
         every = [ours(t) for zoom_tiles in work.values() for t in zoom_tiles]
@@ -226,7 +278,7 @@ def main() -> int:
         pickle.dump(blobs, fh)
     try:
         memory_env = {**base_env, "BENCH_MEMORY_TILES": fh.name}
-        table["memory"] = run_server(
+        return run_server(
             "in memory",
             [sys.executable, "-m", "uvicorn", "bench.tiles:Memory", "--factory"],
             memory_env,
@@ -238,37 +290,43 @@ def main() -> int:
         )
     finally:
         os.unlink(fh.name)
-    _print(table, args.tiles)
-    return 0
+
+
+def _ratio(table: dict, a: str, b: str, key) -> str:
+    return (
+        f"{table[a][key][0] / table[b][key][0]:8.2f}"
+        if a in table and b in table and key in table[b]
+        else " " * 8
+    )
 
 
 def _print(table: dict, count: int) -> None:
     print(
         f"\nvector tiles ({', '.join(LAYERS)} in turn; {count} random tiles of the province per zoom at c=16, "
-        f"fewer below), {WORKERS} uvicorn workers each, gzip; machine: {os.cpu_count()} cores, shared"
+        f"fewer below), {WORKERS} uvicorn workers each, gzip; machine: {os.cpu_count()} cores, shared; "
+        f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     servers = list(table)
-    head = f"{'zoom':>4} {'c':>3} | " + " | ".join(f"{s:>9} t/s  p95 ms" for s in servers)
-    if "tipg" in table:
-        head += " | off/TiPg on/TiPg"
+    head = f"{'zoom':>5} {'c':>3} | " + " | ".join(f"{s:>9} r/s  p95 ms" for s in servers)
+    head += " | off/TiPg  on/TiPg"
     print(head)
     print("-" * len(head))
-    for z in ZOOMS:
+    for z in (*ZOOMS, "items"):
         for c in CONCURRENCY:
-            cells = [f"{table[s][(z, c)][0]:13.1f} {table[s][(z, c)][2]:7.1f}" for s in servers]
-            line = f"{z:>4} {c:>3} | " + " | ".join(cells)
-            if "tipg" in table:
-                t = table["tipg"][(z, c)][0]
-                line += f" | {table['cold'][(z, c)][0] / t:8.2f} {table['warm'][(z, c)][0] / t:6.2f}"
+            if (z, c) not in table[servers[0]]:
+                continue
+            cells = [
+                f"{table[s][(z, c)][0]:13.1f} {table[s][(z, c)][2]:7.1f}" if (z, c) in table[s] else " " * 21
+                for s in servers
+            ]
+            line = f"{z:>5} {c:>3} | " + " | ".join(cells)
+            line += f" | {_ratio(table, 'cold', 'tipg', (z, c))} {_ratio(table, 'warm', 'tipg', (z, c))}"
             print(line)
-    if "tipg" in table:
-        ratios = [table["cold"][k][0] / table["tipg"][k][0] for k in table["tipg"]]
-        print(f"geometric mean, cache off / TiPg: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}")
-    if "memory" in table:
-        ratios = [table["warm"][k][0] / table["memory"][k][0] for k in table["memory"]]
-        print(
-            f"geometric mean, cache on / in memory: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}"
-        )
+    for ours_, other in (("cold", "tipg"), ("warm", "memory")):
+        if ours_ in table and other in table:
+            ratios = [table[ours_][k][0] / table[other][k][0] for k in table[other] if k[0] != "items"]
+            mean = math.exp(sum(map(math.log, ratios)) / len(ratios))
+            print(f"geometric mean over tiles, {ours_} / {other}: {mean:.2f}")
 
 
 if __name__ == "__main__":
