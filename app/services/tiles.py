@@ -145,10 +145,13 @@ def cached_tile(
 ) -> CachedTile:
     """The tile, from this process's cache when its key (SQL, bound values, day, data versions) was
     built before; a client holding its ETag gets `not-modified` without the tile being built. With
-    `gzip_ok`, a tile worth compressing comes gzipped (its own ETag)."""
+    `gzip_ok`, a tile worth compressing comes gzipped (its own ETag). With no cache (`budget_bytes`
+    0) every tile is built, its ETag the hash of its bytes (no data versions read)."""
     query, params = tile_query(collections, z, x, y, filters, scope, tms)
-    epoch, versions = tile_cache.data_versions(session)
-    key = tile_cache.tile_key(tile_cache.tables_read(session, query), epoch, query, params, versions)
+    key = None
+    if budget_bytes > 0:  # without a server-side cache, no data versions to read: the bytes give the ETag
+        epoch, versions = tile_cache.data_versions(session)
+        key = tile_cache.tile_key(tile_cache.tables_read(session, query), epoch, query, params, versions)
     if key is None:
         data = bytes(session.execute(text(query), params).scalar_one())
         etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'

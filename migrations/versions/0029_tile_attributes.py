@@ -156,6 +156,8 @@ def upgrade() -> None:
             "ALTER COLUMN geom SET NOT NULL, ALTER COLUMN code SET NOT NULL"
         )
         op.execute(f"CREATE INDEX {name}_geom ON {name} USING gist (geom)")
+        # Items pages walk features in code order, byte-wise (app/services/features.py: keyset on fid).
+        op.execute(f'CREATE INDEX {name}_code ON {name} (code COLLATE "C")')
         op.execute(
             f"COMMENT ON TABLE {name} IS 'What the {table} layer shows of each feature, kept by triggers "
             f"(migration 0029): tiles and items read it'"
@@ -169,6 +171,7 @@ def upgrade() -> None:
                 )
             )
         op.execute(f"SELECT refresh_{name}(NULL)")
+        op.execute(f"ANALYZE {name}")
         # Tracked like every table (migration 0024): the tile cache keys tiles by its version.
         op.execute(f"INSERT INTO data_versions (table_name) VALUES ('{name}')")
         op.execute(
