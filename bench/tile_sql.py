@@ -31,7 +31,8 @@ _TENANTS = """LEFT JOIN LATERAL (
     SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) AS operators, count(*) AS n
     FROM {table} x JOIN operators op ON op.id = x.operator_id WHERE x.{key} = {owner}.id) t ON true"""
 
-# The sources before migration 0029 (every property joined per request).
+# The sources before migration 0029 (every property joined per request; tests/app/test_tiles_attributes.py
+# checks the side tables show the same).
 JOINED = {
     "sites": "SELECT s.code AS fid, s.code, s.structure_type, s.height_m, o.short_name AS owner, "
     "s.status, s.permit_no, s.commissioned_on, s.accepts_tenants, s.rent_vnd_month, "
@@ -47,6 +48,12 @@ JOINED = {
     "count(*) AS n, string_agg(op.short_name || ':' || x.cable_count, ';' ORDER BY op.short_name) "
     "AS cables FROM pole_attachments x JOIN operators op ON op.id = x.operator_id "
     "WHERE x.pole_id = p.id) t ON true",
+    "ducts": "SELECT r.code AS fid, r.code, r.name, o.short_name AS owner, r.duct_count, r.free_duct_count, "
+    "r.duct_count - r.free_duct_count AS used_duct_count, r.subduct_count, "
+    "round(r.length_m::numeric, 1)::float8 AS length_m, r.stated_length_m, t.operators, "
+    "coalesce(t.n, 0) AS occupant_count, coalesce(t.n, 0) >= 2 AS shared, r.geom FROM duct_routes r "
+    "JOIN operators o ON o.id = r.owner_id "
+    + _TENANTS.format(table="duct_occupancy", key="duct_route_id", owner="r"),
 }
 # What TiPg serves: every column of the raw table, ids and all, no join.
 RAW_TABLE = {"sites": "sites", "poles": "poles"}

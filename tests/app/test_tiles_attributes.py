@@ -12,36 +12,12 @@ from sqlalchemy import text
 from app.collections import COLLECTIONS
 from app.services import tiles
 from app.services.scope import EVERYTHING
+from bench.tile_sql import JOINED
 from tests.app.importing import HEADER, cell_rows, write_csv
 from tests.app.test_tile_cache import _xy
 
-_TENANTS = """LEFT JOIN LATERAL (
-    SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) AS operators, count(*) AS n
-    FROM {table} x JOIN operators op ON op.id = x.operator_id WHERE x.{key} = {owner}.id) t ON true"""
-
 # The layers' sources as they were before migration 0029: every property computed per request.
-REFERENCE = {
-    "sites": "SELECT s.code AS fid, s.code, s.structure_type, s.height_m, o.short_name AS owner, "
-    "s.status, s.permit_no, s.commissioned_on, s.accepts_tenants, s.rent_vnd_month, "
-    "t.operators, coalesce(t.n, 0) AS tenant_count, coalesce(t.n, 0) >= 2 AS shared, "
-    "tech.technologies, s.geom FROM sites s JOIN operators o ON o.id = s.owner_id "
-    + _TENANTS.format(table="site_tenancies", key="site_id", owner="s")
-    + " LEFT JOIN LATERAL (SELECT string_agg(DISTINCT technology, ',' ORDER BY technology)"
-    " AS technologies FROM cells WHERE cells.site_id = s.id) tech ON true",
-    "poles": "SELECT p.code AS fid, p.code, o.short_name AS owner, p.material, p.height_m, "
-    "t.operators, coalesce(t.n, 0) AS attachment_count, coalesce(t.n, 0) >= 2 AS shared, "
-    "t.cables, p.geom FROM poles p JOIN operators o ON o.id = p.owner_id "
-    "LEFT JOIN LATERAL (SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) AS operators, "
-    "count(*) AS n, string_agg(op.short_name || ':' || x.cable_count, ';' ORDER BY op.short_name) "
-    "AS cables FROM pole_attachments x JOIN operators op ON op.id = x.operator_id "
-    "WHERE x.pole_id = p.id) t ON true",
-    "ducts": "SELECT r.code AS fid, r.code, r.name, o.short_name AS owner, r.duct_count, r.free_duct_count, "
-    "r.duct_count - r.free_duct_count AS used_duct_count, r.subduct_count, "
-    "round(r.length_m::numeric, 1)::float8 AS length_m, r.stated_length_m, t.operators, "
-    "coalesce(t.n, 0) AS occupant_count, coalesce(t.n, 0) >= 2 AS shared, r.geom FROM duct_routes r "
-    "JOIN operators o ON o.id = r.owner_id "
-    + _TENANTS.format(table="duct_occupancy", key="duct_route_id", owner="r"),
-}
+REFERENCE = JOINED
 
 
 def _rows(conn, source: str, layer: str) -> list[tuple]:
