@@ -323,3 +323,9 @@ def test_with_the_cache_off_a_tile_costs_one_query_and_its_etag_is_its_bytes(eng
         event.remove(engine, "before_cursor_execute", note)
     assert first.outcome == "bypass" and first.data and again.outcome == "not-modified"
     assert len(seen) == 2 and not any("data_versions" in s for s in seen)
+    # Asked for gzip, it comes compressed (another representation, so another ETag), the same tile.
+    with Session(engine) as session:
+        packed = tiles.cached_tile(
+            session, layers, 11, 1624, 968, {}, EVERYTHING, WEB_MERCATOR_QUAD, None, 0, gzip_ok=True
+        )
+    assert packed.gzipped and gzip.decompress(packed.data) == first.data and packed.etag != first.etag
