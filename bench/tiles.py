@@ -207,6 +207,41 @@ def run_server(name, argv, env, ready, url_of, work, headers, warm_first) -> dic
     return results
 
 
+def interleaved(servers: dict, work: dict, rounds: int) -> dict:
+    """Every server of `servers` (name -> (base URL, url_of, headers)) measured on the same requests
+    in `rounds` short turns, the servers in rotating order each turn: a machine whose load drifts
+    (others' jobs) weighs on all of them alike. Returns {name: {(z, c): (per s, p50, p95)}}."""
+    out: dict = {name: {} for name in servers}
+    names = list(servers)
+    for z, zoom_tiles in work.items():
+        for base, url_of, headers in servers.values():  # warm the database's buffers for each
+            measure(base, [url_of(t) for t in zoom_tiles[:8]], 4, headers)
+        for c in CONCURRENCY:
+            count = max(24, len(zoom_tiles) * c // max(CONCURRENCY))
+            chunks = [zoom_tiles[i::rounds] for i in range(rounds)]
+            spent = dict.fromkeys(names, 0.0)
+            p95s: dict[str, list[float]] = {n: [] for n in names}
+            for turn, chunk in enumerate(chunks):
+                chunk = chunk[: max(1, count // rounds)]
+                for name in names[turn % len(names) :] + names[: turn % len(names)]:
+                    base, url_of, headers = servers[name]
+                    rate, _, p95 = measure(base, [url_of(t) for t in chunk], c, headers)
+                    spent[name] += len(chunk) / rate
+                    p95s[name].append(p95)
+            done = sum(len(ch[: max(1, count // rounds)]) for ch in chunks)
+            for name in names:
+                # p95: the median over the turns of each turn's p95
+                out[name][(z, c)] = (done / spent[name], 0.0, statistics.median(p95s[name]))
+            load = os.getloadavg()[0]
+            print(
+                f"  {z!s:>5} c={c:<2} "
+                + "  ".join(f"{n} {out[n][(z, c)][0]:7.1f}/s" for n in names)
+                + f"  load {load:.2f}",
+                file=sys.stderr,
+            )
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -221,6 +256,15 @@ def main() -> int:
     parser.add_argument(
         "--items", type=int, default=0, help="also this many items pages (sites by 100, poles by bbox)"
     )
+    parser.add_argument(
+        "--interleave",
+        type=int,
+        default=0,
+        help="run cache off, TiPg (and --before) at once, in this many alternating turns per measure",
+    )
+    parser.add_argument(
+        "--before", help="another checkout of the service (e.g. main's): measured too, cache off, as 'before'"
+    )
     args = parser.parse_args()
     servers = args.servers.split(",")
     rng = random.Random(2023)
@@ -232,6 +276,8 @@ def main() -> int:
     app = [sys.executable, "-m", "uvicorn", "app.main:app", "--no-proxy-headers"]
     base_env = {**os.environ, "COVERAGE_WORKER": "false"}
     table = {}
+    if args.interleave:
+        return _interleaved_main(args, app, base_env, work, headers)
     if "cold" in servers:
         table["cold"] = run_server(
             "cache off", app, {**base_env, "TILE_CACHE_BYTES": "0"}, "/health", ours, work, headers, False
@@ -243,13 +289,7 @@ def main() -> int:
     if "tipg" not in servers:
         pass
     elif uvicorn_tipg.exists():
-        dsn = get_settings().database_url.replace("postgresql+psycopg2://", "postgresql://")
-        tipg_env = {
-            "PATH": os.environ.get("PATH", ""),
-            "DATABASE_URL": dsn,
-            "TIPG_DB_TABLES": '["public.sites","public.poles"]',
-            "_CWD": tempfile.gettempdir(),  # not the project's .env
-        }
+        tipg_env = _tipg_env()
         try:
             table["tipg"] = run_server(
                 "TiPg", [str(uvicorn_tipg), "tipg.main:app"], tipg_env, "/collections", tipg, work, {}, False
@@ -262,6 +302,39 @@ def main() -> int:
     if "memory" in servers:
         table["memory"] = _memory(app, base_env, work, headers)
     _print(table, args.tiles)
+    return 0
+
+
+def _tipg_env() -> dict:
+    dsn = get_settings().database_url.replace("postgresql+psycopg2://", "postgresql://")
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": dsn,
+        "TIPG_DB_TABLES": '["public.sites","public.poles"]',
+        "_CWD": tempfile.gettempdir(),  # not the project's .env
+    }
+
+
+def _interleaved_main(args, app: list[str], base_env: dict, work: dict, headers: dict) -> int:
+    """Cache off (this checkout, and --before's), and TiPg, up at once and measured in turns."""
+    cold = {**base_env, "TILE_CACHE_BYTES": "0"}
+    started = {"cold": (_start(app, dict(cold), "/health"), ours, headers)}
+    if args.before:
+        started["before"] = (_start(app, {**cold, "_CWD": args.before}, "/health"), ours, headers)
+    tipg_uvicorn = Path(args.tipg_venv) / "bin" / "uvicorn"
+    started["tipg"] = (_start([str(tipg_uvicorn), "tipg.main:app"], _tipg_env(), "/collections"), tipg, {})
+    try:
+        servers = {name: (base, url_of, h) for name, ((_, base), url_of, h) in started.items()}
+        table = interleaved(servers, work, args.interleave)
+    finally:
+        for (proc, _), _, _ in started.values():
+            _stop(proc)
+    _print(table, args.tiles)
+    if "before" in table:
+        ratios = [table["cold"][k][0] / table["before"][k][0] for k in table["before"] if k[0] != "items"]
+        print(
+            f"geometric mean over tiles, cold / before: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}"
+        )
     return 0
 
 
