@@ -9,6 +9,10 @@ ones: no operators' names, tenants or shares). An in-memory ASGI server of the w
 (2 workers) gives the ceiling. Every client sends Accept-Encoding: gzip; timings are wall-clock per
 request, from this client, which shares the machine.
 
+With --interleave N the service (cache off), TiPg and, with --before, another checkout of the service
+(main's, say) run at once and take the same requests in N alternating turns: on a machine shared with
+other jobs, a sequential A-B-B-A swings with their load; turns make the ratios comparable.
+
 DATABASE_URL (in the environment, as bench.run reads it): the service's login; TiPg logs in with it too.
 """
 
