@@ -48,10 +48,6 @@ _ADMIN_COLUMNS = (
     "round(a.area_km2::numeric, 3)::float8 AS area_km2, " + _LABEL_POINT
 )
 
-_TENANTS = """LEFT JOIN LATERAL (
-    SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) AS operators, count(*) AS n
-    FROM {table} x JOIN operators op ON op.id = x.operator_id WHERE x.{key} = {owner}.id) t ON true"""
-
 # The admin units in force on `{day}` (an SQL expression: CURRENT_DATE, or a bound day).
 _IN_FORCE_DAY = IN_FORCE_ON.format(a="a", day="{day}")
 _DISTRICTS = (
@@ -147,13 +143,11 @@ COLLECTIONS: dict[str, Collection] = {
             "Trạm BTS",
             "BTS sites",
             "Point",
-            "SELECT s.code AS fid, s.code, s.structure_type, s.height_m, o.short_name AS owner, "
-            "s.status, s.permit_no, s.commissioned_on, s.accepts_tenants, s.rent_vnd_month, "
-            "t.operators, coalesce(t.n, 0) AS tenant_count, coalesce(t.n, 0) >= 2 AS shared, "
-            "tech.technologies, s.geom FROM sites s JOIN operators o ON o.id = s.owner_id "
-            + _TENANTS.format(table="site_tenancies", key="site_id", owner="s")
-            + " LEFT JOIN LATERAL (SELECT string_agg(DISTINCT technology, ',' ORDER BY technology)"
-            " AS technologies FROM cells WHERE cells.site_id = s.id) tech ON true",
+            # What a site shows (owner's and tenants' short names, cells' technologies) is kept per
+            # site by migration 0029's triggers: a tile reads one table.
+            "SELECT s.code AS fid, s.code, s.structure_type, s.height_m, s.owner, s.status, s.permit_no, "
+            "s.commissioned_on, s.accepts_tenants, s.rent_vnd_month, s.operators, s.tenant_count, s.shared, "
+            "s.technologies, s.geom FROM site_features s",
             {
                 "code": "string",
                 "structure_type": "string",
@@ -225,16 +219,11 @@ COLLECTIONS: dict[str, Collection] = {
             "Cột treo cáp",
             "Cable poles",
             "Point",
-            "SELECT p.code AS fid, p.code, o.short_name AS owner, p.material, p.height_m, "
-            "t.operators, coalesce(t.n, 0) AS attachment_count, coalesce(t.n, 0) >= 2 AS shared, "
-            "t.cables, p.geom FROM poles p JOIN operators o ON o.id = p.owner_id "
-            # The attachments read once per pole (a tile of thousands of poles paid twice): the
-            # operators, and each one's cables as operators write them ("VNPT:1;Viettel:2"): the
-            # importer reads it back, so an exported survey keeps its cable counts.
-            "LEFT JOIN LATERAL (SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) AS operators, "
-            "count(*) AS n, string_agg(op.short_name || ':' || x.cable_count, ';' ORDER BY op.short_name) "
-            "AS cables FROM pole_attachments x JOIN operators op ON op.id = x.operator_id "
-            "WHERE x.pole_id = p.id) t ON true",
+            # The attachments (operators, and each one's cables as operators write them,
+            # "VNPT:1;Viettel:2": the importer reads it back, so an exported survey keeps its cable
+            # counts), kept per pole by migration 0029's triggers.
+            "SELECT p.code AS fid, p.code, p.owner, p.material, p.height_m, p.operators, p.attachment_count, "
+            "p.shared, p.cables, p.geom FROM pole_features p",
             {
                 "code": "string",
                 "owner": "string",
@@ -260,13 +249,11 @@ COLLECTIONS: dict[str, Collection] = {
             "Duct routes",
             "LineString",
             # The name, free ducts and stated length are the owner's file's, NULL when it gave none;
-            # the ducts in use follow from the free ones (and are unknown without them).
-            "SELECT r.code AS fid, r.code, r.name, o.short_name AS owner, r.duct_count, r.free_duct_count, "
-            "r.duct_count - r.free_duct_count AS used_duct_count, r.subduct_count, "
-            "round(r.length_m::numeric, 1)::float8 AS length_m, r.stated_length_m, t.operators, "
-            "coalesce(t.n, 0) AS occupant_count, coalesce(t.n, 0) >= 2 AS shared, r.geom FROM duct_routes r "
-            "JOIN operators o ON o.id = r.owner_id "
-            + _TENANTS.format(table="duct_occupancy", key="duct_route_id", owner="r"),
+            # the ducts in use follow from the free ones (and are unknown without them). Occupants
+            # kept per route by migration 0029's triggers.
+            "SELECT r.code AS fid, r.code, r.name, r.owner, r.duct_count, r.free_duct_count, r.used_duct_count, "
+            "r.subduct_count, r.length_m, r.stated_length_m, r.operators, r.occupant_count, r.shared, r.geom "
+            "FROM duct_features r",
             {
                 "code": "string",
                 "name": "string",

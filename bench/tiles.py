@@ -9,6 +9,10 @@ ones: no operators' names, tenants or shares). An in-memory ASGI server of the w
 (2 workers) gives the ceiling. Every client sends Accept-Encoding: gzip; timings are wall-clock per
 request, from this client, which shares the machine.
 
+With --interleave N the service (cache off), TiPg and, with --before, another checkout of the service
+(main's, say) run at once and take the same requests in N alternating turns: on a machine shared with
+other jobs, a sequential A-B-B-A swings with their load; turns make the ratios comparable.
+
 DATABASE_URL (in the environment, as bench.run reads it): the service's login; TiPg logs in with it too.
 """
 
@@ -57,12 +61,36 @@ def tiles(z: int, count: int, rng: random.Random) -> list[tuple[str, int, int, i
     return out
 
 
+def items(count: int, rng: random.Random) -> list[tuple]:
+    """`count` items pages: sites by 100 (the first page), poles in a random ~5 km box by 1,000, in turn."""
+    minx, miny, maxx, maxy = PROVINCE_BBOX
+    out: list[tuple] = []
+    for i in range(count):
+        if i % 2 == 0:
+            out.append(("sites", None, 100))
+            continue
+        lon, lat = rng.uniform(minx, maxx - 0.05), rng.uniform(miny, maxy - 0.05)
+        out.append(
+            ("poles", (round(lon, 4), round(lat, 4), round(lon + 0.05, 4), round(lat + 0.05, 4)), 1000)
+        )
+    return out
+
+
+def _items_query(t) -> str:
+    _, bbox, limit = t
+    return f"?limit={limit}" + (f"&bbox={','.join(map(str, bbox))}" if bbox else "")
+
+
 def ours(t) -> str:
+    if len(t) == 3:
+        return f"/ogc/collections/{t[0]}/items{_items_query(t)}"
     layer, z, x, y = t
     return f"/tiles/{layer}/{z}/{x}/{y}.mvt"
 
 
 def tipg(t) -> str:
+    if len(t) == 3:
+        return f"/collections/public.{t[0]}/items{_items_query(t)}"
     layer, z, x, y = t
     return f"/collections/public.{layer}/tiles/WebMercatorQuad/{z}/{x}/{y}"
 
@@ -172,10 +200,50 @@ def run_server(name, argv, env, ready, url_of, work, headers, warm_first) -> dic
                 results[(z, c)] = measure(
                     base, paths[: max(24, len(paths) * c // max(CONCURRENCY))], c, headers
                 )
-                print(f"  {name:12} z{z:<2} c={c:<2} {results[(z, c)][0]:8.1f} tiles/s", file=sys.stderr)
+                load = os.getloadavg()[0]
+                print(
+                    f"  {name:12} {z!s:>5} c={c:<2} {results[(z, c)][0]:8.1f} /s  p95 {results[(z, c)][2]:6.1f} ms"
+                    f"  load {load:.2f}",
+                    file=sys.stderr,
+                )
     finally:
         _stop(proc)
     return results
+
+
+def interleaved(servers: dict, work: dict, rounds: int) -> dict:
+    """Every server of `servers` (name -> (base URL, url_of, headers)) measured on the same requests
+    in `rounds` short turns, the servers in rotating order each turn: a machine whose load drifts
+    (others' jobs) weighs on all of them alike. Returns {name: {(z, c): (per s, p50, p95)}}."""
+    out: dict = {name: {} for name in servers}
+    names = list(servers)
+    for z, zoom_tiles in work.items():
+        for base, url_of, headers in servers.values():  # warm the database's buffers for each
+            measure(base, [url_of(t) for t in zoom_tiles[:8]], 4, headers)
+        for c in CONCURRENCY:
+            count = max(24, len(zoom_tiles) * c // max(CONCURRENCY))
+            chunks = [zoom_tiles[i::rounds] for i in range(rounds)]
+            spent = dict.fromkeys(names, 0.0)
+            p95s: dict[str, list[float]] = {n: [] for n in names}
+            for turn, chunk in enumerate(chunks):
+                chunk = chunk[: max(1, count // rounds)]
+                for name in names[turn % len(names) :] + names[: turn % len(names)]:
+                    base, url_of, headers = servers[name]
+                    rate, _, p95 = measure(base, [url_of(t) for t in chunk], c, headers)
+                    spent[name] += len(chunk) / rate
+                    p95s[name].append(p95)
+            done = sum(len(ch[: max(1, count // rounds)]) for ch in chunks)
+            for name in names:
+                # p95: the median over the turns of each turn's p95
+                out[name][(z, c)] = (done / spent[name], 0.0, statistics.median(p95s[name]))
+            load = os.getloadavg()[0]
+            print(
+                f"  {z!s:>5} c={c:<2} "
+                + "  ".join(f"{n} {out[n][(z, c)][0]:7.1f}/s" for n in names)
+                + f"  load {load:.2f}",
+                file=sys.stderr,
+            )
+    return out
 
 
 def main() -> int:
@@ -184,28 +252,48 @@ def main() -> int:
         "--tiles", type=int, default=240, help="tiles per zoom at concurrency 16 (fewer below)"
     )
     parser.add_argument("--tipg-venv", default=os.environ.get("TIPG_VENV", "/tmp/tipgvenv"))
+    parser.add_argument(
+        "--servers",
+        default="cold,warm,tipg,memory",
+        help="which to run, in this order (comma-separated): cold (cache off), warm (cache on), tipg, memory",
+    )
+    parser.add_argument(
+        "--items", type=int, default=0, help="also this many items pages (sites by 100, poles by bbox)"
+    )
+    parser.add_argument(
+        "--interleave",
+        type=int,
+        default=0,
+        help="run cache off, TiPg (and --before) at once, in this many alternating turns per measure",
+    )
+    parser.add_argument(
+        "--before", help="another checkout of the service (e.g. main's): measured too, cache off, as 'before'"
+    )
     args = parser.parse_args()
+    servers = args.servers.split(",")
     rng = random.Random(2023)
     work = {z: tiles(z, args.tiles, rng) for z in ZOOMS}
+    if args.items:
+        work["items"] = items(args.items, rng)
     token, _ = _bench_token()
     headers = {"Authorization": f"Bearer {token}"}
     app = [sys.executable, "-m", "uvicorn", "app.main:app", "--no-proxy-headers"]
     base_env = {**os.environ, "COVERAGE_WORKER": "false"}
     table = {}
-    table["cold"] = run_server(
-        "cache off", app, {**base_env, "TILE_CACHE_BYTES": "0"}, "/health", ours, work, headers, False
-    )
-    table["warm"] = run_server("cache on", app, dict(base_env), "/health", ours, work, headers, True)
+    if args.interleave:
+        return _interleaved_main(args, app, base_env, work, headers)
+    if "cold" in servers:
+        table["cold"] = run_server(
+            "cache off", app, {**base_env, "TILE_CACHE_BYTES": "0"}, "/health", ours, work, headers, False
+        )
+    if "warm" in servers:
+        table["warm"] = run_server("cache on", app, dict(base_env), "/health", ours, work, headers, True)
 
     uvicorn_tipg = Path(args.tipg_venv) / "bin" / "uvicorn"
-    if uvicorn_tipg.exists():
-        dsn = get_settings().database_url.replace("postgresql+psycopg2://", "postgresql://")
-        tipg_env = {
-            "PATH": os.environ.get("PATH", ""),
-            "DATABASE_URL": dsn,
-            "TIPG_DB_TABLES": '["public.sites","public.poles"]',
-            "_CWD": tempfile.gettempdir(),  # not the project's .env
-        }
+    if "tipg" not in servers:
+        pass
+    elif uvicorn_tipg.exists():
+        tipg_env = _tipg_env()
         try:
             table["tipg"] = run_server(
                 "TiPg", [str(uvicorn_tipg), "tipg.main:app"], tipg_env, "/collections", tipg, work, {}, False
@@ -215,7 +303,48 @@ def main() -> int:
     else:
         print(f"TiPg not found in {args.tipg_venv}: no comparison", file=sys.stderr)
 
-    # The ceiling: the same tiles' bytes from memory, under the same uvicorn settings.
+    if "memory" in servers:
+        table["memory"] = _memory(app, base_env, work, headers)
+    _print(table, args.tiles)
+    return 0
+
+
+def _tipg_env() -> dict:
+    dsn = get_settings().database_url.replace("postgresql+psycopg2://", "postgresql://")
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": dsn,
+        "TIPG_DB_TABLES": '["public.sites","public.poles"]',
+        "_CWD": tempfile.gettempdir(),  # not the project's .env
+    }
+
+
+def _interleaved_main(args, app: list[str], base_env: dict, work: dict, headers: dict) -> int:
+    """Cache off (this checkout, and --before's), and TiPg, up at once and measured in turns."""
+    cold = {**base_env, "TILE_CACHE_BYTES": "0"}
+    started = {"cold": (_start(app, dict(cold), "/health"), ours, headers)}
+    if args.before:
+        started["before"] = (_start(app, {**cold, "_CWD": args.before}, "/health"), ours, headers)
+    tipg_uvicorn = Path(args.tipg_venv) / "bin" / "uvicorn"
+    started["tipg"] = (_start([str(tipg_uvicorn), "tipg.main:app"], _tipg_env(), "/collections"), tipg, {})
+    try:
+        servers = {name: (base, url_of, h) for name, ((_, base), url_of, h) in started.items()}
+        table = interleaved(servers, work, args.interleave)
+    finally:
+        for (proc, _), _, _ in started.values():
+            _stop(proc)
+    _print(table, args.tiles)
+    if "before" in table:
+        ratios = [table["cold"][k][0] / table["before"][k][0] for k in table["before"] if k[0] != "items"]
+        print(
+            f"geometric mean over tiles, cold / before: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}"
+        )
+    return 0
+
+
+def _memory(app: list[str], base_env: dict, work: dict, headers: dict) -> dict:
+    """The ceiling: the same tiles' bytes from memory, under the same uvicorn settings."""
+    work = {z: t for z, t in work.items() if z != "items"}
     proc, base = _start(app, {**base_env}, "/health")
     try:
         every = [ours(t) for zoom_tiles in work.values() for t in zoom_tiles]
@@ -226,7 +355,7 @@ def main() -> int:
         pickle.dump(blobs, fh)
     try:
         memory_env = {**base_env, "BENCH_MEMORY_TILES": fh.name}
-        table["memory"] = run_server(
+        return run_server(
             "in memory",
             [sys.executable, "-m", "uvicorn", "bench.tiles:Memory", "--factory"],
             memory_env,
@@ -238,37 +367,43 @@ def main() -> int:
         )
     finally:
         os.unlink(fh.name)
-    _print(table, args.tiles)
-    return 0
+
+
+def _ratio(table: dict, a: str, b: str, key) -> str:
+    return (
+        f"{table[a][key][0] / table[b][key][0]:8.2f}"
+        if a in table and b in table and key in table[b]
+        else " " * 8
+    )
 
 
 def _print(table: dict, count: int) -> None:
     print(
         f"\nvector tiles ({', '.join(LAYERS)} in turn; {count} random tiles of the province per zoom at c=16, "
-        f"fewer below), {WORKERS} uvicorn workers each, gzip; machine: {os.cpu_count()} cores, shared"
+        f"fewer below), {WORKERS} uvicorn workers each, gzip; machine: {os.cpu_count()} cores, shared; "
+        f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     servers = list(table)
-    head = f"{'zoom':>4} {'c':>3} | " + " | ".join(f"{s:>9} t/s  p95 ms" for s in servers)
-    if "tipg" in table:
-        head += " | off/TiPg on/TiPg"
+    head = f"{'zoom':>5} {'c':>3} | " + " | ".join(f"{s:>9} r/s  p95 ms" for s in servers)
+    head += " | off/TiPg  on/TiPg"
     print(head)
     print("-" * len(head))
-    for z in ZOOMS:
+    for z in (*ZOOMS, "items"):
         for c in CONCURRENCY:
-            cells = [f"{table[s][(z, c)][0]:13.1f} {table[s][(z, c)][2]:7.1f}" for s in servers]
-            line = f"{z:>4} {c:>3} | " + " | ".join(cells)
-            if "tipg" in table:
-                t = table["tipg"][(z, c)][0]
-                line += f" | {table['cold'][(z, c)][0] / t:8.2f} {table['warm'][(z, c)][0] / t:6.2f}"
+            if (z, c) not in table[servers[0]]:
+                continue
+            cells = [
+                f"{table[s][(z, c)][0]:13.1f} {table[s][(z, c)][2]:7.1f}" if (z, c) in table[s] else " " * 21
+                for s in servers
+            ]
+            line = f"{z:>5} {c:>3} | " + " | ".join(cells)
+            line += f" | {_ratio(table, 'cold', 'tipg', (z, c))} {_ratio(table, 'warm', 'tipg', (z, c))}"
             print(line)
-    if "tipg" in table:
-        ratios = [table["cold"][k][0] / table["tipg"][k][0] for k in table["tipg"]]
-        print(f"geometric mean, cache off / TiPg: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}")
-    if "memory" in table:
-        ratios = [table["warm"][k][0] / table["memory"][k][0] for k in table["memory"]]
-        print(
-            f"geometric mean, cache on / in memory: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}"
-        )
+    for ours_, other in (("cold", "tipg"), ("warm", "memory")):
+        if ours_ in table and other in table:
+            ratios = [table[ours_][k][0] / table[other][k][0] for k in table[other] if k[0] != "items"]
+            mean = math.exp(sum(map(math.log, ratios)) / len(ratios))
+            print(f"geometric mean over tiles, {ours_} / {other}: {mean:.2f}")
 
 
 if __name__ == "__main__":

@@ -293,3 +293,39 @@ def test_tilejson_fields_equal_what_the_tiles_carry(client, engine, collection_i
     meta = client.get(f"/ogc/collections/{collection_id}/tiles/WebMercatorQuad").json()
     schema = meta["layers"][0]["propertiesSchema"]["properties"]
     assert {k: v["type"] for k, v in schema.items()} == {k: v.lower() for k, v in layer["fields"].items()}
+
+
+def test_with_the_cache_off_a_tile_costs_one_query_and_its_etag_is_its_bytes(engine):
+    """TILE_CACHE_BYTES=0: no data versions read per tile (nothing to key), the ETag still answers 304."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from app.services import tiles
+    from app.services.scope import EVERYTHING
+    from app.services.tile_matrix_sets import WEB_MERCATOR_QUAD
+
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    layers = [COLLECTIONS["sites"], COLLECTIONS["poles"]]
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with Session(engine) as session:
+            first = tiles.cached_tile(
+                session, layers, 11, 1624, 968, {}, EVERYTHING, WEB_MERCATOR_QUAD, None, 0
+            )
+            again = tiles.cached_tile(
+                session, layers, 11, 1624, 968, {}, EVERYTHING, WEB_MERCATOR_QUAD, first.etag, 0
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert first.outcome == "bypass" and first.data and again.outcome == "not-modified"
+    assert len(seen) == 2 and not any("data_versions" in s for s in seen)
+    # Asked for gzip, it comes compressed (another representation, so another ETag), the same tile.
+    with Session(engine) as session:
+        packed = tiles.cached_tile(
+            session, layers, 11, 1624, 968, {}, EVERYTHING, WEB_MERCATOR_QUAD, None, 0, gzip_ok=True
+        )
+    assert packed.gzipped and gzip.decompress(packed.data) == first.data and packed.etag != first.etag

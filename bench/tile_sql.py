@@ -1,0 +1,117 @@
+"""Database time per vector tile, interleaved: the layers' sources now (migration 0029's side tables)
+against the per-request joins they replaced and against a TiPg-like query of the raw table.
+
+Throughput through HTTP on a shared 2-core machine swings with the other processes' load; timing the
+three queries of the same tile one after the other, in rotating order, over the same random tiles
+compares them under the same load. Each figure is the median and p95 of the wall-clock time of the
+tile's SQL (PostGIS builds the MVT), over `--tiles` tiles per zoom, with the load average printed.
+
+    python -m bench.tile_sql [--tiles 120]
+
+DATABASE_URL: as bench.run reads it.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from dataclasses import replace
+
+from sqlalchemy import create_engine, text
+
+from app.collections import COLLECTIONS
+from app.services import tiles
+from app.services.scope import EVERYTHING
+from bench.tiles import LAYERS, ZOOMS
+from bench.tiles import tiles as random_tiles
+
+_TENANTS = """LEFT JOIN LATERAL (
+    SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) AS operators, count(*) AS n
+    FROM {table} x JOIN operators op ON op.id = x.operator_id WHERE x.{key} = {owner}.id) t ON true"""
+
+# The sources before migration 0029 (every property joined per request; tests/app/test_tiles_attributes.py
+# checks the side tables show the same).
+JOINED = {
+    "sites": "SELECT s.code AS fid, s.code, s.structure_type, s.height_m, o.short_name AS owner, "
+    "s.status, s.permit_no, s.commissioned_on, s.accepts_tenants, s.rent_vnd_month, "
+    "t.operators, coalesce(t.n, 0) AS tenant_count, coalesce(t.n, 0) >= 2 AS shared, "
+    "tech.technologies, s.geom FROM sites s JOIN operators o ON o.id = s.owner_id "
+    + _TENANTS.format(table="site_tenancies", key="site_id", owner="s")
+    + " LEFT JOIN LATERAL (SELECT string_agg(DISTINCT technology, ',' ORDER BY technology)"
+    " AS technologies FROM cells WHERE cells.site_id = s.id) tech ON true",
+    "poles": "SELECT p.code AS fid, p.code, o.short_name AS owner, p.material, p.height_m, "
+    "t.operators, coalesce(t.n, 0) AS attachment_count, coalesce(t.n, 0) >= 2 AS shared, "
+    "t.cables, p.geom FROM poles p JOIN operators o ON o.id = p.owner_id "
+    "LEFT JOIN LATERAL (SELECT string_agg(op.short_name, ',' ORDER BY op.short_name) AS operators, "
+    "count(*) AS n, string_agg(op.short_name || ':' || x.cable_count, ';' ORDER BY op.short_name) "
+    "AS cables FROM pole_attachments x JOIN operators op ON op.id = x.operator_id "
+    "WHERE x.pole_id = p.id) t ON true",
+    "ducts": "SELECT r.code AS fid, r.code, r.name, o.short_name AS owner, r.duct_count, r.free_duct_count, "
+    "r.duct_count - r.free_duct_count AS used_duct_count, r.subduct_count, "
+    "round(r.length_m::numeric, 1)::float8 AS length_m, r.stated_length_m, t.operators, "
+    "coalesce(t.n, 0) AS occupant_count, coalesce(t.n, 0) >= 2 AS shared, r.geom FROM duct_routes r "
+    "JOIN operators o ON o.id = r.owner_id "
+    + _TENANTS.format(table="duct_occupancy", key="duct_route_id", owner="r"),
+}
+# What TiPg serves: every column of the raw table, ids and all, no join.
+RAW_TABLE = {"sites": "sites", "poles": "poles"}
+
+
+def _raw_columns(session_conn, layer: str) -> list[str]:
+    columns = [
+        c
+        for (c,) in session_conn.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = :t AND column_name <> 'geom' "
+                "ORDER BY ordinal_position"
+            ),
+            {"t": RAW_TABLE[layer]},
+        )
+    ]
+    return columns
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiles", type=int, default=120, help="tiles per zoom")
+    args = parser.parse_args()
+    engine = create_engine(os.environ["DATABASE_URL"])
+    rng = random.Random(2023)
+    kinds = ("side table", "joins", "raw (TiPg-like)")
+    with engine.connect() as conn:
+        layers = {}
+        for layer in LAYERS:
+            raw = _raw_columns(conn, layer)
+            layers[layer] = {
+                "side table": COLLECTIONS[layer],
+                "joins": replace(COLLECTIONS[layer], source=JOINED[layer]),
+                "raw (TiPg-like)": replace(
+                    COLLECTIONS[layer],
+                    source=f"SELECT {', '.join(raw)}, geom FROM {RAW_TABLE[layer]}",
+                    properties=dict.fromkeys(raw, "string"),
+                ),
+            }
+        print(f"database time per tile (ms), {args.tiles} random tiles per zoom; load {os.getloadavg()}")
+        print(f"{'zoom':>4} | " + " | ".join(f"{k:>15} p50   p95" for k in kinds) + " | joins/side raw/side")
+        for z in ZOOMS:
+            times: dict[str, list[float]] = {k: [] for k in kinds}
+            for i, (layer, _, x, y) in enumerate(random_tiles(z, args.tiles, rng)):
+                order = kinds[i % 3 :] + kinds[: i % 3]
+                for kind in order:
+                    sql, params = tiles.tile_query([layers[layer][kind]], z, x, y, {}, EVERYTHING)
+                    t0 = time.perf_counter()
+                    conn.execute(text(sql), params).scalar_one()
+                    times[kind].append((time.perf_counter() - t0) * 1000)
+            stats = {k: (statistics.median(v), sorted(v)[int(0.95 * (len(v) - 1))]) for k, v in times.items()}
+            cells = " | ".join(f"{'':>9}{stats[k][0]:6.1f} {stats[k][1]:6.1f}" for k in kinds)
+            side, joins, raw = (sum(times[k]) for k in kinds)
+            print(
+                f"{z:>4} | {cells} | {joins / side:10.2f} {raw / side:7.2f}   load {os.getloadavg()[0]:.2f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
