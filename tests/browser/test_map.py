@@ -6,13 +6,16 @@ reports what the map has drawn; counts are checked against the API itself. The b
 fixtures are in conftest.py, the helpers in support.py.
 """
 
+import math
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 from shapely.geometry import shape
 
 from tests.browser.support import (
+    MapPage,
     click_at,
     format_vi,
     layer_state,
@@ -23,6 +26,7 @@ from tests.browser.support import (
     view_bbox,
     wait_idle,
 )
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.browser
 
@@ -295,3 +299,57 @@ def test_editing_the_hash_updates_the_map(map_page):
     expect(page.get_by_label("BTS sites")).to_be_checked()
     here = view(page)
     assert abs(here["lat"] - 9.784) < 1e-4 and abs(here["lon"] - 105.47) < 1e-4
+
+
+def test_tiles_come_in_the_callers_scope(chromium, live_server_url, tokens):
+    """The session cookie rides on every tile request: an official limited to district 934 is drawn
+    that district's sites only, as the API lists them for that account — and the planner all."""
+    official = MapPage(chromium, live_server_url, user="official934")
+    try:
+        page = official.open()
+        wait_idle(page)
+        drawn = set(page.evaluate("window.__hgmap.codes('sites')"))
+        theirs = {
+            f["properties"]["code"]
+            for f in official.api("/ogc/collections/sites/items?limit=10000")["features"]
+        }
+        in_934 = official.api("/ogc/collections/sites/items?limit=1&district=934")["numberMatched"]
+        planner = httpx.get(
+            f"{live_server_url}/ogc/collections/sites/items?limit=1", headers=bearer(tokens["planner1"])
+        )
+        assert drawn and drawn == theirs and len(theirs) == in_934 < planner.json()["numberMatched"]
+        assert official.errors == []
+    finally:
+        official.context.close()
+
+
+def test_a_cell_popup_opens_from_inside_its_wedge(map_page):
+    """A cell is drawn as its sector from the tiles, and a click inside the wedge, away from the site,
+    opens a popup of a cell of that site, fetched by its id."""
+    cells = map_page.api("/ogc/collections/cells/items?limit=200")["features"]
+    cell = next(
+        c
+        for c in cells
+        if c["properties"]["azimuth_deg"] is not None and c["properties"]["technology"] == "4G"
+    )
+    lon, lat = cell["geometry"]["coordinates"]
+    # 150 m from the site along the azimuth: inside a 4G wedge (220 m), outside the site's dot.
+    azimuth = math.radians(cell["properties"]["azimuth_deg"])
+    inside = (
+        lat + 150 * math.cos(azimuth) / 111_320,
+        lon + 150 * math.sin(azimuth) / (111_320 * math.cos(math.radians(lat))),
+    )
+    page = map_page.open(f"#17/{lat}/{lon}?layers=cells")
+    wait_idle(page)
+    assert cell["properties"]["code"] in page.evaluate("window.__hgmap.codes('cells')")
+    click_at(page, *inside)
+    popup = page.locator(".leaflet-popup .hg-popup")
+    expect(popup.locator(".hg-popup-layer")).to_have_text("Ô/cell")
+    same_site = map_page.api(
+        f"/ogc/collections/cells/items?limit=100&bbox={lon - 1e-6},{lat - 1e-6},{lon + 1e-6},{lat + 1e-6}"
+    )
+    expect(popup.locator(".hg-popup-title")).to_have_text(
+        re.compile("^(" + "|".join(re.escape(f["properties"]["code"]) for f in same_site["features"]) + ")$")
+    )
+    expect(popup.locator("tr[data-field='site_code'] td")).to_have_text(cell["properties"]["site_code"])
+    assert map_page.errors == []

@@ -10,7 +10,7 @@ import * as leaflet from 'leaflet';
 import { fetchItem, getBytes, isAbort, withQuery } from '../api.js';
 import { renderPopup } from '../popup.js';
 import { layerQuery } from './collectionLayer.js';
-import { tileSymbolizer } from './tileSymbolizer.js';
+import { tileHitTest, tileSymbolizer } from './tileSymbolizer.js';
 
 const { Layer, popup: createPopup } = leaflet;
 globalThis.L ??= leaflet;
@@ -125,12 +125,23 @@ export const TileCollectionLayer = Layer.extend({
     return unnamed ? [...codes, ...Array(unnamed).fill(null)] : [...codes];
   },
 
-  /** The feature drawn under `latlng` (the topmost), or null; none when the layer takes no clicks. */
+  /**
+   * The properties of the feature drawn under `latlng` (the topmost: drawn last), or null; none
+   * when the layer takes no clicks. Looked up in the data tile under the point, as drawn.
+   */
   pickAt(latlng) {
-    if (!this._grid || this.def.interactive === false) return null;
-    const hits = this._grid.queryTileFeaturesDebug(latlng.lng, latlng.lat, PICK_RADIUS_PX).get('') ?? [];
-    const hit = hits.at(-1);
-    return hit ? hit.feature.props : null;
+    const map = this._map;
+    if (!this._grid || !map || this.def.interactive === false || this.state.belowMinZoom) return null;
+    const zoom = Math.round(map.getZoom());
+    const z = Math.min(zoom - LEVEL_DIFF, MAX_DATA_ZOOM);
+    const world = map.project(latlng, z); // 256 px a tile at zoom z
+    const [x, y] = [Math.floor(world.x / 256), Math.floor(world.y / 256)];
+    const unitsPerTile = 256 << LEVEL_DIFF; // protomaps scales each data tile to this
+    const point = { x: (world.x / 256 - x) * unitsPerTile, y: (world.y / 256 - y) * unitsPerTile };
+    const features = this._grid.views.get('').tileCache.cache.get(`${x}:${y}:${z}`)?.data.get(this.collection) ?? [];
+    const scale = 2 ** (zoom - z) * (256 / unitsPerTile);
+    const hit = features.findLast((feature) => this._hitTest(feature, point, zoom, scale));
+    return hit ? hit.props : null;
   },
 
   /** Open the popup of the feature `code` at `latlng`: its whole record from the OGC items endpoint. */
@@ -163,6 +174,7 @@ export const TileCollectionLayer = Layer.extend({
       paintRules: [{ dataLayer: this.collection, symbolizer: tileSymbolizer(def, () => this.choice, () => this._map?.getCenter().lat ?? 0) }],
     });
     grid.hgUrl = url;
+    this._hitTest = tileHitTest(def, () => this.choice, () => this._map?.getCenter().lat ?? 0, PICK_RADIUS_PX);
     grid.on('loading', () => this._setState({ loading: true, error: null }));
     grid.on('load', () => {
       this._setState({ loading: false, count: this.codes().length });

@@ -48,11 +48,12 @@ function tracePath(ctx, rings, closed) {
   }
 }
 
+const metresPerPixel = (zoom, latitude) => (EARTH_CIRCUMFERENCE_M * Math.cos(latitude * DEG)) / 2 ** (zoom + 8);
+
 /** A cell's wedge (or circle) around its site, its radius in metres turned into pixels at `zoom`. */
 function traceCell(ctx, point, properties, zoom, latitude) {
-  const metresPerPixel = (EARTH_CIRCUMFERENCE_M * Math.cos(latitude * DEG)) / 2 ** (zoom + 8);
   const shape = cellShape(properties);
-  const radius = shape.radiusM / metresPerPixel;
+  const radius = shape.radiusM / metresPerPixel(zoom, latitude);
   if (shape.omni) {
     ctx.arc(point.x, point.y, radius, 0, 2 * Math.PI);
     return;
@@ -88,5 +89,35 @@ export function tileSymbolizer(def, choice, latitude) {
       paint(ctx, style);
       ctx.restore();
     },
+  };
+}
+
+/** Whether the screen offset (dx, dy) px from a cell's site falls in its wedge (or circle) at `zoom`. */
+function inCell(dx, dy, properties, zoom, latitude) {
+  const shape = cellShape(properties);
+  if (Math.hypot(dx, dy) > shape.radiusM / metresPerPixel(zoom, latitude)) return false;
+  if (shape.omni) return true;
+  const bearing = Math.atan2(dx, -dy) / DEG;
+  const off = Math.abs((((bearing - shape.azimuthDeg) % 360) + 540) % 360 - 180);
+  return off <= shape.beamwidthDeg / 2;
+}
+
+/**
+ * The hit test of a registry entry's tile features, as they are drawn: `hit(feature, point, zoom,
+ * scale)` with `point` in the feature's tile units and `scale` screen pixels per unit; a point
+ * is hit within its radius (a cell: its wedge), a line within its width, a polygon inside, each
+ * with `slackPx` to spare.
+ */
+export function tileHitTest(def, choice, latitude, slackPx) {
+  const { pointInPolygon, pointMinDistToLines, pointMinDistToPoints } = globalThis.protomapsL;
+  return (feature, point, zoom, scale) => {
+    const style = pathStyle(def.style(feature.props, zoom, choice()), feature.geomType);
+    if (feature.geomType === POINT && def.pointToLayer) {
+      return feature.geom.some(([site]) => inCell((point.x - site.x) * scale, (point.y - site.y) * scale,
+        feature.props, zoom, latitude()));
+    }
+    if (feature.geomType === POINT) return pointMinDistToPoints(point, feature.geom) * scale <= style.radius + slackPx;
+    if (feature.geomType === POLYGON) return pointInPolygon(point, feature.geom);
+    return pointMinDistToLines(point, feature.geom) * scale <= style.weight / 2 + slackPx;
   };
 }
