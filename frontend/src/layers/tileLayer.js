@@ -95,6 +95,7 @@ export const TileCollectionLayer = Layer.extend({
     if (!this._map) return;
     const open = this._popup?.isOpen() ? { code: this._popupCode, latlng: this._popup.getLatLng() } : null;
     this._replaceGrid();
+    if (this.state.belowMinZoom) return; // no tile to wait for
     await new Promise((resolve) => this._grid.once('load', resolve));
     if (open) await this.openFeature(open.code, open.latlng);
   },
