@@ -1,7 +1,7 @@
 // A dense OGC collection drawn from the service's vector tiles (GET /tiles/{collection}/{z}/{x}/{y}.mvt)
 // by protomaps-leaflet: only the tiles in view travel, each drawn once on its own canvas. It keeps
 // CollectionLayer's contract (filters, choices, 'hg:state', reload), so the panel, legend and URL
-// treat both alike; a click asks the OGC items endpoint for the one feature hit (pickAt/openAt).
+// treat both alike; a click asks the OGC items endpoint for the one feature hit (pickAt, openFeature).
 //
 // protomaps-leaflet is loaded as its bundled script (window.protomapsL, see index.html): its
 // npm ES build imports bare package names that would each need an import-map entry. It extends
@@ -17,11 +17,8 @@ globalThis.L ??= leaflet;
 
 // Each data tile is one zoom level below the view (four display tiles): a quarter of the requests.
 const LEVEL_DIFF = 1;
-const MAX_DATA_ZOOM = 15; // deeper views scale the z15 tiles (4096 units a tile: ~1 m there)
+const MAX_DATA_ZOOM = 15; // deeper views scale the z15 tiles (4096 units over ~1.2 km: 0.3 m a unit)
 const PICK_RADIUS_PX = 6;
-
-/** Bytes and tiles fetched by every tile layer (tests and the measurement read them). */
-export const tileTraffic = { requests: 0, bytes: 0 };
 
 export const TileCollectionLayer = Layer.extend({
   /**
@@ -188,8 +185,6 @@ export const TileCollectionLayer = Layer.extend({
     const url = template.replace('{z}', z).replace('{x}', x).replace('{y}', y);
     try {
       const data = await getBytes(url, { signal, cache: this._cache });
-      tileTraffic.requests += 1;
-      tileTraffic.bytes += data.byteLength;
       return { data };
     } catch (error) {
       if (!isAbort(error)) {
