@@ -106,6 +106,7 @@ bench: migrate ## latency and recompute tables over the sample data (not part of
 	$(PY) -m bench.run
 	$(PY) -m bench.point
 	$(PY) -m bench.tiles
+	$(PY) -m bench.web_map
 	$(PY) -m bench.imports
 	$(PY) -m bench.body_limit
 	$(PY) -m bench.proposals

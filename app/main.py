@@ -54,8 +54,10 @@ def _mount_frontend(app: FastAPI) -> None:
     for url, path in (
         ("/src", frontend / "src"),
         ("/styles", frontend / "styles"),
-        # Leaflet only: node_modules also holds test-only packages (axe-core) no user needs.
+        # Leaflet and the vector-tile renderer only: node_modules also holds test-only packages
+        # (axe-core) no user needs; protomaps-leaflet's bundle carries its own dependencies.
         ("/vendor/leaflet", frontend / "node_modules" / "leaflet"),
+        ("/vendor/protomaps-leaflet", frontend / "node_modules" / "protomaps-leaflet" / "dist"),
         ("/docs/assets", _SWAGGER_UI),
     ):
         if path.is_dir():

@@ -71,6 +71,18 @@ export async function getText(url, { signal } = {}) {
 }
 
 /**
+ * GET a binary answer (a vector tile) as an ArrayBuffer; `cache: 'no-cache'` revalidates a tile the
+ * browser keeps (its ETag) after a write. Same origin, so the session cookie rides along.
+ */
+export async function getBytes(url, { signal, cache = 'default' } = {}) {
+  return (await checkedFetch(url, { signal, cache })).arrayBuffer();
+}
+
+/** One feature of an OGC collection by its id (GET /ogc/collections/{collection}/items/{id}). */
+export const fetchItem = (collection, id, { signal } = {}) =>
+  getJSON(`/ogc/collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`, { signal });
+
+/**
  * Send `body` as JSON with `method` (POST, PUT, PATCH, DELETE), the CSRF token and any `headers`
  * (If-Match); the answer's JSON (null for 204). ApiError carries `problems` and the whole `body`.
  */

@@ -45,7 +45,9 @@ export function installDebugHook({ map, layers, basemap, highlight, getLang, ind
     /** The codes of the features a layer has drawn (tests look for one record). */
     codes(id) {
       const layer = layers.get(id);
-      return layer ? layer.getLayers().map((feature) => feature.feature?.properties?.code) : [];
+      if (!layer) return [];
+      // A vector-tile layer names the features of the tiles it draws (layers/tileLayer.js).
+      return layer.codes ? layer.codes() : layer.getLayers().map((feature) => feature.feature?.properties?.code);
     },
     get view() {
       const center = map.getCenter();

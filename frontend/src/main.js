@@ -14,9 +14,10 @@ import { IndicatorPanel } from './indicators.js';
 import { applyChoices, changedChoices, mountLayerControls } from './layerControls.js';
 import { mountLayerPanel } from './layerPanel.js';
 import { collectionLayer } from './layers/collectionLayer.js';
+import { tileCollectionLayer } from './layers/tileLayer.js';
 import { CANVAS_ORDER, DEFAULT_VISIBLE, LAYERS as ALL_LAYERS } from './layers/registry.js';
 import { LegendControl } from './legend.js';
-import { canvasFor, createMap, enablePolygonPicking } from './map.js';
+import { canvasFor, createMap, enableFeaturePicking } from './map.js';
 import { ModelCard } from './modelCard.js';
 import { RegistrationForm } from './registration/form.js';
 import { ReviewPanel } from './registration/review.js';
@@ -43,10 +44,18 @@ mountAccountMenu(document.getElementById('hg-account'));
 const { map, canvasRenderer } = createMap(document.getElementById('map'), initial.view, region);
 let filters = { ...initial.filters };
 
-const layers = new Map(LAYERS.map((def) => [def.id, collectionLayer(def, {
-  renderer: def.renderer === 'canvas' ? canvasFor(def, canvasRenderer) : undefined,
-  filters,
-})]));
+// Dense layers come from vector tiles; `?tiles=off` in the page's address draws every layer from
+// GeoJSON as before (to compare, or to fall back).
+const useTiles = new URLSearchParams(window.location.search).get('tiles') !== 'off';
+const fromTiles = (def) => useTiles && def.tiles;
+const layers = new Map(LAYERS.map((def) => [def.id, fromTiles(def)
+  ? tileCollectionLayer(def, {
+    filters, pane: 'hgTiles', zIndex: CANVAS_ORDER.length - CANVAS_ORDER.indexOf(def.id),
+  })
+  : collectionLayer(def, {
+    renderer: def.renderer === 'canvas' ? canvasFor(def, canvasRenderer) : undefined,
+    filters,
+  })]));
 const visibleIds = () => LAYERS.map((def) => def.id).filter((id) => layers.get(id).isVisible());
 
 applyChoices(layers, initial.choices);
@@ -110,7 +119,7 @@ function restackCanvas() {
 for (const [id, layer] of layers) {
   layer.on('add remove', () => urlState.schedule());
   layer.on('hg:error', ({ error }) => notify(t('error.load', { layer: t(`layer.${id}`), message: describeError(error) })));
-  if (layer.def.renderer === 'canvas' && !layer.def.pane) layer.on('hg:loaded', restackCanvas);
+  if (layer.def.renderer === 'canvas' && !layer.def.pane && !fromTiles(layer.def)) layer.on('hg:loaded', restackCanvas);
 }
 
 /** Bring the app to a state parsed from the URL (someone edited it, or went back). */
@@ -151,9 +160,11 @@ const exportPanel = mountExportPanel(document.getElementById('hg-export'), { map
 mountDistrictZoom(document.getElementById('hg-district-zoom'), {
   map, subdivisions: loadSubdivisions, region,
 });
-// Click priority among the SVG polygons: hamlets, then the indicator choropleth, then outlines.
-enablePolygonPicking(map, () => [layers.get('hamlet_coverage'), layers.get('hamlets'), indicators.layer,
-  layers.get('communes'), layers.get('districts')].filter((layer) => map.hasLayer(layer)));
+// Click priority after the GeoJSON canvas (which answers first): tile layers as drawn, top first,
+// then the SVG polygons: hamlets, the indicator choropleth, then outlines.
+const tileLayersOnTop = [...CANVAS_ORDER].reverse().map((id) => layers.get(id)).filter((layer) => layer?.pickAt);
+enableFeaturePicking(map, () => [...tileLayersOnTop, layers.get('hamlet_coverage'), layers.get('hamlets'),
+  indicators.layer, layers.get('communes'), layers.get('districts')].filter((layer) => layer && map.hasLayer(layer)));
 // "Tại điểm này": after the feature popups, which take their clicks first.
 const pointQuery = mountPointQuery(map);
 mountSearch(document.getElementById('hg-search'), {
@@ -178,7 +189,8 @@ if (mayRegister()) {
     if (!sites) return;
     if (!map.hasLayer(sites)) map.addLayer(sites);
     await sites.reload();
-    sites.getLayers().find((layer) => layer.feature?.properties?.code === code)?.openPopup();
+    if (sites.openFeature) await sites.openFeature(code, [lat, lon]);
+    else sites.getLayers().find((layer) => layer.feature?.properties?.code === code)?.openPopup();
   });
   window.addEventListener('hg:edit-site', (event) => {
     map.closePopup();

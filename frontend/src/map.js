@@ -20,6 +20,7 @@ const PANES = {
   hgDistricts: 401,
   hgCommunes: 402,
   hgHamlets: 403,
+  hgTiles: 440, // the dense layers' vector tiles (layers/tileLayer.js), under the GeoJSON canvas
   hgCanvas: 450,
   hgHighlight: 460,
 };
@@ -60,19 +61,27 @@ export function createMap(element, view, region = null) {
 export const canvasFor = (def, shared) => (def.pane ? canvas({ pane: def.pane, padding: 0.3 }) : shared);
 
 /**
- * Polygons are SVG paths under the canvas, which swallows their clicks. When a click hits no
- * canvas feature, open the popup of a boundary path under the pointer instead: of the first
- * layer in `layers()` (those on the map, by priority) that has one there — so a hamlet
- * choropleth wins over the commune outlines drawn above it.
+ * Tile features and SVG polygons lie under the GeoJSON canvas, which swallows their clicks. When a
+ * click hits no canvas feature, open the popup of the first layer in `layers()` (those on the map,
+ * by priority) with a feature there: a vector-tile layer's (`pickAt`, then its record is fetched)
+ * or a boundary path under the pointer — so a hamlet choropleth wins over the commune outlines
+ * drawn above it.
  */
-export function enablePolygonPicking(map, layers) {
+export function enableFeaturePicking(map, layers) {
   map.on('click', (event) => {
     const original = event.originalEvent;
     if (!original || original.hgFeatureHit) return;
     const under = new Set(document.elementsFromPoint(original.clientX, original.clientY)
       .filter((element) => element.tagName === 'path'));
-    if (!under.size) return;
     for (const layer of layers()) {
+      if (layer.pickAt) {
+        const properties = layer.pickAt(event.latlng);
+        if (!properties) continue;
+        original.hgFeatureHit = true; // a feature's popup answers this click (pointQuery.js)
+        layer.openFeature(properties.code, event.latlng).catch((error) => layer.fire('hg:error', { error }));
+        return;
+      }
+      if (!under.size) continue;
       const hit = layer.getLayers().find((path) => under.has(path.getElement?.()));
       if (hit) {
         original.hgFeatureHit = true; // a feature's popup answers this click (pointQuery.js)

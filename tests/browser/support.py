@@ -1,6 +1,7 @@
 """What the browser tests share: a page on the map that sees only the live server, and small
 readers of `window.__hgmap` (frontend/src/debug.js). Fixtures are in conftest.py."""
 
+import math
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -92,13 +93,16 @@ def layer_state(page, layer_id: str) -> dict:
 
 
 def painted_pixels(page, pane: str) -> int:
-    """Non-transparent pixels of a Leaflet canvas pane: proof that something was drawn."""
+    """Non-transparent pixels of the canvases of a Leaflet pane (the GeoJSON canvas, or the vector
+    tiles' one canvas per tile): proof that something was drawn."""
     return page.evaluate(
         """(pane) => {
-            const canvas = document.querySelector(`.leaflet-${pane}-pane canvas`);
-            const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
             let painted = 0;
-            for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
+            for (const canvas of document.querySelectorAll(`.leaflet-${pane}-pane canvas`)) {
+                if (!canvas.width || !canvas.height) continue;
+                const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+                for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
+            }
             return painted;
         }""",
         pane,
@@ -122,6 +126,40 @@ def set_view(page, lat: float, lon: float, zoom: int):
         [lat, lon, zoom],
     )
     wait_idle(page)
+
+
+def view_bbox(page) -> str:
+    """The map's view as the API's `bbox` (minLon,minLat,maxLon,maxLat)."""
+    return page.evaluate(
+        "(() => { const b = window.__hgmap.map.getBounds();"
+        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(','); })()"
+    )
+
+
+def tiles_bbox(urls: list[str]) -> str:
+    """The union of the XYZ tiles requested at `urls` (…/{z}/{x}/{y}.mvt), with the tiles' 64/4096
+    buffer, as the API's `bbox`: what those tiles may hold."""
+
+    def lon(column: float, z: int) -> float:
+        return column / 2**z * 360 - 180
+
+    def lat(row: float, z: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / 2**z))))
+
+    margin = 64 / 4096
+    boxes = []
+    for url in urls:
+        z, x, y = (int(part) for part in urlsplit(url).path.removesuffix(".mvt").split("/")[-3:])
+        boxes.append((lon(x - margin, z), lat(y + 1 + margin, z), lon(x + 1 + margin, z), lat(y - margin, z)))
+    return ",".join(
+        f"{v:.6f}"
+        for v in (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+    )
 
 
 def vi_number(text: str) -> float:

@@ -205,9 +205,13 @@ def test_on_a_phone_the_map_and_the_registration_form(probe):
 
 
 def test_axe_core_is_not_served_to_users(live_server_url):
-    """The test-only package stays in the tests: /vendor serves Leaflet alone."""
+    """The test-only package stays in the tests: /vendor serves Leaflet and the vector-tile renderer's
+    bundle alone (its own dependencies are inside it, not served from node_modules)."""
     assert httpx.get(f"{live_server_url}/vendor/axe-core/axe.min.js").status_code == 404
     assert httpx.get(f"{live_server_url}/vendor/leaflet/dist/leaflet.css").status_code == 200
+    renderer = httpx.get(f"{live_server_url}/vendor/protomaps-leaflet/protomaps-leaflet.js")
+    assert renderer.status_code == 200 and "leafletLayer" in renderer.text
+    assert httpx.get(f"{live_server_url}/vendor/pbf/index.js").status_code == 404
 
 
 def test_the_model_card_with_its_comparison_to_measurements(probe):

@@ -18,6 +18,7 @@ from tests.browser.support import (
     layer_state,
     painted_pixels,
     set_view,
+    tiles_bbox,
     vi_number,
     wait_idle,
 )
@@ -109,6 +110,17 @@ def requesting(path: str, *parts: str):
     return lambda request: path in request.url and all(part in request.url for part in parts)
 
 
+def assert_drawn_as_the_api_has(map_page, page, tiles: list[str], params: str, empty_ok: bool = False):
+    """The coverage parts drawn are the API's for `params`, within what the `tiles` asked may hold."""
+    drawn = set(page.evaluate("window.__hgmap.codes('coverage')"))
+    assert layer_state(page, "coverage")["count"] == len(drawn)
+    assert drawn or empty_ok, "no coverage drawn"
+    api = map_page.api(f"/ogc/collections/coverage/items?limit=10000&{params}&bbox={tiles_bbox(tiles)}")
+    assert drawn <= {f["properties"]["code"] for f in api["features"]}
+    if not drawn:
+        assert api["numberMatched"] == 0
+
+
 def test_dead_zones_are_drawn_as_the_api_reports(map_page):
     matched = map_page.api("/ogc/collections/dead_zones/items?limit=1")["numberMatched"]
     assert matched > 0, "the coverage run found no dead zone in the sample province"
@@ -123,39 +135,46 @@ def test_dead_zones_are_drawn_as_the_api_reports(map_page):
     for kind in ("Không có sóng", "Chỉ có 2G/3G", "Chỉ một nhà mạng 4G/5G", "Đo thực tế"):
         expect(legend).to_contain_text(kind)
 
-    # One kind only: the API filters, the map redraws, the permalink keeps it.
-    expected = map_page.api("/ogc/collections/dead_zones/items?limit=1&kind=no_signal")["numberMatched"]
-    with page.expect_request(requesting("/ogc/collections/dead_zones/items", "kind=no_signal")):
+    # One kind only: the tiles are asked with the filter, the map redraws, the permalink keeps it.
+    expected = map_page.api("/ogc/collections/dead_zones/items?limit=10000&kind=no_signal")["features"]
+    with page.expect_request(requesting("/tiles/dead_zones/", "kind=no_signal")):
         page.get_by_label("Loại vùng lõm").select_option("no_signal")
     wait_idle(page)
-    assert layer_state(page, "dead_zones")["count"] == expected
+    assert layer_state(page, "dead_zones")["count"] == len(expected)
+    assert set(page.evaluate("window.__hgmap.codes('dead_zones')")) == {
+        f["properties"]["code"] for f in expected
+    }
     expect(page).to_have_url(re.compile(r"dead_zones\.kind=no_signal"))
     assert map_page.errors == []
 
 
 def test_coverage_follows_the_operator_and_network_generation(map_page):
     page = map_page.open()
-    with page.expect_request(requesting("/ogc/collections/coverage/items")) as first:
+    tiles: list[str] = []
+    page.on(
+        "request", lambda request: tiles.append(request.url) if "/tiles/coverage/" in request.url else None
+    )
+    with page.expect_request(requesting("/tiles/coverage/")) as first:
         page.get_by_label("Vùng phủ sóng", exact=True).check()
     query = parse_qs(urlsplit(first.value.url).query)
-    assert query["operator"] == ["all"] and query["tech_class"] == ["mbb"] and query["bbox"]
+    assert query == {"operator": ["all"], "tech_class": ["mbb"]}
     wait_idle(page)
-    params = f"operator=all&tech_class=mbb&bbox={query['bbox'][0]}"
-    expected = map_page.api(f"/ogc/collections/coverage/items?limit=1&{params}")["numberMatched"]
-    assert expected > 0
-    assert layer_state(page, "coverage")["count"] == expected
+    assert_drawn_as_the_api_has(map_page, page, tiles, "operator=all&tech_class=mbb")
     painted = painted_pixels(page, "hgCoverage")
     assert painted > 1000, "the coverage canvas is empty"
 
-    viettel_legacy = requesting("/ogc/collections/coverage/items", "operator=Viettel", "tech_class=legacy")
-    with page.expect_request(viettel_legacy) as second:
+    tiles.clear()
+    with page.expect_request(requesting("/tiles/coverage/", "operator=Viettel", "tech_class=legacy")):
         page.get_by_label("Doanh nghiệp", exact=True).select_option("Viettel")
         page.get_by_label("Thế hệ mạng").select_option("legacy")
     wait_idle(page)
-    bbox = parse_qs(urlsplit(second.value.url).query)["bbox"][0]
-    params = f"operator=Viettel&tech_class=legacy&bbox={bbox}"
-    expected = map_page.api(f"/ogc/collections/coverage/items?limit=1&{params}")["numberMatched"]
-    assert layer_state(page, "coverage")["count"] == expected
+    assert_drawn_as_the_api_has(
+        map_page,
+        page,
+        [url for url in tiles if "operator=Viettel" in url],
+        "operator=Viettel&tech_class=legacy",
+        empty_ok=True,
+    )
     expect(page.locator(".hg-legend-section[data-layer='coverage'] h3")).to_have_text(
         "Vùng phủ sóng: Viettel, 2G/3G"
     )
@@ -335,5 +354,6 @@ def test_permalink_restores_the_coverage_choices_and_the_indicator(map_page, dis
     expect(fresh.get_by_label("Chỉ tiêu", exact=True)).to_have_value(indicator)
     expect(fresh.get_by_label("Kỳ số liệu")).to_have_value("2025-Q2")
     assert layer_state(fresh, "coverage")["choice"] == {"operator": "Viettel", "tech_class": "legacy"}
-    assert layer_state(fresh, "coverage")["count"] > 0 or layer_state(fresh, "coverage")["matched"] == 0
+    viettel_legacy = "/ogc/collections/coverage/items?limit=1&operator=Viettel&tech_class=legacy"
+    assert layer_state(fresh, "coverage")["count"] > 0 or map_page.api(viettel_legacy)["numberMatched"] == 0
     assert map_page.errors == []

@@ -6,14 +6,27 @@ reports what the map has drawn; counts are checked against the API itself. The b
 fixtures are in conftest.py, the helpers in support.py.
 """
 
+import math
 import re
-from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 from shapely.geometry import shape
 
-from tests.browser.support import click_at, format_vi, layer_state, painted_pixels, set_view, view, wait_idle
+from tests.browser.support import (
+    MapPage,
+    click_at,
+    format_vi,
+    layer_state,
+    painted_pixels,
+    set_view,
+    tiles_bbox,
+    view,
+    view_bbox,
+    wait_idle,
+)
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +61,7 @@ def test_districts_and_sites_are_drawn_as_the_api_reports(map_page):
     assert state["visible"] and state["error"] is None
     assert state["count"] == sites["numberMatched"] > 0
 
-    painted = painted_pixels(page, "hgCanvas")
+    painted = painted_pixels(page, "hgTiles")
     assert painted > 100, "the sites' canvas is empty"
 
 
@@ -177,32 +190,41 @@ def test_district_popup_opens_through_the_canvas(map_page):
 
 def test_filters_go_to_the_api_and_the_map_redraws(map_page):
     page = map_page.open()
-    expected = map_page.api("/ogc/collections/sites/items?limit=1&operator=Viettel")["numberMatched"]
+    viettel = map_page.api("/ogc/collections/sites/items?limit=10000&operator=Viettel")["features"]
+    # The sites come as vector tiles, asked with the filter the items endpoint takes.
     with page.expect_request(
-        lambda request: "/ogc/collections/sites/items" in request.url and "operator=Viettel" in request.url
+        lambda request: "/tiles/sites/" in request.url and "operator=Viettel" in request.url
     ):
         page.get_by_label("Nhà mạng").select_option("Viettel")
     wait_idle(page)
-    assert layer_state(page, "sites")["count"] == expected
+    # The whole province is in view: every Viettel site is drawn, and no other.
+    assert layer_state(page, "sites")["count"] == len(viettel)
+    assert set(page.evaluate("window.__hgmap.codes('sites')")) == {f["properties"]["code"] for f in viettel}
     expect(page).to_have_url(re.compile(r"operator=Viettel"))
 
 
-def test_heavy_layers_load_by_bbox_from_their_minimum_zoom(map_page):
+def test_heavy_layers_load_tiles_in_view_from_their_minimum_zoom(map_page):
     page = map_page.open()
     page.get_by_label("Cột treo cáp").check()
     wait_idle(page)
     assert layer_state(page, "poles")["belowMinZoom"] is True
+    assert page.evaluate("window.__hgmap.codes('poles')") == []
 
-    with page.expect_request(lambda request: "/ogc/collections/poles/items" in request.url) as request:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    with page.expect_request(lambda request: "/tiles/poles/" in request.url):
         page.evaluate("() => { window.__hgmap.map.setView([9.784, 105.470], 14, {animate: false}); }")
-    query = parse_qs(urlsplit(request.value.url).query)
-    west, south, east, north = map(float, query["bbox"][0].split(","))
-    assert west < 105.470 < east and south < 9.784 < north
     wait_idle(page)
     state = layer_state(page, "poles")
     assert state["error"] is None and not state["belowMinZoom"]
-    in_bbox = map_page.api(f"/ogc/collections/poles/items?limit=1&bbox={query['bbox'][0]}")
-    assert state["count"] == in_bbox["numberMatched"]
+    # Every pole in view is drawn; every pole drawn is one the tiles asked for may hold.
+    drawn = set(page.evaluate("window.__hgmap.codes('poles')"))
+    assert state["count"] == len(drawn) > 0
+    in_view = map_page.api(f"/ogc/collections/poles/items?limit=10000&bbox={view_bbox(page)}")["features"]
+    tiles = [url for url in requested if "/tiles/poles/" in url]
+    in_tiles = map_page.api(f"/ogc/collections/poles/items?limit=10000&bbox={tiles_bbox(tiles)}")["features"]
+    assert {f["properties"]["code"] for f in in_view} <= drawn <= {f["properties"]["code"] for f in in_tiles}
+    assert not any("/ogc/collections/poles/items" in url for url in requested)  # no GeoJSON page
 
 
 def test_permalink_follows_the_map_and_restores_it(map_page):
@@ -277,3 +299,57 @@ def test_editing_the_hash_updates_the_map(map_page):
     expect(page.get_by_label("BTS sites")).to_be_checked()
     here = view(page)
     assert abs(here["lat"] - 9.784) < 1e-4 and abs(here["lon"] - 105.47) < 1e-4
+
+
+def test_tiles_come_in_the_callers_scope(chromium, live_server_url, tokens):
+    """The session cookie rides on every tile request: an official limited to district 934 is drawn
+    that district's sites only, as the API lists them for that account — and the planner all."""
+    official = MapPage(chromium, live_server_url, user="official934")
+    try:
+        page = official.open()
+        wait_idle(page)
+        drawn = set(page.evaluate("window.__hgmap.codes('sites')"))
+        theirs = {
+            f["properties"]["code"]
+            for f in official.api("/ogc/collections/sites/items?limit=10000")["features"]
+        }
+        in_934 = official.api("/ogc/collections/sites/items?limit=1&district=934")["numberMatched"]
+        planner = httpx.get(
+            f"{live_server_url}/ogc/collections/sites/items?limit=1", headers=bearer(tokens["planner1"])
+        )
+        assert drawn and drawn == theirs and len(theirs) == in_934 < planner.json()["numberMatched"]
+        assert official.errors == []
+    finally:
+        official.context.close()
+
+
+def test_a_cell_popup_opens_from_inside_its_wedge(map_page):
+    """A cell is drawn as its sector from the tiles, and a click inside the wedge, away from the site,
+    opens a popup of a cell of that site, fetched by its id."""
+    cells = map_page.api("/ogc/collections/cells/items?limit=200")["features"]
+    cell = next(
+        c
+        for c in cells
+        if c["properties"]["azimuth_deg"] is not None and c["properties"]["technology"] == "4G"
+    )
+    lon, lat = cell["geometry"]["coordinates"]
+    # 150 m from the site along the azimuth: inside a 4G wedge (220 m), outside the site's dot.
+    azimuth = math.radians(cell["properties"]["azimuth_deg"])
+    inside = (
+        lat + 150 * math.cos(azimuth) / 111_320,
+        lon + 150 * math.sin(azimuth) / (111_320 * math.cos(math.radians(lat))),
+    )
+    page = map_page.open(f"#17/{lat}/{lon}?layers=cells")
+    wait_idle(page)
+    assert cell["properties"]["code"] in page.evaluate("window.__hgmap.codes('cells')")
+    click_at(page, *inside)
+    popup = page.locator(".leaflet-popup .hg-popup")
+    expect(popup.locator(".hg-popup-layer")).to_have_text("Ô/cell")
+    same_site = map_page.api(
+        f"/ogc/collections/cells/items?limit=100&bbox={lon - 1e-6},{lat - 1e-6},{lon + 1e-6},{lat + 1e-6}"
+    )
+    expect(popup.locator(".hg-popup-title")).to_have_text(
+        re.compile("^(" + "|".join(re.escape(f["properties"]["code"]) for f in same_site["features"]) + ")$")
+    )
+    expect(popup.locator("tr[data-field='site_code'] td")).to_have_text(cell["properties"]["site_code"])
+    assert map_page.errors == []

@@ -88,3 +88,23 @@ def test_the_title_follows_the_day_the_boundaries_show(anon_page, second_provinc
     page.get_by_label("Ngày hiệu lực").fill("")
     expect(page).to_have_title("Bản đồ hạ tầng viễn thông tỉnh Hậu Giang")
     assert anon_page.errors == []
+
+
+def test_the_date_field_reaches_the_hamlet_tiles(anon_page):
+    """The hamlets come as vector tiles: the day goes with them (`datetime`), and the map draws the
+    hamlets the API lists for that day."""
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    page = anon_page.open("#?layers=districts,communes,hamlets")
+
+    def hamlets(query: str = "") -> set[str]:
+        return {
+            f["properties"]["code"]
+            for f in anon_page.api(f"/ogc/collections/hamlets/items?limit=10000{query}")["features"]
+        }
+
+    assert set(page.evaluate("window.__hgmap.codes('hamlets')")) == hamlets()
+    with page.expect_request(lambda r: "/tiles/hamlets/" in r.url and f"datetime={yesterday}" in r.url):
+        page.get_by_label("Ngày hiệu lực").fill(yesterday)
+    wait_idle(page)
+    assert set(page.evaluate("window.__hgmap.codes('hamlets')")) == hamlets(f"&datetime={yesterday}")
+    assert anon_page.errors == []

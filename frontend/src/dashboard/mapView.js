@@ -6,7 +6,7 @@ import { localName, t } from '../i18n.js';
 import { periodLabel } from '../indicators.js';
 import { IndicatorLayer } from '../layers/indicatorLayer.js';
 import { LegendControl, targetLegendSection } from '../legend.js';
-import { createMap, enablePolygonPicking } from '../map.js';
+import { createMap, enableFeaturePicking } from '../map.js';
 import { describeError, notify } from '../notify.js';
 import { targetClass } from '../styles.js';
 
@@ -28,7 +28,7 @@ export class DashboardMap {
     element.after(holder);
     // The shared canvas lies over the SVG fills: a click reaches a unit through polygon picking,
     // which opens its popup; opening it chooses the unit too.
-    enablePolygonPicking(this.map, () => Object.values(this._layers).filter((layer) => this.map.hasLayer(layer)));
+    enableFeaturePicking(this.map, () => Object.values(this._layers).filter((layer) => this.map.hasLayer(layer)));
     for (const [level, layer] of Object.entries(this._layers)) {
       layer.on('popupopen', (event) => {
         const props = (event.propagatedFrom ?? event.popup?._source)?.feature?.properties ?? {};

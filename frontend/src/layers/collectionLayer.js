@@ -14,6 +14,21 @@ export function bboxParam(bounds) {
     clamp(bounds.getEast(), 180), clamp(bounds.getNorth(), 90)].join(',');
 }
 
+/**
+ * The query parameters of what a layer shows (for its items or its tiles): the filter panel's
+ * values the collection accepts (registry `filters`) and those its own choices make (`query`).
+ */
+export function layerQuery(def, filters, choice) {
+  const params = {};
+  for (const name of def.filters ?? []) {
+    if (filters[name]) params[name] = filters[name];
+  }
+  for (const [name, value] of Object.entries(def.query?.(choice) ?? {})) {
+    if (value) params[name] = value;
+  }
+  return params;
+}
+
 export const CollectionLayer = GeoJSON.extend({
   /**
    * @param {object} def — a registry entry (layers/registry.js)
@@ -100,14 +115,7 @@ export const CollectionLayer = GeoJSON.extend({
 
   /** The query parameters of what this layer shows: its filters and its own choices. */
   queryParams() {
-    const params = {};
-    for (const name of this.def.filters ?? []) {
-      if (this._filters[name]) params[name] = this._filters[name];
-    }
-    for (const [name, value] of Object.entries(this.def.query?.(this.choice) ?? {})) {
-      if (value) params[name] = value;
-    }
-    return params;
+    return layerQuery(this.def, this._filters, this.choice);
   },
 
   /**

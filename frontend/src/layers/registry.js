@@ -13,6 +13,8 @@
 //   query(choices) → the query parameters they add; the style receives them too.
 // popup: a renderer instead of popup.js's table; interactive: false → no clicks, no popup.
 // history: the audit-trail kind (site, pole, duct): the popup offers the record's history.
+// tiles: true — dense: drawn from the service's vector tiles (layers/tileLayer.js), only what is in
+//   view; the others stay GeoJSON (small, or drawn as SVG that other parts of the map read).
 import { challengeStyle } from '../challenge/layerStyle.js';
 import { hamletPopup } from '../hamletPopup.js';
 import * as styles from '../styles.js';
@@ -37,7 +39,7 @@ export const LAYERS = [
       ['households', 'int'], ['area_km2', 'km2']],
   },
   {
-    id: 'hamlets', group: 'admin', defaultOn: false, load: 'all', renderer: 'svg', pane: 'hgHamlets',
+    id: 'hamlets', tiles: true, group: 'admin', defaultOn: false, load: 'all', renderer: 'svg', pane: 'hgHamlets',
     className: 'hg-hamlet', style: styles.hamletStyle, title: 'name', popup: hamletPopup('code'), popupWidth: 380,
     ...AS_OF,
     fields: [['code', 'text'], ['kind', ADMIN_KIND], ['commune_name', 'text'], ['population', 'int'],
@@ -52,7 +54,7 @@ export const LAYERS = [
   // Results of the coverage model (computed by the backend; see the model card), and the dead zones
   // measured (đo thực tế: challenges the Department confirmed by measurements), told by `source`.
   {
-    id: 'dead_zones', group: 'coverage', defaultOn: false, load: 'all', renderer: 'canvas',
+    id: 'dead_zones', tiles: true, group: 'coverage', defaultOn: false, load: 'all', renderer: 'canvas',
     style: styles.deadZoneStyle, title: 'hamlet_name', choices: { kind: '' }, query: ({ kind }) => ({ kind }),
     popup: hamletPopup('hamlet_code'), popupWidth: 380,
     fields: [['kind', 'enum:dead_zone_kind'], ['source', 'enum:dead_zone_source'], ['hamlet_code', 'text'], ['commune_code', 'text'],
@@ -66,7 +68,7 @@ export const LAYERS = [
       ['operator', 'text'], ['measured', 'bool'], ['filed_at', 'date'], ['hamlet_code', 'text'], ['commune_code', 'text']],
   },
   {
-    id: 'coverage', group: 'coverage', defaultOn: false, load: 'bbox', minZoom: 9, renderer: 'canvas',
+    id: 'coverage', tiles: true, group: 'coverage', defaultOn: false, load: 'bbox', minZoom: 9, renderer: 'canvas',
     pane: 'hgCoverage', interactive: false, style: styles.coverageStyle, title: 'band',
     choices: { operator: 'all', tech_class: 'mbb' },
     query: ({ operator, tech_class: techClass }) => ({ operator, tech_class: techClass }),
@@ -85,7 +87,7 @@ export const LAYERS = [
     fields: [['code', 'text'], ['commune_name', 'text'], ['population', 'int'], ['area_km2', 'km2']],
   },
   {
-    id: 'sites', group: 'mobile', defaultOn: true, load: 'all', renderer: 'canvas', history: 'site',
+    id: 'sites', tiles: true, group: 'mobile', defaultOn: true, load: 'all', renderer: 'canvas', history: 'site',
     style: styles.siteStyle, title: 'code', filters: ['operator', 'technology', 'status'],
     fields: [['structure_type', 'enum:structure_type'], ['height_m', 'm'], ['owner', 'text'],
       ['status', 'enum:status'], ['permit_no', 'text'], ['commissioned_on', 'date'],
@@ -93,7 +95,7 @@ export const LAYERS = [
       ['tenant_count', 'int'], ['shared', 'bool'], ['technologies', 'list']],
   },
   {
-    id: 'cells', group: 'mobile', defaultOn: false, load: 'bbox', minZoom: 13, renderer: 'canvas',
+    id: 'cells', tiles: true, group: 'mobile', defaultOn: false, load: 'bbox', minZoom: 13, renderer: 'canvas',
     pointToLayer: cellToLayer, style: styles.cellStyle, title: 'code',
     filters: ['operator', 'technology', 'status'],
     fields: [['site_code', 'text'], ['operator', 'text'], ['technology', 'enum:technology'], ['band_mhz', 'mhz'],
@@ -101,13 +103,13 @@ export const LAYERS = [
       ['tilt_elec_deg', 'deg'], ['antenna_height_m', 'm'], ['eirp_dbm', 'dbm'], ['status', 'enum:status']],
   },
   {
-    id: 'poles', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 12, renderer: 'canvas', history: 'pole',
+    id: 'poles', tiles: true, group: 'passive', defaultOn: false, load: 'bbox', minZoom: 12, renderer: 'canvas', history: 'pole',
     style: styles.poleStyle, title: 'code', filters: ['operator'],
     fields: [['owner', 'text'], ['material', 'enum:material'], ['height_m', 'm'], ['operators', 'list'],
       ['attachment_count', 'int'], ['cables', 'text'], ['shared', 'bool']],
   },
   {
-    id: 'ducts', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 11, renderer: 'canvas', history: 'duct',
+    id: 'ducts', tiles: true, group: 'passive', defaultOn: false, load: 'bbox', minZoom: 11, renderer: 'canvas', history: 'duct',
     style: styles.ductStyle, title: 'code', filters: ['operator'],
     fields: [['name', 'text'], ['owner', 'text'], ['duct_count', 'int'], ['free_duct_count', 'int'],
       ['used_duct_count', 'int'], ['subduct_count', 'int'], ['length_m', 'm'], ['stated_length_m', 'm'],

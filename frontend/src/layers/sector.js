@@ -31,12 +31,22 @@ export function sectorLatLngs(latlng, azimuthDeg, beamwidthDeg, radiusM, steps =
   return [[latlng.lat, latlng.lng], ...arc];
 }
 
-/** `pointToLayer` for the cells collection. */
-export function cellToLayer(feature, latlng, options) {
-  const p = feature.properties;
+/**
+ * How a cell is drawn, from its properties: `{ omni, radiusM, azimuthDeg, beamwidthDeg }` — an
+ * omnidirectional cell is a circle of `radiusM`, the others a wedge.
+ */
+export function cellShape(p) {
   const radiusM = RADIUS_M[p.technology] ?? 200;
   const omni = p.azimuth_deg === null || p.azimuth_deg === undefined || (p.beamwidth_deg ?? 360) >= 360;
   return omni
-    ? circle(latlng, { ...options, radius: radiusM * 0.6 })
-    : polygon(sectorLatLngs(latlng, p.azimuth_deg, p.beamwidth_deg ?? 65, radiusM), options);
+    ? { omni, radiusM: radiusM * 0.6 }
+    : { omni, radiusM, azimuthDeg: p.azimuth_deg, beamwidthDeg: p.beamwidth_deg ?? 65 };
+}
+
+/** `pointToLayer` for the cells collection. */
+export function cellToLayer(feature, latlng, options) {
+  const shape = cellShape(feature.properties);
+  return shape.omni
+    ? circle(latlng, { ...options, radius: shape.radiusM })
+    : polygon(sectorLatLngs(latlng, shape.azimuthDeg, shape.beamwidthDeg, shape.radiusM), options);
 }
