@@ -256,6 +256,10 @@ class OfficeGap(InCommune):
 class HamletGaps(BaseModel):
     unit: DrilldownUnit
     period: str | None = Field(description="the quarter asked for; null: now")
+    as_of: date = Field(
+        description="the day the coverage, FTTH reach and office connections are those of: today, a past "
+        "open quarter's last day, the day asked for, or a closed quarter's frozen day"
+    )
     closed: bool = Field(description="read from the quarter's snapshot")
     hamlets: list[HamletGap] = Field(description="hamlets short of mobile broadband or FTTH")
     offices: list[OfficeGap] = Field(description="commune offices not on the government data network")

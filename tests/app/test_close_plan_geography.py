@@ -160,6 +160,8 @@ def test_hamlets_offices_maps_and_reports_follow_the_plans_units(reformed, close
         with pytest.raises(NotFound):  # the new city's plan has no districts
             drilldown.hamlet_gaps(session, "930", "2025-Q3", plan=CITY)
         new = drilldown.hamlet_gaps(session, "93003", "2025-Q3", plan=CITY)
+        # The same drill-down computed as of the quarter's last day, on the plan's units.
+        recomputed = drilldown.hamlet_gaps(session, "930", plan=HG, as_of=closed["as_of"])
         report = build_report(session, "2025-Q3", "930", plan=HG)
         maps = dict(
             session.execute(text("SELECT units_on, count(*) FROM period_maps GROUP BY units_on")).all()
@@ -173,14 +175,15 @@ def test_hamlets_offices_maps_and_reports_follow_the_plans_units(reformed, close
             {"d": judged},
         ).scalar_one()
     assert (old["unit"]["code"], old["unit"]["level"], old["closed"]) == ("930", "district", True)
-    # No live coverage in this database: every hamlet is short of it, on its former district.
-    assert len(old["hamlets"]) == under_930 > 0
+    # Frozen as of the quarter's last day (the coverage run closing computed), on its former district.
+    assert 0 < len(old["hamlets"]) <= under_930
+    assert [h["code"] for h in old["hamlets"]] == [h["code"] for h in recomputed["hamlets"]]
     assert {h["district_code"] for h in old["hamlets"]} == {"930"}
     assert new["unit"]["level"] == "commune" and {h["commune_code"] for h in new["hamlets"]} == {"93003"}
     assert maps == {judged: 1 + 8, closed["as_of"]: 1}  # the province and each former district; the city
     assert [c["code"] for c in report.children] == sorted(OLD_POPULATION)
     assert _subs(report.children)["93006"]["numerator"] == 600
-    assert report.map_svg and len(report.hamlets) == under_930
+    assert report.map_svg and len(report.hamlets) == len(old["hamlets"])
 
 
 def test_an_open_quarter_drills_down_on_the_named_plans_units(reformed):
