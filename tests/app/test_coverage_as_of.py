@@ -9,11 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter
+from app.models import FAP_KINDS
 from app.services.clock import today
 from app.services.coverage import dated
 from app.services.coverage import runs as coverage
 from app.services.coverage.inputs import load_operators
-from app.models import FAP_KINDS
 from app.services.reports import drilldown, periods
 from app.services.reports.indicators import indicators_report
 from gis.coverage import CellArrays, Grid, reaching
