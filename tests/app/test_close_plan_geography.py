@@ -195,3 +195,27 @@ def test_an_open_quarter_drills_down_on_the_named_plans_units(reformed):
             drilldown.hamlet_gaps(session, "93006", "2025-Q4", plan=HG, district_code="931")
     assert (old["closed"], old["unit"]["level"]) == (False, "commune")
     assert {h["commune_code"] for h in old["hamlets"]} == {"93006"}
+
+
+def test_the_statistics_form_shows_the_counts_carried_to_a_replaced_unit_read_only(reformed):
+    """A former commune or district asked for a quarter after the reform: its own figures (none),
+    the counts carried back to it (labelled: how, from which units), and no writing (figures are
+    entered on the new communes)."""
+    with Session(reformed) as session:
+        commune = statistics.get_figures(session, "93006", "2025-Q4")
+        district = statistics.get_figures(session, "930", "2025-Q4")
+        new = statistics.get_figures(session, "93008", "2025-Q4")  # the new commune of that code
+        with pytest.raises(NotFound):
+            statistics.save_figures(session, "93006", "2025-Q4", {"mobile_bb_subscriptions": 700})
+    assert (commune["replaced"], commune["units_on"]) == (True, date(2025, 6, 30))
+    assert commune["figures"]["mobile_bb_subscriptions"] is None
+    assert commune["derived"] == {
+        "mobile_bb_subscriptions": {"value": CARRIED["93006"], "derived": "lineage", "from": ["93008"]}
+    }
+    assert district["derived"]["mobile_bb_subscriptions"] == {
+        "value": sum(CARRIED.values()),
+        "derived": "sum",
+        "from": sorted(OLD_POPULATION),
+    }
+    assert (new["replaced"], new["derived"]) == (False, {})
+    assert new["figures"]["mobile_bb_subscriptions"] == NEW_SUBSCRIPTIONS["93008"]
