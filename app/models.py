@@ -480,7 +480,8 @@ BODY_ROLES = ("issuer", "recipient")
 class Body(Base):
     """Who issues the periodic report (``issuer``: the Department, with its superior, document
     symbol, place and region for the letterhead) and to whom it goes (``recipient``, in
-    ``position`` order), each in force from ``valid_from`` to ``valid_to`` (inclusive; NULL: open)."""
+    ``position`` order), each in force from ``valid_from`` to ``valid_to`` (inclusive; NULL: open),
+    for the reports on province ``area_code`` (NULL: any; migration 0028)."""
 
     __tablename__ = "bodies"
     __table_args__ = (
@@ -488,6 +489,7 @@ class Body(Base):
         CheckConstraint(
             "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="bodies_period"
         ),
+        CheckConstraint("area_code <> ''", name="bodies_area_code_not_empty"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -499,6 +501,7 @@ class Body(Base):
     place: Mapped[str | None] = mapped_column(Text)
     region: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    area_code: Mapped[str | None] = mapped_column(String(16))  # the province served; NULL: any
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
 

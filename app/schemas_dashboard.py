@@ -177,11 +177,29 @@ class Metric(BaseModel):
     label_en: str
 
 
+class DerivedFigure(BaseModel):
+    value: int | float
+    derived: Literal["lineage", "sum"] = Field(
+        description="lineage: the new communes' figures by the lineage's shares; sum: of the units below"
+    )
+    from_: list[str] = Field(alias="from", description="the codes of the units it was derived from")
+
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}
+
+
 class UnitFigures(BaseModel):
     unit: ReportingUnit
     period: str
+    units_on: date = Field(
+        description="the day of the unit: the quarter's, or the last of a unit a reform replaced"
+    )
+    replaced: bool = Field(description="a reform replaced the unit before the quarter's day: read-only here")
     closed: bool
     figures: dict[str, int | float | None] = Field(description="metric → value; null: not reported")
+    derived: dict[str, DerivedFigure] = Field(
+        default_factory=dict,
+        description="metric → a count carried back to a unit a reform replaced (read-only: entered on the new units)",
+    )
     metrics: list[Metric]
 
 
@@ -256,6 +274,10 @@ class OfficeGap(InCommune):
 class HamletGaps(BaseModel):
     unit: DrilldownUnit
     period: str | None = Field(description="the quarter asked for; null: now")
+    as_of: date = Field(
+        description="the day the coverage, FTTH reach and office connections are those of: today, a past "
+        "open quarter's last day, the day asked for, or a closed quarter's frozen day"
+    )
     closed: bool = Field(description="read from the quarter's snapshot")
     hamlets: list[HamletGap] = Field(description="hamlets short of mobile broadband or FTTH")
     offices: list[OfficeGap] = Field(description="commune offices not on the government data network")

@@ -153,6 +153,17 @@ async def import_statistics(
     return {**report, "warnings": [{**w.as_dict(), "message": said.render(w)} for w in report["warnings"]]}
 
 
+DrilldownDay = Annotated[
+    date | None,
+    Query(
+        alias="date",
+        description="the day (YYYY-MM-DD, not after today; within `period` when both are given) whose "
+        "coverage, FTTH reach and office connections are shown; default: the period's (today, or a past "
+        "quarter's last day)",
+    ),
+]
+
+
 @router.get(
     "/drilldown/{code}",
     summary="Hamlets of a district or commune not covered by mobile broadband or FTTH; offices not connected",
@@ -165,8 +176,9 @@ def hamlet_gaps(
     district_scope: DistrictScopeDep,
     period: Period | None = None,
     plan: PlanCode = None,
+    day: DrilldownDay = None,
 ) -> dict:
-    return drilldown.hamlet_gaps(session, code, period, district_code=district_scope, plan=plan)
+    return drilldown.hamlet_gaps(session, code, period, district_code=district_scope, plan=plan, as_of=day)
 
 
 @router.get(
@@ -183,11 +195,12 @@ def hamlet_gaps_export(
     period: Period | None = None,
     format: Annotated[str | None, Query(description="csv or xlsx")] = None,
     which: Annotated[Literal["hamlets", "offices"], Query(description="the list a CSV holds")] = "hamlets",
+    day: DrilldownDay = None,
 ) -> FileResponse:
     fmt = parse_format(format, ("csv", "xlsx"))
     return streamed_file(
         lambda folder: drilldown_export.export_hamlet_gaps(
-            session, code, period, fmt, folder, which=which, district_code=district_scope
+            session, code, period, fmt, folder, which=which, district_code=district_scope, as_of=day
         )
     )
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import IN_FORCE_ON
 from app.errors import InvalidParameter, not_found
+from app.services.derived_statistics import through_lineage
 from app.services.exports.layers import (
     FORMATS,
     XLSX_MEDIA,
@@ -27,6 +28,7 @@ from app.services.exports.layers import (
 from app.services.imports.importer import ImportFailed
 from app.services.reports import snapshots
 from app.services.reports.indicators import parse_period
+from app.services.reports.indicators_sql import Scope
 from app.services.reports.periods import today
 from app.services.scope import check_unit
 from gis.importers import ImportRefused
@@ -88,20 +90,48 @@ def _period_problem(session: Session, period: str) -> Problem | None:
 
 
 def get_figures(session: Session, code: str, period: str, *, district_code: str | None = None) -> dict:
-    """One unit's reported figures for a quarter (None = not reported), with the catalogue."""
+    """One unit's reported figures for a quarter (None = not reported), with the catalogue. A unit a
+    reform replaced before the quarter's day (a former district, for a plan judged on them) is read
+    as it stood on its last day, with the counts carried back to it from the new communes along the
+    lineage (``derived``: read-only, entered on the new communes)."""
     quarter = str(parse_period(period))
     day = units_day(quarter)
-    check_unit(session, code, district_code, on=day)
-    unit = _units(session, day).get(code)
+    on = day if code in _units(session, day) else _last_day(session, code, day)
+    check_unit(session, code, district_code, on=on)
+    unit = _units(session, on).get(code)
     if unit is None:
         raise not_found("notfound.statistics_unit", code=code)
     stored = _stored(session, [unit["id"]], [quarter]).get((unit["id"], quarter), {})
     return {
         "unit": {k: unit[k] for k in ("code", "name", "level", "population", "households")},
         "period": quarter,
+        "units_on": on,
+        "replaced": on < day,
         "closed": snapshots.closed_period(session, quarter) is not None,
         "figures": {key: _plain(stored.get(key)) for key in METRICS},
+        "derived": _derived(session, unit, quarter, on) if on < day else {},
         "metrics": metric_catalogue(),
+    }
+
+
+def _last_day(session: Session, code: str, day: date) -> date:
+    """The last day of reporting unit ``code`` when a reform ended it by ``day`` (else ``day``)."""
+    ended = session.execute(
+        text(
+            "SELECT max(valid_to) - 1 FROM admin_units WHERE code = :c AND level = ANY(:levels) AND valid_to <= :d"
+        ),
+        {"c": code, "levels": list(REPORTING_LEVELS), "d": day},
+    ).scalar_one()
+    return ended or day
+
+
+def _derived(session: Session, unit: dict, quarter: str, on: date) -> dict[str, dict]:
+    """metric → the count carried back to the replaced ``unit`` (as of ``on``) and how."""
+    carried: dict[int, dict] = {}
+    how = through_lineage(session, Scope(unit["level"], units_on=on), quarter, carried)
+    return {
+        metric: {"value": _plain(Decimal(str(carried[unit["id"]][metric]))), **d}
+        for metric, d in how.get(unit["id"], {}).items()
     }
 
 

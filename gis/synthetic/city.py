@@ -22,10 +22,10 @@ import numpy as np
 import shapely
 
 from gis.synthetic.admin import ATOM_COUNT
-from gis.synthetic.city_facts import FORMER
+from gis.synthetic.city_facts import CITY_BODIES, CITY_BODY_FIELDS, FORMER
 from gis.synthetic.facts import HAU_GIANG, REFORM, ProvinceFact
 from gis.synthetic.geo import latlon_points_utm
-from gis.synthetic.pipeline import LAYERS, Sample, build_province, write_province
+from gis.synthetic.pipeline import LAYERS, Sample, build_province, write_bodies, write_province
 from gis.synthetic.reform import (
     LINEAGE_HEADER,
     UNITS_HEADER,
@@ -43,6 +43,7 @@ CITY_FILES = (
     *(f"{CITY_DIR}/{f.code}/{name}" for f in FORMER for name in LAYERS),
     f"{CITY_DIR}/lineage.csv",
     f"{CITY_DIR}/units.csv",
+    f"{CITY_DIR}/bodies.csv",
     f"{CITY_DIR}/README.md",
 )
 _MIN_ATOMS = 1_500
@@ -83,6 +84,7 @@ def write_city(city: City, out: Path) -> None:
         write_province(p, folder / p.admin.province.code)
     write_csv(folder / "lineage.csv", LINEAGE_HEADER, lineage_rows(city.reform))
     write_csv(folder / "units.csv", UNITS_HEADER, unit_rows(city.reform))
+    write_bodies(folder / "bodies.csv", CITY_BODIES, CITY_BODY_FIELDS)
     (folder / "README.md").write_text(_readme(city), encoding="utf-8")
 
 
@@ -130,6 +132,9 @@ the reform below; the default seed loads the sample province alone.
   directly under {city_name} ({city_code}). Each former province's communes merge among themselves
   (as in the real reform); the sample's part is its own reform/ exactly.
 - The old province 92 ends on that day and the new city 92 starts: two versions of the code.
+- `bodies.csv` — the report bodies of the two added former provinces until the reform (their
+  Departments and People's Committees), each keyed to its province (`area_code`): a report on Sóc
+  Trăng's 2024 figures is headed by its own Department; the sample's bodies.csv serves the rest.
 
 | code | former province | area km² | population | districts | communes | hamlets | sites | cells | poles | new communes |
 |---|---|---|---|---|---|---|---|---|---|---|

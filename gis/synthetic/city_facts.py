@@ -11,9 +11,9 @@ dead zones are drawn, not real. Coordinates are ``(lat, lon)``.
 
 from __future__ import annotations
 
-from gis.synthetic.facts import CommuneFact, DistrictFact, Gap, ProvinceFact, Road
+from gis.synthetic.facts import BODY_FIELDS, Body, CommuneFact, DistrictFact, Gap, ProvinceFact, Road
 
-__all__ = ["CAN_THO", "SOC_TRANG", "FORMER"]
+__all__ = ["CAN_THO", "CITY_BODIES", "CITY_BODY_FIELDS", "SOC_TRANG", "FORMER"]
 
 
 def _p(*names: str) -> tuple[CommuneFact, ...]:
@@ -296,3 +296,44 @@ SOC_TRANG = ProvinceFact(
 
 # The reform seed's former provinces beside the sample's, in the order they are drawn.
 FORMER = (CAN_THO, SOC_TRANG)
+
+
+def _former_bodies(code: str, place: str, region: str) -> tuple[Body, ...]:
+    """The Departments of former province ``code`` until the reform (the Department of Information and
+    Communications until 28 February 2025, then of Science and Technology) and its People's Committee."""
+    committee = f"Ủy ban nhân dân {region}"
+    return (
+        Body(
+            f"{code}-STTTT",
+            "issuer",
+            f"Sở Thông tin và Truyền thông {region}",
+            committee,
+            "STTTT",
+            place,
+            region,
+            valid_to="2025-02-28",
+            area_code=code,
+        ),
+        Body(
+            f"{code}-SKHCN",
+            "issuer",
+            f"Sở Khoa học và Công nghệ {region}",
+            committee,
+            "SKHCN",
+            place,
+            region,
+            valid_from="2025-03-01",
+            valid_to="2025-06-30",
+            area_code=code,
+        ),
+        Body(f"{code}-UBND", "recipient", committee, position=2, valid_to="2025-06-30", area_code=code),
+    )
+
+
+# The city's bodies.csv: those of the two added former provinces, keyed to their codes (the sample's
+# own bodies.csv serves Hậu Giang and, since the reform, the whole city).
+CITY_BODIES = (
+    *_former_bodies("92", "Cần Thơ", "thành phố Cần Thơ"),
+    *_former_bodies("94", "Sóc Trăng", "tỉnh Sóc Trăng"),
+)
+CITY_BODY_FIELDS = (*BODY_FIELDS, "area_code")

@@ -388,7 +388,22 @@ class Body:
     position: int = 0
     valid_from: str = ""
     valid_to: str = ""
+    area_code: str = ""  # the province whose reports it heads; "": any (the sample's own)
 
+
+# The columns of the sample's bodies.csv (without ``area_code``: one province, its file unchanged).
+BODY_FIELDS = (
+    "code",
+    "role",
+    "name",
+    "parent",
+    "symbol",
+    "place",
+    "region",
+    "position",
+    "valid_from",
+    "valid_to",
+)
 
 _HG, _CT = "Ủy ban nhân dân tỉnh Hậu Giang", "Ủy ban nhân dân thành phố Cần Thơ"
 BODIES: tuple[Body, ...] = (

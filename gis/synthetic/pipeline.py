@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from gis.synthetic.admin import Admin, Unit, build_admin
-from gis.synthetic.facts import BODIES, HAU_GIANG, OPERATORS, Body, ProvinceFact
+from gis.synthetic.facts import BODIES, BODY_FIELDS, HAU_GIANG, OPERATORS, Body, ProvinceFact
 from gis.synthetic.geo import to_output
 from gis.synthetic.infrastructure import (
     AccessPoint,
@@ -138,6 +137,10 @@ def generate(seed: int, out_dir: Path | str, *, atom_count: int | None = None) -
     return summary
 
 
+def write_bodies(path: Path, bodies: tuple[Body, ...], fields: tuple[str, ...]) -> None:
+    write_csv(path, fields, [[getattr(b, f) for f in fields] for b in bodies])
+
+
 def write_sample(sample: Sample, out: Path) -> dict:
     """The sample province's files, its organisations and bodies, its reform and README."""
     write_province(sample, out)
@@ -146,8 +149,7 @@ def write_sample(sample: Sample, out: Path) -> dict:
         ("short_name", "name", "kind", "mcc", "mnc"),
         [(o.short_name, o.name, o.kind, o.mcc, o.mnc) for o in OPERATORS],
     )
-    body_fields = tuple(f.name for f in dataclasses.fields(Body))
-    write_csv(out / "bodies.csv", body_fields, [[getattr(b, f) for f in body_fields] for b in BODIES])
+    write_bodies(out / "bodies.csv", BODIES, BODY_FIELDS)
     (out / "reform").mkdir(exist_ok=True)
     write_csv(out / "reform" / "lineage.csv", LINEAGE_HEADER, lineage_rows(sample.reform))
     write_csv(out / "reform" / "units.csv", UNITS_HEADER, unit_rows(sample.reform))

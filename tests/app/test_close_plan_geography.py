@@ -160,6 +160,8 @@ def test_hamlets_offices_maps_and_reports_follow_the_plans_units(reformed, close
         with pytest.raises(NotFound):  # the new city's plan has no districts
             drilldown.hamlet_gaps(session, "930", "2025-Q3", plan=CITY)
         new = drilldown.hamlet_gaps(session, "93003", "2025-Q3", plan=CITY)
+        # The same drill-down computed as of the quarter's last day, on the plan's units.
+        recomputed = drilldown.hamlet_gaps(session, "930", plan=HG, as_of=closed["as_of"])
         report = build_report(session, "2025-Q3", "930", plan=HG)
         maps = dict(
             session.execute(text("SELECT units_on, count(*) FROM period_maps GROUP BY units_on")).all()
@@ -173,14 +175,15 @@ def test_hamlets_offices_maps_and_reports_follow_the_plans_units(reformed, close
             {"d": judged},
         ).scalar_one()
     assert (old["unit"]["code"], old["unit"]["level"], old["closed"]) == ("930", "district", True)
-    # No live coverage in this database: every hamlet is short of it, on its former district.
-    assert len(old["hamlets"]) == under_930 > 0
+    # Frozen as of the quarter's last day (the coverage run closing computed), on its former district.
+    assert 0 < len(old["hamlets"]) <= under_930
+    assert [h["code"] for h in old["hamlets"]] == [h["code"] for h in recomputed["hamlets"]]
     assert {h["district_code"] for h in old["hamlets"]} == {"930"}
     assert new["unit"]["level"] == "commune" and {h["commune_code"] for h in new["hamlets"]} == {"93003"}
     assert maps == {judged: 1 + 8, closed["as_of"]: 1}  # the province and each former district; the city
     assert [c["code"] for c in report.children] == sorted(OLD_POPULATION)
     assert _subs(report.children)["93006"]["numerator"] == 600
-    assert report.map_svg and len(report.hamlets) == under_930
+    assert report.map_svg and len(report.hamlets) == len(old["hamlets"])
 
 
 def test_an_open_quarter_drills_down_on_the_named_plans_units(reformed):
@@ -192,3 +195,27 @@ def test_an_open_quarter_drills_down_on_the_named_plans_units(reformed):
             drilldown.hamlet_gaps(session, "93006", "2025-Q4", plan=HG, district_code="931")
     assert (old["closed"], old["unit"]["level"]) == (False, "commune")
     assert {h["commune_code"] for h in old["hamlets"]} == {"93006"}
+
+
+def test_the_statistics_form_shows_the_counts_carried_to_a_replaced_unit_read_only(reformed):
+    """A former commune or district asked for a quarter after the reform: its own figures (none),
+    the counts carried back to it (labelled: how, from which units), and no writing (figures are
+    entered on the new communes)."""
+    with Session(reformed) as session:
+        commune = statistics.get_figures(session, "93006", "2025-Q4")
+        district = statistics.get_figures(session, "930", "2025-Q4")
+        new = statistics.get_figures(session, "93008", "2025-Q4")  # the new commune of that code
+        with pytest.raises(NotFound):
+            statistics.save_figures(session, "93006", "2025-Q4", {"mobile_bb_subscriptions": 700})
+    assert (commune["replaced"], commune["units_on"]) == (True, date(2025, 6, 30))
+    assert commune["figures"]["mobile_bb_subscriptions"] is None
+    assert commune["derived"] == {
+        "mobile_bb_subscriptions": {"value": CARRIED["93006"], "derived": "lineage", "from": ["93008"]}
+    }
+    assert district["derived"]["mobile_bb_subscriptions"] == {
+        "value": sum(CARRIED.values()),
+        "derived": "sum",
+        "from": sorted(OLD_POPULATION),
+    }
+    assert (new["replaced"], new["derived"]) == (False, {})
+    assert new["figures"]["mobile_bb_subscriptions"] == NEW_SUBSCRIPTIONS["93008"]

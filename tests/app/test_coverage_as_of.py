@@ -9,11 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter
+from app.models import FAP_KINDS
 from app.services.clock import today
 from app.services.coverage import dated
 from app.services.coverage import runs as coverage
 from app.services.coverage.inputs import load_operators
-from app.services.reports import periods
+from app.services.reports import drilldown, periods
 from app.services.reports.indicators import indicators_report
 from gis.coverage import CellArrays, Grid, reaching
 from gis.indicators import Quarter
@@ -151,6 +152,51 @@ def test_the_indicators_of_a_day_use_its_run_and_say_its_day(world):
     now, body = _indicator(world, as_of=today())
     assert (now["numerator"], now["denominator"]) == (covered_now, hamlets)
     assert body["coverage_as_of"] == today()
+
+
+def _gap(body: dict, hamlet: str) -> dict | None:
+    return next((h for h in body["hamlets"] if h["code"] == hamlet), None)
+
+
+def test_the_drilldown_of_a_past_open_quarter_shows_coverage_and_ftth_as_of_its_last_day(world):
+    """A hamlet covered today by the site (and reached by an access point) put in service after the
+    quarter's last day is listed uncovered (and without FTTH) in that quarter's drill-down."""
+    eng, quarter, day, hamlet, district = (
+        world[k] for k in ("engine", "quarter", "day", "hamlet", "district")
+    )
+    coverage.run_full(eng, as_of=day, processes=2)
+    with eng.begin() as conn:  # an access point reaching the whole hamlet, in service the day after
+        conn.execute(
+            text(
+                "INSERT INTO fibre_access_points (code, operator_id, kind, ports_total, service_radius_m, status, "
+                "in_service_from, geom) SELECT 'HG-ODP-MOI', o.id, :kind, 16, "
+                "least(ceil(ST_Length(ST_LongestLine(p.g, h.geom)::geography)) + 50, 5000), 'active', :on, p.g "
+                "FROM operators o, admin_units h, (SELECT ST_SetSRID(ST_MakePoint(:x, :y), 4326) AS g) p "
+                "WHERE o.short_name = 'Viettel' AND h.level = 'hamlet' AND h.code = :h AND h.valid_to IS NULL"
+            ),
+            {
+                "kind": FAP_KINDS[0],
+                "on": day + timedelta(days=1),
+                "x": world["lon"],
+                "y": world["lat"],
+                "h": hamlet,
+            },
+        )
+    coverage.run_incremental(eng)
+    with Session(eng) as session:
+        now = drilldown.hamlet_gaps(session, district)
+        then = drilldown.hamlet_gaps(session, district, str(quarter))
+        asked = drilldown.hamlet_gaps(session, district, as_of=day)
+    assert now["as_of"] == today() and then["as_of"] == asked["as_of"] == day and not then["closed"]
+    assert _gap(now, hamlet) is None  # covered and reached today: not a gap
+    listed = _gap(then, hamlet)
+    assert listed is not None and listed["mbb_covered"] is False and listed["ftth_covered"] is False
+    assert listed["dead_zone_area_km2"] > 0 and listed["ftth_share"] < 0.8
+    assert _gap(asked, hamlet) == listed
+    # Every hamlet of the district the day's run counts as covered is off the list, the others on it.
+    gaps = {h["code"] for h in then["hamlets"] if h["mbb_covered"] is not True}
+    covered_then = world["before"]
+    assert hamlet in gaps and not gaps & covered_then
 
 
 def test_a_past_day_without_its_run_is_answered_live_and_queued_for_the_worker(world):

@@ -154,3 +154,55 @@ def test_a_former_districts_name_finds_it_with_its_last_day(reformed, clients):
     assert [(r["code"], r.get("until")) for r in before["results"] if r["level"] == "district"] == [
         (DISTRICT, None)
     ]
+
+
+NEW_PLAN = "CT-MOI-THU"  # a plan judged on each day's units: after the reform, the new communes
+
+
+@pytest.fixture
+def new_plan(reformed):
+    """A plan of the new city on the shared reformed database, removed afterwards."""
+    with reformed.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO plans (code, title, period_from, period_to) VALUES "
+                "(:c, 'Kế hoạch hạ tầng số thành phố Cần Thơ (thử)', '2025-07-01', '2030-12-31')"
+            ),
+            {"c": NEW_PLAN},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO plan_targets (plan_code, indicator_id, target_value, target_year, position) "
+                "VALUES (:c, 'bts_site_sharing', 40, 2030, 1)"
+            ),
+            {"c": NEW_PLAN},
+        )
+    yield NEW_PLAN
+    with reformed.begin() as conn:
+        conn.execute(text("DELETE FROM plan_targets WHERE plan_code = :c"), {"c": NEW_PLAN})
+        conn.execute(text("DELETE FROM plans WHERE code = :c"), {"c": NEW_PLAN})
+
+
+def test_the_new_geographys_communes_are_listed_for_the_former_district_and_the_province_refused(
+    reformed, clients, new_plan
+):
+    """On the new geography (a plan judged on today's units: the new communes, directly under the
+    city) an official of the former district lists the new communes with a point in it; the
+    province-wide list stays refused; a planner and an anonymous visitor list every commune."""
+    inside = _codes(
+        reformed,
+        f"SELECT x.code FROM admin_units x WHERE x.level = 'commune' AND x.valid_to IS NULL AND {_IN_FORMER}",
+        d=DISTRICT,
+    )
+    every = _codes(reformed, "SELECT code FROM admin_units WHERE level = 'commune' AND valid_to IS NULL")
+    assert inside and every - inside
+
+    def listed(client, **params) -> tuple[int, set[str]]:
+        answer = client.get("/api/indicators", params={"plan": new_plan, **params})
+        return answer.status_code, {u["code"] for u in answer.json().get("units", [])}
+
+    official = clients["off934r"]
+    assert listed(official, level="commune") == (200, inside)
+    assert listed(official, level="province")[0] == 403
+    for name in ("staff_r", "anonymous"):
+        assert listed(clients[name], level="commune") == (200, every)

@@ -15,6 +15,7 @@ import json
 import math
 import re
 import zipfile
+from datetime import timedelta
 
 import mapbox_vector_tile
 import pyogrio
@@ -24,6 +25,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from app.collections import COLLECTIONS
+from app.services.clock import today
 from tests.app.test_challenges import SPEED_CSV as CHALLENGE_CSV
 from tests.app.test_challenges import report as challenge_report
 from tests.browser.support import MapPage, click_at, set_view
@@ -35,6 +37,7 @@ PLANS_OF_VIETTEL = STAFF | OFFICIALS | {"viettel1"}  # who sees Viettel's unappr
 PERIOD = "2024-Q4"  # closed by the fixture, for the reports
 SECRET_PERMIT = "KH-MAT-0002"  # Viettel's pending change
 NOT_934 = "930"
+DAY_BEFORE = (today() - timedelta(days=1)).isoformat()  # a past day: the drill-down as of it
 
 
 def _expect(ok: set, hidden: frozenset | set = frozenset()) -> dict[str, int]:
@@ -217,6 +220,13 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
         ("/api/drilldown/{code}", "/api/drilldown/934", logged_in),
         ("/api/drilldown/{code}", f"/api/drilldown/{NOT_934}", logged_not_934),
         ("/api/drilldown/{code}/export", "/api/drilldown/934/export?format=csv", logged_in),
+        ("/api/drilldown/{code}", f"/api/drilldown/934?date={DAY_BEFORE}", logged_in),
+        ("/api/drilldown/{code}", f"/api/drilldown/{NOT_934}?date={DAY_BEFORE}", logged_not_934),
+        (
+            "/api/drilldown/{code}/export",
+            f"/api/drilldown/934/export?format=csv&date={DAY_BEFORE}",
+            logged_in,
+        ),
         ("/api/reports/{period}.xlsx", f"/api/reports/{PERIOD}.xlsx?scope=934", logged_in),
         ("/api/reports/{period}.xlsx", f"/api/reports/{PERIOD}.xlsx", logged_not_934),
         ("/api/reports/{period}.html", f"/api/reports/{PERIOD}.html?scope=934", logged_in),

@@ -42,6 +42,32 @@ LEFT JOIN hamlet_ftth f ON f.hamlet_id = h.id
 WHERE h.level = 'hamlet'
 """
 
+# The drill-down's hamlet detail from a dated run: shares, the population and the ground without
+# mobile broadband (cells without it × the run's cell area; the dead-zone polygons are the live
+# run's only). FTTH is left to the caller (ftth.ftth_shares_on, as of the same day).
+HAMLET_DETAIL_OF_RUN = """
+SELECT h.id AS hamlet_id, c.total AS cells_total, c.mbb::float / nullif(c.total, 0) AS mbb_share,
+       (c.mbb::float / nullif(c.total, 0)) >= r.mbb_level AS mbb_covered,
+       round(h.population * (c.total - c.mbb)::numeric / nullif(c.total, 0))::int AS dead_zone_population,
+       (c.total - c.mbb) * r.cell_m * r.cell_m / 1e6 AS dead_zone_area_km2
+FROM admin_units h
+CROSS JOIN (SELECT coalesce((card->>'mbb_covered_share')::float, 0.95) AS mbb_level,
+                   (card->'parameters'->>'cell_m')::float AS cell_m
+            FROM coverage_runs WHERE id = :coverage_run) r
+JOIN (SELECT k.hamlet_id, sum(k.cells_total) AS total, sum(k.cells_mbb_any) AS mbb
+      FROM coverage_run_blocks b JOIN coverage_block_counts k ON k.input_hash = b.input_hash
+      WHERE b.run_id = :coverage_run GROUP BY k.hamlet_id) c ON c.hamlet_id = h.id
+WHERE h.level = 'hamlet'
+"""
+
+
+def ftth_level(conn, run_id: int) -> float:
+    """The FTTH share a hamlet needs to count as covered, as the run's card says."""
+    return conn.execute(
+        text("SELECT coalesce((card->>'ftth_covered_share')::float, 0.80) FROM coverage_runs WHERE id = :r"),
+        {"r": run_id},
+    ).scalar_one()
+
 
 @dataclass(frozen=True)
 class RunRef:

@@ -13,10 +13,13 @@ by EQUAL_AREA so that its area is the circle's. With 16 segments a quarter no ed
 """
 
 import math
+from datetime import date
 
+from pyproj import CRS
 from sqlalchemy import Connection, text
 
 from app.collections import IN_FORCE
+from app.settings import get_settings
 
 QUAD_SEGS = 16
 _THETA = 2 * math.pi / (4 * QUAD_SEGS)
@@ -25,33 +28,70 @@ EQUAL_AREA = math.sqrt(_THETA / math.sin(_THETA))
 # Each hamlet is projected once (MATERIALIZED), not once per access point near it. The bbox
 # prefilter (on the GiST index, so its distance must be a constant) uses degrees: 1° ≥ 109 km here,
 # so max radius / 100 000 m over-covers. share = 1 − gap / hamlet: one overlay instead of two.
-_REFRESH = f"""
+# {hamlets}: which hamlets; {serving}: which access points reach (condition on f).
+_REACH = """
 WITH h AS MATERIALIZED (
   SELECT a.id, a.geom, ST_Transform(a.geom, :srid) AS hm FROM admin_units a
-  WHERE a.level = 'hamlet' AND {IN_FORCE.format(a="a")} AND (:all_hamlets OR a.id = ANY(:ids))
+  WHERE a.level = 'hamlet' AND {hamlets}
 )
-INSERT INTO hamlet_ftth (hamlet_id, share, geom)
 SELECT h.id,
        CASE WHEN r.reach IS NULL THEN 0
-            ELSE greatest(1 - ST_Area(g.gap) / nullif(ST_Area(h.hm), 0), 0) END,
-       -- on the 1e-7° grid GeoJSON is written with, so the published polygon stays valid
-       CASE WHEN r.reach IS NULL THEN h.geom
-            WHEN NOT ST_IsEmpty(g.gap) THEN ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_MakeValid(
-                 ST_Transform(g.gap, 4326)), 1e-7), 3)) END
+            ELSE greatest(1 - ST_Area(g.gap) / nullif(ST_Area(h.hm), 0), 0) END AS share{columns}
 FROM h
 LEFT JOIN LATERAL (
-  SELECT ST_Union(ST_Buffer(d.centre, d.radius, {QUAD_SEGS})) AS reach
+  SELECT ST_Union(ST_Buffer(d.centre, d.radius, {quad_segs})) AS reach
   FROM fibre_access_points f
   CROSS JOIN LATERAL (
-    SELECT c.centre, {EQUAL_AREA!r} * ST_Distance(c.centre, ST_Transform(
+    SELECT c.centre, {equal_area!r} * ST_Distance(c.centre, ST_Transform(
              ST_Project(f.geom::geography, f.service_radius_m, 0)::geometry, :srid)) AS radius
     FROM (SELECT ST_Transform(f.geom, :srid) AS centre) c
   ) d
-  WHERE f.status = 'active' AND f.geom && ST_Expand(h.geom, :max_deg)
+  WHERE {serving} AND f.geom && ST_Expand(h.geom, :max_deg)
     AND ST_DWithin(d.centre, h.hm, d.radius)
 ) r ON true
 CROSS JOIN LATERAL (SELECT ST_Difference(h.hm, r.reach) AS gap) g
 """
+# The published gap, on the 1e-7° grid GeoJSON is written with, so the polygon stays valid.
+_GAP = """,
+       CASE WHEN r.reach IS NULL THEN h.geom
+            WHEN NOT ST_IsEmpty(g.gap) THEN ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_MakeValid(
+                 ST_Transform(g.gap, 4326)), 1e-7), 3)) END"""
+_REFRESH = "INSERT INTO hamlet_ftth (hamlet_id, share, geom) " + _REACH.format(
+    hamlets=f"{IN_FORCE.format(a='a')} AND (:all_hamlets OR a.id = ANY(:ids))",
+    serving="f.status = 'active'",
+    columns=_GAP,
+    quad_segs=QUAD_SEGS,
+    equal_area=EQUAL_AREA,
+)
+# An access point serving on a past day: active, and in service then (migration 0016).
+_SERVING_ON = (
+    "f.status = 'active' AND (f.in_service_from IS NULL OR f.in_service_from <= CAST(:day AS date)) "
+    "AND (f.in_service_to IS NULL OR f.in_service_to > CAST(:day AS date))"
+)
+_SHARES_ON = _REACH.format(
+    hamlets="a.id = ANY(:ids)", serving=_SERVING_ON, columns="", quad_segs=QUAD_SEGS, equal_area=EQUAL_AREA
+)
+
+
+def metric_srid() -> int:
+    """The metric CRS coverage is measured in (settings' ``coverage_crs``), as an EPSG code."""
+    return CRS.from_user_input(get_settings().coverage_crs).to_epsg()
+
+
+def _max_deg(conn: Connection) -> float:
+    radius_m = conn.execute(
+        text("SELECT coalesce(max(service_radius_m), 0) FROM fibre_access_points WHERE status = 'active'")
+    ).scalar_one()
+    return radius_m / 100000.0
+
+
+def ftth_shares_on(conn: Connection, hamlet_ids: list[int], day: date) -> dict[int, float]:
+    """The share of each hamlet (by id) within reach of the access points in service on ``day``:
+    what ``hamlet_ftth`` held that day, computed on demand (for a few hamlets: a drill-down)."""
+    if not hamlet_ids:
+        return {}
+    params = {"srid": metric_srid(), "ids": hamlet_ids, "day": day, "max_deg": _max_deg(conn)}
+    return {r.id: r.share for r in conn.execute(text(_SHARES_ON), params)}
 
 
 def refresh_ftth(conn: Connection, srid: int, hamlet_ids: list[int] | None = None) -> None:
@@ -62,12 +102,8 @@ def refresh_ftth(conn: Connection, srid: int, hamlet_ids: list[int] | None = Non
         text("DELETE FROM hamlet_ftth WHERE :all_hamlets OR hamlet_id = ANY(:ids)"),
         {"all_hamlets": all_hamlets, "ids": ids},
     )
-    max_radius_m = conn.execute(
-        text("SELECT coalesce(max(service_radius_m), 0) FROM fibre_access_points WHERE status = 'active'")
-    ).scalar_one()
     conn.execute(
-        text(_REFRESH),
-        {"srid": srid, "all_hamlets": all_hamlets, "ids": ids, "max_deg": max_radius_m / 100000.0},
+        text(_REFRESH), {"srid": srid, "all_hamlets": all_hamlets, "ids": ids, "max_deg": _max_deg(conn)}
     )
 
 

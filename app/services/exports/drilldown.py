@@ -1,5 +1,6 @@
 """The hamlet drill-down as a file: CSV (one list) or XLSX (hamlets and offices, one sheet each)."""
 
+from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -58,10 +59,13 @@ def export_hamlet_gaps(
     *,
     which: str = "hamlets",
     district_code: str | None = None,
+    as_of: date | None = None,
 ) -> ExportFile:
-    """CSV of ``which`` (hamlets or offices) or an XLSX of both, headed in Vietnamese."""
-    gaps = hamlet_gaps(session, code, period, district_code=district_code)
+    """CSV of ``which`` (hamlets or offices) or an XLSX of both, headed in Vietnamese: as of the
+    day ``as_of`` when given (then named in the file's name)."""
+    gaps = hamlet_gaps(session, code, period, district_code=district_code, as_of=as_of)
     stem = f"ap_chua_phu_{code}" + (f"_{gaps['period']}" if gaps["period"] else "")
+    stem += f"_{as_of.isoformat()}" if as_of else ""
     filename = export_filename(stem, fmt)
     path = directory / filename
     if fmt == "csv":

@@ -35,12 +35,18 @@ def body_row(p: dict, ctx: Context) -> dict:
         position=integer(p, "position", default=0),
         valid_from=valid_from,
         valid_to=valid_to,
+        area_code=text_(p, "area_code"),
     )
 
 
 def bodies(table: ImportedTable, ctx: Context, problems: list[Problem]) -> list[tuple[int, dict]]:
     rows = _rows(table, lambda f, p: body_row(p, ctx), problems)
     _check_codes(ctx, m.Body.__table__, table, rows, problems)
+    provinces = set(ctx.conn.execute(text("SELECT code FROM admin_units WHERE level = 'province'")).scalars())
+    for number, row in rows:
+        if row["area_code"] is not None and row["area_code"] not in provinces:
+            problem = Problem("body.unknown_area", "area_code", params={"area_code": row["area_code"]})
+            problems.append(table.place(problem, number))
     return rows
 
 
@@ -52,14 +58,19 @@ class Bodies:
     recipients: list[dict]
 
 
-def bodies_on(conn: Connection, day_: date) -> Bodies:
+def bodies_on(conn: Connection, day_: date, area_code: str | None = None) -> Bodies:
+    """The bodies in force on ``day_`` for a report on province ``area_code``: those serving it
+    rather than those serving any, position by position (the province's own Department and People's
+    Committee, the ministry that serves all)."""
     rows = conn.execute(
         text(
-            "SELECT role, name, parent, symbol, place, region FROM bodies "
-            "WHERE (valid_from IS NULL OR valid_from <= :d) AND (valid_to IS NULL OR valid_to >= :d) "
+            "WITH b AS (SELECT * FROM bodies WHERE (valid_from IS NULL OR valid_from <= :d) "
+            "AND (valid_to IS NULL OR valid_to >= :d) AND (area_code IS NULL OR area_code = :area)) "
+            "SELECT role, name, parent, symbol, place, region FROM b WHERE b.area_code IS NOT NULL OR NOT EXISTS "
+            "(SELECT 1 FROM b o WHERE o.role = b.role AND o.position = b.position AND o.area_code IS NOT NULL) "
             "ORDER BY role, position, code"
         ),
-        {"d": day_},
+        {"d": day_, "area": area_code},
     ).mappings()
     found = [dict(r) for r in rows]
     issuers = [b for b in found if b["role"] == "issuer"]

@@ -156,6 +156,8 @@ def load_sample(engine: Engine, data_dir: str | Path, reform: SampleReform | Non
             for province in sorted(p for p in folder.iterdir() if p.is_dir()):
                 for key, n in loader_layers.load_province(conn, province).items():
                     counts[key] += n
+            if (folder / "bodies.csv").exists():  # the added provinces' own bodies, keyed to them
+                counts["bodies"] += loader_layers.load_bodies(conn, folder / "bodies.csv")
             counts.update(_apply_reform(conn, folder, reform))
         try:
             counts["challenges"] = kept.put_back(conn)

@@ -42,8 +42,13 @@ def load_all(conn: Connection, d: Path) -> dict[str, int]:
     statistics."""
     report = import_into(conn, d / "operators.csv", "organisations", new_registrations=False)
     counts: dict[str, int] = {"operators": report.counts["operators"]}
-    counts["bodies"] = import_into(conn, d / "bodies.csv", "bodies").counts["bodies"]
+    counts["bodies"] = load_bodies(conn, d / "bodies.csv")
     return counts | load_province(conn, d)
+
+
+def load_bodies(conn: Connection, path: Path) -> int:
+    """The report bodies of ``path``; those keyed to a province after its units."""
+    return import_into(conn, path, "bodies").counts["bodies"]
 
 
 def load_province(conn: Connection, d: Path) -> dict[str, int]:

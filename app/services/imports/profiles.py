@@ -145,6 +145,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "position",
         "valid_from",
         "valid_to",
+        "area_code",
     ),
 }
 # Fields whose values name an organisation (read through the vocabulary's ``organisation`` domain).

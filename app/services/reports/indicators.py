@@ -121,7 +121,7 @@ def period_day(quarter: Quarter) -> date:
     return min(today(), quarter.last_day)
 
 
-def _checked_day(as_of: date, quarter: Quarter | None) -> date:
+def checked_day(as_of: date, quarter: Quarter | None) -> date:
     """``as_of`` for the live figures: not after today, and in ``quarter`` when one is given."""
     now = today()
     if as_of > now:
@@ -366,7 +366,7 @@ def indicators_report(
     ``as_of`` (not after today, within ``period`` when both are given) asks for the live figures
     of that day, closed quarter or not."""
     given = parse_period(period) if period is not None else None
-    day = None if as_of is None else _checked_day(as_of, given)
+    day = None if as_of is None else checked_day(as_of, given)
     quarter = given or (Quarter.of(day) if day else _default_period(session))
     code, within = restrict_listing(level, code, parent, district_code)
     closed = snapshots.closed_period(session, str(quarter)) if day is None else None

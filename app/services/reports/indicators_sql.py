@@ -51,11 +51,19 @@ CONNECTED_ON = (
 )
 
 
-# `within` keeps the units at or under one district (its communes, their hamlets).
+# `within` keeps the units at or under one district (its communes, their hamlets). On units of a day
+# after a reform abolished it (the new communes directly under the city), those with a point in its
+# last boundary, as the map's layers of an official of the former district (app/layer_types.py).
+_FORMER_DISTRICT = f"""(NOT EXISTS (SELECT 1 FROM admin_units w WHERE w.level = 'district' AND w.code = :within
+    AND {IN_FORCE.format(a="w")})
+  AND ST_Intersects((SELECT d.geom FROM admin_units d WHERE d.level = 'district' AND d.code = :within
+                     AND d.valid_from <= CAST(:units_on AS date) ORDER BY d.valid_from DESC LIMIT 1),
+                    ST_PointOnSurface(u.geom)))"""
 _WITHIN = f"""(CAST(:within AS text) IS NULL OR u.code = :within
   OR u.parent_id IN (SELECT w.id FROM admin_units w WHERE w.code = :within AND {IN_FORCE.format(a="w")})
   OR u.parent_id IN (SELECT c.id FROM admin_units c JOIN admin_units w ON c.parent_id = w.id
-                     WHERE w.code = :within AND {IN_FORCE.format(a="w")}))"""
+                     WHERE w.code = :within AND {IN_FORCE.format(a="w")})
+  OR (u.level <> 'province' AND {_FORMER_DISTRICT}))"""
 # `area` keeps the units at or under the unit a plan covers (a former province of a merged city).
 AREA_UNITS = f"""WITH RECURSIVE down AS (
   SELECT a.id, a.code FROM admin_units a WHERE a.code = :area AND {IN_FORCE.format(a="a")}

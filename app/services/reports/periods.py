@@ -149,7 +149,7 @@ def _freeze(session: Session, quarter: Quarter) -> dict[str, int]:
     counts = {"indicator_records": len(rows), "hamlets": 0, "offices": 0, "maps": 0}
     connected = indicators_sql.offices_connected(session, day)
     for units_on in days:
-        hamlets = drilldown.all_hamlets(session, units_on=units_on)
+        hamlets = drilldown.all_hamlets(session, units_on=units_on, as_of=day)
         _insert_records(session, "hamlet_snapshots", "hamlet_code", period, units_on, hamlets)
         offices = [
             {**o, "gov_network_connected": o["code"] in connected}

@@ -96,6 +96,14 @@ def _scope_units(session: Session, closed: snapshots.ClosedPeriod, scope: str, p
     return judged_by_plan(session, head[:1] + children, parse_period(period), plan.code, day)
 
 
+def _province(scope: str, plan: Plan, unit: dict) -> str | None:
+    """The province a report is on, whose bodies head it: the plan's (a former province of a merged
+    city), the scope's own, or the district's."""
+    if scope != "province":
+        return unit.get("parent_code")
+    return plan.area_code or unit["code"]
+
+
 def build_report(
     session: Session,
     period: str,
@@ -108,7 +116,7 @@ def build_report(
     """The report of closed ``period`` for ``scope`` ("province" or a district code) on ``plan``
     (default: the plan in force in the quarter), issued on ``issued_on`` (default today; a report
     re-issued as it was sent names its day): after the quarter, not in the future. Its bodies are
-    those in force on that day."""
+    those of its province in force on that day."""
     parsed = parse_period(period)
     chosen = quarter_plan(session, parsed, plan)
     quarter = str(parsed)
@@ -169,7 +177,7 @@ def build_report(
         period=quarter,
         scope=scope,
         plan=chosen,
-        bodies=bodies_on(session.connection(), issued_on),
+        bodies=bodies_on(session.connection(), issued_on, _province(scope, chosen, units[0])),
         closed=closed,
         issued_on=issued_on,
         unit=units[0],

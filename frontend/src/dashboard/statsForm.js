@@ -1,6 +1,7 @@
 // Reported figures: a form for one unit and period (every metric, validated by the server, all or
 // nothing), and the CSV/XLSX import with its dry run and downloadable template.
 import { getJSON, sendForm, sendJSON, withQuery } from '../api.js';
+import { formatDate } from '../format.js';
 import { getLang, onLangChange, t } from '../i18n.js';
 import { periodLabel } from '../indicators.js';
 import { describeError } from '../notify.js';
@@ -24,6 +25,12 @@ function problemLine(problem) {
   const { column, text } = problemParts(problem);
   const where = problem.row == null ? '' : `${t(`upload.where.${problem.label ?? 'row'}`, { number: problem.row })} — `;
   return `${where}${column ? `${column}: ` : ''}${text}`;
+}
+
+function nextDay(iso) {
+  const day = new Date(`${iso}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
 }
 
 export class StatisticsForm {
@@ -75,19 +82,35 @@ export class StatisticsForm {
     unit.addEventListener('change', () => { this.code = unit.value; this.message = null; this._load(); });
     form.append(field('dash-stats-unit', `${t('dash.stats.unit')} (${periodLabel(this.period)})`, unit));
     const closed = Boolean(this.data?.closed);
+    // A unit a reform replaced before the quarter's day: figures go on the new communes.
+    const replaced = Boolean(this.data?.replaced);
     if (closed) form.append(element('p', 'hg-note', t('dash.stats.closed')));
+    if (replaced) {
+      const day = formatDate(nextDay(this.data.units_on));
+      form.append(element('p', 'hg-note', t('dash.stats.replaced', { name: this.data.unit.name, day })));
+    }
     for (const metric of this.data?.metrics ?? []) {
       const input = element('input');
       Object.assign(input, { type: 'number', min: '0', step: 'any', name: metric.key, id: `dash-stat-${metric.key}` });
       if (metric.kind === 'pct') input.max = '100';
       const value = this.data.figures[metric.key];
-      input.value = value === null || value === undefined ? '' : String(value);
-      input.disabled = closed;
-      form.append(field(input.id, getLang() === 'vi' ? metric.label_vi : metric.label_en, input));
+      const derived = value === null || value === undefined ? this.data.derived?.[metric.key] : null;
+      input.value = derived ? String(derived.value) : value === null || value === undefined ? '' : String(value);
+      input.disabled = closed || replaced;
+      const label = getLang() === 'vi' ? metric.label_vi : metric.label_en;
+      if (!derived) {
+        form.append(field(input.id, label, input));
+        continue;
+      }
+      // Carried back along the lineage: shown, labelled, never sent.
+      Object.assign(input, { readOnly: true, disabled: true });
+      input.dataset.derived = derived.derived;
+      const note = t(`dash.stats.derived.${derived.derived}`, { from: derived.from.join(', ') });
+      form.append(field(input.id, `${label} — ${note}`, input));
     }
     const save = element('button', 'hg-button', t('dash.stats.save'));
     save.type = 'submit';
-    save.disabled = closed || !this.data;
+    save.disabled = closed || replaced || !this.data;
     form.append(save);
     form.addEventListener('submit', (event) => { event.preventDefault(); this._save(form); });
     root.append(form, this._messageBox(), this._importForm());
@@ -96,7 +119,7 @@ export class StatisticsForm {
 
   async _save(form) {
     const figures = {};
-    for (const metric of this.data.metrics) {
+    for (const metric of this.data.metrics.filter((m) => !form.elements[m.key].readOnly)) {
       const raw = form.elements[metric.key].value.trim();
       figures[metric.key] = raw === '' ? null : raw;
     }
