@@ -1,10 +1,12 @@
 // Basemap: OpenStreetMap tiles when they load; otherwise (or by choice) the project's own
-// district outlines filled light, with `basemap-offline` on <body> and the map, and a notice.
+// district outlines filled light and the region's water (sea, lakes, rivers and canals from GSHHG,
+// cut at setup into /basemap/water.json: no network), with `basemap-offline` on <body> and the
+// map, and a notice. No road data may ship offline, so the offline background draws no roads.
 // Once the tile server has failed, the session remembers it: no page and no zoom asks it again
 // (each request would only log another error) until the notice's "retry" is pressed.
 import { DomEvent, geoJSON, tileLayer } from 'leaflet';
 import { t, translateDom } from './i18n.js';
-import { outlineStyle } from './styles.js';
+import { outlineStyle, waterStyle } from './styles.js';
 
 const OSM_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
 const OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>';
@@ -14,6 +16,7 @@ const LOST_AFTER_ERRORS = 8;
 const OFFLINE_KEY = 'hg.basemap.offline'; // sessionStorage: the tile server failed in this session
 export const CHOICES = ['osm', 'none'];
 const OFFLINE_CLASS = 'basemap-offline';
+const WATER_URL = '/basemap/water.json';
 
 function rememberedOffline() {
   try {
@@ -44,6 +47,7 @@ export class Basemap {
     this.offline = false;
     this.reason = null; // 'user' | 'tileerror' | 'timeout' (this page or earlier in the session)
     this._outlineSource = outline;
+    this._offlineLayers = null; // Promise<L.Layer[]>: the outline and the water, loaded once
     this._onChange = onChange;
     this._osm = tileLayer(OSM_URL, { maxZoom: 19, attribution: OSM_ATTRIBUTION });
     this._osm.on('tileload', () => { this._tilesLoaded += 1; this._errorsInRow = 0; });
@@ -126,22 +130,40 @@ export class Basemap {
     this.offline = offline;
     this.reason = reason;
     for (const el of [document.body, this.map.getContainer()]) el.classList.toggle(OFFLINE_CLASS, offline);
-    if (offline) this._showOutline();
-    else if (this._outline) this.map.removeLayer(this._outline);
+    this._showOffline(offline);
     this._updateNotice();
     this._onChange(this);
   }
 
-  async _showOutline() {
-    if (!this._outline) {
-      try {
-        const districts = await this._outlineSource();
-        this._outline = geoJSON(districts, { pane: 'hgOutline', className: 'hg-outline', style: outlineStyle });
-      } catch {
-        return; // the districts layer reports the same failure
-      }
+  async _showOffline(offline) {
+    if (offline) this._offlineLayers ??= Promise.all([this._loadOutline(), this._loadWater()]);
+    if (!this._offlineLayers) return;
+    for (const layer of (await this._offlineLayers).filter(Boolean)) {
+      if (this.offline) layer.addTo(this.map);
+      else this.map.removeLayer(layer);
     }
-    if (this.offline) this._outline.addTo(this.map);
+  }
+
+  async _loadOutline() {
+    try {
+      const districts = await this._outlineSource();
+      return geoJSON(districts, { pane: 'hgOutline', className: 'hg-outline', style: outlineStyle });
+    } catch {
+      return null; // the districts layer reports the same failure
+    }
+  }
+
+  // Built at setup (make basemap); a checkout without it still has the outlines.
+  async _loadWater() {
+    try {
+      const response = await fetch(WATER_URL);
+      if (!response.ok) return null;
+      const water = await response.json();
+      this.waterFeatures = water.features.length;
+      return geoJSON(water, { pane: 'hgWater', className: 'hg-water', style: waterStyle });
+    } catch {
+      return null;
+    }
   }
 
   _createNotice() {

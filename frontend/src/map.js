@@ -14,6 +14,7 @@ export const regionBounds = (region) => (region
 // every point and line; the highlight sits on top and never takes clicks.
 const PANES = {
   hgOutline: 250, // the "no basemap" background, above tiles (200)
+  hgWater: 260, // its water, over the districts' land fill, under every layer
   hgDistrictFill: 395, // choropleths and coverage, under every outline
   hgHamletFill: 396,
   hgCoverage: 397, // a canvas of its own, see-through as a whole (see createMap)

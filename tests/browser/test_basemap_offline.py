@@ -1,5 +1,6 @@
-"""The map offline: the tile server is asked once a session, not after every zoom; and the
-palettes of gaps (dead zones) and of choropleths never share a hue.
+"""The map offline: the tile server is asked once a session, not after every zoom; the region's
+water (built at setup from GSHHG, `make basemap`) drawn under the layers; and the palettes of gaps
+(dead zones) and of choropleths never share a hue.
 
 The test pages abort every request that does not go to the live server (support.py), so the
 OpenStreetMap tiles fail as they do on a machine without the Internet."""
@@ -67,6 +68,25 @@ def test_tiles_that_failed_are_not_asked_again_until_retry(map_page):
     assert retried > first_batch
     _zoom_around(page)
     assert len(asked) == retried
+    assert map_page.errors == []
+
+
+def test_offline_the_regions_water_is_drawn_under_the_layers(map_page):
+    page = map_page.page
+    served: list[int] = []
+    page.on("response", lambda r: urlsplit(r.url).path == "/basemap/water.json" and served.append(r.status))
+    map_page.open()
+    expect(page.locator("body.basemap-offline")).to_be_attached()
+    pane = page.locator(".leaflet-hgWater-pane")
+    # Sea and lakes filled, rivers and canals as lines — GSHHG has all four around the sample.
+    expect(pane.locator("path.hg-water:not([fill='none'])").first).to_be_attached()
+    assert pane.locator("path.hg-water:not([fill='none'])").count() >= 2
+    assert pane.locator("path.hg-water[fill='none']").count() >= 2
+    assert served == [200]
+    z_index = page.evaluate(
+        "() => ['hgOutline', 'hgWater', 'hgDistricts'].map((p) => +window.__hgmap.map.getPane(p).style.zIndex)"
+    )
+    assert z_index == sorted(z_index)  # over the land fill, under every outline and layer
     assert map_page.errors == []
 
 
