@@ -94,13 +94,40 @@ export class Basemap {
     container.append(fieldset);
   }
 
+  // One tile first, the one under the map's centre: offline, that single request fails (one line
+  // in the console) instead of a screenful of them; once it loads the tile layer takes over.
   _tryOsm() {
     this._setOffline(false, null);
     this._tilesLoaded = 0;
     this._errorsInRow = 0;
     clearTimeout(this._timer);
-    this._timer = setTimeout(() => this._checkTiles('timeout'), FIRST_TILE_TIMEOUT_MS);
-    this._osm.addTo(this.map);
+    const attempt = (this._attempt ?? 0) + 1;
+    this._attempt = attempt;
+    const current = () => attempt === this._attempt && this.choice === 'osm' && !this.offline;
+    this._timer = setTimeout(() => current() && this._failed('timeout'), FIRST_TILE_TIMEOUT_MS);
+    const probe = new Image();
+    probe.addEventListener('load', () => {
+      if (!current()) return;
+      clearTimeout(this._timer);
+      this._osm.addTo(this.map);
+    });
+    probe.addEventListener('error', () => current() && this._failed('tileerror'));
+    probe.src = this._centreTileUrl();
+  }
+
+  _centreTileUrl() {
+    let zoom = 0;
+    let lat = 0;
+    let lon = 0;
+    if (this.map._loaded) {
+      zoom = Math.max(0, Math.min(19, Math.round(this.map.getZoom())));
+      ({ lat, lng: lon } = this.map.getCenter());
+    }
+    const n = 2 ** zoom;
+    const rad = (lat * Math.PI) / 180;
+    const x = Math.min(n - 1, Math.max(0, Math.floor(((lon + 180) / 360) * n)));
+    const y = Math.min(n - 1, Math.max(0, Math.floor(((1 - Math.asinh(Math.tan(rad)) / Math.PI) / 2) * n)));
+    return OSM_URL.replace('{z}', zoom).replace('{x}', x).replace('{y}', y);
   }
 
   // A failure before any tile has loaded is the server unreachable: stop at once, before a zoom
@@ -109,10 +136,6 @@ export class Basemap {
     if (this.offline || this.choice !== 'osm') return;
     this._errorsInRow += 1;
     if (this._tilesLoaded === 0 || this._errorsInRow >= LOST_AFTER_ERRORS) this._failed('tileerror');
-  }
-
-  _checkTiles(reason) {
-    if (this.choice === 'osm' && this._tilesLoaded === 0) this._failed(reason);
   }
 
   _failed(reason) {
