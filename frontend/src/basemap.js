@@ -4,7 +4,7 @@
 // map, and a notice. No road data may ship offline, so the offline background draws no roads.
 // Once the tile server has failed, the session remembers it: no page and no zoom asks it again
 // (each request would only log another error) until the notice's "retry" is pressed.
-import { DomEvent, geoJSON, tileLayer } from 'leaflet';
+import { DomEvent, geoJSON, point, tileLayer } from 'leaflet';
 import { t, translateDom } from './i18n.js';
 import { outlineStyle, waterStyle } from './styles.js';
 
@@ -53,6 +53,13 @@ export class Basemap {
     this._osm.on('tileload', () => { this._tilesLoaded += 1; this._errorsInRow = 0; });
     this._osm.on('tileerror', () => this._onTileError());
     this._notice = this._createNotice();
+    // The notice covers the map's top edge: a popup pans into view below it (map.js pans again
+    // once the popup is laid out, with these options).
+    map.on('popupopen', ({ popup }) => {
+      if (this._notice.hidden) return;
+      const below = this._notice.getBoundingClientRect().bottom - map.getContainer().getBoundingClientRect().top;
+      popup.options.autoPanPaddingTopLeft = point(5, Math.ceil(below) + 5);
+    });
   }
 
   select(choice) {
