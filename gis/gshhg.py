@@ -22,8 +22,17 @@ import h5py
 import numpy as np
 from shapely import affinity, box, polygonize, unary_union
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
+from shapely.ops import linemerge
 
-__all__ = ["ShoreBin", "Segment", "read_shore_bins", "read_river_lines", "water", "WATER_KINDS"]
+__all__ = [
+    "ShoreBin",
+    "Segment",
+    "read_shore_bins",
+    "read_river_lines",
+    "water",
+    "merged_lines",
+    "WATER_KINDS",
+]
 
 UNITS = 65535  # a bin's side in the files' integer units
 INSIDE = 4  # the entry/exit "side" of a closed ring
@@ -178,7 +187,5 @@ def water(bins: Iterable[ShoreBin]) -> dict[str, list[Polygon]]:
 
 def merged_lines(lines: Iterable[LineString]) -> MultiLineString:
     """Lines cut at bin sides joined again where they meet."""
-    from shapely.ops import linemerge
-
     merged = linemerge(list(lines))
     return merged if isinstance(merged, MultiLineString) else MultiLineString([merged])

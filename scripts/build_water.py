@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from shapely import box, unary_union
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,8 +45,6 @@ def region_bbox(region: Path, margin_deg: float) -> tuple[float, float, float, f
     bounds = []
     for path in sorted(region.rglob("province.geojson")):
         collection = json.loads(path.read_text(encoding="utf-8"))
-        from shapely.geometry import shape
-
         bounds.extend(shape(f["geometry"]).bounds for f in collection["features"])
     if not bounds:
         raise SystemExit(f"build_water: no province.geojson under {region}")

@@ -190,7 +190,10 @@ export class Basemap {
       if (!response.ok) return null;
       const water = await response.json();
       this.waterFeatures = water.features.length;
-      return geoJSON(water, { pane: 'hgWater', className: 'hg-water', style: waterStyle });
+      // GSHHG is LGPL: its authors are named whenever its water is on the map.
+      return geoJSON(water, {
+        pane: 'hgWater', className: 'hg-water', style: waterStyle, attribution: water.attribution,
+      });
     } catch {
       return null;
     }

@@ -117,6 +117,7 @@ def test_offline_the_regions_water_is_drawn_under_the_layers(map_page):
     assert pane.locator("path.hg-water:not([fill='none'])").count() >= 2
     assert pane.locator("path.hg-water[fill='none']").count() >= 2
     assert served == [200]
+    expect(page.locator(".leaflet-control-attribution")).to_contain_text("GSHHG")  # LGPL: named
     z_index = page.evaluate(
         "() => ['hgOutline', 'hgWater', 'hgDistricts'].map((p) => +window.__hgmap.map.getPane(p).style.zIndex)"
     )
