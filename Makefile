@@ -25,7 +25,7 @@ endif
 export PGPORT PGPORT_TEST
 
 .PHONY: help setup db stop db-reset migrate seed sample compute run test test-fast fuzz bench bench-country lint \
-	test-deps backup restore db-test
+	test-deps backup restore db-test basemap
 
 help: ## list every target
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,6 +41,17 @@ frontend/node_modules/.stamp: frontend/package.json frontend/package-lock.json
 	touch $@
 
 setup: .venv/.stamp frontend/node_modules/.stamp ## virtualenv, Python and npm packages (idempotent)
+
+# The offline basemap's water: Debian's GSHHG shorelines and WDBII rivers (LGPL), cut to the region.
+GSHHG := /usr/share/gmt-gshhg/binned_GSHHS_h.nc
+WATER := build/basemap/water.json
+$(GSHHG):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gmt-gshhg-high >/dev/null
+
+$(WATER): $(GSHHG) .venv/.stamp gis/gshhg.py scripts/build_water.py $(shell find data/hamlets -name province.geojson)
+	$(PY) scripts/build_water.py --out $@
+
+basemap: $(WATER) ## the offline map's water (sea, lakes, rivers, canals) for the region, into build/basemap/
 
 db: ## start this checkout's PostGIS cluster, unless DATABASE_URL points elsewhere
 ifeq ($(LOCAL_DB),1)
@@ -74,7 +85,7 @@ compute: migrate ## recompute coverage, dead zones and FTTH reach over the whole
 	$(PY) -m app.cli compute
 
 # --no-proxy-headers: the app alone decides whose X-Forwarded-For to believe (TRUSTED_PROXIES).
-run: migrate ## set everything up and serve the map on http://$(HOST):$(PORT)
+run: migrate basemap ## set everything up and serve the map on http://$(HOST):$(PORT)
 	$(PY) -m app.cli seed $(SEED_REFORM)
 	$(PY) -m app.cli ensure-admin
 	$(PY) -m app.cli compute --if-missing
@@ -83,7 +94,7 @@ run: migrate ## set everything up and serve the map on http://$(HOST):$(PORT)
 test-deps: ## Debian's Chromium (browser tests) and GDAL's ogrinfo/ogr2ogr (client tests)
 	@command -v chromium >/dev/null && command -v ogrinfo >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gdal-bin >/dev/null; }
 
-test: setup db-test test-deps ## run the whole suite against a real PostGIS (headless Chromium, GDAL)
+test: setup db-test test-deps basemap ## run the whole suite against a real PostGIS (headless Chromium, GDAL)
 	$(PY) -m pytest -q
 
 fuzz: setup db-test test-deps ## schemathesis on every API operation, anonymous and planner, FUZZ_EXAMPLES (100) random examples each: long

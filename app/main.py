@@ -63,6 +63,9 @@ def _mount_frontend(app: FastAPI) -> None:
         if path.is_dir():
             app.mount(url, StaticFiles(directory=path), name=path.name)
 
+    # The offline basemap's water, built at setup (`make basemap`); absent until then: 404.
+    app.mount("/basemap", StaticFiles(directory=ROOT / "build" / "basemap", check_dir=False), name="basemap")
+
     @app.get("/", include_in_schema=False, response_class=FileResponse)
     def index() -> FileResponse:
         return FileResponse(frontend / "index.html", media_type="text/html")

@@ -1,10 +1,12 @@
 // Basemap: OpenStreetMap tiles when they load; otherwise (or by choice) the project's own
-// district outlines filled light, with `basemap-offline` on <body> and the map, and a notice.
+// district outlines filled light and the region's water (sea, lakes, rivers and canals from GSHHG,
+// cut at setup into /basemap/water.json: no network), with `basemap-offline` on <body> and the
+// map, and a notice. No road data may ship offline, so the offline background draws no roads.
 // Once the tile server has failed, the session remembers it: no page and no zoom asks it again
 // (each request would only log another error) until the notice's "retry" is pressed.
-import { DomEvent, geoJSON, tileLayer } from 'leaflet';
+import { DomEvent, geoJSON, point, tileLayer } from 'leaflet';
 import { t, translateDom } from './i18n.js';
-import { outlineStyle } from './styles.js';
+import { outlineStyle, waterStyle } from './styles.js';
 
 const OSM_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
 const OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>';
@@ -14,6 +16,7 @@ const LOST_AFTER_ERRORS = 8;
 const OFFLINE_KEY = 'hg.basemap.offline'; // sessionStorage: the tile server failed in this session
 export const CHOICES = ['osm', 'none'];
 const OFFLINE_CLASS = 'basemap-offline';
+const WATER_URL = '/basemap/water.json';
 
 function rememberedOffline() {
   try {
@@ -44,11 +47,19 @@ export class Basemap {
     this.offline = false;
     this.reason = null; // 'user' | 'tileerror' | 'timeout' (this page or earlier in the session)
     this._outlineSource = outline;
+    this._offlineLayers = null; // Promise<L.Layer[]>: the outline and the water, loaded once
     this._onChange = onChange;
     this._osm = tileLayer(OSM_URL, { maxZoom: 19, attribution: OSM_ATTRIBUTION });
     this._osm.on('tileload', () => { this._tilesLoaded += 1; this._errorsInRow = 0; });
     this._osm.on('tileerror', () => this._onTileError());
     this._notice = this._createNotice();
+    // The notice covers the map's top edge: a popup pans into view below it (map.js pans again
+    // once the popup is laid out, with these options).
+    map.on('popupopen', ({ popup }) => {
+      if (this._notice.hidden) return;
+      const below = this._notice.getBoundingClientRect().bottom - map.getContainer().getBoundingClientRect().top;
+      popup.options.autoPanPaddingTopLeft = point(5, Math.ceil(below) + 5);
+    });
   }
 
   select(choice) {
@@ -90,13 +101,40 @@ export class Basemap {
     container.append(fieldset);
   }
 
+  // One tile first, the one under the map's centre: offline, that single request fails (one line
+  // in the console) instead of a screenful of them; once it loads the tile layer takes over.
   _tryOsm() {
     this._setOffline(false, null);
     this._tilesLoaded = 0;
     this._errorsInRow = 0;
     clearTimeout(this._timer);
-    this._timer = setTimeout(() => this._checkTiles('timeout'), FIRST_TILE_TIMEOUT_MS);
-    this._osm.addTo(this.map);
+    const attempt = (this._attempt ?? 0) + 1;
+    this._attempt = attempt;
+    const current = () => attempt === this._attempt && this.choice === 'osm' && !this.offline;
+    this._timer = setTimeout(() => current() && this._failed('timeout'), FIRST_TILE_TIMEOUT_MS);
+    const probe = new Image();
+    probe.addEventListener('load', () => {
+      if (!current()) return;
+      clearTimeout(this._timer);
+      this._osm.addTo(this.map);
+    });
+    probe.addEventListener('error', () => current() && this._failed('tileerror'));
+    probe.src = this._centreTileUrl();
+  }
+
+  _centreTileUrl() {
+    let zoom = 0;
+    let lat = 0;
+    let lon = 0;
+    if (this.map._loaded) {
+      zoom = Math.max(0, Math.min(19, Math.round(this.map.getZoom())));
+      ({ lat, lng: lon } = this.map.getCenter());
+    }
+    const n = 2 ** zoom;
+    const rad = (lat * Math.PI) / 180;
+    const x = Math.min(n - 1, Math.max(0, Math.floor(((lon + 180) / 360) * n)));
+    const y = Math.min(n - 1, Math.max(0, Math.floor(((1 - Math.asinh(Math.tan(rad)) / Math.PI) / 2) * n)));
+    return OSM_URL.replace('{z}', zoom).replace('{x}', x).replace('{y}', y);
   }
 
   // A failure before any tile has loaded is the server unreachable: stop at once, before a zoom
@@ -105,10 +143,6 @@ export class Basemap {
     if (this.offline || this.choice !== 'osm') return;
     this._errorsInRow += 1;
     if (this._tilesLoaded === 0 || this._errorsInRow >= LOST_AFTER_ERRORS) this._failed('tileerror');
-  }
-
-  _checkTiles(reason) {
-    if (this.choice === 'osm' && this._tilesLoaded === 0) this._failed(reason);
   }
 
   _failed(reason) {
@@ -126,22 +160,43 @@ export class Basemap {
     this.offline = offline;
     this.reason = reason;
     for (const el of [document.body, this.map.getContainer()]) el.classList.toggle(OFFLINE_CLASS, offline);
-    if (offline) this._showOutline();
-    else if (this._outline) this.map.removeLayer(this._outline);
+    this._showOffline(offline);
     this._updateNotice();
     this._onChange(this);
   }
 
-  async _showOutline() {
-    if (!this._outline) {
-      try {
-        const districts = await this._outlineSource();
-        this._outline = geoJSON(districts, { pane: 'hgOutline', className: 'hg-outline', style: outlineStyle });
-      } catch {
-        return; // the districts layer reports the same failure
-      }
+  async _showOffline(offline) {
+    if (offline) this._offlineLayers ??= Promise.all([this._loadOutline(), this._loadWater()]);
+    if (!this._offlineLayers) return;
+    for (const layer of (await this._offlineLayers).filter(Boolean)) {
+      if (this.offline) layer.addTo(this.map);
+      else this.map.removeLayer(layer);
     }
-    if (this.offline) this._outline.addTo(this.map);
+  }
+
+  async _loadOutline() {
+    try {
+      const districts = await this._outlineSource();
+      return geoJSON(districts, { pane: 'hgOutline', className: 'hg-outline', style: outlineStyle });
+    } catch {
+      return null; // the districts layer reports the same failure
+    }
+  }
+
+  // Built at setup (make basemap); a checkout without it still has the outlines.
+  async _loadWater() {
+    try {
+      const response = await fetch(WATER_URL);
+      if (!response.ok) return null;
+      const water = await response.json();
+      this.waterFeatures = water.features.length;
+      // GSHHG is LGPL: its authors are named whenever its water is on the map.
+      return geoJSON(water, {
+        pane: 'hgWater', className: 'hg-water', style: waterStyle, attribution: water.attribution,
+      });
+    } catch {
+      return null;
+    }
   }
 
   _createNotice() {

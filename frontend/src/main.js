@@ -68,6 +68,7 @@ const urlState = new UrlState({
       layers: visibleIds(),
       lang: getLang(),
       basemap: basemap.choice,
+      placeNames: placeNames.isShown(),
       filters,
       choices: changedChoices(layers),
       indicator: indicators.indicator,
@@ -136,6 +137,7 @@ function applyState(state) {
     indicators.set({ indicator, period: state.period ?? indicators.period });
   }
   basemap.select(state.basemap === 'none' ? 'none' : 'osm');
+  placeNames.setShown(state.placeNames);
 }
 
 // Controls.
@@ -148,7 +150,10 @@ layerExtras.set('group:admin', mountAsOfDate(layers, { onChange: (day) => {
   urlState.schedule();
   loadRegion({ date: day || undefined });
 } }));
-new PlaceNames({ layers }).addTo(map).mountToggle(layerExtras); // "Tên địa danh", on by default
+// "Tên địa danh": on unless the permalink says names=off.
+const placeNames = new PlaceNames({ layers }).addTo(map).mountToggle(layerExtras);
+placeNames.setShown(initial.placeNames);
+placeNames.on('add remove', () => urlState.schedule());
 const shownDay = layers.get('districts')?.choice.as_of;
 if (shownDay) loadRegion({ date: shownDay });
 mountLayerPanel(document.getElementById('hg-layers'), { layers, onToggle: setVisible, extras: layerExtras });

@@ -14,6 +14,7 @@ export const regionBounds = (region) => (region
 // every point and line; the highlight sits on top and never takes clicks.
 const PANES = {
   hgOutline: 250, // the "no basemap" background, above tiles (200)
+  hgWater: 260, // its water, over the districts' land fill, under every layer
   hgDistrictFill: 395, // choropleths and coverage, under every outline
   hgHamletFill: 396,
   hgCoverage: 397, // a canvas of its own, see-through as a whole (see createMap)
@@ -46,6 +47,18 @@ export function createMap(element, view, region = null) {
   control.zoom({ position: 'topleft' }).addTo(map);
   control.scale({ metric: true, imperial: false, maxWidth: 160, position: 'bottomleft' }).addTo(map);
 
+  // A popup's content may scroll (small screens, app.css): reachable by keyboard too. Leaflet
+  // pans a popup into view once, as it opens; when its layout changes afterwards (on a phone the
+  // close button ended above the map, under the header), pan it into view again.
+  map.on('popupopen', ({ popup }) => {
+    const element = popup.getElement();
+    const content = element?.querySelector('.leaflet-popup-content');
+    if (content) content.tabIndex = 0;
+    // (_adjustPan: Leaflet's own autoPan step; update() would rebuild the content.)
+    const observer = new ResizeObserver(() => popup.isOpen() && popup._adjustPan());
+    observer.observe(element);
+    popup.once('remove', () => observer.disconnect());
+  });
   const canvasRenderer = canvas({ pane: 'hgCanvas', padding: 0.3, tolerance: 4 });
   canvasRenderer.addTo(map);
   // Coverage parts tile the ground block by block: drawn opaque and made see-through as one

@@ -100,15 +100,25 @@ export const PlaceNames = Layer.extend({
     label.append(checkbox, sample, name);
     row.append(label);
     translateDom(row);
-    const map = this._map; // mounted once the layer is on its map
-    checkbox.addEventListener('change', () => {
-      if (checkbox.checked) this.addTo(map);
-      else this.remove();
-    });
+    this._home = this._map; // mounted once the layer is on its map
+    this._checkbox = checkbox;
+    checkbox.addEventListener('change', () => this.setShown(checkbox.checked));
     const box = document.createElement('div');
     box.append(row, ...(extras.has(key) ? [extras.get(key)] : []));
     extras.set(key, box);
     return this;
+  },
+
+  /** Names on or off (the toggle, the permalink's `names=off`); Leaflet fires add/remove. */
+  setShown(shown) {
+    if (this._checkbox) this._checkbox.checked = shown;
+    if (shown === this.isShown()) return;
+    if (shown) this.addTo(this._home);
+    else this.remove();
+  },
+
+  isShown() {
+    return Boolean(this._map);
   },
 
   _hide() {

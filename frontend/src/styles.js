@@ -111,6 +111,17 @@ export function outlineStyle() {
   return { color: '#90a4ae', weight: 1, fillColor: '#f6f3ea', fillOpacity: 1, interactive: false };
 }
 
+// The offline background's water (GSHHG kinds): sea and lakes filled, rivers wider than canals.
+const WATER_BLUE = '#a8c8e0';
+const WATER_LINE_WEIGHT = { river: 1.6, canal: 0.9 };
+export function waterStyle(feature) {
+  const kind = feature?.properties?.kind;
+  if (kind in WATER_LINE_WEIGHT) {
+    return { color: WATER_BLUE, weight: WATER_LINE_WEIGHT[kind], opacity: 1, interactive: false };
+  }
+  return { stroke: false, fillColor: WATER_BLUE, fillOpacity: 1, interactive: false };
+}
+
 export function highlightStyle() {
   return { color: '#ffab00', weight: 4, opacity: 1, fillColor: '#ffd740', fillOpacity: 0.18, interactive: false };
 }

@@ -1,4 +1,4 @@
-// Permalink: `#zoom/lat/lon?layers=a,b&lang=vi&operator=…&technology=…&status=…&basemap=none`,
+// Permalink: `#zoom/lat/lon?layers=a,b&lang=vi&operator=…&technology=…&status=…&basemap=none&names=off`,
 // plus layers' own choices as `<layer>.<choice>=…` (coverage.operator=Viettel) and the district
 // choropleth as `indicator=…&period=…`.
 export const FILTER_KEYS = ['operator', 'technology', 'status'];
@@ -27,6 +27,7 @@ export function parseHash(hash) {
     layers: query.has('layers') ? query.get('layers').split(',').filter(Boolean) : null,
     lang: query.get('lang'),
     basemap: query.get('basemap'),
+    placeNames: query.get('names') !== 'off', // on unless switched off
     filters,
     choices,
     indicator: query.get('indicator'),
@@ -35,7 +36,9 @@ export function parseHash(hash) {
 }
 
 /** The inverse of parseHash. Coordinates keep 5 decimals (about a metre). */
-export function formatHash({ view, layers, lang, basemap, filters = {}, choices = {}, indicator, period }) {
+export function formatHash({
+  view, layers, lang, basemap, placeNames = true, filters = {}, choices = {}, indicator, period,
+}) {
   const query = new URLSearchParams();
   query.set('layers', layers.join(','));
   if (lang) query.set('lang', lang);
@@ -43,6 +46,7 @@ export function formatHash({ view, layers, lang, basemap, filters = {}, choices 
     if (filters[key]) query.set(key, filters[key]);
   }
   if (basemap && basemap !== 'osm') query.set('basemap', basemap);
+  if (!placeNames) query.set('names', 'off');
   for (const [layer, values] of Object.entries(choices)) {
     for (const [key, value] of Object.entries(values)) query.set(`${layer}.${key}`, value);
   }

@@ -23,12 +23,13 @@ class MapPage:
         user: str | None = None,
         enforce_csp: bool = False,
         phone_width: int | None = None,
+        phone_height: int = 800,
     ):
         self.base_url = base_url.rstrip("/")
         self.host = urlsplit(self.base_url).netloc
         # A phone: its width, touch, and the mobile viewport meta honoured.
         device = (
-            {"viewport": {"width": phone_width, "height": 800}, "is_mobile": True, "has_touch": True}
+            {"viewport": {"width": phone_width, "height": phone_height}, "is_mobile": True, "has_touch": True}
             if phone_width
             else {"viewport": {"width": 1280, "height": 800}}
         )

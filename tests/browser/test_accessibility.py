@@ -1,10 +1,12 @@
 """axe-core (WCAG 2 A and AA) on every page as its users see it: the map (a visitor, a planner with
-the approval queue, an operator with the registration form, a popup open), the dashboard (a
+the approval queue, an operator with the registration form, the login dialog, a popup of every kind
+open: site, hamlet, dead zone, challenge, pole, duct), the dashboard (a
 visitor, a planner with a district drilled), the upload page and the API documentation, on a
 desktop and a phone. No finding of impact serious or critical."""
 
 import httpx
 import pytest
+from shapely.geometry import shape
 from sqlalchemy import text
 
 from tests.browser.support import MapPage, axe_findings, set_view, wait_idle
@@ -88,6 +90,56 @@ def test_the_map_for_a_visitor_and_a_planner_with_a_popup_open(probe, lang):
         _assert_clean(page, f"map, {user or 'visitor'} ({lang})")
     _open_site_popup(probe_page, page)  # the sites are shown to logged-in users only
     _assert_clean(page, f"map, planner, a site's popup ({lang})")
+
+
+def test_the_login_dialog(probe):
+    page = probe().open()
+    page.click("#hg-login-button")
+    page.locator("#hg-login-dialog[open]").wait_for()
+    _assert_clean(page, "map, the login dialog")
+    page.fill("#hg-username", "nobody")
+    page.fill("#hg-password", "wrong")
+    page.click("#hg-login-submit")
+    page.locator("#hg-login-dialog .hg-form-error").wait_for()
+    _assert_clean(page, "map, the login dialog with its error")
+
+
+def _spot(geometry: dict) -> tuple[float, float]:
+    """(lon, lat) on a feature where a click finds it: a point, a line's middle vertex, inside a polygon."""
+    geom = shape(geometry)
+    if geom.geom_type.endswith("LineString"):
+        line = geom.geoms[0] if geom.geom_type == "MultiLineString" else geom
+        coords = list(line.coords)
+        return (
+            coords[len(coords) // 2] if len(coords) > 2 else line.interpolate(0.5, normalized=True).coords[0]
+        )
+    point = geom if geom.geom_type == "Point" else geom.representative_point()
+    return point.x, point.y
+
+
+@pytest.mark.parametrize(
+    ("layer", "user", "zoom"),
+    [
+        ("hamlets", None, 15),
+        ("dead_zones", None, 15),
+        ("challenges", None, 16),
+        ("poles", "planner1", 18),
+        ("ducts", "planner1", 18),
+    ],
+)
+def test_the_map_with_a_popup_of_each_kind_open(probe, layer, user, zoom):
+    visit = probe(user=user)
+    feature = visit.api(f"/ogc/collections/{layer}/items?limit=1")["features"][0]
+    lon, lat = _spot(feature["geometry"])
+    page = visit.open(f"#{zoom}/{lat:.6f}/{lon:.6f}?layers={layer}")
+    point = page.evaluate("([lat, lon]) => window.__hgmap.map.latLngToContainerPoint([lat, lon])", [lat, lon])
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    _popup_shown(page)
+    wait_idle(page)
+    name = page.evaluate("async (id) => (await import('/src/i18n.js')).t(`layer.${id}`)", layer)
+    assert page.locator(".leaflet-popup .hg-popup-layer").text_content() == name  # that layer's popup
+    _assert_clean(page, f"map, {user or 'visitor'}, a popup of {layer}")
 
 
 def test_the_map_with_the_point_popup_open(probe):

@@ -1,13 +1,16 @@
-"""The map offline: the tile server is asked once a session, not after every zoom; and the
-palettes of gaps (dead zones) and of choropleths never share a hue.
+"""The map offline: the tile server is asked once a session, not after every zoom; the region's
+water (built at setup from GSHHG, `make basemap`) drawn under the layers; and the palettes of gaps
+(dead zones) and of choropleths never share a hue.
 
 The test pages abort every request that does not go to the live server (support.py), so the
 OpenStreetMap tiles fail as they do on a machine without the Internet."""
 
 import colorsys
+import io
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from app.services.reports import svg_map
@@ -27,6 +30,16 @@ def _count_tile_requests(page) -> list[str]:
     return asked
 
 
+def _count_console_errors(page) -> list[str]:
+    """Every error line the browser's console shows, the failed tile requests' included."""
+    lines: list[str] = []
+    page.on(
+        "console",
+        lambda m: lines.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None,
+    )
+    return lines
+
+
 def _zoom_around(page, times: int = 4) -> None:
     here = view(page)
     for step in range(times):
@@ -36,11 +49,12 @@ def _zoom_around(page, times: int = 4) -> None:
 def test_tiles_that_failed_are_not_asked_again_until_retry(map_page):
     page = map_page.page
     asked = _count_tile_requests(page)
+    console = _count_console_errors(page)
     map_page.open()
     _zoom_around(page)  # at once, as a person who does not wait for the notice
     expect(page.locator("body.basemap-offline")).to_be_attached()
     first_batch = len(asked)
-    assert first_batch > 0  # the map did try the tile server once
+    assert first_batch == 1  # the map did try the tile server once, with one tile
     _zoom_around(page)
     page.wait_for_timeout(300)
     assert len(asked) == first_batch, asked[first_batch:]
@@ -67,6 +81,47 @@ def test_tiles_that_failed_are_not_asked_again_until_retry(map_page):
     assert retried > first_batch
     _zoom_around(page)
     assert len(asked) == retried
+    assert map_page.errors == []
+    # The whole session — two pages, a dozen zooms, one retry — logged one error per attempt:
+    # a single probe tile each time, not a screenful of them.
+    assert len(asked) == 2 and len(console) == 2, console
+
+
+def test_tiles_that_load_are_drawn_after_the_first_one(map_page):
+    page = map_page.page
+    image = io.BytesIO()
+    Image.new("RGB", (256, 256), "#e8e0d0").save(image, format="PNG")
+    page.route(
+        f"https://{TILE_HOST}/**",
+        lambda route: route.fulfill(body=image.getvalue(), content_type="image/png"),
+    )
+    asked = _count_tile_requests(page)
+    map_page.open()
+    expect(page.locator(".leaflet-tile-pane img.leaflet-tile-loaded").first).to_be_attached()
+    assert page.evaluate("window.__hgmap.basemap") == {"choice": "osm", "offline": False, "reason": None}
+    expect(page.locator("body.basemap-offline")).to_have_count(0)
+    assert len(asked) > 1  # the probe, then the screenful
+    assert page.locator(".leaflet-hgWater-pane path").count() == 0
+    assert map_page.errors == []
+
+
+def test_offline_the_regions_water_is_drawn_under_the_layers(map_page):
+    page = map_page.page
+    served: list[int] = []
+    page.on("response", lambda r: urlsplit(r.url).path == "/basemap/water.json" and served.append(r.status))
+    map_page.open()
+    expect(page.locator("body.basemap-offline")).to_be_attached()
+    pane = page.locator(".leaflet-hgWater-pane")
+    # Sea and lakes filled, rivers and canals as lines — GSHHG has all four around the sample.
+    expect(pane.locator("path.hg-water:not([fill='none'])").first).to_be_attached()
+    assert pane.locator("path.hg-water:not([fill='none'])").count() >= 2
+    assert pane.locator("path.hg-water[fill='none']").count() >= 2
+    assert served == [200]
+    expect(page.locator(".leaflet-control-attribution")).to_contain_text("GSHHG")  # LGPL: named
+    z_index = page.evaluate(
+        "() => ['hgOutline', 'hgWater', 'hgDistricts'].map((p) => +window.__hgmap.map.getPane(p).style.zIndex)"
+    )
+    assert z_index == sorted(z_index)  # over the land fill, under every outline and layer
     assert map_page.errors == []
 
 

@@ -102,6 +102,32 @@ def test_districts_at_a_district_zoom_and_hamlets_at_a_hamlet_zoom_never_overlap
     assert anon_page.errors == []
 
 
+def _hash_query(page) -> str:
+    return page.evaluate("window.location.hash").partition("?")[2]
+
+
+def test_names_off_survive_a_reload_and_follow_the_permalink(anon_page):
+    page = anon_page.open()
+    toggle = page.get_by_label("Tên địa danh", exact=True)
+    expect(toggle).to_be_checked()
+    assert "names=" not in _hash_query(page)  # on by default: the link stays short
+    toggle.uncheck()
+    page.wait_for_function("window.location.hash.includes('names=off')")
+
+    page.reload()
+    anon_page.open(page.evaluate("window.location.hash"), page=page)
+    expect(page.get_by_label("Tên địa danh", exact=True)).not_to_be_checked()
+    expect(page.locator(".hg-place-names")).to_have_count(0)
+
+    # Someone edits the link (or goes back): the names come back on, the box with them.
+    page.evaluate("window.location.hash = window.location.hash.replace('&names=off', '')")
+    expect(page.get_by_label("Tên địa danh", exact=True)).to_be_checked()
+    assert _labels(page)
+    page.get_by_label("Tên địa danh", exact=True).uncheck()
+    page.wait_for_function("window.location.hash.includes('names=off')")
+    assert anon_page.errors == []
+
+
 def test_offline_the_names_are_written_over_the_outlines(anon_page):
     page = anon_page.open()
     expect(page.locator("body.basemap-offline")).to_be_attached()
