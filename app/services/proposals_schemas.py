@@ -48,7 +48,7 @@ class ProposalSolver(BaseModel):
 
 class ProposalRow(BaseModel):
     rank: int
-    kind: str = Field(description="co_location, structure, pole, office or new")
+    kind: str = Field(description="co_location, structure, tall_structure, pole, office or new")
     code: str | None
     label: str | None
     lon: float

@@ -84,6 +84,10 @@ export function manholeStyle(properties, zoom) {
   return { radius: pointRadius(zoom, 3), color: '#3e2723', weight: 1, fillColor: '#a1887f', fillOpacity: 1 };
 }
 
+export function tallStructureStyle(properties, zoom) {
+  return { radius: pointRadius(zoom, 5), color: '#4a148c', weight: 2, fillColor: '#ffd54f', fillOpacity: 0.95 };
+}
+
 export function fibreAccessPointStyle(properties, zoom) {
   const planned = properties.status === 'planned';
   return {

@@ -11,6 +11,8 @@ import { curveSvg } from './curve.js';
 import { ProposalMarkers } from './markers.js';
 
 // Existing structures: a sharing request for those that take tenants; the others name their owner.
+// A tall structure (water tower, building …) is no telecom asset: its owner is asked outside the
+// system, and the operator's site on it starts as a draft registration.
 const EXISTING = new Set(['co_location', 'structure', 'pole']);
 const REQUESTABLE = new Set(['co_location', 'pole']);
 const ANY = 'any';
