@@ -35,7 +35,8 @@ SRID = 4326
 
 ADMIN_LEVELS = ("province", "district", "commune", "hamlet")
 OPERATOR_KINDS = ("mobile", "fixed", "infrastructure", "power_utility")
-SITE_STATUSES = ("proposed", "approved", "rejected", "active", "decommissioned")
+# "draft" (migration 0027): a proposal kept by its operator, not yet a registration (nor counted).
+SITE_STATUSES = ("proposed", "approved", "rejected", "active", "decommissioned", "draft")
 POLE_MATERIALS = ("concrete", "steel", "wood", "composite")
 FAP_KINDS = ("splitter", "odp")
 FAP_STATUSES = ("active", "planned")

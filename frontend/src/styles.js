@@ -12,7 +12,7 @@ export const INACTIVE_COLOR = '#9e9e9e';
 
 export const operatorColor = (name) => OPERATOR_COLORS[name] ?? OTHER_COLOR;
 
-const PLANNED = new Set(['proposed', 'approved']);
+const PLANNED = new Set(['draft', 'proposed', 'approved']);
 
 // Speed-test download classes (Mbps, lower bound inclusive).
 export const SPEED_CLASSES = [

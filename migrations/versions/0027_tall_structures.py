@@ -10,6 +10,10 @@ height, its owner and address as the commune's or the power company's file gives
 a parish or a commune's water plant is no organisation of the register), a point and the valid
 time of the other infrastructure records (in service over [in_service_from, in_service_to)).
 Audited like every table, and versioned for the tile cache (migration 0024).
+
+A site may also be a ``draft``: a site proposal turned, in one click, into a record its operator
+keeps and edits before submitting it as a registration (draft → proposed). Like a proposal it is
+the company's plan (hidden from other operators); it carries no cell into coverage or indicators.
 """
 
 from collections.abc import Sequence
@@ -24,10 +28,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLE = "tall_structures"
+SITE_STATUSES = ("proposed", "approved", "rejected", "active", "decommissioned")
 KINDS = ("water_tower", "building", "power_tower", "church_tower", "pagoda_tower", "chimney", "other")
 
 
+def _site_statuses(statuses: tuple[str, ...]) -> None:
+    op.drop_constraint("site_status", "sites", type_="check")
+    op.create_check_constraint("site_status", "sites", f"status IN ({', '.join(repr(s) for s in statuses)})")
+
+
 def upgrade() -> None:
+    _site_statuses((*SITE_STATUSES, "draft"))
     op.create_geospatial_table(
         TABLE,
         sa.Column("id", sa.Integer(), nullable=False),
@@ -88,6 +99,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM sites WHERE status = 'draft'")
+    _site_statuses(SITE_STATUSES)
     op.execute(f"DELETE FROM data_versions WHERE table_name = '{TABLE}'")
     op.drop_index(op.f(f"ix_{TABLE}_kind"), table_name=TABLE)
     op.drop_geospatial_index(

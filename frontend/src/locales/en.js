@@ -339,6 +339,7 @@ export default {
   'card.run_seconds': 'Computation time',
 
   'enum.status.proposed': 'Proposed',
+  'enum.status.draft': 'Draft',
   'enum.status.approved': 'Approved',
   'enum.status.rejected': 'Rejected',
   'enum.status.active': 'Active',
@@ -703,7 +704,8 @@ export default {
   'prop.shared': 'Request sent',
   'prop.shareNote': 'Site proposal no. {rank} ({area})',
   'prop.draft': 'Create a draft registration',
-  'prop.drafted': 'Proposal no. {rank} is in the registration form: give the site a code, then submit.',
+  'prop.drafted': 'Proposal no. {rank} is saved as draft {code}: edit it in this form, then submit it from the registrations list.',
+  'prop.draftSaved': 'Draft {code} saved',
   'prop.curveTitle': 'Sites needed to cover every dead zone',
   'prop.curveLabel': 'Curve: share of people (bold line) and hamlets (light line) covered by number of sites',
   'prop.curveNote': '{sites} sites cover all {people} coverable people.',

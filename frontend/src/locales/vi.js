@@ -341,6 +341,7 @@ export default {
   'card.run_seconds': 'Thời gian tính',
 
   'enum.status.proposed': 'Đề xuất',
+  'enum.status.draft': 'Bản nháp',
   'enum.status.approved': 'Đã phê duyệt',
   'enum.status.rejected': 'Bị từ chối',
   'enum.status.active': 'Đang hoạt động',
@@ -690,7 +691,8 @@ export default {
   'prop.shared': 'Đã gửi yêu cầu',
   'prop.shareNote': 'Đề xuất vị trí trạm số {rank} ({area})',
   'prop.draft': 'Tạo bản nháp đăng ký',
-  'prop.drafted': 'Đã điền vị trí đề xuất số {rank} vào biểu mẫu đăng ký: hãy đặt mã trạm rồi gửi.',
+  'prop.drafted': 'Đã lưu đề xuất số {rank} thành bản nháp {code}: sửa trong biểu mẫu này, rồi gửi đăng ký từ danh sách hồ sơ.',
+  'prop.draftSaved': 'Đã lưu bản nháp {code}',
   'prop.curveTitle': 'Số trạm cần để phủ hết vùng lõm',
   'prop.curveLabel': 'Đường cong: tỷ lệ dân số (đường đậm) và số ấp (đường nhạt) được phủ theo số trạm',
   'prop.curveNote': 'Cần {sites} trạm để phủ hết {people} người có thể phủ được.',
