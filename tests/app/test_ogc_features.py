@@ -19,6 +19,7 @@ TABLE_COUNTS = {
     "fibre_access_points": "SELECT count(*) FROM fibre_access_points",
     "commune_offices": "SELECT count(*) FROM commune_offices",
     "speed_tests": "SELECT count(*) FROM speed_tests",
+    "tall_structures": "SELECT count(*) FROM tall_structures",
     "coverage": "SELECT count(*) FROM coverage_parts",
     "dead_zones": "SELECT count(*) FROM dead_zones",
     "ftth_gaps": "SELECT count(*) FROM hamlet_ftth WHERE geom IS NOT NULL",

@@ -90,7 +90,8 @@ def test_a_planner_asks_for_five_proposals_in_a_commune(map_page, commune, mast_
         )
         lat, lon = float(page.input_value("#hg-reg-lat")), float(page.input_value("#hg-reg-lon"))
         assert (lat, lon) == pytest.approx(shown, abs=1e-5)
-        assert page.input_value("#hg-reg-structure") == "tower"
+        mounted = new.get_attribute("data-kind") == "tall_structure"  # antennas on its top
+        assert page.input_value("#hg-reg-structure") == ("rooftop" if mounted else "tower")
         assert f"thành bản nháp {code}" in page.inner_text("#hg-register")
         with engine.connect() as conn:
             stored = conn.execute(
