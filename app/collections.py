@@ -331,6 +331,27 @@ COLLECTIONS: dict[str, Collection] = {
             temporal="connected_on",
         ),
         Collection(
+            "tall_structures",
+            "Công trình cao (tháp nước, nhà cao tầng, cột điện …)",
+            "Tall structures",
+            "Point",
+            # The owner and address as the commune's or the power company's file gave them.
+            "SELECT t.code AS fid, t.code, t.name, t.kind, t.height_m, t.owner, t.address, "
+            "t.in_service_from, t.in_service_to, t.geom FROM tall_structures t",
+            {
+                "code": "string",
+                "name": "string",
+                "kind": "string",
+                "height_m": "number",
+                "owner": "string",
+                "address": "string",
+                "in_service_from": "date",
+                "in_service_to": "date",
+            },
+            {"kind": eq("kind"), "owner": eq("owner"), **LOCATION_FILTERS},
+            located=True,
+        ),
+        Collection(
             "speed_tests",
             "Đo tốc độ",
             "Speed tests",

@@ -8,8 +8,9 @@ IN_FORCE_ON = "{a}.valid_from <= {day} AND ({a}.valid_to IS NULL OR {a}.valid_to
 # In force today.
 IN_FORCE = IN_FORCE_ON.replace("{day}", "CURRENT_DATE")
 
-# A site not yet approved: a company's plan, secret from the other operators (app/services/scope.py).
-UNAPPROVED = ("proposed", "rejected")
+# A site not yet approved (a draft, a proposal, a rejected one): a company's plan, secret from the
+# other operators (app/services/scope.py).
+UNAPPROVED = ("draft", "proposed", "rejected")
 UNAPPROVED_SQL = "(" + ", ".join(f"'{status}'" for status in UNAPPROVED) + ")"
 
 # Where a row lies, for the scope of a district-limited official (bound :scope_district). A record

@@ -35,11 +35,22 @@ SRID = 4326
 
 ADMIN_LEVELS = ("province", "district", "commune", "hamlet")
 OPERATOR_KINDS = ("mobile", "fixed", "infrastructure", "power_utility")
-SITE_STATUSES = ("proposed", "approved", "rejected", "active", "decommissioned")
+# "draft" (migration 0027): a proposal kept by its operator, not yet a registration (nor counted).
+SITE_STATUSES = ("proposed", "approved", "rejected", "active", "decommissioned", "draft")
 POLE_MATERIALS = ("concrete", "steel", "wood", "composite")
 FAP_KINDS = ("splitter", "odp")
 FAP_STATUSES = ("active", "planned")
 SPEED_TECHNOLOGIES = ("4G", "5G", "fixed")
+# Migration 0027: structures tall enough to carry antennas (sharing before a new mast).
+TALL_STRUCTURE_KINDS = (
+    "water_tower",
+    "building",
+    "power_tower",
+    "church_tower",
+    "pagoda_tower",
+    "chimney",
+    "other",
+)
 INDICATOR_METHODS = ("computed", "reported")
 INDICATOR_UNITS = ("%", "per_100", "Mb/s")  # what the indicator pages and reports know how to show
 
@@ -357,6 +368,30 @@ class CommuneOffice(Base):
     connected_on: Mapped[date | None] = mapped_column(Date)
     geom = mapped_column(_geom("POINT"), nullable=False)
     disconnected_on: Mapped[date | None] = mapped_column(Date)  # migration 0016: first day off (exclusive)
+
+
+class TallStructure(Base):
+    """A water tower, tall building, power-line tower, church or pagoda tower … (migration 0027):
+    a place to hang antennas before raising a mast; its owner is whoever the file names (a commune,
+    a power company, a parish), not necessarily an organisation of the register."""
+
+    __tablename__ = "tall_structures"
+    __table_args__ = (
+        CheckConstraint("height_m > 0 AND height_m <= 300", name="tall_structures_height"),
+        _valid("tall_structures"),
+        _in_service("tall_structures"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(_enum("tall_structure_kind", TALL_STRUCTURE_KINDS), index=True)
+    height_m: Mapped[float] = mapped_column(Float)
+    owner: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(_geom("POINT"), nullable=False)
+    in_service_from: Mapped[date | None] = mapped_column(Date)
+    in_service_to: Mapped[date | None] = mapped_column(Date)
 
 
 class SpeedTest(Base):

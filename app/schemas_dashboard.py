@@ -116,6 +116,13 @@ class RatioChange(BaseModel):
     after: float | None = Field(description="percentage 0–100")
 
 
+class WhatIfCalibration(BaseModel):
+    operator: str
+    tech_class: Literal["mbb", "legacy"]
+    offset_db: float = Field(description="the accepted offset in force, added to the EIRP as runs do")
+    eirp_dbm: list[float] = Field(description="the EIRP of the site's cells it applied to, offset included")
+
+
 class WhatIf(BaseModel):
     site: WhatIfPlace
     newly_covered_area_km2: float
@@ -123,6 +130,9 @@ class WhatIf(BaseModel):
     hamlets_improved: list[HamletChange] = Field(description="by population gained, most first")
     hamlets_changing_status: list[HamletChange] = Field(description="hamlets the site would make covered")
     ratios: list[RatioChange]
+    calibration: list[WhatIfCalibration] = Field(
+        description="the accepted calibrations (model truth) applied to the site's cells, as a run would"
+    )
     coverage_run_id: int = Field(description="the run whose rasters it was computed against")
     blocks: int = Field(description="grid blocks within the site's reach")
     elapsed_ms: float

@@ -27,6 +27,7 @@ ANTENNA_ABOVE_STRUCTURE_MAX_M = 10.0
 
 # The lifecycle: state -> {next state: who may make the move}. "owner" is the site's operator.
 TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "draft": {"proposed": ("owner", "staff")},  # a stored draft (a site proposal) submitted
     "proposed": {"approved": ("staff",), "rejected": ("staff",), "decommissioned": ("owner", "staff")},
     "rejected": {"proposed": ("owner", "staff")},  # resubmitted after an edit
     "approved": {"active": ("owner", "staff"), "decommissioned": ("owner", "staff")},

@@ -1,21 +1,24 @@
 """Site proposals: where the next 4G sites should go, sharing first (writes nothing).
 
 Planners, admins and officials ask for any operator or "any" (a district-limited official within
-the district); an operator company for itself only. Turning a proposal into a draft registration
-or a sharing request uses the existing routes (POST /api/sites, POST /api/sharing-requests).
+the district); an operator company for itself only. A proposal of a new site becomes a stored draft
+registration in one click (POST /api/proposals/drafts: operators their own, the Department for the
+operator it names); a co-location becomes a sharing request (POST /api/sharing-requests).
 """
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
-from app.deps import SessionDep
+from app.deps import SessionDep, versioned
 from app.routers.exports import file_answer, streamed_file
-from app.security import LoggedIn
+from app.schemas_registry import SiteOut
+from app.security import LoggedIn, Writer
 from app.services import proposals
 from app.services.exports.layers import XLSX_MEDIA, ExportFile, export_filename
-from app.services.proposals_schemas import ProposalRequest, Proposals
+from app.services.proposals_draft import create_draft
+from app.services.proposals_schemas import DraftIn, ProposalRequest, Proposals
 from app.services.proposals_xlsx import write_proposals_xlsx
 
 router = APIRouter(prefix="/api", tags=["Coverage"])
@@ -55,3 +58,14 @@ def propose_xlsx(body: ProposalRequest, session: SessionDep, principal: LoggedIn
         return ExportFile(folder / filename, filename, XLSX_MEDIA)
 
     return streamed_file(write)
+
+
+@router.post(
+    "/proposals/drafts",
+    summary="Keep a proposed new site as a draft registration (state: draft) of its operator",
+    status_code=201,
+    response_model=SiteOut,
+    response_model_exclude_unset=True,
+)
+def draft(body: DraftIn, response: Response, session: SessionDep, principal: Writer) -> dict:
+    return versioned(response, create_draft(session, principal, body))

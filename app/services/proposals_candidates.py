@@ -2,9 +2,11 @@
 
 0. ``co_location`` — another company's standing site that takes tenants (ask its owner);
 1. ``structure`` — another company's standing site that does not advertise tenancy (ask anyway);
-2. ``pole`` — a pole that takes attachments (one per ``POLE_SPACING_M`` square);
-3. ``office`` — a commune office plot (ask the commune's People's Committee);
-4. ``new`` — a free grid point near the uncovered demand.
+2. ``tall_structure`` — a water tower, tall building, power-line or church/pagoda tower in service
+   (table ``tall_structures``, migration 0027; ask the owner its file names), at its own height;
+3. ``pole`` — a pole that takes attachments (one per ``POLE_SPACING_M`` square);
+4. ``office`` — a commune office plot (ask the commune's People's Committee);
+5. ``new`` — a free grid point near the uncovered demand.
 
 Each carries the antenna height it offers; every candidate radiates the same typical macro
 configuration (``CANDIDATE_CELLS``), so the choice is about places, not equipment.
@@ -23,7 +25,7 @@ from gis.crs import to_lonlat, to_metric
 
 __all__ = ["KINDS", "CANDIDATE_CELLS", "Candidate", "load_candidates", "candidate_cells"]
 
-KINDS = ("co_location", "structure", "pole", "office", "new")
+KINDS = ("co_location", "structure", "tall_structure", "pole", "office", "new")
 # A typical three-sector 4G site: the registration form's default cell, turned three ways.
 CANDIDATE_CELLS = tuple(
     {"technology": "4G", "band_mhz": 1800, "azimuth_deg": az, "beamwidth_deg": 65.0, "eirp_dbm": 58.0}
@@ -80,6 +82,17 @@ def _poles(conn: Connection, operator_id: int | None) -> list[dict]:
     return [dict(r._mapping, kind="pole") for r in rows]
 
 
+def _tall_structures(conn: Connection) -> list[dict]:
+    rows = conn.execute(
+        text(
+            "SELECT t.code, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat, t.height_m, t.owner, t.name AS label "
+            "FROM tall_structures t WHERE (t.in_service_from IS NULL OR t.in_service_from <= CURRENT_DATE) "
+            "AND (t.in_service_to IS NULL OR t.in_service_to > CURRENT_DATE) ORDER BY t.code"
+        )
+    )
+    return [dict(r._mapping, kind="tall_structure") for r in rows]
+
+
 def _offices(conn: Connection) -> list[dict]:
     rows = conn.execute(
         text(
@@ -103,8 +116,8 @@ def load_candidates(
     if not demand_xy.size:
         return []
     tree = cKDTree(demand_xy)
-    records = _sites(conn, operator_id, True) + _sites(conn, operator_id, False) + _poles(conn, operator_id)
-    records += _offices(conn)
+    records = _sites(conn, operator_id, True) + _sites(conn, operator_id, False) + _tall_structures(conn)
+    records += _poles(conn, operator_id) + _offices(conn)
     out: list[Candidate] = []
     if records:
         x, y = to_metric([r["lon"] for r in records], [r["lat"] for r in records], params.crs)

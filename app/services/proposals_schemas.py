@@ -1,6 +1,7 @@
 """Request and answer of POST /api/proposals (the JSON route declares its response model)."""
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +22,32 @@ class ProposalRequest(BaseModel):
     )
     k: int = Field(default=5, ge=1, le=100, description="how many sites to propose")
     grid_m: float = Field(default=1000.0, ge=250, le=10_000, description="spacing of the free grid points")
+
+
+class DraftIn(BaseModel):
+    """A proposal row to keep as a draft registration (POST /api/proposals/drafts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    height_m: float = Field(gt=0, le=200, allow_inf_nan=False, description="the proposal's antenna height")
+    kind: Literal["tall_structure", "office", "new"] = Field(
+        description="the proposal's kind: a new structure (co-location and poles ask their owner instead)"
+    )
+    operator: str | None = Field(
+        default=None, min_length=1, max_length=64, description="the owning operator; operators: their own"
+    )
+    code: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$",
+        description="the site code; default DX-<yymmdd>-<n>",
+    )
+    label: str | None = Field(
+        default=None, max_length=200, description="its name: the structure's or office's"
+    )
+    rank: int | None = Field(default=None, ge=1, le=100, description="its rank among the proposals")
+    area: str | None = Field(default=None, max_length=200, description="the area asked for, named")
 
 
 class ProposalArea(BaseModel):
@@ -48,7 +75,7 @@ class ProposalSolver(BaseModel):
 
 class ProposalRow(BaseModel):
     rank: int
-    kind: str = Field(description="co_location, structure, pole, office or new")
+    kind: str = Field(description="co_location, structure, tall_structure, pole, office or new")
     code: str | None
     label: str | None
     lon: float

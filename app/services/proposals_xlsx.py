@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font
 KIND_VI = {
     "co_location": "Dùng chung trạm",
     "structure": "Công trình có sẵn",
+    "tall_structure": "Công trình cao (tháp nước, nhà cao tầng …)",
     "pole": "Cột",
     "office": "Khuôn viên UBND xã",
     "new": "Vị trí mới",

@@ -40,7 +40,7 @@ SITE_COLUMNS = (
     "permit_no",
     "new_structure_reason",
 )
-_EDITABLE_IN_PLACE = ("proposed", "rejected")
+_EDITABLE_IN_PLACE = ("draft", "proposed", "rejected")
 _CELL_RADIO = ", ".join(f"c.{k}" for k in targets.CELL_RADIO)
 
 
@@ -226,7 +226,9 @@ def _built(session: Session, code: str, values: dict, owner_id: int) -> dict:
         raise unprocessable([placed(exc, "", "site")]) from exc
 
 
-def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
+def register_site(session: Session, principal: Principal, body: SiteIn, draft: bool = False) -> dict:
+    """A new site with its cells, proposed (a registration) or a ``draft`` (kept by its operator, not
+    yet submitted: the place rules apply when it is submitted, see ``transition_site``)."""
     owner = owner_of(session, principal, body.owner)
     conn = session.connection()
     lon, lat, place = site_checks.resolve_position(conn, body.position)
@@ -238,10 +240,13 @@ def register_site(session: Session, principal: Principal, body: SiteIn) -> dict:
         raise unprocessable(problems + cell_problems)
     if session.execute(text("SELECT 1 FROM sites WHERE code = :c"), {"c": body.code}).first():
         raise Conflict(reasons=[code_exists("site", body.code)])
-    _place_checks(session, principal, owner[0], lon, lat, place, body.new_structure_reason, None)
-    row = _built(session, body.code, {**values, "status": "proposed"}, owner[0])
+    if not draft:
+        _place_checks(session, principal, owner[0], lon, lat, place, body.new_structure_reason, None)
+    row = _built(session, body.code, {**values, "status": "draft" if draft else "proposed"}, owner[0])
     row.update(
-        geom=from_shape(Point(lon, lat), srid=m.SRID), proposed_on=date.today(), created_by=principal.username
+        geom=from_shape(Point(lon, lat), srid=m.SRID),
+        proposed_on=None if draft else date.today(),
+        created_by=principal.username,
     )
     site_id = session.execute(insert(m.Site.__table__).values(row).returning(m.Site.id)).scalar_one()
     _write_cells(session, site_id, owner[0], cell_rows)
@@ -445,6 +450,9 @@ def transition_site(
         raise {"state": Conflict(reasons=[why]), "reason": unprocessable([why])}[kind]
     if s.version != version:
         raise _conflict(session, code, version)
+    if s.status == "draft":  # submitted: the rules of a new registration's place apply now
+        place = site_checks.place_of(session.connection(), s.lon, s.lat)
+        _place_checks(session, principal, s.owner_id, s.lon, s.lat, place, s.new_structure_reason, s.id)
     # A rejection has no date of its own: its reason and the audit trail say when and why.
     dated = f", {_DATE_OF[target]} = CURRENT_DATE" if target in _DATE_OF else ""
     done = session.execute(
@@ -463,8 +471,9 @@ def transition_site(
 def list_registrations(session: Session, principal: Principal) -> dict:
     """Sites awaiting a decision or commissioning, or with a change awaiting approval; operators: their own."""
     own = "" if principal.role != "operator" else "AND s.owner_id = :op"
-    # The Department acts on proposals and approvals; an operator also sees its rejections (to resubmit).
-    states = "'proposed', 'approved'" + (", 'rejected'" if principal.role == "operator" else "")
+    # The Department acts on proposals and approvals; an operator also sees its rejections (to resubmit)
+    # and its drafts (to finish and submit).
+    states = "'proposed', 'approved'" + (", 'rejected', 'draft'" if principal.role == "operator" else "")
     rows = session.execute(
         text(
             "SELECT s.code, s.name, o.short_name AS owner, s.status, s.structure_type, s.height_m, s.created_by, "

@@ -68,6 +68,7 @@ const ENTRIES = {
     item('line', styles.ductStyle({ duct_count: 2, free_duct_count: 0 }), () => t('legend.fullDuct')),
   ],
   manholes: () => [item('circle', styles.manholeStyle({}, ZOOM), () => t('layer.manholes'))],
+  tall_structures: () => [item('circle', styles.tallStructureStyle({}, ZOOM), () => t('layer.tall_structures'))],
   fibre_access_points: () => [
     item('circle', styles.fibreAccessPointStyle({ status: 'active' }, ZOOM), () => t('legend.fapActive')),
     item('circle', styles.fibreAccessPointStyle({ status: 'planned' }, ZOOM), () => t('legend.fapPlanned')),

@@ -12,7 +12,7 @@ export const INACTIVE_COLOR = '#9e9e9e';
 
 export const operatorColor = (name) => OPERATOR_COLORS[name] ?? OTHER_COLOR;
 
-const PLANNED = new Set(['proposed', 'approved']);
+const PLANNED = new Set(['draft', 'proposed', 'approved']);
 
 // Speed-test download classes (Mbps, lower bound inclusive).
 export const SPEED_CLASSES = [
@@ -82,6 +82,10 @@ export function ductStyle(properties) {
 
 export function manholeStyle(properties, zoom) {
   return { radius: pointRadius(zoom, 3), color: '#3e2723', weight: 1, fillColor: '#a1887f', fillOpacity: 1 };
+}
+
+export function tallStructureStyle(properties, zoom) {
+  return { radius: pointRadius(zoom, 5), color: '#4a148c', weight: 2, fillColor: '#ffd54f', fillOpacity: 0.95 };
 }
 
 export function fibreAccessPointStyle(properties, zoom) {

@@ -13,7 +13,7 @@ import { renderVocabularyOffer, unknownValues, unrecognisedColumns } from './voc
 
 const ALL_TARGETS = [
   'sites', 'cells', 'poles', 'ducts', 'manholes', 'fibre_access_points', 'commune_offices', 'speed_tests',
-  'admin_units', 'districts', 'communes', 'hamlets', 'organisations', 'bodies', 'plans',
+  'tall_structures', 'admin_units', 'districts', 'communes', 'hamlets', 'organisations', 'bodies', 'plans',
 ];
 // Operators register their own infrastructure; the rest is the Department's (the server checks it).
 const OPERATOR_TARGETS = ['sites', 'poles', 'ducts', 'fibre_access_points'];

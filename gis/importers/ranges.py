@@ -84,6 +84,7 @@ RANGES: dict[str, dict[str, Range]] = {
         # NR SS-RSRP reporting range (3GPP TS 38.133), which holds LTE RSRP's (TS 36.133)
         "rsrp_dbm": Range(-156, -31, "dBm"),  # speed_tests_rsrp
     },
+    "tall_structures": {"height_m": Range(0, 300, "m", min_open=True)},  # tall_structures_height
     "admin_units": {
         "population": Range(0, 200_000_000),  # admin_units_population
         "households": Range(0, 100_000_000),  # admin_units_households

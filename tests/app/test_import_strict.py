@@ -276,6 +276,7 @@ _TABLES = {
     "fibre_access_points": ("fibre_access_points",),
     "commune_offices": ("commune_offices",),
     "speed_tests": ("speed_tests",),
+    "tall_structures": ("tall_structures",),
     "admin_units": ("admin_units",),
     "cells": ("cells",),
     "districts": ("admin_units",),

@@ -19,6 +19,7 @@ TABLE_COUNTS = {
     "fibre_access_points": "SELECT count(*) FROM fibre_access_points",
     "commune_offices": "SELECT count(*) FROM commune_offices",
     "speed_tests": "SELECT count(*) FROM speed_tests",
+    "tall_structures": "SELECT count(*) FROM tall_structures",
     "coverage": "SELECT count(*) FROM coverage_parts",
     # the model's, and the challenges of no or weak signal confirmed by measurements, not yet fixed
     "dead_zones": "SELECT (SELECT count(*) FROM dead_zones) + count(*) FROM challenges WHERE measured "

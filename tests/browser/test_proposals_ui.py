@@ -1,5 +1,6 @@
 """Site proposals on the map: a planner asks for five proposals in a commune and sees them ranked
-(table, numbered markers, curve) and turns a new site into a draft registration; the operator
+(table, numbered markers, curve) and keeps a new site as a stored draft registration of the
+operator in one click; the operator
 whose proposals they are turns a co-location into a sharing request (a sharing request is an
 operator company's own: the Department cannot file one, app/services/sharing.py)."""
 
@@ -60,7 +61,7 @@ def _ask(page, commune: str, operator: str | None = None, k: int = 5) -> list:
     return page.locator("#hg-prop-table tbody tr").all()
 
 
-def test_a_planner_asks_for_five_proposals_in_a_commune(map_page, commune, mast_commune):
+def test_a_planner_asks_for_five_proposals_in_a_commune(map_page, commune, mast_commune, engine):
     page = map_page.open()
     rows = _ask(page, commune, "VinaPhone")
     assert 1 <= len(rows) <= 5
@@ -70,20 +71,45 @@ def test_a_planner_asks_for_five_proposals_in_a_commune(map_page, commune, mast_
     status = page.inner_text("#hg-prop-status")
     assert "trạm phủ thêm" in status and "người ở vùng lõm" in status
     assert page.inner_text("#hg-prop-table thead").startswith("Hạng")
-    # The Department files no sharing request; a new site (or an office plot) becomes a draft
-    # registration — in a commune where a new mast is needed (see mast_commune).
+    # The Department files no sharing request; a new site (or an office plot) becomes a stored
+    # draft registration of the operator in one click — in a commune where a new mast is needed.
     assert page.locator(".hg-prop-share").count() == 0
     _ask(page, mast_commune, "VinaPhone")
     new = page.locator("#hg-prop-table tbody tr:has(.hg-prop-draft)").first
     shown = tuple(float(new.get_attribute(f"data-{k}")) for k in ("lat", "lon"))
-    new.locator(".hg-prop-draft").click()
-    lat, lon = float(page.input_value("#hg-reg-lat")), float(page.input_value("#hg-reg-lon"))
-    assert (lat, lon) == pytest.approx(shown, abs=1e-5)
-    assert page.input_value("#hg-reg-structure") == "tower"
-    assert "Đề xuất vị trí trạm số" in page.input_value("#hg-reg-reason")
-    findings = axe_findings(page)
-    assert not findings, findings
-    assert not map_page.errors
+    height = float(new.get_attribute("data-height"))
+    button = new.locator(".hg-prop-draft")
+    button.click()
+    page.wait_for_selector(".hg-prop-draft[data-code]")
+    code = button.get_attribute("data-code")
+    try:
+        assert button.inner_text() == f"Đã lưu bản nháp {code}" and button.is_disabled()
+        # The form holds the stored draft: saving it edits it (its code cannot change).
+        assert page.input_value("#hg-reg-code") == code and page.locator("#hg-reg-code").evaluate(
+            "e => e.readOnly"
+        )
+        lat, lon = float(page.input_value("#hg-reg-lat")), float(page.input_value("#hg-reg-lon"))
+        assert (lat, lon) == pytest.approx(shown, abs=1e-5)
+        mounted = new.get_attribute("data-kind") == "tall_structure"  # antennas on its top
+        assert page.input_value("#hg-reg-structure") == ("rooftop" if mounted else "tower")
+        assert f"thành bản nháp {code}" in page.inner_text("#hg-register")
+        with engine.connect() as conn:
+            stored = conn.execute(
+                text(
+                    "SELECT s.status, o.short_name, s.height_m, ST_Y(s.geom), ST_X(s.geom), "
+                    "(SELECT count(*) FROM cells c WHERE c.site_id = s.id) FROM sites s "
+                    "JOIN operators o ON o.id = s.owner_id WHERE s.code = :c"
+                ),
+                {"c": code},
+            ).one()
+        assert stored[:3] == ("draft", "VinaPhone", height) and stored[5] == 3
+        assert (stored[3], stored[4]) == pytest.approx(shown, abs=1e-6)
+        findings = axe_findings(page)
+        assert not findings, findings
+        assert not map_page.errors
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM sites WHERE code = :c"), {"c": code})
 
 
 def test_the_operator_turns_a_co_location_into_a_sharing_request(

@@ -183,6 +183,7 @@ def test_every_target_has_ranges_with_a_min_below_the_max():
         "fibre_access_points",
         "commune_offices",
         "speed_tests",
+        "tall_structures",
         "admin_units",
         "cells",
         "districts",

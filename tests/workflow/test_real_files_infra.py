@@ -39,7 +39,7 @@ _ALLOWED = {
     "technology": m.TECHNOLOGIES + m.SPEED_TECHNOLOGIES,
     "status": m.SITE_STATUSES + m.FAP_STATUSES,
     "material": m.POLE_MATERIALS,
-    "kind": m.FAP_KINDS + m.OPERATOR_KINDS,
+    "kind": m.FAP_KINDS + m.OPERATOR_KINDS + m.TALL_STRUCTURE_KINDS,
     "role": m.BODY_ROLES,
     "method": m.INDICATOR_METHODS,
     "indicator_unit": m.INDICATOR_UNITS,

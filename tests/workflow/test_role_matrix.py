@@ -265,6 +265,8 @@ def _requests(world):
         # in tests/app/test_proposals.py); anonymous visitors 401.
         ("POST", "/api/proposals", "/api/proposals", {"json": {"k": 0}}, LOGGED_IN),
         ("POST", "/api/proposals.xlsx", "/api/proposals.xlsx", {"json": {"k": 0}}, LOGGED_IN),
+        # A proposal kept as a draft registration: the writers (a pole is no new site: 422).
+        ("POST", "/api/proposals/drafts", "/api/proposals/drafts", {"json": {"kind": "pole"}}, WRITERS),
         # Challenges: anyone files (a report without a spot is refused); the Department decides (a
         # rejection without a reason is refused); the operator answers (an open one is not theirs: 404).
         ("POST", "/api/challenges", "/api/challenges", {"data": {"kind": "no_signal"}}, set(ROLES)),

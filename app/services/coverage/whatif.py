@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidParameter
 from app.schemas import WhatIfRequest
-from app.services.coverage.inputs import HamletIndex, load_hamlets, load_operators
+from app.services.coverage.calibration import in_force
+from app.services.coverage.inputs import HamletIndex, calibrate, load_hamlets, load_operators
 from app.services.coverage.runs import coverage_params, province_blocks
 from app.services.region import region_on
 from gis.block_analysis import decode_raster, hamlet_counts
-from gis.coverage import CellArrays, CoverageParams, best_signal
+from gis.coverage import CLASSES, TECH_CLASS, CellArrays, CoverageParams, best_signal
 from gis.crs import to_metric
 from gis.site_rules import VALID_BANDS
 
@@ -69,6 +70,9 @@ def what_if(session: Session, req: WhatIfRequest) -> dict:
     place = _validate(session, req, operators)
     hamlets = _hamlets(run.id, params.crs, session.get_bind())
     records = [dict(c.model_dump(), lon=req.site.lon, lat=req.site.lat) for c in req.cells]
+    # As a run would: the accepted offset of each cell's operator and class enters its EIRP.
+    calibration = in_force(session.connection())
+    calibrate(records, calibration)
     cells = CellArrays.from_records(records, operators, crs=params.crs)
     x, y = to_metric([req.site.lon], [req.site.lat], params.crs)
     reach = float(cells.max_range_m(params).max())
@@ -109,10 +113,32 @@ def what_if(session: Session, req: WhatIfRequest) -> dict:
         "hamlets_improved": changed,
         "hamlets_changing_status": [h for h in changed if h["covered_after"] and not h["covered_before"]],
         "ratios": _ratios(session, place, changed, req, operators),
+        "calibration": _applied(records, calibration),
         "coverage_run_id": run.id,
         "blocks": len(blocks),
         "elapsed_ms": round((time.perf_counter() - t0) * 1000, 1),
     }
+
+
+def _applied(records: list[dict], calibration: list[dict]) -> list[dict]:
+    """Each calibration in force that touched a cell of the site, with the cells' EIRP after it."""
+    out = []
+    for c in calibration:
+        eirps = [
+            r["eirp_dbm"]
+            for r in records
+            if (r["operator"], TECH_CLASS[r["technology"]]) == (c["operator"], CLASSES.index(c["tech_class"]))
+        ]
+        if eirps:
+            out.append(
+                {
+                    "operator": c["operator"],
+                    "tech_class": c["tech_class"],
+                    "offset_db": float(c["offset_db"]),
+                    "eirp_dbm": eirps,
+                }
+            )
+    return out
 
 
 def _hamlet_changes(session: Session, delta: dict[int, int], params: CoverageParams) -> list[dict]:

@@ -59,6 +59,7 @@ _NETWORK = (
     "fibre_access_points",
     "commune_offices",
     "speed_tests",
+    "tall_structures",
 )
 _PLAIN = ("cells", "organisations", "bodies")  # targets whose files are tables without geometry
 # Targets whose files are read whole by their own module, not as one table (a plan: two sheets).
@@ -759,6 +760,7 @@ _WRITERS = {
     "fibre_access_points": _layer_writer(targets.fibre_access_points, m.FibreAccessPoint.__table__),
     "commune_offices": _layer_writer(targets.commune_offices, m.CommuneOffice.__table__),
     "speed_tests": _layer_writer(targets.speed_tests, m.SpeedTest.__table__),
+    "tall_structures": _layer_writer(targets.tall_structures, m.TallStructure.__table__),
 }
 
 _WHOLE_FILE_IMPORTS = {"plans": _import_plan}

@@ -37,13 +37,22 @@ LAYERS = (
 )
 
 
+# Lists received beside the generated sample, in files of their own (the generator's files and their
+# hashes stay as they are): (import target, path from the bundle's parent folder).
+BESIDE = (("tall_structures", Path("tall_structures") / "cong_trinh_cao.csv"),)
+
+
 def load_all(conn: Connection, d: Path) -> dict[str, int]:
     """Import every layer of ``d``: its organisations first, then admin units, network layers and
-    statistics."""
+    statistics; then the lists kept beside it (``BESIDE``), when there."""
     report = import_into(conn, d / "operators.csv", "organisations", new_registrations=False)
     counts: dict[str, int] = {"operators": report.counts["operators"]}
     counts["bodies"] = load_bodies(conn, d / "bodies.csv")
-    return counts | load_province(conn, d)
+    counts |= load_province(conn, d)
+    for target, name in BESIDE:
+        if (d.parent / name).is_file():
+            counts[target] = import_into(conn, d.parent / name, target).counts[TABLES[target].name]
+    return counts
 
 
 def load_bodies(conn: Connection, path: Path) -> int:

@@ -132,6 +132,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "latency_ms",
         "rsrp_dbm",
     ),
+    "tall_structures": ("code", "name", "kind", "height_m", "owner", "address", *_IN_SERVICE),
     **{target: _ADMIN for target in ("admin_units", "districts", "communes", "hamlets")},
     "organisations": ("short_name", "name", "kind", "mcc", "mnc"),
     "bodies": (

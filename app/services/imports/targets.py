@@ -43,6 +43,7 @@ TABLES = {
     "fibre_access_points": m.FibreAccessPoint.__table__,
     "commune_offices": m.CommuneOffice.__table__,
     "speed_tests": m.SpeedTest.__table__,
+    "tall_structures": m.TallStructure.__table__,
 }
 # A cell's radio columns, as the model has them: what cell_row builds and the reads of cells select.
 CELL_RADIO = tuple(
@@ -575,6 +576,37 @@ def speed_test_code(at: datetime, position, operator: str) -> str:
     when = at.astimezone(UTC).isoformat() if at.tzinfo else at.isoformat()
     key = f"{when}|{position.x:.7f}|{position.y:.7f}|{operator}"
     return "ST-" + hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def tall_structures(table, ctx, problems):
+    """Water towers, tall buildings, power-line towers … as a commune or a power company sends them:
+    a name, a kind, a height, an owner and address as written. A file without a code column gets
+    codes derived from each structure's name and position, so importing it again finds the same."""
+    derive = "code" not in table.columns.values()
+    if derive and table.features:
+        ctx.defaults_used.add("code=CT-sha1(name|lon|lat)")
+
+    def build(f, p):
+        name = text_(p, "name", required=True)
+        geom = point(f)
+        key = f"{fold_vi(name)}|{geom.x:.6f}|{geom.y:.6f}"
+        code = (
+            "CT-" + hashlib.sha1(key.encode()).hexdigest()[:10] if derive else text_(p, "code", required=True)
+        )
+        return dict(
+            code=code,
+            name=name,
+            kind=choice(p, "kind", m.TALL_STRUCTURE_KINDS, None, ctx),
+            height_m=num(p, "height_m", required=True),
+            owner=text_(p, "owner"),
+            address=text_(p, "address"),
+            **in_service(p),
+            geom=geom,
+        )
+
+    rows = _rows(table, build, problems)
+    _check_codes(ctx, m.TallStructure.__table__, table, rows, problems)
+    return rows
 
 
 # ---------------------------------------------------------------- admin units

@@ -47,7 +47,7 @@ CODED: dict[str, tuple[str, ...]] = {
     "technology": tuple(dict.fromkeys(m.TECHNOLOGIES + m.SPEED_TECHNOLOGIES)),
     "status": tuple(dict.fromkeys(m.SITE_STATUSES + m.FAP_STATUSES)),
     "material": m.POLE_MATERIALS,
-    "kind": m.FAP_KINDS + m.OPERATOR_KINDS,  # an access point's kind, an organisation's
+    "kind": m.FAP_KINDS + m.OPERATOR_KINDS + m.TALL_STRUCTURE_KINDS,  # an access point's, an organisation's …
     "role": m.BODY_ROLES,
     "method": m.INDICATOR_METHODS,  # an indicator's (the plans import)
     "indicator_unit": m.INDICATOR_UNITS,

@@ -126,6 +126,13 @@ export const LAYERS = [
     fields: [['operator', 'text'], ['kind', 'enum:fap_kind'], ['ports_total', 'int'], ['ports_used', 'int'],
       ['service_radius_m', 'm'], ['status', 'enum:status']],
   },
+  // Places to hang antennas before raising a mast (the site proposals ask their owners second).
+  {
+    id: 'tall_structures', group: 'passive', defaultOn: false, load: 'bbox', minZoom: 11, renderer: 'canvas',
+    style: styles.tallStructureStyle, title: 'name',
+    fields: [['code', 'text'], ['kind', 'enum:tall_kind'], ['height_m', 'm'], ['owner', 'text'],
+      ['address', 'text'], ['in_service_from', 'date']],
+  },
   {
     id: 'speed_tests', group: 'service', defaultOn: false, load: 'bbox', minZoom: 12, renderer: 'canvas',
     style: styles.speedTestStyle, title: 'code', filters: ['operator', 'technology'],
@@ -138,7 +145,7 @@ export const LAYERS = [
 // points, sites on top (they are what people click most, and the canvas hands a click to
 // the topmost feature).
 export const CANVAS_ORDER = ['ftth_gaps', 'dead_zones', 'ducts', 'cells', 'speed_tests', 'poles',
-  'manholes', 'fibre_access_points', 'commune_offices', 'challenges', 'sites'];
+  'manholes', 'fibre_access_points', 'tall_structures', 'commune_offices', 'challenges', 'sites'];
 
 export const layerDef = (id) => LAYERS.find((def) => def.id === id);
 export const DEFAULT_VISIBLE = LAYERS.filter((def) => def.defaultOn).map((def) => def.id);

@@ -109,6 +109,7 @@ export default {
   'reg.editPending': 'Change of site {code} sent; it awaits the Department’s approval.',
   'review.edit': 'Edit',
   'review.resubmit': 'Resubmit',
+  'review.submitDraft': 'Submit the registration',
   'review.filterOwner': 'Registered by',
   'review.filterStatus': 'Registration stage',
   'review.filterPlace': 'Where the site stands',

@@ -109,6 +109,7 @@ export default {
   'reg.editPending': 'Đã gửi thay đổi của trạm {code}; thay đổi chờ Sở phê duyệt.',
   'review.edit': 'Sửa',
   'review.resubmit': 'Gửi lại hồ sơ',
+  'review.submitDraft': 'Gửi đăng ký',
   'review.filterOwner': 'Hồ sơ của',
   'review.filterStatus': 'Tình trạng hồ sơ',
   'review.filterPlace': 'Nơi đặt trạm',

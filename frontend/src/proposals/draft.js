@@ -1,23 +1,20 @@
-// A proposal becomes a draft registration: the registration form (frontend/src/registration/form.js)
-// filled with its place, a tower of its height and the reason; the account names the code and submits.
-import { t } from '../i18n.js';
+// A proposal becomes a draft registration in one click: POST /api/proposals/drafts stores a site of
+// state "draft" (Bản nháp) owned by the operator, at the proposal's place and height with the three
+// sectors it was computed with; the registration form then holds the stored draft, so that saving
+// edits it, and the registrations list offers to submit it.
+import { sendJSON } from '../api.js';
 
-/** Fill `form` (a mounted RegistrationForm) with proposal `row` of `answer` and bring it into view. */
-export function draftRegistration(form, row, answer) {
-  const f = form.fields;
-  f.mode.value = 'wgs84';
-  form.showMode();
-  f.lat.value = row.lat.toFixed(6);
-  f.lon.value = row.lon.toFixed(6);
-  form.showMarker(row.lat, row.lon);
-  f.structure.value = 'tower';
-  f.height.value = String(row.height_m);
-  if (answer?.operator && answer.operator !== 'any' && [...f.owner.options].some((o) => o.value === answer.operator)) {
-    f.owner.value = answer.operator;
-  }
-  // The Department's sharing-first rule asks why a new structure stands beside a shareable one.
-  f.reason.value = t('prop.shareNote', { rank: row.rank, area: answer?.area?.name ?? '' });
-  form.say('prop.drafted', { rank: row.rank });
+/** Store proposal `row` of `answer` as a draft of the operator and open it in `form` (a mounted
+ *  RegistrationForm); the stored site. */
+export async function draftRegistration(form, row, answer) {
+  const body = { lon: row.lon, lat: row.lat, height_m: row.height_m, kind: row.kind, rank: row.rank };
+  if (answer?.area?.name) body.area = answer.area.name;
+  if (row.kind === 'tall_structure' && row.label) body.label = row.label;
+  if (answer?.operator && answer.operator !== 'any') body.operator = answer.operator;
+  const site = await sendJSON('/api/proposals/drafts', { body });
+  form.onRegistered?.(site);
+  await form.edit(site.code);
+  form.say('prop.drafted', { rank: row.rank, code: site.code });
   form.container.scrollIntoView({ block: 'start' });
-  f.code.focus();
+  return site;
 }

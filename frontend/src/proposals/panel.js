@@ -1,6 +1,6 @@
 // "Đề xuất vị trí trạm": ask POST /api/proposals for an area, an operator and K; show the ranked
 // table, the sites on the map and the set-covering curve; turn a row into a sharing request
-// (POST /api/sharing-requests, operators) or a draft registration (the registration form, filled).
+// (POST /api/sharing-requests, operators) or a stored draft registration (POST /api/proposals/drafts).
 import { ApiError, csrfToken, getJSON, loadCollection, sendJSON } from '../api.js';
 import { currentUser, isOperator, mayRegister } from '../account/session.js';
 import { onLangChange, t, translateDom } from '../i18n.js';
@@ -11,13 +11,16 @@ import { curveSvg } from './curve.js';
 import { ProposalMarkers } from './markers.js';
 
 // Existing structures: a sharing request for those that take tenants; the others name their owner.
+// A tall structure (water tower, building …) is no telecom asset: its owner is asked outside the
+// system, and the operator's site on it starts as a draft registration.
 const EXISTING = new Set(['co_location', 'structure', 'pole']);
 const REQUESTABLE = new Set(['co_location', 'pole']);
 const ANY = 'any';
 const fmt = (value, digits = 0) => formatNumber(value, digits);
 
 export class ProposalPanel {
-  /** `map`; `onDraft(row)` fills a registration form with a proposal (when the account may register). */
+  /** `map`; `onDraft(row, answer)` stores a proposal as a draft registration, resolving to the site
+   *  (when the account may register). */
   constructor({ map, onDraft }) {
     this.markers = new ProposalMarkers(map);
     this.onDraft = onDraft;
@@ -126,10 +129,21 @@ export class ProposalPanel {
       action.append(button);
     } else if (!EXISTING.has(row.kind) && mayRegister() && this.onDraft) {
       const button = el('button', { type: 'button', className: 'hg-button secondary hg-prop-draft', textContent: t('prop.draft') });
-      button.addEventListener('click', () => this.onDraft(row, this.answer));
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        try {
+          const site = await this.onDraft(row, this.answer);
+          button.textContent = t('prop.draftSaved', { code: site.code });
+          button.dataset.code = site.code;
+        } catch (error) {
+          button.disabled = false;
+          this.status.textContent = t('prop.failed', { message: describeError(error) });
+        }
+      });
       action.append(button);
     }
-    return el('tr', { 'data-rank': row.rank, 'data-kind': row.kind, 'data-lat': row.lat, 'data-lon': row.lon }, [
+    return el('tr', { 'data-rank': row.rank, 'data-kind': row.kind, 'data-lat': row.lat, 'data-lon': row.lon,
+      'data-height': row.height_m }, [
       el('td', { textContent: String(row.rank) }),
       el('td', { textContent: this.where(row) }),
       el('td', { textContent: t(`prop.kind.${row.kind}`) }),

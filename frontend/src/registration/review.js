@@ -162,6 +162,9 @@ export class ReviewPanel {
       edit.addEventListener('click', () => this.onEdit?.(r.code));
       actions.push(edit);
     }
+    if (r.status === 'draft' && (isStaff() || own)) {
+      actions.push(this.button('review.submitDraft', `hg-submit-${r.code}`, () => move('proposed')));
+    }
     if (r.status === 'rejected' && (isStaff() || own)) {
       actions.push(this.button('review.resubmit', `hg-resubmit-${r.code}`, () => move('proposed')));
     }
