@@ -64,7 +64,10 @@ WHERE h.level = 'hamlet'
 def ftth_level(conn, run_id: int) -> float:
     """The FTTH share a hamlet needs to count as covered, as the run's card says."""
     return conn.execute(
-        text("SELECT coalesce((card->>'ftth_covered_share')::float, 0.80) FROM coverage_runs WHERE id = :r"),
+        # A run replaced meanwhile (the worker prunes runs between two statements) has the default.
+        text(
+            "SELECT coalesce((SELECT (card->>'ftth_covered_share')::float FROM coverage_runs WHERE id = :r), 0.80)"
+        ),
         {"r": run_id},
     ).scalar_one()
 

@@ -43,6 +43,7 @@ DATA_TABLES = (
     "duct_routes",
     "pole_attachments",
     "poles",
+    "tall_structures",
     "cells",
     "site_tenancies",
     "sites",

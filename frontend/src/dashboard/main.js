@@ -166,7 +166,9 @@ Object.defineProperty(window, '__hgdash', {
   }),
 });
 
+// The forms are the Department's: nobody else's page asks for what it would be refused.
 Promise.all([loadPlans(), loadPeriods()]).then(loadTable).then(() => {
+  if (!isStaff()) return;
   stats.mount([...state.province, ...state.districts].map((u) => ({ code: u.code, name: u.name })));
-  if (isStaff()) targets.mount(state.plan);
+  targets.mount(state.plan);
 }).catch((error) => notify(describeError(error)));
