@@ -95,9 +95,11 @@ class Sheet:
         return f"{file_name} › {self.title}" if several else file_name
 
 
-def read_sheets(path: Path, vocabulary: Vocabulary | None = None) -> list[Sheet]:
+def read_sheets(path: Path, vocabulary: Vocabulary | None = None, *, find_header: bool = True) -> list[Sheet]:
     """Every sheet with a header row, in workbook order; empty sheets are left out. ``vocabulary``
-    (default: ``default_vocabulary()``) tells the column names that find the header row."""
+    (default: ``default_vocabulary()``) tells the column names that find the header row;
+    ``find_header=False`` reads every row from the first non-empty one (a sheet of labels and
+    values, such as a plan's, has no header row to look for)."""
     import openpyxl
 
     safety.open_zip(path).close()  # an .xlsx is a zip: same bomb/traversal checks
@@ -106,7 +108,7 @@ def read_sheets(path: Path, vocabulary: Vocabulary | None = None) -> list[Sheet]
     except Exception as exc:  # openpyxl raises many unrelated types on damaged files
         params = {"reason": f"{type(exc).__name__}: {exc}"}
         raise ImportRefused(Problem("xlsx.unreadable", source=path.name, params=params)) from exc
-    known = _column_names(vocabulary or default_vocabulary())
+    known = _column_names(vocabulary or default_vocabulary()) if find_header else frozenset()
     sheets = []
     try:
         for ws in wb.worksheets:
@@ -189,7 +191,7 @@ def _read_sheet(ws, known: frozenset[str]) -> Sheet | None:
     header_row, header = rows[at]
     sheet = Sheet(ws.title, header, [], header_row, best > 0)
     rest = rows[at + 1 :]
-    if rest and _is_numbering(rest[0][1]):
+    if rest and sheet.header_matched and _is_numbering(rest[0][1]):
         sheet.numbering_row = rest[0][0]
         rest = rest[1:]
     for number, values in rest:

@@ -159,3 +159,25 @@ def test_a_numbering_row(values, numbering):
 )
 def test_a_totals_or_signature_row(values, closing):
     assert workbook._is_closing(values) is closing
+
+
+def test_a_sheet_of_labels_and_values_is_read_from_its_first_row(tmp_path):
+    """A plan's sheet ("Kế hoạch") is labels and values: a label that is also a column name
+    ("Ghi chú") must not be taken for a header row, nor "Tổng cộng" end it."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Kế hoạch"
+    for row in (["Mã kế hoạch", "KH-2026-01"], ["Tổng cộng", 12], ["Ghi chú", "Tên", "Địa chỉ"]):
+        ws.append(row)
+    wb.save(tmp_path / "kh.xlsx")
+    (plain,) = workbook.read_sheets(tmp_path / "kh.xlsx", find_header=False)
+    assert (plain.header_row, plain.header, plain.header_matched) == (
+        1,
+        ["Mã kế hoạch", "KH-2026-01", None],
+        False,
+    )
+    assert [n for n, _ in plain.records] == [2, 3]
+    (table,) = workbook.read_sheets(tmp_path / "kh.xlsx")  # read as a table, the last row names columns
+    assert (table.header_row, table.records) == (3, [])
