@@ -214,6 +214,8 @@ def _print_mapping(report) -> None:
     if mapping.get("profile"):
         print(f"  profile: {mapping['profile']}")
     print(f"  CRS: {mapping.get('crs')}; axis order: {mapping.get('axis_order') or 'as declared'}")
+    if getattr(report, "header_row", None):
+        print(f"  header row: {report.header_row}")
     print("  columns:")
     for c in mapping.get("columns", []):
         print(f"    {c['column']} → {c['field'] or '(not read)'}")
@@ -398,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="organisations (owners, operators), admin_units, districts, communes, hamlets, sites (a "
         "workbook's sheet of cells too), cells (of stored sites), poles, ducts, manholes, "
-        "fibre_access_points, commune_offices, speed_tests, bodies (who issues the report, to whom) or plans "
+        "fibre_access_points, commune_offices, speed_tests, tall_structures (water towers, tall buildings, power towers …), bodies (who issues the report, to whom) or plans "
         "(an XLSX with the sheets 'Kế hoạch' and 'Chỉ tiêu'; --upsert replaces a plan of the same code)",
     )
     imp.add_argument("--crs", help="the file's CRS when it does not say, e.g. EPSG:5897 (VN-2000 TM-3 105°)")

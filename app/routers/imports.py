@@ -67,6 +67,10 @@ class ImportReportOut(BaseModel):
     )
     seconds: float
     axis_order: str
+    header_row: int | None = Field(
+        None,
+        description="a workbook's row taken as the column names (Excel's numbering; title rows above it)",
+    )
     mapping: Mapping
     saved_profile: str | None = Field(None, description="the profile saved with this run (save_profile)")
 

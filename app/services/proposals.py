@@ -4,7 +4,9 @@ coverage, sharing first (gis/site_proposals.py solves; this module reads and exp
 For an area (any admin unit in force on a day, or the whole region) and an operator (or "any"),
 the uncovered demand of the live run (proposals_demand) meets the candidates (proposals_candidates),
 each candidate's gain computed with the coverage engine's own levels (gis.site_proposals.levels_at),
-then maximal covering picks K sites and greedy draws the set-covering curve.
+then maximal covering picks K sites and greedy draws the set-covering curve. The candidates radiate
+with the accepted calibration offset of the operator asked for (model truth, migration 0020), as
+its what-if would; for "any" operator no one's offset applies.
 """
 
 from __future__ import annotations
@@ -23,19 +25,21 @@ from app.errors import Forbidden, Unprocessable, not_found
 from app.layer_types import IN_FORCE, IN_FORCE_ON
 from app.services import scope as scopes
 from app.services.accounts import Principal
+from app.services.coverage.calibration import in_force, offsets_by_operator
 from app.services.coverage.inputs import load_operators
 from app.services.coverage.runs import coverage_params
 from app.services.proposals_candidates import (
     KINDS,
-    NEW_MAST_HEIGHT_M,
     Candidate,
+    antenna_height_m,
     candidate_cells,
     load_candidates,
+    reach_m,
 )
 from app.services.proposals_demand import Demand, live_run, load_demand
 from app.services.region import region_geometry, region_on
 from app.services.reports.periods import today
-from gis.coverage import CoverageParams
+from gis.coverage import MBB, CoverageParams
 from gis.problems import Problem
 from gis.site_proposals import CoverInstance, coverage_curve, maximal_cover, newly_covered
 
@@ -56,6 +60,7 @@ class Instance:
     candidates: list[Candidate]
     instance: CoverInstance
     timing_ms: dict
+    eirp_offset_db: float = 0.0  # the operator's accepted calibration offset the candidates radiate with
 
 
 def problem(
@@ -78,10 +83,14 @@ def problem(
     demand = load_demand(conn, run.id, params, hamlet_ids, names, op_index)
     t_demand = time.perf_counter()
     operator_id = None if op_index is None else ids[op_index]
-    reach = _reach_m(params)
+    offset = _offset_db(conn, None if op_index is None else names[op_index])
     xy = np.column_stack([demand.x_m, demand.y_m])
+
+    def reach(kind: str, heights_m: np.ndarray) -> np.ndarray:
+        return reach_m(kind, heights_m, params, offset)
+
     candidates = load_candidates(conn, params, operator_id, xy, reach, grid_m)
-    covers = _covers(candidates, demand, params, reach)
+    covers = _covers(candidates, demand, params, offset)
     inst = CoverInstance.build(
         demand.people,
         covers,
@@ -92,7 +101,14 @@ def problem(
     t_gains = time.perf_counter()
     timing = {"demand": round((t_demand - t0) * 1000), "gains": round((t_gains - t_demand) * 1000)}
     name = names[op_index] if op_index is not None else ANY
-    return Instance(unit, name, run.id, params, demand, candidates, inst, timing)
+    return Instance(unit, name, run.id, params, demand, candidates, inst, timing, offset)
+
+
+def _offset_db(conn, operator: str | None) -> float:
+    """The accepted offset of ``operator``'s 4G/5G class (the candidates are 4G), 0 when none."""
+    if operator is None:
+        return 0.0
+    return offsets_by_operator(in_force(conn)).get((operator, MBB), 0.0)
 
 
 def propose(
@@ -117,6 +133,7 @@ def propose(
         "operator": p.operator,
         "k": k,
         "coverage_run_id": p.run_id,
+        "eirp_offset_db": p.eirp_offset_db,
         "demand": {
             "people_uncovered": round(people_total, 1),
             "cells_uncovered": int(demand.x_m.size),
@@ -206,25 +223,16 @@ def _hamlets_in(conn, geom) -> list[int]:
     )
 
 
-def _reach_m(params: CoverageParams) -> float:
-    """The farthest any candidate can reach (the tallest mast, rural clutter)."""
-    probe = candidate_cells(
-        [Candidate("new", None, 0, 0, 0.0, 0.0, max(NEW_MAST_HEIGHT_M, 60.0), None)], params
-    )
-    return float(probe.max_range_m(params).max())
-
-
-def _covers(candidates: list[Candidate], demand: Demand, params: CoverageParams, reach: float) -> list:
+def _covers(candidates: list[Candidate], demand: Demand, params: CoverageParams, offset_db: float) -> list:
     if not candidates:
         return []
-    cells = candidate_cells(candidates, params)
+    cells = candidate_cells(candidates, params, offset_db)
     tree = demand.tree
     per = len(cells) // len(candidates)
     out = []
     for j, c in enumerate(candidates):
         sub = cells.subset(slice(j * per, (j + 1) * per))
-        r = float(sub.max_range_m(params).max())
-        near = tree.query_ball_point((c.x_m, c.y_m), min(r, reach))
+        near = tree.query_ball_point((c.x_m, c.y_m), float(sub.max_range_m(params).max()))
         out.append(newly_covered(sub, params, demand.x_m, demand.y_m, demand.clutter, near))
     return out
 
@@ -244,6 +252,7 @@ def _rows(candidates: list[Candidate], solution, people_total: float) -> list[di
                 "lon": round(c.lon, 6),
                 "lat": round(c.lat, 6),
                 "height_m": c.height_m,
+                "antenna_height_m": float(antenna_height_m(c.kind, c.height_m)),
                 "owner": c.owner,
                 "people": round(gain, 1),
                 "hamlets": hamlets - prev_hamlets,

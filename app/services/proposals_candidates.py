@@ -8,22 +8,37 @@
 4. ``office`` — a commune office plot (ask the commune's People's Committee);
 5. ``new`` — a free grid point near the uncovered demand.
 
-Each carries the antenna height it offers; every candidate radiates the same typical macro
-configuration (``CANDIDATE_CELLS``), so the choice is about places, not equipment.
+Each carries the height it offers; every candidate radiates the same typical macro configuration
+(``CANDIDATE_CELLS``), so the choice is about places, not equipment. Its antenna stands at that
+height, a tall structure's ``MOUNT_MARGIN_M`` below its top (``antenna_height_m``), within the
+propagation model's base-height range (gis.propagation.BASE_HEIGHT_RANGE_M, 5–200 m): an 80 m tower
+offers 78 m, not a 60 m cap. The EIRP takes the accepted calibration offset of the operator asked
+for (``calibrate`` in app.services.coverage.inputs), as the what-if and the runs do.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
 from sqlalchemy import Connection, text
 
+from gis import propagation as prop
 from gis.coverage import CellArrays, CoverageParams
 from gis.crs import to_lonlat, to_metric
 
-__all__ = ["KINDS", "CANDIDATE_CELLS", "Candidate", "load_candidates", "candidate_cells"]
+__all__ = [
+    "KINDS",
+    "CANDIDATE_CELLS",
+    "MOUNT_MARGIN_M",
+    "Candidate",
+    "load_candidates",
+    "candidate_cells",
+    "antenna_height_m",
+    "reach_m",
+]
 
 KINDS = ("co_location", "structure", "tall_structure", "pole", "office", "new")
 # A typical three-sector 4G site: the registration form's default cell, turned three ways.
@@ -34,6 +49,10 @@ CANDIDATE_CELLS = tuple(
 NEW_MAST_HEIGHT_M = 30.0
 DEFAULT_POLE_HEIGHT_M = 10.0
 POLE_SPACING_M = 250.0
+# A panel antenna (1.3–2.6 m tall) is clamped to a mounting pipe whose top stays below a water
+# tower's rim, a chimney's crown or a power tower's earth-wire peak; its centre is taken 2 m under
+# the structure's stated height. Sites' and poles' heights are already antenna (attachment) heights.
+MOUNT_MARGIN_M = 2.0
 _STANDING = "s.status IN ('approved', 'active')"
 
 
@@ -52,6 +71,22 @@ class Candidate:
     @property
     def rank(self) -> int:
         return KINDS.index(self.kind)
+
+
+def antenna_height_m(kind: str, height_m) -> np.ndarray:
+    """Where a candidate's antenna stands: a tall structure's height less ``MOUNT_MARGIN_M``, any
+    other's own, within the propagation model's base-height range (5–200 m)."""
+    margin = MOUNT_MARGIN_M if kind == "tall_structure" else 0.0
+    return np.clip(np.asarray(height_m, float) - margin, *prop.BASE_HEIGHT_RANGE_M)
+
+
+def reach_m(kind: str, heights_m, params: CoverageParams, eirp_offset_db: float = 0.0) -> np.ndarray:
+    """How far a candidate of ``kind`` at each height can reach (its strongest sector, rural
+    clutter): beyond that no uncovered point can be newly covered by it."""
+    heights = np.atleast_1d(np.asarray(heights_m, float))
+    probes = [Candidate(kind, None, 0.0, 0.0, 0.0, 0.0, float(h), None) for h in heights]
+    cells = candidate_cells(probes, params, eirp_offset_db)
+    return cells.max_range_m(params).reshape(len(probes), -1).max(axis=1)
 
 
 def _sites(conn: Connection, operator_id: int | None, shareable: bool) -> list[dict]:
@@ -109,10 +144,12 @@ def load_candidates(
     params: CoverageParams,
     operator_id: int | None,
     demand_xy: np.ndarray,
-    reach_m: float,
+    reach: float | Callable[[str, np.ndarray], np.ndarray],
     grid_m: float,
 ) -> list[Candidate]:
-    """The candidates within ``reach_m`` of some uncovered point, preferred kinds first."""
+    """The candidates within reach of some uncovered point, preferred kinds first: ``reach`` is
+    one distance (m) for all, or (kind, heights) → each one's own (``reach_m``), so a tall
+    structure is kept as far as its height carries."""
     if not demand_xy.size:
         return []
     tree = cKDTree(demand_xy)
@@ -121,7 +158,9 @@ def load_candidates(
     out: list[Candidate] = []
     if records:
         x, y = to_metric([r["lon"] for r in records], [r["lat"] for r in records], params.crs)
-        near = np.isfinite(tree.query(np.column_stack([x, y]), distance_upper_bound=reach_m)[0])
+        far = _reach_each(records, reach)
+        dist = tree.query(np.column_stack([x, y]), distance_upper_bound=float(far.max()))[0]
+        near = dist <= far
         seen_poles: set[tuple[int, int]] = set()
         for r, xi, yi, ok in zip(records, x, y, near, strict=True):
             if not ok:
@@ -139,6 +178,19 @@ def load_candidates(
                 )
             )  # fmt: skip
     return out + _grid(params, tree, demand_xy, grid_m)
+
+
+def _reach_each(records: list[dict], reach) -> np.ndarray:
+    if not callable(reach):
+        return np.full(len(records), float(reach))
+    out = np.empty(len(records))
+    kinds = np.array([r["kind"] for r in records])
+    heights = np.array([float(r["height_m"]) for r in records])
+    for kind in set(kinds.tolist()):
+        mine = kinds == kind
+        unique, back = np.unique(heights[mine], return_inverse=True)
+        out[mine] = reach(kind, unique)[back]
+    return out
 
 
 def _grid(params: CoverageParams, tree: cKDTree, demand_xy: np.ndarray, grid_m: float) -> list[Candidate]:
@@ -159,8 +211,12 @@ def _grid(params: CoverageParams, tree: cKDTree, demand_xy: np.ndarray, grid_m: 
     ]
 
 
-def candidate_cells(candidates: list[Candidate], params: CoverageParams) -> CellArrays:
-    """Every candidate's sectors, three consecutive cells per candidate (operator index 0)."""
+def candidate_cells(
+    candidates: list[Candidate], params: CoverageParams, eirp_offset_db: float = 0.0
+) -> CellArrays:
+    """Every candidate's sectors, three consecutive cells per candidate (operator index 0), each
+    antenna at ``antenna_height_m``, the EIRP raised by ``eirp_offset_db`` (an accepted calibration
+    offset of the operator asked for, dB)."""
     n, per = len(candidates), len(CANDIDATE_CELLS)
 
     def column(key):
@@ -173,8 +229,8 @@ def candidate_cells(candidates: list[Candidate], params: CoverageParams) -> Cell
         tech_class=np.zeros(n * per, np.int8),
         technology=column("technology"),
         band_mhz=column("band_mhz"),
-        antenna_height_m=np.repeat([c.height_m for c in candidates], per),
-        eirp_dbm=column("eirp_dbm"),
+        antenna_height_m=np.repeat([antenna_height_m(c.kind, c.height_m) for c in candidates], per),
+        eirp_dbm=column("eirp_dbm") + eirp_offset_db,
         azimuth_deg=column("azimuth_deg"),
         beamwidth_deg=column("beamwidth_deg"),
     )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.schemas_registry import CellIn, SiteIn
 from app.services import registration
 from app.services.accounts import Principal
-from app.services.proposals_candidates import CANDIDATE_CELLS
+from app.services.proposals_candidates import CANDIDATE_CELLS, antenna_height_m
 from app.services.proposals_schemas import DraftIn
 from app.services.reports.periods import today
 
@@ -36,7 +36,11 @@ def create_draft(session: Session, principal: Principal, body: DraftIn) -> dict:
         name=body.label or _name(body),
         structure_type=_MOUNTED.get(body.kind, "tower"),
         height_m=body.height_m,
-        cells=[CellIn(**cell, antenna_height_m=body.height_m) for cell in CANDIDATE_CELLS],
+        # The antennas where the proposal placed them: a tall structure's MOUNT_MARGIN_M under its top.
+        cells=[
+            CellIn(**cell, antenna_height_m=float(antenna_height_m(body.kind, body.height_m)))
+            for cell in CANDIDATE_CELLS
+        ],
     )
     return registration.register_site(session, principal, site, draft=True)
 

@@ -81,6 +81,9 @@ class ProposalRow(BaseModel):
     lon: float
     lat: float
     height_m: float
+    antenna_height_m: float = Field(
+        description="where the candidate's antenna was placed: a tall structure's height less the mounting margin"
+    )
     owner: str | None = Field(description="whom to ask: the structure's owner or the commune")
     people: float = Field(description="people newly covered by this site after the ones above (marginal)")
     hamlets: int
@@ -107,6 +110,9 @@ class Proposals(BaseModel):
     operator: str
     k: int
     coverage_run_id: int
+    eirp_offset_db: float = Field(
+        description="the operator's accepted calibration offset the candidates radiate with (0: none, or any operator)"
+    )
     demand: ProposalDemand
     candidates: dict[str, int]
     solver: ProposalSolver

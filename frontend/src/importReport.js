@@ -72,6 +72,8 @@ function summary(report) {
   const rows = [['upload.summary.file', report.file], ['upload.summary.format', report.format],
     ['upload.summary.crs', report.crs], ['upload.summary.seconds', t('upload.seconds', { s: formatNumber(report.seconds, 1) })]];
   if (report.axis_order) rows.splice(3, 0, ['upload.summary.axes', report.axis_order]);
+  // A workbook whose column names are under a title block: which row was read as them.
+  if (report.header_row > 1) rows.splice(2, 0, ['upload.summary.header_row', t('upload.header_row', { row: report.header_row })]);
   for (const [key, value] of rows) list.append(element('dt', { key }), element('dd', { text: value }));
   return list;
 }

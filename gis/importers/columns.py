@@ -23,6 +23,7 @@ __all__ = [
     "X_KEYS",
     "Y_KEYS",
     "WKT_KEYS",
+    "COORDINATE_NAMES",
     "unrecognised",
 ]
 
@@ -32,6 +33,7 @@ LAT_KEYS = ("lat", "latitude", "vi_do", "vido", "lat_wgs84", "y_wgs84")
 LON_KEYS = ("lon", "lng", "long", "longitude", "kinh_do", "kinhdo", "lon_wgs84", "x_wgs84")
 X_KEYS = ("x", "toa_do_x", "easting", "x_vn2000", "e")
 Y_KEYS = ("y", "toa_do_y", "northing", "y_vn2000", "n")
+COORDINATE_NAMES = ("Kinh độ", "Vĩ độ")  # how a refusal names the longitude/latitude columns it expected
 WKT_KEYS = ("wkt", "geometry", "geom", "the_geom", "hinh_hoc")
 
 

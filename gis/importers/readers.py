@@ -67,6 +67,7 @@ class RawTable:
     warnings: list[Problem] = field(default_factory=list)
     coordinate_columns: tuple[str, ...] = ()
     sheets: list = field(default_factory=list)  # a workbook's other sheets (gis.importers.workbook.Sheet)
+    header_row: int | None = None  # a workbook's header row as Excel numbers it (title rows above)
 
 
 def _problems(problems: list[Problem], source: str) -> None:
@@ -429,11 +430,15 @@ def read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list]]]:
     return sheet.header, sheet.records
 
 
-def _read_workbook(path: Path) -> tuple[RawTable, bool]:
-    sheets = workbook.read_sheets(path)
+def _read_workbook(path: Path, vocabulary=None, target: str | None = None) -> tuple[RawTable, bool]:
+    sheets = workbook.read_sheets(path, vocabulary)
     main = workbook.sites_sheet(sheets)
-    raw = rows_to_table(main.shown(path.name, len(sheets) > 1), "XLSX", main.header, main.records)
+    shown = main.shown(path.name, len(sheets) > 1)
+    if not main.header_matched:
+        raise ImportRefused(workbook.header_problem(main, shown, vocabulary, target))
+    raw = rows_to_table(shown, "XLSX", main.header, main.records)
     raw.sheets = [s for s in sheets if s is not main]
+    raw.header_row = main.header_row
     return raw, is_opencellid(main.header)
 
 
@@ -464,10 +469,13 @@ def sniff_format(path: Path, head: bytes) -> str:
     raise ImportRefused(Problem("file.unsupported_type", source=path.name, params={"ext": ext or "?"}))
 
 
-def read_raw(path: Path, *, layer=None, encoding: str | None = None) -> tuple[RawTable, bool]:
+def read_raw(
+    path: Path, *, layer=None, encoding: str | None = None, vocabulary=None, target: str | None = None
+) -> tuple[RawTable, bool]:
     """Read any supported file; returns the raw table and whether it is an OpenCelliD export.
 
-    ``encoding`` (any spelling parse_encoding knows) applies to CSV and Shapefile text.
+    ``encoding`` (any spelling parse_encoding knows) applies to CSV and Shapefile text;
+    ``vocabulary`` and ``target`` find a workbook's header row and name what was expected.
     """
     safety.check_file(path)
     encoding = parse_encoding(encoding, path.name)
@@ -487,7 +495,7 @@ def read_raw(path: Path, *, layer=None, encoding: str | None = None) -> tuple[Ra
     if fmt == "zip":
         return read_zip(path, layer, encoding), False
     if fmt == "xlsx":
-        return _read_workbook(path)
+        return _read_workbook(path, vocabulary, target)
     header, records = read_csv(path, path.read_bytes(), encoding)
     return rows_to_table(path.name, "CSV", header, records), is_opencellid(header)
 

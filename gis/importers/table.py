@@ -64,6 +64,7 @@ class ImportedTable:
     headers: list[str] = field(default_factory=list)  # every column of the file, in file order
     coordinates: dict[str, str] = field(default_factory=dict)  # coordinate column → "lon", "x (northing)" …
     ignored: list[str] = field(default_factory=list)  # columns a correction said to leave out
+    header_row: int | None = None  # a workbook's header row as Excel numbers it (title rows above it)
 
     def where(self, number: int) -> str:
         return f"{self.name} {self.label} {number}"
@@ -290,7 +291,7 @@ def read_table(
     """
     path = Path(path)
     vocabulary = vocabulary if vocabulary is not None else default_vocabulary()
-    raw, opencellid = read_raw(path, layer=layer, encoding=encoding)
+    raw, opencellid = read_raw(path, layer=layer, encoding=encoding, vocabulary=vocabulary, target=target)
     if opencellid:
         raw = opencellid_mod.keep_vietnam(raw)
     warnings = list(raw.warnings)
@@ -335,6 +336,7 @@ def read_table(
         table.warnings.extend(table.cells.warnings)
     table.problems, table.axis_order = found, axes.order
     table.headers, table.ignored = _headers(raw), ignored
+    table.header_row = raw.header_row
     table.coordinates = _coordinate_meanings(raw, axes.order, swap_axes)
     return table
 

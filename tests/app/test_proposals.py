@@ -76,7 +76,7 @@ def test_the_first_sites_gain_is_what_the_what_if_says(client, five, commune):
     """Same propagation model: the what-if of the first proposal (the same three sectors) newly
     covers, in the commune's hamlets, the people the proposal counts."""
     top = five["proposals"][0]
-    cells = [dict(c, operator="Viettel", antenna_height_m=top["height_m"]) for c in CANDIDATE_CELLS]
+    cells = [dict(c, operator="Viettel", antenna_height_m=top["antenna_height_m"]) for c in CANDIDATE_CELLS]
     r = client.post(
         "/api/coverage/what-if", json={"site": {"lon": top["lon"], "lat": top["lat"]}, "cells": cells}
     )
@@ -85,6 +85,29 @@ def test_the_first_sites_gain_is_what_the_what_if_says(client, five, commune):
         h["population_gain"] for h in r.json()["hamlets_improved"] if h["code"] in commune["hamlets"]
     )
     assert gained == pytest.approx(top["people"], rel=0.01, abs=1.0)
+
+
+def test_an_operators_candidates_radiate_with_its_accepted_offset(client, engine, commune):
+    """As its what-if would (app.services.coverage.whatif): Viettel's accepted 4G/5G offset enters
+    the candidates' EIRP of a proposal for Viettel; "any" operator takes no one's."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO coverage_calibrations (operator_id, tech_class, offset_db, samples, accepted_by) "
+                "SELECT id, 'mbb', 6.0, 12, 'test-proposals' FROM operators WHERE short_name = 'Viettel'"
+            )
+        )
+    try:
+        body = {"area": commune["code"], "operator": "Viettel", "k": 1}
+        calibrated = client.post("/api/proposals", json=body).json()
+        anyone = client.post("/api/proposals", json={"area": commune["code"], "k": 1}).json()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM coverage_calibrations WHERE accepted_by = 'test-proposals'"))
+    bare = client.post("/api/proposals", json=body).json()
+    assert (calibrated["eirp_offset_db"], bare["eirp_offset_db"], anyone["eirp_offset_db"]) == (6.0, 0.0, 0.0)
+    # Six decibels more reach at least as many people from the best place.
+    assert calibrated["proposals"][0]["people"] >= bare["proposals"][0]["people"] > 0
 
 
 def test_an_operator_asks_for_itself_and_never_gets_its_own_towers(client_as, commune):

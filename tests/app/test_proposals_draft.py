@@ -65,10 +65,13 @@ def test_one_click_stores_a_draft_of_the_operator(draft, proposal):
     assert (round(site["lon"], 6), round(site["lat"], 6)) == (row["lon"], row["lat"])
     assert site["height_m"] == row["height_m"]
     assert site["structure_type"] == ("rooftop" if row["kind"] == "tall_structure" else "tower")
-    # The three sectors the proposal's gain was computed with, at its height.
+    # The three sectors the proposal's gain was computed with, at its antenna height
+    # (a tall structure's: its top less the mounting margin).
     got = sorted((c["azimuth_deg"], c["technology"], c["band_mhz"], c["eirp_dbm"]) for c in site["cells"])
     assert got == [(c["azimuth_deg"], "4G", 1800, c["eirp_dbm"]) for c in CANDIDATE_CELLS]
-    assert {c["antenna_height_m"] for c in site["cells"]} == {row["height_m"]}
+    assert {c["antenna_height_m"] for c in site["cells"]} == {
+        row["antenna_height_m"]
+    }  # a tall structure: its top less the margin
 
 
 def test_a_draft_is_seen_by_its_operator_and_the_department_only(draft, client_as, anon_client, engine):

@@ -154,3 +154,31 @@ def test_the_map_links_to_the_upload_page(map_page):
     link.click()
     expect(page).to_have_url(f"{map_page.base_url}/upload")
     expect(page.get_by_role("button", name="Kiểm tra (không ghi)")).to_be_visible()
+
+
+def test_a_workbook_under_a_title_block_says_which_row_held_the_column_names(map_page, tmp_path, clean_poles):
+    from tests.fixtures.official_workbooks import official_workbook
+
+    layout = official_workbook(
+        tmp_path / "ds_cot_treo_cap.xlsx",
+        "DANH SÁCH CỘT TREO CÁP VIỄN THÔNG",
+        HEADER,
+        [["UPL-W1", LAT, LON, "VNPT", 8, ""], ["UPL-W2", LAT, LON + 0.001, "VNPT", 9, "Viettel"]],
+    )
+    page = map_page.page
+    page.goto(f"{map_page.base_url}/upload")
+    page.get_by_label("Lớp dữ liệu").select_option(label="Cột treo cáp")
+    page.get_by_label("Tệp", exact=True).set_input_files(layout.path)
+    page.get_by_role("button", name="Kiểm tra (không ghi)").click()
+    expect(page.locator("#hg-upload-status")).to_have_text(
+        "Kiểm tra xong: tệp hợp lệ. Chưa ghi gì vào cơ sở dữ liệu.", timeout=TIMEOUT_MS
+    )
+    summary = page.locator(".hg-report-summary")
+    expect(summary.locator("dt").nth(2)).to_have_text("Dòng tên cột")
+    expect(summary.locator("dd").nth(2)).to_have_text(
+        f"dòng {layout.header_row} (các dòng tiêu đề phía trên được bỏ qua)"
+    )
+    expect(page.locator("#hg-upload-counts tbody tr").first).to_have_text("Cột treo cáp2")
+    page.locator("#hg-lang-toggle").click()
+    expect(summary.locator("dt").nth(2)).to_have_text("Column-name row")
+    assert map_page.errors == []

@@ -123,6 +123,7 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     axis_order: str = ""  # when not as declared: "X = northing, Y = easting" (the VN-2000 survey convention)
+    header_row: int | None = None  # a workbook's row taken as column names (title rows above it)
     # How the file was read: {columns: [{column, field, coordinate}], unrecognised, values: [{field,
     # value, code}], crs, axis_order, profile} (see _mapping).
     mapping: dict = field(default_factory=dict)
@@ -248,6 +249,7 @@ def import_into(
         target, table.name, table.format, table.crs, False, mode, warnings=list(table.warnings)
     )
     report.axis_order = table.axis_order
+    report.header_row = table.header_row
     if target == "ducts":
         report.warnings.extend(lengths.stated_length_warnings(table))
     report.mapping = _mapping(table, profile and stored.get("name"))

@@ -83,7 +83,8 @@ def read_plan(
     if path.suffix.lower() != ".xlsx":
         problems.append(Problem("plans.xlsx_only", source=path.name, params={"format": path.suffix}))
         return found
-    sheets = {fold_key(s.title): s for s in read_sheets(path)}
+    # A plan sheet is labels and values, not a table: every row from the first is read.
+    sheets = {fold_key(s.title): s for s in read_sheets(path, find_header=False)}
     plan_sheet = next((sheets[k] for k in PLAN_SHEETS if k in sheets), None)
     target_sheet = next((sheets[k] for k in TARGET_SHEETS if k in sheets), None)
     for sheet, name in ((plan_sheet, "Kế hoạch"), (target_sheet, "Chỉ tiêu")):

@@ -595,6 +595,8 @@ export default {
   'upload.summary.format': 'Format',
   'upload.summary.crs': 'CRS read',
   'upload.summary.axes': 'Axis order',
+  'upload.summary.header_row': 'Column-name row',
+  'upload.header_row': 'row {row} (the title rows above it are skipped)',
   'upload.summary.seconds': 'Processing time',
   'upload.seconds': '{s} s',
   'upload.counts.would': 'Records that would be written',

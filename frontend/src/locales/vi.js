@@ -582,6 +582,8 @@ export default {
   'upload.summary.format': 'Định dạng',
   'upload.summary.crs': 'Hệ toạ độ đã đọc',
   'upload.summary.axes': 'Thứ tự trục',
+  'upload.summary.header_row': 'Dòng tên cột',
+  'upload.header_row': 'dòng {row} (các dòng tiêu đề phía trên được bỏ qua)',
   'upload.summary.seconds': 'Thời gian xử lý',
   'upload.seconds': '{s} giây',
   'upload.counts.would': 'Số bản ghi sẽ được ghi',
