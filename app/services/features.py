@@ -5,13 +5,13 @@ given (the sort keys are not unique; fid breaks ties so offsets stay stable). Fi
 any served CRS), property filters and CQL2 (app.services.sql).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.collections import Collection
+from app.collections import STORED_LOCATION_SOURCES, Collection
 from app.errors import InvalidParameter, not_found
 from app.services.crs_output import DEFAULT as CRS84
 from app.services.crs_output import OutputCrs
@@ -50,7 +50,7 @@ class ItemsQuery:
 @dataclass
 class ItemsPage:
     features_json: list[str]  # each a serialized GeoJSON Feature
-    number_matched: int
+    number_matched: int | None  # None: not counted (a page after the first; OGC lets it out)
     next_after: str | None = None
     next_offset: int | None = None
 
@@ -97,15 +97,48 @@ def _order(sortby: list[SortKey]) -> str:
     return ", ".join([*keys, 'f.fid COLLATE "C"'])
 
 
+# The side tables' commune and district codes hold for today and the admin units as they are
+# (migration 0030), or the location is looked up per row.
+_LOCATIONS_FRESH = text(
+    "SELECT EXISTS (SELECT 1 FROM feature_locations_state s JOIN data_versions v "
+    "ON v.table_name = 'admin_units' WHERE s.admin_version = v.version "
+    "AND CURRENT_DATE >= s.valid_from AND CURRENT_DATE < s.valid_to)"
+)
+_RELOCATE_LOCK = 30_030  # pg advisory lock: one process rewrites the codes at a time
+
+
+def _locations_fresh(session: Session) -> bool:
+    if session.execute(_LOCATIONS_FRESH).scalar_one():
+        return True
+    # Stale (the admin units changed, or a unit came into or went out of force): rewrite the codes
+    # once, in a transaction of its own, while other requests look locations up meanwhile.
+    with session.get_bind().connect() as conn:
+        if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _RELOCATE_LOCK}).scalar_one():
+            return False
+        if not conn.execute(_LOCATIONS_FRESH).scalar_one():
+            conn.execute(text("SELECT relocate_features()"))
+        conn.commit()
+    return bool(session.execute(_LOCATIONS_FRESH).scalar_one())
+
+
+def with_stored_location(session: Session, collection: Collection) -> tuple[Collection, bool]:
+    """The collection reading its features' commune and district from its side table when they are
+    kept there and hold (then True: no per-row lookup), else as it is (False)."""
+    stored = STORED_LOCATION_SOURCES.get(collection.id)
+    if stored is None or not _locations_fresh(session):
+        return collection, False
+    return replace(collection, source=stored), True
+
+
 def get_items(session: Session, collection: Collection, query: ItemsQuery) -> ItemsPage:
-    # The location lookup costs a point-in-polygon per row: do it before filtering only when a
-    # filter or the sort needs it, otherwise only for the rows of the page.
-    early = needs_location(collection, query.filters, {k.name for k in query.sortby})
+    collection, stored = with_stored_location(session, collection)
+    # Without stored codes, the location lookup costs a point-in-polygon per row: do it before
+    # filtering only when a filter or the sort needs it, otherwise only for the rows of the page.
+    early = not stored and needs_location(collection, query.filters, {k.name for k in query.sortby})
     where, params = _where(collection, query)
     source, scope_params = scoped_source(collection, query.scope, located=early, filters=query.filters)
     params.update(scope_params)
     matching = f"SELECT * FROM ({source}) AS f WHERE {where}"
-    matched = session.execute(text(f"SELECT count(*) FROM ({matching}) AS f"), params).scalar_one()
     order = _order(query.sortby)
     keyset = not query.sortby and query.offset is None
     if query.after is not None and not keyset:
@@ -117,7 +150,7 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
         f"SELECT * FROM ({matching}) AS f WHERE {page_where} ORDER BY {order} "
         f"LIMIT :limit_plus_one OFFSET :offset"
     )
-    if collection.located and not early:
+    if collection.located and not early and not stored:
         page = with_location(page)
     rows = session.execute(
         text(
@@ -132,6 +165,13 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
     ).all()
     more = len(rows) > query.limit
     rows = rows[: query.limit]
+    # numberMatched: counted for a first page (and offset pages), given by the page itself when it
+    # holds them all; a keyset page after the first leaves it out (OGC Features /req/core/fc-response).
+    matched: int | None = None
+    if not more and not query.offset and query.after is None:
+        matched = len(rows)
+    elif query.after is None:
+        matched = session.execute(text(f"SELECT count(*) FROM ({matching}) AS f"), params).scalar_one()
     page_out = ItemsPage(features_json=[r[1] for r in rows], number_matched=matched)
     if more and rows:
         if keyset:
@@ -152,7 +192,8 @@ def get_item(
     """One feature; NotFound as well when it lies outside the caller's scope (its existence is not told)."""
     if "\x00" in feature_id:  # no id holds one (and the database takes no NUL in text)
         raise not_found("notfound.feature", id=repr(str(feature_id))[1:-1], collection=collection.id)
-    source, params = scoped_source(collection, scope, located=True)
+    collection, stored = with_stored_location(session, collection)
+    source, params = scoped_source(collection, scope, located=not stored)
     row = session.execute(
         text(f"SELECT {_feature_sql(crs, properties)} FROM ({source}) AS f WHERE f.fid = :fid"),
         {**params, "fid": feature_id},
@@ -196,10 +237,11 @@ def with_links(feature_json: str, links: list[dict]) -> bytes:
 
 def feature_collection_bytes(page: ItemsPage, links: list[dict], timestamp: str) -> bytes:
     """Wrap pre-serialized features without parsing them again."""
+    counts = {} if page.number_matched is None else {"numberMatched": page.number_matched}
     head = orjson.dumps(
         {
             "type": "FeatureCollection",
-            "numberMatched": page.number_matched,
+            **counts,
             "numberReturned": len(page.features_json),
             "timeStamp": timestamp,
             "links": links,
