@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import STORED_LOCATION_SOURCES, Collection
 from app.errors import InvalidParameter, not_found
+from app.services import tile_cache
 from app.services.crs_output import DEFAULT as CRS84
 from app.services.crs_output import OutputCrs
 from app.services.scope import Scope
@@ -49,10 +50,14 @@ class ItemsQuery:
 
 @dataclass
 class ItemsPage:
-    features_json: list[str]  # each a serialized GeoJSON Feature
+    body: bytes  # the serialized GeoJSON Features, comma-separated
+    number_returned: int
     number_matched: int | None  # None: not counted (a page after the first; OGC lets it out)
     next_after: str | None = None
     next_offset: int | None = None
+    etag: str | None = None  # with a server-side cache: the page's key
+    cache: str = "bypass"  # hit, miss or bypass (no cache)
+    not_modified: bool = False  # the client's ETag still holds: no body
 
 
 def _feature_sql(crs: OutputCrs, properties: list[str] | None) -> str:
@@ -130,7 +135,17 @@ def with_stored_location(session: Session, collection: Collection) -> tuple[Coll
     return replace(collection, source=stored), True
 
 
-def get_items(session: Session, collection: Collection, query: ItemsQuery) -> ItemsPage:
+def get_items(
+    session: Session,
+    collection: Collection,
+    query: ItemsQuery,
+    if_none_match: str | None = None,
+    budget_bytes: int = 0,
+) -> ItemsPage:
+    """A page of features. With a server-side cache (`budget_bytes` > 0) the page is kept keyed as a
+    tile is (app/services/tile_cache.py: its SQL, bound values — the caller's scope among them —, the
+    day and the data versions of the tables it reads), so an edit changes the next answer; a client
+    holding the key's ETag gets `not_modified` without the page being read."""
     collection, stored = with_stored_location(session, collection)
     # Without stored codes, the location lookup costs a point-in-polygon per row: do it before
     # filtering only when a filter or the sort needs it, otherwise only for the rows of the page.
@@ -152,17 +167,30 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
     )
     if collection.located and not early and not stored:
         page = with_location(page)
-    rows = session.execute(
-        text(
-            f"SELECT f.fid, {_feature_sql(query.crs, query.properties)} FROM ({page}) AS f ORDER BY {order}"
-        ),
-        {
-            **params,
-            "after": query.after,
-            "limit_plus_one": query.limit + 1,
-            "offset": query.offset or 0,
-        },
-    ).all()
+    page_sql = (
+        f"SELECT f.fid, {_feature_sql(query.crs, query.properties)} FROM ({page}) AS f ORDER BY {order}"
+    )
+    count_sql = f"SELECT count(*) FROM ({matching}) AS f"
+    page_params = {
+        **params,
+        "after": query.after,
+        "limit_plus_one": query.limit + 1,
+        "offset": query.offset or 0,
+    }
+    key = None
+    if budget_bytes > 0:
+        epoch, versions = tile_cache.data_versions(session)
+        both = f"{page_sql};{count_sql}"
+        key = tile_cache.tile_key(tile_cache.tables_read(session, both), epoch, both, page_params, versions)
+    if key is not None:
+        etag = f'"i-{key.digest}"'
+        if tile_cache.etag_matches(if_none_match, etag):
+            return ItemsPage(b"", 0, None, etag=etag, not_modified=True)
+        lru = tile_cache.tile_lru(budget_bytes)
+        kept = lru.get(f"i-{key.digest}") if lru is not None else None
+        if kept is not None:
+            return replace(_unpack(kept), etag=etag, cache="hit")
+    rows = session.execute(text(page_sql), page_params).all()
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     # numberMatched: counted for a first page (and offset pages), given by the page itself when it
@@ -171,14 +199,30 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
     if not more and not query.offset and query.after is None:
         matched = len(rows)
     elif query.after is None:
-        matched = session.execute(text(f"SELECT count(*) FROM ({matching}) AS f"), params).scalar_one()
-    page_out = ItemsPage(features_json=[r[1] for r in rows], number_matched=matched)
+        matched = session.execute(text(count_sql), params).scalar_one()
+    page_out = ItemsPage(",".join(r[1] for r in rows).encode(), len(rows), matched)
     if more and rows:
         if keyset:
             page_out.next_after = rows[-1][0]
         else:
             page_out.next_offset = (query.offset or 0) + len(rows)
+    if key is not None:
+        page_out.etag, page_out.cache = f'"i-{key.digest}"', "miss"
+        lru = tile_cache.tile_lru(budget_bytes)
+        if lru is not None:
+            lru.put(f"i-{key.digest}", _pack(page_out))
     return page_out
+
+
+def _pack(page: ItemsPage) -> bytes:
+    meta = [page.number_returned, page.number_matched, page.next_after, page.next_offset]
+    return orjson.dumps(meta) + b"\n" + page.body
+
+
+def _unpack(kept: bytes) -> ItemsPage:
+    meta, body = kept.split(b"\n", 1)  # serialized JSON holds no raw newline
+    returned, matched, next_after, next_offset = orjson.loads(meta)
+    return ItemsPage(body, returned, matched, next_after, next_offset)
 
 
 def get_item(
@@ -242,10 +286,9 @@ def feature_collection_bytes(page: ItemsPage, links: list[dict], timestamp: str)
         {
             "type": "FeatureCollection",
             **counts,
-            "numberReturned": len(page.features_json),
+            "numberReturned": page.number_returned,
             "timeStamp": timestamp,
             "links": links,
         }
     )
-    body = ",".join(page.features_json).encode()
-    return head[:-1] + b',"features":[' + body + b"]}"
+    return head[:-1] + b',"features":[' + page.body + b"]}"

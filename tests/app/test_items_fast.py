@@ -156,3 +156,51 @@ def test_only_the_first_page_counts(client):
     # a first page holding every match says how many without counting them apart
     few = client.get("/ogc/collections/districts/items", params={"limit": 100}).json()
     assert few["numberMatched"] == few["numberReturned"] == len(few["features"]) > 0
+
+
+def _page(client, url: str, **headers):
+    return client.get(url, headers=headers)
+
+
+def test_items_pages_are_cached_until_an_edit_through_the_api(client, engine):
+    (_, _, lon, lat), _ = _two_communes(engine)
+    made = client.post(
+        "/api/poles",
+        json={"code": "IFAST-C1", "owner": "VNPT", "position": {"lon": lon, "lat": lat}, "height_m": 8},
+    )
+    assert made.status_code == 201, made.text
+    url = f"/ogc/collections/poles/items?limit=1000&bbox={lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
+    first = _page(client, url)
+    second = _page(client, url)
+    assert first.status_code == second.status_code == 200
+    assert first.headers["X-Items-Cache"] in ("miss", "hit") and second.headers["X-Items-Cache"] == "hit"
+    assert first.headers["ETag"] == second.headers["ETag"]
+    assert first.json()["features"] == second.json()["features"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    assert _page(client, url, **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+    edited = client.patch(
+        "/api/poles/IFAST-C1", json={"height_m": 11}, headers={"If-Match": made.headers["ETag"]}
+    )
+    assert edited.status_code == 200, edited.text
+    after = _page(client, url, **{"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != first.headers["ETag"]
+    assert after.headers["X-Items-Cache"] == "miss"
+    heights = {f["id"]: f["properties"]["height_m"] for f in after.json()["features"]}
+    assert heights["IFAST-C1"] == 11
+
+
+def test_a_page_kept_for_one_caller_is_not_served_to_another_scope(client, client_as):
+    url = "/ogc/collections/sites/items?limit=1000&status=proposed"
+    planner = _page(client, url)
+    operator = _page(client_as("viettel1"), url)
+    assert planner.status_code == operator.status_code == 200
+    assert planner.headers["ETag"] != operator.headers["ETag"]
+    owners = {f["properties"]["owner"] for f in operator.json()["features"]}
+    assert owners <= {"Viettel"} and len(planner.json()["features"]) > len(operator.json()["features"])
+
+
+def test_items_come_gzipped_at_the_fastest_level_when_asked(client):
+    r = client.get("/ogc/collections/sites/items?limit=100", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip"
+    assert r.json()["numberReturned"] == 100  # the client decompresses it
