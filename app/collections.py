@@ -24,6 +24,7 @@ __all__ = [
     "COLLECTIONS",
     "IN_FORCE",
     "PUBLIC",
+    "STORED_LOCATION_SOURCES",
     "Collection",
     "Filter",
     "get_collection",
@@ -65,6 +66,25 @@ _HAMLETS = (
     "LEFT JOIN hamlet_coverage hc ON hc.hamlet_id = a.id "
     f"WHERE a.level = 'hamlet' AND {_IN_FORCE_DAY}"
 )
+
+# What the sites, poles and ducts layers show, read from migration 0029's side tables.
+_SITE_COLUMNS = (
+    "s.code AS fid, s.code, s.structure_type, s.height_m, s.owner, s.status, s.permit_no, "
+    "s.commissioned_on, s.accepts_tenants, s.rent_vnd_month, s.operators, s.tenant_count, s.shared, "
+    "s.technologies"
+)
+_POLE_COLUMNS = "p.code AS fid, p.code, p.owner, p.material, p.height_m, p.operators, p.attachment_count, p.shared, p.cables"
+_DUCT_COLUMNS = (
+    "r.code AS fid, r.code, r.name, r.owner, r.duct_count, r.free_duct_count, r.used_duct_count, "
+    "r.subduct_count, r.length_m, r.stated_length_m, r.operators, r.occupant_count, r.shared"
+)
+# The same, with the commune and district each feature lies in as the side tables keep them
+# (migration 0030; valid while `feature_locations_state` says so: app/services/features.py).
+STORED_LOCATION_SOURCES = {
+    "sites": f"SELECT {_SITE_COLUMNS}, s.commune_code, s.district_code, s.geom FROM site_features s",
+    "poles": f"SELECT {_POLE_COLUMNS}, p.commune_code, p.district_code, p.geom FROM pole_features p",
+    "ducts": f"SELECT {_DUCT_COLUMNS}, r.commune_code, r.district_code, r.geom FROM duct_features r",
+}
 
 
 def _today(dated: str) -> str:
@@ -145,9 +165,7 @@ COLLECTIONS: dict[str, Collection] = {
             "Point",
             # What a site shows (owner's and tenants' short names, cells' technologies) is kept per
             # site by migration 0029's triggers: a tile reads one table.
-            "SELECT s.code AS fid, s.code, s.structure_type, s.height_m, s.owner, s.status, s.permit_no, "
-            "s.commissioned_on, s.accepts_tenants, s.rent_vnd_month, s.operators, s.tenant_count, s.shared, "
-            "s.technologies, s.geom FROM site_features s",
+            f"SELECT {_SITE_COLUMNS}, s.geom FROM site_features s",
             {
                 "code": "string",
                 "structure_type": "string",
@@ -222,8 +240,7 @@ COLLECTIONS: dict[str, Collection] = {
             # The attachments (operators, and each one's cables as operators write them,
             # "VNPT:1;Viettel:2": the importer reads it back, so an exported survey keeps its cable
             # counts), kept per pole by migration 0029's triggers.
-            "SELECT p.code AS fid, p.code, p.owner, p.material, p.height_m, p.operators, p.attachment_count, "
-            "p.shared, p.cables, p.geom FROM pole_features p",
+            f"SELECT {_POLE_COLUMNS}, p.geom FROM pole_features p",
             {
                 "code": "string",
                 "owner": "string",
@@ -251,9 +268,7 @@ COLLECTIONS: dict[str, Collection] = {
             # The name, free ducts and stated length are the owner's file's, NULL when it gave none;
             # the ducts in use follow from the free ones (and are unknown without them). Occupants
             # kept per route by migration 0029's triggers.
-            "SELECT r.code AS fid, r.code, r.name, r.owner, r.duct_count, r.free_duct_count, r.used_duct_count, "
-            "r.subduct_count, r.length_m, r.stated_length_m, r.operators, r.occupant_count, r.shared, r.geom "
-            "FROM duct_features r",
+            f"SELECT {_DUCT_COLUMNS}, r.geom FROM duct_features r",
             {
                 "code": "string",
                 "name": "string",

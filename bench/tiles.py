@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("sites", "poles")  # dense point layers TiPg also has as raw tables
 ZOOMS = (8, 11, 14)
 CONCURRENCY = (1, 4, 16)
+ITEMS = ("items", "walk")  # items pages: first pages of sites and poles in a box; the walk over sites
 WORKERS = 2
 
 
@@ -67,30 +68,51 @@ def items(count: int, rng: random.Random) -> list[tuple]:
     out: list[tuple] = []
     for i in range(count):
         if i % 2 == 0:
-            out.append(("sites", None, 100))
+            out.append(("items", "sites", None, 100, None))
             continue
         lon, lat = rng.uniform(minx, maxx - 0.05), rng.uniform(miny, maxy - 0.05)
-        out.append(
-            ("poles", (round(lon, 4), round(lat, 4), round(lon + 0.05, 4), round(lat + 0.05, 4)), 1000)
-        )
+        bbox = (round(lon, 4), round(lat, 4), round(lon + 0.05, 4), round(lat + 0.05, 4))
+        out.append(("items", "poles", bbox, 1000, None))
     return out
 
 
-def _items_query(t) -> str:
-    _, bbox, limit = t
-    return f"?limit={limit}" + (f"&bbox={','.join(map(str, bbox))}" if bbox else "")
+WALK_LIMIT = 100
+
+
+def walk(count: int) -> list[tuple]:
+    """`count` pages of the walk over all sites by `next` links (limit 100), from the first page on,
+    again from the first when done. Each server is asked the page its own `next` link names: ours
+    after the last id of the page before (keyset), TiPg's at an offset."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(os.environ["DATABASE_URL"])
+    with engine.connect() as conn:
+        codes = conn.execute(text('SELECT code FROM sites ORDER BY code COLLATE "C"')).scalars().all()
+    engine.dispose()
+    pages = [None, *(codes[i - 1] for i in range(WALK_LIMIT, len(codes), WALK_LIMIT))]
+    return [
+        ("items", "sites", None, WALK_LIMIT, (n % len(pages), pages[n % len(pages)])) for n in range(count)
+    ]
+
+
+def _items_query(t, tipg: bool) -> str:
+    _, _, bbox, limit, page = t
+    query = f"?limit={limit}" + (f"&bbox={','.join(map(str, bbox))}" if bbox else "")
+    if page is not None and page[0] > 0:
+        query += f"&offset={page[0] * limit}" if tipg else f"&after={page[1]}"
+    return query
 
 
 def ours(t) -> str:
-    if len(t) == 3:
-        return f"/ogc/collections/{t[0]}/items{_items_query(t)}"
+    if t[0] == "items":
+        return f"/ogc/collections/{t[1]}/items{_items_query(t, False)}"
     layer, z, x, y = t
     return f"/tiles/{layer}/{z}/{x}/{y}.mvt"
 
 
 def tipg(t) -> str:
-    if len(t) == 3:
-        return f"/collections/public.{t[0]}/items{_items_query(t)}"
+    if t[0] == "items":
+        return f"/collections/public.{t[1]}/items{_items_query(t, True)}"
     layer, z, x, y = t
     return f"/collections/public.{layer}/tiles/WebMercatorQuad/{z}/{x}/{y}"
 
@@ -258,7 +280,10 @@ def main() -> int:
         help="which to run, in this order (comma-separated): cold (cache off), warm (cache on), tipg, memory",
     )
     parser.add_argument(
-        "--items", type=int, default=0, help="also this many items pages (sites by 100, poles by bbox)"
+        "--items",
+        type=int,
+        default=0,
+        help="also this many items pages (sites by 100, poles by bbox) and pages of the walk over all sites",
     )
     parser.add_argument(
         "--interleave",
@@ -272,9 +297,10 @@ def main() -> int:
     args = parser.parse_args()
     servers = args.servers.split(",")
     rng = random.Random(2023)
-    work = {z: tiles(z, args.tiles, rng) for z in ZOOMS}
+    work = {z: tiles(z, args.tiles, rng) for z in ZOOMS} if args.tiles else {}  # --tiles 0: items only
     if args.items:
         work["items"] = items(args.items, rng)
+        work["walk"] = walk(args.items)
     token, _ = _bench_token()
     headers = {"Authorization": f"Bearer {token}"}
     app = [sys.executable, "-m", "uvicorn", "app.main:app", "--no-proxy-headers"]
@@ -335,7 +361,16 @@ def _interleaved_main(args, app: list[str], base_env: dict, work: dict, headers:
             _stop(proc)
     _print(table, args.tiles)
     if "before" in table:
-        ratios = [table["cold"][k][0] / table["before"][k][0] for k in table["before"] if k[0] != "items"]
+        ratios = [table["cold"][k][0] / table["before"][k][0] for k in table["before"] if k[0] not in ITEMS]
+        print(
+            "items, cold / before: "
+            + "  ".join(
+                f"{k[0]} c={k[1]} {table['cold'][k][0] / table['before'][k][0]:.2f}"
+                for k in table["before"]
+                if k[0] in ITEMS
+            )
+        )
+    if "before" in table and ratios:
         print(
             f"geometric mean over tiles, cold / before: {math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}"
         )
@@ -344,7 +379,7 @@ def _interleaved_main(args, app: list[str], base_env: dict, work: dict, headers:
 
 def _memory(app: list[str], base_env: dict, work: dict, headers: dict) -> dict:
     """The ceiling: the same tiles' bytes from memory, under the same uvicorn settings."""
-    work = {z: t for z, t in work.items() if z != "items"}
+    work = {z: t for z, t in work.items() if z not in ITEMS}
     proc, base = _start(app, {**base_env}, "/health")
     try:
         every = [ours(t) for zoom_tiles in work.values() for t in zoom_tiles]
@@ -388,7 +423,7 @@ def _print(table: dict, count: int) -> None:
     head += " | off/TiPg  on/TiPg"
     print(head)
     print("-" * len(head))
-    for z in (*ZOOMS, "items"):
+    for z in (*ZOOMS, *ITEMS):
         for c in CONCURRENCY:
             if (z, c) not in table[servers[0]]:
                 continue
@@ -401,7 +436,9 @@ def _print(table: dict, count: int) -> None:
             print(line)
     for ours_, other in (("cold", "tipg"), ("warm", "memory")):
         if ours_ in table and other in table:
-            ratios = [table[ours_][k][0] / table[other][k][0] for k in table[other] if k[0] != "items"]
+            ratios = [table[ours_][k][0] / table[other][k][0] for k in table[other] if k[0] not in ITEMS]
+            if not ratios:
+                continue
             mean = math.exp(sum(map(math.log, ratios)) / len(ratios))
             print(f"geometric mean over tiles, {ours_} / {other}: {mean:.2f}")
 

@@ -5,14 +5,15 @@ given (the sort keys are not unique; fid breaks ties so offsets stay stable). Fi
 any served CRS), property filters and CQL2 (app.services.sql).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.collections import Collection
+from app.collections import STORED_LOCATION_SOURCES, Collection
 from app.errors import InvalidParameter, not_found
+from app.services import tile_cache
 from app.services.crs_output import DEFAULT as CRS84
 from app.services.crs_output import OutputCrs
 from app.services.scope import Scope
@@ -49,10 +50,14 @@ class ItemsQuery:
 
 @dataclass
 class ItemsPage:
-    features_json: list[str]  # each a serialized GeoJSON Feature
-    number_matched: int
+    body: bytes  # the serialized GeoJSON Features, comma-separated
+    number_returned: int
+    number_matched: int | None  # None: not counted (a page after the first; OGC lets it out)
     next_after: str | None = None
     next_offset: int | None = None
+    etag: str | None = None  # with a server-side cache: the page's key
+    cache: str = "bypass"  # hit, miss or bypass (no cache)
+    not_modified: bool = False  # the client's ETag still holds: no body
 
 
 def _feature_sql(crs: OutputCrs, properties: list[str] | None) -> str:
@@ -97,15 +102,58 @@ def _order(sortby: list[SortKey]) -> str:
     return ", ".join([*keys, 'f.fid COLLATE "C"'])
 
 
-def get_items(session: Session, collection: Collection, query: ItemsQuery) -> ItemsPage:
-    # The location lookup costs a point-in-polygon per row: do it before filtering only when a
-    # filter or the sort needs it, otherwise only for the rows of the page.
-    early = needs_location(collection, query.filters, {k.name for k in query.sortby})
+# The side tables' commune and district codes hold for today and the admin units as they are
+# (migration 0030), or the location is looked up per row.
+_LOCATIONS_FRESH = text(
+    "SELECT EXISTS (SELECT 1 FROM feature_locations_state s JOIN data_versions v "
+    "ON v.table_name = 'admin_units' WHERE s.admin_version = v.version "
+    "AND CURRENT_DATE >= s.valid_from AND CURRENT_DATE < s.valid_to)"
+)
+_RELOCATE_LOCK = 30_030  # pg advisory lock: one process rewrites the codes at a time
+
+
+def _locations_fresh(session: Session) -> bool:
+    if session.execute(_LOCATIONS_FRESH).scalar_one():
+        return True
+    # Stale (the admin units changed, or a unit came into or went out of force): rewrite the codes
+    # once, in a transaction of its own, while other requests look locations up meanwhile.
+    with session.get_bind().connect() as conn:
+        if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _RELOCATE_LOCK}).scalar_one():
+            return False
+        if not conn.execute(_LOCATIONS_FRESH).scalar_one():
+            conn.execute(text("SELECT relocate_features()"))
+        conn.commit()
+    return bool(session.execute(_LOCATIONS_FRESH).scalar_one())
+
+
+def with_stored_location(session: Session, collection: Collection) -> tuple[Collection, bool]:
+    """The collection reading its features' commune and district from its side table when they are
+    kept there and hold (then True: no per-row lookup), else as it is (False)."""
+    stored = STORED_LOCATION_SOURCES.get(collection.id)
+    if stored is None or not _locations_fresh(session):
+        return collection, False
+    return replace(collection, source=stored), True
+
+
+def get_items(
+    session: Session,
+    collection: Collection,
+    query: ItemsQuery,
+    if_none_match: str | None = None,
+    budget_bytes: int = 0,
+) -> ItemsPage:
+    """A page of features. With a server-side cache (`budget_bytes` > 0) the page is kept keyed as a
+    tile is (app/services/tile_cache.py: its SQL, bound values — the caller's scope among them —, the
+    day and the data versions of the tables it reads), so an edit changes the next answer; a client
+    holding the key's ETag gets `not_modified` without the page being read."""
+    collection, stored = with_stored_location(session, collection)
+    # Without stored codes, the location lookup costs a point-in-polygon per row: do it before
+    # filtering only when a filter or the sort needs it, otherwise only for the rows of the page.
+    early = not stored and needs_location(collection, query.filters, {k.name for k in query.sortby})
     where, params = _where(collection, query)
     source, scope_params = scoped_source(collection, query.scope, located=early, filters=query.filters)
     params.update(scope_params)
     matching = f"SELECT * FROM ({source}) AS f WHERE {where}"
-    matched = session.execute(text(f"SELECT count(*) FROM ({matching}) AS f"), params).scalar_one()
     order = _order(query.sortby)
     keyset = not query.sortby and query.offset is None
     if query.after is not None and not keyset:
@@ -117,28 +165,64 @@ def get_items(session: Session, collection: Collection, query: ItemsQuery) -> It
         f"SELECT * FROM ({matching}) AS f WHERE {page_where} ORDER BY {order} "
         f"LIMIT :limit_plus_one OFFSET :offset"
     )
-    if collection.located and not early:
+    if collection.located and not early and not stored:
         page = with_location(page)
-    rows = session.execute(
-        text(
-            f"SELECT f.fid, {_feature_sql(query.crs, query.properties)} FROM ({page}) AS f ORDER BY {order}"
-        ),
-        {
-            **params,
-            "after": query.after,
-            "limit_plus_one": query.limit + 1,
-            "offset": query.offset or 0,
-        },
-    ).all()
+    page_sql = (
+        f"SELECT f.fid, {_feature_sql(query.crs, query.properties)} FROM ({page}) AS f ORDER BY {order}"
+    )
+    count_sql = f"SELECT count(*) FROM ({matching}) AS f"
+    page_params = {
+        **params,
+        "after": query.after,
+        "limit_plus_one": query.limit + 1,
+        "offset": query.offset or 0,
+    }
+    key = None
+    if budget_bytes > 0:
+        epoch, versions = tile_cache.data_versions(session)
+        both = f"{page_sql};{count_sql}"
+        key = tile_cache.tile_key(tile_cache.tables_read(session, both), epoch, both, page_params, versions)
+    if key is not None:
+        etag = f'"i-{key.digest}"'
+        if tile_cache.etag_matches(if_none_match, etag):
+            return ItemsPage(b"", 0, None, etag=etag, not_modified=True)
+        lru = tile_cache.tile_lru(budget_bytes)
+        kept = lru.get(f"i-{key.digest}") if lru is not None else None
+        if kept is not None:
+            return replace(_unpack(kept), etag=etag, cache="hit")
+    rows = session.execute(text(page_sql), page_params).all()
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    page_out = ItemsPage(features_json=[r[1] for r in rows], number_matched=matched)
+    # numberMatched: counted for a first page (and offset pages), given by the page itself when it
+    # holds them all; a keyset page after the first leaves it out (OGC Features /req/core/fc-response).
+    matched: int | None = None
+    if not more and not query.offset and query.after is None:
+        matched = len(rows)
+    elif query.after is None:
+        matched = session.execute(text(count_sql), params).scalar_one()
+    page_out = ItemsPage(",".join(r[1] for r in rows).encode(), len(rows), matched)
     if more and rows:
         if keyset:
             page_out.next_after = rows[-1][0]
         else:
             page_out.next_offset = (query.offset or 0) + len(rows)
+    if key is not None:
+        page_out.etag, page_out.cache = f'"i-{key.digest}"', "miss"
+        lru = tile_cache.tile_lru(budget_bytes)
+        if lru is not None:
+            lru.put(f"i-{key.digest}", _pack(page_out))
     return page_out
+
+
+def _pack(page: ItemsPage) -> bytes:
+    meta = [page.number_returned, page.number_matched, page.next_after, page.next_offset]
+    return orjson.dumps(meta) + b"\n" + page.body
+
+
+def _unpack(kept: bytes) -> ItemsPage:
+    meta, body = kept.split(b"\n", 1)  # serialized JSON holds no raw newline
+    returned, matched, next_after, next_offset = orjson.loads(meta)
+    return ItemsPage(body, returned, matched, next_after, next_offset)
 
 
 def get_item(
@@ -152,7 +236,8 @@ def get_item(
     """One feature; NotFound as well when it lies outside the caller's scope (its existence is not told)."""
     if "\x00" in feature_id:  # no id holds one (and the database takes no NUL in text)
         raise not_found("notfound.feature", id=repr(str(feature_id))[1:-1], collection=collection.id)
-    source, params = scoped_source(collection, scope, located=True)
+    collection, stored = with_stored_location(session, collection)
+    source, params = scoped_source(collection, scope, located=not stored)
     row = session.execute(
         text(f"SELECT {_feature_sql(crs, properties)} FROM ({source}) AS f WHERE f.fid = :fid"),
         {**params, "fid": feature_id},
@@ -196,14 +281,14 @@ def with_links(feature_json: str, links: list[dict]) -> bytes:
 
 def feature_collection_bytes(page: ItemsPage, links: list[dict], timestamp: str) -> bytes:
     """Wrap pre-serialized features without parsing them again."""
+    counts = {} if page.number_matched is None else {"numberMatched": page.number_matched}
     head = orjson.dumps(
         {
             "type": "FeatureCollection",
-            "numberMatched": page.number_matched,
-            "numberReturned": len(page.features_json),
+            **counts,
+            "numberReturned": page.number_returned,
             "timeStamp": timestamp,
             "links": links,
         }
     )
-    body = ",".join(page.features_json).encode()
-    return head[:-1] + b',"features":[' + body + b"]}"
+    return head[:-1] + b',"features":[' + page.body + b"]}"
