@@ -90,3 +90,11 @@ def to_cp1258(text_: str) -> bytes:
 def placed(problems) -> list[tuple]:
     """(source, row, field, code) of each structured problem or warning: what it says, in any language."""
     return [(p.source, p.row, p.field, p.code) for p in problems]
+
+
+def remove_test_rows(engine, prefix: str) -> None:
+    """Delete the sites and poles whose codes start with ``prefix``: a test that imports beside the
+    sample into the shared database leaves nothing where other tests measure distances or count."""
+    with engine.begin() as conn:
+        for table in ("poles", "sites"):
+            conn.execute(text(f"DELETE FROM {table} WHERE code LIKE :p"), {"p": f"{prefix}%"})

@@ -10,7 +10,7 @@ from app.collections import COLLECTIONS
 from app.services.imports.importer import import_file
 from app.services.scope import Scope
 from app.services.sql import scoped_source, with_location
-from tests.app.importing import HEADER, cell_rows, write_csv
+from tests.app.importing import HEADER, cell_rows, remove_test_rows, write_csv
 
 SIDE = {"sites": "site_features", "poles": "pole_features", "ducts": "duct_features"}
 POLE_HEADER = ["Mã cột", "lat", "lon", "Chủ sở hữu", "Vật liệu", "Độ cao", "Treo cáp"]
@@ -49,6 +49,14 @@ def _props(client, collection: str, code: str) -> dict:
 
 
 def test_kept_codes_equal_the_lookup_after_api_and_importer_writes(client, engine, tmp_path):
+    try:
+        _codes_follow_api_and_importer_writes(client, engine, tmp_path)
+    finally:
+        remove_test_rows(engine, "IFAST-")
+        remove_test_rows(engine, "IFS-")
+
+
+def _codes_follow_api_and_importer_writes(client, engine, tmp_path):
     (c1, d1, lon1, lat1), (c2, d2, lon2, lat2) = _two_communes(engine)
     assert d1 != d2
     made = client.post(

@@ -13,7 +13,7 @@ from app.collections import COLLECTIONS
 from app.services import tiles
 from app.services.scope import EVERYTHING
 from bench.tile_sql import JOINED
-from tests.app.importing import HEADER, cell_rows, write_csv
+from tests.app.importing import HEADER, cell_rows, remove_test_rows, write_csv
 from tests.app.test_tile_cache import _xy
 
 # The layers' sources as they were before migration 0029: every property computed per request.
@@ -133,10 +133,8 @@ def test_api_writes_show_at_once_in_tiles_and_items(client_as, engine):
 def test_the_importer_inserts_then_upserts_and_features_follow(client, engine, tmp_path):
     try:
         _import_then_upsert(client, engine, tmp_path)
-    finally:  # the shared database keeps no site beside the sample's (other tests measure distances)
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM poles WHERE code LIKE 'TAIMP-%'"))
-            conn.execute(text("DELETE FROM sites WHERE code LIKE 'TAIMP-%'"))
+    finally:
+        remove_test_rows(engine, "TAIMP-")
 
 
 def _import_then_upsert(client, engine, tmp_path):
