@@ -99,7 +99,8 @@ export class ModelCard {
   /** The button (and the latest run's time under it) for the layer panel. */
   mountButton() {
     const box = element('div', 'hg-model-card-box');
-    const button = element('button', 'hg-button hg-model-card-button');
+    // Named at once: while the card loads (slow on a busy server) a nameless button is what axe flags.
+    const button = element('button', 'hg-button hg-model-card-button', t('card.button'));
     button.type = 'button';
     button.id = 'hg-model-card-button';
     button.setAttribute('aria-haspopup', 'dialog');
