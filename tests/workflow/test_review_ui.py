@@ -66,9 +66,12 @@ def test_the_queue_filters_by_operator_and_shows_place_and_evidence(chromium, li
         wait_idle(page)
         assert "UI-Q-VT" in page.locator(".leaflet-popup").inner_text()
         lon, lat = queued["UI-Q-VT"]
-        view = page.evaluate("window.__hgmap.view")  # centred, give or take the popup's auto-pan
+        view = page.evaluate("window.__hgmap.view")
         assert view["zoom"] >= 16
-        assert view["lat"] == pytest.approx(lat, abs=2e-3) and view["lon"] == pytest.approx(lon, abs=2e-3)
+        # Centred, then panned as the popup needs (it is moved into view when its size settles, ~100 px
+        # at z16): the site stays in view.
+        assert page.evaluate("([lat, lon]) => window.__hgmap.map.getBounds().contains([lat, lon])", [lat, lon])
+        assert view["lat"] == pytest.approx(lat, abs=5e-3) and view["lon"] == pytest.approx(lon, abs=5e-3)
         assert not planner.errors, planner.errors
     finally:
         planner.context.close()
