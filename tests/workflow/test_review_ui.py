@@ -70,7 +70,9 @@ def test_the_queue_filters_by_operator_and_shows_place_and_evidence(chromium, li
         assert view["zoom"] >= 16
         # Centred, then panned as the popup needs (it is moved into view when its size settles, ~100 px
         # at z16): the site stays in view.
-        assert page.evaluate("([lat, lon]) => window.__hgmap.map.getBounds().contains([lat, lon])", [lat, lon])
+        assert page.evaluate(
+            "([lat, lon]) => window.__hgmap.map.getBounds().contains([lat, lon])", [lat, lon]
+        )
         assert view["lat"] == pytest.approx(lat, abs=5e-3) and view["lon"] == pytest.approx(lon, abs=5e-3)
         assert not planner.errors, planner.errors
     finally:
