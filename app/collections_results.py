@@ -1,6 +1,7 @@
 """Published layers of computed results: coverage, dead zones, FTTH gaps, hamlet coverage columns."""
 
 from app.layer_types import IN_DISTRICT_AREA, Collection, eq
+from app.services.coverage.asof import POLYGON_RUN, day_is_live
 
 # A measured dead zone: a challenge of no or weak signal the Department confirmed by measurements
 # (POST /api/challenges/{code}/measured) and the operator has not fixed since, drawn as the disc of
@@ -16,6 +17,44 @@ MEASURED_DEAD_ZONES = (
     "FROM challenges ch WHERE ch.measured AND ch.kind IN ('no_signal', 'weak_signal') "
     "AND ch.status NOT IN ('rejected', 'fixed')) x LEFT JOIN admin_units h ON h.id = x.hamlet_id "
     "LEFT JOIN admin_units c ON c.id = h.parent_id LEFT JOIN admin_units d ON d.id = c.parent_id"
+)
+
+# Coverage polygons of the parts in {parts}: the live run's, or (DATED_PARTS) the day's.
+COVERAGE = (
+    "SELECT p.block_key || '-' || coalesce(o.short_name, 'all') || '-' || p.tech_class || '-' || p.band "
+    "AS fid, p.block_key || '-' || coalesce(o.short_name, 'all') || '-' || p.tech_class || '-' || p.band "
+    "AS code, coalesce(o.short_name, 'all') AS operator, p.tech_class, p.band, p.block_key, p.geom "
+    "FROM {parts} p LEFT JOIN operators o ON o.id = p.operator_id"
+)
+# The parts as of `{day}` (an SQL date): the live run's from the network's last change on, else
+# those of the day's dated run (built beforehand by app/services/coverage/dated_layers.prepare).
+_LIVE_ON_DAY = day_is_live("{day}")
+DATED_PARTS = (
+    "(SELECT block_key, operator_id, tech_class, band, geom FROM coverage_parts WHERE "
+    + _LIVE_ON_DAY
+    + " UNION ALL SELECT block_key, operator_id, tech_class, band, geom FROM coverage_run_parts WHERE NOT "
+    + _LIVE_ON_DAY
+    + " AND run_id = "
+    + POLYGON_RUN
+    + ")"
+)
+DATED_DEAD_ZONES = (
+    "(SELECT hamlet_id, kind, area_km2, population, geom FROM dead_zones WHERE "
+    + _LIVE_ON_DAY
+    + " UNION ALL SELECT hamlet_id, kind, area_km2, population, geom FROM coverage_run_dead_zones WHERE NOT "
+    + _LIVE_ON_DAY
+    + " AND run_id = "
+    + POLYGON_RUN
+    + ")"
+)
+# Modelled dead zones of {zones} (the live run's, or DATED_DEAD_ZONES), then the measured ones.
+DEAD_ZONES = (
+    "SELECT h.code || '-' || z.kind AS fid, h.code || '-' || z.kind AS code, 'modelled' AS source, "
+    "h.code AS hamlet_code, h.name AS hamlet_name, c.code AS commune_code, d.code AS district_code, z.kind, "
+    "round(z.area_km2::numeric, 4)::float8 AS area_km2, z.population, z.geom FROM {zones} z "
+    "JOIN admin_units h ON h.id = z.hamlet_id JOIN admin_units c ON c.id = h.parent_id "
+    "JOIN admin_units d ON d.id = c.parent_id "
+    f"UNION ALL {MEASURED_DEAD_ZONES}"
 )
 
 # Columns the hamlets layer gains from the hamlet_coverage view (NULL until a run has computed them).
@@ -49,10 +88,7 @@ RESULT_COLLECTIONS = [
         "Vùng phủ sóng di động",
         "Mobile coverage (per operator, technology class and signal band)",
         "MultiPolygon",
-        "SELECT p.block_key || '-' || coalesce(o.short_name, 'all') || '-' || p.tech_class || '-' || p.band "
-        "AS fid, p.block_key || '-' || coalesce(o.short_name, 'all') || '-' || p.tech_class || '-' || p.band "
-        "AS code, coalesce(o.short_name, 'all') AS operator, p.tech_class, p.band, p.block_key, p.geom "
-        "FROM coverage_parts p LEFT JOIN operators o ON o.id = p.operator_id",
+        COVERAGE.format(parts="coverage_parts"),
         {
             "code": "string",
             "operator": "string",
@@ -66,6 +102,8 @@ RESULT_COLLECTIONS = [
             "band": eq("band", description="good, fair or weak"),
         },
         district_sql=IN_DISTRICT_AREA,
+        dated_source=COVERAGE.format(parts=DATED_PARTS),
+        from_dated_runs=True,
     ),
     Collection(
         "dead_zones",
@@ -73,12 +111,7 @@ RESULT_COLLECTIONS = [
         "Dead zones: no signal, no mobile broadband (2G/3G only), or a single operator — modelled by the "
         "coverage run, or measured (a public challenge the Department confirmed by measurements)",
         "MultiPolygon",
-        "SELECT h.code || '-' || z.kind AS fid, h.code || '-' || z.kind AS code, 'modelled' AS source, "
-        "h.code AS hamlet_code, h.name AS hamlet_name, c.code AS commune_code, d.code AS district_code, z.kind, "
-        "round(z.area_km2::numeric, 4)::float8 AS area_km2, z.population, z.geom FROM dead_zones z "
-        "JOIN admin_units h ON h.id = z.hamlet_id JOIN admin_units c ON c.id = h.parent_id "
-        "JOIN admin_units d ON d.id = c.parent_id "
-        f"UNION ALL {MEASURED_DEAD_ZONES}",
+        DEAD_ZONES.format(zones="dead_zones"),
         {
             "code": "string",
             "source": "string",
@@ -100,6 +133,8 @@ RESULT_COLLECTIONS = [
             "district": eq("district_code"),
             "commune": eq("commune_code"),
         },
+        dated_source=DEAD_ZONES.format(zones=DATED_DEAD_ZONES),
+        from_dated_runs=True,
     ),
     Collection(
         "ftth_gaps",

@@ -79,11 +79,19 @@ class Collection:
     # Admin units: the source with `{day}` (an SQL expression) where `source` says CURRENT_DATE;
     # OGC `datetime` (one day) selects the units in force then (app/services/sql.py, scoped_source).
     dated_source: str | None = None
+    # Computed coverage: with `datetime` on a past day, `dated_source` reads that day's dated run,
+    # whose polygons must be built first (app/services/coverage/dated_layers.prepare).
+    from_dated_runs: bool = False
 
     @property
     def description(self) -> str:
         if self.dated_source is None:
             return self.title_en
+        if self.from_dated_runs:
+            return (
+                f"{self.title_en}, as computed for today's network by default, or for the network of the "
+                "day `datetime` names (a date, or a date-time's day in Vietnam; an interval is refused)"
+            )
         return (
             f"{self.title_en} in force on a day: today by default, or the day `datetime` names (a date, "
             "or a date-time's day in Vietnam); an interval is refused, since a unit may have changed in it"

@@ -65,7 +65,8 @@ MEANINGS = {
     401: "Not logged in, or an unknown, expired or revoked token",
     403: "This role, company or district may not do this (or the CSRF token is missing)",
     404: "No such record, collection or unit",
-    409: "A conflict: a duplicate, a concurrent edit (the current record is included) or a state that forbids it",
+    409: "A conflict: a duplicate, a concurrent edit (the current record is included) or a state that forbids it; "
+    "on a layer read, a past day's coverage not computed yet (queued: ask again after Retry-After)",
     413: "The body is too large",
     422: "Refused by a rule; every problem is named",
     428: "If-Match is missing: send the record's ETag from GET",
@@ -141,7 +142,7 @@ def _error_codes(route: APIRoute, method: str) -> set[int]:
     naming = any(p.alias in _NAMING for d in parts for p in d.query_params)
     if has("path_params") or naming or collection_param in calls:
         codes.add(404)
-    if roles and write:
+    if (roles and write) or scoped_filters in calls:  # a collection's past day not computed yet
         codes.add(409)
     if body:
         codes |= {413, 422}

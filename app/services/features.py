@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.collections import STORED_LOCATION_SOURCES, Collection
 from app.errors import InvalidParameter, not_found
 from app.services import tile_cache
+from app.services.coverage import dated_layers
 from app.services.crs_output import DEFAULT as CRS84
 from app.services.crs_output import OutputCrs
 from app.services.scope import Scope
@@ -146,6 +147,7 @@ def get_items(
     tile is (app/services/tile_cache.py: its SQL, bound values — the caller's scope among them —, the
     day and the data versions of the tables it reads), so an edit changes the next answer; a client
     holding the key's ETag gets `not_modified` without the page being read."""
+    dated_layers.prepare(session, [collection], query.filters)  # coverage of a past day: its polygons
     collection, stored = with_stored_location(session, collection)
     # Without stored codes, the location lookup costs a point-in-polygon per row: do it before
     # filtering only when a filter or the sort needs it, otherwise only for the rows of the page.

@@ -80,11 +80,6 @@ class _Run:
     live_instead: bool  # a past day was asked for, no dated run of it is stored
 
 
-def _params(card: dict) -> CoverageParams:
-    known = CoverageParams.__dataclass_fields__
-    return CoverageParams(**{k: v for k, v in card["parameters"].items() if k in known})
-
-
 # (run id, finished) → the parameters of its model card (a run's card never changes once done).
 _PARAMS: dict[tuple, CoverageParams] = {}
 
@@ -103,7 +98,7 @@ def _run(session: Session, day: date | None) -> _Run:
         ).scalar_one()
         if len(_PARAMS) > 16:
             _PARAMS.clear()
-        _PARAMS[key] = _params(card)
+        _PARAMS[key] = asof.run_params(card)
     return _Run(ref, _PARAMS[key], live_instead)
 
 

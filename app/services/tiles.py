@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.collections import Collection
 from app.errors import UnknownFilter
 from app.services import tile_cache
+from app.services.coverage import dated_layers
 from app.services.scope import Scope
 from app.services.sql import COMMON_PARAMS, filter_clauses, needs_location, scoped_source
 from app.services.tile_matrix_sets import WEB_MERCATOR_QUAD, TileMatrixSet
@@ -150,6 +151,7 @@ def cached_tile(
     built before; a client holding its ETag gets `not-modified` without the tile being built. With
     `gzip_ok`, a tile worth compressing comes gzipped (its own ETag). With no cache (`budget_bytes`
     0) every tile is built, its ETag the hash of its bytes (no data versions read)."""
+    dated_layers.prepare(session, collections, filters)  # coverage of a past day: its polygons
     query, params = tile_query(collections, z, x, y, filters, scope, tms)
     key = None
     if budget_bytes > 0:  # without a server-side cache, no data versions to read: the bytes give the ETag

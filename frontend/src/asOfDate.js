@@ -1,9 +1,12 @@
-// "Ngày hiệu lực" / "As of": the day whose admin units the boundary layers show (empty: today).
-// The day travels as each boundary layer's `as_of` choice (layers/registry.js), so the layer
-// reloads with OGC `datetime` and the permalink keeps it.
+// "Ngày hiệu lực" / "As of": the day whose admin units the boundary layers show, and whose network
+// the coverage and dead-zone layers are computed for (empty: today). The day travels as each of
+// these layers' `as_of` choice (layers/registry.js), so the layer reloads with OGC `datetime`
+// (their tile URLs carry it) and the permalink keeps it.
 import { translateDom } from './i18n.js';
 
 export const ADMIN_LAYERS = ['districts', 'communes', 'hamlets'];
+// A past day's coverage comes from that day's dated run (the server answers 409 while it computes it).
+export const DATED_LAYERS = [...ADMIN_LAYERS, 'coverage', 'dead_zones'];
 
 /**
  * The date field for the end of the layer panel's admin group (mountLayerPanel's extras).
@@ -11,6 +14,7 @@ export const ADMIN_LAYERS = ['districts', 'communes', 'hamlets'];
  */
 export function mountAsOfDate(layers, { onChange = () => {} } = {}) {
   const admin = ADMIN_LAYERS.map((id) => layers.get(id)).filter(Boolean);
+  const dated = DATED_LAYERS.map((id) => layers.get(id)).filter(Boolean);
   const box = document.createElement('div');
   box.className = 'hg-layer-options hg-as-of';
   const label = document.createElement('label');
@@ -30,7 +34,7 @@ export function mountAsOfDate(layers, { onChange = () => {} } = {}) {
 
   input.addEventListener('change', () => {
     // An unfinished date reads as '' (today) until it is whole.
-    admin.forEach((layer) => layer.setChoice({ as_of: input.value }));
+    dated.forEach((layer) => layer.setChoice({ as_of: input.value }));
     onChange(input.value);
   });
   // A permalink (or going back) sets the layers' choice: show it.

@@ -2,13 +2,17 @@
 import { formatNumber } from './format.js';
 import { onLangChange, t, translateDom } from './i18n.js';
 import { legendEntries, swatch } from './legend.js';
+import { describeError } from './notify.js';
 import { GROUPS, LAYERS } from './layers/registry.js';
+
+// A refusal with codes (a past day's coverage not computed yet …) in the page's language.
+const errorText = (error) => describeError({ status: error.status, description: error.message, problems: error.body?.problems });
 
 function stateText(layer) {
   const { state, def } = layer;
   if (!layer.isVisible()) return { text: '', title: '' };
   if (state.loading) return { text: t('layer.state.loading'), title: '' };
-  if (state.error) return { text: t('layer.state.error'), title: state.error.message };
+  if (state.error) return { text: t('layer.state.error'), title: errorText(state.error) };
   if (state.belowMinZoom) return { text: t('layer.state.zoom', { zoom: def.minZoom }), title: '' };
   const count = formatNumber(state.count, 0);
   if (state.matched !== null && state.matched > state.count) {

@@ -35,6 +35,27 @@ CELLS = [  # three strong 4G sectors: they cover the hamlet they stand in (tall,
 ]
 
 
+def put_up_site(conn, code: str, commissioned_on, lon: float, lat: float) -> None:
+    """A Viettel tower with the strong CELLS, in service from ``commissioned_on``."""
+    site = conn.execute(
+        text(
+            "INSERT INTO sites (code, structure_type, height_m, owner_id, status, commissioned_on, geom) "
+            "SELECT :code, 'tower', 48, id, 'active', :on, ST_SetSRID(ST_MakePoint(:x, :y), 4326) "
+            "FROM operators WHERE short_name = 'Viettel' RETURNING id, owner_id"
+        ),
+        {"code": code, "on": commissioned_on, "x": lon, "y": lat},
+    ).one()
+    for i, c in enumerate(CELLS):
+        conn.execute(
+            text(
+                "INSERT INTO cells (code, site_id, operator_id, technology, band_mhz, azimuth_deg, "
+                "beamwidth_deg, antenna_height_m, eirp_dbm) VALUES (:code, :s, :o, :technology, "
+                ":band_mhz, :azimuth_deg, :beamwidth_deg, :antenna_height_m, :eirp_dbm)"
+            ),
+            {"code": f"{code}-{i}", "s": site.id, "o": site.owner_id, **c},
+        )
+
+
 def _covered(engine) -> set[str]:
     return {
         r[0]
@@ -90,23 +111,7 @@ def world():
             "WHERE NOT hc.mbb_covered ORDER BY hc.mbb_share DESC, h.code LIMIT 1",
         )[0]
         with eng.begin() as conn:
-            site = conn.execute(
-                text(
-                    "INSERT INTO sites (code, structure_type, height_m, owner_id, status, commissioned_on, geom) "
-                    "SELECT 'HG-MOI-2025', 'tower', 48, id, 'active', :on, ST_SetSRID(ST_MakePoint(:x, :y), 4326) "
-                    "FROM operators WHERE short_name = 'Viettel' RETURNING id, owner_id"
-                ),
-                {"on": day + timedelta(days=1), "x": lon, "y": lat},
-            ).one()
-            for i, c in enumerate(CELLS):
-                conn.execute(
-                    text(
-                        "INSERT INTO cells (code, site_id, operator_id, technology, band_mhz, azimuth_deg, "
-                        "beamwidth_deg, antenna_height_m, eirp_dbm) VALUES (:code, :s, :o, :technology, "
-                        ":band_mhz, :azimuth_deg, :beamwidth_deg, :antenna_height_m, :eirp_dbm)"
-                    ),
-                    {"code": f"HG-MOI-2025-{i}", "s": site.id, "o": site.owner_id, **c},
-                )
+            put_up_site(conn, "HG-MOI-2025", day + timedelta(days=1), lon, lat)
         assert coverage.run_incremental(eng) is not None
         after = _covered(eng)
         yield dict(

@@ -516,8 +516,9 @@ def test_datetime_instant_matches_exactly(client, engine):
     assert r["numberMatched"] == expected >= 1 and code in [f["id"] for f in r["features"]]
 
 
-# Admin units take `datetime` as the day they are in force (tests/app/test_region.py).
-@pytest.mark.parametrize("collection_id", ["poles", "coverage", "dead_zones"])
+# Admin units take `datetime` as the day they are in force (tests/app/test_region.py); the coverage
+# layers as the day of the network (tests/app/test_coverage_dated_layers.py).
+@pytest.mark.parametrize("collection_id", ["poles"])
 def test_datetime_is_ignored_by_collections_without_time(client, collection_id):
     assert _matched(client, collection_id, datetime="2020-01-01/2020-12-31") == _matched(
         client, collection_id

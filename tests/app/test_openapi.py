@@ -42,7 +42,7 @@ def _codes(spec, method: str, path: str) -> list[str]:
         ("delete", "/api/poles/{code}", ["204", "400", "401", "403", "404", "409", "428", "503"]),
         ("post", "/api/import", ["200", "400", "401", "403", "409", "413", "422", "503"]),
         ("post", "/api/auth/login", ["200", "400", "401", "413", "422", "429", "503"]),
-        ("get", "/ogc/collections/{collection_id}/items", ["200", "400", "401", "403", "404", "503"]),
+        ("get", "/ogc/collections/{collection_id}/items", ["200", "400", "401", "403", "404", "409", "503"]),
         ("get", "/api/sites/{code}", ["200", "400", "401", "403", "404", "503"]),
         ("get", "/api/targets", ["200", "400", "404", "503"]),  # ?plan= names a plan
         ("get", "/health", ["200", "503"]),

@@ -353,7 +353,12 @@ def test_permalink_restores_the_coverage_choices_and_the_indicator(map_page, dis
     expect(fresh.get_by_label("Tô màu theo")).to_have_value("ftth")
     expect(fresh.get_by_label("Chỉ tiêu", exact=True)).to_have_value(indicator)
     expect(fresh.get_by_label("Kỳ số liệu")).to_have_value("2025-Q2")
-    assert layer_state(fresh, "coverage")["choice"] == {"operator": "Viettel", "tech_class": "legacy"}
+    # as_of '': today's coverage (the date field, test_coverage_as_of_ui.py)
+    assert layer_state(fresh, "coverage")["choice"] == {
+        "operator": "Viettel",
+        "tech_class": "legacy",
+        "as_of": "",
+    }
     viettel_legacy = "/ogc/collections/coverage/items?limit=1&operator=Viettel&tech_class=legacy"
     assert layer_state(fresh, "coverage")["count"] > 0 or map_page.api(viettel_legacy)["numberMatched"] == 0
     assert map_page.errors == []

@@ -17,6 +17,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, text
 
+POLYGON_LOCK = 930_2027  # pg_advisory_xact_lock(key, run id): one builder of a dated run's polygons
+
 _RUN = "SELECT id, finished_at, as_of, kind = 'dated' AS dated FROM coverage_runs r"
 # A change queued after the dated run read the network may have altered it (a corrected
 # commissioning day, a retuned cell); the worker then marks it stale (runs.stale_dated_runs).
@@ -61,6 +63,27 @@ WHERE h.level = 'hamlet'
 """
 
 
+# The first day whose network is today's: after the last commissioning or decommissioning of a site
+# and the last hamlet created or replaced (today at the latest).
+LIVE_FROM = (
+    "least(CURRENT_DATE, greatest("
+    "(SELECT max(greatest(s.commissioned_on, s.decommissioned_on)) FROM sites s "
+    "WHERE s.status IN ('active', 'decommissioned')), "
+    "(SELECT max(greatest(h.valid_from, h.valid_to)) FROM admin_units h WHERE h.level = 'hamlet' "
+    "AND h.valid_from <= CURRENT_DATE)))"
+)
+# The dated run whose polygons a past day's layers read (`{day}`: an SQL date expression).
+POLYGON_RUN = (
+    "(SELECT r.id FROM coverage_runs r WHERE r.kind = 'dated' AND r.status = 'done' AND r.as_of = {day} "
+    "AND r.polygons_at IS NOT NULL ORDER BY r.id DESC LIMIT 1)"
+)
+
+
+def day_is_live(day: str) -> str:
+    """SQL: the day (an SQL date expression) is answered by the live layers."""
+    return f"({day} >= coalesce({LIVE_FROM}, CURRENT_DATE))"
+
+
 def ftth_level(conn, run_id: int) -> float:
     """The FTTH share a hamlet needs to count as covered, as the run's card says."""
     return conn.execute(
@@ -70,6 +93,14 @@ def ftth_level(conn, run_id: int) -> float:
         ),
         {"r": run_id},
     ).scalar_one()
+
+
+def run_params(card: dict):
+    """The model parameters (gis.coverage.CoverageParams) a run's card records."""
+    from gis.coverage import CoverageParams  # the engine's, not loaded by the reports
+
+    known = CoverageParams.__dataclass_fields__
+    return CoverageParams(**{k: v for k, v in card["parameters"].items() if k in known})
 
 
 @dataclass(frozen=True)

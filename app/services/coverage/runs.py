@@ -159,7 +159,7 @@ def forget_unused_blocks(conn: Connection) -> None:
     )
 
 
-def _lonlat(geom, params: CoverageParams) -> MultiPolygon:
+def lonlat(geom, params: CoverageParams) -> MultiPolygon:
     """To WGS 84 on the 1e-7° grid GeoJSON is written with, so published polygons stay valid."""
     out = shapely.set_precision(geometry_to_lonlat(geom, params.crs), 1e-7)
     if not isinstance(out, MultiPolygon):
@@ -205,7 +205,7 @@ def store_results(
                 band=b,
                 geom=from_shape(g, srid=4326),
             )
-            for o, c, b, g in ((o, c, b, _lonlat(g, params)) for o, c, b, g in r.coverage)
+            for o, c, b, g in ((o, c, b, lonlat(g, params)) for o, c, b, g in r.coverage)
             if not g.is_empty
         ]
         dead += [
@@ -215,7 +215,7 @@ def store_results(
                 kind=k,
                 geom=from_shape(g, srid=4326),
             )
-            for h, k, g in ((h, k, _lonlat(g, params)) for h, k, g in r.dead)
+            for h, k, g in ((h, k, lonlat(g, params)) for h, k, g in r.dead)
             if not g.is_empty
         ]
     for model, rows in (
@@ -230,6 +230,17 @@ def store_results(
     keep_blocks(conn, results, hashes)
 
 
+# One polygon per hamlet and kind from the per-block parts of {parts} (of the hamlets :ids, or all
+# with :all_hamlets); its people by area share. The live run's dead_zones, and a dated run's.
+DISSOLVE_DEAD_ZONES = (
+    "SELECT p.hamlet_id, p.kind, ST_Area(p.g::geography) / 1e6, "
+    "round(coalesce(h.population, 0) * least(ST_Area(p.g::geography) / 1e6 / nullif(h.area_km2, 0), 1)), p.g "
+    "FROM (SELECT hamlet_id, kind, ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_Union(geom), 1e-7), 3)) AS g "
+    "      FROM {parts} WHERE :all_hamlets OR hamlet_id = ANY(:ids) GROUP BY hamlet_id, kind) p "
+    "JOIN admin_units h ON h.id = p.hamlet_id WHERE NOT ST_IsEmpty(p.g)"
+)
+
+
 def refresh_dead_zones(conn: Connection, hamlet_ids: list[int] | None = None) -> None:
     """Dissolve the per-block parts into one polygon per hamlet and kind; population by area share."""
     params = {"all_hamlets": hamlet_ids is None, "ids": hamlet_ids or []}
@@ -237,11 +248,7 @@ def refresh_dead_zones(conn: Connection, hamlet_ids: list[int] | None = None) ->
     conn.execute(
         text(
             "INSERT INTO dead_zones (hamlet_id, kind, area_km2, population, geom) "
-            "SELECT p.hamlet_id, p.kind, ST_Area(p.g::geography) / 1e6, "
-            "round(coalesce(h.population, 0) * least(ST_Area(p.g::geography) / 1e6 / nullif(h.area_km2, 0), 1)), p.g "
-            "FROM (SELECT hamlet_id, kind, ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_Union(geom), 1e-7), 3)) AS g "
-            "      FROM dead_zone_parts WHERE :all_hamlets OR hamlet_id = ANY(:ids) GROUP BY hamlet_id, kind) p "
-            "JOIN admin_units h ON h.id = p.hamlet_id WHERE NOT ST_IsEmpty(p.g)"
+            + DISSOLVE_DEAD_ZONES.format(parts="dead_zone_parts")
         ),
         params,
     )

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from app.collections import Collection, get_collection
 from app.errors import InvalidParameter
 from app.services.clock import LOCAL_TZ
+from app.services.coverage import dated_layers
 from app.services.exports.labels import FIELD_LABELS, label_en, label_vi, sheet_name
 from app.services.imports.bodies import bodies_on
 from app.services.region import region_on
@@ -127,6 +128,7 @@ def query_frame(
     session: Session, collection: Collection, bbox, filters: dict[str, str], scope: Scope
 ) -> gpd.GeoDataFrame:
     """Every matching feature `scope` may see (ordered by code) with typed columns, in EPSG:4326."""
+    dated_layers.prepare(session, [collection], filters)  # coverage of a past day: its polygons
     clauses, params = filter_clauses(collection, filters)
     source, scope_params = scoped_source(collection, scope, located=True, filters=filters)
     params.update(scope_params)

@@ -21,7 +21,8 @@ import * as styles from '../styles.js';
 import { cellToLayer } from './sector.js';
 
 const ADMIN_KIND = 'enum:admin_kind';
-// The boundary layers show the units in force on a day (asOfDate.js; '' = today): OGC `datetime`.
+// The boundary layers show the units in force on a day (asOfDate.js; '' = today): OGC `datetime`;
+// the coverage and dead-zone layers, the coverage of that day's network (as_of below).
 const AS_OF = { choices: { as_of: '' }, query: ({ as_of: asOf }) => ({ datetime: asOf }) };
 
 export const GROUPS = ['admin', 'coverage', 'mobile', 'passive', 'service'];
@@ -55,7 +56,8 @@ export const LAYERS = [
   // measured (đo thực tế: challenges the Department confirmed by measurements), told by `source`.
   {
     id: 'dead_zones', tiles: true, group: 'coverage', defaultOn: false, load: 'all', renderer: 'canvas',
-    style: styles.deadZoneStyle, title: 'hamlet_name', choices: { kind: '' }, query: ({ kind }) => ({ kind }),
+    style: styles.deadZoneStyle, title: 'hamlet_name', choices: { kind: '', as_of: '' },
+    query: ({ kind, as_of: asOf }) => ({ kind, datetime: asOf }),
     popup: hamletPopup('hamlet_code'), popupWidth: 380,
     fields: [['kind', 'enum:dead_zone_kind'], ['source', 'enum:dead_zone_source'], ['hamlet_code', 'text'], ['commune_code', 'text'],
       ['district_code', 'text'], ['area_km2', 'km2'], ['population', 'int']],
@@ -70,8 +72,8 @@ export const LAYERS = [
   {
     id: 'coverage', tiles: true, group: 'coverage', defaultOn: false, load: 'bbox', minZoom: 9, renderer: 'canvas',
     pane: 'hgCoverage', interactive: false, style: styles.coverageStyle, title: 'band',
-    choices: { operator: 'all', tech_class: 'mbb' },
-    query: ({ operator, tech_class: techClass }) => ({ operator, tech_class: techClass }),
+    choices: { operator: 'all', tech_class: 'mbb', as_of: '' },
+    query: ({ operator, tech_class: techClass, as_of: asOf }) => ({ operator, tech_class: techClass, datetime: asOf }),
     fields: [],
   },
   {

@@ -190,9 +190,20 @@ export const TileCollectionLayer = Layer.extend({
       if (!isAbort(error)) {
         this._setState({ loading: false, error });
         this.fire('hg:error', { error });
+        this._retryLater(error);
       }
       throw error;
     }
+  },
+
+  /** A past day's coverage being computed (409, queued): ask again once the server said it may be ready. */
+  _retryLater(error) {
+    if (error.status !== 409 || !error.body?.queued || this._retry) return;
+    const grid = this._grid;
+    this._retry = setTimeout(() => {
+      this._retry = null;
+      if (this._map && this._grid === grid) this._replaceGrid();
+    }, 1000 * (error.body.retry_s ?? 30));
   },
 
   _replaceGrid() {

@@ -19,7 +19,7 @@ export default {
 
   'layers.title': 'Map layers',
   'asOf.label': 'As of',
-  'asOf.note': 'District, commune and hamlet boundaries in force on this day (empty: today).',
+  'asOf.note': 'District, commune and hamlet boundaries in force on this day, and the coverage and dead zones of the network of that day (empty: today).',
   'group.admin': 'Administrative boundaries',
   'group.mobile': 'Mobile infrastructure',
   'group.passive': 'Poles, ducts and fibre',

@@ -21,7 +21,7 @@ export default {
 
   'layers.title': 'Lớp bản đồ',
   'asOf.label': 'Ngày hiệu lực',
-  'asOf.note': 'Ranh giới huyện, xã, ấp có hiệu lực vào ngày này (để trống: hôm nay).',
+  'asOf.note': 'Ranh giới huyện, xã, ấp có hiệu lực vào ngày này, và vùng phủ sóng, vùng lõm sóng của mạng lưới ngày này (để trống: hôm nay).',
   'group.admin': 'Ranh giới hành chính',
   'group.mobile': 'Hạ tầng di động',
   'group.passive': 'Cột, cống bể và cáp quang',
