@@ -1,7 +1,7 @@
 """dated coverage polygons: the coverage and dead-zone polygons of a dated run, built on demand
 
 Revision ID: 0032
-Revises: 0027
+Revises: 0030
 Create Date: 2026-12-07
 
 A dated run (0017) keeps hamlet counts only. When the map, a tile or the OGC collections ask for
