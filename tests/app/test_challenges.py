@@ -42,7 +42,8 @@ def seed_challenges(conn) -> None:
             "INSERT INTO challenge_steps (challenge_id, step, side, operator_id, deadline) "
             "SELECT id, 'filed', 'public', NULL, NULL FROM challenges "
             "UNION ALL SELECT id, 'accepted', 'department', operator_id, deadline FROM challenges "
-            "WHERE status = 'accepted'"
+            "WHERE status = 'accepted' UNION ALL SELECT id, 'measured', 'department', NULL, NULL "
+            "FROM challenges WHERE measured"
         )
     )
     conn.execute(
