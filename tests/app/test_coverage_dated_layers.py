@@ -5,6 +5,7 @@ run's from before the site existed; a day without a dated run is queued and answ
 
 import json
 import math
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from app.collections import COLLECTIONS
 from app.errors import Conflict
 from app.services import features, tiles
 from app.services.clock import today
-from app.services.coverage import dated, dated_layers
+from app.services.coverage import asof, dated, dated_layers
 from app.services.coverage import runs as coverage
 from app.services.scope import EVERYTHING
 from app.services.tile_matrix_sets import WEB_MERCATOR_QUAD
@@ -208,6 +209,36 @@ def test_an_interval_is_refused(world):
 
     with pytest.raises(InvalidParameter):
         _items(world["engine"], "coverage", {"datetime": "2024-01-01/2024-03-31"})
+
+
+def test_the_worker_builds_the_polygons_of_a_day_it_computes(world):
+    """The worker computes a queued day and its polygons at once: the map's first request after its
+    409 reads them (the day before D: the same network as D's, another dated run)."""
+    from app.services.coverage.worker import CoverageWorker
+
+    eng, day = world["engine"], world["day"] - timedelta(days=1)
+    asof.request(eng, day)
+    worker = CoverageWorker(0.2, engine=eng)
+    t0 = time.monotonic()
+    worker.start()
+    try:
+        while time.monotonic() - t0 < 60:
+            done = _rows(
+                eng,
+                "SELECT id, polygons_at FROM coverage_runs WHERE kind = 'dated' AND status = 'done' AND as_of = :d",
+                d=day,
+            )
+            if done and done[0].polygons_at is not None:
+                break
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    print(f"worker: day computed with its polygons in {time.monotonic() - t0:.1f} s")
+    assert done and done[0].polygons_at is not None, "the worker left the day without polygons"
+    assert _rows(eng, "SELECT count(*) FROM coverage_run_parts WHERE run_id = :r", r=done[0].id)[0][0] > 0
+    # The map's request builds nothing more.
+    assert _dead_at(_items(eng, "dead_zones", {"datetime": day.isoformat()}), world["spot"], world["kind"])
+    assert _rows(eng, "SELECT id, polygons_at FROM coverage_runs WHERE id = :r", r=done[0].id) == done
 
 
 # Over HTTP, on the session's database (its live run): the coverage layers are public, so every

@@ -6,7 +6,8 @@ polygons are built and kept under the run (migration 0032): a block whose inputs
 block's takes the live parts as they are; any other block is evaluated again for that day's
 network with the live run's analysis and vectorising (``gis.block_analysis.analyse_block``); the
 dead-zone parts are then dissolved per hamlet as the live run does (``runs.DISSOLVE_DEAD_ZONES``).
-A later request reads the stored polygons.
+A later request reads the stored polygons. The worker builds them as soon as it has computed a
+day a reader queued (``run_queued``), so the map's request after its 409 does not wait for them.
 
 A day on or after the network's last change (a site commissioned or decommissioned, a hamlet
 created or replaced) is today's network: the live layers answer. A past day without a fresh dated
@@ -22,9 +23,15 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict
 from app.layer_types import Collection
-from app.services.coverage import asof
+from app.services.coverage import asof, dated
 from app.services.coverage.inputs import load_inputs
-from app.services.coverage.runs import DISSOLVE_DEAD_ZONES, compute_blocks, lonlat, province_blocks
+from app.services.coverage.runs import (
+    DISSOLVE_DEAD_ZONES,
+    RunSummary,
+    compute_blocks,
+    lonlat,
+    province_blocks,
+)
 from app.services.temporal import DATETIME, in_force_day
 from gis.coverage import CoverageParams
 from gis.problems import Problem
@@ -58,6 +65,15 @@ def prepare(session: Session, collections: list[Collection], filters: dict[str, 
     ).scalar_one()
     if not ready:
         build_polygons(session.get_bind(), ref.id)
+
+
+def run_queued(engine: Engine, processes: int = 1) -> RunSummary | None:
+    """The worker's job: compute the oldest day a reader queued (``dated.run_queued``), then its
+    polygons; nothing when no day waits."""
+    summary = dated.run_queued(engine, processes=processes)
+    if summary is not None:
+        build_polygons(engine, summary.run_id)
+    return summary
 
 
 def build_polygons(engine: Engine, run_id: int) -> None:
