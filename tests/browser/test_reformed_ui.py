@@ -1,6 +1,7 @@
 """The map and the dashboard on the reformed sample (``reformed_url``): districts are abolished, so
 the zoom list and the offline outline show the city's communes; the plan of the former province is
-still drawn on its former districts; an official of a former district starts on it."""
+still drawn on its former districts; an official of a former district starts on it; the statistics
+form shows a former district's count carried back from the new communes read-only, labelled, unsent."""
 
 import pytest
 from playwright.sync_api import expect
@@ -134,5 +135,79 @@ def test_the_dashboard_map_shows_the_former_province_whole_with_its_legend_under
         legend, chart = (page.locator(s).bounding_box() for s in (".hg-dash-legend .hg-legend", "#dash-map"))
         assert legend["y"] >= chart["y"] + chart["height"]
         assert [e for e in planner.errors if NO_RUN not in e] == []
+    finally:
+        planner.context.close()
+
+
+# Subscriptions entered for 2025-Q4 on the three new communes that the former Vị Thanh city
+# (district 930) went into whole (tests/app/test_close_plan_geography.py): its nine old communes
+# get all of them back by the lineage's shares, so the district's sum is theirs: 6 800.
+NEW_SUBSCRIPTIONS = {"93003": 5000, "93008": 800, "93009": 1000}
+DISTRICT_930_SUM = 6800
+OLD_COMMUNES_930 = ", ".join(f"9300{i}" for i in range(1, 10))
+
+
+@pytest.fixture
+def figures_on_new_communes(reformed_url):
+    from sqlalchemy.orm import Session
+
+    from app.services import statistics
+
+    engine = create_engine(reformed_url)
+    with Session(engine) as session:
+        for code, value in NEW_SUBSCRIPTIONS.items():
+            statistics.save_figures(session, code, "2025-Q4", {"mobile_bb_subscriptions": value})
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "DELETE FROM statistics WHERE period = '2025-Q4' AND admin_unit_id IN "
+                    "(SELECT id FROM admin_units WHERE level = 'commune' AND valid_to IS NULL AND code = ANY(:c))"
+                ),
+                {"c": list(NEW_SUBSCRIPTIONS)},
+            )
+        engine.dispose()
+
+
+def test_the_statistics_form_shows_a_replaced_units_derived_count_read_only_and_never_sends_it(
+    chromium, reformed_server, figures_on_new_communes
+):
+    planner = MapPage(chromium, reformed_server, user="planner_ui")
+    try:
+        page = planner.page
+        page.goto(f"{reformed_server}/dashboard?plan={PLAN}&period=2025-Q4")
+        page.wait_for_function("window.__hgdash !== undefined && window.__hgdash.idle")
+        page.select_option("#dash-stats-unit", "930")
+        derived = page.locator("#dash-stat-mobile_bb_subscriptions")
+        expect(derived).to_have_value(str(DISTRICT_930_SUM))
+        expect(derived).to_have_attribute("readonly", "")
+        expect(derived).to_be_disabled()
+        assert derived.get_attribute("data-derived") == "sum"
+        label = page.locator("label[for='dash-stat-mobile_bb_subscriptions']")
+        expect(label).to_contain_text(f"suy ra: tổng của {OLD_COMMUNES_930} (chỉ xem)")
+        expect(page.locator("#dash-stats-form button[type=submit]")).to_be_disabled()
+        # A figure not carried back (none entered for the new communes) is neither derived nor filled.
+        other = page.locator("#dash-stat-internet_users")
+        expect(other).to_have_value("")
+        assert other.get_attribute("data-derived") is None
+        page.click("#hg-lang-toggle")
+        expect(label).to_contain_text(f"derived: the sum of {OLD_COMMUNES_930} (read-only)")
+        # Even a form submitted by script sends no derived figure (the answer is made up: nothing saved).
+        sent = []
+
+        def capture(route):
+            if route.request.method != "PUT":
+                return route.continue_()
+            sent.append(route.request.post_data_json)
+            return route.fulfill(status=409, json={"title": "Conflict", "status": 409, "detail": "test"})
+
+        page.route("**/api/statistics", capture)
+        page.evaluate("document.getElementById('dash-stats-form').requestSubmit()")
+        page.wait_for_function("document.querySelector('#dash-stats-message[data-kind=error]') !== null")
+        assert len(sent) == 1 and sent[0]["code"] == "930" and sent[0]["period"] == "2025-Q4"
+        assert "mobile_bb_subscriptions" not in sent[0]["figures"]
+        assert "internet_users" in sent[0]["figures"]  # the form's other figures go as they are
     finally:
         planner.context.close()
