@@ -241,6 +241,38 @@ def test_the_worker_builds_the_polygons_of_a_day_it_computes(world):
     assert _rows(eng, "SELECT id, polygons_at FROM coverage_runs WHERE id = :r", r=done[0].id) == done
 
 
+def test_a_site_dated_before_a_built_day_added_later_replaces_that_days_polygons(world):
+    """D's polygons are built; then a site commissioned five days before D is entered. D's stored
+    polygons no longer hold: D is refused (queued) rather than drawn from them, and once the worker
+    has caught up D's layers show the new site, and still not the one commissioned after D."""
+    eng, day, first = world["engine"], world["day"], world["spot"]
+    when = {"datetime": day.isoformat()}
+    with eng.connect() as conn:
+        if asof.dated_run(conn, day) is None:  # run alone: D's run as the tests above leave it
+            dated.run_dated(eng, day, processes=2)
+    _items(eng, "coverage", when)  # D's polygons: built now, or read
+    with eng.connect() as conn:  # a spot dead on D and today, 5 km or more from the first site
+        lon, lat = conn.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p, area_km2 FROM dead_zones "
+                "WHERE kind IN ('no_signal', 'no_mbb')) z WHERE ST_Distance(p::geography, "
+                "ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography) > 5000 ORDER BY area_km2 DESC LIMIT 1"
+            ),
+            {"x": first.x, "y": first.y},
+        ).one()
+    second = Point(lon, lat)
+    assert not _covered_by_mbb(_items(eng, "coverage", when), second)
+    with eng.begin() as conn:
+        put_up_site(conn, "HG-LOM-EARLIER", day - timedelta(days=5), lon, lat)
+    with pytest.raises(Conflict):
+        _items(eng, "coverage", when)
+    assert coverage.run_incremental(eng) is not None  # the worker's two jobs, in its order
+    assert dated_layers.run_queued(eng) is not None
+    then_cov = _items(eng, "coverage", when)
+    assert _covered_by_mbb(then_cov, second) and not _covered_by_mbb(then_cov, first)
+    assert _covered_by_mbb(_items(eng, "coverage", {}), second)
+
+
 # Over HTTP, on the session's database (its live run): the coverage layers are public, so every
 # role and anonymous callers see them as today, and are told alike when a past day is not ready.
 ROLES = [None, "planner1", "official1", "official934", "viettel1"]
