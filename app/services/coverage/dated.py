@@ -3,8 +3,9 @@ ACTIVE_SITE_ON), their cells, the hamlets in force — evaluated block by block.
 
 A block whose inputs (the cells reaching it, the hamlets touching it, the parameters) have the
 digest of a block some earlier run computed — the live run or another dated one — is not computed
-again: the run names that digest. Only hamlet counts are kept for a dated run (what the indicators
-read), no polygons: the map, tiles and OGC collections keep serving the live layers.
+again: the run names that digest. A dated run keeps hamlet counts (what the indicators read); its
+polygons, for the map, tiles and OGC collections of that day, are built after it
+(app.services.coverage.dated_layers: by the worker for a day a reader queued, else on first request).
 """
 
 import time
