@@ -143,3 +143,35 @@ def test_the_reporter_erases_their_contact_through_the_private_link(
             {"c": filed["code"]},
         ).scalar_one()
     assert kept == 0
+
+
+def test_an_operator_that_answered_is_offered_no_answer_while_another_plans(
+    chromium, live_server_url, engine, tokens
+):
+    """Sent to Viettel and VinaPhone: Viettel fixed its part, VinaPhone plans a fix (the challenge is
+    planned). Viettel's page offers no answer (the server would refuse it: 409); VinaPhone's does."""
+    filed = _file(live_server_url, engine, 27)
+    url = f"{live_server_url}/api/challenges/{filed['code']}"
+    as_ = {who: bearer(tokens[who]) for who in ("planner1", "viettel1", "vina1")}
+    r = httpx.post(
+        f"{url}/decision",
+        json={"accept": True, "operators": ["Viettel", "VinaPhone"]},
+        headers=as_["planner1"],
+    )
+    assert r.status_code == 200, r.text
+    assert httpx.post(f"{url}/answer", json={"answer": "fixed"}, headers=as_["viettel1"]).status_code == 200
+    planned_on = (date.today() + timedelta(days=30)).isoformat()
+    r = httpx.post(
+        f"{url}/answer", json={"answer": "planned", "planned_on": planned_on}, headers=as_["vina1"]
+    )
+    assert r.status_code == 200 and r.json()["status"] == "planned", r.text
+    for who, offered in (("viettel1", False), ("vina1", True)):
+        probe = MapPage(chromium, live_server_url, user=who)
+        try:
+            page = _open(probe)
+            page.locator(f"#hg-ch-queue-table button[data-code='{filed['code']}']").click()
+            page.locator("#hg-ch-detail .hg-ch-steps li[data-step='planned']").wait_for()
+            assert page.locator("#hg-ch-actions").count() == (1 if offered else 0), who
+            assert not probe.errors, probe.errors
+        finally:
+            probe.context.close()
