@@ -10,6 +10,7 @@ from app.collections_challenges import CHALLENGES
 from app.collections_results import HAMLET_COVERAGE_COLUMNS, HAMLET_COVERAGE_PROPERTIES, RESULT_COLLECTIONS
 from app.errors import not_found
 from app.layer_types import (
+    DRAFT,
     IN_FORCE,
     IN_FORCE_ON,
     LOCATION_FILTERS,
@@ -195,6 +196,7 @@ COLLECTIONS: dict[str, Collection] = {
             },
             located=True,
             unapproved_owner_sql=f"CASE WHEN {{a}}.status IN {UNAPPROVED_SQL} THEN {{a}}.owner END",
+            draft_owner_sql=f"CASE WHEN {{a}}.status = '{DRAFT}' THEN {{a}}.owner END",
             temporal="commissioned_on",
         ),
         Collection(
@@ -231,6 +233,8 @@ COLLECTIONS: dict[str, Collection] = {
             located=True,
             unapproved_owner_sql="(SELECT o.short_name FROM sites s JOIN operators o ON o.id = s.owner_id "
             f"WHERE s.code = {{a}}.site_code AND s.status IN {UNAPPROVED_SQL})",
+            draft_owner_sql="(SELECT o.short_name FROM sites s JOIN operators o ON o.id = s.owner_id "
+            f"WHERE s.code = {{a}}.site_code AND s.status = '{DRAFT}')",
         ),
         Collection(
             "poles",

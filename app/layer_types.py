@@ -12,6 +12,8 @@ IN_FORCE = IN_FORCE_ON.replace("{day}", "CURRENT_DATE")
 # other operators (app/services/scope.py).
 UNAPPROVED = ("draft", "proposed", "rejected")
 UNAPPROVED_SQL = "(" + ", ".join(f"'{status}'" for status in UNAPPROVED) + ")"
+# Of those, a draft is the company's private work: hidden from officials as well (app/services/scope.py).
+DRAFT = "draft"
 
 # Where a row lies, for the scope of a district-limited official (bound :scope_district). A record
 # lies in the district holding a point of it (ST_PointOnSurface, as the location columns say). The
@@ -64,6 +66,8 @@ class Collection:
     district_sql: str | None = None
     # … and the owner (short name) of the unapproved site the row belongs to, NULL when approved.
     unapproved_owner_sql: str | None = None
+    # … and the owner of the draft site the row belongs to, NULL when not a draft.
+    draft_owner_sql: str | None = None
 
     def in_district(self, a: str) -> str:
         """SQL: the row (alias ``a``) lies in district :scope_district."""

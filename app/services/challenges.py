@@ -248,6 +248,19 @@ def _step(session: Session, challenge_id: int, step: str, side: str, **values) -
     )
 
 
+def _deadline(days: int | None = None) -> date:
+    """The day an operator must answer by: ``days`` from today, else the configured delay."""
+    return today() + timedelta(days=days or get_settings().challenge_deadline_days)
+
+
+def _sent_to(
+    session: Session, challenge_id: int, operator_id: int, step: str, note: str | None, deadline: date
+) -> None:
+    """The Department's step that puts a challenge with an operator until ``deadline``: ``accepted``
+    (triage) or ``overruled`` (its dispute rejected, back to it)."""
+    _step(session, challenge_id, step, "department", operator_id=operator_id, note=note, deadline=deadline)
+
+
 _SELECT = f"""
 SELECT c.id, c.code, c.kind, c.technology, c.status, {PHASE_SQL} AS phase, {ESCALATED_SQL} AS escalated,
        c.measured, c.observed_at, c.filed_at, c.resolved_at, c.deadline, c.planned_on, c.description,
@@ -466,7 +479,7 @@ def decide(
             ids = [row.operator_id]
         if not ids:
             raise Unprocessable(reasons=[Problem("challenge.operator_required", field)])
-        deadline = today() + timedelta(days=deadline_days or get_settings().challenge_deadline_days)
+        deadline = _deadline(deadline_days)
         session.execute(
             text(
                 "UPDATE challenges SET status = 'accepted', operator_id = :op, deadline = :d WHERE id = :id"
@@ -478,15 +491,7 @@ def decide(
                 text("INSERT INTO challenge_operators (challenge_id, operator_id) VALUES (:id, :op)"),
                 {"id": row.id, "op": operator_id},
             )
-            _step(
-                session,
-                row.id,
-                "accepted",
-                "department",
-                operator_id=operator_id,
-                note=reason,
-                deadline=deadline,
-            )
+            _sent_to(session, row.id, operator_id, "accepted", reason, deadline)
     session.commit()
     return detail(session, principal, code)
 
@@ -625,7 +630,7 @@ def review(
         )
         _step(session, row.id, "upheld", "department", operator_id=operator_id, note=reason)
     else:
-        deadline = today() + timedelta(days=get_settings().challenge_deadline_days)
+        deadline = _deadline()
         session.execute(
             text(
                 "UPDATE challenge_operators SET status = 'accepted', answered_at = NULL "
@@ -637,15 +642,7 @@ def review(
             text("UPDATE challenges SET deadline = :d WHERE id = :id"), {"id": row.id, "d": deadline}
         )
         _settle(session, row.id)
-        _step(
-            session,
-            row.id,
-            "overruled",
-            "department",
-            operator_id=operator_id,
-            note=reason,
-            deadline=deadline,
-        )
+        _sent_to(session, row.id, operator_id, "overruled", reason, deadline)
     session.commit()
     return detail(session, principal, code)
 

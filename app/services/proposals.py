@@ -6,7 +6,7 @@ the uncovered demand of the live run (proposals_demand) meets the candidates (pr
 each candidate's gain computed with the coverage engine's own levels (gis.site_proposals.levels_at),
 then maximal covering picks K sites and greedy draws the set-covering curve. The candidates radiate
 with the accepted calibration offset of the operator asked for (model truth, migration 0020), as
-its what-if would; for "any" operator no one's offset applies.
+its what-if would; for "any" operator the smallest of the mobile operators' (``any_offset_db``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from gis.coverage import MBB, CoverageParams
 from gis.problems import Problem
 from gis.site_proposals import CoverInstance, coverage_curve, maximal_cover, newly_covered
 
-__all__ = ["propose", "problem", "ANY"]
+__all__ = ["propose", "problem", "any_offset_db", "ANY"]
 
 ANY = "any"
 
@@ -83,7 +83,7 @@ def problem(
     demand = load_demand(conn, run.id, params, hamlet_ids, names, op_index)
     t_demand = time.perf_counter()
     operator_id = None if op_index is None else ids[op_index]
-    offset = _offset_db(conn, None if op_index is None else names[op_index])
+    offset = _offset_db(conn, None if op_index is None else names[op_index], names)
     xy = np.column_stack([demand.x_m, demand.y_m])
 
     def reach(kind: str, heights_m: np.ndarray) -> np.ndarray:
@@ -104,11 +104,23 @@ def problem(
     return Instance(unit, name, run.id, params, demand, candidates, inst, timing, offset)
 
 
-def _offset_db(conn, operator: str | None) -> float:
-    """The accepted offset of ``operator``'s 4G/5G class (the candidates are 4G), 0 when none."""
+def _offset_db(conn, operator: str | None, operators: list[str]) -> float:
+    """The accepted offset of ``operator``'s 4G/5G class (the candidates are 4G), 0 when none; for
+    "any" operator (None), ``any_offset_db`` over the mobile ``operators``."""
+    offsets = offsets_by_operator(in_force(conn))
     if operator is None:
-        return 0.0
-    return offsets_by_operator(in_force(conn)).get((operator, MBB), 0.0)
+        return any_offset_db(offsets, operators)
+    return offsets.get((operator, MBB), 0.0)
+
+
+def any_offset_db(offsets: dict[tuple[str, int], float], operators: list[str]) -> float:
+    """The offset candidates radiate with for "any" operator: the smallest 4G/5G offset among the
+    mobile ``operators``, one without an accepted offset counting 0 dB (the model as it stands).
+    Conservative on purpose: whichever operator builds the site, it reaches at least the people the
+    proposal promises; the calibrated reach of a given operator is its own proposal's. So an
+    operator the model overrates (a negative offset) shrinks every candidate's reach, and a
+    positive offset applies only when every operator has one."""
+    return min((offsets.get((name, MBB), 0.0) for name in operators), default=0.0)
 
 
 def propose(

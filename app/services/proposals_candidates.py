@@ -13,7 +13,8 @@ Each carries the height it offers; every candidate radiates the same typical mac
 height, a tall structure's ``MOUNT_MARGIN_M`` below its top (``antenna_height_m``), within the
 propagation model's base-height range (gis.propagation.BASE_HEIGHT_RANGE_M, 5–200 m): an 80 m tower
 offers 78 m, not a 60 m cap. The EIRP takes the accepted calibration offset of the operator asked
-for (``calibrate`` in app.services.coverage.inputs), as the what-if and the runs do.
+for (``calibrate`` in app.services.coverage.inputs), as the what-if and the runs do; for "any"
+operator the smallest one's (app.services.proposals.any_offset_db).
 """
 
 from __future__ import annotations

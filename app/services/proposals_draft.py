@@ -1,9 +1,11 @@
 """A site proposal kept as a draft registration in one click: a site of state ``draft`` owned by the
 operator, at the proposal's place and height, with the typical three 4G sectors the proposal was
-computed with (proposals_candidates.CANDIDATE_CELLS). Like a proposed site it is the company's plan
-(its operator, the Department and officials see it); coverage and indicators count active sites
-only, so a draft changes neither. Its operator edits it like a proposal (in place) and submits it
-(draft → proposed), when the place rules of a new registration apply.
+computed with (proposals_candidates.CANDIDATE_CELLS). It is the company's private work, not yet a
+registration: its operator and the Department's planners (who make drafts for operators) see it;
+officials, other operators and anonymous visitors do not (app/services/scope.py, ``every_draft``).
+Coverage and indicators count active sites only, so a draft changes neither. Its operator edits it
+like a proposal (in place) and submits it (draft → proposed), when the place rules of a new
+registration apply.
 """
 
 from __future__ import annotations

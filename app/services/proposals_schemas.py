@@ -111,7 +111,8 @@ class Proposals(BaseModel):
     k: int
     coverage_run_id: int
     eirp_offset_db: float = Field(
-        description="the operator's accepted calibration offset the candidates radiate with (0: none, or any operator)"
+        description="the operator's accepted calibration offset the candidates radiate with (0: none); "
+        "for any operator, the smallest of the mobile operators' (0 for one without)"
     )
     demand: ProposalDemand
     candidates: dict[str, int]

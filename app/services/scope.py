@@ -5,7 +5,10 @@ province, another district, commune or hamlet by code, a point elsewhere) is ref
 the district; a record outside it (a feature of any layer, a site, pole or duct, its history) is
 answered 404, as if it did not exist. And a site not yet approved (proposed or rejected) or a pending
 change is a company's plan: its own company, the Department and officials see it, other operators
-and anonymous visitors never do (404 for the record; a pending change is left out).
+and anonymous visitors never do (404 for the record; a pending change is left out). A draft (a
+proposal kept by its operator, not yet submitted) is the company's private work: its own company and
+the Department's planners (who make drafts for operators from site proposals) see it, officials do
+not (it is not a registration yet).
 
 Collections declare how a row lies in a district and whose unapproved site it belongs to
 (app/layer_types.py); `Scope.clauses` turns that into SQL for every reader of a collection (items,
@@ -21,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.collections import IN_FORCE_ON
 from app.errors import Forbidden, not_found
-from app.layer_types import ABOLISHED_DISTRICT, IN_DISTRICT_POINT, UNAPPROVED, Collection
+from app.layer_types import ABOLISHED_DISTRICT, DRAFT, IN_DISTRICT_POINT, UNAPPROVED, Collection
 from app.services.accounts import Principal
 from gis.problems import Problem
 
@@ -33,6 +36,7 @@ class Scope:
     district_code: str | None = None
     company: str | None = None  # an operator sees its own company's unapproved sites …
     every_company: bool = False  # … the Department and officials everyone's
+    every_draft: bool = False  # the Department everyone's drafts too (officials none)
 
     @classmethod
     def of(cls, principal: Principal | None) -> "Scope":
@@ -40,10 +44,12 @@ class Scope:
             return cls()
         if principal.role == "operator":
             return cls(company=principal.operator)
-        return cls(district_code=principal.district_code, every_company=True)
+        return cls(district_code=principal.district_code, every_company=True, every_draft=principal.is_staff)
 
     def sees_site(self, owner: str, status: str) -> bool:
         """Whether a site of ``owner`` in ``status`` (and its pending change) is shown."""
+        if status == DRAFT:
+            return self.every_draft or (self.company is not None and self.company == owner)
         return status not in UNAPPROVED or self.sees_plans_of(owner)
 
     def sees_plans_of(self, owner: str) -> bool:
@@ -93,10 +99,14 @@ class Scope:
             owner = collection.unapproved_owner_sql.format(a=a)
             clauses.append(f"(({owner}) IS NULL OR ({owner}) = :scope_company)")
             params["scope_company"] = self.company
+        if collection.draft_owner_sql and not self.every_draft:
+            owner = collection.draft_owner_sql.format(a=a)
+            clauses.append(f"(({owner}) IS NULL OR ({owner}) = :scope_company)")
+            params["scope_company"] = self.company
         return clauses, params
 
 
-EVERYTHING = Scope(every_company=True)  # the Department's, and the app's own work
+EVERYTHING = Scope(every_company=True, every_draft=True)  # the Department's, and the app's own work
 # A site's pending change and who asked for it: its company's plan.
 PLAN_FIELDS = ("pending_change", "pending_by")
 

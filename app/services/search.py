@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import Unprocessable
-from app.layer_types import IN_FORCE_ON, UNAPPROVED_SQL
+from app.layer_types import DRAFT, IN_FORCE_ON, UNAPPROVED_SQL
 from app.services.scope import Scope
 from app.services.site_checks import in_region, place_of
 from gis.coordinates import PositionError
@@ -153,6 +153,8 @@ def search_sites(session: Session, query: str, scope: Scope, limit: int) -> list
     plans = (
         "true" if scope.every_company else f"(s.status NOT IN {UNAPPROVED_SQL} OR o.short_name = :company)"
     )
+    if not scope.every_draft:  # an official: no draft (an operator's own passed above)
+        plans += f" AND (s.status <> '{DRAFT}' OR o.short_name = :company)"
     prefix = query.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = session.execute(
         text(

@@ -89,7 +89,8 @@ def test_the_first_sites_gain_is_what_the_what_if_says(client, five, commune):
 
 def test_an_operators_candidates_radiate_with_its_accepted_offset(client, engine, commune):
     """As its what-if would (app.services.coverage.whatif): Viettel's accepted 4G/5G offset enters
-    the candidates' EIRP of a proposal for Viettel; "any" operator takes no one's."""
+    the candidates' EIRP of a proposal for Viettel; "any" operator takes the smallest of the mobile
+    operators', 0 dB for those without one."""
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -108,6 +109,28 @@ def test_an_operators_candidates_radiate_with_its_accepted_offset(client, engine
     assert (calibrated["eirp_offset_db"], bare["eirp_offset_db"], anyone["eirp_offset_db"]) == (6.0, 0.0, 0.0)
     # Six decibels more reach at least as many people from the best place.
     assert calibrated["proposals"][0]["people"] >= bare["proposals"][0]["people"] > 0
+
+
+def test_any_operators_candidates_radiate_with_the_smallest_offset(client, engine, commune):
+    """Every mobile operator calibrated: Viettel +6 dB, VinaPhone −1.5 dB, the others +2 dB. A
+    proposal for "any" operator promises what the weakest would reach: −1.5 dB."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO coverage_calibrations (operator_id, tech_class, offset_db, samples, accepted_by) "
+                "SELECT id, 'mbb', CASE short_name WHEN 'Viettel' THEN 6.0 WHEN 'VinaPhone' THEN -1.5 ELSE 2.0 END, "
+                "12, 'test-proposals' FROM operators WHERE kind = 'mobile'"
+            )
+        )
+    try:
+        anyone = client.post("/api/proposals", json={"area": commune["code"], "k": 1}).json()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM coverage_calibrations WHERE accepted_by = 'test-proposals'"))
+    bare = client.post("/api/proposals", json={"area": commune["code"], "k": 1}).json()
+    assert (anyone["eirp_offset_db"], bare["eirp_offset_db"]) == (-1.5, 0.0)
+    # 1.5 dB less reach no more people from the best place.
+    assert 0 < anyone["proposals"][0]["people"] <= bare["proposals"][0]["people"]
 
 
 def test_an_operator_asks_for_itself_and_never_gets_its_own_towers(client_as, commune):

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from app.services.proposals import _covers
+from app.services.proposals import _covers, any_offset_db
 from app.services.proposals_candidates import MOUNT_MARGIN_M, Candidate, antenna_height_m, reach_m
 from app.services.proposals_demand import Demand
 from gis import propagation as prop
-from gis.coverage import CoverageParams
+from gis.coverage import LEGACY, MBB, CoverageParams
 
 PARAMS = CoverageParams()
 F_MHZ, H_M = 1800.0, 1.5  # the candidates' band (CANDIDATE_CELLS) and the handset height
@@ -69,6 +69,24 @@ def test_an_accepted_offset_turns_a_candidates_gain_from_100_to_140_people():
     assert _gain(mast, demand) == 100.0
     assert _gain(mast, demand, 3.0) == 140.0
     assert _gain(mast, demand, -3.0) == 0.0  # an operator the model overrates loses even the first
+
+
+def test_any_operator_takes_the_smallest_offset_so_the_gain_is_the_weakest_operators():
+    """Viettel +3 dB, VinaPhone −3 dB, MobiFone none (0 dB): "any" operator takes −3 dB. The demand
+    of the 100-to-140 test: at −3 dB the mast's edge (3.18 km by hand) falls short of even the 100
+    people at 3.67 km, so it gains 0 — what VinaPhone would reach, not Viettel's 140."""
+    offsets = {("Viettel", MBB): 3.0, ("VinaPhone", MBB): -3.0, ("Viettel", LEGACY): -9.0}
+    names = ["Viettel", "VinaPhone", "MobiFone"]
+    assert any_offset_db(offsets, names) == -3.0
+    assert any_offset_db(offsets, ["Viettel", "MobiFone"]) == 0.0  # MobiFone, uncalibrated: as modelled
+    assert any_offset_db({("Viettel", MBB): 3.0, ("MobiFone", MBB): 1.0}, ["Viettel", "MobiFone"]) == 1.0
+    assert any_offset_db(offsets, []) == 0.0
+    r0, r3, rm3 = _edge_km(30.0), _edge_km(30.0, 3.0), _edge_km(30.0, -3.0)
+    assert rm3 == pytest.approx(3.179, abs=0.002)  # 3.868 / 1.2168
+    demand = _demand([0.95 * r0, (r0 + r3) / 2, 1.05 * r3], [100, 40, 25])
+    mast = Candidate("new", None, 0.0, 0.0, 0.0, 0.0, 30.0, None)
+    assert _gain(mast, demand, any_offset_db(offsets, names)) == 0.0
+    assert _gain(mast, demand, any_offset_db(offsets, ["Viettel", "MobiFone"])) == 100.0
 
 
 def test_an_80_m_structure_offers_its_height_less_the_margin_not_60_m():

@@ -140,6 +140,7 @@ def test_the_dashboard_counts_the_reports_per_commune_and_operator(chromium, liv
         viettel = panel.locator("table").nth(1).locator("tbody tr", has_text="Viettel")
         (row,) = [r for r in summary["by_operator"] if r["code"] == "Viettel"]
         assert viettel.locator("td").first.inner_text() == str(row["open"])
+        assert "theo trả lời của chính nhà mạng đó" in panel.inner_text()  # how one sent to several counts
         assert not probe.errors, probe.errors
     finally:
         probe.context.close()

@@ -1,7 +1,7 @@
 // The challenge page (/challenge): anyone reports; the reporter follows by a private link; the
 // Department triages and the operators answer (when logged in, on the same page).
 import { mountAccountMenu } from '../account/menu.js';
-import { isOperator, isStaff, loadSession } from '../account/session.js';
+import { currentUser, isOperator, isStaff, loadSession } from '../account/session.js';
 import { getJSON } from '../api.js';
 import { getLang, initialLang, onLangChange, setLang } from '../i18n.js';
 import { mountQueue } from './queue.js';
@@ -14,7 +14,7 @@ const info = await getJSON('/api/challenges/form');
 const trackBox = document.getElementById('hg-ch-track');
 const queueBox = document.getElementById('hg-ch-queue');
 const renderForm = mountReport(document.getElementById('hg-ch-form'), info, (code, token) => filedNotice(trackBox, code, token));
-const refreshQueue = isStaff() || isOperator() ? mountQueue(queueBox, { staff: isStaff(), operators: info.operators }) : null;
+const refreshQueue = isStaff() || isOperator() ? mountQueue(queueBox, { staff: isStaff(), operators: info.operators, own: currentUser()?.operator }) : null;
 
 function redraw() {
   renderForm();

@@ -10,7 +10,7 @@ const ANSWERS = ['planned', 'fixed', 'disputed'];
 // The operators whose dispute awaits the Department's review.
 const pendingDisputes = (c) => c.operators.filter((o) => o.status === 'disputed' && !o.review);
 
-export function mountQueue(box, { staff, operators }) {
+export function mountQueue(box, { staff, operators, own }) {
   let escalatedOnly = false;
   let openCode = null;
 
@@ -82,6 +82,9 @@ export function mountQueue(box, { staff, operators }) {
     return button;
   }
 
+  // An operator answers for itself: by its own answer, not the challenge's (another may still plan a fix).
+  const ownStatus = (c) => (c.operators.find((o) => o.operator === own) ?? c).status;
+
   function actions(c) {
     const form = el('form', { className: 'hg-ch-actions', id: 'hg-ch-actions' });
     const note = el('textarea', { id: 'hg-ch-note', rows: 2 });
@@ -130,7 +133,7 @@ export function mountQueue(box, { staff, operators }) {
       );
     } else if (staff && !['open', 'rejected'].includes(c.status) && !c.measured) {
       form.append(noteLabel, note, button('challenge.markMeasured', () => send(url('measured'), { note: note.value || null })));
-    } else if (!staff && ['accepted', 'planned'].includes(c.status)) {
+    } else if (!staff && ['accepted', 'planned'].includes(ownStatus(c))) {
       const kind = el('select', { id: 'hg-ch-answer' }, ...ANSWERS.map((a) => new Option(tEnum('challenge_answer', a), a)));
       const day = el('input', { id: 'hg-ch-planned-on', type: 'date' });
       const evidence = el('input', { id: 'hg-ch-evidence', type: 'file', accept: 'image/jpeg,image/png,.csv,.json' });

@@ -64,6 +64,10 @@ export class ChallengePanel {
         // Operators by the short name people know them by (Viettel, not the group's full name).
         this.table(this.summary.by_operator, 'dash.challenges.byOperator', 'dash.challenges.noOperator', (row) => row.code),
       );
+      const note = document.createElement('p');
+      note.className = 'hg-note';
+      note.textContent = t('dash.challenges.perOperatorNote');
+      parts.push(note);
     }
     this.box.replaceChildren(...parts);
   }

@@ -125,6 +125,7 @@ export default {
   'dash.challenges.median_days_to_resolve': 'Days to resolve (median)',
   'dash.challenges.byCommune': 'By commune',
   'dash.challenges.byOperator': 'By operator',
+  'dash.challenges.perOperatorNote': 'A report sent to several operators counts for each by that operator’s own answer, its days counted to that operator’s answer.',
   'dash.challenges.noCommune': 'Outside the hamlets',
   'dash.challenges.noOperator': 'Operator not named',
 };

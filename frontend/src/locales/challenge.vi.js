@@ -125,6 +125,7 @@ export default {
   'dash.challenges.median_days_to_resolve': 'Số ngày giải quyết (trung vị)',
   'dash.challenges.byCommune': 'Theo xã, phường',
   'dash.challenges.byOperator': 'Theo nhà mạng',
+  'dash.challenges.perOperatorNote': 'Phản ánh gửi cho nhiều nhà mạng được tính cho từng nhà mạng theo trả lời của chính nhà mạng đó, số ngày tính đến khi nhà mạng đó trả lời.',
   'dash.challenges.noCommune': 'Ngoài các ấp',
   'dash.challenges.noOperator': 'Chưa rõ nhà mạng',
 };
