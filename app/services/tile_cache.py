@@ -5,7 +5,9 @@ caller's scope: district and whose unapproved sites — so an operator never get
 the Department), the day (admin units in force follow CURRENT_DATE) and the data version of every
 table the SQL reads. Versions live in `data_versions`, bumped when a writing transaction commits
 (migration 0024's triggers: no version before its data, no lock held through a transaction), and
-are read once per request: a write is seen by the next request of every worker. A query reading a table without a version is never cached.
+are kept per process (VersionWatch: dropped by the process's own commits and by the notification
+each writing commit sends): a write is seen by the next request of its own worker at once, of the
+others once the notification has arrived. A query reading a table without a version is never cached.
 
 Each process keeps its own bounded LRU (TILE_CACHE_BYTES, 0 turns it off); the key's hash is also
 the tile's ETag, so a client's If-None-Match is answered 304 without building the tile.
