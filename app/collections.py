@@ -7,7 +7,7 @@ from the admin units in force (so they follow boundary changes without any rewri
 """
 
 from app.collections_challenges import CHALLENGES
-from app.collections_results import HAMLET_COVERAGE_COLUMNS, HAMLET_COVERAGE_PROPERTIES, RESULT_COLLECTIONS
+from app.collections_results import HAMLET_COVERAGE_PROPERTIES, RESULT_COLLECTIONS
 from app.errors import not_found
 from app.layer_types import (
     DRAFT,
@@ -60,12 +60,13 @@ _COMMUNES = (
     "FROM admin_units a JOIN admin_units d ON d.id = a.parent_id "
     f"WHERE a.level = 'commune' AND {_IN_FORCE_DAY}"
 )
+# What the hamlets layer shows (commune, district, label point, coverage shares, per-operator shares)
+# is kept per hamlet version by migration 0033's triggers: a tile reads one table.
 _HAMLETS = (
-    f"SELECT {_ADMIN_COLUMNS}, c.code AS commune_code, c.name AS commune_name, "
-    "d.code AS district_code, " + HAMLET_COVERAGE_COLUMNS + ", a.geom FROM admin_units a "
-    "JOIN admin_units c ON c.id = a.parent_id JOIN admin_units d ON d.id = c.parent_id "
-    "LEFT JOIN hamlet_coverage hc ON hc.hamlet_id = a.id "
-    f"WHERE a.level = 'hamlet' AND {_IN_FORCE_DAY}"
+    "SELECT a.code AS fid, a.code, a.name, a.kind, a.population, a.households, a.area_km2, a.label_lon, "
+    "a.label_lat, a.commune_code, a.commune_name, a.district_code, a.mbb_share, a.mbb_covered, a.ftth_share, "
+    "a.ftth_covered, a.dead_zone_population, a.no_signal_share, a.legacy_only_share, a.single_operator_share, "
+    f"a.mbb_share_by_operator, a.geom FROM hamlet_features a WHERE {_IN_FORCE_DAY}"
 )
 
 # What the sites, poles and ducts layers show, read from migration 0029's side tables.

@@ -71,19 +71,8 @@ MODELLED_DEAD_ZONES = (
     "JOIN admin_units d ON d.id = c.parent_id"
 )
 
-# Columns the hamlets layer gains from the hamlet_coverage view (NULL until a run has computed them).
-HAMLET_COVERAGE_COLUMNS = (
-    "round(hc.mbb_share::numeric, 4)::float8 AS mbb_share, hc.mbb_covered, "
-    "round(hc.ftth_share::numeric, 4)::float8 AS ftth_share, hc.ftth_covered, hc.dead_zone_population, "
-    "round(hc.no_signal_share::numeric, 4)::float8 AS no_signal_share, "
-    "round(hc.legacy_only_share::numeric, 4)::float8 AS legacy_only_share, "
-    "round(hc.single_operator_share::numeric, 4)::float8 AS single_operator_share, "
-    # {"Viettel": 0.93, …}: share of the hamlet with 4G/5G from each operator (tiles flatten it)
-    "(SELECT jsonb_object_agg(o.short_name, round(x.cells::numeric / nullif(hc.cells_total, 0), 4)::float8) "
-    " FROM (SELECT operator_id, sum(cells_mbb) AS cells FROM hamlet_operator_cells "
-    "       WHERE hamlet_id = a.id GROUP BY operator_id) x JOIN operators o ON o.id = x.operator_id) "
-    "AS mbb_share_by_operator"
-)
+# Columns the hamlets layer gains from the hamlet_coverage view (NULL until a run has computed them);
+# kept per hamlet by migration 0033 (hamlet_features).
 HAMLET_COVERAGE_PROPERTIES = {
     "mbb_share": "number",
     "mbb_covered": "boolean",

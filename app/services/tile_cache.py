@@ -5,21 +5,28 @@ caller's scope: district and whose unapproved sites — so an operator never get
 the Department), the day (admin units in force follow CURRENT_DATE) and the data version of every
 table the SQL reads. Versions live in `data_versions`, bumped when a writing transaction commits
 (migration 0024's triggers: no version before its data, no lock held through a transaction), and
-are read once per request: a write is seen by the next request of every worker. A query reading a table without a version is never cached.
+are kept per process (VersionWatch: dropped by the process's own commits and by the notification
+each writing commit sends): a write is seen by the next request of its own worker at once, of the
+others once the notification has arrived. A query reading a table without a version is never cached.
 
 Each process keeps its own bounded LRU (TILE_CACHE_BYTES, 0 turns it off); the key's hash is also
 the tile's ETag, so a client's If-None-Match is answered 304 without building the tile.
 """
 
 import hashlib
+import logging
 import re
+import select
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import text
+from sqlalchemy import Engine, Pool, event, text
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 # Every word of the SQL that names a relation counts as read: a superset of the tables it reads
 # (a column named like a table only costs an extra invalidation), whatever the SQL's shape.
@@ -75,19 +82,171 @@ def tables_read(session: Session, sql: str) -> frozenset[str]:
     return frozenset().union(*(relations[w] for w in _words(sql) if w in relations))
 
 
+_VERSIONS = text(
+    "SELECT 'data_versions'::regclass::oid, CURRENT_DATE::text, coalesce((SELECT "
+    "jsonb_object_agg(table_name, version) FROM data_versions), '{}'::jsonb), "
+    "extract(epoch FROM (CURRENT_DATE + 1)::timestamptz - now())"
+)
+
+
+def _read_versions(execute, url: str) -> tuple[str, dict[str, int], float]:
+    oid, day, versions, seconds_left_today = execute(_VERSIONS).one()
+    return f"{url}#{oid}#{day}", versions, float(seconds_left_today)
+
+
 def data_versions(session: Session) -> tuple[str, dict[str, int]]:
-    """What the cache tells apart besides the SQL, read in one query: the database (its URL and the
-    oid of its `data_versions`: a restored or another database's table has another, so versions
-    restart safely), today as the database counts days (admin units in force follow CURRENT_DATE),
-    and each tracked table's data version."""
-    oid, day, versions = session.execute(
-        text(
-            "SELECT 'data_versions'::regclass::oid, CURRENT_DATE::text, coalesce((SELECT "
-            "jsonb_object_agg(table_name, version) FROM data_versions), '{}'::jsonb)"
-        )
-    ).one()
-    url = session.get_bind().url.render_as_string(hide_password=True)
-    return f"{url}#{oid}#{day}", versions
+    """What the cache tells apart besides the SQL: the database (its URL and the oid of its
+    `data_versions`: a restored or another database's table has another, so versions restart
+    safely), today as the database counts days (admin units in force follow CURRENT_DATE), and each
+    tracked table's data version. This process's copy (kept by a LISTEN, see VersionWatch) when it
+    holds, else read in one query."""
+    engine = session.get_bind()
+    url = engine.url.render_as_string(hide_password=True)
+    watch = version_watch(engine)
+    if watch is not None:
+        kept = watch.current(engine)
+        if kept is not None:
+            return kept
+    epoch, versions, _ = _read_versions(session.execute, url)
+    return epoch, versions
+
+
+# Whether the database's commits notify (migration 0033's bump_data_versions).
+_NOTIFIES = (
+    "SELECT coalesce(bool_or(prosrc LIKE '%pg_notify(''data_versions''%'), false) FROM pg_proc "
+    "WHERE proname = 'bump_data_versions'"
+)
+
+
+class VersionWatch:
+    """This process's copy of `data_versions` for one database, so a cache hit reads nothing from it.
+
+    The copy is read on a connection of its own that LISTENs on channel `data_versions` (migration
+    0033: the commit of every writing transaction notifies it, after its versions are bumped); a
+    notification, or a commit made by this process (any engine: the connection events below), drops
+    the copy, and the next request reads it again. It also lapses at the database's midnight (the
+    day is part of the key). Until the connection listens, and whenever it breaks, every request
+    reads the versions itself, as before. Another process's commit is seen once its notification
+    has arrived (the listening thread wakes on it: milliseconds)."""
+
+    def __init__(self, engine):
+        self._engine = engine  # the listening connection's (another engine of the URL may read)
+        self._url = engine.url.render_as_string(hide_password=True)
+        self._lock = threading.Lock()
+        self._kept: tuple[str, dict[str, int]] | None = None
+        self._until = 0.0  # time.monotonic() the copy lapses at (the database's midnight)
+        self._generation = 0  # bumped by every drop: a read begun before it is not kept
+        self._listening = False
+        self._listened = False  # since the last failure
+        self._thread = threading.Thread(target=self._run, name="data-versions-listen", daemon=True)
+        self._thread.start()
+
+    def current(self, engine) -> tuple[str, dict[str, int]] | None:
+        if not self._listening:
+            return None
+        with self._lock:
+            if self._kept is not None and time.monotonic() < self._until:
+                return self._kept
+            generation = self._generation
+        with engine.connect() as conn:
+            epoch, versions, seconds_left = _read_versions(conn.execute, self._url)
+            conn.rollback()
+        with self._lock:
+            if generation == self._generation and self._listening:
+                self._kept, self._until = (epoch, versions), time.monotonic() + min(seconds_left, 3600)
+        return epoch, versions
+
+    def drop(self) -> None:
+        with self._lock:
+            self._kept = None
+            self._generation += 1
+
+    def _run(self) -> None:
+        pause_s = 1.0
+        while True:
+            try:
+                self._listen()
+            except Exception as e:  # noqa: BLE001 - any failure: requests read versions themselves meanwhile
+                if self._listened:
+                    pause_s = 1.0
+                    log.warning("data_versions LISTEN lost (%s); versions are read per request meanwhile", e)
+            self._listening = self._listened = False
+            self.drop()
+            time.sleep(pause_s)
+            pause_s = min(pause_s * 2, 60.0)  # a database gone for good (a dropped test one) costs little
+
+    def _listen(self) -> None:
+        raw = self._engine.raw_connection()
+        raw.detach()  # its own connection for good, not the pool's
+        dbapi = raw.dbapi_connection
+        try:
+            dbapi.rollback()  # the pool's ping may have begun a transaction
+            dbapi.autocommit = True
+            with dbapi.cursor() as cur:
+                cur.execute(_NOTIFIES)
+                if not cur.fetchone()[0]:
+                    return  # a database before migration 0033: no notification to wait for
+                cur.execute("LISTEN data_versions")
+            self.drop()
+            self._listening = self._listened = True  # a commit from now on notifies this connection
+            while True:
+                if select.select([dbapi], [], [], 60)[0]:
+                    dbapi.poll()
+                    if dbapi.notifies:
+                        dbapi.notifies.clear()
+                        self.drop()
+                else:
+                    with dbapi.cursor() as cur:  # idle: check the connection still holds
+                        cur.execute("SELECT 1")
+        finally:
+            self._listening = False
+            dbapi.close()
+
+
+_watches: dict[str, VersionWatch] = {}
+_watches_lock = threading.Lock()
+
+
+def version_watch(engine) -> VersionWatch | None:
+    """This process's VersionWatch of `engine`'s database (started on first use), None for a
+    database not served by psycopg2 (no LISTEN there)."""
+    if engine.dialect.driver != "psycopg2":
+        return None
+    url = engine.url.render_as_string(hide_password=True)
+    with _watches_lock:
+        watch = _watches.get(url)
+        if watch is None:
+            watch = _watches[url] = VersionWatch(engine)
+        return watch
+
+
+def _drop_all() -> None:
+    for watch in list(_watches.values()):
+        watch.drop()
+
+
+# A commit by this process drops its copies at once: before the commit (the event comes first) and
+# again after it, when the connection goes back to its pool or begins its next transaction — so a
+# request that follows its own process's write never waits for the notification. Only commits count
+# (a tile request ends in a rollback): few, and each costs the next request one read of the versions.
+def _on_commit(conn) -> None:
+    conn.info["hg_versions_committed"] = True
+    _drop_all()
+
+
+def _after_commit(conn) -> None:
+    if conn.info.pop("hg_versions_committed", False):
+        _drop_all()
+
+
+def _on_checkin(_dbapi_connection, record) -> None:
+    if record is not None and record.info.pop("hg_versions_committed", False):
+        _drop_all()
+
+
+event.listen(Engine, "commit", _on_commit)
+event.listen(Engine, "begin", _after_commit)
+event.listen(Pool, "checkin", _on_checkin)
 
 
 @dataclass(frozen=True)
