@@ -35,6 +35,9 @@ LOCATION_TABLES = {
     "tall_structures": "tall_structure_locations",
     "speed_tests": "speed_test_locations",
 }
+# Items pages walk features in code order, byte-wise (app/services/features.py: keyset on fid); these
+# tables' unique code indexes use the database's collation, so a page sorted all their rows.
+CODE_ORDERED = ("cells", *LOCATION_TABLES)
 # Migration 0030's side tables (their codes are columns of theirs).
 _SIDE_TABLES_0030 = ("site_features", "pole_features", "duct_features")
 
@@ -108,12 +111,16 @@ def upgrade() -> None:
             f"CREATE TRIGGER data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {name} "
             "FOR EACH STATEMENT EXECUTE FUNCTION note_data_version()"
         )
+    for table in CODE_ORDERED:
+        op.execute(f'CREATE INDEX {table}_code_bytes ON {table} (code COLLATE "C")')
     op.execute(_relocate_sql((*_SIDE_TABLES_0030, *LOCATION_TABLES.values())))
     # The codes just written hold for the admin units as they are: record it (a fresh state).
     op.execute("SELECT relocate_features()")
 
 
 def downgrade() -> None:
+    for table in CODE_ORDERED:
+        op.execute(f"DROP INDEX {table}_code_bytes")
     op.execute(_relocate_sql(_SIDE_TABLES_0030))
     for table, name in LOCATION_TABLES.items():
         for event in ("insert", "update"):
