@@ -2,8 +2,8 @@
 
 Each collection is a SQL source selecting `fid` (the public feature id), its properties and
 `geom` (EPSG:4326). Filters are named query parameters mapped to SQL on the source's columns,
-always with bound values. `located` sources get the commune and district they lie in, computed
-from the admin units in force (so they follow boundary changes without any rewrite).
+always with bound values. `located` sources get the commune and district they lie in (in force
+today): read as triggers keep them while they hold, else looked up per row (app/services/features.py).
 """
 
 from app.collections_challenges import CHALLENGES
