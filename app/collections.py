@@ -2,8 +2,8 @@
 
 Each collection is a SQL source selecting `fid` (the public feature id), its properties and
 `geom` (EPSG:4326). Filters are named query parameters mapped to SQL on the source's columns,
-always with bound values. `located` sources get the commune and district they lie in, computed
-from the admin units in force (so they follow boundary changes without any rewrite).
+always with bound values. `located` sources get the commune and district they lie in (in force
+today): read as triggers keep them while they hold, else looked up per row (app/services/features.py).
 """
 
 from app.collections_challenges import CHALLENGES
@@ -80,12 +80,48 @@ _DUCT_COLUMNS = (
     "r.code AS fid, r.code, r.name, r.owner, r.duct_count, r.free_duct_count, r.used_duct_count, "
     "r.subduct_count, r.length_m, r.stated_length_m, r.operators, r.occupant_count, r.shared"
 )
+# What the cells, manholes, access points, tall structures and speed tests layers show, and where
+# they read it from (the stored-location variant of each joins its kept codes).
+_CELL_COLUMNS = (
+    "c.code AS fid, c.code, s.code AS site_code, o.short_name AS operator, c.technology, c.band_mhz, "
+    "c.azimuth_deg, c.beamwidth_deg, c.tilt_mech_deg, c.tilt_elec_deg, c.antenna_height_m, c.eirp_dbm, s.status"
+)
+_CELL_FROM = "cells c JOIN {sites} s ON s.id = c.site_id JOIN operators o ON o.id = c.operator_id"
+_MANHOLE_COLUMNS = "m.code AS fid, m.code, o.short_name AS owner, r.code AS duct_code"
+_MANHOLE_FROM = (
+    "manholes m JOIN operators o ON o.id = m.owner_id LEFT JOIN duct_routes r ON r.id = m.duct_route_id"
+)
+_ACCESS_POINT_COLUMNS = (
+    "f.code AS fid, f.code, o.short_name AS operator, f.kind, f.ports_total, f.ports_used, "
+    "f.service_radius_m, f.status"
+)
+_ACCESS_POINT_FROM = "fibre_access_points f JOIN operators o ON o.id = f.operator_id"
+# The owner and address as the commune's or the power company's file gave them.
+_TALL_COLUMNS = "t.code AS fid, t.code, t.name, t.kind, t.height_m, t.owner, t.address, t.in_service_from, t.in_service_to"
+_SPEED_TEST_COLUMNS = (
+    "t.code AS fid, t.code, t.measured_at, o.short_name AS operator, t.technology, t.download_mbps, "
+    "t.upload_mbps, t.latency_ms, t.rsrp_dbm"
+)
+_SPEED_TEST_FROM = "speed_tests t LEFT JOIN operators o ON o.id = t.operator_id"
+_KEPT = ", l.commune_code, l.district_code, {a}.geom FROM {source} JOIN {table} l ON l.id = {a}.id"
+
 # The same, with the commune and district each feature lies in as the side tables keep them
-# (migration 0030; valid while `feature_locations_state` says so: app/services/features.py).
+# (migrations 0030, 0034; valid while `feature_locations_state` says so: app/services/features.py).
+# A cell lies where its site does: it reads its site's.
 STORED_LOCATION_SOURCES = {
     "sites": f"SELECT {_SITE_COLUMNS}, s.commune_code, s.district_code, s.geom FROM site_features s",
+    "cells": f"SELECT {_CELL_COLUMNS}, s.commune_code, s.district_code, s.geom FROM "
+    + _CELL_FROM.format(sites="site_features"),
     "poles": f"SELECT {_POLE_COLUMNS}, p.commune_code, p.district_code, p.geom FROM pole_features p",
     "ducts": f"SELECT {_DUCT_COLUMNS}, r.commune_code, r.district_code, r.geom FROM duct_features r",
+    "manholes": f"SELECT {_MANHOLE_COLUMNS}"
+    + _KEPT.format(a="m", source=_MANHOLE_FROM, table="manhole_locations"),
+    "fibre_access_points": f"SELECT {_ACCESS_POINT_COLUMNS}"
+    + _KEPT.format(a="f", source=_ACCESS_POINT_FROM, table="fibre_access_point_locations"),
+    "tall_structures": f"SELECT {_TALL_COLUMNS}"
+    + _KEPT.format(a="t", source="tall_structures t", table="tall_structure_locations"),
+    "speed_tests": f"SELECT {_SPEED_TEST_COLUMNS}"
+    + _KEPT.format(a="t", source=_SPEED_TEST_FROM, table="speed_test_locations"),
 }
 
 
@@ -205,10 +241,7 @@ COLLECTIONS: dict[str, Collection] = {
             "Ô phủ sóng (cell)",
             "Cells",
             "Point",
-            "SELECT c.code AS fid, c.code, s.code AS site_code, o.short_name AS operator, "
-            "c.technology, c.band_mhz, c.azimuth_deg, c.beamwidth_deg, c.tilt_mech_deg, "
-            "c.tilt_elec_deg, c.antenna_height_m, c.eirp_dbm, s.status, s.geom "
-            "FROM cells c JOIN sites s ON s.id = c.site_id JOIN operators o ON o.id = c.operator_id",
+            f"SELECT {_CELL_COLUMNS}, s.geom FROM " + _CELL_FROM.format(sites="sites"),
             {
                 "code": "string",
                 "site_code": "string",
@@ -301,9 +334,7 @@ COLLECTIONS: dict[str, Collection] = {
             "Hố ga, bể cáp",
             "Manholes",
             "Point",
-            "SELECT m.code AS fid, m.code, o.short_name AS owner, r.code AS duct_code, m.geom "
-            "FROM manholes m JOIN operators o ON o.id = m.owner_id "
-            "LEFT JOIN duct_routes r ON r.id = m.duct_route_id",
+            f"SELECT {_MANHOLE_COLUMNS}, m.geom FROM {_MANHOLE_FROM}",
             {"code": "string", "owner": "string", "duct_code": "string"},
             {"owner": eq("owner"), "duct": eq("duct_code"), **LOCATION_FILTERS},
             located=True,
@@ -313,9 +344,7 @@ COLLECTIONS: dict[str, Collection] = {
             "Điểm truy nhập cáp quang (FTTH)",
             "Fibre access points",
             "Point",
-            "SELECT f.code AS fid, f.code, o.short_name AS operator, f.kind, f.ports_total, "
-            "f.ports_used, f.service_radius_m, f.status, f.geom "
-            "FROM fibre_access_points f JOIN operators o ON o.id = f.operator_id",
+            f"SELECT {_ACCESS_POINT_COLUMNS}, f.geom FROM {_ACCESS_POINT_FROM}",
             {
                 "code": "string",
                 "operator": "string",
@@ -355,9 +384,7 @@ COLLECTIONS: dict[str, Collection] = {
             "Công trình cao (tháp nước, nhà cao tầng, cột điện …)",
             "Tall structures",
             "Point",
-            # The owner and address as the commune's or the power company's file gave them.
-            "SELECT t.code AS fid, t.code, t.name, t.kind, t.height_m, t.owner, t.address, "
-            "t.in_service_from, t.in_service_to, t.geom FROM tall_structures t",
+            f"SELECT {_TALL_COLUMNS}, t.geom FROM tall_structures t",
             {
                 "code": "string",
                 "name": "string",
@@ -376,9 +403,7 @@ COLLECTIONS: dict[str, Collection] = {
             "Đo tốc độ",
             "Speed tests",
             "Point",
-            "SELECT t.code AS fid, t.code, t.measured_at, o.short_name AS operator, t.technology, "
-            "t.download_mbps, t.upload_mbps, t.latency_ms, t.rsrp_dbm, t.geom FROM speed_tests t "
-            "LEFT JOIN operators o ON o.id = t.operator_id",
+            f"SELECT {_SPEED_TEST_COLUMNS}, t.geom FROM {_SPEED_TEST_FROM}",
             {
                 "code": "string",
                 "measured_at": "date-time",

@@ -103,8 +103,8 @@ def _order(sortby: list[SortKey]) -> str:
     return ", ".join([*keys, 'f.fid COLLATE "C"'])
 
 
-# The side tables' commune and district codes hold for today and the admin units as they are
-# (migration 0030), or the location is looked up per row.
+# The kept commune and district codes (side tables of migrations 0030 and 0034) hold for today and
+# the admin units as they are, or the location is looked up per row.
 _LOCATIONS_FRESH = text(
     "SELECT EXISTS (SELECT 1 FROM feature_locations_state s JOIN data_versions v "
     "ON v.table_name = 'admin_units' WHERE s.admin_version = v.version "
