@@ -6,8 +6,10 @@ the one GeoJSON canvas, so the fibre gaps covered them, and the hamlets' outline
 """
 
 import pytest
+from playwright.sync_api import expect
+from shapely.geometry import shape
 
-from tests.browser.support import wait_idle
+from tests.browser.support import click_at, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -51,3 +53,21 @@ def test_geojson_points_go_over_tiled_polygons_and_under_tiled_sites(map_page):
     wait_idle(page)
     keys = _stack(page, ["dead_zones", "poles", "challenges", "sites"])
     assert keys["dead_zones"] < keys["poles"] < keys["challenges"] < keys["sites"], keys
+
+
+def test_a_geojson_area_under_the_points_canvas_still_opens_its_popup(map_page):
+    """The fibre gaps' canvas lies under the points' one, which receives the click: the map hands
+    the click down (map.js enableFeaturePicking) instead of the point query's popup."""
+    gaps = map_page.api("/ogc/collections/ftth_gaps/items?limit=50")["features"]
+    assert gaps, "the sample has no fibre gap"
+    gap = max(gaps, key=lambda f: shape(f["geometry"]).area)
+    inside = shape(gap["geometry"]).representative_point()
+    page = map_page.open(f"#15/{inside.y:.6f}/{inside.x:.6f}?layers=ftth_gaps,challenges")
+    wait_idle(page)
+    keys = _stack(page, ["ftth_gaps", "challenges"])
+    assert keys["ftth_gaps"] < keys["challenges"]
+    click_at(page, inside.y, inside.x)
+    popup = page.locator(".leaflet-popup")
+    expect(popup).to_be_visible()
+    expect(page.locator(".hg-point-popup")).to_have_count(0)  # not "at this point": the gap's own
+    expect(popup).to_contain_text(gap["properties"]["hamlet_name"])
