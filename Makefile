@@ -42,13 +42,14 @@ frontend/node_modules/.stamp: frontend/package.json frontend/package-lock.json
 
 setup: .venv/.stamp frontend/node_modules/.stamp ## virtualenv, Python and npm packages (idempotent)
 
-# The offline basemap's water: Debian's GSHHG shorelines and WDBII rivers (LGPL), cut to the region.
+# The offline basemap's water: Debian's GSHHG shorelines and WDBII rivers (LGPL), cut to the region's
+# outline widened by 25 km (round edges, no rectangle).
 GSHHG := /usr/share/gmt-gshhg/binned_GSHHS_h.nc
 WATER := build/basemap/water.json
 $(GSHHG):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gmt-gshhg-high >/dev/null
 
-$(WATER): $(GSHHG) .venv/.stamp gis/gshhg.py scripts/build_water.py $(shell find data/hamlets -name province.geojson)
+$(WATER): $(GSHHG) .venv/.stamp gis/gshhg.py gis/region_clip.py scripts/build_water.py $(shell find data/hamlets -name province.geojson)
 	$(PY) scripts/build_water.py --out $@
 
 basemap: $(WATER) ## the offline map's water (sea, lakes, rivers, canals) for the region, into build/basemap/

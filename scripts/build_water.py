@@ -2,10 +2,11 @@
 
     .venv/bin/python scripts/build_water.py [--region data/hamlets] [--out build/basemap/water.json]
 
-The region is the bounding box of every ``province.geojson`` under ``--region`` (the sample's, or a
-deployment's own files), widened by ``--margin-deg``. Output: a compact GeoJSON (5 decimals, about
-a metre) that the app serves at /basemap/water.json; the map draws it when OpenStreetMap's tiles
-cannot load. No road data ships offline, so the basemap draws none.
+The water is cut to the union of every ``province.geojson`` under ``--region`` (the sample's, or a
+deployment's own files) widened by ``--buffer-km`` (gis/region_clip.py): it follows the region's
+shape with round edges, where a rectangle showed its straight sides once zoomed out. Output: a
+compact GeoJSON (5 decimals, about a metre) that the app serves at /basemap/water.json; the map
+draws it when OpenStreetMap's tiles cannot load.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-from shapely import box, unary_union
+from shapely import unary_union
 from shapely.geometry import mapping, shape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gis import gshhg  # noqa: E402
+from gis import gshhg, region_clip  # noqa: E402
 
 GSHHG_DIR = Path("/usr/share/gmt-gshhg")
 SIMPLIFY_DEG = 0.0001  # ~11 m: below a pixel at zoom 13
@@ -41,16 +42,20 @@ RIVER_KINDS = {
 ATTRIBUTION = "GSHHG 2.3.7 (Wessel & Smith, LGPL-3+): shorelines, WDBII rivers"
 
 
-def region_bbox(region: Path, margin_deg: float) -> tuple[float, float, float, float]:
-    bounds = []
+def province_outlines(region: Path) -> list:
+    """The polygons of every ``province.geojson`` under ``region``."""
+    geometries = []
     for path in sorted(region.rglob("province.geojson")):
         collection = json.loads(path.read_text(encoding="utf-8"))
-        bounds.extend(shape(f["geometry"]).bounds for f in collection["features"])
-    if not bounds:
+        geometries.extend(shape(f["geometry"]) for f in collection["features"])
+    if not geometries:
         raise SystemExit(f"build_water: no province.geojson under {region}")
-    west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
-    east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
-    return west - margin_deg, south - margin_deg, east + margin_deg, north + margin_deg
+    return geometries
+
+
+def region_clip_area(region: Path, buffer_km: float):
+    """The region's outline widened by ``buffer_km``: what the offline basemap is cut to."""
+    return region_clip.clip_area(province_outlines(region), buffer_km)
 
 
 def _rounded(geom) -> dict:
@@ -66,8 +71,9 @@ def _rounded(geom) -> dict:
     return {"type": data["type"], "coordinates": walk(data["coordinates"])}
 
 
-def build(bbox, shore_path: Path, river_path: Path) -> dict:
-    clip = box(*bbox)
+def build(clip, shore_path: Path, river_path: Path) -> dict:
+    """The water of the bins under ``clip`` (a polygon in degrees), cut to it, by kind."""
+    bbox = clip.bounds
     features = []
     for kind, polygons in sorted(gshhg.water(gshhg.read_shore_bins(shore_path, bbox)).items()):
         merged = unary_union(polygons).intersection(clip).simplify(SIMPLIFY_DEG)
@@ -95,12 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "basemap" / "water.json")
     parser.add_argument("--gshhg", type=Path, default=GSHHG_DIR, help="folder of binned_GSHHS_h.nc")
     parser.add_argument("--resolution", default="h", choices=list("fhilc"))
-    parser.add_argument("--margin-deg", type=float, default=0.1)
+    parser.add_argument("--buffer-km", type=float, default=25.0, help="around the region's outline")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    bbox = region_bbox(args.region, args.margin_deg)
     collection = build(
-        bbox,
+        region_clip_area(args.region, args.buffer_km),
         args.gshhg / f"binned_GSHHS_{args.resolution}.nc",
         args.gshhg / f"binned_river_{args.resolution}.nc",
     )

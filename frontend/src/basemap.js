@@ -1,7 +1,8 @@
 // Basemap: OpenStreetMap tiles when they load; otherwise (or by choice) the project's own
 // district outlines filled light and the region's water (sea, lakes, rivers and canals from GSHHG,
-// cut at setup into /basemap/water.json: no network), with `basemap-offline` on <body> and the
-// map, and a notice. No road data may ship offline, so the offline background draws no roads.
+// cut at setup to the region's outline widened by 25 km into /basemap/water.json: no network), with
+// `basemap-offline` on <body> and the map, and a notice. No road data that the project may ship is
+// in the registries it installs from (see docs), so the offline background draws no roads.
 // Once the tile server has failed, the session remembers it: no page and no zoom asks it again
 // (each request would only log another error) until the notice's "retry" is pressed.
 import { DomEvent, geoJSON, point, tileLayer } from 'leaflet';

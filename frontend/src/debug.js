@@ -49,6 +49,16 @@ export function installDebugHook({ map, layers, basemap, highlight, getLang, ind
       // A vector-tile layer names the features of the tiles it draws (layers/tileLayer.js).
       return layer.codes ? layer.codes() : layer.getLayers().map((feature) => feature.feature?.properties?.code);
     },
+    /**
+     * The element a visible layer draws into, for stacking tests: its tiles' container, its
+     * canvas, or the pane of its SVG paths.
+     */
+    element(id) {
+      const layer = layers.get(id);
+      if (!layer?.isVisible()) return null;
+      if (layer._grid) return layer._grid.getContainer();
+      return layer.options?.renderer?._container ?? map.getPane(layer.options?.pane ?? 'overlayPane');
+    },
     get view() {
       const center = map.getCenter();
       return { zoom: map.getZoom(), lat: center.lat, lon: center.lng };

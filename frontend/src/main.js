@@ -15,7 +15,9 @@ import { applyChoices, changedChoices, mountLayerControls } from './layerControl
 import { mountLayerPanel } from './layerPanel.js';
 import { collectionLayer } from './layers/collectionLayer.js';
 import { tileCollectionLayer } from './layers/tileLayer.js';
-import { CANVAS_ORDER, DEFAULT_VISIBLE, LAYERS as ALL_LAYERS } from './layers/registry.js';
+import {
+  CANVAS_ORDER, DEFAULT_VISIBLE, LAYERS as ALL_LAYERS, canvasZIndex, stackOf,
+} from './layers/registry.js';
 import { LegendControl } from './legend.js';
 import { canvasFor, createMap, enableFeaturePicking } from './map.js';
 import { ModelCard } from './modelCard.js';
@@ -41,21 +43,25 @@ document.getElementById('hg-upload-link').hidden = !mayRegister();
 const LAYERS = ALL_LAYERS.filter((def) => canSee(def.collection ?? def.id));
 mountAccountMenu(document.getElementById('hg-account'));
 
-const { map, canvasRenderer } = createMap(document.getElementById('map'), initial.view, region);
+const { map, canvases } = createMap(document.getElementById('map'), initial.view, region);
 let filters = { ...initial.filters };
 
 // Dense layers come from vector tiles; `?tiles=off` in the page's address draws every layer from
 // GeoJSON as before (to compare, or to fall back).
 const useTiles = new URLSearchParams(window.location.search).get('tiles') !== 'off';
 const fromTiles = (def) => useTiles && def.tiles;
-const layers = new Map(LAYERS.map((def) => [def.id, fromTiles(def)
-  ? tileCollectionLayer(def, {
-    filters, pane: 'hgTiles', zIndex: CANVAS_ORDER.length - CANVAS_ORDER.indexOf(def.id),
-  })
-  : collectionLayer(def, {
-    renderer: def.renderer === 'canvas' ? canvasFor(def, canvasRenderer) : undefined,
-    filters,
-  })]));
+// Each layer goes in its pane and place in the stack (registry STACK) whatever it is drawn from.
+const tiledIds = new Set(LAYERS.filter(fromTiles).map((def) => def.id));
+// Off its canvas: tiled, or not shown to this account.
+const offCanvas = (id) => tiledIds.has(id) || !LAYERS.some((def) => def.id === id);
+const layers = new Map(LAYERS.map((def) => {
+  const stack = stackOf(def.id) ?? {};
+  if (fromTiles(def)) return [def.id, tileCollectionLayer(def, { filters, ...stack })];
+  const renderer = def.renderer === 'canvas'
+    ? canvasFor(def, canvases, { pane: stack.pane, zIndex: canvasZIndex(stack.pane, offCanvas) })
+    : undefined;
+  return [def.id, collectionLayer(def, { renderer, filters })];
+}));
 const visibleIds = () => LAYERS.map((def) => def.id).filter((id) => layers.get(id).isVisible());
 
 applyChoices(layers, initial.choices);
@@ -165,10 +171,11 @@ const exportPanel = mountExportPanel(document.getElementById('hg-export'), { map
 mountDistrictZoom(document.getElementById('hg-district-zoom'), {
   map, subdivisions: loadSubdivisions, region,
 });
-// Click priority after the GeoJSON canvas (which answers first): tile layers as drawn, top first,
-// then the SVG polygons: hamlets, the indicator choropleth, then outlines.
-const tileLayersOnTop = [...CANVAS_ORDER].reverse().map((id) => layers.get(id)).filter((layer) => layer?.pickAt);
-enableFeaturePicking(map, () => [...tileLayersOnTop, layers.get('hamlet_coverage'), layers.get('hamlets'),
+// Click priority after the canvas clicked (which answers first): the stacked layers as drawn, top
+// first (tiles and lower GeoJSON canvases), then the SVG polygons: hamlets, the indicator
+// choropleth, then outlines.
+const stackedOnTop = [...CANVAS_ORDER].reverse().map((id) => layers.get(id)).filter(Boolean);
+enableFeaturePicking(map, () => [...stackedOnTop, layers.get('hamlet_coverage'), layers.get('hamlets'),
   indicators.layer, layers.get('communes'), layers.get('districts')].filter((layer) => layer && map.hasLayer(layer)));
 // "Tại điểm này": after the feature popups, which take their clicks first.
 const pointQuery = mountPointQuery(map);

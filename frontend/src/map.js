@@ -10,26 +10,32 @@ export const regionBounds = (region) => (region
   ? latLngBounds([region.bbox[1], region.bbox[0]], [region.bbox[3], region.bbox[2]])
   : COUNTRY_BOUNDS);
 
-// z-index per pane. Boundaries are SVG (one DOM path each) under the one canvas that draws
-// every point and line; the highlight sits on top and never takes clicks.
-const PANES = {
+// z-index per pane, bottom first. Every layer has its pane by what it draws, whether from vector
+// tiles or GeoJSON (layers/registry.js STACK): fills and boundaries (SVG, one DOM path each), then
+// areas, lines and points, each pane holding its layers' tile canvases and one GeoJSON canvas;
+// the highlight and the place names on top (neither takes clicks).
+export const PANES = {
   hgOutline: 250, // the "no basemap" background, above tiles (200)
-  hgWater: 260, // its water, over the districts' land fill, under every layer
-  hgDistrictFill: 395, // choropleths and coverage, under every outline
-  hgHamletFill: 396,
-  hgCoverage: 397, // a canvas of its own, see-through as a whole (see createMap)
+  hgWater: 260, // its water, over the districts' land fill
+  hgRoads: 270, // its roads, over the water (bridges), under every layer
+  hgDistrictFill: 390, // the indicator choropleth
+  hgHamletFill: 391, // the hamlets' coverage shares
+  hgHamlets: 392, // hamlet outlines, under the coverage
+  hgCoverage: 395, // a canvas of its own, see-through as a whole (see createMap)
   hgDistricts: 401,
   hgCommunes: 402,
-  hgHamlets: 403,
-  hgTiles: 440, // the dense layers' vector tiles (layers/tileLayer.js), under the GeoJSON canvas
-  hgCanvas: 450,
+  hgAreas: 410, // dead zones, fibre gaps
+  hgLines: 420, // ducts
+  hgPoints: 430, // sites, cells, poles, challenges…
   hgHighlight: 460,
+  hgPlaceNames: 470, // placeNames.js: labels over everything, click-through
 };
+const STACK_PANES = ['hgAreas', 'hgLines', 'hgPoints'];
 
 /**
  * Create the map in `element`, showing `view` ({zoom, lat, lon}) or the whole `region` (as
- * GET /api/region answers; null: the country). Returns `{ map, canvasRenderer }` (the shared
- * canvas, for points and lines).
+ * GET /api/region answers; null: the country). Returns `{ map, canvases }`: the GeoJSON canvas
+ * of each stacked pane (areas, lines, points) by pane name.
  */
 export function createMap(element, view, region = null) {
   const bounds = regionBounds(region);
@@ -59,26 +65,38 @@ export function createMap(element, view, region = null) {
     observer.observe(element);
     popup.once('remove', () => observer.disconnect());
   });
-  const canvasRenderer = canvas({ pane: 'hgCanvas', padding: 0.3, tolerance: 4 });
-  canvasRenderer.addTo(map);
   // Coverage parts tile the ground block by block: drawn opaque and made see-through as one
   // pane, adjacent parts show no seams and overlaps do not darken.
   map.getPane('hgCoverage').style.opacity = String(COVERAGE_OPACITY);
 
   if (view) map.setView([view.lat, view.lon], view.zoom);
   else map.fitBounds(bounds, { padding: [8, 8] });
-  return { map, canvasRenderer };
+  // Added once the map has a view (Leaflet creates a renderer's canvas then), to place them.
+  const canvases = Object.fromEntries(STACK_PANES.map((pane) => {
+    const renderer = canvas({ pane, padding: 0.3, tolerance: 4 }).addTo(map);
+    renderer._container.classList.add('hg-geojson-canvas'); // (no public getter for it)
+    return [pane, renderer];
+  }));
+  return { map, canvases };
 }
 
-/** The renderer of a canvas layer: its own canvas when it names a pane, else the shared one. */
-export const canvasFor = (def, shared) => (def.pane ? canvas({ pane: def.pane, padding: 0.3 }) : shared);
+/**
+ * The renderer of a canvas layer: its own canvas when it names a pane (coverage), else the GeoJSON
+ * canvas of its stacked pane (`canvases` from createMap), placed at `zIndex` among the pane's tiles.
+ */
+export function canvasFor(def, canvases, { pane, zIndex }) {
+  if (def.pane) return canvas({ pane: def.pane, padding: 0.3 });
+  const renderer = canvases[pane];
+  renderer._container.style.zIndex = String(zIndex);
+  return renderer;
+}
 
 /**
- * Tile features and SVG polygons lie under the GeoJSON canvas, which swallows their clicks. When a
- * click hits no canvas feature, open the popup of the first layer in `layers()` (those on the map,
- * by priority) with a feature there: a vector-tile layer's (`pickAt`, then its record is fetched)
- * or a boundary path under the pointer — so a hamlet choropleth wins over the commune outlines
- * drawn above it.
+ * A canvas swallows the clicks meant for what lies under it (tiles, lower canvases, SVG polygons).
+ * When a click hits no feature of the canvas it landed on, open the popup of the first layer in
+ * `layers()` (those on the map, by priority) with a feature there: a vector-tile layer's
+ * (`pickAt`, then its record is fetched), a GeoJSON canvas layer's (`pathAt`) or a boundary path
+ * under the pointer — so a hamlet choropleth wins over the commune outlines drawn above it.
  */
 export function enableFeaturePicking(map, layers) {
   map.on('click', (event) => {
@@ -92,6 +110,12 @@ export function enableFeaturePicking(map, layers) {
         if (!properties) continue;
         original.hgFeatureHit = true; // a feature's popup answers this click (pointQuery.js)
         layer.openFeature(properties.code, event.latlng).catch((error) => layer.fire('hg:error', { error }));
+        return;
+      }
+      const drawn = layer.pathAt?.(event.latlng);
+      if (drawn) {
+        original.hgFeatureHit = true;
+        drawn.openPopup(event.latlng);
         return;
       }
       if (!under.size) continue;

@@ -23,7 +23,7 @@ const PAD_X_PX = 3; // inside each label, left and right
 const GAP_PX = 2; // kept free between two labels
 const MAX_LABELS = 400; // per view: the DOM stays light whatever the zoom
 const PANE = 'hgPlaceNames';
-const PANE_Z_INDEX = 440; // over the boundaries (401–403), under the points' canvas (450)
+const PANE_Z_INDEX = 470; // over everything drawn (map.js PANES); the labels take no clicks
 
 // Where a reform abolished the districts, the region's communes are named from the lowest zoom.
 const levelsFor = (hasDistricts) => (hasDistricts

@@ -61,7 +61,7 @@ def test_districts_and_sites_are_drawn_as_the_api_reports(map_page):
     assert state["visible"] and state["error"] is None
     assert state["count"] == sites["numberMatched"] > 0
 
-    painted = painted_pixels(page, "hgTiles")
+    painted = painted_pixels(page, "hgPoints")
     assert painted > 100, "the sites' canvas is empty"
 
 

@@ -102,6 +102,18 @@ export const CollectionLayer = GeoJSON.extend({
     return Boolean(this._map?.hasLayer(this));
   },
 
+  /**
+   * The topmost of this layer's canvas features under `latlng`, or null: a canvas in a pane under
+   * another (areas under points, map.js) never receives the click itself. SVG layers answer
+   * through the DOM instead (enableFeaturePicking).
+   */
+  pathAt(latlng) {
+    const map = this._map;
+    if (!map || this.def.renderer !== 'canvas' || this.def.interactive === false) return null;
+    const point = map.latLngToLayerPoint(latlng);
+    return this.getLayers().findLast((path) => path._containsPoint?.(point)) ?? null;
+  },
+
   _onMoveEnd() {
     if (this.def.load === 'bbox') this.refresh();
   },

@@ -143,11 +143,37 @@ export const LAYERS = [
   },
 ];
 
-// Shared-canvas draw order, bottom first: gap areas, then lines and wedges under
-// points, sites on top (they are what people click most, and the canvas hands a click to
-// the topmost feature).
-export const CANVAS_ORDER = ['ftth_gaps', 'dead_zones', 'ducts', 'cells', 'speed_tests', 'poles',
-  'manholes', 'fibre_access_points', 'tall_structures', 'commune_offices', 'challenges', 'sites'];
+// Stacking, whatever a layer is drawn from (vector tiles or GeoJSON): areas under lines under
+// points, each kind in a pane of its own (map.js), bottom first within it. Sites end on top (they
+// are what people click most, and a canvas hands a click to the topmost feature). The boundaries,
+// hamlets and coverage name their own panes in their entries, under these.
+export const STACK = {
+  hgAreas: ['ftth_gaps', 'dead_zones'],
+  hgLines: ['ducts'],
+  hgPoints: ['cells', 'speed_tests', 'poles', 'manholes', 'fibre_access_points', 'tall_structures',
+    'commune_offices', 'challenges', 'sites'],
+};
+// The order of every stacked layer, bottom first.
+export const CANVAS_ORDER = Object.values(STACK).flat();
+
+/** The pane of a stacked layer, and its order in it (1 = bottom); null for the others. */
+export function stackOf(id) {
+  for (const [pane, ids] of Object.entries(STACK)) {
+    if (ids.includes(id)) return { pane, zIndex: ids.indexOf(id) + 1 };
+  }
+  return null;
+}
+
+/**
+ * The order in `pane` of its one GeoJSON canvas, which draws every layer of the pane that is not
+ * tiled (`isTiled(id)`): at the rank of the highest of them, so it is never under a layer it
+ * should cover; a tiled layer between two of them goes under both.
+ */
+export function canvasZIndex(pane, isTiled) {
+  const ids = STACK[pane] ?? [];
+  const drawn = ids.map((id, index) => (isTiled(id) ? 0 : index + 1));
+  return Math.max(0, ...drawn);
+}
 
 export const layerDef = (id) => LAYERS.find((def) => def.id === id);
 export const DEFAULT_VISIBLE = LAYERS.filter((def) => def.defaultOn).map((def) => def.id);
