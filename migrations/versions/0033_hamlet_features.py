@@ -1,7 +1,7 @@
 """hamlet features: what the hamlets layer shows of each hamlet, kept with the data it comes from
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0032
 Create Date: 2026-12-07
 
 The hamlets layer showed, per request, each hamlet's commune and district (two joins), its label
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0033"
-down_revision: str | None = "0030"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 speed tests, kept beside them as migration 0030 keeps those of sites, poles and ducts
 
 Revision ID: 0034
-Revises: 0030
+Revises: 0033
 Create Date: 2026-12-07
 
 Their items pages still looked each feature's commune up per row, per request (a point-in-polygon
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0034"
-down_revision: str | None = "0030"
+down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
