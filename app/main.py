@@ -48,6 +48,15 @@ def _frontend() -> Path:
     return (ROOT / get_settings().frontend_dir).resolve()
 
 
+class _BuiltFiles(StaticFiles):
+    """Files a build step writes later: until the folder exists every path is 404, where Starlette's
+    one-off check would answer 500 (and the map would log an error) on a checkout not yet built."""
+
+    async def check_config(self) -> None:
+        if self.directory is not None and Path(self.directory).is_dir():
+            await super().check_config()
+
+
 def _mount_frontend(app: FastAPI) -> None:
     frontend = _frontend()
     # Every script and stylesheet comes from us, never from a CDN: Swagger UI's too.
@@ -64,7 +73,7 @@ def _mount_frontend(app: FastAPI) -> None:
             app.mount(url, StaticFiles(directory=path), name=path.name)
 
     # The offline basemap's water, built at setup (`make basemap`); absent until then: 404.
-    app.mount("/basemap", StaticFiles(directory=ROOT / "build" / "basemap", check_dir=False), name="basemap")
+    app.mount("/basemap", _BuiltFiles(directory=ROOT / "build" / "basemap", check_dir=False), name="basemap")
 
     @app.get("/", include_in_schema=False, response_class=FileResponse)
     def index() -> FileResponse:
