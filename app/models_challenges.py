@@ -46,7 +46,6 @@ class Challenge(Base):
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), server_default="open")
     measured: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    deadline: Mapped[date | None] = mapped_column(Date)
     planned_on: Mapped[date | None] = mapped_column(Date)
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -78,6 +77,7 @@ class ChallengeOperator(Base):
     )
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), primary_key=True, index=True)
     status: Mapped[str] = mapped_column(String(12), server_default="accepted")  # accepted = not answered yet
+    deadline: Mapped[date] = mapped_column(Date)  # its own to answer by (migration 0035)
     planned_on: Mapped[date | None] = mapped_column(Date)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     review: Mapped[str | None] = mapped_column(String(12))  # upheld: the Department kept the dispute

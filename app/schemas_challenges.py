@@ -58,12 +58,16 @@ class PublicChallenge(BaseModel):
     technology: Technology
     status: Status
     phase: Phase
-    escalated: bool = Field(description="past the operator's deadline, or past the planned day, unanswered")
+    escalated: bool = Field(
+        description="an operator (for an operator: itself) past its deadline unanswered, or past its planned day"
+    )
     measured: bool = Field(description="confirmed by the Department's measurements")
     observed_at: datetime
     filed_at: datetime
     resolved_at: datetime | None
-    deadline: date | None
+    deadline: date | None = Field(
+        description="to answer by: the operator's own for an operator, else the earliest of those yet to answer"
+    )
     planned_on: date | None
     operator: str | None
     hamlet_code: str | None
@@ -77,6 +81,8 @@ class OperatorAnswer(BaseModel):
     status: Literal["accepted", "disputed", "planned", "fixed"] = Field(
         description="accepted: not answered yet"
     )
+    deadline: date = Field(description="this operator's own deadline to answer by")
+    escalated: bool = Field(description="past its deadline unanswered, or past its planned day unfixed")
     planned_on: date | None
     answered_at: datetime | None
     review: Literal["upheld"] | None = Field(description="the Department upheld the operator's dispute")

@@ -4,11 +4,13 @@ and the measurements there; an accepted challenge goes to the operator concerned
 operator disputes it with evidence, plans a fix by a date, or fixes it; overdue ones are escalated.
 
 A challenge may concern several operators (``challenge_operators``): each one named gets it and
-answers for itself (an operator sees and answers only what was sent to it). ``challenges.status``
+answers for itself, by its own deadline (an operator sees and answers only what was sent to it). ``challenges.status``
 sums up their answers (``_settle``): ``accepted`` while one has not answered, else ``planned``
 while one plans a fix, else ``disputed`` when one disputed (the Department may overrule a dispute:
 ``review``), else ``fixed``. So a challenge is resolved once every operator has fixed it or
-disputed it, and a plan keeps it with the operators until the fix.
+disputed it, and a plan keeps it with the operators until the fix. Each operator's deadline is its
+own (``challenge_operators.deadline``): overruling one operator's dispute gives that one a new deadline,
+and a challenge is escalated when one of its operators is overdue (``ESCALATED_SQL``).
 
 Every step is a row of ``challenge_steps`` (audited, with the actor, by migration 0019's triggers);
 the reporter's private link shows the steps by side (the public, the Department, the operator),
@@ -36,10 +38,25 @@ from app.services.clock import today
 from app.settings import get_settings
 from gis.problems import Problem
 
-# Past the deadline without an answer, or past the planned day without a fix (bound :today).
+# One operator's part of a challenge (a row of challenge_operators, alias ``co``) is overdue: past
+# its own deadline without an answer, or past its planned day without a fix (bound :today).
+OVERDUE_SQL = "((co.status = 'accepted' AND co.deadline < :today) OR (co.status = 'planned' AND co.planned_on < :today))"
+# A challenge (alias c) is escalated when one of its operators is overdue: each is judged on its own
+# deadline (a dispute overruled gives that operator a new one, never the others).
 ESCALATED_SQL = (
-    "((c.status = 'accepted' AND c.deadline < :today) OR (c.status = 'planned' AND c.planned_on < :today))"
+    f"EXISTS (SELECT 1 FROM challenge_operators co WHERE co.challenge_id = c.id AND {OVERDUE_SQL})"
 )
+# The challenge's deadline as shown: the earliest of the operators still to answer (none: NULL).
+DEADLINE_SQL = (
+    "(SELECT min(co.deadline) FROM challenge_operators co WHERE co.challenge_id = c.id "
+    "AND co.status = 'accepted')"
+)
+# For an operator's principal (``mine``: its row of challenge_operators, joined on :own), its own
+# deadline and overdue state; for the Department and the public (no such row), the challenge's.
+_MINE_ESCALATED_SQL = (
+    f"CASE WHEN mine.challenge_id IS NULL THEN {ESCALATED_SQL} ELSE {OVERDUE_SQL.replace('co.', 'mine.')} END"
+)
+_MINE_DEADLINE_SQL = f"CASE WHEN mine.challenge_id IS NULL THEN {DEADLINE_SQL} ELSE mine.deadline END"
 _PHONE = re.compile(r"^\+?[0-9 .\-]{8,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NEARBY_TESTS_M = 1000.0  # speed tests shown beside a report: within this distance of the spot
@@ -261,15 +278,18 @@ def _sent_to(
     _step(session, challenge_id, step, "department", operator_id=operator_id, note=note, deadline=deadline)
 
 
+# Bound :own (the operator's id of an operator's principal, else NULL) and :today.
 _SELECT = f"""
-SELECT c.id, c.code, c.kind, c.technology, c.status, {PHASE_SQL} AS phase, {ESCALATED_SQL} AS escalated,
-       c.measured, c.observed_at, c.filed_at, c.resolved_at, c.deadline, c.planned_on, c.description,
+SELECT c.id, c.code, c.kind, c.technology, c.status, {PHASE_SQL} AS phase, {_MINE_ESCALATED_SQL} AS escalated,
+       c.measured, c.observed_at, c.filed_at, c.resolved_at, {_MINE_DEADLINE_SQL} AS deadline, c.planned_on,
+       c.description,
        c.operator_id, o.short_name AS operator, h.code AS hamlet_code, h.name AS hamlet_name,
        m.code AS commune_code, m.name AS commune_name, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
        ct.name AS contact_name, ct.phone AS contact_phone, ct.email AS contact_email,
        att.kind AS attachment_kind, att.filename AS attachment_name
 FROM challenges c
 LEFT JOIN operators o ON o.id = c.operator_id
+LEFT JOIN challenge_operators mine ON mine.challenge_id = c.id AND mine.operator_id = :own
 LEFT JOIN admin_units h ON h.id = c.hamlet_id
 LEFT JOIN admin_units m ON m.id = h.parent_id
 LEFT JOIN challenge_contacts ct ON ct.challenge_id = c.id
@@ -320,7 +340,7 @@ def track(session: Session, token: str | None) -> dict:
     if not token:
         raise not_found("notfound.challenge_link")
     row = session.execute(
-        text(_SELECT + "WHERE c.token_sha256 = :t"), {"t": _hash(token), "today": today()}
+        text(_SELECT + "WHERE c.token_sha256 = :t"), {"t": _hash(token), "own": None, "today": today()}
     ).first()
     if row is None:
         raise not_found("notfound.challenge_link")
@@ -331,7 +351,7 @@ def _visible(principal: Principal) -> tuple[str, dict]:
     """SQL (on alias c) of the challenges a principal works on: the Department all of them, an
     operator those sent to it (accepted at least once, never an open or rejected report)."""
     if principal.is_staff:
-        return "true", {}
+        return "true", {"own": None}
     return (
         "c.status NOT IN ('open', 'rejected') AND EXISTS (SELECT 1 FROM challenge_operators co "
         "WHERE co.challenge_id = c.id AND co.operator_id = :own)",
@@ -345,12 +365,13 @@ def _operators(session: Session, challenge_id: int, internal: bool = False) -> l
     evidence = "f.filename" if internal else "NULL"
     rows = session.execute(
         text(
-            f"SELECT o.short_name AS operator, co.status, co.planned_on, co.answered_at, co.review, "
+            f"SELECT o.short_name AS operator, co.status, co.deadline, {OVERDUE_SQL} AS escalated, "
+            "co.planned_on, co.answered_at, co.review, "
             f"{evidence} AS evidence_file FROM challenge_operators co JOIN operators o ON o.id = co.operator_id "
             "LEFT JOIN challenge_dispute_files f ON f.challenge_id = co.challenge_id "
             "AND f.operator_id = co.operator_id WHERE co.challenge_id = :id ORDER BY o.short_name"
         ),
-        {"id": challenge_id},
+        {"id": challenge_id, "today": today()},
     )
     return [dict(r._mapping) for r in rows]
 
@@ -380,9 +401,9 @@ def queue(
         where += " AND c.status = :status"
         params["status"] = status
     if escalated:
-        where += f" AND {ESCALATED_SQL}"
+        where += f" AND {_MINE_ESCALATED_SQL}"
     rows = session.execute(
-        text(_SELECT + f"WHERE {where} ORDER BY {ESCALATED_SQL} DESC, c.filed_at, c.id"),
+        text(_SELECT + f"WHERE {where} ORDER BY {_MINE_ESCALATED_SQL} DESC, c.filed_at, c.id"),
         {**params, "today": today()},
     )
     return [_shaped(r, principal) for r in rows]
@@ -481,15 +502,15 @@ def decide(
             raise Unprocessable(reasons=[Problem("challenge.operator_required", field)])
         deadline = _deadline(deadline_days)
         session.execute(
-            text(
-                "UPDATE challenges SET status = 'accepted', operator_id = :op, deadline = :d WHERE id = :id"
-            ),
-            {"id": row.id, "op": ids[0], "d": deadline},
+            text("UPDATE challenges SET status = 'accepted', operator_id = :op WHERE id = :id"),
+            {"id": row.id, "op": ids[0]},
         )
         for operator_id in ids:
             session.execute(
-                text("INSERT INTO challenge_operators (challenge_id, operator_id) VALUES (:id, :op)"),
-                {"id": row.id, "op": operator_id},
+                text(
+                    "INSERT INTO challenge_operators (challenge_id, operator_id, deadline) VALUES (:id, :op, :d)"
+                ),
+                {"id": row.id, "op": operator_id, "d": deadline},
             )
             _sent_to(session, row.id, operator_id, "accepted", reason, deadline)
     session.commit()
@@ -630,16 +651,13 @@ def review(
         )
         _step(session, row.id, "upheld", "department", operator_id=operator_id, note=reason)
     else:
-        deadline = _deadline()
+        deadline = _deadline()  # this operator's only: the others keep theirs
         session.execute(
             text(
-                "UPDATE challenge_operators SET status = 'accepted', answered_at = NULL "
+                "UPDATE challenge_operators SET status = 'accepted', answered_at = NULL, deadline = :d "
                 "WHERE challenge_id = :id AND operator_id = :op"
             ),
-            {"id": row.id, "op": operator_id},
-        )
-        session.execute(
-            text("UPDATE challenges SET deadline = :d WHERE id = :id"), {"id": row.id, "d": deadline}
+            {"id": row.id, "op": operator_id, "d": deadline},
         )
         _settle(session, row.id)
         _sent_to(session, row.id, operator_id, "overruled", reason, deadline)

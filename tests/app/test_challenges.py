@@ -28,11 +28,11 @@ def seed_challenges(conn) -> None:
     conn.execute(
         text(
             "INSERT INTO challenges (token_sha256, proof_sha256, kind, operator_id, technology, observed_at, "
-            "hamlet_id, status, measured, deadline, client_ip, geom) "
+            "hamlet_id, status, measured, client_ip, geom) "
             "SELECT md5(h.code) || md5('token'), md5(h.code) || md5('proof'), x.kind, o.id, '4G', "
-            "now() - interval '3 days', h.id, x.status, x.measured, x.deadline, '192.0.2.1', "
-            "ST_PointOnSurface(h.geom) FROM (VALUES (30, 'no_signal', 'open', false, NULL::date), "
-            "(31, 'weak_signal', 'accepted', true, CURRENT_DATE + 60)) x(n, kind, status, measured, deadline) "
+            "now() - interval '3 days', h.id, x.status, x.measured, '192.0.2.1', "
+            "ST_PointOnSurface(h.geom) FROM (VALUES (30, 'no_signal', 'open', false), "
+            "(31, 'weak_signal', 'accepted', true)) x(n, kind, status, measured) "
             "JOIN LATERAL (SELECT * FROM admin_units WHERE level = 'hamlet' AND valid_to IS NULL "
             "ORDER BY code OFFSET x.n LIMIT 1) h ON true, operators o WHERE o.short_name = 'Viettel'"
         )
@@ -41,15 +41,15 @@ def seed_challenges(conn) -> None:
         text(
             "INSERT INTO challenge_steps (challenge_id, step, side, operator_id, deadline) "
             "SELECT id, 'filed', 'public', NULL, NULL FROM challenges "
-            "UNION ALL SELECT id, 'accepted', 'department', operator_id, deadline FROM challenges "
+            "UNION ALL SELECT id, 'accepted', 'department', operator_id, CURRENT_DATE + 60 FROM challenges "
             "WHERE status = 'accepted' UNION ALL SELECT id, 'measured', 'department', NULL, NULL "
             "FROM challenges WHERE measured"
         )
     )
     conn.execute(
         text(
-            "INSERT INTO challenge_operators (challenge_id, operator_id, status) "
-            "SELECT id, operator_id, status FROM challenges WHERE status = 'accepted'"
+            "INSERT INTO challenge_operators (challenge_id, operator_id, status, deadline) "
+            "SELECT id, operator_id, status, CURRENT_DATE + 60 FROM challenges WHERE status = 'accepted'"
         )
     )
 
@@ -290,7 +290,13 @@ def test_overdue_challenges_are_escalated_for_the_department(public, client_as, 
     assert r.status_code == 200 and r.json()["operator"] == "VinaPhone" and not r.json()["escalated"]
     assert code not in {x["code"] for x in planner.get("/api/challenges?escalated=true").json()["challenges"]}
     with engine.begin() as conn:  # five days later, unanswered
-        conn.execute(text("UPDATE challenges SET deadline = CURRENT_DATE - 1 WHERE code = :c"), {"c": code})
+        conn.execute(
+            text(
+                "UPDATE challenge_operators SET deadline = CURRENT_DATE - 1 "
+                "WHERE challenge_id = (SELECT id FROM challenges WHERE code = :c)"
+            ),
+            {"c": code},
+        )
     listed = planner.get("/api/challenges?escalated=true").json()["challenges"]
     assert code in {x["code"] for x in listed} and all(x["escalated"] for x in listed)
     assert client_as("vina1").get(f"/api/challenges/{code}").json()["escalated"] is True

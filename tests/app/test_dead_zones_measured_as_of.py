@@ -118,10 +118,10 @@ def _put(conn, n: int, measured: bool, status: str, operators: dict, steps: list
     for operator, answer in operators.items():
         conn.execute(
             text(
-                "INSERT INTO challenge_operators (challenge_id, operator_id, status) "
-                "SELECT :c, id, :s FROM operators WHERE short_name = :op"
+                "INSERT INTO challenge_operators (challenge_id, operator_id, status, deadline) "
+                "SELECT :c, id, :s, :d FROM operators WHERE short_name = :op"
             ),
-            {"c": row.id, "s": answer, "op": operator},
+            {"c": row.id, "s": answer, "op": operator, "d": D + timedelta(days=54)},
         )
         conn.execute(
             step,

@@ -76,7 +76,13 @@ def test_the_planner_rejects_a_dispute_then_upholds_the_next(chromium, live_serv
     filed = _accepted(live_server_url, engine, tokens, 25)
     code = filed["code"]
     with engine.begin() as conn:  # the first deadline has passed: the new one must be set afresh
-        conn.execute(text("UPDATE challenges SET deadline = current_date - 5 WHERE code = :c"), {"c": code})
+        conn.execute(
+            text(
+                "UPDATE challenge_operators SET deadline = current_date - 5 "
+                "WHERE challenge_id = (SELECT id FROM challenges WHERE code = :c)"
+            ),
+            {"c": code},
+        )
     _dispute_in_the_page(chromium, live_server_url, code, "Đo tại chỗ: RSRP -92 dBm, sóng tốt")
     body = _detail(live_server_url, tokens, code)
     assert body["status"] == "disputed" and _viettel(body)["status"] == "disputed"

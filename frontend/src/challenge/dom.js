@@ -48,8 +48,10 @@ export function summaryOf(c) {
     [t('challenge.observedAt'), formatDateTime(c.observed_at)],
     [t('challenge.deadline'), c.deadline ? formatDate(c.deadline) : null],
     [t('challenge.plannedOn'), c.planned_on ? formatDate(c.planned_on) : null],
-    // Each operator it was sent to answers for itself.
+    // Each operator it was sent to answers for itself, by its own deadline.
     [t('challenge.operatorAnswers'), (c.operators ?? []).map((o) => `${o.operator}: ${tEnum('challenge_status', o.status)}`
-      + (o.planned_on ? ` (${formatDate(o.planned_on)})` : '')).join(' · ')],
+      + (o.planned_on ? ` (${formatDate(o.planned_on)})` : '')
+      + (o.status === 'accepted' && o.deadline ? ` (${t('challenge.answerBy', { date: formatDate(o.deadline) })})` : '')
+      + (o.escalated ? ` — ${t('challenge.overdue')}` : '')).join(' · ')],
   ]);
 }

@@ -65,6 +65,8 @@ export default {
   'challenge.reason': 'Reason / note',
   'challenge.sendTo': 'Send to operator',
   'challenge.operatorAnswers': 'Each operator’s answer',
+  'challenge.answerBy': 'by {date}',
+  'challenge.overdue': 'overdue',
   'challenge.deadlineDays': 'Days to answer',
   'challenge.markMeasured': 'Confirmed by measurements',
   'challenge.answer': 'Answer',

@@ -65,6 +65,8 @@ export default {
   'challenge.reason': 'Lý do / ghi chú',
   'challenge.sendTo': 'Chuyển cho nhà mạng',
   'challenge.operatorAnswers': 'Trả lời của từng nhà mạng',
+  'challenge.answerBy': 'hạn {date}',
+  'challenge.overdue': 'quá hạn',
   'challenge.deadlineDays': 'Hạn trả lời (ngày)',
   'challenge.markMeasured': 'Xác nhận bằng đo thực tế',
   'challenge.answer': 'Trả lời',
