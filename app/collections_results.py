@@ -146,9 +146,9 @@ RESULT_COLLECTIONS = [
         "Hamlet area out of reach of every active fibre access point",
         "MultiPolygon",
         "SELECT h.code AS fid, h.code, h.code AS hamlet_code, h.name AS hamlet_name, d.code AS district_code, "
-        "round(f.share::numeric, 4)::float8 AS ftth_share, round((ST_Area(f.geom::geography) / 1e6)::numeric, 4)::float8 "
-        "AS area_km2, round(coalesce(h.population, 0) * least(ST_Area(f.geom::geography) / 1e6 "
-        "/ nullif(h.area_km2, 0), 1))::int AS population, f.geom FROM hamlet_ftth f "
+        "round(f.share::numeric, 4)::float8 AS ftth_share, round(f.area_km2::numeric, 4)::float8 AS area_km2, "
+        "round(coalesce(h.population, 0) * least(f.area_km2 / nullif(h.area_km2, 0), 1))::int AS population, "
+        "f.geom FROM hamlet_ftth f "
         "JOIN admin_units h ON h.id = f.hamlet_id JOIN admin_units c ON c.id = h.parent_id "
         "JOIN admin_units d ON d.id = c.parent_id WHERE f.geom IS NOT NULL",
         {

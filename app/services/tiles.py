@@ -12,6 +12,7 @@ from app.collections import Collection
 from app.errors import UnknownFilter
 from app.services import tile_cache
 from app.services.coverage import dated_layers
+from app.services.features import with_stored_location
 from app.services.scope import Scope
 from app.services.sql import COMMON_PARAMS, filter_clauses, needs_location, scoped_source
 from app.services.tile_matrix_sets import WEB_MERCATOR_QUAD, TileMatrixSet
@@ -51,11 +52,12 @@ def tile_fields(session: Session, collection: Collection) -> dict[str, str]:
 
 
 def _layer_sql(
-    collection: Collection, index: int, filters: dict[str, str], scope: Scope, srid: int
+    collection: Collection, index: int, filters: dict[str, str], scope: Scope, srid: int, stored: bool
 ) -> tuple[str, dict]:
     clauses, params = filter_clauses(collection, filters, prefix=f"l{index}f")
+    located = not stored and needs_location(collection, filters)
     source, scope_params = scoped_source(
-        collection, scope, located=needs_location(collection, filters), filters=filters, prefix=f"l{index}s"
+        collection, scope, located=located, filters=filters, prefix=f"l{index}s"
     )
     params.update(scope_params)
     geom = "f.geom" if srid == 4326 else f"ST_Transform(f.geom, {srid})"
@@ -83,11 +85,13 @@ def tile_query(
     filters: dict[str, str],
     scope: Scope,
     tms: TileMatrixSet = WEB_MERCATOR_QUAD,
+    stored: frozenset[str] = frozenset(),
 ) -> tuple[str, dict[str, object]]:
     """The SQL and bound values of the tile at zoom z, column x, row y of `tms` (checked by the
     caller): everything but the data that decides its bytes. Filters apply to every layer that knows
     them; a filter no layer knows is an error. A CQL2 `filter` applies to every layer (so it must
-    name properties each of them has)."""
+    name properties each of them has). `stored`: the ids of the collections whose source reads
+    their kept location codes (app/services/features.py, with_stored_location)."""
     size = tms.tile_size(z)
     minx, miny, maxx, maxy = tms.envelope(z, x, y)
     params: dict[str, object] = {
@@ -100,8 +104,9 @@ def tile_query(
     }
     parts: list[str] = []
     for i, collection in enumerate(collections):
-        own = {k: v for k, v in filters.items() if k in collection.filters or k in COMMON_PARAMS}
-        sql, layer_params = _layer_sql(collection, i, own, scope, tms.srid)
+        sql, layer_params = _layer_sql(
+            collection, i, _own_filters(collection, filters), scope, tms.srid, collection.id in stored
+        )
         parts.append(sql)
         params.update(layer_params)
     known = {k for c in collections for k in c.filters} | set(COMMON_PARAMS)
@@ -117,6 +122,26 @@ def tile_query(
         with_margin = f"ST_Transform({with_margin}, 4326)"
     query = f"WITH tile AS (SELECT {envelope} AS env, {with_margin} AS env4326) SELECT " + " || ".join(parts)
     return query, params
+
+
+def _own_filters(collection: Collection, filters: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in filters.items() if k in collection.filters or k in COMMON_PARAMS}
+
+
+def with_stored_locations(
+    session: Session, collections: list[Collection], filters: dict[str, str]
+) -> tuple[list[Collection], frozenset[str]]:
+    """The layers whose filters need the commune and district reading them from their side tables
+    while the kept codes hold (as items do), and the ids of those that do; the others as they are
+    (no location, or a lookup per row)."""
+    layers, stored = [], set()
+    for collection in collections:
+        if needs_location(collection, _own_filters(collection, filters)):
+            collection, kept = with_stored_location(session, collection)
+            if kept:
+                stored.add(collection.id)
+        layers.append(collection)
+    return layers, frozenset(stored)
 
 
 # As the app's GZipMiddleware: smaller tiles travel as they are.
@@ -152,7 +177,8 @@ def cached_tile(
     `gzip_ok`, a tile worth compressing comes gzipped (its own ETag). With no cache (`budget_bytes`
     0) every tile is built, its ETag the hash of its bytes (no data versions read)."""
     dated_layers.prepare(session, collections, filters)  # coverage of a past day: its polygons
-    query, params = tile_query(collections, z, x, y, filters, scope, tms)
+    collections, stored = with_stored_locations(session, collections, filters)
+    query, params = tile_query(collections, z, x, y, filters, scope, tms, stored)
     key = None
     if budget_bytes > 0:  # without a server-side cache, no data versions to read: the bytes give the ETag
         epoch, versions = tile_cache.data_versions(session)

@@ -35,6 +35,7 @@ from app.errors import InvalidParameter
 from app.services.clock import LOCAL_TZ
 from app.services.coverage import dated_layers
 from app.services.exports.labels import FIELD_LABELS, label_en, label_vi, sheet_name
+from app.services.features import with_stored_location
 from app.services.imports.bodies import bodies_on
 from app.services.region import region_on
 from app.services.scope import Scope
@@ -129,8 +130,10 @@ def query_frame(
 ) -> gpd.GeoDataFrame:
     """Every matching feature `scope` may see (ordered by code) with typed columns, in EPSG:4326."""
     dated_layers.prepare(session, [collection], filters)  # coverage of a past day: its polygons
+    # The kept commune and district codes while they hold (as items read them), else a lookup per row.
+    collection, stored = with_stored_location(session, collection)
     clauses, params = filter_clauses(collection, filters)
-    source, scope_params = scoped_source(collection, scope, located=True, filters=filters)
+    source, scope_params = scoped_source(collection, scope, located=not stored, filters=filters)
     params.update(scope_params)
     if bbox is not None:
         clauses.append(_bbox_clause(bbox))
