@@ -1,7 +1,7 @@
 """ftth gap area: the geodesic area of each hamlet's FTTH gap kept beside its polygon
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0035
 Create Date: 2026-12-07
 
 The ftth_gaps layer computed ``ST_Area(geom::geography)`` of every gap twice per request (its area,
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0036"
-down_revision: str | None = "0034"
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
