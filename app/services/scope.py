@@ -95,11 +95,15 @@ class Scope:
         if self.district_code is not None:
             clauses.append(collection.in_district(a))
             params["scope_district"] = self.district_code
-        if collection.unapproved_owner_sql and not self.every_company:
+        plans_limited = bool(collection.unapproved_owner_sql) and not self.every_company
+        if plans_limited:
             owner = collection.unapproved_owner_sql.format(a=a)
             clauses.append(f"(({owner}) IS NULL OR ({owner}) = :scope_company)")
             params["scope_company"] = self.company
-        if collection.draft_owner_sql and not self.every_draft:
+        # A draft is unapproved: where the clause above applies it already keeps other companies'
+        # drafts out, and a second, redundant condition would cost the planner its row estimate
+        # (it reads a page off the code index only while it knows most rows pass).
+        if collection.draft_owner_sql and not self.every_draft and not plans_limited:
             owner = collection.draft_owner_sql.format(a=a)
             clauses.append(f"(({owner}) IS NULL OR ({owner}) = :scope_company)")
             params["scope_company"] = self.company
