@@ -90,3 +90,12 @@ def test_dates_written_and_keyed_by_sql_are_the_settings_day(client, engine, off
         assert _session_day(get_engine())[:2] == (off_utc_zone, today)
     finally:
         remove_test_rows(engine, PREFIX)
+
+
+def test_an_unknown_time_zone_is_refused_at_start():
+    from pydantic import ValidationError
+
+    from app.settings import Settings
+
+    with pytest.raises(ValidationError, match="IANA"):
+        Settings(timezone="Asia/Cần_Thơ")
