@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import get_settings
@@ -12,17 +13,38 @@ from app.settings import get_settings
 log = logging.getLogger(__name__)
 
 
+def new_engine(
+    url: str | URL, *, server_options: str = "", connect_args: dict | None = None, **kwargs
+) -> Engine:
+    """An engine whose sessions count days on the region's clock (the setting TIMEZONE, as
+    app/services/clock.py does): CURRENT_DATE, timestamptz::date and the triggers' days are the
+    region's today, not the server's (UTC on our clusters, a day behind from 00:00 to 07:00 in
+    Vietnam). The project's engines are made here: the service's and its worker's, the owner's
+    (migrations, app/dbadmin.py) and the test fixtures'. ``server_options``: more `-c name=value` settings."""
+    url = make_url(url)
+    # libpq's options: the URL's own first, then ours (the last -c of a name wins).
+    own = url.query.get("options", "")
+    options = [
+        *([own] if isinstance(own, str) else own),
+        server_options,
+        f"-c TimeZone={get_settings().timezone}",
+    ]
+    args = {**(connect_args or {}), "options": " ".join(o for o in options if o)}
+    return create_engine(url.difference_update_query(["options"]), connect_args=args, **kwargs)
+
+
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
     # A bad query must not hang a worker forever. The login is the service's own role (DATABASE_URL):
     # it may read the audit log but never change it, and owns nothing (migration 0005, app/dbadmin.py).
-    engine = create_engine(
+    engine = new_engine(
         settings.database_url,
+        server_options="-c statement_timeout=30000",
+        connect_args={"connect_timeout": 5},
         pool_size=settings.db_pool_size,
         max_overflow=10,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": 5, "options": "-c statement_timeout=30000"},
     )
     event.listen(engine, "first_connect", _warn_if_privileged)
     return engine

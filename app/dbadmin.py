@@ -8,9 +8,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+from app.db import new_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ROLE = "hg_app"  # the service's privileges, granted by the migrations (0005)
@@ -22,13 +24,13 @@ class DatabaseAdminError(Exception):
 
 def _maintenance(url):
     """The server's maintenance database, for statements about whole databases."""
-    return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    return new_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
 def ensure_database(database_url: str) -> bool:
     """Create the database named in the URL when missing. Returns True when it was created."""
     url = make_url(database_url)
-    probe = create_engine(url)
+    probe = new_engine(url)
     try:
         with probe.connect():
             return False  # already there: no need for the maintenance database
@@ -142,7 +144,7 @@ def backup(owner_url: str, path: Path) -> Path:
 
 def table_count(database_url: str) -> int | None:
     """Tables in the database besides PostGIS's own; None when the database does not exist."""
-    engine = create_engine(database_url)
+    engine = new_engine(database_url)
     try:
         with engine.connect() as conn:
             return conn.scalar(

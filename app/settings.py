@@ -1,7 +1,9 @@
 """Settings read from the environment (and .env), lazily, once per process."""
 
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +19,19 @@ class Settings(BaseSettings):
     @property
     def owner_url(self) -> str:
         return self.database_owner_url or self.database_url
+
+    # The region's clock (an IANA zone): its days, quarters and "today", in Python (app/services/clock.py)
+    # and in every database session the project opens (app/db.py: CURRENT_DATE, timestamptz::date).
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"TIMEZONE: {value!r} is not an IANA time zone (e.g. Asia/Ho_Chi_Minh)") from exc
+        return value
 
     sample_data_dir: str = "data/hamlets"
     frontend_dir: str = "frontend"

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from app import dbadmin
-from app.db import reset_engine
+from app.db import new_engine, reset_engine
 from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +48,7 @@ def sample_database(tag: str):
     url = _url_for(f"{BASE_URL.database}_scratch_{tag}_{uuid.uuid4().hex[:6]}")
     dbadmin.ensure_database(url)
     dbadmin.upgrade(url)
-    engine = create_engine(url)
+    engine = new_engine(url)
     try:
         loader.load_sample(engine, ROOT / "data" / "hamlets")
         yield engine
@@ -72,7 +71,7 @@ def database_url() -> str:
     reset_engine()
     from app.services.imports import loader
 
-    engine = create_engine(url)
+    engine = new_engine(url)
     loader.load_sample(engine, ROOT / "data" / "hamlets")
     from tests.app.test_challenges import seed_challenges  # public reports: the challenges layer has features
 
@@ -98,7 +97,7 @@ def reformed_url() -> str:
     dbadmin.ensure_database(url)
     dbadmin.upgrade(url)
     dbadmin.ensure_app_login(url, _url_for(REFORMED_DB, APP_LOGIN))
-    engine = create_engine(url)
+    engine = new_engine(url)
     try:
         reform = loader.SampleReform(date.fromisoformat(REFORM.effective), REFORM.act, REFORM.folder)
         loader.load_sample(engine, ROOT / "data" / "hamlets", reform)
@@ -125,7 +124,7 @@ def coverage_run(database_url):
 
 @pytest.fixture(scope="session")
 def engine(database_url):
-    eng = create_engine(database_url)
+    eng = new_engine(database_url)
     yield eng
     eng.dispose()
 
@@ -148,7 +147,7 @@ def issue_tokens(url: str, users: dict[str, tuple]) -> dict[str, str]:
 
     from app.services import accounts
 
-    engine = create_engine(url)
+    engine = new_engine(url)
     out = {}
     with Session(engine) as session:
         for name, (role, operator, district) in users.items():

@@ -9,7 +9,6 @@ approved or active site is kept as a pending change until the Department approve
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 import orjson
 from geoalchemy2.shape import from_shape
@@ -23,6 +22,7 @@ from app.layer_types import IN_FORCE
 from app.schemas_registry import CellIn, SiteFields, SiteIn
 from app.services import site_checks
 from app.services.accounts import Principal
+from app.services.clock import today
 from app.services.imports import targets
 from app.services.imports.vocabulary import current as current_vocabulary
 from app.services.scope import Scope
@@ -245,7 +245,7 @@ def register_site(session: Session, principal: Principal, body: SiteIn, draft: b
     row = _built(session, body.code, {**values, "status": "draft" if draft else "proposed"}, owner[0])
     row.update(
         geom=from_shape(Point(lon, lat), srid=m.SRID),
-        proposed_on=None if draft else date.today(),
+        proposed_on=None if draft else today(),
         created_by=principal.username,
     )
     site_id = session.execute(insert(m.Site.__table__).values(row).returning(m.Site.id)).scalar_one()

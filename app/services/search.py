@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Unprocessable
 from app.layer_types import DRAFT, IN_FORCE_ON, UNAPPROVED_SQL
+from app.services.clock import today
 from app.services.scope import Scope
 from app.services.site_checks import in_region, place_of
 from gis.coordinates import PositionError
@@ -52,7 +53,7 @@ def search_admin_units(
     if not tokens:
         return []
     params: dict[str, object] = {"limit": limit, "phrase": " ".join(tokens), "district": district_code}
-    params["on"] = on or date.today()
+    params["on"] = on or today()
     conds = []
     for i, token in enumerate(tokens):
         # Escape LIKE wildcards typed by the user; match each word anywhere in the name.
