@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import text
 
+from app.services import clock
 from app.services.challenges_evidence import solve_proof
 from app.settings import get_settings
 
@@ -173,8 +174,8 @@ def test_accepted_planned_fixed_and_measured_each_step_visible_to_the_reporter(p
     r = planner.post(f"/api/challenges/{code}/decision", json={"accept": True, "reason": "Khớp với mô hình"})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "accepted"
-    assert r.json()["deadline"] == (date.today() + timedelta(days=60)).isoformat() or abs(
-        date.fromisoformat(r.json()["deadline"]) - date.today() - timedelta(days=60)
+    assert r.json()["deadline"] == (clock.today() + timedelta(days=60)).isoformat() or abs(
+        date.fromisoformat(r.json()["deadline"]) - clock.today() - timedelta(days=60)
     ) <= timedelta(days=1)
     assert planner.post(f"/api/challenges/{code}/decision", json={"accept": True}).status_code == 409
     # Sent to Viettel: Viettel sees it (without the reporter's contact), VinaPhone does not.
@@ -184,7 +185,7 @@ def test_accepted_planned_fixed_and_measured_each_step_visible_to_the_reporter(p
     assert vina.get(f"/api/challenges/{code}").status_code == 404
     assert vina.post(f"/api/challenges/{code}/answer", json={"answer": "fixed"}).status_code == 404
     assert code not in {x["code"] for x in vina.get("/api/challenges").json()["challenges"]}
-    planned_on = (date.today() + timedelta(days=30)).isoformat()
+    planned_on = (clock.today() + timedelta(days=30)).isoformat()
     r = viettel.post(
         f"/api/challenges/{code}/answer",
         json={"answer": "planned", "planned_on": planned_on, "note": "Lắp thêm trạm BTS ấp"},
@@ -256,7 +257,7 @@ def test_dispute_needs_evidence_and_a_plan_needs_a_future_day(public, client_as,
     planner, viettel = client_as("planner1"), client_as("viettel1")
     assert planner.post(f"/api/challenges/{code}/decision", json={"accept": True}).status_code == 200
     steps = _count(engine, "challenge_steps")
-    past = (date.today() - timedelta(days=1)).isoformat()
+    past = (clock.today() - timedelta(days=1)).isoformat()
     for body in (
         {"answer": "disputed"},
         {"answer": "disputed", "note": " "},

@@ -2,7 +2,7 @@
 several operators, the review of a dispute, and the reporter's contact details erased."""
 
 import math
-from datetime import date, timedelta
+from datetime import timedelta
 
 import mapbox_vector_tile
 import pytest
@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.collections_results import MEASURED_ZONE_RADIUS_M
+from app.services import clock
 from tests.app.test_challenges import SPEED_CSV, file, spot
 
 PRIVATE_WORDS = ("Nguyễn Thị Lan", "0912", "lan.nguyen", "Trong nhà không gọi được", "203.0.113")
@@ -136,7 +137,7 @@ def test_a_challenge_sent_to_two_operators_is_resolved_when_both_have_answered(
     assert _answers(body) == {"Viettel": "fixed", "VinaPhone": "accepted"}
     assert body["status"] == "accepted" and body["phase"] == "accepted" and body["resolved_at"] is None
     assert viettel.post(f"{url}/answer", json={"answer": "planned"}).status_code == 409  # answered already
-    planned_on = (date.today() + timedelta(days=20)).isoformat()
+    planned_on = (clock.today() + timedelta(days=20)).isoformat()
     r = vina.post(
         f"{url}/answer", json={"answer": "planned", "planned_on": planned_on, "note": "Lắp trạm mới"}
     )
@@ -273,7 +274,7 @@ def test_a_dispute_carries_evidence_and_the_department_reviews_it(public, client
     body = r.json()
     assert _answers(body) == {"Viettel": "disputed", "VinaPhone": "accepted"}
     assert body["status"] == "accepted" and body["phase"] == "accepted" and body["resolved_at"] is None
-    assert body["deadline"] >= (date.today() + timedelta(days=59)).isoformat()
+    assert body["deadline"] >= (clock.today() + timedelta(days=59)).isoformat()
     assert (
         vina.post(f"{url}/answer", json={"answer": "fixed"}).json()["status"] == "disputed"
     )  # Viettel's stands

@@ -2,12 +2,13 @@
 several: hand-derived on two operators of the test's own (nothing else was ever sent to them)."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from app.services import clock
 from tests.app.test_challenges import file, spot
 from tests.conftest import bearer, new_account
 
@@ -56,7 +57,7 @@ def test_a_challenge_sent_to_two_operators_counts_for_each_by_its_own_answer(
     assert r.status_code == 200, r.text
     # A fixes it; B plans a fix: the challenge as a whole is still planned (with the operators).
     assert op_a.post(f"{url}/answer", json={"answer": "fixed"}).status_code == 200
-    planned_on = (date.today() + timedelta(days=30)).isoformat()
+    planned_on = (clock.today() + timedelta(days=30)).isoformat()
     r = op_b.post(f"{url}/answer", json={"answer": "planned", "planned_on": planned_on})
     assert r.status_code == 200 and r.json()["status"] == "planned", r.text
     with engine.begin() as conn:  # filed 10 days before A's fix

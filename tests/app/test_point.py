@@ -2,12 +2,12 @@
 computed with the engine's functions matching it, distances against PostGIS, speed tests nearby,
 dead zones, the region check, who sees which details, and the day asked for."""
 
-from datetime import date
 from statistics import median
 
 import pytest
 from sqlalchemy import text
 
+from app.services import clock
 from gis.block_analysis import decode_raster
 from tests.workflow.spots import dead_zone_spots
 
@@ -207,5 +207,5 @@ def test_a_past_day_without_its_run_is_answered_from_the_live_run(client, covere
 
 
 def test_today_is_the_live_run(client, covered):
-    answer = client.get(f"/api/point?lon={covered['lon']}&lat={covered['lat']}&date={date.today()}").json()
+    answer = client.get(f"/api/point?lon={covered['lon']}&lat={covered['lat']}&date={clock.today()}").json()
     assert answer["run"]["live_instead"] is False

@@ -12,11 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from app.services import clock
 from gis.synthetic.facts import REFORM
 from tests.conftest import APP_LOGIN, REFORMED_DB, ROOT, _url_for
 
 BEFORE, ON = date(2025, 6, 30), date.fromisoformat(REFORM.effective)
-TODAY = date.today()
+TODAY = clock.today()
 SAMPLE = ROOT / "data" / "hamlets"
 CITY = SAMPLE / REFORM.folder
 LINEAGE = CITY / "lineage.csv"

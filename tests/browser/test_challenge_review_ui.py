@@ -2,12 +2,13 @@
 evidence in words; the planner rejects the dispute (back to the operator with a new deadline) or
 upholds it; the reporter erases their contact details through the private link."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import text
 
+from app.services import clock
 from app.settings import get_settings
 from tests.browser.support import MapPage
 from tests.browser.test_challenge_ui import _file, _open, _steps
@@ -97,7 +98,7 @@ def test_the_planner_rejects_a_dispute_then_upholds_the_next(chromium, live_serv
         "overruled",
     )
     body = _detail(live_server_url, tokens, code)
-    deadline = (date.today() + timedelta(days=get_settings().challenge_deadline_days)).isoformat()
+    deadline = (clock.today() + timedelta(days=get_settings().challenge_deadline_days)).isoformat()
     assert (body["status"], _viettel(body)["status"], body["deadline"]) == ("accepted", "accepted", deadline)
     assert not body["escalated"]
     assert (body["steps"][-1]["step"], body["steps"][-1]["note"]) == ("overruled", "Người dân đo lại vẫn yếu")
@@ -166,7 +167,7 @@ def test_an_operator_that_answered_is_offered_no_answer_while_another_plans(
     )
     assert r.status_code == 200, r.text
     assert httpx.post(f"{url}/answer", json={"answer": "fixed"}, headers=as_["viettel1"]).status_code == 200
-    planned_on = (date.today() + timedelta(days=30)).isoformat()
+    planned_on = (clock.today() + timedelta(days=30)).isoformat()
     r = httpx.post(
         f"{url}/answer", json={"answer": "planned", "planned_on": planned_on}, headers=as_["vina1"]
     )

@@ -3,11 +3,12 @@ by the private link; the planner accepts one from the queue; the operator answer
 link then shows every step."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from app.services import clock
 from tests.app.test_challenges import report, spot
 from tests.browser.support import MapPage, layer_state, wait_idle
 from tests.conftest import bearer
@@ -83,7 +84,7 @@ def test_the_planner_accepts_a_report_from_the_queue(chromium, live_server_url, 
         r = httpx.get(f"{live_server_url}/api/challenges/{filed['code']}", headers=bearer(tokens["planner1"]))
         body = r.json()
         assert body["status"] == "accepted" and body["operator"] == "Viettel"
-        assert body["deadline"] >= (date.today() + timedelta(days=59)).isoformat()
+        assert body["deadline"] >= (clock.today() + timedelta(days=59)).isoformat()
         assert not probe.errors, probe.errors
     finally:
         probe.context.close()
@@ -103,7 +104,7 @@ def test_the_operator_answers_and_the_reporter_sees_every_step(chromium, live_se
         page.locator(f"#hg-ch-queue-table button[data-code='{filed['code']}']").click()
         page.locator("#hg-ch-actions").wait_for()
         assert "Nguyễn Thị Lan" not in page.locator("#hg-ch-detail").inner_text()  # never the operator's
-        planned = (date.today() + timedelta(days=45)).isoformat()
+        planned = (clock.today() + timedelta(days=45)).isoformat()
         page.select_option("#hg-ch-answer", "planned")
         page.fill("#hg-ch-planned-on", planned)
         page.fill("#hg-ch-note", "Lắp trạm mới tại ấp trong quý tới")
