@@ -14,6 +14,7 @@ from app.services.imports.importer import import_file
 from app.services.scope import Scope
 from app.services.sql import scoped_source, with_location
 from tests.app.importing import remove_test_rows, write_csv
+from tests.app.test_items_fast import _two_communes
 from tests.fixtures import tall_structures as ts
 from tests.workflow.test_registration import site_body
 
@@ -41,18 +42,6 @@ def _mismatches(engine, layer: str) -> list:
                 f"l.district_code FROM ({stored}) k FULL JOIN ({looked_up}) l ON l.fid = k.fid "
                 "WHERE k.fid IS NULL OR l.fid IS NULL OR "
                 "(k.commune_code, k.district_code) IS DISTINCT FROM (l.commune_code, l.district_code)"
-            )
-        ).all()
-
-
-def _two_communes(engine) -> list[tuple[str, str, float, float]]:
-    """(commune, district, lon, lat) of a point inside each of two communes of different districts."""
-    with engine.connect() as conn:
-        return conn.execute(
-            text(
-                "SELECT DISTINCT ON (d.code) c.code, d.code, ST_X(ST_PointOnSurface(c.geom)), "
-                "ST_Y(ST_PointOnSurface(c.geom)) FROM admin_units c JOIN admin_units d ON d.id = c.parent_id "
-                "WHERE c.level = 'commune' AND c.valid_to IS NULL ORDER BY d.code, c.code LIMIT 2"
             )
         ).all()
 
