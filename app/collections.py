@@ -234,6 +234,7 @@ COLLECTIONS: dict[str, Collection] = {
             located=True,
             unapproved_owner_sql=f"CASE WHEN {{a}}.status IN {UNAPPROVED_SQL} THEN {{a}}.owner END",
             draft_owner_sql=f"CASE WHEN {{a}}.status = '{DRAFT}' THEN {{a}}.owner END",
+            is_draft_sql=f"{{a}}.status = '{DRAFT}'",
             temporal="commissioned_on",
         ),
         Collection(
@@ -269,6 +270,7 @@ COLLECTIONS: dict[str, Collection] = {
             f"WHERE s.code = {{a}}.site_code AND s.status IN {UNAPPROVED_SQL})",
             draft_owner_sql="(SELECT o.short_name FROM sites s JOIN operators o ON o.id = s.owner_id "
             f"WHERE s.code = {{a}}.site_code AND s.status = '{DRAFT}')",
+            is_draft_sql=f"{{a}}.status = '{DRAFT}'",  # the cell's site's status
         ),
         Collection(
             "poles",

@@ -66,8 +66,10 @@ class Collection:
     district_sql: str | None = None
     # … and the owner (short name) of the unapproved site the row belongs to, NULL when approved.
     unapproved_owner_sql: str | None = None
-    # … and the owner of the draft site the row belongs to, NULL when not a draft.
+    # … and the owner of the draft site the row belongs to, NULL when not a draft; whether the row
+    # is a draft at all, on a column the planner keeps statistics for (a scope that sees no draft).
     draft_owner_sql: str | None = None
+    is_draft_sql: str | None = None
 
     def in_district(self, a: str) -> str:
         """SQL: the row (alias ``a``) lies in district :scope_district."""

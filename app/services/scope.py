@@ -104,9 +104,14 @@ class Scope:
         # drafts out, and a second, redundant condition would cost the planner its row estimate
         # (it reads a page off the code index only while it knows most rows pass).
         if collection.draft_owner_sql and not self.every_draft and not plans_limited:
-            owner = collection.draft_owner_sql.format(a=a)
-            clauses.append(f"(({owner}) IS NULL OR ({owner}) = :scope_company)")
-            params["scope_company"] = self.company
+            if self.company is None and collection.is_draft_sql:
+                # Nobody's drafts (an official): a test on the status the planner has statistics
+                # for, where the owner's expression (a subquery for cells) would leave it guessing.
+                clauses.append(f"NOT coalesce({collection.is_draft_sql.format(a=a)}, false)")
+            else:
+                owner = collection.draft_owner_sql.format(a=a)
+                clauses.append(f"(({owner}) IS NULL OR ({owner}) = :scope_company)")
+                params["scope_company"] = self.company
         return clauses, params
 
 
