@@ -27,7 +27,17 @@ KEPT = {
     "speed_tests": ("speed_tests", "speed_test_locations"),
 }
 ADDED = ("manholes", "fibre_access_points", "tall_structures", "speed_tests")
-SPEED_HEADER = ["code", "lat", "lon", "measured_at", "operator", "technology", "download_mbps", "upload_mbps"]
+# A speed-test app's export as surveyors send it: Vietnamese headers, times with their offset.
+SPEED_HEADER = [
+    "Mã điểm",
+    "Vĩ độ",
+    "Kinh độ",
+    "Ngày giờ đo",
+    "Nhà mạng",
+    "Công nghệ",
+    "Tốc độ tải xuống (Mbps)",
+    "Tốc độ tải lên (Mbps)",
+]
 
 
 def _mismatches(engine, layer: str) -> list:
