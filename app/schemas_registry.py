@@ -117,6 +117,11 @@ class SharingRequestIn(Strict):
     asset: Literal["site", "pole", "duct"]
     code: Code
     note: Text | None = Field(default=None, max_length=2000)
+    operator: Text | None = Field(
+        default=None,
+        max_length=64,
+        description="the requesting operator: the Department names it; an operator company may name only itself",
+    )
 
 
 class SharingDecisionIn(Strict):

@@ -114,12 +114,12 @@ def list_requests(session: SessionDep, principal: Writer) -> dict:
 
 @router.post(
     "/sharing-requests",
-    summary="Ask to share another operator's site, pole or duct",
+    summary="Ask to share another operator's site, pole or duct (an operator for itself, the Department for the operator it names)",
     status_code=201,
     response_model=SharingRequestOut,
 )
 def request_sharing(body: SharingRequestIn, session: SessionDep, principal: Writer) -> dict:
-    return sharing.request_sharing(session, principal, body.asset, body.code, body.note)
+    return sharing.request_sharing(session, principal, body.asset, body.code, body.note, body.operator)
 
 
 @router.post(
@@ -133,7 +133,7 @@ def decide(request_id: int, body: SharingDecisionIn, session: SessionDep, princi
 
 @router.post(
     "/sharing-requests/{request_id}/withdrawal",
-    summary="Withdraw my pending request",
+    summary="Withdraw a pending request (the requesting operator, or the Department one it filed)",
     response_model=SharingRequestOut,
 )
 def withdraw(request_id: int, session: SessionDep, principal: Writer) -> dict:

@@ -1,8 +1,9 @@
 """Site proposals on the map: a planner asks for five proposals in a commune and sees them ranked
-(table, numbered markers, curve) and keeps a new site as a stored draft registration of the
-operator in one click; the operator
-whose proposals they are turns a co-location into a sharing request (a sharing request is an
-operator company's own: the Department cannot file one, app/services/sharing.py)."""
+(table, numbered markers, curve), keeps a new site as a stored draft registration of the operator in
+one click, and turns a co-location into a sharing request of the operator it chooses (proposals for
+any operator) — filed by the planner, the operator's to withdraw, the owner's to decide
+(app/services/sharing.py); an operator turns a co-location of its own proposals into its request.
+Both are asked to confirm first."""
 
 import pytest
 from sqlalchemy import text
@@ -71,9 +72,12 @@ def test_a_planner_asks_for_five_proposals_in_a_commune(map_page, commune, mast_
     status = page.inner_text("#hg-prop-status")
     assert "trạm phủ thêm" in status and "người ở vùng lõm" in status
     assert page.inner_text("#hg-prop-table thead").startswith("Hạng")
-    # The Department files no sharing request; a new site (or an office plot) becomes a stored
-    # draft registration of the operator in one click — in a commune where a new mast is needed.
-    assert page.locator(".hg-prop-share").count() == 0
+    # Proposals for one operator: a co-location becomes that operator's sharing request (no choice
+    # of who asks); a new site (or an office plot) becomes a stored draft registration of the
+    # operator in one click — in a commune where a new mast is needed.
+    requestable = page.locator("#hg-prop-table tbody tr:is([data-kind='co_location'], [data-kind='pole'])")
+    assert page.locator(".hg-prop-share").count() == requestable.count()
+    assert page.locator(".hg-prop-requester").count() == 0
     _ask(page, mast_commune, "VinaPhone")
     new = page.locator("#hg-prop-table tbody tr:has(.hg-prop-draft)").first
     shown = tuple(float(new.get_attribute(f"data-{k}")) for k in ("lat", "lon"))
@@ -122,12 +126,15 @@ def test_the_operator_turns_a_co_location_into_a_sharing_request(
         assert page.input_value("#hg-prop-operator") == "VinaPhone"
         share = page.locator(".hg-prop-share").first
         code = share.get_attribute("data-code")
+        page.once("dialog", lambda dialog: dialog.accept())  # the confirmation
         share.click()
-        page.wait_for_selector(".hg-prop-share[disabled]")
-        assert share.inner_text() == "Đã gửi yêu cầu"
+        page.wait_for_selector(".hg-prop-share[data-request]")
         requests = vina.api("/api/sharing-requests")["requests"]
         mine = [r for r in requests if r["code"] == code and r["status"] == "pending"]
         assert len(mine) == 1 and mine[0]["requester"] == "VinaPhone" and len(rows) >= 1
+        assert (
+            share.inner_text() == f"Đã gửi yêu cầu số {mine[0]['id']} (Chờ trả lời)" and share.is_disabled()
+        )
         assert "Đề xuất vị trí trạm số" in mine[0]["note"]
         assert not vina.errors
     finally:
@@ -138,3 +145,67 @@ def test_the_operator_turns_a_co_location_into_a_sharing_request(
                     "DELETE FROM sharing_requests WHERE requested_by = 'vina1' AND note LIKE 'Đề xuất vị trí trạm số%'"
                 )
             )
+
+
+def test_a_planner_turns_a_co_location_into_a_sharing_request(map_page, commune, engine):
+    """Five proposals for any operator: the planner chooses which operator asks (not the tower's
+    owner), is asked to confirm, and the row shows the request's number and state; the stored
+    request is that operator's, filed by the planner."""
+    page = map_page.open()
+    rows = _ask(page, commune)  # a planner's proposals are for any operator unless it picks one
+    assert page.input_value("#hg-prop-operator") == "any" and 1 <= len(rows) <= 5
+    row = page.locator("#hg-prop-table tbody tr:has(.hg-prop-share)").first
+    share, choice = row.locator(".hg-prop-share"), row.locator("select.hg-prop-requester")
+    code, owner = share.get_attribute("data-code"), row.locator("td").nth(6).inner_text()
+    assert share.is_disabled()  # until the planner has chosen who asks
+    assert (
+        row.locator(f"label[for='{choice.get_attribute('id')}']").inner_text()
+        == "Doanh nghiệp xin dùng chung"
+    )
+    offered = [v for v in choice.locator("option").evaluate_all("options => options.map(o => o.value)") if v]
+    assert offered and owner not in offered
+    requester = "VinaPhone" if "VinaPhone" in offered else offered[0]
+    choice.select_option(requester)
+    assert share.is_enabled()
+    try:
+        page.once("dialog", lambda dialog: dialog.dismiss())  # declining the confirmation files nothing
+        share.click()
+        assert share.is_enabled() and share.get_attribute("data-request") is None
+        assert _filed_by_planner(engine, code) == []
+        asked = []
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+        share.click()
+        page.wait_for_selector(".hg-prop-share[data-request]")
+        rid = int(share.get_attribute("data-request"))
+        assert share.inner_text() == f"Đã gửi yêu cầu số {rid} (Chờ trả lời)"
+        assert share.is_disabled() and choice.is_disabled()
+        assert all(word in asked[0] for word in (requester, code, owner)), asked
+        # Stored: the chosen operator asks, the planner filed it, the tower's owner decides.
+        assert _filed_by_planner(engine, code) == [(rid, requester, "planner1", "pending", owner)]
+        findings = axe_findings(page)
+        assert not findings, findings
+        assert not map_page.errors
+    finally:
+        with engine.begin() as conn:  # leave the shared test database as it was
+            conn.execute(
+                text(
+                    "DELETE FROM sharing_requests WHERE requested_by = 'planner1' "
+                    "AND note LIKE 'Đề xuất vị trí trạm số%'"
+                )
+            )
+
+
+def _filed_by_planner(engine, code: str) -> list:
+    """(id, requester, filed by, status, owner) of the planner's requests for the site ``code``."""
+    with engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT r.id, rq.short_name, r.requested_by, r.status, o.short_name FROM sharing_requests r "
+                    "JOIN operators rq ON rq.id = r.requester_id JOIN sites s ON s.id = r.site_id "
+                    "JOIN operators o ON o.id = s.owner_id WHERE s.code = :c AND r.requested_by = 'planner1'"
+                ),
+                {"c": code},
+            )
+        ]

@@ -1,6 +1,7 @@
 // "Đề xuất vị trí trạm": ask POST /api/proposals for an area, an operator and K; show the ranked
 // table, the sites on the map and the set-covering curve; turn a row into a sharing request
-// (POST /api/sharing-requests, operators) or a stored draft registration (POST /api/proposals/drafts).
+// (share.js: an operator for itself, a planner for the operator it names) or a stored draft
+// registration (POST /api/proposals/drafts).
 import { ApiError, csrfToken, getJSON, loadCollection, sendJSON } from '../api.js';
 import { currentUser, isOperator, mayRegister } from '../account/session.js';
 import { onLangChange, t, translateDom } from '../i18n.js';
@@ -9,6 +10,7 @@ import { describeError } from '../notify.js';
 import { el, labelled } from '../registration/dom.js';
 import { curveSvg } from './curve.js';
 import { ProposalMarkers } from './markers.js';
+import { mayRequestSharing, shareControls } from './share.js';
 
 // Existing structures: a sharing request for those that take tenants; the others name their owner.
 // A tall structure (water tower, building …) is no telecom asset: its owner is asked outside the
@@ -25,6 +27,7 @@ export class ProposalPanel {
     this.markers = new ProposalMarkers(map);
     this.onDraft = onDraft;
     this.answer = null;
+    this.operators = []; // mobile operators' short names: who a planner may file a sharing request for
   }
 
   async mount(container) {
@@ -67,8 +70,9 @@ export class ProposalPanel {
       this.fields.operator.replaceChildren(el('option', { value: own, textContent: own }));
     } else {
       const { operators } = await getJSON('/api/operators');
+      this.operators = operators.filter((o) => o.kind === 'mobile').map((o) => o.short_name);
       this.fields.operator.replaceChildren(el('option', { value: ANY, textContent: t('prop.anyOperator') }),
-        ...operators.filter((o) => o.kind === 'mobile').map((o) => el('option', { value: o.short_name, textContent: o.short_name })));
+        ...this.operators.map((name) => el('option', { value: name, textContent: name })));
     }
   }
 
@@ -122,11 +126,9 @@ export class ProposalPanel {
 
   row(row) {
     const action = el('td');
-    if (REQUESTABLE.has(row.kind) && row.code && isOperator()) {
-      const button = el('button', { type: 'button', className: 'hg-button secondary hg-prop-share', textContent: t('prop.share') });
-      button.dataset.code = row.code;
-      button.addEventListener('click', () => this.share(row, button));
-      action.append(button);
+    if (REQUESTABLE.has(row.kind) && row.code && mayRequestSharing()) {
+      action.append(...shareControls(row, this.answer, this.operators,
+        (error) => { this.status.textContent = t('prop.failed', { message: describeError(error) }); }));
     } else if (!EXISTING.has(row.kind) && mayRegister() && this.onDraft) {
       const button = el('button', { type: 'button', className: 'hg-button secondary hg-prop-draft', textContent: t('prop.draft') });
       button.addEventListener('click', async () => {
@@ -153,18 +155,6 @@ export class ProposalPanel {
       el('td', { textContent: row.owner ?? '—' }),
       action,
     ]);
-  }
-
-  async share(row, button) {
-    const asset = row.kind === 'pole' ? 'pole' : 'site';
-    const area = this.answer?.area?.name ?? '';
-    try {
-      await sendJSON('/api/sharing-requests', { body: { asset, code: row.code, note: t('prop.shareNote', { rank: row.rank, area }) } });
-      button.disabled = true;
-      button.textContent = t('prop.shared');
-    } catch (error) {
-      this.status.textContent = t('prop.failed', { message: describeError(error) });
-    }
   }
 
   async download(button) {
