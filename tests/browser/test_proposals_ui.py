@@ -162,6 +162,13 @@ def test_a_planner_turns_a_co_location_into_a_sharing_request(map_page, commune,
         row.locator(f"label[for='{choice.get_attribute('id')}']").inner_text()
         == "Doanh nghiệp xin dùng chung"
     )
+    page.click("#hg-lang-toggle")  # English on the toggle; the table is drawn again in it
+    label = row.locator(f"label[for='{choice.get_attribute('id')}']")
+    assert label.inner_text() == "Operator asking to share" and choice.locator(
+        "option"
+    ).first.inner_text() == ("— choose an operator —")
+    page.click("#hg-lang-toggle")
+    assert label.inner_text() == "Doanh nghiệp xin dùng chung"
     offered = [v for v in choice.locator("option").evaluate_all("options => options.map(o => o.value)") if v]
     assert offered and owner not in offered
     requester = "VinaPhone" if "VinaPhone" in offered else offered[0]
