@@ -16,10 +16,11 @@ import os
 import statistics
 import time
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from app.collections import COLLECTIONS, STORED_LOCATION_SOURCES
+from app.db import new_engine
 from app.services.features import BBoxFilter, ItemsQuery, get_items
 from app.services.scope import Scope
 
@@ -41,7 +42,7 @@ def main() -> None:
     parser.add_argument("layers", nargs="*", default=["cells"])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    engine = create_engine(os.environ["DATABASE_URL"])
+    engine = new_engine(os.environ["DATABASE_URL"])
     spent_ms = [0.0]
 
     @event.listens_for(engine, "before_cursor_execute")

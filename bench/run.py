@@ -107,14 +107,14 @@ def _bench_token() -> tuple[str, str]:
     """A planner account for the bench (created once) and a fresh API token; returns (token, password)."""
     import secrets
 
-    from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
+    from app.db import new_engine
     from app.errors import NotFound
     from app.services import accounts
 
     password = secrets.token_urlsafe(16)
-    engine = create_engine(os.environ["DATABASE_URL"])
+    engine = new_engine(os.environ["DATABASE_URL"])
     with Session(engine) as session:
         try:
             user = accounts.get_user(session, BENCH_USER)
@@ -180,9 +180,11 @@ def _close_for_reports(client: httpx.Client) -> bool:
 
 def _reopen() -> None:
     # Only the bench reopens a period: the API has no such thing (closed periods never change).
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(os.environ["DATABASE_URL"])
+    from app.db import new_engine
+
+    engine = new_engine(os.environ["DATABASE_URL"])
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM closed_periods WHERE period = :p"), {"p": DASHBOARD_CLOSED})
     engine.dispose()

@@ -83,9 +83,11 @@ def walk(count: int) -> list[tuple]:
     """`count` pages of the walk over all sites by `next` links (limit 100), from the first page on,
     again from the first when done. Each server is asked the page its own `next` link names: ours
     after the last id of the page before (keyset), TiPg's at an offset."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(os.environ["DATABASE_URL"])
+    from app.db import new_engine
+
+    engine = new_engine(os.environ["DATABASE_URL"])
     with engine.connect() as conn:
         codes = conn.execute(text('SELECT code FROM sites ORDER BY code COLLATE "C"')).scalars().all()
     engine.dispose()
