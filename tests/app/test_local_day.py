@@ -152,18 +152,15 @@ def _new_run_day(url: str, zone: str, monkeypatch):
 
 
 def _default_of_as_of(url: str) -> str:
+    from sqlalchemy import inspect
+
     from app.db import new_engine
 
     engine = new_engine(url)
     try:
-        with engine.connect() as conn:
-            return conn.execute(
-                text(
-                    "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
-                    "ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
-                    "WHERE d.adrelid = 'coverage_runs'::regclass AND a.attname = 'as_of'"
-                )
-            ).scalar_one()
+        return next(
+            c["default"] for c in inspect(engine).get_columns("coverage_runs") if c["name"] == "as_of"
+        )
     finally:
         engine.dispose()
 
