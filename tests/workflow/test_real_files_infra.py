@@ -6,10 +6,11 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from app import dbadmin
 from app import models as m
+from app.db import new_engine
 from app.services.imports.importer import ImportFailed, import_file
 from gis.importers import read_table
 from gis.importers.columns import VOCABULARY_DIR, canonical, default_vocabulary
@@ -406,7 +407,7 @@ def test_a_power_company_is_no_cell_operator(db, tmp_path):
 
 # ---------------------------------------------------------------- migration 0011
 def test_migration_0011_down_and_up(scratch_url):
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     try:
         dbadmin.downgrade(scratch_url, "0010")
         assert "cable_count" not in {c["name"] for c in inspect(engine).get_columns("pole_attachments")}
