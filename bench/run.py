@@ -18,14 +18,30 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVINCE_BBOX = (105.30, 9.60, 105.90, 10.10)
 TILE_LAYERS = "districts,communes,sites,poles"
 REQUESTS = {1: 60, 8: 240}
+
+
+@lru_cache
+def region_today() -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+    """The region's bounding box and inner point today (lon/lat), from its data: the sample province,
+    or the city its reform made (`SAMPLE_REFORM=1`); no region is written in the bench either."""
+    from app.db import new_engine
+    from app.services.region import region_on
+
+    engine = new_engine(os.environ["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            region = region_on(conn)
+    finally:
+        engine.dispose()
+    return region.bbox, region.centre
 
 
 def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -34,7 +50,7 @@ def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 
 def tile_urls(z: int, count: int, rng: random.Random) -> list[str]:
-    minx, miny, maxx, maxy = PROVINCE_BBOX
+    minx, miny, maxx, maxy = region_today()[0]
     urls = []
     for _ in range(count):
         x, y = _tile(rng.uniform(minx, maxx), rng.uniform(miny, maxy), z)
