@@ -111,8 +111,8 @@ restore: setup db ## restore FILE=… all or nothing (FORCE=1 replaces a databas
 	@test -n "$(FILE)" || { echo "restore: give FILE=backups/….dump" >&2; exit 2; }
 	$(PY) -m app.cli restore "$(FILE)" $(if $(FORCE),--force)
 
-bench: migrate ## latency and recompute tables over the sample data (not part of test)
-	$(PY) -m app.cli seed
+bench: migrate ## latency and recompute tables over the sample data (SAMPLE_REFORM=1: its reformed city; not part of test)
+	$(PY) -m app.cli seed $(SEED_REFORM)
 	$(PY) -m bench.coverage_full
 	$(PY) -m bench.coverage_scale --fractions 0.01 0.03 0.1
 	$(PY) -m bench.run

@@ -146,7 +146,7 @@ class PeriodState(BaseModel):
     closed: bool
     closed_at: datetime | None
     has_statistics: bool
-    current: bool = Field(description="the quarter of today (Asia/Ho_Chi_Minh)")
+    current: bool = Field(description="the quarter of today (on the region's clock, the setting TIMEZONE)")
 
 
 class Periods(BaseModel):

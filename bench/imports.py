@@ -112,11 +112,10 @@ def _poles_csv(path: Path) -> Path:
 
 def _one_case(args: argparse.Namespace) -> int:
     """Child process: one import, then its time, peak memory and counts as one JSON line."""
-    from sqlalchemy import create_engine
-
+    from app.db import new_engine
     from app.services.imports.importer import import_file
 
-    engine = create_engine(args.url)
+    engine = new_engine(args.url)
     started = time.perf_counter()
     report = import_file(engine, args.file, args.target, mode=args.mode)
     seconds = time.perf_counter() - started

@@ -16,22 +16,26 @@ import os
 import statistics
 import time
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from app.collections import COLLECTIONS, STORED_LOCATION_SOURCES
+from app.db import new_engine
 from app.services.features import BBoxFilter, ItemsQuery, get_items
 from app.services.scope import Scope
+from bench.run import region_today
 
-BBOX = (105.55, 9.7, 105.75, 9.9)  # ~22 × 22 km in the sample province's centre
+HALF_BOX_DEG = 0.1  # a box ~22 × 22 km around the region's inner point
 MODES = ("per-row", "kept")
 
 
 def _pages(district: str) -> dict[str, ItemsQuery]:
     scope = Scope(every_company=True)  # the Department's: no scope condition
+    lon, lat = region_today()[1]
+    box = (lon - HALF_BOX_DEG, lat - HALF_BOX_DEG, lon + HALF_BOX_DEG, lat + HALF_BOX_DEG)
     return {
         "limit=100": ItemsQuery(scope, limit=100),
-        "bbox limit=1000": ItemsQuery(scope, bbox=BBoxFilter(BBOX), limit=1000),
+        "bbox limit=1000": ItemsQuery(scope, bbox=BBoxFilter(box), limit=1000),
         "district limit=100": ItemsQuery(scope, filters={"district": district}, limit=100),
     }
 
@@ -41,7 +45,7 @@ def main() -> None:
     parser.add_argument("layers", nargs="*", default=["cells"])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    engine = create_engine(os.environ["DATABASE_URL"])
+    engine = new_engine(os.environ["DATABASE_URL"])
     spent_ms = [0.0]
 
     @event.listens_for(engine, "before_cursor_execute")

@@ -14,15 +14,16 @@ import subprocess
 import sys
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from app.db import new_engine
 from bench.run import ROOT, _bench_token, _free_port, measure, wait_healthy
 
 SPOTS = 200
 
 
 def random_spots(n: int = SPOTS, seed: int = 2023) -> list[tuple[float, float]]:
-    engine = create_engine(os.environ["DATABASE_URL"])
+    engine = new_engine(os.environ["DATABASE_URL"])
     with engine.connect() as conn:
         rows = conn.execute(
             text(

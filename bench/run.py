@@ -18,14 +18,30 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVINCE_BBOX = (105.30, 9.60, 105.90, 10.10)
 TILE_LAYERS = "districts,communes,sites,poles"
 REQUESTS = {1: 60, 8: 240}
+
+
+@lru_cache
+def region_today() -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+    """The region's bounding box and inner point today (lon/lat), from its data: the sample province,
+    or the city its reform made (`SAMPLE_REFORM=1`); no region is written in the bench either."""
+    from app.db import new_engine
+    from app.services.region import region_on
+
+    engine = new_engine(os.environ["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            region = region_on(conn)
+    finally:
+        engine.dispose()
+    return region.bbox, region.centre
 
 
 def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -34,7 +50,7 @@ def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 
 def tile_urls(z: int, count: int, rng: random.Random) -> list[str]:
-    minx, miny, maxx, maxy = PROVINCE_BBOX
+    minx, miny, maxx, maxy = region_today()[0]
     urls = []
     for _ in range(count):
         x, y = _tile(rng.uniform(minx, maxx), rng.uniform(miny, maxy), z)
@@ -107,14 +123,14 @@ def _bench_token() -> tuple[str, str]:
     """A planner account for the bench (created once) and a fresh API token; returns (token, password)."""
     import secrets
 
-    from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
+    from app.db import new_engine
     from app.errors import NotFound
     from app.services import accounts
 
     password = secrets.token_urlsafe(16)
-    engine = create_engine(os.environ["DATABASE_URL"])
+    engine = new_engine(os.environ["DATABASE_URL"])
     with Session(engine) as session:
         try:
             user = accounts.get_user(session, BENCH_USER)
@@ -180,9 +196,11 @@ def _close_for_reports(client: httpx.Client) -> bool:
 
 def _reopen() -> None:
     # Only the bench reopens a period: the API has no such thing (closed periods never change).
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(os.environ["DATABASE_URL"])
+    from app.db import new_engine
+
+    engine = new_engine(os.environ["DATABASE_URL"])
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM closed_periods WHERE period = :p"), {"p": DASHBOARD_CLOSED})
     engine.dispose()

@@ -19,9 +19,10 @@ import sys
 import time
 from dataclasses import replace
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from app.collections import COLLECTIONS
+from app.db import new_engine
 from app.services import tiles
 from app.services.scope import EVERYTHING
 from bench.tiles import LAYERS, ZOOMS
@@ -103,7 +104,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     names = args.layers.split(",")
-    engine = create_engine(os.environ["DATABASE_URL"])
+    engine = new_engine(os.environ["DATABASE_URL"])
     rng = random.Random(2023)
     kinds = ("side table", "joins", "raw (TiPg-like)")
     if not all(layer in RAW_TABLE for layer in names):

@@ -33,7 +33,7 @@ from pathlib import Path
 import httpx
 
 from app.settings import get_settings
-from bench.run import PROVINCE_BBOX, _bench_token
+from bench.run import _bench_token, region_today
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("sites", "poles")  # dense point layers TiPg also has as raw tables
@@ -50,8 +50,8 @@ def _free_port() -> int:
 
 
 def tiles(z: int, count: int, rng: random.Random) -> list[tuple[str, int, int, int]]:
-    """`count` (layer, z, x, y) at random places of the province, the layers in turn."""
-    minx, miny, maxx, maxy = PROVINCE_BBOX
+    """`count` (layer, z, x, y) at random places of the region, the layers in turn."""
+    minx, miny, maxx, maxy = region_today()[0]
     n = 1 << z
     out = []
     for i in range(count):
@@ -64,7 +64,7 @@ def tiles(z: int, count: int, rng: random.Random) -> list[tuple[str, int, int, i
 
 def items(count: int, rng: random.Random) -> list[tuple]:
     """`count` items pages: sites by 100 (the first page), poles in a random ~5 km box by 1,000, in turn."""
-    minx, miny, maxx, maxy = PROVINCE_BBOX
+    minx, miny, maxx, maxy = region_today()[0]
     out: list[tuple] = []
     for i in range(count):
         if i % 2 == 0:
@@ -83,9 +83,11 @@ def walk(count: int) -> list[tuple]:
     """`count` pages of the walk over all sites by `next` links (limit 100), from the first page on,
     again from the first when done. Each server is asked the page its own `next` link names: ours
     after the last id of the page before (keyset), TiPg's at an offset."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(os.environ["DATABASE_URL"])
+    from app.db import new_engine
+
+    engine = new_engine(os.environ["DATABASE_URL"])
     with engine.connect() as conn:
         codes = conn.execute(text('SELECT code FROM sites ORDER BY code COLLATE "C"')).scalars().all()
     engine.dispose()

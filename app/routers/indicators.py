@@ -119,8 +119,9 @@ class TargetEdit(BaseModel):
         "infrastructure and units as of the quarter's last day, the coverage run, statistics, targets "
         "and unit names as they stood then. An open period is computed live as of `as_of` — today for "
         "the current quarter, the last day of a past one: sites active, poles and duct routes in service, "
-        "offices connected and units in force that day; speed tests of the period's quarter "
-        "(Asia/Ho_Chi_Minh), the coverage run of that day (`coverage_as_of`), the period's statistics. "
+        "offices connected and units in force that day; speed tests of the period's quarter (on the "
+        "region's clock, the setting TIMEZONE), the coverage run of that day (`coverage_as_of`), the "
+        "period's statistics. "
         "`as_of` asks for the live figures of one day (not after today; within `period` when both are given)."
     ),
     response_model=IndicatorReport,

@@ -146,6 +146,7 @@ def withdraw(request_id: int, session: SessionDep, principal: Writer) -> dict:
     response_class=FileResponse,
     responses=file_answer(templates.FORMATS),
 )
-def template(target: str, fmt: str, principal: LoggedIn) -> FileResponse:
+def template(target: str, fmt: str, session: SessionDep, principal: LoggedIn) -> FileResponse:
     owner = principal.operator or "Viettel"  # an operator's own company fills the example
-    return streamed_file(lambda folder: templates.template_file(target, fmt, owner, folder))
+    at = templates.example_position(session.connection())
+    return streamed_file(lambda folder: templates.template_file(target, fmt, owner, at, folder))

@@ -173,7 +173,12 @@ def history(kind: str, code: str, session: SessionDep, _: LoggedIn, visible: Sco
 def audit_export(
     session: SessionDep,
     _: Staff,
-    from_: Annotated[str, Query(alias="from", description="first day, YYYY-MM-DD (Asia/Ho_Chi_Minh)")],
+    from_: Annotated[
+        str,
+        Query(
+            alias="from", description="first day, YYYY-MM-DD (on the region's clock, the setting TIMEZONE)"
+        ),
+    ],
     to: Annotated[str, Query(description="last day, YYYY-MM-DD (inclusive)")],
     entity: Annotated[str | None, Query(max_length=64, description="one table, e.g. sites")] = None,
 ) -> Response:

@@ -32,7 +32,8 @@ depends_on: str | Sequence[str] | None = None
 
 TABLES = ("poles", "duct_routes", "fibre_access_points", "manholes")
 
-# The latest creation of each row id (ids may have been reused after a reload), kept when alone.
+# The latest creation of each row id (ids may have been reused after a reload), kept when alone. Its
+# day is the session's: every session counts days on the region's clock (app/db.py, setting TIMEZONE).
 _BACKFILL = """
 WITH created AS (
   SELECT a.record_id, a.at,
@@ -42,7 +43,7 @@ WITH created AS (
 ), latest AS (
   SELECT DISTINCT ON (record_id) record_id, near, at FROM created ORDER BY record_id, at DESC
 )
-UPDATE {table} t SET in_service_from = (l.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+UPDATE {table} t SET in_service_from = l.at::date
 FROM latest l WHERE l.record_id = t.id::text AND l.near = 1
 """
 
@@ -64,7 +65,7 @@ def upgrade() -> None:
         "disconnected_on IS NULL OR connected_on IS NULL OR disconnected_on > connected_on",
     )
     op.add_column("closed_periods", sa.Column("as_of", sa.Date))
-    op.execute("UPDATE closed_periods SET as_of = (closed_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date")
+    op.execute("UPDATE closed_periods SET as_of = closed_at::date")  # the region's day, as above
     op.alter_column("closed_periods", "as_of", nullable=False)
 
 

@@ -29,10 +29,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("coverage_runs", sa.Column("as_of", sa.Date))
     op.add_column("coverage_runs", sa.Column("reused_blocks", sa.Integer))
-    op.execute(
-        "UPDATE coverage_runs SET as_of = (coalesce(finished_at, started_at) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
-    )
-    # The province's day when the run starts: the live runs compute today's network.
+    # The region's day: every session counts days on its clock (app/db.py, setting TIMEZONE).
+    op.execute("UPDATE coverage_runs SET as_of = coalesce(finished_at, started_at)::date")
+    # The province's day when the run starts: the live runs compute today's network. (Migration 0037
+    # makes it CURRENT_DATE: the zone named here is one region's.)
     op.alter_column(
         "coverage_runs",
         "as_of",

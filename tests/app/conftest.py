@@ -2,8 +2,8 @@
 scratch database of their own per import test module."""
 
 import pytest
-from sqlalchemy import create_engine
 
+from app.db import new_engine
 from tests.app.test_indicators import _build
 from tests.conftest import sample_database
 
@@ -11,7 +11,7 @@ from tests.conftest import sample_database
 @pytest.fixture
 def tiny(scratch_url):
     """A scratch database holding the tiny province of test_indicators."""
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     with engine.begin() as conn:
         _build(conn)
     yield engine
@@ -28,6 +28,6 @@ def db():
 @pytest.fixture(scope="module")
 def reformed(reformed_url):
     """An engine on the reformed sample (tests/conftest.py ``reformed_url``)."""
-    engine = create_engine(reformed_url)
+    engine = new_engine(reformed_url)
     yield engine
     engine.dispose()

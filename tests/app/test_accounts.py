@@ -154,12 +154,12 @@ def test_the_first_admin_gets_a_one_time_password_that_must_be_changed(scratch_u
     second = run()
     assert "exists" in second.stdout and password not in second.stdout  # printed once only
 
-    from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
+    from app.db import new_engine
     from app.services import accounts
 
-    eng = create_engine(scratch_url)
+    eng = new_engine(scratch_url)
     with Session(eng) as s:
         user = accounts.get_user(s, "chief")
         assert user.role == "admin" and user.must_change_password

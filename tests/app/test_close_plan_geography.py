@@ -7,10 +7,11 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app import dbadmin
+from app.db import new_engine
 from app.errors import Forbidden, NotFound
 from app.services import statistics
 from app.services.reports import drilldown, periods, snapshots
@@ -45,7 +46,7 @@ def reformed():
     url = _url_for(f"{BASE_URL.database}_scratch_closeplan_{uuid.uuid4().hex[:6]}")
     dbadmin.ensure_database(url)
     dbadmin.upgrade(url)
-    engine = create_engine(url)
+    engine = new_engine(url)
     try:
         reform = loader.SampleReform(date.fromisoformat(REFORM.effective), REFORM.act)
         loader.load_sample(engine, ROOT / "data" / "hamlets", reform)

@@ -6,12 +6,12 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import dbadmin
-from app.db import get_engine
+from app.db import get_engine, new_engine
 from app.errors import InvalidParameter
 from app.services.clock import today
 from app.services.coverage import dated
@@ -323,7 +323,7 @@ def test_a_registered_pole_is_in_service_from_today_unless_told(client):
 
 def test_the_migration_dates_rows_the_audit_trail_shows_registered_alone(scratch_url):
     dbadmin.downgrade(scratch_url, "0013")
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     insert = (
         "INSERT INTO poles (code, owner_id, geom) SELECT code, (SELECT id FROM operators), "
         "ST_SetSRID(ST_MakePoint(105.5, 9.8), 4326) FROM unnest(CAST(:codes AS text[])) AS code"

@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 from shapely.geometry import shape
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from app.db import new_engine
 from app.services.imports import loader
 from app.services.imports.importer import ImportFailed, import_into
 from app.services.imports.loader import LoadError
@@ -59,7 +60,7 @@ def test_a_bad_row_writes_nothing(scratch_url, tmp_path):
     sites = json.loads((bundle / "sites.geojson").read_text(encoding="utf-8"))
     sites["features"][41]["properties"]["owner"] = "Không Tồn Tại"
     (bundle / "sites.geojson").write_text(json.dumps(sites, ensure_ascii=False), encoding="utf-8")
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     with pytest.raises(
         LoadError, match="sites.geojson feature 42: Owner: unknown organisation 'Không Tồn Tại'"
     ):
@@ -79,7 +80,7 @@ def test_an_invalid_hamlet_polygon_stops_the_seed_naming_it(scratch_url, tmp_pat
     bowtie = [[x, y], [x + d, y + d], [x + d, y], [x, y + d], [x, y]]
     doc["features"][2]["geometry"] = {"type": "Polygon", "coordinates": [bowtie]}
     (bundle / "hamlets.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     with pytest.raises(ImportFailed) as err:
         loader.load_sample(engine, bundle)
     assert [(p.code, p.source, p.row) for p in err.value.details] == [
@@ -100,7 +101,7 @@ def test_the_seeds_statistics_pass_the_checks_of_a_planners_file(scratch_url, tm
     )
     lines[number - 1] = "93,2024-Q4,mobile_bb_subscriptions,999999999"
     (bundle / "statistics.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     with pytest.raises(ImportFailed) as err:
         loader.load_sample(engine, bundle)
     said = [(p.code, p.field, p.source, dict(p.params)) for p in err.value.details]
@@ -154,7 +155,7 @@ def test_real_district_polygons_load_through_the_same_path(scratch_url, tmp_path
         f["properties"]["province_code"] = "93"
     districts = tmp_path / "districts.geojson"
     districts.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     with engine.begin() as conn:
         assert import_into(conn, SAMPLE / "province.geojson", "admin_units").counts["province_inserted"] == 1
         report = import_into(conn, districts, "districts")
@@ -186,7 +187,7 @@ def test_cli_seed_loads_an_empty_database_once(scratch_url, monkeypatch, capsys)
         assert f"hamlet {hamlets}," in capsys.readouterr().out
         cli.main(["seed"])
         assert "nothing to do" in capsys.readouterr().out
-        engine = create_engine(scratch_url)
+        engine = new_engine(scratch_url)
         assert _scalar(engine, "SELECT count(*) FROM admin_units WHERE level = 'district'") == 8
         engine.dispose()
     finally:

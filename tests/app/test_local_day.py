@@ -99,3 +99,94 @@ def test_an_unknown_time_zone_is_refused_at_start():
 
     with pytest.raises(ValidationError, match="IANA"):
         Settings(timezone="Asia/Cần_Thơ")
+
+
+_VIETNAM, _FAR_WEST, _FAR_EAST = ZoneInfo("Asia/Ho_Chi_Minh"), "Etc/GMT+12", "Etc/GMT-14"
+
+
+def _zones_off_vietnam_and_utc(now: datetime) -> list[str]:
+    """Zones whose day at ``now`` is neither Vietnam's (a default naming its zone) nor UTC's (a session
+    without the setting): one zone when one exists (UTC 00:00–17:00, when Vietnam's day is UTC's),
+    else (Vietnam a day ahead of UTC: the whole earth is on one of their two days) one zone off each."""
+    vietnam, utc = now.astimezone(_VIETNAM).date(), now.astimezone(UTC).date()
+
+    def day(zone: str):
+        return now.astimezone(ZoneInfo(zone)).date()
+
+    both = [z for z in (_FAR_WEST, _FAR_EAST) if day(z) not in {vietnam, utc}]
+    if both:
+        return both[:1]
+    return [next(z for z in (_FAR_WEST, _FAR_EAST) if day(z) != other) for other in (vietnam, utc)]
+
+
+def test_zones_off_vietnam_and_utc_at_chosen_moments():
+    """Hand-derived: at 11:00 UTC it is 18:00 in Vietnam (same day), 23:00 the day before at UTC−12;
+    at 20:00 UTC it is 03:00 the next day in Vietnam, 08:00 at UTC−12 (UTC's day), 10:00 at UTC+14."""
+    assert _zones_off_vietnam_and_utc(datetime(2025, 5, 1, 11, tzinfo=UTC)) == [_FAR_WEST]
+    assert _zones_off_vietnam_and_utc(datetime(2025, 5, 1, 15, tzinfo=UTC)) == [_FAR_EAST]
+    assert _zones_off_vietnam_and_utc(datetime(2025, 5, 1, 20, tzinfo=UTC)) == [_FAR_WEST, _FAR_EAST]
+
+
+def _new_run_day(url: str, zone: str, monkeypatch):
+    """The day a coverage run written without one gets (the column's default), in a session opened
+    as the project opens them with TIMEZONE = ``zone``; written and rolled back."""
+    from app.db import new_engine
+
+    monkeypatch.setenv("TIMEZONE", zone)
+    get_settings.cache_clear()
+    engine = new_engine(url)
+    try:
+        with engine.connect() as conn, conn.begin() as tx:
+            day = conn.execute(
+                text(
+                    "INSERT INTO coverage_runs (kind, status, started_at, card) "
+                    "VALUES ('full', 'failed', now(), '{}') RETURNING as_of"
+                )
+            ).scalar_one()
+            tx.rollback()
+    finally:
+        engine.dispose()
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    return day
+
+
+def _default_of_as_of(url: str) -> str:
+    from sqlalchemy import inspect
+
+    from app.db import new_engine
+
+    engine = new_engine(url)
+    try:
+        return next(
+            c["default"] for c in inspect(engine).get_columns("coverage_runs") if c["name"] == "as_of"
+        )
+    finally:
+        engine.dispose()
+
+
+def _today_in(zone) -> object:
+    return datetime.now(ZoneInfo(zone) if isinstance(zone, str) else zone).date()
+
+
+def test_a_new_coverage_runs_day_is_the_settings_day_not_vietnams_by_name(scratch_url, monkeypatch):
+    """Migration 0037: the default of coverage_runs.as_of is the session's CURRENT_DATE; 0017's named
+    Asia/Ho_Chi_Minh, so a deployment on another clock got Vietnam's day (shown on the way down)."""
+    from app import dbadmin
+
+    zones = _zones_off_vietnam_and_utc(datetime.now(UTC))
+    assert _default_of_as_of(scratch_url) == "CURRENT_DATE"
+    for zone in zones:
+        before = _today_in(zone)
+        assert _new_run_day(scratch_url, zone, monkeypatch) in {before, _today_in(zone)}, zone
+
+    dbadmin.downgrade(scratch_url, "0036")
+    try:
+        assert "'Asia/Ho_Chi_Minh'" in _default_of_as_of(scratch_url)
+        before = _today_in(_VIETNAM)
+        old = _new_run_day(scratch_url, zones[0], monkeypatch)
+        assert old in {before, _today_in(_VIETNAM)}
+        assert old != _today_in(zones[0])  # what the test above would have got: the wrong day
+    finally:
+        dbadmin.upgrade(scratch_url)
+    assert _default_of_as_of(scratch_url) == "CURRENT_DATE"

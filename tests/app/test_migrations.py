@@ -2,9 +2,10 @@
 
 import re
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from app import dbadmin
+from app.db import new_engine
 from tests.conftest import SHARED
 
 TABLES = {
@@ -52,7 +53,7 @@ GEOMETRY_TABLES = {
 
 
 def test_upgrade_creates_schema_with_typed_indexed_geometries(scratch_url):
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     try:
         assert TABLES <= set(inspect(engine).get_table_names())
         with engine.connect() as conn:
@@ -88,7 +89,7 @@ def test_upgrade_creates_schema_with_typed_indexed_geometries(scratch_url):
 
 
 def test_targets_seeded_with_the_ids_of_targets_md(scratch_url):
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     with engine.connect() as conn:
         rows = dict(
             conn.execute(
@@ -107,10 +108,10 @@ def test_targets_seeded_with_the_ids_of_targets_md(scratch_url):
 
 def test_downgrade_to_base_and_up_again(scratch_url):
     dbadmin.downgrade(scratch_url, "base")
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     assert not TABLES & set(inspect(engine).get_table_names())
     engine.dispose()
     dbadmin.upgrade(scratch_url)
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     assert TABLES <= set(inspect(engine).get_table_names())
     engine.dispose()

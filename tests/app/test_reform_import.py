@@ -24,9 +24,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from shapely import box, union_all
 from shapely.geometry import mapping, shape
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.db import new_engine
 from app.services.imports.importer import ImportFailed, import_file
 from app.services.imports.reform import apply_file
 from app.services.search import search_admin_units
@@ -95,7 +96,7 @@ def _insert(conn, level, code, name, kind, parent, geom, population=None) -> int
 def provinces(scratch_url):
     """Provinces 91 and 92, each with one district, five communes and three hamlets (the docstring),
     and province 93 with one commune directly under it, east of them (105.05–105.06)."""
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     with engine.begin() as conn:
         ids = {}
         for code, name, west, east in (
@@ -580,7 +581,7 @@ def test_the_real_former_hau_giang_dissolves_into_its_28_new_communes(scratch_ur
     for i, code in enumerate(("31471", "31473", "31475")):
         polygons[code] = town.intersection(box(west + i * step, south, west + (i + 1) * step, north))
     assert set(old) <= set(polygons) and len(old) == 75
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     try:
         with engine.begin() as conn:
             province = _insert(

@@ -7,10 +7,11 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app import dbadmin
+from app.db import new_engine
 from app.services.imports.importer import ImportFailed, import_into
 from app.services.reports import periods
 from app.services.reports.report import build_report
@@ -29,7 +30,7 @@ def city():
     url = _url_for(f"{BASE_URL.database}_scratch_bodies_{uuid.uuid4().hex[:6]}")
     dbadmin.ensure_database(url)
     dbadmin.upgrade(url)
-    engine = create_engine(url)
+    engine = new_engine(url)
     try:
         reform = loader.SampleReform(date.fromisoformat(REFORM.effective), REFORM.act, REFORM.folder)
         loader.load_sample(engine, ROOT / "data" / "hamlets", reform)

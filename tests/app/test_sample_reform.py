@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from app.db import new_engine
 from app.services import clock
 from gis.synthetic.facts import REFORM
 from tests.conftest import APP_LOGIN, REFORMED_DB, ROOT, _url_for
@@ -175,7 +176,7 @@ def test_the_ogc_communes_are_those_in_force_on_the_day_asked(api):
 
 
 def _scalar(url: str, sql: str):
-    engine = create_engine(url)
+    engine = new_engine(url)
     try:
         with engine.connect() as conn:
             return conn.execute(text(sql)).scalar_one()

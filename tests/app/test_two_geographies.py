@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
+from app.db import new_engine
 from app.services.imports.bodies import bodies_on
 from gis.synthetic.facts import REFORM
 from tests.conftest import APP_LOGIN, REFORMED_DB, ROOT, TEST_DB, _url_for
@@ -91,7 +91,7 @@ def geo(request):
         city = SAMPLE / REFORM.folder
         folders = [SAMPLE, *sorted(p for p in city.iterdir() if p.is_dir())]
         lineage = _lineage(city / "lineage.csv")
-    engine = create_engine(owner)
+    engine = new_engine(owner)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DATABASE_URL", _url_for(name, APP_LOGIN))
         get_settings.cache_clear()

@@ -5,8 +5,9 @@ form shows a former district's count carried back from the new communes read-onl
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from app.db import new_engine
 from tests.browser.support import MapPage, wait_idle
 from tests.conftest import APP_LOGIN, REFORMED_DB, _serve, _url_for, issue_tokens
 
@@ -31,7 +32,7 @@ def reformed_server(reformed_url):
 def units(reformed_url) -> dict[str, set[str]]:
     """Codes of the communes in force today, of the plan's districts on the day before the reform and
     of the communes of district 934 then."""
-    engine = create_engine(reformed_url)
+    engine = new_engine(reformed_url)
     with engine.connect() as conn:
         found = {
             name: set(conn.execute(text(sql)).scalars())
@@ -104,7 +105,7 @@ def test_the_map_choropleth_of_the_plan_is_on_its_former_districts(chromium, ref
 def test_the_dashboard_map_shows_the_former_province_whole_with_its_legend_under_it(
     chromium, reformed_server, reformed_url
 ):
-    engine = create_engine(reformed_url)
+    engine = new_engine(reformed_url)
     with engine.connect() as conn:
         west, south, east, north = conn.execute(
             text(
@@ -153,7 +154,7 @@ def figures_on_new_communes(reformed_url):
 
     from app.services import statistics
 
-    engine = create_engine(reformed_url)
+    engine = new_engine(reformed_url)
     with Session(engine) as session:
         for code, value in NEW_SUBSCRIPTIONS.items():
             statistics.save_figures(session, code, "2025-Q4", {"mobile_bb_subscriptions": value})

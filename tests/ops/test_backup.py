@@ -8,10 +8,11 @@ import sys
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app import dbadmin
+from app.db import new_engine
 from tests.conftest import APP_LOGIN, BASE_URL, ROOT, _url_for, sample_database
 
 
@@ -30,7 +31,7 @@ def _cli(owner_url: str, *args: str) -> subprocess.CompletedProcess:
 
 def _fingerprint(url: str) -> dict[str, tuple[int, str]]:
     """Every table: its row count and the md5 of its rows in order."""
-    engine = create_engine(url)
+    engine = new_engine(url)
     try:
         with engine.connect() as conn:
             tables = conn.execute(
@@ -82,7 +83,7 @@ def test_a_backup_restores_every_table_row_for_row(dumped, target):
 
 def test_the_service_role_works_in_the_restored_database(dumped, target):
     assert _cli(target, "restore", str(dumped[1])).returncode == 0
-    engine = create_engine(_url_for(make_url(target).database, APP_LOGIN))
+    engine = new_engine(_url_for(make_url(target).database, APP_LOGIN))
     try:
         with engine.begin() as conn:
             assert conn.execute(text("SELECT current_user")).scalar_one() == APP_LOGIN.username
@@ -111,7 +112,7 @@ def test_the_service_role_works_in_the_restored_database(dumped, target):
 def test_a_restore_never_overwrites_data_unless_asked_and_is_all_or_nothing(dumped, target, tmp_path):
     before, path = dumped
     assert _cli(target, "restore", str(path)).returncode == 0
-    engine = create_engine(target)
+    engine = new_engine(target)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM speed_tests"))
     engine.dispose()
@@ -133,7 +134,7 @@ def test_a_restore_never_overwrites_data_unless_asked_and_is_all_or_nothing(dump
     assert _fingerprint(target) == edited
 
     # A running service's pooled connection neither blocks the restore nor outlives it: it reconnects.
-    service = create_engine(_url_for(name, APP_LOGIN), pool_pre_ping=True)
+    service = new_engine(_url_for(name, APP_LOGIN), pool_pre_ping=True)
     with service.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM speed_tests")).scalar_one() == 0
     assert service.pool.checkedin() == 1

@@ -7,10 +7,11 @@ import socket
 import subprocess
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from app.db import new_engine
 from tests.conftest import ROOT
 
 
@@ -49,7 +50,7 @@ def clone(tmp_path):
 
 
 def _scalar(url: str, sql: str):
-    engine = create_engine(make_url(url).set(database="postgres"))
+    engine = new_engine(make_url(url).set(database="postgres"))
     try:
         with engine.connect() as conn:
             return conn.execute(text(sql)).scalar_one()

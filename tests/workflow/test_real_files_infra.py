@@ -6,10 +6,11 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from app import dbadmin
 from app import models as m
+from app.db import new_engine
 from app.services.imports.importer import ImportFailed, import_file
 from gis.importers import read_table
 from gis.importers.columns import VOCABULARY_DIR, canonical, default_vocabulary
@@ -286,29 +287,93 @@ def test_speed_test_export_without_ids(db, tmp_path):
 def test_bad_speed_test_export_is_refused(db, tmp_path):
     rows = [
         ["2025-03-05T08:00:00+07:00", "PC Hậu Giang", "4G", "10", "5", "30"],
-        ["05/03/2025 08:00", "Viettel", "4G", "10", "5", "30"],
+        ["13/13/2025 08:00", "Viettel", "4G", "10", "5", "30"],
         ["2025-03-05T08:10:00+07:00", "Viettel", "LTTE", "10", "5", "30"],
         ["2025-03-05T08:15:00+07:00", "Viettel", "WCDMA", "10", "5", "30"],
         ["2025-03-05T08:20:00+07:00", "Viettel", "4G", "10", "5", "30"],  # good, and not written either
+        ["2025-02-30T08:00:00+07:00", "Viettel", "4G", "10", "5", "30"],
+        ["05/13/2025 08:00", "Viettel", "4G", "10", "5", "30"],  # month first: read day first, no 13th month
+        ["05/03/25 08:00", "Viettel", "4G", "10", "5", "30"],  # a two-digit year: which century?
+        ["05/03/2025", "Viettel", "4G", "10", "5", "30"],  # a day, no time of day
     ]
     before = _count(db, "speed_tests")
     with pytest.raises(ImportFailed) as err:
         import_file(db, rf.speed_export(tmp_path / "do_loi.csv", rows), "speed_tests")
     assert err.value.problems == [
         "do_loi.csv row 2: Operator: 'PC Hậu Giang' is not a mobile operator (PC Hậu Giang)",
-        "do_loi.csv row 3: Measured at: '05/03/2025 08:00' is not an ISO 8601 date and time "
-        "(e.g. 2025-03-01T08:15:30+07:00)",
+        "do_loi.csv row 3: Measured at: '13/13/2025 08:00' is not a real date and time "
+        "(the day is written first: dd/mm/yyyy)",
         "do_loi.csv row 4: Technology: must be one of 4G, 5G, fixed (got 'LTTE'; closest: 4G)",
         "do_loi.csv row 5: Technology: must be one of 4G, 5G, fixed (got 'WCDMA', meaning 3G)",
+        "do_loi.csv row 7: Measured at: '2025-02-30T08:00:00+07:00' is not a real date and time "
+        "(the day is written first: dd/mm/yyyy)",
+        "do_loi.csv row 8: Measured at: '05/13/2025 08:00' is not a real date and time "
+        "(the day is written first: dd/mm/yyyy)",
+        "do_loi.csv row 9: Measured at: '05/03/25 08:00' is not a date and time: write dd/mm/yyyy hh:mm "
+        "(day first, local time) or ISO 8601 (e.g. 2025-03-01T08:15:30+07:00)",
+        "do_loi.csv row 10: Measured at: '05/03/2025' is not a date and time: write dd/mm/yyyy hh:mm "
+        "(day first, local time) or ISO 8601 (e.g. 2025-03-01T08:15:30+07:00)",
     ]
     assert [p.code for p in err.value.details] == [
         "organisation.not_mobile",
-        "value.not_an_instant",
+        "value.not_a_real_instant",
         "value.not_one_of_closest",
         "value.not_one_of_meaning",
+        "value.not_a_real_instant",
+        "value.not_a_real_instant",
+        "value.not_an_instant",
+        "value.not_an_instant",
     ]
     assert err.value.details[0].params["kind"] == "power_utility"
+    assert err.value.sentences("vi")[1] == (
+        "do_loi.csv dòng 3: Thời điểm đo: “13/13/2025 08:00” không phải là ngày giờ có thật "
+        "(ngày ghi trước tháng: dd/mm/yyyy)"
+    )
     assert _count(db, "speed_tests") == before
+
+
+def test_day_first_times_are_the_regions_local_time(db, tmp_path):
+    """Surveyors write dd/mm/yyyy hh:mm on the region's clock (TIMEZONE, Asia/Ho_Chi_Minh here: UTC+7,
+    no daylight saving), never month first; a written offset wins. Expected instants by hand."""
+    rows = [
+        ["01/05/2025 10:00", "Viettel", "4G", "40", "10", "30"],  # 10:00 − 7 h = 03:00Z
+        [
+            "02/01/2025 06:30:15",
+            "Viettel",
+            "4G",
+            "41",
+            "10",
+            "30",
+        ],  # 2 January; 06:30 local = 23:30Z on the 1st
+        ["31.12.2024 23:59", "Viettel", "4G", "42", "10", "30"],  # dots, as some phones write
+        ["01-05-2025 10:00 +09:00", "Viettel", "4G", "43", "10", "30"],  # its own offset: 01:00Z
+        ["2025-05-01T12:00", "Viettel", "4G", "44", "10", "30"],  # ISO without offset: local too
+    ]
+    report = import_file(db, rf.speed_export(tmp_path / "khao_sat.csv", rows), "speed_tests")
+    assert report.counts == {"speed_tests": 5}
+    assert report.as_dict("vi")["warnings"][-1] == (
+        "Thời điểm đo: thời gian không ghi độ lệch UTC được hiểu là giờ địa phương Asia/Ho_Chi_Minh, "
+        "ngày ghi trước tháng (dd/mm/yyyy)"
+    )
+    got = dict(
+        _all(
+            db,
+            "SELECT download_mbps, measured_at FROM speed_tests WHERE code LIKE 'ST-%' AND download_mbps BETWEEN 40 AND 44 "
+            "AND upload_mbps = 10 AND latency_ms = 30",
+        )
+    )
+    assert got == {
+        40.0: datetime(2025, 5, 1, 3, 0, tzinfo=UTC),
+        41.0: datetime(2025, 1, 1, 23, 30, 15, tzinfo=UTC),
+        42.0: datetime(2024, 12, 31, 16, 59, tzinfo=UTC),
+        43.0: datetime(2025, 5, 1, 1, 0, tzinfo=UTC),
+        44.0: datetime(2025, 5, 1, 5, 0, tzinfo=UTC),
+    }
+    # The same tests written the ISO way without an offset are the same tests (the same derived codes).
+    iso = [["2025-05-01 10:00:00", *rows[0][1:]], ["2025-01-02T06:30:15", *rows[1][1:]]]
+    with pytest.raises(ImportFailed) as err:
+        import_file(db, rf.speed_export(tmp_path / "lan_2.csv", iso), "speed_tests")
+    assert [p.code for p in err.value.details] == ["code.exists", "code.exists"]
 
 
 # ---------------------------------------------------------------- sites: words and roles
@@ -342,7 +407,7 @@ def test_a_power_company_is_no_cell_operator(db, tmp_path):
 
 # ---------------------------------------------------------------- migration 0011
 def test_migration_0011_down_and_up(scratch_url):
-    engine = create_engine(scratch_url)
+    engine = new_engine(scratch_url)
     try:
         dbadmin.downgrade(scratch_url, "0010")
         assert "cable_count" not in {c["name"] for c in inspect(engine).get_columns("pole_attachments")}

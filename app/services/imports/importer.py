@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import models as m
 from app.i18n import catalogue
+from app.services import clock
 from app.services.accounts import Principal
 from app.services.audit import Actor
 from app.services.imports import bodies, bulk_rules, organisations, plans, profiles, targets
@@ -550,6 +551,8 @@ def _note_defaults(ctx, report: ImportReport) -> None:
         ]
     if ctx.defaults_used:
         report.warnings.append(Problem("values.assumed", params={"values": sorted(ctx.defaults_used)}))
+    for key in sorted(ctx.local_times):
+        report.warnings.append(Problem("values.local_time", key, params={"zone": clock.LOCAL_TZ.key}))
 
 
 def _write_organisations(conn, table, problems, report):

@@ -20,8 +20,19 @@ from shapely import MultiPolygon, Polygon
 from sqlalchemy import Connection, select
 
 from app import models as m
+from app.services import clock
 from app.services.imports.loader import ids_by
-from app.services.imports.values import RowProblem, boolean, day, instant, integer, names, num, text_
+from app.services.imports.values import (
+    RowProblem,
+    boolean,
+    day,
+    instant,
+    integer,
+    names,
+    num,
+    on_clock,
+    text_,
+)
 from gis import site_rules
 from gis.importers import ImportedTable
 from gis.importers.columns import default_vocabulary
@@ -57,6 +68,7 @@ class Context:
     operators: dict[str, int] = field(default_factory=dict)  # fold_key of short or full name → id
     plmn: dict[tuple[str, str], int] = field(default_factory=dict)  # (mcc, mnc) → id
     defaults_used: set[str] = field(default_factory=set)
+    local_times: set[str] = field(default_factory=set)  # fields with times read on the region's clock
     upsert: bool = False  # existing codes are updated instead of refused
     existing: dict[str, set[str]] = field(default_factory=dict)  # table → codes already stored
     vocabulary: Vocabulary = field(default_factory=default_vocabulary)
@@ -536,13 +548,16 @@ def speed_tests(table, ctx, problems):
         ctx.defaults_used.add("code=ST-sha1(measured_at|lon|lat|operator)")
 
     def build(f, p):
-        at = instant(p, "measured_at")
+        written = instant(p, "measured_at")
+        if written.tzinfo is None:  # "01/05/2025 10:00": the surveyor's local time (the report says so)
+            ctx.local_times.add("measured_at")
+        at = on_clock(written, clock.LOCAL_TZ, "measured_at", p.get("measured_at"))
         tech = choice(p, "technology", m.SPEED_TECHNOLOGIES, None, ctx)
         # A mobile test measures a mobile network; a fixed line may be any operator's.
         op = ctx.operator(p["operator"], "operator", mobile=tech != "fixed") if p.get("operator") else None
         geom = point(f)
-        if derive:
-            code = speed_test_code(at, f.geometry, ctx.short_names.get(op, ""))
+        if derive:  # an unzoned time keys its wall clock, as before such times were read on the clock
+            code = speed_test_code(written, f.geometry, ctx.short_names.get(op, ""))
         else:
             code = text_(p, "code", required=True)
         return dict(

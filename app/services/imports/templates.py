@@ -7,15 +7,42 @@ from pathlib import Path
 
 import geopandas as gpd
 from shapely import LineString, Point
+from sqlalchemy import Connection, text
 
 from app.collections import get_collection
-from app.errors import InvalidParameter
+from app.errors import InvalidParameter, NotFound
+from app.layer_types import IN_FORCE_ON
+from app.services.clock import today
 from app.services.exports.layers import ExportFile, write_frame
+from app.services.region import in_region_sql
+from gis.problems import Problem
 
 FORMATS = ("csv", "xlsx", "geojson", "kml")
 
-# Inside the province, kilometres from any sample site: the example registers as it stands.
-_LON, _LAT = 105.4826, 9.9091
+# A duct's example runs this far (degrees, ~500 m) north-east of the example's point.
+_DUCT_STEP = (0.004, 0.002)
+# Where the example stands: a hamlet in force inside the region, with the duct's far end in it too, as
+# far from any site as the hamlets allow (the spacing and sharing checks pass), first by code on ties.
+_POSITION = f"""
+SELECT ST_X(c.p), ST_Y(c.p) FROM (
+  SELECT ST_PointOnSurface(h.geom) AS p, h.code FROM admin_units h
+  WHERE h.level = 'hamlet' AND {IN_FORCE_ON.format(a="h", day=":day")}
+    AND {in_region_sql("h.geom")}
+    AND ST_Covers(h.geom, ST_Translate(ST_PointOnSurface(h.geom), {_DUCT_STEP[0]}, {_DUCT_STEP[1]}))
+) c LEFT JOIN LATERAL (SELECT c.p <-> s.geom AS d FROM sites s ORDER BY s.geom <-> c.p LIMIT 1) n ON true
+ORDER BY n.d DESC NULLS FIRST, c.code LIMIT 1
+"""
+
+
+def example_position(conn: Connection) -> tuple[float, float]:
+    """(lon, lat) of the templates' example row, from the region's data: the region is data, not code."""
+    day = today()
+    found = conn.execute(text(_POSITION), {"day": day}).first()
+    if found is None:  # no hamlet in force: as the region's own answer says (app/services/region.py)
+        raise NotFound(reasons=[Problem("region.none_in_force", "date", params={"date": day.isoformat()})])
+    return found[0], found[1]
+
+
 _SITE = {
     "site_code": "MAU-0001",
     "structure_type": "tower",
@@ -31,7 +58,8 @@ _SITE = {
 }
 
 
-def _frame(target: str, owner: str) -> gpd.GeoDataFrame:
+def _frame(target: str, owner: str, at: tuple[float, float]) -> gpd.GeoDataFrame:
+    lon, lat = at
     if target == "sites":
         rows = [
             {
@@ -43,7 +71,7 @@ def _frame(target: str, owner: str) -> gpd.GeoDataFrame:
             }
             for k, az in enumerate((0, 120, 240))
         ]
-        geoms = [Point(_LON, _LAT)] * len(rows)
+        geoms = [Point(lon, lat)] * len(rows)
     elif target == "poles":
         # attachments: the cables on the pole, "operator:number of cables" separated by ";"
         rows = [
@@ -55,7 +83,7 @@ def _frame(target: str, owner: str) -> gpd.GeoDataFrame:
                 "attachments": f"{owner}:1",
             }
         ]
-        geoms = [Point(_LON, _LAT)]
+        geoms = [Point(lon, lat)]
     elif target == "ducts":
         rows = [
             {
@@ -68,7 +96,7 @@ def _frame(target: str, owner: str) -> gpd.GeoDataFrame:
                 "stated_length_m": 490.0,
             }
         ]
-        geoms = [LineString([(_LON, _LAT), (_LON + 0.004, _LAT + 0.002)])]
+        geoms = [LineString([(lon, lat), (lon + _DUCT_STEP[0], lat + _DUCT_STEP[1])])]
     elif target == "fibre_access_points":
         rows = [
             {
@@ -81,15 +109,15 @@ def _frame(target: str, owner: str) -> gpd.GeoDataFrame:
                 "status": "planned",
             }
         ]
-        geoms = [Point(_LON, _LAT)]
+        geoms = [Point(lon, lat)]
     else:
         raise InvalidParameter(f"no template for '{target}' (sites, poles, ducts, fibre_access_points)")
     return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
 
 
-def template_file(target: str, fmt: str, owner: str, directory: Path) -> ExportFile:
+def template_file(target: str, fmt: str, owner: str, at: tuple[float, float], directory: Path) -> ExportFile:
     if fmt not in FORMATS:
         raise InvalidParameter(f"templates come as {', '.join(FORMATS)}, not '{fmt}'")
-    frame = _frame(target, owner)
+    frame = _frame(target, owner, at)
     # The sheet is named as the map names the layer ("Trạm BTS" is also a sheet of sites to the importer).
     return write_frame(frame, fmt, directory, f"mau_{target}", get_collection(target).title_vi)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from gis.problems import Problem
 from gis.text import fold_vi
 
-__all__ = ["RowProblem", "boolean", "day", "instant", "integer", "names", "num", "text_"]
+__all__ = ["RowProblem", "boolean", "day", "instant", "integer", "names", "num", "on_clock", "text_"]
 
 _TRUE = {"1", "true", "yes", "y", "x", "co", "có", "dung", "đúng", "t"}
 _FALSE = {"0", "false", "no", "n", "khong", "không", "f", ""}
@@ -121,15 +122,69 @@ def day(p: dict, key: str) -> date | None:
         raise RowProblem("value.not_a_real_date", key, value=v) from exc
 
 
+# Surveyors in Vietnam write day first: dd/mm/yyyy hh:mm[:ss[.ffffff]], an optional UTC offset.
+_DMY_TIME = re.compile(
+    r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?",
+    re.IGNORECASE,
+)
+
+
 def instant(p: dict, key: str) -> datetime:
-    """An ISO 8601 date and time ("2025-03-01T08:15:30+07:00", "2025-03-01 08:15:30Z"); its UTC
-    offset is kept, so the stored value is the exact instant."""
+    """A date and time as written: ISO 8601 ("2025-03-01T08:15:30+07:00", "2025-03-01 08:15:30Z") or
+    day first ("01/03/2025 08:15", "01/03/2025 08:15:30 +07:00" — never month first), or an Excel
+    cell. With its UTC offset it is the exact instant; without one it is a wall-clock time, naive,
+    which :func:`on_clock` reads on the region's clock."""
     v = p.get(key)
     if isinstance(v, datetime):
         return v
     if v in (None, ""):
         raise RowProblem("value.required", key)
+    text = str(v).strip()
+    if found := _DMY_TIME.fullmatch(text):
+        return _day_first(found, key, v)
     try:
-        return datetime.fromisoformat(str(v).strip())
+        return datetime.fromisoformat(text)
     except ValueError as exc:
+        ymd = _YMD.match(text)
+        if ymd and not _is_day(*(int(x) for x in ymd.groups())):  # 2025-02-30
+            raise RowProblem("value.not_a_real_instant", key, value=v) from exc
         raise RowProblem("value.not_an_instant", key, value=v) from exc
+
+
+def _is_day(year: int, month: int, day_: int) -> bool:
+    try:
+        date(year, month, day_)
+    except ValueError:
+        return False
+    return True
+
+
+def _day_first(found: re.Match, key: str, v) -> datetime:
+    d, mo, y, hh, mm, ss, frac, offset = found.groups()
+    if not _is_day(int(y), int(mo), int(d)):  # 13/13/2025, 31/02/2025, and 05/13/2025 (never month first)
+        raise RowProblem("value.not_a_real_instant", key, value=v)
+    if hh is None:  # a day is no instant of a measurement
+        raise RowProblem("value.not_an_instant", key, value=v)
+    micro = int((frac or "0").ljust(6, "0"))
+    try:
+        at = datetime(int(y), int(mo), int(d), int(hh), int(mm), int(ss or 0), micro)
+    except ValueError as exc:  # 25:00, 10:61
+        raise RowProblem("value.not_a_real_instant", key, value=v) from exc
+    if offset is None:
+        return at
+    zone = "+00:00" if offset.upper() == "Z" else offset
+    return datetime.fromisoformat(f"{at.isoformat()}{zone}")
+
+
+def on_clock(at: datetime, zone: ZoneInfo, key: str, written) -> datetime:
+    """``at`` (read by :func:`instant` from ``written``) as an instant: as it is when it carries its UTC offset, else a wall-clock time in
+    ``zone`` — refused when the zone's clocks skipped it or passed it twice (a daylight-saving change;
+    Vietnam has none), since it names no single instant."""
+    if at.tzinfo is not None:
+        return at
+    first, second = at.replace(tzinfo=zone), at.replace(tzinfo=zone, fold=1)
+    skipped = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != at
+    if skipped or first.utcoffset() != second.utcoffset():
+        raise RowProblem("value.local_time_unclear", key, value=written, zone=zone.key)
+    return first
