@@ -1,6 +1,6 @@
 """What issue 14's other browser tests left unchecked: an official limited to a district opens the map
 on it; the way to the upload page is shown only to those who may import (never to read-only roles);
-the dashboard's choropleth is fitted to the district drilled into; the planner's queue filters by
+the dashboard's choropleth is fitted to the district drilled into, its labels never overlapping; the planner's queue filters by
 place and by state, not only by operator."""
 
 import httpx
@@ -101,6 +101,21 @@ def test_drilling_into_a_district_fits_the_dashboard_map_to_it(map_page, engine)
         (extent[3] - extent[1]) / (drilled[3] - drilled[1]),
     )
     assert span > 0.75, (span, drilled, extent)
+    # The communes' labels: several shown, none over another (the others wait for a closer zoom).
+    page.wait_for_timeout(100)  # they are sorted out in the next frame
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('#dash-map .hg-indicator-label')]
+            .filter((el) => getComputedStyle(el).visibility !== 'hidden')
+            .map((el) => { const b = el.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })"""
+    )
+    assert len(boxes) >= 3, boxes
+    overlaps = [
+        (a, b)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
+    assert overlaps == [], overlaps
     # The legend lies under the map, never over the units.
     assert page.locator("#dash-map .hg-legend").count() == 0
     legend, chart = (page.locator(s).bounding_box() for s in (".hg-dash-legend .hg-legend", "#dash-map"))
