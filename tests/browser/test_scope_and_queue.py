@@ -192,3 +192,34 @@ def test_the_queue_filters_by_place_and_by_state(chromium, live_server_url, two_
         assert planner.errors == []
     finally:
         planner.context.close()
+
+
+def test_the_registration_forms_refusals_name_the_field_in_vietnamese(chromium, live_server_url, tokens):
+    """Nothing typed, then a longitude out of range, then no code: each refusal in Vietnamese, by the
+    field's label — never a model's words ("Value error", "geom: Point") or a pattern."""
+    operator = MapPage(chromium, live_server_url, user="viettel1")
+    try:
+        page = operator.open()
+        message = page.locator("#hg-reg-message")
+        said = []
+        for fill, button in (
+            ({}, "#hg-reg-check"),
+            ({"#hg-reg-lat": "9.8", "#hg-reg-lon": "200"}, "#hg-reg-check"),
+        ):
+            for selector, value in fill.items():
+                page.fill(selector, value)
+            page.click(button)
+            expect(message).not_to_be_empty()
+            said.append(message.inner_text())
+            page.evaluate("document.querySelector('#hg-reg-message').replaceChildren()")
+        assert said[1] == "Vị trí: (200, 9.8) không phải là cặp kinh độ, vĩ độ"
+        page.fill("#hg-reg-lon", "105.6")
+        page.click("#hg-reg-submit")
+        expect(message).to_have_text("Mã: bắt buộc phải có")  # not: “” breaks ^[A-Za-z0-9]…$
+        said.append(message.inner_text())
+        for text_ in said:
+            for raw in ("Value error", "geom", "Point", "^[", "owner_id", "position", "code"):
+                assert raw not in text_, (raw, text_)
+        operator.errors.clear()  # the browser logs each refusal (422): expected here
+    finally:
+        operator.context.close()
