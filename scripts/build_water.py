@@ -4,9 +4,10 @@
 
 The water is cut to the union of every ``province.geojson`` under ``--region`` (the sample's, or a
 deployment's own files) widened by ``--buffer-km`` (gis/region_clip.py): it follows the region's
-shape with round edges, where a rectangle showed its straight sides once zoomed out. Output: a
-compact GeoJSON (5 decimals, about a metre) that the app serves at /basemap/water.json; the map
-draws it when OpenStreetMap's tiles cannot load.
+shape, where a rectangle showed its straight sides once zoomed out; and it fades out over the
+kilometres beyond ``--solid-km`` (each piece's ``opacity``), so its round edge is no line either.
+Output: a compact GeoJSON (5 decimals, about a metre) that the app serves at /basemap/water.json;
+the map draws it when OpenStreetMap's tiles cannot load.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ def region_clip_area(region: Path, buffer_km: float):
     return region_clip.clip_area(province_outlines(region), buffer_km)
 
 
+def region_fade_bands(region: Path, buffer_km: float, solid_km: float, steps: int) -> list:
+    """That area in (opacity, polygon) bands fading out towards its edge (region_clip.fade_bands)."""
+    return region_clip.fade_bands(province_outlines(region), buffer_km, solid_km, steps)
+
+
 def _rounded(geom) -> dict:
     data = mapping(geom)
 
@@ -71,22 +77,29 @@ def _rounded(geom) -> dict:
     return {"type": data["type"], "coordinates": walk(data["coordinates"])}
 
 
-def build(clip, shore_path: Path, river_path: Path) -> dict:
-    """The water of the bins under ``clip`` (a polygon in degrees), cut to it, by kind."""
-    bbox = clip.bounds
-    features = []
-    for kind, polygons in sorted(gshhg.water(gshhg.read_shore_bins(shore_path, bbox)).items()):
-        merged = unary_union(polygons).intersection(clip).simplify(SIMPLIFY_DEG)
-        if not merged.is_empty:
-            features.append({"type": "Feature", "properties": {"kind": kind}, "geometry": _rounded(merged)})
+def _feature(kind: str, opacity: float, geom) -> dict:
+    properties = {"kind": kind} if opacity == 1 else {"kind": kind, "opacity": round(opacity, 3)}
+    return {"type": "Feature", "properties": properties, "geometry": _rounded(geom)}
+
+
+def build(bands: list, shore_path: Path, river_path: Path) -> dict:
+    """The water of the bins under ``bands`` ((opacity, polygon in degrees) pairs that do not
+    overlap), cut to each band, by kind: one feature per kind and band that holds some."""
+    bbox = unary_union([area for _, area in bands]).bounds
     by_kind: dict[str, list] = {}
+    for kind, polygons in gshhg.water(gshhg.read_shore_bins(shore_path, bbox)).items():
+        by_kind[kind] = unary_union(polygons)
+    lines: dict[str, list] = {}
     for level, line in gshhg.read_river_lines(river_path, bbox):
         if level in RIVER_KINDS:
-            by_kind.setdefault(RIVER_KINDS[level], []).append(line)
-    for kind, lines in sorted(by_kind.items()):
-        merged = gshhg.merged_lines(lines).intersection(clip).simplify(SIMPLIFY_DEG)
-        if not merged.is_empty:
-            features.append({"type": "Feature", "properties": {"kind": kind}, "geometry": _rounded(merged)})
+            lines.setdefault(RIVER_KINDS[level], []).append(line)
+    by_kind.update((kind, gshhg.merged_lines(found)) for kind, found in lines.items())
+    features = []
+    for kind, water in sorted(by_kind.items()):
+        for opacity, area in bands:
+            piece = water.intersection(area).simplify(SIMPLIFY_DEG)
+            if not piece.is_empty:
+                features.append(_feature(kind, opacity, piece))
     return {
         "type": "FeatureCollection",
         "attribution": ATTRIBUTION,
@@ -102,10 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gshhg", type=Path, default=GSHHG_DIR, help="folder of binned_GSHHS_h.nc")
     parser.add_argument("--resolution", default="h", choices=list("fhilc"))
     parser.add_argument("--buffer-km", type=float, default=25.0, help="around the region's outline")
+    parser.add_argument("--solid-km", type=float, default=5.0, help="drawn whole up to here, then fading")
+    parser.add_argument("--fade-steps", type=int, default=8, help="rings of the fade")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     collection = build(
-        region_clip_area(args.region, args.buffer_km),
+        region_fade_bands(args.region, args.buffer_km, args.solid_km, args.fade_steps),
         args.gshhg / f"binned_GSHHS_{args.resolution}.nc",
         args.gshhg / f"binned_river_{args.resolution}.nc",
     )

@@ -1,6 +1,7 @@
 // Basemap: OpenStreetMap tiles when they load; otherwise (or by choice) the project's own
 // district outlines filled light and the region's water (sea, lakes, rivers and canals from GSHHG,
-// cut at setup to the region's outline widened by 25 km into /basemap/water.json: no network), with
+// cut at setup to the region's outline widened by 25 km, fading out beyond 5 km, into
+// /basemap/water.json: no network), with
 // `basemap-offline` on <body> and the map, and a notice. No road data that the project may ship is
 // in the registries it installs from (see docs), so the offline background draws no roads.
 // Once the tile server has failed, the session remembers it: no page and no zoom asks it again

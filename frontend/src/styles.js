@@ -115,15 +115,18 @@ export function outlineStyle() {
   return { color: '#90a4ae', weight: 1, fillColor: '#f6f3ea', fillOpacity: 1, interactive: false };
 }
 
-// The offline background's water (GSHHG kinds): sea and lakes filled, rivers wider than canals.
+// The offline background's water (GSHHG kinds): sea and lakes filled, rivers wider than canals. Beyond
+// the region it fades out towards the edge of what was cut (nested pieces, each with its `opacity`,
+// from scripts/build_water.py), so that edge never reads as a shoreline.
 const WATER_BLUE = '#a8c8e0';
 const WATER_LINE_WEIGHT = { river: 1.6, canal: 0.9 };
 export function waterStyle(feature) {
   const kind = feature?.properties?.kind;
+  const opacity = feature?.properties?.opacity ?? 1;
   if (kind in WATER_LINE_WEIGHT) {
-    return { color: WATER_BLUE, weight: WATER_LINE_WEIGHT[kind], opacity: 1, interactive: false };
+    return { color: WATER_BLUE, weight: WATER_LINE_WEIGHT[kind], opacity, interactive: false };
   }
-  return { stroke: false, fillColor: WATER_BLUE, fillOpacity: 1, interactive: false };
+  return { stroke: false, fillColor: WATER_BLUE, fillOpacity: opacity, interactive: false };
 }
 
 export function highlightStyle() {

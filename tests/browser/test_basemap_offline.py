@@ -116,6 +116,12 @@ def test_offline_the_regions_water_is_drawn_under_the_layers(map_page):
     expect(pane.locator("path.hg-water:not([fill='none'])").first).to_be_attached()
     assert pane.locator("path.hg-water:not([fill='none'])").count() >= 2
     assert pane.locator("path.hg-water[fill='none']").count() >= 2
+    # Whole near the region, then fading out in nested pieces: no hard edge where it was cut.
+    opacities = page.evaluate(
+        """() => [...document.querySelectorAll('.leaflet-hgWater-pane path.hg-water')].map((p) =>
+            +(p.getAttribute('fill') === 'none' ? p.getAttribute('stroke-opacity') : p.getAttribute('fill-opacity')))"""
+    )
+    assert max(opacities) == 1 and min(opacities) < 0.1 and len(set(opacities)) >= 5, opacities
     assert served == [200]
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("GSHHG")  # LGPL: named
     z_index = page.evaluate(

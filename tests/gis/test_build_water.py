@@ -33,7 +33,7 @@ def river_file(tmp_path):
 
 def test_water_is_cut_to_the_clip_area_not_its_bounding_box(shore_file, river_file):  # noqa: F811
     clip = Point(45, 30).buffer(10, quad_segs=64)  # the coast (30° N) through its middle
-    collection = build_water.build(clip, shore_file, river_file)
+    collection = build_water.build([(1.0, clip)], shore_file, river_file)
     by_kind = {f["properties"]["kind"]: shape(f["geometry"]) for f in collection["features"]}
     assert sorted(by_kind) == ["canal", "sea"]
     sea = by_kind["sea"]
@@ -60,3 +60,22 @@ def test_the_region_is_the_union_of_every_province_file(tmp_path):
     assert area.geom_type == "Polygon"
     assert area.contains(box(105.0, 9.5, 107.0, 10.5))
     assert not area.contains(Point(104.85, 9.35))  # the corner is round: 23 km out, diagonally
+
+
+def test_the_water_fades_out_in_nested_pieces_each_with_its_opacity(shore_file, river_file):  # noqa: F811
+    inner, outer = Point(45, 30).buffer(5, quad_segs=64), Point(45, 30).buffer(10, quad_segs=64)
+    collection = build_water.build([(1.0, inner), (0.5, outer)], shore_file, river_file)
+    pieces = [
+        (f["properties"]["kind"], f["properties"].get("opacity", 1), shape(f["geometry"]))
+        for f in collection["features"]
+    ]
+    assert [(kind, opacity) for kind, opacity, _ in pieces] == [
+        ("canal", 1),
+        ("canal", 0.5),
+        ("sea", 1),
+        ("sea", 0.5),
+    ]
+    assert pieces[2][2].area == pytest.approx(math.pi * 25 / 2, rel=0.01)
+    assert pieces[3][2].area == pytest.approx(math.pi * 100 / 2, rel=0.01)  # nested: under the inner one too
+    assert "opacity" not in collection["features"][0]["properties"]  # whole: nothing said
+    assert collection["bbox"] == pytest.approx([35, 20, 55, 40], abs=1e-3)

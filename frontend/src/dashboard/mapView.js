@@ -13,6 +13,9 @@ import { targetClass } from '../styles.js';
 export class DashboardMap {
   constructor(element, { onSelect }) {
     ({ map: this.map } = createMap(element));
+    // A small map fitted to one unit at a time: whole zoom levels left a drilled district a third
+    // of it (the next level would have cut its top off), so it zooms in quarters.
+    this.map.options.zoomSnap = 0.25;
     this.highlight = new Highlight(this.map);
     this.loading = false;
     this._layers = { district: new IndicatorLayer(), commune: new IndicatorLayer() };

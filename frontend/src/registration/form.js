@@ -212,7 +212,8 @@ export class RegistrationForm {
   body() {
     const f = this.fields;
     const body = {
-      code: f.code.value.trim(), position: this.position(), structure_type: f.structure.value,
+      // Left out when empty: the server then says it is required, not that "" breaks a pattern.
+      code: f.code.value.trim() || undefined, position: this.position(), structure_type: f.structure.value,
       height_m: num(f.height), accepts_tenants: f.tenants.checked, rent_vnd_month: f.tenants.checked ? num(f.rent) : null,
       cells: this.cells(),
     };
