@@ -376,7 +376,7 @@ class TargetHistory(BaseModel):
 
 
 class Found(BaseModel):
-    level: Literal["district", "commune", "hamlet", "site", "position"]
+    level: Literal["district", "commune", "hamlet", "site", "position", "tall_structure"]
     code: str
     name: str
     parent_name: str | None = Field(description="the commune or district it lies in; null for a district")
@@ -388,10 +388,11 @@ class Found(BaseModel):
     until: date | None = Field(
         None, description="a former district (abolished by a reform) found by its name: its last day"
     )
-    # A typed position or a site (app/services/search.py): the point to fly to and ask about.
+    # A typed position, a site or a tall structure (app/services/search.py): the point to fly to.
     lon: float | None = None
     lat: float | None = None
     crs: str | None = Field(None, description="the VN-2000 zone an X/Y position was read in")
+    address: str | None = Field(None, description="a tall structure's address, as its file gave it")
 
 
 class SearchResults(BaseModel):

@@ -351,6 +351,9 @@ class SharingRequestOut(BaseModel):
     note: str | None
     decision_note: str | None
     requested_by: str
+    by_department: bool = Field(
+        description="filed by the Department (a planner or admin) for the requester: the Department may withdraw it"
+    )
     requested_at: Timestamp
     decided_by: str | None
     decided_at: Timestamp | None

@@ -1,4 +1,5 @@
-"""Search positions (decimal, DMS, VN-2000 X/Y), site codes, and districts, communes and hamlets by name."""
+"""Search positions (decimal, DMS, VN-2000 X/Y), site codes, districts, communes and hamlets by name,
+and tall structures by address or name."""
 
 from datetime import date
 from typing import Annotated
@@ -8,15 +9,15 @@ from fastapi import APIRouter, Query
 from app.deps import DistrictScopeDep, ScopeDep, SessionDep
 from app.schemas_dashboard import SearchResults
 from app.security import OptionalPrincipal
-from app.services.search import search_admin_units, search_position, search_sites
+from app.services.search import search_admin_units, search_places, search_position, search_sites
 
 router = APIRouter(prefix="/api", tags=["Search"])
 
 
 @router.get(
     "/search",
-    summary="Find a typed position, a site by its code, or districts, communes and hamlets by name "
-    "(a former unit's name finds its successor)",
+    summary="Find a typed position, a site by its code, districts, communes and hamlets by name "
+    "(a former unit's name finds its successor), or a tall structure by its address or name",
     response_model=SearchResults,
     responses={422: {"description": "A typed position that cannot be read, or lies outside the region"}},
     response_model_exclude_unset=True,  # lon, lat and crs belong to positions and sites only
@@ -31,7 +32,7 @@ def search(
         Query(
             min_length=1,
             max_length=100,
-            description="a name (diacritics optional), a site code, or a position: 9.78, 105.47 · "
+            description="a name or an address (diacritics optional), a site code, or a position: 9.78, 105.47 · "
             "9°46'48\"N 105°28'12\"E · VN-2000 X/Y in metres (TM-3 105° or, with 'UTM', UTM 48N)",
         ),
     ],
@@ -45,4 +46,8 @@ def search(
     units = (
         search_admin_units(session, q, limit - len(sites), district_scope, on) if len(sites) < limit else []
     )
-    return {"query": q, "results": sites + units}
+    # Known places by address after the units, so that a name's unit keeps its place; the
+    # structures are not on the public map.
+    left = limit - len(sites) - len(units)
+    places = search_places(session, q, scope, left, on) if principal is not None and left > 0 else []
+    return {"query": q, "results": sites + units + places}

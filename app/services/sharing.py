@@ -129,7 +129,9 @@ def get_request(session: Session, request_id: int) -> dict:
         text(
             "SELECT r.id, r.asset, coalesce(s.code, p.code, d.code) AS code, o.short_name AS owner, "
             "rq.short_name AS requester, r.status, r.note, r.decision_note, r.requested_by, r.requested_at, "
-            "r.decided_by, r.decided_at FROM sharing_requests r JOIN operators rq ON rq.id = r.requester_id "
+            "r.decided_by, r.decided_at, coalesce(u.role IN ('admin', 'planner'), false) AS by_department "
+            "FROM sharing_requests r JOIN operators rq ON rq.id = r.requester_id "
+            "LEFT JOIN users u ON u.username = r.requested_by "
             "LEFT JOIN sites s ON s.id = r.site_id LEFT JOIN poles p ON p.id = r.pole_id "
             "LEFT JOIN duct_routes d ON d.id = r.duct_route_id "
             "JOIN operators o ON o.id = coalesce(s.owner_id, p.owner_id, d.owner_id) WHERE r.id = :id"

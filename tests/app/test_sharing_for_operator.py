@@ -140,6 +140,10 @@ def test_another_operator_does_not_see_a_request_filed_for_vinaphone(
 def test_who_withdraws(client_as, site, cleanup):
     # A request the Department filed: the named operator or the Department withdraws it, not the owner.
     mine = client_as("planner1").post(ROUTE, json=_body(site, operator="VinaPhone")).json()
+    # The list says so (by_department), so that the Department's requests list offers to withdraw it.
+    for who in ("planner1", "vina1", "viettel1"):
+        listed = {x["id"]: x for x in client_as(who).get(ROUTE).json()["requests"]}
+        assert listed[mine["id"]]["by_department"] is True, who
     assert client_as("viettel1").post(f"{ROUTE}/{mine['id']}/withdrawal").status_code == 403
     r = client_as("admin1").post(f"{ROUTE}/{mine['id']}/withdrawal")
     assert r.status_code == 200 and (r.json()["status"], r.json()["decided_by"]) == ("withdrawn", "admin1")
@@ -148,5 +152,6 @@ def test_who_withdraws(client_as, site, cleanup):
     assert r.status_code == 200 and r.json()["status"] == "withdrawn"
     # One the operator filed itself is its own to withdraw (the Department declines it instead).
     own = client_as("vina1").post(ROUTE, json=_body(site)).json()
+    assert own["by_department"] is False
     assert client_as("planner1").post(f"{ROUTE}/{own['id']}/withdrawal").status_code == 403
     assert client_as("vina1").post(f"{ROUTE}/{own['id']}/withdrawal").status_code == 200

@@ -26,11 +26,7 @@ def commune(engine) -> str:
         ).scalar_one()
 
 
-@pytest.fixture(scope="module")
-def mast_commune(engine, client_as) -> str:
-    """A commune whose five proposals for VinaPhone include one needing a new mast (a new site or an
-    office plot): sharing comes first, so where existing structures cover every coverable person —
-    what earlier tests registered nearby decides — no new mast is proposed."""
+def _commune_needing_a_mast(engine, client_as, operator: str) -> str:
     with engine.connect() as conn:
         codes = conn.execute(
             text(
@@ -41,12 +37,26 @@ def mast_commune(engine, client_as) -> str:
         ).scalars()
         for code in codes:
             answer = client_as("planner1").post(
-                "/api/proposals", json={"area": code, "operator": "VinaPhone", "k": 5}
+                "/api/proposals", json={"area": code, "operator": operator, "k": 5}
             )
             assert answer.status_code == 200, answer.text
             if {p["kind"] for p in answer.json()["proposals"]} & {"new", "office"}:
                 return code
-    pytest.fail("no commune among the twelve least covered needs a new mast for VinaPhone")
+    pytest.fail(f"no commune among the twelve least covered needs a new mast for {operator}")
+
+
+@pytest.fixture(scope="module")
+def mast_commune(engine, client_as) -> str:
+    """A commune whose five proposals for VinaPhone include one needing a new mast (a new site or an
+    office plot): sharing comes first, so where existing structures cover every coverable person —
+    what earlier tests registered nearby decides — no new mast is proposed."""
+    return _commune_needing_a_mast(engine, client_as, "VinaPhone")
+
+
+@pytest.fixture(scope="module")
+def mast_commune_any(engine, client_as) -> str:
+    """The same for proposals for any operator (the planner's default)."""
+    return _commune_needing_a_mast(engine, client_as, "any")
 
 
 def _ask(page, commune: str, operator: str | None = None, k: int = 5) -> list:
@@ -83,10 +93,13 @@ def test_a_planner_asks_for_five_proposals_in_a_commune(map_page, commune, mast_
     shown = tuple(float(new.get_attribute(f"data-{k}")) for k in ("lat", "lon"))
     height = float(new.get_attribute("data-height"))
     button = new.locator(".hg-prop-draft")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))  # for VinaPhone
     button.click()
     page.wait_for_selector(".hg-prop-draft[data-code]")
     code = button.get_attribute("data-code")
     try:
+        assert "bản nháp đăng ký của VinaPhone" in asked[0], asked
         assert button.inner_text() == f"Đã lưu bản nháp {code}" and button.is_disabled()
         # The form holds the stored draft: saving it edits it (its code cannot change).
         assert page.input_value("#hg-reg-code") == code and page.locator("#hg-reg-code").evaluate(
@@ -189,6 +202,30 @@ def test_a_planner_turns_a_co_location_into_a_sharing_request(map_page, commune,
         assert all(word in asked[0] for word in (requester, code, owner)), asked
         # Stored: the chosen operator asks, the planner filed it, the tower's owner decides.
         assert _filed_by_planner(engine, code) == [(rid, requester, "planner1", "pending", owner)]
+        # The table drawn again in English keeps the row filed, and who asked.
+        page.click("#hg-lang-toggle")
+        row = page.locator(f"#hg-prop-table tbody tr:has(.hg-prop-share[data-code='{code}'])")
+        share, choice = row.locator(".hg-prop-share"), row.locator("select.hg-prop-requester")
+        assert share.inner_text() == f"Request no. {rid} sent (Pending)" and share.is_disabled()
+        assert share.get_attribute("data-request") == str(rid)
+        assert choice.input_value() == requester and choice.is_disabled()
+        page.click("#hg-lang-toggle")
+        assert share.inner_text() == f"Đã gửi yêu cầu số {rid} (Chờ trả lời)"
+        # The requests list shows it at once, who filed it, and lets the planner withdraw it.
+        item = page.locator(f"#hg-requests-list li[data-request='{rid}']")
+        item.wait_for()
+        assert "Người gửi: planner1, lúc " in item.inner_text()
+        withdraw = item.locator(f"#hg-withdraw-{rid}")
+        page.once("dialog", lambda dialog: dialog.dismiss())  # declining the confirmation withdraws nothing
+        withdraw.click()
+        assert _filed_by_planner(engine, code) == [(rid, requester, "planner1", "pending", owner)]
+        asked.clear()
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+        withdraw.click()
+        page.wait_for_selector(f"#hg-requests-list li[data-request='{rid}'][data-status='withdrawn']")
+        assert all(word in asked[0] for word in (str(rid), requester, code, owner)), asked
+        assert _filed_by_planner(engine, code) == [(rid, requester, "planner1", "withdrawn", owner)]
+        assert item.locator(f"#hg-withdraw-{rid}").count() == 0
         findings = axe_findings(page)
         assert not findings, findings
         assert not map_page.errors
@@ -216,3 +253,72 @@ def _filed_by_planner(engine, code: str) -> list:
                 {"c": code},
             )
         ]
+
+
+def test_a_planner_chooses_the_operator_of_a_draft(map_page, mast_commune_any, engine):
+    """Five proposals for any operator: a new mast's draft registration needs an owner — the planner
+    chooses it in the row (the button waits), is asked to confirm, and the draft is that operator's;
+    the row keeps its state when the table is drawn again in English."""
+    page = map_page.open()
+    _ask(page, mast_commune_any)
+    assert page.input_value("#hg-prop-operator") == "any"
+    row = page.locator("#hg-prop-table tbody tr:has(.hg-prop-draft)").first
+    rank = row.get_attribute("data-rank")
+    row = page.locator(f"#hg-prop-table tbody tr[data-rank='{rank}']")
+    button, choice = row.locator(".hg-prop-draft"), row.locator("select.hg-prop-draft-owner")
+    label = row.locator(f"label[for='{choice.get_attribute('id')}']")
+    assert button.is_disabled() and label.inner_text() == "Doanh nghiệp sở hữu bản nháp"
+    assert choice.locator("option").first.inner_text() == "— chọn doanh nghiệp —"
+    page.click("#hg-lang-toggle")
+    assert (
+        label.inner_text() == "Operator the draft is for"
+        and button.inner_text() == "Create a draft registration"
+    )
+    page.click("#hg-lang-toggle")
+    offered = [v for v in choice.locator("option").evaluate_all("options => options.map(o => o.value)") if v]
+    assert "VinaPhone" in offered and "Viettel" in offered
+    choice.select_option("Viettel")
+    assert button.is_enabled()
+    page.click("#hg-lang-toggle")  # the choice made survives the table drawn again
+    assert choice.input_value() == "Viettel" and button.is_enabled()
+    page.click("#hg-lang-toggle")
+    before = _drafts_of(engine, "Viettel")
+    try:
+        page.once("dialog", lambda dialog: dialog.dismiss())  # declining the confirmation stores nothing
+        button.click()
+        assert button.is_enabled() and button.get_attribute("data-code") is None
+        assert _drafts_of(engine, "Viettel") == before
+        asked = []
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+        button.click()
+        page.wait_for_selector(f"#hg-prop-table tr[data-rank='{rank}'] .hg-prop-draft[data-code]")
+        code = button.get_attribute("data-code")
+        assert "Viettel" in asked[0] and f"đề xuất số {rank}" in asked[0], asked
+        assert (
+            button.inner_text() == f"Đã lưu bản nháp {code}" and button.is_disabled() and choice.is_disabled()
+        )
+        assert set(_drafts_of(engine, "Viettel")) == {*before, code}
+        page.click("#hg-lang-toggle")
+        assert button.inner_text() == f"Draft {code} saved" and button.is_disabled()
+        assert button.get_attribute("data-code") == code and choice.input_value() == "Viettel"
+        findings = axe_findings(page)
+        assert not findings, findings
+        assert not map_page.errors
+    finally:
+        with engine.begin() as conn:  # leave the shared test database as it was
+            made = sorted(set(_drafts_of(engine, "Viettel")) - set(before))
+            conn.execute(text("DELETE FROM sites WHERE code = ANY(:codes)"), {"codes": made})
+
+
+def _drafts_of(engine, operator: str) -> list[str]:
+    """Codes of the drafts of ``operator`` the planner made from site proposals ('DX-…'), in order."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT s.code FROM sites s JOIN operators o ON o.id = s.owner_id WHERE s.status = 'draft' "
+                    "AND o.short_name = :op AND s.created_by = 'planner1' AND s.code LIKE 'DX-%' ORDER BY s.code"
+                ),
+                {"op": operator},
+            ).scalars()
+        )

@@ -85,6 +85,7 @@ export default {
   'review.decline': 'Decline',
   'review.withdraw': 'Withdraw',
   'review.requestLine': '{requester} asks to share {owner}’s {asset} {code}',
+  'review.requestFiled': 'Filed by {by} at {when}',
   'review.asset.site': 'site',
   'review.asset.pole': 'pole',
   'review.asset.duct': 'duct',
@@ -126,5 +127,6 @@ export default {
   'review.confirm.active': 'Put site {code} of {owner} into service? It then counts in coverage and the indicators.',
   'review.confirm.changeApproved': 'Approve the change of site {code}?',
   'review.confirm.changeRefused': 'Refuse the change of site {code}?',
+  'review.confirm.withdraw': 'Withdraw request {id} of {requester} to share {owner}’s {code}? {owner} will no longer need to answer.',
   'reg.cellField': 'Cell {n}, {field}',
 };

@@ -85,6 +85,7 @@ export default {
   'review.decline': 'Từ chối',
   'review.withdraw': 'Rút lại',
   'review.requestLine': '{requester} xin dùng chung {asset} {code} của {owner}',
+  'review.requestFiled': 'Người gửi: {by}, lúc {when}',
   'review.asset.site': 'trạm',
   'review.asset.pole': 'cột',
   'review.asset.duct': 'cống bể',
@@ -126,5 +127,6 @@ export default {
   'review.confirm.active': 'Đưa trạm {code} của {owner} vào hoạt động? Trạm sẽ được tính vào vùng phủ sóng và các chỉ tiêu.',
   'review.confirm.changeApproved': 'Duyệt thay đổi của trạm {code}?',
   'review.confirm.changeRefused': 'Không duyệt thay đổi của trạm {code}?',
+  'review.confirm.withdraw': 'Rút lại yêu cầu số {id} của {requester} xin dùng chung {code} của {owner}? {owner} sẽ không cần trả lời nữa.',
   'reg.cellField': 'Cell {n}, {field}',
 };

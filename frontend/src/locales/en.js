@@ -677,6 +677,7 @@ export default {
   'point.basis': 'Model prediction on a {cell} m grid cell; measurements for comparison.',
   'level.site': 'Site',
   'level.position': 'Position',
+  'level.tall_structure': 'Tall structure',
 
   // Site proposals (frontend/src/proposals/): where the next 4G sites should go, sharing first.
   'prop.title': 'Site proposals',
@@ -712,10 +713,12 @@ export default {
   'prop.share': 'Send a sharing request',
   'prop.shared': 'Request no. {id} sent ({state})',
   'prop.requester': 'Operator asking to share',
-  'prop.requesterPick': '— choose an operator —',
+  'prop.operatorPick': '— choose an operator —',
   'prop.confirmShare': 'Send {operator}\'s request to share {asset} {code} of {owner}? {owner} receives it at once to accept or decline.',
   'prop.shareNote': 'Site proposal no. {rank} ({area})',
   'prop.draft': 'Create a draft registration',
+  'prop.draftOwner': 'Operator the draft is for',
+  'prop.confirmDraft': 'Save proposal {rank} ({where}) as a draft registration of {operator}? {operator} will see the draft in its list of registrations.',
   'prop.drafted': 'Proposal no. {rank} is saved as draft {code}: edit it in this form, then submit it from the registrations list.',
   'prop.draftSaved': 'Draft {code} saved',
   'prop.curveTitle': 'Sites needed to cover every dead zone',

@@ -664,6 +664,7 @@ export default {
   'point.basis': 'Dự báo của mô hình trên ô lưới {cell} m; đo thực tế để đối chiếu.',
   'level.site': 'Trạm',
   'level.position': 'Tọa độ',
+  'level.tall_structure': 'Công trình cao',
 
   // Site proposals (frontend/src/proposals/): where the next 4G sites should go, sharing first.
   'prop.title': 'Đề xuất vị trí trạm',
@@ -699,10 +700,12 @@ export default {
   'prop.share': 'Gửi yêu cầu dùng chung',
   'prop.shared': 'Đã gửi yêu cầu số {id} ({state})',
   'prop.requester': 'Doanh nghiệp xin dùng chung',
-  'prop.requesterPick': '— chọn doanh nghiệp —',
+  'prop.operatorPick': '— chọn doanh nghiệp —',
   'prop.confirmShare': 'Gửi yêu cầu của {operator} xin dùng chung {asset} {code} của {owner}? {owner} sẽ nhận yêu cầu ngay để đồng ý hoặc từ chối.',
   'prop.shareNote': 'Đề xuất vị trí trạm số {rank} ({area})',
   'prop.draft': 'Tạo bản nháp đăng ký',
+  'prop.draftOwner': 'Doanh nghiệp sở hữu bản nháp',
+  'prop.confirmDraft': 'Lưu đề xuất số {rank} ({where}) thành bản nháp đăng ký của {operator}? {operator} sẽ thấy bản nháp trong danh sách hồ sơ của mình.',
   'prop.drafted': 'Đã lưu đề xuất số {rank} thành bản nháp {code}: sửa trong biểu mẫu này, rồi gửi đăng ký từ danh sách hồ sơ.',
   'prop.draftSaved': 'Đã lưu bản nháp {code}',
   'prop.curveTitle': 'Số trạm cần để phủ hết vùng lõm',

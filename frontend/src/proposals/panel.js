@@ -1,7 +1,7 @@
 // "Đề xuất vị trí trạm": ask POST /api/proposals for an area, an operator and K; show the ranked
 // table, the sites on the map and the set-covering curve; turn a row into a sharing request
-// (share.js: an operator for itself, a planner for the operator it names) or a stored draft
-// registration (POST /api/proposals/drafts).
+// (share.js) or a stored draft registration (draft.js): an operator for itself, a planner for the
+// operator it names (action.js). What a row filed stays shown when the table is drawn again.
 import { ApiError, csrfToken, getJSON, loadCollection, sendJSON } from '../api.js';
 import { currentUser, isOperator, mayRegister } from '../account/session.js';
 import { onLangChange, t, translateDom } from '../i18n.js';
@@ -10,7 +10,9 @@ import { describeError } from '../notify.js';
 import { el, labelled } from '../registration/dom.js';
 import { curveSvg } from './curve.js';
 import { ProposalMarkers } from './markers.js';
-import { mayRequestSharing, shareControls } from './share.js';
+import { actionControls } from './action.js';
+import { drafting } from './draft.js';
+import { mayRequestSharing, sharing } from './share.js';
 
 // Existing structures: a sharing request for those that take tenants; the others name their owner.
 // A tall structure (water tower, building …) is no telecom asset: its owner is asked outside the
@@ -27,7 +29,8 @@ export class ProposalPanel {
     this.markers = new ProposalMarkers(map);
     this.onDraft = onDraft;
     this.answer = null;
-    this.operators = []; // mobile operators' short names: who a planner may file a sharing request for
+    this.operators = []; // mobile operators' short names: who a planner may file for
+    this.filed = new Map(); // rank → { operator, result } of the answer shown (action.js)
   }
 
   async mount(container) {
@@ -84,6 +87,7 @@ export class ProposalPanel {
   async ask() {
     this.status.textContent = t('prop.working');
     this.results.replaceChildren();
+    this.filed = new Map();
     try {
       this.answer = await sendJSON('/api/proposals', { body: this.body() });
       this.render();
@@ -126,23 +130,13 @@ export class ProposalPanel {
 
   row(row) {
     const action = el('td');
+    const say = (error) => { this.status.textContent = t('prop.failed', { message: describeError(error) }); };
+    const context = { operators: this.operators, memory: this.filed, say };
     if (REQUESTABLE.has(row.kind) && row.code && mayRequestSharing()) {
-      action.append(...shareControls(row, this.answer, this.operators,
-        (error) => { this.status.textContent = t('prop.failed', { message: describeError(error) }); }));
+      action.append(...actionControls(row, this.answer, sharing(row, this.answer), context));
     } else if (!EXISTING.has(row.kind) && mayRegister() && this.onDraft) {
-      const button = el('button', { type: 'button', className: 'hg-button secondary hg-prop-draft', textContent: t('prop.draft') });
-      button.addEventListener('click', async () => {
-        button.disabled = true;
-        try {
-          const site = await this.onDraft(row, this.answer);
-          button.textContent = t('prop.draftSaved', { code: site.code });
-          button.dataset.code = site.code;
-        } catch (error) {
-          button.disabled = false;
-          this.status.textContent = t('prop.failed', { message: describeError(error) });
-        }
-      });
-      action.append(button);
+      const draft = drafting(row, this.answer, this.onDraft, this.where(row));
+      action.append(...actionControls(row, this.answer, draft, context));
     }
     return el('tr', { 'data-rank': row.rank, 'data-kind': row.kind, 'data-lat': row.lat, 'data-lon': row.lon,
       'data-height': row.height_m }, [

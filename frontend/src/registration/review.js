@@ -7,7 +7,7 @@ import { t, tEnum } from '../i18n.js';
 import { notify } from '../notify.js';
 import { el, labelled, options, translated } from './dom.js';
 import { candidatesPart, fetchEvidence, whatIfPart } from './evidence.js';
-import { formatDate } from '../format.js';
+import { formatDate, formatDateTime } from '../format.js';
 import { refusalText } from './messages.js';
 import { showHistory } from './history.js';
 
@@ -71,6 +71,8 @@ export class ReviewPanel {
       ...(isStaff() ? [auditExport()] : []),
     );
     translated(container);
+    // A request filed elsewhere (a site proposal's row, share.js) joins the list at once.
+    window.addEventListener('hg:sharing-requested', () => this.refresh());
     return this.refresh();
   }
 
@@ -216,21 +218,26 @@ export class ReviewPanel {
   requestRow(r) {
     const user = currentUser();
     const mineToDecide = isStaff() || (user.role === 'operator' && user.operator === r.owner);
-    const mineAsked = user.role === 'operator' && user.operator === r.requester;
+    // Withdrawn by whoever the API lets (app/services/sharing.py withdraw): the requesting operator,
+    // whoever filed it; the Department, a request it filed (a planner's from a site proposal).
+    const mayWithdraw = (user.role === 'operator' && user.operator === r.requester) || (isStaff() && r.by_department);
     const actions = [];
     if (r.status === 'pending' && mineToDecide) {
       const decide = (accept) => sendJSON(`/api/sharing-requests/${r.id}/decision`, { body: { accept } });
       actions.push(this.button('review.accept', `hg-accept-${r.id}`, () => decide(true)));
       actions.push(this.button('review.decline', `hg-decline-${r.id}`, () => decide(false)));
     }
-    if (r.status === 'pending' && mineAsked) {
+    if (r.status === 'pending' && mayWithdraw) {
+      const sure = t('review.confirm.withdraw', { id: r.id, requester: r.requester, code: r.code, owner: r.owner });
       actions.push(this.button('review.withdraw', `hg-withdraw-${r.id}`,
-        () => sendJSON(`/api/sharing-requests/${r.id}/withdrawal`)));
+        () => sendJSON(`/api/sharing-requests/${r.id}/withdrawal`), sure));
     }
+    const filed = t('review.requestFiled', { by: r.requested_by, when: formatDateTime(r.requested_at) });
     return el('li', { 'data-request': String(r.id), 'data-status': r.status }, [
       el('strong', { textContent: t('review.requestLine', { requester: r.requester, asset: t(`review.asset.${r.asset}`),
         code: r.code, owner: r.owner }) }), ' ',
       el('span', { className: 'hg-badge', textContent: t(`review.request.${r.status}`) }),
+      el('div', { className: 'hg-form-note hg-request-filed', textContent: filed }),
       el('div', { className: 'hg-form-actions' }, actions),
     ]);
   }
