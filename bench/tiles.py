@@ -419,15 +419,17 @@ def cpu_per_tile(base: str, server_pid: int, paths: list[str], headers: dict, co
 
 
 def _cpu_main(args, app: list[str], base_env: dict, work: dict, headers: dict) -> int:
-    """Cache off, TiPg, cache off again: CPU ms per tile of each, by zoom."""
+    """Cache off, TiPg, cache off again (and --before's checkout, cache off, between them): CPU ms
+    per tile of each, by zoom."""
     from sqlalchemy import create_engine
 
+    cold = {**base_env, "TILE_CACHE_BYTES": "0"}
+    ours_run = ("cold", app, cold, "/health", ours, headers)
     tipg_uvicorn = Path(args.tipg_venv) / "bin" / "uvicorn"
-    runs = [
-        ("cold", app, {**base_env, "TILE_CACHE_BYTES": "0"}, "/health", ours, headers),
-        ("tipg", [str(tipg_uvicorn), "tipg.main:app"], _tipg_env(), "/collections", tipg, {}),
-        ("cold", app, {**base_env, "TILE_CACHE_BYTES": "0"}, "/health", ours, headers),
-    ]
+    runs = [ours_run, ("tipg", [str(tipg_uvicorn), "tipg.main:app"], _tipg_env(), "/collections", tipg, {})]
+    if args.before:
+        runs.append(("before", app, {**cold, "_CWD": args.before}, "/health", ours, headers))
+    runs.append(ours_run)
     results: dict[str, dict] = {}
     engine = create_engine(os.environ["DATABASE_URL"])
     with engine.connect() as conn:
@@ -439,28 +441,21 @@ def _cpu_main(args, app: list[str], base_env: dict, work: dict, headers: dict) -
                     app_ms, db_ms = cpu_per_tile(base, proc.pid, paths, h, conn)
                     results.setdefault(name, {}).setdefault(z, []).append((app_ms, db_ms))
                     print(
-                        f"  {name:5} z{z}: server {app_ms:5.2f} ms  database {db_ms:5.2f} ms per tile"
+                        f"  {name:6} z{z}: server {app_ms:5.2f} ms  database {db_ms:5.2f} ms per tile"
                         f"  load {os.getloadavg()[0]:.2f}",
                         file=sys.stderr,
                     )
             finally:
                 _stop(proc)
     engine.dispose()
-    print(f"\nCPU ms per tile (cache off vs TiPg, {args.cpu} tiles per zoom at c=4; server + database)")
+    print(f"\nCPU ms per tile, server + database ({args.cpu} tiles per zoom at c=4, cache off)")
     for z in work:
         cells = []
-        for name in ("cold", "tipg"):
-            runs_z = results[name][z]
-            totals = [a + d for a, d in runs_z]
-            cells.append(
-                f"{name} "
-                + "/".join(f"{a:.2f}+{d:.2f}" for a, d in runs_z)
-                + f" = {min(totals):.2f}..{max(totals):.2f}"
-            )
-        ratio = statistics.mean(a + d for a, d in results["tipg"][z]) / statistics.mean(
-            a + d for a, d in results["cold"][z]
-        )
-        print(f"  z{z:<3} " + "  |  ".join(cells) + f"  |  TiPg/ours {ratio:.2f}")
+        for name, runs_z in results.items():
+            cells.append(f"{name} " + " / ".join(f"{a:.2f}+{d:.2f}" for a, d in runs_z[z]))
+        mean = {n: statistics.mean(a + d for a, d in r[z]) for n, r in results.items()}
+        ratios = "  ".join(f"TiPg/{n} {mean['tipg'] / mean[n]:.2f}" for n in mean if n != "tipg")
+        print(f"  z{z:<3} " + "  |  ".join(cells) + f"  |  {ratios}")
     return 0
 
 
