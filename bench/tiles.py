@@ -9,6 +9,11 @@ ones: no operators' names, tenants or shares). An in-memory ASGI server of the w
 (2 workers) gives the ceiling. Every client sends Accept-Encoding: gzip; timings are wall-clock per
 request, from this client, which shares the machine.
 
+With --cpu N the service (cache off) and TiPg are up one at a time, each taking N tiles per zoom at
+concurrency 4 (A-B-A: the service twice), and the CPU time spent per tile is printed: the server's
+processes and the database's backends (read from /proc: this machine's PostgreSQL), which a shared
+machine's load sways far less than throughput.
+
 With --interleave N the service (cache off), TiPg and, with --before, another checkout of the service
 (main's, say) run at once and take the same requests in N alternating turns: on a machine shared with
 other jobs, a sequential A-B-B-A swings with their load; turns make the ratios comparable.
@@ -294,6 +299,12 @@ def main() -> int:
         help="run cache off, TiPg (and --before) at once, in this many alternating turns per measure",
     )
     parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        help="CPU time per tile of cache off and TiPg (A-B-A), this many tiles per zoom at c=4",
+    )
+    parser.add_argument(
         "--before", help="another checkout of the service (e.g. main's): measured too, cache off, as 'before'"
     )
     args = parser.parse_args()
@@ -308,6 +319,8 @@ def main() -> int:
     app = [sys.executable, "-m", "uvicorn", "app.main:app", "--no-proxy-headers"]
     base_env = {**os.environ, "COVERAGE_WORKER": "false"}
     table = {}
+    if args.cpu:
+        return _cpu_main(args, app, base_env, work, headers)
     if args.interleave:
         return _interleaved_main(args, app, base_env, work, headers)
     if "cold" in servers:
@@ -345,6 +358,107 @@ def _tipg_env() -> dict:
         "TIPG_DB_TABLES": '["public.sites","public.poles"]',
         "_CWD": tempfile.gettempdir(),  # not the project's .env
     }
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids) -> float:
+    """utime + stime of the live processes among `pids`."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and its descendants (uvicorn's workers)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid, rest = stat.read_text().split(" ", 1)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        parents.setdefault(int(rest.rsplit(")", 1)[1].split()[1]), []).append(int(pid))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(parents.get(pid, []))
+    return out
+
+
+def cpu_per_tile(base: str, server_pid: int, paths: list[str], headers: dict, conn) -> tuple[float, float]:
+    """(server CPU ms, database CPU ms) per tile over `paths` at concurrency 4, after a warm pass.
+    The database's share: the backends on this database but `conn`'s own."""
+    from sqlalchemy import text
+
+    measure(base, paths, 4, headers)
+
+    def backends() -> list[int]:
+        pids = (
+            conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        conn.rollback()  # pg_stat_activity is read once per transaction
+        return pids
+
+    app_pids, db_before = _tree(server_pid), {p: _cpu_seconds([p]) for p in backends()}
+    app_before = _cpu_seconds(app_pids)
+    measure(base, paths, 4, headers)
+    app_spent = _cpu_seconds(app_pids) - app_before
+    db_spent = sum(_cpu_seconds([p]) - db_before.get(p, 0.0) for p in backends())
+    return app_spent * 1000 / len(paths), db_spent * 1000 / len(paths)
+
+
+def _cpu_main(args, app: list[str], base_env: dict, work: dict, headers: dict) -> int:
+    """Cache off, TiPg, cache off again (and --before's checkout, cache off, between them): CPU ms
+    per tile of each, by zoom."""
+    from sqlalchemy import create_engine
+
+    cold = {**base_env, "TILE_CACHE_BYTES": "0"}
+    ours_run = ("cold", app, cold, "/health", ours, headers)
+    tipg_uvicorn = Path(args.tipg_venv) / "bin" / "uvicorn"
+    runs = [ours_run, ("tipg", [str(tipg_uvicorn), "tipg.main:app"], _tipg_env(), "/collections", tipg, {})]
+    if args.before:
+        runs.append(("before", app, {**cold, "_CWD": args.before}, "/health", ours, headers))
+    runs.append(ours_run)
+    results: dict[str, dict] = {}
+    engine = create_engine(os.environ["DATABASE_URL"])
+    with engine.connect() as conn:
+        for name, argv, env, ready, url_of, h in runs:
+            proc, base = _start(argv, dict(env), ready)
+            try:
+                for z, zoom_tiles in work.items():
+                    paths = [url_of(t) for t in zoom_tiles[: args.cpu]]
+                    app_ms, db_ms = cpu_per_tile(base, proc.pid, paths, h, conn)
+                    results.setdefault(name, {}).setdefault(z, []).append((app_ms, db_ms))
+                    print(
+                        f"  {name:6} z{z}: server {app_ms:5.2f} ms  database {db_ms:5.2f} ms per tile"
+                        f"  load {os.getloadavg()[0]:.2f}",
+                        file=sys.stderr,
+                    )
+            finally:
+                _stop(proc)
+    engine.dispose()
+    print(f"\nCPU ms per tile, server + database ({args.cpu} tiles per zoom at c=4, cache off)")
+    for z in work:
+        cells = []
+        for name, runs_z in results.items():
+            cells.append(f"{name} " + " / ".join(f"{a:.2f}+{d:.2f}" for a, d in runs_z[z]))
+        mean = {n: statistics.mean(a + d for a, d in r[z]) for n, r in results.items()}
+        ratios = "  ".join(f"TiPg/{n} {mean['tipg'] / mean[n]:.2f}" for n in mean if n != "tipg")
+        print(f"  z{z:<3} " + "  |  ".join(cells) + f"  |  {ratios}")
+    return 0
 
 
 def _interleaved_main(args, app: list[str], base_env: dict, work: dict, headers: dict) -> int:

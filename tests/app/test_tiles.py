@@ -329,3 +329,46 @@ def test_with_the_cache_off_a_tile_costs_one_query_and_its_etag_is_its_bytes(eng
             session, layers, 11, 1624, 968, {}, EVERYTHING, WEB_MERCATOR_QUAD, None, 0, gzip_ok=True
         )
     assert packed.gzipped and gzip.decompress(packed.data) == first.data and packed.etag != first.etag
+
+
+def test_tile_routes_take_the_session_a_test_gives_the_app(engine, tokens):
+    """The tile routes open their session themselves (one worker thread for all their work): an
+    override of get_session, as tests give the app, is the one they read, on both tile routes."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm import Session
+
+    from app.db import get_session
+    from app.main import create_app
+    from tests.conftest import bearer
+
+    app, opened = create_app(), []
+
+    def session():
+        with Session(engine) as s:
+            opened.append(s)
+            yield s
+
+    app.dependency_overrides[get_session] = session
+    code = _first_site(engine)
+    x, y = _tile_of(engine, 13, code)
+    with TestClient(app, headers=bearer(tokens["planner1"])) as c:
+        xyz = c.get(f"/tiles/sites/13/{x}/{y}.mvt")
+        ogc = c.get(f"/ogc/collections/sites/tiles/WebMercatorQuad/13/{y}/{x}")
+    assert xyz.status_code == 200 and ogc.status_code == 200
+    assert len(opened) == 2
+    assert code in {
+        f["properties"]["code"] for f in mapbox_vector_tile.decode(xyz.content)["sites"]["features"]
+    }
+
+
+def test_tile_sql_reaches_the_driver_with_its_values_bound_and_percent_signs_kept(engine):
+    """The tile's SQL goes to the driver as its compiled string: named values bound, a literal %
+    and a ::cast left as written."""
+    from sqlalchemy.orm import Session
+
+    from app.services.tiles import build_tile
+
+    with Session(engine) as session:
+        query = "SELECT convert_to(:a || '%' || CAST(:b AS text), 'UTF8')::bytea"
+        data = build_tile(session, query, {"a": "50", "b": 7})
+    assert data == b"50%7"
