@@ -95,6 +95,16 @@ def test_a_hit_gets_the_routes_bytes_and_headers(
     assert second.headers["cache-control"].startswith("public" if who == "anonymous" else "private")
 
 
+def test_an_ogc_api_tile_hit_is_the_routes_too(app_instance, route_only, tokens, watch, engine):
+    _, url = _tile_url(engine)
+    z, x, y = url.removesuffix(".mvt").split("/")[-3:]
+    ogc = f"/ogc/collections/sites/tiles/WebMercatorQuad/{z}/{y}/{x}"  # tileMatrix/tileRow/tileCol
+    ours, route = _client(app_instance, tokens, "vina1"), _client(route_only, tokens, "vina1")
+    got = _taught(ours, ogc, **GZIP)
+    assert got.status_code == 200 and got.headers["x-tile-cache"] == "hit"
+    _same(got, route.get(ogc, headers=GZIP))
+
+
 def test_an_etag_gets_304_as_the_route_gives_it(client, route_only, tokens, watch, engine):
     _, url = _tile_url(engine)
     url = url.replace("/hamlets/", "/sites,hamlets/")
