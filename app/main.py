@@ -39,6 +39,7 @@ from app.routers import (
     vocabulary,
 )
 from app.settings import get_settings
+from app.tile_fastpath import TileFastPath
 
 ROOT = Path(__file__).resolve().parent.parent
 _SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
@@ -155,6 +156,9 @@ def create_app() -> FastAPI:
     )
     _mount_frontend(app)
     app.add_middleware(SecurityHeaders, policy=pages_policy(_frontend().glob("*.html")))
+    # Outermost: a tile cache hit is answered before any other middleware or dependency runs; it
+    # replays the headers the ones above gave the route's own answer.
+    app.add_middleware(TileFastPath)
     return app
 
 

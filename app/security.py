@@ -11,6 +11,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.db import get_session
@@ -57,7 +58,23 @@ def optional_principal(
     else:
         return None
     bind_actor(session, principal.actor())
+    _offer_to_fast_path(request, session, principal)
     return principal
+
+
+# The tile fast path (app/tile_fastpath.py) puts a dict here on a request it passes on; the
+# principal resolved from the request's token goes in it, with the token's end, for it to keep.
+PRINCIPAL_SLOT = "hg.principal_slot"
+
+
+def _offer_to_fast_path(request: Request, session: Session, principal: Principal) -> None:
+    slot = request.scope.get(PRINCIPAL_SLOT)
+    if slot is None or principal.token_id is None or principal.via == "basic":
+        return
+    slot["principal"] = principal
+    slot["expires_at"] = session.scalar(
+        text("SELECT expires_at FROM auth_tokens WHERE id = :id"), {"id": principal.token_id}
+    )
 
 
 def _basic(session: Session, request: Request, credentials: str, ip: str) -> Principal:

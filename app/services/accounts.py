@@ -32,6 +32,7 @@ from app.i18n import catalogue
 from app.models import AdminUnit, Operator
 from app.models_accounts import ROLES, AuthToken, LoginFailure, User
 from app.services.audit import Actor
+from app.services.tile_cache import notify_account_writes
 from app.settings import get_settings
 from gis.problems import Problem, ProblemsFound
 from gis.text import fold_vi
@@ -62,6 +63,8 @@ _ZXCVBN_MAX_CHARS = 72  # zxcvbn's own bound on what it scores (its cost grows w
 _SEPARATORS = re.compile(r"[\W_]+")
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32), as issue_token makes them
 WRITER_ROLES = ("admin", "planner", "operator")
+# The workers keep who a token is (app/tile_fastpath.py) until a write here may have changed it.
+notify_account_writes()
 
 
 @dataclass(frozen=True)

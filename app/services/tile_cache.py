@@ -147,6 +147,7 @@ class VersionWatch:
         with self._lock:
             if self._kept is not None and time.monotonic() < self._until:
                 return self._kept
+            self._lapse()
             generation = self._generation
         with engine.connect() as conn:
             epoch, versions, seconds_left = _read_versions(conn.execute, self._url)
@@ -155,6 +156,29 @@ class VersionWatch:
             if generation == self._generation and self._listening:
                 self._kept, self._until = (epoch, versions), time.monotonic() + min(seconds_left, 3600)
         return epoch, versions
+
+    def peek(self) -> tuple[int, str] | None:
+        """(generation, epoch) of the copy this process holds now, without reading anything: None
+        when it holds none (not listening, dropped, lapsed). Whatever was worked out from the data
+        at one generation still holds while the generation is the same (app/tile_fastpath.py)."""
+        with self._lock:
+            if not self._listening or self._kept is None:
+                return None
+            if time.monotonic() >= self._until:
+                self._lapse()
+                return None
+            return self._generation, self._kept[0]
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def _lapse(self) -> None:
+        """The copy's day is over (the lock held): dropped as by a write, so that nothing kept
+        under yesterday's generation is taken for today's."""
+        if self._kept is not None:
+            self._kept = None
+            self._generation += 1
 
     def drop(self) -> None:
         with self._lock:
@@ -247,6 +271,38 @@ def _on_checkin(_dbapi_connection, record) -> None:
 event.listen(Engine, "commit", _on_commit)
 event.listen(Engine, "begin", _after_commit)
 event.listen(Pool, "checkin", _on_checkin)
+
+# Logins and tokens are not tracked (no data version, no trigger), yet every worker keeps who a
+# token is (app/tile_fastpath.py) only as long as its generation holds. So a statement that may end
+# or change a login (a token revoked, a user disabled, their role, company or district changed) also
+# notifies the channel, on its own connection, in its own transaction: the other workers drop their
+# copies when it commits, this process at once (_on_commit). A token's note of its last use changes
+# nobody's rights and is left out (it comes every few minutes per token); a new token or user
+# invalidates nothing.
+_ACCOUNT_WRITE = re.compile(
+    r"^\s*(?:UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?\"?(?:auth_tokens|users)\b", re.I
+)
+_LAST_USED = re.compile(r"^\s*UPDATE auth_tokens SET last_used_at = now\(\) WHERE id = %\(id\)s\s*$")
+
+
+def _notify_account_write(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+    if (
+        conn.dialect.name == "postgresql"
+        and _ACCOUNT_WRITE.match(statement)
+        and not _LAST_USED.match(statement)
+    ):
+        with cursor.connection.cursor() as notify:
+            notify.execute("SELECT pg_notify('data_versions', 'accounts')")
+
+
+def notify_account_writes() -> None:
+    """Have this process's writes to logins notify the workers (once; accounts.py asks at import, so
+    the CLI and scripts that disable a user or revoke a token notify too)."""
+    if not event.contains(Engine, "after_cursor_execute", _notify_account_write):
+        event.listen(Engine, "after_cursor_execute", _notify_account_write)
+
+
+notify_account_writes()
 
 
 @dataclass(frozen=True)
