@@ -409,3 +409,24 @@ def test_the_migration_dates_rows_the_audit_trail_shows_registered_alone(scratch
     finally:
         engine.dispose()
     assert found == {"IMP-1": None, "IMP-2": None, "IMP-3": None, "REG-1": today()}
+
+
+def test_a_past_days_ftth_reusing_todays_reach_equals_the_rule_computed_for_every_hamlet(
+    engine, coverage_run
+):
+    """Today's hamlet_ftth is read for the hamlets no access point out of service that day comes near:
+    on the sample with one active access point in ten commissioned after the day and one in twenty
+    taken out before it, every hamlet's share is the one computed from the access points anew."""
+    from app.services.coverage import ftth
+
+    day, hamlets = "DATE '2025-09-30'", "a.valid_to IS NULL"
+    with engine.connect() as conn:
+        conn.execute(text("UPDATE fibre_access_points SET in_service_from = '2025-10-01' WHERE id % 10 = 0"))
+        conn.execute(text("UPDATE fibre_access_points SET in_service_to = '2025-09-01' WHERE id % 20 = 1"))
+        params = ftth.reach_params(conn)
+        anew = dict(conn.execute(text(ftth.shares_on_sql(hamlets, day)), params).all())
+        reused = dict(conn.execute(text(ftth.shares_on_reusing_sql(hamlets, day)), params).all())
+        today_ = dict(conn.execute(text("SELECT hamlet_id, share FROM hamlet_ftth")).all())
+        conn.rollback()
+    assert len(anew) == 536 and reused == pytest.approx(anew, abs=1e-12)
+    assert sum(1 for k in anew if abs(anew[k] - today_[k]) > 1e-9) > 0  # the day differs from today
