@@ -54,3 +54,6 @@ class RegionOut(BaseModel):
     bbox: list[float] = Field(description="lon/lat: min x, min y, max x, max y")
     centre: list[float] = Field(description="lon, lat: a point inside the region")
     outline: dict | None = Field(None, description="the simplified outline (GeoJSON), when asked for")
+    timezone: str = Field(
+        description="the region's clock (setting TIMEZONE, IANA): the zone times are shown in"
+    )

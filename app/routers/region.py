@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from app.deps import SessionDep
 from app.schemas import RegionOut
 from app.services.region import region_on
+from app.settings import get_settings
 
 router = APIRouter(prefix="/api", tags=["Region"])
 
@@ -34,4 +35,5 @@ def region(
         "bbox": list(found.bbox),
         "centre": list(found.centre),
         "outline": found.outline,
+        "timezone": get_settings().timezone,
     }

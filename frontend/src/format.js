@@ -1,7 +1,21 @@
 // Formatting attribute values for people: numbers in the UI locale, dates dd/mm/yyyy, Có/Không.
 import { getLocale, t, tEnum } from './i18n.js';
 
-const TIME_ZONE = 'Asia/Ho_Chi_Minh';
+// The region's clock (GET /api/region's `timezone`, the setting TIMEZONE), set by region.js once
+// loaded; until then (or without a region) the browser's own.
+let timeZone;
+
+/** Show times in the IANA zone `zone` (the region's). */
+export function setTimeZone(zone) {
+  timeZone = zone || undefined;
+}
+
+/** The day (YYYY-MM-DD) a moment falls on in the region's clock, as the server counts days. */
+export function regionDay(date) {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
+  }).format(date);
+}
 
 export function formatNumber(value, maximumFractionDigits = 2) {
   return new Intl.NumberFormat(getLocale(), { maximumFractionDigits }).format(value);
@@ -13,13 +27,13 @@ export function formatDate(value) {
   return match ? `${match[3]}/${match[2]}/${match[1]}` : String(value);
 }
 
-/** ISO timestamp as dd/mm/yyyy HH:MM in Vietnam's time. */
+/** ISO timestamp as dd/mm/yyyy HH:MM in the region's time. */
 export function formatDateTime(value) {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return String(value);
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat('en-GB', {
-      timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit',
+      timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
       hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
     }).formatToParts(date).map((part) => [part.type, part.value]),
   );

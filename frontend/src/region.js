@@ -1,7 +1,9 @@
 // The deployment's region (GET /api/region): its name fills `{region}` in every title, its extent
-// gives the map's first view and the "whole region" entry of the district list. Nothing here
+// gives the map's first view and the "whole region" entry of the district list, its clock the
+// zone times are shown in. Nothing here
 // names a province: the server says which units are in force.
 import { getJSON, withQuery } from './api.js';
+import { setTimeZone } from './format.js';
 import { refresh, setContext } from './i18n.js';
 
 /**
@@ -11,6 +13,7 @@ import { refresh, setContext } from './i18n.js';
 export async function loadRegion({ date } = {}) {
   try {
     const region = await getJSON(withQuery('/api/region', { date }));
+    setTimeZone(region.timezone);
     setContext('region', { vi: region.display_vi, en: region.display_en });
     refresh();
     return region;

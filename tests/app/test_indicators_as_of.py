@@ -185,6 +185,70 @@ def test_the_trend_of_an_open_past_quarter_is_its_value_as_of_its_end(tiny):
         assert value == _indicator(tiny, "district", "930", "bts_site_sharing", period)[0]
 
 
+# Fibre access points over the tiny province's hamlets (all 0.02° tall at 9.81° N: 2211 m): Ấp Một
+# (105.50–105.51, 1097 m wide) and Ấp Hai (105.51–105.52) in 930, Ấp Ba (105.52–105.54, 2193 m) in 931.
+# A 1300 m reach at a 1097 m hamlet's centre holds it whole (half diagonal 1234 m); the neighbour's edge
+# is 548 m off, so it reaches at most the segment r²·acos(d/r) − d·√(r² − d²) = 1.27 km² of its
+# 2.43 km² (52 %). 1250 m at Ấp Ba's centre: the circle less four edge segments ≤ 0.12 km² each, 91 % of
+# it, and ≤ 0.12 km² of Ấp Hai (with F-NEW's 1.27 km²: 57 %).
+_ACCESS_POINTS = (  # code, lon, radius, in service from, to (exclusive)
+    ("F-KEEP", 105.53, 1250, None, None),  # Ấp Ba, always
+    ("F-OLD", 105.515, 1300, date(2024, 6, 1), date(2025, 2, 1)),  # Ấp Hai, until 31 January 2025
+    ("F-NEW", 105.505, 1300, date(2025, 4, 10), None),  # Ấp Một, after 2025-Q1's end
+)
+
+
+def test_ftth_counts_the_access_points_in_service_on_the_day(tiny):
+    from app.services.coverage.ftth import metric_srid, refresh_ftth
+
+    with tiny.begin() as conn:
+        for code, lon, radius_m, start, end in _ACCESS_POINTS:
+            conn.execute(
+                text(
+                    "INSERT INTO fibre_access_points (code, operator_id, kind, ports_total, service_radius_m, "
+                    "status, in_service_from, in_service_to, geom) SELECT :code, id, 'odp', 16, :r, 'active', "
+                    ":start, :end, ST_SetSRID(ST_MakePoint(:lon, 9.81), 4326) FROM operators WHERE short_name = 'C'"
+                ),
+                dict(code=code, r=radius_m, start=start, end=end, lon=lon),
+            )
+        refresh_ftth(conn, metric_srid())  # today's reach, as a coverage run leaves it
+        conn.execute(
+            text(
+                "INSERT INTO coverage_runs (kind, status, finished_at, card) VALUES ('full', 'done', now(), '{}')"
+            )
+        )
+        for period in ("2025-Q1", "2025-Q2"):  # statistics make the quarters known to the dashboard
+            conn.execute(
+                text(
+                    "INSERT INTO statistics (admin_unit_id, period, metric, value) "
+                    "SELECT id, :p, 'internet_users', 700 FROM admin_units WHERE code = '93'"
+                ),
+                {"p": period},
+            )
+    ftth = lambda *a, **k: _indicator(tiny, "province", "93", "ftth_hamlet_coverage", *a, **k)  # noqa: E731
+    assert ftth(as_of=date(2025, 1, 31)) == (66.7, 2, 3)  # Ấp Hai by F-OLD, Ấp Ba by F-KEEP
+    assert ftth("2025-Q1") == (33.3, 1, 3)  # F-OLD out since 1 February, F-NEW not yet: Ấp Ba
+    assert ftth("2025-Q2") == (66.7, 2, 3)  # F-NEW in: Ấp Một and Ấp Ba
+    one = lambda *a, **k: _indicator(tiny, "hamlet", "9300101", "ftth_hamlet_coverage", *a, **k)  # noqa: E731
+    assert one("2025-Q1") == (0.0, 0, 1)
+    assert one() == (100.0, 1, 1)  # F-NEW counts today
+    with Session(tiny) as session:
+        series = trends.unit_trends(session, "province", "93")
+    points = {
+        p["period"]: p["value"]
+        for p in next(e for e in series["indicators"] if e["id"] == "ftth_hamlet_coverage")["points"]
+    }
+    assert (points["2025-Q1"], points["2025-Q2"]) == (33.3, 66.7)
+
+    with Session(tiny) as session:  # closing 2025-Q1 freezes its last day, with the day's dated run
+        periods.close_period(session, "2025-Q1", closed_by="test")
+    with tiny.begin() as conn:  # an access point reaching Ấp Hai, back-dated after closing: not in it
+        conn.execute(text("UPDATE fibre_access_points SET in_service_to = NULL WHERE code = 'F-OLD'"))
+    assert ftth("2025-Q1") == (33.3, 1, 3)
+    assert ftth(as_of=date(2025, 1, 31)) == (66.7, 2, 3)
+    assert ftth("2025-Q2") == (100.0, 3, 3)  # the open quarter follows the correction
+
+
 def test_as_of_must_not_be_in_the_future_nor_outside_the_period(tiny):
     with Session(tiny) as session:
         with pytest.raises(InvalidParameter) as err:
@@ -345,3 +409,24 @@ def test_the_migration_dates_rows_the_audit_trail_shows_registered_alone(scratch
     finally:
         engine.dispose()
     assert found == {"IMP-1": None, "IMP-2": None, "IMP-3": None, "REG-1": today()}
+
+
+def test_a_past_days_ftth_reusing_todays_reach_equals_the_rule_computed_for_every_hamlet(
+    engine, coverage_run
+):
+    """Today's hamlet_ftth is read for the hamlets no access point out of service that day comes near:
+    on the sample with one active access point in ten commissioned after the day and one in twenty
+    taken out before it, every hamlet's share is the one computed from the access points anew."""
+    from app.services.coverage import ftth
+
+    day, hamlets = "DATE '2025-09-30'", "a.valid_to IS NULL"
+    with engine.connect() as conn:
+        conn.execute(text("UPDATE fibre_access_points SET in_service_from = '2025-10-01' WHERE id % 10 = 0"))
+        conn.execute(text("UPDATE fibre_access_points SET in_service_to = '2025-09-01' WHERE id % 20 = 1"))
+        params = ftth.reach_params(conn)
+        anew = dict(conn.execute(text(ftth.shares_on_sql(hamlets, day)), params).all())
+        reused = dict(conn.execute(text(ftth.shares_on_reusing_sql(hamlets, day)), params).all())
+        today_ = dict(conn.execute(text("SELECT hamlet_id, share FROM hamlet_ftth")).all())
+        conn.rollback()
+    assert len(anew) == 536 and reused == pytest.approx(anew, abs=1e-12)
+    assert sum(1 for k in anew if abs(anew[k] - today_[k]) > 1e-9) > 0  # the day differs from today

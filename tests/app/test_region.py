@@ -57,6 +57,28 @@ def test_a_day_before_any_unit_is_a_structured_404(api):
     assert api.get("/api/region?date=31/12/2024").status_code == 400
 
 
+def test_the_region_serves_its_clock_and_no_zone_is_written_in_the_frontend(api, monkeypatch):
+    from app.settings import get_settings
+
+    assert api.get("/api/region").json()["timezone"] == "Asia/Ho_Chi_Minh"  # the default TIMEZONE
+    monkeypatch.setenv("TIMEZONE", "Etc/GMT+12")
+    get_settings.cache_clear()
+    try:
+        assert api.get("/api/region").json()["timezone"] == "Etc/GMT+12"
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    # The pages format times in the zone the region serves (format.js setTimeZone), none of their own.
+    zones = re.compile(r"['\"](Asia|Etc|Europe|America|Africa|Australia|Pacific)/[A-Za-z_+-]+['\"]")
+    written = [
+        f"{path.relative_to(ROOT)}: {line.strip()}"
+        for path in sorted((ROOT / "frontend" / "src").rglob("*.js"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if zones.search(line)
+    ]
+    assert written == []
+
+
 def test_titles_come_from_the_region(api):
     assert api.get("/openapi.json").json()["info"]["title"] == "Hạ tầng viễn thông — API"
     landing = api.get("/ogc").json()

@@ -28,21 +28,25 @@ _FRESH = (
 )
 _LIVE = "r.kind <> 'dated' AND r.status = 'done'"
 
-# Hamlet coverage of a dated run, shaped like the live hamlet_coverage view's columns the
-# indicators read. FTTH reach carries no date: it is today's (hamlet_ftth).
-HAMLET_COVERAGE_OF_RUN = """
-SELECT h.id AS hamlet_id, (c.mbb::float / nullif(c.total, 0)) >= r.mbb_level AS mbb_covered,
-       f.share >= r.ftth_level AS ftth_covered
+# A past day's hamlet coverage, shaped like the live hamlet_coverage view's columns the indicators
+# read: mobile broadband from the day's run (``{mbb}``: MBB_OF_RUN, or MBB_LIVE while the day's run
+# is computed), FTTH from the access points in service that day (``{ftth}``: a relation (id, share),
+# ftth.shares_on_reusing_sql, today's hamlet_ftth and its rule) at the run's level (:ftth_level, ``ftth_level``).
+HAMLET_COVERAGE_ON = """
+SELECT m.hamlet_id, m.mbb_covered, f.share >= CAST(:ftth_level AS float) AS ftth_covered
+FROM ({mbb}) m LEFT JOIN {ftth} f ON f.id = m.hamlet_id
+"""
+MBB_OF_RUN = """
+SELECT h.id AS hamlet_id, (c.mbb::float / nullif(c.total, 0)) >= r.mbb_level AS mbb_covered
 FROM admin_units h
-CROSS JOIN (SELECT coalesce((card->>'mbb_covered_share')::float, 0.95) AS mbb_level,
-                   coalesce((card->>'ftth_covered_share')::float, 0.80) AS ftth_level
+CROSS JOIN (SELECT coalesce((card->>'mbb_covered_share')::float, 0.95) AS mbb_level
             FROM coverage_runs WHERE id = :coverage_run) r
 LEFT JOIN (SELECT k.hamlet_id, sum(k.cells_total) AS total, sum(k.cells_mbb_any) AS mbb
            FROM coverage_run_blocks b JOIN coverage_block_counts k ON k.input_hash = b.input_hash
            WHERE b.run_id = :coverage_run GROUP BY k.hamlet_id) c ON c.hamlet_id = h.id
-LEFT JOIN hamlet_ftth f ON f.hamlet_id = h.id
 WHERE h.level = 'hamlet'
 """
+MBB_LIVE = "SELECT hamlet_id, mbb_covered FROM hamlet_coverage"
 
 # The drill-down's hamlet detail from a dated run: shares, the population and the ground without
 # mobile broadband (cells without it × the run's cell area; the dead-zone polygons are the live

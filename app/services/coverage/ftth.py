@@ -63,14 +63,40 @@ _REFRESH = "INSERT INTO hamlet_ftth (hamlet_id, share, geom) " + _REACH.format(
     quad_segs=QUAD_SEGS,
     equal_area=EQUAL_AREA,
 )
-# An access point serving on a past day: active, and in service then (migration 0016).
+# An access point serving on a past day (`{day}`: an SQL date): active, and in service then (migration 0016).
 _SERVING_ON = (
-    "f.status = 'active' AND (f.in_service_from IS NULL OR f.in_service_from <= CAST(:day AS date)) "
-    "AND (f.in_service_to IS NULL OR f.in_service_to > CAST(:day AS date))"
+    "f.status = 'active' AND (f.in_service_from IS NULL OR f.in_service_from <= {day}) "
+    "AND (f.in_service_to IS NULL OR f.in_service_to > {day})"
 )
-_SHARES_ON = _REACH.format(
-    hamlets="a.id = ANY(:ids)", serving=_SERVING_ON, columns="", quad_segs=QUAD_SEGS, equal_area=EQUAL_AREA
-)
+
+
+def shares_on_sql(hamlets: str, day: str) -> str:
+    """SQL: (id, share) of the hamlets matching ``hamlets`` (a condition on admin_units ``a``) within
+    reach of the access points in service on ``day`` (an SQL date expression); binds :srid and
+    :max_deg (``reach_params``)."""
+    serving = _SERVING_ON.format(day=day)
+    return _REACH.format(
+        hamlets=hamlets, serving=serving, columns="", quad_segs=QUAD_SEGS, equal_area=EQUAL_AREA
+    )
+
+
+def shares_on_reusing_sql(hamlets: str, day: str) -> str:
+    """SQL: what ``shares_on_sql`` answers, read from today's ``hamlet_ftth`` for the hamlets it holds
+    that no access point serving today but not on ``day`` comes near (by the bbox prefilter), computed
+    for the others only: most past days differ from today by a few access points, so by a few
+    hamlets (the sample's 536 hamlets all computed: 1.4 s; none: a few ms)."""
+    serving = _SERVING_ON.format(day=day)
+    redo = (
+        "(NOT EXISTS (SELECT 1 FROM hamlet_ftth k WHERE k.hamlet_id = a.id) OR EXISTS (SELECT 1 FROM "
+        f"fibre_access_points f WHERE f.status = 'active' AND NOT ({serving}) AND f.geom && ST_Expand(a.geom, :max_deg)))"
+    )
+    return (
+        "(SELECT k.hamlet_id AS id, k.share FROM hamlet_ftth k JOIN admin_units a ON a.id = k.hamlet_id "
+        f"WHERE ({hamlets}) AND NOT {redo}) UNION ALL ({shares_on_sql(f'({hamlets}) AND {redo}', day)})"
+    )
+
+
+_SHARES_ON = shares_on_sql("a.id = ANY(:ids)", "CAST(:day AS date)")
 
 
 def metric_srid() -> int:
@@ -85,12 +111,17 @@ def _max_deg(conn: Connection) -> float:
     return radius_m / 100000.0
 
 
+def reach_params(conn: Connection) -> dict[str, float]:
+    """The parameters ``shares_on_sql`` binds: the metric CRS and the bbox prefilter's distance."""
+    return {"srid": metric_srid(), "max_deg": _max_deg(conn)}
+
+
 def ftth_shares_on(conn: Connection, hamlet_ids: list[int], day: date) -> dict[int, float]:
     """The share of each hamlet (by id) within reach of the access points in service on ``day``:
     what ``hamlet_ftth`` held that day, computed on demand (for a few hamlets: a drill-down)."""
     if not hamlet_ids:
         return {}
-    params = {"srid": metric_srid(), "ids": hamlet_ids, "day": day, "max_deg": _max_deg(conn)}
+    params = {**reach_params(conn), "ids": hamlet_ids, "day": day}
     return {r.id: r.share for r in conn.execute(text(_SHARES_ON), params)}
 
 

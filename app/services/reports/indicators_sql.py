@@ -8,7 +8,8 @@ As of a day d (the scope's ``as_of``, bound as :as_of): units in force on d; sit
 poles and duct routes in service on d; offices connected by d (``ACTIVE_SITE_ON``, ``IN_SERVICE_ON``,
 ``CONNECTED_ON``). Tenancies, attachments and occupancy carry no dates: they are today's.
 Hamlet coverage is that of the coverage run of the day (``coverage_run``): the live run today, the
-dated run of a past day when stored, else the live run while the day's is computed in the background.
+dated run of a past day when stored, else the live run while the day's is computed in the background;
+FTTH reach of a past day is computed from the fibre access points in service on it.
 """
 
 from collections import defaultdict
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.layer_types import IN_FORCE_ON
 from app.models import ADMIN_LEVELS
 from app.services.clock import TIMEZONE, today
-from app.services.coverage import asof
+from app.services.coverage import asof, ftth
 from gis.indicators import Quarter
 
 # The day of the figures, bound once per query.
@@ -292,7 +293,7 @@ WITH RECURSIVE tree AS (
   SELECT t.unit_id, c.id, c.level FROM tree t
   JOIN admin_units c ON c.parent_id = t.id AND {in_force}
   WHERE t.level <> 'hamlet'
-)
+){ctes}
 SELECT t.unit_id, count(*) AS hamlets,
        count(hc.mbb_covered) AS mbb_known, count(*) FILTER (WHERE hc.mbb_covered) AS mbb_covered,
        count(hc.ftth_covered) AS ftth_known, count(*) FILTER (WHERE hc.ftth_covered) AS ftth_covered
@@ -300,19 +301,39 @@ FROM tree t JOIN {coverage} hc ON hc.hamlet_id = t.id
 WHERE t.level = 'hamlet'
 GROUP BY t.unit_id
 """
-_HAMLETS_LIVE = _HAMLETS.format(units=_UNITS, in_force=IN_FORCE.format(a="c"), coverage="hamlet_coverage")
-_HAMLETS_DATED = _HAMLETS.format(
-    units=_UNITS, in_force=IN_FORCE.format(a="c"), coverage=f"({asof.HAMLET_COVERAGE_OF_RUN})"
+_HAMLETS_LIVE = _HAMLETS.format(
+    units=_UNITS, in_force=IN_FORCE.format(a="c"), ctes="", coverage="hamlet_coverage"
 )
+# A past day: FTTH of the hamlets counted (the tree's), from the access points in service that day,
+# computed once (MATERIALIZED: a nested loop must not recompute it per hamlet).
+_FTTH_ON = ftth.shares_on_reusing_sql("a.id IN (SELECT t.id FROM tree t WHERE t.level = 'hamlet')", _DAY)
+_HAMLETS_ON = {
+    dated: _HAMLETS.format(
+        units=_UNITS,
+        in_force=IN_FORCE.format(a="c"),
+        ctes=f", ftth AS MATERIALIZED ({_FTTH_ON})",
+        coverage="("
+        + asof.HAMLET_COVERAGE_ON.format(mbb=asof.MBB_OF_RUN if dated else asof.MBB_LIVE, ftth="ftth")
+        + ")",
+    )
+    for dated in (True, False)
+}
 
 
 def hamlet_coverage(session: Session, scope: Scope) -> dict[int, HamletCounts]:
-    """Hamlets with mobile broadband / FTTH per unit, from the coverage run of the scope's day."""
+    """Hamlets with mobile broadband / FTTH per unit, from the coverage run of the scope's day; FTTH
+    of a past day from the access points in service then (none without any run, as the drill-down)."""
     run = coverage_run(session, scope.day)
-    sql = _HAMLETS_DATED if run is not None and run.dated else _HAMLETS_LIVE
+    params = {**scope.params, "coverage_run": run and run.id}
+    if run is None or scope.day >= today():
+        sql = _HAMLETS_LIVE
+    else:
+        sql = _HAMLETS_ON[run.dated]
+        conn = session.connection()
+        params |= {**ftth.reach_params(conn), "ftth_level": asof.ftth_level(conn, run.id)}
     return {
         r.unit_id: HamletCounts(r.hamlets, r.mbb_known, r.mbb_covered, r.ftth_known, r.ftth_covered)
-        for r in session.execute(text(sql), {**scope.params, "coverage_run": run and run.id})
+        for r in session.execute(text(sql), params)
     }
 
 

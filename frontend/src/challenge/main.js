@@ -4,11 +4,13 @@ import { mountAccountMenu } from '../account/menu.js';
 import { currentUser, isOperator, isStaff, loadSession } from '../account/session.js';
 import { getJSON } from '../api.js';
 import { getLang, initialLang, onLangChange, setLang } from '../i18n.js';
+import { loadRegion } from '../region.js';
 import { mountQueue } from './queue.js';
 import { filedNotice, mountReport } from './report.js';
 import { showTrack, tokenOfPage } from './track.js';
 
 await loadSession();
+await loadRegion(); // times are shown on the region's clock
 mountAccountMenu(document.getElementById('hg-account'));
 const info = await getJSON('/api/challenges/form');
 const trackBox = document.getElementById('hg-ch-track');

@@ -7,23 +7,20 @@ import { t, tEnum } from '../i18n.js';
 import { notify } from '../notify.js';
 import { el, labelled, options, translated } from './dom.js';
 import { candidatesPart, fetchEvidence, whatIfPart } from './evidence.js';
-import { formatDate, formatDateTime } from '../format.js';
+import { formatDate, formatDateTime, regionDay } from '../format.js';
 import { refusalText } from './messages.js';
 import { showHistory } from './history.js';
 
-// The export counts days as the Department does (app/services/audit.py LOCAL_TZ), not in UTC:
-// after 17:00 UTC the Department's day is already tomorrow.
-const DEPARTMENT_DAY = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit',
-});
+// The export counts days as the Department does (on the region's clock, app/services/clock.py),
+// not in UTC: in Vietnam, after 17:00 UTC the Department's day is already tomorrow.
 
 /** Where a registered site stands, as the queue shows and filters it: "district · commune". */
 const placeOf = (r) => [r.district, r.commune].filter(Boolean).join(' · ') || null;
 
 /** The Department downloads the audit trail of a period (CSV, opens in Excel). */
 function auditExport() {
-  const today = DEPARTMENT_DAY.format(new Date());
-  const monthAgo = DEPARTMENT_DAY.format(new Date(Date.now() - 30 * 86400e3));
+  const today = regionDay(new Date());
+  const monthAgo = regionDay(new Date(Date.now() - 30 * 86400e3));
   const from = el('input', { type: 'date', value: monthAgo, id: 'hg-audit-from' });
   const to = el('input', { type: 'date', value: today, id: 'hg-audit-to' });
   const link = el('a', { className: 'hg-button secondary', id: 'hg-audit-download', 'data-i18n': 'review.auditDownload' });
@@ -104,7 +101,7 @@ export class ReviewPanel {
 
   draw() {
     const f = Object.fromEntries(Object.entries(this.filters).map(([k, select]) => [k, select.value]));
-    const today = Date.parse(DEPARTMENT_DAY.format(new Date()));
+    const today = Date.parse(regionDay(new Date()));
     const waited = (r) => (r.proposed_on ? (today - Date.parse(r.proposed_on)) / 86400e3 : 0);
     const kept = this.registrations.filter((r) => (!f.owner || r.owner === f.owner)
       && (!f.status || r.status === f.status) && (!f.place || placeOf(r) === f.place)
