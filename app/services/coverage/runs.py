@@ -250,7 +250,8 @@ def store_results(
         )
         for r in results
     ]
-    conn.execute(insert(mc.CoverageRaster.__table__), rasters)
+    if rasters:  # an empty insert() would be one row of defaults
+        conn.execute(insert(mc.CoverageRaster.__table__), rasters)
     copy_rows(
         conn,
         "hamlet_cover_cells",
