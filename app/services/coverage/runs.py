@@ -10,6 +10,7 @@ block they compute is also kept under the digest of its inputs, for the runs as 
 """
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -372,9 +373,15 @@ def calibration_card(inputs: Inputs) -> dict:
 
 
 def _finish_run(
-    conn: Connection, run_id: int, blocks: int, seconds: float, params: CoverageParams, inputs: Inputs
+    conn: Connection,
+    run_id: int,
+    blocks: int,
+    seconds: float,
+    params: CoverageParams,
+    inputs: Inputs,
+    timings: dict | None = None,
 ) -> None:
-    extra = {"run_seconds": round(seconds, 2), **calibration_card(inputs)}
+    extra = {"run_seconds": round(seconds, 2), **(timings or {}), **calibration_card(inputs)}
     conn.execute(
         text(
             "UPDATE coverage_runs SET status = 'done', finished_at = clock_timestamp(), blocks = :b, "
@@ -398,27 +405,48 @@ def run_full(
 
         return dated.run_dated(engine, as_of, params, processes, progress)
     params = params or coverage_params()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), os.times()
+    stages: dict[str, float] = {}  # wall seconds of each stage, for the card (bench.coverage_full)
+
+    def lap(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        stages[stage] = round(now - since, 2)
+        return now
+
     with engine.begin() as conn:
         run_id, _ = _start_run(conn, "full", params)
         last_dirty = conn.execute(text("SELECT coalesce(max(id), 0) FROM coverage_dirty")).scalar_one()
         inputs = load_inputs(conn, params)
         blocks = province_blocks(inputs.hamlets, params)
         hashes = input_hashes(inputs, blocks, params)
+        t = lap("inputs", t0)
         with block_stream(inputs, blocks, params, processes, progress, stored=True) as results:
             # While the workers compute: FTTH reach (it reads no coverage result), then the writes
             # of the blocks done so far, in block order as before.
             refresh_ftth(conn, _srid(params))
+            t = lap("ftth (workers computing meanwhile)", t)
             for table in RESULT_TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))
             for batch in _batches(results, STORE_BATCH_BLOCKS):
                 store_results(conn, run_id, inputs, batch, hashes, replace=False)
+            t = lap("blocks: rest of the computing, and the writes", t)
         refresh_dead_zones(conn)
+        t = lap("dead zones", t)
         stale_dated_runs(conn, last_dirty)
         conn.execute(text("DELETE FROM coverage_dirty WHERE id <= :m"), {"m": last_dirty})
         forget_unused_blocks(conn)
+        lap("forget unused blocks", t)
         seconds = time.perf_counter() - t0
-        _finish_run(conn, run_id, len(blocks), seconds, params, inputs)
+        cpu1 = os.times()
+        cpu = {
+            "run": round(cpu1.user + cpu1.system - cpu0.user - cpu0.system, 2),
+            "workers": round(
+                cpu1.children_user + cpu1.children_system - cpu0.children_user - cpu0.children_system, 2
+            ),
+        }
+        _finish_run(
+            conn, run_id, len(blocks), seconds, params, inputs, {"stage_seconds": stages, "cpu_seconds": cpu}
+        )
     return RunSummary(run_id, "full", len(blocks), seconds)
 
 
