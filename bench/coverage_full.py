@@ -86,7 +86,7 @@ def main() -> int:
     print(f"peak RSS {peak_mb:.0f} MB (the largest subprocess)")
     if card.get("stage_seconds"):
         print("full recompute by stage (wall s; the workers compute during the FTTH and block stages):")
-        for stage, seconds in card["stage_seconds"].items():
+        for stage, seconds in card["stage_seconds"]:
             print(f"  {stage:<48} {seconds:>6.2f}")
         cpu = card.get("cpu_seconds", {})
         print(

@@ -406,11 +406,11 @@ def run_full(
         return dated.run_dated(engine, as_of, params, processes, progress)
     params = params or coverage_params()
     t0, cpu0 = time.perf_counter(), os.times()
-    stages: dict[str, float] = {}  # wall seconds of each stage, for the card (bench.coverage_full)
+    stages: list[tuple[str, float]] = []  # wall seconds of each stage in order, for the card (bench)
 
     def lap(stage: str, since: float) -> float:
         now = time.perf_counter()
-        stages[stage] = round(now - since, 2)
+        stages.append((stage, round(now - since, 2)))
         return now
 
     with engine.begin() as conn:
