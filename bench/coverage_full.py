@@ -43,6 +43,17 @@ def _forget_dated_runs() -> None:
         forget_unused_blocks(conn)
 
 
+def _full_run_card(line: str) -> dict:
+    """The card of the full run whose summary line is ``line`` ("compute: run N, ...")."""
+    from app.db import get_engine
+
+    run_id = int(re.search(r"run ([0-9]+)", line).group(1))
+    with get_engine().connect() as conn:
+        return conn.execute(
+            text("SELECT card FROM coverage_runs WHERE id = :id"), {"id": run_id}
+        ).scalar_one()
+
+
 def main() -> int:
     rows = []
     full = _compute()
@@ -64,6 +75,7 @@ def main() -> int:
         rows.append((label, done[0], done[1]))
     _forget_dated_runs()
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    card = _full_run_card(full[1])
     print(f"{'case':<44} {'wall s':>8} {'run s':>7}  blocks")
     for label, wall, line in rows:
         run_s = re.search(r" in ([0-9.]+) s", line)
@@ -72,6 +84,14 @@ def main() -> int:
             f"{label:<44} {wall:>8.1f} {run_s.group(1) if run_s else '':>7}  {blocks.group(1) if blocks else 'all computed'}"
         )
     print(f"peak RSS {peak_mb:.0f} MB (the largest subprocess)")
+    if card.get("stage_seconds"):
+        print("full recompute by stage (wall s; the workers compute during the FTTH and block stages):")
+        for stage, seconds in card["stage_seconds"]:
+            print(f"  {stage:<48} {seconds:>6.2f}")
+        cpu = card.get("cpu_seconds", {})
+        print(
+            f"  CPU s: run process {cpu.get('run')}, block workers {cpu.get('workers')} (the database's not counted)"
+        )
     print("(wall includes interpreter start and the database writes; run s is the run's own time)")
     return 0
 

@@ -10,20 +10,22 @@ block they compute is also kept under the digest of its inputs, for the runs as 
 """
 
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from multiprocessing import get_context
 
 import shapely
-from geoalchemy2.shape import from_shape
 from pyproj import CRS
 from shapely import MultiPolygon
 from sqlalchemy import Connection, Engine, insert, text
 
 from app import models_coverage as mc
+from app.services.coverage.bulk import copy_rows, ewkb_hex
 from app.services.coverage.ftth import hamlets_near, refresh_ftth
 from app.services.coverage.inputs import CLUTTER_RULE, HamletIndex, Inputs, load_inputs
 from app.settings import get_settings
@@ -43,6 +45,15 @@ RESULT_TABLES = (
 )
 
 Progress = Callable[[int, int], None]
+COUNT_NAMES = (
+    "cells_total",
+    "cells_mbb_any",
+    "cells_legacy_only",
+    "cells_no_signal",
+    "cells_single_operator",
+)
+# Blocks written per INSERT batch while the workers compute the next ones.
+STORE_BATCH_BLOCKS = 24
 
 
 @dataclass
@@ -72,14 +83,74 @@ def _srid(params: CoverageParams) -> int:
 
 
 # Work shared with forked worker processes (set just before the pool starts).
-_WORK: tuple[Inputs, CoverageParams, bool] | None = None
+_WORK: tuple[Inputs, CoverageParams, bool, bool] | None = None
 
 
-def _analyse(block: Block) -> BlockResult:
-    inputs, params, polygons = _WORK
-    return analyse_block(
+@dataclass
+class StoredBlock:
+    """A block's results as they are stored: the raster encoded, the polygons in WGS 84 ready for
+    PostGIS. Made in the worker processes, so that this work too is shared between the cores and
+    only a few hundred kilobytes per block travel back instead of the float rasters."""
+
+    key: str
+    counts: dict[int, tuple[int, int, int, int, int]]
+    operator_counts: dict[tuple[int, int], int]
+    shape: tuple[int, int]  # ny, nx of the raster
+    data: bytes  # encode_raster of the best-signal raster
+    coverage: list[tuple[int | None, str, str, str]]  # (operator index, class, band, hex EWKB)
+    dead: list[tuple[int, str, str]]  # (hamlet id, kind, hex EWKB)
+
+
+def stored_block(result: BlockResult, params: CoverageParams) -> StoredBlock:
+    """``result`` in its stored form (empty polygons dropped, as store_results always did)."""
+    coverage = [(o, c, b, lonlat(g, params)) for o, c, b, g in result.coverage]
+    dead = [(h, k, lonlat(g, params)) for h, k, g in result.dead]
+    return StoredBlock(
+        key=result.key,
+        counts=result.counts,
+        operator_counts=result.operator_counts,
+        shape=result.raster.shape[2:],
+        data=encode_raster(result.raster),
+        coverage=[(o, c, b, ewkb_hex(g)) for o, c, b, g in coverage if not g.is_empty],
+        dead=[(h, k, ewkb_hex(g)) for h, k, g in dead if not g.is_empty],
+    )
+
+
+def _analyse(block: Block) -> BlockResult | StoredBlock:
+    inputs, params, polygons, stored = _WORK
+    result = analyse_block(
         block, inputs.cells, inputs.hamlets.hamlets_for(block), params, len(inputs.operators), polygons
     )
+    return stored_block(result, params) if stored else result
+
+
+@contextmanager
+def block_stream(
+    inputs: Inputs,
+    blocks: list[Block],
+    params: CoverageParams,
+    processes: int = 1,
+    progress: Progress | None = None,
+    polygons: bool = True,
+    stored: bool = False,
+) -> Iterator[Iterator[BlockResult | StoredBlock]]:
+    """The results of ``blocks`` in their order, as they come. With several processes every block
+    is handed out on entry: the caller can do other work (database writes) while they compute.
+    ``stored``: StoredBlocks instead of BlockResults."""
+    global _WORK
+    _WORK = (inputs, params, polygons, stored)
+
+    def counted(results):
+        for done, r in enumerate(results, 1):
+            if progress:
+                progress(done, len(blocks))
+            yield r
+
+    if processes > 1 and len(blocks) > 1:
+        with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
+            yield counted(pool.map(_analyse, blocks, chunksize=2))
+    else:
+        yield counted(map(_analyse, blocks))
 
 
 def compute_blocks(
@@ -90,22 +161,8 @@ def compute_blocks(
     progress: Progress | None = None,
     polygons: bool = True,
 ) -> list[BlockResult]:
-    global _WORK
-    _WORK = (inputs, params, polygons)
-    results: list[BlockResult] = []
-    if processes > 1 and len(blocks) > 1:
-        with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
-            iterator = pool.map(_analyse, blocks, chunksize=2)
-            for r in iterator:
-                results.append(r)
-                if progress:
-                    progress(len(results), len(blocks))
-    else:
-        for b in blocks:
-            results.append(_analyse(b))
-            if progress:
-                progress(len(results), len(blocks))
-    return results
+    with block_stream(inputs, blocks, params, processes, progress, polygons) as results:
+        return list(results)
 
 
 def province_blocks(hamlets: HamletIndex, params: CoverageParams, bounds_m=None) -> list[Block]:
@@ -118,8 +175,9 @@ def province_blocks(hamlets: HamletIndex, params: CoverageParams, bounds_m=None)
 
 def _count_rows(result: BlockResult, **key) -> list[dict]:
     """The hamlet cell counts of a block as rows, each with ``key`` (its block key or digest)."""
-    names = ("cells_total", "cells_mbb_any", "cells_legacy_only", "cells_no_signal", "cells_single_operator")
-    return [dict(key, hamlet_id=h, **dict(zip(names, c, strict=True))) for h, c in result.counts.items()]
+    return [
+        dict(key, hamlet_id=h, **dict(zip(COUNT_NAMES, c, strict=True))) for h, c in result.counts.items()
+    ]
 
 
 def input_hashes(inputs: Inputs, blocks: list[Block], params: CoverageParams) -> dict[str, str]:
@@ -171,63 +229,66 @@ def store_results(
     conn: Connection,
     run_id: int,
     inputs: Inputs,
-    results: list[BlockResult],
-    params: CoverageParams,
+    results: list[StoredBlock],
     hashes: dict[str, str],
+    replace: bool = True,
 ) -> None:
+    """Write the blocks' results (``replace``: after deleting what those blocks held)."""
     keys = [r.key for r in results]
-    for table in RESULT_TABLES:
-        conn.execute(text(f"DELETE FROM {table} WHERE block_key = ANY(:keys)"), {"keys": keys})
+    if replace:
+        for table in RESULT_TABLES:
+            conn.execute(text(f"DELETE FROM {table} WHERE block_key = ANY(:keys)"), {"keys": keys})
     op_ids = inputs.operator_ids
-    rasters, counts, op_counts, parts, dead = [], [], [], [], []
-    for r in results:
-        rasters.append(
-            dict(
-                block_key=r.key,
-                run_id=run_id,
-                operators=inputs.operators,
-                ny=r.raster.shape[2],
-                nx=r.raster.shape[3],
-                data=encode_raster(r.raster),
-                input_hash=hashes[r.key],
-            )
+    rasters = [
+        dict(
+            block_key=r.key,
+            run_id=run_id,
+            operators=inputs.operators,
+            ny=r.shape[0],
+            nx=r.shape[1],
+            data=r.data,
+            input_hash=hashes[r.key],
         )
-        counts += _count_rows(r, block_key=r.key)
-        op_counts += [
-            dict(block_key=r.key, hamlet_id=h, operator_id=op_ids[o], cells_mbb=n)
-            for (h, o), n in r.operator_counts.items()
-        ]
-        parts += [
-            dict(
-                block_key=r.key,
-                operator_id=None if o is None else op_ids[o],
-                tech_class=c,
-                band=b,
-                geom=from_shape(g, srid=4326),
-            )
-            for o, c, b, g in ((o, c, b, lonlat(g, params)) for o, c, b, g in r.coverage)
-            if not g.is_empty
-        ]
-        dead += [
-            dict(
-                block_key=r.key,
-                hamlet_id=h,
-                kind=k,
-                geom=from_shape(g, srid=4326),
-            )
-            for h, k, g in ((h, k, lonlat(g, params)) for h, k, g in r.dead)
-            if not g.is_empty
-        ]
-    for model, rows in (
-        (mc.CoverageRaster, rasters),
-        (mc.HamletCoverCells, counts),
-        (mc.HamletOperatorCells, op_counts),
-        (mc.CoveragePart, parts),
-        (mc.DeadZonePart, dead),
-    ):
-        if rows:
-            conn.execute(insert(model.__table__), rows)
+        for r in results
+    ]
+    if rasters:  # an empty insert() would be one row of defaults
+        conn.execute(insert(mc.CoverageRaster.__table__), rasters)
+    copy_rows(
+        conn,
+        "hamlet_cover_cells",
+        ("block_key", "hamlet_id", *COUNT_NAMES),
+        [(r.key, h, *c) for r in results for h, c in r.counts.items()],
+    )
+    copy_rows(
+        conn,
+        "hamlet_operator_cells",
+        ("block_key", "hamlet_id", "operator_id", "cells_mbb"),
+        [(r.key, h, op_ids[o], n) for r in results for (h, o), n in r.operator_counts.items()],
+    )
+    copy_rows(
+        conn,
+        "coverage_parts",
+        ("block_key", "operator_id", "tech_class", "band", "geom"),
+        [(r.key, None if o is None else op_ids[o], c, b, g) for r in results for o, c, b, g in r.coverage],
+    )
+    copy_rows(
+        conn,
+        "dead_zone_parts",
+        ("block_key", "hamlet_id", "kind", "geom"),
+        [(r.key, h, k, g) for r in results for h, k, g in r.dead],
+    )
     keep_blocks(conn, results, hashes)
+
+
+def _batches(results: Iterator, size: int) -> Iterator[list]:
+    batch = []
+    for r in results:
+        batch.append(r)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # One polygon per hamlet and kind from the per-block parts of {parts} (of the hamlets :ids, or all
@@ -312,9 +373,15 @@ def calibration_card(inputs: Inputs) -> dict:
 
 
 def _finish_run(
-    conn: Connection, run_id: int, blocks: int, seconds: float, params: CoverageParams, inputs: Inputs
+    conn: Connection,
+    run_id: int,
+    blocks: int,
+    seconds: float,
+    params: CoverageParams,
+    inputs: Inputs,
+    timings: dict | None = None,
 ) -> None:
-    extra = {"run_seconds": round(seconds, 2), **calibration_card(inputs)}
+    extra = {"run_seconds": round(seconds, 2), **(timings or {}), **calibration_card(inputs)}
     conn.execute(
         text(
             "UPDATE coverage_runs SET status = 'done', finished_at = clock_timestamp(), blocks = :b, "
@@ -338,23 +405,48 @@ def run_full(
 
         return dated.run_dated(engine, as_of, params, processes, progress)
     params = params or coverage_params()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), os.times()
+    stages: list[tuple[str, float]] = []  # wall seconds of each stage in order, for the card (bench)
+
+    def lap(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        stages.append((stage, round(now - since, 2)))
+        return now
+
     with engine.begin() as conn:
         run_id, _ = _start_run(conn, "full", params)
         last_dirty = conn.execute(text("SELECT coalesce(max(id), 0) FROM coverage_dirty")).scalar_one()
         inputs = load_inputs(conn, params)
         blocks = province_blocks(inputs.hamlets, params)
-        results = compute_blocks(inputs, blocks, params, processes, progress)
-        for table in RESULT_TABLES:
-            conn.execute(text(f"DELETE FROM {table}"))
-        store_results(conn, run_id, inputs, results, params, input_hashes(inputs, blocks, params))
+        hashes = input_hashes(inputs, blocks, params)
+        t = lap("inputs", t0)
+        with block_stream(inputs, blocks, params, processes, progress, stored=True) as results:
+            # While the workers compute: FTTH reach (it reads no coverage result), then the writes
+            # of the blocks done so far, in block order as before.
+            refresh_ftth(conn, _srid(params))
+            t = lap("ftth (workers computing meanwhile)", t)
+            for table in RESULT_TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+            for batch in _batches(results, STORE_BATCH_BLOCKS):
+                store_results(conn, run_id, inputs, batch, hashes, replace=False)
+            t = lap("blocks: rest of the computing, and the writes", t)
         refresh_dead_zones(conn)
-        refresh_ftth(conn, _srid(params))
+        t = lap("dead zones", t)
         stale_dated_runs(conn, last_dirty)
         conn.execute(text("DELETE FROM coverage_dirty WHERE id <= :m"), {"m": last_dirty})
         forget_unused_blocks(conn)
+        lap("forget unused blocks", t)
         seconds = time.perf_counter() - t0
-        _finish_run(conn, run_id, len(blocks), seconds, params, inputs)
+        cpu1 = os.times()
+        cpu = {
+            "run": round(cpu1.user + cpu1.system - cpu0.user - cpu0.system, 2),
+            "workers": round(
+                cpu1.children_user + cpu1.children_system - cpu0.children_user - cpu0.children_system, 2
+            ),
+        }
+        _finish_run(
+            conn, run_id, len(blocks), seconds, params, inputs, {"stage_seconds": stages, "cpu_seconds": cpu}
+        )
     return RunSummary(run_id, "full", len(blocks), seconds)
 
 
@@ -445,10 +537,11 @@ def run_incremental(engine: Engine, params: CoverageParams | None = None) -> Run
             for b in province_blocks(inputs.hamlets, params, bounds):
                 keys[b.key] = b
         blocks = sorted(keys.values(), key=lambda b: b.key)
-        results = compute_blocks(inputs, blocks, params, processes=1)
+        with block_stream(inputs, blocks, params, stored=True) as stream:
+            results = list(stream)
         for table in RESULT_TABLES:
             conn.execute(text(f"DELETE FROM {table} WHERE block_key = ANY(:k)"), {"k": sorted(reached)})
-        store_results(conn, run_id, inputs, results, params, input_hashes(inputs, blocks, params))
+        store_results(conn, run_id, inputs, results, input_hashes(inputs, blocks, params))
         touched = sorted({h for r in results for h in r.counts} | {h for r in results for h, _, _ in r.dead})
         conn.execute(text("DELETE FROM dead_zones WHERE hamlet_id <> ALL(:ids)"), {"ids": inputs.hamlets.ids})
         refresh_dead_zones(conn, touched)
