@@ -132,3 +132,26 @@ def test_a_tile_gzipped_once_decompresses_to_the_same_mvt(client, engine, monkey
     assert len(raw) > tiles.GZIP_MIN_BYTES and mapbox_vector_tile.decode(raw)
     packed = tiles.gzip_once(raw)
     assert packed[:2] == b"\x1f\x8b" and len(packed) < len(raw) and gzip.decompress(packed) == raw
+
+
+def test_a_tile_is_read_in_autocommit_with_the_regions_time_zone(client_as):
+    """No BEGIN nor ROLLBACK around a tile's reads: psycopg2 sends neither in autocommit."""
+    from app.settings import get_settings
+
+    seen: list[tuple[str, bool, str]] = []
+
+    def note(conn, _cursor, statement, *_args) -> None:
+        dbapi = conn.connection.dbapi_connection
+        with dbapi.cursor() as cur:  # the session's time zone, as the tile's SQL sees it
+            cur.execute("SHOW TimeZone")
+            seen.append((statement, dbapi.autocommit, cur.fetchone()[0]))
+
+    op = client_as("vina1")
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        r = op.get("/tiles/sites/10/811/484.mvt")  # a tile no other test asks (none cached)
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert r.status_code == 200
+    tile = [s for s in seen if "ST_AsMVT" in s[0]]
+    assert len(tile) == 1 and tile[0][1:] == (True, get_settings().timezone)
