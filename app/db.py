@@ -1,13 +1,16 @@
 """Engine and sessions. The engine is built on first use from the settings."""
 
 import logging
+import select
 from collections.abc import Iterator
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.services.audit import name_before_write
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -44,10 +47,24 @@ def get_engine() -> Engine:
         connect_args={"connect_timeout": 5},
         pool_size=settings.db_pool_size,
         max_overflow=10,
-        pool_pre_ping=True,
     )
     event.listen(engine, "first_connect", _warn_if_privileged)
+    event.listen(engine, "checkout", drop_if_ended_by_server)
     return engine
+
+
+def drop_if_ended_by_server(dbapi_connection, _record, _proxy) -> None:
+    """A pooled connection the server has ended (a restart, pg_terminate_backend, an idle timeout)
+    is not handed out: the pool opens a fresh one in its place. Checked without a round trip
+    (pool_pre_ping's `SELECT 1` was one of a tile's six): the server says goodbye before it closes
+    (FATAL 57P01), so an idle connection with something to read, or at the end of its stream, is a
+    dead one; a healthy idle one has nothing pending (we LISTEN to nothing)."""
+    if dbapi_connection.closed:
+        raise DisconnectionError("the pooled connection is closed")
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poller.poll(0):
+        raise DisconnectionError("the server ended this pooled connection")
 
 
 def _warn_if_privileged(dbapi_connection, _record) -> None:
@@ -75,7 +92,7 @@ def _session_factory() -> sessionmaker[Session]:
 def _tell_audit_who_acts(session: Session, _transaction, connection) -> None:
     actor = session.info.get("actor")
     if actor is not None:
-        actor.apply(connection)
+        name_before_write(connection, actor)
 
 
 def get_session() -> Iterator[Session]:

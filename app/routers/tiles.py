@@ -1,9 +1,11 @@
 """Mapbox vector tiles: OGC API – Tiles per collection and an XYZ alias for several layers."""
 
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from app.collections import Collection, is_public
@@ -116,9 +118,22 @@ def _xyz_tile(request: Request, collection_ids: str, z: int, x: int, y: int) -> 
         return _tile_response(request, session, layers, z, x, y, filters, scope)
 
 
+@contextmanager
 def _session(request: Request):
-    """The request's session as SessionDep would give it (a test's override included)."""
-    return contextmanager(request.app.dependency_overrides.get(get_session, get_session))()
+    """The request's session as SessionDep would give it (a test's override included), reading in
+    autocommit: a tile's statements are reads, each its own snapshot, so no BEGIN and ROLLBACK
+    round trips around them (the connection's TimeZone is its login option, kept)."""
+    with contextmanager(request.app.dependency_overrides.get(get_session, get_session))() as session:
+        if isinstance(session.bind, Engine) and not session.in_transaction():
+            # The session's every connection, also after the token lookup's commit.
+            session.bind = _autocommit(session.bind)
+        yield session
+
+
+@lru_cache(maxsize=8)
+def _autocommit(engine: Engine) -> Engine:
+    """``engine`` (its pool) handing out autocommit connections."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @router.get(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, Pool, event, text
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameter, not_found
@@ -42,27 +44,97 @@ class Actor:
     role: str | None = None
     client_ip: str | None = None
 
+    def settings(self) -> dict[str, str]:
+        return {
+            "id": "" if self.user_id is None else str(self.user_id),
+            "name": self.username,
+            "role": self.role or "",
+            "ip": self.client_ip or "",
+        }
+
     def apply(self, conn: Connection) -> None:
         """Name the actor for the rest of this transaction (set_config(..., is_local => true))."""
-        conn.execute(
-            text(
-                "SELECT set_config('hg.actor_id', :id, true), set_config('hg.actor', :name, true), "
-                "set_config('hg.actor_role', :role, true), set_config('hg.client_ip', :ip, true)"
-            ),
-            {
-                "id": "" if self.user_id is None else str(self.user_id),
-                "name": self.username,
-                "role": self.role or "",
-                "ip": self.client_ip or "",
-            },
-        )
+        conn.exec_driver_sql(_SET_ACTOR, self.settings())
+
+
+_SET_ACTOR = (
+    "SELECT set_config('hg.actor_id', %(id)s, true), set_config('hg.actor', %(name)s, true), "
+    "set_config('hg.actor_role', %(role)s, true), set_config('hg.client_ip', %(ip)s, true)"
+)
 
 
 def bind_actor(session: Session, actor: Actor) -> None:
-    """Every transaction of this session is done by ``actor`` (app/db.py applies it on begin)."""
+    """Every transaction of this session is done by ``actor`` (app/db.py names it on begin)."""
     session.info["actor"] = actor
     if session.in_transaction():
-        actor.apply(session.connection())
+        name_before_write(session.connection(), actor)
+
+
+# A session's actor is told to the database just before its transaction's first statement that
+# may write, not on begin: a read (a map tile, a list) then costs no set_config round trip. The
+# connection's info (its pooled DBAPI connection's) holds the actor for this transaction and
+# whether it is still to be told; both go when the transaction ends.
+_ACTOR_KEY = "hg_audit_actor"
+_PENDING_KEY = "hg_audit_actor_pending"
+# A SELECT may still write through what it calls (relocate_features() moves features, a function
+# in a CTE may insert); anything naming one of these words is told the actor first. A false
+# alarm only costs the round trip the eager naming always cost.
+_MAY_WRITE = re.compile(
+    r"\b(insert|update|delete|merge|truncate|copy|call|do|lock|relocate_\w*|refresh_\w*|bump_\w*|note_\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=2048)
+def reads_only(statement: str) -> bool:
+    """Whether a statement surely writes nothing: a plain SELECT (or SHOW) naming no writing word,
+    or a savepoint's own statement."""
+    head = statement.lstrip(" \t\r\n(").partition(" ")[0].upper()
+    if head in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
+        return True
+    return head in ("SELECT", "SHOW") and not _MAY_WRITE.search(statement)
+
+
+def name_before_write(conn: Connection, actor: Actor) -> None:
+    """``actor`` acts in ``conn``'s transaction: told to the database before its first write."""
+    conn.info[_ACTOR_KEY] = actor
+    conn.info[_PENDING_KEY] = True
+
+
+def _name_actor_if_writing(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+    info = conn.info
+    if not info.get(_PENDING_KEY) or reads_only(statement):
+        return
+    info[_PENDING_KEY] = False
+    cursor.execute(_SET_ACTOR, info[_ACTOR_KEY].settings())
+
+
+def _forget_actor(conn, *_args) -> None:
+    if conn.invalidated:  # its DBAPI connection is gone, and its info with it
+        return
+    conn.info.pop(_ACTOR_KEY, None)
+    conn.info.pop(_PENDING_KEY, None)
+
+
+def _name_again(conn, *_args) -> None:
+    # A rolled-back savepoint takes back a set_config made inside it: name the actor again.
+    if not conn.invalidated and _ACTOR_KEY in conn.info:
+        conn.info[_PENDING_KEY] = True
+
+
+def _forget_on_return(_dbapi_connection, record, *_args) -> None:
+    if record is not None:
+        record.info.pop(_ACTOR_KEY, None)
+        record.info.pop(_PENDING_KEY, None)
+
+
+# Every engine (the service's, the worker's, the tests'): the listeners only act on a connection
+# an actor was bound to.
+event.listen(Engine, "before_cursor_execute", _name_actor_if_writing)
+event.listen(Engine, "commit", _forget_actor)
+event.listen(Engine, "rollback", _forget_actor)
+event.listen(Engine, "rollback_savepoint", _name_again)
+event.listen(Pool, "checkin", _forget_on_return)
 
 
 # A record and what belongs to it: a site's history includes its cells, tenancies and requests.

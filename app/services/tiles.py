@@ -165,6 +165,17 @@ GZIP_MIN_BYTES = 1000
 # A tile built for one response (no server-side cache) is compressed at the fastest level; a cached
 # one, compressed once and served many times, at 6.
 BYPASS_GZIP_LEVEL = 1
+try:  # ISA-L's deflate: a 445 kB z8 tile in 1.3 ms against zlib's 5.4 ms at level 1, 4 % bigger
+    from isal import igzip as _fast_gzip
+except ImportError:  # a platform without its wheel: zlib, the same format
+    _fast_gzip = None
+
+
+def gzip_once(data: bytes) -> bytes:
+    """A tile compressed for one response (gzip, fastest): ISA-L when installed, else zlib."""
+    if _fast_gzip is not None:
+        return _fast_gzip.compress(data, 1)
+    return gzip.compress(data, BYPASS_GZIP_LEVEL)
 
 
 @dataclass(frozen=True)
@@ -209,7 +220,7 @@ def cached_tile(
         if packed:
             # Compressed once and sent once: the fastest level (the middleware's level 9 took ~25×
             # longer on a z8 tile than PostGIS took to build it).
-            return CachedTile(etag, "bypass", gzip.compress(data, BYPASS_GZIP_LEVEL), True)
+            return CachedTile(etag, "bypass", gzip_once(data), True)
         return CachedTile(etag, "bypass", data)
     for etag in (key.gzip_etag, key.etag) if gzip_ok else (key.etag,):
         if tile_cache.etag_matches(if_none_match, etag):
