@@ -23,7 +23,8 @@ def new_engine(
     app/services/clock.py does): CURRENT_DATE, timestamptz::date and the triggers' days are the
     region's today, not the server's (UTC on our clusters, a day behind from 00:00 to 07:00 in
     Vietnam). The project's engines are made here: the service's and its worker's, the owner's
-    (migrations, app/dbadmin.py) and the test fixtures'. ``server_options``: more `-c name=value` settings."""
+    (migrations, app/dbadmin.py) and the test fixtures'; none hands out a connection the server
+    has ended (drop_if_ended_by_server). ``server_options``: more `-c name=value` settings."""
     url = make_url(url)
     # libpq's options: the URL's own first, then ours (the last -c of a name wins).
     own = url.query.get("options", "")
@@ -33,7 +34,9 @@ def new_engine(
         f"-c TimeZone={get_settings().timezone}",
     ]
     args = {**(connect_args or {}), "options": " ".join(o for o in options if o)}
-    return create_engine(url.difference_update_query(["options"]), connect_args=args, **kwargs)
+    engine = create_engine(url.difference_update_query(["options"]), connect_args=args, **kwargs)
+    event.listen(engine, "checkout", drop_if_ended_by_server)
+    return engine
 
 
 @lru_cache
@@ -49,7 +52,6 @@ def get_engine() -> Engine:
         max_overflow=10,
     )
     event.listen(engine, "first_connect", _warn_if_privileged)
-    event.listen(engine, "checkout", drop_if_ended_by_server)
     return engine
 
 

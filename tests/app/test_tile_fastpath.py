@@ -32,7 +32,13 @@ def route_only(app_instance):
     layer = app_instance.build_middleware_stack()
     while not isinstance(layer, TileFastPath):
         layer = layer.app
-    return layer.app
+    inner = layer.app
+
+    async def routes(scope, receive, send):
+        # What Starlette's own __call__ adds before its middleware stack (routes read request.app).
+        await inner({**scope, "app": app_instance}, receive, send)
+
+    return routes
 
 
 @pytest.fixture(scope="module")
