@@ -424,3 +424,37 @@ def test_migration_0011_down_and_up(scratch_url):
         assert "'monopole'" in checks["structure_type"]
     finally:
         engine.dispose()
+
+
+def test_a_surveyors_workbook_with_day_first_times_in_vietnamese(db, tmp_path):
+    """A surveyor's own workbook: Vietnamese headers, a sheet named in Vietnamese, the time typed as
+    text day first ("01/05/2025 10:00") or entered as an Excel date (no zone: the region's clock)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Kết quả đo"
+    ws.append(
+        [
+            "Mã điểm",
+            "Vĩ độ",
+            "Kinh độ",
+            "Ngày giờ đo",
+            "Nhà mạng",
+            "Công nghệ",
+            "Tốc độ tải xuống (Mbps)",
+            "Tốc độ tải lên (Mbps)",
+        ]
+    )
+    (lon1, lat1), (lon2, lat2) = rf.position(70), rf.position(71)
+    ws.append(["KS-DF-01", lat1, lon1, "01/05/2025 10:00", "Viettel", "4G", 51.5, 11.0])
+    ws.append(["KS-DF-02", lat2, lon2, datetime(2025, 1, 2, 6, 30), "VinaPhone", "4G", 52.5, 12.0])
+    path = tmp_path / "khao_sat_toc_do.xlsx"
+    wb.save(path)
+    report = import_file(db, path, "speed_tests")
+    assert report.counts == {"speed_tests": 2}
+    got = dict(_all(db, "SELECT code, measured_at FROM speed_tests WHERE code LIKE 'KS-DF-%'"))
+    assert got == {
+        "KS-DF-01": datetime(2025, 5, 1, 3, 0, tzinfo=UTC),  # 10:00 at UTC+7
+        "KS-DF-02": datetime(2025, 1, 1, 23, 30, tzinfo=UTC),  # 2 January 06:30 at UTC+7
+    }
