@@ -172,7 +172,8 @@ except ImportError:  # a platform without its wheel: zlib, the same format
 
 
 def gzip_once(data: bytes) -> bytes:
-    """A tile compressed for one response (gzip, fastest): ISA-L when installed, else zlib."""
+    """A body compressed for one response (gzip, fastest): a tile built per request, a page of OGC
+    items (app/routers/ogc.py). ISA-L when installed, else zlib."""
     if _fast_gzip is not None:
         return _fast_gzip.compress(data, 1)
     return gzip.compress(data, BYPASS_GZIP_LEVEL)

@@ -3,10 +3,15 @@ kept in its side table (migration 0030) equal the point-in-polygon lookup after 
 API and the importer; stale codes (admin units changed, a day passed) are never served; later
 keyset pages skip the count."""
 
+import gzip
+from types import SimpleNamespace
+
+import orjson
 import pytest
 from sqlalchemy import text
 
 from app.collections import COLLECTIONS
+from app.services import tiles
 from app.services.imports.importer import import_file
 from app.services.scope import Scope
 from app.services.sql import scoped_source, with_location
@@ -214,6 +219,25 @@ def test_items_come_gzipped_at_the_fastest_level_when_asked(client):
     r = client.get("/ogc/collections/sites/items?limit=100", headers={"Accept-Encoding": "gzip"})
     assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip"
     assert r.json()["numberReturned"] == 100  # the client decompresses it
+
+
+def test_items_are_gzipped_by_the_tiles_helper_and_unzip_to_the_same_json(client, monkeypatch):
+    """One gzip helper for tiles and items (ISA-L, a declared dependency): the raw gzip body of a page
+    is the identity page's JSON (all but its timeStamp, read to the second)."""
+    assert tiles._fast_gzip is not None, "isal (a declared dependency) is not importable"
+    real, calls = tiles._fast_gzip, []
+    spy = SimpleNamespace(compress=lambda data, level: calls.append(level) or real.compress(data, level))
+    monkeypatch.setattr(tiles, "_fast_gzip", spy)
+    url = "/ogc/collections/sites/items?limit=100"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers and not calls
+    with client.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as r:
+        packed = b"".join(r.iter_raw())  # as sent: not decoded by the client
+    assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip" and calls == [1]
+    assert packed[:2] == b"\x1f\x8b" and len(packed) < len(plain.content)
+    unzipped, expected = orjson.loads(gzip.decompress(packed)), plain.json()
+    assert unzipped.pop("timeStamp") and expected.pop("timeStamp")
+    assert unzipped == expected and expected["numberReturned"] == 100
 
 
 @pytest.mark.parametrize(
