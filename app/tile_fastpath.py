@@ -1,22 +1,24 @@
 """Tile cache hits answered in front of FastAPI: no dependency, no thread, no database.
 
-A GET of a tile route without a query string gets, from the tile route (app/routers/tiles.py), bytes
-that depend on nothing but its path, who asks (anonymous, or a login's role, company and district:
-the layers they may see and their Scope), whether gzip is accepted, and the data — the SQL is built
-from these alone, and its key holds the data versions of what it reads (app/services/tile_cache.py).
-So once the route has answered such a request from the tile cache (or filled it), its answer holds
-for the same three while this process's copy of the data versions stays at the same generation: any
-commit anywhere (its notification), this process's own commit, the day's end or a lost LISTEN moves
-it. This middleware keeps, per generation, (path, who, gzip) -> the answer's cache key and headers,
-and answers the next such request itself from the tile LRU: the same bytes, the same headers (the
-cache's ETag, Cache-Control, Vary, Content-Encoding, the security headers — all taken from the route's
-own answer), 304 when If-None-Match names the ETag, as the route would.
+A GET of a tile route gets, from the tile route (app/routers/tiles.py), bytes that depend on nothing
+but its path, its query string (the layer's filters and choices, as the web map sends them), who asks
+(anonymous, or a login's role, company and district: the layers they may see and their Scope), whether
+gzip is accepted, and the data — the SQL is built from these alone, and its key holds the filters'
+bound values and the data versions of what it reads (app/services/tile_cache.py), so two filters never
+share an entry. So once the route has answered such a request from the tile cache (or filled it), its
+answer holds for the same four while this process's copy of the data versions stays at the same
+generation: any commit anywhere (its notification), this process's own commit, the day's end or a lost
+LISTEN moves it. This middleware keeps, per generation, (path, query string, who, gzip) -> the answer's
+cache key and headers, and answers the next such request itself from the tile LRU: the same bytes, the
+same headers (the cache's ETag, Cache-Control, Vary, Content-Encoding, the security headers — all taken
+from the route's own answer), 304 when If-None-Match names the ETag, as the route would. A query string
+the route refuses (an unknown filter: 4xx) is never learnt, so it always reaches the route.
 
 Who asks is known without the database only for a token this process has seen the route resolve,
 at the same generation (see `_Logins` for why that is safe). Everything else — another method, a
-query string, a body, HTTP Basic, two Authorization or Cookie headers, a token not seen yet, a tile
-not in the LRU, no copy of the data versions — goes to the route, unchanged, and teaches this
-middleware its answer.
+query string longer than MAX_QUERY_BYTES, a body, HTTP Basic, two Authorization or Cookie headers, a
+token not seen yet, a tile not in the LRU, no copy of the data versions — goes to the route,
+unchanged, and teaches this middleware its answer.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ LOGIN_TTL_S = 30.0
 EXPIRY_MARGIN_S = 5.0
 MAX_TILES = 50_000  # answers kept per generation (~0.5 KB each)
 MAX_LOGINS = 10_000
+# A query string is kept as it is, so this bounds what an entry holds (the map's filters take a few
+# dozen bytes); a longer one (a long CQL2 filter) is the route's to answer.
+MAX_QUERY_BYTES = 256
 # The headers the route's tile answer has (its own and app.middleware.SecurityHeaders'): an answer with
 # any other (a cookie set, say) is not learnt.
 _LEARNT_HEADERS = frozenset(
@@ -169,7 +174,7 @@ class _Logins(_Generational):
 
 @dataclass(frozen=True)
 class _Tile:
-    """The route's answer to a (path, who, gzip): the LRU key of its body and its headers."""
+    """The route's answer to a (path, query string, who, gzip): the LRU key of its body and its headers."""
 
     key: tile_cache.Key
     gzipped: bool
@@ -230,6 +235,11 @@ def _learnt(headers: list[tuple[bytes, bytes]], body: bytes, lru: tile_cache.Byt
     return tile if lru.get(tile.lru_key) == body else None
 
 
+def _where(scope: Scope) -> tuple[str, bytes]:
+    """The path and the exact query string (as sent: the same bytes parse to the same filters)."""
+    return scope["path"], scope.get("query_string", b"")
+
+
 async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -255,7 +265,7 @@ class TileFastPath:
         if (
             scope["type"] != "http"
             or scope["method"] != "GET"
-            or scope.get("query_string")
+            or len(scope.get("query_string", b"")) > MAX_QUERY_BYTES
             or not _TILE_PATH.match(scope["path"])
         ):
             await self.app(scope, receive, send)
@@ -268,12 +278,12 @@ class TileFastPath:
             await self.app(scope, receive, send)
             return
         state = watch.peek()
-        if state is not None and await self._from_cache(scope["path"], asked, (watch, state[0]), lru, send):
+        if state is not None and await self._from_cache(_where(scope), asked, (watch, state[0]), lru, send):
             return
         await self._learn(scope, receive, send, asked, watch, lru)
 
     async def _from_cache(
-        self, path: str, asked: _Asked, stamp: tuple, lru: tile_cache.BytesLRU, send: Send
+        self, where: tuple[str, bytes], asked: _Asked, stamp: tuple, lru: tile_cache.BytesLRU, send: Send
     ) -> bool:
         who = ANONYMOUS
         if asked.credential is not None:
@@ -281,7 +291,7 @@ class TileFastPath:
             if login is None or not login.holds():
                 return False
             who = login.who
-        tile = self._tiles.get((path, who, asked.gzip_ok), stamp)
+        tile = self._tiles.get((where, who, asked.gzip_ok), stamp)
         if tile is None:
             return False
         if asked.if_none_match and (etag := tile.matching_etag(asked.if_none_match, asked.gzip_ok)):
@@ -338,4 +348,4 @@ class TileFastPath:
             return
         tile = _learnt(list(start.get("headers", [])), b"".join(chunks), lru)
         if tile is not None:
-            self._tiles.put((scope["path"], who, asked.gzip_ok), tile, stamp)
+            self._tiles.put((_where(scope), who, asked.gzip_ok), tile, stamp)

@@ -7,6 +7,10 @@ layers) and with a planner's API token. Accept-Encoding: gzip, as browsers send.
 machine with the server (and, here, with other jobs): the load average is printed.
 
     python -m bench.tile_hits [--requests 4000] [--concurrency 16] [--no-memory] [--checkout DIR]
+                              [--query mbb_covered=true]
+
+--query appends a query string to every tile URL, as the web map's filters and choices do (a filter
+only some of the layers know applies to those).
 
 The same tiles' bytes are also served from memory (bench.tiles.Memory, 2 workers), the ceiling, loaded
 with the same requests in alternating turns (--rounds): our throughput as a share of it (the issue's
@@ -35,8 +39,9 @@ PUBLIC_LAYERS = "communes,hamlets"  # what an anonymous visitor's map asks for
 LAYERS = "sites,poles,hamlets"  # a logged-in planner's
 
 
-def _paths(layers: str, per_zoom: int, rng: random.Random) -> list[str]:
-    return [f"/tiles/{layers}/{z}/{x}/{y}.mvt" for z in ZOOMS for _, _, x, y in tiles(z, per_zoom, rng)]
+def _paths(layers: str, per_zoom: int, rng: random.Random, query: str = "") -> list[str]:
+    tail = f"?{query}" if query else ""
+    return [f"/tiles/{layers}/{z}/{x}/{y}.mvt{tail}" for z in ZOOMS for _, _, x, y in tiles(z, per_zoom, rng)]
 
 
 async def _load(
@@ -111,6 +116,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=8, help="turns of ours and the in-memory server")
     parser.add_argument("--no-memory", action="store_true", help="skip the in-memory server")
     parser.add_argument("--checkout", help="serve another checkout's service (main's, say: before and after)")
+    parser.add_argument("--query", default="", help="a query string on every tile URL, e.g. mbb_covered=true")
     args = parser.parse_args()
     token, _ = _bench_token()
     env = {**os.environ, "COVERAGE_WORKER": "false"}
@@ -124,7 +130,7 @@ def main() -> int:
             ("anonymous", PUBLIC_LAYERS, {"Accept-Encoding": "gzip"}),
             ("planner (API token)", LAYERS, {"Accept-Encoding": "gzip", "Authorization": f"Bearer {token}"}),
         ):
-            paths = _paths(layers, args.tiles, random.Random(2023))
+            paths = _paths(layers, args.tiles, random.Random(2023), args.query)
             _warm(base, paths, args.concurrency, headers)
             cases.append((who, paths, headers))
         servers = {"ours": base}
@@ -162,7 +168,8 @@ def _memory_tiles(base: str, cases: list) -> str:
     """The tiles' bytes as we serve them, pickled for bench.tiles.Memory (path -> bytes): its file."""
     blobs: dict[str, bytes] = {}
     for _, paths, headers in cases:
-        blobs.update(fetch_all(base, paths, headers))
+        # Memory answers by path alone: every URL of a run carries the same query string.
+        blobs.update({p.partition("?")[0]: b for p, b in fetch_all(base, paths, headers).items()})
     with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as fh:
         pickle.dump(blobs, fh)
     return fh.name

@@ -8,6 +8,7 @@ STATS counts what the fast path answered, so each test knows which of the two an
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 import mapbox_vector_tile
 import psycopg2
@@ -313,3 +314,60 @@ def test_a_token_revoked_behind_the_services_back_ends_within_the_ttl(
     time.sleep(0.6)
     r, fast = _get(c, url)
     assert r.status_code == 401 and not fast
+
+
+def _covered(r) -> list[bool]:
+    """Each hamlet's mbb_covered in a hamlets tile (0/1 or a boolean, as the MVT carries it)."""
+    return [
+        bool(f["properties"]["mbb_covered"])
+        for f in mapbox_vector_tile.decode(r.content)["hamlets"]["features"]
+    ]
+
+
+@pytest.mark.parametrize("headers", [GZIP, {"Accept-Encoding": "identity"}])
+def test_a_filtered_tile_is_answered_here_for_its_own_query_string_only(
+    app_instance, route_only, watch, engine, headers
+):
+    """The web map's tile URLs carry the layer's filters: the second request of one is the fast
+    path's, with the route's bytes; the other filter's first request is not answered from it."""
+    _, url = _tile_url(engine)
+    z, x, y = (int(v) for v in url.removesuffix(".mvt").split("/")[-3:])
+    base = f"/tiles/hamlets/{z - 4}/{x >> 4}/{y >> 4}.mvt"  # a sixteenth of the province: both kinds
+    ours, route = TestClient(app_instance), TestClient(route_only)
+    covered = _taught(ours, f"{base}?mbb_covered=true", **headers)
+    assert covered.headers["x-tile-cache"] == "hit"
+    _same(covered, route.get(f"{base}?mbb_covered=true", headers=headers))
+    assert _covered(covered) and all(_covered(covered))
+    uncovered, fast = _get(ours, f"{base}?mbb_covered=false", **headers)
+    assert uncovered.status_code == 200 and not fast
+    assert _covered(uncovered) and not any(_covered(uncovered))
+    assert uncovered.headers["etag"] != covered.headers["etag"]
+    again = _taught(ours, f"{base}?mbb_covered=false", **headers)
+    _same(again, route.get(f"{base}?mbb_covered=false", headers=headers))
+    everything = _taught(ours, base, **headers)  # no filter: its own entry, not a filtered one
+    assert len(_covered(everything)) == len(_covered(covered)) + len(_covered(again))
+
+
+@pytest.mark.parametrize("query", ["colour=red", "mbb_covered=true&mbb_covered=false", "mbb_covered=maybe"])
+def test_a_query_string_the_route_refuses_is_always_the_routes(
+    app_instance, route_only, watch, engine, query
+):
+    _, url = _tile_url(engine)
+    ours, route = TestClient(app_instance), TestClient(route_only)
+    expected = route.get(f"{url}?{query}")
+    assert 400 <= expected.status_code < 500
+    for _ in range(3):
+        got, fast = _get(ours, f"{url}?{query}")
+        assert not fast and got.status_code == expected.status_code and got.json() == expected.json()
+
+
+def test_a_query_string_too_long_to_keep_is_the_routes(app_instance, watch, engine):
+    _, url = _tile_url(engine)
+    cql = quote(" AND ".join(["mbb_covered = true"] * 12))
+    long = f"{url}?filter-lang=cql2-text&filter={cql}"
+    assert len(long.partition("?")[2]) > tile_fastpath.MAX_QUERY_BYTES
+    client = TestClient(app_instance)
+    for _ in range(3):
+        got, fast = _get(client, long)
+        assert not fast
+    assert got.status_code == 200 and got.headers["x-tile-cache"] == "hit"
