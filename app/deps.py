@@ -111,8 +111,8 @@ async def bbox_param(
     bbox: Annotated[
         str | None,
         Query(
+            # Its example is the region's extent, filled in from the data (app/openapi.py).
             description="minLon,minLat,maxLon,maxLat in CRS84, or the corners in `bbox-crs`",
-            examples=["105.4,9.7,105.6,9.9"],
         ),
     ] = None,
     bbox_crs: Annotated[
@@ -132,7 +132,7 @@ async def crs_param(
         str | None,
         Query(
             description="output CRS, an OGC CRS URI listed in the collection's `crs` (default CRS84)",
-            examples=["http://www.opengis.net/def/crs/EPSG/0/5897"],
+            examples=["http://www.opengis.net/def/crs/EPSG/0/3857"],
         ),
     ] = None,
 ) -> OutputCrs:

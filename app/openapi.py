@@ -10,6 +10,9 @@ Error answers (app/errors.py) follow from a route's dependencies: any parameter 
 query parameter naming a record (`code` …) → 404; a write by a role → 409; a body → 413 and 422;
 If-Match → 428; the database → 503. A route adds what only it can answer (429 of the login) in its
 decorator's `responses`; this module gives every error answer the one body schema, `Error`.
+
+Examples of places (a bbox, a position typed into search, a site's DMS position) are the deployment's
+region's, read from its data when the document is first served: the code names no province.
 """
 
 from collections.abc import Iterator
@@ -19,10 +22,14 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import get_session
+from app.db import get_engine, get_session
 from app.deps import collection_param, if_match_version, official_district, scoped_filters
+from app.errors import NotFound
 from app.security import SAFE_METHODS, optional_principal, require
+from app.services.region import Region, region_on
+from gis.coordinates import format_dms
 
 ERROR = {
     "type": "object",
@@ -192,16 +199,54 @@ def _declare_errors(schema: dict, routes) -> None:
     components["securitySchemes"] = _SECURITY
 
 
+def _region() -> Region | None:
+    """The region in force today, or None when there is none to read (no database, nothing loaded)."""
+    try:
+        with get_engine().connect() as conn:
+            return region_on(conn)
+    except (NotFound, SQLAlchemyError):
+        return None
+
+
+def _add_region_examples(schema: dict, region: Region) -> None:
+    """The examples of places, in the region: the bbox parameters its extent, the search box and a
+    site's DMS position a point inside it (`centre`)."""
+    lon, lat = region.centre
+    by_parameter = {
+        "bbox": ",".join(f"{v:.3f}" for v in region.bbox),
+        "q": f"{lat:.4f}, {lon:.4f}",
+    }
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] in by_parameter:
+                    if parameter["name"] == "q" and "position" not in parameter.get("description", ""):
+                        continue  # another endpoint's `q`: not a place
+                    parameter["schema"]["example"] = by_parameter[parameter["name"]]
+    dms = schema.get("components", {}).get("schemas", {}).get("Position", {}).get("properties", {}).get("dms")
+    if dms is not None:
+        dms["example"] = format_dms(lon, lat)
+
+
 def install_openapi_30(app: FastAPI) -> None:
+    built: list[dict] = []  # the document without the region's examples: built once
+
     def custom() -> dict:
-        if app.openapi_schema is None:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        if not built:
             schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
             _declare_errors(schema, app.routes)
             schema = _to_30(schema)
             schema["openapi"] = "3.0.3"
-            app.openapi_schema = schema
+            built.append(schema)
+        region = _region()
+        if region is None:
+            return built[0]  # no examples of places; the region is looked for again next time
+        _add_region_examples(built[0], region)
+        app.openapi_schema = built[0]
         return app.openapi_schema
 
     app.openapi = custom  # type: ignore[method-assign]

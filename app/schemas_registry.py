@@ -39,7 +39,7 @@ class Position(Strict):
 
     lon: Finite | None = None
     lat: Finite | None = None
-    dms: Text | None = Field(default=None, max_length=80, examples=["9°47'30\"N 105°38'24\"E"])
+    dms: Text | None = Field(default=None, max_length=80)  # example: the region's (app/openapi.py)
     easting: Finite | None = Field(default=None, description="VN-2000 TM-3 easting, metres")
     northing: Finite | None = Field(default=None, description="VN-2000 TM-3 northing, metres")
     crs: Literal["EPSG:5897", "EPSG:3405"] = Field(default="EPSG:5897", description="for easting/northing")
@@ -79,7 +79,7 @@ class CellIn(Strict):
 
 class SiteFields(Strict):
     position: Position | None = None
-    name: Text | None = Field(default=None, max_length=200, examples=["Vị Thanh 3"])
+    name: Text | None = Field(default=None, max_length=200, examples=["Trạm Trung tâm 3"])
     structure_type: Literal[STRUCTURE_TYPES] | None = None
     height_m: Finite | None = None
     accepts_tenants: bool | None = None
@@ -155,7 +155,7 @@ class LineGeometry(Strict):
 
 class DuctIn(Strict):
     code: Code
-    name: Text | None = Field(default=None, max_length=200, examples=["Tuyến cống QL61 – Vị Thanh"])
+    name: Text | None = Field(default=None, max_length=200, examples=["Tuyến cống Quốc lộ – Trung tâm"])
     owner: Text | None = Field(default=None, max_length=64)
     geometry: LineGeometry
     duct_count: int = Field(default=1, ge=1, le=100)

@@ -28,20 +28,46 @@ TILE_LAYERS = "districts,communes,sites,poles"
 REQUESTS = {1: 60, 8: 240}
 
 
-@lru_cache
-def region_today() -> tuple[tuple[float, float, float, float], tuple[float, float]]:
-    """The region's bounding box and inner point today (lon/lat), from its data: the sample province,
-    or the city its reform made (`SAMPLE_REFORM=1`); no region is written in the bench either."""
+def read_today(read):
+    """`read(connection)` on the bench's database (DATABASE_URL)."""
     from app.db import new_engine
-    from app.services.region import region_on
 
     engine = new_engine(os.environ["DATABASE_URL"])
     try:
         with engine.connect() as conn:
-            region = region_on(conn)
+            return read(conn)
     finally:
         engine.dispose()
+
+
+@lru_cache
+def region_today() -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+    """The region's bounding box and inner point today (lon/lat), from its data: the sample province,
+    or the city its reform made (`SAMPLE_REFORM=1`); no region is written in the bench either."""
+    from app.services.region import region_on
+
+    region = read_today(region_on)
     return region.bbox, region.centre
+
+
+@lru_cache
+def districts_today() -> tuple[str, ...]:
+    """The codes of the districts in force today, from the data."""
+    from sqlalchemy import text
+
+    from app.layer_types import IN_FORCE
+
+    sql = text(
+        f"SELECT a.code FROM admin_units a WHERE a.level = 'district' AND {IN_FORCE.format(a='a')} ORDER BY 1"
+    )
+    return tuple(read_today(lambda conn: conn.execute(sql).scalars().all()))
+
+
+def core_point(rng: random.Random) -> tuple[float, float]:
+    """A random (lon, lat) in the middle half of the region's extent (where its sites are)."""
+    minx, miny, maxx, maxy = region_today()[0]
+    quarter_x, quarter_y = (maxx - minx) / 4, (maxy - miny) / 4
+    return rng.uniform(minx + quarter_x, maxx - quarter_x), rng.uniform(miny + quarter_y, maxy - quarter_y)
 
 
 def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -67,13 +93,13 @@ def items_urls(limit: int, count: int, rng: random.Random) -> list[str]:
 
 
 def what_if_bodies(count: int, rng: random.Random) -> list[tuple]:
-    """One new 3-sector 4G site at random places inside the province's core."""
+    """One new 3-sector 4G site at random places inside the region's core."""
     return [
         (
             "POST",
             "/api/coverage/what-if",
             {
-                "site": {"lon": rng.uniform(105.45, 105.75), "lat": rng.uniform(9.70, 9.95)},
+                "site": dict(zip(("lon", "lat"), core_point(rng), strict=True)),
                 "cells": [
                     {
                         "operator": "Viettel",
@@ -94,21 +120,20 @@ def what_if_bodies(count: int, rng: random.Random) -> list[tuple]:
 
 def sharing_urls(count: int, rng: random.Random) -> list[str]:
     """The form's sharing-first check at random places: shareable sites within 500 m / 200 m."""
-    return [
-        f"/api/sites/sharing-candidates?lon={rng.uniform(105.45, 105.75):.6f}&lat={rng.uniform(9.70, 9.95):.6f}"
-        for _ in range(count)
-    ]
+    points = [core_point(rng) for _ in range(count)]
+    return [f"/api/sites/sharing-candidates?lon={lon:.6f}&lat={lat:.6f}" for lon, lat in points]
 
 
 def resolve_bodies(count: int, rng: random.Random) -> list[tuple]:
     """A VN-2000 TM-3 easting/northing to WGS 84 and its place (hamlet, commune, urban or not)."""
+    import shapely
+
+    from gis.crs import VN2000_CRS
+    from gis.importers.crs import transform
+
+    points = transform([shapely.Point(core_point(rng)) for _ in range(count)], "EPSG:4326", VN2000_CRS)
     return [
-        (
-            "POST",
-            "/api/positions/resolve",
-            {"easting": rng.uniform(555_000, 585_000), "northing": rng.uniform(1_075_000, 1_100_000)},
-        )
-        for _ in range(count)
+        ("POST", "/api/positions/resolve", {"easting": float(p.x), "northing": float(p.y)}) for p in points
     ]
 
 
@@ -176,7 +201,7 @@ def dashboard_urls(period: str, count: int) -> list[str]:
 
 
 def report_urls(kind: str, count: int, rng: random.Random) -> list[str]:
-    scopes = ["province", "930", "934", "936"]
+    scopes = ["province", *districts_today()[:3]]
     return [f"/api/reports/{DASHBOARD_CLOSED}.{kind}?scope={rng.choice(scopes)}" for _ in range(count)]
 
 

@@ -1,1 +1,1 @@
-"""Pure geospatial computation for the Hậu Giang telecom GIS (no web, no database)."""
+"""Pure geospatial computation for the telecom infrastructure GIS (no web, no database)."""

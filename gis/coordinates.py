@@ -1,8 +1,10 @@
 """Positions as people type them: WGS 84 decimal degrees, degrees-minutes-seconds, or VN-2000
 TM-3 105° easting/northing (EPSG:5897) — all to (lon, lat) WGS 84. Pure: no database.
 
->>> parse_dms("9°47'30\\"N 105°38'24\\"E")
-(105.64, 9.791666666666666)
+>>> parse_dms("33°52'00\\"S 151°12'30\\"E")
+(151.20833333333331, -33.86666666666667)
+>>> print(format_dms(151.20833333333331, -33.86666666666667))
+33°52'00"S 151°12'30"E
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from gis.crs import VN2000_CRS
 from gis.importers.crs import to_wgs84_transformer
 from gis.problems import Problem
 
-__all__ = ["PositionError", "parse_dms", "from_vn2000", "swapped_hint"]
+__all__ = ["PositionError", "format_dms", "parse_dms", "from_vn2000", "swapped_hint"]
 
 _DMS_PART = re.compile(
     r"""(?P<deg>-?\d+(?:[.,]\d+)?)\s*(?:°|º|d|\s)\s*
@@ -41,7 +43,7 @@ def _number(text: str | None) -> float:
 
 
 def parse_dms(text: str) -> tuple[float, float]:
-    """'9°47'30"N 105°38'24"E' (either order, N/S/E/W or B/Đ) → (lon, lat) decimal degrees."""
+    """'33°52'00"S 151°12'30"E' (either order, N/S/E/W or B/Đ) → (lon, lat) decimal degrees."""
     found = [m for m in _DMS_PART.finditer(text.strip()) if m.group("deg")]
     if len(found) != 2:
         raise PositionError(Problem("position.dms_unreadable", params={"text": text}))
@@ -69,6 +71,16 @@ def parse_dms(text: str) -> tuple[float, float]:
             )
         )
     return lon, lat
+
+
+def format_dms(lon: float, lat: float) -> str:
+    """(lon, lat) as parse_dms reads it back, to the nearest second: 'D°MM'SS"N D°MM'SS"E'."""
+
+    def part(value: float, hemispheres: str) -> str:
+        seconds = round(abs(value) * 3600)
+        return f"{seconds // 3600}°{seconds // 60 % 60:02d}'{seconds % 60:02d}\"{hemispheres[value < 0]}"
+
+    return f"{part(lat, 'NS')} {part(lon, 'EW')}"
 
 
 def from_vn2000(easting_m: float, northing_m: float, crs: str = VN2000_CRS) -> tuple[float, float]:

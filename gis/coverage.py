@@ -85,7 +85,7 @@ MODEL_CARD_TEXT = (
     "extrapolated above 2 GHz) per clutter class (urban / suburban / rural), 3GPP TR 36.814 horizontal "
     "sector pattern, best server per operator and class (mbb = 4G/5G, legacy = 2G/3G) on a square grid, "
     "reference-signal offsets per technology, log-normal shadowing margin for the cell-edge reliability. "
-    "No terrain model (Hậu Giang is 1–2 m above sea level), no vertical pattern, no interference or load."
+    "No terrain model (meant for flat, low-lying land), no vertical pattern, no interference or load."
 )
 CITATIONS = (
     "M. Hata, Empirical formula for propagation loss in land mobile radio services, "

@@ -2,7 +2,7 @@
 
 Data are stored in EPSG:4326 (lon/lat); distances and areas are measured in a metric CRS:
 WGS 84 / UTM zone 48N (EPSG:32648) by default, or VN-2000 / TM-3 zone 482 (EPSG:5897, central
-meridian 105°, k = 0.9999, FE 500 000 m), the national grid Hậu Giang maps are drawn in.
+meridian 105°, k = 0.9999, FE 500 000 m), the national grid a province's cadastral maps use.
 Transformers are built once per CRS pair and always take and return (x, y) = (lon, lat) /
 (easting, northing), whatever axis order the EPSG definition declares.
 

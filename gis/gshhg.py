@@ -9,7 +9,7 @@ they lie. We rebuild each bin's faces from its sides and segments and give every
 from the corners — crossing a shoreline of level L moves between L − 1 and L — so water is the
 faces of even level. GSHHG is LGPL (Wessel & Smith); see the package's copyright.
 
-Example: ``water(read_shore_bins(path, (105.2, 9.5, 106.0, 10.1)))`` → sea and lake polygons.
+Example: ``water(read_shore_bins(path, region_bbox))`` → sea and lake polygons.
 """
 
 from __future__ import annotations

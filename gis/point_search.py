@@ -1,12 +1,12 @@
-"""Positions typed into the search box: decimal degrees ("9.78, 105.47", "9,78 105,47"), degrees-minutes-
-seconds ("9°46'48\"N 105°28'12\"E", gis.coordinates.parse_dms) and VN-2000 X/Y in metres (TM-3 105°,
+"""Positions typed into the search box: decimal degrees ("10.5, 106.5", "10,5 106,5"), degrees-minutes-
+seconds ("33°52'00\"S 151°12'30\"E", gis.coordinates.parse_dms) and VN-2000 X/Y in metres (TM-3 105°,
 EPSG:5897, or UTM 48N, EPSG:3405). Pure: no database.
 
 A text that does not look like a position at all gives None (the search goes on with names); one that
 looks like one but cannot be (a latitude of 200°) raises gis.coordinates.PositionError.
 
->>> [(round(c.lon, 2), round(c.lat, 2), c.form) for c in read_position("9.78, 105.47")]
-[(105.47, 9.78, 'decimal')]
+>>> [(round(c.lon, 2), round(c.lat, 2), c.form) for c in read_position("10.5, 106.5")]
+[(106.5, 10.5, 'decimal')]
 """
 
 from __future__ import annotations

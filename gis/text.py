@@ -32,8 +32,8 @@ def fold_vi(text: str) -> str:
     -------
     >>> fold_vi("  Ấp  Tân Lợi ")
     'ap tan loi'
-    >>> fold_vi("Thị xã Long Mỹ – Đông Phước")
-    'thi xa long my – dong phuoc'
+    >>> fold_vi("Thị xã Tân Lợi – Đông Phước")
+    'thi xa tan loi – dong phuoc'
     """
     decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -32,8 +32,10 @@ def search(
         Query(
             min_length=1,
             max_length=100,
-            description="a name or an address (diacritics optional), a site code, or a position: 9.78, 105.47 · "
-            "9°46'48\"N 105°28'12\"E · VN-2000 X/Y in metres (TM-3 105° or, with 'UTM', UTM 48N)",
+            # Its example is a position in the region, filled in from the data (app/openapi.py).
+            description="a name or an address (diacritics optional), a site code, or a position: latitude, "
+            "longitude in decimal degrees or in degrees, minutes and seconds (with N and E) · VN-2000 X/Y "
+            "in metres (TM-3 105° or, with 'UTM', UTM 48N)",
         ),
     ],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,

@@ -1,6 +1,6 @@
 """The region's clock: days, quarters and "today" are counted in the region's time zone (the setting
 TIMEZONE, Vietnam's by default), whatever the server's own (a report closed at 23:30 UTC belongs to the
-next day in Cần Thơ). The database counts days on the same clock: app/db.py sets every session's
+next day in Vietnam). The database counts days on the same clock: app/db.py sets every session's
 TimeZone to it, so SQL's CURRENT_DATE is today()."""
 
 from datetime import date, datetime

@@ -1,8 +1,8 @@
 """Search: positions typed as coordinates (decimal, DMS, VN-2000 X/Y: gis.point_search), site codes,
 and admin units by name ignoring diacritics ("ap tan loi" finds "Ấp Tân Lợi"), among the units in
 force on a day (default today); an old unit's name finds the unit it became part of, marked with
-the old name ("xa hoa luu" → the new commune, formerly Xã Hỏa Lựu), through admin_lineage; a
-district a reform abolished is found as itself, with its last day ("huyen phung hiep"); and, for
+the old name ("xa <old name>" → the new commune, formerly Xã <old name>), through admin_lineage; a
+district a reform abolished is found as itself, with its last day ("huyen <name>"); and, for
 logged-in users, tall structures in service by address or name the same way ("ap tan loi" finds a
 water tower at "Ấp Tân Lợi, xã …"). Sites and commune offices carry no address (app/models.py)."""
 

@@ -1,6 +1,6 @@
 // The deployment's region (GET /api/region): its name fills `{region}` in every title, its extent
 // gives the map's first view and the "whole region" entry of the district list, its clock the
-// zone times are shown in. Nothing here
+// zone times are shown in, a point inside it the search box's example position. Nothing here
 // names a province: the server says which units are in force.
 import { getJSON, withQuery } from './api.js';
 import { setTimeZone } from './format.js';
@@ -15,6 +15,8 @@ export async function loadRegion({ date } = {}) {
     const region = await getJSON(withQuery('/api/region', { date }));
     setTimeZone(region.timezone);
     setContext('region', { vi: region.display_vi, en: region.display_en });
+    const [lon, lat] = region.centre;
+    setContext('position', { vi: `${lat.toFixed(2)}, ${lon.toFixed(2)}` });
     refresh();
     return region;
   } catch {

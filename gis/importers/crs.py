@@ -1,6 +1,6 @@
 """Source CRS → EPSG:4326 for imported files, VN-2000 done with the official 7 parameters.
 
-VN-2000 (EPSG:4756 and its projections, e.g. EPSG:5897 TM-3 105° for Hậu Giang, EPSG:3405 UTM 48N)
+VN-2000 (EPSG:4756 and its projections, e.g. EPSG:5897 TM-3 105°, EPSG:3405 UTM 48N)
 is converted with the Helmert shift of Decision 05/2007/QĐ-BTNMT, which the EPSG dataset records
 as "VN-2000 to WGS 84 (2)" (EPSG:6960, coordinate-frame convention). We build that pipeline
 ourselves instead of letting PROJ choose between it and the older EPSG:5194 (≈1 m apart).
@@ -177,7 +177,7 @@ def axis_fit(geoms: list, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
 
     Example
     -------
-    >>> as_read, swapped = axis_fit([shapely.Point(9.784, 105.47)], CRS("EPSG:4326"))
+    >>> as_read, swapped = axis_fit([shapely.Point(10.5, 106.5)], CRS("EPSG:4326"))
     >>> bool(as_read[0]), bool(swapped[0])
     (False, True)
     """
@@ -224,9 +224,9 @@ def transform(geoms, source, target="EPSG:4326") -> np.ndarray:
 
     Example
     -------
-    >>> p = transform([shapely.Point(105.47, 9.784)], "EPSG:4326", "EPSG:5897")[0]
+    >>> p = transform([shapely.Point(105.5, 10.0)], "EPSG:4326", "EPSG:5897")[0]
     >>> round(p.x, 2), round(p.y, 2)
-    (551363.74, 1082003.15)
+    (554619.03, 1105897.45)
     """
     arr = np.asarray(geoms, dtype=object)
     source_crs, target_crs = parse_crs(source, "transform"), parse_crs(target, "transform")

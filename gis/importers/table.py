@@ -128,7 +128,7 @@ def _check_geometry(geom: BaseGeometry, place: dict, warnings: list[Problem], pr
 
 
 def _validity(geom: BaseGeometry) -> tuple[str, dict]:
-    """explain_validity's "Self-intersection[105.47 9.78]" → ("Self-intersection", {lon, lat})."""
+    """explain_validity's "Self-intersection[106.5 10.5]" → ("Self-intersection", {lon, lat})."""
     text = explain_validity(geom)
     reason, _, place = text.partition("[")
     try:

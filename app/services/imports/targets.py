@@ -638,7 +638,7 @@ def admin_level(p: dict) -> str:
     code = str(p.get("code") or p.get("district_code") or "")
     for key in ("level", "kind"):
         v = fold_vi(str(p.get(key) or ""))
-        # "Thành phố" is a district's kind, and a province's too (Cần Thơ): a 2-digit code tells.
+        # "Thành phố" is a district's kind, and a province's too (a centrally-run city): a 2-digit code tells.
         if key == "kind" and v == "thanh pho" and len(code) == 2:
             return "province"
         for level, words in _LEVEL_WORDS.items():

@@ -3,6 +3,7 @@ export default {
   'app.title': 'Telecom infrastructure map of {region}',
   'app.short': 'Telecom infrastructure of {region}',
   'context.region': 'the region',
+  'context.position': 'latitude, longitude',
   'lang.button': 'VI',
   'lang.switch': 'VI – Switch to Vietnamese',
   'panel.toggle': 'Show/hide the control panel',
@@ -79,7 +80,7 @@ export default {
   'commune.placeholder': '— Choose a commune or ward —',
 
   'search.label': 'Search hamlets, communes, districts, site codes or coordinates',
-  'search.placeholder': 'Search hamlet, commune, district, site code, coordinates… (e.g. ap tan loi, 9.78, 105.47)',
+  'search.placeholder': 'Search hamlet, commune, district, site code, coordinates… (e.g. ap tan loi, {position})',
   'search.results': 'Search results',
   'search.searching': 'Searching…',
   'search.none': 'No results',

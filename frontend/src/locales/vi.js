@@ -4,6 +4,7 @@ export default {
   'app.short': 'Hạ tầng viễn thông {region}',
   // {region}: the region in force (GET /api/region), until it is known:
   'context.region': 'địa phương',
+  'context.position': 'vĩ độ, kinh độ',
   'lang.button': 'EN',
   // The name starts with the button's visible text (WCAG 2.5.3, label in name: a voice user says "EN").
   'lang.switch': 'EN – Chuyển sang tiếng Anh',
@@ -81,7 +82,7 @@ export default {
   'commune.placeholder': '— Chọn xã/phường —',
 
   'search.label': 'Tìm ấp, xã, huyện, mã trạm hoặc tọa độ',
-  'search.placeholder': 'Tìm ấp, xã, huyện, mã trạm, tọa độ… (vd. ap tan loi, 9.78, 105.47)',
+  'search.placeholder': 'Tìm ấp, xã, huyện, mã trạm, tọa độ… (vd. ap tan loi, {position})',
   'search.results': 'Kết quả tìm kiếm',
   'search.searching': 'Đang tìm…',
   'search.none': 'Không tìm thấy kết quả',

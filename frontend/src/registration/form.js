@@ -30,7 +30,7 @@ export class RegistrationForm {
       mode: options(el('select'), ['wgs84', 'dms', 'vn2000'], (m) => t(`reg.mode.${m}`)),
       lat: el('input', { type: 'text', inputMode: 'decimal' }),
       lon: el('input', { type: 'text', inputMode: 'decimal' }),
-      dms: el('input', { type: 'text', placeholder: "9°47'30\"N 105°38'24\"E" }),
+      dms: el('input', { type: 'text', placeholder: "D°M'S\"N D°M'S\"E" }),
       easting: el('input', { type: 'text', inputMode: 'decimal' }),
       northing: el('input', { type: 'text', inputMode: 'decimal' }),
       structure: options(el('select'), STRUCTURES, (s) => tEnum('structure_type', s)),
