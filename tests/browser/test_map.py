@@ -84,6 +84,9 @@ def test_search_ignores_diacritics_and_moves_the_map(map_page):
     page = map_page.open()
     before = view(page)
     search = page.get_by_role("combobox", name="Tìm ấp, xã, huyện")
+    lon, lat = map_page.api("/api/region")["centre"]
+    # The example position is the region's own (/api/region), none written in the code.
+    expect(search).to_have_attribute("placeholder", re.compile(rf"ap tan loi, {lat:.2f}, {lon:.2f}\)$"))
     search.fill("ap tan loi")
     option = page.get_by_role("option").filter(has_text="Ấp Tân Lợi").first
     expect(option).to_be_visible()
