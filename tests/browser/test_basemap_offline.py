@@ -1,5 +1,6 @@
 """The map offline: the tile server is asked once a session, not after every zoom; the region's
-water (built at setup from GSHHG, `make basemap`) drawn under the layers; and the palettes of gaps
+water (built at setup from GSHHG, `make basemap`) and main roads (the database's, with their
+numbers clear of the place names) drawn under the layers; and the palettes of gaps
 (dead zones) and of choropleths never share a hue.
 
 The test pages abort every request that does not go to the live server (support.py), so the
@@ -102,6 +103,7 @@ def test_tiles_that_load_are_drawn_after_the_first_one(map_page):
     expect(page.locator("body.basemap-offline")).to_have_count(0)
     assert len(asked) > 1  # the probe, then the screenful
     assert page.locator(".leaflet-hgWater-pane path").count() == 0
+    assert page.locator(".leaflet-hgRoads-pane path, .hg-road-label").count() == 0
     assert map_page.errors == []
 
 
@@ -128,6 +130,58 @@ def test_offline_the_regions_water_is_drawn_under_the_layers(map_page):
         "() => ['hgOutline', 'hgWater', 'hgDistricts'].map((p) => +window.__hgmap.map.getPane(p).style.zIndex)"
     )
     assert z_index == sorted(z_index)  # over the land fill, under every outline and layer
+    assert map_page.errors == []
+
+
+SAMPLE_REFS = {"QL61", "QL61C", "QL1", "QL61B", "ĐT925", "ĐT927", "ĐT928", "ĐT930"}  # data/hamlets/roads.geojson
+
+
+def _boxes(page, selector: str) -> list[dict]:
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)].map((el) => {
+            const r = el.getBoundingClientRect();
+            return { text: el.textContent, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
+        })""",
+        selector,
+    )
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]
+
+
+def test_offline_the_main_roads_are_drawn_with_their_numbers_clear_of_the_place_names(map_page):
+    page = map_page.page
+    served: list[int] = []
+    page.on("response", lambda r: urlsplit(r.url).path == "/basemap/roads.json" and served.append(r.status))
+    map_page.open()
+    expect(page.locator("body.basemap-offline")).to_be_attached()
+    pane = page.locator(".leaflet-hgRoads-pane")
+    expect(pane.locator("path.hg-road").first).to_be_attached()
+    assert pane.locator("path.hg-road").count() == 9  # the sample's nine roads, one path each
+    # National roads wider than provincial ones; all thin.
+    widths = page.evaluate(
+        """() => [...document.querySelectorAll('.leaflet-hgRoads-pane path.hg-road')]
+            .map((p) => +p.getAttribute('stroke-width'))"""
+    )
+    assert sorted(set(widths)) == [1.8, 2.2]
+    z_index = page.evaluate(
+        "() => ['hgWater', 'hgRoads', 'hgDistricts'].map((p) => +window.__hgmap.map.getPane(p).style.zIndex)"
+    )
+    assert z_index == sorted(z_index)  # over the water, under every layer
+    assert served == [200]
+
+    lon, lat = map_page.api("/api/region")["centre"]
+    set_view(page, lat, lon, 9)  # too far out: no number
+    page.wait_for_function("document.querySelector('.hg-place-names')?.dataset.ready === 'true'")
+    assert page.locator(".hg-road-label").count() == 0
+    set_view(page, lat, lon, 11)
+    page.wait_for_function("document.querySelector('.hg-place-names')?.dataset.ready === 'true'")
+    expect(page.locator(".hg-road-label").first).to_be_visible()
+    roads, names = _boxes(page, ".hg-road-label"), _boxes(page, ".hg-place-label")
+    assert names and {r["text"] for r in roads} <= SAMPLE_REFS, roads
+    assert [(r["text"], n["text"]) for r in roads for n in names if _overlap(r, n)] == []
+    assert [(a["text"], b["text"]) for i, a in enumerate(roads) for b in roads[i + 1 :] if _overlap(a, b)] == []
     assert map_page.errors == []
 
 
