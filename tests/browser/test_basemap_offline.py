@@ -133,7 +133,16 @@ def test_offline_the_regions_water_is_drawn_under_the_layers(map_page):
     assert map_page.errors == []
 
 
-SAMPLE_REFS = {"QL61", "QL61C", "QL1", "QL61B", "ĐT925", "ĐT927", "ĐT928", "ĐT930"}  # data/hamlets/roads.geojson
+SAMPLE_REFS = {
+    "QL61",
+    "QL61C",
+    "QL1",
+    "QL61B",
+    "ĐT925",
+    "ĐT927",
+    "ĐT928",
+    "ĐT930",
+}  # data/hamlets/roads.geojson
 
 
 def _boxes(page, selector: str) -> list[dict]:
@@ -181,7 +190,9 @@ def test_offline_the_main_roads_are_drawn_with_their_numbers_clear_of_the_place_
     roads, names = _boxes(page, ".hg-road-label"), _boxes(page, ".hg-place-label")
     assert names and {r["text"] for r in roads} <= SAMPLE_REFS, roads
     assert [(r["text"], n["text"]) for r in roads for n in names if _overlap(r, n)] == []
-    assert [(a["text"], b["text"]) for i, a in enumerate(roads) for b in roads[i + 1 :] if _overlap(a, b)] == []
+    assert [
+        (a["text"], b["text"]) for i, a in enumerate(roads) for b in roads[i + 1 :] if _overlap(a, b)
+    ] == []
     assert map_page.errors == []
 
 
