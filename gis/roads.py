@@ -76,7 +76,20 @@ def _shapefile_zip(path: Path, folder: Path) -> Path:
     return bundle
 
 
+def _lines_layer(path: Path) -> str | None:
+    """A GeoPackage's layer "lines" (ogr2ogr's name for an OSM extract's ways), when it has one."""
+    import pyogrio
+
+    try:
+        names = [row[0] for row in pyogrio.list_layers(path)]
+    except Exception:  # noqa: BLE001 - not readable here: the importers say why
+        return None
+    return "lines" if "lines" in names and len(names) > 1 else None
+
+
 def _read(path: Path, crs, layer):
+    if layer is None and path.suffix.lower() == ".gpkg":
+        layer = _lines_layer(path)  # a whole extract converted: its roads are there, not in "points"
     try:
         if path.suffix.lower() != ".shp":
             return read_table(path, crs=crs, layer=layer)

@@ -17,6 +17,7 @@ from app.db import new_engine
 from app.services.imports import loader_layers
 from app.services.imports.importer import ImportFailed
 from app.services.roads import OSM_ATTRIBUTION, import_roads
+from tests.app.test_region import api  # noqa: F401 (a fixture: the app without a coverage run, anonymous)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "roads"
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "hamlets"
@@ -101,6 +102,19 @@ def test_a_vn2000_geopackage_is_reprojected_with_the_official_parameters_and_rep
     for r in rows:
         assert r[4] == pytest.approx(LONLAT[0], abs=DEG_PER_CM * 10)
         assert r[5] == pytest.approx(LONLAT[1], abs=DEG_PER_CM * 10)
+
+
+def test_a_whole_extract_in_a_geopackage_is_read_from_its_lines_layer(roads_db, tmp_path):
+    path = tmp_path / "extract.gpkg"  # ogr2ogr -f GPKG extract.gpkg extract.osm: points first, then lines
+    gpd.GeoDataFrame({"highway": ["traffic_signals"]}, geometry=[Point(*LONLAT)], crs="EPSG:4326").to_file(
+        path, layer="points"
+    )
+    gpd.read_file(FIXTURES / "osm_lines.geojson").to_file(path, layer="lines")
+    assert import_roads(roads_db, path).roads == 2
+    assert [r[:4] for r in _stored(roads_db)] == [
+        ("QL61", "Quốc lộ 61", "trunk", OSM_ATTRIBUTION),
+        ("ĐT927", "Đường tỉnh 927", "secondary", OSM_ATTRIBUTION),
+    ]
 
 
 def test_a_shapefile_beside_its_prj(roads_db, tmp_path):
@@ -210,18 +224,8 @@ def test_the_seed_loads_the_generated_roads(engine):
 
 
 # ---------------------------------------------------------------- GET /basemap/roads.json
-@pytest.fixture(scope="module")
-def anonymous(database_url):
-    from fastapi.testclient import TestClient
-
-    from app.main import create_app
-
-    with TestClient(create_app()) as c:
-        yield c
-
-
-def test_the_route_serves_the_roads_simplified_to_anyone(anonymous):
-    response = anonymous.get("/basemap/roads.json")
+def test_the_route_serves_the_roads_simplified_to_anyone(api):  # noqa: F811 (the fixture)
+    response = api.get("/basemap/roads.json")
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     doc = response.json()
     written = json.loads((SAMPLE / "roads.geojson").read_text(encoding="utf-8"))["features"]
@@ -235,5 +239,5 @@ def test_the_route_serves_the_roads_simplified_to_anyone(anonymous):
     assert vertices < sum(len(f["geometry"]["coordinates"]) for f in written) / 3
     assert doc["attribution"] is None
     etag = response.headers["etag"]
-    again = anonymous.get("/basemap/roads.json", headers={"If-None-Match": etag})
+    again = api.get("/basemap/roads.json", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""

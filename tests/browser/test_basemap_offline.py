@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from app.services.reports import svg_map
 from tests.browser.support import set_view, view, wait_idle
+from tests.browser.test_place_names import _labels, _overlapping
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +40,19 @@ def _count_console_errors(page) -> list[str]:
         lambda m: lines.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None,
     )
     return lines
+
+
+def _statuses(page, path: str) -> list[int]:
+    """The status of every response to ``path`` from now on."""
+    served: list[int] = []
+    page.on("response", lambda r: urlsplit(r.url).path == path and served.append(r.status))
+    return served
+
+
+def _z_indexes(page, *panes: str) -> list[int]:
+    return page.evaluate(
+        "(panes) => panes.map((p) => +window.__hgmap.map.getPane(p).style.zIndex)", list(panes)
+    )
 
 
 def _zoom_around(page, times: int = 4) -> None:
@@ -109,8 +123,7 @@ def test_tiles_that_load_are_drawn_after_the_first_one(map_page):
 
 def test_offline_the_regions_water_is_drawn_under_the_layers(map_page):
     page = map_page.page
-    served: list[int] = []
-    page.on("response", lambda r: urlsplit(r.url).path == "/basemap/water.json" and served.append(r.status))
+    served = _statuses(page, "/basemap/water.json")
     map_page.open()
     expect(page.locator("body.basemap-offline")).to_be_attached()
     pane = page.locator(".leaflet-hgWater-pane")
@@ -126,9 +139,7 @@ def test_offline_the_regions_water_is_drawn_under_the_layers(map_page):
     assert max(opacities) == 1 and min(opacities) < 0.1 and len(set(opacities)) >= 5, opacities
     assert served == [200]
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("GSHHG")  # LGPL: named
-    z_index = page.evaluate(
-        "() => ['hgOutline', 'hgWater', 'hgDistricts'].map((p) => +window.__hgmap.map.getPane(p).style.zIndex)"
-    )
+    z_index = _z_indexes(page, "hgOutline", "hgWater", "hgDistricts")
     assert z_index == sorted(z_index)  # over the land fill, under every outline and layer
     assert map_page.errors == []
 
@@ -145,24 +156,9 @@ SAMPLE_REFS = {
 }  # data/hamlets/roads.geojson
 
 
-def _boxes(page, selector: str) -> list[dict]:
-    return page.evaluate(
-        """(selector) => [...document.querySelectorAll(selector)].map((el) => {
-            const r = el.getBoundingClientRect();
-            return { text: el.textContent, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
-        })""",
-        selector,
-    )
-
-
-def _overlap(a: dict, b: dict) -> bool:
-    return a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]
-
-
 def test_offline_the_main_roads_are_drawn_with_their_numbers_clear_of_the_place_names(map_page):
     page = map_page.page
-    served: list[int] = []
-    page.on("response", lambda r: urlsplit(r.url).path == "/basemap/roads.json" and served.append(r.status))
+    served = _statuses(page, "/basemap/roads.json")
     map_page.open()
     expect(page.locator("body.basemap-offline")).to_be_attached()
     pane = page.locator(".leaflet-hgRoads-pane")
@@ -174,25 +170,19 @@ def test_offline_the_main_roads_are_drawn_with_their_numbers_clear_of_the_place_
             .map((p) => +p.getAttribute('stroke-width'))"""
     )
     assert sorted(set(widths)) == [1.8, 2.2]
-    z_index = page.evaluate(
-        "() => ['hgWater', 'hgRoads', 'hgDistricts'].map((p) => +window.__hgmap.map.getPane(p).style.zIndex)"
-    )
+    z_index = _z_indexes(page, "hgWater", "hgRoads", "hgDistricts")
     assert z_index == sorted(z_index)  # over the water, under every layer
     assert served == [200]
 
     lon, lat = map_page.api("/api/region")["centre"]
     set_view(page, lat, lon, 9)  # too far out: no number
-    page.wait_for_function("document.querySelector('.hg-place-names')?.dataset.ready === 'true'")
-    assert page.locator(".hg-road-label").count() == 0
+    assert _labels(page) and page.locator(".hg-road-label").count() == 0
     set_view(page, lat, lon, 11)
-    page.wait_for_function("document.querySelector('.hg-place-names')?.dataset.ready === 'true'")
+    names = _labels(page)  # once placed, the numbers have been placed around them
     expect(page.locator(".hg-road-label").first).to_be_visible()
-    roads, names = _boxes(page, ".hg-road-label"), _boxes(page, ".hg-place-label")
+    roads = _labels(page, ".hg-road-label")
     assert names and {r["text"] for r in roads} <= SAMPLE_REFS, roads
-    assert [(r["text"], n["text"]) for r in roads for n in names if _overlap(r, n)] == []
-    assert [
-        (a["text"], b["text"]) for i, a in enumerate(roads) for b in roads[i + 1 :] if _overlap(a, b)
-    ] == []
+    assert _overlapping(roads + names) == []  # no number over a name, nor over another number
     assert map_page.errors == []
 
 
