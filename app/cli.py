@@ -1,5 +1,5 @@
 """Command line: `python -m app.cli migrate | seed [--force] [--reform] | compute [--if-missing] | import FILE --target T
-| reform LINEAGE --effective D | ensure-admin | user create|disable|enable|list | vocab list|add|remove | backup [FILE]
+| import-roads FILE | reform LINEAGE --effective D | ensure-admin | user create|disable|enable|list | vocab list|add|remove | backup [FILE]
 | restore FILE [--force]`.
 `migrate`, `backup` and `restore` log in as the owner (DATABASE_OWNER_URL), the rest as the service."""
 
@@ -188,6 +188,23 @@ def _reform(args: argparse.Namespace) -> int:
         return _refused("reform", args.lineage, exc, args.lang)
     _said("reform", f"{report.file} from {report.effective}", report, args.lang)
     return 0
+
+
+def _import_roads(args: argparse.Namespace) -> int | None:
+    from app.db import get_engine
+    from app.services.imports.importer import ImportFailed
+    from app.services.roads import import_roads
+
+    try:
+        done = import_roads(
+            get_engine(), Path(args.file), crs=args.crs, layer=args.layer, attribution=args.attribution
+        )
+    except ImportFailed as exc:
+        return _refused("import-roads", args.file, exc, args.lang)
+    print(
+        f"import-roads: {args.file} replaced the roads: {done.roads} main roads, {done.skipped} other "
+        f"features left out, read in {done.crs} ({done.seconds:.1f} s)"
+    )
 
 
 def _refused(command: str, file: str, exc, lang: str) -> int:
@@ -449,6 +466,22 @@ def main(argv: list[str] | None = None) -> int:
         help="save the mapping used (corrections included) under NAME, after a successful run",
     )
     imp.set_defaults(func=_import)
+    roads = sub.add_parser(
+        "import-roads",
+        help="replace the offline map's main roads with a file's (GeoJSON/GPKG/Shapefile, OpenStreetMap's "
+        "columns highway, ref, name — e.g. ogr2ogr's 'lines' layer of an .osm.pbf), all or nothing",
+    )
+    roads.add_argument("file", help="the file (a .shp beside its .dbf/.shx/.prj, or zipped)")
+    roads.add_argument(
+        "--crs", help="the file's CRS when it does not say, e.g. EPSG:5897 (VN-2000 TM-3 105°)"
+    )
+    roads.add_argument("--layer", help="the layer of a GeoPackage (e.g. lines)")
+    roads.add_argument(
+        "--attribution",
+        help="whom the map names for them (default: OpenStreetMap's contributors for OSM data)",
+    )
+    roads.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the problems (vi)")
+    roads.set_defaults(func=_import_roads)
     ref = sub.add_parser(
         "reform", help="apply an administrative reform: new units and their lineage, all or nothing"
     )

@@ -21,6 +21,7 @@ from app.middleware import (
 from app.openapi import install_openapi_30
 from app.routers import (
     auth,
+    basemap,
     challenges,
     coverage,
     dashboard,
@@ -73,7 +74,8 @@ def _mount_frontend(app: FastAPI) -> None:
         if path.is_dir():
             app.mount(url, StaticFiles(directory=path), name=path.name)
 
-    # The offline basemap's water, built at setup (`make basemap`); absent until then: 404.
+    # The offline basemap's water, built at setup (`make basemap`); absent until then: 404. Its
+    # roads are the database's (app/routers/basemap.py, matched before this mount).
     app.mount("/basemap", _BuiltFiles(directory=ROOT / "build" / "basemap", check_dir=False), name="basemap")
 
     @app.get("/", include_in_schema=False, response_class=FileResponse)
@@ -143,6 +145,7 @@ def create_app() -> FastAPI:
         vocabulary,
         proposals,
         challenges,
+        basemap,  # before the mount of the built files under the same prefix
     )
     routers = [module.router for module in modules]
     for router in routers:

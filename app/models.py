@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gis.roads import MAIN_HIGHWAYS  # one list, shared with the roads' importer
 from gis.site_rules import STRUCTURE_TYPES, TECHNOLOGIES  # one list, shared with the site rules
 
 SRID = 4326
@@ -392,6 +393,23 @@ class TallStructure(Base):
     geom = mapped_column(_geom("POINT"), nullable=False)
     in_service_from: Mapped[date | None] = mapped_column(Date)
     in_service_to: Mapped[date | None] = mapped_column(Date)
+
+
+class Road(Base):
+    """A main road of the offline map's background (migration 0039): OpenStreetMap's ``highway``
+    class, ``ref`` and ``name``; replaced whole by the seed or `app.cli import-roads`."""
+
+    __tablename__ = "roads"
+    __table_args__ = (
+        CheckConstraint("GeometryType(geom) IN ('LINESTRING', 'MULTILINESTRING')", name="roads_geom_lines"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    highway: Mapped[str] = mapped_column(_enum("road_highway", MAIN_HIGHWAYS))
+    attribution: Mapped[str | None] = mapped_column(Text)  # whom the map names for them (OSM: ODbL)
+    geom = mapped_column(_geom("GEOMETRY"), nullable=False)
 
 
 class SpeedTest(Base):

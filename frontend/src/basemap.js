@@ -1,13 +1,15 @@
 // Basemap: OpenStreetMap tiles when they load; otherwise (or by choice) the project's own
-// district outlines filled light and the region's water (sea, lakes, rivers and canals from GSHHG,
+// district outlines filled light, the region's water (sea, lakes, rivers and canals from GSHHG,
 // cut at setup to the region's outline widened by 25 km, fading out beyond 5 km, into
-// /basemap/water.json: no network), with
-// `basemap-offline` on <body> and the map, and a notice. No road data that the project may ship is
-// in the registries it installs from (see docs), so the offline background draws no roads.
+// /basemap/water.json) and its main roads with their numbers (roads.js: the database's, served at
+// /basemap/roads.json — the sample's generated ones, or a deployment's own OpenStreetMap extract
+// loaded with `app.cli import-roads`): no network. With
+// `basemap-offline` on <body> and the map, and a notice.
 // Once the tile server has failed, the session remembers it: no page and no zoom asks it again
 // (each request would only log another error) until the notice's "retry" is pressed.
 import { DomEvent, geoJSON, point, tileLayer } from 'leaflet';
 import { t, translateDom } from './i18n.js';
+import { loadRoads } from './roads.js';
 import { outlineStyle, waterStyle } from './styles.js';
 
 const OSM_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
@@ -49,7 +51,7 @@ export class Basemap {
     this.offline = false;
     this.reason = null; // 'user' | 'tileerror' | 'timeout' (this page or earlier in the session)
     this._outlineSource = outline;
-    this._offlineLayers = null; // Promise<L.Layer[]>: the outline and the water, loaded once
+    this._offlineLayers = null; // Promise<L.Layer[]>: the outline, the water and the roads, loaded once
     this._onChange = onChange;
     this._osm = tileLayer(OSM_URL, { maxZoom: 19, attribution: OSM_ATTRIBUTION });
     this._osm.on('tileload', () => { this._tilesLoaded += 1; this._errorsInRow = 0; });
@@ -168,7 +170,7 @@ export class Basemap {
   }
 
   async _showOffline(offline) {
-    if (offline) this._offlineLayers ??= Promise.all([this._loadOutline(), this._loadWater()]);
+    if (offline) this._offlineLayers ??= Promise.all([this._loadOutline(), this._loadWater(), this._loadRoads()]);
     if (!this._offlineLayers) return;
     for (const layer of (await this._offlineLayers).filter(Boolean)) {
       if (this.offline) layer.addTo(this.map);
@@ -199,6 +201,12 @@ export class Basemap {
     } catch {
       return null;
     }
+  }
+
+  async _loadRoads() {
+    const roads = await loadRoads();
+    this.roadFeatures = roads?.featureCount ?? 0;
+    return roads;
   }
 
   _createNotice() {

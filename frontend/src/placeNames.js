@@ -8,6 +8,7 @@ import { DomUtil, Layer } from 'leaflet';
 import { fetchFeatures, loadCollection } from './api.js';
 import { ADMIN_LAYERS } from './asOfDate.js';
 import { getLang, onLangChange, t, translateDom } from './i18n.js';
+import { controlBoxes, NAMES_PLACED, overlaps, TextWidths } from './labelRoom.js';
 
 // The zooms each level is named at (inclusive), for units the size of a Mekong-delta province's:
 // a district (~200 km², ~14 km across) is ~95 px wide at zoom 10 and ~190 at 11; a commune
@@ -20,7 +21,6 @@ const LEVELS = [
 ];
 const PROPERTIES = 'code,name,kind,area_km2,label_lon,label_lat'; // what a past day's units need
 const PAD_X_PX = 3; // inside each label, left and right
-const GAP_PX = 2; // kept free between two labels
 const MAX_LABELS = 400; // per view: the DOM stays light whatever the zoom
 const PANE = 'hgPlaceNames';
 const PANE_Z_INDEX = 470; // over everything drawn (map.js PANES); the labels take no clicks
@@ -30,9 +30,6 @@ const levelsFor = (hasDistricts) => (hasDistricts
   ? LEVELS
   : LEVELS.filter((def) => def.level !== 'district')
     .map((def) => (def.level === 'commune' ? { ...def, minZoom: 0 } : def)));
-
-const overlaps = (a, b) => a.x0 < b.x1 + GAP_PX && b.x0 < a.x1 + GAP_PX
-  && a.y0 < b.y1 + GAP_PX && b.y0 < a.y1 + GAP_PX;
 
 /** A unit's name as the current language writes it: English puts the kind in English words. */
 function labelText({ name, kind }) {
@@ -50,7 +47,7 @@ export const PlaceNames = Layer.extend({
   initialize({ layers }) {
     this._dayLayer = ADMIN_LAYERS.map((id) => layers.get(id)).find(Boolean) ?? null;
     this._units = new Map(); // `${collection}|${day}` → Promise<candidate[]>
-    this._widths = new Map(); // `${font}|${text}` → px
+    this._widths = new TextWidths(PAD_X_PX);
     this._generation = 0;
     this.state = { ready: false, count: 0, passMs: null, error: null };
     this._dayLayer?.on('hg:choice', () => this._map && this._update());
@@ -75,6 +72,7 @@ export const PlaceNames = Layer.extend({
     this._container.remove();
     this._container = null;
     this._setState({ ready: false, count: 0 });
+    map.fire(NAMES_PLACED); // their room is free
   },
 
   /**
@@ -131,6 +129,7 @@ export const PlaceNames = Layer.extend({
     this._container.dataset.ready = String(this.state.ready);
     this._container.dataset.count = String(this.state.count);
     if (this.state.passMs !== null) this._container.dataset.passMs = this.state.passMs.toFixed(2);
+    if (change.ready) this._map.fire(NAMES_PLACED); // the road numbers are placed around them
   },
 
   async _update() {
@@ -171,26 +170,6 @@ export const PlaceNames = Layer.extend({
     return this._units.get(key);
   },
 
-  _width(text, font) {
-    const key = `${font}|${text}`;
-    if (!this._widths.has(key)) {
-      this._measure ??= document.createElement('canvas').getContext('2d');
-      this._measure.font = font;
-      this._widths.set(key, Math.ceil(this._measure.measureText(text).width) + 2 * PAD_X_PX);
-    }
-    return this._widths.get(key);
-  },
-
-  /** What covers the map (zoom buttons, legend, notices): boxes no name is written under. */
-  _obstacles() {
-    const container = this._map.getContainer();
-    const origin = container.getBoundingClientRect();
-    return [...container.querySelectorAll('.leaflet-control, .hg-basemap-notice')]
-      .map((el) => el.getBoundingClientRect())
-      .filter((r) => r.width > 0 && r.height > 0) // hidden ones have no box
-      .map((r) => ({ x0: r.left - origin.left, y0: r.top - origin.top, x1: r.right - origin.left, y1: r.bottom - origin.top }));
-  },
-
   /** The labelling pass: most important first, each kept only where it overlaps none placed before. */
   _place(units, levels) {
     const started = performance.now();
@@ -198,7 +177,7 @@ export const PlaceNames = Layer.extend({
     const rank = new Map(levels.map((def, i) => [def.level, i]));
     const size = map.getSize();
     const sorted = units.slice().sort((a, b) => rank.get(a.level) - rank.get(b.level) || b.areaKm2 - a.areaKm2);
-    const placed = this._obstacles();
+    const placed = controlBoxes(map);
     const obstacles = placed.length;
     const fragment = document.createDocumentFragment();
     for (const unit of sorted) {
@@ -208,7 +187,7 @@ export const PlaceNames = Layer.extend({
       const def = levels[rank.get(unit.level)];
       const font = `${def.font} ${this._font}`;
       const text = labelText(unit);
-      const width = this._width(text, font);
+      const width = this._widths.of(text, font);
       const box = { x0: at.x - width / 2, y0: at.y - def.height / 2, x1: at.x + width / 2, y1: at.y + def.height / 2 };
       // A name cut by the map's edge reads as another name: only whole ones.
       if (box.x0 < 0 || box.y0 < 0 || box.x1 > size.x || box.y1 > size.y) continue;

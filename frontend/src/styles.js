@@ -129,6 +129,20 @@ export function waterStyle(feature) {
   return { stroke: false, fillColor: WATER_BLUE, fillOpacity: opacity, interactive: false };
 }
 
+// The offline background's main roads (OpenStreetMap's classes): thin and muted, a warm grey-orange
+// that reads on the land fill and under every layer, wider and warmer for the more important.
+const ROAD_CLASSES = {
+  motorway: { color: '#c98a6b', weight: 2.6 },
+  trunk: { color: '#cf9d76', weight: 2.2 },
+  primary: { color: '#d4b089', weight: 1.8 },
+  secondary: { color: '#cdbfa5', weight: 1.4 },
+  tertiary: { color: '#cbc3b4', weight: 1 },
+};
+export function roadStyle(feature) {
+  const { color, weight } = ROAD_CLASSES[feature?.properties?.highway] ?? ROAD_CLASSES.tertiary;
+  return { color, weight, opacity: 0.9, lineCap: 'round', lineJoin: 'round', interactive: false };
+}
+
 export function highlightStyle() {
   return { color: '#ffab00', weight: 4, opacity: 1, fillColor: '#ffd740', fillOpacity: 0.18, interactive: false };
 }

@@ -126,7 +126,7 @@ network. `python -m app.cli seed --reform` (`SAMPLE_REFORM=1 make run`) loads th
 the reform below; the default seed loads the sample province alone.
 
 - `92/`, `94/` — each added province's files, in the sample's own shapes (docs/sample-data-contract.md);
-  infrastructure codes CT-… and ST-….
+  infrastructure codes CT-… and ST-…; `roads.geojson` its main roads (as the sample's).
 - `lineage.csv`, `units.csv` — {act}, in force from {effective}: every one of the
   {old} old communes of the three, once and whole, into {new} new ones ({phuong} Phường, {xa} Xã)
   directly under {city_name} ({city_code}). Each former province's communes merge among themselves

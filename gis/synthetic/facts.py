@@ -8,6 +8,7 @@ real boundaries or real alignments. Coordinates are ``(lat, lon)``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "DISTRICTS",
     "Road",
     "ROADS",
+    "road_tags",
     "Gap",
     "GAPS",
     "Operator",
@@ -292,6 +294,23 @@ class Road:
 
     name: str
     waypoints: tuple[tuple[float, float], ...]
+
+
+# A numbered road's class in OpenStreetMap's vocabulary, as OSM Vietnam tags them: national roads
+# (Quốc lộ, QL) trunk, provincial roads (Đường tỉnh, ĐT) primary, district roads (ĐH) secondary.
+_NUMBERED = {"QL": ("Quốc lộ", "trunk"), "ĐT": ("Đường tỉnh", "primary"), "ĐH": ("Đường huyện", "secondary")}
+_REF = re.compile(r"(QL|ĐT|ĐH)(\d+[A-Z]?)")
+
+
+def road_tags(name: str) -> dict:
+    """A drawn road's ``ref``, ``name`` and ``highway`` as OpenStreetMap would tag it: "QL61C" →
+    ref "QL61C", name "Quốc lộ 61C", trunk; a road known by a name only keeps it, no ref, primary
+    (the unnumbered main roads drawn here link district seats)."""
+    numbered = _REF.fullmatch(name)
+    if numbered is None:
+        return {"ref": None, "name": name, "highway": "primary"}
+    kind, highway = _NUMBERED[numbered[1]]
+    return {"ref": name, "name": f"{kind} {numbered[2]}", "highway": highway}
 
 
 ROADS: tuple[Road, ...] = (

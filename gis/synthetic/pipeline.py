@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from gis.synthetic.admin import Admin, Unit, build_admin
-from gis.synthetic.facts import BODIES, BODY_FIELDS, HAU_GIANG, OPERATORS, Body, ProvinceFact
+from gis.synthetic.facts import BODIES, BODY_FIELDS, HAU_GIANG, OPERATORS, Body, ProvinceFact, road_tags
 from gis.synthetic.geo import to_output
 from gis.synthetic.infrastructure import (
     AccessPoint,
@@ -60,6 +60,7 @@ FILES = (
     "fibre_access_points.geojson",
     "commune_offices.geojson",
     "speed_tests.geojson",
+    "roads.geojson",
     "statistics.csv",
     "bodies.csv",
     "reform/lineage.csv",
@@ -266,6 +267,12 @@ def write_province(sample: Sample, out: Path) -> None:
             )
             for t in sample.speed_tests
         ],
+    )
+    # The main roads the placement followed (drawn from no stream of their own: writing them moves
+    # no other file), for the offline map's background.
+    write_geojson(
+        out / "roads.geojson",
+        [(road_tags(name), shape_geometry(to_output(line))) for name, line in sample.world.roads],
     )
     write_csv(out / "statistics.csv", ("admin_code", "period", "metric", "value"), sample.statistics)
 

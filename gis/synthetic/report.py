@@ -190,6 +190,7 @@ no real dataset was read.
 | `fibre_access_points.geojson` | fibre splitters / ODPs |
 | `commune_offices.geojson` | commune People's Committee offices and their gov-network link |
 | `speed_tests.geojson` | speed tests 2024-10 … 2025-09 |
+| `roads.geojson` | the main roads the placement followed (`ref`, `name`, `highway`), for the offline map |
 | `statistics.csv` | reported statistics, province "93" and each district, 2024-Q4 … 2025-Q3 |
 | `bodies.csv` | who issues the periodic report and to whom, in force by date (the 2025 reorganisations) |
 | `reform/lineage.csv`, `reform/units.csv` | the synthetic 2025 reform: which old communes formed each new one, and the new ones (below) |
@@ -207,8 +208,12 @@ Fields, types and codes are exactly those of the contract. Notes on values:
 - Site `tenants` are the mobile operators with cells on the site (the owner included when it is
   a mobile operator); only active sites carry cells.
 - Gmobile is listed in operators.csv but has no sites.
-- Placement follows synthetic main roads that are not written out ({roads}): polylines
-  through the seats with gentle meanders, not real alignments.
+- Placement follows synthetic main roads ({roads}): polylines through the seats with gentle
+  meanders, not real alignments. They are written to `roads.geojson` (LineStrings, the part inside
+  the province) with OpenStreetMap's tags — `ref` (QL61), `name` (Quốc lộ 61) and `highway`
+  (trunk for a Quốc lộ, primary for a Đường tỉnh or a road known by its name only) — and drawn
+  under the layers of the offline map (`python -m app.cli import-roads FILE` replaces them with a
+  deployment's own, e.g. an OpenStreetMap extract).
 
 ## Dead zones (mobile broadband gaps)
 

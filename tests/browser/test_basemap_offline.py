@@ -1,5 +1,6 @@
 """The map offline: the tile server is asked once a session, not after every zoom; the region's
-water (built at setup from GSHHG, `make basemap`) drawn under the layers; and the palettes of gaps
+water (built at setup from GSHHG, `make basemap`) and main roads (the database's, with their
+numbers clear of the place names) drawn under the layers; and the palettes of gaps
 (dead zones) and of choropleths never share a hue.
 
 The test pages abort every request that does not go to the live server (support.py), so the
@@ -15,6 +16,7 @@ from playwright.sync_api import expect
 
 from app.services.reports import svg_map
 from tests.browser.support import set_view, view, wait_idle
+from tests.browser.test_place_names import _labels, _overlapping
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +40,19 @@ def _count_console_errors(page) -> list[str]:
         lambda m: lines.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None,
     )
     return lines
+
+
+def _statuses(page, path: str) -> list[int]:
+    """The status of every response to ``path`` from now on."""
+    served: list[int] = []
+    page.on("response", lambda r: urlsplit(r.url).path == path and served.append(r.status))
+    return served
+
+
+def _z_indexes(page, *panes: str) -> list[int]:
+    return page.evaluate(
+        "(panes) => panes.map((p) => +window.__hgmap.map.getPane(p).style.zIndex)", list(panes)
+    )
 
 
 def _zoom_around(page, times: int = 4) -> None:
@@ -102,13 +117,13 @@ def test_tiles_that_load_are_drawn_after_the_first_one(map_page):
     expect(page.locator("body.basemap-offline")).to_have_count(0)
     assert len(asked) > 1  # the probe, then the screenful
     assert page.locator(".leaflet-hgWater-pane path").count() == 0
+    assert page.locator(".leaflet-hgRoads-pane path, .hg-road-label").count() == 0
     assert map_page.errors == []
 
 
 def test_offline_the_regions_water_is_drawn_under_the_layers(map_page):
     page = map_page.page
-    served: list[int] = []
-    page.on("response", lambda r: urlsplit(r.url).path == "/basemap/water.json" and served.append(r.status))
+    served = _statuses(page, "/basemap/water.json")
     map_page.open()
     expect(page.locator("body.basemap-offline")).to_be_attached()
     pane = page.locator(".leaflet-hgWater-pane")
@@ -124,10 +139,50 @@ def test_offline_the_regions_water_is_drawn_under_the_layers(map_page):
     assert max(opacities) == 1 and min(opacities) < 0.1 and len(set(opacities)) >= 5, opacities
     assert served == [200]
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("GSHHG")  # LGPL: named
-    z_index = page.evaluate(
-        "() => ['hgOutline', 'hgWater', 'hgDistricts'].map((p) => +window.__hgmap.map.getPane(p).style.zIndex)"
-    )
+    z_index = _z_indexes(page, "hgOutline", "hgWater", "hgDistricts")
     assert z_index == sorted(z_index)  # over the land fill, under every outline and layer
+    assert map_page.errors == []
+
+
+SAMPLE_REFS = {
+    "QL61",
+    "QL61C",
+    "QL1",
+    "QL61B",
+    "ĐT925",
+    "ĐT927",
+    "ĐT928",
+    "ĐT930",
+}  # data/hamlets/roads.geojson
+
+
+def test_offline_the_main_roads_are_drawn_with_their_numbers_clear_of_the_place_names(map_page):
+    page = map_page.page
+    served = _statuses(page, "/basemap/roads.json")
+    map_page.open()
+    expect(page.locator("body.basemap-offline")).to_be_attached()
+    pane = page.locator(".leaflet-hgRoads-pane")
+    expect(pane.locator("path.hg-road").first).to_be_attached()
+    assert pane.locator("path.hg-road").count() == 9  # the sample's nine roads, one path each
+    # National roads wider than provincial ones; all thin.
+    widths = page.evaluate(
+        """() => [...document.querySelectorAll('.leaflet-hgRoads-pane path.hg-road')]
+            .map((p) => +p.getAttribute('stroke-width'))"""
+    )
+    assert sorted(set(widths)) == [1.8, 2.2]
+    z_index = _z_indexes(page, "hgWater", "hgRoads", "hgDistricts")
+    assert z_index == sorted(z_index)  # over the water, under every layer
+    assert served == [200]
+
+    lon, lat = map_page.api("/api/region")["centre"]
+    set_view(page, lat, lon, 9)  # too far out: no number
+    assert _labels(page) and page.locator(".hg-road-label").count() == 0
+    set_view(page, lat, lon, 11)
+    names = _labels(page)  # once placed, the numbers have been placed around them
+    expect(page.locator(".hg-road-label").first).to_be_visible()
+    roads = _labels(page, ".hg-road-label")
+    assert names and {r["text"] for r in roads} <= SAMPLE_REFS, roads
+    assert _overlapping(roads + names) == []  # no number over a name, nor over another number
     assert map_page.errors == []
 
 

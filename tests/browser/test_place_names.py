@@ -19,15 +19,17 @@ pytestmark = pytest.mark.browser
 _READY = "document.querySelector('.hg-place-names')?.dataset.ready === 'true'"
 
 
-def _labels(page) -> list[dict]:
-    """The names drawn now: code, level, text and box on the screen."""
+def _labels(page, selector: str = ".hg-place-label") -> list[dict]:
+    """The names drawn now (or other labels: the road numbers), once placed: code, level, text and
+    box on the screen."""
     page.wait_for_function(_READY)
     return page.evaluate(
-        """() => [...document.querySelectorAll('.hg-place-label')].map((el) => {
+        """(selector) => [...document.querySelectorAll(selector)].map((el) => {
             const r = el.getBoundingClientRect();
             return { code: el.dataset.code, level: el.dataset.level, text: el.textContent,
                      x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
-        })"""
+        })""",
+        selector,
     )
 
 

@@ -33,6 +33,7 @@ RESULT_TABLES = (
     "coverage_runs",
 )
 DATA_TABLES = (
+    "roads",
     "bodies",
     "statistics",
     "speed_tests",

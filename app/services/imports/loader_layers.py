@@ -1,5 +1,5 @@
 """The layers of a province bundle — organisations, report bodies, admin units, then sites and cells, poles,
-ducts, access points …, statistics — each imported through the one import path (app/services/imports/importer.py), on the caller's
+ducts, access points …, statistics, the main roads of the offline map — each imported through the one import path (app/services/imports/importer.py), on the caller's
 transaction.
 
 The sample is the Department's register as recorded: its proposed sites were received long ago,
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.services.imports.importer import import_into
 from app.services.imports.targets import TABLES
+from app.services.roads import load_roads_file
 from app.services.statistics import write_statistics
 
 # Admin units, parents first: (import target, file, level counted)
@@ -71,6 +72,9 @@ def load_province(conn: Connection, d: Path) -> dict[str, int]:
         report = import_into(conn, d / name, target, new_registrations=False)
         counts[target] = report.counts[TABLES[target].name]
     counts["statistics"] = _load_statistics(conn, d / "statistics.csv")
+    # The offline map's main roads, when the bundle has them (the generator's since it wrote them).
+    roads = d / "roads.geojson"
+    counts["roads"] = load_roads_file(conn, roads) if roads.is_file() else 0
     return counts
 
 
