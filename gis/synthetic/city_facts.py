@@ -3,10 +3,13 @@ former Cần Thơ city (92) and Sóc Trăng (94), merged with Hậu Giang (93) i
 1 July 2025 (Resolution 202/2025/QH15).
 
 Public general facts only: the provinces' and districts' official codes and names, their approximate
-seats, areas and populations, and commune names taken from the real ones (fewer per district than in
-reality, so the sample stays small). The outlines are drawn by hand to lie beside the sample province
-(the part that overlaps it is cut away, so the three share their borders exactly); the roads and
-dead zones are drawn, not real. Coordinates are ``(lat, lon)``.
+seats, areas and populations, and commune names taken from the real ones (a few fewer per district
+than in reality). The two are scaled so the three former provinces together are about the size of the
+real city's network — some 4,500 sites, 15,000 cells, 15,000 poles and 1,600 hamlets — with Cần Thơ the
+denser (more sites and poles) and Sóc Trăng the larger (more communes and hamlets). The outlines are
+drawn by hand to lie beside the sample province (the part that overlaps it is cut away, so the three
+share their borders exactly); the roads and dead zones are drawn, not real. Coordinates are
+``(lat, lon)``.
 """
 
 from __future__ import annotations
@@ -62,7 +65,19 @@ CAN_THO = ProvinceFact(
             (10.035, 105.765),
             29,
             280_000,
-            _p("Cái Khế", "An Hòa", "Tân An", "Xuân Khánh", "Hưng Lợi"),
+            _p(
+                "Cái Khế",
+                "An Hòa",
+                "Tân An",
+                "Xuân Khánh",
+                "Hưng Lợi",
+                "Thới Bình",
+                "An Nghiệp",
+                "An Cư",
+                "An Phú",
+                "An Khánh",
+                "An Bình",
+            ),
         ),
         _d(
             "917",
@@ -71,7 +86,7 @@ CAN_THO = ProvinceFact(
             (10.112, 105.625),
             131,
             130_000,
-            _p("Châu Văn Liêm", "Thới Hòa", "Phước Thới", "Trường Lạc"),
+            _p("Châu Văn Liêm", "Thới Hòa", "Phước Thới", "Trường Lạc", "Thới Long", "Thới An"),
         ),
         _d(
             "918",
@@ -80,7 +95,16 @@ CAN_THO = ProvinceFact(
             (10.080, 105.725),
             71,
             140_000,
-            _p("Bình Thủy", "Trà Nóc", "Long Tuyền", "An Thới"),
+            _p(
+                "Bình Thủy",
+                "Trà Nóc",
+                "Long Tuyền",
+                "An Thới",
+                "Trà An",
+                "Thới An Đông",
+                "Bùi Hữu Nghĩa",
+                "Long Hòa",
+            ),
         ),
         _d(
             "919",
@@ -89,7 +113,7 @@ CAN_THO = ProvinceFact(
             (10.003, 105.795),
             63,
             100_000,
-            _p("Lê Bình", "Hưng Phú", "Ba Láng", "Phú Thứ"),
+            _p("Lê Bình", "Hưng Phú", "Ba Láng", "Phú Thứ", "Hưng Thạnh", "Thường Thạnh"),
         ),
         _d(
             "923",
@@ -98,7 +122,7 @@ CAN_THO = ProvinceFact(
             (10.265, 105.535),
             118,
             160_000,
-            _p("Thốt Nốt", "Trung Kiên", "Tân Lộc", "Thới Thuận"),
+            _p("Thốt Nốt", "Trung Kiên", "Tân Lộc", "Thới Thuận", "Trung Nhứt", "Tân Hưng"),
         ),
         _d(
             "924",
@@ -107,7 +131,18 @@ CAN_THO = ProvinceFact(
             (10.215, 105.385),
             298,
             110_000,
-            _tt("Vĩnh Thạnh", (10.215, 105.385)) + _x("Thạnh Mỹ", "Thạnh Lộc", "Vĩnh Trinh"),
+            _tt("Vĩnh Thạnh", (10.215, 105.385))
+            + _x(
+                "Thạnh Mỹ",
+                "Thạnh Lộc",
+                "Vĩnh Trinh",
+                "Thạnh An",
+                "Thạnh Tiến",
+                "Thạnh Thắng",
+                "Thạnh Lợi",
+                "Thạnh Qưới",
+                "Vĩnh Bình",
+            ),
         ),
         _d(
             "925",
@@ -116,7 +151,17 @@ CAN_THO = ProvinceFact(
             (10.095, 105.430),
             310,
             110_000,
-            _tt("Cờ Đỏ", (10.095, 105.430)) + _x("Trung An", "Thới Xuân", "Đông Hiệp"),
+            _tt("Cờ Đỏ", (10.095, 105.430))
+            + _x(
+                "Trung An",
+                "Thới Xuân",
+                "Đông Hiệp",
+                "Thới Hưng",
+                "Thới Đông",
+                "Đông Thắng",
+                "Trung Thạnh",
+                "Trung Hưng",
+            ),
         ),
         _d(
             "926",
@@ -125,7 +170,8 @@ CAN_THO = ProvinceFact(
             (10.030, 105.660),
             125,
             100_000,
-            _tt("Phong Điền", (10.030, 105.660)) + _x("Nhơn Ái", "Mỹ Khánh", "Giai Xuân"),
+            _tt("Phong Điền", (10.030, 105.660))
+            + _x("Nhơn Ái", "Mỹ Khánh", "Giai Xuân", "Nhơn Nghĩa", "Tân Thới", "Trường Long"),
         ),
         _d(
             "927",
@@ -134,7 +180,20 @@ CAN_THO = ProvinceFact(
             (10.060, 105.555),
             256,
             120_000,
-            _tt("Thới Lai", (10.060, 105.555)) + _x("Định Môn", "Trường Xuân", "Xuân Thắng"),
+            _tt("Thới Lai", (10.060, 105.555))
+            + _x(
+                "Định Môn",
+                "Trường Xuân",
+                "Xuân Thắng",
+                "Trường Xuân A",
+                "Trường Xuân B",
+                "Trường Thắng",
+                "Thới Thạnh",
+                "Tân Thạnh",
+                "Đông Thuận",
+                "Đông Bình",
+                "Trường Thành",
+            ),
         ),
     ),  # fmt: skip
     roads=(
@@ -148,9 +207,10 @@ CAN_THO = ProvinceFact(
     ),  # fmt: skip
     gaps=(Gap("Vĩnh Thạnh west", 10.150, 105.330, 5.0),),
     prefix="CT",
-    scale=0.3,
-    atom_count=9_000,
-    commune_count=15,  # the real former Cần Thơ: 80 into 32
+    scale=0.54,
+    atom_count=18_000,
+    commune_count=30,  # the real former Cần Thơ: 80 into 32
+    pole_scale=1.1,
 )
 
 SOC_TRANG = ProvinceFact(
@@ -186,7 +246,7 @@ SOC_TRANG = ProvinceFact(
             (9.603, 105.973),
             76,
             140_000,
-            _p("1", "2", "3", "4", "5"),
+            _p("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"),
         ),
         _d(
             "942",
@@ -195,7 +255,8 @@ SOC_TRANG = ProvinceFact(
             (9.700, 105.895),
             236,
             100_000,
-            _tt("Châu Thành", (9.700, 105.895)) + _x("An Hiệp", "Thiện Mỹ", "Hồ Đắc Kiện"),
+            _tt("Châu Thành", (9.700, 105.895))
+            + _x("An Hiệp", "Thiện Mỹ", "Hồ Đắc Kiện", "Phú Tâm", "An Ninh"),
         ),
         _d(
             "943",
@@ -204,7 +265,17 @@ SOC_TRANG = ProvinceFact(
             (9.790, 105.970),
             353,
             160_000,
-            _tt("Kế Sách", (9.790, 105.970)) + _x("An Mỹ", "Ba Trinh", "Phong Nẫm"),
+            _tt("Kế Sách", (9.790, 105.970))
+            + _x(
+                "An Mỹ",
+                "Ba Trinh",
+                "Phong Nẫm",
+                "Xuân Hòa",
+                "An Lạc Tây",
+                "Trinh Phú",
+                "Thới An Hội",
+                "Nhơn Mỹ",
+            ),
         ),
         _d(
             "944",
@@ -213,7 +284,8 @@ SOC_TRANG = ProvinceFact(
             (9.630, 105.810),
             368,
             100_000,
-            _tt("Huỳnh Hữu Nghĩa", (9.630, 105.810)) + _x("Mỹ Hương", "Mỹ Phước", "Long Hưng"),
+            _tt("Huỳnh Hữu Nghĩa", (9.630, 105.810))
+            + _x("Mỹ Hương", "Mỹ Phước", "Long Hưng", "Mỹ Tú", "Mỹ Thuận", "Phú Mỹ"),
         ),
         _d(
             "945",
@@ -222,7 +294,8 @@ SOC_TRANG = ProvinceFact(
             (9.640, 106.180),
             250,
             60_000,
-            _tt("Cù Lao Dung", (9.640, 106.180)) + _x("An Thạnh 1", "An Thạnh Nam", "Đại Ân 1"),
+            _tt("Cù Lao Dung", (9.640, 106.180))
+            + _x("An Thạnh 1", "An Thạnh Nam", "Đại Ân 1", "An Thạnh 2", "An Thạnh 3"),
         ),
         _d(
             "946",
@@ -231,7 +304,8 @@ SOC_TRANG = ProvinceFact(
             (9.640, 106.080),
             264,
             110_000,
-            _tt("Đại Ngãi", (9.700, 106.060)) + _x("Châu Khánh", "Song Phụng", "Hậu Thạnh"),
+            _tt("Đại Ngãi", (9.700, 106.060))
+            + _x("Châu Khánh", "Song Phụng", "Hậu Thạnh", "Long Đức", "Trường Khánh"),
         ),
         _d(
             "947",
@@ -240,7 +314,8 @@ SOC_TRANG = ProvinceFact(
             (9.530, 105.960),
             373,
             130_000,
-            _tt("Mỹ Xuyên", (9.550, 105.985)) + _x("Ngọc Tố", "Gia Hòa 1", "Tham Đôn"),
+            _tt("Mỹ Xuyên", (9.550, 105.985))
+            + _x("Ngọc Tố", "Gia Hòa 1", "Tham Đôn", "Đại Tâm", "Thạnh Phú", "Ngọc Đông", "Hòa Tú 1"),
         ),
         _d(
             "948",
@@ -249,7 +324,7 @@ SOC_TRANG = ProvinceFact(
             (9.540, 105.600),
             242,
             80_000,
-            _p("1", "2") + _x("Mỹ Quới", "Vĩnh Quới"),
+            _p("1", "2", "3") + _x("Mỹ Quới", "Vĩnh Quới", "Mỹ Bình"),
         ),
         _d(
             "949",
@@ -258,7 +333,8 @@ SOC_TRANG = ProvinceFact(
             (9.450, 105.720),
             288,
             80_000,
-            _tt("Phú Lộc", (9.450, 105.720)) + _x("Lâm Tân", "Tuân Tức", "Châu Hưng"),
+            _tt("Phú Lộc", (9.450, 105.720))
+            + _x("Lâm Tân", "Tuân Tức", "Châu Hưng", "Thạnh Trị", "Thạnh Tân", "Lâm Kiết", "Vĩnh Thành"),
         ),
         _d(
             "950",
@@ -267,7 +343,8 @@ SOC_TRANG = ProvinceFact(
             (9.330, 105.980),
             473,
             170_000,
-            _p("1", "Khánh Hòa") + _x("Lạc Hòa", "Vĩnh Hải"),
+            _p("1", "Khánh Hòa", "2", "Vĩnh Phước")
+            + _x("Lạc Hòa", "Vĩnh Hải", "Vĩnh Hiệp", "Hòa Đông", "Lai Hòa"),
         ),
         _d(
             "951",
@@ -276,7 +353,17 @@ SOC_TRANG = ProvinceFact(
             (9.510, 106.180),
             379,
             130_000,
-            _tt("Trần Đề", (9.510, 106.180)) + _x("Lịch Hội Thượng", "Tài Văn", "Viên An"),
+            _tt("Trần Đề", (9.510, 106.180))
+            + _x(
+                "Lịch Hội Thượng",
+                "Tài Văn",
+                "Viên An",
+                "Đại Ân 2",
+                "Liêu Tú",
+                "Trung Bình",
+                "Thạnh Thới An",
+                "Viên Bình",
+            ),
         ),
     ),  # fmt: skip
     roads=(
@@ -289,9 +376,10 @@ SOC_TRANG = ProvinceFact(
     ),  # fmt: skip
     gaps=(Gap("Thạnh Trị south", 9.380, 105.800, 5.0),),
     prefix="ST",
-    scale=0.3,
-    atom_count=11_000,
-    commune_count=18,  # the real former Sóc Trăng: 108 into 43
+    scale=0.59,
+    atom_count=22_000,
+    commune_count=34,  # the real former Sóc Trăng: 108 into 43
+    pole_scale=0.9,
 )
 
 # The reform seed's former provinces beside the sample's, in the order they are drawn.

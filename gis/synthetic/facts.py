@@ -486,8 +486,9 @@ REFORM = ReformFact("Nghị quyết 1668/NQ-UBTVQH15", "2025-07-01", "92", "Thà
 class ProvinceFact:
     """Everything the generator needs to draw one province: its outline, districts, roads and dead
     zones, the prefix of its infrastructure codes (HG-S0001), how many of each network feature it
-    gets relative to the sample province (``scale``), its atom count and, for the reform, how many
-    communes its own merge into."""
+    gets relative to the sample province (``scale``; poles ``pole_scale`` when given, since a city's
+    sites follow its town population but its poles its roads and villages), its atom count and, for
+    the reform, how many communes its own merge into."""
 
     code: str
     name: str
@@ -500,6 +501,7 @@ class ProvinceFact:
     scale: float
     atom_count: int
     commune_count: int
+    pole_scale: float | None = None  # None: ``scale``
 
 
 HAU_GIANG = ProvinceFact(

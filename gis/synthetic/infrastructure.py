@@ -99,13 +99,13 @@ class Office:
 
 def build_poles(world: World, rng: np.random.Generator) -> list[Pole]:
     """About 5,000 poles along roads, in towns and around village centres."""
-    parts = [world.along_roads(world.count(2_300), rng, offset_m=15.0)]
+    parts = [world.along_roads(world.pole_count(2_300), rng, offset_m=15.0)]
     towns = world.towns
     pop = np.array([t.population for t in towns], dtype=float)
-    for t, n in zip(towns, rng.multinomial(world.count(1_900), pop / pop.sum()), strict=True):
+    for t, n in zip(towns, rng.multinomial(world.pole_count(1_900), pop / pop.sum()), strict=True):
         parts.append(world.around(t, int(n), rng, sigma_m=800.0))
     rural = [h for h in world.admin.hamlets if not h.urban]
-    for k in rng.choice(len(rural), size=world.count(160), replace=False):
+    for k in rng.choice(len(rural), size=world.pole_count(160), replace=False):
         parts.append(world.around(rural[k], 5, rng, sigma_m=300.0))
     xy = np.vstack(parts)
     xy = xy[world.inside(xy)]

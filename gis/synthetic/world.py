@@ -35,9 +35,14 @@ class World:
         """The province's infrastructure code prefix (HG-S0001)."""
         return self.facts.prefix
 
-    def count(self, n: int) -> int:
-        """``n`` features of the sample province, scaled to this one."""
-        return n if self.facts.scale == 1.0 else max(1, int(round(n * self.facts.scale)))
+    def count(self, n: int, scale: float | None = None) -> int:
+        """``n`` features of the sample province, scaled to this one (by ``scale``, default the facts')."""
+        scale = self.facts.scale if scale is None else scale
+        return n if scale == 1.0 else max(1, int(round(n * scale)))
+
+    def pole_count(self, n: int) -> int:
+        """``n`` poles of the sample province, scaled to this one."""
+        return self.count(n, self.facts.pole_scale)
 
     def spacing(self, m: float) -> float:
         """A grid spacing of the sample province, widened so a scaled one gets ``scale`` as many points."""

@@ -158,3 +158,23 @@ def test_the_added_provinces_keep_the_sample_contract(code):
     assert {r["admin_code"] for r in statistics} == {code} | {
         d["properties"]["code"] for d in _layer(code, "districts.geojson")
     }
+
+
+def _size(code: str) -> dict[str, int]:
+    """A former province's hamlets, sites, cells and poles, counted over its files."""
+    with (FOLDERS[code] / "cells.csv").open(encoding="utf-8", newline="") as fh:
+        cells = sum(1 for _ in csv.DictReader(fh))
+    return {n: len(_layer(code, f"{n}.geojson")) for n in ("hamlets", "sites", "poles")} | {"cells": cells}
+
+
+def test_the_three_are_about_the_real_citys_size():
+    """Issue 12: the bench runs at the new city's size — about 1,600 hamlets, 4,500 sites, 15,000 cells
+    and 15,000 poles in all (±5 %) —, Cần Thơ with more sites and poles than Hậu Giang, Sóc Trăng with
+    more communes and hamlets (the city before this was 1,071 / 3,115 / 11,201 / 8,000)."""
+    sizes = {code: _size(code) for code in FOLDERS}
+    total = {n: sum(s[n] for s in sizes.values()) for n in sizes["93"]}
+    target = {"hamlets": 1_600, "sites": 4_500, "cells": 15_000, "poles": 15_000}
+    assert all(abs(total[n] / target[n] - 1) <= 0.05 for n in target), total
+    assert sizes["92"]["sites"] > sizes["93"]["sites"] and sizes["92"]["poles"] > sizes["93"]["poles"]
+    communes = {code: len(_layer(code, "communes.geojson")) for code in FOLDERS}
+    assert communes["94"] > communes["93"] and sizes["94"]["hamlets"] > sizes["93"]["hamlets"]
