@@ -76,6 +76,21 @@ def test_dead_zone_area_matches_the_dead_cells(engine, coverage_run):
         assert abs(area - cells_km2) <= perim * 0.025 + CELL_KM2, hamlet_id
 
 
+def test_dead_zones_dissolved_during_the_run_hold_every_part(engine, coverage_run):
+    # The full run dissolves a hamlet's dead zones as soon as the last block touching it is
+    # stored, batch by batch: one dissolved a block too early would lack that block's parts. The
+    # same dissolution over all the parts at the end must give the very same rows.
+    stored = "SELECT hamlet_id, kind, area_km2, population, ST_AsEWKB(geom) FROM dead_zones ORDER BY 1, 2"
+    with engine.connect() as conn:
+        blocks = conn.execute(text("SELECT count(*) FROM coverage_rasters")).scalar_one()
+        assert blocks > coverage.STORE_BATCH_BLOCKS  # several batches: dissolved along the way
+        during = conn.execute(text(stored)).all()
+        coverage.refresh_dead_zones(conn)
+        after = conn.execute(text(stored)).all()
+        conn.rollback()
+    assert during and during == after
+
+
 def test_hamlets_layer_and_result_collections(client):
     body = client.get("/ogc/collections/hamlets/items", params={"limit": 1000}).json()
     shares = [f["properties"]["mbb_share"] for f in body["features"]]

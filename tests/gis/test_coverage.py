@@ -208,6 +208,16 @@ def test_polygonize_labels_and_rasterize_zones():
     assert zone_counts(zones, labels >= 2, 3).tolist() == [0, (labels == 2).sum(), (labels == 3).sum()]
 
 
+def test_polygonize_leaves_zero_and_negative_labels_out():
+    # a 40 m × 40 m block of 10 m cells; row 0 is the northern edge (y 30–40 m)
+    block = Block("tiny", 0, 0, 0.0, 0.0, 10.0, nx=4, ny=4)
+    labels = np.array([[2, 2, 0, -1], [2, 0, 0, -1], [0, 0, 1, 1], [-1, -1, 1, 1]], np.int32)
+    polygons = polygonize(labels, block, simplify=False)
+    assert sorted(polygons) == [1, 2]
+    assert polygons[1].equals(shapely.box(20, 0, 40, 20))  # the south-east 2 × 2
+    assert polygons[2].equals(shapely.Polygon([(0, 40), (20, 40), (20, 30), (10, 30), (10, 20), (0, 20)]))
+
+
 def test_zone_counts_on_a_hand_made_4_by_4_grid():
     # a 40 m × 40 m block of 10 m cells; row 0 is the northern edge (y 30–40 m)
     block = Block("tiny", 0, 0, 0.0, 0.0, 10.0, nx=4, ny=4)

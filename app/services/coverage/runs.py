@@ -12,6 +12,7 @@ block they compute is also kept under the digest of its inputs, for the runs as 
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -97,11 +98,12 @@ class StoredBlock:
     operator_counts: dict[tuple[int, int], int]
     shape: tuple[int, int]  # ny, nx of the raster
     data: bytes  # encode_raster of the best-signal raster
+    input_hash: str  # block_input_hash: made here too, not one block after another before the run
     coverage: list[tuple[int | None, str, str, str]]  # (operator index, class, band, hex EWKB)
     dead: list[tuple[int, str, str]]  # (hamlet id, kind, hex EWKB)
 
 
-def stored_block(result: BlockResult, params: CoverageParams) -> StoredBlock:
+def stored_block(result: BlockResult, params: CoverageParams, input_hash: str) -> StoredBlock:
     """``result`` in its stored form (empty polygons dropped, as store_results always did)."""
     coverage = [(o, c, b, lonlat(g, params)) for o, c, b, g in result.coverage]
     dead = [(h, k, lonlat(g, params)) for h, k, g in result.dead]
@@ -111,6 +113,7 @@ def stored_block(result: BlockResult, params: CoverageParams) -> StoredBlock:
         operator_counts=result.operator_counts,
         shape=result.raster.shape[2:],
         data=encode_raster(result.raster),
+        input_hash=input_hash,
         coverage=[(o, c, b, ewkb_hex(g)) for o, c, b, g in coverage if not g.is_empty],
         dead=[(h, k, ewkb_hex(g)) for h, k, g in dead if not g.is_empty],
     )
@@ -118,10 +121,12 @@ def stored_block(result: BlockResult, params: CoverageParams) -> StoredBlock:
 
 def _analyse(block: Block) -> BlockResult | StoredBlock:
     inputs, params, polygons, stored = _WORK
-    result = analyse_block(
-        block, inputs.cells, inputs.hamlets.hamlets_for(block), params, len(inputs.operators), polygons
-    )
-    return stored_block(result, params) if stored else result
+    hamlets = inputs.hamlets.hamlets_for(block)
+    result = analyse_block(block, inputs.cells, hamlets, params, len(inputs.operators), polygons)
+    if not stored:
+        return result
+    digest = block_input_hash(block, inputs.cells, hamlets, params, inputs.operators)
+    return stored_block(result, params, digest)
 
 
 @contextmanager
@@ -230,7 +235,6 @@ def store_results(
     run_id: int,
     inputs: Inputs,
     results: list[StoredBlock],
-    hashes: dict[str, str],
     replace: bool = True,
 ) -> None:
     """Write the blocks' results (``replace``: after deleting what those blocks held)."""
@@ -247,7 +251,7 @@ def store_results(
             ny=r.shape[0],
             nx=r.shape[1],
             data=r.data,
-            input_hash=hashes[r.key],
+            input_hash=r.input_hash,
         )
         for r in results
     ]
@@ -277,7 +281,7 @@ def store_results(
         ("block_key", "hamlet_id", "kind", "geom"),
         [(r.key, h, k, g) for r in results for h, k, g in r.dead],
     )
-    keep_blocks(conn, results, hashes)
+    keep_blocks(conn, results, {r.key: r.input_hash for r in results})
 
 
 def _batches(results: Iterator, size: int) -> Iterator[list]:
@@ -306,6 +310,11 @@ def refresh_dead_zones(conn: Connection, hamlet_ids: list[int] | None = None) ->
     """Dissolve the per-block parts into one polygon per hamlet and kind; population by area share."""
     params = {"all_hamlets": hamlet_ids is None, "ids": hamlet_ids or []}
     conn.execute(text("DELETE FROM dead_zones WHERE :all_hamlets OR hamlet_id = ANY(:ids)"), params)
+    _dissolve_dead_zones(conn, params)
+
+
+def _dissolve_dead_zones(conn: Connection, params: dict) -> None:
+    """INSERT the dead zones of the hamlets ``params`` names (DISSOLVE_DEAD_ZONES' binds)."""
     conn.execute(
         text(
             "INSERT INTO dead_zones (hamlet_id, kind, area_km2, population, geom) "
@@ -313,6 +322,28 @@ def refresh_dead_zones(conn: Connection, hamlet_ids: list[int] | None = None) ->
         ),
         params,
     )
+
+
+def _store_dissolving(
+    conn: Connection, run_id: int, inputs: Inputs, blocks: list[Block], results: Iterator[StoredBlock]
+) -> None:
+    """Store ``results`` (all of ``blocks``, in order) in batches, and dissolve each hamlet's dead
+    zones as soon as the last block touching it is stored: the database does that work while the
+    workers still compute, instead of alone at the end of the run. Every table starts empty."""
+    for table in (*RESULT_TABLES, "dead_zones"):
+        conn.execute(text(f"DELETE FROM {table}"))
+    touching = {b.key: inputs.hamlets.hamlets_for(b).ids for b in blocks}
+    blocks_left = Counter(h for ids in touching.values() for h in ids)
+    for batch in _batches(results, STORE_BATCH_BLOCKS):
+        store_results(conn, run_id, inputs, batch, replace=False)
+        done = []
+        for r in batch:
+            for h in touching[r.key]:
+                blocks_left[h] -= 1
+                if not blocks_left[h]:
+                    done.append(h)
+        if done:
+            _dissolve_dead_zones(conn, {"all_hamlets": False, "ids": sorted(done)})
 
 
 def _start_run(conn: Connection, kind: str, params: CoverageParams) -> tuple[int, datetime]:
@@ -418,20 +449,14 @@ def run_full(
         last_dirty = conn.execute(text("SELECT coalesce(max(id), 0) FROM coverage_dirty")).scalar_one()
         inputs = load_inputs(conn, params)
         blocks = province_blocks(inputs.hamlets, params)
-        hashes = input_hashes(inputs, blocks, params)
         t = lap("inputs", t0)
         with block_stream(inputs, blocks, params, processes, progress, stored=True) as results:
             # While the workers compute: FTTH reach (it reads no coverage result), then the writes
-            # of the blocks done so far, in block order as before.
+            # of the blocks done so far, in block order as before, and their hamlets' dead zones.
             refresh_ftth(conn, _srid(params))
             t = lap("ftth (workers computing meanwhile)", t)
-            for table in RESULT_TABLES:
-                conn.execute(text(f"DELETE FROM {table}"))
-            for batch in _batches(results, STORE_BATCH_BLOCKS):
-                store_results(conn, run_id, inputs, batch, hashes, replace=False)
-            t = lap("blocks: rest of the computing, and the writes", t)
-        refresh_dead_zones(conn)
-        t = lap("dead zones", t)
+            _store_dissolving(conn, run_id, inputs, blocks, results)
+            t = lap("blocks: rest of the computing, the writes and dead zones", t)
         stale_dated_runs(conn, last_dirty)
         conn.execute(text("DELETE FROM coverage_dirty WHERE id <= :m"), {"m": last_dirty})
         forget_unused_blocks(conn)
@@ -541,7 +566,7 @@ def run_incremental(engine: Engine, params: CoverageParams | None = None) -> Run
             results = list(stream)
         for table in RESULT_TABLES:
             conn.execute(text(f"DELETE FROM {table} WHERE block_key = ANY(:k)"), {"k": sorted(reached)})
-        store_results(conn, run_id, inputs, results, input_hashes(inputs, blocks, params))
+        store_results(conn, run_id, inputs, results)
         touched = sorted({h for r in results for h in r.counts} | {h for r in results for h, _, _ in r.dead})
         conn.execute(text("DELETE FROM dead_zones WHERE hamlet_id <> ALL(:ids)"), {"ids": inputs.hamlets.ids})
         refresh_dead_zones(conn, touched)
