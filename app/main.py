@@ -40,6 +40,7 @@ from app.routers import (
     vocabulary,
 )
 from app.settings import get_settings
+from app.tile_direct import TileRoute
 from app.tile_fastpath import TileFastPath
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +124,8 @@ def create_app() -> FastAPI:
         docs_url=None,  # ours (_mount_frontend) loads Swagger UI from the app, not from a CDN
         redoc_url=None,
     )
+    # Innermost: the tile routes' requests go to their functions without the router (app/tile_direct.py).
+    app.add_middleware(TileRoute)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(TrustedProxies, networks=parse_networks(get_settings().trusted_proxies))
     install_handlers(app)

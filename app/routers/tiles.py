@@ -105,11 +105,12 @@ async def xyz_tile(request: Request, collection_ids: str, z: int, x: int, y: int
     # The map's densest route does its work in one worker thread: the session, the caller, the
     # scope and the tile, the same functions the dependencies would call, without their four
     # thread hops and dependency solving (with build_tile's driver SQL: a z14 tile's server CPU
-    # 2.4 → 1.7 ms, bench/tiles.py --cpu).
-    return await run_in_threadpool(_xyz_tile, request, collection_ids, z, x, y)
+    # 2.4 → 1.7 ms, bench/tiles.py --cpu). app/tile_direct.py calls xyz_tile_of before the router
+    # does: this route answers what it sends on (a request xyz_tile_of refused), and the API's docs.
+    return await run_in_threadpool(xyz_tile_of, request, collection_ids, z, x, y)
 
 
-def _xyz_tile(request: Request, collection_ids: str, z: int, x: int, y: int) -> Response:
+def xyz_tile_of(request: Request, collection_ids: str, z: int, x: int, y: int) -> Response:
     with _session(request) as session:
         principal = optional_principal(request, session)
         scope = Scope.of(principal)
@@ -307,10 +308,10 @@ def tileset(request: Request, c: CollectionDep, tms: TmsDep, session: SessionDep
     responses={200: {"content": {MVT: {}}}},
 )
 async def ogc_tile(request: Request, collection_id: str, tms_id: str, z: int, y: int, x: int) -> Response:
-    return await run_in_threadpool(_ogc_tile, request, collection_id, tms_id, z, y, x)  # as xyz_tile
+    return await run_in_threadpool(ogc_tile_of, request, collection_id, tms_id, z, y, x)  # as xyz_tile
 
 
-def _ogc_tile(request: Request, collection_id: str, tms_id: str, z: int, y: int, x: int) -> Response:
+def ogc_tile_of(request: Request, collection_id: str, tms_id: str, z: int, y: int, x: int) -> Response:
     with _session(request) as session:
         principal = optional_principal(request, session)
         scope = Scope.of(principal)

@@ -87,12 +87,14 @@ _MAY_WRITE = re.compile(
 
 @lru_cache(maxsize=2048)
 def reads_only(statement: str) -> bool:
-    """Whether a statement surely writes nothing: a plain SELECT (or SHOW) naming no writing word,
-    or a savepoint's own statement."""
+    """Whether a statement surely writes nothing: a plain SELECT, SHOW or WITH … SELECT naming no
+    writing word, or a savepoint's own statement. A CTE that writes names INSERT, UPDATE, DELETE or
+    MERGE (or a function of ours that writes): the words tell a writing WITH as they tell a writing
+    SELECT (a tile's query is a WITH: a logged-in caller's tile cost a set_config round trip)."""
     head = statement.lstrip(" \t\r\n(").partition(" ")[0].upper()
     if head in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
         return True
-    return head in ("SELECT", "SHOW") and not _MAY_WRITE.search(statement)
+    return head in ("SELECT", "SHOW", "WITH") and not _MAY_WRITE.search(statement)
 
 
 def name_before_write(conn: Connection, actor: Actor) -> None:
@@ -106,7 +108,12 @@ def _name_actor_if_writing(conn, cursor, statement, _parameters, _context, _exec
     if not info.get(_PENDING_KEY) or reads_only(statement):
         return
     info[_PENDING_KEY] = False
-    cursor.execute(_SET_ACTOR, info[_ACTOR_KEY].settings())
+    _tell_actor(cursor, info[_ACTOR_KEY])
+
+
+def _tell_actor(cursor, actor: Actor) -> None:
+    # On the DBAPI cursor, which SQLAlchemy's statement events do not see (tests replace this to count).
+    cursor.execute(_SET_ACTOR, actor.settings())
 
 
 def _forget_actor(conn, *_args) -> None:
