@@ -189,23 +189,35 @@ def refresh_ftth(conn: Connection, srid: int, hamlet_ids: list[int] | None = Non
 _FRESH_ON: "weakref.WeakKeyDictionary[Engine, date]" = weakref.WeakKeyDictionary()
 
 
-def ftth_for_today(engine: Engine) -> None:
+def ftth_for_today(bind: Engine | Connection) -> None:
     """Before today's FTTH is read (``hamlet_ftth``, the ``hamlet_coverage`` view, ``hamlet_features``),
     and by the coverage worker at each poll: when it was computed on an earlier day, refresh the
     hamlets near the access points whose serving state differs between that day and today (an
-    ``in_service_from`` arrived, an ``in_service_to`` passed), in a transaction of its own. One
-    request does it while the others read on (the day before's reach, for a moment): none waits on
-    a coverage run holding the lock, none writes the same rows twice."""
-    if _FRESH_ON.get(engine) == today():
+    ``in_service_from`` arrived, an ``in_service_to`` passed): in a transaction of its own on an
+    engine, in the caller's on a connection (its commit keeps it). One request does it while the
+    others read on (the day before's reach, for a moment): none waits on a coverage run holding the
+    lock, none writes the same rows twice."""
+    if isinstance(bind, Connection):
+        _bring_to_today(bind)
         return
-    with engine.connect() as conn:
-        if not conn.execute(_STORED_IS_TODAY).scalar_one():
-            if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCK}).scalar_one():
-                return
-            if not conn.execute(_STORED_IS_TODAY).scalar_one():  # not done meanwhile by another
-                refresh_ftth(conn, metric_srid(), [])
-            conn.commit()
-    _FRESH_ON[engine] = today()
+    if _FRESH_ON.get(bind) == today():
+        return
+    with bind.connect() as conn:
+        done = _bring_to_today(conn)
+        conn.commit()
+    if done:
+        _FRESH_ON[bind] = today()
+
+
+def _bring_to_today(conn: Connection) -> bool:
+    """True when hamlet_ftth describes today (now or already), False when another is at it."""
+    if conn.execute(_STORED_IS_TODAY).scalar_one():
+        return True
+    if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCK}).scalar_one():
+        return False
+    if not conn.execute(_STORED_IS_TODAY).scalar_one():  # not done meanwhile by another
+        refresh_ftth(conn, metric_srid(), [])
+    return True
 
 
 def hamlets_near(conn: Connection, dirty_ids: list[int]) -> list[int]:
