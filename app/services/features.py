@@ -249,7 +249,8 @@ def get_item(
     """One feature; NotFound as well when it lies outside the caller's scope (its existence is not told)."""
     if "\x00" in feature_id:  # no id holds one (and the database takes no NUL in text)
         raise not_found("notfound.feature", id=repr(str(feature_id))[1:-1], collection=collection.id)
-    ftth.ftth_for_today(session.get_bind())  # the hamlets' and gaps' FTTH as of today
+    if ftth.reads_ftth(collection.source):  # the hamlets' and gaps' FTTH as of today
+        ftth.ftth_for_today(session.get_bind())
     collection, stored = with_stored_location(session, collection)
     source, params = scoped_source(collection, scope, located=not stored)
     row = session.execute(

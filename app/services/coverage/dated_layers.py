@@ -44,7 +44,8 @@ def prepare(session: Session, collections: list[Collection], filters: dict[str, 
     dated run and ``datetime`` names a past day, make sure that day's polygons are stored (built
     now if the run is there, the day queued and Conflict raised if not). Today's FTTH reach is
     brought to today first (an access point's dates may have passed since it was computed)."""
-    ftth.ftth_for_today(session.get_bind())
+    if any(ftth.reads_ftth(c.source) for c in collections):
+        ftth.ftth_for_today(session.get_bind())
     if not filters or DATETIME not in filters or not any(c.from_dated_runs for c in collections):
         return
     day = in_force_day(filters[DATETIME])

@@ -13,6 +13,7 @@ by EQUAL_AREA so that its area is the circle's. With 16 segments a quarter no ed
 """
 
 import math
+import re
 import weakref
 from datetime import date
 
@@ -207,6 +208,15 @@ def ftth_for_today(bind: Engine | Connection) -> None:
         conn.commit()
     if done:
         _FRESH_ON[bind] = today()
+
+
+# What today's FTTH is read from: the table, the live coverage view, the hamlets layer's table.
+_READ_FROM = re.compile(r"\b(hamlet_ftth|hamlet_coverage|hamlet_features)\b")
+
+
+def reads_ftth(sql: str) -> bool:
+    """Whether ``sql`` (a layer's source) reads today's FTTH: ``ftth_for_today`` first then."""
+    return _READ_FROM.search(sql) is not None
 
 
 def _bring_to_today(conn: Connection) -> bool:
