@@ -163,3 +163,27 @@ def test_reusing_the_stored_reach_equals_computing_it_anew_on_every_day(days):
                     conn.execute(text(ftth.shares_on_reusing_sql(HAMLETS, "CAST(:d AS date)")), p).all()
                 )
                 assert len(anew) == 3 and reused == pytest.approx(anew, abs=1e-12), (engine, day)
+
+
+def test_the_hamlets_layer_follows_the_day_without_a_write(days):
+    """The hamlets layer (hamlet_features, kept by triggers from hamlet_ftth) read on east's day."""
+    import json
+
+    from app.collections import COLLECTIONS
+    from app.services.features import get_item
+    from app.services.scope import EVERYTHING
+
+    west, east, dw, de = days
+    _setup(west, dw, de)
+
+    def share(engine, code: str) -> float:
+        with Session(engine) as session:
+            return json.loads(get_item(session, COLLECTIONS["hamlets"], code, EVERYTHING))["properties"][
+                "ftth_share"
+            ]
+
+    # A neighbour's circle (R = 1.3 km, centre 0.55 km past the shared edge, the hamlet 2.21 km tall):
+    # 2.21 × (0.685 − 0.55) where it spans the hamlet's height, + the segment beyond x = 0.685 km,
+    # R²·π/2 − (0.685·1.105 + R²·asin(0.685/R)) = 0.960: 1.258 km² of 1.097 × 2.21 = 2.424 km², 0.519.
+    assert (share(west, "9300101"), share(west, "9300102")) == (0.52, 1.0)  # rounded to 4 places
+    assert (share(east, "9300101"), share(east, "9300102")) == (1.0, 0.52)
