@@ -187,3 +187,21 @@ def test_the_hamlets_layer_follows_the_day_without_a_write(days):
     # R²·π/2 − (0.685·1.105 + R²·asin(0.685/R)) = 0.960: 1.258 km² of 1.097 × 2.21 = 2.424 km², 0.519.
     assert (share(west, "9300101"), share(west, "9300102")) == (0.52, 1.0)  # rounded to 4 places
     assert (share(east, "9300101"), share(east, "9300102")) == (1.0, 0.52)
+
+
+def test_a_reader_gives_way_to_a_run_holding_the_reach_or_the_hamlets(days):
+    """A coverage run holding the FTTH lock, or the hamlets' rows (its triggers lock them): the reader
+    reads the day before's reach, no error; once the run ends, the next reader brings it to today."""
+    west, east, dw, de = days
+    _setup(west, dw, de)
+    for hold in (
+        "SELECT pg_advisory_xact_lock(30038)",
+        "SELECT 1 FROM admin_units WHERE level = 'hamlet' FOR NO KEY UPDATE",
+    ):
+        with west.connect() as run:
+            run.execute(text(hold))
+            assert _covered_today(east, "9300102") == (1.0, True)  # the day before's, for now
+            run.rollback()
+        with east.connect() as conn:
+            assert conn.execute(text("SELECT day FROM hamlet_ftth_day")).scalar_one() == dw
+    assert _covered_today(east, "9300102")[1] is False and _covered_today(east, "9300101") == (1.0, True)

@@ -12,6 +12,7 @@ by EQUAL_AREA so that its area is the circle's. With 16 segments a quarter no ed
 0.04 % of the radius from the circle, and shares match a geodesic ground truth within 2e-5.
 """
 
+import logging
 import math
 import re
 import weakref
@@ -19,10 +20,13 @@ from datetime import date
 
 from pyproj import CRS
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from app.collections import IN_FORCE
 from app.services.clock import today
 from app.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 QUAD_SEGS = 16
 _THETA = 2 * math.pi / (4 * QUAD_SEGS)
@@ -107,6 +111,7 @@ _STALE = (
     f"AND {_DIFFERS.format(day=_TODAY)}"
 )
 _STORED_IS_TODAY = text(f"SELECT day IS NOT DISTINCT FROM {_TODAY} FROM hamlet_ftth_day")
+_GAVE_WAY = {"55P03", "40P01"}  # lock_not_available, deadlock_detected
 _LOCK = 30_038  # pg advisory lock: one transaction rewrites hamlet_ftth at a time
 
 
@@ -199,15 +204,30 @@ def ftth_for_today(bind: Engine | Connection) -> None:
     others read on (the day before's reach, for a moment): none waits on a coverage run holding the
     lock, none writes the same rows twice."""
     if isinstance(bind, Connection):
-        _bring_to_today(bind)
+        with bind.begin_nested() as savepoint:
+            _refresh_or_give_up(bind, savepoint)
         return
     if _FRESH_ON.get(bind) == today():
         return
-    with bind.connect() as conn:
-        done = _bring_to_today(conn)
-        conn.commit()
+    with bind.connect() as conn, conn.begin() as transaction:
+        conn.execute(text("SET LOCAL lock_timeout = '5s'"))  # a reader waits little on a run's rows
+        done = _refresh_or_give_up(conn, transaction)
     if done:
         _FRESH_ON[bind] = today()
+
+
+def _refresh_or_give_up(conn: Connection, transaction) -> bool:
+    """``_bring_to_today``, rolled back (False) when it waits on a coverage run's row locks too long or
+    the database breaks a deadlock with one (a run holding hamlets' rows waiting for the FTTH lock):
+    the reader reads on; the run, or a later reader, brings the reach to today."""
+    try:
+        return _bring_to_today(conn)
+    except OperationalError as e:
+        if getattr(e.orig, "pgcode", None) not in _GAVE_WAY:
+            raise
+        log.warning("FTTH of today left for later: %s", e.orig)
+        transaction.rollback()
+        return False
 
 
 # What today's FTTH is read from: the table, the live coverage view, the hamlets layer's table.
