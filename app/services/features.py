@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.collections import STORED_LOCATION_SOURCES, Collection
 from app.errors import InvalidParameter, not_found
 from app.services import tile_cache
-from app.services.coverage import dated_layers
+from app.services.coverage import dated_layers, ftth
 from app.services.crs_output import DEFAULT as CRS84
 from app.services.crs_output import OutputCrs
 from app.services.scope import Scope
@@ -249,6 +249,8 @@ def get_item(
     """One feature; NotFound as well when it lies outside the caller's scope (its existence is not told)."""
     if "\x00" in feature_id:  # no id holds one (and the database takes no NUL in text)
         raise not_found("notfound.feature", id=repr(str(feature_id))[1:-1], collection=collection.id)
+    if ftth.reads_ftth(collection.source):  # the hamlets' and gaps' FTTH as of today
+        ftth.ftth_for_today(session.get_bind())
     collection, stored = with_stored_location(session, collection)
     source, params = scoped_source(collection, scope, located=not stored)
     row = session.execute(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict
 from app.layer_types import Collection
-from app.services.coverage import asof, dated
+from app.services.coverage import asof, dated, ftth
 from app.services.coverage.inputs import load_inputs
 from app.services.coverage.runs import (
     DISSOLVE_DEAD_ZONES,
@@ -42,7 +42,10 @@ RETRY_AFTER_S = 30  # a dated run of the sample takes a few seconds; the whole c
 def prepare(session: Session, collections: list[Collection], filters: dict[str, str] | None) -> None:
     """Before a layer of ``collections`` is read with ``filters``: when one of them is drawn from a
     dated run and ``datetime`` names a past day, make sure that day's polygons are stored (built
-    now if the run is there, the day queued and Conflict raised if not)."""
+    now if the run is there, the day queued and Conflict raised if not). Today's FTTH reach is
+    brought to today first (an access point's dates may have passed since it was computed)."""
+    if any(ftth.reads_ftth(c.source) for c in collections):
+        ftth.ftth_for_today(session.get_bind())
     if not filters or DATETIME not in filters or not any(c.from_dated_runs for c in collections):
         return
     day = in_force_day(filters[DATETIME])

@@ -12,14 +12,21 @@ by EQUAL_AREA so that its area is the circle's. With 16 segments a quarter no ed
 0.04 % of the radius from the circle, and shares match a geodesic ground truth within 2e-5.
 """
 
+import logging
 import math
+import re
+import weakref
 from datetime import date
 
 from pyproj import CRS
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from app.collections import IN_FORCE
+from app.services.clock import today
 from app.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 QUAD_SEGS = 16
 _THETA = 2 * math.pi / (4 * QUAD_SEGS)
@@ -56,39 +63,74 @@ _GAP = """,
        CASE WHEN r.reach IS NULL THEN h.geom
             WHEN NOT ST_IsEmpty(g.gap) THEN ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_MakeValid(
                  ST_Transform(g.gap, 4326)), 1e-7), 3)) END"""
-_REFRESH = "INSERT INTO hamlet_ftth (hamlet_id, share, geom) " + _REACH.format(
-    hamlets=f"{IN_FORCE.format(a='a')} AND (:all_hamlets OR a.id = ANY(:ids))",
-    serving="f.status = 'active'",
-    columns=_GAP,
-    quad_segs=QUAD_SEGS,
-    equal_area=EQUAL_AREA,
-)
-# An access point serving on a past day (`{day}`: an SQL date): active, and in service then (migration 0016).
-_SERVING_ON = (
-    "f.status = 'active' AND (f.in_service_from IS NULL OR f.in_service_from <= {day}) "
+# An access point in service on a day (`{day}`: an SQL date), by its dates (migration 0016).
+_IN_SERVICE_ON = (
+    "(f.in_service_from IS NULL OR f.in_service_from <= {day}) "
     "AND (f.in_service_to IS NULL OR f.in_service_to > {day})"
 )
+# Serving on a day: active, and in service then. Today's reach is the rule at CURRENT_DATE, the
+# region's today (app/db.py sets every session's TimeZone to the region's).
+_SERVING_ON = "f.status = 'active' AND " + _IN_SERVICE_ON
+_TODAY = "CURRENT_DATE"
+# Serving on the day hamlet_ftth describes (migration 0038, its one row as `s`); no day: the reach
+# was computed before that migration, by status alone.
+_SERVING_STORED = f"f.status = 'active' AND (s.day IS NULL OR ({_IN_SERVICE_ON.format(day='s.day')}))"
+# Access points serving on `{day}` but not on hamlet_ftth's day, or the reverse: the hamlets they come
+# near (by the bbox prefilter) are the only ones whose share on `{day}` may differ from the stored one.
+_DIFFERS = (
+    "EXISTS (SELECT 1 FROM fibre_access_points f CROSS JOIN hamlet_ftth_day s "
+    "WHERE (" + _SERVING_ON + ") IS DISTINCT FROM (" + _SERVING_STORED + ") "
+    "AND f.geom && ST_Expand(a.geom, :max_deg))"
+)
+
+
+def _reach_sql(hamlets: str, day: str, columns: str = "") -> str:
+    return _REACH.format(
+        hamlets=hamlets,
+        serving=_SERVING_ON.format(day=day),
+        columns=columns,
+        quad_segs=QUAD_SEGS,
+        equal_area=EQUAL_AREA,
+    )
+
+
+# Today's reach, as every day's (shares_on_sql) with the gap polygon.
+_REFRESH = "INSERT INTO hamlet_ftth (hamlet_id, share, geom) " + _reach_sql(
+    f"{IN_FORCE.format(a='a')} AND (:all_hamlets OR a.id = ANY(:ids))", _TODAY, _GAP
+)
+# The hamlets in force whose stored reach is not today's: near an access point whose serving state
+# differs between hamlet_ftth's day and today.
+# A change the coverage worker has not applied to hamlet_ftth yet (an access point or a hamlet edited
+# seconds ago, runs.py): the hamlets near it are not read from the table.
+_PENDING = (
+    "EXISTS (SELECT 1 FROM coverage_dirty d WHERE d.source IN ('fibre_access_points', 'admin_units') "
+    "AND d.geom && ST_Expand(a.geom, :max_deg))"
+)
+_STALE = (
+    f"SELECT a.id FROM admin_units a WHERE a.level = 'hamlet' AND {IN_FORCE.format(a='a')} "
+    f"AND {_DIFFERS.format(day=_TODAY)}"
+)
+_STORED_IS_TODAY = text(f"SELECT day IS NOT DISTINCT FROM {_TODAY} FROM hamlet_ftth_day")
+_GAVE_WAY = {"55P03", "40P01"}  # lock_not_available, deadlock_detected
+_LOCK = 30_038  # pg advisory lock: one transaction rewrites hamlet_ftth at a time
 
 
 def shares_on_sql(hamlets: str, day: str) -> str:
     """SQL: (id, share) of the hamlets matching ``hamlets`` (a condition on admin_units ``a``) within
     reach of the access points in service on ``day`` (an SQL date expression); binds :srid and
     :max_deg (``reach_params``)."""
-    serving = _SERVING_ON.format(day=day)
-    return _REACH.format(
-        hamlets=hamlets, serving=serving, columns="", quad_segs=QUAD_SEGS, equal_area=EQUAL_AREA
-    )
+    return _reach_sql(hamlets, day)
 
 
 def shares_on_reusing_sql(hamlets: str, day: str) -> str:
-    """SQL: what ``shares_on_sql`` answers, read from today's ``hamlet_ftth`` for the hamlets it holds
-    that no access point serving today but not on ``day`` comes near (by the bbox prefilter), computed
+    """SQL: what ``shares_on_sql`` answers, read from ``hamlet_ftth`` for the hamlets it holds that no
+    access point comes near (by the bbox prefilter) whose serving state differs between ``day`` and
+    the day hamlet_ftth describes (today once a reader brought it there: ``ftth_for_today``), computed
     for the others only: most past days differ from today by a few access points, so by a few
     hamlets (the sample's 536 hamlets all computed: 1.4 s; none: a few ms)."""
-    serving = _SERVING_ON.format(day=day)
     redo = (
-        "(NOT EXISTS (SELECT 1 FROM hamlet_ftth k WHERE k.hamlet_id = a.id) OR EXISTS (SELECT 1 FROM "
-        f"fibre_access_points f WHERE f.status = 'active' AND NOT ({serving}) AND f.geom && ST_Expand(a.geom, :max_deg)))"
+        "(NOT EXISTS (SELECT 1 FROM hamlet_ftth k WHERE k.hamlet_id = a.id) OR "
+        f"{_DIFFERS.format(day=day)} OR {_PENDING})"
     )
     return (
         "(SELECT k.hamlet_id AS id, k.share FROM hamlet_ftth k JOIN admin_units a ON a.id = k.hamlet_id "
@@ -96,7 +138,7 @@ def shares_on_reusing_sql(hamlets: str, day: str) -> str:
     )
 
 
-_SHARES_ON = shares_on_sql("a.id = ANY(:ids)", "CAST(:day AS date)")
+_SHARES_ON = shares_on_reusing_sql("a.id = ANY(:ids)", "CAST(:day AS date)")
 
 
 def metric_srid() -> int:
@@ -118,7 +160,8 @@ def reach_params(conn: Connection) -> dict[str, float]:
 
 def ftth_shares_on(conn: Connection, hamlet_ids: list[int], day: date) -> dict[int, float]:
     """The share of each hamlet (by id) within reach of the access points in service on ``day``:
-    what ``hamlet_ftth`` held that day, computed on demand (for a few hamlets: a drill-down)."""
+    what ``hamlet_ftth`` held that day (for a few hamlets: a drill-down), read from it for the
+    hamlets the days between did not change (``shares_on_reusing_sql``)."""
     if not hamlet_ids:
         return {}
     params = {**reach_params(conn), "ids": hamlet_ids, "day": day}
@@ -126,9 +169,16 @@ def ftth_shares_on(conn: Connection, hamlet_ids: list[int], day: date) -> dict[i
 
 
 def refresh_ftth(conn: Connection, srid: int, hamlet_ids: list[int] | None = None) -> None:
-    """Recompute FTTH reach for the given hamlets (all when None)."""
+    """Recompute today's FTTH reach for the given hamlets (all when None), and for the hamlets the
+    days passed since hamlet_ftth was computed changed (``ftth_for_today``): the whole table then
+    describes today. Waits for another transaction rewriting it (the lock is held until commit)."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
     all_hamlets = hamlet_ids is None
-    ids = hamlet_ids or []
+    ids = (
+        []
+        if all_hamlets
+        else sorted(set(hamlet_ids) | {r[0] for r in conn.execute(text(_STALE), reach_params(conn))})
+    )
     conn.execute(
         text("DELETE FROM hamlet_ftth WHERE :all_hamlets OR hamlet_id = ANY(:ids)"),
         {"all_hamlets": all_hamlets, "ids": ids},
@@ -136,6 +186,68 @@ def refresh_ftth(conn: Connection, srid: int, hamlet_ids: list[int] | None = Non
     conn.execute(
         text(_REFRESH), {"srid": srid, "all_hamlets": all_hamlets, "ids": ids, "max_deg": _max_deg(conn)}
     )
+    conn.execute(text(f"UPDATE hamlet_ftth_day SET day = {_TODAY}"))
+
+
+# Per engine (its sessions' clock): the region's day its hamlet_ftth was last found to describe, so
+# a tile or page from the cache reads nothing more on the same day. The stored day only ever moves
+# to the writer's today, so once found fresh it stays so until the day ends.
+_FRESH_ON: "weakref.WeakKeyDictionary[Engine, date]" = weakref.WeakKeyDictionary()
+
+
+def ftth_for_today(bind: Engine | Connection) -> None:
+    """Before today's FTTH is read (``hamlet_ftth``, the ``hamlet_coverage`` view, ``hamlet_features``),
+    and by the coverage worker at each poll: when it was computed on an earlier day, refresh the
+    hamlets near the access points whose serving state differs between that day and today (an
+    ``in_service_from`` arrived, an ``in_service_to`` passed): in a transaction of its own on an
+    engine, in the caller's on a connection (its commit keeps it). One request does it while the
+    others read on (the day before's reach, for a moment): none waits on a coverage run holding the
+    lock, none writes the same rows twice."""
+    if isinstance(bind, Connection):
+        with bind.begin_nested() as savepoint:
+            _refresh_or_give_up(bind, savepoint)
+        return
+    if _FRESH_ON.get(bind) == today():
+        return
+    with bind.connect() as conn, conn.begin() as transaction:
+        conn.execute(text("SET LOCAL lock_timeout = '5s'"))  # a reader waits little on a run's rows
+        done = _refresh_or_give_up(conn, transaction)
+    if done:
+        _FRESH_ON[bind] = today()
+
+
+def _refresh_or_give_up(conn: Connection, transaction) -> bool:
+    """``_bring_to_today``, rolled back (False) when it waits on a coverage run's row locks too long or
+    the database breaks a deadlock with one (a run holding hamlets' rows waiting for the FTTH lock):
+    the reader reads on; the run, or a later reader, brings the reach to today."""
+    try:
+        return _bring_to_today(conn)
+    except OperationalError as e:
+        if getattr(e.orig, "pgcode", None) not in _GAVE_WAY:
+            raise
+        log.warning("FTTH of today left for later: %s", e.orig)
+        transaction.rollback()
+        return False
+
+
+# What today's FTTH is read from: the table, the live coverage view, the hamlets layer's table.
+_READ_FROM = re.compile(r"\b(hamlet_ftth|hamlet_coverage|hamlet_features)\b")
+
+
+def reads_ftth(sql: str) -> bool:
+    """Whether ``sql`` (a layer's source) reads today's FTTH: ``ftth_for_today`` first then."""
+    return _READ_FROM.search(sql) is not None
+
+
+def _bring_to_today(conn: Connection) -> bool:
+    """True when hamlet_ftth describes today (now or already), False when another is at it."""
+    if conn.execute(_STORED_IS_TODAY).scalar_one():
+        return True
+    if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCK}).scalar_one():
+        return False
+    if not conn.execute(_STORED_IS_TODAY).scalar_one():  # not done meanwhile by another
+        refresh_ftth(conn, metric_srid(), [])
+    return True
 
 
 def hamlets_near(conn: Connection, dirty_ids: list[int]) -> list[int]:

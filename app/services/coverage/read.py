@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.services.coverage.calibration import model_truth
+from app.services.coverage.ftth import ftth_for_today
 
 
 def latest_run(session: Session) -> dict | None:
@@ -29,6 +30,7 @@ def model_card(session: Session) -> dict:
 
 
 def hamlet_coverage(session: Session, code: str) -> dict:
+    ftth_for_today(session.get_bind())
     row = session.execute(
         text(
             "SELECT h.id, h.code, h.name, c.name AS commune_name, d.name AS district_name, h.population, "

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_engine
-from app.services.coverage import dated_layers
+from app.services.coverage import dated_layers, ftth
 from app.services.coverage import runs as coverage
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class CoverageWorker:
     def _loop(self) -> None:
         while not self._stop.wait(self.poll_seconds):
             try:
+                ftth.ftth_for_today(self._engine or get_engine())  # a day passed: readers find it done
                 for job in (coverage.run_incremental, dated_layers.run_queued):
                     summary = job(self._engine or get_engine())
                     if summary:

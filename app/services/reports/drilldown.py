@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.collections import IN_FORCE, IN_FORCE_ON
 from app.errors import NotFound
 from app.services.coverage import asof
-from app.services.coverage.ftth import ftth_shares_on
+from app.services.coverage.ftth import ftth_for_today, ftth_shares_on
 from app.services.coverage.read import nearest_sites_by_hamlet
 from app.services.plans import plan_for
 from app.services.reports import snapshots
@@ -83,6 +83,7 @@ def all_hamlets(
     """Every hamlet in force on ``units_on`` (today; at or under unit ``code``) with its coverage
     and nearest sites: today's, or as of the past day ``as_of`` (the dated run of that day when
     stored, else today's while it is computed; FTTH from the access points in service that day)."""
+    ftth_for_today(session.get_bind())  # today's, or the one a past day's reuses
     run = None if as_of is None or as_of >= today() else coverage_run(session, as_of)
     dated = run is not None and run.dated
     params = {"code": code, "units_on": units_on, "coverage_on": run.as_of if dated else None}

@@ -323,6 +323,7 @@ _HAMLETS_ON = {
 def hamlet_coverage(session: Session, scope: Scope) -> dict[int, HamletCounts]:
     """Hamlets with mobile broadband / FTTH per unit, from the coverage run of the scope's day; FTTH
     of a past day from the access points in service then (none without any run, as the drill-down)."""
+    ftth.ftth_for_today(session.get_bind())  # today's, or the one a past day's reuses
     run = coverage_run(session, scope.day)
     params = {**scope.params, "coverage_run": run and run.id}
     if run is None or scope.day >= today():
