@@ -1,7 +1,7 @@
 """roads: the main roads drawn on the offline map's background
 
 Revision ID: 0039
-Revises: 0037
+Revises: 0038
 Create Date: 2026-12-07
 
 ``roads``: a deployment's main roads (motorway … tertiary in OpenStreetMap's vocabulary, its
@@ -20,7 +20,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 
 revision: str = "0039"
-down_revision: str | None = "0037"
+down_revision: str | None = "0038"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
