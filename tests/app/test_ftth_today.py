@@ -205,3 +205,88 @@ def test_a_reader_gives_way_to_a_run_holding_the_reach_or_the_hamlets(days):
         with east.connect() as conn:
             assert conn.execute(text("SELECT day FROM hamlet_ftth_day")).scalar_one() == dw
     assert _covered_today(east, "9300102")[1] is False and _covered_today(east, "9300101") == (1.0, True)
+
+
+# Units replaced by a reform (valid until 2025-07-01), never in hamlet_ftth: Ấp Hai's outline again
+# (its twin in force), and a triangle over Ấp Một's bounding box — the same box, half the ground,
+# lying towards F-GONE at 105.515 E — so a match by box alone would give it Ấp Một's share.
+_FORMER = [
+    ("9300192", "ST_Multi(ST_MakeEnvelope(105.51, 9.80, 105.52, 9.82, 4326))"),
+    (
+        "9300191",
+        "ST_Multi(ST_GeomFromText('POLYGON((105.50 9.80, 105.51 9.80, 105.51 9.82, 105.50 9.80))', 4326))",
+    ),
+]
+FORMER_HAMLETS = "a.level = 'hamlet' AND a.valid_to IS NOT NULL"
+
+
+def _add_former_hamlets(engine) -> None:
+    with engine.begin() as conn:
+        for code, geom in _FORMER:
+            conn.execute(
+                text(
+                    "INSERT INTO admin_units (level, code, name, name_folded, parent_id, valid_from, valid_to, geom) "
+                    "SELECT 'hamlet', :code, 'Ấp cũ', :code, id, DATE '2020-01-01', DATE '2025-07-01', "
+                    f"{geom} FROM admin_units WHERE code = '93001'"
+                ),
+                {"code": code},
+            )
+
+
+def test_former_hamlets_reuse_the_share_of_their_twin_in_force_only_when_it_is_exact(days):
+    """A hamlet replaced by a reform reads the stored share of the hamlet in force with the very same
+    outline, on the days no access point near it changed; on the others (one started, one ended) and
+    without a twin it is computed: every day equals the full computation."""
+    west, east, dw, de = days
+    _add_former_hamlets(west)
+    _setup(west, dw, de)
+    for engine in (west, east):
+        ftth.ftth_for_today(engine)
+        with engine.connect() as conn:
+            params = ftth.reach_params(conn)
+            for day in (date(2023, 12, 31), dw - timedelta(days=1), dw, de, de + timedelta(days=1)):
+                p = {**params, "d": day}
+                anew = dict(
+                    conn.execute(text(ftth.shares_on_sql(FORMER_HAMLETS, "CAST(:d AS date)")), p).all()
+                )
+                reused = dict(
+                    conn.execute(
+                        text(ftth.shares_on_reusing_sql(FORMER_HAMLETS, "CAST(:d AS date)")), p
+                    ).all()
+                )
+                assert len(anew) == 2 and reused == pytest.approx(anew, abs=1e-12), (engine, day)
+    # The triangle's share differs from its box-mate's, so a box-only match would have failed above.
+    codes = {"9300101", "9300191"}
+    with west.connect() as conn:
+        p = {**ftth.reach_params(conn), "d": dw}
+        hamlets = f"a.code IN {tuple(sorted(codes))}"
+        shares = {
+            c: s
+            for c, s in conn.execute(
+                text(
+                    f"SELECT a.code, s.share FROM ({ftth.shares_on_sql(hamlets, ':d')}) s JOIN admin_units a USING (id)"
+                ),
+                p,
+            )
+        }
+    assert abs(shares["9300101"] - shares["9300191"]) > 0.05
+    # On east's day nothing near differs from what east stored: the twin's stored row is what is read
+    # (a marked share shows it), the triangle without a twin is computed.
+    with east.connect() as conn, conn.begin() as tx:
+        conn.execute(
+            text(
+                "UPDATE hamlet_ftth SET share = 0.123 WHERE hamlet_id IN (SELECT id FROM admin_units WHERE code IN ('9300101', '9300102'))"
+            )
+        )
+        p = {**ftth.reach_params(conn), "d": de}
+        reused = dict(
+            conn.execute(
+                text(
+                    f"SELECT a.code, s.share FROM ({ftth.shares_on_reusing_sql(FORMER_HAMLETS, ':d')}) s "
+                    "JOIN admin_units a USING (id)"
+                ),
+                p,
+            ).all()
+        )
+        tx.rollback()
+    assert reused["9300192"] == 0.123 and reused["9300191"] != 0.123

@@ -77,10 +77,15 @@ _TODAY = "CURRENT_DATE"
 _SERVING_STORED = f"f.status = 'active' AND (s.day IS NULL OR ({_IN_SERVICE_ON.format(day='s.day')}))"
 # Access points serving on `{day}` but not on hamlet_ftth's day, or the reverse: the hamlets they come
 # near (by the bbox prefilter) are the only ones whose share on `{day}` may differ from the stored one.
+# Whether there is any at all is asked first, once (an InitPlan): most days none is, and then no hamlet
+# probes the access points near it.
+_DIFFERING = (
+    "FROM fibre_access_points f CROSS JOIN hamlet_ftth_day s "
+    "WHERE (" + _SERVING_ON + ") IS DISTINCT FROM (" + _SERVING_STORED + ")"
+)
 _DIFFERS = (
-    "EXISTS (SELECT 1 FROM fibre_access_points f CROSS JOIN hamlet_ftth_day s "
-    "WHERE (" + _SERVING_ON + ") IS DISTINCT FROM (" + _SERVING_STORED + ") "
-    "AND f.geom && ST_Expand(a.geom, :max_deg))"
+    f"(EXISTS (SELECT 1 {_DIFFERING}) AND "
+    f"EXISTS (SELECT 1 {_DIFFERING} AND f.geom && ST_Expand(a.geom, :max_deg)))"
 )
 
 
@@ -98,14 +103,16 @@ def _reach_sql(hamlets: str, day: str, columns: str = "") -> str:
 _REFRESH = "INSERT INTO hamlet_ftth (hamlet_id, share, geom) " + _reach_sql(
     f"{IN_FORCE.format(a='a')} AND (:all_hamlets OR a.id = ANY(:ids))", _TODAY, _GAP
 )
-# The hamlets in force whose stored reach is not today's: near an access point whose serving state
-# differs between hamlet_ftth's day and today.
 # A change the coverage worker has not applied to hamlet_ftth yet (an access point or a hamlet edited
 # seconds ago, runs.py): the hamlets near it are not read from the table.
+_PENDING_CHANGE = "FROM coverage_dirty d WHERE d.source IN ('fibre_access_points', 'admin_units')"
+# As _DIFFERS: asked once first, coverage_dirty has no spatial index (and is mostly empty).
 _PENDING = (
-    "EXISTS (SELECT 1 FROM coverage_dirty d WHERE d.source IN ('fibre_access_points', 'admin_units') "
-    "AND d.geom && ST_Expand(a.geom, :max_deg))"
+    f"(EXISTS (SELECT 1 {_PENDING_CHANGE}) AND "
+    f"EXISTS (SELECT 1 {_PENDING_CHANGE} AND d.geom && ST_Expand(a.geom, :max_deg)))"
 )
+# The hamlets in force whose stored reach is not today's: near an access point whose serving state
+# differs between hamlet_ftth's day and today.
 _STALE = (
     f"SELECT a.id FROM admin_units a WHERE a.level = 'hamlet' AND {IN_FORCE.format(a='a')} "
     f"AND {_DIFFERS.format(day=_TODAY)}"
@@ -122,19 +129,32 @@ def shares_on_sql(hamlets: str, day: str) -> str:
     return _reach_sql(hamlets, day)
 
 
+# The stored share of hamlet `a`: its own row in hamlet_ftth, else that of a hamlet with the same
+# geometry (a share depends on the geometry and the access points only): the rows of a hamlet replaced
+# by a reform (valid_to passed) are never stored, but its successor with the same outline is. `~=` (bbox
+# equality) finds the twin on the GiST index; ST_OrderingEquals then demands the very same vertices in
+# the same order (exact, cheaper than ST_Equals' topology test), so the share stored is the one the
+# same computation would give, to the bit.
+_STORED = (
+    "coalesce((SELECT k.share FROM hamlet_ftth k WHERE k.hamlet_id = a.id), "
+    "(SELECT k.share FROM admin_units b JOIN hamlet_ftth k ON k.hamlet_id = b.id "
+    "WHERE b.geom ~= a.geom AND ST_OrderingEquals(b.geom, a.geom) LIMIT 1))"
+)
+
+
 def shares_on_reusing_sql(hamlets: str, day: str) -> str:
-    """SQL: what ``shares_on_sql`` answers, read from ``hamlet_ftth`` for the hamlets it holds that no
-    access point comes near (by the bbox prefilter) whose serving state differs between ``day`` and
-    the day hamlet_ftth describes (today once a reader brought it there: ``ftth_for_today``), computed
-    for the others only: most past days differ from today by a few access points, so by a few
-    hamlets (the sample's 536 hamlets all computed: 1.4 s; none: a few ms)."""
-    redo = (
-        "(NOT EXISTS (SELECT 1 FROM hamlet_ftth k WHERE k.hamlet_id = a.id) OR "
-        f"{_DIFFERS.format(day=day)} OR {_PENDING})"
-    )
+    """SQL: what ``shares_on_sql`` answers, read from ``hamlet_ftth`` (``_STORED``: the hamlet's row or
+    its same-geometry twin's) for the hamlets no access point comes near (by the bbox prefilter) whose
+    serving state differs between ``day`` and the day hamlet_ftth describes (today once a reader
+    brought it there: ``ftth_for_today``), computed for the others only: most past days differ from
+    today by a few access points, so by a few hamlets (the sample's 536 hamlets all computed: 1.4 s;
+    none: a few ms)."""
+    near_change = f"({_DIFFERS.format(day=day)} OR {_PENDING})"
     return (
-        "(SELECT k.hamlet_id AS id, k.share FROM hamlet_ftth k JOIN admin_units a ON a.id = k.hamlet_id "
-        f"WHERE ({hamlets}) AND NOT {redo}) UNION ALL ({shares_on_sql(f'({hamlets}) AND {redo}', day)})"
+        f"WITH r AS MATERIALIZED (SELECT a.id, {_STORED} AS share, {near_change} AS redo "
+        f"FROM admin_units a WHERE a.level = 'hamlet' AND ({hamlets})) "
+        "SELECT r.id, r.share FROM r WHERE r.share IS NOT NULL AND NOT r.redo "
+        f"UNION ALL ({shares_on_sql('a.id IN (SELECT r.id FROM r WHERE r.share IS NULL OR r.redo)', day)})"
     )
 
 
