@@ -6,8 +6,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -62,7 +60,10 @@ def drop_database(database_url: str) -> None:
         admin.dispose()
 
 
-def alembic_config(database_url: str) -> Config:
+# Alembic is imported when migrating only: every other command starts without it.
+def alembic_config(database_url: str) -> "Config":  # noqa: F821 - alembic.config.Config
+    from alembic.config import Config
+
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.attributes["database_url"] = database_url
@@ -71,10 +72,14 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(database_url), revision)
 
 

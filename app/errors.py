@@ -3,19 +3,23 @@
 Every error body is JSON: {"code": "<ErrorClass>", "description": "<what is wrong>"}.
 """
 
-from collections.abc import Iterable
+from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute, Match, Mount
-from starlette.staticfiles import StaticFiles
 
 from app.i18n import catalogue, language
 from app.request_problems import problems_of
 from gis.problems import Problem, ProblemsFound
+
+# The web framework is imported where an answer is made: services raising these errors run in the
+# command line and the coverage workers too, which start faster without it (bench/coverage_full.py times a run's process).
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+    from starlette.routing import BaseRoute
 
 
 class DomainError(Exception):
@@ -105,6 +109,8 @@ class DatabaseUnavailable(DomainError):
 
 
 def _body(code: str, description: str, status: int, extra: dict | None = None, headers=None) -> JSONResponse:
+    from fastapi.responses import JSONResponse
+
     return JSONResponse(
         {"code": code, "description": description, **(extra or {})}, status_code=status, headers=headers
     )
@@ -144,6 +150,9 @@ def problems_response(exc: ProblemsFound, lang: str) -> JSONResponse:
 
 
 def install_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     @app.exception_handler(ProblemsFound)
     async def _problems(request: Request, exc: ProblemsFound) -> JSONResponse:
         return problems_response(exc, language(request.headers.get("accept-language")))
@@ -201,6 +210,9 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 def allowed_methods(routes: list[BaseRoute], path: str) -> list[str]:
     """Every method some route answers at ``path``. The router's own Allow names only the first route
     that matched the path, while GET /x and POST /x are separate routes."""
+    from starlette.routing import Match, Mount
+    from starlette.staticfiles import StaticFiles
+
     allowed = set()
     for method in _METHODS:
         scope = {"type": "http", "path": path, "root_path": "", "method": method}
