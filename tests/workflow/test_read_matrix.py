@@ -200,6 +200,7 @@ def _matrix(w) -> list[tuple[str, str, dict[str, int]]]:
         ("/tiles/{collection_ids}/tilejson.json", "/tiles/sites/tilejson.json", logged_in),
         ("/api/search", "/api/search?q=tan", everyone),
         ("/api/region", "/api/region", everyone),
+        ("/basemap/roads.json", "/basemap/roads.json", everyone),  # the offline background, as its water
         ("/api/indicators", "/api/indicators?level=district", everyone),
         ("/api/indicators", "/api/indicators?level=province", not_934),
         ("/api/indicators/trends", "/api/indicators/trends?level=district&code=934", everyone),
