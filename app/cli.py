@@ -197,7 +197,12 @@ def _import_roads(args: argparse.Namespace) -> int | None:
 
     try:
         done = import_roads(
-            get_engine(), Path(args.file), crs=args.crs, layer=args.layer, attribution=args.attribution
+            get_engine(),
+            Path(args.file),
+            crs=args.crs,
+            layer=args.layer,
+            attribution=args.attribution,
+            actor=_cli_actor(),
         )
     except ImportFailed as exc:
         return _refused("import-roads", args.file, exc, args.lang)

@@ -1,5 +1,6 @@
 """POST /api/import: upload a file into one layer (the same service as `python -m app.cli import`),
-and the import profiles: named mappings of a shape of file (app/services/imports/profiles.py)."""
+the import profiles: named mappings of a shape of file (app/services/imports/profiles.py), and the
+whole-file replacements: an administrative reform, the offline map's main roads."""
 
 import json
 import shutil
@@ -22,6 +23,7 @@ from app.security import LoggedIn, Staff, Writer
 from app.services.imports import importer, profiles
 from app.services.imports import reform as reform_service
 from app.services.imports.bulk_rules import OPERATOR_TARGETS
+from app.services.roads import import_roads, roads_document
 from gis.problems import Problem
 
 router = APIRouter(tags=["import"])
@@ -282,6 +284,62 @@ async def import_reform(
         except importer.ImportFailed as exc:
             return _refused(exc, language(accept_language))
     return report.as_dict(language(accept_language))
+
+
+class RoadsImportOut(BaseModel):
+    file: str
+    roads: int = Field(description="main roads stored (every road stored before is replaced)")
+    by_class: dict[str, int] = Field(description="main roads per highway class (motorway … tertiary)")
+    skipped: int = Field(description="features of other classes (streets, links, canals …), left out")
+    crs: str = Field(description="the CRS the file was read in")
+    seconds: float
+    etag: str = Field(description="the new ETag of GET /basemap/roads.json")
+
+
+@router.post(
+    "/api/import/roads",
+    summary="Replace the offline map's main roads with a file's, all or nothing (the Department)",
+    response_model=RoadsImportOut,
+)
+async def import_roads_upload(
+    # The Department's staff (planner, admin), as for the admin units and plans: the basemap is the
+    # deployment's reference data shown to everyone, not an operator's record nor an account matter.
+    principal: Staff,
+    file: Annotated[
+        UploadFile,
+        File(description="GeoJSON, GeoPackage or zipped Shapefile with OpenStreetMap's highway, ref, name"),
+    ],
+    crs: Annotated[
+        str | None, Query(max_length=200, description="the file's CRS when it does not say, e.g. EPSG:5897")
+    ] = None,
+    layer: Annotated[
+        str | None,
+        Query(max_length=200, description="a GeoPackage's layer (default: lines, else the only one)"),
+    ] = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+):
+    with tempfile.TemporaryDirectory(prefix="hg-roads-") as tmp:
+        path = await save_upload(file, Path(tmp))
+        try:
+            return await run_in_threadpool(_replace_roads, path, crs, layer, principal)
+        except importer.ImportFailed as exc:
+            return _refused(exc, language(accept_language))
+
+
+def _replace_roads(path: Path, crs: str | None, layer: str | None, principal) -> dict:
+    """The CLI's import-roads, then the ETag the map will see (its next GET fetches the new roads)."""
+    done = import_roads(get_engine(), path, crs=crs, layer=layer, actor=principal.actor())
+    with get_engine().connect() as conn:
+        etag = roads_document(conn).etag
+    return {
+        "file": path.name,
+        "roads": done.roads,
+        "by_class": done.by_class,
+        "skipped": done.skipped,
+        "crs": done.crs,
+        "seconds": round(done.seconds, 3),
+        "etag": etag,
+    }
 
 
 def _save_used(report: importer.ImportReport, name: str, principal) -> dict:

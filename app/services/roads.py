@@ -2,14 +2,16 @@
 served simplified as one small GeoJSON document.
 
 The seed loads the sample's generated roads with the rest of its layers; a deployment replaces them
-with its own file (`python -m app.cli import-roads FILE`: an OpenStreetMap extract converted with
-ogr2ogr, a survey's GeoPackage or Shapefile in VN-2000 …), all or nothing.
+with its own file (`python -m app.cli import-roads FILE`, or its upload `POST /api/import/roads`:
+an OpenStreetMap extract converted with ogr2ogr, a survey's GeoPackage or Shapefile in VN-2000 …),
+all or nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +20,10 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import Connection, Engine, insert, text
 
 from app import models as m
+from app.services.audit import Actor
 from app.services.imports.importer import ImportFailed
 from gis.importers import ImportRefused
-from gis.roads import Road, read_roads
+from gis.roads import MAIN_HIGHWAYS, Road, read_roads
 
 __all__ = ["RoadsImported", "import_roads", "insert_roads", "load_roads_file", "roads_document"]
 
@@ -48,6 +51,7 @@ class RoadsImported:
     skipped: int  # features of other classes, left out
     crs: str
     seconds: float
+    by_class: dict[str, int]  # roads kept per highway class, major first
 
 
 def insert_roads(conn: Connection, roads: Iterable[Road], attribution: str | None = None) -> int:
@@ -83,18 +87,23 @@ def import_roads(
     crs: str | None = None,
     layer: str | None = None,
     attribution: str | None = None,
+    actor: Actor | None = None,
 ) -> RoadsImported:
     """Replace every stored road with the main roads of ``path``, all or nothing; a refused file
-    (ImportFailed, 422) leaves the stored ones as they were."""
+    (ImportFailed, 422) leaves the stored ones as they were. ``actor`` is whom the audit names."""
     started = time.perf_counter()
     try:
         found = read_roads(path, crs=crs, layer=layer)
     except ImportRefused as exc:
         raise ImportFailed(exc.problems) from None
     with engine.begin() as conn:
+        if actor is not None:
+            actor.apply(conn)
         conn.execute(text("TRUNCATE roads"))
         count = insert_roads(conn, found.roads, attribution or (OSM_ATTRIBUTION if found.osm else None))
-    return RoadsImported(count, found.skipped, found.crs, time.perf_counter() - started)
+    classes = Counter(r.highway for r in found.roads)
+    by_class = {h: classes[h] for h in MAIN_HIGHWAYS if classes[h]}
+    return RoadsImported(count, found.skipped, found.crs, time.perf_counter() - started, by_class)
 
 
 @dataclass(frozen=True)
