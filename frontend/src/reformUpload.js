@@ -2,29 +2,13 @@
 // (which old communes form each new one), optionally the new codes and the new units' polygons,
 // the day the new units start and the act. "Kiểm tra" checks everything and writes nothing;
 // "Áp dụng" ends the old units and inserts the new ones, all or nothing.
-import { ApiError, sendForm, withQuery } from './api.js';
+import { sendForm, withQuery } from './api.js';
 import { formatNumber } from './format.js';
 import { t, translateDom } from './i18n.js';
-import { problemParts } from './problems.js';
+import { field, input, refusalLines, showLines as say } from './uploadForm.js';
 
 const COUNTS = ['communes_ended', 'communes_inserted', 'districts_ended', 'provinces_ended',
   'provinces_inserted', 'hamlets_moved', 'lineage'];
-
-function field(id, key, control) {
-  const label = document.createElement('label');
-  label.className = 'hg-field';
-  label.htmlFor = id;
-  label.dataset.i18n = key;
-  control.id = id;
-  return [label, control];
-}
-
-function input(type, attrs = {}) {
-  const node = document.createElement('input');
-  node.type = type;
-  Object.assign(node, attrs);
-  return node;
-}
 
 /** The reform's form in `section` (shown to the Department's staff only). */
 export function mountReformUpload(section) {
@@ -80,32 +64,9 @@ export function mountReformUpload(section) {
       say(result, [t(report.dry_run ? 'reform.checked' : 'reform.applied'), ...lines,
         ...(report.warnings ?? [])], false);
     } catch (error) {
-      const problems = error instanceof ApiError ? (error.body?.details ?? error.body?.problems ?? []) : [];
-      const lines = problems.length
-        ? problems.map((p) => (p.code ? sentence(p) : p.message ?? String(p)))
-        : [error.description ?? error.message];
-      say(result, [t('reform.refused'), ...lines], true);
+      say(result, [t('reform.refused'), ...refusalLines(error)], true);
     } finally {
       check.disabled = apply.disabled = false;
     }
   });
-}
-
-/** A problem as one line: "<file> dòng 3: <field>: <sentence>". */
-function sentence(problem) {
-  const { number, column, text } = problemParts(problem);
-  const where = [problem.source, number != null ? `${t('reform.row')} ${number}` : null].filter(Boolean).join(' ');
-  return [where, column, text].filter(Boolean).join(': ');
-}
-
-function say(container, lines, refused) {
-  const list = document.createElement('ul');
-  list.className = refused ? 'hg-problems' : 'hg-list';
-  for (const line of lines) {
-    const item = document.createElement('li');
-    item.textContent = line;
-    list.append(item);
-  }
-  container.replaceChildren(list);
-  container.dataset.state = refused ? 'refused' : 'done';
 }

@@ -9,6 +9,7 @@ import { renderReport } from './importReport.js';
 import { describeError } from './notify.js';
 import { loadRegion } from './region.js';
 import { mountReformUpload } from './reformUpload.js';
+import { mountRoadsUpload } from './roadsUpload.js';
 import { renderVocabularyOffer, unknownValues, unrecognisedColumns } from './vocabularyOffer.js';
 
 const ALL_TARGETS = [
@@ -205,8 +206,12 @@ onLangChange(() => {
 });
 
 renderOptions();
-// The Department also applies administrative reforms (new units and their lineage).
-if (isStaff()) mountReformUpload(document.getElementById('hg-reform'));
+// The Department also applies administrative reforms (new units and their lineage) and replaces
+// the offline map's main roads (POST /api/import/roads: planners and admins, as the server says).
+if (isStaff()) {
+  mountReformUpload(document.getElementById('hg-reform'));
+  mountRoadsUpload(document.getElementById('hg-roads'));
+}
 if (mayRegister()) {
   await refreshProfiles();
 } else {

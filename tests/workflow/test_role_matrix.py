@@ -92,6 +92,7 @@ def _requests(world):
     }
     empty_csv = {"files": {"file": ("empty.csv", b"", "text/csv")}}
     empty_lineage = {"files": {"lineage": ("sap_xep.csv", b"", "text/csv")}}
+    empty_geojson = {"files": {"file": ("duong.geojson", b"", "application/geo+json")}}
     line_out = {"type": "LineString", "coordinates": [[105.43, 9.69], [106.7, 10.78]]}
     return [
         (
@@ -242,6 +243,9 @@ def _requests(world):
         ("DELETE", "/api/import/profiles/{name}", "/api/import/profiles/no-such-profile", {}, STAFF),
         ("POST", "/api/import", "/api/import?target=sites&save_profile=matrix", empty_csv, STAFF),
         ("POST", "/api/import/reform", "/api/import/reform?effective=2025-07-01", empty_lineage, STAFF),
+        # The offline map's main roads: the Department replaces them (an empty file is refused, the
+        # sample's roads stay).
+        ("POST", "/api/import/roads", "/api/import/roads", empty_geojson, STAFF),
         # Model truth: the sample's speed tests carry no RSRP, so nothing is proposed (404) nor in force.
         *[
             (method, route, path, kwargs, STAFF)
