@@ -4,22 +4,15 @@
 // "Áp dụng" ends the old units and inserts the new ones, all or nothing.
 import { sendForm, withQuery } from './api.js';
 import { formatNumber } from './format.js';
-import { t, translateDom } from './i18n.js';
-import { field, input, refusalLines, showLines as say } from './uploadForm.js';
+import { t } from './i18n.js';
+import { field, headedForm, input, refusalLines, resultBox, showForm, showLines as say } from './uploadForm.js';
 
 const COUNTS = ['communes_ended', 'communes_inserted', 'districts_ended', 'provinces_ended',
   'provinces_inserted', 'hamlets_moved', 'lineage'];
 
 /** The reform's form in `section` (shown to the Department's staff only). */
 export function mountReformUpload(section) {
-  const form = document.createElement('form');
-  form.className = 'hg-upload-form';
-  form.noValidate = true;
-  const title = document.createElement('h2');
-  title.dataset.i18n = 'reform.title';
-  const intro = document.createElement('p');
-  intro.className = 'hg-note';
-  intro.dataset.i18n = 'reform.intro';
+  const form = headedForm('reform');
   const effective = input('date', { name: 'effective', required: true });
   const act = input('text', { name: 'reform', maxLength: 200, autocomplete: 'off' });
   const lineage = input('file', { name: 'lineage', accept: '.csv,.txt,.xlsx,.xlsm', required: true });
@@ -32,16 +25,12 @@ export function mountReformUpload(section) {
   const apply = Object.assign(document.createElement('button'), { type: 'submit', value: 'apply', className: 'hg-button hg-primary', id: 'hg-reform-apply' });
   apply.dataset.i18n = 'reform.apply';
   actions.append(check, apply);
-  const result = document.createElement('div');
-  result.id = 'hg-reform-result';
-  result.setAttribute('aria-live', 'polite');
-  form.append(title, intro, ...field('hg-reform-effective', 'reform.effective', effective),
+  const result = resultBox('hg-reform-result');
+  form.append(...field('hg-reform-effective', 'reform.effective', effective),
     ...field('hg-reform-act', 'reform.act', act), ...field('hg-reform-lineage', 'reform.lineage', lineage),
     ...field('hg-reform-codes', 'reform.codes', codes), ...field('hg-reform-polygons', 'reform.polygons', polygons),
     actions, result);
-  section.replaceChildren(form);
-  section.hidden = false;
-  translateDom(section);
+  showForm(section, form);
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -4,8 +4,8 @@
 // were; once replaced, the map fetches the new ones at its next load (their ETag changed).
 import { sendForm } from './api.js';
 import { formatNumber } from './format.js';
-import { onLangChange, t, translateDom } from './i18n.js';
-import { field, input, refusalLines, showLines } from './uploadForm.js';
+import { onLangChange, t } from './i18n.js';
+import { field, headedForm, input, refusalLines, resultBox, showForm, showLines } from './uploadForm.js';
 
 const CLASSES = ['motorway', 'trunk', 'primary', 'secondary', 'tertiary']; // gis/roads.py MAIN_HIGHWAYS
 
@@ -25,27 +25,16 @@ function lines(outcome) {
 
 /** The roads' form in `section` (shown to the Department's staff only; the server checks it too). */
 export function mountRoadsUpload(section) {
-  const form = document.createElement('form');
-  form.className = 'hg-upload-form';
-  form.noValidate = true;
-  const title = document.createElement('h2');
-  title.dataset.i18n = 'roads.title';
-  const intro = document.createElement('p');
-  intro.className = 'hg-note';
-  intro.dataset.i18n = 'roads.intro';
+  const form = headedForm('roads');
   const file = input('file', { name: 'file', accept: '.geojson,.json,.gpkg,.zip', required: true });
   const send = Object.assign(document.createElement('button'), { type: 'submit', className: 'hg-button hg-primary', id: 'hg-roads-send' });
   send.dataset.i18n = 'roads.send';
   const actions = document.createElement('div');
   actions.className = 'hg-upload-actions';
   actions.append(send);
-  const result = document.createElement('div');
-  result.id = 'hg-roads-result';
-  result.setAttribute('aria-live', 'polite');
-  form.append(title, intro, ...field('hg-roads-file', 'roads.file', file), actions, result);
-  section.replaceChildren(form);
-  section.hidden = false;
-  translateDom(section);
+  const result = resultBox('hg-roads-result');
+  form.append(...field('hg-roads-file', 'roads.file', file), actions, result);
+  showForm(section, form);
 
   let outcome = null; // the last answer, said again when the language changes
   const draw = () => {

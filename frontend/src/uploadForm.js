@@ -2,8 +2,37 @@
 // roadsUpload.js): labelled controls, and the outcome as a list of lines — what was written, or
 // why the file was refused, each problem in the current language.
 import { ApiError } from './api.js';
-import { t } from './i18n.js';
+import { t, translateDom } from './i18n.js';
 import { problemParts } from './problems.js';
+
+/** A form headed by its title and introduction (i18n keys `<area>.title`, `<area>.intro`). */
+export function headedForm(area) {
+  const form = document.createElement('form');
+  form.className = 'hg-upload-form';
+  form.noValidate = true;
+  const title = document.createElement('h2');
+  title.dataset.i18n = `${area}.title`;
+  const intro = document.createElement('p');
+  intro.className = 'hg-note';
+  intro.dataset.i18n = `${area}.intro`;
+  form.append(title, intro);
+  return form;
+}
+
+/** Where the outcome is said (`showLines`), read out when it changes. */
+export function resultBox(id) {
+  const result = document.createElement('div');
+  result.id = id;
+  result.setAttribute('aria-live', 'polite');
+  return result;
+}
+
+/** `form` shown in its (hidden until then) `section`, in the current language. */
+export function showForm(section, form) {
+  section.replaceChildren(form);
+  section.hidden = false;
+  translateDom(section);
+}
 
 /** A label (its text by i18n `key`) and its `control`, bound by `id`: [label, control]. */
 export function field(id, key, control) {

@@ -190,18 +190,24 @@ def test_a_bad_file_is_refused_and_changes_nothing(roads_db, tmp_path, _label, m
 
 # ---------------------------------------------------------------- the command and the seed
 @pytest.fixture
-def cli_run(database_url, engine, capsys):
-    """cli.main on the test database; the sample's roads are put back afterwards."""
+def sample_roads_back(engine):
+    """The test database's roads replaced by a test: the sample's are put back afterwards."""
+    yield
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE roads"))
+        loader_layers.load_roads_file(conn, SAMPLE / "roads.geojson")
+
+
+@pytest.fixture
+def cli_run(database_url, capsys, sample_roads_back):
+    """cli.main on the test database."""
 
     def call(*argv: str) -> tuple[int | None, str, str]:
         code = cli.main(list(argv))
         out = capsys.readouterr()
         return code, out.out, out.err
 
-    yield call
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE roads"))
-        loader_layers.load_roads_file(conn, SAMPLE / "roads.geojson")
+    return call
 
 
 def test_the_command_replaces_the_roads_or_says_why_not(cli_run, engine, tmp_path):

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.services.imports import loader_layers
 from tests.app.test_region import api  # noqa: F401 (a fixture: the app without a coverage run)
-from tests.app.test_roads import FIXTURES, SAMPLE, _stored
+from tests.app.test_roads import FIXTURES, _stored, sample_roads_back  # noqa: F401 (a fixture)
 from tests.conftest import bearer
 
 ROUTE = "/api/import/roads"
@@ -19,14 +18,6 @@ ROUTE = "/api/import/roads"
 # are main roads; the residential street, the canal and the trunk link are left out.
 OSM_LINES = FIXTURES / "osm_lines.geojson"
 DENIED = {"official1": 403, "official934": 403, "viettel1": 403, "vina1": 403}
-
-
-@pytest.fixture
-def sample_roads_back(engine):
-    yield
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE roads"))
-        loader_layers.load_roads_file(conn, SAMPLE / "roads.geojson")
 
 
 def _upload(client, path: Path, name: str | None = None, headers: dict | None = None, **query):
@@ -39,7 +30,8 @@ def _etag(client) -> str:
     return client.get("/basemap/roads.json").headers["etag"]
 
 
-def test_only_the_department_may_replace_the_roads(api, tokens, engine, sample_roads_back):  # noqa: F811
+@pytest.mark.usefixtures("sample_roads_back")
+def test_only_the_department_may_replace_the_roads(api, tokens, engine):  # noqa: F811
     before, etag = _stored(engine), _etag(api)
     assert _upload(api, OSM_LINES).status_code == 401
     for user, status in DENIED.items():
@@ -106,13 +98,13 @@ REFUSED = [
 ]
 
 
+@pytest.mark.usefixtures("sample_roads_back")
 @pytest.mark.parametrize(("make", "code", "vietnamese", "english"), REFUSED, ids=[r[1] for r in REFUSED])
 def test_a_refused_file_changes_neither_the_roads_nor_their_etag(
     api,  # noqa: F811
     tokens,
     engine,
     tmp_path,
-    sample_roads_back,
     make,
     code,
     vietnamese,
@@ -132,7 +124,8 @@ def test_a_refused_file_changes_neither_the_roads_nor_their_etag(
     assert _stored(engine) == before and _etag(api) == etag
 
 
-def test_a_file_that_cannot_be_read_is_refused(api, tokens, engine, tmp_path, sample_roads_back):  # noqa: F811
+@pytest.mark.usefixtures("sample_roads_back")
+def test_a_file_that_cannot_be_read_is_refused(api, tokens, engine, tmp_path):  # noqa: F811
     before, etag = _stored(engine), _etag(api)
     r = _upload(api, _garbage(tmp_path), headers=bearer(tokens["planner1"]))
     assert r.status_code == 422, r.text

@@ -1,6 +1,6 @@
 """The Department checks an administrative reform on the upload page (the sample's own lineage and
 codes: nothing written by a check), and a broken lineage is refused row by row; others do not see
-the form."""
+the form (nor the roads' one)."""
 
 import pytest
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 REFORM = ROOT / "data" / "hamlets" / "reform"
 
 
-def _upload_page(chromium, live_server_url, user):
+def upload_page(chromium, live_server_url, user):
     probe = MapPage(chromium, live_server_url, user=user)
     page = probe.page
     page.goto(f"{probe.base_url}/upload")
@@ -31,7 +31,7 @@ def _communes_in_force(engine) -> int:
 
 def test_the_department_checks_the_sample_reform(chromium, live_server_url, tokens, engine, tmp_path):
     before = _communes_in_force(engine)
-    probe, page = _upload_page(chromium, live_server_url, "planner1")
+    probe, page = upload_page(chromium, live_server_url, "planner1")
     try:
         page.get_by_label("Ngày có hiệu lực").fill("2025-07-01")
         page.get_by_label("Tệp phân định (CSV/XLSX)").set_input_files(REFORM / "lineage.csv")
@@ -69,9 +69,10 @@ def test_the_department_checks_the_sample_reform(chromium, live_server_url, toke
         probe.context.close()
 
 
-def test_an_operator_does_not_see_the_reform_form(chromium, live_server_url, tokens):
-    probe, page = _upload_page(chromium, live_server_url, "viettel1")
+def test_an_operator_does_not_see_the_department_forms(chromium, live_server_url, tokens):
+    probe, page = upload_page(chromium, live_server_url, "viettel1")
     try:
         assert page.locator("#hg-reform").is_hidden()
+        assert page.locator("#hg-roads").is_hidden()  # the offline map's roads (test_roads_upload.py)
     finally:
         probe.context.close()

@@ -1,25 +1,18 @@
 """The Department replaces the offline map's main roads on the upload page ("Đường giao thông (bản
 đồ nền)"): an ogr2ogr OpenStreetMap lines file is taken and the result said in Vietnamese, then in
-English; a file of points is refused and changes nothing. Operators do not see the form."""
+English; a file of points is refused and changes nothing. (Operators do not see the form:
+test_reform_upload.py.)"""
 
 import json
 
 import pytest
 from sqlalchemy import text
 
-from app.services.imports import loader_layers
-from tests.app.test_roads import FIXTURES, SAMPLE
-from tests.browser.support import MapPage, axe_findings
+from tests.app.test_roads import FIXTURES, sample_roads_back  # noqa: F401 (a fixture)
+from tests.browser.support import axe_findings
+from tests.browser.test_reform_upload import upload_page
 
 pytestmark = pytest.mark.browser
-
-
-def _upload_page(chromium, live_server_url, user):
-    probe = MapPage(chromium, live_server_url, user=user)
-    page = probe.page
-    page.goto(f"{probe.base_url}/upload")
-    page.locator("#hg-upload-crs option").first.wait_for(state="attached")
-    return probe, page
 
 
 def _refs(engine) -> list[str | None]:
@@ -27,18 +20,9 @@ def _refs(engine) -> list[str | None]:
         return conn.execute(text("SELECT ref FROM roads ORDER BY id")).scalars().all()
 
 
-@pytest.fixture
-def sample_roads_back(engine):
-    yield
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE roads"))
-        loader_layers.load_roads_file(conn, SAMPLE / "roads.geojson")
-
-
-def test_the_department_replaces_the_roads(
-    chromium, live_server_url, tokens, engine, tmp_path, sample_roads_back
-):
-    probe, page = _upload_page(chromium, live_server_url, "admin1")
+@pytest.mark.usefixtures("sample_roads_back")
+def test_the_department_replaces_the_roads(chromium, live_server_url, tokens, engine, tmp_path):
+    probe, page = upload_page(chromium, live_server_url, "admin1")
     try:
         page.locator("#hg-roads form").wait_for()
         assert page.locator("#hg-roads h2").inner_text() == "Đường giao thông (bản đồ nền)"
@@ -85,13 +69,5 @@ def test_the_department_replaces_the_roads(
         assert "diem.geojson" in refused and "1 features are not lines (Point" in refused
         assert _refs(engine) == ["QL61", "ĐT927"]
         assert not [e for e in probe.errors if "422" not in e], probe.errors
-    finally:
-        probe.context.close()
-
-
-def test_an_operator_does_not_see_the_roads_form(chromium, live_server_url, tokens):
-    probe, page = _upload_page(chromium, live_server_url, "viettel1")
-    try:
-        assert page.locator("#hg-roads").is_hidden()
     finally:
         probe.context.close()
