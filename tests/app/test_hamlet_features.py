@@ -80,7 +80,6 @@ def test_after_a_full_run_tiles_and_items_show_what_the_computation_gave(scratch
             assert page == features.get_items(session, COMPUTED, query)
 
 
-
 def test_a_full_run_refreshes_the_layer_once_at_its_end(scratch):
     """While a full run writes (hg.hamlet_features_deferred on, migration 0041) the triggers leave the
     layer as it was; the run's closing refresh brings every hamlet to the computation's answer."""
@@ -97,6 +96,7 @@ def test_a_full_run_refreshes_the_layer_once_at_its_end(scratch):
         conn.execute(text("UPDATE hamlet_ftth SET share = 0.5"))  # deferral ended: triggers again
         assert all(r[HAMLET_FTTH_SHARE] == 0.5 for r in assert_kept(conn) if r[HAMLET_FTTH_SHARE] is not None)
         transaction.rollback()
+
 
 def test_an_incremental_run_and_a_change_of_levels_follow(scratch):
     with scratch.connect() as conn:

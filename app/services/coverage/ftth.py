@@ -49,11 +49,11 @@ LEFT JOIN LATERAL ({disks}) r ON true
 CROSS JOIN LATERAL (SELECT ST_Difference(h.hm, r.reach) AS gap) g
 """
 # An access point's reach disk in the metric CRS: its centre, its radius there, the polygon.
-_DISK = """
-SELECT c.centre, {equal_area!r} * ST_Distance(c.centre, ST_Transform(
+_DISK = f"""
+SELECT c.centre, {EQUAL_AREA!r} * ST_Distance(c.centre, ST_Transform(
          ST_Project(f.geom::geography, f.service_radius_m, 0)::geometry, :srid)) AS radius
 FROM (SELECT ST_Transform(f.geom, :srid) AS centre) c
-""".format(equal_area=EQUAL_AREA)
+"""
 # The union of the disks of the access points serving (`{serving}`) near hamlet h, each disk drawn
 # for this hamlet (a few hamlets: an incremental refresh, a past day's shares).
 _DISKS_DRAWN = f"""
