@@ -22,6 +22,8 @@ from tests.conftest import sample_database
 
 HAMLETS = COLLECTIONS["hamlets"]
 COMPUTED = replace(HAMLETS, source=JOINED["hamlets"])  # the layer before migration 0033
+# Position of ftth_share in _rows (after the fid).
+HAMLET_FTTH_SHARE = 1 + list(HAMLETS.properties).index("ftth_share")
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,24 @@ def test_after_a_full_run_tiles_and_items_show_what_the_computation_gave(scratch
             page = features.get_items(session, HAMLETS, query)
             assert page.number_returned > 0
             assert page == features.get_items(session, COMPUTED, query)
+
+
+def test_a_full_run_refreshes_the_layer_once_at_its_end(scratch):
+    """While a full run writes (hg.hamlet_features_deferred on, migration 0041) the triggers leave the
+    layer as it was; the run's closing refresh brings every hamlet to the computation's answer."""
+    with scratch.connect() as conn, conn.begin() as transaction:
+        before = _rows(conn, HAMLETS.source)
+        assert any(r[HAMLET_FTTH_SHARE] for r in before)  # some reach to lose
+        conn.execute(coverage._DEFER_HAMLET_FEATURES)
+        conn.execute(text("UPDATE hamlet_ftth SET share = 0"))
+        assert _rows(conn, HAMLETS.source) == before  # deferred: nothing refreshed yet
+        for statement in coverage._REFRESH_HAMLET_FEATURES:
+            conn.execute(statement)
+        after = assert_kept(conn)
+        assert not any(r[HAMLET_FTTH_SHARE] for r in after)
+        conn.execute(text("UPDATE hamlet_ftth SET share = 0.5"))  # deferral ended: triggers again
+        assert all(r[HAMLET_FTTH_SHARE] == 0.5 for r in assert_kept(conn) if r[HAMLET_FTTH_SHARE] is not None)
+        transaction.rollback()
 
 
 def test_an_incremental_run_and_a_change_of_levels_follow(scratch):

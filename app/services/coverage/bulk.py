@@ -11,7 +11,8 @@ SRID = 4326
 
 
 def ewkb_hex(geom) -> str:
-    """The hex EWKB (SRID 4326) of a WGS 84 geometry: PostGIS's text input for a geometry."""
+    """The hex EWKB (SRID 4326) of a WGS 84 geometry (or of each of an array of them, in one call):
+    PostGIS's text input for a geometry."""
     return shapely.to_wkb(shapely.set_srid(geom, SRID), hex=True, include_srid=True)
 
 

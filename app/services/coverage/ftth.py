@@ -45,18 +45,37 @@ SELECT h.id,
        CASE WHEN r.reach IS NULL THEN 0
             ELSE greatest(1 - ST_Area(g.gap) / nullif(ST_Area(h.hm), 0), 0) END AS share{columns}
 FROM h
-LEFT JOIN LATERAL (
-  SELECT ST_Union(ST_Buffer(d.centre, d.radius, {quad_segs})) AS reach
-  FROM fibre_access_points f
-  CROSS JOIN LATERAL (
-    SELECT c.centre, {equal_area!r} * ST_Distance(c.centre, ST_Transform(
-             ST_Project(f.geom::geography, f.service_radius_m, 0)::geometry, :srid)) AS radius
-    FROM (SELECT ST_Transform(f.geom, :srid) AS centre) c
-  ) d
-  WHERE {serving} AND f.geom && ST_Expand(h.geom, :max_deg)
-    AND ST_DWithin(d.centre, h.hm, d.radius)
-) r ON true
+LEFT JOIN LATERAL ({disks}) r ON true
 CROSS JOIN LATERAL (SELECT ST_Difference(h.hm, r.reach) AS gap) g
+"""
+# An access point's reach disk in the metric CRS: its centre, its radius there, the polygon.
+_DISK = f"""
+SELECT c.centre, {EQUAL_AREA!r} * ST_Distance(c.centre, ST_Transform(
+         ST_Project(f.geom::geography, f.service_radius_m, 0)::geometry, :srid)) AS radius
+FROM (SELECT ST_Transform(f.geom, :srid) AS centre) c
+"""
+# The union of the disks of the access points serving (`{serving}`) near hamlet h, each disk drawn
+# for this hamlet (a few hamlets: an incremental refresh, a past day's shares).
+_DISKS_DRAWN = f"""
+  SELECT ST_Union(ST_Buffer(d.centre, d.radius, {QUAD_SEGS})) AS reach
+  FROM fibre_access_points f CROSS JOIN LATERAL ({_DISK}) d
+  WHERE {{serving}} AND f.geom && ST_Expand(h.geom, :max_deg)
+    AND ST_DWithin(d.centre, h.hm, d.radius)
+"""
+# The same union from the disks drawn once per access point into _DISKS_TABLE (a full refresh:
+# 8,400 access points drawn once instead of 20,000 times, one per hamlet near each). The access
+# points are scanned as in _DISKS_DRAWN (their GiST index), the disk looked up by id: ST_Union
+# receives the same disks in the same order, so the reach is the same to the bit.
+_DISKS_TABLE = "ftth_disks"
+_DISKS_STORED = f"""
+  SELECT ST_Union(d.disk) AS reach
+  FROM fibre_access_points f JOIN {_DISKS_TABLE} d ON d.id = f.id
+  WHERE f.geom && ST_Expand(h.geom, :max_deg) AND ST_DWithin(d.centre, h.hm, d.radius)
+"""
+_DRAW_DISKS = f"""
+CREATE TEMP TABLE {_DISKS_TABLE} ON COMMIT DROP AS
+SELECT f.id, d.centre, d.radius, ST_Buffer(d.centre, d.radius, {QUAD_SEGS}) AS disk
+FROM fibre_access_points f CROSS JOIN LATERAL ({_DISK}) d WHERE {{serving}}
 """
 # The published gap, on the 1e-7° grid GeoJSON is written with, so the polygon stays valid.
 _GAP = """,
@@ -89,20 +108,17 @@ _DIFFERS = (
 )
 
 
-def _reach_sql(hamlets: str, day: str, columns: str = "") -> str:
+def _reach_sql(hamlets: str, day: str, columns: str = "", disks: str = _DISKS_DRAWN) -> str:
     return _REACH.format(
-        hamlets=hamlets,
-        serving=_SERVING_ON.format(day=day),
-        columns=columns,
-        quad_segs=QUAD_SEGS,
-        equal_area=EQUAL_AREA,
+        hamlets=hamlets, columns=columns, disks=disks.format(serving=_SERVING_ON.format(day=day))
     )
 
 
-# Today's reach, as every day's (shares_on_sql) with the gap polygon.
-_REFRESH = "INSERT INTO hamlet_ftth (hamlet_id, share, geom) " + _reach_sql(
-    f"{IN_FORCE.format(a='a')} AND (:all_hamlets OR a.id = ANY(:ids))", _TODAY, _GAP
-)
+# Today's reach, as every day's (shares_on_sql) with the gap polygon: of some hamlets, or of all
+# from the disks drawn once (_DRAW_DISKS first).
+_INSERT = "INSERT INTO hamlet_ftth (hamlet_id, share, geom) "
+_REFRESH = _INSERT + _reach_sql(f"{IN_FORCE.format(a='a')} AND a.id = ANY(:ids)", _TODAY, _GAP)
+_REFRESH_ALL = _INSERT + _reach_sql(IN_FORCE.format(a="a"), _TODAY, _GAP, _DISKS_STORED)
 # A change the coverage worker has not applied to hamlet_ftth yet (an access point or a hamlet edited
 # seconds ago, runs.py): the hamlets near it are not read from the table.
 _PENDING_CHANGE = "FROM coverage_dirty d WHERE d.source IN ('fibre_access_points', 'admin_units')"
@@ -203,10 +219,22 @@ def refresh_ftth(conn: Connection, srid: int, hamlet_ids: list[int] | None = Non
         text("DELETE FROM hamlet_ftth WHERE :all_hamlets OR hamlet_id = ANY(:ids)"),
         {"all_hamlets": all_hamlets, "ids": ids},
     )
-    conn.execute(
-        text(_REFRESH), {"srid": srid, "all_hamlets": all_hamlets, "ids": ids, "max_deg": _max_deg(conn)}
-    )
+    params = {"srid": srid, "ids": ids, "max_deg": _max_deg(conn)}
+    if all_hamlets:
+        _refresh_all(conn, params)
+    else:
+        conn.execute(text(_REFRESH), params)
     conn.execute(text(f"UPDATE hamlet_ftth_day SET day = {_TODAY}"))
+
+
+def _refresh_all(conn: Connection, params: dict) -> None:
+    """Every hamlet's reach, from each access point's disk drawn once. The table is analysed so
+    the planner knows its size (a temporary table has no statistics), and dropped once read."""
+    conn.execute(text(_DRAW_DISKS.format(serving=_SERVING_ON.format(day=_TODAY))), params)
+    conn.execute(text(f"ALTER TABLE {_DISKS_TABLE} ADD PRIMARY KEY (id)"))
+    conn.execute(text(f"ANALYZE {_DISKS_TABLE}"))
+    conn.execute(text(_REFRESH_ALL), params)
+    conn.execute(text(f"DROP TABLE {_DISKS_TABLE}"))
 
 
 # Per engine (its sessions' clock): the region's day its hamlet_ftth was last found to describe, so

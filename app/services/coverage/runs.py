@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from multiprocessing import get_context
 
+import numpy as np
 import shapely
 from pyproj import CRS
 from shapely import MultiPolygon
@@ -105,8 +106,9 @@ class StoredBlock:
 
 def stored_block(result: BlockResult, params: CoverageParams, input_hash: str) -> StoredBlock:
     """``result`` in its stored form (empty polygons dropped, as store_results always did)."""
-    coverage = [(o, c, b, lonlat(g, params)) for o, c, b, g in result.coverage]
-    dead = [(h, k, lonlat(g, params)) for h, k, g in result.dead]
+    geoms = lonlat_all([g for *_, g in result.coverage] + [g for *_, g in result.dead], params)
+    hexes = [None if g.is_empty else h for g, h in zip(geoms, ewkb_hex(geoms), strict=True)]
+    n = len(result.coverage)
     return StoredBlock(
         key=result.key,
         counts=result.counts,
@@ -114,8 +116,8 @@ def stored_block(result: BlockResult, params: CoverageParams, input_hash: str) -
         shape=result.raster.shape[2:],
         data=encode_raster(result.raster),
         input_hash=input_hash,
-        coverage=[(o, c, b, ewkb_hex(g)) for o, c, b, g in coverage if not g.is_empty],
-        dead=[(h, k, ewkb_hex(g)) for h, k, g in dead if not g.is_empty],
+        coverage=[(o, c, b, h) for (o, c, b, _), h in zip(result.coverage, hexes[:n], strict=True) if h],
+        dead=[(i, k, h) for (i, k, _), h in zip(result.dead, hexes[n:], strict=True) if h],
     )
 
 
@@ -224,9 +226,20 @@ def forget_unused_blocks(conn: Connection) -> None:
 
 def lonlat(geom, params: CoverageParams) -> MultiPolygon:
     """To WGS 84 on the 1e-7° grid GeoJSON is written with, so published polygons stay valid."""
-    out = shapely.set_precision(geometry_to_lonlat(geom, params.crs), 1e-7)
-    if not isinstance(out, MultiPolygon):
-        out = MultiPolygon([p for p in getattr(out, "geoms", [out]) if p.geom_type == "Polygon"])
+    return lonlat_all([geom], params)[0]
+
+
+def lonlat_all(geoms: list, params: CoverageParams) -> np.ndarray:
+    """``lonlat`` of each of ``geoms`` (a block's ~30 polygons): one projection and one precision
+    call for them all instead of one each, the very same coordinates (each point on its own)."""
+    if not geoms:
+        return np.empty(0, dtype=object)
+    metric = np.empty(len(geoms), dtype=object)
+    metric[:] = geoms
+    out = shapely.set_precision(geometry_to_lonlat(metric, params.crs), 1e-7)
+    for i, g in enumerate(out):
+        if not isinstance(g, MultiPolygon):
+            out[i] = MultiPolygon([p for p in getattr(g, "geoms", [g]) if p.geom_type == "Polygon"])
     return out
 
 
@@ -426,6 +439,16 @@ def _finish_run(
     )
 
 
+# A full run rewrites every hamlet's counts and reach, batch by batch: the hamlets layer's triggers
+# (migration 0033) would refresh each hamlet's row some seven times; they skip it while the run
+# writes (migration 0041), and the run refreshes every hamlet once, from the final tables.
+_DEFER_HAMLET_FEATURES = text("SET LOCAL hg.hamlet_features_deferred = on")
+_REFRESH_HAMLET_FEATURES = (
+    text("SET LOCAL hg.hamlet_features_deferred = off"),
+    text("SELECT refresh_hamlet_features(NULL)"),
+)
+
+
 def run_full(
     engine: Engine,
     params: CoverageParams | None = None,
@@ -450,6 +473,7 @@ def run_full(
 
     with engine.begin() as conn:
         run_id, _ = _start_run(conn, "full", params)
+        conn.execute(_DEFER_HAMLET_FEATURES)
         last_dirty = conn.execute(text("SELECT coalesce(max(id), 0) FROM coverage_dirty")).scalar_one()
         inputs = load_inputs(conn, params)
         blocks = province_blocks(inputs.hamlets, params)
@@ -464,7 +488,10 @@ def run_full(
         stale_dated_runs(conn, last_dirty)
         conn.execute(text("DELETE FROM coverage_dirty WHERE id <= :m"), {"m": last_dirty})
         forget_unused_blocks(conn)
-        lap("forget unused blocks", t)
+        t = lap("forget unused blocks", t)
+        for statement in _REFRESH_HAMLET_FEATURES:
+            conn.execute(statement)
+        lap("hamlets layer (hamlet_features)", t)
         seconds = time.perf_counter() - t0
         cpu1 = os.times()
         cpu = {
