@@ -46,6 +46,7 @@ VN2000_PROJECTED = tuple(
     for code in (5896, 9205, 9206, 9207, 9208, 5897, 9209, 9210, 9211, 9212)
     + (9213, 9214, 9215, 9216, 5899, 5898, 9217, 9218, 3405, 3406)
 )
+_OWN_SRID_BASE = 920_000
 
 
 def vn2000_projected(raw: str) -> str:
@@ -70,10 +71,8 @@ def vn2000_label(crs: str) -> str:
 
 def vn2000_own_srid(crs: str) -> int:
     """Our PostGIS SRID for a VN-2000 projection with the official shift (migrations 0007, 0040):
-    92 then the EPSG code, EPSG:9209 → 929209."""
-    if crs not in VN2000_PROJECTED:
-        raise ValueError(f"{crs} is not one of VN-2000's projections")
-    return int("92" + crs.removeprefix("EPSG:"))
+    920 000 + the EPSG code, EPSG:9209 → 929209 (above EPSG's codes, clear of PostGIS's own)."""
+    return _OWN_SRID_BASE + int(vn2000_projected(crs).removeprefix("EPSG:"))
 
 
 @cache

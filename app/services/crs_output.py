@@ -2,7 +2,7 @@
 
 Geometries are stored in EPSG:4326 with lon/lat order (i.e. CRS84); every other CRS is reached with
 ST_Transform in PostGIS. EPSG:4326 as an OGC URI means lat/lon order, hence ST_FlipCoordinates.
-VN-2000 goes through our own SRIDs, 92 then the EPSG code (925897, 929209 …; migrations 0007, 0040):
+VN-2000 goes through our own SRIDs, 920 000 + the EPSG code (925897, 929209 …; migrations 0007, 0040):
 every VN-2000 projection (gis.crs.VN2000_PROJECTED) with the official 7-parameter shift of Decision
 05/2007, which PostGIS's EPSG rows would not apply (PROJ picks another published transformation
 there, 0.8 m away).

@@ -7,7 +7,7 @@ Create Date: 2026-12-08
 Migration 0007 gave two VN-2000 projections (TM-3 105°, UTM 48N) rows of our own with the official
 7 parameters of Decision 05/2007/QĐ-BTNMT only, so that ST_Transform applies exactly them. Every
 province has its own TM-3 central meridian (Circular 973/2001/TCĐC-CT): the other projections EPSG
-defines get the same rows, numbered as 0007's (92 then the EPSG code). Which zone a deployment reads
+defines get the same rows, numbered as 0007's (920 000 + the EPSG code). Which zone a deployment reads
 easting/northing in is its region's data: ``admin_units.vn2000_crs`` (set on top-level units).
 """
 
@@ -45,7 +45,7 @@ TM3_MERIDIANS = {
 }
 ROWS = {
     **{
-        int(f"92{code}"): f"+proj=tmerc +lat_0=0 +lon_0={lon_0:g} +k=0.9999 +x_0=500000 +y_0=0 "
+        920_000 + code: f"+proj=tmerc +lat_0=0 +lon_0={lon_0:g} +k=0.9999 +x_0=500000 +y_0=0 "
         f"+ellps=WGS84 {TOWGS84} +units=m +no_defs"
         for code, lon_0 in TM3_MERIDIANS.items()
     },
