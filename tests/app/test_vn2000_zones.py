@@ -2,6 +2,9 @@
 PostGIS (migration 0040), bare easting/northing read in the region's zone (or the setting's), and a
 422 that writes nothing when neither names one."""
 
+import re
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 from pyproj import Transformer
@@ -18,6 +21,7 @@ from app.services.exports.layers import parse_crs as parse_export_crs
 from app.services.region import vn2000_crs
 from app.settings import get_settings
 from gis.coordinates import from_vn2000
+from gis.crs import VN2000_PROJECTED
 
 # Decision 05/2007/QĐ-BTNMT, written out here (not imported): PROJ's position-vector signs.
 TOWGS84 = "+towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278"
@@ -35,7 +39,9 @@ def _official(epsg: int) -> Transformer:
         proj = f"+proj=utm +zone={UTM[epsg]}"
     else:
         proj = f"+proj=tmerc +lat_0=0 +lon_0={TM3[epsg]} +k=0.9999 +x_0=500000 +y_0=0"
-    return Transformer.from_crs("EPSG:4326", f"{proj} +ellps=WGS84 {TOWGS84} +units=m +no_defs", always_xy=True)
+    return Transformer.from_crs(
+        "EPSG:4326", f"{proj} +ellps=WGS84 {TOWGS84} +units=m +no_defs", always_xy=True
+    )
 
 
 def _commune_point(conn) -> tuple[float, float]:
@@ -54,7 +60,9 @@ def test_postgis_projects_every_vn2000_zone_with_the_official_shift(engine, epsg
     srid = int(f"92{epsg}")
     with engine.connect() as conn:
         got = conn.execute(
-            text("SELECT ST_X(p), ST_Y(p) FROM ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) p"),
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) p"
+            ),
             {"lon": lon, "lat": lat, "srid": srid},
         ).one()
     assert abs(got[0] - want[0]) < CM_M and abs(got[1] - want[1]) < CM_M
@@ -142,3 +150,12 @@ def test_a_crs_that_is_no_vn2000_projection_is_refused(crs):
     with pytest.raises(ValidationError) as refused:
         Position(easting=515_000, northing=1_082_000, crs=crs)
     assert refused.value.errors()[0]["type"] == "position.crs_unknown"
+
+
+def test_the_browser_offers_every_vn2000_projection_in_the_same_order():
+    source = (Path(__file__).resolve().parents[2] / "frontend" / "src" / "vn2000.js").read_text(
+        encoding="utf-8"
+    )
+    codes = [f"EPSG:{c}" for c in re.findall(r"\[(\d{4}), '", source)]
+    assert codes == list(VN2000_PROJECTED)
+    assert [TM3[int(c[5:])] for c in codes[:-2]] == sorted(TM3.values())  # west to east

@@ -477,8 +477,7 @@ export default {
   'export.format.csv': 'CSV',
   'export.format.xlsx': 'Excel (.xlsx)',
   'export.crs.EPSG:4326': 'WGS 84 (kinh độ, vĩ độ)',
-  'export.crs.EPSG:5897': 'VN-2000 / TM-3 105° (EPSG:5897)',
-  'export.crs.EPSG:3405': 'VN-2000 / UTM 48N (EPSG:3405)',
+ 
   'export.linkTitle': 'Tải lớp “{layer}” ({format}) trong khung nhìn hiện tại, theo bộ lọc',
   'export.note': 'Mỗi liên kết tải một lớp đang bật: các đối tượng trong khung nhìn hiện tại, theo bộ lọc đang chọn.',
   'export.noteKml': 'KML luôn dùng WGS 84. Mỗi liên kết tải một lớp đang bật: các đối tượng trong khung nhìn hiện tại, theo bộ lọc đang chọn.',
@@ -543,8 +542,7 @@ export default {
   'upload.target.communes': 'Ranh giới xã',
   'upload.target.hamlets': 'Ranh giới ấp (theo xã và tên ấp)',
   'upload.crs.file': 'Theo tệp (kinh độ/vĩ độ: WGS 84)',
-  'upload.crs.EPSG:5897': 'VN-2000 / TM-3 kinh tuyến trục 105° — EPSG:5897',
-  'upload.crs.EPSG:3405': 'VN-2000 / UTM múi 48N — EPSG:3405',
+ 
   'upload.crs.EPSG:4756': 'VN-2000 toạ độ địa lý (độ) — EPSG:4756',
   'upload.crs.EPSG:4326': 'WGS 84 toạ độ địa lý (độ) — EPSG:4326',
   'upload.encoding.utf8': 'UTF-8 (hoặc theo tệp .cpg)',
