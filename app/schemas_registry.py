@@ -34,7 +34,9 @@ def _vn2000(value: str) -> str:
         return vn2000_projected(value)
     except ValueError:
         raise PydanticCustomError(
-            "position.crs_unknown", "not a VN-2000 projection: {supported}", {"supported": ", ".join(VN2000_PROJECTED)}
+            "position.crs_unknown",
+            "not a VN-2000 projection: {supported}",
+            {"supported": ", ".join(VN2000_PROJECTED)},
         ) from None
 
 

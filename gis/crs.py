@@ -50,7 +50,7 @@ _OWN_SRID_BASE = 920_000
 
 
 def vn2000_projected(raw: str) -> str:
-    """"EPSG:9209" (also "epsg:9209", "9209") when it is one of VN-2000's projections; else ValueError."""
+    """ "EPSG:9209" (also "epsg:9209", "9209") when it is one of VN-2000's projections; else ValueError."""
     code = raw.strip().upper().removeprefix("EPSG:")
     crs = f"EPSG:{code}"
     if crs not in VN2000_PROJECTED:

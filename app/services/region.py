@@ -17,8 +17,8 @@ from sqlalchemy import Connection, text
 
 from app.errors import NotFound
 from app.layer_types import IN_FORCE_ON
-from app.settings import get_settings
 from app.services.reports.periods import today
+from app.settings import get_settings
 from gis.problems import Problem
 
 __all__ = [
@@ -145,10 +145,16 @@ def vn2000_crs(conn: Connection, day: date | None = None) -> str | None:
     chosen = get_settings().vn2000_crs
     if chosen:
         return chosen
-    zones = conn.execute(
-        text(f"SELECT DISTINCT r.vn2000_crs FROM admin_units r WHERE {_TOP} AND r.vn2000_crs IS NOT NULL"),
-        {"day": day or today()},
-    ).scalars().all()
+    zones = (
+        conn.execute(
+            text(
+                f"SELECT DISTINCT r.vn2000_crs FROM admin_units r WHERE {_TOP} AND r.vn2000_crs IS NOT NULL"
+            ),
+            {"day": day or today()},
+        )
+        .scalars()
+        .all()
+    )
     return zones[0] if len(zones) == 1 else None
 
 

@@ -126,7 +126,9 @@ def build_province(
     offices = build_offices(world, streams[6])
     tests = build_speed_tests(world, sites, aps, streams[7])
     stats = build_statistics(admin, streams[8])
-    return Sample(0, admin, world, sites, poles, ducts, manholes, aps, offices, tests, stats, [], facts.vn2000_crs)
+    return Sample(
+        0, admin, world, sites, poles, ducts, manholes, aps, offices, tests, stats, [], facts.vn2000_crs
+    )
 
 
 def generate(seed: int, out_dir: Path | str, *, atom_count: int | None = None) -> dict:
