@@ -21,8 +21,6 @@ down_revision: str | None = "0039"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# As 0007 (its copy, not an import: a migration stays as it was written).
-TOWGS84 = "+towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278"
 # EPSG code → central meridian in degrees of the TM-3 zones 0007 did not add (k 0.9999, FE 500 km).
 TM3_MERIDIANS = {
     5896: 102.0,  # TM-3 zone 481
@@ -43,6 +41,8 @@ TM3_MERIDIANS = {
     9217: 108.25,
     9218: 108.5,
 }
+# As 0007 (its copy, not an import: a migration stays as it was written).
+TOWGS84 = "+towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278"
 ROWS = {
     **{
         920_000 + code: f"+proj=tmerc +lat_0=0 +lon_0={lon_0:g} +k=0.9999 +x_0=500000 +y_0=0 "
@@ -54,12 +54,12 @@ ROWS = {
 
 
 def upgrade() -> None:
-    for srid, proj4 in ROWS.items():
-        op.execute(
-            "INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text) "
-            f"VALUES ({srid}, 'HGTELECOM', {srid}, NULL, '{proj4}') ON CONFLICT (srid) DO UPDATE "
-            "SET proj4text = EXCLUDED.proj4text, srtext = NULL"
-        )
+    # No authority to look up and no WKT, as 0007's: ST_Transform then applies exactly this +towgs84.
+    rows = ", ".join(f"({srid}, 'HGTELECOM', {srid}, NULL, '{proj4}')" for srid, proj4 in ROWS.items())
+    op.execute(
+        f"INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text) VALUES {rows} "
+        "ON CONFLICT (srid) DO UPDATE SET proj4text = EXCLUDED.proj4text, srtext = NULL"
+    )
     # "EPSG:9209": the projection easting/northing typed without a CRS are read in (app/services/region.py).
     op.add_column("admin_units", sa.Column("vn2000_crs", sa.String(16), nullable=True))
 

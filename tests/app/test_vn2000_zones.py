@@ -159,3 +159,28 @@ def test_the_browser_offers_every_vn2000_projection_in_the_same_order():
     codes = [f"EPSG:{c}" for c in re.findall(r"\[(\d{4}), '", source)]
     assert codes == list(VN2000_PROJECTED)
     assert [TM3[int(c[5:])] for c in codes[:-2]] == sorted(TM3.values())  # west to east
+
+
+def test_migration_0040_goes_down_to_0007_s_two_rows_and_up_again(scratch_url):
+    from app import dbadmin
+    from app.db import new_engine
+
+    def state():
+        engine = new_engine(scratch_url)
+        with engine.connect() as conn:
+            srids = conn.execute(
+                text("SELECT array_agg(srid ORDER BY srid) FROM spatial_ref_sys WHERE srid > 920000")
+            )
+            column = conn.execute(
+                text("SELECT count(*) FROM information_schema.columns WHERE column_name = 'vn2000_crs'")
+            )
+            found = (srids.scalar(), column.scalar())
+        engine.dispose()
+        return found
+
+    every = sorted(920_000 + code for code in TM3 | UTM)
+    assert state() == (every, 1)
+    dbadmin.downgrade(scratch_url, "0039")
+    assert state() == ([923405, 925897], 0)
+    dbadmin.upgrade(scratch_url)
+    assert state() == (every, 1)
