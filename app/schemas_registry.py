@@ -41,6 +41,7 @@ def _vn2000(value: str) -> str:
 
 
 Vn2000Crs = Annotated[str, AfterValidator(_vn2000)]
+
 # As the services write it (isoformat): an answer keeps its offset as the database gave it.
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, description="ISO 8601")]
 

@@ -52,9 +52,7 @@ class Settings(BaseSettings):
     tile_cache_bytes: int = 64 * 1024 * 1024
     db_pool_size: int = 10
     coverage_cell_m: float = 50.0
-    coverage_crs: str = (
-        "EPSG:32648"  # or a VN-2000 projection (gis.crs.VN2000_PROJECTED), e.g. the region's TM-3 zone
-    )
+    coverage_crs: str = "EPSG:32648"  # or a VN-2000 projection, e.g. the region's TM-3 zone
     # Model thresholds (defaults and their sources: gis/coverage.py CoverageParams and the model card).
     coverage_reliability: float = 0.90
     coverage_shadow_sigma_db: float = 8.0
