@@ -184,3 +184,16 @@ def test_migration_0040_goes_down_to_0007_s_two_rows_and_up_again(scratch_url):
     assert state() == ([923405, 925897], 0)
     dbadmin.upgrade(scratch_url)
     assert state() == (every, 1)
+
+
+def test_the_reformed_city_keeps_its_code_s_zone(reformed):
+    """Before the reform the region is three provinces, two in TM-3 105°00′ and one in 105°30′: no one
+    zone (a CRS must be named); the city made of them keeps its code's (92: 105°00′)."""
+    from datetime import date, timedelta
+
+    from gis.synthetic.facts import REFORM
+
+    effective = date.fromisoformat(REFORM.effective)
+    with reformed.connect() as conn:
+        assert vn2000_crs(conn, effective - timedelta(days=1)) is None
+        assert vn2000_crs(conn, effective) == "EPSG:5897"
