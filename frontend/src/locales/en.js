@@ -490,7 +490,8 @@ export default {
   'export.format': 'Format',
   'export.crs': 'Coordinate reference system',
   'export.crs.EPSG:4326': 'WGS 84 (longitude, latitude)',
- 
+  'export.crs.tm3': 'VN-2000 / TM-3 {meridian} ({code})',
+  'export.crs.utm': 'VN-2000 / UTM {zone} ({code})',
   'export.linkTitle': 'Download “{layer}” ({format}) in the current view, as filtered',
   'export.note': 'Each link downloads one layer that is on: its features in the current view, with the chosen filters.',
   'export.noteKml': 'KML is always WGS 84. Each link downloads one layer that is on: its features in the current view, with the chosen filters.',
@@ -555,7 +556,8 @@ export default {
   'upload.target.communes': 'Commune boundaries',
   'upload.target.hamlets': 'Hamlet boundaries (by commune and name)',
   'upload.crs.file': 'From the file (lon/lat: WGS 84)',
- 
+  'upload.crs.tm3': 'VN-2000 / TM-3 central meridian {meridian} — {code}',
+  'upload.crs.utm': 'VN-2000 / UTM zone {zone} — {code}',
   'upload.crs.EPSG:4756': 'VN-2000 geographic (degrees) — EPSG:4756',
   'upload.crs.EPSG:4326': 'WGS 84 geographic (degrees) — EPSG:4326',
   'upload.encoding.utf8': 'UTF-8 (or as the .cpg says)',

@@ -477,7 +477,8 @@ export default {
   'export.format.csv': 'CSV',
   'export.format.xlsx': 'Excel (.xlsx)',
   'export.crs.EPSG:4326': 'WGS 84 (kinh độ, vĩ độ)',
- 
+  'export.crs.tm3': 'VN-2000 / TM-3 {meridian} ({code})',
+  'export.crs.utm': 'VN-2000 / UTM {zone} ({code})',
   'export.linkTitle': 'Tải lớp “{layer}” ({format}) trong khung nhìn hiện tại, theo bộ lọc',
   'export.note': 'Mỗi liên kết tải một lớp đang bật: các đối tượng trong khung nhìn hiện tại, theo bộ lọc đang chọn.',
   'export.noteKml': 'KML luôn dùng WGS 84. Mỗi liên kết tải một lớp đang bật: các đối tượng trong khung nhìn hiện tại, theo bộ lọc đang chọn.',
@@ -542,7 +543,8 @@ export default {
   'upload.target.communes': 'Ranh giới xã',
   'upload.target.hamlets': 'Ranh giới ấp (theo xã và tên ấp)',
   'upload.crs.file': 'Theo tệp (kinh độ/vĩ độ: WGS 84)',
- 
+  'upload.crs.tm3': 'VN-2000 / TM-3 kinh tuyến trục {meridian} — {code}',
+  'upload.crs.utm': 'VN-2000 / UTM múi {zone} — {code}',
   'upload.crs.EPSG:4756': 'VN-2000 toạ độ địa lý (độ) — EPSG:4756',
   'upload.crs.EPSG:4326': 'WGS 84 toạ độ địa lý (độ) — EPSG:4326',
   'upload.encoding.utf8': 'UTF-8 (hoặc theo tệp .cpg)',
