@@ -16,6 +16,12 @@ from sqlalchemy.engine import make_url
 from app import dbadmin
 from app.settings import get_settings
 
+# Which TM-3 zone is the file's own: each province has one (EPSG:5896 … EPSG:9218), none is the default.
+CRS_HELP = (
+    "the file's CRS when it does not say: its VN-2000 projection, e.g. EPSG:9209 (TM-3 105°30′), "
+    "EPSG:9211 (TM-3 106°00′), EPSG:3405 (UTM 48N); or EPSG:4756 / EPSG:4326 for degrees"
+)
+
 
 def _migrate(_: argparse.Namespace) -> None:
     settings = get_settings()
@@ -425,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         "fibre_access_points, commune_offices, speed_tests, tall_structures (water towers, tall buildings, power towers …), bodies (who issues the report, to whom) or plans "
         "(an XLSX with the sheets 'Kế hoạch' and 'Chỉ tiêu'; --upsert replaces a plan of the same code)",
     )
-    imp.add_argument("--crs", help="the file's CRS when it does not say, e.g. EPSG:5897 (VN-2000 TM-3 105°)")
+    imp.add_argument("--crs", help=CRS_HELP)
     imp.add_argument("--layer", help="layer (GeoPackage/KML) or shapefile name inside a zip")
     imp.add_argument(
         "--encoding", help="text encoding of a CSV or .dbf that is not UTF-8, e.g. 1258 (Windows-1258)"
@@ -477,9 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         "columns highway, ref, name — e.g. ogr2ogr's 'lines' layer of an .osm.pbf), all or nothing",
     )
     roads.add_argument("file", help="the file (a .shp beside its .dbf/.shx/.prj, or zipped)")
-    roads.add_argument(
-        "--crs", help="the file's CRS when it does not say, e.g. EPSG:5897 (VN-2000 TM-3 105°)"
-    )
+    roads.add_argument("--crs", help=CRS_HELP)
     roads.add_argument("--layer", help="the layer of a GeoPackage (e.g. lines)")
     roads.add_argument(
         "--attribution",

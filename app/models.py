@@ -102,6 +102,9 @@ class AdminUnit(Base):
     households: Mapped[int | None] = mapped_column(Integer)
     urban: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     clutter: Mapped[str | None] = mapped_column(String(10))  # radio clutter override (hamlets)
+    # A top-level unit's VN-2000 projection ("EPSG:9209", gis.crs.VN2000_PROJECTED): its TM-3 zone, from
+    # its data (migration 0040). Bare easting/northing are read in it (app/services/region.py).
+    vn2000_crs: Mapped[str | None] = mapped_column(String(16))
     valid_from: Mapped[date] = mapped_column(Date, server_default=text("'2020-01-01'"))
     valid_to: Mapped[date | None] = mapped_column(Date)
     geom = mapped_column(_geom("MULTIPOLYGON"), nullable=False)

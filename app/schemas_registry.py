@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic_core import PydanticCustomError
 
 from app.models import OPERATOR_KINDS, POLE_MATERIALS, SITE_STATUSES, STRUCTURE_TYPES, TECHNOLOGIES
+from gis.crs import VN2000_PROJECTED, vn2000_projected
 
 
 def _no_nul(value: str) -> str:
@@ -26,6 +27,21 @@ Code = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", description="letters, digits, . _ -")
 ]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def _vn2000(value: str) -> str:
+    try:
+        return vn2000_projected(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "position.crs_unknown",
+            "not a VN-2000 projection: {supported}",
+            {"supported": ", ".join(VN2000_PROJECTED)},
+        ) from None
+
+
+Vn2000Crs = Annotated[str, AfterValidator(_vn2000)]
+
 # As the services write it (isoformat): an answer keeps its offset as the database gave it.
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, description="ISO 8601")]
 
@@ -40,9 +56,13 @@ class Position(Strict):
     lon: Finite | None = None
     lat: Finite | None = None
     dms: Text | None = Field(default=None, max_length=80)  # example: the region's (app/openapi.py)
-    easting: Finite | None = Field(default=None, description="VN-2000 TM-3 easting, metres")
-    northing: Finite | None = Field(default=None, description="VN-2000 TM-3 northing, metres")
-    crs: Literal["EPSG:5897", "EPSG:3405"] = Field(default="EPSG:5897", description="for easting/northing")
+    easting: Finite | None = Field(default=None, description="VN-2000 easting, metres")
+    northing: Finite | None = Field(default=None, description="VN-2000 northing, metres")
+    crs: Vn2000Crs | None = Field(
+        default=None,
+        description="for easting/northing: a VN-2000 projection (EPSG:5896 … EPSG:9218, EPSG:3405, EPSG:3406); "
+        "default: the region's zone",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> "Position":

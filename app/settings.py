@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gis.crs import vn2000_projected
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -33,6 +35,15 @@ class Settings(BaseSettings):
             raise ValueError(f"TIMEZONE: {value!r} is not an IANA time zone (e.g. Asia/Ho_Chi_Minh)") from exc
         return value
 
+    # The VN-2000 projection bare easting/northing are read in ("EPSG:9209", gis.crs.VN2000_PROJECTED).
+    # Empty: the region's own (its top-level units' vn2000_crs, from their data); neither: the CRS must be named.
+    vn2000_crs: str = ""
+
+    @field_validator("vn2000_crs")
+    @classmethod
+    def _vn2000_projection(cls, value: str) -> str:
+        return vn2000_projected(value) if value.strip() else ""
+
     sample_data_dir: str = "data/hamlets"
     frontend_dir: str = "frontend"
     tile_max_zoom: int = 22
@@ -41,7 +52,7 @@ class Settings(BaseSettings):
     tile_cache_bytes: int = 64 * 1024 * 1024
     db_pool_size: int = 10
     coverage_cell_m: float = 50.0
-    coverage_crs: str = "EPSG:32648"  # or EPSG:5897, VN-2000 / TM-3 105°
+    coverage_crs: str = "EPSG:32648"  # or a VN-2000 projection, e.g. the region's TM-3 zone
     # Model thresholds (defaults and their sources: gis/coverage.py CoverageParams and the model card).
     coverage_reliability: float = 0.90
     coverage_shadow_sigma_db: float = 8.0

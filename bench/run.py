@@ -125,13 +125,19 @@ def sharing_urls(count: int, rng: random.Random) -> list[str]:
 
 
 def resolve_bodies(count: int, rng: random.Random) -> list[tuple]:
-    """A VN-2000 TM-3 easting/northing to WGS 84 and its place (hamlet, commune, urban or not)."""
+    """A VN-2000 TM-3 easting/northing to WGS 84 and its place (hamlet, commune, urban or not), in the
+    zone the loaded sample names for its province (the server reads bare easting/northing in it too)."""
+    import json
+
     import shapely
 
-    from gis.crs import VN2000_CRS
+    from app.settings import get_settings
     from gis.importers.crs import transform
 
-    points = transform([shapely.Point(core_point(rng)) for _ in range(count)], "EPSG:4326", VN2000_CRS)
+    province = os.path.join(get_settings().sample_data_dir, "province.geojson")
+    with open(province, encoding="utf-8") as fh:
+        zone = json.load(fh)["features"][0]["properties"]["vn2000_crs"]
+    points = transform([shapely.Point(core_point(rng)) for _ in range(count)], "EPSG:4326", zone)
     return [
         ("POST", "/api/positions/resolve", {"easting": float(p.x), "northing": float(p.y)}) for p in points
     ]

@@ -1,5 +1,5 @@
 """Positions as people type them: WGS 84 decimal degrees, degrees-minutes-seconds, or VN-2000
-TM-3 105° easting/northing (EPSG:5897) — all to (lon, lat) WGS 84. Pure: no database.
+easting/northing in a named projection (a TM-3 zone, UTM) — all to (lon, lat) WGS 84. Pure: no database.
 
 >>> parse_dms("33°52'00\\"S 151°12'30\\"E")
 (151.20833333333331, -33.86666666666667)
@@ -13,7 +13,6 @@ import re
 
 from pyproj import CRS
 
-from gis.crs import VN2000_CRS
 from gis.importers.crs import to_wgs84_transformer
 from gis.problems import Problem
 
@@ -83,8 +82,8 @@ def format_dms(lon: float, lat: float) -> str:
     return f"{part(lat, 'NS')} {part(lon, 'EW')}"
 
 
-def from_vn2000(easting_m: float, northing_m: float, crs: str = VN2000_CRS) -> tuple[float, float]:
-    """VN-2000 TM-3 (default zone 105°, EPSG:5897) easting/northing → (lon, lat) WGS 84, with the
+def from_vn2000(easting_m: float, northing_m: float, crs: str) -> tuple[float, float]:
+    """VN-2000 easting/northing in ``crs`` (a TM-3 zone or UTM) → (lon, lat) WGS 84, with the
     official 7-parameter shift of Decision 05/2007 (the importers' transformation; PROJ by EPSG code
     alone would take another one, 0.8 m away)."""
     # In Vietnam a TM-3 easting stays within ~200 km of 500 km and a northing runs from ~950 km (Cà Mau)

@@ -1,8 +1,9 @@
 """Coordinate reference systems in one place.
 
 Data are stored in EPSG:4326 (lon/lat); distances and areas are measured in a metric CRS:
-WGS 84 / UTM zone 48N (EPSG:32648) by default, or VN-2000 / TM-3 zone 482 (EPSG:5897, central
-meridian 105°, k = 0.9999, FE 500 000 m), the national grid a province's cadastral maps use.
+WGS 84 / UTM zone 48N (EPSG:32648) by default, or one of VN-2000's projections (``VN2000_PROJECTED``):
+each province's TM-3 zone (Circular 973/2001/TCĐC-CT; k = 0.9999, FE 500 000 m) and UTM 48N/49N.
+Which TM-3 zone a deployment reads easting/northing in is data (the region's), never code.
 Transformers are built once per CRS pair and always take and return (x, y) = (lon, lat) /
 (easting, northing), whatever axis order the EPSG definition declares.
 
@@ -24,8 +25,10 @@ from pyproj import CRS, Transformer
 __all__ = [
     "GEOGRAPHIC_CRS",
     "METRIC_CRS",
-    "VN2000_CRS",
-    "METRIC_CRSS",
+    "VN2000_PROJECTED",
+    "vn2000_label",
+    "vn2000_projected",
+    "vn2000_own_srid",
     "metric_crs",
     "transformer",
     "to_metric",
@@ -36,8 +39,40 @@ __all__ = [
 
 GEOGRAPHIC_CRS = "EPSG:4326"
 METRIC_CRS = "EPSG:32648"  # WGS 84 / UTM zone 48N
-VN2000_CRS = "EPSG:5897"  # VN-2000 / TM-3 zone 482 (105°00′): Hậu Giang's provincial zone
-METRIC_CRSS = (METRIC_CRS, VN2000_CRS)
+# Every projected VN-2000 CRS EPSG defines: the provinces' TM-3 zones west to east (central meridians
+# 102°00′ … 108°30′), then UTM 48N and 49N. Projections, not places: a deployment's zone is its data.
+VN2000_PROJECTED = tuple(
+    f"EPSG:{code}"
+    for code in (5896, 9205, 9206, 9207, 9208, 5897, 9209, 9210, 9211, 9212)
+    + (9213, 9214, 9215, 9216, 5899, 5898, 9217, 9218, 3405, 3406)
+)
+_OWN_SRID_BASE = 920_000
+
+
+def vn2000_projected(raw: str) -> str:
+    """ "EPSG:9209" (also "epsg:9209", "9209") when it is one of VN-2000's projections; else ValueError."""
+    code = raw.strip().upper().removeprefix("EPSG:")
+    crs = f"EPSG:{code}"
+    if crs not in VN2000_PROJECTED:
+        raise ValueError(f"{raw!r} is not a VN-2000 projection; supported: {', '.join(VN2000_PROJECTED)}")
+    return crs
+
+
+@cache
+def vn2000_label(crs: str) -> str:
+    """A VN-2000 projection as surveyors name it: "VN-2000 TM-3 105°30′", "VN-2000 UTM 48N"."""
+    parsed = CRS.from_user_input(vn2000_projected(crs))
+    if parsed.utm_zone:
+        return f"VN-2000 UTM {parsed.utm_zone}"
+    params = {p.name: p.value for p in parsed.coordinate_operation.params}
+    minutes = round(params["Longitude of natural origin"] * 60)
+    return f"VN-2000 TM-3 {minutes // 60}°{minutes % 60:02d}′"
+
+
+def vn2000_own_srid(crs: str) -> int:
+    """Our PostGIS SRID for a VN-2000 projection with the official shift (migrations 0007, 0040):
+    920 000 + the EPSG code, EPSG:9209 → 929209 (above EPSG's codes, clear of PostGIS's own)."""
+    return _OWN_SRID_BASE + int(vn2000_projected(crs).removeprefix("EPSG:"))
 
 
 @cache

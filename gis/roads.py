@@ -104,7 +104,7 @@ def _read(path: Path, crs, layer):
 def read_roads(path: str | Path, *, crs=None, layer: str | None = None) -> RoadsRead:
     """The main roads of ``path`` in EPSG:4326; raises ImportRefused listing what refuses the file.
 
-    ``crs`` overrides the file's (e.g. "EPSG:5897" for VN-2000 TM-3 105° without a .prj);
+    ``crs`` overrides the file's (e.g. a VN-2000 TM-3 zone, "EPSG:9209", for a file without a .prj);
     ``layer`` names a GeoPackage's layer ("lines" of an OSM extract converted with ogr2ogr).
     """
     path = Path(path)

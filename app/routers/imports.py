@@ -137,7 +137,8 @@ async def import_upload(
     target: Annotated[str, Query(description=", ".join(importer.TARGETS))],
     dry_run: Annotated[bool, Query(description="check everything, write nothing")] = False,
     crs: Annotated[
-        str | None, Query(description="the file's CRS when it does not say, e.g. EPSG:5897")
+        str | None,
+        Query(description="the file's CRS when it does not say, e.g. EPSG:9209 or EPSG:3405 (VN-2000)"),
     ] = None,
     layer: Annotated[str | None, Query(description="layer or shapefile name inside the file")] = None,
     encoding: Annotated[

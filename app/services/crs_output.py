@@ -2,9 +2,10 @@
 
 Geometries are stored in EPSG:4326 with lon/lat order (i.e. CRS84); every other CRS is reached with
 ST_Transform in PostGIS. EPSG:4326 as an OGC URI means lat/lon order, hence ST_FlipCoordinates.
-VN-2000 goes through our own SRIDs 925897 / 923405 (migration 0007): the EPSG projections with the
-official 7-parameter shift of Decision 05/2007, which PostGIS's EPSG rows would not apply (PROJ
-picks another published transformation there, 0.8 m away).
+VN-2000 goes through our own SRIDs, 920 000 + the EPSG code (925897, 929209 …; migrations 0007, 0040):
+every VN-2000 projection (gis.crs.VN2000_PROJECTED) with the official 7-parameter shift of Decision
+05/2007, which PostGIS's EPSG rows would not apply (PROJ picks another published transformation
+there, 0.8 m away).
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.errors import InvalidParameter
-from gis.crs import to_lonlat, to_metric
+from gis.crs import VN2000_PROJECTED, to_lonlat, to_metric, vn2000_own_srid
 
 __all__ = ["CRS84", "DEFAULT", "SUPPORTED", "OutputCrs", "on_earth", "parse_crs"]
 
@@ -56,14 +57,13 @@ SUPPORTED: dict[str, OutputCrs] = {
         OutputCrs(CRS84, 4326),
         OutputCrs(_EPSG + "4326", 4326, lat_lon=True),
         OutputCrs(_EPSG + "3857", 3857),
-        OutputCrs(_EPSG + "5897", 925897),  # VN-2000 / TM-3 105° (the province's cadastral grid)
-        OutputCrs(_EPSG + "3405", 923405),  # VN-2000 / UTM zone 48N
+        *(OutputCrs(_EPSG + crs.removeprefix("EPSG:"), vn2000_own_srid(crs)) for crs in VN2000_PROJECTED),
     ]
 }
 
 
 def parse_crs(raw: str | None, name: str = "crs") -> OutputCrs:
-    """An OGC CRS URI (also in the `[EPSG:5897]` safe-CURIE form) among SUPPORTED; default CRS84."""
+    """An OGC CRS URI (also in the `[EPSG:9209]` safe-CURIE form) among SUPPORTED; default CRS84."""
     if raw is None:
         return SUPPORTED[CRS84]
     uri = raw.strip()

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, text
 from app.errors import NotFound
 from app.layer_types import IN_FORCE_ON
 from app.services.reports.periods import today
+from app.settings import get_settings
 from gis.problems import Problem
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "in_region_sql",
     "region_geometry",
     "region_on",
+    "vn2000_crs",
 ]
 
 # The kind of a top-level unit in English (Vietnamese is the data's own word).
@@ -134,6 +136,26 @@ def region_geometry(conn: Connection, day: date | None = None) -> BaseGeometry |
         {"day": day or today()},
     ).scalar()
     return None if raw is None else wkb.loads(bytes(raw))
+
+
+def vn2000_crs(conn: Connection, day: date | None = None) -> str | None:
+    """The VN-2000 projection bare easting/northing are read in: the setting VN2000_CRS, else the one
+    zone the region's units in force on ``day`` share (their data); None when neither names one (or
+    merged units keep different zones): the CRS must then be named, never guessed."""
+    chosen = get_settings().vn2000_crs
+    if chosen:
+        return chosen
+    zones = (
+        conn.execute(
+            text(
+                f"SELECT DISTINCT r.vn2000_crs FROM admin_units r WHERE {_TOP} AND r.vn2000_crs IS NOT NULL"
+            ),
+            {"day": day or today()},
+        )
+        .scalars()
+        .all()
+    )
+    return zones[0] if len(zones) == 1 else None
 
 
 def in_region_sql(geom: str, day: str = ":day") -> str:

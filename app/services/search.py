@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from app.errors import Unprocessable
 from app.layer_types import DRAFT, IN_FORCE_ON, UNAPPROVED_SQL
 from app.services.clock import today
+from app.services.region import vn2000_crs
 from app.services.scope import Scope
 from app.services.site_checks import in_region, place_of
 from gis.coordinates import PositionError
-from gis.point_search import VN2000_ZONES, read_position
+from gis.crs import vn2000_label
+from gis.point_search import read_position
 from gis.problems import Problem
 from gis.text import fold_vi
 
@@ -129,19 +131,19 @@ def _point_result(
 def search_position(session: Session, query: str, on: date | None = None) -> list[dict] | None:
     """The places a typed position means inside the region (None: the text is no position); a 422
     when it looks like one but cannot be read, or lies outside the region."""
+    conn = session.connection()
     try:
-        found = read_position(query)
+        found = read_position(query, vn2000_crs(conn, on))
     except PositionError as exc:
         raise Unprocessable(reasons=[replace(exc.problem, field="q")]) from None
     if found is None:
         return None
-    conn = session.connection()
     out = []
     for c in found:
         if not in_region(conn, c.lon, c.lat, on):
             continue
         label = f"{c.lat:.6f}, {c.lon:.6f}"
-        name = f"{VN2000_ZONES[c.crs]}: {label}" if c.crs else label
+        name = f"{vn2000_label(c.crs)}: {label}" if c.crs else label
         out.append(
             _point_result("position", label, name, c.lon, c.lat, place_of(conn, c.lon, c.lat, on), crs=c.crs)
         )

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, text
 
 from app.errors import NotFound, Unprocessable
 from app.layer_types import IN_FORCE_ON
-from app.services.region import in_region_sql, region_on
+from app.services.region import in_region_sql, region_on, vn2000_crs
 from app.services.reports.periods import today
 from app.services.scope import EVERYTHING, Scope
 from app.settings import get_settings
@@ -134,6 +134,15 @@ def sharing_problem(candidates: list[dict], radius_m: float) -> Problem:
     )
 
 
+def _crs_of(conn: Connection, position, field: str, day: date | None) -> str:
+    """The VN-2000 projection of typed easting/northing: the one named, else the region's zone; a 422
+    when neither names one (a TM-3 zone guessed wrong moves a point by tens of kilometres)."""
+    crs = position.crs or vn2000_crs(conn, day)
+    if crs is None:
+        raise Unprocessable(reasons=[Problem("position.crs_required", field)])
+    return crs
+
+
 def resolve_position(
     conn: Connection, position, field: str = "position", day: date | None = None
 ) -> tuple[float, float, dict]:
@@ -144,7 +153,7 @@ def resolve_position(
         if position.dms is not None:
             lon, lat = parse_dms(position.dms)
         elif position.easting is not None:
-            lon, lat = from_vn2000(position.easting, position.northing, position.crs)
+            lon, lat = from_vn2000(position.easting, position.northing, _crs_of(conn, position, field, day))
         else:
             lon, lat = position.lon, position.lat
     except PositionError as exc:

@@ -4,9 +4,10 @@ import { withQuery } from './api.js';
 import { onLangChange, t, translateDom } from './i18n.js';
 import { bboxParam } from './layers/collectionLayer.js';
 import { LAYERS } from './layers/registry.js';
+import { VN2000_CRSS, vn2000Label } from './vn2000.js';
 
 export const EXPORT_FORMATS = ['geojson', 'gpkg', 'shp', 'kml', 'csv', 'xlsx'];
-export const EXPORT_CRSS = ['EPSG:4326', 'EPSG:5897', 'EPSG:3405'];
+export const EXPORT_CRSS = ['EPSG:4326', ...VN2000_CRSS];
 const WGS84_ONLY = new Set(['kml']); // KML is WGS 84 by definition
 
 /** The export URL of `layer` in the current view. */
@@ -42,7 +43,8 @@ export function mountExportPanel(container, { map, layers }) {
   const heading = document.createElement('h2');
   heading.dataset.i18n = 'export.title';
   const format = select('hg-export-format', 'export.format', EXPORT_FORMATS, (f) => t(`export.format.${f}`));
-  const crs = select('hg-export-crs', 'export.crs', EXPORT_CRSS, (c) => t(`export.crs.${c}`));
+  const crs = select('hg-export-crs', 'export.crs', EXPORT_CRSS, (c) =>
+    VN2000_CRSS.includes(c) ? vn2000Label(t, 'export.crs', c) : t(`export.crs.${c}`));
   const list = document.createElement('ul');
   list.className = 'hg-export-links';
   list.id = 'hg-export-links';

@@ -11,6 +11,7 @@ import { loadRegion } from './region.js';
 import { mountReformUpload } from './reformUpload.js';
 import { mountRoadsUpload } from './roadsUpload.js';
 import { renderVocabularyOffer, unknownValues, unrecognisedColumns } from './vocabularyOffer.js';
+import { VN2000_CRSS, vn2000Label } from './vn2000.js';
 
 const ALL_TARGETS = [
   'sites', 'cells', 'poles', 'ducts', 'manholes', 'fibre_access_points', 'commune_offices', 'speed_tests',
@@ -21,7 +22,7 @@ const OPERATOR_TARGETS = ['sites', 'poles', 'ducts', 'fibre_access_points'];
 await loadSession();
 mountAccountMenu(document.getElementById('hg-account'));
 const TARGETS = isOperator() ? OPERATOR_TARGETS : ALL_TARGETS;
-const CRSS = ['', 'EPSG:5897', 'EPSG:3405', 'EPSG:4756', 'EPSG:4326'];
+const CRSS = ['', ...VN2000_CRSS, 'EPSG:4756', 'EPSG:4326'];
 const ENCODINGS = ['', '1258'];
 
 const form = document.getElementById('hg-upload-form');
@@ -53,7 +54,8 @@ function fillSelect(select, values, label) {
 
 function renderOptions() {
   fillSelect(fields.target, TARGETS, (id) => t(`upload.target.${id}`));
-  fillSelect(fields.crs, CRSS, (code) => t(`upload.crs.${code || 'file'}`));
+  fillSelect(fields.crs, CRSS, (code) =>
+    VN2000_CRSS.includes(code) ? vn2000Label(t, 'upload.crs', code) : t(`upload.crs.${code || 'file'}`));
   fillSelect(fields.encoding, ENCODINGS, (code) => t(`upload.encoding.${code || 'utf8'}`));
   renderProfiles();
 }

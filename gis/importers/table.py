@@ -266,7 +266,7 @@ def read_table(
     Parameters
     ----------
     path : the file.
-    crs : overrides the file's CRS (EPSG code, "EPSG:5897", WKT…); required for projected
+    crs : overrides the file's CRS (EPSG code, "EPSG:9209", WKT…); required for projected
         coordinates the file does not describe.
     layer : layer (GeoPackage, KML) or shapefile name inside a zip.
     encoding : the text encoding of a CSV or a Shapefile's .dbf ("1258", "windows-1258",

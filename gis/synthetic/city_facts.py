@@ -211,6 +211,7 @@ CAN_THO = ProvinceFact(
     atom_count=18_000,
     commune_count=30,  # the real former Cần Thơ: 80 into 32
     pole_scale=1.1,
+    vn2000_crs="EPSG:5897",  # TM-3 105°00′
 )
 
 SOC_TRANG = ProvinceFact(
@@ -380,6 +381,7 @@ SOC_TRANG = ProvinceFact(
     atom_count=22_000,
     commune_count=34,  # the real former Sóc Trăng: 108 into 43
     pole_scale=0.9,
+    vn2000_crs="EPSG:9209",  # TM-3 105°30′
 )
 
 # The reform seed's former provinces beside the sample's, in the order they are drawn.

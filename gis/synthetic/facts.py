@@ -502,6 +502,8 @@ class ProvinceFact:
     atom_count: int
     commune_count: int
     pole_scale: float | None = None  # None: ``scale``
+    # Its VN-2000 TM-3 zone (Circular 973/2001/TCĐC-CT), written into province.geojson as its data.
+    vn2000_crs: str | None = None
 
 
 HAU_GIANG = ProvinceFact(
@@ -516,4 +518,5 @@ HAU_GIANG = ProvinceFact(
     1.0,
     24_000,
     REFORM.commune_count,
+    vn2000_crs="EPSG:5897",  # TM-3 105°00′
 )

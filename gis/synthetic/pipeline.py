@@ -100,6 +100,7 @@ class Sample:
     speed_tests: list[SpeedTest]
     statistics: list[tuple]
     reform: list[NewCommune]
+    vn2000_crs: str | None = None  # the province's TM-3 zone (its facts')
 
 
 def build_sample(seed: int, *, atom_count: int | None = None) -> Sample:
@@ -125,7 +126,9 @@ def build_province(
     offices = build_offices(world, streams[6])
     tests = build_speed_tests(world, sites, aps, streams[7])
     stats = build_statistics(admin, streams[8])
-    return Sample(0, admin, world, sites, poles, ducts, manholes, aps, offices, tests, stats, [])
+    return Sample(
+        0, admin, world, sites, poles, ducts, manholes, aps, offices, tests, stats, [], facts.vn2000_crs
+    )
 
 
 def generate(seed: int, out_dir: Path | str, *, atom_count: int | None = None) -> dict:
@@ -163,7 +166,10 @@ def write_province(sample: Sample, out: Path) -> None:
     """One province's layers (LAYERS) in the data contract's shape."""
     out.mkdir(parents=True, exist_ok=True)
     a = sample.admin
-    write_geojson(out / "province.geojson", [_unit(a.province, parent=False, urban=False)])
+    province, geometry = _unit(a.province, parent=False, urban=False)
+    if sample.vn2000_crs:  # the zone its easting/northing are read in (admin_units.vn2000_crs)
+        province["vn2000_crs"] = sample.vn2000_crs
+    write_geojson(out / "province.geojson", [(province, geometry)])
     write_geojson(out / "districts.geojson", [_unit(u, urban=False) for u in a.districts])
     write_geojson(out / "communes.geojson", [_unit(u) for u in a.communes])
     write_geojson(out / "hamlets.geojson", [_unit(u) for u in a.hamlets])

@@ -342,7 +342,7 @@ def test_district_filter_on_a_located_layer(client, engine, tmp_path):
     ("params", "expected"),
     [
         ({"format": "dxf"}, "geojson, gpkg, shp, kml, csv, xlsx"),
-        ({"crs": "EPSG:3857"}, "EPSG:4326, EPSG:5897, EPSG:3405"),
+        ({"crs": "EPSG:3857"}, "EPSG:4326, EPSG:5896, EPSG:9205"),
         ({"format": "kml", "crs": "EPSG:5897"}, "WGS 84"),
         ({"colour": "red"}, "known filters"),
     ],

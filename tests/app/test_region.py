@@ -304,9 +304,6 @@ _FORBIDDEN = {
 # (file, a piece of the line): why it stays.
 _ALLOWED = {
     ("gis/importers/crs.py", "VIETNAM_LONLAT_BOUNDS = (102.0, 8.0, 110.0, 24.0)"): "the country's extent",
-    ("gis/crs.py", 'VN2000_CRS = "EPSG:5897"'): "the one VN-2000 zone easting/northing are read in when "
-    "none is named: a zone per deployment (a setting) is not done yet",
-    ("app/schemas_registry.py", 'default="EPSG:5897"'): "as gis/crs.py's VN2000_CRS: not a setting yet",
 }
 
 

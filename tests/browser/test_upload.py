@@ -15,6 +15,13 @@ HEADER = ["Mã cột", "Vĩ độ", "Kinh độ", "Chủ sở hữu", "Độ cao
 LAT, LON = 9.7840, 105.4700  # Vị Thanh
 
 
+# Circular 973/2001/TCĐC-CT's TM-3 zones as EPSG numbers them, west to east.
+TM3_ZONES = [(5896, "102°00′"), (9205, "103°00′"), (9206, "104°00′"), (9207, "104°30′"), (9208, "104°45′")]
+TM3_ZONES += [(5897, "105°00′"), (9209, "105°30′"), (9210, "105°45′"), (9211, "106°00′"), (9212, "106°15′")]
+TM3_ZONES += [(9213, "106°30′"), (9214, "107°00′"), (9215, "107°15′"), (9216, "107°30′"), (5899, "107°45′")]
+TM3_ZONES += [(5898, "108°00′"), (9217, "108°15′"), (9218, "108°30′")]
+
+
 def _csv(path, rows):
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
@@ -49,8 +56,9 @@ def test_a_bad_file_is_refused_by_row_and_a_good_one_imported(map_page, engine, 
     expect(page.locator("#hg-upload-crs option")).to_have_text(
         [
             "Theo tệp (kinh độ/vĩ độ: WGS 84)",
-            "VN-2000 / TM-3 kinh tuyến trục 105° — EPSG:5897",
+            *(f"VN-2000 / TM-3 kinh tuyến trục {m} — EPSG:{c}" for c, m in TM3_ZONES),  # none preferred
             "VN-2000 / UTM múi 48N — EPSG:3405",
+            "VN-2000 / UTM múi 49N — EPSG:3406",
             "VN-2000 toạ độ địa lý (độ) — EPSG:4756",
             "WGS 84 toạ độ địa lý (độ) — EPSG:4326",
         ]

@@ -7,14 +7,18 @@ from pyproj import CRS, Transformer
 
 from gis.crs import (
     METRIC_CRS,
-    VN2000_CRS,
+    VN2000_PROJECTED,
     geometry_to_lonlat,
     geometry_to_metric,
     metric_crs,
     to_lonlat,
     to_metric,
+    vn2000_label,
+    vn2000_own_srid,
+    vn2000_projected,
 )
 
+VN2000_CRS = "EPSG:5897"  # VN-2000 / TM-3 zone 482 (105°00′): one zone to test with
 # A 5 × 5 lattice over Hậu Giang (≈ 9.6–10.0 °N, 105.4–105.9 °E)
 LON, LAT = (a.ravel() for a in np.meshgrid(np.linspace(105.4, 105.9, 5), np.linspace(9.6, 10.0, 5)))
 MM_IN_DEGREES = 1e-3 / 111_000
@@ -67,6 +71,24 @@ def test_geometry_round_trip_and_area():
     assert shapely.equals_exact(back, square, tolerance=MM_IN_DEGREES)
     many = geometry_to_metric(np.array([square, shapely.Point(105.5, 9.8)]), VN2000_CRS)
     assert many.shape == (2,)
+
+
+def test_every_vn2000_projection_is_epsg_s_own_and_numbered_for_postgis():
+    # Circular 973/2001/TCĐC-CT's TM-3 zones (k 0.9999, FE 500 km) west to east, then UTM 48N/49N.
+    meridians = [102, 103, 104, 104.5, 104.75, 105, 105.5, 105.75, 106, 106.25]
+    meridians += [106.5, 107, 107.25, 107.5, 107.75, 108, 108.25, 108.5]
+    got = []
+    for crs in VN2000_PROJECTED[:-2]:
+        params = {p.name: p.value for p in CRS(crs).coordinate_operation.params}
+        assert (params["Scale factor at natural origin"], params["False easting"]) == (0.9999, 500_000.0)
+        assert CRS(crs).geodetic_crs.to_epsg() == 4756 and "TM-3" in CRS(crs).name
+        got.append(params["Longitude of natural origin"])
+    assert got == meridians
+    assert [CRS(c).utm_zone for c in VN2000_PROJECTED[-2:]] == ["48N", "49N"]
+    assert (vn2000_own_srid("EPSG:9209"), vn2000_own_srid("EPSG:3406")) == (929209, 923406)
+    assert vn2000_label("EPSG:9209") == "VN-2000 TM-3 105°30′" and vn2000_label("3405") == "VN-2000 UTM 48N"
+    with pytest.raises(ValueError):
+        vn2000_projected("EPSG:32648")  # WGS 84 / UTM 48N: not VN-2000
 
 
 def test_geographic_crs_is_refused_for_planar_maths():

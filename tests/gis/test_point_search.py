@@ -40,18 +40,29 @@ def test_degrees_minutes_seconds(text):
     assert _one(text) == (105.47, 9.78, "dms")
 
 
-def test_vn2000_xy_both_zones_unless_one_is_named():
-    both = read_position("X: 1082345 Y: 571234")
-    assert [c.crs for c in both] == ["EPSG:5897", "EPSG:3405"]
+def test_vn2000_xy_in_the_region_s_zone_and_utm_unless_one_is_named():
+    three = read_position("X: 1082345 Y: 571234", "EPSG:5897")
+    assert [c.crs for c in three] == ["EPSG:5897", "EPSG:3405", "EPSG:3406"]
     # the same numbers typed easting first: the northing is the larger one
-    assert read_position("571234 1082345") == both
-    [utm] = read_position("1082345, 571234 UTM 48N")
-    assert utm == both[1] and utm.form == "vn2000"
-    [tm3] = read_position("x=1082345.5 y=571234.2 (TM-3)")
-    assert tm3.crs == "EPSG:5897"
+    assert read_position("571234 1082345", "EPSG:5897") == three
+    assert read_position("1082345, 571234 UTM 48N", "EPSG:5897") == three[1:]
+    [tm3] = read_position("x=1082345.5 y=571234.2 (TM-3)", "EPSG:5897")
+    assert tm3.crs == "EPSG:5897" and tm3.form == "vn2000"
     # TM-3 105° (k = 0.9999) and UTM 48N (k = 0.9996) share the meridian: the same numbers a few hundred m apart
-    assert 0.001 < abs(both[0].lat - both[1].lat) < 0.01
-    assert 9.7 < both[0].lat < 9.9 and 105.6 < both[0].lon < 105.7
+    assert 0.001 < abs(three[0].lat - three[1].lat) < 0.01
+    assert 9.7 < three[0].lat < 9.9 and 105.6 < three[0].lon < 105.7
+    # an EPSG code named wins over the region's zone: TM-3 105°30′ puts the point 0.5° further east
+    [named] = read_position("1082345 571234 EPSG:9209", "EPSG:5897")
+    assert named.crs == "EPSG:9209" and named.lon - three[0].lon == pytest.approx(0.5, abs=0.01)
+
+
+def test_vn2000_xy_without_a_zone_anywhere_must_name_one():
+    with pytest.raises(PositionError) as refused:
+        read_position("X: 1082345 Y: 571234")
+    assert refused.value.problem.code == "position.crs_required"
+    [tm3] = read_position("1082345 571234 9209")  # named: no region's zone needed
+    assert tm3.crs == "EPSG:9209"
+    assert [c.crs for c in read_position("1082345 571234 UTM")] == ["EPSG:3405", "EPSG:3406"]
 
 
 @pytest.mark.parametrize("text", ["Ấp Tân Lợi", "ap tan loi", "VT-HG-0012", "Xã 3", "9.78"])

@@ -171,7 +171,7 @@ def test_vn2000_easting_northing_to_wgs84_is_the_official_transformation(crs):
 def test_vn2000_northing_typed_as_easting_is_detected():
     x, y = _official("EPSG:5897").transform(105.6412, 9.7851)
     with pytest.raises(PositionError) as refused:
-        from_vn2000(y, x)
+        from_vn2000(y, x, "EPSG:5897")
     assert refused.value.problem.code == "position.xy_swapped"
     assert refused.value.problem.params == {"easting": round(y), "northing": round(x)}
 

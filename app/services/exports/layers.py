@@ -7,8 +7,9 @@ temporary directory the router streams from and removes afterwards.
 
 VN-2000: coordinates are computed with the official 7 parameters, and the GeoPackage and Shapefile
 carry them in their CRS (gis.importers.crs.official_crs), so that a plain `ogr2ogr -t_srs EPSG:4326`
-or QGIS puts every feature back where it is. The GeoJSON `crs` member can only name EPSG:5897 (GDAL
-then applies PROJ's preferred "VN-2000 to WGS 84 (1)", 0.8 m away); CSV and XLSX name no CRS.
+or QGIS puts every feature back where it is. The GeoJSON `crs` member can only name the EPSG code (GDAL
+then applies PROJ's preferred "VN-2000 to WGS 84 (1)", 0.8 m away); CSV and XLSX name no CRS. Every
+VN-2000 projection is offered (gis.crs.VN2000_PROJECTED): each province's TM-3 zone, UTM 48N/49N.
 """
 
 import csv
@@ -41,6 +42,7 @@ from app.services.region import region_on
 from app.services.scope import Scope
 from app.services.sql import filter_clauses, scoped_source
 from gis import ofds
+from gis.crs import VN2000_PROJECTED, vn2000_label
 from gis.importers.crs import official_crs
 from gis.importers.crs import transform as crs_transform
 
@@ -86,8 +88,7 @@ TABLE_FORMATS = ("csv", "xlsx")
 
 EXPORT_CRSS: dict[str, str] = {
     "EPSG:4326": "WGS 84 (lon/lat)",
-    "EPSG:5897": "VN-2000 / TM-3 zone 482 (105°00′)",
-    "EPSG:3405": "VN-2000 / UTM zone 48N",
+    **{crs: vn2000_label(crs) for crs in VN2000_PROJECTED},
 }
 
 
@@ -216,7 +217,7 @@ def _write_geojson(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 
 
 def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    # Not EPSG:5897 by code (readers would look the code up): WKT 1 with TOWGS84 in `definition`,
+    # Not the VN-2000 EPSG code (readers would look the code up): WKT 1 with TOWGS84 in `definition`,
     # WKT 2 BOUNDCRS in `definition_12_063` (the CRS WKT extension).
     frame = frame.set_crs(official_crs(frame.crs.to_string()), allow_override=True)
     pyogrio.write_dataframe(

@@ -638,8 +638,8 @@ def _write_admin_units(conn, table, problems, report, level: str | None = None):
                     name_folded=fold_vi(rec["name"]),
                     geom=from_shape(rec["geometry"], srid=m.SRID),
                 )
-                for key in ("kind", "population", "households"):
-                    if rec[key] is not None:
+                for key in ("kind", "population", "households", "vn2000_crs"):
+                    if rec.get(key) is not None:
                         values[key] = rec[key]
                 if parent_id is not None:
                     values["parent_id"] = parent_id
@@ -683,8 +683,10 @@ def _new_version(conn: Connection, unit_id: int, rec: dict, since, parent_id: in
         return Problem("admin.valid_from_earlier", "valid_from", params=params)
     conn.execute(update(t).where(t.c.id == unit_id).values(valid_to=since))
     keep = ("level", "official_code", "kind", "parent_id", "population", "households", "urban", "clutter")
-    row = {k: stored[k] for k in keep}
-    row.update({k: rec[k] for k in ("kind", "population", "households") if rec[k] is not None})
+    row = {k: stored[k] for k in (*keep, "vn2000_crs")}
+    row.update(
+        {k: rec[k] for k in ("kind", "population", "households", "vn2000_crs") if rec.get(k) is not None}
+    )
     row.update(
         code=rec["code"],
         name=rec["name"],

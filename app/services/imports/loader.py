@@ -91,6 +91,7 @@ class AdminRecord:
     households: int | None = None
     urban: bool = False
     official_code: bool = False
+    vn2000_crs: str | None = None  # a top-level unit's TM-3 zone (its data says)
 
 
 def current_ids(conn: Connection, levels: Iterable[str]) -> dict[str, int]:
@@ -123,6 +124,7 @@ def load_admin_units(
             households=rec.households,
             urban=rec.urban,
             official_code=rec.official_code,
+            vn2000_crs=rec.vn2000_crs,
             geom=from_shape(rec.geometry, srid=SRID),
         )
         if valid_from is not None:

@@ -54,6 +54,7 @@ _ADMIN = (
     "population",
     "households",
     "urban",
+    "vn2000_crs",  # a province's TM-3 zone
 )
 # The valid time of a pole, duct route, manhole or access point (migration 0016).
 _IN_SERVICE = ("in_service_from", "in_service_to")

@@ -248,6 +248,14 @@ def _provinces(
             geom=from_shape(
                 lineage_mod.as_multipolygon(shapely.union_all([new_geoms[u.code] for u in mine])), srid=m.SRID
             ),
+            # A new version of a code keeps its TM-3 zone (a province's grid outlives its borders).
+            vn2000_crs=conn.execute(
+                text(
+                    "SELECT vn2000_crs FROM admin_units WHERE level = 'province' AND code = :code "
+                    "ORDER BY valid_from DESC LIMIT 1"
+                ),
+                {"code": code},
+            ).scalar(),
         )
         out[code] = conn.execute(insert(t).values(**row).returning(t.c.id)).scalar_one()
         made += 1

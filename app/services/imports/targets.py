@@ -34,6 +34,7 @@ from app.services.imports.values import (
     text_,
 )
 from gis import site_rules
+from gis.crs import vn2000_projected
 from gis.importers import ImportedTable
 from gis.importers.columns import default_vocabulary
 from gis.problems import Problem
@@ -686,7 +687,19 @@ def admin_record(f, level: str | None = None) -> tuple[str, dict]:
         households=integer(p, "households"),
         urban=boolean(p, "urban") if p.get("urban") not in (None, "") else False,
         geometry=geom,
+        **({"vn2000_crs": _vn2000_zone(p)} if level == "province" else {}),
     )
+
+
+def _vn2000_zone(p: dict) -> str | None:
+    """A top-level unit's VN-2000 projection (its TM-3 zone), when its data names one."""
+    given = text_(p, "vn2000_crs")
+    if given is None:
+        return None
+    try:
+        return vn2000_projected(given)
+    except ValueError:
+        raise RowProblem("admin.vn2000_crs_unknown", "vn2000_crs", value=given) from None
 
 
 def hamlet_codes(

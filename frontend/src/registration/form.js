@@ -6,6 +6,7 @@ import { candidatesPart, fetchEvidence, whatIfPart } from './evidence.js';
 import { currentUser, isStaff } from '../account/session.js';
 import { onLangChange, t, tEnum } from '../i18n.js';
 import { el, labelled, options, problemList, translated } from './dom.js';
+import { VN2000_CRSS, vn2000Label } from '../vn2000.js';
 
 const STRUCTURES = ['tower', 'monopole', 'guyed_mast', 'rooftop', 'camouflaged', 'small_cell'];
 const TECHNOLOGIES = ['4G', '5G', '3G', '2G'];
@@ -33,6 +34,8 @@ export class RegistrationForm {
       dms: el('input', { type: 'text', placeholder: "D°M'S\"N D°M'S\"E" }),
       easting: el('input', { type: 'text', inputMode: 'decimal' }),
       northing: el('input', { type: 'text', inputMode: 'decimal' }),
+      // Empty: the region's own zone (the server says when it has none); else one named.
+      crs: options(el('select'), ['', ...VN2000_CRSS], (c) => (c ? vn2000Label(t, 'reg.crs', c) : t('reg.crs.region'))),
       structure: options(el('select'), STRUCTURES, (s) => tEnum('structure_type', s)),
       height: el('input', { type: 'number', min: 1, max: 200, step: 0.1, value: 40 }),
       tenants: el('input', { type: 'checkbox', checked: true }),
@@ -58,8 +61,10 @@ export class RegistrationForm {
       wgs84: el('div', { className: 'hg-grid-2' }, [...labelled('hg-reg-lat', 'reg.lat', f.lat), ...labelled('hg-reg-lon', 'reg.lon', f.lon)]),
       dms: el('div', {}, labelled('hg-reg-dms', 'reg.dms', f.dms)),
       // X (northing) first, as Vietnamese survey sheets write it.
-      vn2000: el('div', { className: 'hg-grid-2' }, [...labelled('hg-reg-northing', 'reg.northing', f.northing),
-        ...labelled('hg-reg-easting', 'reg.easting', f.easting)]),
+      vn2000: el('div', {}, [
+        el('div', { className: 'hg-grid-2' }, [...labelled('hg-reg-northing', 'reg.northing', f.northing),
+          ...labelled('hg-reg-easting', 'reg.easting', f.easting)]),
+        ...labelled('hg-reg-crs', 'reg.crs', f.crs)]),
     };
     f.mode.addEventListener('change', () => this.showMode());
     const ownerRow = isStaff() ? labelled('hg-reg-owner', 'reg.owner', f.owner) : [];
@@ -205,7 +210,9 @@ export class RegistrationForm {
   position() {
     const f = this.fields;
     if (f.mode.value === 'dms') return { dms: f.dms.value };
-    if (f.mode.value === 'vn2000') return { easting: num(f.easting), northing: num(f.northing) };
+    if (f.mode.value === 'vn2000') {
+      return { easting: num(f.easting), northing: num(f.northing), ...(f.crs.value ? { crs: f.crs.value } : {}) };
+    }
     return { lon: num(f.lon), lat: num(f.lat) };
   }
 
