@@ -120,8 +120,9 @@ def test_the_connection_goes_back_to_the_pool_after_an_error(app_instance, token
     for _ in range(pool.size() + 1):  # every pooled connection: in transactions again, alive
         assert client.get("/ogc/collections/sites/items?limit=1").status_code == 200
         assert client.get(path).status_code == 200
-    fairy = get_engine().raw_connection()
+    held = [get_engine().raw_connection() for _ in range(pool.checkedin())]  # every idle one at once
     try:
-        assert fairy.dbapi_connection.autocommit is False
+        assert held and [f.dbapi_connection.autocommit for f in held] == [False] * len(held)
     finally:
-        fairy.close()
+        for fairy in held:
+            fairy.close()
