@@ -2,8 +2,6 @@
 (app/routers/tiles.py, _read_only): the caller's token, role and company decide what a tile shows as
 on the Session's path, and the connection goes back to the pool as it came, also after an error."""
 
-import math
-
 import mapbox_vector_tile
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +10,7 @@ from sqlalchemy import text
 from app.db import get_engine, get_session
 from app.services import tiles
 from app.settings import get_settings
+from tests.app.test_tiles import _tile_of
 from tests.conftest import bearer
 
 Z = 14
@@ -31,12 +30,6 @@ def read_only(monkeypatch) -> list:
 
     monkeypatch.setattr(tiles, "read_only_tile", noted)
     return answered
-
-
-def _tile_of(lon: float, lat: float) -> tuple[int, int]:
-    n = 1 << Z
-    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
-    return int((lon + 180) / 360 * n), int(y)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +54,7 @@ def proposal(client_as, engine):
         },
     )
     assert r.status_code == 201, r.text
-    return code, _tile_of(lon, lat)
+    return code, _tile_of(engine, Z, code)
 
 
 def _codes(response) -> set[str]:
