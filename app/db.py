@@ -16,6 +16,8 @@ from app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
+DB_POOL_OVERFLOW = 10  # connections the service's pool opens beyond db_pool_size at a peak
+
 
 def new_engine(
     url: str | URL, *, server_options: str = "", connect_args: dict | None = None, **kwargs
@@ -50,7 +52,7 @@ def get_engine() -> Engine:
         server_options="-c statement_timeout=30000",
         connect_args={"connect_timeout": 5},
         pool_size=settings.db_pool_size,
-        max_overflow=10,
+        max_overflow=DB_POOL_OVERFLOW,
     )
     event.listen(engine, "first_connect", _warn_if_privileged)
     return engine
