@@ -384,7 +384,7 @@ def resolve(session: Session, token: str, kind: str, client_ip: str | None) -> t
 
 
 def resolve_read_only(cursor, token: str, kind: str, client_ip: str | None) -> Principal | None:
-    """resolve() on a DBAPI cursor, for a request that only reads (app/tile_reads.py): the principal
+    """resolve() on a DBAPI cursor, for a request that only reads (a cold tile, app/routers/tiles.py): the principal
     when resolve() would give it without writing anything; None when resolve() must decide (no live
     token: its error; a use to note: its UPDATE and commit)."""
     cursor.execute(_RESOLVE_SQL, {"h": _sha256(token), "kind": kind})

@@ -216,7 +216,7 @@ def read_only_tile(
     gzip_ok: bool,
 ) -> CachedTile | None:
     """cached_tile() without a server-side cache, on a DBAPI cursor in autocommit
-    (app/tile_reads.py): None when the tile needs more than its one read — a past day's coverage
+    (app/db.py, autocommit_cursor): None when the tile needs more than its one read — a past day's coverage
     (dated_layers.prepare may build or queue it), the kept location codes (their freshness is read
     first), or a query naming a word that may write (audit.reads_only: its actor would be told)."""
     if not dated_layers.nothing_to_prepare(collections, filters) or any(
