@@ -3,6 +3,7 @@
 import logging
 import select
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
@@ -14,6 +15,8 @@ from app.services.audit import name_before_write
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+DB_POOL_OVERFLOW = 10  # connections the service's pool opens beyond db_pool_size at a peak
 
 
 def new_engine(
@@ -49,7 +52,7 @@ def get_engine() -> Engine:
         server_options="-c statement_timeout=30000",
         connect_args={"connect_timeout": 5},
         pool_size=settings.db_pool_size,
-        max_overflow=10,
+        max_overflow=DB_POOL_OVERFLOW,
     )
     event.listen(engine, "first_connect", _warn_if_privileged)
     return engine
@@ -100,6 +103,27 @@ def _tell_audit_who_acts(session: Session, _transaction, connection) -> None:
 def get_session() -> Iterator[Session]:
     with _session_factory()() as session:
         yield session
+
+
+@contextmanager
+def autocommit_cursor() -> Iterator:
+    """A DBAPI cursor of a pooled connection in autocommit, for a request that only reads (a cold
+    tile, app/routers/tiles.py): no Session nor Connection to open and close around it, no
+    isolation level set on checkout and reset on return (together a sixth of a small tile's Python
+    time). The connection goes back to the pool as it came (autocommit off), or, when the server
+    ended it meanwhile, is dropped from it."""
+    fairy = get_engine().raw_connection()
+    dbapi = fairy.dbapi_connection
+    try:
+        dbapi.autocommit = True
+        with dbapi.cursor() as cursor:
+            yield cursor
+    finally:
+        if dbapi.closed:
+            fairy.invalidate()
+        else:
+            dbapi.autocommit = False
+        fairy.close()
 
 
 def reset_engine() -> None:

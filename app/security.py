@@ -62,6 +62,29 @@ def optional_principal(
     return principal
 
 
+UNDECIDED = object()  # read_only_principal(): optional_principal() must answer
+
+
+def read_only_principal(request: Request, cursor) -> Principal | None | object:
+    """optional_principal() on a DBAPI cursor (app/db.py, autocommit_cursor) for a GET that only
+    reads: the principal, None for an anonymous visitor, or UNDECIDED when optional_principal()
+    must answer (HTTP Basic or another scheme, a token not live — its error, or a stale cookie's
+    anonymous read —, a use of the token to note, the tile fast path waiting for the login)."""
+    if request.method not in SAFE_METHODS or PRINCIPAL_SLOT in request.scope:
+        return UNDECIDED
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, credentials = auth.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            return UNDECIDED
+        kind, token = "api", credentials.strip()
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        kind, token = "session", cookie
+    else:
+        return None
+    return accounts.resolve_read_only(cursor, token, kind, client_ip(request)) or UNDECIDED
+
+
 # The tile fast path (app/tile_fastpath.py) puts a dict here on a request it passes on; the
 # principal resolved from the request's token goes in it, with the token's end, for it to keep.
 PRINCIPAL_SLOT = "hg.principal_slot"

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from app.collections import Collection, is_public
-from app.db import get_session
+from app.db import autocommit_cursor, get_engine, get_session
 from app.deps import (
     CollectionDep,
     ScopeDep,
@@ -27,7 +27,7 @@ from app.schemas_ogc import (
     Tileset,
     Tilesets,
 )
-from app.security import OptionalPrincipal, optional_principal
+from app.security import UNDECIDED, OptionalPrincipal, optional_principal, read_only_principal
 from app.services import features, tiles
 from app.services.crs_output import CRS84
 from app.services.scope import Scope
@@ -66,25 +66,32 @@ def _tile_response(
 ) -> Response:
     settings = get_settings()
     tms.check(z, x, y, settings.tile_max_zoom)
-    tile = tiles.cached_tile(
-        session,
+    return _answer(
+        tiles.cached_tile(
+            session,
+            layers,
+            z,
+            x,
+            y,
+            filters,
+            scope,
+            tms,
+            request.headers.get("if-none-match"),
+            settings.tile_cache_bytes,
+            gzip_ok="gzip" in request.headers.get("accept-encoding", ""),
+        ),
         layers,
-        z,
-        x,
-        y,
-        filters,
         scope,
-        tms,
-        request.headers.get("if-none-match"),
-        settings.tile_cache_bytes,
-        gzip_ok="gzip" in request.headers.get("accept-encoding", ""),
     )
+
+
+def _answer(tile: tiles.CachedTile, layers: list[Collection], scope: Scope) -> Response:
     # Shared caches may keep a tile only when every caller gets the same bytes: public layers and
     # a scope that restricts none of them (not a district official's, nor an operator's view).
     shared = all(is_public(c) and not scope.clauses(c, "f")[0] for c in layers)
     headers = {
         "ETag": tile.etag,
-        "Cache-Control": f"{'public' if shared else 'private'}, max-age={settings.tile_cache_seconds}",
+        "Cache-Control": f"{'public' if shared else 'private'}, max-age={get_settings().tile_cache_seconds}",
         "Vary": "Accept-Encoding, Cookie, Authorization",
         "X-Tile-Cache": tile.outcome,
     }
@@ -111,12 +118,50 @@ async def xyz_tile(request: Request, collection_ids: str, z: int, x: int, y: int
 
 
 def xyz_tile_of(request: Request, collection_ids: str, z: int, x: int, y: int) -> Response:
+    tile = _read_only(
+        request, lambda principal: (_collections(collection_ids, principal), WEB_MERCATOR_QUAD), z, x, y
+    )
+    if tile is not None:
+        return tile
     with _session(request) as session:
         principal = optional_principal(request, session)
         scope = Scope.of(principal)
         layers = _collections(collection_ids, principal)
         filters = scope_filters(property_filters(request), scope)
         return _tile_response(request, session, layers, z, x, y, filters, scope)
+
+
+def _read_only(request: Request, layers_of, z: int, x: int, y: int) -> Response | None:
+    """The tile without a server-side cache, when all it takes is reads: on a pooled connection's
+    cursor in autocommit (app/db.py, autocommit_cursor), no Session, the same statements, caller,
+    scope and layers as the Session's path; None when that path must answer (the cache on, a test's
+    session, a caller or a layer that needs more, see read_only_principal and read_only_tile).
+    `layers_of(principal)`: the route's layers and tile matrix set for the caller, or its error."""
+    settings = get_settings()
+    if settings.tile_cache_bytes or get_session in request.app.dependency_overrides:
+        return None
+    with autocommit_cursor() as cursor:
+        principal = read_only_principal(request, cursor)
+        if principal is UNDECIDED:
+            return None
+        scope = Scope.of(principal)
+        layers, tms = layers_of(principal)
+        filters = scope_filters(property_filters(request), scope)
+        tms.check(z, x, y, settings.tile_max_zoom)
+        tile = tiles.read_only_tile(
+            cursor,
+            get_engine().dialect,
+            layers,
+            z,
+            x,
+            y,
+            filters,
+            scope,
+            tms,
+            request.headers.get("if-none-match"),
+            "gzip" in request.headers.get("accept-encoding", ""),
+        )
+    return None if tile is None else _answer(tile, layers, scope)
 
 
 @contextmanager
@@ -312,6 +357,12 @@ async def ogc_tile(request: Request, collection_id: str, tms_id: str, z: int, y:
 
 
 def ogc_tile_of(request: Request, collection_id: str, tms_id: str, z: int, y: int, x: int) -> Response:
+    def layers_of(principal) -> tuple[list[Collection], TileMatrixSet]:
+        return [visible_collection(collection_id, principal)], get_tile_matrix_set(tms_id)
+
+    tile = _read_only(request, layers_of, z, x, y)
+    if tile is not None:
+        return tile
     with _session(request) as session:
         principal = optional_principal(request, session)
         scope = Scope.of(principal)

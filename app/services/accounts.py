@@ -12,6 +12,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -374,13 +375,35 @@ def resolve(session: Session, token: str, kind: str, client_ip: str | None) -> t
         raise Unauthorized("not logged in, or the session has expired: log in again")
     if row.role == "operator" and row.operator_id is None:
         raise Forbidden(f"the operator company '{row.operator}' of this account is not in the database")
-    # Note use now and then, not on every tile request.
-    if row.last_used_at is None or row.last_used_at < datetime.now(UTC) - timedelta(minutes=5):
+    if _use_to_note(row):
         session.execute(
             text("UPDATE auth_tokens SET last_used_at = now() WHERE id = :id"), {"id": row.token_id}
         )
         session.commit()
-    principal = Principal(
+    return _principal_of(row, kind, client_ip), row.csrf_token
+
+
+def resolve_read_only(cursor, token: str, kind: str, client_ip: str | None) -> Principal | None:
+    """resolve() on a DBAPI cursor, for a request that only reads (a cold tile, app/routers/tiles.py): the principal
+    when resolve() would give it without writing anything; None when resolve() must decide (no live
+    token: its error; a use to note: its UPDATE and commit)."""
+    cursor.execute(_RESOLVE_SQL, {"h": _sha256(token), "kind": kind})
+    found = cursor.fetchone()
+    if found is None:
+        return None
+    row = SimpleNamespace(**dict(zip((c.name for c in cursor.description), found, strict=True)))
+    if (row.role == "operator" and row.operator_id is None) or _use_to_note(row):
+        return None
+    return _principal_of(row, kind, client_ip)
+
+
+def _use_to_note(row) -> bool:
+    """Note a token's use now and then, not on every tile request."""
+    return row.last_used_at is None or row.last_used_at < datetime.now(UTC) - timedelta(minutes=5)
+
+
+def _principal_of(row, kind: str, client_ip: str | None) -> Principal:
+    return Principal(
         row.id,
         row.username,
         row.role,
@@ -392,7 +415,6 @@ def resolve(session: Session, token: str, kind: str, client_ip: str | None) -> t
         client_ip,
         row.token_id,
     )
-    return principal, row.csrf_token
 
 
 def resolve_basic(session: Session, username: str, secret: str, client_ip: str) -> Principal:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.collections import Collection
 from app.errors import UnknownFilter
 from app.services import tile_cache
+from app.services.audit import reads_only
 from app.services.coverage import dated_layers
 from app.services.features import with_stored_location
 from app.services.scope import Scope
@@ -187,6 +188,49 @@ class CachedTile:
     gzipped: bool = False  # data is gzip-compressed (kept so in the cache: hits cost no compression)
 
 
+def bypass_tile(data: bytes, if_none_match: str | None, gzip_ok: bool) -> CachedTile:
+    """A tile built for this response alone (no server-side cache): its ETag the hash of its bytes."""
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    packed = gzip_ok and len(data) >= GZIP_MIN_BYTES
+    etag = f'"{digest}-gz"' if packed else f'"{digest}"'
+    if tile_cache.etag_matches(if_none_match, etag):
+        return CachedTile(etag, "not-modified", None)
+    if packed:
+        # Compressed once and sent once: the fastest level (the middleware's level 9 took ~25×
+        # longer on a z8 tile than PostGIS took to build it).
+        return CachedTile(etag, "bypass", gzip_once(data), True)
+    return CachedTile(etag, "bypass", data)
+
+
+def read_only_tile(
+    cursor,
+    dialect: Dialect,
+    collections: list[Collection],
+    z: int,
+    x: int,
+    y: int,
+    filters: dict[str, str],
+    scope: Scope,
+    tms: TileMatrixSet,
+    if_none_match: str | None,
+    gzip_ok: bool,
+) -> CachedTile | None:
+    """cached_tile() without a server-side cache, on a DBAPI cursor in autocommit
+    (app/db.py, autocommit_cursor): None when the tile needs more than its one read — a past day's coverage
+    (dated_layers.prepare may build or queue it), the kept location codes (their freshness is read
+    first), or a query naming a word that may write (audit.reads_only: its actor would be told)."""
+    if not dated_layers.nothing_to_prepare(collections, filters) or any(
+        needs_location(c, _own_filters(c, filters)) for c in collections
+    ):
+        return None
+    query, params = tile_query(collections, z, x, y, filters, scope, tms)
+    statement = _driver_sql(query, dialect)
+    if not reads_only(statement):
+        return None
+    cursor.execute(statement, params)
+    return bypass_tile(bytes(cursor.fetchone()[0]), if_none_match, gzip_ok)
+
+
 def cached_tile(
     session: Session,
     collections: list[Collection],
@@ -212,17 +256,7 @@ def cached_tile(
         epoch, versions = tile_cache.data_versions(session)
         key = tile_cache.tile_key(tile_cache.tables_read(session, query), epoch, query, params, versions)
     if key is None:
-        data = build_tile(session, query, params)
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        packed = gzip_ok and len(data) >= GZIP_MIN_BYTES
-        etag = f'"{digest}-gz"' if packed else f'"{digest}"'
-        if tile_cache.etag_matches(if_none_match, etag):
-            return CachedTile(etag, "not-modified", None)
-        if packed:
-            # Compressed once and sent once: the fastest level (the middleware's level 9 took ~25×
-            # longer on a z8 tile than PostGIS took to build it).
-            return CachedTile(etag, "bypass", gzip_once(data), True)
-        return CachedTile(etag, "bypass", data)
+        return bypass_tile(build_tile(session, query, params), if_none_match, gzip_ok)
     for etag in (key.gzip_etag, key.etag) if gzip_ok else (key.etag,):
         if tile_cache.etag_matches(if_none_match, etag):
             return CachedTile(etag, "not-modified", None)

@@ -39,6 +39,18 @@ from gis.problems import Problem
 RETRY_AFTER_S = 30  # a dated run of the sample takes a few seconds; the whole city's, tens
 
 
+def nothing_to_prepare(collections: list[Collection], filters: dict[str, str] | None) -> bool:
+    """Whether prepare() would do nothing for these layers and filters: no FTTH reach to bring to
+    today, no past day's coverage to read."""
+    return not any(ftth.reads_ftth(c.source) for c in collections) and not _past_day_asked(
+        collections, filters
+    )
+
+
+def _past_day_asked(collections: list[Collection], filters: dict[str, str] | None) -> bool:
+    return bool(filters) and DATETIME in filters and any(c.from_dated_runs for c in collections)
+
+
 def prepare(session: Session, collections: list[Collection], filters: dict[str, str] | None) -> None:
     """Before a layer of ``collections`` is read with ``filters``: when one of them is drawn from a
     dated run and ``datetime`` names a past day, make sure that day's polygons are stored (built
@@ -46,7 +58,7 @@ def prepare(session: Session, collections: list[Collection], filters: dict[str, 
     brought to today first (an access point's dates may have passed since it was computed)."""
     if any(ftth.reads_ftth(c.source) for c in collections):
         ftth.ftth_for_today(session.get_bind())
-    if not filters or DATETIME not in filters or not any(c.from_dated_runs for c in collections):
+    if not _past_day_asked(collections, filters):
         return
     day = in_force_day(filters[DATETIME])
     conn = session.connection()
