@@ -70,6 +70,27 @@ def core_point(rng: random.Random) -> tuple[float, float]:
     return rng.uniform(minx + quarter_x, maxx - quarter_x), rng.uniform(miny + quarter_y, maxy - quarter_y)
 
 
+@lru_cache
+def _region_shape():
+    """The region's units in force today, merged (a city's outline leaves much of its box out)."""
+    import shapely
+
+    from app.services.region import region_geometry
+
+    shape = read_today(region_geometry)
+    shapely.prepare(shape)
+    return shape
+
+
+def inner_point(rng: random.Random) -> tuple[float, float]:
+    """core_point() inside the region: a position outside it is refused (422), not resolved."""
+    import shapely
+
+    while not _region_shape().contains(shapely.Point(point := core_point(rng))):
+        pass
+    return point
+
+
 def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
     n = 1 << z
     return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
@@ -137,7 +158,7 @@ def resolve_bodies(count: int, rng: random.Random) -> list[tuple]:
     province = os.path.join(get_settings().sample_data_dir, "province.geojson")
     with open(province, encoding="utf-8") as fh:
         zone = json.load(fh)["features"][0]["properties"]["vn2000_crs"]
-    points = transform([shapely.Point(core_point(rng)) for _ in range(count)], "EPSG:4326", zone)
+    points = transform([shapely.Point(inner_point(rng)) for _ in range(count)], "EPSG:4326", zone)
     return [
         ("POST", "/api/positions/resolve", {"easting": float(p.x), "northing": float(p.y)}) for p in points
     ]
