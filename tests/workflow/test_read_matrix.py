@@ -651,3 +651,39 @@ def test_the_refusal_beside_a_plan_reads_in_vietnamese_on_the_map(chromium, live
         assert "RM-VT" not in said and "Viettel" not in said
     finally:
         operator.context.close()
+
+
+def test_cold_tiles_on_the_read_only_path_keep_each_reader_to_their_rows(
+    client_as, anon_client, engine, world, monkeypatch
+):
+    """With the server's tile cache off a tile is read on a pooled cursor without a Session
+    (app/routers/tiles.py, _read_only; a district-limited official's district is a location filter,
+    so the Session's path answers them): each reader gets the rows that reader may see, whichever path
+    answers — the district's rows, no other company's plans, a 401."""
+    from app.services import tiles
+    from app.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "tile_cache_bytes", 0)
+    answered: list = []
+    real = tiles.read_only_tile
+    monkeypatch.setattr(tiles, "read_only_tile", lambda *a, **k: answered.append(t := real(*a, **k)) or t)
+    limited, everyone, vina = client_as("official934"), client_as("official1"), client_as("vina1")
+    mine = {cid: {str(f["id"]) for f in _items(limited, cid)} for cid in ("sites", "districts")}
+    for _ in range(2):  # a token's first read may note its use (the Session's path); the second not
+        tiles_limited = _tile_codes(limited, ["sites", "districts"])
+        tiles_everyone = _tile_codes(everyone, ["sites", "districts"])
+    assert tiles_limited["sites"] and tiles_limited["sites"] <= mine["sites"]
+    assert tiles_limited["districts"] == {"934"} < tiles_everyone["districts"]
+    assert tiles_limited["sites"] < tiles_everyone["sites"]
+    _, secret = _plans(engine, "VinaPhone")
+    leaks = []
+    for _ in range(2):
+        for x, y in _tiles_over(vina, 9):
+            r = vina.get(f"/tiles/sites,cells/9/{x}/{y}.mvt")
+            assert r.status_code == 200, r.text
+            if found := secret.search(_text_of(r)):
+                leaks.append(found.group(0))
+    assert not leaks
+    assert anon_client.get("/tiles/sites/9/405/241.mvt").status_code == 401
+    assert anon_client.get("/tiles/districts/9/405/241.mvt").status_code == 200
+    assert any(t is not None for t in answered)  # the read-only path did answer
